@@ -1,0 +1,51 @@
+//! The connection's state as every surface shows it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No instance configured or never authorized.
+    NotConnected,
+    /// Tokens work.
+    Connected,
+    /// The refresh token is gone or was rejected: the user must Authorize again.
+    AuthorizationNeeded,
+    /// Authorized, but the instance did not answer the last call.
+    Unreachable,
+}
+
+/// Who the tokens belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedUser {
+    pub user_name: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub sys_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionStatus {
+    pub state: ConnectionState,
+    pub instance: Option<String>,
+    pub user: Option<ConnectedUser>,
+    /// Unix milliseconds.
+    pub access_token_expires_at: Option<u64>,
+    /// Unix milliseconds.
+    pub last_success_at: Option<u64>,
+    /// i18n keys of warnings, e.g. the user does not look like an integration user.
+    pub warnings: Vec<String>,
+}
+
+impl ConnectionStatus {
+    pub fn not_connected(instance: Option<String>) -> Self {
+        ConnectionStatus {
+            state: ConnectionState::NotConnected,
+            instance,
+            user: None,
+            access_token_expires_at: None,
+            last_success_at: None,
+            warnings: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The product's vocabulary and rules, free of any browser or network code.
+
+pub mod connection;
+pub mod correlation;
+pub mod diagnosis;
+pub mod draft;
+pub mod instance;
+pub mod outbox;
+pub mod pkce;
+pub mod portal_url;
+pub mod query;
+pub mod retry;
+pub mod settings;
+pub mod state_names;
+pub mod ticket;
+pub mod token;

@@ -1,0 +1,1 @@
+//! TODO(domain helper): see the module list in the task.

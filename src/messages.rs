@@ -1,0 +1,348 @@
+//! Every message between the content script, the extension pages and the background worker.
+//!
+//! One request enum, one response enum, both versioned. The background dispatcher decodes a
+//! `Request`, checks the sender against `RequestBody::allowed_from`, acts, and always answers
+//! with a `Response` (a typed `ResponseBody::Error` instead of a panic).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::connection::ConnectionStatus;
+use crate::domain::diagnosis::Diagnosis;
+use crate::domain::draft::{FieldError, TaskDraft};
+use crate::domain::outbox::OutboxStatus;
+use crate::domain::settings::{SettingsInput, SettingsView};
+use crate::domain::ticket::{Category, TicketKind, TicketSummary};
+
+/// Bumped on any incompatible change; a mismatch is answered with `ErrorCode::Version`.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub v: u16,
+    pub body: RequestBody,
+}
+
+impl Request {
+    pub fn new(body: RequestBody) -> Self {
+        Request { v: PROTOCOL_VERSION, body }
+    }
+}
+
+/// Who sent a message, as the worker sees `chrome.runtime.MessageSender`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderKind {
+    /// Our own extension page (popup, options, ticket list).
+    ExtensionPage,
+    /// Our content script on the portal's origin.
+    PortalContentScript,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum RequestBody {
+    /// Plumbing check; answered with `Pong`.
+    Ping,
+    /// Connection state for status lines and the Authorize action.
+    GetStatus,
+    GetSettings,
+    SaveSettings(SettingsInput),
+    /// Run (or re-run) authorization.
+    Authorize(AuthMethod),
+    /// Revoke where possible, delete tokens and the instance's cached data.
+    Disconnect,
+    TestConnection,
+    /// Queue a share in the outbox and try to send it now.
+    Share(ShareRequest),
+    /// Open tickets for an action, before creating another one.
+    FindOpenTickets { action_id: String },
+    /// The cached tickets for cards, badges and the popup; refreshes when stale.
+    GetTickets { force_refresh: bool },
+    /// One page of the full list, loaded from ServiceNow on demand.
+    ListTickets(TicketListQuery),
+    GetOutbox,
+    RetryShare { share_id: String },
+    DiscardShare { share_id: String },
+    /// Drafts persist per action (key = action id, or "new" for a card's Create ticket).
+    GetDraft { key: String },
+    SaveDraft { key: String, draft: TaskDraft },
+    DeleteDraft { key: String },
+    /// The state labels for both kinds, with the user's renames.
+    GetStateNames,
+    SaveStateNames(Vec<StateNameOverride>),
+    /// Content scripts cannot open extension pages themselves.
+    OpenPage { page: ExtensionPage },
+}
+
+impl RequestBody {
+    /// Whether a sender of this kind may make this request. Content scripts may share and read
+    /// tickets; only extension pages may touch settings and the connection.
+    pub fn allowed_from(&self, sender: SenderKind) -> bool {
+        match sender {
+            SenderKind::ExtensionPage => true,
+            SenderKind::PortalContentScript => matches!(
+                self,
+                RequestBody::Ping
+                    | RequestBody::GetStatus
+                    | RequestBody::Share(_)
+                    | RequestBody::FindOpenTickets { .. }
+                    | RequestBody::GetTickets { .. }
+                    | RequestBody::GetOutbox
+                    | RequestBody::GetDraft { .. }
+                    | RequestBody::SaveDraft { .. }
+                    | RequestBody::DeleteDraft { .. }
+                    | RequestBody::GetStateNames
+                    | RequestBody::OpenPage { .. }
+                    | RequestBody::GetSettings
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// Authorization code with PKCE through `chrome.identity.launchWebAuthFlow`.
+    AuthorizationCode,
+    /// The fallback for instances that cannot use the redirect.
+    Password { username: String, password: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRequest {
+    /// Chosen by the sender so a resend of the same click is the same share.
+    pub share_id: String,
+    pub draft: TaskDraft,
+    /// Create even though an open ticket already exists for the action.
+    pub allow_duplicate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionPage {
+    Options,
+    Tickets,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketListQuery {
+    pub kind: Option<TicketKind>,
+    /// Raw state values to include; empty = all.
+    pub states: Vec<String>,
+    pub category: Option<Category>,
+    /// Matched against number and short description.
+    pub search: Option<String>,
+    pub sort: TicketSort,
+    pub descending: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    Updated,
+    Number,
+    Priority,
+    State,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub tickets: Vec<TicketSummary>,
+    pub total: u32,
+    pub offset: u32,
+}
+
+/// Tickets as cached by the worker, with the time they were fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TicketSnapshot {
+    /// Unix ms of the fetch; `None` when never fetched.
+    pub fetched_at: Option<u64>,
+    /// Most recently updated first.
+    pub tickets: Vec<TicketSummary>,
+    /// Counts per (kind, state label), for the cards.
+    pub counts: Vec<StateCount>,
+    /// Shares still in the outbox, so badges can say "queued".
+    pub queued_action_ids: Vec<String>,
+    /// True while a refresh is running in the background.
+    pub refreshing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    pub kind: TicketKind,
+    pub state: String,
+    pub label: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateName {
+    pub kind: TicketKind,
+    pub state: String,
+    /// The instance's label (or the default).
+    pub instance_label: String,
+    /// The user's rename, if any.
+    pub custom_label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateNameOverride {
+    pub kind: TicketKind,
+    pub state: String,
+    /// Empty or `None` removes the rename.
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ShareOutcome {
+    /// ServiceNow confirmed the record.
+    Created { ticket: TicketSummary },
+    /// Transient failure: it stays in the outbox and will be sent.
+    Queued { share_id: String, reason: Diagnosis },
+    /// Permanent failure: the draft is kept, the user must act.
+    Failed { share_id: String, diagnosis: Diagnosis },
+    /// The form did not validate.
+    Invalid { errors: Vec<FieldError> },
+    /// An open ticket exists for the action and `allow_duplicate` was false.
+    Duplicate { existing: Vec<TicketSummary> },
+    /// No connection yet: connect first.
+    NotConnected,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxView {
+    pub share_id: String,
+    pub name: String,
+    pub kind: TicketKind,
+    pub action_id: Option<String>,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub last_error: Option<Diagnosis>,
+    pub next_attempt_at: u64,
+    pub created_at: u64,
+}
+
+/// One step of "Test connection".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticStep {
+    /// i18n key naming the step (reach the instance, token, who am I, …).
+    pub step_key: String,
+    pub ok: bool,
+    pub diagnosis: Option<Diagnosis>,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticReport {
+    pub steps: Vec<DiagnosticStep>,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub v: u16,
+    pub body: ResponseBody,
+}
+
+impl Response {
+    pub fn new(body: ResponseBody) -> Self {
+        Response { v: PROTOCOL_VERSION, body }
+    }
+
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Response::new(ResponseBody::Error(ProtocolError { code, message: message.into() }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum ResponseBody {
+    Pong { version: String },
+    Status(ConnectionStatus),
+    Settings(SettingsView),
+    /// Settings saved, or a field refused (`errors` holds i18n keys per field).
+    SettingsSaved { errors: Vec<SettingsError> },
+    Diagnostics(DiagnosticReport),
+    Share(ShareOutcome),
+    Tickets(Vec<TicketSummary>),
+    Snapshot(TicketSnapshot),
+    Page(TicketPage),
+    Outbox(Vec<OutboxView>),
+    Draft(Option<TaskDraft>),
+    StateNames(Vec<StateName>),
+    Done,
+    Error(ProtocolError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsError {
+    /// `instance`, `client_id`, …
+    pub field: String,
+    pub message_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The payload is not a valid `Request`.
+    Malformed,
+    /// Protocol version mismatch.
+    Version,
+    /// The sender may not make this request (or is not us at all).
+    Forbidden,
+    /// The request failed; `message` says why (never a token or secret).
+    Failed,
+    /// A diagnosis applies: see `Diagnostics`/`Share` for typed detail.
+    Connection,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_round_trips_through_json_with_its_tag() {
+        let req = Request::new(RequestBody::FindOpenTickets { action_id: "mfa".into() });
+        let json = serde_json::to_value(&req).expect("serializes");
+        assert_eq!(json["v"], PROTOCOL_VERSION);
+        assert_eq!(json["body"]["type"], "find_open_tickets");
+        assert_eq!(json["body"]["data"]["action_id"], "mfa");
+        let back: Request = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, req);
+    }
+
+    #[test]
+    fn content_scripts_cannot_touch_the_connection() {
+        let s = SenderKind::PortalContentScript;
+        assert!(!RequestBody::Disconnect.allowed_from(s));
+        assert!(!RequestBody::TestConnection.allowed_from(s));
+        assert!(!RequestBody::Authorize(AuthMethod::AuthorizationCode).allowed_from(s));
+        assert!(!RequestBody::ListTickets(TicketListQuery {
+            kind: None,
+            states: vec![],
+            category: None,
+            search: None,
+            sort: TicketSort::Updated,
+            descending: true,
+            offset: 0,
+            limit: 20
+        })
+        .allowed_from(s));
+        assert!(RequestBody::Ping.allowed_from(s));
+        assert!(RequestBody::Disconnect.allowed_from(SenderKind::ExtensionPage));
+    }
+
+    #[test]
+    fn malformed_payload_is_an_error_not_a_panic() {
+        let bad = serde_json::json!({"v": 1, "body": {"type": "share", "data": {"nope": 1}}});
+        assert!(serde_json::from_value::<Request>(bad).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! chrome.* and fetch bindings (wasm only).

@@ -1,0 +1,1 @@
+//! The content script on the portal.

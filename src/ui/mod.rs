@@ -1,0 +1,1 @@
+//! Extension pages: popup, options, ticket list.

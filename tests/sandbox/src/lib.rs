@@ -1,0 +1,1 @@
+//! The ServiceNow sandbox. TODO(sandbox helper).
