@@ -37,6 +37,47 @@ pub enum SenderKind {
     PortalContentScript,
 }
 
+/// The portal origin whose content script may talk to the worker.
+pub const PORTAL_ORIGIN: &str = "https://security.microsoft.com";
+
+/// What the worker knows of a message's sender (`chrome.runtime.MessageSender`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderInfo {
+    pub id: Option<String>,
+    pub url: Option<String>,
+    pub origin: Option<String>,
+    /// Set when the sender is a content script (it runs in a tab).
+    pub has_tab: bool,
+}
+
+impl SenderInfo {
+    /// Our own pages, or our content script on the portal; anything else is refused.
+    pub fn classify(&self, own_extension_id: &str) -> Option<SenderKind> {
+        if own_extension_id.is_empty() || self.id.as_deref() != Some(own_extension_id) {
+            return None;
+        }
+        let page_prefix = format!("chrome-extension://{own_extension_id}/");
+        let url = self.url.as_deref().unwrap_or("");
+        if self.has_tab {
+            // A content script: judged by the frame's origin, never by a URL it could fake.
+            let origin = self.origin.as_deref().or_else(|| origin_of(url));
+            if url.starts_with(&page_prefix) {
+                // One of our pages opened in a tab (options page, ticket list).
+                return Some(SenderKind::ExtensionPage);
+            }
+            return (origin == Some(PORTAL_ORIGIN)).then_some(SenderKind::PortalContentScript);
+        }
+        url.starts_with(&page_prefix).then_some(SenderKind::ExtensionPage)
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without allocating.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url.find("://").map(|i| i + 3)?;
+    let end = url[rest..].find(['/', '?', '#']).map(|i| rest + i).unwrap_or(url.len());
+    Some(&url[..end])
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum RequestBody {
@@ -338,6 +379,37 @@ mod tests {
         .allowed_from(s));
         assert!(RequestBody::Ping.allowed_from(s));
         assert!(RequestBody::Disconnect.allowed_from(SenderKind::ExtensionPage));
+    }
+
+    fn sender(id: &str, url: &str, origin: Option<&str>, has_tab: bool) -> SenderInfo {
+        SenderInfo { id: Some(id.into()), url: Some(url.into()), origin: origin.map(Into::into), has_tab }
+    }
+
+    #[test]
+    fn senders_are_classified_by_extension_id_and_origin() {
+        let me = "abcdefghijklmnopabcdefghijklmnop";
+        assert_eq!(
+            sender(me, &format!("chrome-extension://{me}/popup.html"), None, false).classify(me),
+            Some(SenderKind::ExtensionPage)
+        );
+        assert_eq!(
+            sender(me, "https://security.microsoft.com/securescore?viewid=actions", Some(PORTAL_ORIGIN), true)
+                .classify(me),
+            Some(SenderKind::PortalContentScript)
+        );
+        // Our content script on another origin (should the manifest ever widen) is refused.
+        assert_eq!(sender(me, "https://evil.example/", Some("https://evil.example"), true).classify(me), None);
+        // A look-alike host that merely starts with the portal's origin.
+        assert_eq!(
+            sender(me, "https://security.microsoft.com.evil.example/", None, true).classify(me),
+            None
+        );
+        // Another extension, or a sender without id.
+        assert_eq!(sender("otherextension", "chrome-extension://otherextension/x.html", None, false).classify(me), None);
+        assert_eq!(SenderInfo::default().classify(me), None);
+        // A worker-less page of ours that is not an extension URL (e.g. a web page) is refused.
+        assert_eq!(sender(me, "https://security.microsoft.com/", None, false).classify(me), None);
+        assert_eq!(sender(me, "x", None, false).classify(""), None);
     }
 
     #[test]

@@ -1,1 +1,95 @@
-//! chrome.* and fetch bindings (wasm only).
+//! Browser bindings (wasm only): `chrome.*`, messaging, i18n, time and randomness.
+//!
+//! Everything the surfaces need from the browser goes through here, so the rest of the code
+//! sees typed Rust functions and errors, never raw `JsValue`s.
+
+pub mod chrome;
+pub mod messaging;
+
+use wasm_bindgen::prelude::*;
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    let now = js_sys::Date::now();
+    if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    }
+}
+
+/// Today's date in the user's time zone.
+pub fn today() -> time::Date {
+    let d = js_sys::Date::new_0();
+    let month = time::Month::try_from((d.get_month() + 1) as u8).unwrap_or(time::Month::January);
+    time::Date::from_calendar_date(d.get_full_year() as i32, month, d.get_date() as u8)
+        .unwrap_or(time::Date::MIN)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]);
+}
+
+/// Cryptographically random bytes from `crypto.getRandomValues` (window and worker alike).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    get_random_values(&mut buf);
+    buf
+}
+
+/// A random id in lowercase hex (share ids, request ids).
+pub fn random_hex(bytes: usize) -> String {
+    let mut out = String::with_capacity(bytes * 2);
+    let mut buf = vec![0u8; bytes];
+    get_random_values(&mut buf);
+    for b in buf {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A uniform float in [0, 1) for backoff jitter.
+pub fn random_unit() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Translated UI string; the key itself if the catalogue lacks it (visible, never blank).
+pub fn t(key: &str) -> String {
+    let s = chrome::i18n_get_message(key, &JsValue::UNDEFINED);
+    if s.is_empty() {
+        key.to_string()
+    } else {
+        s
+    }
+}
+
+/// Translated UI string with `$1`, `$2`… substitutions.
+pub fn t_with(key: &str, subs: &[&str]) -> String {
+    let arr = js_sys::Array::new();
+    for s in subs {
+        arr.push(&JsValue::from_str(s));
+    }
+    let s = chrome::i18n_get_message(key, &arr);
+    if s.is_empty() {
+        key.to_string()
+    } else {
+        s
+    }
+}
+
+/// Log to the console for developers (never a token: callers pass only safe text).
+pub fn log(msg: &str) {
+    web_sys::console::log_1(&JsValue::from_str(msg));
+}
+
+/// Serialize for chrome messaging and storage: plain objects, never `Map`s (which chrome
+/// messaging turns into `{}`).
+pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+}
+
+pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, serde_wasm_bindgen::Error> {
+    serde_wasm_bindgen::from_value(value)
+}

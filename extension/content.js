@@ -1,0 +1,13 @@
+// Loads the Rust core into the portal page: WebAssembly when the page's CSP allows it,
+// otherwise the same core compiled to JavaScript. No logic lives here.
+(async () => {
+  const url = (p) => chrome.runtime.getURL(p);
+  let core;
+  try {
+    core = await import(url('pkg/snshare_content.js'));
+    await core.default({ module_or_path: url('pkg/snshare_content_bg.wasm') });
+  } catch (wasmRefused) {
+    core = await import(url('pkg-js/snshare_content.js'));
+  }
+  core.content_start();
+})();
