@@ -2,12 +2,13 @@
 // otherwise the same core compiled to JavaScript. No logic lives here.
 (async () => {
   const url = (p) => chrome.runtime.getURL(p);
-  let core;
+  let core, engine = 'wasm';
   try {
     core = await import(url('pkg/snshare_content.js'));
     await core.default({ module_or_path: url('pkg/snshare_content_bg.wasm') });
-  } catch (wasmRefused) {
+  } catch (wasmRefusedByPageCsp) {
     core = await import(url('pkg-js/snshare_content.js'));
+    engine = 'js';
   }
-  core.content_start();
+  core.content_start(engine);
 })();

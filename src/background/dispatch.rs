@@ -22,12 +22,14 @@ fn sender_info(sender: &JsValue) -> SenderInfo {
 }
 
 pub async fn handle(message: JsValue, sender: JsValue) -> JsValue {
-    let response = route(message, &sender_info(&sender)).await;
+    let response = route(message, &sender_info(&sender), &own_extension_id()).await;
     to_js(&response).unwrap_or(JsValue::NULL)
 }
 
-async fn route(message: JsValue, sender: &SenderInfo) -> Response {
-    let Some(kind) = sender.classify(&own_extension_id()) else {
+/// Decodes, checks and answers one message as if our extension id were `own_id`; every path
+/// ends in a `Response` (never a panic, never silence).
+pub async fn route(message: JsValue, sender: &SenderInfo, own_id: &str) -> Response {
+    let Some(kind) = sender.classify(own_id) else {
         return Response::error(ErrorCode::Forbidden, "sender not allowed");
     };
     // Check the version before the body, so an old page gets "version" rather than "malformed".

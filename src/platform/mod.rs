@@ -5,6 +5,7 @@
 
 pub mod chrome;
 pub mod messaging;
+pub mod storage;
 
 use wasm_bindgen::prelude::*;
 
