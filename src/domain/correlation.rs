@@ -1,1 +1,204 @@
-//! TODO(domain helper): see the module list in the task.
+//! The correlation id every snshare ticket carries: `snshare:<action>:<share>`.
+//!
+//! The action part lets badges and cards find an action's tickets with one
+//! `correlation_idSTARTSWITHsnshare:<action>:` query; the share part makes each share its own
+//! record, so a retry after an unknown outcome can look up exactly that share first (issue 7).
+//! ServiceNow's `correlation_id` holds 100 characters.
+//!
+//! Both parts are "keys": the id itself when it is short and made of `[A-Za-z0-9_.-]` (all
+//! Secure Score control names are), otherwise a readable prefix, `~` and 8 hex digits of its
+//! SHA-256. Keys never contain `:`, `^`, `,` or `=`, so the id splits unambiguously and can be
+//! put in an encoded query. The action part has a fixed budget (not one that depends on the
+//! share id's length), so an action's key, hence its query prefix, is always the same.
+
+use sha2::{Digest, Sha256};
+
+/// What every snshare correlation id starts with.
+pub const PREFIX: &str = "snshare:";
+/// ServiceNow's `correlation_id` length.
+pub const MAX_LEN: usize = 100;
+/// A UUID's length: share ids longer than this are hashed.
+pub const SHARE_KEY_MAX: usize = 36;
+/// What is left for the action after the prefix, two separators... and the share key.
+pub const ACTION_KEY_MAX: usize = MAX_LEN - PREFIX.len() - 1 - SHARE_KEY_MAX;
+
+const HASH_HEX: usize = 8;
+
+/// `snshare:<action key>:<share key>`; an absent action (a card's "Create ticket") leaves the
+/// action part empty: `snshare::<share key>`.
+pub fn correlation_id(action_id: Option<&str>, share_id: &str) -> String {
+    let action = action_id.map(action_key).unwrap_or_default();
+    format!("{PREFIX}{action}:{}", key(share_id, SHARE_KEY_MAX))
+}
+
+/// The form an action id takes inside correlation ids (see the module documentation).
+pub fn action_key(action_id: &str) -> String {
+    key(action_id.trim(), ACTION_KEY_MAX)
+}
+
+/// `snshare:<action key>:`, for `STARTSWITH` lookups of an action's tickets.
+pub fn action_prefix(action_id: &str) -> String {
+    format!("{PREFIX}{}:", action_key(action_id))
+}
+
+/// The two parts of a parsed correlation id (as keys, see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correlation {
+    pub action_key: Option<String>,
+    /// Absent on `snshare:<action>` ids written before share ids existed.
+    pub share_key: Option<String>,
+}
+
+/// Splits a correlation id written by snshare; `None` for anything else.
+pub fn parse(correlation_id: &str) -> Option<Correlation> {
+    let rest = correlation_id.strip_prefix(PREFIX)?;
+    let (action, share) = match rest.split_once(':') {
+        Some((a, s)) => (a, Some(s)),
+        None => (rest, None),
+    };
+    if !is_key(action) || share.is_some_and(|s| s.is_empty() || !is_key(s)) {
+        return None;
+    }
+    if action.is_empty() && share.is_none() {
+        return None;
+    }
+    Some(Correlation {
+        action_key: (!action.is_empty()).then(|| action.to_owned()),
+        share_key: share.map(str::to_owned),
+    })
+}
+
+/// Whether a correlation id belongs to `action_id` (either format).
+pub fn matches_action(correlation_id: &str, action_id: &str) -> bool {
+    parse(correlation_id)
+        .and_then(|c| c.action_key)
+        .is_some_and(|k| k == action_key(action_id))
+}
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
+fn is_key(s: &str) -> bool {
+    s.chars().all(|c| is_key_char(c) || c == '~')
+}
+
+fn key(id: &str, max: usize) -> String {
+    if !id.is_empty() && id.len() <= max && id.chars().all(is_key_char) {
+        return id.to_owned();
+    }
+    // Keep what is readable, then a hash of the whole id so distinct ids stay distinct.
+    let keep = max - 1 - HASH_HEX;
+    let readable: String = id.chars().filter(|&c| is_key_char(c)).take(keep).collect();
+    let digest = Sha256::digest(id.as_bytes());
+    let hex: String = digest
+        .iter()
+        .take(HASH_HEX / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{readable}~{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_action_ids_are_kept_verbatim() {
+        assert_eq!(
+            correlation_id(Some("AdminMFAV2"), "3f2a9c1e-8d4b-4e7a-9b1c-2d3e4f5a6b7c"),
+            "snshare:AdminMFAV2:3f2a9c1e-8d4b-4e7a-9b1c-2d3e4f5a6b7c"
+        );
+        assert_eq!(
+            correlation_id(Some("aad_admin_consent_workflow"), "s1"),
+            "snshare:aad_admin_consent_workflow:s1"
+        );
+        assert_eq!(correlation_id(None, "s1"), "snshare::s1");
+        assert_eq!(action_prefix("AdminMFAV2"), "snshare:AdminMFAV2:");
+    }
+
+    #[test]
+    fn parses_back() {
+        let c = parse("snshare:AdminMFAV2:s-1").unwrap();
+        assert_eq!(c.action_key.as_deref(), Some("AdminMFAV2"));
+        assert_eq!(c.share_key.as_deref(), Some("s-1"));
+        let legacy = parse("snshare:AdminMFAV2").unwrap();
+        assert_eq!(legacy.action_key.as_deref(), Some("AdminMFAV2"));
+        assert_eq!(legacy.share_key, None);
+        let no_action = parse("snshare::abc").unwrap();
+        assert_eq!(no_action.action_key, None);
+        assert_eq!(no_action.share_key.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn refuses_foreign_ids() {
+        for bad in [
+            "",
+            "snshare:",
+            "snshare::",
+            "SNSHARE:x:y",
+            "other:x:y",
+            "snshare:a:b:c",
+            "snshare:a b:c",
+            "snshare:a:",
+            "snshare:a^b:c",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn query_breaking_characters_are_never_written() {
+        let id = correlation_id(Some("bad^ORactive=false,x:y"), "share^1,=:");
+        assert!(id.len() <= MAX_LEN);
+        let rest = id.strip_prefix(PREFIX).unwrap();
+        assert!(!rest.contains(['^', ',', '=']), "{id}");
+        assert_eq!(rest.matches(':').count(), 1, "{id}");
+        let c = parse(&id).unwrap();
+        assert_eq!(c.action_key.unwrap(), action_key("bad^ORactive=false,x:y"));
+        assert!(crate::domain::query::EncodedQuery::new()
+            .eq("correlation_id", &id)
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn long_ids_stay_within_100_characters_and_distinct() {
+        let long_a = "a".repeat(200);
+        let long_b = format!("{}b", "a".repeat(199));
+        let share = "x".repeat(80);
+        let ia = correlation_id(Some(&long_a), &share);
+        let ib = correlation_id(Some(&long_b), &share);
+        assert_eq!(ia.chars().count(), MAX_LEN);
+        assert!(ib.len() <= MAX_LEN);
+        assert_ne!(ia, ib);
+        assert!(parse(&ia).is_some());
+        // The action's prefix does not depend on the share id.
+        assert!(ia.starts_with(&action_prefix(&long_a)));
+        assert!(correlation_id(Some(&long_a), "s").starts_with(&action_prefix(&long_a)));
+        assert!(matches_action(&ia, &long_a));
+        assert!(!matches_action(&ia, &long_b));
+    }
+
+    #[test]
+    fn the_budget_fits_the_field() {
+        assert_eq!(ACTION_KEY_MAX, 55);
+        let exact = "A".repeat(ACTION_KEY_MAX);
+        let id = correlation_id(Some(&exact), &"s".repeat(SHARE_KEY_MAX));
+        assert_eq!(id.len(), MAX_LEN);
+        assert!(id.contains(&exact));
+        let non_ascii = correlation_id(Some("Δaction"), "é");
+        assert!(non_ascii.is_ascii());
+        assert!(parse(&non_ascii).is_some());
+    }
+
+    #[test]
+    fn matches_both_formats() {
+        assert!(matches_action("snshare:AdminMFAV2:s1", "AdminMFAV2"));
+        assert!(matches_action("snshare:AdminMFAV2", "AdminMFAV2"));
+        assert!(matches_action("snshare:AdminMFAV2:s1", " AdminMFAV2 "));
+        assert!(!matches_action("snshare:AdminMFAV2x:s1", "AdminMFAV2"));
+        assert!(!matches_action("snshare::s1", ""));
+        assert!(!matches_action("INC-legacy", "AdminMFAV2"));
+    }
+}

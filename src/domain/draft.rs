@@ -44,3 +44,390 @@ pub struct FieldError {
     pub field: DraftField,
     pub message_key: String,
 }
+
+/// How a change request's short description reads (product.md §2).
+pub const CHANGE_REQUEST_TITLE: &str = "Microsoft 365 Security and Configuration Change Request";
+
+/// `correlation_display` on every snshare record.
+pub const CORRELATION_DISPLAY: &str = "Microsoft Secure Score";
+
+impl FieldError {
+    fn new(field: DraftField, message_key: &str) -> Self {
+        FieldError {
+            field,
+            message_key: message_key.to_owned(),
+        }
+    }
+}
+
+impl TaskDraft {
+    /// Every problem with the draft, in form order; empty when it may be sent. `today` is the
+    /// user's local date (the due date is a local date too).
+    pub fn validate(&self, today: time::Date) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new(
+                DraftField::Name,
+                "field_error_name_required",
+            ));
+        } else if name.chars().count() > TASK_NAME_MAX {
+            errors.push(FieldError::new(
+                DraftField::Name,
+                "field_error_name_too_long",
+            ));
+        }
+        let due = self.due_date.trim();
+        if due.is_empty() {
+            errors.push(FieldError::new(
+                DraftField::DueDate,
+                "field_error_due_date_required",
+            ));
+        } else {
+            match parse_date(due) {
+                None => errors.push(FieldError::new(
+                    DraftField::DueDate,
+                    "field_error_due_date_invalid",
+                )),
+                Some(d) if d < today => errors.push(FieldError::new(
+                    DraftField::DueDate,
+                    "field_error_due_date_past",
+                )),
+                Some(_) => {}
+            }
+        }
+        if self.user_id.trim().is_empty() {
+            errors.push(FieldError::new(
+                DraftField::UserId,
+                "field_error_user_id_required",
+            ));
+        }
+        errors
+    }
+
+    /// The record's `short_description`: the task name on one line; for a change request,
+    /// prefixed so it reads as a "Microsoft 365 Security and Configuration Change Request",
+    /// the name shortened (with "…") to keep within 160 characters. `description` then
+    /// carries the full name.
+    pub fn short_description(&self) -> String {
+        let name = one_line(&self.name);
+        match self.kind {
+            TicketKind::Incident => truncate_chars(&name, TASK_NAME_MAX),
+            TicketKind::ChangeRequest => {
+                let prefix = format!("{CHANGE_REQUEST_TITLE}: ");
+                let room = TASK_NAME_MAX - prefix.chars().count();
+                format!("{prefix}{}", truncate_chars(&name, room))
+            }
+        }
+    }
+
+    /// The record's `description`, plain text: what the user wrote, then a block saying where
+    /// the ticket comes from. The link is rebuilt from the action id rather than taken from the
+    /// page, so a ticket never carries a link the portal did not make.
+    pub fn ticket_description(&self) -> String {
+        let mut out = String::new();
+        let body = self.description.trim();
+        if !body.is_empty() {
+            out.push_str(body);
+            out.push_str("\n\n");
+        }
+        out.push_str("-- Shared from Microsoft Secure Score by snshare --\n");
+        let name = one_line(&self.name);
+        if !name.is_empty() && !self.short_description().ends_with(&name) {
+            out.push_str(&format!("Task name: {name}\n"));
+        }
+        out.push_str(&format!("Recommendation source: {}\n", self.source.label()));
+        if let Some(c) = self.category {
+            out.push_str(&format!("Category: {}\n", c.label()));
+        }
+        out.push_str(&format!("Shared by: {}\n", one_line(&self.user_id)));
+        if let Some(id) = self
+            .action_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            out.push_str(&format!("Improvement action: {id}\n"));
+            out.push_str(&format!("Link: {}\n", super::portal_url::action_link(id)));
+        }
+        out.truncate(out.trim_end().len());
+        out
+    }
+
+    /// The parsed due date, when valid.
+    pub fn due(&self) -> Option<time::Date> {
+        parse_date(self.due_date.trim())
+    }
+}
+
+/// `YYYY-MM-DD` exactly (what a date input gives), into a date.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
+    let day = u8::try_from(digits(8..10)?).ok()?;
+    time::Date::from_calendar_date(year, month, day).ok()
+}
+
+/// `YYYY-MM-DD` of a date (four-digit years only, as parse_date accepts).
+pub fn format_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The default due date: `days` after today.
+pub fn default_due_date(today: time::Date, days: u32) -> String {
+    let due = today
+        .checked_add(time::Duration::days(i64::from(days)))
+        .unwrap_or(today);
+    format_date(due)
+}
+
+/// ServiceNow's `due_date` (UTC `YYYY-MM-DD HH:MM:SS`) for the end (23:59:59) of a local date,
+/// given the user's offset from UTC in minutes (east positive, e.g. +120 for CEST).
+pub fn due_date_value(local_date: time::Date, utc_offset_minutes: i32) -> String {
+    let end_of_day = time::PrimitiveDateTime::new(local_date, time::Time::MIDNIGHT)
+        + time::Duration::seconds(86_399)
+        - time::Duration::minutes(i64::from(utc_offset_minutes));
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        format_date(end_of_day.date()),
+        end_of_day.hour(),
+        end_of_day.minute(),
+        end_of_day.second()
+    )
+}
+
+/// Collapses line breaks and runs of whitespace: a short description is one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn draft() -> TaskDraft {
+        TaskDraft {
+            kind: TicketKind::Incident,
+            name: "Require MFA for administrative roles".into(),
+            description: "Requiring MFA for admins reduces account compromise.".into(),
+            priority: Priority::High,
+            due_date: "2030-01-15".into(),
+            user_id: "admin@contoso.onmicrosoft.com".into(),
+            source: RecommendationSource::Microsoft,
+            category: Some(Category::Identity),
+            action_id: Some("AdminMFAV2".into()),
+            action_url: Some("https://evil.example/".into()),
+        }
+    }
+
+    const TODAY: time::Date = date!(2030 - 01 - 10);
+
+    fn keys(d: &TaskDraft) -> Vec<(DraftField, String)> {
+        d.validate(TODAY)
+            .into_iter()
+            .map(|e| (e.field, e.message_key))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_draft_is_valid() {
+        assert!(draft().validate(TODAY).is_empty());
+        let mut d = draft();
+        d.due_date = "2030-01-10".into(); // today is fine
+        assert!(d.validate(TODAY).is_empty());
+    }
+
+    #[test]
+    fn name_is_required_and_limited_in_characters() {
+        let mut d = draft();
+        d.name = "   ".into();
+        assert_eq!(
+            keys(&d),
+            [(DraftField::Name, "field_error_name_required".to_owned())]
+        );
+        d.name = "é".repeat(160); // 320 bytes, 160 characters
+        assert!(d.validate(TODAY).is_empty());
+        d.name = "x".repeat(161);
+        assert_eq!(
+            keys(&d),
+            [(DraftField::Name, "field_error_name_too_long".to_owned())]
+        );
+    }
+
+    #[test]
+    fn due_date_is_required_valid_and_not_past() {
+        let mut d = draft();
+        for (value, key) in [
+            ("", "field_error_due_date_required"),
+            ("2030-1-15", "field_error_due_date_invalid"),
+            ("15/01/2030", "field_error_due_date_invalid"),
+            ("2030-02-30", "field_error_due_date_invalid"),
+            ("2030-13-01", "field_error_due_date_invalid"),
+            ("+030-01-15", "field_error_due_date_invalid"),
+            ("2030-01-09", "field_error_due_date_past"),
+        ] {
+            d.due_date = value.into();
+            assert_eq!(
+                keys(&d),
+                [(DraftField::DueDate, key.to_owned())],
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_id_is_never_blank_and_errors_accumulate() {
+        let mut d = draft();
+        d.user_id = " ".into();
+        d.name = String::new();
+        d.due_date = String::new();
+        assert_eq!(
+            keys(&d),
+            [
+                (DraftField::Name, "field_error_name_required".to_owned()),
+                (
+                    DraftField::DueDate,
+                    "field_error_due_date_required".to_owned()
+                ),
+                (
+                    DraftField::UserId,
+                    "field_error_user_id_required".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn description_carries_the_context_block() {
+        let text = draft().ticket_description();
+        assert_eq!(
+            text,
+            "Requiring MFA for admins reduces account compromise.\n\n\
+             -- Shared from Microsoft Secure Score by snshare --\n\
+             Recommendation source: Microsoft recommendation\n\
+             Category: Identity\n\
+             Shared by: admin@contoso.onmicrosoft.com\n\
+             Improvement action: AdminMFAV2\n\
+             Link: https://security.microsoft.com/securescore?viewid=actions&actionId=AdminMFAV2"
+        );
+        assert!(!text.contains("evil.example"));
+    }
+
+    #[test]
+    fn description_without_action_or_body() {
+        let mut d = draft();
+        d.description = " ".into();
+        d.action_id = None;
+        d.category = None;
+        d.source = RecommendationSource::User;
+        assert_eq!(
+            d.ticket_description(),
+            "-- Shared from Microsoft Secure Score by snshare --\n\
+             Recommendation source: User recommendation\n\
+             Shared by: admin@contoso.onmicrosoft.com"
+        );
+    }
+
+    #[test]
+    fn page_text_stays_text() {
+        let mut d = draft();
+        d.name = "<img src=x onerror=alert(1)>\nsecond line".into();
+        assert_eq!(
+            d.short_description(),
+            "<img src=x onerror=alert(1)> second line"
+        );
+    }
+
+    #[test]
+    fn change_requests_read_as_m365_change_requests_within_160() {
+        let mut d = draft();
+        d.kind = TicketKind::ChangeRequest;
+        assert_eq!(
+            d.short_description(),
+            "Microsoft 365 Security and Configuration Change Request: Require MFA for administrative roles"
+        );
+        assert!(!d.ticket_description().contains("Task name:"));
+        d.name = "n".repeat(160);
+        let s = d.short_description();
+        assert_eq!(s.chars().count(), TASK_NAME_MAX);
+        assert!(s.starts_with(CHANGE_REQUEST_TITLE));
+        assert!(s.ends_with('…'));
+        // The full name is kept in the description.
+        assert!(d
+            .ticket_description()
+            .contains(&format!("Task name: {}", "n".repeat(160))));
+        // Incidents keep the name as is.
+        d.kind = TicketKind::Incident;
+        assert_eq!(d.short_description(), "n".repeat(160));
+    }
+
+    #[test]
+    fn every_field_error_key_has_english_text() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/extension/_locales/en/messages.json"
+        );
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let messages: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut d = draft();
+        let mut seen = Vec::new();
+        for (name, due, user) in [
+            ("", "", ""),
+            (&*"x".repeat(161), "x", "u"),
+            ("n", "2000-01-01", "u"),
+        ] {
+            d.name = name.into();
+            d.due_date = due.into();
+            d.user_id = user.into();
+            seen.extend(d.validate(TODAY).into_iter().map(|e| e.message_key));
+        }
+        assert_eq!(seen.len(), 6);
+        for k in seen {
+            assert!(k.starts_with("field_error_"));
+            assert!(messages[&k]["message"].is_string(), "missing {k}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2030-01-15"), Some(date!(2030 - 01 - 15)));
+        assert_eq!(parse_date("2028-02-29"), Some(date!(2028 - 02 - 29)));
+        assert_eq!(parse_date("2029-02-29"), None);
+        assert_eq!(parse_date("2030-01-15 "), None);
+        assert_eq!(format_date(date!(2030 - 01 - 05)), "2030-01-05");
+        assert_eq!(default_due_date(date!(2030 - 12 - 25), 14), "2031-01-08");
+        assert_eq!(draft().due(), Some(date!(2030 - 01 - 15)));
+    }
+
+    #[test]
+    fn due_date_is_the_end_of_the_local_day_in_utc() {
+        let d = date!(2030 - 01 - 15);
+        assert_eq!(due_date_value(d, 0), "2030-01-15 23:59:59");
+        assert_eq!(due_date_value(d, 120), "2030-01-15 21:59:59");
+        assert_eq!(due_date_value(d, -300), "2030-01-16 04:59:59");
+        assert_eq!(due_date_value(d, 14 * 60), "2030-01-15 09:59:59");
+    }
+}

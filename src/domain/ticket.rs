@@ -33,6 +33,70 @@ pub enum Priority {
     Planning,
 }
 
+impl Priority {
+    pub const ALL: [Priority; 5] = [
+        Priority::Critical,
+        Priority::High,
+        Priority::Moderate,
+        Priority::Low,
+        Priority::Planning,
+    ];
+
+    /// ServiceNow's value, "1" (Critical) to "5" (Planning).
+    pub fn value(self) -> u8 {
+        match self {
+            Priority::Critical => 1,
+            Priority::High => 2,
+            Priority::Moderate => 3,
+            Priority::Low => 4,
+            Priority::Planning => 5,
+        }
+    }
+
+    /// Reads a `priority` value as the Table API returns it ("1".."5").
+    pub fn from_value(value: &str) -> Option<Priority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| value.trim() == p.value().to_string())
+    }
+
+    /// The (impact, urgency) pair to send. `priority` is read-only on incident and
+    /// change_request: the instance computes it from these through its priority lookup rules,
+    /// and these pairs give exactly this priority under the default matrix (servicenow.md).
+    /// The diagonal-or-next pairs are used so a customized matrix is least likely to differ.
+    pub fn impact_urgency(self) -> (u8, u8) {
+        match self {
+            Priority::Critical => (1, 1),
+            Priority::High => (1, 2),
+            Priority::Moderate => (2, 2),
+            Priority::Low => (2, 3),
+            Priority::Planning => (3, 3),
+        }
+    }
+
+    /// ServiceNow's default priority matrix: impact and urgency 1 (High) to 3 (Low).
+    pub fn from_impact_urgency(impact: u8, urgency: u8) -> Option<Priority> {
+        if !(1..=3).contains(&impact) || !(1..=3).contains(&urgency) {
+            return None;
+        }
+        // In the default matrix priority = impact + urgency - 1.
+        Priority::ALL
+            .get(usize::from(impact + urgency - 2))
+            .copied()
+    }
+
+    /// English name as in the form's choices (the UI shows the localized label).
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Critical => "Critical",
+            Priority::High => "High",
+            Priority::Moderate => "Moderate",
+            Priority::Low => "Low",
+            Priority::Planning => "Planning",
+        }
+    }
+}
+
 /// Where the recommendation came from (product.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +116,62 @@ pub enum Category {
     Devices,
     Apps,
     Infrastructure,
+}
+
+impl RecommendationSource {
+    /// As written into the ticket (product.md: "User recommendation or Microsoft recommendation").
+    pub fn label(self) -> &'static str {
+        match self {
+            RecommendationSource::Microsoft => "Microsoft recommendation",
+            RecommendationSource::User => "User recommendation",
+        }
+    }
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Identity,
+        Category::Data,
+        Category::Devices,
+        Category::Apps,
+        Category::Infrastructure,
+    ];
+
+    /// As the ticket names it (product.md).
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Identity => "Identity",
+            Category::Data => "Data",
+            Category::Devices => "Devices",
+            Category::Apps => "Apps",
+            Category::Infrastructure => "Infrastructure",
+        }
+    }
+
+    /// The value written to the record's `category` field (lowercase, ServiceNow's convention
+    /// for choice values, so an administrator can add a matching choice with a nice label).
+    pub fn value(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::Data => "data",
+            Category::Devices => "devices",
+            Category::Apps => "apps",
+            Category::Infrastructure => "infrastructure",
+        }
+    }
+
+    /// Reads the portal's category text; the portal says "Device" where the ticket says
+    /// "Devices" (portal.md).
+    pub fn from_portal(text: &str) -> Option<Category> {
+        let t = text.trim();
+        Category::ALL
+            .into_iter()
+            .find(|c| t.eq_ignore_ascii_case(c.label()))
+            .or_else(|| {
+                t.eq_ignore_ascii_case("device")
+                    .then_some(Category::Devices)
+            })
+    }
 }
 
 /// One ticket as the cards, badges, popup and list show it.
@@ -76,4 +196,71 @@ pub struct TicketSummary {
     pub action_id: Option<String>,
     /// Link into ServiceNow (`nav_to.do?uri=…`).
     pub link: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// servicenow.md's matrix, row = impact, column = urgency.
+    const MATRIX: [[u8; 3]; 3] = [[1, 2, 3], [2, 3, 4], [3, 4, 5]];
+
+    #[test]
+    fn each_priority_maps_to_a_pair_the_matrix_turns_back_into_it() {
+        for p in Priority::ALL {
+            let (impact, urgency) = p.impact_urgency();
+            assert_eq!(
+                MATRIX[usize::from(impact - 1)][usize::from(urgency - 1)],
+                p.value(),
+                "{p:?}"
+            );
+            assert_eq!(Priority::from_impact_urgency(impact, urgency), Some(p));
+        }
+        assert_eq!(Priority::Critical.impact_urgency(), (1, 1));
+        assert_eq!(Priority::High.impact_urgency(), (1, 2));
+        assert_eq!(Priority::Moderate.impact_urgency(), (2, 2));
+        assert_eq!(Priority::Low.impact_urgency(), (2, 3));
+        assert_eq!(Priority::Planning.impact_urgency(), (3, 3));
+    }
+
+    #[test]
+    fn the_whole_matrix_is_reproduced() {
+        for impact in 1..=3u8 {
+            for urgency in 1..=3u8 {
+                let p = Priority::from_impact_urgency(impact, urgency).unwrap();
+                assert_eq!(
+                    p.value(),
+                    MATRIX[usize::from(impact - 1)][usize::from(urgency - 1)]
+                );
+            }
+        }
+        assert_eq!(Priority::from_impact_urgency(0, 1), None);
+        assert_eq!(Priority::from_impact_urgency(1, 4), None);
+    }
+
+    #[test]
+    fn priority_values_round_trip() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::from_value(&p.value().to_string()), Some(p));
+        }
+        assert_eq!(Priority::from_value(" 3 "), Some(Priority::Moderate));
+        assert_eq!(Priority::from_value(""), None);
+        assert_eq!(Priority::from_value("6"), None);
+    }
+
+    #[test]
+    fn categories_read_the_portal_words() {
+        assert_eq!(Category::from_portal("Device"), Some(Category::Devices));
+        assert_eq!(
+            Category::from_portal(" identity "),
+            Some(Category::Identity)
+        );
+        assert_eq!(Category::from_portal("Apps"), Some(Category::Apps));
+        assert_eq!(Category::from_portal("Other"), None);
+        assert_eq!(Category::Infrastructure.value(), "infrastructure");
+        assert_eq!(
+            RecommendationSource::Microsoft.label(),
+            "Microsoft recommendation"
+        );
+    }
 }

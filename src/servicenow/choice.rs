@@ -1,0 +1,117 @@
+//! sys_choice: the instance's own state labels.
+//!
+//! Whether non-admins may read sys_choice is unverified; when this fails, fall back to the
+//! labels seen on records (`TicketList::labels`, from `sysparm_display_value=all`).
+
+use crate::domain::query::EncodedQuery;
+use crate::domain::state_names::ChoiceLabel;
+use crate::domain::ticket::TicketKind;
+use crate::domain::token::Secret;
+
+use super::client::{Client, Record};
+use super::error::ClientError;
+use super::table::TableParams;
+use super::transport::Transport;
+
+/// `name=<table>^element=state^language=<lang>^inactive=false^ORDERBYsequence`, three fields.
+pub fn state_choices_params(kind: TicketKind, language: &str) -> Result<TableParams, ClientError> {
+    let query = EncodedQuery::new()
+        .eq("name", kind.table())
+        .eq("element", "state")
+        .eq("language", language)
+        .eq("inactive", "false")
+        .order_by("sequence")
+        .build()?;
+    Ok(TableParams {
+        query: Some(query),
+        fields: vec!["value".into(), "label".into(), "sequence".into()],
+        limit: Some(100),
+        no_count: true,
+        ..TableParams::default()
+    })
+}
+
+/// sys_choice rows into labels (rows without a value are skipped; a bad sequence is `None`).
+pub fn decode_choices(records: &[Record]) -> Vec<ChoiceLabel> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let value = r.non_empty("value")?;
+            Some(ChoiceLabel {
+                value: value.trim().to_owned(),
+                label: r.value("label").unwrap_or_default(),
+                sequence: r.value("sequence").and_then(|s| s.trim().parse().ok()),
+            })
+        })
+        .collect()
+}
+
+impl<T: Transport> Client<T> {
+    /// The instance's labels for `kind`'s states in `language` (e.g. "en").
+    pub async fn state_labels(
+        &self,
+        token: &Secret,
+        kind: TicketKind,
+        language: &str,
+    ) -> Result<Vec<ChoiceLabel>, ClientError> {
+        let page = self
+            .list(token, "sys_choice", &state_choices_params(kind, language)?)
+            .await?;
+        Ok(decode_choices(&page.records))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::client::fake::{block_on, FakeTransport};
+    use super::*;
+    use crate::domain::instance::InstanceUrl;
+    use crate::domain::query::{parse_query_string, query_param};
+
+    #[test]
+    fn reads_state_labels() {
+        let fake = FakeTransport::new().json(
+            200,
+            r#"{"result":[{"value":"1","label":"New","sequence":"1"},{"value":"2","label":"In Progress","sequence":"2"},{"value":"","label":"-- None --","sequence":""},{"value":"9","label":"Awaiting vendor","sequence":"x"}]}"#,
+        );
+        let client = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+        let labels =
+            block_on(client.state_labels(&Secret::new("AT"), TicketKind::Incident, "en")).unwrap();
+        assert_eq!(
+            labels,
+            vec![
+                ChoiceLabel {
+                    value: "1".into(),
+                    label: "New".into(),
+                    sequence: Some(1)
+                },
+                ChoiceLabel {
+                    value: "2".into(),
+                    label: "In Progress".into(),
+                    sequence: Some(2)
+                },
+                ChoiceLabel {
+                    value: "9".into(),
+                    label: "Awaiting vendor".into(),
+                    sequence: None
+                },
+            ]
+        );
+        let url = fake.last().url;
+        assert!(url.starts_with("https://dev1.service-now.com/api/now/table/sys_choice?"));
+        let q = parse_query_string(url.split_once('?').unwrap().1);
+        assert_eq!(
+            query_param(&q, "sysparm_query"),
+            Some("name=incident^element=state^language=en^inactive=false^ORDERBYsequence")
+        );
+        assert_eq!(
+            query_param(&q, "sysparm_fields"),
+            Some("value,label,sequence")
+        );
+    }
+
+    #[test]
+    fn language_cannot_inject_terms() {
+        assert!(state_choices_params(TicketKind::ChangeRequest, "en^ORname=x").is_err());
+    }
+}

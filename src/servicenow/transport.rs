@@ -1,0 +1,206 @@
+//! The one seam between the client and the network. The platform layer implements it with
+//! `fetch` (timeout through AbortController); tests implement it with canned responses.
+
+use std::fmt;
+
+/// HTTP methods the client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether repeating the request cannot create a second record.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post)
+    }
+
+    pub fn is_write(self) -> bool {
+        !matches!(self, Method::Get)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request ready to send. Debug hides the Authorization header and the body (token
+/// requests carry the client secret, passwords and refresh tokens in the body).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Method,
+    /// Absolute URL, query string included.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// The transport aborts the request after this long and reports `TransportError::Timeout`.
+    pub timeout_ms: u32,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k.eq_ignore_ascii_case("authorization") {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())),
+            )
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+/// What came back. Header names are lowercase (the transport lowercases them, `new` too).
+/// Debug hides the body: a token response carries tokens.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<String>) -> Self {
+        let headers = headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
+        HttpResponse {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &format!("[{} bytes]", self.body.len()))
+            .finish()
+    }
+}
+
+/// Failures below HTTP. Which one it is decides whether a create may have happened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The browser knows it is offline: nothing was sent.
+    #[error("offline")]
+    Offline,
+    /// No answer within `timeout_ms` (the request was aborted; it may have been processed).
+    #[error("timed out")]
+    Timeout,
+    /// Could not connect or read (DNS, TLS, refused, CORS-less network error).
+    #[error("network error: {0}")]
+    Network(String),
+    /// The connection dropped after the request was sent.
+    #[error("connection dropped after the request was sent")]
+    Aborted,
+}
+
+/// Sends one request. Implemented by the wasm fetch transport and by test fakes.
+///
+/// No `Send` bound: wasm is single-threaded and the futures hold JS values.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+impl<T: Transport + ?Sized> Transport for &T {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        (**self).send(req).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_authorization_and_bodies() {
+        let req = HttpRequest {
+            method: Method::Post,
+            url: "https://x/oauth_token.do".into(),
+            headers: vec![
+                ("Authorization".into(), "Bearer SECRET".into()),
+                ("Accept".into(), "application/json".into()),
+            ],
+            body: Some("client_secret=SECRET".into()),
+            timeout_ms: 1,
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("application/json"));
+        let resp = HttpResponse::new(
+            200,
+            vec![("X-Total-Count".into(), "3".into())],
+            r#"{"access_token":"SECRET"}"#,
+        );
+        let shown = format!("{resp:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert_eq!(resp.header("x-total-count"), Some("3"));
+        assert_eq!(resp.headers[0].0, "x-total-count");
+        assert_eq!(req.header("accept"), Some("application/json"));
+    }
+
+    #[test]
+    fn methods() {
+        assert!(!Method::Post.is_idempotent());
+        assert!(Method::Patch.is_idempotent());
+        assert!(Method::Get.is_idempotent());
+        assert!(!Method::Get.is_write());
+        assert_eq!(Method::Patch.to_string(), "PATCH");
+    }
+}
