@@ -38,3 +38,22 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "managed"], js_name = get, catch)]
     pub fn storage_managed_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
+
+// Used by the extension pages (popup, options, ticket list).
+#[wasm_bindgen]
+extern "C" {
+    /// `chrome.permissions.request({origins})`: must run inside the click handler (user gesture).
+    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = request, catch)]
+    pub fn permissions_request(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = contains, catch)]
+    pub fn permissions_contains(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.tabs.create({url})`; needs no "tabs" permission.
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
+    pub fn tabs_create(properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.tabs.getCurrent()`: resolves to undefined in the toolbar popup.
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = getCurrent, catch)]
+    pub fn tabs_get_current() -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.storage.onChanged.addListener(cb)`; `cb(changes, areaName)`.
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener, catch)]
+    pub fn storage_on_changed_add_listener(callback: &js_sys::Function) -> Result<(), JsValue>;
+}

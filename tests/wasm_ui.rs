@@ -1,0 +1,688 @@
+//! The extension pages' render functions in a real browser: data in, DOM out.
+//!
+//! No extension context here, so a stand-in `chrome.i18n` answers from the real English
+//! catalogue (extension/_locales/en/messages.json, compiled in). Messaging is not involved:
+//! the render functions take data and a dispatch callback, which the tests record.
+#![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test (clippy.toml allows it in test functions; these
+// are their helpers).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use snshare::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
+use snshare::domain::diagnosis::Diagnosis;
+use snshare::domain::outbox::OutboxStatus;
+use snshare::domain::settings::{SettingsView, TicketDefaults};
+use snshare::domain::ticket::{Priority, TicketKind, TicketSummary};
+use snshare::messages::{
+    DiagnosticReport, DiagnosticStep, OutboxView, SettingsError, StateCount, StateName, TicketPage, TicketSnapshot,
+    TicketSort,
+};
+use snshare::ui::common::{diagnosis_text, render_status, safe_href};
+use snshare::ui::dom::{el, Dispatch, Region};
+use snshare::ui::options::{
+    instance_origin_pattern, render_diagnostics, render_settings_form, render_state_names, state_name_overrides,
+    OptionsAction,
+};
+use snshare::ui::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
+use snshare::ui::tickets::{paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CATALOGUE: &str = include_str!("../extension/_locales/en/messages.json");
+const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+
+/// `chrome.i18n` as Chrome answers it: the message with `$1`… substituted, "" when unknown.
+fn setup() {
+    let global = js_sys::global();
+    // Chromium has a `chrome` object on every page, but no `chrome.i18n` outside extensions.
+    let existing = js_sys::Reflect::get(&global, &"chrome".into()).unwrap();
+    if existing.is_object() && js_sys::Reflect::get(&existing, &"i18n".into()).map(|i| i.is_object()).unwrap_or(false) {
+        return;
+    }
+    let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).unwrap();
+    let get_message = Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
+        let Some(msg) = catalogue.get(&key).and_then(|m| m.get("message")).and_then(|m| m.as_str()) else {
+            return String::new();
+        };
+        let subs: Vec<String> = if let Some(s) = subs.as_string() {
+            vec![s]
+        } else if js_sys::Array::is_array(&subs) {
+            js_sys::Array::from(&subs).iter().map(|v| v.as_string().unwrap_or_default()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = msg.to_string();
+        for (i, s) in subs.iter().enumerate().rev() {
+            out = out.replace(&format!("${}", i + 1), s);
+        }
+        out
+    });
+    let i18n = js_sys::Object::new();
+    js_sys::Reflect::set(&i18n, &"getMessage".into(), get_message.as_ref()).unwrap();
+    let lang = Closure::<dyn Fn() -> String>::new(|| "en".to_string());
+    js_sys::Reflect::set(&i18n, &"getUILanguage".into(), lang.as_ref()).unwrap();
+    let chrome: JsValue = if existing.is_object() { existing } else { js_sys::Object::new().into() };
+    js_sys::Reflect::set(&chrome, &"i18n".into(), &i18n).unwrap();
+    js_sys::Reflect::set(&global, &"chrome".into(), &chrome).unwrap();
+    get_message.forget();
+    lang.forget();
+}
+
+fn recorder<A: 'static>() -> (Dispatch<A>, Rc<RefCell<Vec<A>>>) {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let l = log.clone();
+    (Rc::new(move |a| l.borrow_mut().push(a)), log)
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+}
+
+fn one(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}"))
+}
+
+fn text(e: &Element) -> String {
+    e.text_content().unwrap_or_default()
+}
+
+fn click(e: &Element) {
+    e.dyn_ref::<HtmlElement>().unwrap().click();
+}
+
+/// The view attached to the document, for the selectors and clicks to behave as on the page.
+fn mount(view: &snshare::ui::dom::View) -> Element {
+    let body = web_sys::window().unwrap().document().unwrap().body().unwrap();
+    body.append_child(view.root()).unwrap();
+    view.root().clone()
+}
+
+fn ticket(kind: TicketKind, n: u32, name: &str) -> TicketSummary {
+    let prefix = if kind == TicketKind::Incident { "INC" } else { "CHG" };
+    TicketSummary {
+        kind,
+        sys_id: format!("sys{n}"),
+        number: format!("{prefix}{n:07}"),
+        short_description: name.to_string(),
+        state: "1".into(),
+        state_label: "New".into(),
+        open: true,
+        priority: Some(Priority::High),
+        assigned_to: None,
+        updated_on: "2025-03-01 10:00:00".into(),
+        correlation_id: format!("snshare:act{n}:s{n}"),
+        action_id: Some(format!("act{n}")),
+        link: format!("https://dev12345.service-now.com/nav_to.do?uri=incident.do?sys_id=sys{n}"),
+    }
+}
+
+fn connected() -> ConnectionStatus {
+    ConnectionStatus {
+        state: ConnectionState::Connected,
+        instance: Some("https://dev12345.service-now.com".into()),
+        user: Some(ConnectedUser {
+            user_name: "snshare.integration".into(),
+            name: "snshare Integration".into(),
+            email: None,
+            sys_id: "u1".into(),
+        }),
+        access_token_expires_at: Some(1_700_000_000_000),
+        last_success_at: Some(1_700_000_000_000),
+        warnings: vec![],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection status
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn status_says_connected_as_the_login() {
+    setup();
+    let view = render_status(Some(&connected()), true).build();
+    let s = text(view.root());
+    assert!(s.contains("Connected as snshare.integration"), "{s}");
+    assert!(s.contains("https://dev12345.service-now.com"), "{s}");
+    assert!(s.contains("Access token expires"), "{s}");
+    assert!(s.contains("Last successful call"), "{s}");
+}
+
+#[wasm_bindgen_test]
+fn status_names_each_other_state() {
+    setup();
+    let mut status = ConnectionStatus::not_connected(None);
+    assert!(text(render_status(Some(&status), true).build().root()).contains("Not connected"));
+    status.state = ConnectionState::AuthorizationNeeded;
+    assert!(text(render_status(Some(&status), false).build().root()).contains("Authorization needed"));
+    status.state = ConnectionState::Unreachable;
+    assert!(text(render_status(Some(&status), false).build().root()).contains("Instance unreachable"));
+    assert!(text(render_status(None, false).build().root()).contains("Checking"));
+}
+
+#[wasm_bindgen_test]
+fn status_renders_a_hostile_user_name_as_text() {
+    setup();
+    let mut status = connected();
+    if let Some(u) = status.user.as_mut() {
+        u.user_name = XSS.into();
+    }
+    let view = render_status(Some(&status), true).build();
+    assert!(text(view.root()).contains(XSS));
+    assert!(all(view.root(), "script, img").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ticket list page
+// ---------------------------------------------------------------------------------------------
+
+fn page_of(total: u32, offset: u32, shown: u32) -> TicketPage {
+    TicketPage {
+        tickets: (0..shown).map(|i| ticket(TicketKind::Incident, offset + i + 1, &format!("Task {}", offset + i + 1))).collect(),
+        total,
+        offset,
+    }
+}
+
+#[wasm_bindgen_test]
+fn paging_label_reads_first_last_of_total() {
+    setup();
+    assert_eq!(paging_label(0, 25, 300), "1–25 of 300");
+    assert_eq!(paging_label(25, 25, 300), "26–50 of 300");
+    assert_eq!(paging_label(275, 25, 300), "276–300 of 300");
+    assert_eq!(paging_label(0, 3, 3), "1–3 of 3");
+    assert_eq!(paging_label(0, 0, 0), "No tickets");
+}
+
+#[wasm_bindgen_test]
+fn ticket_table_has_caption_headers_rows_and_sort_state() {
+    setup();
+    let (d, _) = recorder::<TicketsAction>();
+    let view = render_results(&page_of(300, 0, 25), &ListState::default(), &d).build();
+    let root = view.root();
+    let table = one(root, "table");
+    assert!(text(&one(&table, "caption")).contains("snshare tickets in ServiceNow"));
+    assert_eq!(all(&table, "thead th[scope=col]").len(), 7);
+    assert_eq!(all(&table, "tbody tr").len(), 25);
+    // Newest first by default: only the Updated column carries aria-sort.
+    let sorted = all(&table, "th[aria-sort]");
+    assert_eq!(sorted.len(), 1);
+    assert_eq!(sorted[0].get_attribute("aria-sort").as_deref(), Some("descending"));
+    assert!(text(&sorted[0]).contains("Updated"));
+    // Number links into ServiceNow in a new tab.
+    let link = one(&table, "tbody tr a");
+    assert_eq!(text(&link), "INC0000001");
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+    assert!(link.get_attribute("rel").unwrap_or_default().contains("noopener"));
+    assert!(text(&one(root, ".paging-label")).contains("1–25 of 300"));
+}
+
+#[wasm_bindgen_test]
+fn ticket_fields_holding_html_stay_text() {
+    setup();
+    let (d, _) = recorder::<TicketsAction>();
+    let mut t = ticket(TicketKind::Incident, 1, XSS);
+    t.state_label = XSS.into();
+    t.assigned_to = Some(XSS.into());
+    t.number = XSS.into();
+    t.link = "javascript:alert(3)".into();
+    let view = render_results(&TicketPage { tickets: vec![t], total: 1, offset: 0 }, &ListState::default(), &d).build();
+    let root = view.root();
+    assert!(all(root, "script, img").is_empty(), "markup was parsed");
+    assert!(text(&one(root, "tbody")).matches(XSS).count() >= 3);
+    // A javascript: link is not a link at all.
+    assert!(all(root, "tbody a").is_empty());
+    assert_eq!(safe_href("javascript:alert(1)"), None);
+    assert_eq!(safe_href(" https://x.service-now.com/a "), Some("https://x.service-now.com/a"));
+    assert_eq!(safe_href("http://127.0.0.1:8443/x"), Some("http://127.0.0.1:8443/x"));
+    assert_eq!(safe_href("http://127.0.0.1.evil.example/"), None);
+}
+
+#[wasm_bindgen_test]
+fn paging_buttons_follow_the_position() {
+    setup();
+    let (d, log) = recorder::<TicketsAction>();
+    // The view owns the listeners: it must outlive the clicks.
+    let first_view = render_results(&page_of(300, 0, 25), &ListState::default(), &d).build();
+    let first = mount(&first_view);
+    let prev = one(&first, "[data-action=previous]");
+    let next = one(&first, "[data-action=next]");
+    assert!(prev.has_attribute("disabled"));
+    assert!(!next.has_attribute("disabled"));
+    click(&next);
+    assert_eq!(log.borrow().as_slice(), &[TicketsAction::Next]);
+    first.remove();
+
+    let last = render_results(&page_of(300, 275, 25), &ListState { page: 11, ..ListState::default() }, &d).build();
+    assert!(!one(last.root(), "[data-action=previous]").has_attribute("disabled"));
+    assert!(one(last.root(), "[data-action=next]").has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+fn clicking_a_header_asks_for_that_sort() {
+    setup();
+    let (d, log) = recorder::<TicketsAction>();
+    let view = render_results(&page_of(30, 0, 25), &ListState::default(), &d).build();
+    let root = mount(&view);
+    click(&one(&root, "button[data-sort=number]"));
+    click(&one(&root, "button[data-sort=updated]"));
+    assert_eq!(log.borrow().as_slice(), &[TicketsAction::Sort(TicketSort::Number), TicketsAction::Sort(TicketSort::Updated)]);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn empty_list_says_so_and_offers_to_clear_filters() {
+    setup();
+    let (d, log) = recorder::<TicketsAction>();
+    let empty = TicketPage { tickets: vec![], total: 0, offset: 0 };
+    let plain = render_results(&empty, &ListState::default(), &d).build();
+    assert!(text(plain.root()).contains("No snshare tickets yet"));
+    assert!(all(plain.root(), "table").is_empty());
+
+    let filtered = ListState { search: "mfa".into(), ..ListState::default() };
+    let view = render_results(&empty, &filtered, &d).build();
+    assert!(text(view.root()).contains("No tickets match these filters."));
+    // The toolbar's Clear filters is the only one (unique accessible name on the page).
+    assert!(all(view.root(), "button").is_empty());
+    let (toolbar, _) = render_toolbar(&filtered, &[], &d);
+    let toolbar = toolbar.build();
+    let root = mount(&toolbar);
+    click(&one(&root, "#clear-filters"));
+    assert_eq!(log.borrow().as_slice(), &[TicketsAction::ClearFilters]);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn list_state_round_trips_through_the_hash() {
+    setup();
+    assert_eq!(ListState::default().to_hash(), "");
+    assert_eq!(ListState::from_hash(""), ListState::default());
+    assert_eq!(ListState::from_hash("#"), ListState::default());
+    let s = ListState {
+        kind: Some(TicketKind::ChangeRequest),
+        state: Some("-5".into()),
+        category: Some(snshare::domain::ticket::Category::Identity),
+        search: "MFA & <b>admins</b>".into(),
+        sort: TicketSort::Number,
+        descending: false,
+        page: 3,
+    };
+    let hash = s.to_hash();
+    assert!(hash.contains("page=4"), "{hash}");
+    assert_eq!(ListState::from_hash(&format!("#{hash}")), s);
+    let q = s.query();
+    assert_eq!(q.offset, 3 * PAGE_SIZE);
+    assert_eq!(q.limit, PAGE_SIZE);
+    assert_eq!(q.states, vec!["-5".to_string()]);
+    assert_eq!(q.search.as_deref(), Some("MFA & <b>admins</b>"));
+    // Junk falls back to defaults instead of failing.
+    let junk = ListState::from_hash("#kind=nope&sort=bogus&page=-3&dir=sideways");
+    assert_eq!(junk, ListState::default());
+}
+
+#[wasm_bindgen_test]
+fn toolbar_has_labelled_search_and_filters() {
+    setup();
+    let (d, _) = recorder::<TicketsAction>();
+    let names = vec![
+        StateName { kind: TicketKind::Incident, state: "1".into(), instance_label: "New".into(), custom_label: None },
+        StateName { kind: TicketKind::ChangeRequest, state: "-5".into(), instance_label: "New".into(), custom_label: Some("Draft".into()) },
+    ];
+    let state = ListState { kind: Some(TicketKind::ChangeRequest), state: Some("-5".into()), ..ListState::default() };
+    let (toolbar, controls) = render_toolbar(&state, &names, &d);
+    let view = toolbar.build();
+    let root = view.root();
+    assert_eq!(root.get_attribute("role").as_deref(), Some("search"));
+    for id in ["ticket-search", "filter-kind", "filter-state", "filter-category"] {
+        assert!(root.query_selector(&format!("label[for={id}]")).unwrap().is_some(), "{id} has no label");
+    }
+    assert_eq!(controls.kind.value(), "change_request");
+    assert_eq!(controls.state.value(), "change_request:-5");
+    // Only the chosen kind's states, with the user's rename.
+    assert!(text(controls.state.unchecked_ref::<Element>()).contains("Draft"));
+    assert!(!controls.clear.has_attribute("hidden"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Popup
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn popup_shows_five_latest_per_kind_with_counts() {
+    setup();
+    let mut tickets: Vec<TicketSummary> = (1..=8).map(|n| ticket(TicketKind::Incident, n, &format!("Incident {n}"))).collect();
+    tickets.push(ticket(TicketKind::ChangeRequest, 1, XSS));
+    let snapshot = TicketSnapshot {
+        fetched_at: Some(1_700_000_000_000),
+        tickets,
+        counts: vec![
+            StateCount { kind: TicketKind::Incident, state: "1".into(), label: "New".into(), count: 6 },
+            StateCount { kind: TicketKind::Incident, state: "2".into(), label: "In Progress".into(), count: 2 },
+            StateCount { kind: TicketKind::ChangeRequest, state: "-5".into(), label: "New".into(), count: 1 },
+        ],
+        queued_action_ids: vec![],
+        refreshing: false,
+    };
+    let view = render_tickets(&snapshot).build();
+    let root = view.root();
+    assert_eq!(all(root, "[data-kind=incident] .ticket").len(), 5);
+    assert_eq!(all(root, "[data-kind=change_request] .ticket").len(), 1);
+    let counts = text(&one(root, "[data-kind=incident] .counts"));
+    assert!(counts.contains("New") && counts.contains('6') && counts.contains("In Progress"), "{counts}");
+    assert_eq!(text(&one(root, "[data-kind=incident] h2 .badge")), "8");
+    assert!(all(root, "script, img").is_empty());
+    assert!(text(&one(root, "[data-kind=change_request] .ticket-name")).contains(XSS));
+    let link = one(root, "[data-kind=incident] .ticket a");
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+}
+
+#[wasm_bindgen_test]
+fn popup_offers_authorize_only_when_authorization_is_needed() {
+    setup();
+    let (d, log) = recorder::<PopupAction>();
+    let mut status = connected();
+    assert!(all(render_status_actions(Some(&status), &d).build().root(), "button").is_empty());
+    status.state = ConnectionState::AuthorizationNeeded;
+    let view = render_status_actions(Some(&status), &d).build();
+    let root = mount(&view);
+    let buttons = all(&root, "button");
+    assert_eq!(buttons.iter().map(text).collect::<Vec<_>>(), vec!["Authorize"]);
+    click(&buttons[0]);
+    assert_eq!(log.borrow().as_slice(), &[PopupAction::Authorize]);
+    root.remove();
+    let not_connected = ConnectionStatus::not_connected(None);
+    assert!(text(render_status_actions(Some(&not_connected), &d).build().root()).contains("Options"));
+}
+
+fn outbox_item(id: &str, status: OutboxStatus) -> OutboxView {
+    OutboxView {
+        share_id: id.into(),
+        name: format!("Require MFA {id}"),
+        kind: TicketKind::Incident,
+        action_id: Some("mfa".into()),
+        status,
+        attempts: 2,
+        last_error: None,
+        next_attempt_at: 1_700_000_000_000,
+        created_at: 1_700_000_000_000,
+    }
+}
+
+#[wasm_bindgen_test]
+fn outbox_lists_shares_with_retry_and_discard() {
+    setup();
+    let (d, log) = recorder::<PopupAction>();
+    assert!(all(render_outbox(&[], &d).build().root(), "li").is_empty());
+    let items = vec![
+        outbox_item("a", OutboxStatus::Pending),
+        outbox_item("b", OutboxStatus::Failed { diagnosis: Diagnosis::RecordRejected { message: XSS.into() } }),
+    ];
+    let view = render_outbox(&items, &d).build();
+    let root = mount(&view);
+    assert_eq!(all(&root, "li.outbox-item").len(), 2);
+    assert!(text(&root).contains("Queued"));
+    assert!(text(&root).contains("Failed"));
+    // The failed share says why, as text.
+    let failed = one(&root, "[data-share-id=b]");
+    assert!(failed.query_selector(".diagnosis").unwrap().is_some());
+    assert!(text(&failed).contains(XSS));
+    assert!(all(&root, "script, img").is_empty());
+    // Buttons are named Retry / Discard and described by the share's name.
+    let buttons = all(&failed, "button");
+    assert_eq!(buttons.iter().map(text).collect::<Vec<_>>(), vec!["Retry", "Discard"]);
+    let described = buttons[0].get_attribute("aria-describedby").unwrap();
+    assert!(text(&one(&root, &format!("#{described}"))).contains("Require MFA b"));
+    click(&buttons[0]);
+    click(&buttons[1]);
+    assert_eq!(log.borrow().as_slice(), &[PopupAction::Retry("b".into()), PopupAction::Discard("b".into())]);
+    root.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options page
+// ---------------------------------------------------------------------------------------------
+
+fn settings(locked: &[&str]) -> SettingsView {
+    SettingsView {
+        instance: Some("https://dev12345.service-now.com".into()),
+        client_id: Some("abc123".into()),
+        has_client_secret: true,
+        defaults: TicketDefaults { kind: TicketKind::ChangeRequest, priority: Priority::Low, due_in_days: 7 },
+        fallback_user_id: None,
+        refresh_minutes: 15,
+        redirect_url: "https://pgmckfnkcjjdbjackbdfdggbempndbni.chromiumapp.org/".into(),
+        locked: locked.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn label_for(root: &Element, control: &Element) -> String {
+    let id = control.id();
+    text(&one(root, &format!("label[for=\"{id}\"]")))
+}
+
+#[wasm_bindgen_test]
+fn settings_form_has_the_named_fields_and_reads_back() {
+    setup();
+    let (d, log) = recorder::<OptionsAction>();
+    let view_data = settings(&[]);
+    let (form, handles) = render_settings_form(&view_data, &d);
+    let view = form.build();
+    let root = mount(&view);
+    assert_eq!(label_for(&root, handles.instance.unchecked_ref()), "ServiceNow instance");
+    assert_eq!(label_for(&root, handles.client_id.unchecked_ref()), "Client ID");
+    assert_eq!(label_for(&root, handles.client_secret.unchecked_ref()), "Client secret");
+    assert_eq!(handles.client_secret.type_(), "password");
+    assert_eq!(handles.redirect_url.value(), view_data.redirect_url);
+    let names: Vec<String> = all(&root, "button").iter().map(text).collect();
+    for name in ["Connect to ServiceNow", "Save settings", "Copy", "Sign in with password"] {
+        assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+    }
+    let summary = text(&one(&root, "details summary"));
+    assert!(summary.starts_with("Sign in with user name and password"), "{summary}");
+
+    let input = handles.read(&view_data).unwrap();
+    assert_eq!(input.instance, "https://dev12345.service-now.com");
+    assert_eq!(input.client_id, "abc123");
+    assert_eq!(input.client_secret, None, "empty secret keeps the stored one");
+    assert_eq!(input.defaults.kind, TicketKind::ChangeRequest);
+    assert_eq!(input.defaults.priority, Priority::Low);
+    assert_eq!(input.defaults.due_in_days, 7);
+    assert_eq!(input.refresh_minutes, Some(15));
+
+    handles.client_secret.set_value("s3cret");
+    assert_eq!(handles.read(&view_data).unwrap().client_secret.as_deref(), Some("s3cret"));
+    handles.clear_secret.set_checked(true);
+    assert_eq!(handles.read(&view_data).unwrap().client_secret.as_deref(), Some(""));
+
+    // Submitting the form is Connect.
+    click(&one(&root, "#connect"));
+    assert_eq!(log.borrow().first(), Some(&OptionsAction::Connect));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn refused_fields_show_their_message_and_keep_what_was_typed() {
+    setup();
+    let (d, _) = recorder::<OptionsAction>();
+    let view_data = settings(&[]);
+    let (form, handles) = render_settings_form(&view_data, &d);
+    let view = form.build();
+    let root = mount(&view);
+    handles.instance.set_value("http://not allowed");
+    handles.client_id.set_value("typed-client");
+    handles.due_in_days.set_value("0");
+    // Refused before sending: the instance (same parser as the worker) and the days.
+    let local = handles.read(&view_data).unwrap_err();
+    let fields: Vec<&str> = local.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, vec!["instance", "due_in_days"]);
+    assert!(local[0].message_key.starts_with("instance_error_"), "{:?}", local[0]);
+    let rest = handles.show_errors(&[
+        SettingsError { field: "instance".into(), message_key: "options_error_instance_required".into() },
+        SettingsError { field: "nonexistent".into(), message_key: "x".into() },
+    ]);
+    assert_eq!(rest.len(), 1);
+    assert_eq!(handles.error_of("instance"), "Enter your ServiceNow instance, e.g. dev12345.");
+    let instance: &Element = handles.instance.unchecked_ref();
+    assert_eq!(instance.get_attribute("aria-invalid").as_deref(), Some("true"));
+    let described = instance.get_attribute("aria-describedby").unwrap();
+    assert!(described.contains("instance-error"));
+    // Nothing typed is lost.
+    assert_eq!(handles.instance.value(), "http://not allowed");
+    assert_eq!(handles.client_id.value(), "typed-client");
+    handles.clear_errors();
+    assert_eq!(handles.error_of("instance"), "");
+    assert!(instance.get_attribute("aria-invalid").is_none());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn managed_fields_are_read_only_and_say_who_set_them() {
+    setup();
+    let (d, _) = recorder::<OptionsAction>();
+    let (form, handles) = render_settings_form(&settings(&["instance", "default_kind"]), &d);
+    let view = form.build();
+    let instance: &Element = handles.instance.unchecked_ref();
+    assert!(handles.instance.read_only());
+    let described = instance.get_attribute("aria-describedby").unwrap();
+    let note_id = described.split_whitespace().find(|id| id.ends_with("-locked")).unwrap();
+    assert_eq!(text(&one(view.root(), &format!("#{note_id}"))).trim(), "Set by your administrator");
+    assert!(handles.default_kind.disabled());
+    assert!(!handles.client_id.read_only());
+    assert_eq!(all(view.root(), ".field-locked").len(), 2);
+}
+
+#[wasm_bindgen_test]
+fn instance_patterns_are_exactly_the_instance_origin() {
+    setup();
+    let cases = [
+        ("dev12345", Some("https://dev12345.service-now.com/*")),
+        (" DEV12345 ", Some("https://dev12345.service-now.com/*")),
+        ("dev12345.service-now.com", Some("https://dev12345.service-now.com/*")),
+        ("https://dev12345.service-now.com/", Some("https://dev12345.service-now.com/*")),
+        ("https://sn.example.com", Some("https://sn.example.com/*")),
+        ("https://agency.servicenowservices.com", Some("https://agency.servicenowservices.com/*")),
+        ("http://dev12345.service-now.com", None),
+        ("javascript:alert(1)", None),
+        ("https://user:pw@sn.example.com", None),
+        ("dev 12345", None),
+        ("", None),
+        ("dev12345.service-now.com/path", None),
+        ("-dev.example.com", None),
+        ("https://127.0.0.1:8443", Some("https://127.0.0.1/*")),
+    ];
+    for (input, want) in cases {
+        assert_eq!(instance_origin_pattern(input).as_deref(), want, "{input}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn diagnostics_list_each_step_with_cause_and_fix() {
+    setup();
+    let report = DiagnosticReport {
+        ok: false,
+        steps: vec![
+            DiagnosticStep { step_key: "diag_step_reach".into(), ok: true, diagnosis: None, elapsed_ms: 12.0 },
+            DiagnosticStep {
+                step_key: "diag_step_token".into(),
+                ok: false,
+                diagnosis: Some(Diagnosis::RateLimited { retry_after_secs: 30 }),
+                elapsed_ms: 40.4,
+            },
+        ],
+    };
+    let view = render_diagnostics(&report).build();
+    let root = view.root();
+    assert_eq!(all(root, "li.step").len(), 2);
+    assert_eq!(all(root, "li.step.is-ok").len(), 1);
+    assert_eq!(all(root, "li.step.is-error .diagnosis[data-diagnosis=rate_limited]").len(), 1);
+    assert!(text(root).contains("A check failed."));
+    // Whether or not the catalogue has the diagnosis yet, the cause is never blank.
+    let (message, fix) = diagnosis_text(&Diagnosis::RateLimited { retry_after_secs: 30 });
+    assert!(!message.is_empty() && !message.starts_with("diagnosis_"), "{message}");
+    if CATALOGUE.contains("\"diagnosis_rate_limited\"") {
+        assert!(message.contains("30"), "{message}");
+        assert!(fix.is_some());
+        assert!(text(root).contains(&message));
+    }
+    let (unknown, _) = diagnosis_text(&Diagnosis::Unexpected { message: XSS.into() });
+    assert!(!unknown.is_empty());
+    let v = render_diagnostics(&DiagnosticReport {
+        ok: false,
+        steps: vec![DiagnosticStep {
+            step_key: "x".into(),
+            ok: false,
+            diagnosis: Some(Diagnosis::Unexpected { message: XSS.into() }),
+            elapsed_ms: 1.0,
+        }],
+    })
+    .build();
+    assert!(all(v.root(), "script, img").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn state_names_are_editable_and_saved_as_overrides() {
+    setup();
+    let names = vec![
+        StateName { kind: TicketKind::Incident, state: "1".into(), instance_label: "New".into(), custom_label: Some("Open".into()) },
+        StateName { kind: TicketKind::Incident, state: "2".into(), instance_label: "In Progress".into(), custom_label: None },
+        StateName { kind: TicketKind::ChangeRequest, state: "-5".into(), instance_label: "New".into(), custom_label: None },
+    ];
+    let (content, inputs) = render_state_names(&names);
+    let view = content.build();
+    let root = mount(&view);
+    assert_eq!(all(&root, "table").len(), 2);
+    assert_eq!(text(&one(&root, "table[data-kind=incident] caption")), "Incident");
+    assert_eq!(inputs.len(), 3);
+    assert_eq!(inputs[0].value(), "Open");
+    assert_eq!(inputs[0].get_attribute("aria-label").as_deref(), Some("Display name for New"));
+    inputs[1].set_value("  Working  ");
+    inputs[2].set_value("New"); // same as the instance's label: no rename
+    let overrides = state_name_overrides(&names, &inputs);
+    assert_eq!(overrides[0].label.as_deref(), Some("Open"));
+    assert_eq!(overrides[1].label.as_deref(), Some("Working"));
+    assert_eq!(overrides[2].label, None);
+    // Reset empties the row.
+    click(&one(&root, "table[data-kind=incident] tbody tr button"));
+    assert_eq!(inputs[0].value(), "");
+    assert_eq!(state_name_overrides(&names, &inputs)[0].label, None);
+    root.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The element builder
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn re_rendering_a_region_drops_the_old_listeners() {
+    setup();
+    let host = el("div").build();
+    let mut region = Region::new(host.root().clone());
+    let clicks = Rc::new(RefCell::new(0));
+    let render = |clicks: Rc<RefCell<i32>>| {
+        el("div").children((0..3).map(move |_| {
+            let c = clicks.clone();
+            el("button").text("x").on("click", move |_| *c.borrow_mut() += 1)
+        }))
+    };
+    let first = render(clicks.clone()).build();
+    let old_button = one(first.root(), "button");
+    region.set(first);
+    assert_eq!(region.listener_count(), 3);
+    region.set(render(clicks.clone()).build());
+    assert_eq!(region.listener_count(), 3, "listeners accumulate");
+    // The replaced view's listener is gone: clicking its (detached) button does nothing.
+    click(&old_button);
+    assert_eq!(*clicks.borrow(), 0);
+    click(&one(host.root(), "button"));
+    assert_eq!(*clicks.borrow(), 1);
+    let text_only = el("p").text(XSS).build();
+    assert!(text_only.root().first_element_child().is_none());
+    let _unused: Option<HtmlInputElement> = None;
+}
