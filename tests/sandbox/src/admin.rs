@@ -1,0 +1,313 @@
+//! `/sandbox/*`: what tests use to look inside and steer the sandbox. No authentication; these
+//! paths exist only here, never on an instance.
+
+use hyper::{Method, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::app::{json_response, now_ms, App, Req};
+use crate::faults::FaultSpec;
+use crate::net::Body;
+use crate::schema;
+use crate::seed::{self, seed_sys_id, APPS, USERS};
+use crate::store::TokenKind;
+use crate::table;
+
+fn bad(message: impl Into<String>) -> Response<Body> {
+    json_response(StatusCode::BAD_REQUEST, &json!({"error": message.into()}))
+}
+
+fn ok(v: Value) -> Response<Body> {
+    json_response(StatusCode::OK, &json!({ "result": v }))
+}
+
+fn no_content() -> Response<Body> {
+    crate::net::response(StatusCode::NO_CONTENT, "", "")
+}
+
+fn body_json<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, Response<Body>> {
+    let body: &[u8] = if req.body.is_empty() {
+        b"{}"
+    } else {
+        &req.body
+    };
+    serde_json::from_slice(body).map_err(|e| bad(format!("invalid JSON body: {e}")))
+}
+
+#[derive(Deserialize)]
+struct RevokeBody {
+    user: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConfigBody {
+    access_ttl_secs: Option<u64>,
+    refresh_ttl_secs: Option<u64>,
+    /// `0` or `null` turns the limit off.
+    #[serde(default, deserialize_with = "some_option")]
+    rate_limit_per_hour: Option<Option<u32>>,
+    client_credentials: Option<bool>,
+}
+
+fn some_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+struct SeedBody {
+    table: String,
+    count: usize,
+    correlation_prefix: Option<String>,
+    #[serde(default)]
+    fields: Map<String, Value>,
+    /// Who the records are opened by (default `snshare.integration`).
+    user: Option<String>,
+}
+
+pub async fn handle(app: &App, req: &Req) -> Response<Body> {
+    let path = req.path.trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').skip(2).collect();
+    let m = req.method.clone();
+    match (m, segments.as_slice()) {
+        (Method::GET, ["health"]) => ok(json!("ok")),
+        (Method::GET, ["credentials"]) => ok(credentials()),
+        (Method::POST, ["faults"]) => {
+            let spec: FaultSpec = match body_json(req) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            let mut s = app.lock();
+            let id = s.next_fault_id;
+            match spec.into_fault(id) {
+                Ok(f) => {
+                    s.next_fault_id += 1;
+                    let v = serde_json::to_value(&f).unwrap_or(Value::Null);
+                    s.faults.push(f);
+                    json_response(StatusCode::CREATED, &json!({ "result": v }))
+                }
+                Err(e) => bad(e),
+            }
+        }
+        (Method::GET, ["faults"]) => {
+            ok(serde_json::to_value(&app.lock().faults).unwrap_or(Value::Null))
+        }
+        (Method::DELETE, ["faults"]) => {
+            app.lock().faults.clear();
+            no_content()
+        }
+        (Method::GET, ["records", name]) => {
+            let Some(t) = schema::table(name) else {
+                return bad(format!("unknown table {name}"));
+            };
+            let s = app.lock();
+            let rows: Vec<Value> = s.store.rows(t.name).map(|r| json!(r)).collect();
+            ok(Value::Array(rows))
+        }
+        (Method::POST, ["records", name, id]) => {
+            let Some(t) = schema::table(name) else {
+                return bad(format!("unknown table {name}"));
+            };
+            let body: Map<String, Value> = match body_json(req) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            let mut s = app.lock();
+            match table::set_raw(&mut s.store, t, id, &body) {
+                Ok(Some(rec)) => ok(json!(rec)),
+                Ok(None) => {
+                    json_response(StatusCode::NOT_FOUND, &json!({"error": "no such record"}))
+                }
+                Err(e) => json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({"error": e.to_string()}),
+                ),
+            }
+        }
+        (Method::POST, ["reset"]) => match app.reset() {
+            Ok(()) => ok(json!("reset")),
+            Err(e) => json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"error": e.to_string()}),
+            ),
+        },
+        (Method::GET, ["requests"]) => {
+            let since: u64 = req.param("since").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let s = app.lock();
+            let entries: Vec<Value> = s
+                .log
+                .iter()
+                .filter(|e| e.index >= since)
+                .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                .collect();
+            json_response(
+                StatusCode::OK,
+                &json!({"result": entries, "next": s.next_log_index}),
+            )
+        }
+        (Method::DELETE, ["requests"]) => {
+            app.lock().log.clear();
+            no_content()
+        }
+        (Method::POST, ["tokens", "revoke"]) => {
+            let body: RevokeBody = match body_json(req) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            let mut s = app.lock();
+            let res = s.store.update_tokens(|_, t| {
+                let hit = t.kind == TokenKind::Refresh
+                    && !t.revoked
+                    && body.user.as_deref().is_none_or(|u| u == t.user);
+                if hit {
+                    t.revoked = true;
+                }
+                hit
+            });
+            match res {
+                Ok(n) => ok(json!({ "revoked": n })),
+                Err(e) => json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({"error": e.to_string()}),
+                ),
+            }
+        }
+        (Method::POST, ["tokens", "expire"]) => {
+            let now = now_ms();
+            let mut s = app.lock();
+            let res = s.store.update_tokens(|_, t| {
+                let hit = t.kind == TokenKind::Access && t.expires_at_ms > now;
+                if hit {
+                    t.expires_at_ms = now;
+                }
+                hit
+            });
+            match res {
+                Ok(n) => ok(json!({ "expired": n })),
+                Err(e) => json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({"error": e.to_string()}),
+                ),
+            }
+        }
+        (Method::GET, ["config"]) => {
+            ok(serde_json::to_value(&app.lock().settings).unwrap_or(Value::Null))
+        }
+        (Method::POST, ["config"]) => {
+            let body: ConfigBody = match body_json(req) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            let mut s = app.lock();
+            if let Some(v) = body.access_ttl_secs {
+                s.settings.access_ttl_secs = v;
+            }
+            if let Some(v) = body.refresh_ttl_secs {
+                s.settings.refresh_ttl_secs = v;
+            }
+            if let Some(v) = body.rate_limit_per_hour {
+                s.settings.rate_limit_per_hour = v.filter(|n| *n > 0);
+                s.rate.clear();
+            }
+            if let Some(v) = body.client_credentials {
+                s.settings.client_credentials = v;
+            }
+            ok(serde_json::to_value(&s.settings).unwrap_or(Value::Null))
+        }
+        (Method::POST, ["seed"]) => {
+            let body: SeedBody = match body_json(req) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            let Some(t) = schema::table(&body.table) else {
+                return bad(format!("unknown table {}", body.table));
+            };
+            if body.count > 100_000 {
+                return bad("count: at most 100000");
+            }
+            let user = body.user.unwrap_or_else(|| "snshare.integration".into());
+            let mut s = app.lock();
+            let Some(actor) = table::actor_of(&s.store, &user) else {
+                return bad(format!("unknown user {user}"));
+            };
+            match table::bulk_insert(
+                &mut s.store,
+                t,
+                body.count,
+                body.correlation_prefix.as_deref(),
+                &body.fields,
+                &actor,
+            ) {
+                Ok(recs) => {
+                    let ids: Vec<&str> = recs
+                        .iter()
+                        .filter_map(|r| r.get("sys_id").map(String::as_str))
+                        .collect();
+                    let numbers: Vec<&str> = recs
+                        .iter()
+                        .filter_map(|r| r.get("number").map(String::as_str))
+                        .collect();
+                    ok(json!({"count": recs.len(), "sys_ids": ids, "numbers": numbers}))
+                }
+                Err(e) => json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({"error": e.to_string()}),
+                ),
+            }
+        }
+        _ => json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no sandbox endpoint {} {}", req.method, req.path)}),
+        ),
+    }
+}
+
+/// The seeded credentials, as printed at start-up.
+pub fn credentials() -> Value {
+    json!({
+        "oauth_apps": APPS.iter().map(|a| json!({
+            "client_id": a.client_id,
+            "client_secret": a.client_secret,
+            "name": a.name,
+            "redirect_urls": a.redirect_patterns,
+            "pkce_required": a.client_secret.is_none(),
+        })).collect::<Vec<_>>(),
+        "users": USERS.iter().filter(|u| u.password.is_some()).map(|u| json!({
+            "user_name": u.user_name,
+            "password": u.password,
+            "roles": u.roles,
+            "sys_id": seed_sys_id("sys_user", u.user_name),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The seeded credentials as text lines, for the binary's start-up banner.
+pub fn credentials_text() -> String {
+    let mut out = String::from("Seeded credentials:\n");
+    for a in &seed::APPS {
+        match a.client_secret {
+            Some(s) => out.push_str(&format!(
+                "  OAuth client {} (\"{}\"): client_id={} client_secret={} redirect={}\n",
+                "confidential",
+                a.name,
+                a.client_id,
+                s,
+                a.redirect_patterns.join(" ")
+            )),
+            None => out.push_str(&format!(
+                "  OAuth client public, PKCE S256 (\"{}\"): client_id={} redirect={}\n",
+                a.name,
+                a.client_id,
+                a.redirect_patterns.join(" ")
+            )),
+        }
+    }
+    for u in USERS.iter().filter(|u| u.password.is_some()) {
+        out.push_str(&format!(
+            "  user {} / {}  roles: {}\n",
+            u.user_name,
+            u.password.unwrap_or(""),
+            u.roles
+        ));
+    }
+    out
+}

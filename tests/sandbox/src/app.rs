@@ -1,0 +1,355 @@
+//! The sandbox's shared state and the request pipeline: sandbox admin paths, injected faults,
+//! routing, and the request log.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::faults::{Fault, FaultKind};
+use crate::net::{self, never, Body, ConnCtx};
+use crate::oauth::{OAuthState, Session};
+use crate::store::Store;
+use crate::{admin, oauth, pages, seed, table, Config, Error};
+
+/// The settings tests may change while the sandbox runs (`POST /sandbox/config`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Settings {
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    /// Requests per user per hour on the REST API; `None`: no limit.
+    pub rate_limit_per_hour: Option<u32>,
+    pub client_credentials: bool,
+}
+
+/// One line of the request log (`GET /sandbox/requests`).
+#[derive(Clone, Debug, Serialize)]
+pub struct LogEntry {
+    pub index: u64,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+    /// The authenticated user (`user_name`), if any.
+    pub user: Option<String>,
+    /// The `grant_type` of a token request.
+    pub grant: Option<String>,
+    /// The kind of the fault injected into this request.
+    pub fault: Option<String>,
+    /// When the request arrived, Unix time in milliseconds.
+    pub time_ms: u64,
+    pub duration_ms: u64,
+}
+
+/// What handlers learn while answering, for the request log.
+#[derive(Default)]
+pub struct LogInfo {
+    pub user: Option<String>,
+    pub grant: Option<String>,
+}
+
+/// Request log entries kept (the oldest tenth goes when full).
+const MAX_LOG: usize = 100_000;
+
+pub struct State {
+    pub store: Store,
+    pub settings: Settings,
+    pub oauth: OAuthState,
+    pub faults: Vec<Fault>,
+    pub next_fault_id: u64,
+    pub log: Vec<LogEntry>,
+    pub next_log_index: u64,
+    /// user → (hour window, requests in it)
+    pub rate: HashMap<String, (u64, u32)>,
+    pub seed_demo: bool,
+}
+
+pub struct App {
+    state: Mutex<State>,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// A request as the handlers see it: body read, query decoded.
+pub struct Req {
+    pub method: Method,
+    pub path: String,
+    pub raw_query: String,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// `scheme://host[:port]` as the client addressed us: the base of links and `Location`.
+    pub base: String,
+}
+
+impl Req {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header(CONTENT_TYPE.as_str())
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    }
+
+    pub fn authorization(&self) -> Option<&str> {
+        self.header(AUTHORIZATION.as_str())
+    }
+
+    pub fn form(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+pub fn now_secs() -> u64 {
+    now_ms() / 1000
+}
+
+/// UTC `YYYY-MM-DD HH:MM:SS`, the Table API's date format.
+pub fn glide_datetime(unix_secs: u64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(unix_secs.min(i64::MAX as u64) as i64)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
+pub fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
+    net::response(status, "application/json;charset=UTF-8", v.to_string())
+}
+
+/// ServiceNow's REST error envelope.
+pub fn envelope(status: StatusCode, message: &str, detail: Option<&str>) -> Response<Body> {
+    json_response(
+        status,
+        &json!({"error": {"message": message, "detail": detail}, "status": "failure"}),
+    )
+}
+
+impl App {
+    pub fn open(config: &Config) -> Result<App, Error> {
+        let (data_dir, temp) = match &config.data_dir {
+            Some(d) => (d.clone(), None),
+            None => {
+                let t = tempfile::Builder::new().prefix("sn-sandbox-").tempdir()?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let (mut store, seeded) = Store::open(&data_dir)?;
+        if !seeded {
+            seed::seed(&mut store, config.seed)?;
+        }
+        let state = State {
+            store,
+            settings: Settings {
+                access_ttl_secs: config.access_ttl_secs,
+                refresh_ttl_secs: config.refresh_ttl_secs,
+                rate_limit_per_hour: config.rate_limit_per_hour,
+                client_credentials: config.client_credentials,
+            },
+            oauth: OAuthState::default(),
+            faults: Vec::new(),
+            next_fault_id: 1,
+            log: Vec::new(),
+            next_log_index: 0,
+            rate: HashMap::new(),
+            seed_demo: config.seed,
+        };
+        Ok(App {
+            state: Mutex::new(state),
+            data_dir,
+            _temp: temp,
+        })
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Back to the seed: records, tokens, sessions, faults, rate counters and log all cleared.
+    pub fn reset(&self) -> Result<(), Error> {
+        let mut s = self.lock();
+        s.store.clear()?;
+        let demo = s.seed_demo;
+        seed::seed(&mut s.store, demo)?;
+        s.oauth = OAuthState::default();
+        s.faults.clear();
+        s.rate.clear();
+        s.log.clear();
+        Ok(())
+    }
+}
+
+pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Response<Body> {
+    let started = Instant::now();
+    let time_ms = now_ms();
+    let (parts, body) = req.into_parts();
+    let body = match net::read_body(body).await {
+        Ok(b) => b,
+        Err(e) => return net::response(StatusCode::PAYLOAD_TOO_LARGE, "text/plain", e),
+    };
+    let host = parts
+        .headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            parts
+                .uri
+                .authority()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        });
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let req = Req {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: form_urlencoded::parse(raw_query.as_bytes())
+            .into_owned()
+            .collect(),
+        raw_query,
+        headers: parts.headers,
+        body,
+        base: format!("{}://{}", ctx.scheme, host),
+    };
+
+    if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
+        return admin::handle(&app, &req).await;
+    }
+
+    let fault = take_fault(&app, &req);
+    let mut info = LogInfo::default();
+    let mut drop_connection = false;
+    let response = match fault.as_ref().map(|f| &f.kind) {
+        Some(FaultKind::Delay { delay_ms }) => {
+            tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+            route(&app, &req, &mut info)
+        }
+        Some(FaultKind::DropAfterCommit) => {
+            drop_connection = true;
+            route(&app, &req, &mut info)
+        }
+        Some(kind) => kind.response(&req),
+        None => route(&app, &req, &mut info),
+    };
+    {
+        let mut s = app.lock();
+        let index = s.next_log_index;
+        s.next_log_index += 1;
+        if s.log.len() >= MAX_LOG {
+            // A long demo must not grow without bound; tests read far fewer.
+            s.log.drain(..MAX_LOG / 10);
+        }
+        s.log.push(LogEntry {
+            index,
+            method: req.method.to_string(),
+            path: req.path.clone(),
+            query: req.raw_query.clone(),
+            status: if drop_connection {
+                0
+            } else {
+                response.status().as_u16()
+            },
+            user: info.user,
+            grant: info.grant,
+            fault: fault.map(|f| f.kind.name().to_string()),
+            time_ms,
+            duration_ms: started.elapsed().as_millis() as u64,
+        });
+    }
+    if drop_connection {
+        ctx.abort();
+        return never().await;
+    }
+    response
+}
+
+fn take_fault(app: &App, req: &Req) -> Option<Fault> {
+    let mut s = app.lock();
+    let i = s
+        .faults
+        .iter()
+        .position(|f| f.matches(&req.method, &req.path))?;
+    let fault = s.faults.get_mut(i)?;
+    fault.count = fault.count.saturating_sub(1);
+    let taken = fault.clone();
+    if fault.count == 0 {
+        s.faults.remove(i);
+    }
+    Some(taken)
+}
+
+fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
+    let path = req.path.as_str();
+    let m = &req.method;
+    // `/api/now/v1/table/…` and `/api/now/v2/table/…` are the same API, versioned.
+    let table_path = [
+        "/api/now/table/",
+        "/api/now/v1/table/",
+        "/api/now/v2/table/",
+    ]
+    .iter()
+    .find_map(|p| path.strip_prefix(p));
+    if let Some(rest) = table_path {
+        let mut s = app.lock();
+        return table::handle(&mut s, req, rest, info);
+    }
+    let mut s = app.lock();
+    match (m.as_str(), path) {
+        ("POST", "/oauth_token.do") => oauth::token(&mut s, req, info),
+        ("POST", "/oauth_revoke_token.do") => oauth::revoke(&mut s, req),
+        ("GET", "/oauth_auth.do") => oauth::authorize_page(&mut s, req, info),
+        ("POST", "/oauth_auth.do") => oauth::authorize_decision(&mut s, req, info),
+        ("GET", "/login.do") => oauth::login_page(&mut s, req),
+        ("POST", "/login.do") => oauth::login(&mut s, req, info),
+        ("GET", "/logout.do") => oauth::logout(&mut s, req),
+        ("GET", "/") | ("GET", "/index.html") => pages::home(&s, req),
+        ("GET", "/nav_to.do") => pages::nav_to(&s, req),
+        ("GET", p) if p.ends_with(".do") => pages::form_or_list(&s, req, p.trim_start_matches('/')),
+        _ if path.starts_with("/api/") => envelope(
+            StatusCode::BAD_REQUEST,
+            "Requested URI does not represent any resource",
+            None,
+        ),
+        _ => pages::not_found(),
+    }
+}
+
+/// The session named by the request's cookie, if any.
+pub fn session_id(req: &Req) -> Option<String> {
+    req.headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .find_map(|v| {
+            v.to_str().ok()?.split(';').find_map(|c| {
+                let (k, v) = c.trim().split_once('=')?;
+                (k == oauth::SESSION_COOKIE).then(|| v.to_string())
+            })
+        })
+}
+
+pub fn session<'a>(s: &'a State, req: &Req) -> Option<&'a Session> {
+    session_id(req).and_then(|id| s.oauth.sessions.get(&id))
+}

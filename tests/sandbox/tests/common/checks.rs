@@ -1,0 +1,553 @@
+//! Client-facing checks that hold on a default ServiceNow instance and so must hold on the
+//! sandbox: run against the sandbox by `contract`, and against a real instance by `live`.
+//! Each asserts documented behaviour (../shared/spec/servicenow.md), not the sandbox's code.
+
+use serde_json::{json, Value};
+
+use super::{assert_all_strings, assert_envelope, assert_opaque_401, is_sys_id, run_id, Target};
+
+/// Password grant: `{"scope":"useraccount","token_type":"Bearer","expires_in":N,"refresh_token":…,"access_token":…}`.
+pub fn password_grant_returns_the_documented_token_json(t: &Target) {
+    let r = t.token_request(&t.password_form());
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("application/json"));
+    let v = r.json();
+    assert_eq!(v["token_type"], json!("Bearer"));
+    assert_eq!(v["scope"], json!("useraccount"));
+    let expires_in = v["expires_in"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("expires_in is not a number: {v}"));
+    assert!(expires_in > 0);
+    assert!(
+        v["access_token"].as_str().is_some_and(|s| s.len() >= 20),
+        "{v}"
+    );
+    assert!(
+        v["refresh_token"].as_str().is_some_and(|s| s.len() >= 20),
+        "{v}"
+    );
+    assert_ne!(v["access_token"], v["refresh_token"]);
+}
+
+/// The token endpoint takes a form body only.
+pub fn token_request_with_a_json_body_fails(t: &Target) {
+    let body: serde_json::Map<String, Value> = t
+        .password_form()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let r = t
+        .http
+        .post_json(&t.url("/oauth_token.do"), &Value::Object(body));
+    assert!(
+        (400..500).contains(&r.status),
+        "status {}: {}",
+        r.status,
+        r.body
+    );
+    assert!(!r.body.contains("access_token"), "{}", r.body);
+}
+
+pub fn wrong_password_gets_the_opaque_401(t: &Target) {
+    let mut form = t.password_form();
+    form.retain(|(k, _)| *k != "password");
+    form.push(("password", "not-the-password"));
+    assert_opaque_401(&t.token_request(&form));
+}
+
+pub fn wrong_client_secret_gets_the_opaque_401(t: &Target) {
+    let mut form = t.password_form();
+    form.retain(|(k, _)| *k != "client_secret");
+    form.push(("client_secret", "not-the-secret"));
+    assert_opaque_401(&t.token_request(&form));
+}
+
+/// A refresh_token grant returns a new, working access token.
+pub fn refresh_grant_returns_a_new_working_access_token(t: &Target) {
+    let first = t.password_grant();
+    let refresh = first["refresh_token"].as_str().unwrap();
+    let r = t.token_request(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &t.client_id),
+        ("client_secret", &t.client_secret),
+        ("refresh_token", refresh),
+    ]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["token_type"], json!("Bearer"));
+    let access = v["access_token"].as_str().unwrap();
+    assert_ne!(access, first["access_token"].as_str().unwrap());
+    let me = t.api("GET", "/api/now/table/sys_user?sysparm_query=sys_id=javascript:gs.getUserID()&sysparm_fields=user_name", access, None);
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.result()[0]["user_name"], json!(t.user));
+}
+
+pub fn table_api_without_credentials_is_401_user_not_authenticated(t: &Target) {
+    let r = t.http.get(
+        &t.url("/api/now/table/incident?sysparm_limit=1"),
+        &[("Accept", "application/json")],
+    );
+    assert_envelope(&r, 401, "User Not Authenticated");
+    assert_eq!(
+        r.json()["error"]["detail"],
+        json!("Required to provide Auth information")
+    );
+}
+
+pub fn table_api_with_an_unknown_token_is_401(t: &Target) {
+    let r = t.api(
+        "GET",
+        "/api/now/table/incident?sysparm_limit=1",
+        "not-a-token-0123456789",
+        None,
+    );
+    assert_envelope(&r, 401, "User Not Authenticated");
+}
+
+pub fn unknown_table_is_400_invalid_table(t: &Target) {
+    let token = t.access_token();
+    let r = t.api("GET", "/api/now/table/no_such_table_snshare", &token, None);
+    assert_envelope(&r, 400, "Invalid table no_such_table_snshare");
+}
+
+pub fn unknown_sys_id_is_404_no_record_found(t: &Target) {
+    let token = t.access_token();
+    let r = t.api(
+        "GET",
+        "/api/now/table/incident/0123456789abcdef0123456789abcdef",
+        &token,
+        None,
+    );
+    assert_envelope(&r, 404, "No Record found");
+}
+
+/// Who the token belongs to, the way servicenow.md says snshare asks.
+pub fn current_user_via_gs_get_user_id(t: &Target) {
+    let token = t.access_token();
+    let r = t.api(
+        "GET",
+        "/api/now/table/sys_user?sysparm_query=sys_id=javascript:gs.getUserID()&sysparm_fields=user_name,name,email,sys_id",
+        &token,
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows = r.result();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{}", r.body);
+    let me = &rows[0];
+    assert_eq!(me["user_name"], json!(t.user));
+    assert!(is_sys_id(&me["sys_id"]), "{me}");
+    let mut keys: Vec<_> = me.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["email", "name", "sys_id", "user_name"]);
+    assert_all_strings(me);
+}
+
+/// The state labels query of servicenow.md.
+pub fn incident_state_choices_have_the_default_labels(t: &Target) {
+    let token = t.access_token();
+    let r = t.api(
+        "GET",
+        "/api/now/table/sys_choice?sysparm_query=name=incident^element=state^language=en^inactive=false&sysparm_fields=value,label,sequence",
+        &token,
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows = r.result();
+    let pairs: Vec<(String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_str().unwrap().to_string(),
+                c["label"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (value, label) in [
+        ("1", "New"),
+        ("2", "In Progress"),
+        ("3", "On Hold"),
+        ("6", "Resolved"),
+        ("7", "Closed"),
+        ("8", "Canceled"),
+    ] {
+        assert!(
+            pairs.contains(&(value.to_string(), label.to_string())),
+            "{value} {label} missing from {pairs:?}"
+        );
+    }
+    for row in rows.as_array().unwrap() {
+        assert_all_strings(row);
+    }
+}
+
+/// POST → 201, `Location`, every value a string, number INC…, sys_id 32 hex, priority from the
+/// lookup rules, opened_by and caller_id the token's user.
+pub fn create_incident_returns_201_location_and_string_values(t: &Target) {
+    let token = t.access_token();
+    let me = t.api("GET", "/api/now/table/sys_user?sysparm_query=sys_id=javascript:gs.getUserID()&sysparm_fields=sys_id", &token, None);
+    let my_id = me.result()[0]["sys_id"].as_str().unwrap().to_string();
+    let marker = run_id("create");
+    let r = t.api(
+        "POST",
+        "/api/now/table/incident",
+        &token,
+        Some(&json!({"short_description": "snshare contract check: create", "impact": "2", "urgency": "1", "correlation_id": marker, "correlation_display": "snshare"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let rec = r.result();
+    let sys_id = rec["sys_id"].as_str().unwrap().to_string();
+    assert!(is_sys_id(&rec["sys_id"]));
+    let location = r
+        .header("location")
+        .unwrap_or_else(|| panic!("no Location header"));
+    assert!(
+        location.ends_with(&format!("/api/now/table/incident/{sys_id}")),
+        "{location}"
+    );
+    assert_all_strings(&rec);
+    let number = rec["number"].as_str().unwrap();
+    assert!(
+        number.starts_with("INC")
+            && number.len() == 10
+            && number[3..].bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
+    );
+    assert_eq!(rec["impact"], json!("2"));
+    assert_eq!(rec["urgency"], json!("1"));
+    assert_eq!(
+        rec["priority"],
+        json!("2"),
+        "impact 2 × urgency 1 is 2 High"
+    );
+    assert_eq!(rec["state"], json!("1"));
+    assert_eq!(rec["correlation_id"], json!(marker));
+    assert_eq!(rec["opened_by"]["value"], json!(my_id));
+    assert_eq!(rec["caller_id"]["value"], json!(my_id));
+    assert!(rec["opened_by"]["link"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/api/now/table/sys_user/{my_id}")));
+    let created = rec["sys_created_on"].as_str().unwrap();
+    assert!(is_glide_datetime(created), "{created}");
+    t.cleanup(&token, "incident", &sys_id);
+}
+
+pub fn is_glide_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// PATCH changes fields and the lookup rules recompute priority.
+pub fn patch_incident_updates_and_recomputes_priority(t: &Target) {
+    let token = t.access_token();
+    let rec = t.create_incident(&token, json!({"short_description": "snshare contract check: patch", "correlation_id": run_id("patch")}));
+    let id = rec["sys_id"].as_str().unwrap();
+    assert_eq!(
+        rec["priority"],
+        json!("5"),
+        "impact 3 × urgency 3 by default: {rec}"
+    );
+    let r = t.api(
+        "PATCH",
+        &format!("/api/now/table/incident/{id}"),
+        &token,
+        Some(&json!({"impact": "1", "urgency": "1", "state": "2"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.result();
+    assert_eq!(v["priority"], json!("1"));
+    assert_eq!(v["state"], json!("2"));
+    assert_eq!(v["sys_id"], json!(id));
+    let got = t.api(
+        "GET",
+        &format!("/api/now/table/incident/{id}?sysparm_fields=state,priority"),
+        &token,
+        None,
+    );
+    assert_eq!(got.result(), json!({"state": "2", "priority": "1"}));
+    t.cleanup(&token, "incident", id);
+}
+
+/// `X-Total-Count` and `Link` (first/prev/next/last) on a paged list.
+pub fn list_paging_headers(t: &Target) {
+    let token = t.access_token();
+    let marker = run_id("paging");
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            t.create_incident(&token, json!({"short_description": format!("snshare contract check: page {i}"), "correlation_id": format!("{marker}:{i}")}))
+                ["sys_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let q = format!("/api/now/table/incident?sysparm_query=correlation_idSTARTSWITH{marker}^ORDERBYcorrelation_id&sysparm_fields=correlation_id&sysparm_limit=2");
+    let r = t.api("GET", &q, &token, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("x-total-count"), Some("3"));
+    assert_eq!(
+        r.result(),
+        json!([{"correlation_id": format!("{marker}:0")}, {"correlation_id": format!("{marker}:1")}])
+    );
+    let link = r.header("link").unwrap_or_else(|| panic!("no Link header"));
+    for rel in ["rel=\"first\"", "rel=\"next\"", "rel=\"last\""] {
+        assert!(link.contains(rel), "{rel} missing: {link}");
+    }
+    assert!(!link.contains("rel=\"prev\""), "{link}");
+    let next = link_target(link, "next").unwrap();
+    assert!(next.contains("sysparm_offset=2"), "{next}");
+    let r2 = t.http.get(
+        &next,
+        &[
+            ("Accept", "application/json"),
+            ("Authorization", &format!("Bearer {token}")),
+        ],
+    );
+    assert_eq!(
+        r2.result(),
+        json!([{"correlation_id": format!("{marker}:2")}])
+    );
+    let link2 = r2.header("link").unwrap();
+    assert!(
+        link2.contains("rel=\"prev\"") && !link2.contains("rel=\"next\""),
+        "{link2}"
+    );
+    for id in &ids {
+        t.cleanup(&token, "incident", id);
+    }
+}
+
+/// The URL of `rel` in a Link header.
+pub fn link_target(link: &str, rel: &str) -> Option<String> {
+    link.split(',')
+        .find(|p| p.contains(&format!("rel=\"{rel}\"")))
+        .and_then(|p| {
+            let start = p.find('<')? + 1;
+            let end = p.find('>')?;
+            Some(p[start..end].to_string())
+        })
+}
+
+/// `sysparm_display_value` false / true / all and `sysparm_exclude_reference_link` shapes.
+pub fn display_values_and_reference_shapes(t: &Target) {
+    let token = t.access_token();
+    let rec = t.create_incident(&token, json!({"short_description": "snshare contract check: display", "correlation_id": run_id("display")}));
+    let id = rec["sys_id"].as_str().unwrap();
+    let path =
+        |extra: &str| format!("/api/now/table/incident/{id}?sysparm_fields=state,caller_id{extra}");
+    let plain = t.api("GET", &path(""), &token, None).result();
+    assert_eq!(plain["state"], json!("1"));
+    let caller = plain["caller_id"].as_object().unwrap();
+    assert!(
+        caller.contains_key("link") && caller.contains_key("value") && caller.len() == 2,
+        "{plain}"
+    );
+
+    let all = t
+        .api("GET", &path("&sysparm_display_value=all"), &token, None)
+        .result();
+    assert_eq!(all["state"], json!({"display_value": "New", "value": "1"}));
+    let c = all["caller_id"].as_object().unwrap();
+    assert!(
+        c.contains_key("display_value") && c.contains_key("value") && c.contains_key("link"),
+        "{all}"
+    );
+
+    let shown = t
+        .api("GET", &path("&sysparm_display_value=true"), &token, None)
+        .result();
+    assert_eq!(shown["state"], json!("New"));
+    let c = shown["caller_id"].as_object().unwrap();
+    assert!(
+        c.contains_key("display_value") && c.contains_key("link") && !c.contains_key("value"),
+        "{shown}"
+    );
+
+    let no_link = t
+        .api(
+            "GET",
+            &path("&sysparm_exclude_reference_link=true"),
+            &token,
+            None,
+        )
+        .result();
+    assert!(is_sys_id(&no_link["caller_id"]), "{no_link}");
+    let no_link_all = t
+        .api(
+            "GET",
+            &path("&sysparm_exclude_reference_link=true&sysparm_display_value=all"),
+            &token,
+            None,
+        )
+        .result();
+    let c = no_link_all["caller_id"].as_object().unwrap();
+    assert!(
+        c.contains_key("display_value") && c.contains_key("value") && !c.contains_key("link"),
+        "{no_link_all}"
+    );
+    t.cleanup(&token, "incident", id);
+}
+
+pub fn post_without_json_content_type_is_400(t: &Target) {
+    let token = t.access_token();
+    let r = t.http.send(
+        "POST",
+        &t.url("/api/now/table/incident"),
+        &[
+            ("Accept", "application/json"),
+            ("Authorization", &format!("Bearer {token}")),
+        ],
+        Some(r#"{"short_description":"snshare contract check: no content type"}"#),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.json()["status"], json!("failure"));
+}
+
+/// `=`, `!=`, `IN`, `LIKE`, `STARTSWITH`, `^`, `^OR`, `ORDERBYDESC`.
+pub fn encoded_query_operators(t: &Target) {
+    let token = t.access_token();
+    let marker = run_id("query");
+    let specs = [
+        ("a", "Alpha firewall rule", "1"),
+        ("b", "Beta MFA policy", "2"),
+        ("c", "Gamma firewall audit", "3"),
+    ];
+    let ids: Vec<String> = specs
+        .iter()
+        .map(|(k, sd, urgency)| {
+            t.create_incident(&token, json!({"short_description": sd, "urgency": urgency, "correlation_id": format!("{marker}:{k}")}))["sys_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let run = |q: &str| -> Vec<String> {
+        let path = format!(
+            "/api/now/table/incident?sysparm_fields=correlation_id&sysparm_query=correlation_idSTARTSWITH{marker}^{}",
+            encode(q)
+        );
+        let r = t.api("GET", &path, &token, None);
+        assert_eq!(r.status, 200, "{q}: {}", r.body);
+        r.result()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                x["correlation_id"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(run(&format!("correlation_id={marker}:b"))), ["b"]);
+    assert_eq!(
+        sorted(run(&format!("correlation_id!={marker}:b"))),
+        ["a", "c"]
+    );
+    assert_eq!(
+        sorted(run(&format!("correlation_idIN{marker}:a,{marker}:c"))),
+        ["a", "c"]
+    );
+    assert_eq!(sorted(run("short_descriptionLIKEfirewall")), ["a", "c"]);
+    assert_eq!(sorted(run("short_descriptionSTARTSWITHBeta")), ["b"]);
+    assert_eq!(sorted(run("urgency=1^ORurgency=3")), ["a", "c"]);
+    assert_eq!(
+        sorted(run("short_descriptionLIKEfirewall^urgency=3")),
+        ["c"]
+    );
+    assert_eq!(run("ORDERBYDESCnumber"), ["c", "b", "a"]);
+    assert_eq!(run("ORDERBYurgency"), ["a", "b", "c"]);
+    for id in &ids {
+        t.cleanup(&token, "incident", id);
+    }
+}
+
+fn encode(q: &str) -> String {
+    form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+/// An unknown field in the query is ignored, not refused.
+pub fn unknown_query_terms_are_ignored(t: &Target) {
+    let token = t.access_token();
+    let marker = run_id("unknown-term");
+    let rec = t.create_incident(&token, json!({"short_description": "snshare contract check: unknown term", "correlation_id": marker}));
+    let path = format!(
+        "/api/now/table/incident?sysparm_fields=sys_id&sysparm_query={}",
+        encode(&format!(
+            "correlation_id={marker}^u_no_such_field_snshare=1"
+        ))
+    );
+    let r = t.api("GET", &path, &token, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.result(), json!([{"sys_id": rec["sys_id"]}]));
+    t.cleanup(&token, "incident", rec["sys_id"].as_str().unwrap());
+}
+
+/// The integration user creates change requests through the Table API.
+pub fn create_change_request(t: &Target) {
+    let token = t.access_token();
+    let r = t.api(
+        "POST",
+        "/api/now/table/change_request",
+        &token,
+        Some(&json!({"short_description": "snshare contract check: change", "type": "normal", "correlation_id": run_id("change")})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let rec = r.result();
+    assert_all_strings(&rec);
+    let number = rec["number"].as_str().unwrap();
+    assert!(number.starts_with("CHG") && number.len() == 10, "{number}");
+    assert_eq!(rec["type"], json!("normal"));
+    assert!(r.header("location").unwrap().ends_with(&format!(
+        "/api/now/table/change_request/{}",
+        rec["sys_id"].as_str().unwrap()
+    )));
+    t.cleanup(&token, "change_request", rec["sys_id"].as_str().unwrap());
+}
+
+/// Calls `$m!(check, check, …)` with every check above: the one list both runners expand.
+#[macro_export]
+macro_rules! for_each_check {
+    ($m:ident) => {
+        $m!(
+            password_grant_returns_the_documented_token_json,
+            token_request_with_a_json_body_fails,
+            wrong_password_gets_the_opaque_401,
+            wrong_client_secret_gets_the_opaque_401,
+            refresh_grant_returns_a_new_working_access_token,
+            table_api_without_credentials_is_401_user_not_authenticated,
+            table_api_with_an_unknown_token_is_401,
+            unknown_table_is_400_invalid_table,
+            unknown_sys_id_is_404_no_record_found,
+            current_user_via_gs_get_user_id,
+            incident_state_choices_have_the_default_labels,
+            create_incident_returns_201_location_and_string_values,
+            patch_incident_updates_and_recomputes_priority,
+            list_paging_headers,
+            display_values_and_reference_shapes,
+            post_without_json_content_type_is_400,
+            encoded_query_operators,
+            unknown_query_terms_are_ignored,
+            create_change_request
+        );
+    };
+}
