@@ -12,7 +12,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
-DIST=$ROOT/dist/chrome
+DIST_ROOT=${SNSHARE_DIST_ROOT:-$ROOT/dist}
+DIST=$DIST_ROOT/chrome
+export SNSHARE_DIST=$DIST
 WASM_TARGET=wasm32-unknown-unknown
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 # Reproducible wasm: no absolute paths of this checkout in the binaries.
@@ -117,7 +119,7 @@ build_js_fallback() {
 build() {
   ensure_rust; ensure_wasm_bindgen; ensure_npm
   say "building the extension (release) into dist/chrome"
-  rm -rf "$ROOT/dist"; mkdir -p "$DIST/pkg"
+  rm -rf "$DIST_ROOT"; mkdir -p "$DIST/pkg"
   local wasm=$ROOT/target/$WASM_TARGET/release/snshare.wasm
   cargo_wasm content
   bindgen "$wasm" "$DIST/pkg" snshare_content web
@@ -128,7 +130,7 @@ build() {
   build_js_fallback
   (cd extension && find . -type f ! -name '*.md' -print0 | xargs -0 -I{} cp --parents {} "$DIST/")
   if [ -n "${BENCH_FEATURE:-}" ]; then :; fi
-  python3 - "$DIST" "$ROOT/dist/snshare-chrome.zip" <<'PY'
+  python3 - "$DIST" "$DIST_ROOT/snshare-chrome.zip" <<'PY'
 import os, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
 # Deterministic: sorted names, fixed timestamps and permissions.

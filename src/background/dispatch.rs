@@ -2,12 +2,35 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::messages::{ErrorCode, Request, RequestBody, Response, ResponseBody, SenderInfo, PROTOCOL_VERSION};
-use crate::platform::{self, chrome, from_js, to_js};
+use crate::messages::{
+    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, ProtocolError, Request, RequestBody, Response, ResponseBody,
+    SenderInfo, PROTOCOL_VERSION,
+};
+use crate::platform::{self, chrome, from_js, to_js, worker};
 
-pub fn on_start() {}
+use super::connection::{self, CallError};
+use super::{diagnostics, drafts, outbox, tickets};
 
-pub async fn on_alarm(_name: &str) {}
+/// Worker start (install, browser start, or a wake-up after being stopped): lock local storage
+/// to the extension's own pages and worker, and resume the outbox.
+pub fn on_start() {
+    chrome::restrict_local_storage();
+    wasm_bindgen_futures::spawn_local(async {
+        outbox::drive().await;
+        let minutes = connection::settings_view().await.refresh_minutes;
+        worker::set_alarm(tickets::REFRESH_ALARM, f64::from(minutes) * 60_000.0, Some(f64::from(minutes))).await;
+    });
+}
+
+pub async fn on_alarm(name: &str) {
+    match name {
+        outbox::OUTBOX_ALARM => outbox::drive().await,
+        tickets::REFRESH_ALARM => {
+            let _ = tickets::refresh(false).await;
+        }
+        _ => {}
+    }
+}
 
 fn own_extension_id() -> String {
     chrome::RUNTIME_ID.with(|id| id.as_string().unwrap_or_default())
@@ -44,12 +67,78 @@ pub async fn route(message: JsValue, sender: &SenderInfo, own_id: &str) -> Respo
     if !request.body.allowed_from(kind) {
         return Response::error(ErrorCode::Forbidden, "request not allowed from this sender");
     }
-    Response::new(match request.body {
+    Response::new(answer(request.body).await)
+}
+
+async fn answer(body: RequestBody) -> ResponseBody {
+    match body {
         RequestBody::Ping => ResponseBody::Pong { version: env!("CARGO_PKG_VERSION").to_string() },
-        RequestBody::GetStatus => ResponseBody::Status(crate::domain::connection::ConnectionStatus::not_connected(None)),
-        _ => {
-            platform::log("snshare: request not handled yet");
-            return Response::error(ErrorCode::Failed, "not available in this build");
+        RequestBody::GetStatus => ResponseBody::Status(connection::status().await),
+        RequestBody::GetSettings => ResponseBody::Settings(connection::settings_view().await),
+        RequestBody::SaveSettings(input) => ResponseBody::SettingsSaved { errors: connection::save_settings(input).await },
+        RequestBody::Authorize(method) => match connection::authorize(method).await {
+            Ok(status) => {
+                // Shares held while authorization was needed go now.
+                wasm_bindgen_futures::spawn_local(outbox::drive());
+                ResponseBody::Status(status)
+            }
+            Err(diagnosis) => ResponseBody::Diagnostics(DiagnosticReport {
+                steps: vec![DiagnosticStep { step_key: "diagnostics_step_authorize".into(), ok: false, diagnosis: Some(diagnosis), elapsed_ms: 0.0 }],
+                ok: false,
+            }),
+        },
+        RequestBody::Disconnect => {
+            connection::disconnect().await;
+            ResponseBody::Status(connection::status().await)
         }
-    })
+        RequestBody::TestConnection => ResponseBody::Diagnostics(diagnostics::run().await),
+        RequestBody::Share(req) => ResponseBody::Share(outbox::share(req).await),
+        RequestBody::FindOpenTickets { action_id } => match tickets::find_open(&action_id).await {
+            Ok(t) => ResponseBody::Tickets(t),
+            Err(e) => failed(e),
+        },
+        RequestBody::GetTickets { force_refresh } => ResponseBody::Snapshot(tickets::snapshot(force_refresh).await),
+        RequestBody::ListTickets(q) => match tickets::list(q).await {
+            Ok(page) => ResponseBody::Page(page),
+            Err(e) => failed(e),
+        },
+        RequestBody::GetOutbox => ResponseBody::Outbox(outbox::views().await),
+        RequestBody::RetryShare { share_id } => match outbox::retry(&share_id).await {
+            Ok(()) => ResponseBody::Outbox(outbox::views().await),
+            Err(m) => ResponseBody::Error(ProtocolError { code: ErrorCode::Failed, message: m }),
+        },
+        RequestBody::DiscardShare { share_id } => match outbox::discard(&share_id).await {
+            Ok(()) => ResponseBody::Outbox(outbox::views().await),
+            Err(m) => ResponseBody::Error(ProtocolError { code: ErrorCode::Failed, message: m }),
+        },
+        RequestBody::GetDraft { key } => ResponseBody::Draft(drafts::get(&key).await),
+        RequestBody::SaveDraft { key, draft } => {
+            drafts::save(&key, &draft).await;
+            ResponseBody::Done
+        }
+        RequestBody::DeleteDraft { key } => {
+            drafts::delete(&key).await;
+            ResponseBody::Done
+        }
+        RequestBody::GetStateNames => ResponseBody::StateNames(tickets::state_names_for_options().await),
+        RequestBody::SaveStateNames(changes) => ResponseBody::StateNames(tickets::save_state_names(changes).await),
+        RequestBody::OpenPage { page } => {
+            let path = match page {
+                ExtensionPage::Options => "options.html",
+                ExtensionPage::Tickets => "tickets.html",
+            };
+            worker::open_tab(&chrome::runtime_get_url(path)).await;
+            ResponseBody::Done
+        }
+    }
+}
+
+/// A call that could not be made, as a typed answer the surfaces render with the diagnosis.
+fn failed(e: CallError) -> ResponseBody {
+    let code = match e {
+        CallError::NotConnected | CallError::NeedsAuthorization(_) => ErrorCode::Connection,
+        CallError::Client(_) => ErrorCode::Failed,
+    };
+    let d = e.diagnosis(platform::now_ms());
+    ResponseBody::Error(ProtocolError { code, message: platform::t_with(&d.message_key(), &d.message_args().iter().map(String::as_str).collect::<Vec<_>>()) })
 }

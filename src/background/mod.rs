@@ -4,7 +4,13 @@
 //! event here once the wasm is ready. Nothing lives only in memory: MV3 may stop the worker at
 //! any moment, so state is in `chrome.storage`.
 
+pub mod connection;
+pub mod diagnostics;
 pub mod dispatch;
+pub mod drafts;
+pub mod outbox;
+pub mod store;
+pub mod tickets;
 
 use wasm_bindgen::prelude::*;
 

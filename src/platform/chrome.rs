@@ -57,3 +57,22 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener, catch)]
     pub fn storage_on_changed_add_listener(callback: &js_sys::Function) -> Result<(), JsValue>;
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = setAccessLevel, catch)]
+    fn storage_local_set_access_level(options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// Keeps `chrome.storage.local` (refresh token, client secret) out of content scripts: only the
+/// worker and the extension's pages may read it. Older browsers lack the call; there the
+/// content script still never asks for it.
+pub fn restrict_local_storage() {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"accessLevel".into(), &"TRUSTED_CONTEXTS".into());
+    if let Ok(p) = storage_local_set_access_level(&options) {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+        });
+    }
+}

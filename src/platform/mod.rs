@@ -6,6 +6,9 @@
 pub mod chrome;
 pub mod messaging;
 pub mod storage;
+pub mod fetch;
+#[cfg(feature = "extension")]
+pub mod worker;
 
 use wasm_bindgen::prelude::*;
 
@@ -93,4 +96,26 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, serde_wasm_bindg
 
 pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, serde_wasm_bindgen::Error> {
     serde_wasm_bindgen::from_value(value)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = navigator, js_name = onLine, thread_local_v2)]
+    static NAVIGATOR_ONLINE: JsValue;
+}
+
+/// `navigator.onLine` (window or worker); true when unknown, so the request itself decides.
+pub fn worker_online() -> bool {
+    NAVIGATOR_ONLINE.with(|v| v.as_bool().unwrap_or(true))
+}
+
+/// The UI language as ServiceNow names languages (`en`, `it`, `zh_TW` → `zh`).
+pub fn i18n_language() -> String {
+    let lang = chrome::i18n_get_ui_language();
+    let primary = lang.split(['-', '_']).next().unwrap_or("en").to_ascii_lowercase();
+    if primary.is_empty() {
+        "en".to_string()
+    } else {
+        primary
+    }
 }

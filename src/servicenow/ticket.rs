@@ -30,7 +30,7 @@ pub const TICKET_FIELDS: [&str; 8] = [
 ];
 
 /// Biggest page the list asks for.
-pub const MAX_PAGE: u32 = 200;
+pub const MAX_PAGE: u32 = 1000;
 
 /// The body of the create request. All values are strings, as ServiceNow writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

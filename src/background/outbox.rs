@@ -1,0 +1,278 @@
+//! Shares: written to the outbox first, then sent; each becomes exactly one ticket.
+//!
+//! The entry leaves the outbox only when ServiceNow confirmed the record. An attempt whose
+//! outcome is unknown (timeout, dropped connection, 5xx) is followed by a lookup of its own
+//! correlation id before anything is sent again. A lease on each entry keeps two runs (two
+//! wake-ups, a stopped and restarted worker) from sending the same entry twice.
+
+use std::rc::Rc;
+
+use crate::domain::correlation::correlation_id;
+use crate::domain::diagnosis::Diagnosis;
+use crate::domain::outbox::{OutboxEntry, OutboxStatus};
+use crate::domain::retry::{classify, Attempt, RetryDecision};
+use crate::domain::ticket::TicketSummary;
+use crate::messages::{OutboxView, ShareOutcome, ShareRequest};
+use crate::platform::fetch::sleep;
+use crate::platform::{now_ms, random_unit, today, worker};
+use crate::servicenow::ticket::NewTicket;
+
+use super::connection::{self, CallError};
+use super::store::{self, AsyncLock};
+use super::tickets;
+
+pub const OUTBOX_ALARM: &str = "outbox";
+/// Longer than one attempt can take (lookup + create, each bounded by the request timeout).
+const LEASE_MS: u64 = 3 * connection::REQUEST_TIMEOUT_MS as u64 + 5_000;
+/// Below this the worker waits itself instead of relying on an alarm (which Chrome may delay
+/// to 30 s); the alarm is set too, in case the worker is stopped meanwhile.
+const SHORT_WAIT_MS: u64 = 25_000;
+
+thread_local! {
+    static OUTBOX_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
+}
+
+async fn with_outbox<T>(f: impl FnOnce(&mut crate::domain::outbox::Outbox) -> T) -> T {
+    let lock = OUTBOX_LOCK.with(Rc::clone);
+    lock.run(async {
+        let mut outbox = store::outbox().await;
+        let out = f(&mut outbox);
+        let _ = store::save_outbox(&outbox).await;
+        out
+    })
+    .await
+}
+
+fn utc_offset_minutes() -> i32 {
+    // getTimezoneOffset is minutes west of UTC.
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// The form's Send: validate, check for an open ticket of the same action, write the share to
+/// the outbox, then try to send it now.
+pub async fn share(req: ShareRequest) -> ShareOutcome {
+    let errors = req.draft.validate(today());
+    if !errors.is_empty() {
+        return ShareOutcome::Invalid { errors };
+    }
+    let session = match connection::session().await {
+        Ok(s) => s,
+        Err(CallError::NotConnected) => return ShareOutcome::NotConnected,
+        // Authorization needed: keep the share queued; it goes once the user authorizes.
+        Err(_) => {
+            let id = enqueue(&req, &connection::configured().await.map(|s| s.instance.origin()).unwrap_or_default()).await;
+            return ShareOutcome::Queued { share_id: id, reason: Diagnosis::RefreshTokenExpired };
+        }
+    };
+    let already_queued = store::outbox().await.get(&req.share_id).is_some();
+    if !req.allow_duplicate && !already_queued {
+        if let Some(action) = req.draft.action_id.as_deref() {
+            // A failed lookup does not block the share; it is only a courtesy warning.
+            if let Ok(existing) = tickets::find_open(action).await {
+                if !existing.is_empty() {
+                    return ShareOutcome::Duplicate { existing };
+                }
+            }
+        }
+    }
+    let share_id = enqueue(&req, &session.instance.origin()).await;
+    match attempt(&share_id).await {
+        Attempted::Created(ticket) => ShareOutcome::Created { ticket },
+        Attempted::Failed(diagnosis) => ShareOutcome::Failed { share_id, diagnosis },
+        Attempted::Queued(reason) => ShareOutcome::Queued { share_id, reason },
+    }
+}
+
+async fn enqueue(req: &ShareRequest, instance: &str) -> String {
+    let share_id: String = req.share_id.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
+    let share_id = if share_id.is_empty() { crate::platform::random_hex(8) } else { share_id };
+    let cid = correlation_id(req.draft.action_id.as_deref(), &share_id);
+    let entry = OutboxEntry::new(share_id.clone(), instance.to_string(), req.draft.clone(), cid, now_ms());
+    with_outbox(|o| {
+        // The same share sent again (double click, Retry from the form): the queued entry
+        // stands; a permanently failed one becomes due again with the user's edits.
+        if let Some(existing) = o.get_mut(&share_id) {
+            if matches!(existing.status, OutboxStatus::Failed { .. }) {
+                existing.draft = req.draft.clone();
+                let _ = existing.retry_by_user(now_ms());
+            }
+        } else {
+            o.push(entry);
+        }
+    })
+    .await;
+    share_id
+}
+
+enum Attempted {
+    Created(TicketSummary),
+    Failed(Diagnosis),
+    Queued(Diagnosis),
+}
+
+/// One attempt at one entry: claim, (look up,) create, settle.
+async fn attempt(share_id: &str) -> Attempted {
+    let now = now_ms();
+    let claimed = with_outbox(|o| {
+        let entry = o.get_mut(share_id)?;
+        let lease = entry.claim(now, LEASE_MS).ok()?;
+        Some((entry.clone(), lease))
+    })
+    .await;
+    let Some((entry, mut lease)) = claimed else {
+        let status = store::outbox().await.get(share_id).map(|e| (e.status.clone(), e.last_error.clone()));
+        return match status {
+            Some((OutboxStatus::Failed { diagnosis }, _)) => Attempted::Failed(diagnosis),
+            Some((_, last)) => Attempted::Queued(last.unwrap_or(Diagnosis::Timeout)),
+            None => Attempted::Queued(Diagnosis::Timeout),
+        };
+    };
+    let session = match connection::session().await {
+        Ok(s) if s.instance.origin() == entry.instance => s,
+        other => {
+            // Not authorized (or another instance now): hold the share, burn no attempt.
+            let reason = match other {
+                Err(e) => e.diagnosis(now),
+                Ok(_) => Diagnosis::NotConfigured,
+            };
+            with_outbox(|o| o.get_mut(share_id).map(|e| e.release(&lease, now_ms()))).await;
+            return Attempted::Queued(reason);
+        }
+    };
+    let names = tickets::state_names(&entry.instance).await;
+    let result: Result<TicketSummary, CallError> = async {
+        if lease.check_first {
+            let found = session
+                .call(|token| {
+                    let names = names.clone();
+                    let session = &session;
+                    let cid = entry.correlation_id.clone();
+                    let kind = entry.draft.kind;
+                    async move { session.client.find_by_correlation(&token, kind, &cid, &names).await }
+                })
+                .await?;
+            if let Some(ticket) = found {
+                return Ok(ticket);
+            }
+            lease.mark_checked_absent();
+        }
+        let ticket = NewTicket::from_draft(&entry.draft, &entry.correlation_id, utc_offset_minutes());
+        session
+            .call(|token| {
+                let names = names.clone();
+                let session = &session;
+                let ticket = ticket.clone();
+                async move { session.client.create_ticket(&token, &ticket, &names).await }
+            })
+            .await
+    }
+    .await;
+
+    match result {
+        Ok(ticket) => {
+            with_outbox(|o| {
+                // Only the lease holder completes; a stale result (lease expired and taken
+                // over) is dropped and the new holder's lookup adopts the record.
+                if o.get(share_id).is_some_and(|e| e.status == OutboxStatus::Sending { lease_until: lease.until }) {
+                    o.complete(share_id);
+                }
+            })
+            .await;
+            tickets::remember(ticket.clone(), &entry.instance).await;
+            if let Some(key) = entry.draft.action_id.as_deref() {
+                let _ = crate::platform::storage::remove(crate::platform::storage::Area::Local, &[&format!("{}{key}", store::DRAFT_PREFIX)]).await;
+            }
+            Attempted::Created(ticket)
+        }
+        Err(e) => {
+            let now = now_ms();
+            let diagnosis = e.diagnosis(now);
+            let decision = match &e {
+                CallError::NeedsAuthorization(_) | CallError::NotConnected => {
+                    with_outbox(|o| o.get_mut(share_id).map(|x| x.release(&lease, now))).await;
+                    return Attempted::Queued(diagnosis);
+                }
+                CallError::Client(_) => classify(&e.failure(now), Attempt { idempotent: false, refreshed: true }),
+            };
+            let instance = entry.instance.clone();
+            with_outbox(|o| {
+                if let Some(x) = o.get_mut(share_id) {
+                    let _ = x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
+                }
+                if let RetryDecision::RetryAfter(ms) = decision {
+                    // 429: nothing goes to this instance until Retry-After has passed.
+                    o.pause_instance(&instance, now.saturating_add(ms));
+                }
+            })
+            .await;
+            schedule().await;
+            if decision == RetryDecision::Permanent {
+                Attempted::Failed(diagnosis)
+            } else {
+                Attempted::Queued(diagnosis)
+            }
+        }
+    }
+}
+
+/// Sends every due entry, one at a time. Called on worker start, on the alarm, after a user's
+/// Retry and after authorization.
+pub async fn drive() {
+    let now = now_ms();
+    let due = store::outbox().await.due(now);
+    for id in due {
+        let _ = attempt(&id).await;
+    }
+    schedule().await;
+}
+
+/// Wakes the outbox when the next entry is due: an alarm (survives the worker), plus a timer
+/// of our own for short waits.
+async fn schedule() {
+    let Some(at) = store::outbox().await.next_wake_at() else {
+        worker::clear_alarm(OUTBOX_ALARM).await;
+        return;
+    };
+    let wait = at.saturating_sub(now_ms());
+    worker::set_alarm(OUTBOX_ALARM, wait as f64, None).await;
+    if wait < SHORT_WAIT_MS {
+        wasm_bindgen_futures::spawn_local(async move {
+            sleep(wait as u32 + 50).await;
+            drive_once_due().await;
+        });
+    }
+}
+
+/// Like `drive`, without rescheduling when nothing was due (keeps timers from multiplying).
+async fn drive_once_due() {
+    let due = store::outbox().await.due(now_ms());
+    if due.is_empty() {
+        return;
+    }
+    for id in due {
+        let _ = attempt(&id).await;
+    }
+    schedule().await;
+}
+
+pub async fn views() -> Vec<OutboxView> {
+    store::outbox().await.entries.iter().map(OutboxEntry::view).collect()
+}
+
+pub async fn retry(share_id: &str) -> Result<(), String> {
+    let now = now_ms();
+    let r = with_outbox(|o| match o.get_mut(share_id) {
+        Some(e) => e.retry_by_user(now).map_err(|e| e.to_string()),
+        None => Err("no such share".to_string()),
+    })
+    .await;
+    if r.is_ok() {
+        wasm_bindgen_futures::spawn_local(drive());
+    }
+    r
+}
+
+pub async fn discard(share_id: &str) -> Result<(), String> {
+    let now = now_ms();
+    with_outbox(|o| o.discard(share_id, now).map(|_| ()).map_err(|e| e.to_string())).await
+}

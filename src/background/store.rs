@@ -1,0 +1,195 @@
+//! Where the worker keeps its state. Nothing lives only in memory: MV3 stops the worker at any
+//! moment. `session` is wiped when the browser closes (access token); `local` survives
+//! (settings, refresh token, outbox, ticket cache, drafts, state-name renames).
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::domain::connection::{ConnectedUser, ConnectionState};
+use crate::domain::outbox::Outbox;
+use crate::domain::settings::Settings;
+use crate::domain::state_names::ChoiceLabel;
+use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::domain::token::{Secret, TokenSet};
+use crate::messages::StateNameOverride;
+use crate::platform::storage::{self, Area, StorageError};
+
+pub const SETTINGS: &str = "settings";
+pub const CONNECTION: &str = "connection";
+pub const REFRESH_TOKEN: &str = "auth.refresh";
+pub const ACCESS_TOKEN: &str = "auth.access";
+pub const OUTBOX: &str = "outbox";
+pub const TICKETS: &str = "tickets.cache";
+pub const STATE_NAMES: &str = "state_names";
+pub const DRAFT_PREFIX: &str = "draft:";
+/// The PKCE verifier and state of an authorization in progress (session: never on disk).
+pub const PENDING_AUTH: &str = "auth.pending";
+
+/// What the worker knows about the connection besides tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionRecord {
+    /// The instance origin the tokens belong to.
+    pub instance: String,
+    pub state: ConnectionState,
+    pub user: Option<ConnectedUser>,
+    pub last_success_at: Option<u64>,
+    pub warnings: Vec<String>,
+}
+
+/// The instance's state labels and the user's renames, per instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StateNamesRecord {
+    pub instance: String,
+    pub incident: Vec<StoredChoice>,
+    pub change_request: Vec<StoredChoice>,
+    pub overrides: Vec<StateNameOverride>,
+    pub fetched_at: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChoice {
+    pub value: String,
+    pub label: String,
+}
+
+impl StateNamesRecord {
+    pub fn labels(&self, kind: TicketKind) -> Vec<ChoiceLabel> {
+        let list = match kind {
+            TicketKind::Incident => &self.incident,
+            TicketKind::ChangeRequest => &self.change_request,
+        };
+        list.iter().map(|c| ChoiceLabel { value: c.value.clone(), label: c.label.clone(), sequence: None }).collect()
+    }
+
+    pub fn set_labels(&mut self, kind: TicketKind, labels: &[ChoiceLabel]) {
+        let stored = labels.iter().map(|l| StoredChoice { value: l.value.clone(), label: l.label.clone() }).collect();
+        match kind {
+            TicketKind::Incident => self.incident = stored,
+            TicketKind::ChangeRequest => self.change_request = stored,
+        }
+    }
+}
+
+/// The ticket cache cards, badges and the popup render from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TicketCache {
+    pub instance: String,
+    pub fetched_at: Option<u64>,
+    pub tickets: Vec<TicketSummary>,
+    /// X-Total-Count per kind (incident, change_request).
+    pub totals: Vec<(TicketKind, u32)>,
+}
+
+pub async fn get<T: serde::de::DeserializeOwned>(area: Area, key: &str) -> Result<Option<T>, StorageError> {
+    storage::get(area, key).await
+}
+
+pub async fn set<T: Serialize>(area: Area, key: &str, value: &T) -> Result<(), StorageError> {
+    storage::set(area, key, value).await
+}
+
+pub async fn settings() -> Settings {
+    get(Area::Local, SETTINGS).await.ok().flatten().unwrap_or_default()
+}
+
+pub async fn connection() -> Option<ConnectionRecord> {
+    get(Area::Local, CONNECTION).await.ok().flatten()
+}
+
+pub async fn save_connection(record: &ConnectionRecord) {
+    let _ = set(Area::Local, CONNECTION, record).await;
+}
+
+/// The stored token set: access token from session storage, refresh token from local.
+pub async fn tokens() -> Option<TokenSet> {
+    let refresh: Option<Secret> = get(Area::Local, REFRESH_TOKEN).await.ok().flatten();
+    let access: Option<TokenSet> = get(Area::Session, ACCESS_TOKEN).await.ok().flatten();
+    match (access, refresh) {
+        (Some(mut a), r) => {
+            a.refresh_token = r.or(a.refresh_token);
+            Some(a)
+        }
+        // Browser restarted: only the refresh token is left; an expired access token makes
+        // the next call refresh first.
+        (None, Some(r)) => Some(TokenSet {
+            access_token: Secret::new(""),
+            refresh_token: Some(r),
+            expires_at_ms: 0,
+            issued_at_ms: 0,
+            scope: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+pub async fn save_tokens(tokens: &TokenSet) -> Result<(), StorageError> {
+    let mut access = tokens.clone();
+    access.refresh_token = None;
+    set(Area::Session, ACCESS_TOKEN, &access).await?;
+    if let Some(r) = &tokens.refresh_token {
+        set(Area::Local, REFRESH_TOKEN, r).await?;
+    }
+    Ok(())
+}
+
+pub async fn forget_tokens() {
+    let _ = storage::remove(Area::Session, &[ACCESS_TOKEN, PENDING_AUTH]).await;
+    let _ = storage::remove(Area::Local, &[REFRESH_TOKEN]).await;
+}
+
+pub async fn outbox() -> Outbox {
+    get(Area::Local, OUTBOX).await.ok().flatten().unwrap_or_default()
+}
+
+pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {
+    set(Area::Local, OUTBOX, outbox).await
+}
+
+pub async fn ticket_cache() -> TicketCache {
+    get(Area::Local, TICKETS).await.ok().flatten().unwrap_or_default()
+}
+
+pub async fn state_names(instance: &str) -> StateNamesRecord {
+    let record: Option<StateNamesRecord> = get(Area::Local, STATE_NAMES).await.ok().flatten();
+    match record {
+        Some(r) if r.instance == instance => r,
+        _ => StateNamesRecord { instance: instance.to_string(), ..StateNamesRecord::default() },
+    }
+}
+
+/// Serializes a critical section between the worker's concurrent tasks (JS is single-threaded,
+/// but an `await` between a read and a write lets another task interleave): each holder awaits
+/// the previous one, in call order.
+pub struct AsyncLock {
+    tail: RefCell<Option<js_sys::Promise>>,
+}
+
+impl Default for AsyncLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AsyncLock {
+    pub const fn new() -> Self {
+        AsyncLock { tail: RefCell::new(None) }
+    }
+
+    pub async fn run<F: Future>(&self, f: F) -> F::Output {
+        let mut release: Option<js_sys::Function> = None;
+        let mine = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+        let previous = self.tail.replace(Some(mine));
+        if let Some(p) = previous {
+            let _ = JsFuture::from(p).await;
+        }
+        let out = f.await;
+        if let Some(r) = release {
+            let _ = r.call0(&JsValue::UNDEFINED);
+        }
+        out
+    }
+}

@@ -1,0 +1,94 @@
+//! The ServiceNow client's transport in the browser: `fetch` from the background worker
+//! (host permission for the instance, so no CORS), with our own timeout.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::servicenow::transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// Resolves after `ms` milliseconds (window and worker alike).
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, i32::try_from(ms).unwrap_or(i32::MAX));
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// `fetch` as a `Transport`. Stateless: the worker may build one per call.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FetchTransport;
+
+fn gloo_method(m: Method) -> gloo_net::http::Method {
+    match m {
+        Method::Get => gloo_net::http::Method::GET,
+        Method::Post => gloo_net::http::Method::POST,
+        Method::Put => gloo_net::http::Method::PUT,
+        Method::Patch => gloo_net::http::Method::PATCH,
+        Method::Delete => gloo_net::http::Method::DELETE,
+    }
+}
+
+impl Transport for FetchTransport {
+    async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if !super::worker_online() {
+            return Err(TransportError::Offline);
+        }
+        let controller = web_sys::AbortController::new().map_err(|_| TransportError::Network("no AbortController".into()))?;
+        let timed_out = Rc::new(Cell::new(false));
+        let on_timeout = {
+            let controller = controller.clone();
+            let timed_out = timed_out.clone();
+            Closure::once_into_js(move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let timer = set_timeout(on_timeout.unchecked_ref(), i32::try_from(req.timeout_ms).unwrap_or(i32::MAX));
+
+        let signal = controller.signal();
+        let mut builder = gloo_net::http::RequestBuilder::new(&req.url)
+            .method(gloo_method(req.method))
+            .abort_signal(Some(&signal))
+            .cache(web_sys::RequestCache::NoStore)
+            .credentials(web_sys::RequestCredentials::Omit);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        let request = match req.body {
+            Some(body) => builder.body(body),
+            None => builder.build(),
+        }
+        .map_err(|e| TransportError::Network(e.to_string()))?;
+
+        let result = async {
+            let resp = request.send().await?;
+            let status = resp.status();
+            let headers = resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+            let body = resp.text().await?;
+            Ok::<_, gloo_net::Error>(HttpResponse { status, headers, body })
+        }
+        .await;
+        clear_timeout(&timer);
+        result.map_err(|e| {
+            if timed_out.get() {
+                TransportError::Timeout
+            } else if !super::worker_online() {
+                TransportError::Offline
+            } else {
+                // fetch reports DNS, TLS, refused and reset-after-send alike ("Failed to fetch").
+                TransportError::Network(e.to_string())
+            }
+        })
+    }
+}

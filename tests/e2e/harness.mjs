@@ -1,0 +1,349 @@
+// The end-to-end harness: loopback servers (ServiceNow sandbox, portal replica), a Chromium
+// profile with the built extension, host mapping so the extension sees the real host names, and
+// a console watch that fails a test on any error from the extension.
+//
+// Used by every *.spec.mjs, by demo.mjs and by bench.mjs.
+import { test as base, expect, chromium } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export { expect };
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = process.env.SNSHARE_DIST || path.join(ROOT, 'dist/chrome');
+export const PORTAL = 'https://security.microsoft.com';
+export const PORTAL_HOST = 'security.microsoft.com';
+/** The ServiceNow instance the tests configure; mapped to the sandbox. */
+export const INSTANCE_HOST = 'snshare-test.service-now.com';
+export const INSTANCE = `https://${INSTANCE_HOST}`;
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const INTEGRATION_USER = { user: 'snshare.integration', password: 'Integration#1' };
+export const PERSONAL_USER = { user: 'abel.tuter', password: 'Personal#1' };
+export const DEMO_CLIENT = { id: 'snshare-demo', secret: 'snshare-demo-secret' };
+
+/** The newest build of a server binary (debug for tests, release for demo and bench). */
+export function serverBinary(name) {
+  const dirs = [process.env.SNSHARE_BIN_DIR, path.join(ROOT, 'target/release'), path.join(ROOT, 'target/debug')]
+    .filter(Boolean);
+  const found = dirs
+    .map((d) => path.join(d, name))
+    .filter((p) => fs.existsSync(p))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (!found.length) throw new Error(`${name} is not built: run ./build.sh test (or cargo build -p sn-sandbox --bins)`);
+  return found[0];
+}
+
+/**
+ * Starts one of our loopback servers and waits for its "<MARKER> LISTENING <url>" line.
+ * The server exits when our stdin closes, so it never outlives the test process.
+ */
+export async function startServer(name, args, marker) {
+  const proc = spawn(serverBinary(name), [...args, '--exit-on-stdin-close'], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; if (process.env.E2E_SERVER_LOGS) process.stderr.write(d); });
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 20 s:\n${stderr}`)), 20_000);
+    proc.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(new RegExp(`${marker} LISTENING (\\S+)`));
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited (${code}):\n${stderr}`)); });
+  });
+  proc.stdout.resume();
+  const port = Number(new URL(url).port);
+  return {
+    url, port, proc,
+    stderr: () => stderr,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const done = new Promise((r) => proc.once('exit', r));
+      proc.stdin.end();
+      proc.kill('SIGTERM');
+      await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+  };
+}
+
+/** The ServiceNow sandbox over HTTPS, with its admin API as methods. */
+export async function startSandbox(extraArgs = []) {
+  const server = await startServer('sn-sandbox',
+    ['--listen', '127.0.0.1:0', '--tls', '--host', INSTANCE_HOST, ...extraArgs], 'SANDBOX');
+  const base = server.url;
+  async function call(method, p, body) {
+    const res = await fetch(base + p, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`sandbox ${method} ${p}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+  return {
+    ...server,
+    call,
+    reset: () => call('POST', '/sandbox/reset', {}),
+    fault: (f) => call('POST', '/sandbox/faults', f),
+    clearFaults: () => call('DELETE', '/sandbox/faults'),
+    records: async (table) => (await call('GET', `/sandbox/records/${table}`)).result,
+    requests: async (since = 0) => {
+      const r = await call('GET', `/sandbox/requests?since=${since}`);
+      return Array.isArray(r) ? r : r.result ?? r.requests ?? [];
+    },
+    clearRequests: () => call('DELETE', '/sandbox/requests'),
+    revoke: (user = INTEGRATION_USER.user) => call('POST', '/sandbox/tokens/revoke', { user }),
+    expireTokens: () => call('POST', '/sandbox/tokens/expire', {}),
+    config: (c) => call('POST', '/sandbox/config', c),
+    seed: (s) => call('POST', '/sandbox/seed', s),
+  };
+}
+
+/** The portal replica served with no CSP or with a strict script-src (no wasm). */
+export async function startReplica(csp = 'none') {
+  return startServer('portal-replica',
+    ['--listen', '127.0.0.1:0', '--root', path.join(ROOT, 'tests/fixtures/portal'), '--csp', csp,
+      '--host', PORTAL_HOST], 'REPLICA');
+}
+
+// Node's fetch must accept the sandbox's per-run certificate.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
+/** Chromium flags: extension loaded, quiet network, host names mapped to loopback servers. */
+export function chromiumArgs({ portalPort, sandboxPort, extensionDir = DIST, alsoLoad = [], extra = [] }) {
+  const dirs = [extensionDir, ...alsoLoad].join(',');
+  const rules = [];
+  if (portalPort) rules.push(`MAP ${PORTAL_HOST} 127.0.0.1:${portalPort}`);
+  if (sandboxPort) rules.push(`MAP ${INSTANCE_HOST} 127.0.0.1:${sandboxPort}`);
+  rules.push('EXCLUDE localhost');
+  return [
+    `--disable-extensions-except=${dirs}`,
+    `--load-extension=${dirs}`,
+    `--host-resolver-rules=${rules.join(', ')}`,
+    '--ignore-certificate-errors',
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-features=Translate,OptimizationHints,MediaRouter',
+    ...extra,
+  ];
+}
+
+/**
+ * The extension as a user has it after accepting the host-permission prompt for the test
+ * instance: a copy of dist/chrome whose manifest already grants that one origin (same key, so
+ * the same id). Headless Chromium cannot answer the real prompt; connect.spec.mjs goes through
+ * the real prompt once, headed under Xvfb.
+ */
+export function grantedExtensionDir() {
+  const dir = path.join(ROOT, 'target/e2e/extension-granted');
+  const stamp = path.join(DIST, 'manifest.json');
+  const copied = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(copied) || fs.statSync(copied).mtimeMs < fs.statSync(stamp).mtimeMs
+      || fs.statSync(path.join(dir, 'pkg/snshare_ext_bg.wasm')).mtimeMs < fs.statSync(path.join(DIST, 'pkg/snshare_ext_bg.wasm')).mtimeMs) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.cpSync(DIST, dir, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(stamp, 'utf8'));
+    manifest.host_permissions = [`${INSTANCE}/*`];
+    fs.writeFileSync(copied, JSON.stringify(manifest, null, 2));
+  }
+  return dir;
+}
+
+/** A persistent Chromium profile with the extension; returns { context, extensionId, worker }. */
+export async function launchExtension({ userDataDir, portalPort, sandboxPort, headless = true, extensionDir, alsoLoad, extra, viewport } = {}) {
+  const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless,
+    args: chromiumArgs({ portalPort, sandboxPort, extensionDir, alsoLoad, extra }),
+    viewport: viewport === undefined ? { width: 1400, height: 900 } : viewport,
+    ignoreHTTPSErrors: true,
+  });
+  // Ours is the worker that serves background.js with our manifest's name.
+  const isOurs = (w) => w.url().endsWith('/background.js');
+  const worker = context.serviceWorkers().find(isOurs)
+    ?? await context.waitForEvent('serviceworker', { predicate: isOurs, timeout: 15_000 });
+  const extensionId = new URL(worker.url()).host;
+  return { context, extensionId, worker, userDataDir: dir };
+}
+
+/**
+ * Collects errors from the extension: uncaught exceptions and console errors of extension pages
+ * and the worker, and console errors the portal page attributes to the extension.
+ */
+export function watchErrors(context, extensionId) {
+  const errors = [];
+  const allowed = [];
+  const own = (url) => url && url.startsWith(`chrome-extension://${extensionId}/`);
+  const onPage = (page) => {
+    page.on('pageerror', (err) => {
+      if (own(page.url()) || String(err.stack || '').includes('chrome-extension://')) {
+        errors.push(`pageerror ${page.url()}: ${err.message}`);
+      }
+    });
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const where = msg.location()?.url || '';
+      if (own(page.url()) || own(where) || /snshare/i.test(msg.text())) {
+        errors.push(`console.error ${page.url()} (${where}): ${msg.text()}`);
+      }
+    });
+  };
+  context.pages().forEach(onPage);
+  context.on('page', onPage);
+  const onWorker = (w) => {
+    w.on('console', (msg) => { if (msg.type() === 'error') errors.push(`worker console.error: ${msg.text()}`); });
+  };
+  context.serviceWorkers().forEach(onWorker);
+  context.on('serviceworker', onWorker);
+  return {
+    errors,
+    /** Errors a test provokes on purpose (a regexp each). */
+    allow: (re) => allowed.push(re),
+    unexpected: () => errors.filter((e) => !allowed.some((re) => re.test(e))),
+  };
+}
+
+/**
+ * Stops the extension's service worker (as Chromium does after ~30 s idle) via CDP and waits
+ * until Chromium reports it stopped. Returns the running-status history it saw.
+ */
+export async function stopServiceWorker(context, extensionId) {
+  const page = await context.newPage();
+  const history = [];
+  try {
+    await page.goto(`chrome-extension://${extensionId}/popup.html`);
+    const cdp = await context.newCDPSession(page);
+    const versions = new Map();
+    let stopped;
+    const wasStopped = new Promise((r) => { stopped = r; });
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions: vs }) => {
+      for (const v of vs) {
+        if (!v.scriptURL.startsWith(`chrome-extension://${extensionId}/`)) continue;
+        versions.set(v.versionId, v.runningStatus);
+        history.push(v.runningStatus);
+        if (v.runningStatus === 'stopped') stopped();
+      }
+    });
+    await cdp.send('ServiceWorker.enable');
+    await expect.poll(() => versions.size, { timeout: 5_000 }).toBeGreaterThan(0);
+    for (const id of versions.keys()) await cdp.send('ServiceWorker.stopWorker', { versionId: id });
+    await Promise.race([wasStopped, new Promise((_, rej) => setTimeout(() => rej(new Error('worker did not stop')), 10_000))]);
+    await cdp.detach();
+  } finally {
+    await page.close();
+  }
+  return history;
+}
+
+/** Sends a typed message to the worker from one of the extension's own pages. */
+export async function sendFromExtensionPage(page, body) {
+  return page.evaluate((b) => chrome.runtime.sendMessage({ v: 1, body: b }), body);
+}
+
+/**
+ * The Playwright fixtures. Options per test file or test: `csp` ('none' | 'strict'),
+ * `sandboxArgs` (extra sandbox flags; such tests get their own sandbox).
+ */
+export const test = base.extend({
+  csp: ['none', { option: true }],
+  sandboxArgs: [[], { option: true }],
+  /** Whether the instance's host permission is granted up front (see grantedExtensionDir). */
+  grantInstance: [true, { option: true }],
+
+  servers: [async ({}, use) => {
+    const sandbox = await startSandbox();
+    const replicas = { none: await startReplica('none'), strict: await startReplica('strict') };
+    await use({ sandbox, replicas });
+    await Promise.all([sandbox.stop(), replicas.none.stop(), replicas.strict.stop()]);
+  }, { scope: 'worker' }],
+
+  sandbox: async ({ servers, sandboxArgs }, use) => {
+    if (sandboxArgs.length) {
+      const own = await startSandbox(sandboxArgs);
+      await use(own);
+      await own.stop();
+      return;
+    }
+    await servers.sandbox.reset();
+    await servers.sandbox.clearFaults();
+    await use(servers.sandbox);
+  },
+
+  extension: async ({ servers, sandbox, csp, grantInstance }, use, testInfo) => {
+    const launched = await launchExtension({
+      portalPort: servers.replicas[csp].port,
+      sandboxPort: sandbox.port,
+      extensionDir: grantInstance ? grantedExtensionDir() : DIST,
+    });
+    const watch = watchErrors(launched.context, launched.extensionId);
+    await use({ ...launched, watch });
+    const unexpected = watch.unexpected();
+    await launched.context.close();
+    fs.rmSync(launched.userDataDir, { recursive: true, force: true });
+    if (testInfo.status === testInfo.expectedStatus) {
+      expect(unexpected, 'errors from the extension').toEqual([]);
+    }
+  },
+
+  context: async ({ extension }, use) => { await use(extension.context); },
+  extensionId: async ({ extension }, use) => { await use(extension.extensionId); },
+
+  /** A tab on the replica portal. */
+  portal: async ({ context }, use) => {
+    const page = context.pages()[0] ?? await context.newPage();
+    await use(page);
+  },
+
+  /** One of the extension's own pages, for messaging and the UI. */
+  extPage: async ({ context, extensionId }, use) => {
+    const page = await context.newPage();
+    await page.goto(`chrome-extension://${extensionId}/popup.html`);
+    await use(page);
+  },
+});
+
+/** Fills the options page's connection form as a user would. */
+export async function fillConnection(page, { instance = INSTANCE, clientId = DEMO_CLIENT.id, secret = DEMO_CLIENT.secret } = {}) {
+  await page.getByRole('textbox', { name: 'ServiceNow instance' }).fill(instance);
+  await page.getByRole('textbox', { name: 'Client ID' }).fill(clientId);
+  await page.getByLabel('Client secret', { exact: true }).fill(secret);
+}
+
+/** Signs in and consents on the sandbox's pages, opened by the browser's web-auth flow. */
+export async function signInAndAllow(authPage, { user, password } = INTEGRATION_USER, choice = 'Allow') {
+  await authPage.waitForLoadState('domcontentloaded');
+  const login = authPage.getByRole('textbox', { name: 'User name' });
+  const consent = authPage.getByRole('button', { name: choice });
+  // The instance may remember the sign-in and go straight to the consent page.
+  await expect(login.or(consent).first()).toBeVisible();
+  if (await login.isVisible()) {
+    await login.fill(user);
+    await authPage.getByLabel('Password').fill(password);
+    await authPage.getByRole('button', { name: 'Log in' }).click();
+  }
+  await consent.click();
+}
+
+/**
+ * Connects the extension to the sandbox through the options page and the real consent page.
+ * Returns the options page, showing "Connected as …".
+ */
+export async function connect(context, extensionId, who = INTEGRATION_USER) {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  await fillConnection(options);
+  const authPage = context.waitForEvent('page', { predicate: (p) => p.url().includes('oauth_auth.do') || p.url().includes('login'), timeout: 15_000 });
+  await options.getByRole('button', { name: 'Connect to ServiceNow' }).click();
+  await signInAndAllow(await authPage, who);
+  await expect(options.getByRole('status')).toContainText(`Connected as ${who.user}`, { timeout: 15_000 });
+  return options;
+}

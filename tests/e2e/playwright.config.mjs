@@ -1,0 +1,17 @@
+// End-to-end suite: Debian's Chromium (never a downloaded browser), the built extension from
+// dist/chrome, the ServiceNow sandbox and the portal replica on loopback. See harness.mjs.
+import { defineConfig } from '@playwright/test';
+
+export default defineConfig({
+  testDir: '.',
+  testMatch: /.*\.spec\.mjs$/,
+  // Every test gets its own browser profile; the servers are shared per worker and reset.
+  fullyParallel: false,
+  workers: Number(process.env.E2E_WORKERS || 1),
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  outputDir: '../../target/e2e/artifacts',
+  reporter: [['list']],
+  use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
+});
