@@ -198,6 +198,11 @@ async fn attempt(share_id: &str) -> Attempted {
             with_outbox(|o| {
                 if let Some(x) = o.get_mut(share_id) {
                     let _ = x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
+                    if decision == RetryDecision::CheckThenRetry {
+                        // The instance may still be working on the request we gave up on: give
+                        // it as long again before the lookup decides whether to resend.
+                        x.not_before = x.not_before.max(now.saturating_add(u64::from(connection::REQUEST_TIMEOUT_MS)));
+                    }
                 }
                 if let RetryDecision::RetryAfter(ms) = decision {
                     // 429: nothing goes to this instance until Retry-After has passed.

@@ -75,8 +75,9 @@ export async function startServer(name, args, marker) {
 
 /** The ServiceNow sandbox over HTTPS, with its admin API as methods. */
 export async function startSandbox(extraArgs = []) {
+  const listen = extraArgs.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
   const server = await startServer('sn-sandbox',
-    ['--listen', '127.0.0.1:0', '--tls', '--host', INSTANCE_HOST, ...extraArgs], 'SANDBOX');
+    [...listen, '--tls', '--host', INSTANCE_HOST, ...extraArgs], 'SANDBOX');
   const base = server.url;
   async function call(method, p, body) {
     const res = await fetch(base + p, {

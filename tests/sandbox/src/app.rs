@@ -158,7 +158,9 @@ impl App {
             }
         };
         let (mut store, seeded) = Store::open(&data_dir)?;
-        if !seeded {
+        if seeded {
+            seed::upgrade(&mut store)?;
+        } else {
             seed::seed(&mut store, config.seed)?;
         }
         let state = State {
@@ -241,15 +243,30 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
 
     let fault = take_fault(&app, &req);
     let mut info = LogInfo::default();
-    let mut drop_connection = false;
+    let drop_connection = false;
+    let mut truncated = false;
     let response = match fault.as_ref().map(|f| &f.kind) {
         Some(FaultKind::Delay { delay_ms }) => {
             tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
             route(&app, &req, &mut info)
         }
         Some(FaultKind::DropAfterCommit) => {
-            drop_connection = true;
-            route(&app, &req, &mut info)
+            // Commit, then cut the answer short: the status line and headers go out, the body
+            // never completes (a Content-Length the body does not reach), and the connection
+            // closes. Closing before any byte instead would let the browser resend the POST
+            // by itself on a reused keep-alive connection — a duplicate no client code can
+            // see — which is not the failure this fault is for.
+            truncated = true;
+            let response = route(&app, &req, &mut info);
+            let (parts, body) = response.into_parts();
+            let whole = match body {
+                http_body_util::Either::Left(full) => {
+                    futures_bytes(full)
+                }
+                http_body_util::Either::Right(_) => bytes::Bytes::new(),
+            };
+            let response = Response::from_parts(parts, crate::net::Truncated::of(whole));
+            response
         }
         Some(kind) => kind.response(&req),
         None => route(&app, &req, &mut info),
@@ -267,7 +284,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             method: req.method.to_string(),
             path: req.path.clone(),
             query: req.raw_query.clone(),
-            status: if drop_connection {
+            status: if drop_connection || truncated {
                 0
             } else {
                 response.status().as_u16()
@@ -352,4 +369,16 @@ pub fn session_id(req: &Req) -> Option<String> {
 
 pub fn session<'a>(s: &'a State, req: &Req) -> Option<&'a Session> {
     session_id(req).and_then(|id| s.oauth.sessions.get(&id))
+}
+
+/// The bytes of a whole body (it is in memory: polling it once yields them).
+fn futures_bytes(full: http_body_util::Full<bytes::Bytes>) -> bytes::Bytes {
+    use hyper::body::Body as _;
+    let mut full = std::pin::pin!(full);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    match full.as_mut().poll_frame(&mut cx) {
+        std::task::Poll::Ready(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+        _ => bytes::Bytes::new(),
+    }
 }

@@ -29,7 +29,52 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::Error;
 
-pub type Body = Full<Bytes>;
+pub type Body = http_body_util::Either<Full<Bytes>, Truncated>;
+
+/// A whole body.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    http_body_util::Either::Left(Full::new(bytes.into()))
+}
+
+/// A body that sends its first half and then fails, so the connection closes mid-answer
+/// (the `drop_after_commit` fault): the client has seen the status line and headers.
+pub struct Truncated {
+    first: Option<Bytes>,
+    /// Gives hyper time to flush the head and the first half before the failure.
+    cut: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Truncated {
+    pub fn of(whole: Bytes) -> Body {
+        let half = whole.slice(..whole.len() / 2);
+        http_body_util::Either::Right(Truncated { first: Some(half), cut: None })
+    }
+}
+
+impl hyper::body::Body for Truncated {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::future::Future as _;
+        if let Some(b) = self.first.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b))));
+        }
+        let cut = self
+            .cut
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(std::time::Duration::from_millis(100))));
+        match cut.as_mut().poll(cx) {
+            std::task::Poll::Pending => std::task::Poll::Pending,
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(Some(Err(std::io::Error::other(
+                "connection dropped after commit",
+            )))),
+        }
+    }
+}
+
 pub type BoxFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 /// A server's request handler: the request and what is known of its connection.
 pub type AppFn = Arc<dyn Fn(Request<Incoming>, ConnCtx) -> BoxFuture + Send + Sync>;
@@ -57,7 +102,7 @@ impl ConnCtx {
 /// A future that never resolves: what a handler awaits after [`ConnCtx::abort`].
 pub async fn never() -> Response<Body> {
     std::future::pending::<()>().await;
-    Response::new(Body::default())
+    Response::new(full(Bytes::new()))
 }
 
 /// How a server gets its certificate.
@@ -293,7 +338,7 @@ pub async fn read_body(body: Incoming) -> Result<Bytes, String> {
 
 /// Builds a response; header values that are not valid in HTTP are left out rather than failing.
 pub fn response(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     if !content_type.is_empty() {
         set_header(&mut r, "content-type", content_type);

@@ -135,7 +135,7 @@ impl Site {
         let nonce = STANDARD.encode(rand::random::<[u8; 16]>());
         let mut resp = self.answer(&req, &nonce).await;
         if req.method() == Method::HEAD {
-            *resp.body_mut() = Body::default();
+            *resp.body_mut() = crate::net::full(bytes::Bytes::new());
         }
         set_header(&mut resp, "cache-control", "no-store");
         if self.csp == Csp::Strict {

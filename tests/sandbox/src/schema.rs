@@ -216,12 +216,37 @@ pub static SYS_CHOICE: Table = Table {
     ],
 };
 
-pub static TABLES: [&Table; 5] = [
+pub static SYS_USER_ROLE: Table = Table {
+    name: "sys_user_role",
+    display_field: "name",
+    numbering: None,
+    fields: table_fields![
+        f("name", Text(100), "Name"),
+        f("description", Text(1000), "Description"),
+    ],
+};
+
+/// A user's role grants (the "Roles" related list of a user), one row per user and role.
+pub static SYS_USER_HAS_ROLE: Table = Table {
+    name: "sys_user_has_role",
+    display_field: "role",
+    numbering: None,
+    fields: table_fields![
+        f("user", Reference("sys_user"), "User"),
+        f("role", Reference("sys_user_role"), "Role"),
+        f("state", Text(40), "State"),
+        f("inherited", Boolean, "Inherited"),
+    ],
+};
+
+pub static TABLES: [&Table; 7] = [
     &INCIDENT,
     &CHANGE_REQUEST,
     &SYS_USER,
     &SYS_USER_GROUP,
     &SYS_CHOICE,
+    &SYS_USER_ROLE,
+    &SYS_USER_HAS_ROLE,
 ];
 
 pub fn table(name: &str) -> Option<&'static Table> {

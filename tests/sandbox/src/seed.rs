@@ -179,11 +179,77 @@ pub fn seed(store: &mut Store, demo_records: bool) -> Result<(), Error> {
                 table::insert_raw(store, "sys_choice", fields, &admin, now)?;
             }
         }
+        seed_roles(store, &admin, now)?;
         if demo_records {
             seed_tickets(store, now)?;
         }
         store.mark_seeded()
     })
+}
+
+/// Brings a data directory seeded by an older sandbox up to date: the role tables.
+pub fn upgrade(store: &mut Store) -> Result<(), Error> {
+    if store.rows("sys_user_role").next().is_some() {
+        return Ok(());
+    }
+    store.batch(|store| {
+        let admin = Actor {
+            user_name: "admin".into(),
+            sys_id: seed_sys_id("sys_user", "admin"),
+        };
+        seed_roles(store, &admin, now_secs())
+    })
+}
+
+/// `sys_user_role` (one per role the users hold, in order of first use) and `sys_user_has_role`
+/// (one active, not inherited row per user and role), from the users' `roles` field. Rows whose
+/// seeded sys_id exists are left alone.
+fn seed_roles(store: &mut Store, admin: &Actor, now: u64) -> Result<(), Error> {
+    let users: Vec<(String, String, Vec<String>)> = store
+        .rows("sys_user")
+        .map(|u| {
+            let get = |k: &str| u.get(k).cloned().unwrap_or_default();
+            let roles = get("roles")
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect();
+            (get("user_name"), get("sys_id"), roles)
+        })
+        .collect();
+    let mut roles: Vec<&str> = Vec::new();
+    for (_, _, rs) in &users {
+        for r in rs {
+            if !roles.contains(&r.as_str()) {
+                roles.push(r);
+            }
+        }
+    }
+    for role in roles {
+        let id = seed_sys_id("sys_user_role", role);
+        if store.contains("sys_user_role", &id) {
+            continue;
+        }
+        let fields = rec(&[("sys_id", id), ("name", role.into())]);
+        table::insert_raw(store, "sys_user_role", fields, admin, now)?;
+    }
+    for (user_name, user_id, rs) in &users {
+        for role in rs {
+            let id = seed_sys_id("sys_user_has_role", &format!("{user_name}:{role}"));
+            if store.contains("sys_user_has_role", &id) {
+                continue;
+            }
+            let fields = rec(&[
+                ("sys_id", id),
+                ("user", user_id.clone()),
+                ("role", seed_sys_id("sys_user_role", role)),
+                ("state", "active".into()),
+                ("inherited", "false".into()),
+            ]);
+            table::insert_raw(store, "sys_user_has_role", fields, admin, now)?;
+        }
+    }
+    Ok(())
 }
 
 /// Seven texts and an age in days: the columns differ per table, see each list.

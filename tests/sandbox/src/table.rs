@@ -152,8 +152,22 @@ fn allowed(roles: &[String], table: &str, access: Access) -> bool {
         ("incident", Access::Read | Access::Insert | Access::Write) => has("itil"),
         ("change_request", Access::Read) => has("itil") || has("sn_change_writer"),
         ("change_request", Access::Insert | Access::Write) => has("sn_change_writer"),
-        ("sys_user" | "sys_user_group" | "sys_choice", Access::Read) => true,
+        ("sys_user" | "sys_user_group" | "sys_choice" | "sys_user_role", Access::Read) => true,
+        // Row by row: see `row_readable`.
+        ("sys_user_has_role", Access::Read) => true,
         _ => false,
+    }
+}
+
+/// Row-level read ACLs, applied after the table-level one: a user reads only their own role
+/// grants (admin reads all).
+fn row_readable(roles: &[String], actor: &Actor, table: &Table, rec: &Record) -> bool {
+    if roles.iter().any(|r| r == "admin") {
+        return true;
+    }
+    match table.name {
+        "sys_user_has_role" => rec.get("user").is_some_and(|u| *u == actor.sys_id),
+        _ => true,
     }
 }
 
@@ -193,18 +207,18 @@ pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Respo
                     Some("Field(s) present in the query do not have permission to be read"),
                 );
             }
-            list(&s.store, table, req, &actor)
+            list(&s.store, table, req, &actor, &roles)
         }
         Some(id) if m == Method::GET => {
             if !allowed(&roles, table.name, Access::Read) {
                 return no_record();
             }
             match s.store.get(table.name, id) {
-                Some(rec) => json_response(
+                Some(rec) if row_readable(&roles, &actor, table, rec) => json_response(
                     StatusCode::OK,
                     &json!({"result": render(&s.store, table, rec, &opts(req))}),
                 ),
-                None => no_record(),
+                _ => no_record(),
             }
         }
         None if m == Method::POST => {
@@ -385,7 +399,15 @@ impl query::Schema for TableSchema {
     }
 }
 
-fn list(store: &Store, table: &'static Table, req: &Req, actor: &Actor) -> Response<Body> {
+/// As on an instance, row ACLs run after the query and the paging: a page may hold fewer rows
+/// than `sysparm_limit`, and `X-Total-Count` counts the rows the query matched.
+fn list(
+    store: &Store,
+    table: &'static Table,
+    req: &Req,
+    actor: &Actor,
+    roles: &[String],
+) -> Response<Body> {
     let ts = TableSchema(table);
     let vars = Vars {
         user_sys_id: &actor.sys_id,
@@ -412,6 +434,7 @@ fn list(store: &Store, table: &'static Table, req: &Req, actor: &Actor) -> Respo
         .iter()
         .skip(offset)
         .take(limit)
+        .filter(|r| row_readable(roles, actor, table, r))
         .map(|r| render(store, table, r, &o))
         .collect();
     let mut resp = json_response(StatusCode::OK, &json!({"result": page}));
@@ -644,6 +667,7 @@ pub fn insert_raw(
         ],
         "sys_user_group" => &[("active", "true")],
         "sys_choice" => &[("language", "en"), ("inactive", "false"), ("sequence", "0")],
+        "sys_user_has_role" => &[("state", "active"), ("inherited", "false")],
         _ => &[],
     };
     for (k, v) in defaults {

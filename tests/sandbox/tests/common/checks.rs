@@ -524,6 +524,42 @@ pub fn create_change_request(t: &Target) {
     t.cleanup(&token, "change_request", rec["sys_id"].as_str().unwrap());
 }
 
+/// The token user's active roles as snshare asks for them: its own `sys_user_has_role` rows,
+/// dot-walked to the role's name (each `role.name` a plain string).
+pub fn own_roles_via_sys_user_has_role(t: &Target) {
+    let token = t.access_token();
+    let me = t.api(
+        "GET",
+        "/api/now/table/sys_user?sysparm_query=sys_id=javascript:gs.getUserID()&sysparm_fields=sys_id",
+        &token,
+        None,
+    );
+    assert_eq!(me.status, 200, "{}", me.body);
+    let user = me.result()[0]["sys_id"].as_str().unwrap().to_string();
+    let path = format!(
+        "/api/now/table/sys_user_has_role?sysparm_query={}&sysparm_fields=role.name&sysparm_limit=500&sysparm_no_count=true",
+        encode(&format!("user={user}^state=active"))
+    );
+    let r = t.api("GET", &path, &token, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("x-total-count").is_none());
+    let rows = r.result();
+    let rows = rows.as_array().unwrap();
+    assert!(
+        !rows.is_empty(),
+        "no role rows for the token's user: {}",
+        r.body
+    );
+    for row in rows {
+        let keys: Vec<_> = row.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, ["role.name"], "{row}");
+        assert!(
+            row["role.name"].as_str().is_some_and(|n| !n.is_empty()),
+            "{row}"
+        );
+    }
+}
+
 /// Calls `$m!(check, check, …)` with every check above: the one list both runners expand.
 #[macro_export]
 macro_rules! for_each_check {
@@ -547,7 +583,8 @@ macro_rules! for_each_check {
             post_without_json_content_type_is_400,
             encoded_query_operators,
             unknown_query_terms_are_ignored,
-            create_change_request
+            create_change_request,
+            own_roles_via_sys_user_has_role
         );
     };
 }

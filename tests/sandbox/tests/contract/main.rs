@@ -13,6 +13,7 @@ mod admin;
 mod faults;
 mod oauth;
 mod portal;
+mod roles;
 mod table;
 
 use common::{checks, Target};

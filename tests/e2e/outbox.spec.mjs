@@ -1,0 +1,144 @@
+// Nothing lost, nothing twice: every share becomes exactly one record in the sandbox, whatever
+// fails in between, and the outbox ends empty.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  test, expect, connect, launchExtension, watchErrors, stopServiceWorker, sendFromExtensionPage,
+  grantedExtensionDir, startSandbox,
+} from './harness.mjs';
+
+test.describe.configure({ timeout: 120_000 });
+
+const inDays = (n) => new Date(Date.now() + n * 86400e3).toISOString().slice(0, 10);
+
+export function draft(actionId, name = `Share of ${actionId}`) {
+  return {
+    kind: 'incident', name, description: 'From the outbox suite', priority: 'high', due_date: inDays(14),
+    user_id: 'MeganB@contoso.onmicrosoft.com', source: 'microsoft', category: 'identity',
+    action_id: actionId, action_url: null,
+  };
+}
+
+const share = (page, actionId, shareId) => sendFromExtensionPage(page, {
+  type: 'share', data: { share_id: shareId, draft: draft(actionId), allow_duplicate: true },
+});
+
+const outbox = async (page) => (await sendFromExtensionPage(page, { type: 'get_outbox' })).body.data;
+
+async function recordsFor(sandbox, actionId) {
+  return (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${actionId}:`));
+}
+
+/** Waits until the outbox is empty and exactly one record per share exists. */
+async function expectExactlyOnce(page, sandbox, actionIds, timeout = 60_000) {
+  await expect.poll(async () => (await outbox(page)).length, { timeout, intervals: [500] }).toBe(0);
+  for (const id of actionIds) expect((await recordsFor(sandbox, id)).length, id).toBe(1);
+}
+
+test('503 three times, then the record is created once', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'status', status: 503, count: 3, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const first = await share(page, 'OutboxA', 'share503');
+  // Three 503s: the form hears "queued", not a failure.
+  expect(first.body.type).toBe('share');
+  expect(JSON.stringify(first.body)).toMatch(/queued/);
+  await expectExactlyOnce(page, sandbox, ['OutboxA']);
+});
+
+test('429 with Retry-After 5 waits, then sends once', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'rate_limit', retry_after: 5, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const started = Date.now();
+  const first = await share(page, 'OutboxB', 'share429');
+  expect(JSON.stringify(first.body)).toMatch(/queued/);
+  await expectExactlyOnce(page, sandbox, ['OutboxB']);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(4_500);
+});
+
+test('committed, then the connection dropped: adopted, not resent', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'drop_after_commit', count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  await share(page, 'OutboxC', 'sharedrop');
+  await expect.poll(async () => (await outbox(page)).length, { timeout: 60_000 }).toBe(0);
+  await expectExactlyOnce(page, sandbox, ['OutboxC']);
+  const posts = (await sandbox.requests()).filter((r) => r.method === 'POST' && r.path === '/api/now/table/incident');
+  expect(posts.length, JSON.stringify(posts.map((p) => [p.status, p.fault]))).toBe(1);
+});
+
+test('a 10-second delay beyond the client timeout ends in one record', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'delay', delay_ms: 10_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const first = await share(page, 'OutboxD', 'sharedelay');
+  expect(JSON.stringify(first.body)).toMatch(/queued/);
+  await expectExactlyOnce(page, sandbox, ['OutboxD'], 90_000);
+});
+
+test('the access token expires mid-send: refreshed once, sent once', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.expireTokens();
+  const first = await share(page, 'OutboxE', 'shareexpired');
+  expect(first.body.data).toHaveProperty('ticket');
+  await expectExactlyOnce(page, sandbox, ['OutboxE']);
+});
+
+test('the worker stopped between write and send resumes the share', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  // Hold the create so the worker is stopped while the share is written but not confirmed.
+  await sandbox.fault({ kind: 'delay', delay_ms: 3_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const pending = share(page, 'OutboxF', 'sharestopped').catch((e) => ({ lost: String(e) }));
+  await expect.poll(async () => (await sandbox.requests()).some((r) => r.method === 'POST' && r.path === '/api/now/table/incident' && r.fault), { timeout: 10_000 }).toBe(true).catch(() => {});
+  await page.waitForTimeout(300);
+  await stopServiceWorker(context, extensionId);
+  await pending;
+  await expectExactlyOnce(page, sandbox, ['OutboxF'], 100_000);
+});
+
+test('two queued shares survive closing the browser and go after reopening', async ({ servers, sandbox }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-profile-'));
+  const launch = () => launchExtension({
+    userDataDir: dir, portalPort: servers.replicas.none.port, sandboxPort: sandbox.port, extensionDir: grantedExtensionDir(),
+  });
+  try {
+    let { context, extensionId } = await launch();
+    const page = await connect(context, extensionId);
+    await sandbox.fault({ kind: 'status', status: 503, count: 100, path_prefix: '/api/now/table/incident' });
+    await share(page, 'OutboxG1', 'shareclose1');
+    await share(page, 'OutboxG2', 'shareclose2');
+    expect((await outbox(page)).length).toBe(2);
+    await context.close();
+    await sandbox.clearFaults();
+    ({ context, extensionId } = await launch());
+    const watch = watchErrors(context, extensionId);
+    const again = await context.newPage();
+    await again.goto(`chrome-extension://${extensionId}/popup.html`);
+    await expectExactlyOnce(again, sandbox, ['OutboxG1', 'OutboxG2'], 90_000);
+    expect(watch.unexpected()).toEqual([]);
+    await context.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('offline for 20 s: queued, then sent when the instance is back', async ({ servers }) => {
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-sandbox-'));
+  let sandbox = await startSandbox(['--data', data]);
+  const port = sandbox.port;
+  const { context, extensionId, userDataDir } = await launchExtension({
+    portalPort: servers.replicas.none.port, sandboxPort: port, extensionDir: grantedExtensionDir(),
+  });
+  try {
+    const page = await connect(context, extensionId);
+    await sandbox.stop();
+    const first = await share(page, 'OutboxH', 'shareoffline');
+    expect(JSON.stringify(first.body)).toMatch(/queued/);
+    await page.waitForTimeout(20_000);
+    sandbox = await startSandbox(['--data', data, '--listen', `127.0.0.1:${port}`]);
+    await expectExactlyOnce(page, sandbox, ['OutboxH'], 90_000);
+  } finally {
+    await context.close();
+    await sandbox.stop();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    fs.rmSync(data, { recursive: true, force: true });
+  }
+});
