@@ -185,7 +185,11 @@ e2e_tests() {
   local json=$ROOT/target/e2e/results.json
   mkdir -p "$ROOT/target/e2e"
   local rc=0
-  PLAYWRIGHT_JSON_OUTPUT_NAME="$json" npx playwright test -c tests/e2e/playwright.config.mjs \
+  # Headless, except the host-permission prompt test, which needs a display: give the suite
+  # a virtual one when there is none.
+  local xvfb=()
+  [ -z "${DISPLAY:-}" ] && xvfb=(xvfb-run -a -s "-screen 0 1400x900x24")
+  PLAYWRIGHT_JSON_OUTPUT_NAME="$json" "${xvfb[@]}" npx playwright test -c tests/e2e/playwright.config.mjs \
     --reporter=list,json "$@" || rc=$?
   if [ -f "$json" ]; then
     read -r p f < <(node -e '
