@@ -1,0 +1,142 @@
+// ./build.sh demo: the local ServiceNow sandbox, the portal replica, and Chromium with snshare.
+// With a display: a window for you to try it (close the browser to stop). Without one: the
+// walkthrough runs itself headless, saves screenshots under target/demo/ and prints the
+// tickets it created.
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT, DIST, PORTAL, INSTANCE, INTEGRATION_USER, DEMO_CLIENT, startSandbox, startReplica, launchExtension,
+  grantedExtensionDir, connect, expect,
+} from './harness.mjs';
+
+const OUT = path.join(ROOT, 'target/demo');
+fs.mkdirSync(OUT, { recursive: true });
+const dataDir = path.join(OUT, 'sandbox-data');
+fs.mkdirSync(dataDir, { recursive: true });
+
+const sandbox = await startSandbox(['--data', dataDir]);
+const replica = await startReplica('none');
+const stopAll = async () => { await sandbox.stop(); await replica.stop(); };
+process.on('SIGINT', async () => { await stopAll(); process.exit(130); });
+
+console.log(`ServiceNow sandbox: ${sandbox.url} (seen by the browser as ${INSTANCE})`);
+console.log(`Portal replica:     ${replica.url} (seen by the browser as ${PORTAL})`);
+
+if (process.env.DISPLAY && !process.env.SNSHARE_DEMO_HEADLESS) {
+  const { context } = await launchExtension({
+    portalPort: replica.port, sandboxPort: sandbox.port, headless: false, extensionDir: DIST, viewport: null,
+  });
+  console.log(`
+snshare is loaded. To connect, open the extension's options (toolbar icon > Options) and enter
+  ServiceNow instance: ${INSTANCE}
+  Client ID:           ${DEMO_CLIENT.id}
+  Client secret:       ${DEMO_CLIENT.secret}
+then Connect to ServiceNow, allow access to the instance, and sign in as
+  ${INTEGRATION_USER.user} / ${INTEGRATION_USER.password}
+The portal replica is open; its Recommended actions list has a share button on every row.
+Close the browser window to stop the demo.`);
+  const page = context.pages()[0] ?? await context.newPage();
+  await page.goto(`${PORTAL}/securescore?viewid=actions`);
+  await new Promise((resolve) => context.on('close', resolve));
+  await stopAll();
+  process.exit(0);
+}
+
+// Headless walkthrough.
+const { context, extensionId, userDataDir } = await launchExtension({
+  portalPort: replica.port, sandboxPort: sandbox.port, extensionDir: grantedExtensionDir(),
+});
+const failures = [];
+let shot = 0;
+async function step(name, fn) {
+  try {
+    await fn();
+    console.log(`  ok    ${name}`);
+  } catch (e) {
+    failures.push(name);
+    console.log(`  FAIL  ${name}: ${String(e.message || e).split('\n')[0]}`);
+  }
+}
+const snap = async (page, name) => {
+  shot += 1;
+  const file = path.join(OUT, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+};
+
+console.log('\nWalkthrough (no display: headless, screenshots in target/demo/):');
+const before = new Set([...(await sandbox.records('incident')), ...(await sandbox.records('change_request'))].map((r) => r.sys_id));
+let options;
+await step('connect on the options page, signed in as the integration user', async () => {
+  options = await connect(context, extensionId);
+  await snap(options, 'options-connected');
+});
+const portal = context.pages()[0] ?? await context.newPage();
+await step('share buttons on the Recommended actions list', async () => {
+  await portal.bringToFront();
+  await portal.goto(`${PORTAL}/securescore?viewid=actions`);
+  await expect(portal.getByRole('button', { name: /^Share to ServiceNow/ }).first()).toBeVisible({ timeout: 15_000 });
+  await snap(portal, 'recommended-actions');
+});
+await step('share an action as an incident from its row', async () => {
+  await portal.getByRole('button', { name: /^Share to ServiceNow/ }).first().click();
+  const form = portal.getByRole('dialog', { name: 'Share to ServiceNow' });
+  await expect(form).toBeVisible();
+  await form.getByRole('combobox', { name: 'Priority' }).selectOption({ label: 'High' });
+  await snap(portal, 'task-form');
+  await form.getByRole('button', { name: 'Send to ServiceNow' }).click();
+  await expect(form.getByRole('link', { name: /INC\d+/ })).toBeVisible({ timeout: 20_000 });
+  await snap(portal, 'incident-created');
+  await form.getByRole('button', { name: /Close|Cancel/ }).first().click();
+});
+await step('share an action as a change request from its Share menu', async () => {
+  const title = portal.getByRole('grid').getByRole('link').nth(2);
+  await title.click();
+  const panel = portal.getByRole('dialog').first();
+  await panel.getByRole('button', { name: 'Share', exact: true }).click();
+  await portal.getByRole('menuitem', { name: 'ServiceNow' }).click();
+  const form = portal.getByRole('dialog', { name: 'Share to ServiceNow' });
+  await form.getByRole('combobox', { name: 'Ticket type' }).selectOption({ label: 'Change request' });
+  await form.getByRole('button', { name: 'Send to ServiceNow' }).click();
+  await expect(form.getByRole('link', { name: /CHG\d+/ })).toBeVisible({ timeout: 20_000 });
+  await snap(portal, 'change-request-created');
+  await portal.keyboard.press('Escape');
+});
+await step('ticket cards on the portal home page', async () => {
+  await portal.goto(`${PORTAL}/homepage`);
+  await expect(portal.getByRole('region', { name: 'Incident management' })).toBeVisible({ timeout: 15_000 });
+  await snap(portal, 'home-cards');
+});
+await step('badges on the list', async () => {
+  await portal.goto(`${PORTAL}/securescore?viewid=actions`);
+  await expect(portal.getByRole('link', { name: /INC\d+|CHG\d+/ }).first()).toBeVisible({ timeout: 15_000 });
+  await snap(portal, 'badges');
+});
+await step('the toolbar popup', async () => {
+  const popup = await context.newPage();
+  await popup.setViewportSize({ width: 380, height: 640 });
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  await expect(popup.getByRole('status')).toContainText('Connected as');
+  await snap(popup, 'popup');
+});
+await step('all tickets', async () => {
+  const list = await context.newPage();
+  await list.goto(`chrome-extension://${extensionId}/tickets.html`);
+  await expect(list.getByRole('table')).toBeVisible();
+  await snap(list, 'tickets');
+});
+
+const created = [...(await sandbox.records('incident')), ...(await sandbox.records('change_request'))]
+  .filter((r) => !before.has(r.sys_id));
+console.log(`\nTickets created in the sandbox (${created.length}):`);
+for (const r of created) console.log(`  ${r.number}  ${String(r.short_description).slice(0, 90)}  [correlation ${r.correlation_id}]`);
+console.log(`\nScreenshots: ${fs.readdirSync(OUT).filter((f) => f.endsWith('.png')).length} in target/demo/`);
+
+await context.close();
+fs.rmSync(userDataDir, { recursive: true, force: true });
+await stopAll();
+if (failures.length) {
+  console.log(`\n${failures.length} step(s) failed: ${failures.join('; ')}`);
+  process.exit(1);
+}
+process.exit(0);
