@@ -26,7 +26,7 @@ pub async fn on_alarm(name: &str) {
     match name {
         outbox::OUTBOX_ALARM => outbox::drive().await,
         tickets::REFRESH_ALARM => {
-            let _ = tickets::refresh(false).await;
+            let _ = tickets::refresh(None).await;
         }
         _ => {}
     }

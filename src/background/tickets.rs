@@ -59,8 +59,9 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     if (force || !is_fresh(&cache, &instance, interval, now)) && !refreshing && connection::session().await.is_ok() {
         refreshing = true;
         REFRESHING.with(|r| r.set(true));
+        let requested_at = if force { Some(now) } else { None };
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = refresh(force).await;
+            let _ = refresh(requested_at).await;
         });
     }
     let names = state_names(&instance).await;
@@ -82,8 +83,9 @@ fn counts(tickets: &[TicketSummary], names: &[StateName]) -> Vec<StateCount> {
 }
 
 /// Fetches both kinds (one request each) into the cache. Concurrent callers share one run:
-/// whoever waits behind it finds the cache fresh and sends nothing.
-pub async fn refresh(force: bool) -> Result<(), CallError> {
+/// whoever waits behind it finds the cache fresh and sends nothing. `forced_at`: a user's
+/// explicit refresh, satisfied only by a fetch that finished after it was asked for.
+pub async fn refresh(forced_at: Option<u64>) -> Result<(), CallError> {
     let lock = REFRESH_LOCK.with(Rc::clone);
     let result = lock
         .run(async {
@@ -92,9 +94,11 @@ pub async fn refresh(force: bool) -> Result<(), CallError> {
             let interval = refresh_interval_ms(session.settings.refresh_minutes);
             let started = now_ms();
             let cache = store::ticket_cache().await;
-            // Fresh enough (another caller just refreshed, or a forced one ran seconds ago).
-            let window = if force { 2_000 } else { interval };
-            if is_fresh(&cache, &instance, window, started) {
+            let fresh = match forced_at {
+                Some(at) => cache.instance == instance && cache.fetched_at.is_some_and(|t| t >= at),
+                None => is_fresh(&cache, &instance, interval, started),
+            };
+            if fresh {
                 return Ok(());
             }
             fetch_into_cache(&session).await

@@ -142,3 +142,25 @@ test('offline for 20 s: queued, then sent when the instance is back', async ({ s
     fs.rmSync(data, { recursive: true, force: true });
   }
 });
+
+test('a permanent failure waits in the popup with Retry and Discard', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'status', status: 400, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const first = await share(page, 'OutboxP', 'sharepermanent');
+  expect(first.body.data.outcome).toBe('failed');
+  const popup = await context.newPage();
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  const retry = popup.getByRole('button', { name: /^Retry/ });
+  await expect(retry).toBeVisible();
+  await expect(popup.getByRole('button', { name: /^Discard/ })).toBeVisible();
+  // Retry sends it (the fault was for one request): exactly one record, outbox empty.
+  await retry.click();
+  await expectExactlyOnce(popup, sandbox, ['OutboxP']);
+  // A second failure, discarded by the user: nothing is sent and the outbox is empty.
+  await sandbox.fault({ kind: 'status', status: 400, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  await share(page, 'OutboxQ', 'sharediscard');
+  await popup.reload();
+  await popup.getByRole('button', { name: /^Discard/ }).click();
+  await expect.poll(async () => (await outbox(page)).length).toBe(0);
+  expect((await recordsFor(sandbox, 'OutboxQ')).length).toBe(0);
+});

@@ -11,7 +11,8 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  outputDir: '../../target/e2e/artifacts',
+  // One directory per concurrent run (E2E_RUN), since Playwright empties it at start.
+  outputDir: `../../target/e2e/artifacts${process.env.E2E_RUN ? `-${process.env.E2E_RUN}` : ''}`,
   reporter: [['list']],
   use: { trace: 'retain-on-failure', screenshot: 'only-on-failure' },
 });

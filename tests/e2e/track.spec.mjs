@@ -1,0 +1,112 @@
+// Track, in the extension's own pages: the ticket list (paging, filter, search, served from a
+// fresh cache without a request), the popup, renamed states, and ServiceNow text as text.
+import { test, expect, connect, sendFromExtensionPage } from './harness.mjs';
+
+async function seed(sandbox, table, count, fields = {}) {
+  return sandbox.seed({ table, count, correlation_prefix: `snshare:seed${table.length}x`, fields });
+}
+
+async function warmCache(page) {
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => {
+    const s = await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: false } });
+    return s.body.data.refreshing === false && s.body.data.fetched_at !== null;
+  }, { timeout: 20_000 }).toBe(true);
+}
+
+const tableRequests = async (sandbox) => (await sandbox.requests()).filter((r) => r.path.startsWith('/api/now/table/'));
+
+test('the list pages through 300 tickets, filters and searches', async ({ context, extensionId, sandbox }) => {
+  await seed(sandbox, 'incident', 180);
+  await seed(sandbox, 'change_request', 120);
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  const list = await context.newPage();
+  await list.goto(`chrome-extension://${extensionId}/tickets.html`);
+  const table = list.getByRole('table');
+  await expect(list.getByText(/1\s*[–-]\s*25 of 300/).first()).toBeVisible();
+  await expect(table.getByRole('row')).toHaveCount(26);
+  await list.getByRole('button', { name: 'Next' }).click();
+  await expect(list.getByText(/26\s*[–-]\s*50 of 300/).first()).toBeVisible();
+  await list.getByRole('combobox', { name: 'Type' }).selectOption({ label: 'Change request' });
+  await expect(list.getByText(/of 120/).first()).toBeVisible();
+  await expect(table.getByRole('cell', { name: /^INC/ })).toHaveCount(0);
+  const first = (await table.getByRole('row').nth(1).getByRole('rowheader').innerText()).trim();
+  await list.getByRole('searchbox', { name: /Search/ }).or(list.getByRole('textbox', { name: /Search/ })).first().fill(first);
+  await expect(list.getByText(/1\s*[–-]\s*1 of 1\b/).first()).toBeVisible();
+  await expect(table.getByRole('row')).toHaveCount(2);
+});
+
+test('a fresh cache serves the list page without a request', async ({ context, extensionId, sandbox }) => {
+  await seed(sandbox, 'incident', 40);
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  await sandbox.clearRequests();
+  const list = await context.newPage();
+  await list.goto(`chrome-extension://${extensionId}/tickets.html`);
+  await expect(list.getByRole('table').getByRole('row').nth(1)).toBeVisible();
+  await list.waitForTimeout(500);
+  expect(await tableRequests(sandbox)).toEqual([]);
+});
+
+test('one request per kind per refresh, and none while not authorized', async ({ context, extensionId, sandbox }) => {
+  await seed(sandbox, 'incident', 200);
+  await seed(sandbox, 'change_request', 100);
+  const options = await connect(context, extensionId);
+  await options.waitForLoadState('networkidle');
+  await options.close();
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/tickets.html`);
+  await warmCache(page);
+  await page.waitForTimeout(300);
+  await sandbox.clearRequests();
+  await warmCache(page);
+  // The cards' data: one request per kind (the options page's state-label reads are not part
+  // of a refresh).
+  const reqs = (await tableRequests(sandbox)).filter((r) => /incident|change_request/.test(r.path));
+  expect(reqs.map((r) => r.path).sort()).toEqual(['/api/now/table/change_request', '/api/now/table/incident']);
+  await sandbox.revoke();
+  await sandbox.expireTokens();
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => (await sendFromExtensionPage(page, { type: 'get_status' })).body.data.state).toBe('authorization_needed');
+  await sandbox.clearRequests();
+  for (let i = 0; i < 3; i++) await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await page.waitForTimeout(500);
+  expect((await sandbox.requests()).filter((r) => r.path !== '/sandbox/requests')).toEqual([]);
+});
+
+test('renamed states and ServiceNow text shown as text in the popup and the list', async ({ context, extensionId, sandbox }) => {
+  await seed(sandbox, 'incident', 1, { short_description: '<script>alert(1)</script>', state: '2' });
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  const renamed = await sendFromExtensionPage(options, {
+    type: 'save_state_names', data: [{ kind: 'incident', state: '2', label: 'Being fixed' }],
+  });
+  expect(JSON.stringify(renamed.body)).toContain('Being fixed');
+  let dialogs = 0;
+  context.on('page', (p) => p.on('dialog', (d) => { dialogs += 1; d.dismiss(); }));
+  const popup = await context.newPage();
+  popup.on('dialog', (d) => { dialogs += 1; d.dismiss(); });
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  await expect(popup.getByText('<script>alert(1)</script>').first()).toBeVisible();
+  await expect(popup.getByText('Being fixed').first()).toBeVisible();
+  const list = await context.newPage();
+  await list.goto(`chrome-extension://${extensionId}/tickets.html`);
+  await expect(list.getByRole('cell', { name: '<script>alert(1)</script>' })).toBeVisible();
+  await expect(list.getByRole('cell', { name: 'Being fixed' }).first()).toBeVisible();
+  expect(await list.locator('script:not([src])').count()).toBe(0);
+  expect(dialogs).toBe(0);
+});
+
+test('the popup shows the five latest tickets of each kind', async ({ context, extensionId, sandbox }) => {
+  await seed(sandbox, 'incident', 7);
+  await seed(sandbox, 'change_request', 3);
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  const popup = await context.newPage();
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  await expect(popup.getByRole('status')).toContainText('Connected as');
+  await expect(popup.getByRole('link', { name: /^INC/ })).toHaveCount(5);
+  await expect(popup.getByRole('link', { name: /^CHG/ })).toHaveCount(3);
+  await expect(popup.getByRole('link', { name: 'View all tickets' })).toBeVisible();
+});
