@@ -1,9 +1,39 @@
 //! The content script on security.microsoft.com.
+//!
+//! `content_start` installs one stylesheet, one observer (`scheduler`) and the features, one
+//! file each, all of the same shape (`FeatureDef`: where it applies, `init` for one run that
+//! owns its nodes and listeners):
+//!
+//! | feature | applies on | adds |
+//! | --- | --- | --- |
+//! | `row_share` | Recommended actions, action detail | a share button in each row's title cell |
+//! | `badges` | Recommended actions, action detail | ticket badges on rows and in the detail panel |
+//! | `share_menu` | action detail | "ServiceNow" in the panel's Share menu |
+//! | `cards` | home, Secure Score overview | the Change / Incident management cards |
+//!
+//! The task form (`task_form`) is opened by them and closes when the page changes. Everything
+//! the features look for in the portal is in `selectors`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::messages::{RequestBody, ResponseBody};
-use crate::platform::messaging;
+pub mod app;
+mod badges;
+pub mod cards;
+pub mod dom;
+mod row_share;
+pub mod scheduler;
+pub mod selectors;
+mod share_menu;
+pub mod styles;
+pub mod task_form;
+pub mod tickets;
+mod wire;
+
+pub use share_menu::add_item as add_share_menu_item;
+pub use wire::decode as wire_decode;
 
 /// Which build of the core runs in the page: `wasm`, or `js` when the page's CSP forbids
 /// WebAssembly. Shown on the root element so support (and the tests) can tell.
@@ -11,12 +41,21 @@ const CORE_ATTR: &str = "data-snshare-core";
 /// Set once the background worker answered the content script's first ping.
 const WORKER_ATTR: &str = "data-snshare-worker";
 
+/// The features, in the order they see each batch (the row button before the badges that go
+/// next to it).
+pub static FEATURES: [scheduler::FeatureDef; 4] = [row_share::DEF, badges::DEF, share_menu::DEF, cards::DEF];
+
+thread_local! {
+    /// The page's one context (the features' shared state).
+    pub(crate) static CTX: RefCell<Option<Rc<app::Ctx>>> = const { RefCell::new(None) };
+}
+
 /// Entry point, called by `extension/content.js` once the core is loaded.
 #[wasm_bindgen]
 pub fn content_start(engine: &str) {
-    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {
-        return;
-    };
+    dom::mark("snshare:content-start");
+    let Some(doc) = dom::document() else { return };
+    let Some(root) = doc.document_element() else { return };
     let engine = if engine == "js" { "js" } else { "wasm" };
     // A second injection (extension reload) must not start a second copy of the features.
     if root.has_attribute(CORE_ATTR) {
@@ -24,10 +63,12 @@ pub fn content_start(engine: &str) {
     }
     let _ = root.set_attribute(CORE_ATTR, engine);
     wasm_bindgen_futures::spawn_local(async move {
-        let state = match messaging::send(RequestBody::Ping).await {
-            ResponseBody::Pong { .. } => "ok",
-            _ => "unreachable",
-        };
+        let state = if wire::ping().await.is_ok() { "ok" } else { "unreachable" };
         let _ = root.set_attribute(WORKER_ATTR, state);
     });
+    styles::install(&doc);
+    let ctx = app::Ctx::new();
+    CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
+    scheduler::start(ctx, &FEATURES);
+    dom::mark("snshare:content-ready");
 }

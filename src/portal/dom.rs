@@ -1,0 +1,248 @@
+//! Small DOM helpers for the content script: building nodes, listeners that remove themselves,
+//! text normalization. Everything that puts page or ServiceNow text into the DOM goes through
+//! `textContent` / `value` here — never through HTML parsing.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event, EventTarget, HtmlElement};
+
+/// Marks every node snshare inserts into the page, so the observer can skip its own work and
+/// teardown can find what is left.
+pub const OWN_ATTR: &str = "data-snshare";
+/// Selector for [`OWN_ATTR`].
+pub const OWN_SELECTOR: &str = "[data-snshare]";
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+pub fn document() -> Option<Document> {
+    web_sys::window().and_then(|w| w.document())
+}
+
+/// A new element; `None` only when there is no document (never in a page).
+pub fn create(doc: &Document, tag: &str) -> Option<Element> {
+    doc.create_element(tag).ok()
+}
+
+/// `<tag class=..>` with text content (as text).
+pub fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Element {
+    let e = doc
+        .create_element(tag)
+        .unwrap_or_else(|_| wasm_bindgen::throw_str("snshare: createElement failed"));
+    if !class.is_empty() {
+        e.set_class_name(class);
+    }
+    if !text.is_empty() {
+        e.set_text_content(Some(text));
+    }
+    e
+}
+
+pub fn set(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+pub fn append(parent: &Element, child: &Element) {
+    let _ = parent.append_child(child);
+}
+
+/// A 16×16 stroked icon (`d` is the path), hidden from assistive technology.
+pub fn icon(doc: &Document, d: &str, class: &str) -> Option<Element> {
+    let svg = doc.create_element_ns(Some(SVG_NS), "svg").ok()?;
+    for (k, v) in [
+        ("viewBox", "0 0 16 16"),
+        ("width", "16"),
+        ("height", "16"),
+        ("aria-hidden", "true"),
+        ("focusable", "false"),
+        ("fill", "none"),
+        ("stroke", "currentColor"),
+        ("stroke-width", "1.3"),
+        ("stroke-linecap", "round"),
+        ("stroke-linejoin", "round"),
+    ] {
+        let _ = svg.set_attribute(k, v);
+    }
+    if !class.is_empty() {
+        let _ = svg.set_attribute("class", class);
+    }
+    let path = doc.create_element_ns(Some(SVG_NS), "path").ok()?;
+    let _ = path.set_attribute("d", d);
+    let _ = svg.append_child(&path);
+    Some(svg)
+}
+
+/// A path element for an existing `<svg>` (used when restyling a cloned menu icon).
+pub fn svg_path(doc: &Document, d: &str) -> Option<Element> {
+    let path = doc.create_element_ns(Some(SVG_NS), "path").ok()?;
+    let _ = path.set_attribute("d", d);
+    Some(path)
+}
+
+/// The ticket glyph snshare uses for its share button and menu item.
+pub const TICKET_ICON: &str = "M2 4.5h12v2.1a1.4 1.4 0 0 0 0 2.8v2.1H2V9.4a1.4 1.4 0 0 0 0-2.8zM6 4.5v7";
+
+pub fn focus(e: &Element) {
+    if let Some(h) = e.dyn_ref::<HtmlElement>() {
+        let _ = h.focus();
+    }
+}
+
+/// Text as a person reads it: trimmed, runs of whitespace (no-break spaces included) collapsed.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}') {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Normalized text content of an element.
+pub fn text_of(e: &Element) -> String {
+    normalize(&e.text_content().unwrap_or_default())
+}
+
+/// Whether two labels are the same for a person (normalized, ASCII case-insensitive).
+pub fn same_label(a: &str, b: &str) -> bool {
+    // ASCII case only: the labels' own accents are matched exactly (and no Unicode case
+    // tables are shipped for it).
+    normalize(a).eq_ignore_ascii_case(&normalize(b))
+}
+
+/// Elements of a `querySelectorAll`, as a vector.
+pub fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let mut out = Vec::new();
+    if let Ok(list) = root.query_selector_all(selector) {
+        out.reserve(list.length() as usize);
+        for i in 0..list.length() {
+            if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+pub fn first(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).ok().flatten()
+}
+
+pub fn closest(e: &Element, selector: &str) -> Option<Element> {
+    e.closest(selector).ok().flatten()
+}
+
+pub fn matches(e: &Element, selector: &str) -> bool {
+    e.matches(selector).unwrap_or(false)
+}
+
+/// Whether a node belongs to snshare (it or an ancestor carries [`OWN_ATTR`]).
+pub fn is_ours(e: &Element) -> bool {
+    e.has_attribute(OWN_ATTR) || closest(e, OWN_SELECTOR).is_some()
+}
+
+/// Removes every node snshare inserted under `root` that matches `selector`.
+pub fn remove_all(root: &Element, selector: &str) {
+    for e in all(root, selector) {
+        e.remove();
+    }
+}
+
+/// One registered listener; removed from its target when dropped. Never drop one from inside
+/// its own callback (defer with `spawn_local`).
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    capture: bool,
+    closure: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Self {
+        Self::with_capture(target, kind, false, f)
+    }
+
+    pub fn with_capture(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        f: impl FnMut(Event) + 'static,
+    ) -> Self {
+        let closure = Closure::<dyn FnMut(Event)>::new(f);
+        let _ = target.add_event_listener_with_callback_and_bool(kind, closure.as_ref().unchecked_ref(), capture);
+        Listener { target: target.clone(), kind, capture, closure }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            self.kind,
+            self.closure.as_ref().unchecked_ref(),
+            self.capture,
+        );
+    }
+}
+
+/// Calls its function once the triggers stop for `ms` (draft saving). One closure for its
+/// whole life, however often it is triggered.
+pub struct Debouncer {
+    cb: Closure<dyn FnMut()>,
+    timer: std::cell::Cell<Option<i32>>,
+    ms: i32,
+}
+
+impl Debouncer {
+    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Self {
+        Debouncer { cb: Closure::<dyn FnMut()>::new(f), timer: std::cell::Cell::new(None), ms }
+    }
+
+    pub fn trigger(&self) {
+        let Some(window) = web_sys::window() else { return };
+        if let Some(id) = self.timer.take() {
+            window.clear_timeout_with_handle(id);
+        }
+        let id = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(self.cb.as_ref().unchecked_ref(), self.ms)
+            .ok();
+        self.timer.set(id);
+    }
+
+    /// Whether a call is waiting; clears it (the caller runs the work itself).
+    pub fn take_pending(&self) -> bool {
+        match (self.timer.take(), web_sys::window()) {
+            (Some(id), Some(window)) => {
+                window.clear_timeout_with_handle(id);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Drop for Debouncer {
+    fn drop(&mut self) {
+        self.take_pending();
+    }
+}
+
+/// Runs `f` once after `ms` milliseconds.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    if let Some(window) = web_sys::window() {
+        let cb = Closure::once_into_js(f);
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+    }
+}
+
+/// `performance.mark(name)` when built with the `bench` feature; nothing otherwise.
+#[inline]
+pub fn mark(_name: &str) {
+    #[cfg(feature = "bench")]
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(_name);
+    }
+}

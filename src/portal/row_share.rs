@@ -1,0 +1,158 @@
+//! Row share button: a compact "Share to ServiceNow: <title>" button in the title cell of every
+//! row of the Recommended actions list.
+//!
+//! The button sits in a slot (`span[data-snshare-action=<id>]`) placed just before the title
+//! link, so it stays visible when a long title is cut with an ellipsis. The slot records the
+//! action it was bound for: a recycled row whose link now points elsewhere is re-bound (new
+//! name, badges cleared for the badge feature to redo), a row the portal rebuilt gets a new slot,
+//! and a row that already has its slot for the same action is left alone — one button per row.
+//! What the button shares is read from the row when it is clicked, so it is never stale.
+//!
+//! Applies on the list and on an action's detail (the list stays under the panel).
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event};
+
+use super::app::Ctx;
+use super::dom::{self, closest, first, set, Listener, OWN_ATTR, TICKET_ICON};
+use super::scheduler::{Batch, Feature, FeatureDef};
+use super::selectors::{self, row_action};
+use super::task_form::{ActionContext, FormRequest};
+use crate::domain::portal_url::PortalPage;
+use crate::platform::t;
+
+/// On the slot: the action id its button was bound for.
+pub const SLOT_ATTR: &str = "data-snshare-action";
+pub const SLOT_SELECTOR: &str = "[data-snshare-action]";
+/// On snshare's buttons: what a click does (one delegated listener per feature).
+pub const CMD_ATTR: &str = "data-snshare-cmd";
+const CMD: &str = "share-row";
+const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
+/// On the slot: the ticket snapshot generation its badges were drawn for (see `badges`).
+pub const BADGE_ATTR: &str = "data-snshare-badges";
+
+pub const DEF: FeatureDef = FeatureDef { name: "row-share", applies, init };
+
+fn applies(page: &PortalPage) -> bool {
+    matches!(page, PortalPage::RecommendedActions | PortalPage::ActionDetail { .. })
+}
+
+struct RowShare {
+    /// A slot with its button, cloned for each row (one clone instead of a dozen DOM calls).
+    template: Option<Element>,
+    _click: Option<Listener>,
+}
+
+fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
+    let template = dom::document().map(|doc| {
+        let slot = dom::el(&doc, "span", "snshare-slot", "");
+        set(&slot, OWN_ATTR, "row");
+        set(&slot, SLOT_ATTR, "");
+        let button = dom::el(&doc, "button", "snshare-share", "");
+        set(&button, "type", "button");
+        set(&button, CMD_ATTR, CMD);
+        set(&button, "title", &t("portal_share_short"));
+        if let Some(icon) = dom::icon(&doc, TICKET_ICON, "") {
+            dom::append(&button, &icon);
+        }
+        dom::append(&slot, &button);
+        slot
+    });
+    let c = ctx.clone();
+    // Capture phase on the window: the row's own click handlers (selection, opening the panel)
+    // never see a click meant for the button.
+    let click = web_sys::window().map(|w| {
+        Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e))
+    });
+    Box::new(RowShare { template, _click: click })
+}
+
+impl Feature for RowShare {
+    fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
+        for row in batch.touched_rows(ctx) {
+            self.bind(ctx, row);
+        }
+    }
+}
+
+impl RowShare {
+    fn bind(&self, ctx: &Ctx, row: &Element) {
+        let slot = first(row, SLOT_SELECTOR);
+        let Some(action) = row_action(row) else {
+            if let Some(s) = slot {
+                s.remove();
+            }
+            return;
+        };
+        match slot {
+            Some(slot) => {
+                if slot.get_attribute(SLOT_ATTR).as_deref() == Some(action.action_id.as_str()) {
+                    return;
+                }
+                // A recycled row: same nodes, another action.
+                set(&slot, SLOT_ATTR, &action.action_id);
+                if let Some(button) = slot.first_element_child() {
+                    set(&button, "aria-label", &ctx.share_label(&action.title));
+                }
+                clear_badges(&slot);
+            }
+            None => {
+                let Some(template) = &self.template else { return };
+                let Ok(node) = template.clone_node_with_deep(true) else { return };
+                let Ok(slot) = node.dyn_into::<Element>() else { return };
+                set(&slot, SLOT_ATTR, &action.action_id);
+                if let Some(button) = slot.first_element_child() {
+                    set(&button, "aria-label", &ctx.share_label(&action.title));
+                }
+                if let Some(parent) = action.link.parent_node() {
+                    let _ = parent.insert_before(&slot, Some(&action.link));
+                }
+            }
+        }
+    }
+}
+
+/// Removes the badges drawn for the slot's previous action.
+pub fn clear_badges(slot: &Element) {
+    if slot.has_attribute(BADGE_ATTR) {
+        let _ = slot.remove_attribute(BADGE_ATTR);
+        while let Some(extra) = slot.first_element_child().and_then(|b| b.next_element_sibling()) {
+            extra.remove();
+        }
+    }
+}
+
+fn on_click(ctx: &Rc<Ctx>, e: &Event) {
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+    let Some(button) = closest(&target, CMD_SELECTOR) else { return };
+    e.prevent_default();
+    e.stop_propagation();
+    let Some(row) = selectors::row_of(&button) else { return };
+    let Some(action) = row_action(&row) else { return };
+    // The panel, when it shows this very action, has the description and remediation text.
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    let on_detail = PortalPage::from_url(&href).as_ref().and_then(PortalPage::action_id) == Some(action.action_id.as_str());
+    let panel = if on_detail { ctx.panel(true).0 } else { None };
+    let row_category = || ctx.list(true).0.and_then(|l| selectors::row_category(&l, &row));
+    let context = match panel {
+        Some(p) => {
+            let mut c = ActionContext::from_panel(&action.action_id, &selectors::read_panel(&p), Some(&action.title));
+            if c.category.is_none() {
+                c.category = row_category();
+            }
+            c
+        }
+        None => ActionContext::from_row(&action.action_id, &action.title, row_category()),
+    };
+    ctx.open_form(FormRequest { action: Some(context), kind: None, return_focus: Some(button) });
+}
+
+impl Drop for RowShare {
+    fn drop(&mut self) {
+        if let Some(root) = dom::document().and_then(|d| d.document_element()) {
+            dom::remove_all(&root, SLOT_SELECTOR);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+// The content script on the replica portal, as a user meets it: share buttons on every row in
+// every markup variant (with and without the strict page CSP), virtualized and recycled rows,
+// navigation without reloads, the portal re-rendering rows, the Share menu item, the task form
+// (labels, validation, keyboard, Esc, focus trap) and the cards — none of which needs ServiceNow.
+// The flows that create tickets are in share.spec.mjs.
+import { test, expect, PORTAL } from './harness.mjs';
+
+const XSS_TITLE = 'Ensure <img src=x onerror=alert(1)> is blocked';
+/** AdminMFAV2's title in the replica's data. */
+const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
+const VARIANTS = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
+const SHARE_NAME = /^Share to ServiceNow: /;
+
+async function setCookies(context, cookies) {
+  await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value: String(value), url: PORTAL })));
+}
+
+/** Opens a portal page with replica cookies and waits for the page and the content script. */
+async function open(page, path, cookies = {}) {
+  await setCookies(page.context(), cookies);
+  await page.goto(PORTAL + path);
+  await expect(page.locator('html')).toHaveAttribute('data-snshare-core', /^(wasm|js)$/);
+  await page.evaluate(() => __replica.ready);
+}
+
+async function navigate(page, path) {
+  await page.evaluate((p) => __replica.navigate(p), path);
+}
+
+const shareButtons = (page) => page.getByRole('button', { name: SHARE_NAME });
+const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' });
+
+/**
+ * Every action row of the list (spacers and headers have no actionId link): exactly one share
+ * button, in the title cell, named after the row's title and bound to the row's action.
+ */
+async function audit(page) {
+  return page.evaluate(() => {
+    const rows = [...document.querySelectorAll('[role="row"], tr')].filter((r) => r.querySelector('a[href*="actionId="]'));
+    const problems = [];
+    for (const r of rows) {
+      const a = r.querySelector('a[href*="actionId="]');
+      const id = new URL(a.getAttribute('href'), location.href).searchParams.get('actionId');
+      const buttons = r.querySelectorAll('button[data-snshare-cmd="share-row"]');
+      if (buttons.length !== 1) { problems.push(`${id}: ${buttons.length} buttons`); continue; }
+      const b = buttons[0];
+      const title = a.textContent.replace(/\s+/g, ' ').trim();
+      if (b.getAttribute('aria-label') !== `Share to ServiceNow: ${title}`) problems.push(`${id}: named "${b.getAttribute('aria-label')}"`);
+      const bound = b.closest('[data-snshare-action]')?.getAttribute('data-snshare-action');
+      if (bound !== id) problems.push(`${id}: bound to ${bound}`);
+      const cell = b.closest('[role="gridcell"], [role="rowheader"], td');
+      if (!cell || !cell.contains(a)) problems.push(`${id}: not in the title cell`);
+    }
+    const total = document.querySelectorAll('button[data-snshare-cmd="share-row"]').length;
+    if (total !== rows.length) problems.push(`${total} buttons for ${rows.length} rows`);
+    return { rows: rows.length, problems };
+  });
+}
+
+/** Waits until a scrolled list stops recycling (the replica's scroll can still move after
+ * scrollToIndex resolves, as the browser's scroll anchoring follows the spacer). */
+async function settle(page) {
+  let last = '';
+  for (let i = 0; i < 30; i++) {
+    const now = await page.evaluate(() => [...document.querySelectorAll('a[href*="actionId="]')].map((a) => a.getAttribute('href')).join());
+    if (now === last) return;
+    last = now;
+    await page.waitForTimeout(100);
+  }
+}
+
+async function expectOneButtonPerRow(page, rows) {
+  await expect.poll(() => audit(page), { timeout: 10_000 }).toEqual({ rows, problems: [] });
+}
+
+test.describe('row share buttons, in every markup variant', () => {
+  for (const variant of VARIANTS) {
+    test(`${variant}: one button per row, named after it, in the title cell`, async ({ portal }) => {
+      await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+      await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'wasm');
+      const rows = await portal.evaluate(() => __replica.rowCount());
+      expect(rows).toBe(67);
+      await expectOneButtonPerRow(portal, rows);
+      await expect(shareButtons(portal)).toHaveCount(rows);
+      // Titles come from the page as text: the markup title is a literal name.
+      await expect(portal.getByRole('button', { name: `Share to ServiceNow: ${XSS_TITLE}`, exact: true })).toHaveCount(1);
+      const first = await portal.evaluate(() => __replica.actions[0].title);
+      await expect(portal.getByRole('button', { name: `Share to ServiceNow: ${first}`, exact: true })).toHaveCount(1);
+      await expect(portal.locator('#snshare-style')).toHaveCount(1);
+    });
+  }
+});
+
+for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
+  test.describe(`strict page CSP (${variant})`, () => {
+    test.use({ csp: 'strict' });
+
+    test(`${variant}: the JS build injects the same buttons and opens the form`, async ({ portal }) => {
+      await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+      await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
+      await expectOneButtonPerRow(portal, 67);
+      await shareButtons(portal).first().click();
+      await expect(form(portal)).toBeVisible();
+      await expect(form(portal).getByRole('textbox', { name: 'Task name' })).not.toHaveValue('');
+      await portal.keyboard.press('Escape');
+      await expect(form(portal)).toHaveCount(0);
+    });
+  });
+}
+
+test.describe('lists that change under the buttons', () => {
+  test('500 virtualized rows scrolled through: one button per visible row, bound to its action', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-virtual': 1, 'replica-rows': 500 });
+    const first = await audit(portal);
+    expect(first.rows).toBeGreaterThan(10);
+    expect(first.rows).toBeLessThan(40);
+    await expectOneButtonPerRow(portal, first.rows);
+    // (Indexes whose scroll the replica settles; from some others its virtual list keeps
+    // scrolling on its own, with or without snshare.)
+    for (const index of [1, 60, 150, 333, 480, 499, 250, 100, 3, 0]) {
+      await portal.evaluate((i) => __replica.scrollToIndex(i), index);
+      await settle(portal);
+      await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()));
+      // As a user finds them: the button named after a row shown now (recycled rows follow).
+      const shown = await portal.evaluate(() => [...document.querySelectorAll('[role="row"] a[href*="actionId="]')].map((a) => a.textContent.trim()));
+      for (const title of [shown[0], shown[Math.floor(shown.length / 2)], shown[shown.length - 1]]) {
+        await expect(portal.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true })).toHaveCount(1);
+      }
+    }
+  });
+
+  test('the virtualized table variant with spacer rows', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'table-it', 'replica-virtual': 1, 'replica-rows': 500 });
+    for (const index of [0, 100, 400]) {
+      await portal.evaluate((i) => __replica.scrollToIndex(i), index);
+      await settle(portal);
+      await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()));
+    }
+  });
+
+  test('a row the portal re-renders gets its button back, once', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67);
+    for (const id of ['AdminMFAV2', 'contoso_html_probe', 'AdminMFAV2']) {
+      expect(await portal.evaluate((i) => __replica.rerenderRow(i), id)).toBe(true);
+      await expectOneButtonPerRow(portal, 67);
+    }
+    // Rows added later, and the whole list rebuilt.
+    await portal.evaluate(() => __replica.addRows(40));
+    await expectOneButtonPerRow(portal, 107);
+    await portal.evaluate(() => __replica.setRows(20));
+    await expectOneButtonPerRow(portal, 20);
+  });
+
+  test('navigating away and back (pushState, popstate, detail) adds nothing twice', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67);
+    await navigate(portal, '/securescore?viewid=overview');
+    await expect(shareButtons(portal)).toHaveCount(0);
+    await portal.goBack();
+    await portal.evaluate(() => __replica.ready);
+    await expectOneButtonPerRow(portal, 67);
+    // The panel opens over the list: the list keeps its buttons, once.
+    await navigate(portal, '/securescore?viewid=actions&actionId=AdminMFAV2');
+    await expect(portal.getByRole('dialog', { name: MFA_TITLE })).toBeVisible();
+    await expectOneButtonPerRow(portal, 67);
+    await portal.goBack();
+    await portal.evaluate(() => __replica.ready);
+    await navigate(portal, '/homepage');
+    await expect(shareButtons(portal)).toHaveCount(0);
+    await portal.goBack();
+    await portal.evaluate(() => __replica.ready);
+    await expectOneButtonPerRow(portal, 67);
+    await portal.goForward();
+    await portal.evaluate(() => __replica.ready);
+    await expect(portal.getByRole('region', { name: 'Do you use ServiceNow?' })).toHaveCount(1);
+    await expect(portal.locator('#snshare-style')).toHaveCount(1);
+    await expect(portal.locator('[data-snshare="form"]')).toHaveCount(0);
+  });
+});
+
+test.describe('the task form', () => {
+  test('opens from a row, labels its fields and validates as the user types', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions');
+    const title = MFA_TITLE;
+    const button = portal.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true });
+    await button.click();
+    const dialog = form(portal);
+    await expect(dialog).toBeVisible();
+    const name = dialog.getByRole('textbox', { name: 'Task name' });
+    await expect(name).toHaveValue(title);
+    await expect(dialog.getByText(`${title.length}/160`)).toBeVisible();
+    await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toHaveValue('incident');
+    await expect(dialog.getByRole('combobox', { name: 'Ticket type' }).getByRole('option')).toHaveText(['Incident', 'Change request']);
+    await expect(dialog.getByRole('combobox', { name: 'Priority' }).getByRole('option')).toHaveText(['Critical', 'High', 'Moderate', 'Low', 'Planning']);
+    await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(
+      new RegExp(`^${title}\\n\\nhttps://security\\.microsoft\\.com/securescore\\?viewid=actions&actionId=AdminMFAV2$`));
+    const due = dialog.getByLabel('Due date');
+    await expect(due).toHaveAttribute('type', 'date');
+    const inTwoWeeks = await portal.evaluate(() => {
+      const d = new Date(); d.setDate(d.getDate() + 14);
+      return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    });
+    await expect(due).toHaveValue(inTwoWeeks);
+    await expect(dialog.getByRole('textbox', { name: 'User ID' })).toHaveValue('MeganB@contoso.onmicrosoft.com');
+    await expect(dialog.getByRole('textbox', { name: 'User ID' })).not.toBeEditable();
+    await expect(dialog.getByRole('textbox', { name: 'Recommendation source' })).toHaveValue('Microsoft recommendation');
+    await expect(dialog.getByRole('textbox', { name: 'Category' })).toHaveValue('Identity');
+
+    // Validation, next to each field.
+    await name.fill('');
+    await expect(dialog.getByText('Enter a task name.')).toBeVisible();
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await name.fill('x'.repeat(161));
+    await expect(dialog.getByText('The task name can have at most 160 characters.')).toBeVisible();
+    await expect(dialog.getByText('161/160')).toBeVisible();
+    await name.fill('x'.repeat(160));
+    await expect(dialog.getByText('The task name can have at most 160 characters.')).toHaveCount(0);
+    await expect(name).toHaveAttribute('aria-invalid', 'false');
+    await due.fill('2000-01-01');
+    await expect(dialog.getByText('The due date cannot be in the past.')).toBeVisible();
+    await expect(due).toHaveAttribute('aria-invalid', 'true');
+    await due.fill(inTwoWeeks);
+    await expect(dialog.getByText('The due date cannot be in the past.')).toHaveCount(0);
+
+    // Not connected (a fresh profile): the form offers to connect instead of Send.
+    await expect(dialog.getByRole('button', { name: 'Connect to ServiceNow' })).toBeVisible();
+    await expect(dialog.getByRole('button', { name: 'Send to ServiceNow' })).toBeHidden();
+
+    // Cancel closes; focus goes back to the row's button.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(button).toBeFocused();
+  });
+
+  test('keyboard only: Tab to the button, Enter opens, focus stays inside, Esc closes', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-fr' });
+    const title = await portal.evaluate(() => __replica.actions[2].title);
+    await portal.getByRole('link', { name: title, exact: true }).focus();
+    await portal.keyboard.press('Shift+Tab');
+    const button = portal.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true });
+    await expect(button).toBeFocused();
+    await portal.keyboard.press('Enter');
+    const dialog = form(portal);
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toBeFocused();
+    const inForm = () => portal.evaluate(() => document.activeElement?.getAttribute('data-snshare') === 'form');
+    for (let i = 0; i < 25; i++) {
+      await portal.keyboard.press('Tab');
+      expect(await inForm()).toBe(true);
+    }
+    await dialog.getByRole('combobox', { name: 'Ticket type' }).focus();
+    await portal.keyboard.press('Shift+Tab');
+    await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await portal.keyboard.press('Tab');
+    await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toBeFocused();
+    await portal.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(button).toBeFocused();
+    // The portal's detail panel did not see our Esc (the list URL is unchanged).
+    expect(new URL(portal.url()).searchParams.get('actionId')).toBeNull();
+  });
+
+  test('text from the page stays text: the markup title is literal, nothing runs', async ({ portal }) => {
+    const alerts = [];
+    portal.on('dialog', (d) => { alerts.push(d.message()); d.dismiss().catch(() => {}); });
+    await open(portal, '/securescore?viewid=actions');
+    await portal.getByRole('button', { name: `Share to ServiceNow: ${XSS_TITLE}`, exact: true }).click();
+    const dialog = form(portal);
+    await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(XSS_TITLE);
+    await expect(dialog.getByText(XSS_TITLE, { exact: true })).toBeVisible();
+    await expect(dialog.locator('img, script, iframe')).toHaveCount(0);
+    await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(new RegExp(`^${XSS_TITLE.replace(/[()]/g, '\\$&')}`));
+    await expect(dialog.getByRole('textbox', { name: 'Category' })).toHaveValue('Data');
+    await portal.keyboard.press('Escape');
+    // Same from the detail panel, whose description holds <script> and whose steps hold <iframe>.
+    await navigate(portal, '/securescore?viewid=actions&actionId=contoso_html_probe');
+    await portal.getByRole('dialog', { name: XSS_TITLE }).getByRole('button', { name: 'Share' }).click();
+    await portal.getByRole('menuitem', { name: 'ServiceNow' }).click();
+    const description = form(portal).getByRole('textbox', { name: 'Description' });
+    await expect(description).toHaveValue(/<script>alert\(1\)<\/script>/);
+    await expect(description).toHaveValue(/Next steps:\n1\. Step one with a tag: <iframe src="https:\/\/example\.invalid"><\/iframe>/);
+    await expect(form(portal).locator('img, script, iframe')).toHaveCount(0);
+    await portal.waitForTimeout(200);
+    expect(alerts).toEqual([]);
+  });
+
+  test('without an account control the user ID must be given', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-account': 'none' });
+    await shareButtons(portal).first().click();
+    const user = form(portal).getByRole('textbox', { name: 'User ID' });
+    await expect(user).toHaveValue('');
+    await expect(user).toBeEditable();
+    await expect(form(portal).getByText(/Your user ID could not be read/)).toBeVisible();
+  });
+});
+
+test.describe('the Share menu', () => {
+  for (const [variant, share] of [['grid-en', 'Share'], ['table-it', 'Condividi'], ['grid-noheaders', 'Share']]) {
+    test(`${variant}: "ServiceNow" is in the menu, by keyboard, on every opening`, async ({ portal }) => {
+      await open(portal, '/securescore?viewid=actions&actionId=AdminMFAV2', { 'replica-variant': variant });
+      const button = portal.getByRole('button', { name: share, exact: true });
+      await expect(button).toBeVisible();
+      for (let opening = 0; opening < 2; opening++) {
+        await button.focus();
+        await portal.keyboard.press('ArrowDown');
+        const menu = portal.getByRole('menu');
+        await expect(menu.getByRole('menuitem')).toHaveCount(5);
+        await expect(menu.getByRole('menuitem', { name: 'ServiceNow' })).toHaveCount(1);
+        // Styled like its siblings: the same classes on the item and its wrapper.
+        const same = await portal.evaluate(() => {
+          const items = [...document.querySelectorAll('[role="menu"] [role="menuitem"]')];
+          const ours = items[items.length - 1];
+          return ours.className === items[0].className && ours.parentElement.className === items[0].parentElement.className;
+        });
+        expect(same).toBe(true);
+        await portal.keyboard.press('End');
+        await expect(menu.getByRole('menuitem', { name: 'ServiceNow' })).toBeFocused();
+        if (opening === 0) {
+          await portal.keyboard.press('Escape');
+          await expect(menu).toHaveCount(0);
+          continue;
+        }
+        await portal.keyboard.press('Enter');
+        const dialog = form(portal);
+        await expect(dialog).toBeVisible();
+        await expect(menu).toHaveCount(0);
+        await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(MFA_TITLE);
+        await expect(dialog.getByRole('textbox', { name: 'Category' })).toHaveValue('Identity');
+        await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(/\n1\. .+\n2\. /);
+        await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(/actionId=AdminMFAV2$/);
+        await portal.keyboard.press('Escape');
+        await expect(dialog).toHaveCount(0);
+        await expect(button).toBeFocused();
+        // The panel stays open: our Esc was ours.
+        expect(new URL(portal.url()).searchParams.get('actionId')).toBe('AdminMFAV2');
+      }
+    });
+  }
+});
+
+test.describe('cards', () => {
+  test('not connected: one "Do you use ServiceNow?" card on home and overview, none elsewhere', async ({ portal }) => {
+    await open(portal, '/homepage');
+    const card = portal.getByRole('region', { name: 'Do you use ServiceNow?' });
+    await expect(card).toHaveCount(1);
+    await expect(card.getByRole('button', { name: 'Connect to ServiceNow' })).toBeVisible();
+    // Inline in the portal's own dashboard, next to its cards.
+    const inDashboard = await portal.evaluate(() => {
+      const ours = document.querySelector('[data-snshare="card"]');
+      return [...ours.parentElement.children].filter((c) => c.firstElementChild?.tagName === 'H2').length;
+    });
+    expect(inDashboard).toBe(7);
+    await expect(portal.getByRole('region', { name: 'Change management' })).toHaveCount(0);
+    await navigate(portal, '/securescore?viewid=overview');
+    await expect(card).toHaveCount(1);
+    await navigate(portal, '/securescore?viewid=actions');
+    await expect(card).toHaveCount(0);
+    await navigate(portal, '/?tid=4d3c2b1a-9f8e-4a7b-8c6d-5e4f3a2b1c0d');
+    await expect(card).toHaveCount(1);
+    // Heavy unrelated churn in the page changes nothing.
+    await portal.evaluate(() => __replica.mutateChurn(2000, 1));
+    await expect(card).toHaveCount(1);
+  });
+});

@@ -1,0 +1,254 @@
+// Share and track, end to end against the ServiceNow sandbox: a row's share button and the Share
+// menu create records with every field of the task form, the form shows the ticket number,
+// duplicates are caught, failures keep the draft, and the cards and badges show the tickets.
+import { test, expect, PORTAL, INSTANCE, connect, sendFromExtensionPage } from './harness.mjs';
+
+const MFA = 'AdminMFAV2';
+const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
+const XSS_ID = 'contoso_html_probe';
+const XSS_TITLE = 'Ensure <img src=x onerror=alert(1)> is blocked';
+const UPN = 'MeganB@contoso.onmicrosoft.com';
+const CHANGE_PREFIX = 'Microsoft 365 Security and Configuration Change Request: ';
+
+async function open(page, path, cookies = {}) {
+  await page.context().addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value: String(value), url: PORTAL })));
+  await page.goto(PORTAL + path);
+  await expect(page.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  await page.evaluate(() => __replica.ready);
+}
+
+const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' });
+const rowButton = (page, title) => page.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true });
+
+/** The form once its checks are done and Send is offered. */
+async function sendReady(page) {
+  const send = form(page).getByRole('button', { name: 'Send to ServiceNow' });
+  await expect(send).toBeVisible({ timeout: 15_000 });
+  await expect(send).toBeEnabled();
+  return send;
+}
+
+/** Forces a ticket refresh in the worker and waits until it is over. */
+async function warmCache(page) {
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => {
+    const s = await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: false } });
+    return s.body.type === 'snapshot' && s.body.data.refreshing === false && s.body.data.fetched_at !== null;
+  }, { timeout: 20_000 }).toBe(true);
+}
+
+const localDate = (page, days) => page.evaluate((n) => {
+  const d = new Date(); d.setDate(d.getDate() + n);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}, days);
+
+test('a row share button creates an incident with every field, and the form shows its number', async ({ context, extensionId, portal, sandbox }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, MFA_TITLE).click();
+  const dialog = form(portal);
+  const send = await sendReady(portal);
+  await dialog.getByRole('combobox', { name: 'Priority' }).selectOption('high');
+  const due = await localDate(portal, 20);
+  await dialog.getByLabel('Due date').fill(due);
+  const description = dialog.getByRole('textbox', { name: 'Description' });
+  await description.fill(`Roll out to the admins first.\n\n${await description.inputValue()}`);
+  await send.click();
+  const link = dialog.getByRole('link', { name: /^INC\d{7}$/ });
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  const number = (await link.innerText()).trim();
+  await expect(link).toHaveAttribute('href', new RegExp(`^${INSTANCE.replace(/\./g, '\\.')}/`));
+  await expect(link).toHaveAttribute('target', '_blank');
+
+  const records = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+  expect(records).toHaveLength(1);
+  const r = records[0];
+  expect(r.number).toBe(number);
+  expect(r.short_description).toBe(MFA_TITLE);
+  expect(r.correlation_display).toBe('Microsoft Secure Score');
+  expect([String(r.impact), String(r.urgency)]).toEqual(['1', '2']);
+  expect(String(r.priority)).toBe('2');
+  expect(String(r.due_date)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+  for (const line of ['Roll out to the admins first.', 'Recommendation source: Microsoft recommendation', 'Category: Identity',
+    `Shared by: ${UPN}`, `Improvement action: ${MFA}`, `Link: https://security.microsoft.com/securescore?viewid=actions&actionId=${MFA}`]) {
+    expect(r.description).toContain(line);
+  }
+
+  // Closed, the row shows the ticket's badge, linked into ServiceNow.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toHaveCount(0);
+  const badge = portal.getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}: `) });
+  await expect(badge).toHaveCount(1, { timeout: 20_000 });
+  await expect(badge).toHaveAttribute('href', new RegExp(`^${INSTANCE.replace(/\./g, '\\.')}/`));
+});
+
+test('keyboard only: the Share menu creates a change request, page text kept as text', async ({ context, extensionId, portal, sandbox }) => {
+  const alerts = [];
+  portal.on('dialog', (d) => { alerts.push(d.message()); d.dismiss().catch(() => {}); });
+  await connect(context, extensionId);
+  await open(portal, `/securescore?viewid=actions&actionId=${XSS_ID}`);
+  await portal.getByRole('dialog', { name: XSS_TITLE }).getByRole('button', { name: 'Share' }).focus();
+  await portal.keyboard.press('ArrowDown');
+  await portal.keyboard.press('End');
+  await expect(portal.getByRole('menuitem', { name: 'ServiceNow' })).toBeFocused();
+  await portal.keyboard.press('Enter');
+  const dialog = form(portal);
+  await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toBeFocused();
+  await portal.keyboard.press('ArrowDown');
+  await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toHaveValue('change_request');
+  await sendReady(portal);
+  // Enter in the task name sends the form.
+  await dialog.getByRole('textbox', { name: 'Task name' }).focus();
+  await portal.keyboard.press('Enter');
+  const link = dialog.getByRole('link', { name: /^CHG\d{7}$/ });
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  await expect(link).toBeFocused();
+
+  const records = (await sandbox.records('change_request')).filter((r) => String(r.correlation_id).startsWith(`snshare:${XSS_ID}:`));
+  expect(records).toHaveLength(1);
+  expect(records[0].short_description).toBe(`${CHANGE_PREFIX}${XSS_TITLE}`);
+  expect(records[0].description).toContain('<script>alert(1)</script>');
+  expect(records[0].description).toContain('Category: Data');
+  await portal.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  expect(alerts).toEqual([]);
+});
+
+test('an open ticket for the action is flagged; another is created only on request', async ({ context, extensionId, portal, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
+  const existing = (await sandbox.records('incident')).find((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, MFA_TITLE).click();
+  const dialog = form(portal);
+  const notice = dialog.getByRole('region', { name: 'Open tickets for this action' });
+  await expect(notice).toBeVisible({ timeout: 15_000 });
+  await expect(notice.getByRole('link', { name: existing.number })).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Send to ServiceNow' })).toBeHidden();
+  await notice.getByRole('button', { name: 'Create another ticket' }).click();
+  const send = await sendReady(portal);
+  await expect(send).toBeFocused();
+  await send.click();
+  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  const mine = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+  expect(mine).toHaveLength(2);
+});
+
+test('a ServiceNow failure shows what to do, keeps the draft, and Retry sends the same share', async ({ context, extensionId, portal, sandbox }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, MFA_TITLE).click();
+  let dialog = form(portal);
+  await sendReady(portal);
+  await dialog.getByRole('textbox', { name: 'Task name' }).fill('MFA for admins — phase 2');
+  // ServiceNow refuses the record (a data policy, a business rule…): a permanent failure.
+  await sandbox.fault({ kind: 'status', status: 400, method: 'POST', path_prefix: '/api/now/table/incident', count: 10 });
+  await dialog.getByRole('button', { name: 'Send to ServiceNow' }).click();
+  const alert = dialog.getByRole('alert');
+  await expect(alert).toBeVisible({ timeout: 30_000 });
+  await expect(alert).toContainText('The ticket was not created');
+  await expect(alert).toContainText('How to fix:');
+  const retry = alert.getByRole('button', { name: 'Retry' });
+  await expect(retry).toBeVisible();
+  const mine = async () => (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+  expect(await mine()).toHaveLength(0);
+
+  // Closing loses nothing: the draft comes back for the same action, even after a reload.
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await portal.reload();
+  await portal.evaluate(() => __replica.ready);
+  await rowButton(portal, MFA_TITLE).click();
+  dialog = form(portal);
+  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue('MFA for admins — phase 2', { timeout: 10_000 });
+
+  // ServiceNow accepts again: Send creates exactly one record with the kept text.
+  await sandbox.clearFaults();
+  await (await sendReady(portal)).click();
+  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  const records = await mine();
+  expect(records).toHaveLength(1);
+  expect(records[0].short_description).toBe('MFA for admins — phase 2');
+});
+
+test('Retry after a failure is the same share: one record, however often it is clicked', async ({ context, extensionId, portal, sandbox }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, MFA_TITLE).click();
+  const dialog = form(portal);
+  await sendReady(portal);
+  await sandbox.fault({ kind: 'status', status: 400, method: 'POST', path_prefix: '/api/now/table/incident', count: 1 });
+  await dialog.getByRole('button', { name: 'Send to ServiceNow' }).click();
+  const retry = dialog.getByRole('alert').getByRole('button', { name: 'Retry' });
+  await expect(retry).toBeVisible({ timeout: 30_000 });
+  await retry.click();
+  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  const records = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+  expect(records).toHaveLength(1);
+});
+
+test('cards show counts per state and the latest tickets; badges on rows and in the panel', async ({ context, extensionId, portal, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 3, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
+  await sandbox.seed({ table: 'incident', count: 4, correlation_prefix: 'snshare:BlockLegacyAuthentication:', user: 'snshare.integration' });
+  await sandbox.seed({ table: 'change_request', count: 2, correlation_prefix: `snshare:${XSS_ID}:`, user: 'snshare.integration',
+    fields: { short_description: '<script>alert(1)</script>' } });
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+
+  await open(portal, '/homepage');
+  const incidents = portal.getByRole('region', { name: 'Incident management' });
+  const changes = portal.getByRole('region', { name: 'Change management' });
+  await expect(incidents).toBeVisible({ timeout: 15_000 });
+  await expect(changes).toBeVisible();
+  await expect(portal.getByRole('region', { name: 'Do you use ServiceNow?' })).toHaveCount(0);
+  await expect(incidents.getByRole('list', { name: 'Tickets per state' })).toContainText('7');
+  await expect(incidents.getByRole('link', { name: /^INC\d{7}$/ })).toHaveCount(5);
+  await expect(changes.getByRole('link', { name: /^CHG\d{7}$/ })).toHaveCount(2);
+  await expect(changes.getByRole('cell', { name: '<script>alert(1)</script>' }).first()).toBeVisible();
+  for (const name of ['Create ticket', 'View all tickets', 'Manage ServiceNow configuration']) {
+    await expect(changes.getByRole('button', { name })).toBeVisible();
+  }
+  // View all tickets opens the extension's list.
+  const listPage = context.waitForEvent('page', { predicate: (p) => p.url().includes('tickets.html') });
+  await changes.getByRole('button', { name: 'View all tickets' }).click();
+  await (await listPage).close();
+  // Create ticket: the form for a change request without an action.
+  await changes.getByRole('button', { name: 'Create ticket' }).click();
+  const dialog = form(portal);
+  await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toHaveValue('change_request');
+  await expect(dialog.getByRole('textbox', { name: 'Recommendation source' })).toHaveValue('User recommendation');
+  await portal.keyboard.press('Escape');
+
+  // Badges: the most recent open ticket, with the count; on the row and in the detail panel.
+  await open(portal, '/securescore?viewid=actions');
+  const badge = portal.getByRole('link', { name: /^ServiceNow ticket INC\d{7}: .+ \(3 tickets for this action\)$/ });
+  await expect(badge).toHaveCount(1, { timeout: 15_000 });
+  const xss = portal.getByRole('link', { name: /^ServiceNow ticket CHG\d{7}: .+ \(2 tickets for this action\)$/ });
+  await expect(xss).toHaveCount(1);
+  await expect(xss).toHaveAttribute('title', /<script>alert\(1\)<\/script>/);
+  await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
+  await expect(portal.getByRole('dialog', { name: MFA_TITLE }).getByRole('link', { name: /^ServiceNow ticket INC/ })).toHaveCount(1);
+});
+
+test('a state changed in ServiceNow, and a renamed state, show on the card and the badge', async ({ context, extensionId, portal, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
+  const record = (await sandbox.records('incident')).find((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  await open(portal, '/securescore?viewid=actions');
+  const badge = portal.getByRole('link', { name: new RegExp(`^ServiceNow ticket ${record.number}: `) });
+  await expect(badge).toHaveCount(1, { timeout: 15_000 });
+  const before = await badge.getAttribute('aria-label');
+
+  await sandbox.call('POST', `/sandbox/records/incident/${record.sys_id}`, { state: '2' });
+  await sendFromExtensionPage(options, { type: 'save_state_names', data: [{ kind: 'incident', state: '2', label: 'Being fixed' }] });
+  await portal.waitForTimeout(2_100); // a forced refresh right after the last one is served from the cache
+  await warmCache(options);
+  await portal.reload();
+  await portal.evaluate(() => __replica.ready);
+  await expect(portal.getByRole('link', { name: `ServiceNow ticket ${record.number}: Being fixed`, exact: true })).toHaveCount(1, { timeout: 15_000 });
+  expect(before).not.toContain('Being fixed');
+  await portal.evaluate(() => __replica.navigate('/homepage'));
+  const incidents = portal.getByRole('region', { name: 'Incident management' });
+  await expect(incidents.getByRole('cell', { name: 'Being fixed' })).toBeVisible({ timeout: 15_000 });
+  await expect(incidents.getByRole('list', { name: 'Tickets per state' })).toContainText('Being fixed');
+});

@@ -1,0 +1,1033 @@
+//! The content script's selectors and task form in a real browser.
+//!
+//! Each replica variant (tests/fixtures/portal/README.md) is rebuilt here as a DOM snippet of
+//! the same shape — same roles, header texts, wrappers, link styles, panels and menus, junk
+//! class names — and every selector is checked against it with the exact number of matches
+//! expected. The task form is opened for real (no extension around it: the worker "does not
+//! answer", which the form must survive) and its validation is driven as a user would.
+#![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::rc::Rc;
+
+use snshare::domain::correlation::action_key;
+use snshare::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
+use snshare::portal::app::Ctx;
+use snshare::portal::selectors::{self, Section};
+use snshare::portal::task_form::{description_from_panel, description_from_row, ActionContext, FormRequest};
+use snshare::portal::tickets;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CATALOGUE: &str = include_str!("../extension/_locales/en/messages.json");
+const XSS_TITLE: &str = "Ensure <img src=x onerror=alert(1)> is blocked";
+
+/// `chrome.i18n` as Chrome answers it: the message with `$1`… substituted, "" when unknown.
+fn setup() {
+    let global = js_sys::global();
+    let existing = js_sys::Reflect::get(&global, &"chrome".into()).unwrap();
+    if existing.is_object() && js_sys::Reflect::get(&existing, &"i18n".into()).map(|i| i.is_object()).unwrap_or(false) {
+        return;
+    }
+    let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).unwrap();
+    let get_message = Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
+        let Some(msg) = catalogue.get(&key).and_then(|m| m.get("message")).and_then(|m| m.as_str()) else {
+            return String::new();
+        };
+        let subs: Vec<String> = if let Some(s) = subs.as_string() {
+            vec![s]
+        } else if js_sys::Array::is_array(&subs) {
+            js_sys::Array::from(&subs).iter().map(|v| v.as_string().unwrap_or_default()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut out = msg.to_string();
+        for (i, s) in subs.iter().enumerate().rev() {
+            out = out.replace(&format!("${}", i + 1), s);
+        }
+        out
+    });
+    let i18n = js_sys::Object::new();
+    js_sys::Reflect::set(&i18n, &"getMessage".into(), get_message.as_ref()).unwrap();
+    let lang = Closure::<dyn Fn() -> String>::new(|| "en".to_string());
+    js_sys::Reflect::set(&i18n, &"getUILanguage".into(), lang.as_ref()).unwrap();
+    let chrome: JsValue = if existing.is_object() { existing } else { js_sys::Object::new().into() };
+    js_sys::Reflect::set(&chrome, &"i18n".into(), &i18n).unwrap();
+    js_sys::Reflect::set(&global, &"chrome".into(), &chrome).unwrap();
+    get_message.forget();
+    lang.forget();
+}
+
+fn doc() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh container in the page with `html` inside (test fixtures only ever use innerHTML).
+/// The runner's own output lives in the body too: only our container and forms are replaced.
+fn mount(html: &str) -> Element {
+    let body = doc().body().unwrap();
+    for old in all(&body, "#fixture, [data-snshare]") {
+        old.remove();
+    }
+    let root = doc().create_element("div").unwrap();
+    root.set_id("fixture");
+    root.set_inner_html(html);
+    body.append_child(&root).unwrap();
+    root
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+}
+
+fn text(e: &Element) -> String {
+    e.text_content().unwrap_or_default().trim().to_string()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The replica's variants, as snippets
+// ---------------------------------------------------------------------------------------------
+
+/// Strings of one portal language (variants.js).
+struct Lang {
+    cols: [(&'static str, &'static str); 12],
+    share: &'static str,
+    sections: [&'static str; 5], // description, at a glance, implementation, prerequisites, next steps
+    account: &'static str,        // with {name}
+    close: &'static str,
+}
+
+const EN: Lang = Lang {
+    cols: [
+        ("rank", "Rank"), ("title", "Recommended action"), ("scoreImpact", "Score impact"), ("points", "Points achieved"),
+        ("status", "Status"), ("regressed", "Regressed"), ("licensed", "Have license?"), ("category", "Category"),
+        ("product", "Product"), ("lastSynced", "Last synced"), ("msUpdate", "Microsoft update"), ("notes", "Notes"),
+    ],
+    share: "Share",
+    sections: ["Description", "At a glance", "Implementation", "Prerequisites", "Next steps"],
+    account: "Account manager for {name}",
+    close: "Close",
+};
+const IT: Lang = Lang {
+    cols: [
+        ("rank", "Classificazione"), ("title", "Azione consigliata"), ("scoreImpact", "Impatto sul punteggio"),
+        ("points", "Punti ottenuti"), ("status", "Stato"), ("regressed", "Regressione"), ("licensed", "Licenza disponibile?"),
+        ("category", "Categoria"), ("product", "Prodotto"), ("lastSynced", "Ultima sincronizzazione"),
+        ("msUpdate", "Aggiornamento Microsoft"), ("notes", "Note"),
+    ],
+    share: "Condividi",
+    sections: ["Descrizione", "In sintesi", "Implementazione", "Prerequisiti", "Passaggi successivi"],
+    account: "Gestione account per {name}",
+    close: "Chiudi",
+};
+const SV: Lang = Lang {
+    cols: [
+        ("rank", "Rangordning"), ("title", "Rekommenderad åtgärd"), ("scoreImpact", "Poängpåverkan"), ("points", "Uppnådda poäng"),
+        ("status", "Status"), ("regressed", "Försämrad"), ("licensed", "Har licens?"), ("category", "Kategori"),
+        ("product", "Produkt"), ("lastSynced", "Senast synkroniserad"), ("msUpdate", "Microsoft-uppdatering"), ("notes", "Anteckningar"),
+    ],
+    share: "Dela",
+    sections: ["Beskrivning", "I korthet", "Implementering", "Förutsättningar", "Nästa steg"],
+    account: "Kontohanterare för {name}",
+    close: "Stäng",
+};
+const FR: Lang = Lang {
+    cols: [
+        ("rank", "Rang"), ("title", "Action recommandée"), ("scoreImpact", "Impact sur le score"), ("points", "Points obtenus"),
+        ("status", "État"), ("regressed", "Régression"), ("licensed", "Licence\u{a0}?"), ("category", "Catégorie"),
+        ("product", "Produit"), ("lastSynced", "Dernière synchronisation"), ("msUpdate", "Mise à jour Microsoft"), ("notes", "Remarques"),
+    ],
+    share: "Partager",
+    sections: ["Description", "En un coup d\u{2019}œil", "Implémentation", "Prérequis", "Étapes suivantes"],
+    account: "Gestionnaire de compte pour {name}",
+    close: "Fermer",
+};
+const NL: Lang = Lang {
+    cols: [
+        ("rank", "Rang"), ("title", "Aanbevolen actie"), ("scoreImpact", "Invloed op score"), ("points", "Behaalde punten"),
+        ("status", "Status"), ("regressed", "Achteruitgegaan"), ("licensed", "Licentie?"), ("category", "Categorie"),
+        ("product", "Product"), ("lastSynced", "Laatst gesynchroniseerd"), ("msUpdate", "Microsoft-update"), ("notes", "Notities"),
+    ],
+    share: "Delen",
+    sections: ["Beschrijving", "In één oogopslag", "Implementatie", "Vereisten", "Volgende stappen"],
+    account: "Accountbeheer voor {name}",
+    close: "Sluiten",
+};
+const ZH: Lang = Lang {
+    cols: [
+        ("rank", "排名"), ("title", "建議的動作"), ("scoreImpact", "分數影響"), ("points", "達成的點數"), ("status", "狀態"),
+        ("regressed", "已退步"), ("licensed", "擁有授權?"), ("category", "類別"), ("product", "產品"), ("lastSynced", "上次同步時間"),
+        ("msUpdate", "Microsoft 更新"), ("notes", "附註"),
+    ],
+    share: "共用",
+    sections: ["描述", "概覽", "實作", "必要條件", "後續步驟"],
+    account: "{name} 的帳戶管理員",
+    close: "關閉",
+};
+
+impl Lang {
+    fn header(&self, key: &str) -> &'static str {
+        self.cols.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap()
+    }
+}
+
+const ALL_COLS: [&str; 12] = [
+    "rank", "title", "scoreImpact", "points", "status", "regressed", "licensed", "category", "product", "lastSynced", "msUpdate", "notes",
+];
+
+struct Variant {
+    name: &'static str,
+    lang: &'static Lang,
+    table: bool,
+    cols: &'static [&'static str],
+    /// Renamed headers (grid-noheaders).
+    renamed: &'static [(&'static str, &'static str)],
+    selection: bool,
+    title_role: &'static str,
+    title_wrap: &'static str,
+    href: &'static str,
+    panel: &'static str,
+    wrap_depth: usize,
+    class: &'static str,
+}
+
+const VARIANTS: [Variant; 7] = [
+    Variant {
+        name: "grid-en", lang: &EN, table: false, cols: &ALL_COLS, renamed: &[], selection: true, title_role: "gridcell",
+        title_wrap: "none", href: "relative", panel: "dialog", wrap_depth: 1, class: "ms-DetailsRow-x7f3a root-123",
+    },
+    Variant {
+        name: "table-it", lang: &IT, table: true,
+        cols: &["category", "title", "rank", "status", "scoreImpact", "points", "product", "licensed", "lastSynced"],
+        renamed: &[], selection: false, title_role: "gridcell", title_wrap: "span", href: "tid-first", panel: "complementary",
+        wrap_depth: 3, class: "css-1k2j3h4",
+    },
+    Variant {
+        name: "grid-zh", lang: &ZH, table: false,
+        cols: &["rank", "title", "category", "status", "scoreImpact", "points", "product", "lastSynced", "notes"],
+        renamed: &[], selection: true, title_role: "gridcell", title_wrap: "tooltip", href: "absolute", panel: "dialog",
+        wrap_depth: 2, class: "___abc1234 fxyz123 fq9w8e7",
+    },
+    Variant {
+        name: "grid-sv", lang: &SV, table: false,
+        cols: &["title", "rank", "scoreImpact", "status", "category", "product", "points", "licensed"],
+        renamed: &[], selection: false, title_role: "gridcell", title_wrap: "none", href: "relative", panel: "dialog",
+        wrap_depth: 0, class: "sc-a1b2c3 kxyz12",
+    },
+    Variant {
+        name: "grid-fr", lang: &FR, table: false,
+        cols: &["rank", "title", "scoreImpact", "points", "status", "category", "product", "msUpdate", "lastSynced"],
+        renamed: &[], selection: true, title_role: "rowheader", title_wrap: "span", href: "relative", panel: "dialog",
+        wrap_depth: 1, class: "_a1b2c_x9z",
+    },
+    Variant {
+        name: "grid-nl", lang: &NL, table: false,
+        cols: &["rank", "status", "title", "category", "product", "scoreImpact", "points", "regressed", "licensed"],
+        renamed: &[], selection: false, title_role: "gridcell", title_wrap: "none", href: "absolute", panel: "dialog",
+        wrap_depth: 2, class: "jss1234",
+    },
+    Variant {
+        name: "grid-noheaders", lang: &EN, table: false,
+        cols: &["status", "rank", "category", "title", "points", "product", "scoreImpact"],
+        renamed: &[("rank", "#"), ("title", "Improvement"), ("scoreImpact", "Impact"), ("points", "Points"), ("status", "State"), ("category", "Area"), ("product", "Workload")],
+        selection: false, title_role: "gridcell", title_wrap: "none", href: "tid-first", panel: "dialog-unlabelled",
+        wrap_depth: 2, class: "xa1b2c3d xq9r8s7",
+    },
+];
+
+/// (id, title, category as the portal shows it)
+const ACTIONS: [(&str, &str, &str); 3] = [
+    ("AdminMFAV2", "Require MFA for administrative roles", "Identity"),
+    ("contoso_html_probe", XSS_TITLE, "Data"),
+    ("mdo_safeattachments", "Turn on Safe Attachments in block mode", "Device"),
+];
+
+impl Variant {
+    fn header(&self, key: &str) -> String {
+        self.renamed.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()).unwrap_or_else(|| self.lang.header(key).to_string())
+    }
+
+    fn href(&self, id: &str) -> String {
+        match self.href {
+            "tid-first" => format!("/securescore?viewid=actions&tid=4d3c2b1a-9f8e-4a7b-8c6d-5e4f3a2b1c0d&actionId={id}"),
+            "absolute" => format!("https://security.microsoft.com/securescore?viewid=actions&actionId={id}"),
+            _ => format!("/securescore?viewid=actions&actionId={id}"),
+        }
+    }
+
+    fn cols(&self) -> Vec<&'static str> {
+        let mut c = Vec::new();
+        if self.selection {
+            c.push("select");
+        }
+        c.extend_from_slice(self.cols);
+        c
+    }
+
+    fn cell_content(&self, key: &str, i: usize) -> String {
+        let (id, title, category) = ACTIONS[i];
+        match key {
+            "select" => "<span role=\"checkbox\" aria-checked=\"false\" aria-label=\"Select row\" tabindex=\"-1\"></span>".into(),
+            "title" => {
+                let a = format!("<a class=\"{}\" href=\"{}\">{}</a>", self.class, esc(&self.href(id)), esc(title));
+                match self.title_wrap {
+                    "span" => format!("<span class=\"{}\">{a}</span>", self.class),
+                    "tooltip" => format!("<div class=\"{0}\"><span class=\"{0}\">{a}</span></div>", self.class),
+                    _ => a,
+                }
+            }
+            "category" => format!("<span>{category}</span>"),
+            "status" => "<span aria-hidden=\"true\"></span><span>To address</span>".into(),
+            "rank" => format!("<span>{}</span>", i + 1),
+            other => format!("<span>{other} value</span>"),
+        }
+    }
+
+    /// The list as the variant renders it: `virtual` adds spacer rows (tables).
+    fn list_html(&self, virtual_rows: bool) -> String {
+        let cols = self.cols();
+        let mut body = String::new();
+        if self.table {
+            let head: String = cols
+                .iter()
+                .map(|k| format!("<th scope=\"col\" class=\"{}\"><div><span>{}</span></div></th>", self.class, esc(&self.header(k))))
+                .collect();
+            if virtual_rows {
+                body.push_str(&format!("<tr aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>", cols.len()));
+            }
+            for i in 0..ACTIONS.len() {
+                body.push_str("<tr class=\"r\">");
+                for k in &cols {
+                    body.push_str(&format!("<td class=\"{}\"><div>{}</div></td>", self.class, self.cell_content(k, i)));
+                }
+                body.push_str("</tr>");
+            }
+            if virtual_rows {
+                body.push_str(&format!("<tr aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>", cols.len()));
+            }
+            let table = format!("<table class=\"{}\"><colgroup></colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>", self.class);
+            return self.wrap(&table);
+        }
+        let head: String = cols
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                if *k == "select" {
+                    format!("<div role=\"columnheader\" aria-colindex=\"{}\"><span role=\"checkbox\" aria-label=\"Select all\"></span></div>", j + 1)
+                } else {
+                    format!("<div role=\"columnheader\" aria-colindex=\"{}\" class=\"{}\"><span>{}</span></div>", j + 1, self.class, esc(&self.header(k)))
+                }
+            })
+            .collect();
+        if virtual_rows {
+            body.push_str("<div role=\"presentation\" style=\"height:0\"></div>");
+        }
+        for i in 0..ACTIONS.len() {
+            body.push_str(&format!("<div role=\"row\" aria-rowindex=\"{}\" tabindex=\"-1\" class=\"{}\">", i + 2, self.class));
+            for (j, k) in cols.iter().enumerate() {
+                let role = if *k == "title" { self.title_role } else { "gridcell" };
+                body.push_str(&format!("<div role=\"{role}\" aria-colindex=\"{}\" class=\"{}\">{}</div>", j + 1, self.class, self.cell_content(k, i)));
+            }
+            body.push_str("</div>");
+        }
+        let label = if self.name == "grid-noheaders" { String::new() } else { " aria-label=\"Recommended actions\"".into() };
+        let grid = format!(
+            "<div role=\"grid\" aria-rowcount=\"{}\" aria-colcount=\"{}\"{label} aria-readonly=\"true\"><div role=\"presentation\"><div role=\"row\" aria-rowindex=\"1\">{head}</div></div><div role=\"presentation\">{body}</div></div>",
+            ACTIONS.len() + 1,
+            cols.len()
+        );
+        self.wrap(&grid)
+    }
+
+    fn wrap(&self, inner: &str) -> String {
+        let mut s = format!("<div data-is-scrollable=\"true\">{inner}</div>");
+        for _ in 0..self.wrap_depth {
+            s = format!("<div class=\"{}\">{s}</div>", self.class);
+        }
+        format!("<div role=\"tabpanel\"><div class=\"cmdbar\" role=\"toolbar\"><button>Export</button></div><div class=\"host\">{s}</div></div>")
+    }
+
+    /// The detail panel of the first action, body included.
+    fn panel_html(&self, share_id: &str) -> String {
+        let l = self.lang;
+        let (_, title, _) = ACTIONS[1];
+        let heading_tag = if self.panel == "complementary" { "h1" } else { "h2" };
+        let labelled = if self.panel == "dialog-unlabelled" { String::new() } else { " aria-labelledby=\"pt-1\"".into() };
+        let inner = format!(
+            "<div><{heading_tag} id=\"pt-1\" class=\"{c}\">{t}</{heading_tag}><button aria-label=\"{close}\"><svg aria-hidden=\"true\"></svg></button></div>\
+             <div><span>Data</span><span>Microsoft Purview</span></div>\
+             <div><button class=\"{c}\">Edit status &amp; action plan</button><button class=\"{c}\">Manage tags</button>\
+             <button id=\"{share_id}\" class=\"{c}\" aria-haspopup=\"menu\" aria-expanded=\"false\"><svg aria-hidden=\"true\"></svg><span>{share}</span><svg aria-hidden=\"true\"></svg></button></div>\
+             <div><section><h3>{d}</h3><p>Markup stays text: &lt;script&gt;alert(1)&lt;/script&gt;</p></section>\
+             <section><h3>{g}</h3><dl><dt>{cat}</dt><dd>Data</dd><dt>{prod}</dt><dd>Microsoft Purview</dd></dl></section>\
+             <section><h3>{i}</h3><h4>{p}</h4><p>Prerequisite with &lt;b&gt;bold&lt;/b&gt;.</p><h4>{n}</h4><ol><li>Step one</li><li>Step two</li></ol></section></div>",
+            c = self.class,
+            t = esc(title),
+            close = l.close,
+            share = l.share,
+            d = l.sections[0],
+            g = l.sections[1],
+            i = l.sections[2],
+            p = l.sections[3],
+            n = l.sections[4],
+            cat = esc(l.header("category")),
+            prod = esc(l.header("product")),
+        );
+        if self.panel == "complementary" {
+            format!("<main><aside role=\"complementary\"{labelled} class=\"{}\">{inner}</aside></main>", self.class)
+        } else {
+            format!("<div class=\"layer\"><div class=\"overlay\"></div><div role=\"dialog\" aria-modal=\"true\"{labelled} class=\"{}\">{inner}</div></div>", self.class)
+        }
+    }
+}
+
+/// The Share menu as the portal builds it on opening (a layer at the end of the body).
+fn menu_html(lang: &Lang, share_id: &str, class: &str) -> String {
+    let _ = lang;
+    let items: String = ["Copy link", "Email", "Microsoft Teams", "Planner"]
+        .iter()
+        .map(|t| {
+            format!(
+                "<li role=\"presentation\" class=\"{class} mi\"><button type=\"button\" role=\"menuitem\" class=\"{class} ml\" tabindex=\"-1\"><svg viewBox=\"0 0 16 16\" aria-hidden=\"true\" class=\"ic\"><path d=\"M1 1h2\"></path></svg><span class=\"mt\">{t}</span></button></li>"
+            )
+        })
+        .collect();
+    format!("<div class=\"layer\"><div class=\"callout\"><ul role=\"menu\" id=\"menu-7\" aria-labelledby=\"{share_id}\" class=\"{class}\">{items}</ul></div></div>")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn the_list_and_its_rows_are_found_in_every_variant() {
+    for v in &VARIANTS {
+        for virtual_rows in [false, true] {
+            // A decoy table (the History view) comes first: it has the title header but no links.
+            let decoy = "<table><thead><tr><th>Date</th><th>Recommended action</th></tr></thead><tbody><tr><td>x</td><td>y</td></tr></tbody></table>";
+            let root = mount(&format!("{decoy}{}", v.list_html(virtual_rows)));
+            assert_eq!(all(&root, selectors::LIST).len(), 2, "{}", v.name);
+            let list = selectors::find_list(&root).unwrap_or_else(|| panic!("{}: no list", v.name));
+            assert_eq!(list.tag_name().to_lowercase(), if v.table { "table" } else { "div" }, "{}", v.name);
+            let rows = selectors::action_rows(&list);
+            assert_eq!(rows.len(), 3, "{} virtual={virtual_rows}", v.name);
+            assert_eq!(all(&list, selectors::ROW).len(), if v.table && virtual_rows { 6 } else { 4 }, "{}", v.name);
+            assert_eq!(all(&list, selectors::ACTION_LINK).len(), 3, "{}", v.name);
+            assert_eq!(selectors::header_cells(&list).len(), v.cols().len(), "{}", v.name);
+            for (row, (id, title, _)) in rows.iter().zip(ACTIONS) {
+                let a = selectors::row_action(row).unwrap();
+                assert_eq!(a.action_id, id, "{}", v.name);
+                assert_eq!(a.title, title, "{}", v.name);
+                assert_eq!(selectors::row_cells(row).len(), v.cols().len(), "{}", v.name);
+            }
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn columns_are_found_by_header_text_or_by_structure() {
+    for v in &VARIANTS {
+        let root = mount(&v.list_html(false));
+        let list = selectors::find_list(&root).unwrap();
+        let map = selectors::column_map(&list);
+        let cols = v.cols();
+        if v.name == "grid-noheaders" {
+            assert_eq!(map, selectors::ColumnMap::default(), "renamed headers match no language");
+        } else {
+            let pos = |k: &str| cols.iter().position(|c| *c == k).unwrap();
+            assert_eq!(map.title.as_ref().map(|c| c.position), Some(pos("title")), "{}", v.name);
+            assert_eq!(map.category.as_ref().map(|c| c.position), Some(pos("category")), "{}", v.name);
+            if !v.table {
+                assert_eq!(map.category.as_ref().unwrap().colindex, Some((pos("category") + 1).to_string()));
+            }
+        }
+        // The category of every row, by header or by value; "Device" is the ticket's "Devices".
+        let rows = selectors::action_rows(&list);
+        let cats: Vec<_> = rows.iter().map(|r| selectors::row_category(&list, r)).collect();
+        assert_eq!(cats, vec![Some(Category::Identity), Some(Category::Data), Some(Category::Devices)], "{}", v.name);
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_list_without_rows_yet_is_found_by_its_header() {
+    let root = mount(
+        "<div role=\"grid\"><div role=\"row\"><div role=\"columnheader\"><span>Azione consigliata</span></div></div></div>\
+         <div role=\"grid\"><div role=\"row\"><div role=\"columnheader\"><span>Something else</span></div></div></div>",
+    );
+    let list = selectors::find_list(&root).unwrap();
+    assert_eq!(text(&list), "Azione consigliata");
+    assert!(selectors::action_rows(&list).is_empty());
+    let none = mount("<div role=\"grid\"><div role=\"row\"><div role=\"columnheader\">Other</div></div></div>");
+    assert!(selectors::find_list(&none).is_none());
+}
+
+#[wasm_bindgen_test]
+fn header_labels_cover_the_six_languages() {
+    for h in ["Recommended action", "Azione consigliata", "Rekommenderad åtgärd", "Action recommandée", "Aanbevolen actie", "建議的動作", " recommended  ACTION "] {
+        assert!(selectors::is_title_header(h), "{h}");
+    }
+    for h in ["Category", "Categoria", "Kategori", "Catégorie", "Categorie", "類別"] {
+        assert!(selectors::is_category_header(h), "{h}");
+    }
+    assert!(!selectors::is_title_header("Improvement"));
+    assert!(!selectors::is_category_header("Area"));
+    for s in ["Share", "Condividi", "Dela", "Partager", "Delen", "共用"] {
+        assert!(selectors::is_share_label(s), "{s}");
+    }
+    assert_eq!(selectors::section_of("Passaggi successivi"), Some(Section::NextSteps));
+    assert_eq!(selectors::section_of("Förutsättningar"), Some(Section::Prerequisites));
+    assert_eq!(selectors::section_of("描述"), Some(Section::Description));
+    assert_eq!(selectors::section_of("At a glance"), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The detail panel and the Share menu
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn the_panel_its_sections_and_its_share_button_in_every_variant() {
+    for v in &VARIANTS {
+        let root = mount(&format!("{}{}", v.list_html(false), v.panel_html("share-1")));
+        assert_eq!(all(&root, selectors::PANEL).len(), 1, "{}", v.name);
+        let panel = selectors::find_panel(&root).unwrap_or_else(|| panic!("{}: no panel", v.name));
+        let heading = selectors::panel_heading(&panel).unwrap();
+        assert_eq!(heading.tag_name().to_lowercase(), if v.panel == "complementary" { "h1" } else { "h2" });
+        let content = selectors::read_panel(&panel);
+        assert_eq!(content.title, XSS_TITLE, "{}", v.name);
+        assert_eq!(content.description, "Markup stays text: <script>alert(1)</script>", "{}", v.name);
+        assert_eq!(content.prerequisites, Some((v.lang.sections[3].to_string(), "Prerequisite with <b>bold</b>.".to_string())), "{}", v.name);
+        assert_eq!(content.next_steps, Some((v.lang.sections[4].to_string(), vec!["Step one".to_string(), "Step two".to_string()])), "{}", v.name);
+        assert_eq!(content.category, Some(Category::Data), "{}", v.name);
+        let share = selectors::share_button(&panel).unwrap();
+        assert_eq!(share.id(), "share-1", "{}", v.name);
+        assert!(selectors::is_share_button(&share));
+        assert_eq!(all(&panel, selectors::BUTTON).iter().filter(|b| selectors::is_share_button(b)).count(), 1, "{}", v.name);
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_share_menu_gains_one_servicenow_item_like_its_siblings() {
+    setup();
+    for v in &VARIANTS {
+        let root = mount(&format!("{}{}", v.panel_html("share-9"), menu_html(v.lang, "share-9", v.class)));
+        let panel = selectors::find_panel(&root).unwrap();
+        let share = selectors::share_button(&panel).unwrap();
+        let menu = selectors::menu_of(&share).unwrap();
+        assert_eq!(menu.id(), "menu-7");
+        assert_eq!(selectors::menu_items(&menu).len(), 4);
+        assert!(snshare::portal::add_share_menu_item(&menu));
+        assert!(snshare::portal::add_share_menu_item(&menu), "a second call adds nothing");
+        let items = all(&menu, selectors::MENU_ITEM);
+        assert_eq!(items.len(), 5, "{}", v.name);
+        let ours = items.last().unwrap();
+        assert_eq!(text(ours), "ServiceNow");
+        assert_eq!(ours.tag_name(), "BUTTON");
+        assert_eq!(ours.get_attribute("tabindex").as_deref(), Some("-1"));
+        assert_eq!(ours.class_name(), items[0].class_name(), "same classes as its siblings");
+        let wrapper = ours.parent_element().unwrap();
+        assert_eq!(wrapper.get_attribute("role").as_deref(), Some("presentation"));
+        assert_eq!(wrapper.parent_element().unwrap(), menu);
+        assert_eq!(all(&wrapper, "[id]").len(), 0);
+        assert_eq!(all(ours, "svg").len(), 1);
+        // The portal's own items are still the portal's.
+        assert_eq!(selectors::menu_items(&menu).len(), 4);
+    }
+    // Through aria-controls too (Fluent sets it on the button while the menu is open).
+    let root = mount("<button id=\"b\" aria-haspopup=\"menu\" aria-controls=\"c1\">Share</button><div id=\"c1\"><ul role=\"menu\"><li><button role=\"menuitem\">Email</button></li></ul></div>");
+    let b = root.query_selector("#b").unwrap().unwrap();
+    assert_eq!(selectors::menu_of(&b).unwrap().tag_name(), "UL");
+}
+
+#[wasm_bindgen_test]
+fn a_menu_without_items_yet_is_left_for_later() {
+    setup();
+    let root = mount("<ul role=\"menu\" aria-labelledby=\"s\"></ul>");
+    let menu = root.first_element_child().unwrap();
+    assert!(!snshare::portal::add_share_menu_item(&menu));
+    assert_eq!(menu.child_element_count(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account, dashboards
+// ---------------------------------------------------------------------------------------------
+
+fn banner(label: &str, with_id: bool) -> String {
+    let id = if with_id { " id=\"mectrl_main_trigger\"" } else { "" };
+    format!(
+        "<header role=\"banner\"><button aria-label=\"App launcher\"></button><div role=\"search\"><input type=\"search\" aria-label=\"Search\"></div>\
+         <div><button{id} aria-label=\"{}\" aria-haspopup=\"true\" aria-expanded=\"false\"><div><span>Megan Bowen</span><span>MeganB@contoso.onmicrosoft.com</span></div><div aria-hidden=\"true\">MB</div></button></div></header>",
+        esc(label)
+    )
+}
+
+#[wasm_bindgen_test]
+fn the_signed_in_upn_is_read_from_the_account_control_in_every_language() {
+    for l in [&EN, &IT, &SV, &FR, &NL, &ZH] {
+        let label = l.account.replace("{name}", "Megan Bowen");
+        assert!(selectors::is_account_label(&label), "{label}");
+        // By its label alone (no well-known id).
+        let root = mount(&banner(&label, false));
+        assert_eq!(all(&root, selectors::BANNER_CONTROLS).iter().filter(|e| selectors::is_account_label(&e.get_attribute("aria-label").unwrap())).count(), 1);
+        assert_eq!(selectors::account_upn(&root).as_deref(), Some("MeganB@contoso.onmicrosoft.com"), "{label}");
+    }
+    // By the well-known id when the label is in a language the table lacks.
+    let root = mount(&banner("Kontohaldur: Megan Bowen", true));
+    assert_eq!(selectors::account_upn(&root).as_deref(), Some("MeganB@contoso.onmicrosoft.com"));
+    // No account control (replica-account=none): nothing, and the form falls back to the options.
+    let root = mount("<header role=\"banner\"><button aria-label=\"App launcher\"></button></header>");
+    assert_eq!(selectors::account_upn(&root), None);
+    assert!(!selectors::is_account_label("App launcher"));
+    assert!(selectors::looks_like_email("a.b@c.example"));
+    assert!(!selectors::looks_like_email("Megan Bowen"));
+    assert!(!selectors::looks_like_email("a@b"));
+}
+
+fn home_html(busy: bool) -> String {
+    let cards = if busy {
+        "<div class=\"cards\" aria-busy=\"true\"><div aria-hidden=\"true\" class=\"shimmer\"><div></div></div><div aria-hidden=\"true\" class=\"shimmer\"></div></div>".to_string()
+    } else {
+        "<div class=\"cards\"><div class=\"card root-1\"><h2 class=\"ct\">Microsoft Secure Score</h2><div>x</div></div>\
+         <div class=\"card root-1 cardWide root-2\"><h2 class=\"ct\">Active incidents</h2><div>y</div></div>\
+         <div class=\"card root-1\"><h2 class=\"ct\">Devices at risk</h2><div>z</div></div></div>"
+            .to_string()
+    };
+    format!("<main id=\"main\"><div class=\"page\"><div class=\"pageHead\"><div><h1>Home</h1><div>Good morning</div></div></div>{cards}</div></main>")
+}
+
+#[wasm_bindgen_test]
+fn the_card_dashboard_is_found_once_loaded_on_home_and_overview() {
+    let root = mount(&home_html(true));
+    let main = selectors::main_element(&root).unwrap();
+    assert!(selectors::card_dashboard(&main).is_none(), "still loading");
+    let root = mount(&home_html(false));
+    let main = selectors::main_element(&root).unwrap();
+    let dash = selectors::card_dashboard(&main).unwrap();
+    assert_eq!(dash.class_name(), "cards");
+    assert_eq!(dash.child_element_count(), 3);
+    assert_eq!(selectors::card_classes(&dash), Some(("card root-1".to_string(), "ct".to_string())));
+    // Overview: header, tabs, tab panel > dashboard.
+    let root = mount(
+        "<main><div class=\"page\"><div><div><h1>Microsoft Secure Score</h1></div></div><div role=\"tablist\"><button role=\"tab\">Overview</button></div>\
+         <div role=\"tabpanel\"><div class=\"grid-x\"><div class=\"c w\"><h2>Your secure score</h2><div></div></div><div class=\"c\"><h2>Actions to review</h2></div></div></div></div></main>",
+    );
+    let main = selectors::main_element(&root).unwrap();
+    let dash = selectors::card_dashboard(&main).unwrap();
+    assert_eq!(dash.class_name(), "grid-x");
+    assert_eq!(selectors::card_classes(&dash), Some(("c".to_string(), String::new())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tickets per action (badges)
+// ---------------------------------------------------------------------------------------------
+
+fn ticket(n: u32, action: &str, open: bool, state: &str) -> TicketSummary {
+    TicketSummary {
+        kind: TicketKind::Incident,
+        sys_id: format!("sys{n}"),
+        number: format!("INC{n:07}"),
+        short_description: format!("ticket {n}"),
+        state: "1".into(),
+        state_label: state.into(),
+        open,
+        priority: Some(Priority::High),
+        assigned_to: None,
+        updated_on: "2025-03-01 10:00:00".into(),
+        correlation_id: format!("snshare:{}:s{n}", action_key(action)),
+        action_id: Some(action.into()),
+        link: format!("https://dev12345.service-now.com/nav_to.do?uri=incident.do?sys_id=sys{n}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn badges_show_the_most_recent_open_ticket_and_the_count() {
+    // Most recently updated first, as the worker sends them.
+    let list = vec![
+        ticket(3, "AdminMFAV2", false, "Closed"),
+        ticket(2, "AdminMFAV2", true, "In Progress"),
+        ticket(1, "AdminMFAV2", true, "New"),
+        ticket(4, "a b<c>", true, "New"),
+    ];
+    let index = tickets::index(&list);
+    assert_eq!(index.len(), 2);
+    let mfa = &index[&action_key("AdminMFAV2")];
+    assert_eq!((mfa.shown.number.as_str(), mfa.count), ("INC0000002", 3));
+    assert_eq!(index[&action_key("a b<c>")].count, 1);
+    let closed_only = tickets::index(&[ticket(5, "X", false, "Closed")]);
+    assert_eq!(closed_only[&action_key("X")].shown.state_label, "Closed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The task form
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn descriptions_are_plain_text_with_the_link() {
+    let link = "https://security.microsoft.com/securescore?viewid=actions&actionId=AdminMFAV2";
+    assert_eq!(description_from_row("Require MFA ", link), format!("Require MFA\n\n{link}"));
+    let root = mount(&VARIANTS[1].panel_html("s"));
+    let content = selectors::read_panel(&selectors::find_panel(&root).unwrap());
+    assert_eq!(
+        description_from_panel(&content, link),
+        format!(
+            "Markup stays text: <script>alert(1)</script>\n\nPrerequisiti:\nPrerequisite with <b>bold</b>.\n\nPassaggi successivi:\n1. Step one\n2. Step two\n\n{link}"
+        )
+    );
+}
+
+struct Form {
+    root: ShadowRoot,
+}
+
+impl Form {
+    fn find() -> Option<Form> {
+        let host = doc().query_selector("[data-snshare=\"form\"]").unwrap()?;
+        Some(Form { root: host.shadow_root().unwrap() })
+    }
+    fn q(&self, sel: &str) -> Element {
+        self.root.query_selector(sel).unwrap().unwrap_or_else(|| panic!("no {sel}"))
+    }
+    fn input(&self, id: &str) -> HtmlInputElement {
+        self.q(&format!("#{id}")).dyn_into().unwrap()
+    }
+    fn send(&self) -> HtmlButtonElement {
+        let b: Vec<Element> = (0..self.root.query_selector_all("button").unwrap().length())
+            .filter_map(|i| self.root.query_selector_all("button").unwrap().item(i))
+            .filter_map(|n| n.dyn_into::<Element>().ok())
+            .filter(|b| text(b) == "Send to ServiceNow")
+            .collect();
+        assert_eq!(b.len(), 1);
+        b[0].clone().dyn_into().unwrap()
+    }
+    fn error(&self, id: &str) -> String {
+        text(&self.q(&format!("#{id}")))
+    }
+    fn type_into(&self, id: &str, value: &str) {
+        let e = self.q(&format!("#{id}"));
+        if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
+            i.set_value(value);
+        } else if let Some(t) = e.dyn_ref::<HtmlTextAreaElement>() {
+            t.set_value(value);
+        } else if let Some(s) = e.dyn_ref::<HtmlSelectElement>() {
+            s.set_value(value);
+        }
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let ev = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+        e.dispatch_event(&ev).unwrap();
+    }
+    fn key(&self, target: &Element, key: &str, shift: bool) -> bool {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_shift_key(shift);
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        init.set_composed(true);
+        let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        target.dispatch_event(&ev).unwrap()
+    }
+    fn active(&self) -> Option<Element> {
+        self.root.active_element()
+    }
+}
+
+fn action(title: &str) -> ActionContext {
+    ActionContext::from_row("contoso_html_probe", title, Some(Category::Data))
+}
+
+fn open(ctx: &Rc<Ctx>, request: FormRequest) -> Form {
+    ctx.open_form(request);
+    Form::find().expect("the form is in the page")
+}
+
+#[wasm_bindgen_test]
+async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
+    setup();
+    mount(&banner("Account manager for Megan Bowen", true));
+    let ctx = Ctx::new();
+    let opener = doc().create_element("button").unwrap();
+    doc().get_element_by_id("fixture").unwrap().append_child(&opener).unwrap();
+    let form = open(&ctx, FormRequest { action: Some(action(XSS_TITLE)), kind: None, return_focus: Some(opener.clone()) });
+    let dialog = form.q("[role=dialog]");
+    let title_id = dialog.get_attribute("aria-labelledby").unwrap();
+    assert_eq!(text(&form.q(&format!("#{title_id}"))), "Share to ServiceNow");
+    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    // Text from the page stays text: the title is the value, and no element was made of it.
+    assert_eq!(form.input("snshare-name").value(), XSS_TITLE);
+    assert_eq!(text(&form.q(".sub")), XSS_TITLE);
+    assert!(form.root.query_selector("img").unwrap().is_none());
+    let desc: HtmlTextAreaElement = form.q("#snshare-description").dyn_into().unwrap();
+    assert!(desc.value().starts_with(XSS_TITLE));
+    assert!(desc.value().ends_with("actionId=contoso_html_probe"));
+    // Every control has its label.
+    for (id, label) in [
+        ("snshare-kind", "Ticket type"), ("snshare-name", "Task name"), ("snshare-description", "Description"),
+        ("snshare-priority", "Priority"), ("snshare-due", "Due date"), ("snshare-user", "User ID"),
+        ("snshare-source", "Recommendation source"), ("snshare-category", "Category"),
+    ] {
+        assert_eq!(text(&form.q(&format!("label[for={id}]"))), label);
+    }
+    let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
+    let options: Vec<String> = (0..kind.length()).map(|i| text(&kind.item(i).unwrap())).collect();
+    assert_eq!(options, ["Incident", "Change request"]);
+    assert_eq!(kind.value(), "incident");
+    let prio: HtmlSelectElement = form.q("#snshare-priority").dyn_into().unwrap();
+    let options: Vec<String> = (0..prio.length()).map(|i| text(&prio.item(i).unwrap())).collect();
+    assert_eq!(options, ["Critical", "High", "Moderate", "Low", "Planning"]);
+    assert_eq!(form.input("snshare-due").type_(), "date");
+    assert_eq!(form.input("snshare-user").value(), "MeganB@contoso.onmicrosoft.com");
+    assert!(form.input("snshare-user").read_only());
+    assert_eq!(form.input("snshare-source").value(), "Microsoft recommendation");
+    assert_eq!(form.input("snshare-category").value(), "Data");
+    assert_eq!(text(&form.q("#snshare-name-counter")), format!("{}/160", XSS_TITLE.chars().count()));
+    // Focus starts inside the dialog.
+    assert_eq!(form.active().map(|e| e.id()).as_deref(), Some("snshare-kind"));
+    // Without a worker the checks fail quickly, and Send is offered (the share will say).
+    sleep(100).await;
+    assert!(!form.send().disabled());
+    assert!(!form.send().has_attribute("hidden"));
+    // Cancel closes; focus goes back to the opener.
+    let cancel: HtmlElement = form.q(".foot button:not(.primary)").dyn_into().unwrap();
+    assert_eq!(text(&cancel), "Cancel");
+    cancel.click();
+    assert!(Form::find().is_none());
+    assert_eq!(doc().active_element(), Some(opener));
+    sleep(10).await;
+}
+
+#[wasm_bindgen_test]
+async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_form() {
+    setup();
+    mount(&banner("Account manager for Megan Bowen", true));
+    let ctx = Ctx::new();
+    let form = open(&ctx, FormRequest { action: Some(action("Require MFA for administrative roles")), kind: None, return_focus: None });
+    sleep(100).await;
+    assert!(!form.send().disabled());
+    assert_eq!(form.error("snshare-err-name"), "");
+
+    form.type_into("snshare-name", "");
+    assert_eq!(form.error("snshare-err-name"), "Enter a task name.");
+    assert_eq!(form.input("snshare-name").get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(form.send().disabled());
+
+    let long = "x".repeat(161);
+    form.type_into("snshare-name", &long);
+    assert_eq!(form.error("snshare-err-name"), "The task name can have at most 160 characters.");
+    assert_eq!(text(&form.q("#snshare-name-counter")), "161/160");
+    assert!(form.q("#snshare-name-counter").class_list().contains("over"));
+    assert!(form.send().disabled());
+
+    form.type_into("snshare-name", &"é".repeat(160));
+    assert_eq!(form.error("snshare-err-name"), "");
+    assert_eq!(text(&form.q("#snshare-name-counter")), "160/160");
+    assert!(!form.send().disabled());
+
+    form.type_into("snshare-due", "2000-01-01");
+    assert_eq!(form.error("snshare-err-due"), "The due date cannot be in the past.");
+    assert!(form.send().disabled());
+    form.type_into("snshare-due", "");
+    assert_eq!(form.error("snshare-err-due"), "Choose a due date.");
+    form.type_into("snshare-due", "2999-12-31");
+    assert_eq!(form.error("snshare-err-due"), "");
+    assert!(!form.send().disabled());
+
+    // Esc closes.
+    let dialog = form.q("[role=dialog]");
+    let not_cancelled = form.key(&form.q("#snshare-name"), "Escape", false);
+    assert!(!not_cancelled, "Esc is handled");
+    assert!(Form::find().is_none());
+    let _ = dialog;
+    sleep(10).await;
+}
+
+#[wasm_bindgen_test]
+async fn focus_stays_in_the_dialog() {
+    setup();
+    mount(&banner("Account manager for Megan Bowen", true));
+    let ctx = Ctx::new();
+    let form = open(&ctx, FormRequest { action: Some(action("Require MFA")), kind: None, return_focus: None });
+    sleep(100).await;
+    let cancel = form.q(".foot button:not(.primary)");
+    cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
+    assert_eq!(form.active(), Some(cancel.clone()));
+    // Tab on the last control wraps to the first; Shift+Tab on the first to the last.
+    assert!(!form.key(&cancel, "Tab", false));
+    assert_eq!(form.active().map(|e| e.id()).as_deref(), Some("snshare-kind"));
+    let kind = form.q("#snshare-kind");
+    assert!(!form.key(&kind, "Tab", true));
+    assert_eq!(form.active(), Some(cancel.clone()));
+    // In the middle, Tab is the browser's.
+    kind.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
+    assert!(form.key(&kind, "Tab", false));
+    ctx.close_form();
+    assert!(Form::find().is_none());
+    sleep(10).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
+    setup();
+    mount("<header role=\"banner\"></header>");
+    let ctx = Ctx::new();
+    let form = open(&ctx, FormRequest { action: None, kind: Some(TicketKind::ChangeRequest), return_focus: None });
+    sleep(100).await;
+    let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
+    assert_eq!(kind.value(), "change_request");
+    assert_eq!(form.input("snshare-source").value(), "User recommendation");
+    assert_eq!(form.input("snshare-category").value(), "Not set");
+    assert_eq!(form.input("snshare-name").value(), "");
+    // An empty name is not an error before it is touched, but Send waits for it.
+    assert_eq!(form.error("snshare-err-name"), "");
+    assert!(form.send().disabled());
+    // No account control and no option value: the user ID can be typed, and is required.
+    let user = form.input("snshare-user");
+    assert!(!user.read_only());
+    assert!(form.error("snshare-err-user").starts_with("Your user ID could not be read"));
+    form.type_into("snshare-name", "Review guest access");
+    assert!(form.send().disabled());
+    form.type_into("snshare-user", "admin@contoso.example");
+    assert_eq!(form.error("snshare-err-user"), "");
+    assert!(!form.send().disabled());
+    ctx.close_form();
+    sleep(10).await;
+}
+
+#[wasm_bindgen_test]
+async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
+    setup();
+    mount(&banner("Account manager for Megan Bowen", true));
+    let ctx = Ctx::new();
+    let form = open(&ctx, FormRequest { action: Some(action("Require MFA")), kind: None, return_focus: None });
+    sleep(100).await;
+    form.send().click();
+    sleep(100).await;
+    let result = form.q(".result");
+    assert_eq!(result.get_attribute("role").as_deref(), Some("alert"));
+    assert!(text(&result).contains("The extension could not send this"), "{}", text(&result));
+    assert!(all(&result.clone(), "button").iter().any(|b| text(b) == "Retry"));
+    // Nothing typed is lost.
+    assert_eq!(form.input("snshare-name").value(), "Require MFA");
+    assert!(Form::find().is_some());
+    ctx.close_form();
+    sleep(10).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The answers the content script decodes by hand read exactly what the contract's serde writes
+// ---------------------------------------------------------------------------------------------
+
+mod decoders {
+    use super::*;
+    use snshare::domain::connection::{ConnectionState, ConnectionStatus};
+    use snshare::domain::diagnosis::Diagnosis;
+    use snshare::domain::draft::{DraftField, FieldError, TaskDraft};
+    use snshare::domain::settings::{SettingsView, TicketDefaults};
+    use snshare::domain::ticket::RecommendationSource;
+    use snshare::messages::{ShareOutcome, StateCount, TicketSnapshot};
+    use snshare::platform::to_js;
+    use snshare::portal::wire_decode as decode;
+
+    fn draft() -> TaskDraft {
+        TaskDraft {
+            kind: TicketKind::ChangeRequest,
+            name: XSS_TITLE.into(),
+            description: "d\nline".into(),
+            priority: Priority::Planning,
+            due_date: "2030-01-15".into(),
+            user_id: "MeganB@contoso.onmicrosoft.com".into(),
+            source: RecommendationSource::User,
+            category: Some(Category::Infrastructure),
+            action_id: Some("AdminMFAV2".into()),
+            action_url: None,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn tickets_snapshots_and_drafts() {
+        let mut t = ticket(7, "AdminMFAV2", true, "In Progress");
+        t.kind = TicketKind::ChangeRequest;
+        t.priority = None;
+        t.assigned_to = Some("Beth Anglin".into());
+        let u = ticket(8, "x", false, "Closed");
+        assert_eq!(decode::ticket(&to_js(&t).unwrap()).unwrap(), t);
+        assert_eq!(decode::tickets(&to_js(&vec![t.clone(), u.clone()]).unwrap()).unwrap(), vec![t.clone(), u.clone()]);
+        let snap = TicketSnapshot {
+            fetched_at: Some(1_700_000_000_123),
+            tickets: vec![t.clone(), u],
+            counts: vec![StateCount { kind: TicketKind::Incident, state: "2".into(), label: "In Progress".into(), count: 3 }],
+            queued_action_ids: vec!["AdminMFAV2".into()],
+            refreshing: true,
+        };
+        assert_eq!(decode::snapshot(&to_js(&snap).unwrap()).unwrap(), snap);
+        let empty = TicketSnapshot::default();
+        assert_eq!(decode::snapshot(&to_js(&empty).unwrap()).unwrap(), empty);
+        for d in [draft(), TaskDraft { category: None, action_id: None, action_url: Some("u".into()), ..draft() }] {
+            assert_eq!(decode::optional_draft(&to_js(&Some(d.clone())).unwrap()).unwrap(), Some(d));
+        }
+        assert_eq!(decode::optional_draft(&to_js(&None::<TaskDraft>).unwrap()).unwrap(), None);
+        assert!(decode::ticket(&JsValue::from_str("junk")).is_err());
+    }
+
+    #[wasm_bindgen_test]
+    fn status_and_settings() {
+        for state in [ConnectionState::NotConnected, ConnectionState::Connected, ConnectionState::AuthorizationNeeded, ConnectionState::Unreachable] {
+            let mut s = ConnectionStatus::not_connected(Some("https://x.service-now.com".into()));
+            s.state = state;
+            assert_eq!(decode::status_state(&to_js(&s).unwrap()).unwrap(), state);
+        }
+        let view = SettingsView {
+            defaults: TicketDefaults { kind: TicketKind::ChangeRequest, priority: Priority::High, due_in_days: 30 },
+            fallback_user_id: Some("admin@contoso.example".into()),
+            ..SettingsView::default()
+        };
+        assert_eq!(
+            decode::form_settings(&to_js(&view).unwrap()).unwrap(),
+            (view.defaults.clone(), view.fallback_user_id.clone())
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn every_share_outcome_and_diagnosis() {
+        let t = ticket(1, "AdminMFAV2", true, "New");
+        let diagnoses = vec![
+            Diagnosis::InstanceUnreachable, Diagnosis::NotServiceNow, Diagnosis::ClientRejected, Diagnosis::CredentialsRejected,
+            Diagnosis::RefreshTokenExpired, Diagnosis::AuthorizationLost, Diagnosis::PersonalAccount { user_name: "abel.tuter".into() },
+            Diagnosis::SingleSignOn, Diagnosis::CrossScopeRefused, Diagnosis::IpFiltered, Diagnosis::MissingRoles { table: "incident".into() },
+            Diagnosis::RateLimited { retry_after_secs: 30 }, Diagnosis::AccessDenied, Diagnosis::AuthorizationCancelled,
+            Diagnosis::PermissionDenied, Diagnosis::StateMismatch, Diagnosis::RecordRejected { message: "<b>no</b>".into() },
+            Diagnosis::ServerError { status: 503 }, Diagnosis::Timeout, Diagnosis::Offline, Diagnosis::NotConfigured,
+            Diagnosis::Unexpected { message: "m".into() },
+        ];
+        for d in diagnoses {
+            assert_eq!(decode::diagnosis(&to_js(&d).unwrap()), d);
+            let failed = ShareOutcome::Failed { share_id: "s1".into(), diagnosis: d.clone() };
+            assert_eq!(decode::share_outcome(&to_js(&failed).unwrap()).unwrap(), failed);
+        }
+        for outcome in [
+            ShareOutcome::Created { ticket: t.clone() },
+            ShareOutcome::Queued { share_id: "s2".into(), reason: Diagnosis::Timeout },
+            ShareOutcome::Invalid { errors: vec![FieldError { field: DraftField::DueDate, message_key: "field_error_due_date_past".into() }] },
+            ShareOutcome::Duplicate { existing: vec![t.clone()] },
+            ShareOutcome::NotConnected,
+        ] {
+            assert_eq!(decode::share_outcome(&to_js(&outcome).unwrap()).unwrap(), outcome);
+        }
+    }
+}
