@@ -66,7 +66,7 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     };
     let already_queued = store::outbox().await.get(&req.share_id).is_some();
     if !req.allow_duplicate && !already_queued {
-        if let Some(action) = req.draft.action_id.as_deref() {
+        if let Some(action) = req.draft.action_id.as_deref().filter(|a| !tickets::recently_checked_clear(a)) {
             // A failed lookup does not block the share; it is only a courtesy warning.
             if let Ok(existing) = tickets::find_open(action).await {
                 if !existing.is_empty() {

@@ -22,6 +22,30 @@ pub const REFRESH_ALARM: &str = "tickets.refresh";
 thread_local! {
     static REFRESH_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
     static REFRESHING: Cell<bool> = const { Cell::new(false) };
+    /// Actions found without an open ticket moments ago (the form checks when it opens), so
+    /// Send does not ask ServiceNow the same question again. Memory only: after a worker
+    /// restart the check simply runs again.
+    static NO_OPEN_TICKET: std::cell::RefCell<Vec<(String, u64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How long "no open ticket for this action" stays believed.
+const NO_OPEN_TICKET_TTL_MS: u64 = 60_000;
+
+/// Whether a lookup in the last minute found no open ticket for the action.
+pub fn recently_checked_clear(action_id: &str) -> bool {
+    let now = now_ms();
+    NO_OPEN_TICKET.with(|m| m.borrow().iter().any(|(a, at)| a == action_id && now.saturating_sub(*at) < NO_OPEN_TICKET_TTL_MS))
+}
+
+fn note_checked(action_id: &str, clear: bool) {
+    let now = now_ms();
+    NO_OPEN_TICKET.with(|m| {
+        let mut m = m.borrow_mut();
+        m.retain(|(a, at)| a != action_id && now.saturating_sub(*at) < NO_OPEN_TICKET_TTL_MS);
+        if clear {
+            m.push((action_id.to_string(), now));
+        }
+    });
 }
 
 fn refresh_interval_ms(minutes: Option<u32>) -> u64 {
@@ -145,6 +169,9 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
 
 /// A ticket just created: into the cache at once, so its badge shows before the next refresh.
 pub async fn remember(ticket: TicketSummary, instance: &str) {
+    if let Some(action) = ticket.action_id.as_deref() {
+        note_checked(action, false);
+    }
     let lock = REFRESH_LOCK.with(Rc::clone);
     lock.run(async {
         let mut cache = store::ticket_cache().await;
@@ -162,13 +189,15 @@ pub async fn remember(ticket: TicketSummary, instance: &str) {
 pub async fn find_open(action_id: &str) -> Result<Vec<TicketSummary>, CallError> {
     let session = connection::session().await?;
     let names = state_names(&session.instance.origin()).await;
-    session
+    let found = session
         .call(|token| {
             let names = names.clone();
             let session = &session;
             async move { session.client.find_open_for_action(&token, action_id, &names).await }
         })
-        .await
+        .await?;
+    note_checked(action_id, found.is_empty());
+    Ok(found)
 }
 
 fn sort_field(s: TicketSort) -> SortField {
