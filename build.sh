@@ -232,15 +232,24 @@ cmd_demo() {
 }
 
 cmd_bench() {
+  # ./build.sh bench [--quick]: --quick (or BENCH_QUICK=1) skips the outbox soak run (minutes).
+  # Headless Chromium throughout: no display needed.
+  # The bench build (cargo feature `bench`) goes to target/bench/dist, not dist/: dist/ and its
+  # zip are what gets installed and shipped, and may be in use by a test run. SNSHARE_DIST_ROOT
+  # still chooses another place.
+  if [ -z "${SNSHARE_DIST_ROOT:-}" ]; then
+    DIST_ROOT=$ROOT/target/bench/dist; DIST=$DIST_ROOT/chrome; export SNSHARE_DIST=$DIST
+  fi
   ensure_browser
   BENCH_FEATURE=1 build; build_servers release
-  node tests/e2e/bench.mjs
+  say "bench (headless Chromium, release servers)"
+  node tests/e2e/bench.mjs "$@"
 }
 
 case "${1:-build}" in
   build) build ;;
   test) shift; cmd_test "$@" ;;
   demo) cmd_demo ;;
-  bench) cmd_bench ;;
+  bench) shift; cmd_bench "$@" ;;
   *) die "unknown command '$1' (build | test | demo | bench)" ;;
 esac

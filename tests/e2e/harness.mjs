@@ -115,7 +115,10 @@ export async function startReplica(csp = 'none') {
       '--host', PORTAL_HOST], 'REPLICA');
 }
 
-// Node's fetch must accept the sandbox's per-run certificate.
+// Node's fetch (the tests' admin calls to the sandbox on loopback) must accept the sandbox's
+// per-run certificate; Node's warning about it is noise here.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (w, ...rest) => (String(w).includes('NODE_TLS_REJECT_UNAUTHORIZED') ? undefined : emitWarning(w, ...rest));
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
 /** Chromium flags: extension loaded, quiet network, host names mapped to loopback servers. */

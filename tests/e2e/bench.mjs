@@ -1,0 +1,739 @@
+// ./build.sh bench: what snshare costs the portal and the user (issue 8), the outbox soak run
+// (issue 7) and the sandbox's own figures (issue 3), in headless Chromium against the portal
+// replica and the ServiceNow sandbox. Prints a table and writes target/bench/results.json
+// ({"metrics": {name: {value, unit, budget}}, "run": {…, details: per-metric runs and notes}}).
+//
+//   node tests/e2e/bench.mjs [--quick]    --quick or BENCH_QUICK=1: no soak run (it takes ~1-2 min;
+//                                         BENCH_SOAK_SEED picks its faults, default 12: 60 of 200)
+//   BENCH_ONLY=share,cards …              only those phases (keys: payload sandbox sw share
+//                                         requests inject200 startup inject2000 churn cards
+//                                         pageload soak); BENCH_DEBUG=1 prints stack traces
+//
+// Everything is measured from outside the extension: file sizes and the requests the page
+// makes, a page-world MutationObserver (rows and their share buttons, DOM idle), the CDP
+// sampling profiler, CDP heap metrics, the service worker's CDP controls, and the sandbox's
+// request log. Nothing relies on marks the content script may emit. Main-thread time is
+// snshare's when the sample's stack holds a chrome-extension:// or wasm:// frame: that counts
+// the DOM calls snshare makes (V8 shows them as frames of their own, without a URL); the self
+// time of snshare's frames alone is reported beside it (startup_main_thread_self_ms).
+// Each figure is the median of several runs; ratios are taken within one run. A figure whose
+// feature does not exist yet prints "not yet" (null in results.json), never a guess.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium } from '@playwright/test';
+import {
+  ROOT, DIST, PORTAL, PORTAL_HOST, INSTANCE, CHROMIUM, startSandbox, startReplica, launchExtension,
+  chromiumArgs, connect, stopServiceWorker, sendFromExtensionPage, watchErrors, expect,
+} from './harness.mjs';
+import { Results } from './bench/report.mjs';
+import { median, percentile, round, sleep } from './bench/stats.mjs';
+import { rowWatcher, idleWatcher, calibrator } from './bench/observe.mjs';
+import { startProfile, stopProfile, extensionTime } from './bench/profile.mjs';
+import { spawnSandbox, sequentialGets } from './bench/sandbox.mjs';
+import { soak } from './bench/soak.mjs';
+
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const OUT = path.join(ROOT, 'target/bench');
+const LIST = `${PORTAL}/securescore?viewid=actions`;
+const ROWS = 200;
+const results = new Results();
+const started = Date.now();
+const meta = {
+  started: new Date(started).toISOString(), quick: QUICK, only: process.env.BENCH_ONLY || null, dist: DIST,
+  cpus: os.cpus().length, loadavg_start: os.loadavg().map((x) => round(x, 2)),
+};
+const log = (...a) => console.log(...a);
+const firstLine = (e) => String(e?.message ?? e).split('\n')[0].slice(0, 300);
+
+class NotYet extends Error {}
+
+/** BENCH_ONLY=share,cards runs only those phases (and what they need): for working on one figure. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : null;
+
+/**
+ * Runs one group of measurements; a failure marks its metrics (not yet / error) and moves on.
+ * `key` names the phase for BENCH_ONLY ('always' runs whatever BENCH_ONLY says).
+ */
+async function phase(key, title, names, fn) {
+  if (ONLY && key !== 'always' && !ONLY.has(key)) {
+    for (const n of names) results.skipped(n, `skipped (BENCH_ONLY=${process.env.BENCH_ONLY})`);
+    return;
+  }
+  log(`\n== ${title}`);
+  const t = Date.now();
+  try {
+    await fn();
+  } catch (e) {
+    for (const n of names) {
+      if (results.get(n)?.status === 'ok') continue;
+      if (e instanceof NotYet || e.notYet) results.notYet(n, firstLine(e));
+      else results.error(n, firstLine(e));
+    }
+    log(`   !! ${e instanceof NotYet || e.notYet ? 'not yet' : 'error'}: ${firstLine(e)}`);
+    if (!(e instanceof NotYet || e.notYet) && process.env.BENCH_DEBUG) log(e.stack);
+  }
+  log(`   (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+}
+
+const fmtRuns = (xs, d = 1) => xs.map((x) => (x === null ? '—' : round(x, d))).join(', ');
+
+// -------------------------------------------------------------------------------------------
+// Release servers. The harness takes the newest build of each; a copy of the release binaries
+// under target/bench/bin is the newest, whatever debug build another session made meanwhile.
+// -------------------------------------------------------------------------------------------
+function useReleaseServers() {
+  const bin = path.join(OUT, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  for (const name of ['sn-sandbox', 'portal-replica']) {
+    const src = path.join(ROOT, 'target/release', name);
+    if (!fs.existsSync(src)) throw new Error(`${src} missing: run ./build.sh bench (it builds the release servers)`);
+    fs.copyFileSync(src, path.join(bin, name));
+    fs.chmodSync(path.join(bin, name), 0o755);
+  }
+  process.env.SNSHARE_BIN_DIR = bin;
+  return path.join(bin, 'sn-sandbox');
+}
+
+/**
+ * dist/chrome as a user has it after granting the test instance's host permission (what
+ * harness.grantedExtensionDir does), in the bench's own directory so that e2e runs of other
+ * sessions and this bench never share one.
+ */
+function grantedDir() {
+  const dir = path.join(OUT, 'extension-granted');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(DIST, dir, { recursive: true });
+  const file = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  manifest.host_permissions = [`${INSTANCE}/*`];
+  fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+const gzipKiB = (files) => files.reduce((s, f) => s + zlib.gzipSync(fs.readFileSync(path.join(DIST, f)), { level: 9 }).length, 0) / 1024;
+const rawKiB = (f) => fs.statSync(path.join(DIST, f)).size / 1024;
+
+/** The extension files a portal page requests (the loader, content.js, is injected by the browser). */
+async function payloadOf(csp) {
+  const replica = await startReplica(csp);
+  const launched = await launchExtension({ portalPort: replica.port });
+  try {
+    const page = await launched.context.newPage();
+    const prefix = `chrome-extension://${launched.extensionId}/`;
+    const files = new Set();
+    page.on('request', (r) => { if (r.url().startsWith(prefix)) files.add(r.url().slice(prefix.length)); });
+    await page.goto(LIST);
+    // The core marks the page once it runs; without that mark, whatever was requested counts.
+    await expect(page.locator('html')).toHaveAttribute('data-snshare-core', /.+/, { timeout: 15_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    const engine = (await page.locator('html').getAttribute('data-snshare-core')) ?? 'none (the core did not start)';
+    return { files: [...files].sort(), engine };
+  } finally {
+    await launched.context.close();
+    fs.rmSync(launched.userDataDir, { recursive: true, force: true });
+    await replica.stop();
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Page helpers
+// -------------------------------------------------------------------------------------------
+async function newPortalPage(context, init, arg) {
+  for (const p of context.pages()) if (p.url().startsWith(PORTAL)) await p.close();
+  const page = await context.newPage();
+  if (init) await page.addInitScript(init, arg);
+  await page.bringToFront();
+  return page;
+}
+
+/** page.evaluate(fn, arg), or `fallback` when it has not resolved after `ms` (or failed). */
+const within = (page, fn, arg, ms, fallback = null) => Promise.race([
+  page.evaluate(fn, arg).catch(() => fallback),
+  sleep(ms).then(() => fallback),
+]);
+
+const replicaReady = (page) => page.evaluate(() => __replica.ready.then(() => performance.now()));
+
+/** Waits until `n` rows have their share button; false if they don't within `ms`. */
+async function buttonsFor(page, n, ms = 15_000) {
+  return within(page, (k) => __snshareBench.untilButtons(k).then(() => true), n, ms, false);
+}
+
+async function cdpOf(context, page) { return context.newCDPSession(page); }
+
+const msg = (page, body) => sendFromExtensionPage(page, body);
+
+/** Forces a ticket refresh and waits until the worker says it is over. */
+async function refreshTickets(extPage, timeoutMs = 60_000) {
+  const first = await msg(extPage, { type: 'get_tickets', data: { force_refresh: true } });
+  if (first?.body?.type !== 'snapshot') throw new NotYet(`get_tickets answered ${JSON.stringify(first?.body).slice(0, 200)}`);
+  const t0 = Date.now();
+  let snap = first.body.data;
+  while (snap.refreshing) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('ticket refresh did not finish');
+    await sleep(200);
+    snap = (await msg(extPage, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+  }
+  return snap;
+}
+
+/** A profiled run whose profile lacks the calibration loop (rare): run it again. */
+const MISS = Symbol('calibration missing');
+async function profiledRuns(n, run) {
+  const values = [];
+  let misses = 0;
+  while (values.length < n) {
+    const v = await run(values.length);
+    if (v === MISS) {
+      if (++misses > 3) throw new Error('profile calibration sample not found (4 times)');
+      continue;
+    }
+    values.push(v);
+  }
+  return { values, misses };
+}
+
+async function heapOf(context, page) {
+  const cdp = await cdpOf(context, page);
+  try {
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    await sleep(100);
+    await cdp.send('HeapProfiler.collectGarbage');
+    await cdp.send('Performance.enable');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? null;
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
+/**
+ * The content script's WebAssembly memory, read in its isolated world through CDP (the glue's
+ * init returns the instance's exports once it has run). null under the JS fallback.
+ */
+async function wasmMemoryOf(context, page, extensionId) {
+  const cdp = await cdpOf(context, page);
+  try {
+    const contexts = [];
+    cdp.on('Runtime.executionContextCreated', ({ context: c }) => contexts.push(c));
+    await cdp.send('Runtime.enable');
+    await sleep(200);
+    const world = contexts.find((c) => c.origin?.startsWith(`chrome-extension://${extensionId}`) && c.auxData?.frameId && c.auxData?.isDefault === false);
+    if (!world) return null;
+    const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+      contextId: world.id,
+      awaitPromise: true,
+      returnByValue: true,
+      expression: `(async () => {
+        if (document.documentElement.dataset.snshareCore !== 'wasm') return null;
+        const m = await import(chrome.runtime.getURL('pkg/snshare_content.js'));
+        const w = await m.default();
+        return w && w.memory ? w.memory.buffer.byteLength : null;
+      })()`,
+    });
+    if (exceptionDetails) return null;
+    return result.value;
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// The run
+// -------------------------------------------------------------------------------------------
+log(`snshare bench${QUICK ? ' (quick: no soak run)' : ''}: extension from ${DIST}`);
+if (os.loadavg()[0] > 1) log(`   note: load average ${meta.loadavg_start.join(' ')} on ${meta.cpus} CPUs: figures will be noisier than usual`);
+fs.mkdirSync(OUT, { recursive: true });
+const sandboxBinary = useReleaseServers();
+
+await phase('payload', 'payload: what the portal page loads (gzip -9 per file, summed)', ['content_payload_gzip_kb', 'wasm_raw_kb', 'js_fallback_gzip_kb', 'js_fallback_page_gzip_kb', 'ext_wasm_raw_kb'], async () => {
+  results.set('wasm_raw_kb', rawKiB('pkg/snshare_content_bg.wasm'), { note: `${fs.statSync(path.join(DIST, 'pkg/snshare_content_bg.wasm')).size} B (1 KiB = 1024 B)` });
+  results.set('ext_wasm_raw_kb', rawKiB('pkg/snshare_ext_bg.wasm'), { note: `${fs.statSync(path.join(DIST, 'pkg/snshare_ext_bg.wasm')).size} B, worker + extension pages` });
+  const fallbackFiles = ['content.js', ...fs.readdirSync(path.join(DIST, 'pkg-js')).map((f) => `pkg-js/${f}`)];
+  results.set('js_fallback_gzip_kb', gzipKiB(fallbackFiles), { note: fallbackFiles.join(' + ') });
+  const wasmPath = await payloadOf('none');
+  let files = ['content.js', ...wasmPath.files];
+  let note = `${files.join(' + ')} (requested by the page, engine ${wasmPath.engine})`;
+  if (wasmPath.files.length === 0) {
+    files = ['content.js', 'pkg/snshare_content.js', 'pkg/snshare_content_bg.wasm'];
+    note = `${files.join(' + ')} (no request seen: the static list)`;
+  }
+  results.set('content_payload_gzip_kb', gzipKiB(files), { note });
+  log(`   wasm path: ${note}`);
+  const strict = await payloadOf('strict');
+  const strictFiles = ['content.js', ...strict.files];
+  results.set('js_fallback_page_gzip_kb', gzipKiB(strictFiles), { note: `${strictFiles.join(' + ')} (page CSP without wasm-unsafe-eval, engine ${strict.engine})` });
+  log(`   strict CSP: ${strictFiles.join(' + ')} (engine ${strict.engine})`);
+});
+
+await phase('sandbox', 'sandbox: start-up (spawn -> LISTENING, median of 5) and 1000 sequential GETs (keep-alive, median of 3)', ['sandbox_startup_ms', 'sandbox_1000_gets_ms', 'sandbox_startup_tls_ms', 'sandbox_1000_gets_tls_ms'], async () => {
+  for (const [suffix, args] of [['', []], ['_tls', ['--tls', '--host', 'snshare-test.service-now.com']]]) {
+    const starts = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await spawnSandbox(sandboxBinary, args);
+      starts.push(s.startupMs);
+      await s.stop();
+    }
+    results.set(`sandbox_startup${suffix}_ms`, median(starts), { note: `runs ${fmtRuns(starts)} ms${suffix ? ' (--tls: certificate generated at start)' : ''}`, runs: starts });
+    const s = await spawnSandbox(sandboxBinary, args);
+    try {
+      const runs = [];
+      let reused = 0;
+      for (let i = 0; i < 3; i++) {
+        const r = await sequentialGets(s.url, 1000);
+        runs.push(r.ms);
+        reused = r.reused;
+      }
+      results.set(`sandbox_1000_gets${suffix}_ms`, median(runs), { note: `GET /api/now/table/incident?sysparm_limit=10, runs ${fmtRuns(runs)} ms, ${reused}/1000 on a reused socket`, runs });
+    } finally {
+      await s.stop();
+    }
+    log(`   ${suffix || 'http'}: start ${round(median(starts))} ms, 1000 GETs ${round(results.get(`sandbox_1000_gets${suffix}_ms`)?.value)} ms`);
+  }
+});
+
+// The browser part: one sandbox and one replica; Chromium with snshare (connected, as a user
+// has it) and a second Chromium without it, for the figures taken "with ÷ without".
+const sandbox = await startSandbox(['--no-demo-records']);
+const replica = await startReplica('none');
+const extDir = grantedDir();
+const ext = await launchExtension({ portalPort: replica.port, sandboxPort: sandbox.port, extensionDir: extDir });
+const watch = watchErrors(ext.context, ext.extensionId);
+const plainProfile = fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-bench-plain-'));
+const plain = await chromium.launchPersistentContext(plainProfile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: chromiumArgs({ portalPort: replica.port, sandboxPort: sandbox.port })
+    .filter((a) => !a.startsWith('--disable-extensions-except=') && !a.startsWith('--load-extension=')),
+  viewport: { width: 1400, height: 900 },
+  ignoreHTTPSErrors: true,
+});
+for (const c of [ext.context, plain]) {
+  await c.addCookies([{ name: 'replica-rows', value: String(ROWS), domain: PORTAL_HOST, path: '/' }]);
+}
+const cleanup = async () => {
+  await ext.context.close().catch(() => {});
+  await plain.close().catch(() => {});
+  fs.rmSync(ext.userDataDir, { recursive: true, force: true });
+  fs.rmSync(plainProfile, { recursive: true, force: true });
+  await sandbox.stop();
+  await replica.stop();
+};
+process.on('SIGINT', async () => { await cleanup(); process.exit(130); });
+
+let extPage;
+let connected = false;
+await phase('always', 'connect the extension to the sandbox (options page, real consent page)', [], async () => {
+  const options = await connect(ext.context, ext.extensionId);
+  await options.close();
+  connected = true;
+});
+extPage = await ext.context.newPage();
+await extPage.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+meta.browser = await extPage.evaluate(() => navigator.userAgent);
+
+await phase('sw', 'sw_cold_start_ms: stopped worker -> Ping answered (median of 10)', ['sw_cold_start_ms'], async () => {
+  const ping = () => extPage.evaluate(async () => {
+    const t = performance.now();
+    const r = await chrome.runtime.sendMessage({ v: 1, body: { type: 'ping' } });
+    if (r?.body?.type !== 'pong') throw new Error(`ping answered ${JSON.stringify(r)}`);
+    return performance.now() - t;
+  });
+  // Our own view of the worker's running status, to ping only a worker that is really stopped
+  // (a page of the extension that is still starting up may wake it right after the stop).
+  const cdp = await cdpOf(ext.context, extPage);
+  let status = null;
+  cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) if (v.scriptURL.startsWith(`chrome-extension://${ext.extensionId}/`)) status = v.runningStatus;
+  });
+  await cdp.send('ServiceWorker.enable');
+  await ping();
+  const runs = [];
+  const warm = [];
+  let woken = 0;
+  while (runs.length < 10) {
+    await stopServiceWorker(ext.context, ext.extensionId);
+    await sleep(300);
+    if (status !== 'stopped') {
+      if (++woken > 10) throw new Error(`the worker keeps being woken after a stop (status ${status})`);
+      continue;
+    }
+    runs.push(await ping());
+    warm.push(await ping());
+  }
+  await cdp.detach();
+  results.set('sw_cold_start_ms', median(runs), { note: `runs ${fmtRuns(runs)} ms; warm Ping ${round(median(warm), 2)} ms${woken ? `; ${woken} stop(s) repeated: something woke the worker` : ''}`, runs });
+});
+
+await phase('share', 'share_overhead_ms: Send click -> ticket number shown, minus the sandbox\'s handling time (median of 5)', ['share_overhead_ms'], async () => {
+  if (!connected) throw new Error('not connected');
+  const page = await newPortalPage(ext.context);
+  await page.goto(LIST);
+  await replicaReady(page);
+  const buttons = page.getByRole('button', { name: /^Share to ServiceNow/ });
+  try { await buttons.first().waitFor({ timeout: 15_000 }); } catch { throw new NotYet('no row share button ("Share to ServiceNow: …") on the list'); }
+  const runs = [];
+  const details = [];
+  for (let i = 0; i < 6; i++) {
+    await buttons.nth(i).click();
+    const form = page.getByRole('dialog', { name: 'Share to ServiceNow' });
+    try { await form.waitFor({ timeout: 10_000 }); } catch { throw new NotYet('the share button opens no "Share to ServiceNow" dialog'); }
+    const send = form.getByRole('button', { name: 'Send to ServiceNow' });
+    await expect(send).toBeVisible({ timeout: 15_000 });
+    await expect(send).toBeEnabled();
+    await page.waitForTimeout(300); // the form's own checks (connection, open tickets) are done
+    await page.evaluate(() => {
+      const host = [...document.querySelectorAll('body *')].find((e) => e.shadowRoot?.querySelector('[role="dialog"]'));
+      const root = host.shadowRoot;
+      const T = { click: null, link: null, origin: performance.timeOrigin };
+      window.__snshareShare = T;
+      const onClick = (e) => {
+        const b = e.composedPath()[0]?.closest?.('button');
+        if (T.click === null && b && /Send to ServiceNow/.test(b.textContent)) { T.click = performance.now(); window.removeEventListener('click', onClick, true); }
+      };
+      window.addEventListener('click', onClick, true);
+      const mo = new MutationObserver(() => {
+        for (const a of root.querySelectorAll('a')) {
+          if (/^(INC|CHG)\d+/.test(a.textContent)) { T.link = performance.now(); mo.disconnect(); return; }
+        }
+      });
+      mo.observe(root, { childList: true, subtree: true, characterData: true });
+    });
+    const { next } = await sandbox.call('GET', '/sandbox/requests?since=1000000000000');
+    await send.click();
+    await expect(form.getByRole('link', { name: /^(INC|CHG)\d+/ })).toBeVisible({ timeout: 30_000 });
+    const T = await page.evaluate(() => window.__snshareShare);
+    const linkWall = T.origin + T.link;
+    const reqs = (await sandbox.call('GET', `/sandbox/requests?since=${next}`)).result.filter((r) => r.time_ms <= linkWall);
+    const server = reqs.reduce((s, r) => s + r.duration_ms, 0);
+    const total = T.link - T.click;
+    if (i > 0) { runs.push(total - server); details.push(`${round(total)}−${server}`); }
+    // Where the time goes: each request's arrival at the sandbox, in ms after the click.
+    const clickWall = T.origin + T.click;
+    const timeline = reqs.map((q) => `+${Math.round(q.time_ms - clickWall)} ${q.method} ${q.path.replace('/api/now/table/', '')} ${q.status} (${q.duration_ms} ms)`);
+    log(`   ${i ? `run ${i}` : 'warm-up'}: ${round(total)} ms click -> link: ${timeline.join(', ') || 'no request'}, link +${round(total)}`);
+    await page.keyboard.press('Escape');
+    if (await form.isVisible()) await form.getByRole('button', { name: /^(Close|Cancel)$/ }).first().click();
+    await expect(form).toBeHidden();
+  }
+  results.set('share_overhead_ms', median(runs), { note: `click->link minus sandbox ms: ${details.join(', ')} (sandbox duration_ms is whole ms)`, runs });
+  await page.close();
+});
+
+let seeded = false;
+await phase('always', 'seed 1000 tickets (500 incidents, 500 change requests; 5 per action on the first 200 rows) and warm the cache', ['requests_first_card_refresh'], async () => {
+  if (!connected) throw new Error('not connected');
+  const page = await newPortalPage(ext.context);
+  await page.goto(LIST);
+  await replicaReady(page);
+  const ids = await page.evaluate((n) => __replica.actions.slice(0, n).map((a) => a.id), ROWS);
+  await page.close();
+  for (let i = 0; i < ids.length; i++) {
+    await sandbox.seed({ table: i < ids.length / 2 ? 'incident' : 'change_request', count: 5, correlation_prefix: `snshare:${ids[i]}:`, user: 'snshare.integration' });
+  }
+  await sleep(2_500); // a forced refresh within 2 s of the last one is served from the cache
+  await sandbox.clearRequests();
+  const snap = await refreshTickets(extPage);
+  const table = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/now/table'));
+  results.set('requests_first_card_refresh', table.length, { note: `first forced refresh after seeding: ${table.map((r) => `${r.method} ${r.path}`).join(', ')}` });
+  log(`   cache: ${snap.tickets.length} tickets`);
+  seeded = snap.tickets.length >= 1000;
+  if (!seeded) throw new Error(`the cache holds ${snap.tickets.length} tickets, not 1000`);
+});
+
+await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 actions on screen (median of 3)', ['requests_per_card_refresh'], async () => {
+  if (!seeded) throw new Error('no seeded tickets');
+  const page = await newPortalPage(ext.context, rowWatcher, {});
+  await page.goto(LIST);
+  await replicaReady(page);
+  await buttonsFor(page, ROWS);
+  await page.evaluate(() => __snshareBench.untilQuiet(1000));
+  const runs = [];
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    await sleep(2_500);
+    await sandbox.clearRequests();
+    await refreshTickets(extPage);
+    await sleep(1_000); // whatever the page does once the snapshot changed
+    const reqs = await sandbox.requests();
+    const table = reqs.filter((r) => r.path.startsWith('/api/now/table'));
+    runs.push(table.length);
+    seen.push(`${table.length} (${[...new Set(table.map((r) => r.path))].join(' ')}; ${reqs.length - table.length} other)`);
+  }
+  results.set('requests_per_card_refresh', median(runs), { note: `runs: ${seen.join('; ')}`, runs });
+  await page.close();
+});
+
+await phase('inject200', 'inject_200_rows_ms: p95 row inserted -> its share button, 200 rows rendered by the replica (median of 5 runs)', ['inject_200_rows_ms'], async () => {
+  const runs = [];
+  const maxes = [];
+  for (let i = 0; i < 5; i++) {
+    const page = await newPortalPage(ext.context, rowWatcher, {});
+    await page.goto(LIST);
+    await replicaReady(page);
+    const all = await buttonsFor(page, ROWS, 15_000);
+    const lat = await page.evaluate(() => __snshareBench.latencies());
+    await page.close();
+    const served = lat.filter((x) => x !== null);
+    if (!served.length) throw new NotYet('no row got a "Share to ServiceNow: …" button');
+    if (!all) throw new Error(`only ${served.length} of ${lat.length} rows got a share button in 15 s`);
+    runs.push(percentile(served, 95));
+    maxes.push(Math.max(...served));
+  }
+  results.set('inject_200_rows_ms', median(runs), { note: `p95 per run ${fmtRuns(runs)} ms; worst row per run ${fmtRuns(maxes)} ms`, runs });
+});
+
+await phase('startup', 'startup_main_thread_ms: snshare\'s main-thread time, navigation -> first share button, 200 rows (CDP profiler, median of 7)', ['startup_main_thread_ms', 'startup_main_thread_self_ms'], async () => {
+  const runs = [];
+  const selfRuns = [];
+  let misses = 0;
+  while (runs.length < 7) {
+    const page = await newPortalPage(ext.context, rowWatcher, { calibrateOnFirstButton: true });
+    await page.goto(`${PORTAL}/favicon.svg`); // same origin: the profiler carries over the navigation
+    const cdp = await cdpOf(ext.context, page);
+    await startProfile(cdp);
+    await page.goto(LIST);
+    const first = await within(page, () => __snshareBench.untilFirstButton(), null, 15_000, null);
+    const cal = await page.evaluate(() => __snshareBench.calibratedAt);
+    await page.waitForTimeout(50);
+    const profile = await stopProfile(cdp);
+    await cdp.detach();
+    await page.close();
+    if (first === null) throw new NotYet('no share button appeared');
+    const t = extensionTime(profile, { calibration: cal, from: 0, to: first });
+    if (!t.calibrated) {
+      // Rare: the profile misses the calibration loop's samples. Run again (at most 3 times).
+      if (++misses > 3) throw new Error('profile calibration sample not found (4 times)');
+      continue;
+    }
+    runs.push(t.inclusiveMs);
+    selfRuns.push(t.selfMs);
+  }
+  const retried = misses ? ` (${misses} run(s) repeated: calibration not in the profile)` : '';
+  results.set('startup_main_thread_ms', median(runs), { note: `runs ${fmtRuns(runs)} ms (samples with snshare code on the stack, DOM calls included)${retried}`, runs });
+  results.set('startup_main_thread_self_ms', median(selfRuns), { note: `runs ${fmtRuns(selfRuns)} ms (self time of chrome-extension:// and wasm:// frames only)`, runs: selfRuns });
+});
+
+let heap2000 = null;
+await phase('inject2000', 'inject_2000_rows_ms: 2000 rows inserted at once (__replica.setRows(2000) in one task), until the last row has its button (median of 5); heap afterwards', ['inject_2000_rows_ms', 'inject_2000_rows_total_ms'], async () => {
+  const runs = [];
+  const totals = [];
+  const builds = [];
+  const owns = [];
+  const heaps = [];
+  const wasm = [];
+  for (let i = 0; i < 5; i++) {
+    const page = await newPortalPage(ext.context, rowWatcher, {});
+    await page.goto(LIST);
+    await replicaReady(page);
+    if (!(await buttonsFor(page, ROWS, 15_000))) {
+      const any = await page.evaluate(() => __snshareBench.firstButtonAt);
+      await page.close();
+      if (any === null) throw new NotYet('no row got a "Share to ServiceNow: …" button');
+      throw new Error('the 200 rows did not all get a button');
+    }
+    await page.evaluate(() => __snshareBench.untilQuiet(500));
+    const t0 = await page.evaluate(() => { __snshareBench.reset(); return __snshareBench.setRowsAtOnce(2000); });
+    await page.evaluate(() => window.__snshareSetRows);
+    const all = await buttonsFor(page, 2000, 30_000);
+    const r = await page.evaluate(() => ({
+      lat: __snshareBench.latencies(), firstIns: Math.min(...[...__snshareBench.rows.values()].map((x) => x.ins)),
+      lastIns: __snshareBench.lastInsertAt(), lastBtn: __snshareBench.lastButtonAt(), own: __snshareBench.ownMaxMs,
+    }));
+    owns.push(r.own);
+    if (!all) throw new Error(`only ${r.lat.filter((x) => x !== null).length} of ${r.lat.length} rows got a button in 30 s`);
+    if (r.lat.length !== 2000) throw new Error(`saw ${r.lat.length} rows inserted, not 2000`);
+    runs.push(r.lastBtn - r.lastIns);
+    totals.push(r.lastBtn - t0);
+    builds.push(r.lastIns - t0);
+    if (r.lastIns - r.firstIns > 1) log(`   note: rows were inserted over ${round(r.lastIns - r.firstIns)} ms, not at once`);
+    await page.evaluate(() => __snshareBench.untilQuiet(500));
+    if (i < 3) {
+      heaps.push(await heapOf(ext.context, page));
+      wasm.push(await wasmMemoryOf(ext.context, page, ext.extensionId));
+    }
+    await page.close();
+  }
+  results.set('inject_2000_rows_ms', median(runs), { note: `rows inserted -> last button, runs ${fmtRuns(runs)} ms (the watcher's own ${fmtRuns(owns)} ms per run are not counted)`, runs });
+  results.set('inject_2000_rows_total_ms', median(totals), { note: `setRows(2000) call -> last button, runs ${fmtRuns(totals)} ms, of which the replica building and inserting the rows ${fmtRuns(builds)} ms`, runs: totals });
+  heap2000 = { heaps, wasm };
+});
+
+await phase('inject2000', 'content_heap_mb: JS heap with − without snshare after the 2000-row run, + the content wasm memory (median of 3 each)', ['content_heap_mb', 'content_js_heap_mb', 'content_wasm_memory_mb'], async () => {
+  if (!heap2000) throw new NotYet('needs the 2000-row run');
+  const without = [];
+  for (let i = 0; i < 3; i++) {
+    const page = await newPortalPage(plain, rowWatcher, {});
+    await page.goto(LIST);
+    await replicaReady(page);
+    await page.evaluate(() => __snshareBench.untilQuiet(500));
+    await page.evaluate(() => { __snshareBench.reset(); __snshareBench.setRowsAtOnce(2000); return window.__snshareSetRows; });
+    await page.evaluate(() => __snshareBench.untilQuiet(500));
+    without.push(await heapOf(plain, page));
+    await page.close();
+  }
+  const MiB = 1024 * 1024;
+  const jsDelta = (median(heap2000.heaps) - median(without)) / MiB;
+  const wasmValues = heap2000.wasm.filter((x) => x !== null);
+  const wasmMiB = wasmValues.length ? median(wasmValues) / MiB : 0;
+  const clamped = jsDelta < 0;
+  results.set('content_js_heap_mb', Math.max(0, jsDelta), { note: `JSHeapUsedSize after GC: with ${fmtRuns(heap2000.heaps.map((x) => x / MiB), 2)} MiB, without ${fmtRuns(without.map((x) => x / MiB), 2)} MiB${clamped ? `; difference ${round(jsDelta, 2)} MiB clamped at 0` : ''}` });
+  results.set('content_wasm_memory_mb', wasmValues.length ? wasmMiB : null, { note: wasmValues.length ? 'WebAssembly.Memory of the content script (read in its isolated world)' : 'not readable (JS fallback?)' });
+  results.set('content_heap_mb', Math.max(0, jsDelta) + wasmMiB, { note: `JS heap difference ${clamped ? '(clamped at 0) ' : ''}+ wasm linear memory` });
+});
+
+await phase('churn', 'churn_cpu_share: snshare\'s share of main-thread time while the page mutates 5000 nodes/s for 5 s (median of 3)', ['churn_cpu_share'], async () => {
+  const { values, misses } = await profiledRuns(3, async (i) => {
+    const page = await newPortalPage(ext.context, calibrator);
+    await page.goto(LIST);
+    await replicaReady(page);
+    await page.waitForTimeout(1_500); // buttons and badges are done
+    if (!(await page.locator('html').getAttribute('data-snshare-core'))) {
+      await page.close();
+      throw new NotYet('the content script did not start on the list page');
+    }
+    const cdp = await cdpOf(ext.context, page);
+    await startProfile(cdp);
+    const cal = await page.evaluate(() => __snshareBenchCalibrate());
+    const r = await page.evaluate(async () => {
+      const t0 = performance.now();
+      const res = await __replica.mutateChurn(5000, 5);
+      return { t0, t1: performance.now(), ...res };
+    });
+    const profile = await stopProfile(cdp);
+    await cdp.detach();
+    await page.close();
+    const t = extensionTime(profile, { calibration: cal, from: r.t0, to: r.t1 });
+    if (!t.calibrated) return MISS;
+    if (i === 0) log(`   ${r.operations} operations (${r.added} added, ${r.removed} removed) in ${r.elapsedMs} ms`);
+    return { share: t.inclusiveMs / (r.t1 - r.t0), ms: t.inclusiveMs };
+  });
+  const runs = values.map((v) => v.share);
+  const ms = values.map((v) => v.ms);
+  const retried = misses ? ` (${misses} run(s) repeated: calibration not in the profile)` : '';
+  results.set('churn_cpu_share', median(runs), { note: `snshare ${fmtRuns(ms)} ms over ~5000 ms of churn${retried}`, runs });
+});
+
+await phase('cards', 'cards_render_1000_ms: snshare\'s main-thread time, SPA navigation to /homepage -> both cards list tickets, cache of 1000 (median of 7)', ['cards_render_1000_ms', 'cards_page_load_main_thread_ms'], async () => {
+  if (!seeded) throw new Error('no seeded tickets');
+  const spa = await profiledRuns(7, async () => {
+    const page = await newPortalPage(ext.context, calibrator);
+    await page.goto(`${PORTAL}/securescore?viewid=history`);
+    await replicaReady(page);
+    await page.waitForTimeout(1_000); // the content script has started and is idle
+    const cdp = await cdpOf(ext.context, page);
+    await startProfile(cdp);
+    const r = await within(page, async () => {
+      const t0 = performance.now();
+      const done = window.__snshareCardsDone();
+      __replica.navigate('/homepage');
+      const { t, cal } = await done;
+      return { t0, t1: t, cal };
+    }, null, 15_000, null);
+    await page.waitForTimeout(50);
+    const profile = await stopProfile(cdp);
+    await cdp.detach();
+    await page.close();
+    if (r === null) throw new NotYet('no Incident/Change management cards listing tickets on /homepage');
+    const t = extensionTime(profile, { calibration: r.cal, from: r.t0, to: r.t1 });
+    if (!t.calibrated) return MISS;
+    return { ms: t.inclusiveMs, wall: r.t1 - r.t0 };
+  });
+  const runs = spa.values.map((v) => v.ms);
+  const walls = spa.values.map((v) => v.wall);
+  results.set('cards_render_1000_ms', median(runs), { note: `runs ${fmtRuns(runs)} ms main-thread; navigation -> cards drawn ${fmtRuns(walls)} ms wall (the worker's answer included)`, runs });
+  // The same on a full page load (content script start-up included), for reference.
+  const full = await profiledRuns(3, async () => {
+    const page = await newPortalPage(ext.context, calibrator);
+    await page.goto(`${PORTAL}/favicon.svg`);
+    const cdp = await cdpOf(ext.context, page);
+    await startProfile(cdp);
+    await page.goto(`${PORTAL}/homepage`);
+    const done = await within(page, () => window.__snshareCardsDone(), null, 15_000, null);
+    await page.waitForTimeout(50);
+    const profile = await stopProfile(cdp);
+    await cdp.detach();
+    await page.close();
+    if (done === null) throw new Error('cards did not list tickets on a full load');
+    const t = extensionTime(profile, { calibration: done.cal, from: 0, to: done.t });
+    return t.calibrated ? t.inclusiveMs : MISS;
+  });
+  const loads = full.values;
+  results.set('cards_page_load_main_thread_ms', median(loads), { note: `full /homepage load, navigation -> cards listing tickets: ${fmtRuns(loads)} ms`, runs: loads });
+});
+
+await phase('pageload', 'page_load_ratio: list page (200 rows) load-to-idle with ÷ without snshare, 10 interleaved pairs', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms'], async () => {
+  const pages = {
+    with: await newPortalPage(ext.context, idleWatcher),
+    without: await newPortalPage(plain, idleWatcher),
+  };
+  const loadToIdle = async (page) => {
+    await page.bringToFront();
+    await page.goto(LIST);
+    return page.evaluate(async () => {
+      await __replica.ready;
+      const readyAt = performance.now();
+      const B = window.__snshareIdle;
+      for (;;) {
+        const quiet = performance.now() - B.lastMutationAt;
+        if (quiet >= 500) break;
+        await new Promise((r) => setTimeout(r, 500 - quiet + 5));
+      }
+      return Math.max(readyAt, B.lastMutationAt);
+    });
+  };
+  await loadToIdle(pages.with);
+  await loadToIdle(pages.without);
+  const w = [];
+  const wo = [];
+  for (let i = 0; i < 10; i++) {
+    const order = i % 2 ? ['without', 'with'] : ['with', 'without'];
+    for (const k of order) (k === 'with' ? w : wo).push(await loadToIdle(pages[k]));
+  }
+  await pages.with.close();
+  await pages.without.close();
+  results.set('page_load_idle_with_ms', median(w), { note: `runs ${fmtRuns(w, 0)} ms`, runs: w });
+  results.set('page_load_idle_without_ms', median(wo), { note: `runs ${fmtRuns(wo, 0)} ms`, runs: wo });
+  results.set('page_load_ratio', median(w) / median(wo), { note: 'navigation start -> __replica.ready and the last DOM mutation before 500 ms of quiet; medians of 10 each' });
+});
+
+const soakNames = ['outbox_soak_records', 'outbox_soak_duplicates', 'outbox_soak_left', 'outbox_soak_wall_s', 'outbox_soak_faults'];
+if (QUICK) {
+  for (const n of soakNames) results.skipped(n, 'skipped (--quick)');
+} else {
+  await phase('soak', 'outbox soak (issue 7): 200 shares, a random fault before ~30% of them, until the outbox is empty', soakNames, async () => {
+    if (!connected) throw new Error('not connected');
+    for (const p of ext.context.pages()) if (p.url().startsWith(PORTAL)) await p.close();
+    await sandbox.clearFaults();
+    const r = await soak({ page: extPage, sandbox, log, ...(process.env.BENCH_SOAK_SEED ? { seed: Number(process.env.BENCH_SOAK_SEED) } : {}) });
+    const note = `tag ${r.tag}; answers ${JSON.stringify(r.outcomes)}; sent in ${round(r.sendS)} s`;
+    results.set('outbox_soak_records', r.records, { note: `shares with a record (of 200); ${note}` });
+    results.set('outbox_soak_duplicates', r.duplicates);
+    results.set('outbox_soak_left', r.left, { note: r.left ? 'still in the outbox when the wait ended (10 min) or failed' : undefined });
+    results.set('outbox_soak_wall_s', r.wallS, { note: 'first share -> outbox empty' });
+    results.set('outbox_soak_faults', r.faults, { note: `faults injected before shares (PRNG seed ${r.seed}, BENCH_SOAK_SEED to change): ${JSON.stringify(r.kinds)}` });
+    log(`   records ${r.records}/200, duplicates ${r.duplicates}, left ${r.left}, ${round(r.wallS)} s, ${r.faults} faults, answers ${JSON.stringify(r.outcomes)}`);
+  });
+}
+
+const extensionErrors = watch.unexpected();
+await cleanup();
+
+// -------------------------------------------------------------------------------------------
+// Report
+// -------------------------------------------------------------------------------------------
+meta.duration_s = round((Date.now() - started) / 1000, 1);
+meta.loadavg_end = os.loadavg().map((x) => round(x, 2));
+meta.extension_errors = extensionErrors.slice(0, 20);
+// A partial run (BENCH_ONLY) never replaces the full figures.
+const resultsFile = path.join(OUT, ONLY ? 'results-partial.json' : 'results.json');
+results.write(resultsFile, meta);
+log('\n' + results.table());
+log('\nHow each figure was taken:\n' + results.notes());
+if (extensionErrors.length) log(`\nErrors reported by the extension during the run (${extensionErrors.length}):\n  ${extensionErrors.slice(0, 10).join('\n  ')}`);
+const counts = results.summary();
+log(`\n${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; bench took ${meta.duration_s} s (load average ${meta.loadavg_start[0]} -> ${meta.loadavg_end[0]} on ${meta.cpus} CPUs); results in ${path.relative(ROOT, resultsFile)}`);
+process.exit(0);
