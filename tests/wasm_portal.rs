@@ -672,6 +672,21 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
     assert_eq!(index[&action_key("a b<c>")].count, 1);
     let closed_only = tickets::index(&[ticket(5, "X", false, "Closed")]);
     assert_eq!(closed_only[&action_key("X")].shown.state_label, "Closed");
+
+    // The same from the snapshot as received (tickets left as JS objects until shown).
+    let mut change = ticket(9, "Y", true, "New");
+    change.kind = TicketKind::ChangeRequest;
+    let mut all = list.clone();
+    all.push(change.clone());
+    let store = tickets::store_with(&all);
+    assert!(store.loaded() && store.has_badges());
+    let mfa = store.for_action(" AdminMFAV2 ").unwrap();
+    assert_eq!((mfa.shown.clone(), mfa.count), (list[1].clone(), 3));
+    assert_eq!(store.for_action("a b<c>").map(|a| a.count), Some(1));
+    assert!(store.for_action("unknown").is_none());
+    assert_eq!(store.latest(TicketKind::Incident, 2), vec![list[0].clone(), list[1].clone()]);
+    assert_eq!(store.latest(TicketKind::ChangeRequest, 5), vec![change]);
+    assert!(!tickets::TicketStore::default().has_badges());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -808,8 +823,8 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
     assert_eq!(text(&cancel), "Cancel");
     cancel.click();
     assert!(Form::find().is_none());
-    assert_eq!(doc().active_element(), Some(opener));
     sleep(10).await;
+    assert_eq!(doc().active_element(), Some(opener));
 }
 
 #[wasm_bindgen_test]

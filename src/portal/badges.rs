@@ -31,19 +31,25 @@ fn applies(page: &PortalPage) -> bool {
 }
 
 struct Badges {
+    /// Tickets were asked for (once the first rows have their buttons: buttons come first).
+    asked: bool,
     /// The detail panel's action, when on a detail page.
     action_id: Option<String>,
     /// What the panel's badges were drawn for: (panel, action, generation).
     panel_drawn: Option<(Element, String, u32)>,
 }
 
-fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
-    tickets::ensure(&ctx.tickets);
-    Box::new(Badges { action_id: page.action_id().map(str::to_owned), panel_drawn: None })
+fn init(_ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
+    Box::new(Badges { asked: false, action_id: page.action_id().map(str::to_owned), panel_drawn: None })
 }
 
 impl Feature for Badges {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
+        if !self.asked && (!batch.touched_rows(ctx).is_empty() || ctx.panel(false).0.is_some()) {
+            // The answer is one more batch (`tickets_changed`), drawn while the list renders.
+            self.asked = true;
+            tickets::ensure(&ctx.tickets);
+        }
         let store = ctx.tickets.borrow();
         let generation = store.generation.to_string();
         let rows: &[Element] = if batch.tickets_changed || batch.initial {
@@ -69,19 +75,17 @@ impl Feature for Badges {
 }
 
 fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element) {
-    let Some(slot) = first(row, SLOT_SELECTOR) else { return };
-    if slot.get_attribute(BADGE_ATTR).as_deref() == Some(generation) {
+    let Some(slot) = dom::first_i(row, SLOT_SELECTOR) else { return };
+    let drawn = dom::attr_i(&slot, BADGE_ATTR);
+    if drawn.as_deref() == Some(generation) || (drawn.is_none() && !store.has_badges()) {
         return;
     }
-    if !store.has_badges() && !slot.has_attribute(BADGE_ATTR) {
-        return;
-    }
-    let Some(action_id) = slot.get_attribute(SLOT_ATTR) else { return };
+    let Some(action_id) = dom::attr_i(&slot, SLOT_ATTR) else { return };
     clear_badges(&slot);
     for b in badges_for(doc, store, &action_id) {
         dom::append(&slot, &b);
     }
-    set(&slot, BADGE_ATTR, generation);
+    dom::set_i(&slot, BADGE_ATTR, generation);
 }
 
 impl Badges {

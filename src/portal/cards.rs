@@ -190,10 +190,10 @@ fn ticket_card(doc: &Document, kind: TicketKind, state: ConnectionState, store: 
     if let Some(h) = hint {
         append(&body, &el(doc, "p", "snshare-muted", &h));
     }
-    match (&store.snapshot, &store.error) {
-        (Some(snapshot), _) => {
-            let counts: Vec<_> = snapshot.counts.iter().filter(|c| c.kind == kind && c.count > 0).collect();
-            let latest: Vec<&TicketSummary> = snapshot.tickets.iter().filter(|tk| tk.kind == kind).take(LATEST).collect();
+    match (store.loaded(), &store.error) {
+        (true, _) => {
+            let counts: Vec<_> = store.counts(kind).into_iter().filter(|c| c.count > 0).collect();
+            let latest = store.latest(kind, LATEST);
             if counts.is_empty() && latest.is_empty() {
                 append(&body, &el(doc, "p", "snshare-muted", &t("cards_none")));
             }
@@ -212,8 +212,8 @@ fn ticket_card(doc: &Document, kind: TicketKind, state: ConnectionState, store: 
                 append(&body, &latest_table(doc, &latest));
             }
         }
-        (None, Some(error)) => append(&body, &el(doc, "p", "snshare-muted", &t_with("cards_error", &[error]))),
-        (None, None) => append(&body, &el(doc, "p", "snshare-muted", &t("cards_loading"))),
+        (false, Some(error)) => append(&body, &el(doc, "p", "snshare-muted", &t_with("cards_error", &[error]))),
+        (false, None) => append(&body, &el(doc, "p", "snshare-muted", &t("cards_loading"))),
     }
     let actions = el(doc, "div", "snshare-card-actions", "");
     let create = cmd_button(doc, &t("cards_create"), "create", true);
@@ -225,7 +225,7 @@ fn ticket_card(doc: &Document, kind: TicketKind, state: ConnectionState, store: 
     card
 }
 
-fn latest_table(doc: &Document, tickets: &[&TicketSummary]) -> Element {
+fn latest_table(doc: &Document, tickets: &[TicketSummary]) -> Element {
     let table = el(doc, "table", "snshare-latest", "");
     append(&table, &el(doc, "caption", "snshare-vh", &t("cards_latest")));
     let thead = el(doc, "thead", "", "");

@@ -18,11 +18,6 @@ pub fn document() -> Option<Document> {
     web_sys::window().and_then(|w| w.document())
 }
 
-/// A new element; `None` only when there is no document (never in a page).
-pub fn create(doc: &Document, tag: &str) -> Option<Element> {
-    doc.create_element(tag).ok()
-}
-
 /// `<tag class=..>` with text content (as text).
 pub fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Element {
     let e = doc
@@ -43,32 +38,6 @@ pub fn set(e: &Element, name: &str, value: &str) {
 
 pub fn append(parent: &Element, child: &Element) {
     let _ = parent.append_child(child);
-}
-
-/// A 16×16 stroked icon (`d` is the path), hidden from assistive technology.
-pub fn icon(doc: &Document, d: &str, class: &str) -> Option<Element> {
-    let svg = doc.create_element_ns(Some(SVG_NS), "svg").ok()?;
-    for (k, v) in [
-        ("viewBox", "0 0 16 16"),
-        ("width", "16"),
-        ("height", "16"),
-        ("aria-hidden", "true"),
-        ("focusable", "false"),
-        ("fill", "none"),
-        ("stroke", "currentColor"),
-        ("stroke-width", "1.3"),
-        ("stroke-linecap", "round"),
-        ("stroke-linejoin", "round"),
-    ] {
-        let _ = svg.set_attribute(k, v);
-    }
-    if !class.is_empty() {
-        let _ = svg.set_attribute("class", class);
-    }
-    let path = doc.create_element_ns(Some(SVG_NS), "path").ok()?;
-    let _ = path.set_attribute("d", d);
-    let _ = svg.append_child(&path);
-    Some(svg)
 }
 
 /// A path element for an existing `<svg>` (used when restyling a cloned menu icon).
@@ -245,4 +214,77 @@ pub fn mark(_name: &str) {
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
         let _ = p.mark(_name);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hot paths: selectors and attribute names used once per row or per mutation record are made
+// into JS strings once, instead of being decoded from wasm memory on every call.
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `Element`, with the calls below taking their names as JS values.
+    #[wasm_bindgen(js_name = Element)]
+    type RawElement;
+    // Without `catch` (each would cost one more call into the glue): the selectors and names
+    // given are literals, valid by construction and checked by tests/wasm_portal.rs.
+    #[wasm_bindgen(method, js_name = querySelector)]
+    fn query_selector_js(this: &RawElement, selector: &JsValue) -> Option<Element>;
+    #[wasm_bindgen(method, js_name = matches)]
+    fn matches_js(this: &RawElement, selector: &JsValue) -> bool;
+    #[wasm_bindgen(method, js_name = getAttribute)]
+    fn get_attribute_js(this: &RawElement, name: &JsValue) -> Option<String>;
+    #[wasm_bindgen(method, js_name = hasAttribute)]
+    fn has_attribute_js(this: &RawElement, name: &JsValue) -> bool;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute_js(this: &RawElement, name: &JsValue, value: &str);
+}
+
+fn raw(e: &Element) -> &RawElement {
+    e.unchecked_ref()
+}
+
+thread_local! {
+    static INTERNED: std::cell::RefCell<Vec<(usize, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with `s` as a JS string made once per page (keyed by the literal's address).
+pub fn with_js<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+    let key = s.as_ptr() as usize;
+    INTERNED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, v)) = cache.iter().find(|(k, _)| *k == key) {
+            return f(v);
+        }
+        cache.push((key, JsValue::from_str(s)));
+        match cache.last() {
+            Some((_, v)) => f(v),
+            None => f(&JsValue::from_str(s)),
+        }
+    })
+}
+
+/// [`first`] for a selector literal used on every row.
+pub fn first_i(root: &Element, selector: &'static str) -> Option<Element> {
+    with_js(selector, |s| raw(root).query_selector_js(s))
+}
+
+/// [`matches`] for a selector literal used on every row.
+pub fn matches_i(e: &Element, selector: &'static str) -> bool {
+    with_js(selector, |s| raw(e).matches_js(s))
+}
+
+/// `getAttribute` for a name literal used on every row.
+pub fn attr_i(e: &Element, name: &'static str) -> Option<String> {
+    with_js(name, |n| raw(e).get_attribute_js(n))
+}
+
+/// `hasAttribute` for a name literal used on every row or record.
+pub fn has_attr_i(e: &Element, name: &'static str) -> bool {
+    with_js(name, |n| raw(e).has_attribute_js(n))
+}
+
+/// `setAttribute` for a name literal used on every row.
+pub fn set_i(e: &Element, name: &'static str, value: &str) {
+    with_js(name, |n| raw(e).set_attribute_js(n, value));
 }

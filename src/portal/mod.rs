@@ -62,13 +62,13 @@ pub fn content_start(engine: &str) {
         return;
     }
     let _ = root.set_attribute(CORE_ATTR, engine);
-    wasm_bindgen_futures::spawn_local(async move {
-        let state = if wire::ping().await.is_ok() { "ok" } else { "unreachable" };
-        let _ = root.set_attribute(WORKER_ATTR, state);
-    });
     styles::install(&doc);
     let ctx = app::Ctx::new();
     CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
     scheduler::start(ctx, &FEATURES);
+    wasm_bindgen_futures::spawn_local(async move {
+        let state = if wire::ping().await.is_ok() { "ok" } else { "unreachable" };
+        let _ = root.set_attribute(WORKER_ATTR, state);
+    });
     dom::mark("snshare:content-ready");
 }

@@ -16,7 +16,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
 
 use super::app::Ctx;
-use super::dom::{self, closest, first, set, Listener, OWN_ATTR, TICKET_ICON};
+use super::dom::{self, closest, set, Listener, OWN_ATTR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, row_action};
 use super::task_form::{ActionContext, FormRequest};
@@ -50,13 +50,12 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
         let slot = dom::el(&doc, "span", "snshare-slot", "");
         set(&slot, OWN_ATTR, "row");
         set(&slot, SLOT_ATTR, "");
+        // The icon is drawn by the stylesheet (`.snshare-share::before`): no SVG nodes to clone
+        // per row, and nothing a page CSP could block.
         let button = dom::el(&doc, "button", "snshare-share", "");
         set(&button, "type", "button");
         set(&button, CMD_ATTR, CMD);
         set(&button, "title", &t("portal_share_short"));
-        if let Some(icon) = dom::icon(&doc, TICKET_ICON, "") {
-            dom::append(&button, &icon);
-        }
         dom::append(&slot, &button);
         slot
     });
@@ -79,7 +78,7 @@ impl Feature for RowShare {
 
 impl RowShare {
     fn bind(&self, ctx: &Ctx, row: &Element) {
-        let slot = first(row, SLOT_SELECTOR);
+        let slot = dom::first_i(row, SLOT_SELECTOR);
         let Some(action) = row_action(row) else {
             if let Some(s) = slot {
                 s.remove();
@@ -88,13 +87,13 @@ impl RowShare {
         };
         match slot {
             Some(slot) => {
-                if slot.get_attribute(SLOT_ATTR).as_deref() == Some(action.action_id.as_str()) {
+                if dom::attr_i(&slot, SLOT_ATTR).as_deref() == Some(action.action_id.as_str()) {
                     return;
                 }
                 // A recycled row: same nodes, another action.
-                set(&slot, SLOT_ATTR, &action.action_id);
+                dom::set_i(&slot, SLOT_ATTR, &action.action_id);
                 if let Some(button) = slot.first_element_child() {
-                    set(&button, "aria-label", &ctx.share_label(&action.title));
+                    dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
                 }
                 clear_badges(&slot);
             }
@@ -102,13 +101,11 @@ impl RowShare {
                 let Some(template) = &self.template else { return };
                 let Ok(node) = template.clone_node_with_deep(true) else { return };
                 let Ok(slot) = node.dyn_into::<Element>() else { return };
-                set(&slot, SLOT_ATTR, &action.action_id);
+                dom::set_i(&slot, SLOT_ATTR, &action.action_id);
                 if let Some(button) = slot.first_element_child() {
-                    set(&button, "aria-label", &ctx.share_label(&action.title));
+                    dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
                 }
-                if let Some(parent) = action.link.parent_node() {
-                    let _ = parent.insert_before(&slot, Some(&action.link));
-                }
+                let _ = action.link.before_with_node_1(&slot);
             }
         }
     }
@@ -116,7 +113,7 @@ impl RowShare {
 
 /// Removes the badges drawn for the slot's previous action.
 pub fn clear_badges(slot: &Element) {
-    if slot.has_attribute(BADGE_ATTR) {
+    if dom::has_attr_i(slot, BADGE_ATTR) {
         let _ = slot.remove_attribute(BADGE_ATTR);
         while let Some(extra) = slot.first_element_child().and_then(|b| b.next_element_sibling()) {
             extra.remove();

@@ -94,19 +94,15 @@ impl Batch {
 /// Rows of `list` that contain, are, or hold something the batch added or re-linked.
 fn rows_in(list: &Element, batch: &Batch) -> Vec<Element> {
     let list_node: &web_sys::Node = list.as_ref();
-    let seen = js_sys::Set::new(&JsValue::UNDEFINED);
+    // A row may come twice (added, and re-linked in the same batch): binding is idempotent,
+    // which is cheaper than keeping a set.
     let mut out = Vec::new();
-    let push = |row: Element, out: &mut Vec<Element>| {
-        if !seen.has(&row) {
-            seen.add(&row);
-            out.push(row);
-        }
-    };
+    let push = |row: Element, out: &mut Vec<Element>| out.push(row);
     for a in &batch.added {
         if !list_node.contains(Some(a)) {
             continue;
         }
-        if dom::matches(a, selectors::ROW) {
+        if dom::matches_i(a, selectors::ROW) {
             push(a.clone(), &mut out);
             continue;
         }
@@ -249,13 +245,13 @@ fn collect(records: &js_sys::Array) -> Batch {
             // snshare changes only its own top-level nodes (a slot, a card, the badge holder) or
             // adds them whole, so checking the target and the added nodes themselves is enough;
             // the observer does not see into the form's shadow root at all.
-            if target.has_attribute(OWN_ATTR) {
+            if dom::has_attr_i(&target, OWN_ATTR) {
                 continue;
             }
             let added = record.added_nodes();
             for k in 0..added.length() {
                 if let Some(e) = added.item(k).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    if !e.has_attribute(OWN_ATTR) {
+                    if !dom::has_attr_i(&e, OWN_ATTR) {
                         batch.added.push(e);
                         batch.structure = true;
                     }
@@ -353,14 +349,4 @@ impl App {
             runs.insert(at, Running { def, run });
         }
     }
-}
-
-/// Names of the running features (for tests and support).
-pub fn running() -> Vec<&'static str> {
-    APP.with(|a| {
-        a.borrow()
-            .as_ref()
-            .map(|app| app.runs.borrow().iter().map(|r| r.def.name).collect())
-            .unwrap_or_default()
-    })
 }

@@ -300,8 +300,8 @@ pub struct RowAction {
 
 /// The action a row shows now (rows are recycled: read it again after any change).
 pub fn row_action(row: &Element) -> Option<RowAction> {
-    let link = first(row, ACTION_LINK)?;
-    let action_id = action_id_from_href(&link.get_attribute("href")?)?;
+    let link = super::dom::first_i(row, ACTION_LINK)?;
+    let action_id = action_id_from_href(&super::dom::attr_i(&link, "href")?)?;
     let title = text_of(&link);
     Some(RowAction { link, action_id, title })
 }

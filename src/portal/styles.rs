@@ -15,7 +15,7 @@ pub const INLINE_CSS: &str = r#"
 .snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:#0f6cbd;cursor:pointer;font:inherit}
 .snshare-share:hover{background:rgba(15,108,189,.1);border-color:rgba(15,108,189,.3)}
 .snshare-share:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
-.snshare-share svg{pointer-events:none}
+.snshare-share::before{content:"";box-sizing:border-box;width:14px;height:10px;border:1.5px solid currentColor;border-radius:2px;background:linear-gradient(currentColor,currentColor) 3px 0/1.5px 100% no-repeat}
 .snshare-badge{display:inline-flex;align-items:center;gap:4px;height:20px;padding:0 8px;border-radius:10px;font-size:12px;line-height:20px;font-weight:600;background:#e8f1fb;color:#0f548c;text-decoration:none;white-space:nowrap;flex:none}
 a.snshare-badge:hover{text-decoration:underline}
 a.snshare-badge:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}

@@ -558,10 +558,14 @@ impl TaskForm {
             i.save_draft();
         }
         self.host.remove();
-        if let Some(target) = &i.return_focus {
-            if selectors::connected(target) {
-                dom::focus(target);
-            }
+        // Focus goes back a moment later: the page's focus handlers then run outside snshare's
+        // batch (whose own mutations the observer drops).
+        if let Some(target) = i.return_focus.clone() {
+            wasm_bindgen_futures::spawn_local(async move {
+                if selectors::connected(&target) {
+                    dom::focus(&target);
+                }
+            });
         }
     }
 }
@@ -855,14 +859,23 @@ impl Inner {
             draft: this.draft(),
             allow_duplicate: this.state.borrow().allow_duplicate,
         };
-        // Whatever happens next, what was typed is kept until a ticket exists.
-        let (key, draft) = (this.key.clone(), request.draft.clone());
+        // The share carries the draft: the worker's outbox holds it from now on. A save still
+        // waiting for its debounce is not sent ahead (it would only delay the share); if the
+        // share does not end in a ticket, the draft is saved then.
+        if let Some(s) = this.saver.borrow().as_ref() {
+            s.take_pending();
+        }
         let w = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = wire::save_draft(&key, draft).await;
             let outcome = wire::share(request).await;
             let Some(i) = w.upgrade() else { return };
             i.state.borrow_mut().sending = false;
+            let ticket = matches!(outcome, Ok(ShareOutcome::Created { .. } | ShareOutcome::Queued { .. }));
+            if !ticket {
+                // Kept until a ticket exists, even if the form is closed meanwhile.
+                i.state.borrow_mut().edited = true;
+                i.save_draft();
+            }
             if !i.closed.get() {
                 i.on_outcome(outcome);
             }

@@ -5,10 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::correlation::{action_key, parse};
-use crate::domain::ticket::TicketSummary;
-use crate::messages::TicketSnapshot;
+use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::messages::StateCount;
 use crate::platform::now_ms;
 
+use super::wire::decode::{self, RawSnapshot};
 use super::{scheduler, wire};
 
 /// A snapshot older than this is fetched again when a page that shows tickets opens.
@@ -26,14 +27,18 @@ pub struct ActionTickets {
     pub count: usize,
 }
 
+/// The snapshot as received: its tickets stay JS objects, and a ticket is decoded in full only
+/// when a badge or a card shows it (a cache of 1000 tickets is read as 3 fields per ticket, not
+/// 13).
 #[derive(Default)]
 pub struct TicketStore {
-    pub snapshot: Option<TicketSnapshot>,
+    raw: Option<RawSnapshot>,
     /// The last fetch failed with this text (cards say so).
     pub error: Option<String>,
     /// Bumped on every new snapshot: badges rendered for an older one are redone.
     pub generation: u32,
-    by_action: HashMap<String, ActionTickets>,
+    /// Built on first use (the badges'); the cards never need it.
+    by_action: std::cell::OnceCell<HashMap<String, ActionTickets>>,
     queued: HashSet<String>,
     in_flight: bool,
     fetched_at: u64,
@@ -41,12 +46,25 @@ pub struct TicketStore {
 }
 
 impl TicketStore {
+    /// Whether a snapshot arrived.
+    pub fn loaded(&self) -> bool {
+        self.raw.is_some()
+    }
+
+    fn by_action(&self) -> &HashMap<String, ActionTickets> {
+        self.by_action.get_or_init(|| match &self.raw {
+            Some(raw) => index_raw(&raw.tickets),
+            None => HashMap::new(),
+        })
+    }
+
     /// Tickets of an action (by its id), if any.
     pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
-        if self.by_action.is_empty() {
+        let by_action = self.by_action();
+        if by_action.is_empty() {
             return None;
         }
-        self.by_action.get(&action_key(action_id))
+        by_action.get(&action_key(action_id))
     }
 
     pub fn is_queued(&self, action_id: &str) -> bool {
@@ -55,46 +73,114 @@ impl TicketStore {
 
     /// Whether any badge can show at all (skips per-row work when not).
     pub fn has_badges(&self) -> bool {
-        !self.by_action.is_empty() || !self.queued.is_empty()
+        !self.queued.is_empty() || !self.by_action().is_empty()
     }
 
-    fn set(&mut self, snapshot: TicketSnapshot) {
-        self.by_action = index(&snapshot.tickets);
-        self.queued = snapshot.queued_action_ids.iter().map(|id| action_key(id)).collect();
-        self.snapshot = Some(snapshot);
+    /// Counts per state of one kind (the cards).
+    pub fn counts(&self, kind: TicketKind) -> Vec<&StateCount> {
+        self.raw.iter().flat_map(|r| r.counts.iter()).filter(|c| c.kind == kind).collect()
+    }
+
+    /// The `n` most recently updated tickets of one kind (the cards).
+    pub fn latest(&self, kind: TicketKind, n: usize) -> Vec<TicketSummary> {
+        let Some(raw) = &self.raw else { return Vec::new() };
+        raw.tickets
+            .iter()
+            .filter(|t| decode::kind(decode::string(t, "kind")).ok() == Some(kind))
+            .take(n)
+            .filter_map(|t| decode::ticket(t).ok())
+            .collect()
+    }
+
+    fn set(&mut self, raw: RawSnapshot) {
+        self.by_action = std::cell::OnceCell::new();
+        self.queued = raw.queued_action_ids.iter().map(|id| action_key(id)).collect();
+        self.raw = Some(raw);
         self.error = None;
         self.generation = self.generation.wrapping_add(1);
     }
 }
 
-/// Groups tickets by action key. `tickets` is most recently updated first.
-pub fn index(tickets: &[TicketSummary]) -> HashMap<String, ActionTickets> {
-    let mut out: HashMap<String, ActionTickets> = HashMap::new();
-    for t in tickets {
-        let key = parse(&t.correlation_id)
-            .and_then(|c| c.action_key)
-            .or_else(|| t.action_id.as_deref().map(action_key));
+/// Groups the snapshot's tickets by action, reading three fields of each and decoding only the
+/// ticket each badge shows.
+fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> HashMap<String, ActionTickets> {
+    let keys: Vec<(Option<String>, bool)> = tickets
+        .iter()
+        .map(|t| {
+            let key = ticket_key(decode::string(t, "correlation_id"), None).or_else(|| ticket_key(None, decode::string(t, "action_id")));
+            (key, decode::get(t, "open").as_bool() == Some(true))
+        })
+        .collect();
+    group(&keys)
+        .into_iter()
+        .filter_map(|(key, (shown, count))| {
+            let t = decode::ticket(tickets.get(shown)?).ok()?;
+            Some((key, ActionTickets { shown: t, count }))
+        })
+        .collect()
+}
+
+/// The action key a ticket belongs to: from its correlation id, else its `action_id`.
+fn ticket_key(correlation_id: Option<String>, action_id: Option<String>) -> Option<String> {
+    correlation_id
+        .and_then(|c| parse(&c).and_then(|c| c.action_key))
+        .or_else(|| action_id.as_deref().map(action_key))
+}
+
+/// Per action key: the index of the ticket a badge shows (the first open one, else the first —
+/// tickets are most recently updated first) and how many tickets the action has.
+fn group(keys: &[(Option<String>, bool)]) -> HashMap<String, (usize, usize)> {
+    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut has_open: HashSet<String> = HashSet::new();
+    for (i, (key, open)) in keys.iter().enumerate() {
         let Some(key) = key else { continue };
-        match out.get_mut(&key) {
+        match out.get_mut(key) {
             Some(entry) => {
-                entry.count += 1;
-                if !entry.shown.open && t.open {
-                    entry.shown = t.clone();
+                entry.1 += 1;
+                if *open && !has_open.contains(key) {
+                    entry.0 = i;
+                    has_open.insert(key.clone());
                 }
             }
             None => {
-                out.insert(key, ActionTickets { shown: t.clone(), count: 1 });
+                out.insert(key.clone(), (i, 1));
+                if *open {
+                    has_open.insert(key.clone());
+                }
             }
         }
     }
     out
 }
 
+/// Groups decoded tickets by action key (what `set` does on the raw snapshot).
+pub fn index(tickets: &[TicketSummary]) -> HashMap<String, ActionTickets> {
+    let keys: Vec<(Option<String>, bool)> = tickets
+        .iter()
+        .map(|t| (ticket_key(Some(t.correlation_id.clone()), t.action_id.clone()), t.open))
+        .collect();
+    group(&keys)
+        .into_iter()
+        .filter_map(|(key, (shown, count))| Some((key, ActionTickets { shown: tickets.get(shown)?.clone(), count })))
+        .collect()
+}
+
+/// A snapshot from data already decoded (tests).
+pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
+    let raw = RawSnapshot {
+        tickets: tickets.iter().filter_map(|t| crate::platform::to_js(t).ok()).collect(),
+        ..RawSnapshot::default()
+    };
+    let mut store = TicketStore::default();
+    store.set(raw);
+    store
+}
+
 /// Fetches the snapshot unless a fresh one is held or a fetch is running.
 pub fn ensure(store: &std::cell::RefCell<TicketStore>) {
     let should = {
         let s = store.borrow();
-        !s.in_flight && (s.snapshot.is_none() || now_ms().saturating_sub(s.fetched_at) > FRESH_MS)
+        !s.in_flight && (s.raw.is_none() || now_ms().saturating_sub(s.fetched_at) > FRESH_MS)
     };
     if should {
         fetch(store);
@@ -113,15 +199,15 @@ fn fetch(store: &std::cell::RefCell<TicketStore>) {
     store.borrow_mut().in_flight = true;
     // The answer is applied to the page's store (the one `Ctx`), found again when it arrives.
     wasm_bindgen_futures::spawn_local(async move {
-        let answer = wire::tickets(false).await;
+        let answer = wire::tickets_raw().await;
         let poll = with_store(|store| {
             let mut s = store.borrow_mut();
             s.in_flight = false;
             s.fetched_at = now_ms();
             let poll = match answer {
-                Ok(snapshot) => {
-                    let refreshing = snapshot.refreshing;
-                    s.set(snapshot);
+                Ok(raw) => {
+                    let refreshing = raw.refreshing;
+                    s.set(raw);
                     refreshing && s.polls < MAX_POLLS
                 }
                 Err(e) => {

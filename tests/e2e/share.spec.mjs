@@ -252,3 +252,19 @@ test('a state changed in ServiceNow, and a renamed state, show on the card and t
   await expect(incidents.getByRole('cell', { name: 'Being fixed' })).toBeVisible({ timeout: 15_000 });
   await expect(incidents.getByRole('list', { name: 'Tickets per state' })).toContainText('Being fixed');
 });
+
+test.describe('under the strict page CSP (the JS build of the core)', () => {
+  test.use({ csp: 'strict' });
+
+  test('the table variant shares from a row and shows the number', async ({ context, extensionId, portal, sandbox }) => {
+    await connect(context, extensionId);
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'table-it' });
+    await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
+    await rowButton(portal, MFA_TITLE).click();
+    await (await sendReady(portal)).click();
+    await expect(form(portal).getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+    const records = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+    expect(records).toHaveLength(1);
+    expect(records[0].description).toContain('Category: Identity');
+  });
+});
