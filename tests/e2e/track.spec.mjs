@@ -110,3 +110,22 @@ test('the popup shows the five latest tickets of each kind', async ({ context, e
   await expect(popup.getByRole('link', { name: /^CHG/ })).toHaveCount(3);
   await expect(popup.getByRole('link', { name: 'View all tickets' })).toBeVisible();
 });
+
+test('ticket text from ServiceNow is literal on the portal card and badge', async ({ context, extensionId, sandbox, portal }) => {
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: 'snshare:AdminMFAV2:x', fields: { short_description: '<script>alert(1)</script>' } });
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  const dialogs = [];
+  portal.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  await portal.goto('https://security.microsoft.com/homepage');
+  const card = portal.getByRole('region', { name: 'Incident management' });
+  await expect(card.getByText('<script>alert(1)</script>').first()).toBeVisible({ timeout: 15_000 });
+  await portal.goto('https://security.microsoft.com/securescore?viewid=actions');
+  const badge = portal.getByRole('link', { name: /INC\d+/ }).first();
+  await expect(badge).toBeVisible({ timeout: 15_000 });
+  const title = await badge.getAttribute('title');
+  if (title) expect(title).toContain('<script>alert(1)</script>');
+  // Nothing of it became markup anywhere in the page.
+  expect(await portal.evaluate(() => [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('alert(1)')).length)).toBe(0);
+  expect(dialogs).toEqual([]);
+});
