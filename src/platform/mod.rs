@@ -119,3 +119,60 @@ pub fn i18n_language() -> String {
         primary
     }
 }
+
+/// The `message` of a JS error (or the value itself when it is a string), for our own error
+/// types and messages; never shown raw to users without context.
+pub fn js_error_message(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// Calls its function once the triggers stop for `ms` (search boxes, draft saving). One
+/// closure for its whole life, however often it is triggered; dropping it cancels a pending
+/// call.
+pub struct Debouncer {
+    cb: Closure<dyn FnMut()>,
+    timer: std::cell::Cell<Option<i32>>,
+    ms: i32,
+}
+
+impl Debouncer {
+    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Self {
+        Debouncer { cb: Closure::<dyn FnMut()>::new(f), timer: std::cell::Cell::new(None), ms }
+    }
+
+    pub fn trigger(&self) {
+        let Some(window) = web_sys::window() else { return };
+        if let Some(id) = self.timer.take() {
+            window.clear_timeout_with_handle(id);
+        }
+        let id = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(self.cb.as_ref().unchecked_ref(), self.ms)
+            .ok();
+        self.timer.set(id);
+    }
+
+    /// Whether a call is waiting; clears it (the caller runs the work itself).
+    pub fn take_pending(&self) -> bool {
+        match (self.timer.take(), web_sys::window()) {
+            (Some(id), Some(window)) => {
+                window.clear_timeout_with_handle(id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.take_pending();
+    }
+}
+
+impl Drop for Debouncer {
+    fn drop(&mut self) {
+        self.take_pending();
+    }
+}

@@ -26,13 +26,7 @@ pub enum StorageError {
     Encode { key: String, message: String },
 }
 
-fn js_message(e: &JsValue) -> String {
-    js_sys::Reflect::get(e, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_string())
-}
+use super::js_error_message as js_message;
 
 async fn settle(p: Result<js_sys::Promise, JsValue>) -> Result<JsValue, StorageError> {
     let p = p.map_err(|e| StorageError::Unavailable(js_message(&e)))?;

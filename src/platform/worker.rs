@@ -23,13 +23,7 @@ extern "C" {
     fn tabs_create(props: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
 
-fn message_of(e: &JsValue) -> String {
-    js_sys::Reflect::get(e, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".to_string())
-}
+use super::js_error_message as message_of;
 
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();

@@ -157,47 +157,7 @@ impl Drop for Listener {
     }
 }
 
-/// Calls its function once the triggers stop for `ms` (draft saving). One closure for its
-/// whole life, however often it is triggered.
-pub struct Debouncer {
-    cb: Closure<dyn FnMut()>,
-    timer: std::cell::Cell<Option<i32>>,
-    ms: i32,
-}
-
-impl Debouncer {
-    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Self {
-        Debouncer { cb: Closure::<dyn FnMut()>::new(f), timer: std::cell::Cell::new(None), ms }
-    }
-
-    pub fn trigger(&self) {
-        let Some(window) = web_sys::window() else { return };
-        if let Some(id) = self.timer.take() {
-            window.clear_timeout_with_handle(id);
-        }
-        let id = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(self.cb.as_ref().unchecked_ref(), self.ms)
-            .ok();
-        self.timer.set(id);
-    }
-
-    /// Whether a call is waiting; clears it (the caller runs the work itself).
-    pub fn take_pending(&self) -> bool {
-        match (self.timer.take(), web_sys::window()) {
-            (Some(id), Some(window)) => {
-                window.clear_timeout_with_handle(id);
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-impl Drop for Debouncer {
-    fn drop(&mut self) {
-        self.take_pending();
-    }
-}
+pub use crate::platform::Debouncer;
 
 /// Runs `f` once after `ms` milliseconds.
 pub fn after(ms: i32, f: impl FnOnce() + 'static) {

@@ -292,39 +292,4 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) -> Option<i32> {
         .ok()
 }
 
-/// Calls its function once the triggers stop for `ms` (search boxes). One closure for the
-/// debouncer's whole life, however often it is triggered.
-pub struct Debouncer {
-    cb: Closure<dyn FnMut()>,
-    timer: std::cell::Cell<Option<i32>>,
-    ms: i32,
-}
-
-impl Debouncer {
-    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Self {
-        Debouncer { cb: Closure::<dyn FnMut()>::new(f), timer: std::cell::Cell::new(None), ms }
-    }
-
-    pub fn trigger(&self) {
-        let Some(window) = web_sys::window() else { return };
-        if let Some(id) = self.timer.take() {
-            window.clear_timeout_with_handle(id);
-        }
-        let id = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(self.cb.as_ref().unchecked_ref(), self.ms)
-            .ok();
-        self.timer.set(id);
-    }
-
-    pub fn cancel(&self) {
-        if let (Some(id), Some(window)) = (self.timer.take(), web_sys::window()) {
-            window.clear_timeout_with_handle(id);
-        }
-    }
-}
-
-impl Drop for Debouncer {
-    fn drop(&mut self) {
-        self.cancel();
-    }
-}
+pub use crate::platform::Debouncer;
