@@ -24,7 +24,10 @@ pub struct Request {
 
 impl Request {
     pub fn new(body: RequestBody) -> Self {
-        Request { v: PROTOCOL_VERSION, body }
+        Request {
+            v: PROTOCOL_VERSION,
+            body,
+        }
     }
 }
 
@@ -67,14 +70,18 @@ impl SenderInfo {
             }
             return (origin == Some(PORTAL_ORIGIN)).then_some(SenderKind::PortalContentScript);
         }
-        url.starts_with(&page_prefix).then_some(SenderKind::ExtensionPage)
+        url.starts_with(&page_prefix)
+            .then_some(SenderKind::ExtensionPage)
     }
 }
 
 /// `scheme://host[:port]` of a URL, without allocating.
 fn origin_of(url: &str) -> Option<&str> {
     let rest = url.find("://").map(|i| i + 3)?;
-    let end = url[rest..].find(['/', '?', '#']).map(|i| rest + i).unwrap_or(url.len());
+    let end = url[rest..]
+        .find(['/', '?', '#'])
+        .map(|i| rest + i)
+        .unwrap_or(url.len());
     Some(&url[..end])
 }
 
@@ -95,23 +102,40 @@ pub enum RequestBody {
     /// Queue a share in the outbox and try to send it now.
     Share(ShareRequest),
     /// Open tickets for an action, before creating another one.
-    FindOpenTickets { action_id: String },
+    FindOpenTickets {
+        action_id: String,
+    },
     /// The cached tickets for cards, badges and the popup; refreshes when stale.
-    GetTickets { force_refresh: bool },
+    GetTickets {
+        force_refresh: bool,
+    },
     /// One page of the full list, loaded from ServiceNow on demand.
     ListTickets(TicketListQuery),
     GetOutbox,
-    RetryShare { share_id: String },
-    DiscardShare { share_id: String },
+    RetryShare {
+        share_id: String,
+    },
+    DiscardShare {
+        share_id: String,
+    },
     /// Drafts persist per action (key = action id, or "new" for a card's Create ticket).
-    GetDraft { key: String },
-    SaveDraft { key: String, draft: TaskDraft },
-    DeleteDraft { key: String },
+    GetDraft {
+        key: String,
+    },
+    SaveDraft {
+        key: String,
+        draft: TaskDraft,
+    },
+    DeleteDraft {
+        key: String,
+    },
     /// The state labels for both kinds, with the user's renames.
     GetStateNames,
     SaveStateNames(Vec<StateNameOverride>),
     /// Content scripts cannot open extension pages themselves.
-    OpenPage { page: ExtensionPage },
+    OpenPage {
+        page: ExtensionPage,
+    },
 }
 
 impl RequestBody {
@@ -243,7 +267,10 @@ pub enum ShareOutcome {
     /// Transient failure: it stays in the outbox and will be sent.
     Queued { share_id: String, reason: Diagnosis },
     /// Permanent failure: the draft is kept, the user must act.
-    Failed { share_id: String, diagnosis: Diagnosis },
+    Failed {
+        share_id: String,
+        diagnosis: Diagnosis,
+    },
     /// The form did not validate.
     Invalid { errors: Vec<FieldError> },
     /// An open ticket exists for the action and `allow_duplicate` was false.
@@ -289,22 +316,32 @@ pub struct Response {
 
 impl Response {
     pub fn new(body: ResponseBody) -> Self {
-        Response { v: PROTOCOL_VERSION, body }
+        Response {
+            v: PROTOCOL_VERSION,
+            body,
+        }
     }
 
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
-        Response::new(ResponseBody::Error(ProtocolError { code, message: message.into() }))
+        Response::new(ResponseBody::Error(ProtocolError {
+            code,
+            message: message.into(),
+        }))
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum ResponseBody {
-    Pong { version: String },
+    Pong {
+        version: String,
+    },
     Status(ConnectionStatus),
     Settings(SettingsView),
     /// Settings saved, or a field refused (`errors` holds i18n keys per field).
-    SettingsSaved { errors: Vec<SettingsError> },
+    SettingsSaved {
+        errors: Vec<SettingsError>,
+    },
     Diagnostics(DiagnosticReport),
     Share(ShareOutcome),
     Tickets(Vec<TicketSummary>),
@@ -351,7 +388,9 @@ mod tests {
 
     #[test]
     fn request_round_trips_through_json_with_its_tag() {
-        let req = Request::new(RequestBody::FindOpenTickets { action_id: "mfa".into() });
+        let req = Request::new(RequestBody::FindOpenTickets {
+            action_id: "mfa".into(),
+        });
         let json = serde_json::to_value(&req).expect("serializes");
         assert_eq!(json["v"], PROTOCOL_VERSION);
         assert_eq!(json["body"]["type"], "find_open_tickets");
@@ -382,33 +421,76 @@ mod tests {
     }
 
     fn sender(id: &str, url: &str, origin: Option<&str>, has_tab: bool) -> SenderInfo {
-        SenderInfo { id: Some(id.into()), url: Some(url.into()), origin: origin.map(Into::into), has_tab }
+        SenderInfo {
+            id: Some(id.into()),
+            url: Some(url.into()),
+            origin: origin.map(Into::into),
+            has_tab,
+        }
     }
 
     #[test]
     fn senders_are_classified_by_extension_id_and_origin() {
         let me = "abcdefghijklmnopabcdefghijklmnop";
         assert_eq!(
-            sender(me, &format!("chrome-extension://{me}/popup.html"), None, false).classify(me),
+            sender(
+                me,
+                &format!("chrome-extension://{me}/popup.html"),
+                None,
+                false
+            )
+            .classify(me),
             Some(SenderKind::ExtensionPage)
         );
         assert_eq!(
-            sender(me, "https://security.microsoft.com/securescore?viewid=actions", Some(PORTAL_ORIGIN), true)
-                .classify(me),
+            sender(
+                me,
+                "https://security.microsoft.com/securescore?viewid=actions",
+                Some(PORTAL_ORIGIN),
+                true
+            )
+            .classify(me),
             Some(SenderKind::PortalContentScript)
         );
         // Our content script on another origin (should the manifest ever widen) is refused.
-        assert_eq!(sender(me, "https://evil.example/", Some("https://evil.example"), true).classify(me), None);
+        assert_eq!(
+            sender(
+                me,
+                "https://evil.example/",
+                Some("https://evil.example"),
+                true
+            )
+            .classify(me),
+            None
+        );
         // A look-alike host that merely starts with the portal's origin.
         assert_eq!(
-            sender(me, "https://security.microsoft.com.evil.example/", None, true).classify(me),
+            sender(
+                me,
+                "https://security.microsoft.com.evil.example/",
+                None,
+                true
+            )
+            .classify(me),
             None
         );
         // Another extension, or a sender without id.
-        assert_eq!(sender("otherextension", "chrome-extension://otherextension/x.html", None, false).classify(me), None);
+        assert_eq!(
+            sender(
+                "otherextension",
+                "chrome-extension://otherextension/x.html",
+                None,
+                false
+            )
+            .classify(me),
+            None
+        );
         assert_eq!(SenderInfo::default().classify(me), None);
         // A worker-less page of ours that is not an extension URL (e.g. a web page) is refused.
-        assert_eq!(sender(me, "https://security.microsoft.com/", None, false).classify(me), None);
+        assert_eq!(
+            sender(me, "https://security.microsoft.com/", None, false).classify(me),
+            None
+        );
         assert_eq!(sender(me, "x", None, false).classify(""), None);
     }
 

@@ -15,7 +15,12 @@ fn js(json: &str) -> JsValue {
 }
 
 fn page() -> SenderInfo {
-    SenderInfo { id: Some(OWN.into()), url: Some(format!("chrome-extension://{OWN}/popup.html")), origin: None, has_tab: false }
+    SenderInfo {
+        id: Some(OWN.into()),
+        url: Some(format!("chrome-extension://{OWN}/popup.html")),
+        origin: None,
+        has_tab: false,
+    }
 }
 
 fn code(body: &ResponseBody) -> Option<ErrorCode> {
@@ -33,21 +38,36 @@ async fn own_page_gets_pong() {
 
 #[wasm_bindgen_test]
 async fn another_extension_is_forbidden() {
-    let sender = SenderInfo { id: Some("abcdefghijklmnopabcdefghijklmnop".into()), url: Some("chrome-extension://abcdefghijklmnopabcdefghijklmnop/x.html".into()), origin: None, has_tab: false };
+    let sender = SenderInfo {
+        id: Some("abcdefghijklmnopabcdefghijklmnop".into()),
+        url: Some("chrome-extension://abcdefghijklmnopabcdefghijklmnop/x.html".into()),
+        origin: None,
+        has_tab: false,
+    };
     let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
 }
 
 #[wasm_bindgen_test]
 async fn content_script_on_another_origin_is_forbidden() {
-    let sender = SenderInfo { id: Some(OWN.into()), url: Some("https://evil.example/securescore".into()), origin: Some("https://evil.example".into()), has_tab: true };
+    let sender = SenderInfo {
+        id: Some(OWN.into()),
+        url: Some("https://evil.example/securescore".into()),
+        origin: Some("https://evil.example".into()),
+        has_tab: true,
+    };
     let r = route(js(r#"{"v":1,"body":{"type":"get_status"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
 }
 
 #[wasm_bindgen_test]
 async fn portal_content_script_cannot_manage_the_connection() {
-    let sender = SenderInfo { id: Some(OWN.into()), url: Some("https://security.microsoft.com/securescore".into()), origin: Some("https://security.microsoft.com".into()), has_tab: true };
+    let sender = SenderInfo {
+        id: Some(OWN.into()),
+        url: Some("https://security.microsoft.com/securescore".into()),
+        origin: Some("https://security.microsoft.com".into()),
+        has_tab: true,
+    };
     let r = route(js(r#"{"v":1,"body":{"type":"disconnect"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
     let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, OWN).await;
@@ -60,8 +80,14 @@ async fn malformed_and_versioned_payloads_get_typed_errors() {
         (JsValue::from_str("just a string"), ErrorCode::Version),
         (JsValue::NULL, ErrorCode::Version),
         (js(r#"{"v":2,"body":{"type":"ping"}}"#), ErrorCode::Version),
-        (js(r#"{"v":1,"body":{"type":"no_such_request"}}"#), ErrorCode::Malformed),
-        (js(r#"{"v":1,"body":{"type":"share","data":{"share_id":5}}}"#), ErrorCode::Malformed),
+        (
+            js(r#"{"v":1,"body":{"type":"no_such_request"}}"#),
+            ErrorCode::Malformed,
+        ),
+        (
+            js(r#"{"v":1,"body":{"type":"share","data":{"share_id":5}}}"#),
+            ErrorCode::Malformed,
+        ),
         (js(r#"{"v":1}"#), ErrorCode::Malformed),
     ] {
         let r = route(msg, &page(), OWN).await;

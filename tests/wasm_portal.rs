@@ -15,13 +15,18 @@ use snshare::domain::correlation::action_key;
 use snshare::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use snshare::portal::app::Ctx;
 use snshare::portal::selectors::{self, Section};
-use snshare::portal::task_form::{description_from_panel, description_from_row, ActionContext, FormRequest};
+use snshare::portal::task_form::{
+    description_from_panel, description_from_row, ActionContext, FormRequest,
+};
 use snshare::portal::tickets;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, ShadowRoot};
+use web_sys::{
+    Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, ShadowRoot,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -32,32 +37,48 @@ const XSS_TITLE: &str = "Ensure <img src=x onerror=alert(1)> is blocked";
 fn setup() {
     let global = js_sys::global();
     let existing = js_sys::Reflect::get(&global, &"chrome".into()).unwrap();
-    if existing.is_object() && js_sys::Reflect::get(&existing, &"i18n".into()).map(|i| i.is_object()).unwrap_or(false) {
+    if existing.is_object()
+        && js_sys::Reflect::get(&existing, &"i18n".into())
+            .map(|i| i.is_object())
+            .unwrap_or(false)
+    {
         return;
     }
     let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).unwrap();
-    let get_message = Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
-        let Some(msg) = catalogue.get(&key).and_then(|m| m.get("message")).and_then(|m| m.as_str()) else {
-            return String::new();
-        };
-        let subs: Vec<String> = if let Some(s) = subs.as_string() {
-            vec![s]
-        } else if js_sys::Array::is_array(&subs) {
-            js_sys::Array::from(&subs).iter().map(|v| v.as_string().unwrap_or_default()).collect()
-        } else {
-            Vec::new()
-        };
-        let mut out = msg.to_string();
-        for (i, s) in subs.iter().enumerate().rev() {
-            out = out.replace(&format!("${}", i + 1), s);
-        }
-        out
-    });
+    let get_message =
+        Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
+            let Some(msg) = catalogue
+                .get(&key)
+                .and_then(|m| m.get("message"))
+                .and_then(|m| m.as_str())
+            else {
+                return String::new();
+            };
+            let subs: Vec<String> = if let Some(s) = subs.as_string() {
+                vec![s]
+            } else if js_sys::Array::is_array(&subs) {
+                js_sys::Array::from(&subs)
+                    .iter()
+                    .map(|v| v.as_string().unwrap_or_default())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut out = msg.to_string();
+            for (i, s) in subs.iter().enumerate().rev() {
+                out = out.replace(&format!("${}", i + 1), s);
+            }
+            out
+        });
     let i18n = js_sys::Object::new();
     js_sys::Reflect::set(&i18n, &"getMessage".into(), get_message.as_ref()).unwrap();
     let lang = Closure::<dyn Fn() -> String>::new(|| "en".to_string());
     js_sys::Reflect::set(&i18n, &"getUILanguage".into(), lang.as_ref()).unwrap();
-    let chrome: JsValue = if existing.is_object() { existing } else { js_sys::Object::new().into() };
+    let chrome: JsValue = if existing.is_object() {
+        existing
+    } else {
+        js_sys::Object::new().into()
+    };
     js_sys::Reflect::set(&chrome, &"i18n".into(), &i18n).unwrap();
     js_sys::Reflect::set(&global, &"chrome".into(), &chrome).unwrap();
     get_message.forget();
@@ -84,7 +105,10 @@ fn mount(html: &str) -> Element {
 
 fn all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
 }
 
 fn text(e: &Element) -> String {
@@ -92,12 +116,18 @@ fn text(e: &Element) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn sleep(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
     });
     JsFuture::from(p).await.unwrap();
 }
@@ -111,71 +141,154 @@ struct Lang {
     cols: [(&'static str, &'static str); 12],
     share: &'static str,
     sections: [&'static str; 5], // description, at a glance, implementation, prerequisites, next steps
-    account: &'static str,        // with {name}
+    account: &'static str,       // with {name}
     close: &'static str,
 }
 
 const EN: Lang = Lang {
     cols: [
-        ("rank", "Rank"), ("title", "Recommended action"), ("scoreImpact", "Score impact"), ("points", "Points achieved"),
-        ("status", "Status"), ("regressed", "Regressed"), ("licensed", "Have license?"), ("category", "Category"),
-        ("product", "Product"), ("lastSynced", "Last synced"), ("msUpdate", "Microsoft update"), ("notes", "Notes"),
+        ("rank", "Rank"),
+        ("title", "Recommended action"),
+        ("scoreImpact", "Score impact"),
+        ("points", "Points achieved"),
+        ("status", "Status"),
+        ("regressed", "Regressed"),
+        ("licensed", "Have license?"),
+        ("category", "Category"),
+        ("product", "Product"),
+        ("lastSynced", "Last synced"),
+        ("msUpdate", "Microsoft update"),
+        ("notes", "Notes"),
     ],
     share: "Share",
-    sections: ["Description", "At a glance", "Implementation", "Prerequisites", "Next steps"],
+    sections: [
+        "Description",
+        "At a glance",
+        "Implementation",
+        "Prerequisites",
+        "Next steps",
+    ],
     account: "Account manager for {name}",
     close: "Close",
 };
 const IT: Lang = Lang {
     cols: [
-        ("rank", "Classificazione"), ("title", "Azione consigliata"), ("scoreImpact", "Impatto sul punteggio"),
-        ("points", "Punti ottenuti"), ("status", "Stato"), ("regressed", "Regressione"), ("licensed", "Licenza disponibile?"),
-        ("category", "Categoria"), ("product", "Prodotto"), ("lastSynced", "Ultima sincronizzazione"),
-        ("msUpdate", "Aggiornamento Microsoft"), ("notes", "Note"),
+        ("rank", "Classificazione"),
+        ("title", "Azione consigliata"),
+        ("scoreImpact", "Impatto sul punteggio"),
+        ("points", "Punti ottenuti"),
+        ("status", "Stato"),
+        ("regressed", "Regressione"),
+        ("licensed", "Licenza disponibile?"),
+        ("category", "Categoria"),
+        ("product", "Prodotto"),
+        ("lastSynced", "Ultima sincronizzazione"),
+        ("msUpdate", "Aggiornamento Microsoft"),
+        ("notes", "Note"),
     ],
     share: "Condividi",
-    sections: ["Descrizione", "In sintesi", "Implementazione", "Prerequisiti", "Passaggi successivi"],
+    sections: [
+        "Descrizione",
+        "In sintesi",
+        "Implementazione",
+        "Prerequisiti",
+        "Passaggi successivi",
+    ],
     account: "Gestione account per {name}",
     close: "Chiudi",
 };
 const SV: Lang = Lang {
     cols: [
-        ("rank", "Rangordning"), ("title", "Rekommenderad åtgärd"), ("scoreImpact", "Poängpåverkan"), ("points", "Uppnådda poäng"),
-        ("status", "Status"), ("regressed", "Försämrad"), ("licensed", "Har licens?"), ("category", "Kategori"),
-        ("product", "Produkt"), ("lastSynced", "Senast synkroniserad"), ("msUpdate", "Microsoft-uppdatering"), ("notes", "Anteckningar"),
+        ("rank", "Rangordning"),
+        ("title", "Rekommenderad åtgärd"),
+        ("scoreImpact", "Poängpåverkan"),
+        ("points", "Uppnådda poäng"),
+        ("status", "Status"),
+        ("regressed", "Försämrad"),
+        ("licensed", "Har licens?"),
+        ("category", "Kategori"),
+        ("product", "Produkt"),
+        ("lastSynced", "Senast synkroniserad"),
+        ("msUpdate", "Microsoft-uppdatering"),
+        ("notes", "Anteckningar"),
     ],
     share: "Dela",
-    sections: ["Beskrivning", "I korthet", "Implementering", "Förutsättningar", "Nästa steg"],
+    sections: [
+        "Beskrivning",
+        "I korthet",
+        "Implementering",
+        "Förutsättningar",
+        "Nästa steg",
+    ],
     account: "Kontohanterare för {name}",
     close: "Stäng",
 };
 const FR: Lang = Lang {
     cols: [
-        ("rank", "Rang"), ("title", "Action recommandée"), ("scoreImpact", "Impact sur le score"), ("points", "Points obtenus"),
-        ("status", "État"), ("regressed", "Régression"), ("licensed", "Licence\u{a0}?"), ("category", "Catégorie"),
-        ("product", "Produit"), ("lastSynced", "Dernière synchronisation"), ("msUpdate", "Mise à jour Microsoft"), ("notes", "Remarques"),
+        ("rank", "Rang"),
+        ("title", "Action recommandée"),
+        ("scoreImpact", "Impact sur le score"),
+        ("points", "Points obtenus"),
+        ("status", "État"),
+        ("regressed", "Régression"),
+        ("licensed", "Licence\u{a0}?"),
+        ("category", "Catégorie"),
+        ("product", "Produit"),
+        ("lastSynced", "Dernière synchronisation"),
+        ("msUpdate", "Mise à jour Microsoft"),
+        ("notes", "Remarques"),
     ],
     share: "Partager",
-    sections: ["Description", "En un coup d\u{2019}œil", "Implémentation", "Prérequis", "Étapes suivantes"],
+    sections: [
+        "Description",
+        "En un coup d\u{2019}œil",
+        "Implémentation",
+        "Prérequis",
+        "Étapes suivantes",
+    ],
     account: "Gestionnaire de compte pour {name}",
     close: "Fermer",
 };
 const NL: Lang = Lang {
     cols: [
-        ("rank", "Rang"), ("title", "Aanbevolen actie"), ("scoreImpact", "Invloed op score"), ("points", "Behaalde punten"),
-        ("status", "Status"), ("regressed", "Achteruitgegaan"), ("licensed", "Licentie?"), ("category", "Categorie"),
-        ("product", "Product"), ("lastSynced", "Laatst gesynchroniseerd"), ("msUpdate", "Microsoft-update"), ("notes", "Notities"),
+        ("rank", "Rang"),
+        ("title", "Aanbevolen actie"),
+        ("scoreImpact", "Invloed op score"),
+        ("points", "Behaalde punten"),
+        ("status", "Status"),
+        ("regressed", "Achteruitgegaan"),
+        ("licensed", "Licentie?"),
+        ("category", "Categorie"),
+        ("product", "Product"),
+        ("lastSynced", "Laatst gesynchroniseerd"),
+        ("msUpdate", "Microsoft-update"),
+        ("notes", "Notities"),
     ],
     share: "Delen",
-    sections: ["Beschrijving", "In één oogopslag", "Implementatie", "Vereisten", "Volgende stappen"],
+    sections: [
+        "Beschrijving",
+        "In één oogopslag",
+        "Implementatie",
+        "Vereisten",
+        "Volgende stappen",
+    ],
     account: "Accountbeheer voor {name}",
     close: "Sluiten",
 };
 const ZH: Lang = Lang {
     cols: [
-        ("rank", "排名"), ("title", "建議的動作"), ("scoreImpact", "分數影響"), ("points", "達成的點數"), ("status", "狀態"),
-        ("regressed", "已退步"), ("licensed", "擁有授權?"), ("category", "類別"), ("product", "產品"), ("lastSynced", "上次同步時間"),
-        ("msUpdate", "Microsoft 更新"), ("notes", "附註"),
+        ("rank", "排名"),
+        ("title", "建議的動作"),
+        ("scoreImpact", "分數影響"),
+        ("points", "達成的點數"),
+        ("status", "狀態"),
+        ("regressed", "已退步"),
+        ("licensed", "擁有授權?"),
+        ("category", "類別"),
+        ("product", "產品"),
+        ("lastSynced", "上次同步時間"),
+        ("msUpdate", "Microsoft 更新"),
+        ("notes", "附註"),
     ],
     share: "共用",
     sections: ["描述", "概覽", "實作", "必要條件", "後續步驟"],
@@ -185,12 +298,27 @@ const ZH: Lang = Lang {
 
 impl Lang {
     fn header(&self, key: &str) -> &'static str {
-        self.cols.iter().find(|(k, _)| *k == key).map(|(_, v)| *v).unwrap()
+        self.cols
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+            .unwrap()
     }
 }
 
 const ALL_COLS: [&str; 12] = [
-    "rank", "title", "scoreImpact", "points", "status", "regressed", "licensed", "category", "product", "lastSynced", "msUpdate", "notes",
+    "rank",
+    "title",
+    "scoreImpact",
+    "points",
+    "status",
+    "regressed",
+    "licensed",
+    "category",
+    "product",
+    "lastSynced",
+    "msUpdate",
+    "notes",
 ];
 
 struct Variant {
@@ -211,58 +339,192 @@ struct Variant {
 
 const VARIANTS: [Variant; 7] = [
     Variant {
-        name: "grid-en", lang: &EN, table: false, cols: &ALL_COLS, renamed: &[], selection: true, title_role: "gridcell",
-        title_wrap: "none", href: "relative", panel: "dialog", wrap_depth: 1, class: "ms-DetailsRow-x7f3a root-123",
+        name: "grid-en",
+        lang: &EN,
+        table: false,
+        cols: &ALL_COLS,
+        renamed: &[],
+        selection: true,
+        title_role: "gridcell",
+        title_wrap: "none",
+        href: "relative",
+        panel: "dialog",
+        wrap_depth: 1,
+        class: "ms-DetailsRow-x7f3a root-123",
     },
     Variant {
-        name: "table-it", lang: &IT, table: true,
-        cols: &["category", "title", "rank", "status", "scoreImpact", "points", "product", "licensed", "lastSynced"],
-        renamed: &[], selection: false, title_role: "gridcell", title_wrap: "span", href: "tid-first", panel: "complementary",
-        wrap_depth: 3, class: "css-1k2j3h4",
+        name: "table-it",
+        lang: &IT,
+        table: true,
+        cols: &[
+            "category",
+            "title",
+            "rank",
+            "status",
+            "scoreImpact",
+            "points",
+            "product",
+            "licensed",
+            "lastSynced",
+        ],
+        renamed: &[],
+        selection: false,
+        title_role: "gridcell",
+        title_wrap: "span",
+        href: "tid-first",
+        panel: "complementary",
+        wrap_depth: 3,
+        class: "css-1k2j3h4",
     },
     Variant {
-        name: "grid-zh", lang: &ZH, table: false,
-        cols: &["rank", "title", "category", "status", "scoreImpact", "points", "product", "lastSynced", "notes"],
-        renamed: &[], selection: true, title_role: "gridcell", title_wrap: "tooltip", href: "absolute", panel: "dialog",
-        wrap_depth: 2, class: "___abc1234 fxyz123 fq9w8e7",
+        name: "grid-zh",
+        lang: &ZH,
+        table: false,
+        cols: &[
+            "rank",
+            "title",
+            "category",
+            "status",
+            "scoreImpact",
+            "points",
+            "product",
+            "lastSynced",
+            "notes",
+        ],
+        renamed: &[],
+        selection: true,
+        title_role: "gridcell",
+        title_wrap: "tooltip",
+        href: "absolute",
+        panel: "dialog",
+        wrap_depth: 2,
+        class: "___abc1234 fxyz123 fq9w8e7",
     },
     Variant {
-        name: "grid-sv", lang: &SV, table: false,
-        cols: &["title", "rank", "scoreImpact", "status", "category", "product", "points", "licensed"],
-        renamed: &[], selection: false, title_role: "gridcell", title_wrap: "none", href: "relative", panel: "dialog",
-        wrap_depth: 0, class: "sc-a1b2c3 kxyz12",
+        name: "grid-sv",
+        lang: &SV,
+        table: false,
+        cols: &[
+            "title",
+            "rank",
+            "scoreImpact",
+            "status",
+            "category",
+            "product",
+            "points",
+            "licensed",
+        ],
+        renamed: &[],
+        selection: false,
+        title_role: "gridcell",
+        title_wrap: "none",
+        href: "relative",
+        panel: "dialog",
+        wrap_depth: 0,
+        class: "sc-a1b2c3 kxyz12",
     },
     Variant {
-        name: "grid-fr", lang: &FR, table: false,
-        cols: &["rank", "title", "scoreImpact", "points", "status", "category", "product", "msUpdate", "lastSynced"],
-        renamed: &[], selection: true, title_role: "rowheader", title_wrap: "span", href: "relative", panel: "dialog",
-        wrap_depth: 1, class: "_a1b2c_x9z",
+        name: "grid-fr",
+        lang: &FR,
+        table: false,
+        cols: &[
+            "rank",
+            "title",
+            "scoreImpact",
+            "points",
+            "status",
+            "category",
+            "product",
+            "msUpdate",
+            "lastSynced",
+        ],
+        renamed: &[],
+        selection: true,
+        title_role: "rowheader",
+        title_wrap: "span",
+        href: "relative",
+        panel: "dialog",
+        wrap_depth: 1,
+        class: "_a1b2c_x9z",
     },
     Variant {
-        name: "grid-nl", lang: &NL, table: false,
-        cols: &["rank", "status", "title", "category", "product", "scoreImpact", "points", "regressed", "licensed"],
-        renamed: &[], selection: false, title_role: "gridcell", title_wrap: "none", href: "absolute", panel: "dialog",
-        wrap_depth: 2, class: "jss1234",
+        name: "grid-nl",
+        lang: &NL,
+        table: false,
+        cols: &[
+            "rank",
+            "status",
+            "title",
+            "category",
+            "product",
+            "scoreImpact",
+            "points",
+            "regressed",
+            "licensed",
+        ],
+        renamed: &[],
+        selection: false,
+        title_role: "gridcell",
+        title_wrap: "none",
+        href: "absolute",
+        panel: "dialog",
+        wrap_depth: 2,
+        class: "jss1234",
     },
     Variant {
-        name: "grid-noheaders", lang: &EN, table: false,
-        cols: &["status", "rank", "category", "title", "points", "product", "scoreImpact"],
-        renamed: &[("rank", "#"), ("title", "Improvement"), ("scoreImpact", "Impact"), ("points", "Points"), ("status", "State"), ("category", "Area"), ("product", "Workload")],
-        selection: false, title_role: "gridcell", title_wrap: "none", href: "tid-first", panel: "dialog-unlabelled",
-        wrap_depth: 2, class: "xa1b2c3d xq9r8s7",
+        name: "grid-noheaders",
+        lang: &EN,
+        table: false,
+        cols: &[
+            "status",
+            "rank",
+            "category",
+            "title",
+            "points",
+            "product",
+            "scoreImpact",
+        ],
+        renamed: &[
+            ("rank", "#"),
+            ("title", "Improvement"),
+            ("scoreImpact", "Impact"),
+            ("points", "Points"),
+            ("status", "State"),
+            ("category", "Area"),
+            ("product", "Workload"),
+        ],
+        selection: false,
+        title_role: "gridcell",
+        title_wrap: "none",
+        href: "tid-first",
+        panel: "dialog-unlabelled",
+        wrap_depth: 2,
+        class: "xa1b2c3d xq9r8s7",
     },
 ];
 
 /// (id, title, category as the portal shows it)
 const ACTIONS: [(&str, &str, &str); 3] = [
-    ("AdminMFAV2", "Require MFA for administrative roles", "Identity"),
+    (
+        "AdminMFAV2",
+        "Require MFA for administrative roles",
+        "Identity",
+    ),
     ("contoso_html_probe", XSS_TITLE, "Data"),
-    ("mdo_safeattachments", "Turn on Safe Attachments in block mode", "Device"),
+    (
+        "mdo_safeattachments",
+        "Turn on Safe Attachments in block mode",
+        "Device",
+    ),
 ];
 
 impl Variant {
     fn header(&self, key: &str) -> String {
-        self.renamed.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()).unwrap_or_else(|| self.lang.header(key).to_string())
+        self.renamed
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| self.lang.header(key).to_string())
     }
 
     fn href(&self, id: &str) -> String {
@@ -308,20 +570,36 @@ impl Variant {
         if self.table {
             let head: String = cols
                 .iter()
-                .map(|k| format!("<th scope=\"col\" class=\"{}\"><div><span>{}</span></div></th>", self.class, esc(&self.header(k))))
+                .map(|k| {
+                    format!(
+                        "<th scope=\"col\" class=\"{}\"><div><span>{}</span></div></th>",
+                        self.class,
+                        esc(&self.header(k))
+                    )
+                })
                 .collect();
             if virtual_rows {
-                body.push_str(&format!("<tr aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>", cols.len()));
+                body.push_str(&format!(
+                    "<tr aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>",
+                    cols.len()
+                ));
             }
             for i in 0..ACTIONS.len() {
                 body.push_str("<tr class=\"r\">");
                 for k in &cols {
-                    body.push_str(&format!("<td class=\"{}\"><div>{}</div></td>", self.class, self.cell_content(k, i)));
+                    body.push_str(&format!(
+                        "<td class=\"{}\"><div>{}</div></td>",
+                        self.class,
+                        self.cell_content(k, i)
+                    ));
                 }
                 body.push_str("</tr>");
             }
             if virtual_rows {
-                body.push_str(&format!("<tr aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>", cols.len()));
+                body.push_str(&format!(
+                    "<tr aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>",
+                    cols.len()
+                ));
             }
             let table = format!("<table class=\"{}\"><colgroup></colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>", self.class);
             return self.wrap(&table);
@@ -341,14 +619,31 @@ impl Variant {
             body.push_str("<div role=\"presentation\" style=\"height:0\"></div>");
         }
         for i in 0..ACTIONS.len() {
-            body.push_str(&format!("<div role=\"row\" aria-rowindex=\"{}\" tabindex=\"-1\" class=\"{}\">", i + 2, self.class));
+            body.push_str(&format!(
+                "<div role=\"row\" aria-rowindex=\"{}\" tabindex=\"-1\" class=\"{}\">",
+                i + 2,
+                self.class
+            ));
             for (j, k) in cols.iter().enumerate() {
-                let role = if *k == "title" { self.title_role } else { "gridcell" };
-                body.push_str(&format!("<div role=\"{role}\" aria-colindex=\"{}\" class=\"{}\">{}</div>", j + 1, self.class, self.cell_content(k, i)));
+                let role = if *k == "title" {
+                    self.title_role
+                } else {
+                    "gridcell"
+                };
+                body.push_str(&format!(
+                    "<div role=\"{role}\" aria-colindex=\"{}\" class=\"{}\">{}</div>",
+                    j + 1,
+                    self.class,
+                    self.cell_content(k, i)
+                ));
             }
             body.push_str("</div>");
         }
-        let label = if self.name == "grid-noheaders" { String::new() } else { " aria-label=\"Recommended actions\"".into() };
+        let label = if self.name == "grid-noheaders" {
+            String::new()
+        } else {
+            " aria-label=\"Recommended actions\"".into()
+        };
         let grid = format!(
             "<div role=\"grid\" aria-rowcount=\"{}\" aria-colcount=\"{}\"{label} aria-readonly=\"true\"><div role=\"presentation\"><div role=\"row\" aria-rowindex=\"1\">{head}</div></div><div role=\"presentation\">{body}</div></div>",
             ACTIONS.len() + 1,
@@ -369,8 +664,16 @@ impl Variant {
     fn panel_html(&self, share_id: &str) -> String {
         let l = self.lang;
         let (_, title, _) = ACTIONS[1];
-        let heading_tag = if self.panel == "complementary" { "h1" } else { "h2" };
-        let labelled = if self.panel == "dialog-unlabelled" { String::new() } else { " aria-labelledby=\"pt-1\"".into() };
+        let heading_tag = if self.panel == "complementary" {
+            "h1"
+        } else {
+            "h2"
+        };
+        let labelled = if self.panel == "dialog-unlabelled" {
+            String::new()
+        } else {
+            " aria-labelledby=\"pt-1\"".into()
+        };
         let inner = format!(
             "<div><{heading_tag} id=\"pt-1\" class=\"{c}\">{t}</{heading_tag}><button aria-label=\"{close}\"><svg aria-hidden=\"true\"></svg></button></div>\
              <div><span>Data</span><span>Microsoft Purview</span></div>\
@@ -392,7 +695,10 @@ impl Variant {
             prod = esc(l.header("product")),
         );
         if self.panel == "complementary" {
-            format!("<main><aside role=\"complementary\"{labelled} class=\"{}\">{inner}</aside></main>", self.class)
+            format!(
+                "<main><aside role=\"complementary\"{labelled} class=\"{}\">{inner}</aside></main>",
+                self.class
+            )
         } else {
             format!("<div class=\"layer\"><div class=\"overlay\"></div><div role=\"dialog\" aria-modal=\"true\"{labelled} class=\"{}\">{inner}</div></div>", self.class)
         }
@@ -426,17 +732,37 @@ fn the_list_and_its_rows_are_found_in_every_variant() {
             let root = mount(&format!("{decoy}{}", v.list_html(virtual_rows)));
             assert_eq!(all(&root, selectors::LIST).len(), 2, "{}", v.name);
             let list = selectors::find_list(&root).unwrap_or_else(|| panic!("{}: no list", v.name));
-            assert_eq!(list.tag_name().to_lowercase(), if v.table { "table" } else { "div" }, "{}", v.name);
+            assert_eq!(
+                list.tag_name().to_lowercase(),
+                if v.table { "table" } else { "div" },
+                "{}",
+                v.name
+            );
             let rows = selectors::action_rows(&list);
             assert_eq!(rows.len(), 3, "{} virtual={virtual_rows}", v.name);
-            assert_eq!(all(&list, selectors::ROW).len(), if v.table && virtual_rows { 6 } else { 4 }, "{}", v.name);
+            assert_eq!(
+                all(&list, selectors::ROW).len(),
+                if v.table && virtual_rows { 6 } else { 4 },
+                "{}",
+                v.name
+            );
             assert_eq!(all(&list, selectors::ACTION_LINK).len(), 3, "{}", v.name);
-            assert_eq!(selectors::header_cells(&list).len(), v.cols().len(), "{}", v.name);
+            assert_eq!(
+                selectors::header_cells(&list).len(),
+                v.cols().len(),
+                "{}",
+                v.name
+            );
             for (row, (id, title, _)) in rows.iter().zip(ACTIONS) {
                 let a = selectors::row_action(row).unwrap();
                 assert_eq!(a.action_id, id, "{}", v.name);
                 assert_eq!(a.title, title, "{}", v.name);
-                assert_eq!(selectors::row_cells(row).len(), v.cols().len(), "{}", v.name);
+                assert_eq!(
+                    selectors::row_cells(row).len(),
+                    v.cols().len(),
+                    "{}",
+                    v.name
+                );
             }
         }
     }
@@ -450,19 +776,48 @@ fn columns_are_found_by_header_text_or_by_structure() {
         let map = selectors::column_map(&list);
         let cols = v.cols();
         if v.name == "grid-noheaders" {
-            assert_eq!(map, selectors::ColumnMap::default(), "renamed headers match no language");
+            assert_eq!(
+                map,
+                selectors::ColumnMap::default(),
+                "renamed headers match no language"
+            );
         } else {
             let pos = |k: &str| cols.iter().position(|c| *c == k).unwrap();
-            assert_eq!(map.title.as_ref().map(|c| c.position), Some(pos("title")), "{}", v.name);
-            assert_eq!(map.category.as_ref().map(|c| c.position), Some(pos("category")), "{}", v.name);
+            assert_eq!(
+                map.title.as_ref().map(|c| c.position),
+                Some(pos("title")),
+                "{}",
+                v.name
+            );
+            assert_eq!(
+                map.category.as_ref().map(|c| c.position),
+                Some(pos("category")),
+                "{}",
+                v.name
+            );
             if !v.table {
-                assert_eq!(map.category.as_ref().unwrap().colindex, Some((pos("category") + 1).to_string()));
+                assert_eq!(
+                    map.category.as_ref().unwrap().colindex,
+                    Some((pos("category") + 1).to_string())
+                );
             }
         }
         // The category of every row, by header or by value; "Device" is the ticket's "Devices".
         let rows = selectors::action_rows(&list);
-        let cats: Vec<_> = rows.iter().map(|r| selectors::row_category(&list, r)).collect();
-        assert_eq!(cats, vec![Some(Category::Identity), Some(Category::Data), Some(Category::Devices)], "{}", v.name);
+        let cats: Vec<_> = rows
+            .iter()
+            .map(|r| selectors::row_category(&list, r))
+            .collect();
+        assert_eq!(
+            cats,
+            vec![
+                Some(Category::Identity),
+                Some(Category::Data),
+                Some(Category::Devices)
+            ],
+            "{}",
+            v.name
+        );
     }
 }
 
@@ -475,16 +830,33 @@ fn a_list_without_rows_yet_is_found_by_its_header() {
     let list = selectors::find_list(&root).unwrap();
     assert_eq!(text(&list), "Azione consigliata");
     assert!(selectors::action_rows(&list).is_empty());
-    let none = mount("<div role=\"grid\"><div role=\"row\"><div role=\"columnheader\">Other</div></div></div>");
+    let none = mount(
+        "<div role=\"grid\"><div role=\"row\"><div role=\"columnheader\">Other</div></div></div>",
+    );
     assert!(selectors::find_list(&none).is_none());
 }
 
 #[wasm_bindgen_test]
 fn header_labels_cover_the_six_languages() {
-    for h in ["Recommended action", "Azione consigliata", "Rekommenderad åtgärd", "Action recommandée", "Aanbevolen actie", "建議的動作", " recommended  ACTION "] {
+    for h in [
+        "Recommended action",
+        "Azione consigliata",
+        "Rekommenderad åtgärd",
+        "Action recommandée",
+        "Aanbevolen actie",
+        "建議的動作",
+        " recommended  ACTION ",
+    ] {
         assert!(selectors::is_title_header(h), "{h}");
     }
-    for h in ["Category", "Categoria", "Kategori", "Catégorie", "Categorie", "類別"] {
+    for h in [
+        "Category",
+        "Categoria",
+        "Kategori",
+        "Catégorie",
+        "Categorie",
+        "類別",
+    ] {
         assert!(selectors::is_category_header(h), "{h}");
     }
     assert!(!selectors::is_title_header("Improvement"));
@@ -492,8 +864,14 @@ fn header_labels_cover_the_six_languages() {
     for s in ["Share", "Condividi", "Dela", "Partager", "Delen", "共用"] {
         assert!(selectors::is_share_label(s), "{s}");
     }
-    assert_eq!(selectors::section_of("Passaggi successivi"), Some(Section::NextSteps));
-    assert_eq!(selectors::section_of("Förutsättningar"), Some(Section::Prerequisites));
+    assert_eq!(
+        selectors::section_of("Passaggi successivi"),
+        Some(Section::NextSteps)
+    );
+    assert_eq!(
+        selectors::section_of("Förutsättningar"),
+        Some(Section::Prerequisites)
+    );
     assert_eq!(selectors::section_of("描述"), Some(Section::Description));
     assert_eq!(selectors::section_of("At a glance"), None);
 }
@@ -505,21 +883,60 @@ fn header_labels_cover_the_six_languages() {
 #[wasm_bindgen_test]
 fn the_panel_its_sections_and_its_share_button_in_every_variant() {
     for v in &VARIANTS {
-        let root = mount(&format!("{}{}", v.list_html(false), v.panel_html("share-1")));
+        let root = mount(&format!(
+            "{}{}",
+            v.list_html(false),
+            v.panel_html("share-1")
+        ));
         assert_eq!(all(&root, selectors::PANEL).len(), 1, "{}", v.name);
         let panel = selectors::find_panel(&root).unwrap_or_else(|| panic!("{}: no panel", v.name));
         let heading = selectors::panel_heading(&panel).unwrap();
-        assert_eq!(heading.tag_name().to_lowercase(), if v.panel == "complementary" { "h1" } else { "h2" });
+        assert_eq!(
+            heading.tag_name().to_lowercase(),
+            if v.panel == "complementary" {
+                "h1"
+            } else {
+                "h2"
+            }
+        );
         let content = selectors::read_panel(&panel);
         assert_eq!(content.title, XSS_TITLE, "{}", v.name);
-        assert_eq!(content.description, "Markup stays text: <script>alert(1)</script>", "{}", v.name);
-        assert_eq!(content.prerequisites, Some((v.lang.sections[3].to_string(), "Prerequisite with <b>bold</b>.".to_string())), "{}", v.name);
-        assert_eq!(content.next_steps, Some((v.lang.sections[4].to_string(), vec!["Step one".to_string(), "Step two".to_string()])), "{}", v.name);
+        assert_eq!(
+            content.description, "Markup stays text: <script>alert(1)</script>",
+            "{}",
+            v.name
+        );
+        assert_eq!(
+            content.prerequisites,
+            Some((
+                v.lang.sections[3].to_string(),
+                "Prerequisite with <b>bold</b>.".to_string()
+            )),
+            "{}",
+            v.name
+        );
+        assert_eq!(
+            content.next_steps,
+            Some((
+                v.lang.sections[4].to_string(),
+                vec!["Step one".to_string(), "Step two".to_string()]
+            )),
+            "{}",
+            v.name
+        );
         assert_eq!(content.category, Some(Category::Data), "{}", v.name);
         let share = selectors::share_button(&panel).unwrap();
         assert_eq!(share.id(), "share-1", "{}", v.name);
         assert!(selectors::is_share_button(&share));
-        assert_eq!(all(&panel, selectors::BUTTON).iter().filter(|b| selectors::is_share_button(b)).count(), 1, "{}", v.name);
+        assert_eq!(
+            all(&panel, selectors::BUTTON)
+                .iter()
+                .filter(|b| selectors::is_share_button(b))
+                .count(),
+            1,
+            "{}",
+            v.name
+        );
     }
 }
 
@@ -527,23 +944,37 @@ fn the_panel_its_sections_and_its_share_button_in_every_variant() {
 fn the_share_menu_gains_one_servicenow_item_like_its_siblings() {
     setup();
     for v in &VARIANTS {
-        let root = mount(&format!("{}{}", v.panel_html("share-9"), menu_html(v.lang, "share-9", v.class)));
+        let root = mount(&format!(
+            "{}{}",
+            v.panel_html("share-9"),
+            menu_html(v.lang, "share-9", v.class)
+        ));
         let panel = selectors::find_panel(&root).unwrap();
         let share = selectors::share_button(&panel).unwrap();
         let menu = selectors::menu_of(&share).unwrap();
         assert_eq!(menu.id(), "menu-7");
         assert_eq!(selectors::menu_items(&menu).len(), 4);
         assert!(snshare::portal::add_share_menu_item(&menu));
-        assert!(snshare::portal::add_share_menu_item(&menu), "a second call adds nothing");
+        assert!(
+            snshare::portal::add_share_menu_item(&menu),
+            "a second call adds nothing"
+        );
         let items = all(&menu, selectors::MENU_ITEM);
         assert_eq!(items.len(), 5, "{}", v.name);
         let ours = items.last().unwrap();
         assert_eq!(text(ours), "ServiceNow");
         assert_eq!(ours.tag_name(), "BUTTON");
         assert_eq!(ours.get_attribute("tabindex").as_deref(), Some("-1"));
-        assert_eq!(ours.class_name(), items[0].class_name(), "same classes as its siblings");
+        assert_eq!(
+            ours.class_name(),
+            items[0].class_name(),
+            "same classes as its siblings"
+        );
         let wrapper = ours.parent_element().unwrap();
-        assert_eq!(wrapper.get_attribute("role").as_deref(), Some("presentation"));
+        assert_eq!(
+            wrapper.get_attribute("role").as_deref(),
+            Some("presentation")
+        );
         assert_eq!(wrapper.parent_element().unwrap(), menu);
         assert_eq!(all(&wrapper, "[id]").len(), 0);
         assert_eq!(all(ours, "svg").len(), 1);
@@ -570,7 +1001,11 @@ fn a_menu_without_items_yet_is_left_for_later() {
 // ---------------------------------------------------------------------------------------------
 
 fn banner(label: &str, with_id: bool) -> String {
-    let id = if with_id { " id=\"mectrl_main_trigger\"" } else { "" };
+    let id = if with_id {
+        " id=\"mectrl_main_trigger\""
+    } else {
+        ""
+    };
     format!(
         "<header role=\"banner\"><button aria-label=\"App launcher\"></button><div role=\"search\"><input type=\"search\" aria-label=\"Search\"></div>\
          <div><button{id} aria-label=\"{}\" aria-haspopup=\"true\" aria-expanded=\"false\"><div><span>Megan Bowen</span><span>MeganB@contoso.onmicrosoft.com</span></div><div aria-hidden=\"true\">MB</div></button></div></header>",
@@ -585,14 +1020,28 @@ fn the_signed_in_upn_is_read_from_the_account_control_in_every_language() {
         assert!(selectors::is_account_label(&label), "{label}");
         // By its label alone (no well-known id).
         let root = mount(&banner(&label, false));
-        assert_eq!(all(&root, selectors::BANNER_CONTROLS).iter().filter(|e| selectors::is_account_label(&e.get_attribute("aria-label").unwrap())).count(), 1);
-        assert_eq!(selectors::account_upn(&root).as_deref(), Some("MeganB@contoso.onmicrosoft.com"), "{label}");
+        assert_eq!(
+            all(&root, selectors::BANNER_CONTROLS)
+                .iter()
+                .filter(|e| selectors::is_account_label(&e.get_attribute("aria-label").unwrap()))
+                .count(),
+            1
+        );
+        assert_eq!(
+            selectors::account_upn(&root).as_deref(),
+            Some("MeganB@contoso.onmicrosoft.com"),
+            "{label}"
+        );
     }
     // By the well-known id when the label is in a language the table lacks.
     let root = mount(&banner("Kontohaldur: Megan Bowen", true));
-    assert_eq!(selectors::account_upn(&root).as_deref(), Some("MeganB@contoso.onmicrosoft.com"));
+    assert_eq!(
+        selectors::account_upn(&root).as_deref(),
+        Some("MeganB@contoso.onmicrosoft.com")
+    );
     // No account control (replica-account=none): nothing, and the form falls back to the options.
-    let root = mount("<header role=\"banner\"><button aria-label=\"App launcher\"></button></header>");
+    let root =
+        mount("<header role=\"banner\"><button aria-label=\"App launcher\"></button></header>");
     assert_eq!(selectors::account_upn(&root), None);
     assert!(!selectors::is_account_label("App launcher"));
     assert!(selectors::looks_like_email("a.b@c.example"));
@@ -622,7 +1071,10 @@ fn the_card_dashboard_is_found_once_loaded_on_home_and_overview() {
     let dash = selectors::card_dashboard(&main).unwrap();
     assert_eq!(dash.class_name(), "cards");
     assert_eq!(dash.child_element_count(), 3);
-    assert_eq!(selectors::card_classes(&dash), Some(("card root-1".to_string(), "ct".to_string())));
+    assert_eq!(
+        selectors::card_classes(&dash),
+        Some(("card root-1".to_string(), "ct".to_string()))
+    );
     // Overview: header, tabs, tab panel > dashboard.
     let root = mount(
         "<main><div class=\"page\"><div><div><h1>Microsoft Secure Score</h1></div></div><div role=\"tablist\"><button role=\"tab\">Overview</button></div>\
@@ -631,7 +1083,10 @@ fn the_card_dashboard_is_found_once_loaded_on_home_and_overview() {
     let main = selectors::main_element(&root).unwrap();
     let dash = selectors::card_dashboard(&main).unwrap();
     assert_eq!(dash.class_name(), "grid-x");
-    assert_eq!(selectors::card_classes(&dash), Some(("c".to_string(), String::new())));
+    assert_eq!(
+        selectors::card_classes(&dash),
+        Some(("c".to_string(), String::new()))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,7 +1139,10 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
     assert_eq!((mfa.shown.clone(), mfa.count), (list[1].clone(), 3));
     assert_eq!(store.for_action("a b<c>").map(|a| a.count), Some(1));
     assert!(store.for_action("unknown").is_none());
-    assert_eq!(store.latest(TicketKind::Incident, 2), vec![list[0].clone(), list[1].clone()]);
+    assert_eq!(
+        store.latest(TicketKind::Incident, 2),
+        vec![list[0].clone(), list[1].clone()]
+    );
     assert_eq!(store.latest(TicketKind::ChangeRequest, 5), vec![change]);
     assert!(!tickets::TicketStore::default().has_badges());
 }
@@ -696,7 +1154,10 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
 #[wasm_bindgen_test]
 fn descriptions_are_plain_text_with_the_link() {
     let link = "https://security.microsoft.com/securescore?viewid=actions&actionId=AdminMFAV2";
-    assert_eq!(description_from_row("Require MFA ", link), format!("Require MFA\n\n{link}"));
+    assert_eq!(
+        description_from_row("Require MFA ", link),
+        format!("Require MFA\n\n{link}")
+    );
     let root = mount(&VARIANTS[1].panel_html("s"));
     let content = selectors::read_panel(&selectors::find_panel(&root).unwrap());
     assert_eq!(
@@ -714,10 +1175,15 @@ struct Form {
 impl Form {
     fn find() -> Option<Form> {
         let host = doc().query_selector("[data-snshare=\"form\"]").unwrap()?;
-        Some(Form { root: host.shadow_root().unwrap() })
+        Some(Form {
+            root: host.shadow_root().unwrap(),
+        })
     }
     fn q(&self, sel: &str) -> Element {
-        self.root.query_selector(sel).unwrap().unwrap_or_else(|| panic!("no {sel}"))
+        self.root
+            .query_selector(sel)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {sel}"))
     }
     fn input(&self, id: &str) -> HtmlInputElement {
         self.q(&format!("#{id}")).dyn_into().unwrap()
@@ -755,7 +1221,8 @@ impl Form {
         init.set_bubbles(true);
         init.set_cancelable(true);
         init.set_composed(true);
-        let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        let ev =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
         target.dispatch_event(&ev).unwrap()
     }
     fn active(&self) -> Option<Element> {
@@ -778,11 +1245,25 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
     mount(&banner("Account manager for Megan Bowen", true));
     let ctx = Ctx::new();
     let opener = doc().create_element("button").unwrap();
-    doc().get_element_by_id("fixture").unwrap().append_child(&opener).unwrap();
-    let form = open(&ctx, FormRequest { action: Some(action(XSS_TITLE)), kind: None, return_focus: Some(opener.clone()) });
+    doc()
+        .get_element_by_id("fixture")
+        .unwrap()
+        .append_child(&opener)
+        .unwrap();
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: Some(action(XSS_TITLE)),
+            kind: None,
+            return_focus: Some(opener.clone()),
+        },
+    );
     let dialog = form.q("[role=dialog]");
     let title_id = dialog.get_attribute("aria-labelledby").unwrap();
-    assert_eq!(text(&form.q(&format!("#{title_id}"))), "Share to ServiceNow");
+    assert_eq!(
+        text(&form.q(&format!("#{title_id}"))),
+        "Share to ServiceNow"
+    );
     assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
     // Text from the page stays text: the title is the value, and no element was made of it.
     assert_eq!(form.input("snshare-name").value(), XSS_TITLE);
@@ -793,27 +1274,48 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
     assert!(desc.value().ends_with("actionId=contoso_html_probe"));
     // Every control has its label.
     for (id, label) in [
-        ("snshare-kind", "Ticket type"), ("snshare-name", "Task name"), ("snshare-description", "Description"),
-        ("snshare-priority", "Priority"), ("snshare-due", "Due date"), ("snshare-user", "User ID"),
-        ("snshare-source", "Recommendation source"), ("snshare-category", "Category"),
+        ("snshare-kind", "Ticket type"),
+        ("snshare-name", "Task name"),
+        ("snshare-description", "Description"),
+        ("snshare-priority", "Priority"),
+        ("snshare-due", "Due date"),
+        ("snshare-user", "User ID"),
+        ("snshare-source", "Recommendation source"),
+        ("snshare-category", "Category"),
     ] {
         assert_eq!(text(&form.q(&format!("label[for={id}]"))), label);
     }
     let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
-    let options: Vec<String> = (0..kind.length()).map(|i| text(&kind.item(i).unwrap())).collect();
+    let options: Vec<String> = (0..kind.length())
+        .map(|i| text(&kind.item(i).unwrap()))
+        .collect();
     assert_eq!(options, ["Incident", "Change request"]);
     assert_eq!(kind.value(), "incident");
     let prio: HtmlSelectElement = form.q("#snshare-priority").dyn_into().unwrap();
-    let options: Vec<String> = (0..prio.length()).map(|i| text(&prio.item(i).unwrap())).collect();
+    let options: Vec<String> = (0..prio.length())
+        .map(|i| text(&prio.item(i).unwrap()))
+        .collect();
     assert_eq!(options, ["Critical", "High", "Moderate", "Low", "Planning"]);
     assert_eq!(form.input("snshare-due").type_(), "date");
-    assert_eq!(form.input("snshare-user").value(), "MeganB@contoso.onmicrosoft.com");
+    assert_eq!(
+        form.input("snshare-user").value(),
+        "MeganB@contoso.onmicrosoft.com"
+    );
     assert!(form.input("snshare-user").read_only());
-    assert_eq!(form.input("snshare-source").value(), "Microsoft recommendation");
+    assert_eq!(
+        form.input("snshare-source").value(),
+        "Microsoft recommendation"
+    );
     assert_eq!(form.input("snshare-category").value(), "Data");
-    assert_eq!(text(&form.q("#snshare-name-counter")), format!("{}/160", XSS_TITLE.chars().count()));
+    assert_eq!(
+        text(&form.q("#snshare-name-counter")),
+        format!("{}/160", XSS_TITLE.chars().count())
+    );
     // Focus starts inside the dialog.
-    assert_eq!(form.active().map(|e| e.id()).as_deref(), Some("snshare-kind"));
+    assert_eq!(
+        form.active().map(|e| e.id()).as_deref(),
+        Some("snshare-kind")
+    );
     // Without a worker the checks fail quickly, and Send is offered (the share will say).
     sleep(100).await;
     assert!(!form.send().disabled());
@@ -832,21 +1334,39 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
     setup();
     mount(&banner("Account manager for Megan Bowen", true));
     let ctx = Ctx::new();
-    let form = open(&ctx, FormRequest { action: Some(action("Require MFA for administrative roles")), kind: None, return_focus: None });
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: Some(action("Require MFA for administrative roles")),
+            kind: None,
+            return_focus: None,
+        },
+    );
     sleep(100).await;
     assert!(!form.send().disabled());
     assert_eq!(form.error("snshare-err-name"), "");
 
     form.type_into("snshare-name", "");
     assert_eq!(form.error("snshare-err-name"), "Enter a task name.");
-    assert_eq!(form.input("snshare-name").get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        form.input("snshare-name")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
     assert!(form.send().disabled());
 
     let long = "x".repeat(161);
     form.type_into("snshare-name", &long);
-    assert_eq!(form.error("snshare-err-name"), "The task name can have at most 160 characters.");
+    assert_eq!(
+        form.error("snshare-err-name"),
+        "The task name can have at most 160 characters."
+    );
     assert_eq!(text(&form.q("#snshare-name-counter")), "161/160");
-    assert!(form.q("#snshare-name-counter").class_list().contains("over"));
+    assert!(form
+        .q("#snshare-name-counter")
+        .class_list()
+        .contains("over"));
     assert!(form.send().disabled());
 
     form.type_into("snshare-name", &"é".repeat(160));
@@ -855,7 +1375,10 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
     assert!(!form.send().disabled());
 
     form.type_into("snshare-due", "2000-01-01");
-    assert_eq!(form.error("snshare-err-due"), "The due date cannot be in the past.");
+    assert_eq!(
+        form.error("snshare-err-due"),
+        "The due date cannot be in the past."
+    );
     assert!(form.send().disabled());
     form.type_into("snshare-due", "");
     assert_eq!(form.error("snshare-err-due"), "Choose a due date.");
@@ -877,14 +1400,24 @@ async fn focus_stays_in_the_dialog() {
     setup();
     mount(&banner("Account manager for Megan Bowen", true));
     let ctx = Ctx::new();
-    let form = open(&ctx, FormRequest { action: Some(action("Require MFA")), kind: None, return_focus: None });
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: Some(action("Require MFA")),
+            kind: None,
+            return_focus: None,
+        },
+    );
     sleep(100).await;
     let cancel = form.q(".foot button:not(.primary)");
     cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert_eq!(form.active(), Some(cancel.clone()));
     // Tab on the last control wraps to the first; Shift+Tab on the first to the last.
     assert!(!form.key(&cancel, "Tab", false));
-    assert_eq!(form.active().map(|e| e.id()).as_deref(), Some("snshare-kind"));
+    assert_eq!(
+        form.active().map(|e| e.id()).as_deref(),
+        Some("snshare-kind")
+    );
     let kind = form.q("#snshare-kind");
     assert!(!form.key(&kind, "Tab", true));
     assert_eq!(form.active(), Some(cancel.clone()));
@@ -901,7 +1434,14 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
     setup();
     mount("<header role=\"banner\"></header>");
     let ctx = Ctx::new();
-    let form = open(&ctx, FormRequest { action: None, kind: Some(TicketKind::ChangeRequest), return_focus: None });
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: None,
+            kind: Some(TicketKind::ChangeRequest),
+            return_focus: None,
+        },
+    );
     sleep(100).await;
     let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
     assert_eq!(kind.value(), "change_request");
@@ -914,7 +1454,9 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
     // No account control and no option value: the user ID can be typed, and is required.
     let user = form.input("snshare-user");
     assert!(!user.read_only());
-    assert!(form.error("snshare-err-user").starts_with("Your user ID could not be read"));
+    assert!(form
+        .error("snshare-err-user")
+        .starts_with("Your user ID could not be read"));
     form.type_into("snshare-name", "Review guest access");
     assert!(form.send().disabled());
     form.type_into("snshare-user", "admin@contoso.example");
@@ -929,14 +1471,27 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
     setup();
     mount(&banner("Account manager for Megan Bowen", true));
     let ctx = Ctx::new();
-    let form = open(&ctx, FormRequest { action: Some(action("Require MFA")), kind: None, return_focus: None });
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: Some(action("Require MFA")),
+            kind: None,
+            return_focus: None,
+        },
+    );
     sleep(100).await;
     form.send().click();
     sleep(100).await;
     let result = form.q(".result");
     assert_eq!(result.get_attribute("role").as_deref(), Some("alert"));
-    assert!(text(&result).contains("The extension could not send this"), "{}", text(&result));
-    assert!(all(&result.clone(), "button").iter().any(|b| text(b) == "Retry"));
+    assert!(
+        text(&result).contains("The extension could not send this"),
+        "{}",
+        text(&result)
+    );
+    assert!(all(&result.clone(), "button")
+        .iter()
+        .any(|b| text(b) == "Retry"));
     // Nothing typed is lost.
     assert_eq!(form.input("snshare-name").value(), "Require MFA");
     assert!(Form::find().is_some());
@@ -982,33 +1537,64 @@ mod decoders {
         t.assigned_to = Some("Beth Anglin".into());
         let u = ticket(8, "x", false, "Closed");
         assert_eq!(decode::ticket(&to_js(&t).unwrap()).unwrap(), t);
-        assert_eq!(decode::tickets(&to_js(&vec![t.clone(), u.clone()]).unwrap()).unwrap(), vec![t.clone(), u.clone()]);
+        assert_eq!(
+            decode::tickets(&to_js(&vec![t.clone(), u.clone()]).unwrap()).unwrap(),
+            vec![t.clone(), u.clone()]
+        );
         let snap = TicketSnapshot {
             fetched_at: Some(1_700_000_000_123),
             tickets: vec![t.clone(), u],
-            counts: vec![StateCount { kind: TicketKind::Incident, state: "2".into(), label: "In Progress".into(), count: 3 }],
+            counts: vec![StateCount {
+                kind: TicketKind::Incident,
+                state: "2".into(),
+                label: "In Progress".into(),
+                count: 3,
+            }],
             queued_action_ids: vec!["AdminMFAV2".into()],
             refreshing: true,
         };
         assert_eq!(decode::snapshot(&to_js(&snap).unwrap()).unwrap(), snap);
         let empty = TicketSnapshot::default();
         assert_eq!(decode::snapshot(&to_js(&empty).unwrap()).unwrap(), empty);
-        for d in [draft(), TaskDraft { category: None, action_id: None, action_url: Some("u".into()), ..draft() }] {
-            assert_eq!(decode::optional_draft(&to_js(&Some(d.clone())).unwrap()).unwrap(), Some(d));
+        for d in [
+            draft(),
+            TaskDraft {
+                category: None,
+                action_id: None,
+                action_url: Some("u".into()),
+                ..draft()
+            },
+        ] {
+            assert_eq!(
+                decode::optional_draft(&to_js(&Some(d.clone())).unwrap()).unwrap(),
+                Some(d)
+            );
         }
-        assert_eq!(decode::optional_draft(&to_js(&None::<TaskDraft>).unwrap()).unwrap(), None);
+        assert_eq!(
+            decode::optional_draft(&to_js(&None::<TaskDraft>).unwrap()).unwrap(),
+            None
+        );
         assert!(decode::ticket(&JsValue::from_str("junk")).is_err());
     }
 
     #[wasm_bindgen_test]
     fn status_and_settings() {
-        for state in [ConnectionState::NotConnected, ConnectionState::Connected, ConnectionState::AuthorizationNeeded, ConnectionState::Unreachable] {
+        for state in [
+            ConnectionState::NotConnected,
+            ConnectionState::Connected,
+            ConnectionState::AuthorizationNeeded,
+            ConnectionState::Unreachable,
+        ] {
             let mut s = ConnectionStatus::not_connected(Some("https://x.service-now.com".into()));
             s.state = state;
             assert_eq!(decode::status_state(&to_js(&s).unwrap()).unwrap(), state);
         }
         let view = SettingsView {
-            defaults: TicketDefaults { kind: TicketKind::ChangeRequest, priority: Priority::High, due_in_days: 30 },
+            defaults: TicketDefaults {
+                kind: TicketKind::ChangeRequest,
+                priority: Priority::High,
+                due_in_days: 30,
+            },
             fallback_user_id: Some("admin@contoso.example".into()),
             ..SettingsView::default()
         };
@@ -1022,27 +1608,71 @@ mod decoders {
     fn every_share_outcome_and_diagnosis() {
         let t = ticket(1, "AdminMFAV2", true, "New");
         let diagnoses = vec![
-            Diagnosis::InstanceUnreachable, Diagnosis::NotServiceNow, Diagnosis::ClientRejected, Diagnosis::CredentialsRejected,
-            Diagnosis::RefreshTokenExpired, Diagnosis::AuthorizationLost, Diagnosis::PersonalAccount { user_name: "abel.tuter".into() },
-            Diagnosis::SingleSignOn, Diagnosis::CrossScopeRefused, Diagnosis::IpFiltered, Diagnosis::MissingRoles { table: "incident".into() },
-            Diagnosis::RateLimited { retry_after_secs: 30 }, Diagnosis::AccessDenied, Diagnosis::AuthorizationCancelled,
-            Diagnosis::PermissionDenied, Diagnosis::StateMismatch, Diagnosis::RecordRejected { message: "<b>no</b>".into() },
-            Diagnosis::ServerError { status: 503 }, Diagnosis::Timeout, Diagnosis::Offline, Diagnosis::NotConfigured,
-            Diagnosis::Unexpected { message: "m".into() },
+            Diagnosis::InstanceUnreachable,
+            Diagnosis::NotServiceNow,
+            Diagnosis::ClientRejected,
+            Diagnosis::CredentialsRejected,
+            Diagnosis::RefreshTokenExpired,
+            Diagnosis::AuthorizationLost,
+            Diagnosis::PersonalAccount {
+                user_name: "abel.tuter".into(),
+            },
+            Diagnosis::SingleSignOn,
+            Diagnosis::CrossScopeRefused,
+            Diagnosis::IpFiltered,
+            Diagnosis::MissingRoles {
+                table: "incident".into(),
+            },
+            Diagnosis::RateLimited {
+                retry_after_secs: 30,
+            },
+            Diagnosis::AccessDenied,
+            Diagnosis::AuthorizationCancelled,
+            Diagnosis::PermissionDenied,
+            Diagnosis::StateMismatch,
+            Diagnosis::RecordRejected {
+                message: "<b>no</b>".into(),
+            },
+            Diagnosis::ServerError { status: 503 },
+            Diagnosis::Timeout,
+            Diagnosis::Offline,
+            Diagnosis::NotConfigured,
+            Diagnosis::Unexpected {
+                message: "m".into(),
+            },
         ];
         for d in diagnoses {
             assert_eq!(decode::diagnosis(&to_js(&d).unwrap()), d);
-            let failed = ShareOutcome::Failed { share_id: "s1".into(), diagnosis: d.clone() };
-            assert_eq!(decode::share_outcome(&to_js(&failed).unwrap()).unwrap(), failed);
+            let failed = ShareOutcome::Failed {
+                share_id: "s1".into(),
+                diagnosis: d.clone(),
+            };
+            assert_eq!(
+                decode::share_outcome(&to_js(&failed).unwrap()).unwrap(),
+                failed
+            );
         }
         for outcome in [
             ShareOutcome::Created { ticket: t.clone() },
-            ShareOutcome::Queued { share_id: "s2".into(), reason: Diagnosis::Timeout },
-            ShareOutcome::Invalid { errors: vec![FieldError { field: DraftField::DueDate, message_key: "field_error_due_date_past".into() }] },
-            ShareOutcome::Duplicate { existing: vec![t.clone()] },
+            ShareOutcome::Queued {
+                share_id: "s2".into(),
+                reason: Diagnosis::Timeout,
+            },
+            ShareOutcome::Invalid {
+                errors: vec![FieldError {
+                    field: DraftField::DueDate,
+                    message_key: "field_error_due_date_past".into(),
+                }],
+            },
+            ShareOutcome::Duplicate {
+                existing: vec![t.clone()],
+            },
             ShareOutcome::NotConnected,
         ] {
-            assert_eq!(decode::share_outcome(&to_js(&outcome).unwrap()).unwrap(), outcome);
+            assert_eq!(
+                decode::share_outcome(&to_js(&outcome).unwrap()).unwrap(),
+                outcome
+            );
         }
     }
 }

@@ -17,17 +17,19 @@ use snshare::domain::outbox::OutboxStatus;
 use snshare::domain::settings::{SettingsView, TicketDefaults};
 use snshare::domain::ticket::{Priority, TicketKind, TicketSummary};
 use snshare::messages::{
-    DiagnosticReport, DiagnosticStep, OutboxView, SettingsError, StateCount, StateName, TicketPage, TicketSnapshot,
-    TicketSort,
+    DiagnosticReport, DiagnosticStep, OutboxView, SettingsError, StateCount, StateName, TicketPage,
+    TicketSnapshot, TicketSort,
 };
 use snshare::ui::common::{diagnosis_text, render_status, safe_href};
 use snshare::ui::dom::{el, Dispatch, Region};
 use snshare::ui::options::{
-    instance_origin_pattern, render_diagnostics, render_settings_form, render_state_names, state_name_overrides,
-    OptionsAction,
+    instance_origin_pattern, render_diagnostics, render_settings_form, render_state_names,
+    state_name_overrides, OptionsAction,
 };
 use snshare::ui::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
-use snshare::ui::tickets::{paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE};
+use snshare::ui::tickets::{
+    paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -43,32 +45,48 @@ fn setup() {
     let global = js_sys::global();
     // Chromium has a `chrome` object on every page, but no `chrome.i18n` outside extensions.
     let existing = js_sys::Reflect::get(&global, &"chrome".into()).unwrap();
-    if existing.is_object() && js_sys::Reflect::get(&existing, &"i18n".into()).map(|i| i.is_object()).unwrap_or(false) {
+    if existing.is_object()
+        && js_sys::Reflect::get(&existing, &"i18n".into())
+            .map(|i| i.is_object())
+            .unwrap_or(false)
+    {
         return;
     }
     let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).unwrap();
-    let get_message = Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
-        let Some(msg) = catalogue.get(&key).and_then(|m| m.get("message")).and_then(|m| m.as_str()) else {
-            return String::new();
-        };
-        let subs: Vec<String> = if let Some(s) = subs.as_string() {
-            vec![s]
-        } else if js_sys::Array::is_array(&subs) {
-            js_sys::Array::from(&subs).iter().map(|v| v.as_string().unwrap_or_default()).collect()
-        } else {
-            Vec::new()
-        };
-        let mut out = msg.to_string();
-        for (i, s) in subs.iter().enumerate().rev() {
-            out = out.replace(&format!("${}", i + 1), s);
-        }
-        out
-    });
+    let get_message =
+        Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
+            let Some(msg) = catalogue
+                .get(&key)
+                .and_then(|m| m.get("message"))
+                .and_then(|m| m.as_str())
+            else {
+                return String::new();
+            };
+            let subs: Vec<String> = if let Some(s) = subs.as_string() {
+                vec![s]
+            } else if js_sys::Array::is_array(&subs) {
+                js_sys::Array::from(&subs)
+                    .iter()
+                    .map(|v| v.as_string().unwrap_or_default())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut out = msg.to_string();
+            for (i, s) in subs.iter().enumerate().rev() {
+                out = out.replace(&format!("${}", i + 1), s);
+            }
+            out
+        });
     let i18n = js_sys::Object::new();
     js_sys::Reflect::set(&i18n, &"getMessage".into(), get_message.as_ref()).unwrap();
     let lang = Closure::<dyn Fn() -> String>::new(|| "en".to_string());
     js_sys::Reflect::set(&i18n, &"getUILanguage".into(), lang.as_ref()).unwrap();
-    let chrome: JsValue = if existing.is_object() { existing } else { js_sys::Object::new().into() };
+    let chrome: JsValue = if existing.is_object() {
+        existing
+    } else {
+        js_sys::Object::new().into()
+    };
     js_sys::Reflect::set(&chrome, &"i18n".into(), &i18n).unwrap();
     js_sys::Reflect::set(&global, &"chrome".into(), &chrome).unwrap();
     get_message.forget();
@@ -83,11 +101,16 @@ fn recorder<A: 'static>() -> (Dispatch<A>, Rc<RefCell<Vec<A>>>) {
 
 fn all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<Element>().ok()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
 }
 
 fn one(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}"))
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
 }
 
 fn text(e: &Element) -> String {
@@ -100,13 +123,22 @@ fn click(e: &Element) {
 
 /// The view attached to the document, for the selectors and clicks to behave as on the page.
 fn mount(view: &snshare::ui::dom::View) -> Element {
-    let body = web_sys::window().unwrap().document().unwrap().body().unwrap();
+    let body = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .body()
+        .unwrap();
     body.append_child(view.root()).unwrap();
     view.root().clone()
 }
 
 fn ticket(kind: TicketKind, n: u32, name: &str) -> TicketSummary {
-    let prefix = if kind == TicketKind::Incident { "INC" } else { "CHG" };
+    let prefix = if kind == TicketKind::Incident {
+        "INC"
+    } else {
+        "CHG"
+    };
     TicketSummary {
         kind,
         sys_id: format!("sys{n}"),
@@ -161,9 +193,13 @@ fn status_names_each_other_state() {
     let mut status = ConnectionStatus::not_connected(None);
     assert!(text(render_status(Some(&status), true).build().root()).contains("Not connected"));
     status.state = ConnectionState::AuthorizationNeeded;
-    assert!(text(render_status(Some(&status), false).build().root()).contains("Authorization needed"));
+    assert!(
+        text(render_status(Some(&status), false).build().root()).contains("Authorization needed")
+    );
     status.state = ConnectionState::Unreachable;
-    assert!(text(render_status(Some(&status), false).build().root()).contains("Instance unreachable"));
+    assert!(
+        text(render_status(Some(&status), false).build().root()).contains("Instance unreachable")
+    );
     assert!(text(render_status(None, false).build().root()).contains("Checking"));
 }
 
@@ -185,7 +221,15 @@ fn status_renders_a_hostile_user_name_as_text() {
 
 fn page_of(total: u32, offset: u32, shown: u32) -> TicketPage {
     TicketPage {
-        tickets: (0..shown).map(|i| ticket(TicketKind::Incident, offset + i + 1, &format!("Task {}", offset + i + 1))).collect(),
+        tickets: (0..shown)
+            .map(|i| {
+                ticket(
+                    TicketKind::Incident,
+                    offset + i + 1,
+                    &format!("Task {}", offset + i + 1),
+                )
+            })
+            .collect(),
         total,
         offset,
     }
@@ -214,13 +258,19 @@ fn ticket_table_has_caption_headers_rows_and_sort_state() {
     // Newest first by default: only the Updated column carries aria-sort.
     let sorted = all(&table, "th[aria-sort]");
     assert_eq!(sorted.len(), 1);
-    assert_eq!(sorted[0].get_attribute("aria-sort").as_deref(), Some("descending"));
+    assert_eq!(
+        sorted[0].get_attribute("aria-sort").as_deref(),
+        Some("descending")
+    );
     assert!(text(&sorted[0]).contains("Updated"));
     // Number links into ServiceNow in a new tab.
     let link = one(&table, "tbody tr a");
     assert_eq!(text(&link), "INC0000001");
     assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
-    assert!(link.get_attribute("rel").unwrap_or_default().contains("noopener"));
+    assert!(link
+        .get_attribute("rel")
+        .unwrap_or_default()
+        .contains("noopener"));
     assert!(text(&one(root, ".paging-label")).contains("1–25 of 300"));
 }
 
@@ -233,15 +283,30 @@ fn ticket_fields_holding_html_stay_text() {
     t.assigned_to = Some(XSS.into());
     t.number = XSS.into();
     t.link = "javascript:alert(3)".into();
-    let view = render_results(&TicketPage { tickets: vec![t], total: 1, offset: 0 }, &ListState::default(), &d).build();
+    let view = render_results(
+        &TicketPage {
+            tickets: vec![t],
+            total: 1,
+            offset: 0,
+        },
+        &ListState::default(),
+        &d,
+    )
+    .build();
     let root = view.root();
     assert!(all(root, "script, img").is_empty(), "markup was parsed");
     assert!(text(&one(root, "tbody")).matches(XSS).count() >= 3);
     // A javascript: link is not a link at all.
     assert!(all(root, "tbody a").is_empty());
     assert_eq!(safe_href("javascript:alert(1)"), None);
-    assert_eq!(safe_href(" https://x.service-now.com/a "), Some("https://x.service-now.com/a"));
-    assert_eq!(safe_href("http://127.0.0.1:8443/x"), Some("http://127.0.0.1:8443/x"));
+    assert_eq!(
+        safe_href(" https://x.service-now.com/a "),
+        Some("https://x.service-now.com/a")
+    );
+    assert_eq!(
+        safe_href("http://127.0.0.1:8443/x"),
+        Some("http://127.0.0.1:8443/x")
+    );
     assert_eq!(safe_href("http://127.0.0.1.evil.example/"), None);
 }
 
@@ -260,7 +325,15 @@ fn paging_buttons_follow_the_position() {
     assert_eq!(log.borrow().as_slice(), &[TicketsAction::Next]);
     first.remove();
 
-    let last = render_results(&page_of(300, 275, 25), &ListState { page: 11, ..ListState::default() }, &d).build();
+    let last = render_results(
+        &page_of(300, 275, 25),
+        &ListState {
+            page: 11,
+            ..ListState::default()
+        },
+        &d,
+    )
+    .build();
     assert!(!one(last.root(), "[data-action=previous]").has_attribute("disabled"));
     assert!(one(last.root(), "[data-action=next]").has_attribute("disabled"));
 }
@@ -273,7 +346,13 @@ fn clicking_a_header_asks_for_that_sort() {
     let root = mount(&view);
     click(&one(&root, "button[data-sort=number]"));
     click(&one(&root, "button[data-sort=updated]"));
-    assert_eq!(log.borrow().as_slice(), &[TicketsAction::Sort(TicketSort::Number), TicketsAction::Sort(TicketSort::Updated)]);
+    assert_eq!(
+        log.borrow().as_slice(),
+        &[
+            TicketsAction::Sort(TicketSort::Number),
+            TicketsAction::Sort(TicketSort::Updated)
+        ]
+    );
     root.remove();
 }
 
@@ -281,12 +360,19 @@ fn clicking_a_header_asks_for_that_sort() {
 fn empty_list_says_so_and_offers_to_clear_filters() {
     setup();
     let (d, log) = recorder::<TicketsAction>();
-    let empty = TicketPage { tickets: vec![], total: 0, offset: 0 };
+    let empty = TicketPage {
+        tickets: vec![],
+        total: 0,
+        offset: 0,
+    };
     let plain = render_results(&empty, &ListState::default(), &d).build();
     assert!(text(plain.root()).contains("No snshare tickets yet"));
     assert!(all(plain.root(), "table").is_empty());
 
-    let filtered = ListState { search: "mfa".into(), ..ListState::default() };
+    let filtered = ListState {
+        search: "mfa".into(),
+        ..ListState::default()
+    };
     let view = render_results(&empty, &filtered, &d).build();
     assert!(text(view.root()).contains("No tickets match these filters."));
     // The toolbar's Clear filters is the only one (unique accessible name on the page).
@@ -332,16 +418,40 @@ fn toolbar_has_labelled_search_and_filters() {
     setup();
     let (d, _) = recorder::<TicketsAction>();
     let names = vec![
-        StateName { kind: TicketKind::Incident, state: "1".into(), instance_label: "New".into(), custom_label: None },
-        StateName { kind: TicketKind::ChangeRequest, state: "-5".into(), instance_label: "New".into(), custom_label: Some("Draft".into()) },
+        StateName {
+            kind: TicketKind::Incident,
+            state: "1".into(),
+            instance_label: "New".into(),
+            custom_label: None,
+        },
+        StateName {
+            kind: TicketKind::ChangeRequest,
+            state: "-5".into(),
+            instance_label: "New".into(),
+            custom_label: Some("Draft".into()),
+        },
     ];
-    let state = ListState { kind: Some(TicketKind::ChangeRequest), state: Some("-5".into()), ..ListState::default() };
+    let state = ListState {
+        kind: Some(TicketKind::ChangeRequest),
+        state: Some("-5".into()),
+        ..ListState::default()
+    };
     let (toolbar, controls) = render_toolbar(&state, &names, &d);
     let view = toolbar.build();
     let root = view.root();
     assert_eq!(root.get_attribute("role").as_deref(), Some("search"));
-    for id in ["ticket-search", "filter-kind", "filter-state", "filter-category"] {
-        assert!(root.query_selector(&format!("label[for={id}]")).unwrap().is_some(), "{id} has no label");
+    for id in [
+        "ticket-search",
+        "filter-kind",
+        "filter-state",
+        "filter-category",
+    ] {
+        assert!(
+            root.query_selector(&format!("label[for={id}]"))
+                .unwrap()
+                .is_some(),
+            "{id} has no label"
+        );
     }
     assert_eq!(controls.kind.value(), "change_request");
     assert_eq!(controls.state.value(), "change_request:-5");
@@ -357,15 +467,32 @@ fn toolbar_has_labelled_search_and_filters() {
 #[wasm_bindgen_test]
 fn popup_shows_five_latest_per_kind_with_counts() {
     setup();
-    let mut tickets: Vec<TicketSummary> = (1..=8).map(|n| ticket(TicketKind::Incident, n, &format!("Incident {n}"))).collect();
+    let mut tickets: Vec<TicketSummary> = (1..=8)
+        .map(|n| ticket(TicketKind::Incident, n, &format!("Incident {n}")))
+        .collect();
     tickets.push(ticket(TicketKind::ChangeRequest, 1, XSS));
     let snapshot = TicketSnapshot {
         fetched_at: Some(1_700_000_000_000),
         tickets,
         counts: vec![
-            StateCount { kind: TicketKind::Incident, state: "1".into(), label: "New".into(), count: 6 },
-            StateCount { kind: TicketKind::Incident, state: "2".into(), label: "In Progress".into(), count: 2 },
-            StateCount { kind: TicketKind::ChangeRequest, state: "-5".into(), label: "New".into(), count: 1 },
+            StateCount {
+                kind: TicketKind::Incident,
+                state: "1".into(),
+                label: "New".into(),
+                count: 6,
+            },
+            StateCount {
+                kind: TicketKind::Incident,
+                state: "2".into(),
+                label: "In Progress".into(),
+                count: 2,
+            },
+            StateCount {
+                kind: TicketKind::ChangeRequest,
+                state: "-5".into(),
+                label: "New".into(),
+                count: 1,
+            },
         ],
         queued_action_ids: vec![],
         refreshing: false,
@@ -375,7 +502,10 @@ fn popup_shows_five_latest_per_kind_with_counts() {
     assert_eq!(all(root, "[data-kind=incident] .ticket").len(), 5);
     assert_eq!(all(root, "[data-kind=change_request] .ticket").len(), 1);
     let counts = text(&one(root, "[data-kind=incident] .counts"));
-    assert!(counts.contains("New") && counts.contains('6') && counts.contains("In Progress"), "{counts}");
+    assert!(
+        counts.contains("New") && counts.contains('6') && counts.contains("In Progress"),
+        "{counts}"
+    );
     assert_eq!(text(&one(root, "[data-kind=incident] h2 .badge")), "8");
     assert!(all(root, "script, img").is_empty());
     assert!(text(&one(root, "[data-kind=change_request] .ticket-name")).contains(XSS));
@@ -388,17 +518,29 @@ fn popup_offers_authorize_only_when_authorization_is_needed() {
     setup();
     let (d, log) = recorder::<PopupAction>();
     let mut status = connected();
-    assert!(all(render_status_actions(Some(&status), &d).build().root(), "button").is_empty());
+    assert!(all(
+        render_status_actions(Some(&status), &d).build().root(),
+        "button"
+    )
+    .is_empty());
     status.state = ConnectionState::AuthorizationNeeded;
     let view = render_status_actions(Some(&status), &d).build();
     let root = mount(&view);
     let buttons = all(&root, "button");
-    assert_eq!(buttons.iter().map(text).collect::<Vec<_>>(), vec!["Authorize"]);
+    assert_eq!(
+        buttons.iter().map(text).collect::<Vec<_>>(),
+        vec!["Authorize"]
+    );
     click(&buttons[0]);
     assert_eq!(log.borrow().as_slice(), &[PopupAction::Authorize]);
     root.remove();
     let not_connected = ConnectionStatus::not_connected(None);
-    assert!(text(render_status_actions(Some(&not_connected), &d).build().root()).contains("Options"));
+    assert!(text(
+        render_status_actions(Some(&not_connected), &d)
+            .build()
+            .root()
+    )
+    .contains("Options"));
 }
 
 fn outbox_item(id: &str, status: OutboxStatus) -> OutboxView {
@@ -422,7 +564,14 @@ fn outbox_lists_shares_with_retry_and_discard() {
     assert!(all(render_outbox(&[], &d).build().root(), "li").is_empty());
     let items = vec![
         outbox_item("a", OutboxStatus::Pending),
-        outbox_item("b", OutboxStatus::Failed { diagnosis: Diagnosis::RecordRejected { message: XSS.into() } }),
+        outbox_item(
+            "b",
+            OutboxStatus::Failed {
+                diagnosis: Diagnosis::RecordRejected {
+                    message: XSS.into(),
+                },
+            },
+        ),
     ];
     let view = render_outbox(&items, &d).build();
     let root = mount(&view);
@@ -436,12 +585,21 @@ fn outbox_lists_shares_with_retry_and_discard() {
     assert!(all(&root, "script, img").is_empty());
     // Buttons are named Retry / Discard and described by the share's name.
     let buttons = all(&failed, "button");
-    assert_eq!(buttons.iter().map(text).collect::<Vec<_>>(), vec!["Retry", "Discard"]);
+    assert_eq!(
+        buttons.iter().map(text).collect::<Vec<_>>(),
+        vec!["Retry", "Discard"]
+    );
     let described = buttons[0].get_attribute("aria-describedby").unwrap();
     assert!(text(&one(&root, &format!("#{described}"))).contains("Require MFA b"));
     click(&buttons[0]);
     click(&buttons[1]);
-    assert_eq!(log.borrow().as_slice(), &[PopupAction::Retry("b".into()), PopupAction::Discard("b".into())]);
+    assert_eq!(
+        log.borrow().as_slice(),
+        &[
+            PopupAction::Retry("b".into()),
+            PopupAction::Discard("b".into())
+        ]
+    );
     root.remove();
 }
 
@@ -454,7 +612,11 @@ fn settings(locked: &[&str]) -> SettingsView {
         instance: Some("https://dev12345.service-now.com".into()),
         client_id: Some("abc123".into()),
         has_client_secret: true,
-        defaults: TicketDefaults { kind: TicketKind::ChangeRequest, priority: Priority::Low, due_in_days: 7 },
+        defaults: TicketDefaults {
+            kind: TicketKind::ChangeRequest,
+            priority: Priority::Low,
+            due_in_days: 7,
+        },
         fallback_user_id: None,
         refresh_minutes: 15,
         redirect_url: "https://pgmckfnkcjjdbjackbdfdggbempndbni.chromiumapp.org/".into(),
@@ -475,31 +637,60 @@ fn settings_form_has_the_named_fields_and_reads_back() {
     let (form, handles) = render_settings_form(&view_data, &d);
     let view = form.build();
     let root = mount(&view);
-    assert_eq!(label_for(&root, handles.instance.unchecked_ref()), "ServiceNow instance");
-    assert_eq!(label_for(&root, handles.client_id.unchecked_ref()), "Client ID");
-    assert_eq!(label_for(&root, handles.client_secret.unchecked_ref()), "Client secret");
+    assert_eq!(
+        label_for(&root, handles.instance.unchecked_ref()),
+        "ServiceNow instance"
+    );
+    assert_eq!(
+        label_for(&root, handles.client_id.unchecked_ref()),
+        "Client ID"
+    );
+    assert_eq!(
+        label_for(&root, handles.client_secret.unchecked_ref()),
+        "Client secret"
+    );
     assert_eq!(handles.client_secret.type_(), "password");
     assert_eq!(handles.redirect_url.value(), view_data.redirect_url);
     let names: Vec<String> = all(&root, "button").iter().map(text).collect();
-    for name in ["Connect to ServiceNow", "Save settings", "Copy", "Sign in with password"] {
-        assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+    for name in [
+        "Connect to ServiceNow",
+        "Save settings",
+        "Copy",
+        "Sign in with password",
+    ] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing from {names:?}"
+        );
     }
     let summary = text(&one(&root, "details summary"));
-    assert!(summary.starts_with("Sign in with user name and password"), "{summary}");
+    assert!(
+        summary.starts_with("Sign in with user name and password"),
+        "{summary}"
+    );
 
     let input = handles.read(&view_data).unwrap();
     assert_eq!(input.instance, "https://dev12345.service-now.com");
     assert_eq!(input.client_id, "abc123");
-    assert_eq!(input.client_secret, None, "empty secret keeps the stored one");
+    assert_eq!(
+        input.client_secret, None,
+        "empty secret keeps the stored one"
+    );
     assert_eq!(input.defaults.kind, TicketKind::ChangeRequest);
     assert_eq!(input.defaults.priority, Priority::Low);
     assert_eq!(input.defaults.due_in_days, 7);
     assert_eq!(input.refresh_minutes, Some(15));
 
     handles.client_secret.set_value("s3cret");
-    assert_eq!(handles.read(&view_data).unwrap().client_secret.as_deref(), Some("s3cret"));
+    assert_eq!(
+        handles.read(&view_data).unwrap().client_secret.as_deref(),
+        Some("s3cret")
+    );
     handles.clear_secret.set_checked(true);
-    assert_eq!(handles.read(&view_data).unwrap().client_secret.as_deref(), Some(""));
+    assert_eq!(
+        handles.read(&view_data).unwrap().client_secret.as_deref(),
+        Some("")
+    );
 
     // Submitting the form is Connect.
     click(&one(&root, "#connect"));
@@ -522,15 +713,31 @@ fn refused_fields_show_their_message_and_keep_what_was_typed() {
     let local = handles.read(&view_data).unwrap_err();
     let fields: Vec<&str> = local.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, vec!["instance", "due_in_days"]);
-    assert!(local[0].message_key.starts_with("instance_error_"), "{:?}", local[0]);
+    assert!(
+        local[0].message_key.starts_with("instance_error_"),
+        "{:?}",
+        local[0]
+    );
     let rest = handles.show_errors(&[
-        SettingsError { field: "instance".into(), message_key: "options_error_instance_required".into() },
-        SettingsError { field: "nonexistent".into(), message_key: "x".into() },
+        SettingsError {
+            field: "instance".into(),
+            message_key: "options_error_instance_required".into(),
+        },
+        SettingsError {
+            field: "nonexistent".into(),
+            message_key: "x".into(),
+        },
     ]);
     assert_eq!(rest.len(), 1);
-    assert_eq!(handles.error_of("instance"), "Enter your ServiceNow instance, e.g. dev12345.");
+    assert_eq!(
+        handles.error_of("instance"),
+        "Enter your ServiceNow instance, e.g. dev12345."
+    );
     let instance: &Element = handles.instance.unchecked_ref();
-    assert_eq!(instance.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        instance.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
     let described = instance.get_attribute("aria-describedby").unwrap();
     assert!(described.contains("instance-error"));
     // Nothing typed is lost.
@@ -551,8 +758,14 @@ fn managed_fields_are_read_only_and_say_who_set_them() {
     let instance: &Element = handles.instance.unchecked_ref();
     assert!(handles.instance.read_only());
     let described = instance.get_attribute("aria-describedby").unwrap();
-    let note_id = described.split_whitespace().find(|id| id.ends_with("-locked")).unwrap();
-    assert_eq!(text(&one(view.root(), &format!("#{note_id}"))).trim(), "Set by your administrator");
+    let note_id = described
+        .split_whitespace()
+        .find(|id| id.ends_with("-locked"))
+        .unwrap();
+    assert_eq!(
+        text(&one(view.root(), &format!("#{note_id}"))).trim(),
+        "Set by your administrator"
+    );
     assert!(handles.default_kind.disabled());
     assert!(!handles.client_id.read_only());
     assert_eq!(all(view.root(), ".field-locked").len(), 2);
@@ -564,10 +777,19 @@ fn instance_patterns_are_exactly_the_instance_origin() {
     let cases = [
         ("dev12345", Some("https://dev12345.service-now.com/*")),
         (" DEV12345 ", Some("https://dev12345.service-now.com/*")),
-        ("dev12345.service-now.com", Some("https://dev12345.service-now.com/*")),
-        ("https://dev12345.service-now.com/", Some("https://dev12345.service-now.com/*")),
+        (
+            "dev12345.service-now.com",
+            Some("https://dev12345.service-now.com/*"),
+        ),
+        (
+            "https://dev12345.service-now.com/",
+            Some("https://dev12345.service-now.com/*"),
+        ),
         ("https://sn.example.com", Some("https://sn.example.com/*")),
-        ("https://agency.servicenowservices.com", Some("https://agency.servicenowservices.com/*")),
+        (
+            "https://agency.servicenowservices.com",
+            Some("https://agency.servicenowservices.com/*"),
+        ),
         ("http://dev12345.service-now.com", None),
         ("javascript:alert(1)", None),
         ("https://user:pw@sn.example.com", None),
@@ -588,11 +810,18 @@ fn diagnostics_list_each_step_with_cause_and_fix() {
     let report = DiagnosticReport {
         ok: false,
         steps: vec![
-            DiagnosticStep { step_key: "diag_step_reach".into(), ok: true, diagnosis: None, elapsed_ms: 12.0 },
+            DiagnosticStep {
+                step_key: "diag_step_reach".into(),
+                ok: true,
+                diagnosis: None,
+                elapsed_ms: 12.0,
+            },
             DiagnosticStep {
                 step_key: "diag_step_token".into(),
                 ok: false,
-                diagnosis: Some(Diagnosis::RateLimited { retry_after_secs: 30 }),
+                diagnosis: Some(Diagnosis::RateLimited {
+                    retry_after_secs: 30,
+                }),
                 elapsed_ms: 40.4,
             },
         ],
@@ -601,24 +830,40 @@ fn diagnostics_list_each_step_with_cause_and_fix() {
     let root = view.root();
     assert_eq!(all(root, "li.step").len(), 2);
     assert_eq!(all(root, "li.step.is-ok").len(), 1);
-    assert_eq!(all(root, "li.step.is-error .diagnosis[data-diagnosis=rate_limited]").len(), 1);
+    assert_eq!(
+        all(
+            root,
+            "li.step.is-error .diagnosis[data-diagnosis=rate_limited]"
+        )
+        .len(),
+        1
+    );
     assert!(text(root).contains("A check failed."));
     // Whether or not the catalogue has the diagnosis yet, the cause is never blank.
-    let (message, fix) = diagnosis_text(&Diagnosis::RateLimited { retry_after_secs: 30 });
-    assert!(!message.is_empty() && !message.starts_with("diagnosis_"), "{message}");
+    let (message, fix) = diagnosis_text(&Diagnosis::RateLimited {
+        retry_after_secs: 30,
+    });
+    assert!(
+        !message.is_empty() && !message.starts_with("diagnosis_"),
+        "{message}"
+    );
     if CATALOGUE.contains("\"diagnosis_rate_limited\"") {
         assert!(message.contains("30"), "{message}");
         assert!(fix.is_some());
         assert!(text(root).contains(&message));
     }
-    let (unknown, _) = diagnosis_text(&Diagnosis::Unexpected { message: XSS.into() });
+    let (unknown, _) = diagnosis_text(&Diagnosis::Unexpected {
+        message: XSS.into(),
+    });
     assert!(!unknown.is_empty());
     let v = render_diagnostics(&DiagnosticReport {
         ok: false,
         steps: vec![DiagnosticStep {
             step_key: "x".into(),
             ok: false,
-            diagnosis: Some(Diagnosis::Unexpected { message: XSS.into() }),
+            diagnosis: Some(Diagnosis::Unexpected {
+                message: XSS.into(),
+            }),
             elapsed_ms: 1.0,
         }],
     })
@@ -630,18 +875,39 @@ fn diagnostics_list_each_step_with_cause_and_fix() {
 fn state_names_are_editable_and_saved_as_overrides() {
     setup();
     let names = vec![
-        StateName { kind: TicketKind::Incident, state: "1".into(), instance_label: "New".into(), custom_label: Some("Open".into()) },
-        StateName { kind: TicketKind::Incident, state: "2".into(), instance_label: "In Progress".into(), custom_label: None },
-        StateName { kind: TicketKind::ChangeRequest, state: "-5".into(), instance_label: "New".into(), custom_label: None },
+        StateName {
+            kind: TicketKind::Incident,
+            state: "1".into(),
+            instance_label: "New".into(),
+            custom_label: Some("Open".into()),
+        },
+        StateName {
+            kind: TicketKind::Incident,
+            state: "2".into(),
+            instance_label: "In Progress".into(),
+            custom_label: None,
+        },
+        StateName {
+            kind: TicketKind::ChangeRequest,
+            state: "-5".into(),
+            instance_label: "New".into(),
+            custom_label: None,
+        },
     ];
     let (content, inputs) = render_state_names(&names);
     let view = content.build();
     let root = mount(&view);
     assert_eq!(all(&root, "table").len(), 2);
-    assert_eq!(text(&one(&root, "table[data-kind=incident] caption")), "Incident");
+    assert_eq!(
+        text(&one(&root, "table[data-kind=incident] caption")),
+        "Incident"
+    );
     assert_eq!(inputs.len(), 3);
     assert_eq!(inputs[0].value(), "Open");
-    assert_eq!(inputs[0].get_attribute("aria-label").as_deref(), Some("Display name for New"));
+    assert_eq!(
+        inputs[0].get_attribute("aria-label").as_deref(),
+        Some("Display name for New")
+    );
     inputs[1].set_value("  Working  ");
     inputs[2].set_value("New"); // same as the instance's label: no rename
     let overrides = state_name_overrides(&names, &inputs);
@@ -668,7 +934,9 @@ fn re_rendering_a_region_drops_the_old_listeners() {
     let render = |clicks: Rc<RefCell<i32>>| {
         el("div").children((0..3).map(move |_| {
             let c = clicks.clone();
-            el("button").text("x").on("click", move |_| *c.borrow_mut() += 1)
+            el("button")
+                .text("x")
+                .on("click", move |_| *c.borrow_mut() += 1)
         }))
     };
     let first = render(clicks.clone()).build();

@@ -21,7 +21,9 @@ use crate::platform::storage::{self, Area};
 use crate::platform::{now_ms, random_bytes, worker};
 use crate::servicenow::client::Client;
 use crate::servicenow::error::{AuthError, ClientError, Grant};
-use crate::servicenow::oauth::{authorize_url, parse_redirect, web_auth_error, OAuthClient, TokenGrant};
+use crate::servicenow::oauth::{
+    authorize_url, parse_redirect, web_auth_error, OAuthClient, TokenGrant,
+};
 use crate::servicenow::user::can_create_change_requests;
 
 use super::store::{self, AsyncLock, ConnectionRecord};
@@ -130,7 +132,9 @@ pub async fn settings_view() -> SettingsView {
         has_client_secret: s.client_secret.as_deref().is_some_and(|x| !x.is_empty()),
         defaults: s.defaults,
         fallback_user_id: s.fallback_user_id,
-        refresh_minutes: s.refresh_minutes.unwrap_or(super::tickets::DEFAULT_REFRESH_MINUTES),
+        refresh_minutes: s
+            .refresh_minutes
+            .unwrap_or(super::tickets::DEFAULT_REFRESH_MINUTES),
         redirect_url: worker::redirect_url(),
         locked,
     }
@@ -144,42 +148,78 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
     let instance = match InstanceUrl::parse(&input.instance) {
         Ok(u) => Some(u.origin()),
         Err(e) => {
-            errors.push(SettingsError { field: "instance".into(), message_key: e.message_key().into() });
+            errors.push(SettingsError {
+                field: "instance".into(),
+                message_key: e.message_key().into(),
+            });
             None
         }
     };
     let client_id = input.client_id.trim().to_string();
     if client_id.is_empty() {
-        errors.push(SettingsError { field: "client_id".into(), message_key: "options_error_client_id_required".into() });
-    } else if client_id.len() > 200 || client_id.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        errors.push(SettingsError { field: "client_id".into(), message_key: "options_error_client_id_invalid".into() });
+        errors.push(SettingsError {
+            field: "client_id".into(),
+            message_key: "options_error_client_id_required".into(),
+        });
+    } else if client_id.len() > 200
+        || client_id
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
+        errors.push(SettingsError {
+            field: "client_id".into(),
+            message_key: "options_error_client_id_invalid".into(),
+        });
     }
     if !(1..=365).contains(&input.defaults.due_in_days) {
-        errors.push(SettingsError { field: "due_in_days".into(), message_key: "options_error_due_in_days".into() });
+        errors.push(SettingsError {
+            field: "due_in_days".into(),
+            message_key: "options_error_due_in_days".into(),
+        });
     }
-    if input.refresh_minutes.is_some_and(|m| !(1..=1440).contains(&m)) {
-        errors.push(SettingsError { field: "refresh_minutes".into(), message_key: "options_error_refresh_minutes".into() });
+    if input
+        .refresh_minutes
+        .is_some_and(|m| !(1..=1440).contains(&m))
+    {
+        errors.push(SettingsError {
+            field: "refresh_minutes".into(),
+            message_key: "options_error_refresh_minutes".into(),
+        });
     }
     if !errors.is_empty() {
         return errors;
     }
     let stored = store::settings().await;
     let mut next = Settings {
-        instance: if locked.iter().any(|l| l == "instance") { current.instance.clone() } else { instance },
-        client_id: if locked.iter().any(|l| l == "client_id") { current.client_id.clone() } else { Some(client_id) },
+        instance: if locked.iter().any(|l| l == "instance") {
+            current.instance.clone()
+        } else {
+            instance
+        },
+        client_id: if locked.iter().any(|l| l == "client_id") {
+            current.client_id.clone()
+        } else {
+            Some(client_id)
+        },
         client_secret: match input.client_secret {
             None => stored.client_secret.clone(),
             Some(s) if s.trim().is_empty() => None,
             Some(s) => Some(s.trim().to_string()),
         },
         defaults: TicketDefaults { ..input.defaults },
-        fallback_user_id: input.fallback_user_id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        fallback_user_id: input
+            .fallback_user_id
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         refresh_minutes: input.refresh_minutes,
     };
     Managed::default().apply(&mut next);
     let changed_target = next.instance != stored.instance || next.client_id != stored.client_id;
     if let Err(e) = store::set(Area::Local, store::SETTINGS, &next).await {
-        return vec![SettingsError { field: "form".into(), message_key: format!("options_error_storage: {e}") }];
+        return vec![SettingsError {
+            field: "form".into(),
+            message_key: format!("options_error_storage: {e}"),
+        }];
     }
     if changed_target {
         forget_instance_data().await;
@@ -191,7 +231,11 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
 /// queued shares stay visible so nothing typed is lost).
 async fn forget_instance_data() {
     store::forget_tokens().await;
-    let _ = storage::remove(Area::Local, &[store::CONNECTION, store::TICKETS, store::STATE_NAMES]).await;
+    let _ = storage::remove(
+        Area::Local,
+        &[store::CONNECTION, store::TICKETS, store::STATE_NAMES],
+    )
+    .await;
 }
 
 /// The connection as every surface shows it. Reads storage only.
@@ -205,7 +249,9 @@ pub async fn status() -> ConnectionStatus {
     };
     let tokens = store::tokens().await;
     let state = match (record.state, &tokens) {
-        (ConnectionState::Connected | ConnectionState::Unreachable, None) => ConnectionState::AuthorizationNeeded,
+        (ConnectionState::Connected | ConnectionState::Unreachable, None) => {
+            ConnectionState::AuthorizationNeeded
+        }
         (s, _) => s,
     };
     ConnectionStatus {
@@ -229,7 +275,11 @@ pub struct Session {
 fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
     let instance = InstanceUrl::parse(settings.instance.as_deref()?).ok()?;
     let client_id = settings.client_id.clone().filter(|c| !c.is_empty())?;
-    let secret = settings.client_secret.clone().filter(|s| !s.is_empty()).map(Secret::new);
+    let secret = settings
+        .client_secret
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new);
     Some((instance, OAuthClient::new(client_id, secret)))
 }
 
@@ -238,18 +288,25 @@ pub async fn configured() -> Result<Session, CallError> {
     let (settings, _) = effective_settings().await;
     let (instance, oauth) = oauth_client(&settings).ok_or(CallError::NotConnected)?;
     let client = Client::new(FetchTransport, instance.clone()).with_timeout(REQUEST_TIMEOUT_MS);
-    Ok(Session { client, instance, oauth, settings })
+    Ok(Session {
+        client,
+        instance,
+        oauth,
+        settings,
+    })
 }
 
 /// The session, if it is also authorized (tokens for this instance exist).
 pub async fn session() -> Result<Session, CallError> {
     let session = configured().await?;
-    let record = store::connection().await.filter(|r| r.instance == session.instance.origin());
+    let record = store::connection()
+        .await
+        .filter(|r| r.instance == session.instance.origin());
     match record {
         None => Err(CallError::NotConnected),
-        Some(r) if r.state == ConnectionState::AuthorizationNeeded => {
-            Err(CallError::NeedsAuthorization(Diagnosis::RefreshTokenExpired))
-        }
+        Some(r) if r.state == ConnectionState::AuthorizationNeeded => Err(
+            CallError::NeedsAuthorization(Diagnosis::RefreshTokenExpired),
+        ),
         Some(_) => Ok(session),
     }
 }
@@ -259,7 +316,13 @@ fn is_unauthorized(e: &ClientError) -> bool {
 }
 
 fn is_refresh_rejected(e: &ClientError) -> bool {
-    matches!(e, ClientError::Auth(AuthError::TokenRejected { grant: Grant::RefreshToken, .. }))
+    matches!(
+        e,
+        ClientError::Auth(AuthError::TokenRejected {
+            grant: Grant::RefreshToken,
+            ..
+        })
+    )
 }
 
 impl Session {
@@ -302,7 +365,9 @@ impl Session {
             let now = now_ms();
             let Some(tokens) = store::tokens().await else {
                 self.mark(ConnectionState::AuthorizationNeeded).await;
-                return Err(CallError::NeedsAuthorization(Diagnosis::RefreshTokenExpired));
+                return Err(CallError::NeedsAuthorization(
+                    Diagnosis::RefreshTokenExpired,
+                ));
             };
             let replaced = rejected.is_some_and(|r| r.expose() != tokens.access_token.expose());
             let usable = !tokens.access_token.is_empty() && !tokens.needs_refresh(now);
@@ -311,18 +376,26 @@ impl Session {
             }
             match self.client.refresh(&self.oauth, &tokens, now).await {
                 Ok(fresh) => {
-                    store::save_tokens(&fresh)
-                        .await
-                        .map_err(|e| CallError::Client(ClientError::decode("storage", crate::servicenow::error::DecodeKind::Field, e.to_string())))?;
+                    store::save_tokens(&fresh).await.map_err(|e| {
+                        CallError::Client(ClientError::decode(
+                            "storage",
+                            crate::servicenow::error::DecodeKind::Field,
+                            e.to_string(),
+                        ))
+                    })?;
                     Ok(fresh.access_token)
                 }
                 // The instance refuses the token endpoint for a configuration reason (the
                 // cross-scope policy on oauth_entity): the refresh token is not at fault.
-                Err(e) if e.diagnosis(now) == Diagnosis::CrossScopeRefused => Err(CallError::Client(e)),
+                Err(e) if e.diagnosis(now) == Diagnosis::CrossScopeRefused => {
+                    Err(CallError::Client(e))
+                }
                 Err(e) if is_refresh_rejected(&e) => {
                     store::forget_tokens().await;
                     self.mark(ConnectionState::AuthorizationNeeded).await;
-                    Err(CallError::NeedsAuthorization(Diagnosis::RefreshTokenExpired))
+                    Err(CallError::NeedsAuthorization(
+                        Diagnosis::RefreshTokenExpired,
+                    ))
                 }
                 Err(e) => {
                     if matches!(e, ClientError::Transport(_)) {
@@ -337,12 +410,18 @@ impl Session {
 
     /// Refreshes the access token now (Test connection proves the refresh token works).
     pub async fn refresh_now(&self) -> Result<(), CallError> {
-        let current = store::tokens().await.map(|t| t.access_token).unwrap_or_else(|| Secret::new(""));
+        let current = store::tokens()
+            .await
+            .map(|t| t.access_token)
+            .unwrap_or_else(|| Secret::new(""));
         self.access_token(Some(&current)).await.map(|_| ())
     }
 
     async fn mark(&self, state: ConnectionState) {
-        if let Some(mut r) = store::connection().await.filter(|r| r.instance == self.instance.origin()) {
+        if let Some(mut r) = store::connection()
+            .await
+            .filter(|r| r.instance == self.instance.origin())
+        {
             if r.state != state {
                 r.state = state;
                 store::save_connection(&r).await;
@@ -351,9 +430,14 @@ impl Session {
     }
 
     async fn note_success(&self) {
-        if let Some(mut r) = store::connection().await.filter(|r| r.instance == self.instance.origin()) {
+        if let Some(mut r) = store::connection()
+            .await
+            .filter(|r| r.instance == self.instance.origin())
+        {
             let now = now_ms();
-            let stale = r.last_success_at.is_none_or(|t| now.saturating_sub(t) > SUCCESS_WRITE_INTERVAL_MS);
+            let stale = r
+                .last_success_at
+                .is_none_or(|t| now.saturating_sub(t) > SUCCESS_WRITE_INTERVAL_MS);
             if r.state != ConnectionState::Connected || stale {
                 r.state = ConnectionState::Connected;
                 r.last_success_at = Some(now);
@@ -375,36 +459,74 @@ pub async fn authorize(method: AuthMethod) -> Result<ConnectionStatus, Diagnosis
             let verifier = PkceVerifier::from_random_bytes(random_bytes::<32>());
             let state = oauth_state(random_bytes::<16>());
             let redirect_uri = worker::redirect_url();
-            let url = authorize_url(&session.instance, &session.oauth.client_id, &redirect_uri, &state, &verifier);
+            let url = authorize_url(
+                &session.instance,
+                &session.oauth.client_id,
+                &redirect_uri,
+                &state,
+                &verifier,
+            );
             let redirect = worker::launch_web_auth_flow(&url).await.map_err(|e| {
                 let message = match e {
-                    worker::WebAuthError::Cancelled => "The user did not approve access.".to_string(),
-                    worker::WebAuthError::PageNotLoaded => "Authorization page could not be loaded.".to_string(),
+                    worker::WebAuthError::Cancelled => {
+                        "The user did not approve access.".to_string()
+                    }
+                    worker::WebAuthError::PageNotLoaded => {
+                        "Authorization page could not be loaded.".to_string()
+                    }
                     worker::WebAuthError::Other(m) => m,
                 };
                 ClientError::Auth(web_auth_error(&message)).diagnosis(now)
             })?;
-            let code = parse_redirect(&redirect, &state).map_err(|e| ClientError::Auth(e).diagnosis(now))?;
-            TokenGrant::AuthorizationCode { code, redirect_uri, verifier }
+            let code = parse_redirect(&redirect, &state)
+                .map_err(|e| ClientError::Auth(e).diagnosis(now))?;
+            TokenGrant::AuthorizationCode {
+                code,
+                redirect_uri,
+                verifier,
+            }
         }
-        AuthMethod::Password { username, password } => {
-            TokenGrant::Password { username, password: Secret::new(password) }
-        }
+        AuthMethod::Password { username, password } => TokenGrant::Password {
+            username,
+            password: Secret::new(password),
+        },
     };
-    let tokens: TokenSet = session.client.token(&session.oauth, &grant, now).await.map_err(|e| e.diagnosis(now))?;
-    store::save_tokens(&tokens).await.map_err(|e| Diagnosis::Unexpected { message: e.to_string() })?;
+    let tokens: TokenSet = session
+        .client
+        .token(&session.oauth, &grant, now)
+        .await
+        .map_err(|e| e.diagnosis(now))?;
+    store::save_tokens(&tokens)
+        .await
+        .map_err(|e| Diagnosis::Unexpected {
+            message: e.to_string(),
+        })?;
 
     // Who the tokens belong to, and whether it looks like an integration user.
-    let user = session.client.who_am_i(&tokens.access_token).await.map_err(|e| e.diagnosis(now_ms()))?;
-    let roles = session.client.user_roles(&tokens.access_token, &user.sys_id).await.ok();
-    let check = integration_user_check(&user, None, roles.as_deref().map(can_create_change_requests));
+    let user = session
+        .client
+        .who_am_i(&tokens.access_token)
+        .await
+        .map_err(|e| e.diagnosis(now_ms()))?;
+    let roles = session
+        .client
+        .user_roles(&tokens.access_token, &user.sys_id)
+        .await
+        .ok();
+    let check = integration_user_check(
+        &user,
+        None,
+        roles.as_deref().map(can_create_change_requests),
+    );
     let warnings = match check {
         Some(Diagnosis::PersonalAccount { .. }) => vec!["warning_personal_account".to_string()],
         Some(Diagnosis::MissingRoles { .. }) => vec!["warning_missing_change_roles".to_string()],
         _ => Vec::new(),
     };
     let previous = store::connection().await;
-    let same_instance = previous.as_ref().is_some_and(|p| p.instance == session.instance.origin());
+    let same_instance = previous
+        .as_ref()
+        .is_some_and(|p| p.instance == session.instance.origin());
     if !same_instance {
         let _ = storage::remove(Area::Local, &[store::TICKETS, store::STATE_NAMES]).await;
     }

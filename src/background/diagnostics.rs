@@ -49,16 +49,27 @@ pub async fn run() -> DiagnosticReport {
     let t = js_sys::Date::now();
     let probe = HttpRequest {
         method: Method::Get,
-        url: session.instance.url("/api/now/table/sys_user?sysparm_limit=1"),
+        url: session
+            .instance
+            .url("/api/now/table/sys_user?sysparm_limit=1"),
         headers: vec![("Accept".into(), "application/json".into())],
         body: None,
         timeout_ms: connection::REQUEST_TIMEOUT_MS,
     };
     let reach = match session.client.transport().send(probe).await {
         Err(e) => Err(crate::servicenow::error::ClientError::Transport(e).diagnosis(now_ms())),
-        Ok(resp) if resp.status == 401 && serde_json::from_str::<serde_json::Value>(&resp.body).is_ok() => Ok(()),
+        Ok(resp)
+            if resp.status == 401
+                && serde_json::from_str::<serde_json::Value>(&resp.body).is_ok() =>
+        {
+            Ok(())
+        }
         Ok(resp) => {
-            let err = crate::servicenow::client::http_error(Endpoint::Table("sys_user".into()), Method::Get, &resp);
+            let err = crate::servicenow::client::http_error(
+                Endpoint::Table("sys_user".into()),
+                Method::Get,
+                &resp,
+            );
             Err(err.diagnosis(now_ms()))
         }
     };
@@ -69,7 +80,11 @@ pub async fn run() -> DiagnosticReport {
     }
 
     let Ok(session) = connection::session().await else {
-        steps.push(step("token", js_sys::Date::now(), Err(Diagnosis::AuthorizationLost)));
+        steps.push(step(
+            "token",
+            js_sys::Date::now(),
+            Err(Diagnosis::AuthorizationLost),
+        ));
         return report(steps);
     };
     let t = js_sys::Date::now();
@@ -79,11 +94,12 @@ pub async fn run() -> DiagnosticReport {
     }
     steps.push(step("token", t, Ok(())));
     let t = js_sys::Date::now();
-    let who = session.call(|token| {
-        let s = &session;
-        async move { s.client.who_am_i(&token).await }
-    })
-    .await;
+    let who = session
+        .call(|token| {
+            let s = &session;
+            async move { s.client.who_am_i(&token).await }
+        })
+        .await;
     let user = match who {
         Ok(u) => u,
         Err(e) => {
@@ -101,11 +117,19 @@ pub async fn run() -> DiagnosticReport {
         })
         .await
         .ok();
-    let check = integration_user_check(&user, None, roles.as_deref().map(can_create_change_requests));
-    steps.push(step("user", t, match check {
-        Some(d @ Diagnosis::PersonalAccount { .. }) => Err(d),
-        _ => Ok(()),
-    }));
+    let check = integration_user_check(
+        &user,
+        None,
+        roles.as_deref().map(can_create_change_requests),
+    );
+    steps.push(step(
+        "user",
+        t,
+        match check {
+            Some(d @ Diagnosis::PersonalAccount { .. }) => Err(d),
+            _ => Ok(()),
+        },
+    ));
 
     for kind in TicketKind::ALL {
         let t = js_sys::Date::now();
@@ -113,7 +137,12 @@ pub async fn run() -> DiagnosticReport {
             .call(|token| {
                 let s = &session;
                 async move {
-                    let params = TableParams { fields: vec!["sys_id".into()], limit: Some(1), no_count: true, ..TableParams::default() };
+                    let params = TableParams {
+                        fields: vec!["sys_id".into()],
+                        limit: Some(1),
+                        no_count: true,
+                        ..TableParams::default()
+                    };
                     s.client.list(&token, kind.table(), &params).await
                 }
             })
@@ -122,7 +151,11 @@ pub async fn run() -> DiagnosticReport {
             TicketKind::Incident => "read_incident",
             TicketKind::ChangeRequest => "read_change_request",
         };
-        steps.push(step(key, t, r.map(|_| ()).map_err(|e| e.diagnosis(now_ms()))));
+        steps.push(step(
+            key,
+            t,
+            r.map(|_| ()).map_err(|e| e.diagnosis(now_ms())),
+        ));
     }
 
     let t = js_sys::Date::now();
@@ -131,9 +164,17 @@ pub async fn run() -> DiagnosticReport {
         .call(|token| {
             let s = &session;
             let lang = lang.clone();
-            async move { s.client.state_labels(&token, TicketKind::Incident, &lang).await }
+            async move {
+                s.client
+                    .state_labels(&token, TicketKind::Incident, &lang)
+                    .await
+            }
         })
         .await;
-    steps.push(step("read_choices", t, r.map(|_| ()).map_err(|e| e.diagnosis(now_ms()))));
+    steps.push(step(
+        "read_choices",
+        t,
+        r.map(|_| ()).map_err(|e| e.diagnosis(now_ms())),
+    ));
     report(steps)
 }

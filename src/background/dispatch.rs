@@ -3,8 +3,8 @@
 use wasm_bindgen::JsValue;
 
 use crate::messages::{
-    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, ProtocolError, Request, RequestBody, Response, ResponseBody,
-    SenderInfo, PROTOCOL_VERSION,
+    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, ProtocolError, Request,
+    RequestBody, Response, ResponseBody, SenderInfo, PROTOCOL_VERSION,
 };
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
@@ -18,7 +18,12 @@ pub fn on_start() {
     wasm_bindgen_futures::spawn_local(async {
         outbox::drive().await;
         let minutes = connection::settings_view().await.refresh_minutes;
-        worker::set_alarm(tickets::REFRESH_ALARM, f64::from(minutes) * 60_000.0, Some(f64::from(minutes))).await;
+        worker::set_alarm(
+            tickets::REFRESH_ALARM,
+            f64::from(minutes) * 60_000.0,
+            Some(f64::from(minutes)),
+        )
+        .await;
     });
 }
 
@@ -37,11 +42,20 @@ fn own_extension_id() -> String {
 }
 
 fn sender_info(sender: &JsValue) -> SenderInfo {
-    let get = |k: &str| js_sys::Reflect::get(sender, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
+    let get = |k: &str| {
+        js_sys::Reflect::get(sender, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
     let has_tab = js_sys::Reflect::get(sender, &JsValue::from_str("tab"))
         .map(|t| t.is_object())
         .unwrap_or(false);
-    SenderInfo { id: get("id"), url: get("url"), origin: get("origin"), has_tab }
+    SenderInfo {
+        id: get("id"),
+        url: get("url"),
+        origin: get("origin"),
+        has_tab,
+    }
 }
 
 pub async fn handle(message: JsValue, sender: JsValue) -> JsValue {
@@ -56,9 +70,14 @@ pub async fn route(message: JsValue, sender: &SenderInfo, own_id: &str) -> Respo
         return Response::error(ErrorCode::Forbidden, "sender not allowed");
     };
     // Check the version before the body, so an old page gets "version" rather than "malformed".
-    let version = js_sys::Reflect::get(&message, &JsValue::from_str("v")).ok().and_then(|v| v.as_f64());
+    let version = js_sys::Reflect::get(&message, &JsValue::from_str("v"))
+        .ok()
+        .and_then(|v| v.as_f64());
     if version != Some(f64::from(PROTOCOL_VERSION)) {
-        return Response::error(ErrorCode::Version, format!("protocol version {PROTOCOL_VERSION} expected"));
+        return Response::error(
+            ErrorCode::Version,
+            format!("protocol version {PROTOCOL_VERSION} expected"),
+        );
     }
     let request: Request = match from_js(message) {
         Ok(r) => r,
@@ -72,10 +91,14 @@ pub async fn route(message: JsValue, sender: &SenderInfo, own_id: &str) -> Respo
 
 async fn answer(body: RequestBody) -> ResponseBody {
     match body {
-        RequestBody::Ping => ResponseBody::Pong { version: env!("CARGO_PKG_VERSION").to_string() },
+        RequestBody::Ping => ResponseBody::Pong {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
         RequestBody::GetStatus => ResponseBody::Status(connection::status().await),
         RequestBody::GetSettings => ResponseBody::Settings(connection::settings_view().await),
-        RequestBody::SaveSettings(input) => ResponseBody::SettingsSaved { errors: connection::save_settings(input).await },
+        RequestBody::SaveSettings(input) => ResponseBody::SettingsSaved {
+            errors: connection::save_settings(input).await,
+        },
         RequestBody::Authorize(method) => match connection::authorize(method).await {
             Ok(status) => {
                 // Shares held while authorization was needed go now.
@@ -83,7 +106,12 @@ async fn answer(body: RequestBody) -> ResponseBody {
                 ResponseBody::Status(status)
             }
             Err(diagnosis) => ResponseBody::Diagnostics(DiagnosticReport {
-                steps: vec![DiagnosticStep { step_key: "diagnostics_step_authorize".into(), ok: false, diagnosis: Some(diagnosis), elapsed_ms: 0.0 }],
+                steps: vec![DiagnosticStep {
+                    step_key: "diagnostics_step_authorize".into(),
+                    ok: false,
+                    diagnosis: Some(diagnosis),
+                    elapsed_ms: 0.0,
+                }],
                 ok: false,
             }),
         },
@@ -97,7 +125,9 @@ async fn answer(body: RequestBody) -> ResponseBody {
             Ok(t) => ResponseBody::Tickets(t),
             Err(e) => failed(e),
         },
-        RequestBody::GetTickets { force_refresh } => ResponseBody::Snapshot(tickets::snapshot(force_refresh).await),
+        RequestBody::GetTickets { force_refresh } => {
+            ResponseBody::Snapshot(tickets::snapshot(force_refresh).await)
+        }
         RequestBody::ListTickets(q) => match tickets::list(q).await {
             Ok(page) => ResponseBody::Page(page),
             Err(e) => failed(e),
@@ -105,11 +135,17 @@ async fn answer(body: RequestBody) -> ResponseBody {
         RequestBody::GetOutbox => ResponseBody::Outbox(outbox::views().await),
         RequestBody::RetryShare { share_id } => match outbox::retry(&share_id).await {
             Ok(()) => ResponseBody::Outbox(outbox::views().await),
-            Err(m) => ResponseBody::Error(ProtocolError { code: ErrorCode::Failed, message: m }),
+            Err(m) => ResponseBody::Error(ProtocolError {
+                code: ErrorCode::Failed,
+                message: m,
+            }),
         },
         RequestBody::DiscardShare { share_id } => match outbox::discard(&share_id).await {
             Ok(()) => ResponseBody::Outbox(outbox::views().await),
-            Err(m) => ResponseBody::Error(ProtocolError { code: ErrorCode::Failed, message: m }),
+            Err(m) => ResponseBody::Error(ProtocolError {
+                code: ErrorCode::Failed,
+                message: m,
+            }),
         },
         RequestBody::GetDraft { key } => ResponseBody::Draft(drafts::get(&key).await),
         RequestBody::SaveDraft { key, draft } => {
@@ -120,8 +156,12 @@ async fn answer(body: RequestBody) -> ResponseBody {
             drafts::delete(&key).await;
             ResponseBody::Done
         }
-        RequestBody::GetStateNames => ResponseBody::StateNames(tickets::state_names_for_options().await),
-        RequestBody::SaveStateNames(changes) => ResponseBody::StateNames(tickets::save_state_names(changes).await),
+        RequestBody::GetStateNames => {
+            ResponseBody::StateNames(tickets::state_names_for_options().await)
+        }
+        RequestBody::SaveStateNames(changes) => {
+            ResponseBody::StateNames(tickets::save_state_names(changes).await)
+        }
         RequestBody::OpenPage { page } => {
             let path = match page {
                 ExtensionPage::Options => "options.html",
@@ -140,5 +180,14 @@ fn failed(e: CallError) -> ResponseBody {
         CallError::Client(_) => ErrorCode::Failed,
     };
     let d = e.diagnosis(platform::now_ms());
-    ResponseBody::Error(ProtocolError { code, message: platform::t_with(&d.message_key(), &d.message_args().iter().map(String::as_str).collect::<Vec<_>>()) })
+    ResponseBody::Error(ProtocolError {
+        code,
+        message: platform::t_with(
+            &d.message_key(),
+            &d.message_args()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ),
+    })
 }

@@ -7,7 +7,11 @@ use crate::platform::storage::{self, Area};
 use super::store::DRAFT_PREFIX;
 
 fn key(k: &str) -> String {
-    let clean: String = k.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).take(100).collect();
+    let clean: String = k
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .take(100)
+        .collect();
     format!("{DRAFT_PREFIX}{clean}")
 }
 

@@ -23,7 +23,9 @@ pub fn background_start() {
 /// `chrome.runtime.onMessage`, forwarded by the loader. Resolves to the `Response` object.
 #[wasm_bindgen]
 pub fn background_on_message(message: JsValue, sender: JsValue) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move { Ok(dispatch::handle(message, sender).await) })
+    wasm_bindgen_futures::future_to_promise(
+        async move { Ok(dispatch::handle(message, sender).await) },
+    )
 }
 
 /// `chrome.alarms.onAlarm`, forwarded by the loader.

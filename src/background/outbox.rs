@@ -60,13 +60,28 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
         Err(CallError::NotConnected) => return ShareOutcome::NotConnected,
         // Authorization needed: keep the share queued; it goes once the user authorizes.
         Err(_) => {
-            let id = enqueue(&req, &connection::configured().await.map(|s| s.instance.origin()).unwrap_or_default()).await;
-            return ShareOutcome::Queued { share_id: id, reason: Diagnosis::RefreshTokenExpired };
+            let id = enqueue(
+                &req,
+                &connection::configured()
+                    .await
+                    .map(|s| s.instance.origin())
+                    .unwrap_or_default(),
+            )
+            .await;
+            return ShareOutcome::Queued {
+                share_id: id,
+                reason: Diagnosis::RefreshTokenExpired,
+            };
         }
     };
     let already_queued = store::outbox().await.get(&req.share_id).is_some();
     if !req.allow_duplicate && !already_queued {
-        if let Some(action) = req.draft.action_id.as_deref().filter(|a| !tickets::recently_checked_clear(a)) {
+        if let Some(action) = req
+            .draft
+            .action_id
+            .as_deref()
+            .filter(|a| !tickets::recently_checked_clear(a))
+        {
             // A failed lookup does not block the share; it is only a courtesy warning.
             if let Ok(existing) = tickets::find_open(action).await {
                 if !existing.is_empty() {
@@ -78,16 +93,34 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     let share_id = enqueue(&req, &session.instance.origin()).await;
     match attempt(&share_id).await {
         Attempted::Created(ticket) => ShareOutcome::Created { ticket },
-        Attempted::Failed(diagnosis) => ShareOutcome::Failed { share_id, diagnosis },
+        Attempted::Failed(diagnosis) => ShareOutcome::Failed {
+            share_id,
+            diagnosis,
+        },
         Attempted::Queued(reason) => ShareOutcome::Queued { share_id, reason },
     }
 }
 
 async fn enqueue(req: &ShareRequest, instance: &str) -> String {
-    let share_id: String = req.share_id.chars().filter(|c| c.is_ascii_alphanumeric()).take(32).collect();
-    let share_id = if share_id.is_empty() { crate::platform::random_hex(8) } else { share_id };
+    let share_id: String = req
+        .share_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(32)
+        .collect();
+    let share_id = if share_id.is_empty() {
+        crate::platform::random_hex(8)
+    } else {
+        share_id
+    };
     let cid = correlation_id(req.draft.action_id.as_deref(), &share_id);
-    let entry = OutboxEntry::new(share_id.clone(), instance.to_string(), req.draft.clone(), cid, now_ms());
+    let entry = OutboxEntry::new(
+        share_id.clone(),
+        instance.to_string(),
+        req.draft.clone(),
+        cid,
+        now_ms(),
+    );
     with_outbox(|o| {
         // The same share sent again (double click, Retry from the form): the queued entry
         // stands; a permanently failed one becomes due again with the user's edits.
@@ -120,7 +153,10 @@ async fn attempt(share_id: &str) -> Attempted {
     })
     .await;
     let Some((entry, mut lease)) = claimed else {
-        let status = store::outbox().await.get(share_id).map(|e| (e.status.clone(), e.last_error.clone()));
+        let status = store::outbox()
+            .await
+            .get(share_id)
+            .map(|e| (e.status.clone(), e.last_error.clone()));
         return match status {
             Some((OutboxStatus::Failed { diagnosis }, _)) => Attempted::Failed(diagnosis),
             Some((_, last)) => Attempted::Queued(last.unwrap_or(Diagnosis::Timeout)),
@@ -148,7 +184,12 @@ async fn attempt(share_id: &str) -> Attempted {
                     let session = &session;
                     let cid = entry.correlation_id.clone();
                     let kind = entry.draft.kind;
-                    async move { session.client.find_by_correlation(&token, kind, &cid, &names).await }
+                    async move {
+                        session
+                            .client
+                            .find_by_correlation(&token, kind, &cid, &names)
+                            .await
+                    }
                 })
                 .await?;
             if let Some(ticket) = found {
@@ -156,7 +197,8 @@ async fn attempt(share_id: &str) -> Attempted {
             }
             lease.mark_checked_absent();
         }
-        let ticket = NewTicket::from_draft(&entry.draft, &entry.correlation_id, utc_offset_minutes());
+        let ticket =
+            NewTicket::from_draft(&entry.draft, &entry.correlation_id, utc_offset_minutes());
         session
             .call(|token| {
                 let names = names.clone();
@@ -173,14 +215,23 @@ async fn attempt(share_id: &str) -> Attempted {
             with_outbox(|o| {
                 // Only the lease holder completes; a stale result (lease expired and taken
                 // over) is dropped and the new holder's lookup adopts the record.
-                if o.get(share_id).is_some_and(|e| e.status == OutboxStatus::Sending { lease_until: lease.until }) {
+                if o.get(share_id).is_some_and(|e| {
+                    e.status
+                        == OutboxStatus::Sending {
+                            lease_until: lease.until,
+                        }
+                }) {
                     o.complete(share_id);
                 }
             })
             .await;
             tickets::remember(ticket.clone(), &entry.instance).await;
             if let Some(key) = entry.draft.action_id.as_deref() {
-                let _ = crate::platform::storage::remove(crate::platform::storage::Area::Local, &[&format!("{}{key}", store::DRAFT_PREFIX)]).await;
+                let _ = crate::platform::storage::remove(
+                    crate::platform::storage::Area::Local,
+                    &[&format!("{}{key}", store::DRAFT_PREFIX)],
+                )
+                .await;
             }
             Attempted::Created(ticket)
         }
@@ -192,16 +243,25 @@ async fn attempt(share_id: &str) -> Attempted {
                     with_outbox(|o| o.get_mut(share_id).map(|x| x.release(&lease, now))).await;
                     return Attempted::Queued(diagnosis);
                 }
-                CallError::Client(_) => classify(&e.failure(now), Attempt { idempotent: false, refreshed: true }),
+                CallError::Client(_) => classify(
+                    &e.failure(now),
+                    Attempt {
+                        idempotent: false,
+                        refreshed: true,
+                    },
+                ),
             };
             let instance = entry.instance.clone();
             with_outbox(|o| {
                 if let Some(x) = o.get_mut(share_id) {
-                    let _ = x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
+                    let _ =
+                        x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
                     if decision == RetryDecision::CheckThenRetry {
                         // The instance may still be working on the request we gave up on: give
                         // it as long again before the lookup decides whether to resend.
-                        x.not_before = x.not_before.max(now.saturating_add(u64::from(connection::REQUEST_TIMEOUT_MS)));
+                        x.not_before = x
+                            .not_before
+                            .max(now.saturating_add(u64::from(connection::REQUEST_TIMEOUT_MS)));
                     }
                 }
                 if let RetryDecision::RetryAfter(ms) = decision {
@@ -261,7 +321,12 @@ async fn drive_once_due() {
 }
 
 pub async fn views() -> Vec<OutboxView> {
-    store::outbox().await.entries.iter().map(OutboxEntry::view).collect()
+    store::outbox()
+        .await
+        .entries
+        .iter()
+        .map(OutboxEntry::view)
+        .collect()
 }
 
 pub async fn retry(share_id: &str) -> Result<(), String> {
@@ -279,5 +344,10 @@ pub async fn retry(share_id: &str) -> Result<(), String> {
 
 pub async fn discard(share_id: &str) -> Result<(), String> {
     let now = now_ms();
-    with_outbox(|o| o.discard(share_id, now).map(|_| ()).map_err(|e| e.to_string())).await
+    with_outbox(|o| {
+        o.discard(share_id, now)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .await
 }

@@ -62,11 +62,23 @@ impl StateNamesRecord {
             TicketKind::Incident => &self.incident,
             TicketKind::ChangeRequest => &self.change_request,
         };
-        list.iter().map(|c| ChoiceLabel { value: c.value.clone(), label: c.label.clone(), sequence: None }).collect()
+        list.iter()
+            .map(|c| ChoiceLabel {
+                value: c.value.clone(),
+                label: c.label.clone(),
+                sequence: None,
+            })
+            .collect()
     }
 
     pub fn set_labels(&mut self, kind: TicketKind, labels: &[ChoiceLabel]) {
-        let stored = labels.iter().map(|l| StoredChoice { value: l.value.clone(), label: l.label.clone() }).collect();
+        let stored = labels
+            .iter()
+            .map(|l| StoredChoice {
+                value: l.value.clone(),
+                label: l.label.clone(),
+            })
+            .collect();
         match kind {
             TicketKind::Incident => self.incident = stored,
             TicketKind::ChangeRequest => self.change_request = stored,
@@ -84,7 +96,10 @@ pub struct TicketCache {
     pub totals: Vec<(TicketKind, u32)>,
 }
 
-pub async fn get<T: serde::de::DeserializeOwned>(area: Area, key: &str) -> Result<Option<T>, StorageError> {
+pub async fn get<T: serde::de::DeserializeOwned>(
+    area: Area,
+    key: &str,
+) -> Result<Option<T>, StorageError> {
     storage::get(area, key).await
 }
 
@@ -93,7 +108,11 @@ pub async fn set<T: Serialize>(area: Area, key: &str, value: &T) -> Result<(), S
 }
 
 pub async fn settings() -> Settings {
-    get(Area::Local, SETTINGS).await.ok().flatten().unwrap_or_default()
+    get(Area::Local, SETTINGS)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 pub async fn connection() -> Option<ConnectionRecord> {
@@ -142,7 +161,11 @@ pub async fn forget_tokens() {
 }
 
 pub async fn outbox() -> Outbox {
-    get(Area::Local, OUTBOX).await.ok().flatten().unwrap_or_default()
+    get(Area::Local, OUTBOX)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {
@@ -150,14 +173,21 @@ pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {
 }
 
 pub async fn ticket_cache() -> TicketCache {
-    get(Area::Local, TICKETS).await.ok().flatten().unwrap_or_default()
+    get(Area::Local, TICKETS)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 pub async fn state_names(instance: &str) -> StateNamesRecord {
     let record: Option<StateNamesRecord> = get(Area::Local, STATE_NAMES).await.ok().flatten();
     match record {
         Some(r) if r.instance == instance => r,
-        _ => StateNamesRecord { instance: instance.to_string(), ..StateNamesRecord::default() },
+        _ => StateNamesRecord {
+            instance: instance.to_string(),
+            ..StateNamesRecord::default()
+        },
     }
 }
 
@@ -176,7 +206,9 @@ impl Default for AsyncLock {
 
 impl AsyncLock {
     pub const fn new() -> Self {
-        AsyncLock { tail: RefCell::new(None) }
+        AsyncLock {
+            tail: RefCell::new(None),
+        }
     }
 
     pub async fn run<F: Future>(&self, f: F) -> F::Output {

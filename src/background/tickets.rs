@@ -6,7 +6,10 @@ use std::rc::Rc;
 
 use crate::domain::state_names::{label_for, merge_all, ChoiceLabel};
 use crate::domain::ticket::{TicketKind, TicketSummary};
-use crate::messages::{StateCount, StateName, StateNameOverride, TicketListQuery, TicketPage, TicketSnapshot, TicketSort};
+use crate::messages::{
+    StateCount, StateName, StateNameOverride, TicketListQuery, TicketPage, TicketSnapshot,
+    TicketSort,
+};
 use crate::platform::storage::Area;
 use crate::platform::{i18n_language, now_ms};
 use crate::servicenow::ticket::{SortField, TicketFilter};
@@ -34,7 +37,11 @@ const NO_OPEN_TICKET_TTL_MS: u64 = 60_000;
 /// Whether a lookup in the last minute found no open ticket for the action.
 pub fn recently_checked_clear(action_id: &str) -> bool {
     let now = now_ms();
-    NO_OPEN_TICKET.with(|m| m.borrow().iter().any(|(a, at)| a == action_id && now.saturating_sub(*at) < NO_OPEN_TICKET_TTL_MS))
+    NO_OPEN_TICKET.with(|m| {
+        m.borrow()
+            .iter()
+            .any(|(a, at)| a == action_id && now.saturating_sub(*at) < NO_OPEN_TICKET_TTL_MS)
+    })
 }
 
 fn note_checked(action_id: &str, clear: bool) {
@@ -53,13 +60,20 @@ fn refresh_interval_ms(minutes: Option<u32>) -> u64 {
 }
 
 fn is_fresh(cache: &TicketCache, instance: &str, interval_ms: u64, now: u64) -> bool {
-    cache.instance == instance && cache.fetched_at.is_some_and(|t| now.saturating_sub(t) < interval_ms)
+    cache.instance == instance
+        && cache
+            .fetched_at
+            .is_some_and(|t| now.saturating_sub(t) < interval_ms)
 }
 
 /// State names for both kinds: the instance's labels with the user's renames.
 pub async fn state_names(instance: &str) -> Vec<StateName> {
     let record = store::state_names(instance).await;
-    merge_all(&record.labels(TicketKind::Incident), &record.labels(TicketKind::ChangeRequest), &record.overrides)
+    merge_all(
+        &record.labels(TicketKind::Incident),
+        &record.labels(TicketKind::ChangeRequest),
+        &record.overrides,
+    )
 }
 
 fn relabel(tickets: &mut [TicketSummary], names: &[StateName]) {
@@ -80,7 +94,10 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     }
     let interval = refresh_interval_ms(settings.refresh_minutes);
     let mut refreshing = REFRESHING.with(Cell::get);
-    if (force || !is_fresh(&cache, &instance, interval, now)) && !refreshing && connection::session().await.is_ok() {
+    if (force || !is_fresh(&cache, &instance, interval, now))
+        && !refreshing
+        && connection::session().await.is_ok()
+    {
         refreshing = true;
         REFRESHING.with(|r| r.set(true));
         let requested_at = if force { Some(now) } else { None };
@@ -92,15 +109,29 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     let mut tickets = cache.tickets;
     relabel(&mut tickets, &names);
     let queued_action_ids = store::outbox().await.queued_action_ids();
-    TicketSnapshot { fetched_at: cache.fetched_at, counts: counts(&tickets, &names), tickets, queued_action_ids, refreshing }
+    TicketSnapshot {
+        fetched_at: cache.fetched_at,
+        counts: counts(&tickets, &names),
+        tickets,
+        queued_action_ids,
+        refreshing,
+    }
 }
 
 fn counts(tickets: &[TicketSummary], names: &[StateName]) -> Vec<StateCount> {
     let mut out: Vec<StateCount> = Vec::new();
     for t in tickets {
-        match out.iter_mut().find(|c| c.kind == t.kind && c.state == t.state) {
+        match out
+            .iter_mut()
+            .find(|c| c.kind == t.kind && c.state == t.state)
+        {
             Some(c) => c.count += 1,
-            None => out.push(StateCount { kind: t.kind, state: t.state.clone(), label: label_for(names, t.kind, &t.state), count: 1 }),
+            None => out.push(StateCount {
+                kind: t.kind,
+                state: t.state.clone(),
+                label: label_for(names, t.kind, &t.state),
+                count: 1,
+            }),
         }
     }
     out
@@ -136,23 +167,36 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
     let instance = session.instance.origin();
     let mut names_record = store::state_names(&instance).await;
     let names = state_names(&instance).await;
-    let filter = TicketFilter { limit: CACHE_LIMIT, ..TicketFilter::default() };
+    let filter = TicketFilter {
+        limit: CACHE_LIMIT,
+        ..TicketFilter::default()
+    };
     let mut tickets = Vec::new();
     let mut totals = Vec::new();
     let mut learned = false;
     for kind in TicketKind::ALL {
-        let list = session.call(|token| {
-            let filter = filter.clone();
-            let names = names.clone();
-            async move { session.client.list_tickets(&token, kind, &filter, &names).await }
-        })
-        .await?;
+        let list = session
+            .call(|token| {
+                let filter = filter.clone();
+                let names = names.clone();
+                async move {
+                    session
+                        .client
+                        .list_tickets(&token, kind, &filter, &names)
+                        .await
+                }
+            })
+            .await?;
         totals.push((kind, list.total.unwrap_or(list.tickets.len() as u32)));
         // The display values seen on records stand in for sys_choice until it is read.
         let mut known = names_record.labels(kind);
         for l in list.labels {
             if !known.iter().any(|k| k.value == l.value) {
-                known.push(ChoiceLabel { value: l.value, label: l.label, sequence: None });
+                known.push(ChoiceLabel {
+                    value: l.value,
+                    label: l.label,
+                    sequence: None,
+                });
                 learned = true;
             }
         }
@@ -162,7 +206,12 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
     if learned {
         let _ = store::set(Area::Local, store::STATE_NAMES, &names_record).await;
     }
-    let cache = TicketCache { instance, fetched_at: Some(now_ms()), tickets, totals };
+    let cache = TicketCache {
+        instance,
+        fetched_at: Some(now_ms()),
+        tickets,
+        totals,
+    };
     let _ = store::set(Area::Local, store::TICKETS, &cache).await;
     Ok(())
 }
@@ -193,7 +242,12 @@ pub async fn find_open(action_id: &str) -> Result<Vec<TicketSummary>, CallError>
         .call(|token| {
             let names = names.clone();
             let session = &session;
-            async move { session.client.find_open_for_action(&token, action_id, &names).await }
+            async move {
+                session
+                    .client
+                    .find_open_for_action(&token, action_id, &names)
+                    .await
+            }
         })
         .await?;
     note_checked(action_id, found.is_empty());
@@ -219,9 +273,18 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
     let names = state_names(&instance).await;
     let complete = TicketKind::ALL.iter().all(|k| {
         let cached = cache.tickets.iter().filter(|t| t.kind == *k).count() as u32;
-        cache.totals.iter().find(|(kk, _)| kk == k).is_some_and(|(_, total)| *total <= cached)
+        cache
+            .totals
+            .iter()
+            .find(|(kk, _)| kk == k)
+            .is_some_and(|(_, total)| *total <= cached)
     });
-    let fresh = is_fresh(&cache, &instance, refresh_interval_ms(settings.refresh_minutes), now_ms());
+    let fresh = is_fresh(
+        &cache,
+        &instance,
+        refresh_interval_ms(settings.refresh_minutes),
+        now_ms(),
+    );
     if fresh && complete && query.category.is_none() {
         let mut tickets = cache.tickets;
         relabel(&mut tickets, &names);
@@ -241,7 +304,11 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
         sort: sort_field(query.sort),
         descending: query.descending,
         offset: if single { query.offset } else { 0 },
-        limit: if single { limit } else { query.offset.saturating_add(limit) },
+        limit: if single {
+            limit
+        } else {
+            query.offset.saturating_add(limit)
+        },
         ..TicketFilter::default()
     };
     let mut tickets = Vec::new();
@@ -252,18 +319,35 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
                 let filter = filter.clone();
                 let names = names.clone();
                 let session = &session;
-                async move { session.client.list_tickets(&token, kind, &filter, &names).await }
+                async move {
+                    session
+                        .client
+                        .list_tickets(&token, kind, &filter, &names)
+                        .await
+                }
             })
             .await?;
         total = total.saturating_add(list.total.unwrap_or(list.tickets.len() as u32));
         tickets.extend(list.tickets);
     }
     if single {
-        return Ok(TicketPage { tickets, total, offset: query.offset });
+        return Ok(TicketPage {
+            tickets,
+            total,
+            offset: query.offset,
+        });
     }
     sort(&mut tickets, query.sort, query.descending);
-    let tickets = tickets.into_iter().skip(query.offset as usize).take(limit as usize).collect();
-    Ok(TicketPage { tickets, total, offset: query.offset })
+    let tickets = tickets
+        .into_iter()
+        .skip(query.offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(TicketPage {
+        tickets,
+        total,
+        offset: query.offset,
+    })
 }
 
 fn sort(tickets: &mut [TicketSummary], by: TicketSort, descending: bool) {
@@ -271,7 +355,10 @@ fn sort(tickets: &mut [TicketSummary], by: TicketSort, descending: bool) {
         let o = match by {
             TicketSort::Updated => a.updated_on.cmp(&b.updated_on),
             TicketSort::Number => a.number.cmp(&b.number),
-            TicketSort::Priority => a.priority.map(|p| p.value()).cmp(&b.priority.map(|p| p.value())),
+            TicketSort::Priority => a
+                .priority
+                .map(|p| p.value())
+                .cmp(&b.priority.map(|p| p.value())),
             TicketSort::State => a.state_label.cmp(&b.state_label),
         }
         .then_with(|| a.sys_id.cmp(&b.sys_id));
@@ -284,21 +371,34 @@ fn sort(tickets: &mut [TicketSummary], by: TicketSort, descending: bool) {
 }
 
 fn page_from(tickets: Vec<TicketSummary>, q: &TicketListQuery, limit: u32) -> TicketPage {
-    let needle = q.search.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let needle = q
+        .search
+        .as_deref()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
     let mut rows: Vec<TicketSummary> = tickets
         .into_iter()
         .filter(|t| q.kind.is_none_or(|k| t.kind == k))
         .filter(|t| q.states.is_empty() || q.states.iter().any(|s| s.trim() == t.state))
         .filter(|t| {
             needle.as_deref().is_none_or(|n| {
-                t.number.to_lowercase().contains(n) || t.short_description.to_lowercase().contains(n)
+                t.number.to_lowercase().contains(n)
+                    || t.short_description.to_lowercase().contains(n)
             })
         })
         .collect();
     sort(&mut rows, q.sort, q.descending);
     let total = rows.len() as u32;
-    let tickets = rows.into_iter().skip(q.offset as usize).take(limit as usize).collect();
-    TicketPage { tickets, total, offset: q.offset }
+    let tickets = rows
+        .into_iter()
+        .skip(q.offset as usize)
+        .take(limit as usize)
+        .collect();
+    TicketPage {
+        tickets,
+        total,
+        offset: q.offset,
+    }
 }
 
 /// Labels for the options page; reads sys_choice once per instance (the record display values
@@ -318,7 +418,11 @@ pub async fn state_names_for_options() -> Vec<StateName> {
                         async move { session.client.state_labels(&token, kind, &lang).await }
                     })
                     .await;
-                if let Ok(labels) = labels.map(|l| l.into_iter().filter(|c| !c.label.is_empty()).collect::<Vec<_>>()) {
+                if let Ok(labels) = labels.map(|l| {
+                    l.into_iter()
+                        .filter(|c| !c.label.is_empty())
+                        .collect::<Vec<_>>()
+                }) {
                     if !labels.is_empty() {
                         record.set_labels(kind, &labels);
                     }
@@ -328,7 +432,11 @@ pub async fn state_names_for_options() -> Vec<StateName> {
             let _ = store::set(Area::Local, store::STATE_NAMES, &record).await;
         }
     }
-    merge_all(&record.labels(TicketKind::Incident), &record.labels(TicketKind::ChangeRequest), &record.overrides)
+    merge_all(
+        &record.labels(TicketKind::Incident),
+        &record.labels(TicketKind::ChangeRequest),
+        &record.overrides,
+    )
 }
 
 pub async fn save_state_names(changes: Vec<StateNameOverride>) -> Vec<StateName> {

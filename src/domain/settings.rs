@@ -30,7 +30,11 @@ pub struct TicketDefaults {
 
 impl Default for TicketDefaults {
     fn default() -> Self {
-        TicketDefaults { kind: TicketKind::Incident, priority: Priority::Moderate, due_in_days: 14 }
+        TicketDefaults {
+            kind: TicketKind::Incident,
+            priority: Priority::Moderate,
+            due_in_days: 14,
+        }
     }
 }
 

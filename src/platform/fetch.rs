@@ -44,7 +44,8 @@ impl Transport for FetchTransport {
         if !super::worker_online() {
             return Err(TransportError::Offline);
         }
-        let controller = web_sys::AbortController::new().map_err(|_| TransportError::Network("no AbortController".into()))?;
+        let controller = web_sys::AbortController::new()
+            .map_err(|_| TransportError::Network("no AbortController".into()))?;
         let timed_out = Rc::new(Cell::new(false));
         let on_timeout = {
             let controller = controller.clone();
@@ -54,7 +55,10 @@ impl Transport for FetchTransport {
                 controller.abort();
             })
         };
-        let timer = set_timeout(on_timeout.unchecked_ref(), i32::try_from(req.timeout_ms).unwrap_or(i32::MAX));
+        let timer = set_timeout(
+            on_timeout.unchecked_ref(),
+            i32::try_from(req.timeout_ms).unwrap_or(i32::MAX),
+        );
 
         let signal = controller.signal();
         let mut builder = gloo_net::http::RequestBuilder::new(&req.url)
@@ -74,9 +78,17 @@ impl Transport for FetchTransport {
         let result = async {
             let resp = request.send().await?;
             let status = resp.status();
-            let headers = resp.headers().entries().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+            let headers = resp
+                .headers()
+                .entries()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect();
             let body = resp.text().await?;
-            Ok::<_, gloo_net::Error>(HttpResponse { status, headers, body })
+            Ok::<_, gloo_net::Error>(HttpResponse {
+                status,
+                headers,
+                body,
+            })
         }
         .await;
         clear_timeout(&timer);

@@ -4,9 +4,9 @@
 //! sees typed Rust functions and errors, never raw `JsValue`s.
 
 pub mod chrome;
+pub mod fetch;
 pub mod messaging;
 pub mod storage;
-pub mod fetch;
 #[cfg(feature = "extension")]
 pub mod worker;
 
@@ -94,7 +94,9 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, serde_wasm_bindg
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
 }
 
-pub fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, serde_wasm_bindgen::Error> {
+pub fn from_js<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+) -> Result<T, serde_wasm_bindgen::Error> {
     serde_wasm_bindgen::from_value(value)
 }
 
@@ -112,7 +114,11 @@ pub fn worker_online() -> bool {
 /// The UI language as ServiceNow names languages (`en`, `it`, `zh_TW` → `zh`).
 pub fn i18n_language() -> String {
     let lang = chrome::i18n_get_ui_language();
-    let primary = lang.split(['-', '_']).next().unwrap_or("en").to_ascii_lowercase();
+    let primary = lang
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
     if primary.is_empty() {
         "en".to_string()
     } else {
@@ -141,16 +147,25 @@ pub struct Debouncer {
 
 impl Debouncer {
     pub fn new(ms: i32, f: impl FnMut() + 'static) -> Self {
-        Debouncer { cb: Closure::<dyn FnMut()>::new(f), timer: std::cell::Cell::new(None), ms }
+        Debouncer {
+            cb: Closure::<dyn FnMut()>::new(f),
+            timer: std::cell::Cell::new(None),
+            ms,
+        }
     }
 
     pub fn trigger(&self) {
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         if let Some(id) = self.timer.take() {
             window.clear_timeout_with_handle(id);
         }
         let id = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(self.cb.as_ref().unchecked_ref(), self.ms)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                self.cb.as_ref().unchecked_ref(),
+                self.ms,
+            )
             .ok();
         self.timer.set(id);
     }

@@ -30,7 +30,9 @@ use super::js_error_message as js_message;
 
 async fn settle(p: Result<js_sys::Promise, JsValue>) -> Result<JsValue, StorageError> {
     let p = p.map_err(|e| StorageError::Unavailable(js_message(&e)))?;
-    JsFuture::from(p).await.map_err(|e| StorageError::Unavailable(js_message(&e)))
+    JsFuture::from(p)
+        .await
+        .map_err(|e| StorageError::Unavailable(js_message(&e)))
 }
 
 /// The raw stored object for `key` (undefined when absent).
@@ -45,12 +47,18 @@ async fn get_raw(area: Area, key: &str) -> Result<JsValue, StorageError> {
     js_sys::Reflect::get(&items, &keys).map_err(|e| StorageError::Unavailable(js_message(&e)))
 }
 
-pub async fn get<T: serde::de::DeserializeOwned>(area: Area, key: &str) -> Result<Option<T>, StorageError> {
+pub async fn get<T: serde::de::DeserializeOwned>(
+    area: Area,
+    key: &str,
+) -> Result<Option<T>, StorageError> {
     let raw = get_raw(area, key).await?;
     if raw.is_undefined() || raw.is_null() {
         return Ok(None);
     }
-    from_js(raw).map(Some).map_err(|e| StorageError::Decode { key: key.to_string(), message: e.to_string() })
+    from_js(raw).map(Some).map_err(|e| StorageError::Decode {
+        key: key.to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// All managed (policy) values as one object; `None` when no policy is set or the area is
@@ -62,15 +70,26 @@ pub async fn managed<T: serde::de::DeserializeOwned + Default>() -> T {
     from_js(items).unwrap_or_default()
 }
 
-pub async fn set<T: serde::Serialize>(area: Area, key: &str, value: &T) -> Result<(), StorageError> {
-    let js = to_js(value).map_err(|e| StorageError::Encode { key: key.to_string(), message: e.to_string() })?;
+pub async fn set<T: serde::Serialize>(
+    area: Area,
+    key: &str,
+    value: &T,
+) -> Result<(), StorageError> {
+    let js = to_js(value).map_err(|e| StorageError::Encode {
+        key: key.to_string(),
+        message: e.to_string(),
+    })?;
     let items = js_sys::Object::new();
     js_sys::Reflect::set(&items, &JsValue::from_str(key), &js)
         .map_err(|e| StorageError::Unavailable(js_message(&e)))?;
     settle(match area {
         Area::Local => chrome::storage_local_set(&items),
         Area::Session => chrome::storage_session_set(&items),
-        Area::Managed => return Err(StorageError::Unavailable("managed storage is read-only".into())),
+        Area::Managed => {
+            return Err(StorageError::Unavailable(
+                "managed storage is read-only".into(),
+            ))
+        }
     })
     .await
     .map(|_| ())
@@ -84,7 +103,11 @@ pub async fn remove(area: Area, keys: &[&str]) -> Result<(), StorageError> {
     settle(match area {
         Area::Local => chrome::storage_local_remove(&arr),
         Area::Session => chrome::storage_session_remove(&arr),
-        Area::Managed => return Err(StorageError::Unavailable("managed storage is read-only".into())),
+        Area::Managed => {
+            return Err(StorageError::Unavailable(
+                "managed storage is read-only".into(),
+            ))
+        }
     })
     .await
     .map(|_| ())

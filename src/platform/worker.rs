@@ -50,10 +50,16 @@ pub enum WebAuthError {
 
 /// Runs `chrome.identity.launchWebAuthFlow` interactively; resolves with the redirect URL.
 pub async fn launch_web_auth_flow(url: &str) -> Result<String, WebAuthError> {
-    let details = obj(&[("url", JsValue::from_str(url)), ("interactive", JsValue::TRUE)]);
-    let promise = identity_launch_web_auth_flow(&details).map_err(|e| WebAuthError::Other(message_of(&e)))?;
+    let details = obj(&[
+        ("url", JsValue::from_str(url)),
+        ("interactive", JsValue::TRUE),
+    ]);
+    let promise =
+        identity_launch_web_auth_flow(&details).map_err(|e| WebAuthError::Other(message_of(&e)))?;
     match JsFuture::from(promise).await {
-        Ok(v) => v.as_string().ok_or_else(|| WebAuthError::Other("no redirect URL".into())),
+        Ok(v) => v
+            .as_string()
+            .ok_or_else(|| WebAuthError::Other("no redirect URL".into())),
         Err(e) => {
             let m = message_of(&e);
             Err(if m.contains("did not approve") {
@@ -69,7 +75,10 @@ pub async fn launch_web_auth_flow(url: &str) -> Result<String, WebAuthError> {
 
 /// (Re)creates a repeating alarm; `delay_ms` until the first firing.
 pub async fn set_alarm(name: &str, delay_ms: f64, period_minutes: Option<f64>) {
-    let mut pairs = vec![("when", JsValue::from_f64(js_sys::Date::now() + delay_ms.max(0.0)))];
+    let mut pairs = vec![(
+        "when",
+        JsValue::from_f64(js_sys::Date::now() + delay_ms.max(0.0)),
+    )];
     if let Some(p) = period_minutes {
         pairs.push(("periodInMinutes", JsValue::from_f64(p)));
     }
@@ -90,7 +99,11 @@ pub async fn has_host_permission(pattern: &str) -> bool {
     let Ok(p) = permissions_contains(&obj(&[("origins", origins.into())])) else {
         return false;
     };
-    JsFuture::from(p).await.ok().and_then(|v| v.as_bool()).unwrap_or(false)
+    JsFuture::from(p)
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
 }
 
 pub async fn open_tab(url: &str) {
@@ -98,4 +111,3 @@ pub async fn open_tab(url: &str) {
         let _ = JsFuture::from(p).await;
     }
 }
-

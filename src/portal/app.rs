@@ -86,7 +86,11 @@ impl Ctx {
     }
 }
 
-fn tracked(cell: &RefCell<Option<Element>>, may_search: bool, find: fn(&Element) -> Option<Element>) -> (Option<Element>, bool) {
+fn tracked(
+    cell: &RefCell<Option<Element>>,
+    may_search: bool,
+    find: fn(&Element) -> Option<Element>,
+) -> (Option<Element>, bool) {
     let mut cur = cell.borrow_mut();
     if let Some(e) = cur.as_ref() {
         if selectors::connected(e) {
@@ -97,7 +101,9 @@ fn tracked(cell: &RefCell<Option<Element>>, may_search: bool, find: fn(&Element)
     if !may_search {
         return (None, false);
     }
-    let found = dom::document().and_then(|d| d.document_element()).and_then(|r| find(&r));
+    let found = dom::document()
+        .and_then(|d| d.document_element())
+        .and_then(|r| find(&r));
     cur.clone_from(&found);
     let fresh = found.is_some();
     (found, fresh)

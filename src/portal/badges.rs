@@ -21,13 +21,20 @@ use super::tickets::{self, ActionTickets, TicketStore};
 use crate::domain::portal_url::PortalPage;
 use crate::platform::{t, t_with};
 
-pub const DEF: FeatureDef = FeatureDef { name: "badges", applies, init };
+pub const DEF: FeatureDef = FeatureDef {
+    name: "badges",
+    applies,
+    init,
+};
 
 const PANEL_MARK: &str = "panel-badges";
 const PANEL_SELECTOR: &str = "[data-snshare=\"panel-badges\"]";
 
 fn applies(page: &PortalPage) -> bool {
-    matches!(page, PortalPage::RecommendedActions | PortalPage::ActionDetail { .. })
+    matches!(
+        page,
+        PortalPage::RecommendedActions | PortalPage::ActionDetail { .. }
+    )
 }
 
 struct Badges {
@@ -40,7 +47,11 @@ struct Badges {
 }
 
 fn init(_ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
-    Box::new(Badges { asked: false, action_id: page.action_id().map(str::to_owned), panel_drawn: None })
+    Box::new(Badges {
+        asked: false,
+        action_id: page.action_id().map(str::to_owned),
+        panel_drawn: None,
+    })
 }
 
 impl Feature for Badges {
@@ -75,12 +86,16 @@ impl Feature for Badges {
 }
 
 fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element) {
-    let Some(slot) = dom::first_i(row, SLOT_SELECTOR) else { return };
+    let Some(slot) = dom::first_i(row, SLOT_SELECTOR) else {
+        return;
+    };
     let drawn = dom::attr_i(&slot, BADGE_ATTR);
     if drawn.as_deref() == Some(generation) || (drawn.is_none() && !store.has_badges()) {
         return;
     }
-    let Some(action_id) = dom::attr_i(&slot, SLOT_ATTR) else { return };
+    let Some(action_id) = dom::attr_i(&slot, SLOT_ATTR) else {
+        return;
+    };
     clear_badges(&slot);
     for b in badges_for(doc, store, &action_id) {
         dom::append(&slot, &b);
@@ -102,12 +117,18 @@ impl Badges {
         let Some(panel) = panel else { return };
         if let Some((p, a, g)) = &self.panel_drawn {
             // Still there (the portal keeps foreign nodes) and for this action and snapshot.
-            if p == &panel && a == &action_id && *g == store.generation && first(&panel, PANEL_SELECTOR).is_some() {
+            if p == &panel
+                && a == &action_id
+                && *g == store.generation
+                && first(&panel, PANEL_SELECTOR).is_some()
+            {
                 return;
             }
         }
         let Some(doc) = dom::document() else { return };
-        let Some(heading) = selectors::panel_heading(&panel) else { return };
+        let Some(heading) = selectors::panel_heading(&panel) else {
+            return;
+        };
         dom::remove_all(&panel, PANEL_SELECTOR);
         let badges = badges_for(&doc, store, &action_id);
         let holder = dom::el(&doc, "div", "snshare-panel-badges", "");
@@ -133,7 +154,12 @@ pub fn badges_for(doc: &Document, store: &TicketStore, action_id: &str) -> Vec<E
         out.push(ticket_badge(doc, info));
     }
     if store.is_queued(action_id) {
-        let q = dom::el(doc, "span", "snshare-badge snshare-badge-queued", &t("badge_queued"));
+        let q = dom::el(
+            doc,
+            "span",
+            "snshare-badge snshare-badge-queued",
+            &t("badge_queued"),
+        );
         set(&q, "title", &t("badge_queued_label"));
         set(&q, "role", "status");
         out.push(q);
@@ -145,7 +171,10 @@ pub fn badges_for(doc: &Document, store: &TicketStore, action_id: &str) -> Vec<E
 pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
     let tk = &info.shown;
     let name = if info.count > 1 {
-        t_with("badge_ticket_many", &[&tk.number, &tk.state_label, &info.count.to_string()])
+        t_with(
+            "badge_ticket_many",
+            &[&tk.number, &tk.state_label, &info.count.to_string()],
+        )
     } else {
         t_with("badge_ticket", &[&tk.number, &tk.state_label])
     };
@@ -153,7 +182,11 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
     if info.count > 1 {
         text.push_str(&format!(" +{}", info.count - 1));
     }
-    let class = if tk.open { "snshare-badge" } else { "snshare-badge snshare-badge-closed" };
+    let class = if tk.open {
+        "snshare-badge"
+    } else {
+        "snshare-badge snshare-badge-closed"
+    };
     let badge = if tk.link.starts_with("https://") {
         let a = dom::el(doc, "a", class, &text);
         set(&a, "href", &tk.link);
@@ -166,7 +199,11 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
         s
     };
     set(&badge, "aria-label", &name);
-    set(&badge, "title", &format!("{name} — {}", tk.short_description));
+    set(
+        &badge,
+        "title",
+        &format!("{name} — {}", tk.short_description),
+    );
     badge
 }
 

@@ -30,7 +30,11 @@ use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
 use crate::platform::{t, t_with};
 
-pub const DEF: FeatureDef = FeatureDef { name: "cards", applies, init };
+pub const DEF: FeatureDef = FeatureDef {
+    name: "cards",
+    applies,
+    init,
+};
 
 const CARD_MARK: &str = "card";
 const CARD_SELECTOR: &str = "[data-snshare=\"card\"]";
@@ -75,8 +79,15 @@ fn init(ctx: &Rc<Ctx>, _page: &crate::domain::portal_url::PortalPage) -> Box<dyn
         }
     });
     let c = ctx.clone();
-    let click = web_sys::window().map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
-    Box::new(Cards { status, nodes: Vec::new(), drawn: None, asked_tickets: false, _click: click })
+    let click = web_sys::window()
+        .map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
+    Box::new(Cards {
+        status,
+        nodes: Vec::new(),
+        drawn: None,
+        asked_tickets: false,
+        _click: click,
+    })
 }
 
 impl Feature for Cards {
@@ -136,8 +147,18 @@ fn next_id(prefix: &str) -> String {
     format!("snshare-{prefix}-{n}")
 }
 
-fn card_shell(doc: &Document, classes: &(String, String), title: &str, kind: &str) -> (Element, Element) {
-    let card = el(doc, "section", format!("{} snshare-card", classes.0).trim(), "");
+fn card_shell(
+    doc: &Document,
+    classes: &(String, String),
+    title: &str,
+    kind: &str,
+) -> (Element, Element) {
+    let card = el(
+        doc,
+        "section",
+        format!("{} snshare-card", classes.0).trim(),
+        "",
+    );
     set(&card, OWN_ATTR, CARD_MARK);
     set(&card, "data-snshare-card", kind);
     set(&card, "role", "region");
@@ -152,20 +173,37 @@ fn card_shell(doc: &Document, classes: &(String, String), title: &str, kind: &st
 }
 
 fn cmd_button(doc: &Document, label: &str, cmd: &str, primary: bool) -> Element {
-    let b = el(doc, "button", if primary { "snshare-btn snshare-btn-primary" } else { "snshare-btn" }, label);
+    let b = el(
+        doc,
+        "button",
+        if primary {
+            "snshare-btn snshare-btn-primary"
+        } else {
+            "snshare-btn"
+        },
+        label,
+    );
     set(&b, "type", "button");
     set(&b, CMD_ATTR, cmd);
     b
 }
 
 /// The cards for a mode, from the snapshot (text only).
-pub fn build_cards(doc: &Document, mode: Mode, store: &TicketStore, classes: &(String, String)) -> Vec<Element> {
+pub fn build_cards(
+    doc: &Document,
+    mode: Mode,
+    store: &TicketStore,
+    classes: &(String, String),
+) -> Vec<Element> {
     match mode {
         Mode::Connect => {
             let (card, body) = card_shell(doc, classes, &t("cards_connect_title"), "connect");
             append(&body, &el(doc, "p", "", &t("cards_connect_text")));
             let actions = el(doc, "div", "snshare-card-actions", "");
-            append(&actions, &cmd_button(doc, &t("cards_connect"), "connect", true));
+            append(
+                &actions,
+                &cmd_button(doc, &t("cards_connect"), "connect", true),
+            );
             append(&card, &actions);
             vec![card]
         }
@@ -176,7 +214,13 @@ pub fn build_cards(doc: &Document, mode: Mode, store: &TicketStore, classes: &(S
     }
 }
 
-fn ticket_card(doc: &Document, kind: TicketKind, state: ConnectionState, store: &TicketStore, classes: &(String, String)) -> Element {
+fn ticket_card(
+    doc: &Document,
+    kind: TicketKind,
+    state: ConnectionState,
+    store: &TicketStore,
+    classes: &(String, String),
+) -> Element {
     let title = match kind {
         TicketKind::ChangeRequest => t("cards_change_title"),
         TicketKind::Incident => t("cards_incident_title"),
@@ -192,7 +236,11 @@ fn ticket_card(doc: &Document, kind: TicketKind, state: ConnectionState, store: 
     }
     match (store.loaded(), &store.error) {
         (true, _) => {
-            let counts: Vec<_> = store.counts(kind).into_iter().filter(|c| c.count > 0).collect();
+            let counts: Vec<_> = store
+                .counts(kind)
+                .into_iter()
+                .filter(|c| c.count > 0)
+                .collect();
             let latest = store.latest(kind, LATEST);
             if counts.is_empty() && latest.is_empty() {
                 append(&body, &el(doc, "p", "snshare-muted", &t("cards_none")));
@@ -212,25 +260,44 @@ fn ticket_card(doc: &Document, kind: TicketKind, state: ConnectionState, store: 
                 append(&body, &latest_table(doc, &latest));
             }
         }
-        (false, Some(error)) => append(&body, &el(doc, "p", "snshare-muted", &t_with("cards_error", &[error]))),
+        (false, Some(error)) => append(
+            &body,
+            &el(doc, "p", "snshare-muted", &t_with("cards_error", &[error])),
+        ),
         (false, None) => append(&body, &el(doc, "p", "snshare-muted", &t("cards_loading"))),
     }
     let actions = el(doc, "div", "snshare-card-actions", "");
     let create = cmd_button(doc, &t("cards_create"), "create", true);
     set(&create, KIND_ATTR, kind.table());
     append(&actions, &create);
-    append(&actions, &cmd_button(doc, &t("cards_view_all"), "view-all", false));
-    append(&actions, &cmd_button(doc, &t("cards_manage"), "options", false));
+    append(
+        &actions,
+        &cmd_button(doc, &t("cards_view_all"), "view-all", false),
+    );
+    append(
+        &actions,
+        &cmd_button(doc, &t("cards_manage"), "options", false),
+    );
     append(&card, &actions);
     card
 }
 
 fn latest_table(doc: &Document, tickets: &[TicketSummary]) -> Element {
     let table = el(doc, "table", "snshare-latest", "");
-    append(&table, &el(doc, "caption", "snshare-vh", &t("cards_latest")));
+    append(
+        &table,
+        &el(doc, "caption", "snshare-vh", &t("cards_latest")),
+    );
     let thead = el(doc, "thead", "", "");
     let tr = el(doc, "tr", "", "");
-    for key in ["cards_col_number", "cards_col_name", "cards_col_state", "cards_col_priority", "cards_col_assignee", "cards_col_updated"] {
+    for key in [
+        "cards_col_number",
+        "cards_col_name",
+        "cards_col_state",
+        "cards_col_priority",
+        "cards_col_assignee",
+        "cards_col_updated",
+    ] {
         let th = el(doc, "th", "", &t(key));
         set(&th, "scope", "col");
         append(&tr, &th);
@@ -256,9 +323,16 @@ fn latest_table(doc: &Document, tickets: &[TicketSummary]) -> Element {
         set(&name, "title", &tk.short_description);
         append(&tr, &name);
         append(&tr, &el(doc, "td", "", &tk.state_label));
-        let priority = tk.priority.map(|p| t(&format!("common_priority_{}", priority_value(p)))).unwrap_or_else(|| "—".into());
+        let priority = tk
+            .priority
+            .map(|p| t(&format!("common_priority_{}", priority_value(p))))
+            .unwrap_or_else(|| "—".into());
         append(&tr, &el(doc, "td", "", &priority));
-        let assignee = tk.assigned_to.clone().filter(|a| !a.trim().is_empty()).unwrap_or_else(|| t("cards_unassigned"));
+        let assignee = tk
+            .assigned_to
+            .clone()
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or_else(|| t("cards_unassigned"));
         append(&tr, &el(doc, "td", "", &assignee));
         append(&tr, &el(doc, "td", "", &local_time(&tk.updated_on)));
         append(&tbody, &tr);
@@ -287,8 +361,12 @@ fn local_time(s: &str) -> String {
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {
-    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-    let Some(button) = closest(&target, CMD_SELECTOR) else { return };
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Some(button) = closest(&target, CMD_SELECTOR) else {
+        return;
+    };
     e.prevent_default();
     e.stop_propagation();
     match button.get_attribute(CMD_ATTR).as_deref() {
@@ -299,7 +377,11 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
                 Some("change_request") => TicketKind::ChangeRequest,
                 _ => TicketKind::Incident,
             };
-            ctx.open_form(FormRequest { action: None, kind: Some(kind), return_focus: Some(button) });
+            ctx.open_form(FormRequest {
+                action: None,
+                kind: Some(kind),
+                return_focus: Some(button),
+            });
         }
         _ => {}
     }

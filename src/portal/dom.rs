@@ -48,7 +48,8 @@ pub fn svg_path(doc: &Document, d: &str) -> Option<Element> {
 }
 
 /// The ticket glyph snshare uses for its share button and menu item.
-pub const TICKET_ICON: &str = "M2 4.5h12v2.1a1.4 1.4 0 0 0 0 2.8v2.1H2V9.4a1.4 1.4 0 0 0 0-2.8zM6 4.5v7";
+pub const TICKET_ICON: &str =
+    "M2 4.5h12v2.1a1.4 1.4 0 0 0 0 2.8v2.1H2V9.4a1.4 1.4 0 0 0 0-2.8zM6 4.5v7";
 
 pub fn focus(e: &Element) {
     if let Some(h) = e.dyn_ref::<HtmlElement>() {
@@ -142,8 +143,17 @@ impl Listener {
         f: impl FnMut(Event) + 'static,
     ) -> Self {
         let closure = Closure::<dyn FnMut(Event)>::new(f);
-        let _ = target.add_event_listener_with_callback_and_bool(kind, closure.as_ref().unchecked_ref(), capture);
-        Listener { target: target.clone(), kind, capture, closure }
+        let _ = target.add_event_listener_with_callback_and_bool(
+            kind,
+            closure.as_ref().unchecked_ref(),
+            capture,
+        );
+        Listener {
+            target: target.clone(),
+            kind,
+            capture,
+            closure,
+        }
     }
 }
 
@@ -163,7 +173,8 @@ pub use crate::platform::Debouncer;
 pub fn after(ms: i32, f: impl FnOnce() + 'static) {
     if let Some(window) = web_sys::window() {
         let cb = Closure::once_into_js(f);
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
     }
 }
 

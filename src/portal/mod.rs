@@ -43,7 +43,8 @@ const WORKER_ATTR: &str = "data-snshare-worker";
 
 /// The features, in the order they see each batch (the row button before the badges that go
 /// next to it).
-pub static FEATURES: [scheduler::FeatureDef; 4] = [row_share::DEF, badges::DEF, share_menu::DEF, cards::DEF];
+pub static FEATURES: [scheduler::FeatureDef; 4] =
+    [row_share::DEF, badges::DEF, share_menu::DEF, cards::DEF];
 
 thread_local! {
     /// The page's one context (the features' shared state).
@@ -55,7 +56,9 @@ thread_local! {
 pub fn content_start(engine: &str) {
     dom::mark("snshare:content-start");
     let Some(doc) = dom::document() else { return };
-    let Some(root) = doc.document_element() else { return };
+    let Some(root) = doc.document_element() else {
+        return;
+    };
     let engine = if engine == "js" { "js" } else { "wasm" };
     // A second injection (extension reload) must not start a second copy of the features.
     if root.has_attribute(CORE_ATTR) {
@@ -67,7 +70,11 @@ pub fn content_start(engine: &str) {
     CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
     scheduler::start(ctx, &FEATURES);
     wasm_bindgen_futures::spawn_local(async move {
-        let state = if wire::ping().await.is_ok() { "ok" } else { "unreachable" };
+        let state = if wire::ping().await.is_ok() {
+            "ok"
+        } else {
+            "unreachable"
+        };
         let _ = root.set_attribute(WORKER_ATTR, state);
     });
     dom::mark("snshare:content-ready");

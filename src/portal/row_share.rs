@@ -33,10 +33,17 @@ const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
 /// On the slot: the ticket snapshot generation its badges were drawn for (see `badges`).
 pub const BADGE_ATTR: &str = "data-snshare-badges";
 
-pub const DEF: FeatureDef = FeatureDef { name: "row-share", applies, init };
+pub const DEF: FeatureDef = FeatureDef {
+    name: "row-share",
+    applies,
+    init,
+};
 
 fn applies(page: &PortalPage) -> bool {
-    matches!(page, PortalPage::RecommendedActions | PortalPage::ActionDetail { .. })
+    matches!(
+        page,
+        PortalPage::RecommendedActions | PortalPage::ActionDetail { .. }
+    )
 }
 
 struct RowShare {
@@ -62,10 +69,12 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
     let c = ctx.clone();
     // Capture phase on the window: the row's own click handlers (selection, opening the panel)
     // never see a click meant for the button.
-    let click = web_sys::window().map(|w| {
-        Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e))
-    });
-    Box::new(RowShare { template, _click: click })
+    let click = web_sys::window()
+        .map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
+    Box::new(RowShare {
+        template,
+        _click: click,
+    })
 }
 
 impl Feature for RowShare {
@@ -98,9 +107,15 @@ impl RowShare {
                 clear_badges(&slot);
             }
             None => {
-                let Some(template) = &self.template else { return };
-                let Ok(node) = template.clone_node_with_deep(true) else { return };
-                let Ok(slot) = node.dyn_into::<Element>() else { return };
+                let Some(template) = &self.template else {
+                    return;
+                };
+                let Ok(node) = template.clone_node_with_deep(true) else {
+                    return;
+                };
+                let Ok(slot) = node.dyn_into::<Element>() else {
+                    return;
+                };
                 dom::set_i(&slot, SLOT_ATTR, &action.action_id);
                 if let Some(button) = slot.first_element_child() {
                     dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
@@ -115,27 +130,51 @@ impl RowShare {
 pub fn clear_badges(slot: &Element) {
     if dom::has_attr_i(slot, BADGE_ATTR) {
         let _ = slot.remove_attribute(BADGE_ATTR);
-        while let Some(extra) = slot.first_element_child().and_then(|b| b.next_element_sibling()) {
+        while let Some(extra) = slot
+            .first_element_child()
+            .and_then(|b| b.next_element_sibling())
+        {
             extra.remove();
         }
     }
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {
-    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-    let Some(button) = closest(&target, CMD_SELECTOR) else { return };
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Some(button) = closest(&target, CMD_SELECTOR) else {
+        return;
+    };
     e.prevent_default();
     e.stop_propagation();
-    let Some(row) = selectors::row_of(&button) else { return };
-    let Some(action) = row_action(&row) else { return };
+    let Some(row) = selectors::row_of(&button) else {
+        return;
+    };
+    let Some(action) = row_action(&row) else {
+        return;
+    };
     // The panel, when it shows this very action, has the description and remediation text.
-    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
-    let on_detail = PortalPage::from_url(&href).as_ref().and_then(PortalPage::action_id) == Some(action.action_id.as_str());
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let on_detail = PortalPage::from_url(&href)
+        .as_ref()
+        .and_then(PortalPage::action_id)
+        == Some(action.action_id.as_str());
     let panel = if on_detail { ctx.panel(true).0 } else { None };
-    let row_category = || ctx.list(true).0.and_then(|l| selectors::row_category(&l, &row));
+    let row_category = || {
+        ctx.list(true)
+            .0
+            .and_then(|l| selectors::row_category(&l, &row))
+    };
     let context = match panel {
         Some(p) => {
-            let mut c = ActionContext::from_panel(&action.action_id, &selectors::read_panel(&p), Some(&action.title));
+            let mut c = ActionContext::from_panel(
+                &action.action_id,
+                &selectors::read_panel(&p),
+                Some(&action.title),
+            );
             if c.category.is_none() {
                 c.category = row_category();
             }
@@ -143,7 +182,11 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
         }
         None => ActionContext::from_row(&action.action_id, &action.title, row_category()),
     };
-    ctx.open_form(FormRequest { action: Some(context), kind: None, return_focus: Some(button) });
+    ctx.open_form(FormRequest {
+        action: Some(context),
+        kind: None,
+        return_focus: Some(button),
+    });
 }
 
 impl Drop for RowShare {

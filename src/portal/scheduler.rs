@@ -62,11 +62,20 @@ pub struct Batch {
 
 impl Batch {
     pub fn initial() -> Self {
-        Batch { initial: true, structure: true, tickets_changed: true, ..Batch::default() }
+        Batch {
+            initial: true,
+            structure: true,
+            tickets_changed: true,
+            ..Batch::default()
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.hrefs.is_empty() && self.expanded.is_empty() && !self.structure && !self.tickets_changed
+        self.added.is_empty()
+            && self.hrefs.is_empty()
+            && self.expanded.is_empty()
+            && !self.structure
+            && !self.tickets_changed
     }
 
     /// Action-list rows this batch added or changed (every row on an initial batch or when the
@@ -169,8 +178,12 @@ pub fn tickets_changed() {
 
 /// Starts the observer and the features that apply to the current page.
 pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
-    let Some(window) = web_sys::window() else { return };
-    let Some(root) = dom::document().and_then(|d| d.document_element()) else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(root) = dom::document().and_then(|d| d.document_element()) else {
+        return;
+    };
     let app = Rc::new(App {
         ctx,
         defs,
@@ -239,7 +252,9 @@ fn collect(records: &js_sys::Array) -> Batch {
         let record: MutationRecord = records.get(i).unchecked_into();
         // Targets are elements: the observer watches the document element's subtree for child
         // lists and attributes only.
-        let Some(target) = record.target().map(JsCast::unchecked_into::<Element>) else { continue };
+        let Some(target) = record.target().map(JsCast::unchecked_into::<Element>) else {
+            continue;
+        };
         let kind = js_sys::Reflect::get(&record, &type_key).unwrap_or(JsValue::UNDEFINED);
         if kind == child_list {
             // snshare changes only its own top-level nodes (a slot, a card, the badge holder) or
@@ -276,7 +291,9 @@ impl App {
         if self.frame_pending.replace(true) {
             return;
         }
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         if let Some(cb) = self.frame_cb.borrow().as_ref() {
             let f: &js_sys::Function = cb.as_ref().unchecked_ref();
             let _ = window.request_animation_frame(f);
@@ -286,7 +303,9 @@ impl App {
     }
 
     fn url_changed(&self) -> bool {
-        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
         *self.href.borrow() != href
     }
 
@@ -312,7 +331,9 @@ impl App {
 
     /// Starts, keeps or drops feature runs when the page changed.
     fn check_navigation(&self) {
-        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
         if *self.href.borrow() == href {
             return;
         }
@@ -344,7 +365,11 @@ impl App {
                 .defs
                 .iter()
                 .position(|d| std::ptr::eq(d, def))
-                .map(|i| runs.iter().filter(|r| self.defs.iter().position(|d| std::ptr::eq(d, r.def)) < Some(i)).count())
+                .map(|i| {
+                    runs.iter()
+                        .filter(|r| self.defs.iter().position(|d| std::ptr::eq(d, r.def)) < Some(i))
+                        .count()
+                })
                 .unwrap_or(runs.len());
             runs.insert(at, Running { def, run });
         }

@@ -210,7 +210,10 @@ pub fn section_of(heading: &str) -> Option<Section> {
 /// The Recommended actions list under `root`: a grid or table that links to actions, else one
 /// whose header names the title column in a known language (rows not rendered yet).
 pub fn find_list(root: &Element) -> Option<Element> {
-    let candidates: Vec<Element> = all(root, LIST).into_iter().filter(|c| !is_ours(c)).collect();
+    let candidates: Vec<Element> = all(root, LIST)
+        .into_iter()
+        .filter(|c| !is_ours(c))
+        .collect();
     if let Some(c) = candidates.iter().find(|c| first(c, ACTION_LINK).is_some()) {
         return Some(c.clone());
     }
@@ -245,7 +248,10 @@ pub fn column_map(list: &Element) -> ColumnMap {
     let mut map = ColumnMap::default();
     for (position, h) in header_cells(list).iter().enumerate() {
         let text = text_of(h);
-        let col = || Column { position, colindex: h.get_attribute("aria-colindex") };
+        let col = || Column {
+            position,
+            colindex: h.get_attribute("aria-colindex"),
+        };
         if map.title.is_none() && is_title_header(&text) {
             map.title = Some(col());
         } else if map.category.is_none() && is_category_header(&text) {
@@ -273,7 +279,10 @@ pub fn row_cells(row: &Element) -> Vec<Element> {
 pub fn cell_at(row: &Element, col: &Column) -> Option<Element> {
     let cells = row_cells(row);
     if let Some(idx) = col.colindex.as_deref() {
-        if let Some(c) = cells.iter().find(|c| c.get_attribute("aria-colindex").as_deref() == Some(idx)) {
+        if let Some(c) = cells
+            .iter()
+            .find(|c| c.get_attribute("aria-colindex").as_deref() == Some(idx))
+        {
             return Some(c.clone());
         }
     }
@@ -282,7 +291,10 @@ pub fn cell_at(row: &Element, col: &Column) -> Option<Element> {
 
 /// Rows of the list that show an action (header and spacer rows excluded).
 pub fn action_rows(list: &Element) -> Vec<Element> {
-    all(list, ROW).into_iter().filter(|r| first(r, ACTION_LINK).is_some()).collect()
+    all(list, ROW)
+        .into_iter()
+        .filter(|r| first(r, ACTION_LINK).is_some())
+        .collect()
 }
 
 /// The row an element belongs to, if it is inside `list`.
@@ -303,18 +315,25 @@ pub fn row_action(row: &Element) -> Option<RowAction> {
     let link = super::dom::first_i(row, ACTION_LINK)?;
     let action_id = action_id_from_href(&super::dom::attr_i(&link, "href")?)?;
     let title = text_of(&link);
-    Some(RowAction { link, action_id, title })
+    Some(RowAction {
+        link,
+        action_id,
+        title,
+    })
 }
 
 /// The category a row shows: by its column header, else the one cell whose value is a category
 /// (categories are shown in English in every language, portal.md).
 pub fn row_category(list: &Element, row: &Element) -> Option<Category> {
     if let Some(col) = column_map(list).category {
-        if let Some(c) = cell_at(row, &col).and_then(|cell| Category::from_portal(&text_of(&cell))) {
+        if let Some(c) = cell_at(row, &col).and_then(|cell| Category::from_portal(&text_of(&cell)))
+        {
             return Some(c);
         }
     }
-    row_cells(row).iter().find_map(|c| Category::from_portal(&text_of(c)))
+    row_cells(row)
+        .iter()
+        .find_map(|c| Category::from_portal(&text_of(c)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +353,10 @@ pub fn find_panel(root: &Element) -> Option<Element> {
 pub fn panel_heading(panel: &Element) -> Option<Element> {
     if let Some(ids) = panel.get_attribute("aria-labelledby") {
         let doc = panel.owner_document()?;
-        if let Some(h) = ids.split_whitespace().find_map(|id| doc.get_element_by_id(id)) {
+        if let Some(h) = ids
+            .split_whitespace()
+            .find_map(|id| doc.get_element_by_id(id))
+        {
             return Some(h);
         }
     }
@@ -356,7 +378,9 @@ pub struct PanelContent {
 /// Reads the panel as plain text (textContent only).
 pub fn read_panel(panel: &Element) -> PanelContent {
     let mut out = PanelContent {
-        title: panel_heading(panel).map(|h| text_of(&h)).unwrap_or_default(),
+        title: panel_heading(panel)
+            .map(|h| text_of(&h))
+            .unwrap_or_default(),
         ..PanelContent::default()
     };
     for h in all(panel, SECTION_HEADING) {
@@ -410,12 +434,17 @@ fn following_text(heading: &Element) -> Vec<String> {
 fn panel_category(panel: &Element) -> Option<Category> {
     for dt in all(panel, "dt") {
         if is_category_header(&text_of(&dt)) {
-            if let Some(c) = dt.next_element_sibling().and_then(|dd| Category::from_portal(&text_of(&dd))) {
+            if let Some(c) = dt
+                .next_element_sibling()
+                .and_then(|dd| Category::from_portal(&text_of(&dd)))
+            {
                 return Some(c);
             }
         }
     }
-    all(panel, "span, dd").iter().find_map(|e| Category::from_portal(&text_of(e)))
+    all(panel, "span, dd")
+        .iter()
+        .find_map(|e| Category::from_portal(&text_of(e)))
 }
 
 /// A control's accessible name as far as snshare needs it: `aria-label`, else its text.
@@ -447,7 +476,10 @@ pub fn is_share_button(e: &Element) -> bool {
 pub fn menu_of(button: &Element) -> Option<Element> {
     let doc = button.owner_document()?;
     if let Some(id) = button.get_attribute("aria-controls") {
-        if let Some(target) = id.split_whitespace().find_map(|id| doc.get_element_by_id(id)) {
+        if let Some(target) = id
+            .split_whitespace()
+            .find_map(|id| doc.get_element_by_id(id))
+        {
             if matches(&target, MENU) {
                 return Some(target);
             }
@@ -469,7 +501,10 @@ pub fn menu_of(button: &Element) -> Option<Element> {
 
 /// The portal's own items of a menu (snshare's excluded).
 pub fn menu_items(menu: &Element) -> Vec<Element> {
-    all(menu, MENU_ITEM).into_iter().filter(|i| !is_ours(i)).collect()
+    all(menu, MENU_ITEM)
+        .into_iter()
+        .filter(|i| !is_ours(i))
+        .collect()
 }
 
 /// What to clone to add an item that looks like the portal's: the last item and its wrapper
@@ -494,7 +529,10 @@ pub fn menu_item_model(menu: &Element) -> Option<(Element, Element)> {
 pub fn account_upn(root: &Element) -> Option<String> {
     let mut controls: Vec<Element> = all(root, BANNER_CONTROLS)
         .into_iter()
-        .filter(|e| e.get_attribute("aria-label").is_some_and(|l| is_account_label(&l)))
+        .filter(|e| {
+            e.get_attribute("aria-label")
+                .is_some_and(|l| is_account_label(&l))
+        })
         .collect();
     if let Some(e) = first(root, ACCOUNT_CONTROL) {
         controls.push(e);
@@ -503,10 +541,11 @@ pub fn account_upn(root: &Element) -> Option<String> {
 }
 
 fn email_in(control: &Element) -> Option<String> {
-    if let Some(found) = control
-        .get_attribute("aria-label")
-        .and_then(|l| l.split_whitespace().find(|w| looks_like_email(w)).map(str::to_owned))
-    {
+    if let Some(found) = control.get_attribute("aria-label").and_then(|l| {
+        l.split_whitespace()
+            .find(|w| looks_like_email(w))
+            .map(str::to_owned)
+    }) {
         return Some(found);
     }
     all(control, "*")
@@ -519,7 +558,9 @@ fn email_in(control: &Element) -> Option<String> {
 /// `local@domain.tld`, one line, no spaces.
 pub fn looks_like_email(s: &str) -> bool {
     let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -562,7 +603,12 @@ pub fn card_classes(dashboard: &Element) -> Option<(String, String)> {
         if is_ours(&card) {
             continue;
         }
-        let Some(h) = card.first_element_child().filter(|h| matches(h, CARD_TITLE)) else { continue };
+        let Some(h) = card
+            .first_element_child()
+            .filter(|h| matches(h, CARD_TITLE))
+        else {
+            continue;
+        };
         let n = card.class_list().length() as usize;
         if best.as_ref().is_none_or(|(m, _, _)| n < *m) {
             best = Some((n, card.class_name(), h.class_name()));

@@ -94,7 +94,10 @@ pub fn install(doc: &Document) {
     let style = el(doc, "style", "", INLINE_CSS);
     set(&style, "id", STYLE_ID);
     set(&style, OWN_ATTR, "style");
-    let parent = doc.head().map(Into::into).or_else(|| doc.document_element());
+    let parent = doc
+        .head()
+        .map(Into::into)
+        .or_else(|| doc.document_element());
     if let Some(p) = parent {
         let _ = p.append_child(&style);
     }

@@ -17,8 +17,8 @@ use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
-    KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
 };
 
 use super::app::Ctx;
@@ -28,7 +28,9 @@ use super::{styles, tickets, wire};
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
 use crate::domain::diagnosis::Diagnosis;
-use crate::domain::draft::{default_due_date, format_date, DraftField, FieldError, TaskDraft, TASK_NAME_MAX};
+use crate::domain::draft::{
+    default_due_date, format_date, DraftField, FieldError, TaskDraft, TASK_NAME_MAX,
+};
 use crate::domain::portal_url::action_link;
 use crate::domain::settings::TicketDefaults;
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
@@ -64,7 +66,11 @@ impl ActionContext {
 
     /// From the open detail panel: description and remediation text.
     pub fn from_panel(id: &str, content: &PanelContent, row_title: Option<&str>) -> Self {
-        let title = if content.title.is_empty() { row_title.unwrap_or_default().to_owned() } else { content.title.clone() };
+        let title = if content.title.is_empty() {
+            row_title.unwrap_or_default().to_owned()
+        } else {
+            content.title.clone()
+        };
         ActionContext {
             id: id.to_owned(),
             description: description_from_panel(content, &action_link(id)),
@@ -93,7 +99,11 @@ pub fn description_from_panel(content: &PanelContent, link: &str) -> String {
     }
     if let Some((heading, steps)) = &content.next_steps {
         if !steps.is_empty() {
-            let list: Vec<String> = steps.iter().enumerate().map(|(i, s)| format!("{}. {s}", i + 1)).collect();
+            let list: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{}. {s}", i + 1))
+                .collect();
             blocks.push(format!("{heading}:\n{}", list.join("\n")));
         }
     }
@@ -136,7 +146,10 @@ pub fn priority_value(p: Priority) -> &'static str {
 }
 
 fn priority_from(v: &str) -> Priority {
-    Priority::ALL.into_iter().find(|p| priority_value(*p) == v).unwrap_or(Priority::Moderate)
+    Priority::ALL
+        .into_iter()
+        .find(|p| priority_value(*p) == v)
+        .unwrap_or(Priority::Moderate)
 }
 
 pub fn category_label(c: Category) -> String {
@@ -291,20 +304,35 @@ impl TaskForm {
         let defaults = TicketDefaults::default();
         let today = today();
         let action = request.action;
-        let source = if action.is_some() { RecommendationSource::Microsoft } else { RecommendationSource::User };
-        let user_id = doc.document_element().and_then(|r| selectors::account_upn(&r)).unwrap_or_default();
+        let source = if action.is_some() {
+            RecommendationSource::Microsoft
+        } else {
+            RecommendationSource::User
+        };
+        let user_id = doc
+            .document_element()
+            .and_then(|r| selectors::account_upn(&r))
+            .unwrap_or_default();
 
         let host = el(&doc, "div", "", "");
         set(&host, OWN_ATTR, HOST_ATTR_VALUE);
         let init = ShadowRootInit::new(ShadowRootMode::Open);
-        let root = host.unchecked_ref::<HtmlElement>().attach_shadow(&init).ok()?;
+        let root = host
+            .unchecked_ref::<HtmlElement>()
+            .attach_shadow(&init)
+            .ok()?;
         let style = el(&doc, "style", "", styles::FORM_CSS);
         let _ = root.append_child(&style);
 
         let overlay = el(&doc, "div", "overlay", "");
         let dialog = el(&doc, "div", "dialog", "");
         let title_id = "snshare-form-title";
-        for (k, v) in [("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", title_id), ("tabindex", "-1")] {
+        for (k, v) in [
+            ("role", "dialog"),
+            ("aria-modal", "true"),
+            ("aria-labelledby", title_id),
+            ("tabindex", "-1"),
+        ] {
             set(&dialog, k, v);
         }
         let head = el(&doc, "div", "head", "");
@@ -332,22 +360,45 @@ impl TaskForm {
             append(&kind, &option(&doc, kind_value(k), &label));
         }
         kind.set_value(kind_value(request.kind.unwrap_or(defaults.kind)));
-        append(&grid, &field(&doc, "snshare-kind", &t("form_kind"), &kind, false));
+        append(
+            &grid,
+            &field(&doc, "snshare-kind", &t("form_kind"), &kind, false),
+        );
 
         // Priority
         let priority: HtmlSelectElement = make(&doc, "select", "", "");
         for p in Priority::ALL {
-            append(&priority, &option(&doc, priority_value(p), &t(&format!("common_priority_{}", priority_value(p)))));
+            append(
+                &priority,
+                &option(
+                    &doc,
+                    priority_value(p),
+                    &t(&format!("common_priority_{}", priority_value(p))),
+                ),
+            );
         }
         priority.set_value(priority_value(defaults.priority));
-        append(&grid, &field(&doc, "snshare-priority", &t("form_priority"), &priority, false));
+        append(
+            &grid,
+            &field(
+                &doc,
+                "snshare-priority",
+                &t("form_priority"),
+                &priority,
+                false,
+            ),
+        );
 
         // Task name, with its counter and error
         let name: HtmlInputElement = make(&doc, "input", "", "");
         name.set_type("text");
         set(&name, "autocomplete", "off");
         set(&name, "aria-required", "true");
-        set(&name, "aria-describedby", "snshare-name-counter snshare-err-name");
+        set(
+            &name,
+            "aria-describedby",
+            "snshare-name-counter snshare-err-name",
+        );
         let name_title = action.as_ref().map(|a| a.title.clone()).unwrap_or_default();
         name.set_value(&name_title);
         let name_field = field(&doc, "snshare-name", &t("form_name"), &name, true);
@@ -364,8 +415,19 @@ impl TaskForm {
         let description: HtmlTextAreaElement = make(&doc, "textarea", "", "");
         set(&description, "rows", "7");
         set(&description, "aria-describedby", "snshare-err-description");
-        description.set_value(action.as_ref().map(|a| a.description.as_str()).unwrap_or_default());
-        let desc_field = field(&doc, "snshare-description", &t("form_description"), &description, true);
+        description.set_value(
+            action
+                .as_ref()
+                .map(|a| a.description.as_str())
+                .unwrap_or_default(),
+        );
+        let desc_field = field(
+            &doc,
+            "snshare-description",
+            &t("form_description"),
+            &description,
+            true,
+        );
         let err_description = error_el(&doc, "snshare-err-description");
         append(&desc_field, &err_description);
         append(&grid, &desc_field);
@@ -399,14 +461,24 @@ impl TaskForm {
         src.set_type("text");
         src.set_read_only(true);
         src.set_value(&source_label(source));
-        append(&grid, &field(&doc, "snshare-source", &t("form_source"), &src, false));
+        append(
+            &grid,
+            &field(&doc, "snshare-source", &t("form_source"), &src, false),
+        );
 
         let category = action.as_ref().and_then(|a| a.category);
         let cat: HtmlInputElement = make(&doc, "input", "", "");
         cat.set_type("text");
         cat.set_read_only(true);
-        cat.set_value(&category.map(category_label).unwrap_or_else(|| t("form_category_none")));
-        append(&grid, &field(&doc, "snshare-category", &t("form_category"), &cat, false));
+        cat.set_value(
+            &category
+                .map(category_label)
+                .unwrap_or_else(|| t("form_category_none")),
+        );
+        append(
+            &grid,
+            &field(&doc, "snshare-category", &t("form_category"), &cat, false),
+        );
 
         // Notices: open tickets for the action, connection, checks in progress
         let duplicates = el(&doc, "div", "notice", "");
@@ -440,7 +512,10 @@ impl TaskForm {
         append(&overlay, &dialog);
         let _ = root.append_child(&overlay);
 
-        let key = action.as_ref().map(|a| action_key(&a.id)).unwrap_or_else(|| NEW_DRAFT_KEY.to_owned());
+        let key = action
+            .as_ref()
+            .map(|a| action_key(&a.id))
+            .unwrap_or_else(|| NEW_DRAFT_KEY.to_owned());
         let inner = Rc::new(Inner {
             id,
             ctx: Rc::downgrade(&ctx),
@@ -473,7 +548,10 @@ impl TaskForm {
             name_prefilled: !name_title.trim().is_empty(),
             user_id_known: Cell::new(!user_id.is_empty()),
             kind_fixed: request.kind.is_some(),
-            state: RefCell::new(State { checking: 2, ..State::default() }),
+            state: RefCell::new(State {
+                checking: 2,
+                ..State::default()
+            }),
             saver: RefCell::new(None),
             closures: RefCell::new(Vec::new()),
             return_focus: request.return_focus,
@@ -544,7 +622,11 @@ impl TaskForm {
         Inner::load_prefill(&inner);
         Inner::check_status(&inner, true);
         Inner::check_duplicates(&inner);
-        Some(TaskForm { inner, host, _listeners: listeners })
+        Some(TaskForm {
+            inner,
+            host,
+            _listeners: listeners,
+        })
     }
 
     /// Removes the form from the page; a pending draft save is made now.
@@ -553,7 +635,11 @@ impl TaskForm {
         if i.closed.replace(true) {
             return;
         }
-        let pending = i.saver.borrow().as_ref().is_some_and(Debouncer::take_pending);
+        let pending = i
+            .saver
+            .borrow()
+            .as_ref()
+            .is_some_and(Debouncer::take_pending);
         if pending {
             i.save_draft();
         }
@@ -631,38 +717,92 @@ impl Inner {
                 errors.push(e.clone());
             }
         }
-        let error_for = |field: DraftField| errors.iter().find(|e| e.field == field).map(|e| t(&e.message_key));
+        let error_for = |field: DraftField| {
+            errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| t(&e.message_key))
+        };
         let show = |el: &Element, control: &Element, msg: Option<String>, visible: bool| {
             let msg = msg.filter(|_| visible);
             el.set_text_content(msg.as_deref());
-            set(control, "aria-invalid", if msg.is_some() { "true" } else { "false" });
+            set(
+                control,
+                "aria-invalid",
+                if msg.is_some() { "true" } else { "false" },
+            );
         };
         let server = |field: DraftField| st.server_errors.iter().any(|e| e.field == field);
-        show(&f.err_name, f.name.as_ref(), error_for(DraftField::Name), st.touched_name || self.name_prefilled || server(DraftField::Name));
-        show(&f.err_due, f.due.as_ref(), error_for(DraftField::DueDate), true);
-        show(&f.err_user, f.user_id.as_ref(), error_for(DraftField::UserId), true);
-        show(&f.err_description, f.description.as_ref(), error_for(DraftField::Description), true);
+        show(
+            &f.err_name,
+            f.name.as_ref(),
+            error_for(DraftField::Name),
+            st.touched_name || self.name_prefilled || server(DraftField::Name),
+        );
+        show(
+            &f.err_due,
+            f.due.as_ref(),
+            error_for(DraftField::DueDate),
+            true,
+        );
+        show(
+            &f.err_user,
+            f.user_id.as_ref(),
+            error_for(DraftField::UserId),
+            true,
+        );
+        show(
+            &f.err_description,
+            f.description.as_ref(),
+            error_for(DraftField::Description),
+            true,
+        );
 
         let count = draft.name.chars().count();
-        f.counter.set_text_content(Some(&format!("{count}/{TASK_NAME_MAX}")));
-        let _ = f.counter.class_list().toggle_with_force("over", count > TASK_NAME_MAX);
+        f.counter
+            .set_text_content(Some(&format!("{count}/{TASK_NAME_MAX}")));
+        let _ = f
+            .counter
+            .class_list()
+            .toggle_with_force("over", count > TASK_NAME_MAX);
 
         let not_connected = st.connected == Some(false);
         let blocked_by_duplicates = !st.duplicates.is_empty() && !st.allow_duplicate;
         let hide = |e: &Element, hidden: bool| {
-            let _ = if hidden { e.set_attribute("hidden", "") } else { e.remove_attribute("hidden") };
+            let _ = if hidden {
+                e.set_attribute("hidden", "")
+            } else {
+                e.remove_attribute("hidden")
+            };
         };
         hide(&f.connect, !not_connected || st.done);
-        hide(&f.duplicates, !blocked_by_duplicates || st.done || not_connected);
+        hide(
+            &f.duplicates,
+            !blocked_by_duplicates || st.done || not_connected,
+        );
         hide(&f.checking, st.checking == 0 || st.done);
-        hide(f.send.as_ref(), st.done || not_connected || blocked_by_duplicates);
-        f.send.set_disabled(!errors.is_empty() || st.checking > 0 || st.sending);
-        set(f.send.as_ref(), "aria-busy", if st.sending { "true" } else { "false" });
-        f.cancel.set_text_content(Some(&if st.done { t("form_close") } else { t("form_cancel") }));
+        hide(
+            f.send.as_ref(),
+            st.done || not_connected || blocked_by_duplicates,
+        );
+        f.send
+            .set_disabled(!errors.is_empty() || st.checking > 0 || st.sending);
+        set(
+            f.send.as_ref(),
+            "aria-busy",
+            if st.sending { "true" } else { "false" },
+        );
+        f.cancel.set_text_content(Some(&if st.done {
+            t("form_close")
+        } else {
+            t("form_cancel")
+        }));
     }
 
     fn on_keydown(&self, e: &Event) {
-        let Some(k) = e.dyn_ref::<KeyboardEvent>() else { return };
+        let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+            return;
+        };
         match k.key().as_str() {
             "Escape" => {
                 e.prevent_default();
@@ -716,14 +856,17 @@ impl Inner {
         let key = this.key.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let settings = wire::settings().await;
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else { return };
+            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+                return;
+            };
             if let Ok((defaults, fallback)) = settings {
                 if !i.state.borrow().edited {
                     if !i.kind_fixed {
                         i.f.kind.set_value(kind_value(defaults.kind));
                     }
                     i.f.priority.set_value(priority_value(defaults.priority));
-                    i.f.due.set_value(&default_due_date(today(), defaults.due_in_days));
+                    i.f.due
+                        .set_value(&default_due_date(today(), defaults.due_in_days));
                 }
                 if !i.user_id_known.get() {
                     if let Some(fallback) = fallback.filter(|u| !u.trim().is_empty()) {
@@ -736,7 +879,9 @@ impl Inner {
             }
             drop(i);
             let draft = wire::get_draft(&key).await;
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else { return };
+            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+                return;
+            };
             if let Ok(Some(d)) = draft {
                 if !i.state.borrow().edited {
                     i.f.kind.set_value(kind_value(d.kind));
@@ -760,7 +905,9 @@ impl Inner {
         let w = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
             let status = wire::status().await;
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else { return };
+            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+                return;
+            };
             {
                 let mut st = i.state.borrow_mut();
                 if let Ok(state) = status {
@@ -783,7 +930,9 @@ impl Inner {
                 Some(id) => wire::find_open_tickets(id).await.unwrap_or_default(),
                 None => Vec::new(),
             };
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else { return };
+            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+                return;
+            };
             {
                 let mut st = i.state.borrow_mut();
                 st.duplicates = found.into_iter().filter(|t| t.open).collect();
@@ -814,12 +963,16 @@ impl Inner {
         if st.duplicates.is_empty() {
             return;
         }
-        append(&f.duplicates, &el(&doc, "p", "", &t("form_duplicate_notice")));
+        append(
+            &f.duplicates,
+            &el(&doc, "p", "", &t("form_duplicate_notice")),
+        );
         let list = el(&doc, "ul", "", "");
         for tk in &st.duplicates {
             let li = el(&doc, "li", "", "");
             append(&li, &ticket_link(&doc, tk));
-            let _ = li.append_with_str_1(&format!(" — {} · {}", tk.state_label, tk.short_description));
+            let _ =
+                li.append_with_str_1(&format!(" — {} · {}", tk.state_label, tk.short_description));
             append(&list, &li);
         }
         append(&f.duplicates, &list);
@@ -870,7 +1023,10 @@ impl Inner {
             let outcome = wire::share(request).await;
             let Some(i) = w.upgrade() else { return };
             i.state.borrow_mut().sending = false;
-            let ticket = matches!(outcome, Ok(ShareOutcome::Created { .. } | ShareOutcome::Queued { .. }));
+            let ticket = matches!(
+                outcome,
+                Ok(ShareOutcome::Created { .. } | ShareOutcome::Queued { .. })
+            );
             if !ticket {
                 // Kept until a ticket exists, even if the form is closed meanwhile.
                 i.state.borrow_mut().edited = true;
@@ -899,7 +1055,13 @@ impl Inner {
             Ok(ShareOutcome::Queued { reason, .. }) => {
                 self.state.borrow_mut().done = true;
                 let (message, _) = diagnosis_text(&reason);
-                self.show_result(vec![el(&doc, "p", "ok", &t("form_queued")), el(&doc, "p", "", &message)], false);
+                self.show_result(
+                    vec![
+                        el(&doc, "p", "ok", &t("form_queued")),
+                        el(&doc, "p", "", &message),
+                    ],
+                    false,
+                );
                 self.forget_draft();
                 self.update();
                 dom::focus(self.f.cancel.as_ref());
@@ -944,7 +1106,12 @@ impl Inner {
             nodes.push(el(doc, "p", "", message));
         }
         if !fix.is_empty() {
-            nodes.push(el(doc, "p", "", &format!("{} {fix}", t("common_how_to_fix"))));
+            nodes.push(el(
+                doc,
+                "p",
+                "",
+                &format!("{} {fix}", t("common_how_to_fix")),
+            ));
         }
         let retry = button(doc, "", &t("form_retry"), "button");
         self.on_click(&retry, Inner::send);

@@ -78,12 +78,18 @@ impl TicketStore {
 
     /// Counts per state of one kind (the cards).
     pub fn counts(&self, kind: TicketKind) -> Vec<&StateCount> {
-        self.raw.iter().flat_map(|r| r.counts.iter()).filter(|c| c.kind == kind).collect()
+        self.raw
+            .iter()
+            .flat_map(|r| r.counts.iter())
+            .filter(|c| c.kind == kind)
+            .collect()
     }
 
     /// The `n` most recently updated tickets of one kind (the cards).
     pub fn latest(&self, kind: TicketKind, n: usize) -> Vec<TicketSummary> {
-        let Some(raw) = &self.raw else { return Vec::new() };
+        let Some(raw) = &self.raw else {
+            return Vec::new();
+        };
         raw.tickets
             .iter()
             .filter(|t| decode::kind(decode::string(t, "kind")).ok() == Some(kind))
@@ -94,7 +100,11 @@ impl TicketStore {
 
     fn set(&mut self, raw: RawSnapshot) {
         self.by_action = std::cell::OnceCell::new();
-        self.queued = raw.queued_action_ids.iter().map(|id| action_key(id)).collect();
+        self.queued = raw
+            .queued_action_ids
+            .iter()
+            .map(|id| action_key(id))
+            .collect();
         self.raw = Some(raw);
         self.error = None;
         self.generation = self.generation.wrapping_add(1);
@@ -107,7 +117,8 @@ fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> HashMap<String, ActionTickets
     let keys: Vec<(Option<String>, bool)> = tickets
         .iter()
         .map(|t| {
-            let key = ticket_key(decode::string(t, "correlation_id"), None).or_else(|| ticket_key(None, decode::string(t, "action_id")));
+            let key = ticket_key(decode::string(t, "correlation_id"), None)
+                .or_else(|| ticket_key(None, decode::string(t, "action_id")));
             (key, decode::get(t, "open").as_bool() == Some(true))
         })
         .collect();
@@ -157,18 +168,34 @@ fn group(keys: &[(Option<String>, bool)]) -> HashMap<String, (usize, usize)> {
 pub fn index(tickets: &[TicketSummary]) -> HashMap<String, ActionTickets> {
     let keys: Vec<(Option<String>, bool)> = tickets
         .iter()
-        .map(|t| (ticket_key(Some(t.correlation_id.clone()), t.action_id.clone()), t.open))
+        .map(|t| {
+            (
+                ticket_key(Some(t.correlation_id.clone()), t.action_id.clone()),
+                t.open,
+            )
+        })
         .collect();
     group(&keys)
         .into_iter()
-        .filter_map(|(key, (shown, count))| Some((key, ActionTickets { shown: tickets.get(shown)?.clone(), count })))
+        .filter_map(|(key, (shown, count))| {
+            Some((
+                key,
+                ActionTickets {
+                    shown: tickets.get(shown)?.clone(),
+                    count,
+                },
+            ))
+        })
         .collect()
 }
 
 /// A snapshot from data already decoded (tests).
 pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
     let raw = RawSnapshot {
-        tickets: tickets.iter().filter_map(|t| crate::platform::to_js(t).ok()).collect(),
+        tickets: tickets
+            .iter()
+            .filter_map(|t| crate::platform::to_js(t).ok())
+            .collect(),
         ..RawSnapshot::default()
     };
     let mut store = TicketStore::default();

@@ -31,12 +31,16 @@ async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), St
         .map_err(|_| "the extension was updated or reloaded: reload the page".to_string())?;
     let timeout = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), timeout_ms);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                resolve.unchecked_ref(),
+                timeout_ms,
+            );
         }
     });
     let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timeout));
     let answer = JsFuture::from(race).await.map_err(|e| {
-        decode::string(&e, "message").unwrap_or_else(|| "the extension's background worker did not answer".to_string())
+        decode::string(&e, "message")
+            .unwrap_or_else(|| "the extension's background worker did not answer".to_string())
     })?;
     if answer.is_undefined() || answer.is_null() {
         return Err("the extension's background worker did not answer in time".to_string());
@@ -51,7 +55,12 @@ async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), St
 }
 
 /// Sends `body`, expects an answer of type `expect`, decodes its data.
-async fn ask_for<T>(body: RequestBody, expect: &str, timeout_ms: i32, read: fn(&JsValue) -> Result<T, String>) -> Result<T, String> {
+async fn ask_for<T>(
+    body: RequestBody,
+    expect: &str,
+    timeout_ms: i32,
+    read: fn(&JsValue) -> Result<T, String>,
+) -> Result<T, String> {
     let (kind, data) = ask(body, timeout_ms).await?;
     if kind != expect {
         return Err(format!("unexpected answer ({kind})"));
@@ -66,41 +75,100 @@ pub async fn ping() -> Result<(), String> {
 
 /// The connection's state (the rest of the status is the popup's and options' business).
 pub async fn status() -> Result<ConnectionState, String> {
-    ask_for(RequestBody::GetStatus, "status", TIMEOUT_MS, decode::status_state).await
+    ask_for(
+        RequestBody::GetStatus,
+        "status",
+        TIMEOUT_MS,
+        decode::status_state,
+    )
+    .await
 }
 
 /// What the form takes from the options: ticket defaults and the fallback user ID.
 pub async fn settings() -> Result<(TicketDefaults, Option<String>), String> {
-    ask_for(RequestBody::GetSettings, "settings", TIMEOUT_MS, decode::form_settings).await
+    ask_for(
+        RequestBody::GetSettings,
+        "settings",
+        TIMEOUT_MS,
+        decode::form_settings,
+    )
+    .await
 }
 
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
-    ask_for(RequestBody::GetDraft { key: key.to_owned() }, "draft", TIMEOUT_MS, decode::optional_draft).await
+    ask_for(
+        RequestBody::GetDraft {
+            key: key.to_owned(),
+        },
+        "draft",
+        TIMEOUT_MS,
+        decode::optional_draft,
+    )
+    .await
 }
 
 pub async fn save_draft(key: &str, draft: TaskDraft) -> Result<(), String> {
-    ask(RequestBody::SaveDraft { key: key.to_owned(), draft }, TIMEOUT_MS).await.map(|_| ())
+    ask(
+        RequestBody::SaveDraft {
+            key: key.to_owned(),
+            draft,
+        },
+        TIMEOUT_MS,
+    )
+    .await
+    .map(|_| ())
 }
 
 pub async fn delete_draft(key: &str) -> Result<(), String> {
-    ask(RequestBody::DeleteDraft { key: key.to_owned() }, TIMEOUT_MS).await.map(|_| ())
+    ask(
+        RequestBody::DeleteDraft {
+            key: key.to_owned(),
+        },
+        TIMEOUT_MS,
+    )
+    .await
+    .map(|_| ())
 }
 
 pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, String> {
-    ask_for(RequestBody::FindOpenTickets { action_id: action_id.to_owned() }, "tickets", TIMEOUT_MS, decode::tickets).await
+    ask_for(
+        RequestBody::FindOpenTickets {
+            action_id: action_id.to_owned(),
+        },
+        "tickets",
+        TIMEOUT_MS,
+        decode::tickets,
+    )
+    .await
 }
 
 /// The worker's cached tickets, kept as JS objects (see `tickets::TicketStore`).
 pub async fn tickets_raw() -> Result<decode::RawSnapshot, String> {
-    ask_for(RequestBody::GetTickets { force_refresh: false }, "snapshot", TIMEOUT_MS, decode::raw_snapshot).await
+    ask_for(
+        RequestBody::GetTickets {
+            force_refresh: false,
+        },
+        "snapshot",
+        TIMEOUT_MS,
+        decode::raw_snapshot,
+    )
+    .await
 }
 
 pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
-    ask_for(RequestBody::Share(request), "share", SHARE_TIMEOUT_MS, decode::share_outcome).await
+    ask_for(
+        RequestBody::Share(request),
+        "share",
+        SHARE_TIMEOUT_MS,
+        decode::share_outcome,
+    )
+    .await
 }
 
 pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
-    ask(RequestBody::OpenPage { page }, TIMEOUT_MS).await.map(|_| ())
+    ask(RequestBody::OpenPage { page }, TIMEOUT_MS)
+        .await
+        .map(|_| ())
 }
 
 /// Fire-and-forget `OpenPage` from a click handler.
@@ -121,7 +189,9 @@ pub mod decode {
     use crate::domain::diagnosis::Diagnosis;
     use crate::domain::draft::{DraftField, FieldError, TaskDraft};
     use crate::domain::settings::TicketDefaults;
-    use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
+    use crate::domain::ticket::{
+        Category, Priority, RecommendationSource, TicketKind, TicketSummary,
+    };
     use crate::messages::{ShareOutcome, StateCount, TicketSnapshot};
 
     type R<T> = Result<T, String>;
@@ -132,7 +202,8 @@ pub mod decode {
         if !obj.is_object() {
             return JsValue::UNDEFINED;
         }
-        crate::portal::dom::with_js(key, |k| js_sys::Reflect::get(obj, k)).unwrap_or(JsValue::UNDEFINED)
+        crate::portal::dom::with_js(key, |k| js_sys::Reflect::get(obj, k))
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// An optional string field (absent or null: `None`).
@@ -145,11 +216,15 @@ pub mod decode {
     }
 
     fn boolean(obj: &JsValue, key: &'static str) -> R<bool> {
-        get(obj, key).as_bool().ok_or_else(|| format!("{key} missing"))
+        get(obj, key)
+            .as_bool()
+            .ok_or_else(|| format!("{key} missing"))
     }
 
     fn number(obj: &JsValue, key: &'static str) -> Option<f64> {
-        get(obj, key).as_f64().filter(|n| n.is_finite() && *n >= 0.0)
+        get(obj, key)
+            .as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
     }
 
     fn list(obj: &JsValue, key: &'static str) -> R<Vec<JsValue>> {
@@ -168,9 +243,17 @@ pub mod decode {
         js_sys::Array::from(v).iter().map(|x| read(&x)).collect()
     }
 
-    fn enum_of<T: Copy>(value: Option<String>, all: &[T], name: fn(T) -> &'static str, what: &str) -> R<T> {
+    fn enum_of<T: Copy>(
+        value: Option<String>,
+        all: &[T],
+        name: fn(T) -> &'static str,
+        what: &str,
+    ) -> R<T> {
         let v = value.ok_or_else(|| format!("{what} missing"))?;
-        all.iter().copied().find(|x| name(*x) == v).ok_or_else(|| format!("unknown {what} {v}"))
+        all.iter()
+            .copied()
+            .find(|x| name(*x) == v)
+            .ok_or_else(|| format!("unknown {what} {v}"))
     }
 
     fn kind_name(k: TicketKind) -> &'static str {
@@ -212,15 +295,21 @@ pub mod decode {
     }
 
     const KINDS: [TicketKind; 2] = TicketKind::ALL;
-    const SOURCES: [RecommendationSource; 2] = [RecommendationSource::Microsoft, RecommendationSource::User];
+    const SOURCES: [RecommendationSource; 2] =
+        [RecommendationSource::Microsoft, RecommendationSource::User];
     const STATES: [ConnectionState; 4] = [
         ConnectionState::NotConnected,
         ConnectionState::Connected,
         ConnectionState::AuthorizationNeeded,
         ConnectionState::Unreachable,
     ];
-    const FIELDS: [DraftField; 5] =
-        [DraftField::Name, DraftField::Description, DraftField::Priority, DraftField::DueDate, DraftField::UserId];
+    const FIELDS: [DraftField; 5] = [
+        DraftField::Name,
+        DraftField::Description,
+        DraftField::Priority,
+        DraftField::DueDate,
+        DraftField::UserId,
+    ];
 
     pub fn kind(v: Option<String>) -> R<TicketKind> {
         enum_of(v, &KINDS, kind_name, "kind")
@@ -241,7 +330,9 @@ pub mod decode {
         let defaults = TicketDefaults {
             kind: kind(string(&d, "kind"))?,
             priority: priority(string(&d, "priority"))?,
-            due_in_days: number(&d, "due_in_days").map(|n| n.min(3650.0) as u32).ok_or("due_in_days missing")?,
+            due_in_days: number(&d, "due_in_days")
+                .map(|n| n.min(3650.0) as u32)
+                .ok_or("due_in_days missing")?,
         };
         Ok((defaults, string(data, "fallback_user_id")))
     }
@@ -304,7 +395,9 @@ pub mod decode {
             kind: kind(string(v, "kind"))?,
             state: req(v, "state")?,
             label: req(v, "label")?,
-            count: number(v, "count").map(|n| n as u32).ok_or("count missing")?,
+            count: number(v, "count")
+                .map(|n| n as u32)
+                .ok_or("count missing")?,
         })
     }
 
@@ -312,9 +405,18 @@ pub mod decode {
     pub fn snapshot(data: &JsValue) -> R<TicketSnapshot> {
         Ok(TicketSnapshot {
             fetched_at: number(data, "fetched_at").map(|n| n as u64),
-            tickets: list(data, "tickets")?.iter().map(ticket).collect::<R<_>>()?,
-            counts: list(data, "counts")?.iter().map(state_count).collect::<R<_>>()?,
-            queued_action_ids: list(data, "queued_action_ids")?.iter().filter_map(|v| v.as_string()).collect(),
+            tickets: list(data, "tickets")?
+                .iter()
+                .map(ticket)
+                .collect::<R<_>>()?,
+            counts: list(data, "counts")?
+                .iter()
+                .map(state_count)
+                .collect::<R<_>>()?,
+            queued_action_ids: list(data, "queued_action_ids")?
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect(),
             refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
         })
     }
@@ -332,8 +434,14 @@ pub mod decode {
     pub fn raw_snapshot(data: &JsValue) -> R<RawSnapshot> {
         Ok(RawSnapshot {
             tickets: list(data, "tickets")?,
-            counts: list(data, "counts")?.iter().map(state_count).collect::<R<_>>()?,
-            queued_action_ids: list(data, "queued_action_ids")?.iter().filter_map(|v| v.as_string()).collect(),
+            counts: list(data, "counts")?
+                .iter()
+                .map(state_count)
+                .collect::<R<_>>()?,
+            queued_action_ids: list(data, "queued_action_ids")?
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect(),
             refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
         })
     }
@@ -349,39 +457,74 @@ pub mod decode {
             "credentials_rejected" => Diagnosis::CredentialsRejected,
             "refresh_token_expired" => Diagnosis::RefreshTokenExpired,
             "authorization_lost" => Diagnosis::AuthorizationLost,
-            "personal_account" => Diagnosis::PersonalAccount { user_name: text("user_name") },
+            "personal_account" => Diagnosis::PersonalAccount {
+                user_name: text("user_name"),
+            },
             "single_sign_on" => Diagnosis::SingleSignOn,
             "cross_scope_refused" => Diagnosis::CrossScopeRefused,
             "ip_filtered" => Diagnosis::IpFiltered,
-            "missing_roles" => Diagnosis::MissingRoles { table: text("table") },
-            "rate_limited" => Diagnosis::RateLimited { retry_after_secs: number(v, "retry_after_secs").unwrap_or(0.0) as u64 },
+            "missing_roles" => Diagnosis::MissingRoles {
+                table: text("table"),
+            },
+            "rate_limited" => Diagnosis::RateLimited {
+                retry_after_secs: number(v, "retry_after_secs").unwrap_or(0.0) as u64,
+            },
             "access_denied" => Diagnosis::AccessDenied,
             "authorization_cancelled" => Diagnosis::AuthorizationCancelled,
             "permission_denied" => Diagnosis::PermissionDenied,
             "state_mismatch" => Diagnosis::StateMismatch,
-            "record_rejected" => Diagnosis::RecordRejected { message: text("message") },
-            "server_error" => Diagnosis::ServerError { status: number(v, "status").unwrap_or(0.0).min(999.0) as u16 },
+            "record_rejected" => Diagnosis::RecordRejected {
+                message: text("message"),
+            },
+            "server_error" => Diagnosis::ServerError {
+                status: number(v, "status").unwrap_or(0.0).min(999.0) as u16,
+            },
             "timeout" => Diagnosis::Timeout,
             "offline" => Diagnosis::Offline,
             "not_configured" => Diagnosis::NotConfigured,
-            "unexpected" => Diagnosis::Unexpected { message: text("message") },
-            other => Diagnosis::Unexpected { message: other.to_owned() },
+            "unexpected" => Diagnosis::Unexpected {
+                message: text("message"),
+            },
+            other => Diagnosis::Unexpected {
+                message: other.to_owned(),
+            },
         }
     }
 
     fn field_error(v: &JsValue) -> R<FieldError> {
-        Ok(FieldError { field: enum_of(string(v, "field"), &FIELDS, field_name, "field")?, message_key: req(v, "message_key")? })
+        Ok(FieldError {
+            field: enum_of(string(v, "field"), &FIELDS, field_name, "field")?,
+            message_key: req(v, "message_key")?,
+        })
     }
 
     /// `ResponseBody::Share`.
     pub fn share_outcome(data: &JsValue) -> R<ShareOutcome> {
         let share_id = || string(data, "share_id").unwrap_or_default();
         match string(data, "outcome").as_deref() {
-            Some("created") => Ok(ShareOutcome::Created { ticket: ticket(&get(data, "ticket"))? }),
-            Some("queued") => Ok(ShareOutcome::Queued { share_id: share_id(), reason: diagnosis(&get(data, "reason")) }),
-            Some("failed") => Ok(ShareOutcome::Failed { share_id: share_id(), diagnosis: diagnosis(&get(data, "diagnosis")) }),
-            Some("invalid") => Ok(ShareOutcome::Invalid { errors: list(data, "errors")?.iter().map(field_error).collect::<R<_>>()? }),
-            Some("duplicate") => Ok(ShareOutcome::Duplicate { existing: list(data, "existing")?.iter().map(ticket).collect::<R<_>>()? }),
+            Some("created") => Ok(ShareOutcome::Created {
+                ticket: ticket(&get(data, "ticket"))?,
+            }),
+            Some("queued") => Ok(ShareOutcome::Queued {
+                share_id: share_id(),
+                reason: diagnosis(&get(data, "reason")),
+            }),
+            Some("failed") => Ok(ShareOutcome::Failed {
+                share_id: share_id(),
+                diagnosis: diagnosis(&get(data, "diagnosis")),
+            }),
+            Some("invalid") => Ok(ShareOutcome::Invalid {
+                errors: list(data, "errors")?
+                    .iter()
+                    .map(field_error)
+                    .collect::<R<_>>()?,
+            }),
+            Some("duplicate") => Ok(ShareOutcome::Duplicate {
+                existing: list(data, "existing")?
+                    .iter()
+                    .map(ticket)
+                    .collect::<R<_>>()?,
+            }),
             Some("not_connected") => Ok(ShareOutcome::NotConnected),
             other => Err(format!("unknown outcome {}", other.unwrap_or("(none)"))),
         }

@@ -32,8 +32,13 @@ pub fn kind_label(kind: TicketKind) -> String {
     }
 }
 
-pub const PRIORITIES: [Priority; 5] =
-    [Priority::Critical, Priority::High, Priority::Moderate, Priority::Low, Priority::Planning];
+pub const PRIORITIES: [Priority; 5] = [
+    Priority::Critical,
+    Priority::High,
+    Priority::Moderate,
+    Priority::Low,
+    Priority::Planning,
+];
 
 pub fn priority_value(p: Priority) -> &'static str {
     match p {
@@ -53,8 +58,13 @@ pub fn priority_label(p: Priority) -> String {
     t(&format!("common_priority_{}", priority_value(p)))
 }
 
-pub const CATEGORIES: [Category; 5] =
-    [Category::Identity, Category::Data, Category::Devices, Category::Apps, Category::Infrastructure];
+pub const CATEGORIES: [Category; 5] = [
+    Category::Identity,
+    Category::Data,
+    Category::Devices,
+    Category::Apps,
+    Category::Infrastructure,
+];
 
 pub fn category_value(c: Category) -> &'static str {
     match c {
@@ -116,7 +126,9 @@ pub fn format_sn_time(s: &str) -> String {
 pub fn status_headline(status: &ConnectionStatus) -> String {
     match status.state {
         ConnectionState::Connected => match &status.user {
-            Some(u) if !u.user_name.is_empty() => t_with("common_status_connected_as", &[&u.user_name]),
+            Some(u) if !u.user_name.is_empty() => {
+                t_with("common_status_connected_as", &[&u.user_name])
+            }
             _ => t("common_status_connected"),
         },
         ConnectionState::NotConnected => t("common_status_not_connected"),
@@ -138,16 +150,26 @@ pub fn state_class(state: ConnectionState) -> &'static str {
 /// `detailed` adds token expiry and last call (options page); the popup shows less.
 pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
     let Some(status) = status else {
-        return el("p").class("status-line is-muted").text(&t("common_status_checking"));
+        return el("p")
+            .class("status-line is-muted")
+            .text(&t("common_status_checking"));
     };
     let line = el("p")
         .class("status-line")
         .class(state_class(status.state))
         .child(el("span").class("status-dot").attr("aria-hidden", "true"))
-        .child(el("strong").class("status-headline").text(&status_headline(status)));
+        .child(
+            el("strong")
+                .class("status-headline")
+                .text(&status_headline(status)),
+        );
     let mut rows: Vec<El> = Vec::new();
     let mut row = |label: &str, value: &str| {
-        rows.push(el("div").child(el("dt").text(label)).child(el("dd").text(value)));
+        rows.push(
+            el("div")
+                .child(el("dt").text(label))
+                .child(el("dd").text(value)),
+        );
     };
     if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
         row(&t("common_status_instance"), instance);
@@ -164,7 +186,10 @@ pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
         if let Some(exp) = status.access_token_expires_at {
             row(&t("common_status_token_expires"), &format_time(exp));
         }
-        let last = status.last_success_at.map(format_time).unwrap_or_else(|| t("common_never"));
+        let last = status
+            .last_success_at
+            .map(format_time)
+            .unwrap_or_else(|| t("common_never"));
         if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
             row(&t("common_status_last_success"), &last);
         }
@@ -184,7 +209,9 @@ pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
         .child(line)
         .child_opt((!rows.is_empty()).then(|| el("dl").class("status-details").children(rows)))
         .child_opt(hint.map(|h| el("p").class("status-hint").text(&h)))
-        .child_opt((!warnings.is_empty()).then(|| el("ul").class("status-warnings").children(warnings)))
+        .child_opt(
+            (!warnings.is_empty()).then(|| el("ul").class("status-warnings").children(warnings)),
+        )
 }
 
 /// The page's single live status region (product.md: role status, contains "Connected as").
@@ -274,9 +301,9 @@ pub fn render_diagnosis(d: &Diagnosis) -> El {
 pub fn safe_href(link: &str) -> Option<&str> {
     let l = link.trim();
     let lower = l.to_ascii_lowercase();
-    let loopback = ["http://127.0.0.1", "http://localhost"]
-        .iter()
-        .any(|p| lower.starts_with(p) && matches!(lower.as_bytes().get(p.len()), None | Some(b':' | b'/')));
+    let loopback = ["http://127.0.0.1", "http://localhost"].iter().any(|p| {
+        lower.starts_with(p) && matches!(lower.as_bytes().get(p.len()), None | Some(b':' | b'/'))
+    });
     (lower.starts_with("https://") || loopback).then_some(l)
 }
 

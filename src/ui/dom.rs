@@ -13,7 +13,10 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::{
+    Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement,
+};
 
 /// How a rendered view reports what the user did: pages route these to messaging.
 pub type Dispatch<A> = Rc<dyn Fn(A)>;
@@ -36,13 +39,19 @@ impl Listener {
     pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Self {
         let closure = Closure::<dyn FnMut(Event)>::new(f);
         let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
-        Listener { target: target.clone(), kind, closure }
+        Listener {
+            target: target.clone(),
+            kind,
+            closure,
+        }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
     }
 }
 
@@ -58,12 +67,18 @@ pub fn el(tag: &str) -> El {
     let node = document()
         .create_element(tag)
         .unwrap_or_else(|_| wasm_bindgen::throw_str("snshare: bad tag name"));
-    El { node, listeners: Vec::new() }
+    El {
+        node,
+        listeners: Vec::new(),
+    }
 }
 
 /// An existing element (e.g. the page's `#app`) to build into.
 pub fn wrap(node: Element) -> El {
-    El { node, listeners: Vec::new() }
+    El {
+        node,
+        listeners: Vec::new(),
+    }
 }
 
 impl El {
@@ -139,7 +154,8 @@ impl El {
 
     /// Registers `f` for `kind` events on this element; the listener lives as long as the view.
     pub fn on(mut self, kind: &'static str, f: impl FnMut(Event) + 'static) -> Self {
-        self.listeners.push(Listener::new(self.node.unchecked_ref(), kind, f));
+        self.listeners
+            .push(Listener::new(self.node.unchecked_ref(), kind, f));
         self
     }
 
@@ -172,7 +188,10 @@ impl El {
     }
 
     pub fn build(self) -> View {
-        View { root: self.node, listeners: self.listeners }
+        View {
+            root: self.node,
+            listeners: self.listeners,
+        }
     }
 }
 
@@ -201,7 +220,10 @@ pub struct Region {
 
 impl Region {
     pub fn new(host: Element) -> Self {
-        Region { host, current: None }
+        Region {
+            host,
+            current: None,
+        }
     }
 
     pub fn host(&self) -> &Element {
@@ -250,12 +272,26 @@ pub fn set_value(node: &Element, v: &str) {
 
 /// `<option value=..>label</option>`, selected when `selected`.
 pub fn option(value: &str, label: &str, selected: bool) -> El {
-    el("option").attr("value", value).text(label).attr_if(selected, "selected", "")
+    el("option")
+        .attr("value", value)
+        .text(label)
+        .attr_if(selected, "selected", "")
 }
 
 /// Sets or removes a boolean attribute (`disabled`, `hidden`, `aria-busy`…).
 pub fn toggle_attr(node: &Element, name: &str, on: bool) {
-    let _ = if on { node.set_attribute(name, if name.starts_with("aria-") { "true" } else { "" }) } else { node.remove_attribute(name) };
+    let _ = if on {
+        node.set_attribute(
+            name,
+            if name.starts_with("aria-") {
+                "true"
+            } else {
+                ""
+            },
+        )
+    } else {
+        node.remove_attribute(name)
+    };
 }
 
 pub fn focus(node: &Element) {

@@ -76,11 +76,12 @@ pub async fn permission_outcome(p: js_sys::Promise) -> Result<bool, String> {
 /// cache and outbox there. Page-lifetime listener.
 fn on_storage_changed(f: impl Fn() + 'static) {
     let debouncer = dom::Debouncer::new(400, f);
-    let cb = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |_changes: JsValue, area: JsValue| {
-        if area.as_string().as_deref() != Some("managed") {
-            debouncer.trigger();
-        }
-    });
+    let cb =
+        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |_changes: JsValue, area: JsValue| {
+            if area.as_string().as_deref() != Some("managed") {
+                debouncer.trigger();
+            }
+        });
     let _ = chrome::storage_on_changed_add_listener(cb.as_ref().unchecked_ref());
     cb.forget();
 }

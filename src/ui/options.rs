@@ -15,13 +15,14 @@ use crate::domain::instance::InstanceUrl;
 use crate::domain::settings::{SettingsInput, SettingsView, TicketDefaults};
 use crate::domain::ticket::TicketKind;
 use crate::messages::{
-    AuthMethod, DiagnosticReport, RequestBody, ResponseBody, SettingsError, StateName, StateNameOverride,
+    AuthMethod, DiagnosticReport, RequestBody, ResponseBody, SettingsError, StateName,
+    StateNameOverride,
 };
 use crate::platform::{chrome, messaging::send, t, t_with};
 
 use super::common::{
-    self, alert, kind_label, kind_value, priority_from_value, priority_label, priority_value, render_status,
-    spinner, status_host, PRIORITIES,
+    self, alert, kind_label, kind_value, priority_from_value, priority_label, priority_value,
+    render_status, spinner, status_host, PRIORITIES,
 };
 use super::dom::{self, el, option, sr_only, toggle_attr, Dispatch, El, Region, View};
 
@@ -51,7 +52,9 @@ pub enum OptionsAction {
 /// too late for the user gesture). Same parser as the worker's: `dev12345` →
 /// `https://dev12345.service-now.com/*`; `None` when the worker would refuse it too.
 pub fn instance_origin_pattern(input: &str) -> Option<String> {
-    InstanceUrl::parse(input).ok().map(|u| u.permission_pattern())
+    InstanceUrl::parse(input)
+        .ok()
+        .map(|u| u.permission_pattern())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -82,7 +85,13 @@ pub struct ConnectionForm {
 }
 
 /// A labelled control with its hint, its "set by your administrator" note and an error slot.
-fn field(name: &'static str, label: &str, control: El, hint: Option<String>, locked: bool) -> (El, Element, Element) {
+fn field(
+    name: &'static str,
+    label: &str,
+    control: El,
+    hint: Option<String>,
+    locked: bool,
+) -> (El, Element, Element) {
     let id = name.replace('_', "-");
     let hint_id = format!("{id}-hint");
     let locked_id = format!("{id}-locked");
@@ -104,7 +113,10 @@ fn field(name: &'static str, label: &str, control: El, hint: Option<String>, loc
         .attr_if(locked && is_select, "disabled", "")
         .attr_if(locked, "aria-readonly", "true");
     let control_node = control.node().clone();
-    let error = el("p").id(&error_id).class("field-error").attr("hidden", "");
+    let error = el("p")
+        .id(&error_id)
+        .class("field-error")
+        .attr("hidden", "");
     let error_node = error.node().clone();
     let wrapper = el("div")
         .class("field")
@@ -113,7 +125,10 @@ fn field(name: &'static str, label: &str, control: El, hint: Option<String>, loc
         .child(control)
         .child_opt(hint.map(|h| el("p").id(&hint_id).class("field-hint").text(&h)))
         .child_opt(locked.then(|| {
-            el("p").id(&locked_id).class("field-locked").text(&t("options_locked_by_admin"))
+            el("p")
+                .id(&locked_id)
+                .class("field-locked")
+                .text(&t("options_locked_by_admin"))
         }))
         .child(error);
     (wrapper, control_node, error_node)
@@ -128,7 +143,10 @@ fn text_input(value: &str) -> El {
 }
 
 fn button(label: &str, primary: bool) -> El {
-    el("button").attr("type", "button").class(if primary { "btn btn-primary" } else { "btn" }).text(label)
+    el("button")
+        .attr("type", "button")
+        .class(if primary { "btn btn-primary" } else { "btn" })
+        .text(label)
 }
 
 /// Which of `locked` (policy field names) covers the form field `name`.
@@ -137,7 +155,10 @@ fn is_locked(view: &SettingsView, name: &str) -> bool {
 }
 
 /// The settings form, built from the saved settings. Buttons report through `dispatch`.
-pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsAction>) -> (El, ConnectionForm) {
+pub fn render_settings_form(
+    view: &SettingsView,
+    dispatch: &Dispatch<OptionsAction>,
+) -> (El, ConnectionForm) {
     let mut fields: Vec<(&'static str, Element, Element)> = Vec::new();
     let mut place = |name: &'static str, f: (El, Element, Element)| {
         fields.push((name, f.1, f.2));
@@ -160,14 +181,17 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
         .child(
             el("div")
                 .class("field")
-                .child(el("label").attr("for", "redirect-url").text(&t("options_redirect_url")))
                 .child(
-                    el("div")
-                        .class("input-row")
-                        .child(redirect)
-                        .child(button(&t("options_copy"), false).id("copy-redirect").on("click", move |_| {
-                            d(OptionsAction::CopyRedirectUrl)
-                        })),
+                    el("label")
+                        .attr("for", "redirect-url")
+                        .text(&t("options_redirect_url")),
+                )
+                .child(
+                    el("div").class("input-row").child(redirect).child(
+                        button(&t("options_copy"), false)
+                            .id("copy-redirect")
+                            .on("click", move |_| d(OptionsAction::CopyRedirectUrl)),
+                    ),
                 ),
         );
 
@@ -178,20 +202,37 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
     let instance_h: HtmlInputElement = instance.handle();
     let instance = place(
         "instance",
-        field("instance", &t("options_instance"), instance, Some(t("options_instance_hint")), is_locked(view, "instance")),
+        field(
+            "instance",
+            &t("options_instance"),
+            instance,
+            Some(t("options_instance_hint")),
+            is_locked(view, "instance"),
+        ),
     );
 
-    let client_id = text_input(view.client_id.as_deref().unwrap_or("")).attr("aria-required", "true");
+    let client_id =
+        text_input(view.client_id.as_deref().unwrap_or("")).attr("aria-required", "true");
     let client_id_h: HtmlInputElement = client_id.handle();
     let client_id = place(
         "client_id",
-        field("client_id", &t("options_client_id"), client_id, None, is_locked(view, "client_id")),
+        field(
+            "client_id",
+            &t("options_client_id"),
+            client_id,
+            None,
+            is_locked(view, "client_id"),
+        ),
     );
 
     let secret = el("input")
         .attr("type", "password")
         .attr("autocomplete", "new-password")
-        .attr_if(view.has_client_secret, "placeholder", &t("options_client_secret_saved"));
+        .attr_if(
+            view.has_client_secret,
+            "placeholder",
+            &t("options_client_secret_saved"),
+        );
     let secret_h: HtmlInputElement = secret.handle();
     let secret = place(
         "client_secret",
@@ -203,13 +244,20 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
             is_locked(view, "client_secret"),
         ),
     );
-    let clear = el("input").attr("type", "checkbox").id("clear-secret").attr("name", "clear_secret");
+    let clear = el("input")
+        .attr("type", "checkbox")
+        .id("clear-secret")
+        .attr("name", "clear_secret");
     let clear_h: HtmlInputElement = clear.handle();
     let clear = el("div")
         .class("check")
         .hidden_if(!view.has_client_secret)
         .child(clear)
-        .child(el("label").attr("for", "clear-secret").text(&t("options_client_secret_clear")));
+        .child(
+            el("label")
+                .attr("for", "clear-secret")
+                .text(&t("options_client_secret_clear")),
+        );
 
     let integration_hint = el("div")
         .class("callout is-info")
@@ -220,22 +268,38 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
     // Ticket defaults.
     let defaults = &view.defaults;
     let kind = el("select").children(
-        TicketKind::ALL.into_iter().map(|k| option(kind_value(k), &kind_label(k), k == defaults.kind)),
+        TicketKind::ALL
+            .into_iter()
+            .map(|k| option(kind_value(k), &kind_label(k), k == defaults.kind)),
     );
     let kind_h: HtmlSelectElement = kind.handle();
     let kind = place(
         "default_kind",
-        field("default_kind", &t("options_default_kind"), kind, None, is_locked(view, "default_kind")),
+        field(
+            "default_kind",
+            &t("options_default_kind"),
+            kind,
+            None,
+            is_locked(view, "default_kind"),
+        ),
     );
-    let priority = el("select").children(
-        PRIORITIES
-            .into_iter()
-            .map(|p| option(priority_value(p), &priority_label(p), p == defaults.priority)),
-    );
+    let priority = el("select").children(PRIORITIES.into_iter().map(|p| {
+        option(
+            priority_value(p),
+            &priority_label(p),
+            p == defaults.priority,
+        )
+    }));
     let priority_h: HtmlSelectElement = priority.handle();
     let priority = place(
         "default_priority",
-        field("default_priority", &t("options_default_priority"), priority, None, is_locked(view, "default_priority")),
+        field(
+            "default_priority",
+            &t("options_default_priority"),
+            priority,
+            None,
+            is_locked(view, "default_priority"),
+        ),
     );
     let due = el("input")
         .attr("type", "number")
@@ -247,9 +311,16 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
     let due_h: HtmlInputElement = due.handle();
     let due = place(
         "due_in_days",
-        field("due_in_days", &t("options_due_in_days"), due, Some(t("options_due_in_days_hint")), is_locked(view, "due_in_days")),
+        field(
+            "due_in_days",
+            &t("options_due_in_days"),
+            due,
+            Some(t("options_due_in_days_hint")),
+            is_locked(view, "due_in_days"),
+        ),
     );
-    let fallback = text_input(view.fallback_user_id.as_deref().unwrap_or("")).attr("autocomplete", "email");
+    let fallback =
+        text_input(view.fallback_user_id.as_deref().unwrap_or("")).attr("autocomplete", "email");
     let fallback_h: HtmlInputElement = fallback.handle();
     let fallback = place(
         "fallback_user_id",
@@ -267,7 +338,11 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
         .attr("max", "1440")
         .attr("step", "1")
         .class("narrow")
-        .value(&if view.refresh_minutes == 0 { String::new() } else { view.refresh_minutes.to_string() });
+        .value(&if view.refresh_minutes == 0 {
+            String::new()
+        } else {
+            view.refresh_minutes.to_string()
+        });
     let refresh_h: HtmlInputElement = refresh.handle();
     let refresh = place(
         "refresh_minutes",
@@ -281,12 +356,22 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
     );
 
     let (d1, d2) = (dispatch.clone(), dispatch.clone());
-    let connect_button = button(&t("options_connect"), true).id("connect").attr("type", "submit");
-    let save_button = button(&t("options_save"), false).id("save").on("click", move |_| d2(OptionsAction::Save));
+    let connect_button = button(&t("options_connect"), true)
+        .id("connect")
+        .attr("type", "submit");
+    let save_button = button(&t("options_save"), false)
+        .id("save")
+        .on("click", move |_| d2(OptionsAction::Save));
     let (connect_n, save_n) = (connect_button.node().clone(), save_button.node().clone());
-    let actions = el("div").class("actions").child(connect_button).child(save_button);
+    let actions = el("div")
+        .class("actions")
+        .child(connect_button)
+        .child(save_button);
     // Save and connect outcomes show right under the buttons.
-    let messages = el("div").class("messages").id("settings-messages").attr("aria-live", "polite");
+    let messages = el("div")
+        .class("messages")
+        .id("settings-messages")
+        .attr("aria-live", "polite");
     let messages_n = messages.node().clone();
 
     let form = el("form")
@@ -307,7 +392,14 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
             el("fieldset")
                 .class("defaults")
                 .child(el("legend").text(&t("options_defaults_heading")))
-                .child(el("div").class("grid").child(kind).child(priority).child(due).child(refresh))
+                .child(
+                    el("div")
+                        .class("grid")
+                        .child(kind)
+                        .child(priority)
+                        .child(due)
+                        .child(refresh),
+                )
                 .child(fallback),
         )
         .child(actions)
@@ -316,10 +408,18 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
     // The password-grant fallback.
     let username = text_input("").attr("autocomplete", "username");
     let username_h: HtmlInputElement = username.handle();
-    let username = place("username", field("username", &t("options_username"), username, None, false));
-    let password = el("input").attr("type", "password").attr("autocomplete", "current-password");
+    let username = place(
+        "username",
+        field("username", &t("options_username"), username, None, false),
+    );
+    let password = el("input")
+        .attr("type", "password")
+        .attr("autocomplete", "current-password");
     let password_h: HtmlInputElement = password.handle();
-    let password = place("password", field("password", &t("options_password"), password, None, false));
+    let password = place(
+        "password",
+        field("password", &t("options_password"), password, None, false),
+    );
     let d3 = dispatch.clone();
     let password_button = button(&t("options_password_sign_in"), false)
         .id("password-sign-in")
@@ -329,7 +429,11 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
         .class("fallback")
         .id("password-grant")
         .child(el("summary").text(&t("options_password_summary")))
-        .child(el("p").class("field-hint").text(&t("options_password_hint")))
+        .child(
+            el("p")
+                .class("field-hint")
+                .text(&t("options_password_hint")),
+        )
         .child(username)
         .child(password)
         .child(el("div").class("actions").child(password_button));
@@ -353,11 +457,17 @@ pub fn render_settings_form(view: &SettingsView, dispatch: &Dispatch<OptionsActi
         messages: messages_n,
         fields,
     };
-    (el("div").class("settings").child(form).child(fallback_flow), handles)
+    (
+        el("div").class("settings").child(form).child(fallback_flow),
+        handles,
+    )
 }
 
 fn field_error(field: &str, key: &str) -> SettingsError {
-    SettingsError { field: field.to_string(), message_key: key.to_string() }
+    SettingsError {
+        field: field.to_string(),
+        message_key: key.to_string(),
+    }
 }
 
 /// A form field name for what the worker calls it (`defaults.kind`, `priority`, …).
@@ -396,13 +506,18 @@ impl ConnectionForm {
             s => match s.parse::<u32>() {
                 Ok(m) if (1..=1440).contains(&m) => Some(m),
                 _ => {
-                    errors.push(field_error("refresh_minutes", "options_error_refresh_minutes"));
+                    errors.push(field_error(
+                        "refresh_minutes",
+                        "options_error_refresh_minutes",
+                    ));
                     None
                 }
             },
         };
-        let kind = common::kind_from_value(&self.default_kind.value()).unwrap_or(view.defaults.kind);
-        let priority = priority_from_value(&self.default_priority.value()).unwrap_or(view.defaults.priority);
+        let kind =
+            common::kind_from_value(&self.default_kind.value()).unwrap_or(view.defaults.kind);
+        let priority =
+            priority_from_value(&self.default_priority.value()).unwrap_or(view.defaults.priority);
         let secret = self.client_secret.value();
         let client_secret = if self.clear_secret.checked() {
             Some(String::new())
@@ -419,7 +534,11 @@ impl ConnectionForm {
             instance,
             client_id,
             client_secret,
-            defaults: TicketDefaults { kind, priority, due_in_days },
+            defaults: TicketDefaults {
+                kind,
+                priority,
+                due_in_days,
+            },
             fallback_user_id: (!fallback.is_empty()).then_some(fallback),
             refresh_minutes,
         })
@@ -463,7 +582,11 @@ impl ConnectionForm {
                     let _ = control.set_attribute("aria-invalid", "true");
                     let message = error_text(&e.message_key);
                     let existing = slot.text_content().unwrap_or_default();
-                    let text = if existing.is_empty() { message } else { format!("{existing} {message}") };
+                    let text = if existing.is_empty() {
+                        message
+                    } else {
+                        format!("{existing} {message}")
+                    };
                     slot.set_text_content(Some(&text));
                     let _ = slot.remove_attribute("hidden");
                     if first.is_none() {
@@ -497,7 +620,9 @@ impl ConnectionForm {
         self.client_secret.set_value("");
         self.clear_secret.set_checked(false);
         if view.has_client_secret {
-            let _ = self.client_secret.set_attribute("placeholder", &t("options_client_secret_saved"));
+            let _ = self
+                .client_secret
+                .set_attribute("placeholder", &t("options_client_secret_saved"));
         } else {
             let _ = self.client_secret.remove_attribute("placeholder");
         }
@@ -524,7 +649,11 @@ fn error_text(key: &str) -> String {
 
 /// "Test connection": one list item per step, passed or failed, with cause and fix.
 pub fn render_diagnostics(report: &DiagnosticReport) -> El {
-    let summary = if report.ok { t("options_test_ok") } else { t("options_test_failed") };
+    let summary = if report.ok {
+        t("options_test_ok")
+    } else {
+        t("options_test_failed")
+    };
     let steps = report.steps.iter().map(|step| {
         let name = {
             let s = t(&step.step_key);
@@ -541,13 +670,16 @@ pub fn render_diagnostics(report: &DiagnosticReport) -> El {
                 el("div")
                     .class("step-line")
                     .child(el("span").class("step-icon").attr("aria-hidden", "true"))
-                    .child(sr_only(&if step.ok { t("options_step_passed") } else { t("options_step_failed") }))
+                    .child(sr_only(&if step.ok {
+                        t("options_step_passed")
+                    } else {
+                        t("options_step_failed")
+                    }))
                     .child(el("span").class("step-name").text(&name))
-                    .child(
-                        el("span")
-                            .class("step-time")
-                            .text(&t_with("options_step_ms", &[&format!("{:.0}", step.elapsed_ms.max(0.0))])),
-                    ),
+                    .child(el("span").class("step-time").text(&t_with(
+                        "options_step_ms",
+                        &[&format!("{:.0}", step.elapsed_ms.max(0.0))],
+                    ))),
             )
             .child_opt(step.diagnosis.as_ref().map(common::render_diagnosis))
     });
@@ -561,12 +693,19 @@ pub fn render_diagnostics(report: &DiagnosticReport) -> El {
 /// The state names of both kinds as editable tables, and the inputs in `names` order.
 pub fn render_state_names(names: &[StateName]) -> (El, Vec<HtmlInputElement>) {
     if names.is_empty() {
-        return (el("p").class("muted").text(&t("options_state_names_empty")), Vec::new());
+        return (
+            el("p").class("muted").text(&t("options_state_names_empty")),
+            Vec::new(),
+        );
     }
     let mut inputs: Vec<(usize, HtmlInputElement)> = Vec::new();
     let mut tables = Vec::new();
     for kind in TicketKind::ALL {
-        let rows: Vec<(usize, &StateName)> = names.iter().enumerate().filter(|(_, n)| n.kind == kind).collect();
+        let rows: Vec<(usize, &StateName)> = names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind == kind)
+            .collect();
         if rows.is_empty() {
             continue;
         }
@@ -574,7 +713,10 @@ pub fn render_state_names(names: &[StateName]) -> (El, Vec<HtmlInputElement>) {
             let input = el("input")
                 .attr("type", "text")
                 .attr("placeholder", &n.instance_label)
-                .attr("aria-label", &t_with("options_state_display_name_for", &[&n.instance_label]))
+                .attr(
+                    "aria-label",
+                    &t_with("options_state_display_name_for", &[&n.instance_label]),
+                )
                 .attr("maxlength", "40")
                 .value(n.custom_label.as_deref().unwrap_or(""));
             let handle: HtmlInputElement = input.handle();
@@ -583,15 +725,20 @@ pub fn render_state_names(names: &[StateName]) -> (El, Vec<HtmlInputElement>) {
                 .child(el("td").child(el("code").text(&n.state)))
                 .child(el("th").attr("scope", "row").text(&n.instance_label))
                 .child(el("td").child(input))
-                .child(el("td").child(
-                    button(&t("options_state_reset"), false)
-                        .class("btn-small")
-                        .attr("aria-label", &t_with("options_state_reset_for", &[&n.instance_label]))
-                        .on("click", move |_| {
-                            handle.set_value("");
-                            let _ = handle.focus();
-                        }),
-                ))
+                .child(
+                    el("td").child(
+                        button(&t("options_state_reset"), false)
+                            .class("btn-small")
+                            .attr(
+                                "aria-label",
+                                &t_with("options_state_reset_for", &[&n.instance_label]),
+                            )
+                            .on("click", move |_| {
+                                handle.set_value("");
+                                let _ = handle.focus();
+                            }),
+                    ),
+                )
         });
         tables.push(
             el("table")
@@ -601,21 +748,43 @@ pub fn render_state_names(names: &[StateName]) -> (El, Vec<HtmlInputElement>) {
                 .child(
                     el("thead").child(
                         el("tr")
-                            .child(el("th").attr("scope", "col").text(&t("options_state_value")))
-                            .child(el("th").attr("scope", "col").text(&t("options_state_instance_label")))
-                            .child(el("th").attr("scope", "col").text(&t("options_state_display_name")))
-                            .child(el("th").attr("scope", "col").child(sr_only(&t("options_state_actions")))),
+                            .child(
+                                el("th")
+                                    .attr("scope", "col")
+                                    .text(&t("options_state_value")),
+                            )
+                            .child(
+                                el("th")
+                                    .attr("scope", "col")
+                                    .text(&t("options_state_instance_label")),
+                            )
+                            .child(
+                                el("th")
+                                    .attr("scope", "col")
+                                    .text(&t("options_state_display_name")),
+                            )
+                            .child(
+                                el("th")
+                                    .attr("scope", "col")
+                                    .child(sr_only(&t("options_state_actions"))),
+                            ),
                     ),
                 )
                 .child(el("tbody").children(body)),
         );
     }
     inputs.sort_by_key(|(i, _)| *i);
-    (el("div").class("state-tables").children(tables), inputs.into_iter().map(|(_, h)| h).collect())
+    (
+        el("div").class("state-tables").children(tables),
+        inputs.into_iter().map(|(_, h)| h).collect(),
+    )
 }
 
 /// The overrides to save: every row, a blank or unchanged name meaning "no rename".
-pub fn state_name_overrides(names: &[StateName], inputs: &[HtmlInputElement]) -> Vec<StateNameOverride> {
+pub fn state_name_overrides(
+    names: &[StateName],
+    inputs: &[HtmlInputElement],
+) -> Vec<StateNameOverride> {
     names
         .iter()
         .zip(inputs)
@@ -666,7 +835,9 @@ thread_local! {
 }
 
 pub fn start() {
-    let Some(root) = super::page_root("options_title") else { return };
+    let Some(root) = super::page_root("options_title") else {
+        return;
+    };
     let page = Rc::new(OptionsPage {
         view: RefCell::new(SettingsView::default()),
         status: RefCell::new(None),
@@ -683,7 +854,10 @@ pub fn start() {
         busy: Cell::new(false),
     });
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
-    let loading = el("p").class("muted").child(spinner(&t("common_loading"))).append_text(&t("common_loading"));
+    let loading = el("p")
+        .class("muted")
+        .child(spinner(&t("common_loading")))
+        .append_text(&t("common_loading"));
     let _ = root.append_child(loading.node());
     let p = page.clone();
     spawn_local(async move {
@@ -693,14 +867,19 @@ pub fn start() {
         };
         if view.redirect_url.is_empty() {
             // What chrome.identity.getRedirectURL() answers, so it shows even without the worker.
-            let id = chrome::RUNTIME_ID.with(|id| id.as_string()).unwrap_or_default();
+            let id = chrome::RUNTIME_ID
+                .with(|id| id.as_string())
+                .unwrap_or_default();
             if !id.is_empty() {
                 view.redirect_url = format!("https://{id}.chromiumapp.org/");
             }
         }
         p.build(&root, view);
         if let Some(e) = error {
-            p.message(&p.form_msg, Some(alert(&t_with("options_settings_load_failed", &[&e]))));
+            p.message(
+                &p.form_msg,
+                Some(alert(&t_with("options_settings_load_failed", &[&e]))),
+            );
         }
         p.refresh_status().await;
         p.load_state_names().await;
@@ -728,20 +907,34 @@ impl OptionsPage {
 
         let status = status_host().id("connection-status");
         let status_node = status.node().clone();
-        let (da, dt, dr, dn) = (dispatch.clone(), dispatch.clone(), dispatch.clone(), dispatch.clone());
+        let (da, dt, dr, dn) = (
+            dispatch.clone(),
+            dispatch.clone(),
+            dispatch.clone(),
+            dispatch.clone(),
+        );
         let authorize = button(&t("options_authorize"), true)
             .id("authorize")
             .hidden_if(true)
             .on("click", move |_| da(OptionsAction::Authorize));
-        let test = button(&t("options_test"), false).id("test-connection").on("click", move |_| dt(OptionsAction::TestConnection));
+        let test = button(&t("options_test"), false)
+            .id("test-connection")
+            .on("click", move |_| dt(OptionsAction::TestConnection));
         let remove = button(&t("options_remove"), false)
             .id("remove-connection")
             .class("btn-danger")
             .on("click", move |_| dr(OptionsAction::RemoveConnection));
-        let (authorize_n, test_n, remove_n) = (authorize.node().clone(), test.node().clone(), remove.node().clone());
+        let (authorize_n, test_n, remove_n) = (
+            authorize.node().clone(),
+            test.node().clone(),
+            remove.node().clone(),
+        );
         let connection_msg = el("div").class("messages").attr("aria-live", "polite");
         let connection_msg_n = connection_msg.node().clone();
-        let diag = el("div").id("diagnostics").class("diagnostics-host").attr("aria-live", "polite");
+        let diag = el("div")
+            .id("diagnostics")
+            .class("diagnostics-host")
+            .attr("aria-live", "polite");
         let diag_n = diag.node().clone();
 
         let form_msg_n = handles.messages.clone();
@@ -767,9 +960,19 @@ impl OptionsPage {
                 el("section")
                     .class("card")
                     .attr("aria-labelledby", "connection-heading")
-                    .child(el("h2").id("connection-heading").text(&t("options_connection_heading")))
+                    .child(
+                        el("h2")
+                            .id("connection-heading")
+                            .text(&t("options_connection_heading")),
+                    )
                     .child(status)
-                    .child(el("div").class("actions").child(authorize).child(test).child(remove))
+                    .child(
+                        el("div")
+                            .class("actions")
+                            .child(authorize)
+                            .child(test)
+                            .child(remove),
+                    )
                     .child(connection_msg)
                     .child(diag),
             )
@@ -777,15 +980,27 @@ impl OptionsPage {
                 el("section")
                     .class("card")
                     .attr("aria-labelledby", "setup-heading")
-                    .child(el("h2").id("setup-heading").text(&t("options_setup_heading")))
+                    .child(
+                        el("h2")
+                            .id("setup-heading")
+                            .text(&t("options_setup_heading")),
+                    )
                     .child(form),
             )
             .child(
                 el("section")
                     .class("card")
                     .attr("aria-labelledby", "state-names-heading")
-                    .child(el("h2").id("state-names-heading").text(&t("options_state_names_heading")))
-                    .child(el("p").class("field-hint").text(&t("options_state_names_hint")))
+                    .child(
+                        el("h2")
+                            .id("state-names-heading")
+                            .text(&t("options_state_names_heading")),
+                    )
+                    .child(
+                        el("p")
+                            .class("field-hint")
+                            .text(&t("options_state_names_hint")),
+                    )
                     .child(names)
                     .child(el("div").class("actions").child(save_names))
                     .child(names_msg),
@@ -830,7 +1045,15 @@ impl OptionsPage {
     }
 
     fn progress(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(region, Some(el("p").class("notice").child(spinner(text)).append_text(text)));
+        self.message(
+            region,
+            Some(
+                el("p")
+                    .class("notice")
+                    .child(spinner(text))
+                    .append_text(text),
+            ),
+        );
     }
 
     fn success(&self, region: &RefCell<Option<Region>>, text: &str) {
@@ -848,7 +1071,14 @@ impl OptionsPage {
     fn set_busy(&self, busy: bool) {
         self.busy.set(busy);
         if let Some(b) = self.buttons.borrow().as_ref() {
-            for n in [&b.connect, &b.save, &b.authorize, &b.password, &b.test, &b.remove] {
+            for n in [
+                &b.connect,
+                &b.save,
+                &b.authorize,
+                &b.password,
+                &b.test,
+                &b.remove,
+            ] {
                 toggle_attr(n, "disabled", busy);
             }
         }
@@ -859,11 +1089,21 @@ impl OptionsPage {
         if let Some(r) = self.status_region.borrow_mut().as_mut() {
             r.set(render_status(status.as_ref(), true).build());
         }
-        let needs_authorization = status.as_ref().map(|s| s.state == ConnectionState::AuthorizationNeeded).unwrap_or(false);
-        let connected = status.as_ref().map(|s| s.state != ConnectionState::NotConnected).unwrap_or(false);
+        let needs_authorization = status
+            .as_ref()
+            .map(|s| s.state == ConnectionState::AuthorizationNeeded)
+            .unwrap_or(false);
+        let connected = status
+            .as_ref()
+            .map(|s| s.state != ConnectionState::NotConnected)
+            .unwrap_or(false);
         if let Some(b) = self.buttons.borrow().as_ref() {
             toggle_attr(&b.authorize, "hidden", !needs_authorization);
-            toggle_attr(&b.remove, "hidden", !connected && self.view.borrow().instance.is_none());
+            toggle_attr(
+                &b.remove,
+                "hidden",
+                !connected && self.view.borrow().instance.is_none(),
+            );
         }
     }
 
@@ -879,7 +1119,10 @@ impl OptionsPage {
                     *self.status.borrow_mut() = Some(ConnectionStatus::not_connected(None));
                     self.render_status();
                 }
-                self.message(&self.connection_msg, Some(alert(&common::unexpected(&other))));
+                self.message(
+                    &self.connection_msg,
+                    Some(alert(&common::unexpected(&other))),
+                );
             }
         }
     }
@@ -906,7 +1149,11 @@ impl OptionsPage {
                 if let Some(r) = self.names_region.borrow_mut().as_mut() {
                     r.set(
                         el("div")
-                            .child(el("p").class("muted").text(&t("options_state_names_unavailable")))
+                            .child(
+                                el("p")
+                                    .class("muted")
+                                    .text(&t("options_state_names_unavailable")),
+                            )
                             .child_opt(connected.then(|| alert(&common::unexpected(&other))))
                             .build(),
                     );
@@ -928,7 +1175,9 @@ impl OptionsPage {
                 if self.busy.get() {
                     return;
                 }
-                let Some(input) = self.read_form() else { return };
+                let Some(input) = self.read_form() else {
+                    return;
+                };
                 let p = self.clone();
                 spawn_local(async move {
                     p.set_busy(true);
@@ -1012,7 +1261,12 @@ impl OptionsPage {
     async fn save(&self, input: SettingsInput) -> bool {
         match send(RequestBody::SaveSettings(input)).await {
             ResponseBody::SettingsSaved { errors } if !errors.is_empty() => {
-                let rest = self.form.borrow().as_ref().map(|f| f.show_errors(&errors)).unwrap_or_default();
+                let rest = self
+                    .form
+                    .borrow()
+                    .as_ref()
+                    .map(|f| f.show_errors(&errors))
+                    .unwrap_or_default();
                 let mut text = t("options_fix_fields");
                 for e in rest {
                     text.push(' ');
@@ -1043,11 +1297,17 @@ impl OptionsPage {
         if self.busy.get() {
             return;
         }
-        let Some(input) = self.read_form() else { return };
+        let Some(input) = self.read_form() else {
+            return;
+        };
         let method = match kind {
             AuthKind::Redirect => AuthMethod::AuthorizationCode,
             AuthKind::Password => {
-                let creds = self.form.borrow().as_ref().map(ConnectionForm::read_password);
+                let creds = self
+                    .form
+                    .borrow()
+                    .as_ref()
+                    .map(ConnectionForm::read_password);
                 match creds {
                     Some(Ok((username, password))) => AuthMethod::Password { username, password },
                     Some(Err(errors)) => {
@@ -1068,7 +1328,8 @@ impl OptionsPage {
             p.message(&p.connection_msg, None);
             p.progress(&p.form_msg, &t("options_saving"));
             if p.save(input).await {
-                p.authorize_after_permission(method, pattern, permission).await;
+                p.authorize_after_permission(method, pattern, permission)
+                    .await;
             }
             p.set_busy(false);
         });
@@ -1079,12 +1340,18 @@ impl OptionsPage {
         if self.busy.get() {
             return;
         }
-        let pattern = self.view.borrow().instance.as_deref().and_then(instance_origin_pattern);
+        let pattern = self
+            .view
+            .borrow()
+            .instance
+            .as_deref()
+            .and_then(instance_origin_pattern);
         let permission = pattern.as_deref().and_then(super::request_host_permission);
         let p = self.clone();
         spawn_local(async move {
             p.set_busy(true);
-            p.authorize_after_permission(AuthMethod::AuthorizationCode, pattern, permission).await;
+            p.authorize_after_permission(AuthMethod::AuthorizationCode, pattern, permission)
+                .await;
             p.set_busy(false);
         });
     }
@@ -1103,7 +1370,12 @@ impl OptionsPage {
         // Should the saved instance differ from what was typed (it is parsed the same way, so
         // only if the worker changed it), ask for its origin too: Chrome still honours the
         // click's activation for a few seconds. Never ask twice for the same origin.
-        let saved = self.view.borrow().instance.as_deref().and_then(instance_origin_pattern);
+        let saved = self
+            .view
+            .borrow()
+            .instance
+            .as_deref()
+            .and_then(instance_origin_pattern);
         if let Some(saved) = saved.filter(|s| Some(s) != requested.as_ref()) {
             if let Some(p) = super::request_host_permission(&saved) {
                 outcome = super::permission_outcome(p).await;
@@ -1113,7 +1385,10 @@ impl OptionsPage {
         match outcome {
             Ok(true) => {}
             Ok(false) => {
-                self.message(&self.form_msg, Some(alert(&t_with("options_permission_denied", &[&origin]))));
+                self.message(
+                    &self.form_msg,
+                    Some(alert(&t_with("options_permission_denied", &[&origin]))),
+                );
                 return;
             }
             Err(e) => {
@@ -1124,7 +1399,11 @@ impl OptionsPage {
         }
         self.progress(
             &self.form_msg,
-            &if is_password { t("options_signing_in") } else { t("options_authorizing") },
+            &if is_password {
+                t("options_signing_in")
+            } else {
+                t("options_authorizing")
+            },
         );
         let answer = send(RequestBody::Authorize(method)).await;
         match answer {
@@ -1135,17 +1414,27 @@ impl OptionsPage {
                 if connected {
                     self.after_connected().await;
                 } else {
-                    self.message(&self.form_msg, Some(alert(&t("options_authorize_incomplete"))));
+                    self.message(
+                        &self.form_msg,
+                        Some(alert(&t("options_authorize_incomplete"))),
+                    );
                 }
             }
             ResponseBody::Done => {
                 self.refresh_status().await;
-                let connected =
-                    self.status.borrow().as_ref().map(|s| s.state == ConnectionState::Connected).unwrap_or(false);
+                let connected = self
+                    .status
+                    .borrow()
+                    .as_ref()
+                    .map(|s| s.state == ConnectionState::Connected)
+                    .unwrap_or(false);
                 if connected {
                     self.after_connected().await;
                 } else {
-                    self.message(&self.form_msg, Some(alert(&t("options_authorize_incomplete"))));
+                    self.message(
+                        &self.form_msg,
+                        Some(alert(&t("options_authorize_incomplete"))),
+                    );
                 }
             }
             ResponseBody::Diagnostics(report) => {
@@ -1175,7 +1464,13 @@ impl OptionsPage {
         self.message(&self.connection_msg, None);
         if let Some(r) = self.diag.borrow_mut().as_mut() {
             let text = t("options_testing");
-            r.set(el("p").class("notice").child(spinner(&text)).append_text(&text).build());
+            r.set(
+                el("p")
+                    .class("notice")
+                    .child(spinner(&text))
+                    .append_text(&text)
+                    .build(),
+            );
         }
         let answer = send(RequestBody::TestConnection).await;
         let content = match &answer {
@@ -1201,7 +1496,10 @@ impl OptionsPage {
                 self.refresh_status().await;
                 self.load_state_names().await;
             }
-            other => self.message(&self.connection_msg, Some(alert(&common::unexpected(&other)))),
+            other => self.message(
+                &self.connection_msg,
+                Some(alert(&common::unexpected(&other))),
+            ),
         }
         self.set_busy(false);
     }
@@ -1212,4 +1510,3 @@ enum AuthKind {
     Redirect,
     Password,
 }
-

@@ -14,8 +14,8 @@ use crate::messages::{AuthMethod, OutboxView, RequestBody, ResponseBody, TicketS
 use crate::platform::{chrome, messaging::send, t, t_with};
 
 use super::common::{
-    self, alert, diagnosis_text, format_sn_time, format_time, kind_label, kind_value, render_diagnosis, render_status, spinner,
-    state_chip, status_host, ticket_link,
+    self, alert, diagnosis_text, format_sn_time, format_time, kind_label, kind_value,
+    render_diagnosis, render_status, spinner, state_chip, status_host, ticket_link,
 };
 use super::dom::{el, Dispatch, El, Region, View};
 
@@ -37,7 +37,10 @@ fn button(label: &str) -> El {
 }
 
 /// The actions under the status: Authorize when the connection needs it.
-pub fn render_status_actions(status: Option<&ConnectionStatus>, dispatch: &Dispatch<PopupAction>) -> El {
+pub fn render_status_actions(
+    status: Option<&ConnectionStatus>,
+    dispatch: &Dispatch<PopupAction>,
+) -> El {
     let state = status.map(|s| s.state);
     let d = dispatch.clone();
     let mut row = el("div").class("actions");
@@ -50,16 +53,28 @@ pub fn render_status_actions(status: Option<&ConnectionStatus>, dispatch: &Dispa
         );
     }
     if state == Some(ConnectionState::NotConnected) {
-        row = row.child(el("p").class("status-hint").text(&t("popup_not_connected_hint")));
+        row = row.child(
+            el("p")
+                .class("status-hint")
+                .text(&t("popup_not_connected_hint")),
+        );
     }
     row
 }
 
 /// One kind's block: heading with the total, counts per state, the latest tickets.
 fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
-    let latest: Vec<&TicketSummary> =
-        snapshot.tickets.iter().filter(|t| t.kind == kind).take(LATEST_PER_KIND).collect();
-    let counts: Vec<_> = snapshot.counts.iter().filter(|c| c.kind == kind && c.count > 0).collect();
+    let latest: Vec<&TicketSummary> = snapshot
+        .tickets
+        .iter()
+        .filter(|t| t.kind == kind)
+        .take(LATEST_PER_KIND)
+        .collect();
+    let counts: Vec<_> = snapshot
+        .counts
+        .iter()
+        .filter(|c| c.kind == kind && c.count > 0)
+        .collect();
     let total: u32 = counts.iter().map(|c| c.count).sum();
     let heading_id = format!("popup-{}", kind_value(kind).replace('_', "-"));
     let heading = match kind {
@@ -80,7 +95,9 @@ fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
     let list = if latest.is_empty() {
         el("p").class("muted empty").text(&t("popup_no_tickets"))
     } else {
-        el("ul").class("ticket-list").children(latest.into_iter().map(render_ticket))
+        el("ul")
+            .class("ticket-list")
+            .children(latest.into_iter().map(render_ticket))
     };
     el("section")
         .class("kind-block")
@@ -90,7 +107,12 @@ fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
             el("h2")
                 .id(&heading_id)
                 .child(el("span").text(&heading))
-                .child(el("span").class("badge").attr("aria-label", &t_with("popup_total", &[&total.to_string()])).text(&total.to_string())),
+                .child(
+                    el("span")
+                        .class("badge")
+                        .attr("aria-label", &t_with("popup_total", &[&total.to_string()]))
+                        .text(&total.to_string()),
+                ),
         )
         .child_opt(counts_list)
         .child(list)
@@ -104,13 +126,21 @@ fn render_ticket(ticket: &TicketSummary) -> El {
             el("div")
                 .class("ticket-top")
                 .child(ticket_link(ticket))
-                .child(el("span").class("ticket-name").attr("title", &ticket.short_description).text(&ticket.short_description)),
+                .child(
+                    el("span")
+                        .class("ticket-name")
+                        .attr("title", &ticket.short_description)
+                        .text(&ticket.short_description),
+                ),
         )
         .child(
             el("div")
                 .class("ticket-meta")
                 .child(state_chip(ticket))
-                .child(el("span").text(&t_with("popup_updated", &[&format_sn_time(&ticket.updated_on)]))),
+                .child(el("span").text(&t_with(
+                    "popup_updated",
+                    &[&format_sn_time(&ticket.updated_on)],
+                ))),
         )
 }
 
@@ -122,7 +152,11 @@ pub fn render_tickets(snapshot: &TicketSnapshot) -> El {
         .unwrap_or_else(|| t("popup_never_fetched"));
     el("div")
         .class("tickets")
-        .children(TicketKind::ALL.into_iter().map(|k| render_kind(k, snapshot)))
+        .children(
+            TicketKind::ALL
+                .into_iter()
+                .map(|k| render_kind(k, snapshot)),
+        )
         .child(el("p").class("muted small fetched").text(&fetched))
 }
 
@@ -148,14 +182,24 @@ pub fn render_outbox(items: &[OutboxView], dispatch: &Dispatch<PopupAction>) -> 
             OutboxStatus::Failed { diagnosis } => Some(diagnosis),
             _ => None,
         };
-        let mut meta = vec![kind_label(item.kind), t_with("popup_outbox_attempts", &[&item.attempts.to_string()])];
+        let mut meta = vec![
+            kind_label(item.kind),
+            t_with("popup_outbox_attempts", &[&item.attempts.to_string()]),
+        ];
         if failed_diagnosis.is_none() && item.next_attempt_at > 0 {
-            meta.push(t_with("popup_outbox_next_attempt", &[&format_time(item.next_attempt_at)]));
+            meta.push(t_with(
+                "popup_outbox_next_attempt",
+                &[&format_time(item.next_attempt_at)],
+            ));
         }
         let sending = matches!(item.status, OutboxStatus::Sending { .. });
         let (dr, dd) = (dispatch.clone(), dispatch.clone());
         let (id_r, id_d) = (item.share_id.clone(), item.share_id.clone());
-        let name = if item.name.trim().is_empty() { t("popup_outbox_untitled") } else { item.name.clone() };
+        let name = if item.name.trim().is_empty() {
+            t("popup_outbox_untitled")
+        } else {
+            item.name.clone()
+        };
         el("li")
             .class("outbox-item")
             .attr("data-share-id", &item.share_id)
@@ -171,7 +215,9 @@ pub fn render_outbox(items: &[OutboxView], dispatch: &Dispatch<PopupAction>) -> 
                 Some(d) => Some(render_diagnosis(d)),
                 // Still being retried: the last cause in one line.
                 None => item.last_error.as_ref().map(|d| {
-                    el("p").class("ticket-meta last-error").text(&t_with("popup_outbox_last_error", &[&diagnosis_text(d).0]))
+                    el("p")
+                        .class("ticket-meta last-error")
+                        .text(&t_with("popup_outbox_last_error", &[&diagnosis_text(d).0]))
                 }),
             })
             .child(
@@ -229,7 +275,9 @@ thread_local! {
 const MAX_POLLS: u32 = 15;
 
 pub fn start() {
-    let Some(root) = super::page_root("popup_title") else { return };
+    let Some(root) = super::page_root("popup_title") else {
+        return;
+    };
     let status = status_host().id("connection-status");
     let actions = el("div").class("status-actions");
     let busy = el("span").class("header-busy");
@@ -274,11 +322,21 @@ pub fn start() {
                         .id("refresh")
                         .attr("aria-label", &t("popup_refresh"))
                         .attr("title", &t("popup_refresh"))
-                        .child(el("span").class("refresh-icon").attr("aria-hidden", "true").text("⟳"))
+                        .child(
+                            el("span")
+                                .class("refresh-icon")
+                                .attr("aria-hidden", "true")
+                                .text("⟳"),
+                        )
                         .on("click", move |_| dr(PopupAction::Refresh)),
                 ),
         )
-        .child(el("section").class("card status-card").child(status).child(actions))
+        .child(
+            el("section")
+                .class("card status-card")
+                .child(status)
+                .child(actions),
+        )
         .child(messages)
         .child(outbox)
         .child(tickets)
@@ -328,8 +386,12 @@ impl Popup {
 
     fn render_status(self: &Rc<Self>) {
         let status = self.status.borrow();
-        self.status_region.borrow_mut().set(render_status(status.as_ref(), false).build());
-        self.actions.borrow_mut().set(render_status_actions(status.as_ref(), &self.dispatch()).build());
+        self.status_region
+            .borrow_mut()
+            .set(render_status(status.as_ref(), false).build());
+        self.actions
+            .borrow_mut()
+            .set(render_status_actions(status.as_ref(), &self.dispatch()).build());
     }
 
     fn set_refreshing(&self, on: bool) {
@@ -353,7 +415,9 @@ impl Popup {
                     p.messages.borrow_mut().clear();
                 }
                 other => {
-                    p.messages.borrow_mut().set(alert(&common::unexpected(&other)).build());
+                    p.messages
+                        .borrow_mut()
+                        .set(alert(&common::unexpected(&other)).build());
                 }
             }
             p.render_status();
@@ -380,7 +444,9 @@ impl Popup {
         match answer {
             ResponseBody::Snapshot(snapshot) => {
                 let refreshing = snapshot.refreshing;
-                self.tickets.borrow_mut().set(render_tickets(&snapshot).build());
+                self.tickets
+                    .borrow_mut()
+                    .set(render_tickets(&snapshot).build());
                 self.set_refreshing(refreshing);
                 if refreshing && self.polls.get() < MAX_POLLS {
                     self.polls.set(self.polls.get() + 1);
@@ -395,13 +461,18 @@ impl Popup {
             }
             _ if not_connected => {
                 self.set_refreshing(false);
-                self.tickets
-                    .borrow_mut()
-                    .set(el("p").class("muted empty").text(&t("popup_connect_to_see_tickets")).build());
+                self.tickets.borrow_mut().set(
+                    el("p")
+                        .class("muted empty")
+                        .text(&t("popup_connect_to_see_tickets"))
+                        .build(),
+                );
             }
             other => {
                 self.set_refreshing(false);
-                self.tickets.borrow_mut().set(alert(&common::unexpected(&other)).build());
+                self.tickets
+                    .borrow_mut()
+                    .set(alert(&common::unexpected(&other)).build());
             }
         }
     }
@@ -409,7 +480,9 @@ impl Popup {
     async fn load_outbox(self: &Rc<Self>) {
         match send(RequestBody::GetOutbox).await {
             ResponseBody::Outbox(items) => {
-                self.outbox.borrow_mut().set(render_outbox(&items, &self.dispatch()).build());
+                self.outbox
+                    .borrow_mut()
+                    .set(render_outbox(&items, &self.dispatch()).build());
             }
             // The outbox is secondary here: an error in it must not hide the tickets.
             _ => self.outbox.borrow_mut().clear(),
@@ -446,16 +519,31 @@ impl Popup {
                         let _ = super::permission_outcome(permission).await;
                     }
                     let text = t("popup_authorizing");
-                    p.messages.borrow_mut().set(el("p").class("notice").child(spinner(&text)).append_text(&text).build());
+                    p.messages.borrow_mut().set(
+                        el("p")
+                            .class("notice")
+                            .child(spinner(&text))
+                            .append_text(&text)
+                            .build(),
+                    );
                     match send(RequestBody::Authorize(AuthMethod::AuthorizationCode)).await {
-                        ResponseBody::Status(_) | ResponseBody::Done => p.messages.borrow_mut().clear(),
-                        other => p.messages.borrow_mut().set(alert(&common::unexpected(&other)).build()),
+                        ResponseBody::Status(_) | ResponseBody::Done => {
+                            p.messages.borrow_mut().clear()
+                        }
+                        other => p
+                            .messages
+                            .borrow_mut()
+                            .set(alert(&common::unexpected(&other)).build()),
                     }
                     p.load(false);
                 });
             }
-            PopupAction::Retry(share_id) => self.outbox_action(RequestBody::RetryShare { share_id }),
-            PopupAction::Discard(share_id) => self.outbox_action(RequestBody::DiscardShare { share_id }),
+            PopupAction::Retry(share_id) => {
+                self.outbox_action(RequestBody::RetryShare { share_id })
+            }
+            PopupAction::Discard(share_id) => {
+                self.outbox_action(RequestBody::DiscardShare { share_id })
+            }
         }
     }
 
@@ -464,10 +552,14 @@ impl Popup {
         spawn_local(async move {
             match send(request).await {
                 ResponseBody::Error(e) => {
-                    p.messages.borrow_mut().set(alert(&common::error_message(&e)).build());
+                    p.messages
+                        .borrow_mut()
+                        .set(alert(&common::error_message(&e)).build());
                 }
                 ResponseBody::Outbox(items) => {
-                    p.outbox.borrow_mut().set(render_outbox(&items, &p.dispatch()).build());
+                    p.outbox
+                        .borrow_mut()
+                        .set(render_outbox(&items, &p.dispatch()).build());
                     return;
                 }
                 _ => {}
@@ -482,7 +574,9 @@ impl Popup {
 /// Closes the toolbar popup after it opened a tab. The same page opened as a tab (as the
 /// end-to-end tests do) has a current tab and stays open.
 fn close_popup() {
-    let Ok(p) = chrome::tabs_get_current() else { return };
+    let Ok(p) = chrome::tabs_get_current() else {
+        return;
+    };
     spawn_local(async move {
         if let Ok(tab) = wasm_bindgen_futures::JsFuture::from(p).await {
             if tab.is_undefined() || tab.is_null() {

@@ -11,12 +11,15 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use crate::domain::ticket::{Category, TicketKind, TicketSummary};
-use crate::messages::{RequestBody, ResponseBody, StateName, TicketListQuery, TicketPage, TicketSort};
+use crate::messages::{
+    RequestBody, ResponseBody, StateName, TicketListQuery, TicketPage, TicketSort,
+};
 use crate::platform::{messaging::send, t, t_with};
 
 use super::common::{
-    self, alert, category_from_value, category_label, category_value, format_sn_time, kind_from_value, kind_label,
-    kind_value, priority_label, spinner, state_chip, ticket_link, CATEGORIES,
+    self, alert, category_from_value, category_label, category_value, format_sn_time,
+    kind_from_value, kind_label, kind_value, priority_label, spinner, state_chip, ticket_link,
+    CATEGORIES,
 };
 use super::dom::{self, el, option, sr_only, toggle_attr, Debouncer, Dispatch, El, Region, View};
 
@@ -60,9 +63,14 @@ pub fn sort_value(s: TicketSort) -> &'static str {
 }
 
 fn sort_from_value(v: &str) -> Option<TicketSort> {
-    [TicketSort::Updated, TicketSort::Number, TicketSort::Priority, TicketSort::State]
-        .into_iter()
-        .find(|s| sort_value(*s) == v)
+    [
+        TicketSort::Updated,
+        TicketSort::Number,
+        TicketSort::Priority,
+        TicketSort::State,
+    ]
+    .into_iter()
+    .find(|s| sort_value(*s) == v)
 }
 
 /// The direction a column sorts in when first chosen: newest first for dates, else ascending.
@@ -75,13 +83,22 @@ impl ListState {
     /// anything unknown falls back to the default.
     pub fn from_hash(hash: &str) -> Self {
         let mut s = ListState::default();
-        let Ok(params) = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#')) else {
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(hash.trim_start_matches('#'))
+        else {
             return s;
         };
         s.kind = params.get("kind").as_deref().and_then(kind_from_value);
-        s.state = params.get("state").filter(|v| !v.is_empty() && v.len() <= 40);
-        s.category = params.get("category").as_deref().and_then(category_from_value);
-        s.search = params.get("q").map(|q| q.chars().take(200).collect()).unwrap_or_default();
+        s.state = params
+            .get("state")
+            .filter(|v| !v.is_empty() && v.len() <= 40);
+        s.category = params
+            .get("category")
+            .as_deref()
+            .and_then(category_from_value);
+        s.search = params
+            .get("q")
+            .map(|q| q.chars().take(200).collect())
+            .unwrap_or_default();
         if let Some(sort) = params.get("sort").as_deref().and_then(sort_from_value) {
             s.sort = sort;
             s.descending = default_descending(sort);
@@ -102,7 +119,9 @@ impl ListState {
 
     /// The hash for this state, without `#`; the default state is the empty string.
     pub fn to_hash(&self) -> String {
-        let Ok(params) = web_sys::UrlSearchParams::new() else { return String::new() };
+        let Ok(params) = web_sys::UrlSearchParams::new() else {
+            return String::new();
+        };
         if let Some(k) = self.kind {
             params.append("kind", kind_value(k));
         }
@@ -139,7 +158,10 @@ impl ListState {
     }
 
     pub fn has_filters(&self) -> bool {
-        self.kind.is_some() || self.state.is_some() || self.category.is_some() || !self.search.trim().is_empty()
+        self.kind.is_some()
+            || self.state.is_some()
+            || self.category.is_some()
+            || !self.search.trim().is_empty()
     }
 }
 
@@ -153,7 +175,9 @@ pub enum TicketsAction {
     State(Option<(TicketKind, String)>),
     Category(Option<Category>),
     /// The search box changed (debounced) or was submitted (`true`: now).
-    Search { now: bool },
+    Search {
+        now: bool,
+    },
     ClearFilters,
     Retry,
 }
@@ -165,7 +189,10 @@ pub fn paging_label(offset: u32, shown: u32, total: u32) -> String {
     }
     let first = offset.saturating_add(1);
     let last = offset.saturating_add(shown).min(total.max(offset + shown));
-    t_with("tickets_paging", &[&first.to_string(), &last.to_string(), &total.to_string()])
+    t_with(
+        "tickets_paging",
+        &[&first.to_string(), &last.to_string(), &total.to_string()],
+    )
 }
 
 const COLUMNS: [(&str, Option<TicketSort>); 7] = [
@@ -178,13 +205,22 @@ const COLUMNS: [(&str, Option<TicketSort>); 7] = [
     ("tickets_col_updated", Some(TicketSort::Updated)),
 ];
 
-fn header_cell(key: &str, sort: Option<TicketSort>, state: &ListState, dispatch: &Dispatch<TicketsAction>) -> El {
+fn header_cell(
+    key: &str,
+    sort: Option<TicketSort>,
+    state: &ListState,
+    dispatch: &Dispatch<TicketsAction>,
+) -> El {
     let label = t(key);
     let Some(sort) = sort else {
         return el("th").attr("scope", "col").text(&label);
     };
     let active = state.sort == sort;
-    let aria = if state.descending { "descending" } else { "ascending" };
+    let aria = if state.descending {
+        "descending"
+    } else {
+        "ascending"
+    };
     let arrow = match (active, state.descending) {
         (true, true) => "↓",
         (true, false) => "↑",
@@ -201,7 +237,12 @@ fn header_cell(key: &str, sort: Option<TicketSort>, state: &ListState, dispatch:
                 .class_if(active, "is-active")
                 .attr("data-sort", sort_value(sort))
                 .text(&label)
-                .child(el("span").class("sort-arrow").attr("aria-hidden", "true").text(arrow))
+                .child(
+                    el("span")
+                        .class("sort-arrow")
+                        .attr("aria-hidden", "true")
+                        .text(arrow),
+                )
                 .on("click", move |_| d(TicketsAction::Sort(sort))),
         )
 }
@@ -219,11 +260,19 @@ fn ticket_row(ticket: &TicketSummary) -> El {
             Some(a) => el("td").text(a),
             None => el("td").class("muted").text(&t("tickets_unassigned")),
         })
-        .child(el("td").class("nowrap").text(&format_sn_time(&ticket.updated_on)))
+        .child(
+            el("td")
+                .class("nowrap")
+                .text(&format_sn_time(&ticket.updated_on)),
+        )
 }
 
 /// The table of one page of tickets, with sortable headers.
-pub fn render_table(page: &TicketPage, state: &ListState, dispatch: &Dispatch<TicketsAction>) -> El {
+pub fn render_table(
+    page: &TicketPage,
+    state: &ListState,
+    dispatch: &Dispatch<TicketsAction>,
+) -> El {
     el("div").class("table-scroll").child(
         el("table")
             .class("data-table tickets-table")
@@ -231,11 +280,20 @@ pub fn render_table(page: &TicketPage, state: &ListState, dispatch: &Dispatch<Ti
             .child(
                 el("caption")
                     .text(&t("tickets_caption"))
-                    .child(sr_only(&format!(" — {}", paging_label(page.offset, page.tickets.len() as u32, page.total)))),
+                    .child(sr_only(&format!(
+                        " — {}",
+                        paging_label(page.offset, page.tickets.len() as u32, page.total)
+                    ))),
             )
-            .child(el("thead").child(
-                el("tr").children(COLUMNS.iter().map(|(key, sort)| header_cell(key, *sort, state, dispatch))),
-            ))
+            .child(
+                el("thead").child(
+                    el("tr").children(
+                        COLUMNS
+                            .iter()
+                            .map(|(key, sort)| header_cell(key, *sort, state, dispatch)),
+                    ),
+                ),
+            )
             .child(el("tbody").children(page.tickets.iter().map(ticket_row))),
     )
 }
@@ -258,7 +316,11 @@ pub fn render_paging(page: &TicketPage, dispatch: &Dispatch<TicketsAction>) -> E
                 .disabled(!has_previous)
                 .on("click", move |_| dp(TicketsAction::Previous)),
         )
-        .child(el("span").class("paging-label").text(&paging_label(page.offset, shown, page.total)))
+        .child(
+            el("span")
+                .class("paging-label")
+                .text(&paging_label(page.offset, shown, page.total)),
+        )
         .child(
             el("button")
                 .attr("type", "button")
@@ -271,10 +333,18 @@ pub fn render_paging(page: &TicketPage, dispatch: &Dispatch<TicketsAction>) -> E
 }
 
 /// A page of results: the table and paging, or the empty state.
-pub fn render_results(page: &TicketPage, state: &ListState, dispatch: &Dispatch<TicketsAction>) -> El {
+pub fn render_results(
+    page: &TicketPage,
+    state: &ListState,
+    dispatch: &Dispatch<TicketsAction>,
+) -> El {
     if page.tickets.is_empty() {
         // With filters, the toolbar's Clear filters is the way out (one button of that name).
-        let message = if state.has_filters() { t("tickets_empty_filtered") } else { t("tickets_empty") };
+        let message = if state.has_filters() {
+            t("tickets_empty_filtered")
+        } else {
+            t("tickets_empty")
+        };
         let empty = el("div").class("empty-state").child(el("p").text(&message));
         return el("div").class("results").child(empty).child(
             el("p")
@@ -291,18 +361,15 @@ pub fn render_results(page: &TicketPage, state: &ListState, dispatch: &Dispatch<
 /// The error state: what went wrong, and Try again.
 pub fn render_error(message: &str, dispatch: &Dispatch<TicketsAction>) -> El {
     let d = dispatch.clone();
-    el("div")
-        .class("error-state")
-        .child(alert(message))
-        .child(
-            el("div").class("actions").child(
-                el("button")
-                    .attr("type", "button")
-                    .class("btn btn-primary")
-                    .text(&t("tickets_retry"))
-                    .on("click", move |_| d(TicketsAction::Retry)),
-            ),
-        )
+    el("div").class("error-state").child(alert(message)).child(
+        el("div").class("actions").child(
+            el("button")
+                .attr("type", "button")
+                .class("btn btn-primary")
+                .text(&t("tickets_retry"))
+                .on("click", move |_| d(TicketsAction::Retry)),
+        ),
+    )
 }
 
 /// Handles on the filter controls.
@@ -336,8 +403,13 @@ pub fn fill_state_options(select: &HtmlSelectElement, names: &[StateName], state
         let mut any = false;
         let mut group = group;
         for n in names.iter().filter(|n| n.kind == kind) {
-            let label = n.custom_label.as_deref().filter(|l| !l.is_empty()).unwrap_or(&n.instance_label);
-            let selected = state.state.as_deref() == Some(n.state.as_str()) && state.kind.is_none_or(|k| k == kind);
+            let label = n
+                .custom_label
+                .as_deref()
+                .filter(|l| !l.is_empty())
+                .unwrap_or(&n.instance_label);
+            let selected = state.state.as_deref() == Some(n.state.as_str())
+                && state.kind.is_none_or(|k| k == kind);
             found |= selected;
             any = true;
             group = group.child(option(&state_option_value(kind, &n.state), label, selected));
@@ -364,7 +436,11 @@ pub fn fill_state_options(select: &HtmlSelectElement, names: &[StateName], state
 }
 
 /// The search box and the filters. Built once: typing is never interrupted by a re-render.
-pub fn render_toolbar(state: &ListState, names: &[StateName], dispatch: &Dispatch<TicketsAction>) -> (El, Controls) {
+pub fn render_toolbar(
+    state: &ListState,
+    names: &[StateName],
+    dispatch: &Dispatch<TicketsAction>,
+) -> (El, Controls) {
     let (ds, dsub, dk, dst, dc, dclear) = (
         dispatch.clone(),
         dispatch.clone(),
@@ -386,24 +462,46 @@ pub fn render_toolbar(state: &ListState, names: &[StateName], dispatch: &Dispatc
     let kind = el("select")
         .id("filter-kind")
         .child(option("", &t("tickets_all_kinds"), state.kind.is_none()))
-        .children(TicketKind::ALL.into_iter().map(|k| option(kind_value(k), &kind_label(k), state.kind == Some(k))));
+        .children(
+            TicketKind::ALL
+                .into_iter()
+                .map(|k| option(kind_value(k), &kind_label(k), state.kind == Some(k))),
+        );
     let kind_h: HtmlSelectElement = kind.handle();
     let kind_r = kind_h.clone();
-    let kind = kind.on("change", move |_| dk(TicketsAction::Kind(kind_from_value(&kind_r.value()))));
+    let kind = kind.on("change", move |_| {
+        dk(TicketsAction::Kind(kind_from_value(&kind_r.value())))
+    });
 
     let state_select = el("select").id("filter-state");
     let state_h: HtmlSelectElement = state_select.handle();
     fill_state_options(&state_h, names, state);
     let state_r = state_h.clone();
-    let state_select = state_select.on("change", move |_| dst(TicketsAction::State(parse_state_option(&state_r.value()))));
+    let state_select = state_select.on("change", move |_| {
+        dst(TicketsAction::State(parse_state_option(&state_r.value())))
+    });
 
     let category = el("select")
         .id("filter-category")
-        .child(option("", &t("tickets_all_categories"), state.category.is_none()))
-        .children(CATEGORIES.into_iter().map(|c| option(category_value(c), &category_label(c), state.category == Some(c))));
+        .child(option(
+            "",
+            &t("tickets_all_categories"),
+            state.category.is_none(),
+        ))
+        .children(CATEGORIES.into_iter().map(|c| {
+            option(
+                category_value(c),
+                &category_label(c),
+                state.category == Some(c),
+            )
+        }));
     let category_h: HtmlSelectElement = category.handle();
     let category_r = category_h.clone();
-    let category = category.on("change", move |_| dc(TicketsAction::Category(category_from_value(&category_r.value()))));
+    let category = category.on("change", move |_| {
+        dc(TicketsAction::Category(category_from_value(
+            &category_r.value(),
+        )))
+    });
 
     let clear = el("button")
         .attr("type", "button")
@@ -415,7 +513,10 @@ pub fn render_toolbar(state: &ListState, names: &[StateName], dispatch: &Dispatc
     let clear_n = clear.node().clone();
 
     let labelled = |id: &str, label: &str, control: El| {
-        el("div").class("field").child(el("label").attr("for", id).text(label)).child(control)
+        el("div")
+            .class("field")
+            .child(el("label").attr("for", id).text(label))
+            .child(control)
     };
     let toolbar = el("form")
         .class("toolbar")
@@ -427,10 +528,27 @@ pub fn render_toolbar(state: &ListState, names: &[StateName], dispatch: &Dispatc
         })
         .child(labelled("ticket-search", &t("tickets_search"), search).class("field-grow"))
         .child(labelled("filter-kind", &t("tickets_filter_kind"), kind))
-        .child(labelled("filter-state", &t("tickets_filter_state"), state_select))
-        .child(labelled("filter-category", &t("tickets_filter_category"), category))
+        .child(labelled(
+            "filter-state",
+            &t("tickets_filter_state"),
+            state_select,
+        ))
+        .child(labelled(
+            "filter-category",
+            &t("tickets_filter_category"),
+            category,
+        ))
         .child(el("div").class("field field-end").child(clear));
-    (toolbar, Controls { search: search_h, kind: kind_h, state: state_h, category: category_h, clear: clear_n })
+    (
+        toolbar,
+        Controls {
+            search: search_h,
+            kind: kind_h,
+            state: state_h,
+            category: category_h,
+            clear: clear_n,
+        },
+    )
 }
 
 impl Controls {
@@ -439,8 +557,10 @@ impl Controls {
         if self.search.value().trim() != state.search.trim() {
             self.search.set_value(&state.search);
         }
-        self.kind.set_value(state.kind.map(kind_value).unwrap_or(""));
-        self.category.set_value(state.category.map(category_value).unwrap_or(""));
+        self.kind
+            .set_value(state.kind.map(kind_value).unwrap_or(""));
+        self.category
+            .set_value(state.category.map(category_value).unwrap_or(""));
         fill_state_options(&self.state, names, state);
         toggle_attr(&self.clear, "hidden", !state.has_filters());
     }
@@ -470,11 +590,15 @@ thread_local! {
 }
 
 fn location_hash() -> String {
-    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 pub fn start() {
-    let Some(root) = super::page_root("tickets_title") else { return };
+    let Some(root) = super::page_root("tickets_title") else {
+        return;
+    };
     let state = ListState::from_hash(&location_hash());
     let page = Rc::new(TicketsPage {
         state: RefCell::new(state.clone()),
@@ -490,7 +614,10 @@ pub fn start() {
     });
     let dispatch = page.dispatch();
     let (toolbar, controls) = render_toolbar(&state, &[], &dispatch);
-    let results = el("div").class("results-host").id("results").attr("aria-live", "polite");
+    let results = el("div")
+        .class("results-host")
+        .id("results")
+        .attr("aria-live", "polite");
     let results_n = results.node().clone();
     let skeleton = el("div")
         .class("page page-wide")
@@ -499,7 +626,12 @@ pub fn start() {
                 .class("page-header")
                 .child(el("span").class("brand-mark").attr("aria-hidden", "true"))
                 .child(el("h1").text(&t("tickets_heading")))
-                .child(el("a").class("link-button header-link").attr("href", "options.html").text(&t("tickets_open_options"))),
+                .child(
+                    el("a")
+                        .class("link-button header-link")
+                        .attr("href", "options.html")
+                        .text(&t("tickets_open_options")),
+                ),
         )
         .child(el("section").class("card").child(toolbar).child(results))
         .build();
@@ -564,7 +696,14 @@ impl TicketsPage {
             .controls
             .borrow()
             .as_ref()
-            .map(|c| c.search.value().trim().chars().take(200).collect::<String>())
+            .map(|c| {
+                c.search
+                    .value()
+                    .trim()
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            })
             .unwrap_or_default();
         if typed == self.state.borrow().search {
             return;
@@ -592,7 +731,8 @@ impl TicketsPage {
                         s.descending = default_descending(*sort);
                     }
                     s.page = 0;
-                    *self.refocus.borrow_mut() = Some(format!("button[data-sort=\"{}\"]", sort_value(*sort)));
+                    *self.refocus.borrow_mut() =
+                        Some(format!("button[data-sort=\"{}\"]", sort_value(*sort)));
                 }
                 TicketsAction::Previous => {
                     s.page = s.page.saturating_sub(1);
@@ -607,7 +747,10 @@ impl TicketsPage {
                         // A state of the other kind means nothing now.
                         if kind.is_some() && s.kind != *kind {
                             let keep = s.state.as_ref().is_some_and(|st| {
-                                self.names.borrow().iter().any(|n| Some(n.kind) == *kind && &n.state == st)
+                                self.names
+                                    .borrow()
+                                    .iter()
+                                    .any(|n| Some(n.kind) == *kind && &n.state == st)
                             });
                             if !keep {
                                 s.state = None;
@@ -645,7 +788,11 @@ impl TicketsPage {
                 }
                 TicketsAction::ClearFilters => {
                     let (sort, descending) = (s.sort, s.descending);
-                    *s = ListState { sort, descending, ..ListState::default() };
+                    *s = ListState {
+                        sort,
+                        descending,
+                        ..ListState::default()
+                    };
                     *self.refocus.borrow_mut() = Some("#ticket-search".into());
                 }
                 TicketsAction::Retry => {}
@@ -667,7 +814,11 @@ impl TicketsPage {
         if let Some(w) = web_sys::window() {
             let url = if hash.is_empty() {
                 let l = w.location();
-                format!("{}{}", l.pathname().unwrap_or_default(), l.search().unwrap_or_default())
+                format!(
+                    "{}{}",
+                    l.pathname().unwrap_or_default(),
+                    l.search().unwrap_or_default()
+                )
             } else {
                 format!("#{hash}")
             };
@@ -688,7 +839,13 @@ impl TicketsPage {
         if !self.loaded_once.get() {
             if let Some(r) = self.results.borrow_mut().as_mut() {
                 let text = t("tickets_loading");
-                r.set(el("p").class("notice").child(spinner(&text)).append_text(&text).build());
+                r.set(
+                    el("p")
+                        .class("notice")
+                        .child(spinner(&text))
+                        .append_text(&text)
+                        .build(),
+                );
             }
         }
         let query = self.state.borrow().query();
@@ -723,7 +880,10 @@ impl TicketsPage {
                 if let Some(sel) = p.refocus.borrow_mut().take() {
                     let target = dom::document().query_selector(&sel).ok().flatten();
                     let target = match target {
-                        Some(t) if t.has_attribute("disabled") => host.query_selector("[data-action]:not([disabled])").ok().flatten(),
+                        Some(t) if t.has_attribute("disabled") => host
+                            .query_selector("[data-action]:not([disabled])")
+                            .ok()
+                            .flatten(),
                         other => other,
                     };
                     if let Some(t) = target {

@@ -260,9 +260,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             let response = route(&app, &req, &mut info);
             let (parts, body) = response.into_parts();
             let whole = match body {
-                http_body_util::Either::Left(full) => {
-                    futures_bytes(full)
-                }
+                http_body_util::Either::Left(full) => futures_bytes(full),
                 http_body_util::Either::Right(_) => bytes::Bytes::new(),
             };
             let response = Response::from_parts(parts, crate::net::Truncated::of(whole));

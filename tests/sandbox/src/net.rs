@@ -47,7 +47,10 @@ pub struct Truncated {
 impl Truncated {
     pub fn of(whole: Bytes) -> Body {
         let half = whole.slice(..whole.len() / 2);
-        http_body_util::Either::Right(Truncated { first: Some(half), cut: None })
+        http_body_util::Either::Right(Truncated {
+            first: Some(half),
+            cut: None,
+        })
     }
 }
 
@@ -63,9 +66,9 @@ impl hyper::body::Body for Truncated {
         if let Some(b) = self.first.take() {
             return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b))));
         }
-        let cut = self
-            .cut
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(std::time::Duration::from_millis(100))));
+        let cut = self.cut.get_or_insert_with(|| {
+            Box::pin(tokio::time::sleep(std::time::Duration::from_millis(100)))
+        });
         match cut.as_mut().poll(cx) {
             std::task::Poll::Pending => std::task::Poll::Pending,
             std::task::Poll::Ready(()) => std::task::Poll::Ready(Some(Err(std::io::Error::other(
