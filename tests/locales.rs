@@ -348,6 +348,55 @@ fn brand_names_stay_untranslated() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Manifest fields with a length limit (Chrome Web Store and Edge Add-ons refuse longer ones):
+/// name 75 characters, short_name 12, description 132.
+const MANIFEST_LIMITS: [(&str, usize); 3] =
+    [("name", 75), ("short_name", 12), ("description", 132)];
+
+#[test]
+fn manifest_texts_fit_the_store_limits_in_every_language() {
+    let path = root().join("extension/manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let manifest: Value = serde_json::from_str(&text).unwrap();
+    let all = catalogues();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (field, limit) in MANIFEST_LIMITS {
+        let Some(value) = manifest[field].as_str() else {
+            continue;
+        };
+        let Some(key) = value
+            .strip_prefix("__MSG_")
+            .and_then(|k| k.strip_suffix("__"))
+        else {
+            if value.chars().count() > limit {
+                problems.push(format!(
+                    "manifest {field} is longer than {limit} characters"
+                ));
+            }
+            continue;
+        };
+        checked += 1;
+        for c in &all {
+            match c.messages.get(key) {
+                None => problems.push(format!("{}: manifest {field} needs {key}", c.lang)),
+                Some(m) if m.message.chars().count() > limit => problems.push(format!(
+                    "{}: {key} has {} characters, the manifest's {field} allows {limit}",
+                    c.lang,
+                    m.message.chars().count()
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    assert!(
+        checked >= 2,
+        "manifest name and description are no longer translated"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Files under `dir` (recursively) whose name ends with one of `exts`, skipping `skip`.
 fn files(dir: &Path, exts: &[&str], skip: &Path, out: &mut Vec<PathBuf>) {
     let entries =
