@@ -2,7 +2,9 @@
 # snshare: every build, test, demo and bench entry point.
 #
 #   ./build.sh [build]   release build -> dist/chrome/ (load unpacked) and dist/snshare-chrome.zip
-#   ./build.sh test      native cargo tests, wasm-bindgen tests in headless Chromium, e2e suite
+#   ./build.sh test [native|wasm|e2e [pattern]]
+#                        build, then native cargo tests, wasm-bindgen tests in headless Chromium and
+#                        the e2e suite (or one layer; pattern: cargo test filter / Playwright -g)
 #   ./build.sh demo      sandbox + portal replica + Chromium with the extension loaded
 #   ./build.sh bench     performance figures -> target/bench/results.json
 #
@@ -98,39 +100,67 @@ bindgen() {
 opt() { wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
           --enable-reference-types --enable-multivalue --enable-mutable-globals "$1" -o "$1"; }
 
+build_step() {
+  # $1 = what the step makes, rest = command. Checked here rather than left to `set -e`, which
+  # bash silently turns off for a function called in a condition: a failed step must stop the
+  # run before any test can pick up an old artefact.
+  local what=$1; shift
+  "$@" || build_failed "$what" $?
+}
+
+build_failed() {
+  printf '!! build failed: %s (exit %s); no test runs against old artefacts\n' "$1" "$2" >&2
+  if [ "${IN_TEST:-0}" = 1 ]; then
+    echo "build failed: $1"
+    echo "0 passed, 1 failed"
+  fi
+  exit 1
+}
+
 build_js_fallback() {
   # The same content-script core as JavaScript, for portal pages whose CSP forbids wasm:
   # MVP wasm (nightly, build-std) -> wasm-bindgen --target bundler -> wasm2js.
-  ensure_nightly_mvp
+  build_step "nightly toolchain for the JS build" ensure_nightly_mvp
   local tdir=$ROOT/target/mvp out=$ROOT/target/mvp/bindgen
-  CARGO_TARGET_DIR=$tdir RUSTFLAGS="-C target-cpu=mvp $RUSTFLAGS_REMAP" \
+  # The old MVP wasm must not stand in for a build that failed.
+  rm -f "$tdir/$WASM_TARGET/release/snshare.wasm"
+  build_step "content script, MVP wasm (cargo +nightly)" \
+    env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $RUSTFLAGS_REMAP" \
     cargo +nightly build --quiet --lib --release --target "$WASM_TARGET" \
       -Zbuild-std=std,panic_abort --no-default-features --features content ${BENCH_FEATURE:+--features bench}
   rm -rf "$out"; mkdir -p "$out"
-  bindgen "$tdir/$WASM_TARGET/release/snshare.wasm" "$out" snshare_content bundler
-  wasm-opt -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm"
-  wasm2js -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm.js"
+  build_step "wasm-bindgen of the MVP content script" \
+    bindgen "$tdir/$WASM_TARGET/release/snshare.wasm" "$out" snshare_content bundler
+  build_step "wasm-opt of the MVP content script" \
+    wasm-opt -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm"
+  build_step "wasm2js of the content script" \
+    wasm2js -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm.js"
   mkdir -p "$DIST/pkg-js"
-  sed 's#\./snshare_content_bg\.wasm#./snshare_content_bg.wasm.js#' "$out/snshare_content.js" \
-    > "$DIST/pkg-js/snshare_content.js"
-  cp "$out/snshare_content_bg.js" "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/"
+  build_step "JS build loader" \
+    sed -i 's#\./snshare_content_bg\.wasm#./snshare_content_bg.wasm.js#' "$out/snshare_content.js"
+  build_step "JS build copy" \
+    cp "$out/snshare_content.js" "$out/snshare_content_bg.js" "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/"
 }
 
 build() {
-  ensure_rust; ensure_wasm_bindgen; ensure_npm
+  build_step "Rust wasm target" ensure_rust
+  build_step "wasm-bindgen CLI" ensure_wasm_bindgen
+  build_step "npm dev tools" ensure_npm
   say "building the extension (release) into dist/chrome"
   rm -rf "$DIST_ROOT"; mkdir -p "$DIST/pkg"
   local wasm=$ROOT/target/$WASM_TARGET/release/snshare.wasm
-  cargo_wasm content
-  bindgen "$wasm" "$DIST/pkg" snshare_content web
-  cargo_wasm extension
-  bindgen "$wasm" "$DIST/pkg" snshare_ext web
-  opt "$DIST/pkg/snshare_content_bg.wasm"
-  opt "$DIST/pkg/snshare_ext_bg.wasm"
+  rm -f "$wasm"
+  build_step "content script wasm (cargo build --features content)" cargo_wasm content
+  build_step "wasm-bindgen of the content script" bindgen "$wasm" "$DIST/pkg" snshare_content web
+  rm -f "$wasm"
+  build_step "worker and pages wasm (cargo build --features extension)" cargo_wasm extension
+  build_step "wasm-bindgen of the worker and pages" bindgen "$wasm" "$DIST/pkg" snshare_ext web
+  build_step "wasm-opt of the content script" opt "$DIST/pkg/snshare_content_bg.wasm"
+  build_step "wasm-opt of the worker and pages" opt "$DIST/pkg/snshare_ext_bg.wasm"
   build_js_fallback
-  (cd extension && find . -type f ! -name '*.md' -print0 | xargs -0 -I{} cp --parents {} "$DIST/")
-  if [ -n "${BENCH_FEATURE:-}" ]; then :; fi
-  python3 - "$DIST" "$DIST_ROOT/snshare-chrome.zip" <<'PY'
+  build_step "copy of extension/ into dist/chrome" \
+    bash -c 'cd extension && find . -type f ! -name "*.md" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
+  build_step "dist/snshare-chrome.zip" python3 - "$DIST" "$DIST_ROOT/snshare-chrome.zip" <<'PY'
 import os, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
 # Deterministic: sorted names, fixed timestamps and permissions.
@@ -154,68 +184,129 @@ build_servers() {
 # ---------------------------------------------------------------------------------------------
 # Test
 # ---------------------------------------------------------------------------------------------
-PASSED=0; FAILED=0
-count_cargo() {
-  # Sum "test result: ok. N passed; M failed" lines of a cargo test log.
-  local p f
-  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$4} END {print s+0}')
-  f=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$6} END {print s+0}')
-  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+# What ran, by kind, for the summary: tests of the product (native, wasm, e2e) and tests of our
+# test doubles (the ServiceNow sandbox and the portal replica server) are different claims.
+PRODUCT_NATIVE=0; PRODUCT_WASM=0; PRODUCT_E2E=0; SANDBOX=0; FAILED=0
+SKIPPED=0; FLAKY=0; NOT_RUN=0; LAYERS_NOT_RUN=()
+
+cargo_sum() {
+  # $1 = log, $2 = field (passed | failed | ignored): the sum over the "test result:" lines.
+  grep -Eo "test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed; [0-9]+ ignored" "$1" \
+    | awk -v f="$2" '{ s += (f == "passed" ? $4 : f == "failed" ? $6 : $8) } END { print s + 0 }'
 }
 
-run_step() {
-  # $1 = label, $2 = log file, rest = command. A step that fails without counted failures
-  # (compile error, crashed runner) still counts as one failure.
-  local label=$1 log=$2; shift 2
+run_cargo() {
+  # $1 = label, $2 = log, $3 = variable that gets the passed count, rest = command. A command
+  # that fails without a counted failure (compile error, crashed runner) counts as one failure.
+  local label=$1 log=$2 var=$3; shift 3
   say "$label"
-  local before=$FAILED rc=0
+  rm -f "$log"
+  local rc=0 p f
   "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
-  if [ "$label" != e2e ]; then count_cargo "$log"; fi
-  if [ $rc -ne 0 ] && [ $FAILED -eq $before ]; then FAILED=$((FAILED + 1)); echo "!! $label failed (exit $rc)"; fi
+  p=$(cargo_sum "$log" passed); f=$(cargo_sum "$log" failed)
+  printf -v "$var" '%d' $(( ${!var} + p ))
+  FAILED=$((FAILED + f))
+  if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); echo "!! $label failed (exit $rc)"; fi
+}
+
+native_tests() {
+  # $1 = optional filter. --no-fail-fast: one red test binary must not hide the later ones.
+  run_cargo "native tests of the product (cargo test -p snshare)" target/test-logs/native.log \
+    PRODUCT_NATIVE cargo test -p snshare --no-fail-fast ${1:+-- "$1"}
+  run_cargo "native tests of the sandbox and replica (cargo test -p sn-sandbox)" \
+    target/test-logs/sandbox.log SANDBOX cargo test -p sn-sandbox --no-fail-fast ${1:+-- "$1"}
+  # The live contract checks run only against a real instance (tests/sandbox/tests/live.rs).
+  NOT_RUN=$((NOT_RUN + $(cargo_sum target/test-logs/sandbox.log ignored)))
+  local product_ignored
+  product_ignored=$(cargo_sum target/test-logs/native.log ignored)
+  SKIPPED=$((SKIPPED + product_ignored))
 }
 
 wasm_tests() {
+  # $1 = optional filter.
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
   export CHROMEDRIVER=/usr/bin/chromedriver
   export WASM_BINDGEN_TEST_TIMEOUT=60
-  cargo test --target "$WASM_TARGET" --tests
+  run_cargo "wasm tests (wasm-bindgen-test, headless Chromium)" target/test-logs/wasm.log \
+    PRODUCT_WASM cargo test --target "$WASM_TARGET" --tests --no-fail-fast ${1:+-- "$1"}
 }
 
 e2e_tests() {
+  # $1 = optional Playwright -g pattern.
   local json=$ROOT/target/e2e/results.json
   mkdir -p "$ROOT/target/e2e"
+  # An old results file must never be read as this run's.
+  rm -f "$json"
+  say "e2e (Playwright, tests/e2e)"
   local rc=0
   # Headless, except the host-permission prompt test, which needs a display: give the suite
   # a virtual one when there is none.
   local xvfb=()
   [ -z "${DISPLAY:-}" ] && xvfb=(xvfb-run -a -s "-screen 0 1400x900x24")
   PLAYWRIGHT_JSON_OUTPUT_NAME="$json" "${xvfb[@]}" npx playwright test -c tests/e2e/playwright.config.mjs \
-    --reporter=list,json "$@" || rc=$?
-  if [ -f "$json" ]; then
-    read -r p f < <(node -e '
-      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).stats || {};
-      console.log((r.expected || 0) + (r.flaky || 0), (r.unexpected || 0));' "$json")
-    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
-    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
-  else
-    FAILED=$((FAILED + 1))
+    --reporter=list,json ${1:+-g "$1"} || rc=$?
+  if [ ! -f "$json" ]; then
+    FAILED=$((FAILED + 1)); echo "!! e2e: Playwright wrote no results (exit $rc)"
+    return
   fi
+  local p f s k
+  read -r p f s k < <(node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).stats || {};
+    console.log(r.expected || 0, r.unexpected || 0, r.skipped || 0, r.flaky || 0);' "$json")
+  # A flaky test failed at least once: it is not counted as passed.
+  PRODUCT_E2E=$((PRODUCT_E2E + p)); FAILED=$((FAILED + f + k))
+  SKIPPED=$((SKIPPED + s)); FLAKY=$((FLAKY + k))
+  if [ $rc -ne 0 ] && [ $((f + k)) -eq 0 ]; then FAILED=$((FAILED + 1)); echo "!! e2e failed (exit $rc)"; fi
+}
+
+summary() {
+  local product=$((PRODUCT_NATIVE + PRODUCT_WASM + PRODUCT_E2E))
+  echo
+  echo "product tests passed: $product ($PRODUCT_NATIVE native, $PRODUCT_WASM wasm, $PRODUCT_E2E e2e)"
+  echo "sandbox and portal-replica tests passed: $SANDBOX (tests of the test doubles, not of snshare)"
+  local skipped="skipped: $SKIPPED"
+  [ "$FLAKY" -gt 0 ] && skipped="$skipped; flaky (failed, then passed on a retry; counted as failed): $FLAKY"
+  echo "$skipped"
+  local not_run=()
+  if [[ " ${LAYERS_NOT_RUN[*]} " != *" native "* ]]; then
+    not_run+=("$NOT_RUN live contract checks against a real ServiceNow instance (tests/sandbox/tests/live.rs; they run with SN_INSTANCE, SN_CLIENT_ID, SN_CLIENT_SECRET, SN_USER and SN_PASSWORD set)")
+  fi
+  [ ${#LAYERS_NOT_RUN[@]} -gt 0 ] && not_run+=("layers not selected: $(IFS=,; echo "${LAYERS_NOT_RUN[*]}")")
+  local joined
+  joined=$(printf '%s; ' "${not_run[@]}")
+  echo "not run: ${joined%; }"
+  echo "$((product + SANDBOX)) passed, $FAILED failed"
 }
 
 cmd_test() {
+  # ./build.sh test [native|wasm|e2e [pattern]]: one layer, or every layer in turn.
+  local layers=(native wasm e2e) pattern=""
+  case "${1:-}" in
+    native|wasm|e2e) layers=("$1"); pattern=${2:-} ;;
+    "") ;;
+    *) die "unknown test layer '$1' (native | wasm | e2e, then an optional pattern)" ;;
+  esac
+  local l
+  for l in native wasm e2e; do
+    [[ " ${layers[*]} " == *" $l "* ]] || LAYERS_NOT_RUN+=("$l")
+  done
   ensure_rust; ensure_wasm_bindgen; ensure_npm; ensure_browser; ensure_xvfb
   mkdir -p target/test-logs
-  run_step "native tests (cargo test --workspace)" target/test-logs/native.log cargo test --workspace
-  run_step "wasm tests (wasm-bindgen-test, headless Chromium)" target/test-logs/wasm.log wasm_tests
-  say "building for the end-to-end suite"
-  if build && build_servers; then
-    say "e2e"
-    e2e_tests "$@"
-  else
-    FAILED=$((FAILED + 1)); echo "!! build failed"
+  IN_TEST=1
+  if [[ " ${layers[*]} " == *" e2e "* ]]; then
+    # Built first, so a failed step stops the run before any test (see build_step).
+    say "building for the end-to-end suite"
+    build
+    build_step "sandbox and portal replica servers (cargo build -p sn-sandbox --bins)" build_servers
   fi
-  echo
-  echo "$PASSED passed, $FAILED failed"
+  for l in "${layers[@]}"; do
+    case $l in
+      native) native_tests "$pattern" ;;
+      wasm) wasm_tests "$pattern" ;;
+      e2e) e2e_tests "$pattern" ;;
+    esac
+  done
+  summary
   [ $FAILED -eq 0 ]
 }
 

@@ -11,7 +11,6 @@
 
 use std::rc::Rc;
 
-use snshare::domain::correlation::action_key;
 use snshare::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use snshare::portal::app::Ctx;
 use snshare::portal::selectors::{self, Section};
@@ -130,6 +129,18 @@ async fn sleep(ms: i32) {
             .unwrap();
     });
     JsFuture::from(p).await.unwrap();
+}
+
+/// Waits (polling every 10 ms, at most 5 s) until `done` holds; fails naming `what`. The
+/// timeout is only a bound: each check goes on as soon as its condition is met.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("not within 5 s: {what}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1093,6 +1104,20 @@ fn the_card_dashboard_is_found_once_loaded_on_home_and_overview() {
 // Tickets per action (badges)
 // ---------------------------------------------------------------------------------------------
 
+/// The action key each fixture action has in correlation ids, written out rather than computed
+/// with the product's `action_key`, so a wrong key cannot agree with itself.
+fn key_of(action: &str) -> &'static str {
+    match action {
+        "AdminMFAV2" => "AdminMFAV2",
+        // Not key-safe: the readable part, `~`, then 8 hex digits of SHA-256("a b<c>").
+        "a b<c>" => "abc~ec140728",
+        "X" => "X",
+        "Y" => "Y",
+        "x" => "x",
+        other => panic!("no fixture key for {other}"),
+    }
+}
+
 fn ticket(n: u32, action: &str, open: bool, state: &str) -> TicketSummary {
     TicketSummary {
         kind: TicketKind::Incident,
@@ -1105,7 +1130,7 @@ fn ticket(n: u32, action: &str, open: bool, state: &str) -> TicketSummary {
         priority: Some(Priority::High),
         assigned_to: None,
         updated_on: "2025-03-01 10:00:00".into(),
-        correlation_id: format!("snshare:{}:s{n}", action_key(action)),
+        correlation_id: format!("snshare:{}:s{n}", key_of(action)),
         action_id: Some(action.into()),
         link: format!("https://dev12345.service-now.com/nav_to.do?uri=incident.do?sys_id=sys{n}"),
     }
@@ -1122,11 +1147,11 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
     ];
     let index = tickets::index(&list);
     assert_eq!(index.len(), 2);
-    let mfa = &index[&action_key("AdminMFAV2")];
+    let mfa = &index["AdminMFAV2"];
     assert_eq!((mfa.shown.number.as_str(), mfa.count), ("INC0000002", 3));
-    assert_eq!(index[&action_key("a b<c>")].count, 1);
+    assert_eq!(index["abc~ec140728"].count, 1);
     let closed_only = tickets::index(&[ticket(5, "X", false, "Closed")]);
-    assert_eq!(closed_only[&action_key("X")].shown.state_label, "Closed");
+    assert_eq!(closed_only["X"].shown.state_label, "Closed");
 
     // The same from the snapshot as received (tickets left as JS objects until shown).
     let mut change = ticket(9, "Y", true, "New");
@@ -1228,6 +1253,15 @@ impl Form {
     fn active(&self) -> Option<Element> {
         self.root.active_element()
     }
+    /// The form's checks (worker status, open tickets) are over: the "Checking…" line is gone.
+    fn checked(&self) -> bool {
+        self.q("p.counter.wide").has_attribute("hidden")
+    }
+    /// Send can be clicked: shown and enabled.
+    fn send_offered(&self) -> bool {
+        let send = self.send();
+        !send.disabled() && !send.has_attribute("hidden")
+    }
 }
 
 fn action(title: &str) -> ActionContext {
@@ -1317,16 +1351,19 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
         Some("snshare-kind")
     );
     // Without a worker the checks fail quickly, and Send is offered (the share will say).
-    sleep(100).await;
-    assert!(!form.send().disabled());
-    assert!(!form.send().has_attribute("hidden"));
+    until("Send is offered once the checks fail", || {
+        form.send_offered()
+    })
+    .await;
     // Cancel closes; focus goes back to the opener.
     let cancel: HtmlElement = form.q(".foot button:not(.primary)").dyn_into().unwrap();
     assert_eq!(text(&cancel), "Cancel");
     cancel.click();
     assert!(Form::find().is_none());
-    sleep(10).await;
-    assert_eq!(doc().active_element(), Some(opener));
+    until("focus is back on the opener", || {
+        doc().active_element().as_ref() == Some(&opener)
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]
@@ -1342,8 +1379,10 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
             return_focus: None,
         },
     );
-    sleep(100).await;
-    assert!(!form.send().disabled());
+    until("Send is offered once the checks fail", || {
+        form.send_offered()
+    })
+    .await;
     assert_eq!(form.error("snshare-err-name"), "");
 
     form.type_into("snshare-name", "");
@@ -1408,7 +1447,10 @@ async fn focus_stays_in_the_dialog() {
             return_focus: None,
         },
     );
-    sleep(100).await;
+    until("Send is offered once the checks fail", || {
+        form.send_offered()
+    })
+    .await;
     let cancel = form.q(".foot button:not(.primary)");
     cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert_eq!(form.active(), Some(cancel.clone()));
@@ -1442,7 +1484,8 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
             return_focus: None,
         },
     );
-    sleep(100).await;
+    // Over, so a disabled Send below is the empty fields' doing, not the checks'.
+    until("the checks are over", || form.checked()).await;
     let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
     assert_eq!(kind.value(), "change_request");
     assert_eq!(form.input("snshare-source").value(), "User recommendation");
@@ -1479,9 +1522,15 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
             return_focus: None,
         },
     );
-    sleep(100).await;
+    until("Send is offered once the checks fail", || {
+        form.send_offered()
+    })
+    .await;
     form.send().click();
-    sleep(100).await;
+    until("the share's outcome is shown", || {
+        form.q(".result").get_attribute("role").as_deref() == Some("alert")
+    })
+    .await;
     let result = form.q(".result");
     assert_eq!(result.get_attribute("role").as_deref(), Some("alert"));
     assert!(

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   test, expect, DIST, ROOT, PORTAL, INSTANCE, launchExtension, watchErrors, stopServiceWorker,
-  sendFromExtensionPage,
+  sendFromExtensionPage, contentScriptWorlds,
 } from './harness.mjs';
 
 test.describe('the package', () => {
@@ -75,11 +75,17 @@ test('a web page cannot message the worker', async ({ portal, extensionId }) => 
   expect(outcome === 'no channel' || outcome.startsWith('refused')).toBe(true);
 });
 
-test('the content script is not injected on other origins', async ({ portal }) => {
-  // The ServiceNow instance (host-mapped to the sandbox) is another origin.
-  await portal.goto(`${INSTANCE}/oauth_auth.do?response_type=code&client_id=x&state=s&redirect_uri=https%3A%2F%2Fx.chromiumapp.org%2F`);
-  await portal.waitForLoadState('load');
-  await portal.waitForTimeout(300);
+test('the content script is not injected on other origins', async ({ portal, extensionId }) => {
+  // The check sees the content script's world where it does run...
+  await portal.goto(`${PORTAL}/homepage`);
+  await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  expect(await contentScriptWorlds(portal, extensionId)).toBe(1);
+  // ...and finds none on the ServiceNow instance (host-mapped to the sandbox, another origin)
+  // once the load event has passed: Chromium injects document_idle scripts by then.
+  await portal.goto(`${INSTANCE}/oauth_auth.do?response_type=code&client_id=x&state=s&redirect_uri=https%3A%2F%2Fx.chromiumapp.org%2F`,
+    { waitUntil: 'load' });
+  await portal.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  expect(await contentScriptWorlds(portal, extensionId)).toBe(0);
   await expect(portal.locator('html')).not.toHaveAttribute('data-snshare-core', /.*/);
 });
 
@@ -88,6 +94,7 @@ test('another extension is refused', async ({ servers, sandbox }) => {
   const { context, extensionId, userDataDir } = await launchExtension({
     portalPort: servers.replicas.none.port, sandboxPort: sandbox.port, alsoLoad: [rogueDir],
   });
+  const watch = watchErrors(context, extensionId);
   try {
     const rogue = context.serviceWorkers().find((w) => w.url().endsWith('/worker.js'))
       ?? await context.waitForEvent('serviceworker', { predicate: (w) => w.url().endsWith('/worker.js') });
@@ -99,6 +106,7 @@ test('another extension is refused', async ({ servers, sandbox }) => {
     }, extensionId);
     // snshare has no external message listener: the channel does not exist for other extensions.
     expect(outcome).toMatch(/^refused: /);
+    expect(watch.unexpected()).toEqual([]);
   } finally {
     await context.close();
     fs.rmSync(userDataDir, { recursive: true, force: true });

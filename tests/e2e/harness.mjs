@@ -24,6 +24,18 @@ export const INTEGRATION_USER = { user: 'snshare.integration', password: 'Integr
 export const PERSONAL_USER = { user: 'abel.tuter', password: 'Personal#1' };
 export const DEMO_CLIENT = { id: 'snshare-demo', secret: 'snshare-demo-secret' };
 
+const CATALOGUE = JSON.parse(fs.readFileSync(path.join(ROOT, 'extension/_locales/en/messages.json'), 'utf8'));
+
+/**
+ * The English text of a catalogue key with `$1`… substituted, as chrome.i18n shows it: tests
+ * assert the exact words the user reads, without copying them by hand.
+ */
+export function english(key, ...subs) {
+  const message = CATALOGUE[key]?.message;
+  if (typeof message !== 'string') throw new Error(`no ${key} in extension/_locales/en/messages.json`);
+  return message.replace(/\$(\d)/g, (whole, n) => (subs[n - 1] === undefined ? whole : String(subs[n - 1])));
+}
+
 /** The newest build of a server binary (debug for tests, release for demo and bench). */
 export function serverBinary(name) {
   const dirs = [process.env.SNSHARE_BIN_DIR, path.join(ROOT, 'target/release'), path.join(ROOT, 'target/debug')]
@@ -241,11 +253,56 @@ export async function stopServiceWorker(context, extensionId) {
     await expect.poll(() => versions.size, { timeout: 5_000 }).toBeGreaterThan(0);
     for (const id of versions.keys()) await cdp.send('ServiceWorker.stopWorker', { versionId: id });
     await Promise.race([wasStopped, new Promise((_, rej) => setTimeout(() => rej(new Error('worker did not stop')), 10_000))]);
-    await cdp.detach();
+    // The worker is stopped, which is all this helper promises. Seen once in a full run: the
+    // helper page's target was already gone by then, so there is no session left to detach.
+    await cdp.detach().catch((e) => { if (!/has been closed/.test(String(e))) throw e; });
   } finally {
     await page.close();
   }
   return history;
+}
+
+/**
+ * The extension's content-script world in `page` (the main frame's isolated world, where
+ * content.js runs), through CDP. Returns `{ evaluate(fn, arg), close() }`; `evaluate` runs
+ * `fn(arg)` there and returns its JSON result. Rejects when the page has no such world.
+ */
+export async function contentScriptWorld(page, extensionId) {
+  const cdp = await page.context().newCDPSession(page);
+  const worlds = [];
+  cdp.on('Runtime.executionContextCreated', ({ context }) => {
+    if (context.origin === `chrome-extension://${extensionId}` && context.auxData?.type === 'isolated') worlds.push(context);
+  });
+  // Enabling reports every context that already exists.
+  await cdp.send('Runtime.enable');
+  const { frameTree } = await cdp.send('Page.getFrameTree');
+  const world = worlds.find((c) => c.auxData.frameId === frameTree.frame.id);
+  if (!world) {
+    await cdp.detach();
+    throw new Error(`no content-script world of ${extensionId} in ${page.url()}`);
+  }
+  return {
+    async evaluate(fn, arg) {
+      const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', {
+        expression: `(${fn})(${JSON.stringify(arg)})`, contextId: world.id, awaitPromise: true, returnByValue: true,
+      });
+      if (exceptionDetails) throw new Error(`in the content script: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+      return result.value;
+    },
+    close: () => cdp.detach(),
+  };
+}
+
+/** The extension's content-script worlds in `page`'s main frame (0 or 1), through CDP. */
+export async function contentScriptWorlds(page, extensionId) {
+  try {
+    const world = await contentScriptWorld(page, extensionId);
+    await world.close();
+    return 1;
+  } catch (e) {
+    if (String(e.message).startsWith('no content-script world')) return 0;
+    throw e;
+  }
 }
 
 /** Sends a typed message to the worker from one of the extension's own pages. */

@@ -30,6 +30,24 @@ async function recordsFor(sandbox, actionId) {
   return (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${actionId}:`));
 }
 
+/** The log's next index: `sandbox.requests(mark)` is then what came after. */
+async function logMark(sandbox) {
+  const log = await sandbox.requests();
+  return log.length ? log[log.length - 1].index + 1 : 0;
+}
+
+const isCreate = (r) => r.method === 'POST' && r.path === '/api/now/table/incident';
+
+/**
+ * A create held by a delay fault is in flight at the sandbox: the fault was taken (the POST
+ * arrived) and the log, which records a request once it is answered, does not have it yet.
+ */
+async function createInFlight(sandbox, since) {
+  const faults = (await sandbox.call('GET', '/sandbox/faults')).result;
+  const answered = (await sandbox.requests(since)).some(isCreate);
+  return faults.length === 0 && !answered;
+}
+
 /** Waits until the outbox is empty and exactly one record per share exists. */
 async function expectExactlyOnce(page, sandbox, actionIds, timeout = 60_000) {
   await expect.poll(async () => (await outbox(page)).length, { timeout, intervals: [500] }).toBe(0);
@@ -76,21 +94,33 @@ test('a 10-second delay beyond the client timeout ends in one record', async ({ 
 
 test('the access token expires mid-send: refreshed once, sent once', async ({ context, extensionId, sandbox }) => {
   const page = await connect(context, extensionId);
-  await sandbox.expireTokens();
-  const first = await share(page, 'OutboxE', 'shareexpired');
+  // The token is valid when the share goes out; the sandbox holds the create, and the token
+  // expires while it is held, so the instance answers that very POST 401.
+  await sandbox.fault({ kind: 'delay', delay_ms: 4_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const since = await logMark(sandbox);
+  const pending = share(page, 'OutboxE', 'shareexpired');
+  await expect.poll(() => createInFlight(sandbox, since), { timeout: 10_000, intervals: [50] }).toBe(true);
+  expect((await sandbox.expireTokens()).result.expired).toBeGreaterThan(0);
+  const first = await pending;
   expect(first.body.data).toHaveProperty('ticket');
   await expectExactlyOnce(page, sandbox, ['OutboxE']);
+  const log = await sandbox.requests(since);
+  expect(log.filter(isCreate).map((r) => [r.status, r.fault])).toEqual([[401, 'delay'], [201, null]]);
+  expect(log.filter((r) => r.path === '/oauth_token.do' && r.grant === 'refresh_token')).toHaveLength(1);
 });
 
 test('the worker stopped between write and send resumes the share', async ({ context, extensionId, sandbox }) => {
   const page = await connect(context, extensionId);
   // Hold the create so the worker is stopped while the share is written but not confirmed.
   await sandbox.fault({ kind: 'delay', delay_ms: 3_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
-  const pending = share(page, 'OutboxF', 'sharestopped').catch((e) => ({ lost: String(e) }));
-  await expect.poll(async () => (await sandbox.requests()).some((r) => r.method === 'POST' && r.path === '/api/now/table/incident' && r.fault), { timeout: 10_000 }).toBe(true).catch(() => {});
-  await page.waitForTimeout(300);
+  const since = await logMark(sandbox);
+  // The worker dies before it answers: the message channel closes instead.
+  const pending = share(page, 'OutboxF', 'sharestopped').then((answer) => ({ answer }), (e) => ({ lost: String(e) }));
+  await expect.poll(() => createInFlight(sandbox, since), { timeout: 10_000, intervals: [50] }).toBe(true);
   await stopServiceWorker(context, extensionId);
-  await pending;
+  // Stopped mid-send: the held create was still unanswered when the worker was gone.
+  expect((await sandbox.requests(since)).filter(isCreate)).toEqual([]);
+  expect(await pending).toHaveProperty('lost');
   await expectExactlyOnce(page, sandbox, ['OutboxF'], 100_000);
 });
 
@@ -101,11 +131,13 @@ test('two queued shares survive closing the browser and go after reopening', asy
   });
   try {
     let { context, extensionId } = await launch();
+    const before = watchErrors(context, extensionId);
     const page = await connect(context, extensionId);
     await sandbox.fault({ kind: 'status', status: 503, count: 100, path_prefix: '/api/now/table/incident' });
     await share(page, 'OutboxG1', 'shareclose1');
     await share(page, 'OutboxG2', 'shareclose2');
     expect((await outbox(page)).length).toBe(2);
+    expect(before.unexpected()).toEqual([]);
     await context.close();
     await sandbox.clearFaults();
     ({ context, extensionId } = await launch());
@@ -127,6 +159,7 @@ test('offline for 20 s: queued, then sent when the instance is back', async ({ s
   const { context, extensionId, userDataDir } = await launchExtension({
     portalPort: servers.replicas.none.port, sandboxPort: port, extensionDir: grantedExtensionDir(),
   });
+  const watch = watchErrors(context, extensionId);
   try {
     const page = await connect(context, extensionId);
     await sandbox.stop();
@@ -135,6 +168,7 @@ test('offline for 20 s: queued, then sent when the instance is back', async ({ s
     await page.waitForTimeout(20_000);
     sandbox = await startSandbox(['--data', data, '--listen', `127.0.0.1:${port}`]);
     await expectExactlyOnce(page, sandbox, ['OutboxH'], 90_000);
+    expect(watch.unexpected()).toEqual([]);
   } finally {
     await context.close();
     await sandbox.stop();

@@ -37,6 +37,32 @@ async function warmCache(page) {
   }, { timeout: 20_000 }).toBe(true);
 }
 
+/** The worker's outbox entries of an action (failed shares wait there), oldest first. */
+async function failedShares(page, actionId) {
+  const entries = (await sendFromExtensionPage(page, { type: 'get_outbox' })).body.data;
+  return entries.filter((e) => e.action_id === actionId).sort((a, b) => a.created_at - b.created_at);
+}
+
+/** The correlation id a share's record carries (a short hex share id is its own key). */
+const correlationOf = (actionId, share) => `snshare:${actionId}:${share.share_id}`;
+
+const ticketSnapshot = async (page, force) =>
+  (await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: force } })).body.data;
+
+/**
+ * Waits for a refresh that finished after `fetchedAt`. A forced refresh asked while another
+ * runs is not queued, so it is asked again each time the worker is idle without a newer one.
+ */
+async function refreshAfter(page, fetchedAt) {
+  await expect.poll(async () => {
+    const s = await ticketSnapshot(page, false);
+    if (s.refreshing) return false;
+    if (s.fetched_at > fetchedAt) return true;
+    await ticketSnapshot(page, true);
+    return false;
+  }, { timeout: 20_000, intervals: [250] }).toBe(true);
+}
+
 const localDate = (page, days) => page.evaluate((n) => {
   const d = new Date(); d.setDate(d.getDate() + n);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
@@ -135,7 +161,7 @@ test('an open ticket for the action is flagged; another is created only on reque
 });
 
 test('a ServiceNow failure shows what to do, keeps the draft, and Retry sends the same share', async ({ context, extensionId, portal, sandbox }) => {
-  await connect(context, extensionId);
+  const options = await connect(context, extensionId);
   await open(portal, '/securescore?viewid=actions');
   await rowButton(portal, MFA_TITLE).click();
   let dialog = form(portal);
@@ -148,8 +174,7 @@ test('a ServiceNow failure shows what to do, keeps the draft, and Retry sends th
   await expect(alert).toBeVisible({ timeout: 30_000 });
   await expect(alert).toContainText('The ticket was not created');
   await expect(alert).toContainText('How to fix:');
-  const retry = alert.getByRole('button', { name: 'Retry' });
-  await expect(retry).toBeVisible();
+  await expect(alert.getByRole('button', { name: 'Retry' })).toBeVisible();
   const mine = async () => (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
   expect(await mine()).toHaveLength(0);
 
@@ -161,32 +186,55 @@ test('a ServiceNow failure shows what to do, keeps the draft, and Retry sends th
   dialog = form(portal);
   await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue('MFA for admins — phase 2', { timeout: 10_000 });
 
-  // ServiceNow accepts again: Send creates exactly one record with the kept text.
-  await sandbox.clearFaults();
+  // Sent again while ServiceNow still refuses: this share waits as failed, with Retry.
+  const earlier = (await failedShares(options, MFA)).map((e) => e.share_id);
   await (await sendReady(portal)).click();
+  const retry = dialog.getByRole('alert').getByRole('button', { name: 'Retry' });
+  await expect(retry).toBeVisible({ timeout: 30_000 });
+  const failed = (await failedShares(options, MFA)).filter((e) => !earlier.includes(e.share_id));
+  expect(failed).toHaveLength(1);
+
+  // ServiceNow accepts again: Retry creates exactly one record, that share, with the kept text.
+  await sandbox.clearFaults();
+  await retry.click();
   await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
   const records = await mine();
   expect(records).toHaveLength(1);
+  expect(records[0].correlation_id).toBe(correlationOf(MFA, failed[0]));
   expect(records[0].short_description).toBe('MFA for admins — phase 2');
 });
 
 test('Retry after a failure is the same share: one record, however often it is clicked', async ({ context, extensionId, portal, sandbox }) => {
-  await connect(context, extensionId);
+  const options = await connect(context, extensionId);
   await open(portal, '/securescore?viewid=actions');
   await rowButton(portal, MFA_TITLE).click();
   const dialog = form(portal);
   await sendReady(portal);
-  await sandbox.fault({ kind: 'status', status: 400, method: 'POST', path_prefix: '/api/now/table/incident', count: 1 });
+  // Refused twice: Send fails, the first Retry fails, the second Retry goes through.
+  await sandbox.fault({ kind: 'status', status: 400, method: 'POST', path_prefix: '/api/now/table/incident', count: 2 });
   await dialog.getByRole('button', { name: 'Send to ServiceNow' }).click();
   const retry = dialog.getByRole('alert').getByRole('button', { name: 'Retry' });
   await expect(retry).toBeVisible({ timeout: 30_000 });
+  const first = await failedShares(options, MFA);
+  expect(first).toHaveLength(1);
+  const creates = async () => (await sandbox.requests()).filter((r) => r.method === 'POST' && r.path === '/api/now/table/incident');
+  await retry.click();
+  // The first Retry was answered (refused again) and is still the one share.
+  await expect.poll(async () => (await creates()).length, { timeout: 30_000 }).toBe(2);
+  await expect(retry).toBeVisible({ timeout: 30_000 });
+  expect((await failedShares(options, MFA)).map((e) => e.share_id)).toEqual([first[0].share_id]);
   await retry.click();
   await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  expect((await creates()).map((r) => r.status)).toEqual([400, 400, 201]);
   const records = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
   expect(records).toHaveLength(1);
+  expect(records[0].correlation_id).toBe(correlationOf(MFA, first[0]));
+  expect(await failedShares(options, MFA)).toEqual([]);
 });
 
 test('cards show counts per state and the latest tickets; badges on rows and in the panel', async ({ context, extensionId, portal, sandbox }) => {
+  const dialogs = [];
+  portal.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
   await sandbox.seed({ table: 'incident', count: 3, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
   await sandbox.seed({ table: 'incident', count: 4, correlation_prefix: 'snshare:BlockLegacyAuthentication:', user: 'snshare.integration' });
   await sandbox.seed({ table: 'change_request', count: 2, correlation_prefix: `snshare:${XSS_ID}:`, user: 'snshare.integration',
@@ -203,7 +251,10 @@ test('cards show counts per state and the latest tickets; badges on rows and in 
   await expect(incidents.getByRole('list', { name: 'Tickets per state' })).toContainText('7');
   await expect(incidents.getByRole('link', { name: /^INC\d{7}$/ })).toHaveCount(5);
   await expect(changes.getByRole('link', { name: /^CHG\d{7}$/ })).toHaveCount(2);
-  await expect(changes.getByRole('cell', { name: '<script>alert(1)</script>' }).first()).toBeVisible();
+  // As text: the cell's own text, not only its title (which names it for assistive tech),
+  // and no script element made of it anywhere in the page.
+  await expect(changes.getByRole('cell', { name: '<script>alert(1)</script>' }).first()).toHaveText('<script>alert(1)</script>');
+  expect(await portal.evaluate(() => [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('alert(1)')).length)).toBe(0);
   for (const name of ['Create ticket', 'View all tickets', 'Manage ServiceNow configuration']) {
     await expect(changes.getByRole('button', { name })).toBeVisible();
   }
@@ -225,6 +276,8 @@ test('cards show counts per state and the latest tickets; badges on rows and in 
   const xss = portal.getByRole('link', { name: /^ServiceNow ticket CHG\d{7}: .+ \(2 tickets for this action\)$/ });
   await expect(xss).toHaveCount(1);
   await expect(xss).toHaveAttribute('title', /<script>alert\(1\)<\/script>/);
+  // Nothing ran.
+  expect(dialogs).toEqual([]);
   await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
   await expect(portal.getByRole('dialog', { name: MFA_TITLE }).getByRole('link', { name: /^ServiceNow ticket INC/ })).toHaveCount(1);
 });
@@ -237,16 +290,15 @@ test('a state changed in ServiceNow, and a renamed state, show on the card and t
   await open(portal, '/securescore?viewid=actions');
   const badge = portal.getByRole('link', { name: new RegExp(`^ServiceNow ticket ${record.number}: `) });
   await expect(badge).toHaveCount(1, { timeout: 15_000 });
-  const before = await badge.getAttribute('aria-label');
+  // Before: the instance's own label of the seeded state.
+  await expect(badge).toHaveAccessibleName(`ServiceNow ticket ${record.number}: New`);
 
   await sandbox.call('POST', `/sandbox/records/incident/${record.sys_id}`, { state: '2' });
   await sendFromExtensionPage(options, { type: 'save_state_names', data: [{ kind: 'incident', state: '2', label: 'Being fixed' }] });
-  await portal.waitForTimeout(2_100); // a forced refresh right after the last one is served from the cache
-  await warmCache(options);
+  await refreshAfter(options, (await ticketSnapshot(options, false)).fetched_at);
   await portal.reload();
   await portal.evaluate(() => __replica.ready);
   await expect(portal.getByRole('link', { name: `ServiceNow ticket ${record.number}: Being fixed`, exact: true })).toHaveCount(1, { timeout: 15_000 });
-  expect(before).not.toContain('Being fixed');
   await portal.evaluate(() => __replica.navigate('/homepage'));
   const incidents = portal.getByRole('region', { name: 'Incident management' });
   await expect(incidents.getByRole('cell', { name: 'Being fixed' })).toBeVisible({ timeout: 15_000 });

@@ -16,6 +16,18 @@ async function warmCache(page) {
 
 const tableRequests = async (sandbox) => (await sandbox.requests()).filter((r) => r.path.startsWith('/api/now/table/'));
 
+const snapshot = async (page) =>
+  (await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+
+/**
+ * The worker has no refresh running: any request a refresh made is answered, hence in the
+ * sandbox's log (which records a request once answered). The positive signal that lets a
+ * "no request" check follow.
+ */
+async function settled(page) {
+  await expect.poll(async () => (await snapshot(page)).refreshing, { timeout: 20_000 }).toBe(false);
+}
+
 test('the list pages through 300 tickets, filters and searches', async ({ context, extensionId, sandbox }) => {
   await seed(sandbox, 'incident', 180);
   await seed(sandbox, 'change_request', 120);
@@ -41,11 +53,14 @@ test('a fresh cache serves the list page without a request', async ({ context, e
   await seed(sandbox, 'incident', 40);
   const options = await connect(context, extensionId);
   await warmCache(options);
+  const warmed = (await snapshot(options)).fetched_at;
   await sandbox.clearRequests();
   const list = await context.newPage();
   await list.goto(`chrome-extension://${extensionId}/tickets.html`);
   await expect(list.getByRole('table').getByRole('row').nth(1)).toBeVisible();
-  await list.waitForTimeout(500);
+  // Served, and no refresh started or done since: the cache is still the warmed one.
+  await settled(list);
+  expect((await snapshot(list)).fetched_at).toBe(warmed);
   expect(await tableRequests(sandbox)).toEqual([]);
 });
 
@@ -58,12 +73,12 @@ test('one request per kind per refresh, and none while not authorized', async ({
   const page = await context.newPage();
   await page.goto(`chrome-extension://${extensionId}/tickets.html`);
   await warmCache(page);
-  await page.waitForTimeout(300);
-  await sandbox.clearRequests();
+  // Only requests that arrive from here on: one still answering from before is not counted.
+  const since = Date.now();
   await warmCache(page);
   // The cards' data: one request per kind (the options page's state-label reads are not part
   // of a refresh).
-  const reqs = (await tableRequests(sandbox)).filter((r) => /incident|change_request/.test(r.path));
+  const reqs = (await tableRequests(sandbox)).filter((r) => r.time_ms >= since && /incident|change_request/.test(r.path));
   expect(reqs.map((r) => r.path).sort()).toEqual(['/api/now/table/change_request', '/api/now/table/incident']);
   await sandbox.revoke();
   await sandbox.expireTokens();
@@ -71,7 +86,7 @@ test('one request per kind per refresh, and none while not authorized', async ({
   await expect.poll(async () => (await sendFromExtensionPage(page, { type: 'get_status' })).body.data.state).toBe('authorization_needed');
   await sandbox.clearRequests();
   for (let i = 0; i < 3; i++) await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
-  await page.waitForTimeout(500);
+  await settled(page);
   expect((await sandbox.requests()).filter((r) => r.path !== '/sandbox/requests')).toEqual([]);
 });
 
@@ -79,10 +94,12 @@ test('renamed states and ServiceNow text shown as text in the popup and the list
   await seed(sandbox, 'incident', 1, { short_description: '<script>alert(1)</script>', state: '2' });
   const options = await connect(context, extensionId);
   await warmCache(options);
-  const renamed = await sendFromExtensionPage(options, {
+  await sendFromExtensionPage(options, {
     type: 'save_state_names', data: [{ kind: 'incident', state: '2', label: 'Being fixed' }],
   });
-  expect(JSON.stringify(renamed.body)).toContain('Being fixed');
+  // Read back from the worker (not the answer to the save): the rename is stored.
+  const names = (await sendFromExtensionPage(options, { type: 'get_state_names' })).body.data;
+  expect(names.find((n) => n.kind === 'incident' && n.state === '2')?.custom_label).toBe('Being fixed');
   let dialogs = 0;
   context.on('page', (p) => p.on('dialog', (d) => { dialogs += 1; d.dismiss(); }));
   const popup = await context.newPage();
@@ -109,23 +126,4 @@ test('the popup shows the five latest tickets of each kind', async ({ context, e
   await expect(popup.getByRole('link', { name: /^INC/ })).toHaveCount(5);
   await expect(popup.getByRole('link', { name: /^CHG/ })).toHaveCount(3);
   await expect(popup.getByRole('link', { name: 'View all tickets' })).toBeVisible();
-});
-
-test('ticket text from ServiceNow is literal on the portal card and badge', async ({ context, extensionId, sandbox, portal }) => {
-  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: 'snshare:AdminMFAV2:x', fields: { short_description: '<script>alert(1)</script>' } });
-  const options = await connect(context, extensionId);
-  await warmCache(options);
-  const dialogs = [];
-  portal.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
-  await portal.goto('https://security.microsoft.com/homepage');
-  const card = portal.getByRole('region', { name: 'Incident management' });
-  await expect(card.getByText('<script>alert(1)</script>').first()).toBeVisible({ timeout: 15_000 });
-  await portal.goto('https://security.microsoft.com/securescore?viewid=actions');
-  const badge = portal.getByRole('link', { name: /INC\d+/ }).first();
-  await expect(badge).toBeVisible({ timeout: 15_000 });
-  const title = await badge.getAttribute('title');
-  if (title) expect(title).toContain('<script>alert(1)</script>');
-  // Nothing of it became markup anywhere in the page.
-  expect(await portal.evaluate(() => [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('alert(1)')).length)).toBe(0);
-  expect(dialogs).toEqual([]);
 });

@@ -3,17 +3,21 @@
 //! of snshare's end-to-end tests and demo. The crate also holds the portal replica server
 //! ([`portal`]), the HTTPS static server for the replica of the Microsoft security portal.
 //!
-//! In-process use (tests):
+//! In-process use (tests), here from synchronous code with [`Sandbox::start`], which brings its
+//! own runtime (async code calls [`serve`] and [`Handle::shutdown`]):
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), sn_sandbox::Error> {
-//! let sandbox = sn_sandbox::serve(sn_sandbox::Config { access_ttl_secs: 2, ..Default::default() }).await?;
-//! println!("{}", sandbox.url()); // http://127.0.0.1:PORT
-//! sandbox.shutdown().await;
-//! # Ok(()) }
+//! ```
+//! use std::io::{Read, Write};
+//! let sandbox = sn_sandbox::Sandbox::start(sn_sandbox::Config { access_ttl_secs: 2, ..Default::default() })?;
+//! assert!(sandbox.url().starts_with("http://127.0.0.1:"), "{}", sandbox.url());
+//! let mut conn = std::net::TcpStream::connect(sandbox.addr().ok_or("not listening")?)?;
+//! conn.write_all(b"GET /sandbox/health HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")?;
+//! let mut answer = String::new();
+//! conn.read_to_string(&mut answer)?;
+//! assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! or from synchronous code, [`Sandbox::start`], which brings its own runtime.
 
 // Handlers return an early HTTP answer as the error of a `Result`: that is the design, not an
 // accident of size.

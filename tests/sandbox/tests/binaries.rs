@@ -20,7 +20,7 @@ struct Server {
     child: Child,
     url: String,
     started_in: Duration,
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Drop for Server {
@@ -52,7 +52,7 @@ fn spawn(bin: &str, args: &[&str], prefix: &str) -> Server {
         child,
         url,
         started_in,
-        _stdout: stdout,
+        stdout,
     }
 }
 
@@ -93,6 +93,10 @@ fn sandbox_prints_one_listening_line_starts_fast_and_exits_when_stdin_closes() {
     drop(s.child.stdin.take());
     let status = wait_exit(&mut s.child, Duration::from_secs(5)).expect("exits when stdin closes");
     assert!(status.success());
+    // The listening line was the only one: the harness reads stdout for nothing else.
+    let mut rest = String::new();
+    s.stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "", "stdout after the listening line");
     let mut err = String::new();
     s.child
         .stderr
@@ -167,7 +171,7 @@ fn sandbox_tls_writes_its_ca_and_honours_the_flags() {
             "--access-ttl",
             "60",
             "--rate-limit",
-            "1000",
+            "2",
             "--enable-client-credentials",
             "--exit-on-stdin-close",
         ],
@@ -186,6 +190,56 @@ fn sandbox_tls_writes_its_ca_and_honours_the_flags() {
     ]);
     assert_eq!(cc.status, 200);
     assert!(data.join("sandbox.sqlite3").exists());
+    // --rate-limit 2: the third Table API call of the hour is refused, with the limit named.
+    let token = t.access_token();
+    let statuses: Vec<(u16, Option<String>)> = (0..3)
+        .map(|_| {
+            let r = t.api(
+                "GET",
+                "/api/now/table/incident?sysparm_limit=1",
+                &token,
+                None,
+            );
+            (r.status, r.header("x-ratelimit-limit").map(str::to_string))
+        })
+        .collect();
+    assert_eq!(
+        statuses[..2].iter().map(|s| s.0).collect::<Vec<_>>(),
+        [200, 200]
+    );
+    assert_eq!(statuses[2], (429, Some("2".to_string())));
+    // Each --host is a name of the certificate; a name not given is not.
+    let port = port_of(&s.url);
+    assert!(tls_handshake(&pem, port, "snshare-test.service-now.com").is_ok());
+    assert!(tls_handshake(&pem, port, "example.service-now.com").is_ok());
+    assert!(tls_handshake(&pem, port, "other.service-now.com").is_err());
+}
+
+/// A TLS handshake with the server on `port` as host `name`, trusting only the sandbox's CA.
+fn tls_handshake(ca_pem: &str, port: u16, name: &str) -> Result<(), std::io::Error> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+    use std::sync::Arc;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut conn = rustls::ClientConnection::new(
+        Arc::new(config),
+        ServerName::try_from(name.to_string()).unwrap(),
+    )
+    .unwrap();
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock)?;
+    }
+    Ok(())
 }
 
 #[test]

@@ -18,9 +18,12 @@ struct Replica {
 
 impl Replica {
     fn start(csp: Csp, tls: bool) -> Replica {
-        let root = tempfile::tempdir().unwrap();
+        // The served root inside a directory of our own, whose secret file beside the root
+        // is what `no_way_out_of_the_root` must never get.
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("root");
         let write = |p: &str, data: &[u8]| {
-            let path = root.path().join(p);
+            let path = root.join(p);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, data).unwrap();
         };
@@ -29,11 +32,7 @@ impl Replica {
         write("module.wasm", b"\0asm\x01\0\0\0");
         write("styles/site.css", b"body{}");
         write("other.html", b"<p nonce=\"{{NONCE}}\">other</p>");
-        std::fs::write(
-            root.path().parent().unwrap().join("outside-the-root.txt"),
-            b"secret",
-        )
-        .ok();
+        std::fs::write(outer.path().join("outside-the-root.txt"), b"secret").unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -41,7 +40,7 @@ impl Replica {
             .unwrap();
         let config = PortalConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
-            root: root.path().to_path_buf(),
+            root: root.clone(),
             csp,
             tls: tls.then(|| TlsSetup::Generate {
                 hosts: vec!["security.microsoft.com".into()],
@@ -51,7 +50,7 @@ impl Replica {
         Replica {
             handle: Some(handle),
             runtime,
-            _root: root,
+            _root: outer,
         }
     }
 
@@ -158,6 +157,8 @@ fn files_are_served_with_their_types_and_missing_files_are_404() {
 fn no_way_out_of_the_root() {
     let r = Replica::start(Csp::None, false);
     let http = r.http();
+    // A file inside the root is served, so the 404s below are the root's edge at work.
+    assert_eq!(http.get(&r.url("/styles/site.css"), &[]).status, 200);
     for path in [
         "/%2e%2e/outside-the-root.txt",
         "/..%2foutside-the-root.txt",
