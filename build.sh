@@ -2,9 +2,10 @@
 # snshare: every build, test, demo and bench entry point.
 #
 #   ./build.sh [build]   release build -> dist/chrome/ (load unpacked) and dist/snshare-chrome.zip
-#   ./build.sh test [native|wasm|e2e [pattern]]
-#                        build, then native cargo tests, wasm-bindgen tests in headless Chromium and
-#                        the e2e suite (or one layer; pattern: cargo test filter / Playwright -g)
+#   ./build.sh test [lint|native|wasm|e2e [pattern]]
+#                        rustfmt and clippy, build, then native cargo tests, wasm-bindgen tests in
+#                        headless Chromium and the e2e suite (or one layer; pattern: cargo test
+#                        filter / Playwright -g)
 #   ./build.sh demo      sandbox + portal replica + Chromium with the extension loaded
 #   ./build.sh bench     performance figures -> target/bench/results.json
 #
@@ -18,6 +19,7 @@ DIST_ROOT=${SNSHARE_DIST_ROOT:-$ROOT/dist}
 DIST=$DIST_ROOT/chrome
 export SNSHARE_DIST=$DIST
 WASM_TARGET=wasm32-unknown-unknown
+NIGHTLY=nightly-2026-05-20
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 # Reproducible wasm: no absolute paths of this checkout in the binaries.
 export RUSTFLAGS_REMAP="--remap-path-prefix=$ROOT=/snshare --remap-path-prefix=$HOME=/home"
@@ -47,9 +49,11 @@ ensure_rust() {
 ensure_nightly_mvp() {
   # The JS build of the content script (for pages whose CSP forbids WebAssembly) rebuilds std
   # for the MVP wasm feature set, which needs nightly and rust-src.
-  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
-  rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src' \
-    || rustup component add rust-src --toolchain nightly
+  # Pinned by date, like the stable toolchain in rust-toolchain.toml: the JS build's bytes must
+  # not change because a newer nightly came out.
+  rustup toolchain list | grep -q "^$NIGHTLY" || rustup toolchain install "$NIGHTLY" --profile minimal
+  rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src' \
+    || rustup component add rust-src --toolchain "$NIGHTLY"
 }
 
 wasm_bindgen_version() {
@@ -77,7 +81,8 @@ ensure_npm() {
 }
 
 ensure_browser() {
-  apt_install chromium chromium-driver
+  # chromium-l10n: without it Debian's Chromium ignores --lang; fonts-noto-cjk: Chinese text.
+  apt_install chromium chromium-driver chromium-l10n fonts-noto-cjk
   [ -x /usr/bin/chromium ] || die "/usr/bin/chromium missing after install"
 }
 
@@ -126,7 +131,7 @@ build_js_fallback() {
   rm -f "$tdir/$WASM_TARGET/release/snshare.wasm"
   build_step "content script, MVP wasm (cargo +nightly)" \
     env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $RUSTFLAGS_REMAP" \
-    cargo +nightly build --quiet --lib --release --target "$WASM_TARGET" \
+    cargo "+$NIGHTLY" build --quiet --lib --release --target "$WASM_TARGET" \
       -Zbuild-std=std,panic_abort --no-default-features --features content ${BENCH_FEATURE:+--features bench}
   rm -rf "$out"; mkdir -p "$out"
   build_step "wasm-bindgen of the MVP content script" \
@@ -278,11 +283,20 @@ summary() {
   echo "$((product + SANDBOX)) passed, $FAILED failed"
 }
 
+lint() {
+  say "rustfmt and clippy (native and wasm32, -D warnings)"
+  build_step "rustfmt: run cargo fmt --all" cargo fmt --all --check
+  build_step "clippy, native targets" cargo clippy --quiet --workspace --all-targets -- -D warnings
+  build_step "clippy, wasm32 (content script, worker, pages and their wasm tests)" \
+    cargo clippy --quiet -p snshare --target "$WASM_TARGET" --all-targets -- -D warnings
+}
+
 cmd_test() {
   # ./build.sh test [native|wasm|e2e [pattern]]: one layer, or every layer in turn.
   local layers=(native wasm e2e) pattern=""
   case "${1:-}" in
     native|wasm|e2e) layers=("$1"); pattern=${2:-} ;;
+    lint) ensure_rust; IN_TEST=1; lint; echo "lint: rustfmt and clippy clean"; return ;;
     "") ;;
     *) die "unknown test layer '$1' (native | wasm | e2e, then an optional pattern)" ;;
   esac
@@ -293,6 +307,8 @@ cmd_test() {
   ensure_rust; ensure_wasm_bindgen; ensure_npm; ensure_browser; ensure_xvfb
   mkdir -p target/test-logs
   IN_TEST=1
+  # Format and lint first, for the whole run: a red lint fails fast, before minutes of tests.
+  [ ${#layers[@]} -eq 3 ] && lint
   if [[ " ${layers[*]} " == *" e2e "* ]]; then
     # Built first, so a failed step stops the run before any test (see build_step).
     say "building for the end-to-end suite"
