@@ -47,6 +47,11 @@ struct ConfigBody {
     #[serde(default, deserialize_with = "some_option")]
     rate_limit_per_hour: Option<Option<u32>>,
     client_credentials: Option<bool>,
+    release: Option<crate::app::Release>,
+    batch_api: Option<crate::app::ApiAccess>,
+    change_api: Option<crate::app::ApiAccess>,
+    sys_choice: Option<crate::app::ChoiceAccess>,
+    table_api_acl: Option<bool>,
 }
 
 fn some_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
@@ -100,7 +105,11 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
                 return bad(format!("unknown table {name}"));
             };
             let s = app.lock();
-            let rows: Vec<Value> = s.store.rows(t.name).map(|r| json!(r)).collect();
+            let rows: Vec<Value> = s
+                .store
+                .rows(t.name)
+                .map(|r| annotated(&s.store, t, r))
+                .collect();
             ok(Value::Array(rows))
         }
         (Method::POST, ["records", name, id]) => {
@@ -211,6 +220,21 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
             if let Some(v) = body.client_credentials {
                 s.settings.client_credentials = v;
             }
+            if let Some(v) = body.release {
+                s.settings.release = v;
+            }
+            if let Some(v) = body.batch_api {
+                s.settings.batch_api = v;
+            }
+            if let Some(v) = body.change_api {
+                s.settings.change_api = v;
+            }
+            if let Some(v) = body.sys_choice {
+                s.settings.sys_choice = v;
+            }
+            if let Some(v) = body.table_api_acl {
+                s.settings.table_api_acl = v;
+            }
             ok(serde_json::to_value(&s.settings).unwrap_or(Value::Null))
         }
         (Method::POST, ["seed"]) => {
@@ -261,6 +285,16 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
     }
 }
 
+/// A stored row as it is, plus what an instance would show as wrong with it:
+/// `_invalid_choices` (choice fields holding a value outside their choice list) and
+/// `_invalid_references` (references to no record).
+fn annotated(store: &crate::store::Store, t: &schema::Table, r: &crate::store::Record) -> Value {
+    let mut v = json!(r);
+    v["_invalid_choices"] = json!(table::invalid_choices(store, t, r));
+    v["_invalid_references"] = json!(table::invalid_references(store, t, r));
+    v
+}
+
 /// The seeded credentials, as printed at start-up.
 pub fn credentials() -> Value {
     json!({
@@ -275,6 +309,7 @@ pub fn credentials() -> Value {
             "user_name": u.user_name,
             "password": u.password,
             "roles": u.roles,
+            "web_service_access_only": u.web_service_only,
             "sys_id": seed_sys_id("sys_user", u.user_name),
         })).collect::<Vec<_>>(),
     })
@@ -303,10 +338,15 @@ pub fn credentials_text() -> String {
     }
     for u in USERS.iter().filter(|u| u.password.is_some()) {
         out.push_str(&format!(
-            "  user {} / {}  roles: {}\n",
+            "  user {} / {}  roles: {}{}\n",
             u.user_name,
             u.password.unwrap_or(""),
-            u.roles
+            u.roles,
+            if u.web_service_only {
+                " (web service access only: password grant, no login page)"
+            } else {
+                ""
+            }
         ));
     }
     out

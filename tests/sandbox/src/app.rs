@@ -19,7 +19,47 @@ use crate::oauth::{OAuthState, Session};
 use crate::store::Store;
 use crate::{admin, oauth, pages, seed, table, Config, Error};
 
-/// The settings tests may change while the sandbox runs (`POST /sandbox/config`).
+/// The ServiceNow release the sandbox behaves as, where releases differ.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Release {
+    /// Xanadu and earlier: every Application Registry entry has a client secret (left blank,
+    /// the instance generates one), so there are no public clients.
+    #[default]
+    Xanadu,
+    /// Zurich and later: public clients with PKCE (S256) are documented.
+    Zurich,
+}
+
+/// Whether a REST API other than the Table API can be used.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiAccess {
+    /// Present and allowed.
+    #[default]
+    On,
+    /// Present, but a REST API ACL refuses the user: 403 "User Not Authorized".
+    Forbidden,
+    /// Not on the instance (plugin not active): 400 "Requested URI does not represent any
+    /// resource", as for any unknown REST path.
+    Off,
+}
+
+/// What a user without `admin` gets when reading `sys_choice`.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoiceAccess {
+    /// The table's read ACL refuses: 403 "Insufficient rights to query records".
+    #[default]
+    Forbidden,
+    /// Row ACLs filter every row out: 200 with an empty result.
+    Empty,
+    /// Readable by everyone (an instance whose admin opened it up).
+    Readable,
+}
+
+/// The settings tests may change while the sandbox runs (`POST /sandbox/config`);
+/// `POST /sandbox/reset` puts back the start-up values.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Settings {
     pub access_ttl_secs: u64,
@@ -27,6 +67,15 @@ pub struct Settings {
     /// Requests per user per hour on the REST API; `None`: no limit.
     pub rate_limit_per_hour: Option<u32>,
     pub client_credentials: bool,
+    pub release: Release,
+    /// The Batch API (`POST /api/now/v1/batch`).
+    pub batch_api: ApiAccess,
+    /// The Change Management API (`/api/sn_chg_rest/…`).
+    pub change_api: ApiAccess,
+    pub sys_choice: ChoiceAccess,
+    /// The REST API ACL "Table API" is active (inactive on a default instance): the Table API
+    /// then needs `snc_platform_rest_api_access` (or admin).
+    pub table_api_acl: bool,
 }
 
 /// One line of the request log (`GET /sandbox/requests`).
@@ -69,6 +118,8 @@ pub struct State {
     /// user → (hour window, requests in it)
     pub rate: HashMap<String, (u64, u32)>,
     pub seed_demo: bool,
+    /// The settings at start-up, which a reset restores.
+    pub initial_settings: Settings,
 }
 
 pub struct App {
@@ -163,14 +214,21 @@ impl App {
         } else {
             seed::seed(&mut store, config.seed)?;
         }
+        let settings = Settings {
+            access_ttl_secs: config.access_ttl_secs,
+            refresh_ttl_secs: config.refresh_ttl_secs,
+            rate_limit_per_hour: config.rate_limit_per_hour,
+            client_credentials: config.client_credentials,
+            release: config.release,
+            batch_api: config.batch_api,
+            change_api: config.change_api,
+            sys_choice: config.sys_choice,
+            table_api_acl: config.table_api_acl,
+        };
         let state = State {
             store,
-            settings: Settings {
-                access_ttl_secs: config.access_ttl_secs,
-                refresh_ttl_secs: config.refresh_ttl_secs,
-                rate_limit_per_hour: config.rate_limit_per_hour,
-                client_credentials: config.client_credentials,
-            },
+            initial_settings: settings.clone(),
+            settings,
             oauth: OAuthState::default(),
             faults: Vec::new(),
             next_fault_id: 1,
@@ -190,9 +248,11 @@ impl App {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Back to the seed: records, tokens, sessions, faults, rate counters and log all cleared.
+    /// Back to the seed: records, tokens, sessions, faults, rate counters and log all cleared,
+    /// settings as at start-up.
     pub fn reset(&self) -> Result<(), Error> {
         let mut s = self.lock();
+        s.settings = s.initial_settings.clone();
         s.store.clear()?;
         let demo = s.seed_demo;
         seed::seed(&mut s.store, demo)?;
@@ -263,8 +323,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
                 http_body_util::Either::Left(full) => futures_bytes(full),
                 http_body_util::Either::Right(_) => bytes::Bytes::new(),
             };
-            let response = Response::from_parts(parts, crate::net::Truncated::of(whole));
-            response
+            Response::from_parts(parts, crate::net::Truncated::of(whole))
         }
         Some(kind) => kind.response(&req),
         None => route(&app, &req, &mut info),

@@ -11,6 +11,7 @@ mod common;
 
 mod admin;
 mod faults;
+mod instance;
 mod oauth;
 mod portal;
 mod roles;
