@@ -67,6 +67,9 @@ struct SeedBody {
     fields: Map<String, Value>,
     /// Who the records are opened by (default `snshare.integration`).
     user: Option<String>,
+    /// Field → values taken in turn, record by record (`{"state": ["1", "2", "7"]}`).
+    #[serde(default)]
+    cycle: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 pub async fn handle(app: &App, req: &Req) -> Response<Body> {
@@ -259,6 +262,7 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
                 body.count,
                 body.correlation_prefix.as_deref(),
                 &body.fields,
+                &body.cycle.into_iter().collect::<Vec<_>>(),
                 &actor,
             ) {
                 Ok(recs) => {

@@ -17,7 +17,7 @@ use crate::faults::{Fault, FaultKind};
 use crate::net::{self, never, Body, ConnCtx};
 use crate::oauth::{OAuthState, Session};
 use crate::store::Store;
-use crate::{admin, oauth, pages, seed, table, Config, Error};
+use crate::{admin, oauth, pages, seed, stats, table, Config, Error};
 
 /// The ServiceNow release the sandbox behaves as, where releases differ.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -389,6 +389,13 @@ fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
     if let Some(rest) = table_path {
         let mut s = app.lock();
         return table::handle(&mut s, req, rest, info);
+    }
+    let stats_path = ["/api/now/stats/", "/api/now/v1/stats/"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p));
+    if let Some(name) = stats_path {
+        let mut s = app.lock();
+        return stats::handle(&mut s, req, name.trim_end_matches('/'), info);
     }
     let mut s = app.lock();
     match (m.as_str(), path) {

@@ -30,6 +30,7 @@ pub mod portal;
 mod query;
 pub mod schema;
 mod seed;
+mod stats;
 mod store;
 mod table;
 

@@ -341,7 +341,7 @@ pub fn opts(req: &Req, roles: &[String]) -> Opts {
 }
 
 /// The table and field a (possibly dot-walked) path ends at.
-fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'static Field)> {
+pub fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'static Field)> {
     match path.split_once('.') {
         None => table.field(path).map(|f| (table, f)),
         Some((first, rest)) => match table.field(first)?.kind {
@@ -352,7 +352,7 @@ fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'stat
 }
 
 /// A field's raw value, following references for dot-walked paths.
-fn resolve(store: &Store, table: &Table, rec: &Record, path: &str) -> String {
+pub fn resolve(store: &Store, table: &Table, rec: &Record, path: &str) -> String {
     match path.split_once('.') {
         None => rec.get(path).cloned().unwrap_or_default(),
         Some((first, rest)) => {
@@ -492,7 +492,7 @@ pub fn render(store: &Store, table: &'static Table, rec: &Record, o: &Opts) -> V
     Value::Object(out)
 }
 
-struct TableSchema(&'static Table);
+pub struct TableSchema(pub &'static Table);
 
 impl query::Schema for TableSchema {
     fn known(&self, path: &str) -> bool {
@@ -501,6 +501,28 @@ impl query::Schema for TableSchema {
     fn numeric(&self, path: &str) -> bool {
         field_at(self.0, path).is_some_and(|(_, f)| f.kind.numeric())
     }
+}
+
+/// The rows an encoded query selects, in its order (`javascript:` functions as `actor`).
+pub fn matching<'a>(
+    store: &'a Store,
+    table: &'static Table,
+    query: &str,
+    actor: &Actor,
+) -> Vec<&'a Record> {
+    let ts = TableSchema(table);
+    let vars = Vars {
+        user_sys_id: &actor.sys_id,
+        user_name: &actor.user_name,
+    };
+    let q = Query::parse(query, &ts, &vars);
+    let get = |r: &Record, f: &str| resolve(store, table, r, f);
+    let mut rows: Vec<&Record> = store
+        .rows(table.name)
+        .filter(|r| q.matches(&ts, &|f| get(r, f)))
+        .collect();
+    q.sort(&ts, &mut rows, &|r, f| get(r, f));
+    rows
 }
 
 /// As on an instance, row ACLs run after the query and the paging: a page may hold fewer rows
@@ -513,18 +535,12 @@ fn list(
     actor: &Actor,
     roles: &[String],
 ) -> Response<Body> {
-    let ts = TableSchema(table);
-    let vars = Vars {
-        user_sys_id: &actor.sys_id,
-        user_name: &actor.user_name,
-    };
-    let q = Query::parse(req.param("sysparm_query").unwrap_or(""), &ts, &vars);
-    let get = |r: &Record, f: &str| resolve(store, table, r, f);
-    let mut rows: Vec<&Record> = store
-        .rows(table.name)
-        .filter(|r| q.matches(&ts, &|f| get(r, f)))
-        .collect();
-    q.sort(&ts, &mut rows, &|r, f| get(r, f));
+    let rows = matching(
+        store,
+        table,
+        req.param("sysparm_query").unwrap_or(""),
+        actor,
+    );
     let total = rows.len();
     let limit = req
         .param("sysparm_limit")
@@ -923,13 +939,15 @@ pub fn set_raw(
     Ok(Some(rec))
 }
 
-/// `POST /sandbox/seed`: inserts `count` records through the business rules.
+/// `POST /sandbox/seed`: inserts `count` records through the business rules; record `i`
+/// (from 0) takes the `i mod n`-th of each `cycle` field's n values.
 pub fn bulk_insert(
     store: &mut Store,
     table: &'static Table,
     count: usize,
     correlation_prefix: Option<&str>,
     fields: &Map<String, Value>,
+    cycle: &[(String, Vec<String>)],
     actor: &Actor,
 ) -> Result<Vec<Record>, Error> {
     let base: Record = fields
@@ -942,6 +960,13 @@ pub fn bulk_insert(
         let mut out = Vec::with_capacity(count);
         for i in 1..=count {
             let mut f = base.clone();
+            for (k, values) in cycle {
+                if let Some(v) = values.get((i - 1) % values.len().max(1)) {
+                    if table.field(k).is_some() {
+                        f.insert(k.clone(), v.clone());
+                    }
+                }
+            }
             if let Some(p) = correlation_prefix {
                 f.insert("correlation_id".into(), format!("{p}{i}"));
             }

@@ -706,6 +706,54 @@ pub fn own_roles_via_sys_user_has_role(t: &Target) {
     }
 }
 
+/// The Aggregate API: exact counts per state in one call, `groupby_fields` naming each group.
+pub fn aggregate_counts_per_state(t: &Target) {
+    let token = t.access_token();
+    let marker = run_id("stats");
+    let ids: Vec<String> = (0..3)
+        .map(|i| {
+            t.create_incident(&token, json!({"short_description": format!("snshare contract check: stats {i}"), "correlation_id": format!("{marker}:{i}")}))["sys_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let r = t.api(
+        "PATCH",
+        &format!("/api/now/table/incident/{}", ids[0]),
+        &token,
+        Some(&json!({"state": "2"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = t.api(
+        "GET",
+        &format!(
+            "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state&sysparm_query={}",
+            encode(&format!("correlation_idSTARTSWITH{marker}"))
+        ),
+        &token,
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut groups: Vec<Value> = r.result().as_array().unwrap().clone();
+    groups.sort_by_key(|g| {
+        g["groupby_fields"][0]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    });
+    assert_eq!(
+        Value::Array(groups),
+        json!([
+            {"stats": {"count": "2"}, "groupby_fields": [{"field": "state", "value": "1"}]},
+            {"stats": {"count": "1"}, "groupby_fields": [{"field": "state", "value": "2"}]},
+        ])
+    );
+    for id in &ids {
+        t.cleanup(&token, "incident", id);
+    }
+}
+
 /// Calls `$m!(check, check, …)` with every check above: the one list both runners expand.
 #[macro_export]
 macro_rules! for_each_check {
@@ -726,6 +774,7 @@ macro_rules! for_each_check {
             own_user_record_has_the_web_service_flags,
             assignment_group_search,
             change_priority_is_not_computed,
+            aggregate_counts_per_state,
             create_incident_returns_201_location_and_string_values,
             patch_incident_updates_and_recomputes_priority,
             list_paging_headers,

@@ -10,6 +10,7 @@
 mod common;
 
 mod admin;
+mod aggregate;
 mod faults;
 mod instance;
 mod oauth;
