@@ -17,7 +17,7 @@ use crate::faults::{Fault, FaultKind};
 use crate::net::{self, never, Body, ConnCtx};
 use crate::oauth::{OAuthState, Session};
 use crate::store::Store;
-use crate::{admin, oauth, pages, seed, stats, table, Config, Error};
+use crate::{admin, batch, oauth, pages, seed, stats, table, Config, Error};
 
 /// The ServiceNow release the sandbox behaves as, where releases differ.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -90,6 +90,9 @@ pub struct LogEntry {
     pub user: Option<String>,
     /// The `grant_type` of a token request.
     pub grant: Option<String>,
+    /// For a Batch API call: the requests it carried, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub batch: Vec<BatchItemLog>,
     /// The kind of the fault injected into this request.
     pub fault: Option<String>,
     /// When the request arrived, Unix time in milliseconds.
@@ -97,11 +100,22 @@ pub struct LogEntry {
     pub duration_ms: u64,
 }
 
+/// One request inside a Batch API call, for the request log.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchItemLog {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+}
+
 /// What handlers learn while answering, for the request log.
 #[derive(Default)]
 pub struct LogInfo {
     pub user: Option<String>,
     pub grant: Option<String>,
+    pub batch: Vec<BatchItemLog>,
 }
 
 /// Request log entries kept (the oldest tenth goes when full).
@@ -138,6 +152,8 @@ pub struct Req {
     pub body: Bytes,
     /// `scheme://host[:port]` as the client addressed us: the base of links and `Location`.
     pub base: String,
+    /// One of the requests of a Batch API call (counted with the batch, not on its own).
+    pub in_batch: bool,
 }
 
 impl Req {
@@ -295,6 +311,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         headers: parts.headers,
         body,
         base: format!("{}://{}", ctx.scheme, host),
+        in_batch: false,
     };
 
     if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
@@ -319,11 +336,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             truncated = true;
             let response = route(&app, &req, &mut info);
             let (parts, body) = response.into_parts();
-            let whole = match body {
-                http_body_util::Either::Left(full) => futures_bytes(full),
-                http_body_util::Either::Right(_) => bytes::Bytes::new(),
-            };
-            Response::from_parts(parts, crate::net::Truncated::of(whole))
+            Response::from_parts(parts, crate::net::Truncated::of(body_bytes(body)))
         }
         Some(kind) => kind.response(&req),
         None => route(&app, &req, &mut info),
@@ -348,6 +361,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             },
             user: info.user,
             grant: info.grant,
+            batch: info.batch,
             fault: fault.map(|f| f.kind.name().to_string()),
             time_ms,
             duration_ms: started.elapsed().as_millis() as u64,
@@ -375,7 +389,7 @@ fn take_fault(app: &App, req: &Req) -> Option<Fault> {
     Some(taken)
 }
 
-fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
+pub fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
     let path = req.path.as_str();
     let m = &req.method;
     // `/api/now/v1/table/…` and `/api/now/v2/table/…` are the same API, versioned.
@@ -389,6 +403,9 @@ fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
     if let Some(rest) = table_path {
         let mut s = app.lock();
         return table::handle(&mut s, req, rest, info);
+    }
+    if matches!(path, "/api/now/v1/batch" | "/api/now/v2/batch") {
+        return batch::handle(app, req, info);
     }
     let stats_path = ["/api/now/stats/", "/api/now/v1/stats/"]
         .iter()
@@ -433,6 +450,14 @@ pub fn session_id(req: &Req) -> Option<String> {
 
 pub fn session<'a>(s: &'a State, req: &Req) -> Option<&'a Session> {
     session_id(req).and_then(|id| s.oauth.sessions.get(&id))
+}
+
+/// The bytes of a response body built by the handlers (a truncated one has none to give).
+pub fn body_bytes(body: Body) -> bytes::Bytes {
+    match body {
+        http_body_util::Either::Left(full) => futures_bytes(full),
+        http_body_util::Either::Right(_) => bytes::Bytes::new(),
+    }
 }
 
 /// The bytes of a whole body (it is in memory: polling it once yields them).

@@ -21,6 +21,7 @@
 
 mod admin;
 mod app;
+mod batch;
 mod error;
 mod faults;
 pub mod net;

@@ -20,20 +20,17 @@ use crate::query::compare;
 use crate::schema::{self, Kind, Table};
 use crate::store::Record;
 use crate::table::{
-    allowed, authenticate, choices, display_of, field_at, matching, not_authenticated, rate_limit,
-    resolve, roles_of, row_readable, Access,
+    admit, allowed, choices, display_of, field_at, matching, resolve, roles_of, row_readable,
+    Access,
 };
 
 const AGGREGATES: [&str; 4] = ["avg", "min", "max", "sum"];
 
 pub fn handle(s: &mut State, req: &Req, name: &str, info: &mut LogInfo) -> Response<Body> {
-    let Some(actor) = authenticate(s, req) else {
-        return not_authenticated();
+    let actor = match admit(s, req, info) {
+        Ok(a) => a,
+        Err(r) => return r,
     };
-    info.user = Some(actor.user_name.clone());
-    if let Some(r) = rate_limit(s, &actor.user_name) {
-        return r;
-    }
     if req.method != Method::GET {
         return envelope(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -117,8 +117,23 @@ pub fn authenticate(s: &State, req: &Req) -> Option<Actor> {
     }
 }
 
+/// Who a REST request runs as, counted against their hourly limit (a request inside a batch is
+/// counted with its batch); the 401 or 429 otherwise.
+pub fn admit(s: &mut State, req: &Req, info: &mut LogInfo) -> Result<Actor, Response<Body>> {
+    let Some(actor) = authenticate(s, req) else {
+        return Err(not_authenticated());
+    };
+    info.user = Some(actor.user_name.clone());
+    if !req.in_batch {
+        if let Some(r) = rate_limit(s, &actor.user_name) {
+            return Err(r);
+        }
+    }
+    Ok(actor)
+}
+
 /// Counts the request against the user's hourly limit; the 429 when it is spent.
-pub fn rate_limit(s: &mut State, user: &str) -> Option<Response<Body>> {
+fn rate_limit(s: &mut State, user: &str) -> Option<Response<Body>> {
     let limit = s.settings.rate_limit_per_hour?;
     let now = now_secs();
     let window = now / 3600;
@@ -200,13 +215,10 @@ pub fn api_acl_denied() -> Response<Body> {
 }
 
 pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Response<Body> {
-    let Some(actor) = authenticate(s, req) else {
-        return not_authenticated();
+    let actor = match admit(s, req, info) {
+        Ok(a) => a,
+        Err(r) => return r,
     };
-    info.user = Some(actor.user_name.clone());
-    if let Some(r) = rate_limit(s, &actor.user_name) {
-        return r;
-    }
     let mut segments = rest.split('/');
     let name = segments.next().unwrap_or("");
     let sys_id = segments.next().filter(|x| !x.is_empty());

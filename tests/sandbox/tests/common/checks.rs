@@ -754,6 +754,41 @@ pub fn aggregate_counts_per_state(t: &Target) {
     }
 }
 
+/// The Batch API: a list read and an aggregate in one call, each answered in
+/// `serviced_requests` with its status and a base64 body.
+pub fn batch_carries_several_requests(t: &Target) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let token = t.access_token();
+    let headers = json!([{"name": "Accept", "value": "application/json"}]);
+    let r = t.api(
+        "POST",
+        "/api/now/v1/batch",
+        &token,
+        Some(&json!({"batch_request_id": run_id("batch"), "rest_requests": [
+            {"id": "list", "method": "GET", "headers": headers, "url": "/api/now/table/incident?sysparm_fields=sys_id,state&sysparm_display_value=all&sysparm_limit=1&sysparm_query=ORDERBYDESCsys_updated_on"},
+            {"id": "count", "method": "GET", "headers": headers, "url": "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state"},
+        ]})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let serviced = v["serviced_requests"].as_array().unwrap();
+    assert_eq!(serviced.len(), 2, "{v}");
+    for s in serviced {
+        assert_eq!(s["status_code"], json!(200), "{s}");
+        let body: Value =
+            serde_json::from_slice(&b64.decode(s["body"].as_str().unwrap()).unwrap()).unwrap();
+        assert!(body["result"].is_array(), "{body}");
+    }
+    assert_eq!(serviced[0]["id"], json!("list"));
+    assert!(
+        v["unserviced_requests"]
+            .as_array()
+            .is_some_and(|u| u.is_empty()),
+        "{v}"
+    );
+}
+
 /// Calls `$m!(check, check, …)` with every check above: the one list both runners expand.
 #[macro_export]
 macro_rules! for_each_check {
@@ -775,6 +810,7 @@ macro_rules! for_each_check {
             assignment_group_search,
             change_priority_is_not_computed,
             aggregate_counts_per_state,
+            batch_carries_several_requests,
             create_incident_returns_201_location_and_string_values,
             patch_incident_updates_and_recomputes_priority,
             list_paging_headers,

@@ -11,6 +11,7 @@ mod common;
 
 mod admin;
 mod aggregate;
+mod batch;
 mod faults;
 mod instance;
 mod oauth;
