@@ -165,6 +165,7 @@ fn connected() -> ConnectionStatus {
             name: "snshare Integration".into(),
             email: None,
             sys_id: "u1".into(),
+            integration_account: Some(true),
         }),
         access_token_expires_at: Some(1_700_000_000_000),
         last_success_at: Some(1_700_000_000_000),

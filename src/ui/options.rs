@@ -531,6 +531,7 @@ impl ConnectionForm {
             return Err(errors);
         }
         Ok(SettingsInput {
+            mapping: None,
             instance,
             client_id,
             client_secret,
