@@ -17,7 +17,7 @@ use crate::faults::{Fault, FaultKind};
 use crate::net::{self, never, Body, ConnCtx};
 use crate::oauth::{OAuthState, Session};
 use crate::store::Store;
-use crate::{admin, batch, oauth, pages, seed, stats, table, Config, Error};
+use crate::{admin, batch, change, oauth, pages, seed, stats, table, Config, Error};
 
 /// The ServiceNow release the sandbox behaves as, where releases differ.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -403,6 +403,10 @@ pub fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
     if let Some(rest) = table_path {
         let mut s = app.lock();
         return table::handle(&mut s, req, rest, info);
+    }
+    if let Some(rest) = path.strip_prefix("/api/sn_chg_rest/") {
+        let mut s = app.lock();
+        return change::handle(&mut s, req, rest, info);
     }
     if matches!(path, "/api/now/v1/batch" | "/api/now/v2/batch") {
         return batch::handle(app, req, info);

@@ -22,6 +22,7 @@
 mod admin;
 mod app;
 mod batch;
+mod change;
 mod error;
 mod faults;
 pub mod net;

@@ -24,7 +24,7 @@ pub struct Actor {
 
 const DEFAULT_LIMIT: usize = 10_000;
 /// Fields a client cannot set: the system fields and what business rules compute.
-const READ_ONLY: &[&str] = &[
+pub const READ_ONLY: &[&str] = &[
     "sys_created_on",
     "sys_created_by",
     "sys_updated_on",
@@ -42,7 +42,7 @@ pub fn not_authenticated() -> Response<Body> {
     )
 }
 
-fn no_record() -> Response<Body> {
+pub fn no_record() -> Response<Body> {
     envelope(
         StatusCode::NOT_FOUND,
         "No Record found",
@@ -60,7 +60,7 @@ fn acl_denied(what: &str) -> Response<Body> {
     )
 }
 
-fn internal(e: Error) -> Response<Body> {
+pub fn internal(e: Error) -> Response<Body> {
     envelope(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Internal error",
@@ -352,6 +352,18 @@ pub fn opts(req: &Req, roles: &[String]) -> Opts {
     }
 }
 
+/// Every field as `{"display_value","value"}`, references without link: the Change Management
+/// API's shape.
+pub fn opts_both(req: &Req, roles: &[String]) -> Opts {
+    Opts {
+        fields: None,
+        display: Display::Both,
+        exclude_link: true,
+        base: req.base.clone(),
+        roles: roles.to_vec(),
+    }
+}
+
 /// The table and field a (possibly dot-walked) path ends at.
 pub fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'static Field)> {
     match path.split_once('.') {
@@ -620,7 +632,7 @@ fn link_header(req: &Req, table: &Table, total: usize, limit: usize, offset: usi
 // Writing
 
 /// The JSON object of a POST/PUT/PATCH body, or the 400 an instance answers.
-fn body_object(req: &Req) -> Result<Map<String, Value>, Response<Body>> {
+pub fn body_object(req: &Req) -> Result<Map<String, Value>, Response<Body>> {
     let ct = req.content_type();
     if !ct.starts_with("application/json") {
         return Err(envelope(
@@ -655,7 +667,7 @@ fn as_field_value(v: &Value) -> Option<String> {
 /// Turns a request body into field values: unknown and read-only fields are dropped (as an
 /// instance does), references given by display value are resolved, and the data policy on
 /// `short_description` is applied.
-fn field_values(
+pub fn field_values(
     store: &Store,
     table: &'static Table,
     body: &Map<String, Value>,

@@ -789,6 +789,51 @@ pub fn batch_carries_several_requests(t: &Target) {
     );
 }
 
+/// The Change Management API creates a normal change: 200, every field
+/// `{"display_value","value"}`, type normal, state New, the priority as sent.
+pub fn change_api_creates_a_normal_change(t: &Target) {
+    let token = t.access_token();
+    let marker = run_id("chg-api");
+    let r = t.api(
+        "POST",
+        "/api/sn_chg_rest/change/normal",
+        &token,
+        Some(&json!({"short_description": "snshare contract check: change API", "priority": "3", "correlation_id": marker})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let result = r.result();
+    assert_eq!(result["type"]["value"], json!("normal"), "{result}");
+    assert_eq!(result["state"]["value"], json!("-5"), "{result}");
+    assert_eq!(result["priority"]["value"], json!("3"), "{result}");
+    assert_eq!(result["correlation_id"]["value"], json!(marker), "{result}");
+    let number = result["number"]["value"].as_str().unwrap_or("");
+    assert!(number.starts_with("CHG"), "{result}");
+    let sys_id = result["sys_id"]["value"]
+        .as_str()
+        .or_else(|| result["sys_id"].as_str())
+        .unwrap()
+        .to_string();
+    t.cleanup(&token, "change_request", &sys_id);
+}
+
+/// Published standard change templates, listed through the Change Management API.
+pub fn change_api_lists_standard_change_templates(t: &Target) {
+    let token = t.access_token();
+    let r = t.api(
+        "GET",
+        "/api/sn_chg_rest/change/standard/template?sysparm_query=active=true&sysparm_limit=5",
+        &token,
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    for template in r.result().as_array().unwrap() {
+        let id = template["sys_id"]["value"]
+            .as_str()
+            .or_else(|| template["sys_id"].as_str());
+        assert!(id.is_some_and(|i| i.len() == 32), "{template}");
+    }
+}
+
 /// Calls `$m!(check, check, …)` with every check above: the one list both runners expand.
 #[macro_export]
 macro_rules! for_each_check {
@@ -811,6 +856,8 @@ macro_rules! for_each_check {
             change_priority_is_not_computed,
             aggregate_counts_per_state,
             batch_carries_several_requests,
+            change_api_creates_a_normal_change,
+            change_api_lists_standard_change_templates,
             create_incident_returns_201_location_and_string_values,
             patch_incident_updates_and_recomputes_priority,
             list_paging_headers,

@@ -12,6 +12,7 @@ mod common;
 mod admin;
 mod aggregate;
 mod batch;
+mod change_api;
 mod faults;
 mod instance;
 mod oauth;
