@@ -108,6 +108,9 @@ pub struct BatchItemLog {
     pub path: String,
     pub query: String,
     pub status: u16,
+    /// The kind of the fault injected into this request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// What handlers learn while answering, for the request log.
@@ -375,11 +378,16 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
 }
 
 fn take_fault(app: &App, req: &Req) -> Option<Fault> {
+    take_fault_if(app, req, |_| true)
+}
+
+/// Takes (counts down) the first queued fault matching the request whose kind `applies`.
+pub fn take_fault_if(app: &App, req: &Req, applies: impl Fn(&FaultKind) -> bool) -> Option<Fault> {
     let mut s = app.lock();
     let i = s
         .faults
         .iter()
-        .position(|f| f.matches(&req.method, &req.path))?;
+        .position(|f| f.matches(&req.method, &req.path) && applies(&f.kind))?;
     let fault = s.faults.get_mut(i)?;
     fault.count = fault.count.saturating_sub(1);
     let taken = fault.clone();

@@ -7,7 +7,8 @@
 //! `{"batch_request_id", "serviced_requests": [{"id", "status_code", "status_text", "headers",
 //! "body" (base64), "execution_time" (ms)}], "unserviced_requests": []}`. The batch counts once
 //! against the rate limit. With `batch_api: forbidden` a REST API ACL refuses the call (403),
-//! with `off` the path does not exist (400, as any unknown REST path).
+//! with `off` the path does not exist (400, as any unknown REST path). A queued `status` fault
+//! whose path matches a request inside the batch answers that request.
 
 use std::time::Instant;
 
@@ -20,8 +21,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::app::{
-    body_bytes, envelope, json_response, route, ApiAccess, App, BatchItemLog, LogInfo, Req,
+    body_bytes, envelope, json_response, route, take_fault_if, ApiAccess, App, BatchItemLog,
+    LogInfo, Req,
 };
+use crate::faults::FaultKind;
 use crate::net::Body;
 use crate::table::{admit, api_acl_denied};
 
@@ -109,11 +112,18 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
         .map(|item| {
             let started = Instant::now();
             let id = id_text(&item.id);
+            let mut fault = None;
             let (status, headers, body, path, query) = match inner_request(req, item) {
                 Ok(inner) => {
                     let mut inner_info = LogInfo::default();
+                    // A queued status fault for this request's path answers in its place,
+                    // as a failing API would inside a batch (other kinds are about the HTTP
+                    // exchange, which the batch call as a whole makes).
+                    fault = take_fault_if(app, &inner, |k| matches!(k, FaultKind::Status { .. }));
                     let response = if inner.path.ends_with("/batch") {
                         unreadable("A batch cannot hold a batch")
+                    } else if let Some(f) = &fault {
+                        f.kind.response(&inner)
                     } else {
                         route(app, &inner, &mut inner_info)
                     };
@@ -143,6 +153,7 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
                 path,
                 query,
                 status: status.as_u16(),
+                fault: fault.map(|f| f.kind.name().to_string()),
             });
             let headers: Vec<Value> = if item.exclude_response_headers {
                 Vec::new()

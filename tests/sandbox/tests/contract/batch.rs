@@ -322,3 +322,49 @@ fn malformed_batches_and_items_are_refused() {
         .collect();
     assert!(mine.is_empty(), "{mine:?}");
 }
+
+#[test]
+fn a_status_fault_answers_the_matching_request_inside_a_batch() {
+    let (_sb, t) = start();
+    let token = t.access_token();
+    let f = t.http.post_json(
+        &t.url("/sandbox/faults"),
+        &json!({"kind": "status", "status": 500, "path_prefix": "/api/now/stats/"}),
+    );
+    assert_eq!(f.status, 201, "{}", f.body);
+    let r = batch(
+        &t,
+        &token,
+        vec![
+            item(
+                "list",
+                "GET",
+                "/api/now/table/incident?sysparm_limit=1",
+                None,
+            ),
+            item(
+                "count",
+                "GET",
+                "/api/now/stats/incident?sysparm_count=true",
+                None,
+            ),
+            item(
+                "again",
+                "GET",
+                "/api/now/stats/incident?sysparm_count=true",
+                None,
+            ),
+        ],
+    );
+    assert_eq!(r.status, 200, "the batch itself answers: {}", r.body);
+    let codes: Vec<u64> = r.json()["serviced_requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status_code"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [200, 500, 200], "the fault hits one request");
+    let entry = log(&t).into_iter().last().unwrap();
+    assert_eq!(entry["fault"], Value::Null);
+    assert_eq!(entry["batch"][1]["fault"], json!("status"));
+}
