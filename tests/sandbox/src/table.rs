@@ -322,7 +322,7 @@ pub struct Opts {
     roles: Vec<String>,
 }
 
-pub fn opts(req: &Req, roles: &[String]) -> Opts {
+fn opts(req: &Req, roles: &[String]) -> Opts {
     let fields = req
         .param("sysparm_fields")
         .map(|f| {
@@ -516,7 +516,7 @@ pub fn render(store: &Store, table: &'static Table, rec: &Record, o: &Opts) -> V
     Value::Object(out)
 }
 
-pub struct TableSchema(pub &'static Table);
+struct TableSchema(&'static Table);
 
 impl query::Schema for TableSchema {
     fn known(&self, path: &str) -> bool {
