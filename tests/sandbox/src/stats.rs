@@ -2,7 +2,8 @@
 //!
 //! `sysparm_count=true` counts, `sysparm_{avg,min,max,sum}_fields` aggregate fields,
 //! `sysparm_group_by` groups, `sysparm_query` (and name-value pairs such as `&active=true`)
-//! filters, `sysparm_display_value` labels the group values. Counts are exact whatever the
+//! filters, `sysparm_display_value` labels the group values, `sysparm_order_by` orders the
+//! groups (a field, `COUNT` or `AVG^field`…, then `^DESC` for descending). Counts are exact whatever the
 //! number of records. Without `sysparm_group_by` the result is one object
 //! `{"stats":{"count":"N"}}`; with it, one `{"stats":…,"groupby_fields":[{"field","value"}]}`
 //! per group, in ascending order of the group values. As the documentation says, the API needs
@@ -115,6 +116,7 @@ pub fn handle(s: &mut State, req: &Req, name: &str, info: &mut LogInfo) -> Respo
             .find(|o| o.is_ne())
             .unwrap_or(std::cmp::Ordering::Equal)
     });
+    order_groups(req, table, store, &mut groups);
     let display = req
         .param("sysparm_display_value")
         .map(str::to_ascii_lowercase);
@@ -142,6 +144,79 @@ pub fn handle(s: &mut State, req: &Req, name: &str, info: &mut LogInfo) -> Respo
         })
         .collect();
     json_response(StatusCode::OK, &json!({ "result": result }))
+}
+
+/// `sysparm_order_by`: a group-by field, `COUNT`, or `<AGG>^field`, each ascending unless
+/// followed by `^DESC`; several separated by commas. Without it groups stay in ascending order
+/// of their values.
+fn order_groups(
+    req: &Req,
+    table: &'static Table,
+    store: &crate::store::Store,
+    groups: &mut [(Vec<String>, Vec<&Record>)],
+) {
+    let Some(spec) = req
+        .param("sysparm_order_by")
+        .filter(|o| !o.trim().is_empty())
+    else {
+        return;
+    };
+    // (key of a group, numeric, descending) per term.
+    type Key<'a> = Box<dyn Fn(&(Vec<String>, Vec<&Record>)) -> String + 'a>;
+    let group_by = list_param(req, "sysparm_group_by");
+    let mut terms: Vec<(Key, bool, bool)> = Vec::new();
+    for term in spec.split(',') {
+        let mut parts: Vec<&str> = term.split('^').map(str::trim).collect();
+        let desc = parts.last().is_some_and(|p| p.eq_ignore_ascii_case("DESC"));
+        if desc {
+            parts.pop();
+        }
+        match parts.as_slice() {
+            [c] if c.eq_ignore_ascii_case("COUNT") => {
+                terms.push((Box::new(|g| g.1.len().to_string()), true, desc));
+            }
+            [agg, field] if AGGREGATES.contains(&agg.to_ascii_lowercase().as_str()) => {
+                let agg = agg.to_ascii_lowercase();
+                let field = field.to_string();
+                let numeric_agg = agg == "avg" || agg == "sum" || numeric(table, &field);
+                terms.push((
+                    Box::new(move |g| {
+                        let values: Vec<String> =
+                            g.1.iter()
+                                .map(|r| resolve(store, table, r, &field))
+                                .collect();
+                        aggregate(&agg, table, &field, &values)
+                    }),
+                    numeric_agg,
+                    desc,
+                ));
+            }
+            [field] => {
+                if let Some(i) = group_by.iter().position(|f| f == field) {
+                    terms.push((
+                        Box::new(move |g| g.0[i].clone()),
+                        numeric(table, field),
+                        desc,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    groups.sort_by(|a, b| {
+        terms
+            .iter()
+            .map(|(key, numeric, desc)| {
+                let o = compare(&key(a), &key(b), *numeric);
+                if *desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 }
 
 fn list_param(req: &Req, name: &str) -> Vec<String> {
@@ -201,15 +276,14 @@ fn aggregate(agg: &str, table: &'static Table, field: &str, values: &[String]) -
         _ => {
             let numbers: Vec<f64> = present.filter_map(|v| v.trim().parse().ok()).collect();
             let sum: f64 = numbers.iter().sum();
-            let value = if agg == "avg" {
+            if agg == "avg" {
                 if numbers.is_empty() {
                     return String::new();
                 }
-                sum / numbers.len() as f64
-            } else {
-                sum
-            };
-            format_number(value)
+                // Averages always carry four decimals ("1.0000"), as in the documentation.
+                return format!("{:.4}", sum / numbers.len() as f64);
+            }
+            format_number(sum)
         }
     }
 }

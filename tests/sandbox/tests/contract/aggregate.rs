@@ -167,10 +167,33 @@ fn display_values_name_value_pairs_and_other_aggregates() {
         r.result(),
         json!({"stats": {"count": "4", "min": {"priority": "2"}, "max": {"priority": "5"}, "avg": {"urgency": "2.5000"}, "sum": {"impact": "8"}}})
     );
+    // sysparm_order_by: by count, then by the state, descending.
+    seed(
+        &t,
+        json!({"table": "incident", "count": 1, "fields": {"state": "2"}}),
+    );
+    let order = |spec: &str| -> Vec<String> {
+        stats(
+            &t,
+            &token,
+            &format!("/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state&sysparm_order_by={spec}"),
+        )
+        .result()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["groupby_fields"][0]["value"].as_str().unwrap().to_string())
+        .collect()
+    };
+    assert_eq!(order("state%5EDESC"), ["7", "2", "1"]);
+    assert_eq!(order("COUNT,state%5EDESC"), ["2", "7", "1"]);
+    assert_eq!(order("COUNT%5EDESC,state"), ["1", "7", "2"]);
+    // Average urgency: state 2 has 3 (the default), states 1 and 7 have 2.5 and keep their order.
+    assert_eq!(order("AVG%5Eurgency%5EDESC"), ["2", "1", "7"]);
     let r = stats(
         &t,
         &token,
-        "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state,impact",
+        "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state,impact&sysparm_query=state!=2",
     );
     assert_eq!(
         r.result()[0],
