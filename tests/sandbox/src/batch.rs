@@ -160,7 +160,9 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
             } else {
                 headers
                     .iter()
-                    .map(|(k, v)| json!({"name": k.as_str(), "value": v.to_str().unwrap_or("")}))
+                    .map(|(k, v)| {
+                        json!({"name": header_case(k.as_str()), "value": v.to_str().unwrap_or("")})
+                    })
                     .collect()
             };
             json!({
@@ -242,4 +244,19 @@ fn inner_request(outer: &Req, item: &RestRequest) -> Result<Req, String> {
         base: outer.base.clone(),
         in_batch: true,
     })
+}
+
+/// A header name as an instance spells it (`X-Total-Count`, `Content-Type`): a client must
+/// compare names without regard to case, and the sandbox must not let it get away with less.
+fn header_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }

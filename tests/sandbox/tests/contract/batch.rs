@@ -108,7 +108,7 @@ fn one_call_carries_table_stats_and_insert_requests() {
     );
     let headers = serviced[0]["headers"].as_array().unwrap();
     assert!(
-        headers.iter().any(|h| h["name"] == json!("x-total-count")),
+        headers.iter().any(|h| h["name"] == json!("X-Total-Count")),
         "{headers:?}"
     );
     assert!(body_of(&serviced[1])["result"].as_array().unwrap().len() >= 4);
