@@ -26,7 +26,7 @@ use crate::app::{
 };
 use crate::faults::FaultKind;
 use crate::net::Body;
-use crate::table::{admit, api_acl_denied};
+use crate::table::{admit, api_acl_denied, method_not_allowed};
 
 #[derive(Deserialize)]
 struct BatchRequest {
@@ -93,11 +93,7 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
         return api_acl_denied();
     }
     if req.method != Method::POST {
-        return envelope(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not Supported",
-            Some("Method not supported for the requested resource"),
-        );
+        return method_not_allowed();
     }
     if !req.content_type().starts_with("application/json") {
         return unreadable("The Batch API takes application/json only");

@@ -21,8 +21,8 @@ use crate::query::compare;
 use crate::schema::{self, Kind, Table};
 use crate::store::Record;
 use crate::table::{
-    admit, allowed, choices, display_of, field_at, matching, resolve, roles_of, row_readable,
-    Access,
+    admit, allowed, choices, display_of, field_at, invalid_table, matching, method_not_allowed,
+    resolve, roles_of, row_readable, Access,
 };
 
 const AGGREGATES: [&str; 4] = ["avg", "min", "max", "sum"];
@@ -33,18 +33,10 @@ pub fn handle(s: &mut State, req: &Req, name: &str, info: &mut LogInfo) -> Respo
         Err(r) => return r,
     };
     if req.method != Method::GET {
-        return envelope(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not Supported",
-            Some("Method not supported for the requested resource"),
-        );
+        return method_not_allowed();
     }
     let Some(table) = schema::table(name) else {
-        return envelope(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid table {name}"),
-            None,
-        );
+        return invalid_table(name);
     };
     let roles = roles_of(&s.store, &actor.user_name);
     if !allowed(&s.settings, &roles, table.name, Access::Read)

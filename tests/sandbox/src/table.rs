@@ -205,6 +205,22 @@ fn field_readable(roles: &[String], table: &Table, field: &str) -> bool {
     !(table.name == "sys_user" && field == "roles" && !has_role(roles, "admin"))
 }
 
+pub fn invalid_table(name: &str) -> Response<Body> {
+    envelope(
+        StatusCode::BAD_REQUEST,
+        &format!("Invalid table {name}"),
+        None,
+    )
+}
+
+pub fn method_not_allowed() -> Response<Body> {
+    envelope(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not Supported",
+        Some("Method not supported for the requested resource"),
+    )
+}
+
 /// The 403 of a REST API ACL (an API the user's roles do not open).
 pub fn api_acl_denied() -> Response<Body> {
     envelope(
@@ -230,11 +246,7 @@ pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Respo
         );
     }
     let Some(table) = schema::table(name) else {
-        return envelope(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid table {name}"),
-            None,
-        );
+        return invalid_table(name);
     };
     let roles = roles_of(&s.store, &actor.user_name);
     if s.settings.table_api_acl
@@ -295,11 +307,7 @@ pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Respo
                 Err(e) => internal(e),
             }
         }
-        _ => envelope(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not Supported",
-            Some("Method not supported for the requested resource"),
-        ),
+        _ => method_not_allowed(),
     }
 }
 

@@ -45,6 +45,14 @@ fn body_of(serviced: &Value) -> Value {
     serde_json::from_slice(&raw).unwrap()
 }
 
+/// The status codes of the serviced requests, in order.
+fn codes_of(serviced: &[Value]) -> Vec<u64> {
+    serviced
+        .iter()
+        .map(|s| s["status_code"].as_u64().unwrap())
+        .collect()
+}
+
 fn log(t: &Target) -> Vec<Value> {
     t.http
         .get(&t.url("/sandbox/requests"), &[])
@@ -93,10 +101,7 @@ fn one_call_carries_table_stats_and_insert_requests() {
     let serviced = v["serviced_requests"].as_array().unwrap();
     let ids: Vec<&str> = serviced.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["1", "2", "3"]);
-    let codes: Vec<u64> = serviced
-        .iter()
-        .map(|s| s["status_code"].as_u64().unwrap())
-        .collect();
+    let codes = codes_of(serviced);
     assert_eq!(codes, [200, 200, 201]);
     assert_eq!(serviced[2]["status_text"], json!("Created"));
     for s in serviced {
@@ -183,10 +188,7 @@ fn each_request_runs_as_the_outer_user_with_its_acls() {
         ],
     );
     let serviced = r.json()["serviced_requests"].as_array().unwrap().clone();
-    let codes: Vec<u64> = serviced
-        .iter()
-        .map(|s| s["status_code"].as_u64().unwrap())
-        .collect();
+    let codes = codes_of(&serviced);
     assert_eq!(codes, [403, 200, 200, 200]);
     assert_eq!(
         body_of(&serviced[0])["error"]["message"],
@@ -307,12 +309,7 @@ fn malformed_batches_and_items_are_refused() {
     let no_type = json!({"id": "t", "method": "POST", "url": "/api/now/table/incident", "body": STANDARD.encode(r#"{"short_description":"x"}"#)});
     let unknown = item("u", "GET", "/api/now/no_such_api", None);
     let r = batch(&t, &token, vec![bad_body, nested, no_type, unknown]);
-    let codes: Vec<u64> = r.json()["serviced_requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status_code"].as_u64().unwrap())
-        .collect();
+    let codes = codes_of(r.json()["serviced_requests"].as_array().unwrap());
     assert_eq!(codes, [400, 400, 400, 400], "{}", r.body);
     // Nothing was created by the refused inserts.
     let mine: Vec<Value> = t
@@ -357,12 +354,7 @@ fn a_status_fault_answers_the_matching_request_inside_a_batch() {
         ],
     );
     assert_eq!(r.status, 200, "the batch itself answers: {}", r.body);
-    let codes: Vec<u64> = r.json()["serviced_requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["status_code"].as_u64().unwrap())
-        .collect();
+    let codes = codes_of(r.json()["serviced_requests"].as_array().unwrap());
     assert_eq!(codes, [200, 500, 200], "the fault hits one request");
     let entry = log(&t).into_iter().last().unwrap();
     assert_eq!(entry["fault"], Value::Null);
