@@ -156,6 +156,24 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
                 &json!({"result": entries, "next": s.next_log_index}),
             )
         }
+        (Method::GET, ["requests", "counts"]) => {
+            // HTTP requests per "METHOD path" since an index: what a test or the bench counts
+            // per endpoint (a batch is one request, whatever it carries).
+            let since: u64 = req.param("since").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let s = app.lock();
+            let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut total = 0u64;
+            for e in s.log.iter().filter(|e| e.index >= since) {
+                *counts
+                    .entry(format!("{} {}", e.method, e.path))
+                    .or_default() += 1;
+                total += 1;
+            }
+            json_response(
+                StatusCode::OK,
+                &json!({"result": {"total": total, "by_endpoint": counts}, "next": s.next_log_index}),
+            )
+        }
         (Method::DELETE, ["requests"]) => {
             app.lock().log.clear();
             no_content()

@@ -510,3 +510,34 @@ fn generated_certificate_names_localhost_and_the_given_hosts() {
     }
     assert!(handshake(&sb, "other.service-now.com").is_err());
 }
+
+#[test]
+fn request_counts_per_endpoint_since_an_index() {
+    let (_sb, t) = start();
+    let token = t.access_token();
+    let next = t.http.get(&t.url("/sandbox/requests/counts"), &[]).json()["next"]
+        .as_u64()
+        .unwrap();
+    for _ in 0..2 {
+        t.api(
+            "GET",
+            "/api/now/stats/incident?sysparm_count=true",
+            &token,
+            None,
+        );
+    }
+    t.api(
+        "POST",
+        "/api/now/v1/batch",
+        &token,
+        Some(&json!({"rest_requests": [{"id": "1", "method": "GET", "url": "/api/now/table/incident?sysparm_limit=1"}]})),
+    );
+    let r = t.http.get(
+        &t.url(&format!("/sandbox/requests/counts?since={next}")),
+        &[],
+    );
+    assert_eq!(
+        r.result(),
+        json!({"total": 3, "by_endpoint": {"GET /api/now/stats/incident": 2, "POST /api/now/v1/batch": 1}})
+    );
+}
