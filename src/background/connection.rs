@@ -306,7 +306,14 @@ fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
 pub async fn configured() -> Result<Session, CallError> {
     let (settings, _) = effective_settings().await;
     let (instance, oauth) = oauth_client(&settings).ok_or(CallError::NotConnected)?;
-    let client = Client::new(FetchTransport, instance.clone()).with_timeout(REQUEST_TIMEOUT_MS);
+    let owner = store::connection()
+        .await
+        .filter(|r| r.instance == instance.origin())
+        .and_then(|r| r.user)
+        .map(|u| u.sys_id);
+    let client = Client::new(FetchTransport, instance.clone())
+        .with_timeout(REQUEST_TIMEOUT_MS)
+        .with_owner(owner);
     Ok(Session {
         client,
         instance,

@@ -17,28 +17,16 @@ pub fn on_start() {
     chrome::restrict_local_storage();
     wasm_bindgen_futures::spawn_local(async {
         outbox::drive().await;
-        let minutes = connection::settings_view().await.refresh_minutes;
-        worker::set_alarm(
-            tickets::REFRESH_ALARM,
-            f64::from(minutes) * 60_000.0,
-            Some(f64::from(minutes)),
-        )
-        .await;
+        // Tickets are refreshed when a surface asks and the cache is stale, never on a timer:
+        // an idle browser costs the instance nothing (issue 13). Earlier versions left a
+        // repeating alarm behind.
+        worker::clear_alarm(tickets::REFRESH_ALARM).await;
     });
 }
 
 pub async fn on_alarm(name: &str) {
-    match name {
-        outbox::OUTBOX_ALARM => outbox::drive().await,
-        tickets::REFRESH_ALARM => {
-            // Warm the cache only while someone uses snshare: an idle browser costs the
-            // instance nothing.
-            let minutes = connection::settings_view().await.refresh_minutes;
-            if tickets::recently_demanded(2 * u64::from(minutes) * 60_000) {
-                let _ = tickets::refresh(None).await;
-            }
-        }
-        _ => {}
+    if name == outbox::OUTBOX_ALARM {
+        outbox::drive().await;
     }
 }
 

@@ -1,5 +1,6 @@
-//! The ticket cache behind cards, badges, the popup and the list page: one query per kind per
-//! refresh, served from storage at once and revalidated in the background when stale.
+//! The ticket cache behind cards, badges, the popup and the list page: served from storage at
+//! once and revalidated in the background when a surface asks and it is stale (no timer), in
+//! one Batch API request where the instance allows it.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -23,14 +24,12 @@ use super::store::{self, AsyncLock, StateNamesRecord, TicketCache};
 pub const DEFAULT_REFRESH_MINUTES: u32 = 5;
 /// Tickets per kind kept in the cache (one request per kind fetches them).
 pub const CACHE_LIMIT: u32 = 1000;
+/// The alarm earlier versions refreshed on (cleared at start).
 pub const REFRESH_ALARM: &str = "tickets.refresh";
 
 thread_local! {
     static REFRESH_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
     static REFRESHING: Cell<bool> = const { Cell::new(false) };
-    /// When a surface last asked for tickets (memory only: a restarted worker waits for the
-    /// next ask before refreshing on the alarm).
-    static LAST_DEMAND: Cell<u64> = const { Cell::new(0) };
     /// Actions found without an open ticket moments ago (the form checks when it opens), so
     /// Send does not ask ServiceNow the same question again. Memory only: after a worker
     /// restart the check simply runs again.
@@ -71,18 +70,6 @@ async fn refresh_interval_ms(minutes: Option<u32>, instance: &str) -> u64 {
     u64::from(minutes) * 60_000
 }
 
-/// A surface asked for tickets (a portal page, the popup): the alarm keeps the cache warm only
-/// while someone is using snshare.
-fn note_demand() {
-    LAST_DEMAND.with(|d| d.set(now_ms()));
-}
-
-/// Whether a surface asked for tickets within `window_ms`.
-pub fn recently_demanded(window_ms: u64) -> bool {
-    let at = LAST_DEMAND.with(Cell::get);
-    at > 0 && now_ms().saturating_sub(at) < window_ms
-}
-
 fn is_fresh(cache: &TicketCache, instance: &str, interval_ms: u64, now: u64) -> bool {
     cache.instance == instance
         && cache
@@ -116,7 +103,6 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     if cache.instance != instance {
         cache = TicketCache::default();
     }
-    note_demand();
     let interval = refresh_interval_ms(settings.refresh_minutes, &instance).await;
     let mut refreshing = REFRESHING.with(Cell::get);
     if (force || !is_fresh(&cache, &instance, interval, now))

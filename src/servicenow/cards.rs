@@ -29,10 +29,12 @@ pub struct StateTally {
 
 /// `GET /api/now/stats/{table}?sysparm_count=true&sysparm_group_by=state&sysparm_query=…`
 /// over snshare's tickets.
-pub fn stats_path(kind: TicketKind) -> Result<String, ClientError> {
-    let query = EncodedQuery::new()
-        .starts_with("correlation_id", correlation::PREFIX)
-        .build()?;
+pub fn stats_path(kind: TicketKind, owner: Option<&str>) -> Result<String, ClientError> {
+    let mut query = EncodedQuery::new().starts_with("correlation_id", correlation::PREFIX);
+    if let Some(user) = owner {
+        query = query.eq("opened_by", user);
+    }
+    let query = query.build()?;
     let mut qs = QueryString::new();
     qs.push("sysparm_count", "true");
     qs.push("sysparm_group_by", "state");
@@ -251,7 +253,7 @@ impl<T: Transport> Client<T> {
     ) -> Result<Vec<StateTally>, ClientError> {
         let req = HttpRequest {
             method: Method::Get,
-            url: self.instance().url(&stats_path(kind)?),
+            url: self.instance().url(&stats_path(kind, self.owner())?),
             headers: api_headers(token, false),
             body: None,
             timeout_ms: self.timeout_ms(),
@@ -278,7 +280,7 @@ impl<T: Transport> Client<T> {
                 self.instance(),
                 token,
                 kind.table(),
-                &ticket_list_params(filter)?,
+                &ticket_list_params(&filter.owned_by(self.owner()))?,
                 self.timeout_ms(),
             );
             inner.push((
@@ -286,7 +288,10 @@ impl<T: Transport> Client<T> {
                 relative(&list.url, &origin),
             ));
             if with_counts {
-                inner.push((format!("stats:{}", kind.table()), stats_path(kind)?));
+                inner.push((
+                    format!("stats:{}", kind.table()),
+                    stats_path(kind, self.owner())?,
+                ));
             }
         }
         let body = serde_json::to_string(&batch_body("snshare-cards", &inner))
@@ -332,8 +337,12 @@ mod tests {
     #[test]
     fn stats_path_counts_snshare_tickets_by_state() {
         assert_eq!(
-            stats_path(TicketKind::Incident).unwrap(),
+            stats_path(TicketKind::Incident, None).unwrap(),
             "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state&sysparm_query=correlation_idSTARTSWITHsnshare%3A&sysparm_display_value=all"
+        );
+        assert_eq!(
+            stats_path(TicketKind::Incident, Some("u1")).unwrap(),
+            "/api/now/stats/incident?sysparm_count=true&sysparm_group_by=state&sysparm_query=correlation_idSTARTSWITHsnshare%3A%5Eopened_by%3Du1&sysparm_display_value=all"
         );
     }
 

@@ -170,6 +170,19 @@ pub struct TicketFilter {
     pub descending: bool,
     pub offset: u32,
     pub limit: u32,
+    /// Only records this user (sys_id) opened.
+    pub opened_by: Option<String>,
+}
+
+impl TicketFilter {
+    /// This filter, narrowed to the records `owner` opened (when known and not set already).
+    pub fn owned_by(&self, owner: Option<&str>) -> TicketFilter {
+        let mut f = self.clone();
+        if f.opened_by.is_none() {
+            f.opened_by = owner.map(str::to_owned);
+        }
+        f
+    }
 }
 
 impl Default for TicketFilter {
@@ -185,6 +198,7 @@ impl Default for TicketFilter {
             descending: true,
             offset: 0,
             limit: 50,
+            opened_by: None,
         }
     }
 }
@@ -201,6 +215,9 @@ pub fn ticket_query(filter: &TicketFilter) -> Result<String, QueryError> {
         }
         (None, None) => q.starts_with("correlation_id", correlation::PREFIX),
     };
+    if let Some(user) = filter.opened_by.as_deref().filter(|u| !u.is_empty()) {
+        q = q.eq("opened_by", user);
+    }
     if filter.open_only {
         q = q.eq("active", "true");
     }
@@ -379,7 +396,8 @@ impl<T: Transport> Client<T> {
             correlation_id: Some(correlation_id.to_owned()),
             limit: 1,
             ..TicketFilter::default()
-        };
+        }
+        .owned_by(self.owner());
         let mut params = ticket_list_params(&filter)?;
         params.no_count = true;
         let page = self.list(token, kind.table(), &params).await?;
@@ -398,7 +416,11 @@ impl<T: Transport> Client<T> {
         names: &[StateName],
     ) -> Result<TicketList, ClientError> {
         let page = self
-            .list(token, kind.table(), &ticket_list_params(filter)?)
+            .list(
+                token,
+                kind.table(),
+                &ticket_list_params(&filter.owned_by(self.owner()))?,
+            )
             .await?;
         TicketList::from_page(kind, &page, self.instance(), names)
     }
@@ -621,6 +643,32 @@ pub(crate) mod tests {
         assert_eq!(params.display_value, Some(DisplayValue::All));
         assert!(params.exclude_reference_link);
         assert_eq!((params.limit, params.offset), (Some(50), Some(0)));
+    }
+
+    #[test]
+    fn only_the_connected_users_records_are_snshare_tickets() {
+        let f = TicketFilter {
+            action_id: Some("AdminMFAV2".into()),
+            ..TicketFilter::default()
+        }
+        .owned_by(Some("5137153cc611227c000bbd1bd8cd2005"));
+        assert_eq!(
+            ticket_query(&f).unwrap(),
+            "correlation_idSTARTSWITHsnshare:AdminMFAV2:^ORcorrelation_id=snshare:AdminMFAV2^opened_by=5137153cc611227c000bbd1bd8cd2005^ORDERBYDESCsys_updated_on^ORDERBYsys_id"
+        );
+        let fake = FakeTransport::new().json(200, r#"{"result":[]}"#);
+        let client = Client::new(&fake, instance()).with_owner(Some("u1".into()));
+        block_on(client.find_by_correlation(
+            &Secret::new("AT"),
+            TicketKind::Incident,
+            "snshare:a:b",
+            &[],
+        ))
+        .unwrap();
+        let q = parse_query_string(fake.last().url.split_once('?').unwrap().1);
+        assert!(query_param(&q, "sysparm_query")
+            .unwrap()
+            .contains("^opened_by=u1^"));
     }
 
     #[test]

@@ -351,3 +351,20 @@ export async function connect(context, extensionId, who = INTEGRATION_USER) {
   await expect(options.getByRole('status')).toContainText(`Connected as ${who.user}`, { timeout: 15_000 });
   return options;
 }
+
+/**
+ * Connects through the options page's user name and password sign-in (the password grant):
+ * the way for an integration user marked "Web service access only", who cannot use the
+ * instance's login page. Returns the options page, showing "Connected as …".
+ */
+export async function connectWithPassword(context, extensionId, who = INTEGRATION_USER) {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  await fillConnection(options);
+  await options.locator('#password-grant summary').click();
+  await options.getByRole('textbox', { name: 'User name' }).fill(who.user);
+  await options.getByLabel('Password', { exact: true }).fill(who.password);
+  await options.getByRole('button', { name: 'Sign in with password' }).click();
+  await expect(options.getByRole('status').first()).toContainText(`Connected as ${who.user}`, { timeout: 20_000 });
+  return options;
+}
