@@ -7,6 +7,7 @@ import { test, expect, PORTAL, connectWithPassword, sendFromExtensionPage } from
 const MFA = 'AdminMFAV2';
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
 const PERSONAL = { user: 'megan.bowen', password: 'Personal#2' };
+const NOT_INTEGRATION = { user: 'abel.tuter', password: 'Personal#1' };
 const GROUP = 'Security Operations';
 
 async function openPortal(page, path) {
@@ -66,6 +67,8 @@ test('a personal account is flagged at connect and in Test connection', async ({
   // The portal's signed-in account (the replica's Megan Bowen) reaches the worker.
   await openPortal(portal, '/homepage');
   const options = await connectWithPassword(context, extensionId, PERSONAL);
+  const seen = await options.evaluate(async () => (await chrome.storage.local.get('portal.accounts'))['portal.accounts']);
+  expect(seen).toEqual(['meganb@contoso.onmicrosoft.com']);
   await expect(options.locator('.status-warnings')).toContainText('belong to a person');
   const status = await sendFromExtensionPage(options, { type: 'get_status' });
   expect(status.body.data.warnings).toEqual(['warning_personal_account']);
@@ -73,6 +76,14 @@ test('a personal account is flagged at connect and in Test connection', async ({
   const failed = report.body.data.steps.filter((s) => !s.ok);
   expect(failed.map((s) => s.diagnosis.kind)).toEqual(['personal_account']);
   expect(failed[0].diagnosis.user_name).toBe(PERSONAL.user);
+});
+
+test('a ServiceNow user not marked for integrations is flagged, whoever is at the portal', async ({ context, extensionId }) => {
+  const options = await connectWithPassword(context, extensionId, NOT_INTEGRATION);
+  const status = await sendFromExtensionPage(options, { type: 'get_status' });
+  expect(status.body.data.warnings).toEqual(['warning_personal_account']);
+  const report = await sendFromExtensionPage(options, { type: 'test_connection' });
+  expect(report.body.data.steps.filter((s) => !s.ok).map((s) => s.diagnosis.kind)).toEqual(['personal_account']);
 });
 
 test('a change request is created through the Change Management API with the form\'s priority and group', async ({ context, extensionId, portal, sandbox }) => {
@@ -96,11 +107,13 @@ test('without the Change Management API the change goes through the Table API, o
   await sandbox.config({ change_api: 'off' });
   await connectWithPassword(context, extensionId);
   await sandbox.clearRequests();
-  const { dialog } = await share(portal, { kind: 'change_request', priority: 'moderate' });
+  const { dialog } = await share(portal, { kind: 'change_request', priority: 'moderate', group: 'Network' });
   await expect(dialog.getByText('Created through the Table API.')).toBeVisible();
   const records = ours(await sandbox.records('change_request'));
   expect(records).toHaveLength(1);
   expect(String(records[0].priority)).toBe('3');
+  const groups = await sandbox.records('sys_user_group');
+  expect(records[0].assignment_group).toBe(groups.find((g) => g.name === 'Network').sys_id);
   expect((await creates(sandbox)).map((q) => [q.path, q.status])).toEqual([
     ['/api/sn_chg_rest/change/normal', 400],
     ['/api/now/table/change_request', 201],
@@ -154,7 +167,9 @@ test('one HTTP request per card refresh where the Batch API is allowed, with exa
     snapshot = (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
     return snapshot.refreshing === false && snapshot.fetched_at !== null;
   }, { timeout: 20_000 }).toBe(true);
-  const calls = (await sandbox.requests()).filter((q) => q.path.startsWith('/api/'));
+  // The options page left open may still read the state labels (sys_choice, once per
+  // instance): that is not the card refresh.
+  const calls = (await sandbox.requests()).filter((q) => q.path.startsWith('/api/') && q.path !== '/api/now/table/sys_choice');
   expect(calls.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/now/v1/batch']);
   const incidents = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith('snshare:'));
   const counted = snapshot.counts.filter((c) => c.kind === 'incident').reduce((n, c) => n + c.count, 0);
