@@ -622,6 +622,7 @@ fn settings(locked: &[&str]) -> SettingsView {
         refresh_minutes: 15,
         redirect_url: "https://pgmckfnkcjjdbjackbdfdggbempndbni.chromiumapp.org/".into(),
         locked: locked.iter().map(|s| s.to_string()).collect(),
+        mapping: Default::default(),
     }
 }
 
