@@ -234,7 +234,19 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
         tickets.extend(list.tickets);
     }
     if learned {
-        let _ = store::set(Area::Local, store::STATE_NAMES, &names_record).await;
+        // Onto the record as stored now: the options page may have noted its sys_choice read
+        // while this refresh was on the network.
+        let mut latest = store::state_names(&names_record.instance).await;
+        for kind in TicketKind::ALL {
+            let mut known = latest.labels(kind);
+            for l in names_record.labels(kind) {
+                if !known.iter().any(|k| k.value == l.value) {
+                    known.push(l);
+                }
+            }
+            latest.set_labels(kind, &known);
+        }
+        let _ = store::set(Area::Local, store::STATE_NAMES, &latest).await;
     }
     let state_counts = read
         .counts
@@ -522,6 +534,7 @@ pub async fn state_names_for_options() -> Vec<StateName> {
     if record.fetched_at.is_none() {
         if let Ok(session) = connection::session().await {
             let lang = i18n_language();
+            let mut read = Vec::new();
             for kind in TicketKind::ALL {
                 let labels = session
                     .call(|token| {
@@ -536,9 +549,15 @@ pub async fn state_names_for_options() -> Vec<StateName> {
                         .collect::<Vec<_>>()
                 }) {
                     if !labels.is_empty() {
-                        record.set_labels(kind, &labels);
+                        read.push((kind, labels));
                     }
                 }
+            }
+            // Onto the record as stored now (a refresh may have learned labels meanwhile);
+            // tried once, read or refused, so a refusing instance is not asked again.
+            record = store::state_names(&instance).await;
+            for (kind, labels) in read {
+                record.set_labels(kind, &labels);
             }
             record.fetched_at = Some(now_ms());
             let _ = store::set(Area::Local, store::STATE_NAMES, &record).await;

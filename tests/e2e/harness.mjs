@@ -338,10 +338,14 @@ export async function signInAndAllow(authPage, { user, password } = INTEGRATION_
 }
 
 /**
- * Connects the extension to the sandbox through the options page and the real consent page.
- * Returns the options page, showing "Connected as …".
+ * Connects the extension to the sandbox through the options page and the real consent page
+ * (the integration user through the password grant). Returns the options page, showing
+ * "Connected as …".
  */
 export async function connect(context, extensionId, who = INTEGRATION_USER) {
+  // The documented integration user is "Web service access only": it cannot use the login
+  // page, so it connects with its user name and password (the password grant).
+  if (who.user === INTEGRATION_USER.user) return connectWithPassword(context, extensionId, who);
   const options = await context.newPage();
   await options.goto(`chrome-extension://${extensionId}/options.html`);
   await fillConnection(options);

@@ -61,10 +61,10 @@ test('one request per kind per refresh, and none while not authorized', async ({
   await page.waitForTimeout(300);
   await sandbox.clearRequests();
   await warmCache(page);
-  // The cards' data: one request per kind (the options page's state-label reads are not part
-  // of a refresh).
-  const reqs = (await tableRequests(sandbox)).filter((r) => /incident|change_request/.test(r.path));
-  expect(reqs.map((r) => r.path).sort()).toEqual(['/api/now/table/change_request', '/api/now/table/incident']);
+  // The cards' data: one Batch API request for both kinds and their counts (the options
+  // page's state-label reads are not part of a refresh).
+  const reqs = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/') && r.path !== '/api/now/table/sys_choice');
+  expect(reqs.map((r) => r.path)).toEqual(['/api/now/v1/batch']);
   await sandbox.revoke();
   await sandbox.expireTokens();
   await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
