@@ -13,7 +13,8 @@ use super::transport::Transport;
 /// Tables a record may be chosen from, with the field that names their records.
 pub const GROUPS: (&str, &str) = ("sys_user_group", "name");
 pub const USERS: (&str, &str) = ("sys_user", "name");
-pub const STANDARD_TEMPLATES: (&str, &str) = ("std_change_producer_version", "name");
+/// Standard change templates (the `standard_change_template_id` of the Change Management API).
+pub const STANDARD_TEMPLATES: (&str, &str) = ("std_change_record_producer", "name");
 
 /// How many matches a search shows.
 pub const SEARCH_LIMIT: u32 = 20;
