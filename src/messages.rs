@@ -10,7 +10,7 @@ use crate::domain::connection::ConnectionStatus;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::draft::{FieldError, TaskDraft};
 use crate::domain::outbox::OutboxStatus;
-use crate::domain::settings::{SettingsInput, SettingsView};
+use crate::domain::settings::{RecordRef, SettingsInput, SettingsView};
 use crate::domain::ticket::{Category, TicketKind, TicketSummary};
 
 /// Bumped on any incompatible change; a mismatch is answered with `ErrorCode::Version`.
@@ -136,6 +136,23 @@ pub enum RequestBody {
     OpenPage {
         page: ExtensionPage,
     },
+    /// Records of the instance whose name contains `text` (assignment group, caller,
+    /// standard change template fields).
+    SearchRecords {
+        table: RecordTable,
+        text: String,
+    },
+    /// The choices of a field of incident or change_request (the category mapping), when the
+    /// instance lets the integration user read them.
+    GetFieldChoices {
+        kind: TicketKind,
+        field: String,
+    },
+    /// The account signed in to the portal (its UPN), for the "same person" check of the
+    /// ServiceNow user at connect and in Test connection.
+    PortalAccount {
+        upn: String,
+    },
 }
 
 impl RequestBody {
@@ -158,6 +175,11 @@ impl RequestBody {
                     | RequestBody::GetStateNames
                     | RequestBody::OpenPage { .. }
                     | RequestBody::GetSettings
+                    | RequestBody::PortalAccount { .. }
+                    | RequestBody::SearchRecords {
+                        table: RecordTable::Group,
+                        ..
+                    }
             ),
         }
     }
@@ -263,7 +285,12 @@ pub struct StateNameOverride {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ShareOutcome {
     /// ServiceNow confirmed the record.
-    Created { ticket: TicketSummary },
+    Created {
+        ticket: TicketSummary,
+        /// Which ServiceNow API created it.
+        #[serde(default)]
+        api: CreateApi,
+    },
     /// Transient failure: it stays in the outbox and will be sent.
     Queued { share_id: String, reason: Diagnosis },
     /// Permanent failure: the draft is kept, the user must act.
@@ -277,6 +304,25 @@ pub enum ShareOutcome {
     Duplicate { existing: Vec<TicketSummary> },
     /// No connection yet: connect first.
     NotConnected,
+}
+
+/// Tables a record can be chosen from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordTable {
+    Group,
+    User,
+    StandardChangeTemplate,
+}
+
+/// The API a ticket was created through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreateApi {
+    #[default]
+    TableApi,
+    /// `/api/sn_chg_rest/change/normal` or `/standard/{template}`.
+    ChangeManagementApi,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -350,6 +396,10 @@ pub enum ResponseBody {
     Outbox(Vec<OutboxView>),
     Draft(Option<TaskDraft>),
     StateNames(Vec<StateName>),
+    /// Records of the instance (groups, users, templates) by sys_id and name.
+    Records(Vec<RecordRef>),
+    /// A field's choice values and labels.
+    Choices(Vec<crate::domain::state_names::ChoiceLabel>),
     Done,
     Error(ProtocolError),
 }

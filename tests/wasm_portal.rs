@@ -1557,9 +1557,9 @@ mod decoders {
     use snshare::domain::connection::{ConnectionState, ConnectionStatus};
     use snshare::domain::diagnosis::Diagnosis;
     use snshare::domain::draft::{DraftField, FieldError, TaskDraft};
-    use snshare::domain::settings::{SettingsView, TicketDefaults};
+    use snshare::domain::settings::{FieldMapping, RecordRef, SettingsView, TicketDefaults};
     use snshare::domain::ticket::RecommendationSource;
-    use snshare::messages::{ShareOutcome, StateCount, TicketSnapshot};
+    use snshare::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
     use snshare::platform::to_js;
     use snshare::portal::wire_decode as decode;
 
@@ -1575,6 +1575,10 @@ mod decoders {
             category: Some(Category::Infrastructure),
             action_id: Some("AdminMFAV2".into()),
             action_url: None,
+            assignment_group: Some(RecordRef {
+                sys_id: "a715cd759f2002002920bde8132e7018".into(),
+                name: "Security Operations".into(),
+            }),
         }
     }
 
@@ -1611,6 +1615,7 @@ mod decoders {
                 category: None,
                 action_id: None,
                 action_url: Some("u".into()),
+                assignment_group: None,
                 ..draft()
             },
         ] {
@@ -1645,12 +1650,35 @@ mod decoders {
                 due_in_days: 30,
             },
             fallback_user_id: Some("admin@contoso.example".into()),
+            mapping: FieldMapping {
+                assignment_group: Some(RecordRef {
+                    sys_id: "g1".into(),
+                    name: "Network".into(),
+                }),
+                ..FieldMapping::default()
+            },
             ..SettingsView::default()
         };
         assert_eq!(
             decode::form_settings(&to_js(&view).unwrap()).unwrap(),
-            (view.defaults.clone(), view.fallback_user_id.clone())
+            decode::FormSettings {
+                defaults: view.defaults.clone(),
+                fallback_user_id: view.fallback_user_id.clone(),
+                assignment_group: view.mapping.assignment_group.clone(),
+            }
         );
+        let plain = SettingsView::default();
+        assert_eq!(
+            decode::form_settings(&to_js(&plain).unwrap())
+                .unwrap()
+                .assignment_group,
+            None
+        );
+        let groups = vec![RecordRef {
+            sys_id: "g2".into(),
+            name: "Service Desk".into(),
+        }];
+        assert_eq!(decode::records(&to_js(&groups).unwrap()).unwrap(), groups);
     }
 
     #[wasm_bindgen_test]
@@ -1702,7 +1730,14 @@ mod decoders {
             );
         }
         for outcome in [
-            ShareOutcome::Created { ticket: t.clone() },
+            ShareOutcome::Created {
+                ticket: t.clone(),
+                api: CreateApi::TableApi,
+            },
+            ShareOutcome::Created {
+                ticket: t.clone(),
+                api: CreateApi::ChangeManagementApi,
+            },
             ShareOutcome::Queued {
                 share_id: "s2".into(),
                 reason: Diagnosis::Timeout,

@@ -174,6 +174,7 @@ fn connected() -> ConnectionStatus {
             name: "snshare Integration".into(),
             email: None,
             sys_id: "u1".into(),
+            integration_account: Some(true),
         }),
         access_token_expires_at: Some(1_700_000_000_000),
         last_success_at: Some(1_700_000_000_000),
@@ -630,6 +631,7 @@ fn settings(locked: &[&str]) -> SettingsView {
         refresh_minutes: 15,
         redirect_url: "https://pgmckfnkcjjdbjackbdfdggbempndbni.chromiumapp.org/".into(),
         locked: locked.iter().map(|s| s.to_string()).collect(),
+        mapping: Default::default(),
     }
 }
 

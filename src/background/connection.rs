@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::Deserialize;
 
-use crate::domain::connection::{ConnectionState, ConnectionStatus};
+use crate::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
 use crate::domain::diagnosis::{integration_user_check, Diagnosis};
 use crate::domain::instance::InstanceUrl;
 use crate::domain::pkce::{oauth_state, PkceVerifier};
@@ -137,6 +137,7 @@ pub async fn settings_view() -> SettingsView {
             .unwrap_or(super::tickets::DEFAULT_REFRESH_MINUTES),
         redirect_url: worker::redirect_url(),
         locked,
+        mapping: s.mapping,
     }
 }
 
@@ -190,6 +191,18 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
         return errors;
     }
     let stored = store::settings().await;
+    if let Some(m) = input.mapping.as_ref().filter(|m| **m != stored.mapping) {
+        // Nothing unchecked goes into a record: a mapping is saved only once the instance
+        // confirmed every value.
+        let errors = super::mapping::validate(m).await;
+        if !errors.is_empty() {
+            return errors;
+        }
+    }
+    let input_secret_blank = input
+        .client_secret
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty());
     let mut next = Settings {
         instance: if locked.iter().any(|l| l == "instance") {
             current.instance.clone()
@@ -212,9 +225,15 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty()),
         refresh_minutes: input.refresh_minutes,
+        mapping: input.mapping.unwrap_or_else(|| stored.mapping.clone()),
     };
     Managed::default().apply(&mut next);
     let changed_target = next.instance != stored.instance || next.client_id != stored.client_id;
+    if changed_target && input_secret_blank {
+        // The stored secret belongs to the old instance or client: never send it to another
+        // (security review L1).
+        next.client_secret = None;
+    }
     if let Err(e) = store::set(Area::Local, store::SETTINGS, &next).await {
         return vec![SettingsError {
             field: "form".into(),
@@ -287,7 +306,14 @@ fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
 pub async fn configured() -> Result<Session, CallError> {
     let (settings, _) = effective_settings().await;
     let (instance, oauth) = oauth_client(&settings).ok_or(CallError::NotConnected)?;
-    let client = Client::new(FetchTransport, instance.clone()).with_timeout(REQUEST_TIMEOUT_MS);
+    let owner = store::connection()
+        .await
+        .filter(|r| r.instance == instance.origin())
+        .and_then(|r| r.user)
+        .map(|u| u.sys_id);
+    let client = Client::new(FetchTransport, instance.clone())
+        .with_timeout(REQUEST_TIMEOUT_MS)
+        .with_owner(owner);
     Ok(Session {
         client,
         instance,
@@ -496,33 +522,25 @@ pub async fn authorize(method: AuthMethod) -> Result<ConnectionStatus, Diagnosis
         .token(&session.oauth, &grant, now)
         .await
         .map_err(|e| e.diagnosis(now))?;
-    store::save_tokens(&tokens)
-        .await
-        .map_err(|e| Diagnosis::Unexpected {
-            message: e.to_string(),
-        })?;
 
-    // Who the tokens belong to, and whether it looks like an integration user.
+    // Who the tokens belong to, before they replace the ones in use: a failed check leaves the
+    // previous account's tokens and status as they were (security review L2).
     let user = session
         .client
         .who_am_i(&tokens.access_token)
         .await
         .map_err(|e| e.diagnosis(now_ms()))?;
+    store::save_tokens(&tokens)
+        .await
+        .map_err(|e| Diagnosis::Unexpected {
+            message: e.to_string(),
+        })?;
     let roles = session
         .client
         .user_roles(&tokens.access_token, &user.sys_id)
         .await
         .ok();
-    let check = integration_user_check(
-        &user,
-        None,
-        roles.as_deref().map(can_create_change_requests),
-    );
-    let warnings = match check {
-        Some(Diagnosis::PersonalAccount { .. }) => vec!["warning_personal_account".to_string()],
-        Some(Diagnosis::MissingRoles { .. }) => vec!["warning_missing_change_roles".to_string()],
-        _ => Vec::new(),
-    };
+    let warnings = account_warnings(&user, roles.as_deref()).await;
     let previous = store::connection().await;
     let same_instance = previous
         .as_ref()
@@ -539,6 +557,26 @@ pub async fn authorize(method: AuthMethod) -> Result<ConnectionStatus, Diagnosis
     })
     .await;
     Ok(status().await)
+}
+
+/// The connect-time warnings about the account: a person's account (the same person as the
+/// portal account, or not marked for integrations), or roles read that cannot create changes.
+/// Unreadable roles or flags say nothing.
+pub async fn account_warnings(user: &ConnectedUser, roles: Option<&[String]>) -> Vec<String> {
+    match account_check(user, roles).await {
+        Some(Diagnosis::PersonalAccount { .. }) => vec!["warning_personal_account".to_string()],
+        Some(Diagnosis::MissingRoles { .. }) => vec!["warning_missing_change_roles".to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// `integration_user_check` with the portal accounts seen in this browser.
+pub async fn account_check(user: &ConnectedUser, roles: Option<&[String]>) -> Option<Diagnosis> {
+    integration_user_check(
+        user,
+        &store::portal_accounts().await,
+        roles.and_then(can_create_change_requests),
+    )
 }
 
 /// Revokes where the instance allows it, then forgets tokens and the instance's cached data.

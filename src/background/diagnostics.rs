@@ -1,13 +1,12 @@
 //! "Test connection": a short sequence of real calls, each failure named with its fix.
 
-use crate::domain::diagnosis::{integration_user_check, Diagnosis};
+use crate::domain::diagnosis::Diagnosis;
 use crate::domain::ticket::TicketKind;
 use crate::messages::{DiagnosticReport, DiagnosticStep};
-use crate::platform::{i18n_language, now_ms, worker};
+use crate::platform::{now_ms, worker};
 use crate::servicenow::error::Endpoint;
 use crate::servicenow::table::TableParams;
 use crate::servicenow::transport::{HttpRequest, Method, Transport};
-use crate::servicenow::user::can_create_change_requests;
 
 use super::connection;
 
@@ -117,11 +116,7 @@ pub async fn run() -> DiagnosticReport {
         })
         .await
         .ok();
-    let check = integration_user_check(
-        &user,
-        None,
-        roles.as_deref().map(can_create_change_requests),
-    );
+    let check = connection::account_check(&user, roles.as_deref()).await;
     steps.push(step(
         "user",
         t,
@@ -158,23 +153,7 @@ pub async fn run() -> DiagnosticReport {
         ));
     }
 
-    let t = js_sys::Date::now();
-    let lang = i18n_language();
-    let r = session
-        .call(|token| {
-            let s = &session;
-            let lang = lang.clone();
-            async move {
-                s.client
-                    .state_labels(&token, TicketKind::Incident, &lang)
-                    .await
-            }
-        })
-        .await;
-    steps.push(step(
-        "read_choices",
-        t,
-        r.map(|_| ()).map_err(|e| e.diagnosis(now_ms())),
-    ));
+    // State labels come from the records' display values; sys_choice is an optional
+    // enrichment that a least-privilege user usually may not read, so it is no step here.
     report(steps)
 }

@@ -9,7 +9,7 @@ use crate::messages::{
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
 use super::connection::{self, CallError};
-use super::{diagnostics, drafts, outbox, tickets};
+use super::{diagnostics, drafts, mapping, outbox, store, tickets};
 
 /// Worker start (install, browser start, or a wake-up after being stopped): lock local storage
 /// to the extension's own pages and worker, and resume the outbox.
@@ -17,23 +17,16 @@ pub fn on_start() {
     chrome::restrict_local_storage();
     wasm_bindgen_futures::spawn_local(async {
         outbox::drive().await;
-        let minutes = connection::settings_view().await.refresh_minutes;
-        worker::set_alarm(
-            tickets::REFRESH_ALARM,
-            f64::from(minutes) * 60_000.0,
-            Some(f64::from(minutes)),
-        )
-        .await;
+        // Tickets are refreshed when a surface asks and the cache is stale, never on a timer:
+        // an idle browser costs the instance nothing (issue 13). Earlier versions left a
+        // repeating alarm behind.
+        worker::clear_alarm(tickets::REFRESH_ALARM).await;
     });
 }
 
 pub async fn on_alarm(name: &str) {
-    match name {
-        outbox::OUTBOX_ALARM => outbox::drive().await,
-        tickets::REFRESH_ALARM => {
-            let _ = tickets::refresh(None).await;
-        }
-        _ => {}
+    if name == outbox::OUTBOX_ALARM {
+        outbox::drive().await;
     }
 }
 
@@ -120,7 +113,10 @@ async fn answer(body: RequestBody) -> ResponseBody {
             ResponseBody::Status(connection::status().await)
         }
         RequestBody::TestConnection => ResponseBody::Diagnostics(diagnostics::run().await),
-        RequestBody::Share(req) => ResponseBody::Share(outbox::share(req).await),
+        RequestBody::Share(req) => {
+            store::note_portal_account(&req.draft.user_id).await;
+            ResponseBody::Share(outbox::share(req).await)
+        }
         RequestBody::FindOpenTickets { action_id } => match tickets::find_open(&action_id).await {
             Ok(t) => ResponseBody::Tickets(t),
             Err(e) => failed(e),
@@ -149,6 +145,7 @@ async fn answer(body: RequestBody) -> ResponseBody {
         },
         RequestBody::GetDraft { key } => ResponseBody::Draft(drafts::get(&key).await),
         RequestBody::SaveDraft { key, draft } => {
+            store::note_portal_account(&draft.user_id).await;
             drafts::save(&key, &draft).await;
             ResponseBody::Done
         }
@@ -161,6 +158,20 @@ async fn answer(body: RequestBody) -> ResponseBody {
         }
         RequestBody::SaveStateNames(changes) => {
             ResponseBody::StateNames(tickets::save_state_names(changes).await)
+        }
+        RequestBody::SearchRecords { table, text } => match mapping::search(table, &text).await {
+            Ok(r) => ResponseBody::Records(r),
+            Err(e) => failed(e),
+        },
+        RequestBody::GetFieldChoices { kind, field } => {
+            match mapping::choices(kind, &field).await {
+                Ok(c) => ResponseBody::Choices(c),
+                Err(e) => failed(e),
+            }
+        }
+        RequestBody::PortalAccount { upn } => {
+            store::note_portal_account(&upn).await;
+            ResponseBody::Done
         }
         RequestBody::OpenPage { page } => {
             let path = match page {

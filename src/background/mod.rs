@@ -8,6 +8,7 @@ pub mod connection;
 pub mod diagnostics;
 pub mod dispatch;
 pub mod drafts;
+pub mod mapping;
 pub mod outbox;
 pub mod store;
 pub mod tickets;

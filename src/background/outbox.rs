@@ -7,14 +7,16 @@
 
 use std::rc::Rc;
 
+use crate::domain::capabilities::Api;
 use crate::domain::correlation::correlation_id;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::outbox::{OutboxEntry, OutboxStatus};
 use crate::domain::retry::{classify, Attempt, RetryDecision};
-use crate::domain::ticket::TicketSummary;
-use crate::messages::{OutboxView, ShareOutcome, ShareRequest};
+use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::messages::{CreateApi, OutboxView, ShareOutcome, ShareRequest};
 use crate::platform::fetch::sleep;
 use crate::platform::{now_ms, random_unit, today, worker};
+use crate::servicenow::change::means_unavailable;
 use crate::servicenow::ticket::NewTicket;
 
 use super::connection::{self, CallError};
@@ -92,7 +94,7 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     }
     let share_id = enqueue(&req, &session.instance.origin()).await;
     match attempt(&share_id).await {
-        Attempted::Created(ticket) => ShareOutcome::Created { ticket },
+        Attempted::Created(ticket, api) => ShareOutcome::Created { ticket, api },
         Attempted::Failed(diagnosis) => ShareOutcome::Failed {
             share_id,
             diagnosis,
@@ -138,7 +140,7 @@ async fn enqueue(req: &ShareRequest, instance: &str) -> String {
 }
 
 enum Attempted {
-    Created(TicketSummary),
+    Created(TicketSummary, CreateApi),
     Failed(Diagnosis),
     Queued(Diagnosis),
 }
@@ -176,7 +178,7 @@ async fn attempt(share_id: &str) -> Attempted {
         }
     };
     let names = tickets::state_names(&entry.instance).await;
-    let result: Result<TicketSummary, CallError> = async {
+    let result: Result<(TicketSummary, CreateApi), CallError> = async {
         if lease.check_first {
             let found = session
                 .call(|token| {
@@ -193,25 +195,22 @@ async fn attempt(share_id: &str) -> Attempted {
                 })
                 .await?;
             if let Some(ticket) = found {
-                return Ok(ticket);
+                return Ok((ticket, CreateApi::TableApi));
             }
             lease.mark_checked_absent();
         }
-        let ticket =
-            NewTicket::from_draft(&entry.draft, &entry.correlation_id, utc_offset_minutes());
-        session
-            .call(|token| {
-                let names = names.clone();
-                let session = &session;
-                let ticket = ticket.clone();
-                async move { session.client.create_ticket(&token, &ticket, &names).await }
-            })
-            .await
+        let ticket = NewTicket::from_draft(
+            &entry.draft,
+            &entry.correlation_id,
+            utc_offset_minutes(),
+            &session.settings.mapping,
+        );
+        create(&session, &entry.instance, &ticket, &names).await
     }
     .await;
 
     match result {
-        Ok(ticket) => {
+        Ok((ticket, api)) => {
             with_outbox(|o| {
                 // Only the lease holder completes; a stale result (lease expired and taken
                 // over) is dropped and the new holder's lookup adopts the record.
@@ -233,7 +232,7 @@ async fn attempt(share_id: &str) -> Attempted {
                 )
                 .await;
             }
-            Attempted::Created(ticket)
+            Attempted::Created(ticket, api)
         }
         Err(e) => {
             let now = now_ms();
@@ -278,6 +277,55 @@ async fn attempt(share_id: &str) -> Attempted {
             }
         }
     }
+}
+
+/// Creates the record: a change request through the Change Management API when the instance
+/// has it (a standard change when the options name a template), else, like an incident,
+/// through the Table API. An answer saying the API is not there created nothing, so the Table
+/// API insert follows at once; what was learned is kept for a day.
+async fn create(
+    session: &connection::Session,
+    instance: &str,
+    ticket: &NewTicket,
+    names: &[crate::messages::StateName],
+) -> Result<(TicketSummary, CreateApi), CallError> {
+    let change_api = ticket.kind == TicketKind::ChangeRequest
+        && store::instance_apis(instance)
+            .await
+            .worth_trying(Api::Change, now_ms());
+    if change_api {
+        let template = session
+            .settings
+            .mapping
+            .standard_change_template
+            .as_ref()
+            .map(|t| t.sys_id.clone());
+        let r = session
+            .call(|token| {
+                let template = template.clone();
+                async move {
+                    session
+                        .client
+                        .create_change(&token, ticket, template.as_deref(), names)
+                        .await
+                }
+            })
+            .await;
+        match r {
+            Ok(t) => {
+                store::learn_api(instance, Api::Change, true).await;
+                return Ok((t, CreateApi::ChangeManagementApi));
+            }
+            Err(CallError::Client(e)) if means_unavailable(&e) => {
+                store::learn_api(instance, Api::Change, false).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    session
+        .call(|token| async move { session.client.create_ticket(&token, ticket, names).await })
+        .await
+        .map(|t| (t, CreateApi::TableApi))
 }
 
 /// Sends every due entry, one at a time. Called on worker start, on the alarm, after a user's

@@ -26,6 +26,8 @@ pub const OUTBOX: &str = "outbox";
 pub const TICKETS: &str = "tickets.cache";
 pub const STATE_NAMES: &str = "state_names";
 pub const DRAFT_PREFIX: &str = "draft:";
+/// Accounts seen signed in to the portal (the "same person" check of the connected user).
+pub const PORTAL_ACCOUNTS: &str = "portal.accounts";
 /// The PKCE verifier and state of an authorization in progress (session: never on disk).
 pub const PENDING_AUTH: &str = "auth.pending";
 
@@ -94,6 +96,10 @@ pub struct TicketCache {
     pub tickets: Vec<TicketSummary>,
     /// X-Total-Count per kind (incident, change_request).
     pub totals: Vec<(TicketKind, u32)>,
+    /// Exact tickets per state, as the instance counted them (Aggregate API); a kind missing
+    /// here is counted from the cached tickets.
+    #[serde(default)]
+    pub state_counts: Vec<(TicketKind, Vec<(String, u32)>)>,
 }
 
 pub async fn get<T: serde::de::DeserializeOwned>(
@@ -158,6 +164,41 @@ pub async fn save_tokens(tokens: &TokenSet) -> Result<(), StorageError> {
 pub async fn forget_tokens() {
     let _ = storage::remove(Area::Session, &[ACCESS_TOKEN, PENDING_AUTH]).await;
     let _ = storage::remove(Area::Local, &[REFRESH_TOKEN]).await;
+}
+
+pub async fn portal_accounts() -> Vec<String> {
+    get(Area::Local, PORTAL_ACCOUNTS)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Remembers a portal account (the UPN the content script or a draft carries).
+pub async fn note_portal_account(upn: &str) {
+    let mut accounts = portal_accounts().await;
+    if crate::domain::diagnosis::remember_portal_account(&mut accounts, upn) {
+        let _ = set(Area::Local, PORTAL_ACCOUNTS, &accounts).await;
+    }
+}
+
+/// What the instance offers beyond the Table API (`domain::capabilities`).
+pub const INSTANCE_APIS: &str = "instance.apis";
+
+pub async fn instance_apis(instance: &str) -> crate::domain::capabilities::InstanceApis {
+    let stored: Option<crate::domain::capabilities::InstanceApis> =
+        get(Area::Local, INSTANCE_APIS).await.ok().flatten();
+    stored
+        .filter(|a| a.instance == instance)
+        .unwrap_or_else(|| crate::domain::capabilities::InstanceApis::for_instance(instance))
+}
+
+/// Records what an answer taught about an API of the instance.
+pub async fn learn_api(instance: &str, api: crate::domain::capabilities::Api, available: bool) {
+    let mut apis = instance_apis(instance).await;
+    if apis.learn(api, available, crate::platform::now_ms()) {
+        let _ = set(Area::Local, INSTANCE_APIS, &apis).await;
+    }
 }
 
 pub async fn outbox() -> Outbox {

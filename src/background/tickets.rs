@@ -1,9 +1,11 @@
-//! The ticket cache behind cards, badges, the popup and the list page: one query per kind per
-//! refresh, served from storage at once and revalidated in the background when stale.
+//! The ticket cache behind cards, badges, the popup and the list page: served from storage at
+//! once and revalidated in the background when a surface asks and it is stale (no timer), in
+//! one Batch API request where the instance allows it.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
+use crate::domain::capabilities::{refresh_minutes, Api};
 use crate::domain::state_names::{label_for, merge_all, ChoiceLabel};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{
@@ -12,6 +14,8 @@ use crate::messages::{
 };
 use crate::platform::storage::Area;
 use crate::platform::{i18n_language, now_ms};
+use crate::servicenow::cards::{batch_unavailable, CardsRead};
+use crate::servicenow::error::ClientError;
 use crate::servicenow::ticket::{SortField, TicketFilter};
 
 use super::connection::{self, CallError, Session};
@@ -20,6 +24,7 @@ use super::store::{self, AsyncLock, StateNamesRecord, TicketCache};
 pub const DEFAULT_REFRESH_MINUTES: u32 = 5;
 /// Tickets per kind kept in the cache (one request per kind fetches them).
 pub const CACHE_LIMIT: u32 = 1000;
+/// The alarm earlier versions refreshed on (cleared at start).
 pub const REFRESH_ALARM: &str = "tickets.refresh";
 
 thread_local! {
@@ -55,8 +60,14 @@ fn note_checked(action_id: &str, clear: bool) {
     });
 }
 
-fn refresh_interval_ms(minutes: Option<u32>) -> u64 {
-    u64::from(minutes.unwrap_or(DEFAULT_REFRESH_MINUTES).max(1)) * 60_000
+/// Time between refreshes: the setting, stretched so one user's refreshes stay within the
+/// instance's request budget (`capabilities::refresh_minutes`).
+async fn refresh_interval_ms(minutes: Option<u32>, instance: &str) -> u64 {
+    let per_refresh = store::instance_apis(instance)
+        .await
+        .requests_per_refresh(now_ms());
+    let minutes = refresh_minutes(minutes.unwrap_or(DEFAULT_REFRESH_MINUTES), per_refresh);
+    u64::from(minutes) * 60_000
 }
 
 fn is_fresh(cache: &TicketCache, instance: &str, interval_ms: u64, now: u64) -> bool {
@@ -92,7 +103,7 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     if cache.instance != instance {
         cache = TicketCache::default();
     }
-    let interval = refresh_interval_ms(settings.refresh_minutes);
+    let interval = refresh_interval_ms(settings.refresh_minutes, &instance).await;
     let mut refreshing = REFRESHING.with(Cell::get);
     if (force || !is_fresh(&cache, &instance, interval, now))
         && !refreshing
@@ -111,16 +122,35 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     let queued_action_ids = store::outbox().await.queued_action_ids();
     TicketSnapshot {
         fetched_at: cache.fetched_at,
-        counts: counts(&tickets, &names),
+        counts: counts(&tickets, &cache.state_counts, &names),
         tickets,
         queued_action_ids,
         refreshing,
     }
 }
 
-fn counts(tickets: &[TicketSummary], names: &[StateName]) -> Vec<StateCount> {
+/// Counts per state: the instance's exact counts where it gave them, else counted from the
+/// cached tickets.
+fn counts(
+    tickets: &[TicketSummary],
+    exact: &[(TicketKind, Vec<(String, u32)>)],
+    names: &[StateName],
+) -> Vec<StateCount> {
     let mut out: Vec<StateCount> = Vec::new();
-    for t in tickets {
+    for (kind, states) in exact {
+        for (state, count) in states {
+            out.push(StateCount {
+                kind: *kind,
+                state: state.clone(),
+                label: label_for(names, *kind, state),
+                count: *count,
+            });
+        }
+    }
+    for t in tickets
+        .iter()
+        .filter(|t| !exact.iter().any(|(k, _)| *k == t.kind))
+    {
         match out
             .iter_mut()
             .find(|c| c.kind == t.kind && c.state == t.state)
@@ -137,7 +167,8 @@ fn counts(tickets: &[TicketSummary], names: &[StateName]) -> Vec<StateCount> {
     out
 }
 
-/// Fetches both kinds (one request each) into the cache. Concurrent callers share one run:
+/// Fetches both kinds and their counts into the cache, in one request where the Batch API
+/// is allowed. Concurrent callers share one run:
 /// whoever waits behind it finds the cache fresh and sends nothing. `forced_at`: a user's
 /// explicit refresh, satisfied only by a fetch that finished after it was asked for.
 pub async fn refresh(forced_at: Option<u64>) -> Result<(), CallError> {
@@ -146,7 +177,7 @@ pub async fn refresh(forced_at: Option<u64>) -> Result<(), CallError> {
         .run(async {
             let session = connection::session().await?;
             let instance = session.instance.origin();
-            let interval = refresh_interval_ms(session.settings.refresh_minutes);
+            let interval = refresh_interval_ms(session.settings.refresh_minutes, &instance).await;
             let started = now_ms();
             let cache = store::ticket_cache().await;
             let fresh = match forced_at {
@@ -171,32 +202,31 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
         limit: CACHE_LIMIT,
         ..TicketFilter::default()
     };
+    let read = read_cards(session, &instance, &filter, &names).await?;
     let mut tickets = Vec::new();
     let mut totals = Vec::new();
     let mut learned = false;
-    for kind in TicketKind::ALL {
-        let list = session
-            .call(|token| {
-                let filter = filter.clone();
-                let names = names.clone();
-                async move {
-                    session
-                        .client
-                        .list_tickets(&token, kind, &filter, &names)
-                        .await
-                }
-            })
-            .await?;
+    for (kind, list) in read.lists {
         totals.push((kind, list.total.unwrap_or(list.tickets.len() as u32)));
-        // The display values seen on records stand in for sys_choice until it is read.
+        // The display values seen on records stand in for sys_choice, which a
+        // least-privilege user usually cannot read.
         let mut known = names_record.labels(kind);
-        for l in list.labels {
+        let seen = list.labels.into_iter().chain(
+            read.counts
+                .iter()
+                .filter(|(k, _)| *k == kind)
+                .flat_map(|(_, c)| c.iter().flatten())
+                .filter_map(|t| {
+                    t.label.clone().map(|label| ChoiceLabel {
+                        value: t.state.clone(),
+                        label,
+                        sequence: None,
+                    })
+                }),
+        );
+        for l in seen {
             if !known.iter().any(|k| k.value == l.value) {
-                known.push(ChoiceLabel {
-                    value: l.value,
-                    label: l.label,
-                    sequence: None,
-                });
+                known.push(l);
                 learned = true;
             }
         }
@@ -204,16 +234,110 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
         tickets.extend(list.tickets);
     }
     if learned {
-        let _ = store::set(Area::Local, store::STATE_NAMES, &names_record).await;
+        // Onto the record as stored now: the options page may have noted its sys_choice read
+        // while this refresh was on the network.
+        let mut latest = store::state_names(&names_record.instance).await;
+        for kind in TicketKind::ALL {
+            let mut known = latest.labels(kind);
+            for l in names_record.labels(kind) {
+                if !known.iter().any(|k| k.value == l.value) {
+                    known.push(l);
+                }
+            }
+            latest.set_labels(kind, &known);
+        }
+        let _ = store::set(Area::Local, store::STATE_NAMES, &latest).await;
     }
+    let state_counts = read
+        .counts
+        .into_iter()
+        .filter_map(|(kind, c)| {
+            c.map(|c| (kind, c.into_iter().map(|t| (t.state, t.count)).collect()))
+        })
+        .collect();
     let cache = TicketCache {
         instance,
         fetched_at: Some(now_ms()),
         tickets,
         totals,
+        state_counts,
     };
     let _ = store::set(Area::Local, store::TICKETS, &cache).await;
     Ok(())
+}
+
+/// The cards' read in the fewest requests that work on this instance: one batch; else a list
+/// and a count per kind; else a list per kind. What failed is remembered for a day.
+async fn read_cards(
+    session: &Session,
+    instance: &str,
+    filter: &TicketFilter,
+    names: &[StateName],
+) -> Result<CardsRead, CallError> {
+    let apis = store::instance_apis(instance).await;
+    let now = now_ms();
+    let with_counts = apis.worth_trying(Api::Aggregate, now);
+    if apis.worth_trying(Api::Batch, now) {
+        let r = session
+            .call(|token| async move {
+                session
+                    .client
+                    .read_cards_batch(&token, filter, names, with_counts)
+                    .await
+            })
+            .await;
+        match r {
+            Ok(read) => {
+                store::learn_api(instance, Api::Batch, true).await;
+                if with_counts {
+                    let counted = read.counts.iter().any(|(_, c)| c.is_some());
+                    store::learn_api(instance, Api::Aggregate, counted).await;
+                }
+                return Ok(read);
+            }
+            Err(CallError::Client(e)) if batch_unavailable(&e) => {
+                store::learn_api(instance, Api::Batch, false).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut read = CardsRead {
+        lists: Vec::new(),
+        counts: Vec::new(),
+    };
+    let mut with_counts = with_counts;
+    for kind in TicketKind::ALL {
+        let list = session
+            .call(|token| async move {
+                session
+                    .client
+                    .list_tickets(&token, kind, filter, names)
+                    .await
+            })
+            .await?;
+        read.lists.push((kind, list));
+        let mut counts = None;
+        if with_counts {
+            let r = session
+                .call(|token| async move { session.client.state_counts(&token, kind).await })
+                .await;
+            match r {
+                Ok(c) => {
+                    store::learn_api(instance, Api::Aggregate, true).await;
+                    counts = Some(c);
+                }
+                Err(CallError::Client(ClientError::Http(h)))
+                    if h.status != 429 && h.status < 500 =>
+                {
+                    store::learn_api(instance, Api::Aggregate, false).await;
+                    with_counts = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        read.counts.push((kind, counts));
+    }
+    Ok(read)
 }
 
 /// A ticket just created: into the cache at once, so its badge shows before the next refresh.
@@ -282,7 +406,7 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
     let fresh = is_fresh(
         &cache,
         &instance,
-        refresh_interval_ms(settings.refresh_minutes),
+        refresh_interval_ms(settings.refresh_minutes, &instance).await,
         now_ms(),
     );
     if fresh && complete && query.category.is_none() {
@@ -410,6 +534,7 @@ pub async fn state_names_for_options() -> Vec<StateName> {
     if record.fetched_at.is_none() {
         if let Ok(session) = connection::session().await {
             let lang = i18n_language();
+            let mut read = Vec::new();
             for kind in TicketKind::ALL {
                 let labels = session
                     .call(|token| {
@@ -424,9 +549,15 @@ pub async fn state_names_for_options() -> Vec<StateName> {
                         .collect::<Vec<_>>()
                 }) {
                     if !labels.is_empty() {
-                        record.set_labels(kind, &labels);
+                        read.push((kind, labels));
                     }
                 }
+            }
+            // Onto the record as stored now (a refresh may have learned labels meanwhile);
+            // tried once, read or refused, so a refusing instance is not asked again.
+            record = store::state_names(&instance).await;
+            for (kind, labels) in read {
+                record.set_labels(kind, &labels);
             }
             record.fetched_at = Some(now_ms());
             let _ = store::set(Area::Local, store::STATE_NAMES, &record).await;

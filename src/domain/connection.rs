@@ -22,6 +22,10 @@ pub struct ConnectedUser {
     pub name: String,
     pub email: Option<String>,
     pub sys_id: String,
+    /// `sys_user.web_service_access_only` / `internal_integration_user`: `Some(true)` an
+    /// account meant for integrations, `Some(false)` a person's, `None` unreadable.
+    #[serde(default)]
+    pub integration_account: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

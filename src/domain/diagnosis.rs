@@ -133,65 +133,87 @@ impl Diagnosis {
     }
 }
 
-/// Words in a user name that mark a service account rather than a person.
-const SERVICE_ACCOUNT_HINTS: [&str; 8] = [
-    "integration",
-    "snshare",
-    "svc",
-    "service",
-    "api",
-    "system",
-    "automation",
-    "bot",
-];
-
-/// Whether the token's user looks like the integration user it should be (issue 4): not the
-/// person signed in to the portal, and able to create change requests.
+/// Whether the token's user is the integration user it should be (issue 13), judged only by
+/// what the instance and the portal say:
 ///
-/// - Same person as the portal account (its UPN equals the ServiceNow e-mail or user name, or
-///   its part before `@` equals the user name) → `PersonalAccount`.
-/// - Cannot create change requests (`Some(false)`): a user name that looks like a service
-///   account (`integration`, `svc`, …) → `MissingRoles { table: "change_request" }`; any
-///   other → `PersonalAccount` (an integration user is given those roles; a person may not
-///   have them).
-/// - `None` for "unknown" inputs never warns.
+/// - the same person as an account signed in to the portal (its UPN equals the ServiceNow
+///   e-mail or user name, its part before `@` equals the user name, or reads as the user's
+///   name) → `PersonalAccount`;
+/// - `sys_user` says the account is not meant for integrations (neither "Web service access
+///   only" nor "internal integration user") → `PersonalAccount`;
+/// - roles were read and none may create change requests (`Some(false)`) →
+///   `MissingRoles { table: "change_request" }`.
+///
+/// Unknown inputs (`None`, no portal account, hidden role rows) never warn, so a correctly set
+/// up least-privilege integration user sees nothing.
 pub fn integration_user_check(
     user: &ConnectedUser,
-    portal_upn: Option<&str>,
+    portal_accounts: &[String],
     can_create_change_requests: Option<bool>,
 ) -> Option<Diagnosis> {
     let personal = || Diagnosis::PersonalAccount {
         user_name: user.user_name.clone(),
     };
+    if portal_accounts.iter().any(|upn| same_person(user, upn)) {
+        return Some(personal());
+    }
+    if user.integration_account == Some(false) {
+        return Some(personal());
+    }
+    if can_create_change_requests == Some(false) {
+        return Some(Diagnosis::MissingRoles {
+            table: "change_request".to_owned(),
+        });
+    }
+    None
+}
+
+/// How many portal accounts the worker remembers (a browser profile is used by one person,
+/// sometimes with an admin account beside the daily one).
+pub const PORTAL_ACCOUNTS_MAX: usize = 4;
+
+/// Notes an account seen signed in to the portal, most recent first. Only e-mail-shaped UPNs
+/// of sane length count; returns whether the list changed.
+pub fn remember_portal_account(accounts: &mut Vec<String>, upn: &str) -> bool {
+    let upn = upn.trim().to_lowercase();
+    let plausible = upn.len() <= 254
+        && upn.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !upn.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !plausible || accounts.first() == Some(&upn) {
+        return false;
+    }
+    accounts.retain(|a| *a != upn);
+    accounts.insert(0, upn);
+    accounts.truncate(PORTAL_ACCOUNTS_MAX);
+    true
+}
+
+/// The ServiceNow user and the portal account `upn` are one person.
+pub fn same_person(user: &ConnectedUser, upn: &str) -> bool {
+    let upn = upn.trim().to_lowercase();
+    if upn.is_empty() {
+        return false;
+    }
     let user_name = user.user_name.trim().to_lowercase();
     let email = user
         .email
         .as_deref()
         .map(|e| e.trim().to_lowercase())
         .unwrap_or_default();
-    if let Some(upn) = portal_upn
-        .map(|u| u.trim().to_lowercase())
-        .filter(|u| !u.is_empty())
-    {
-        let local = upn.split('@').next().unwrap_or_default();
-        let same = (!email.is_empty() && email == upn)
-            || (!user_name.is_empty()
-                && (user_name == upn || (!user_name.contains('@') && user_name == local)));
-        if same {
-            return Some(personal());
-        }
-    }
-    if can_create_change_requests == Some(false) {
-        let service_like = SERVICE_ACCOUNT_HINTS.iter().any(|h| user_name.contains(h));
-        return Some(if service_like {
-            Diagnosis::MissingRoles {
-                table: "change_request".to_owned(),
-            }
-        } else {
-            personal()
-        });
-    }
-    None
+    let local = upn.split('@').next().unwrap_or_default();
+    let words = |s: &str| {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let name_words = words(&user.name.to_lowercase());
+    (!email.is_empty() && email == upn)
+        || (!user_name.is_empty()
+            && (user_name == upn || (!user_name.contains('@') && user_name == local)))
+        || (name_words.len() > 1 && name_words == words(local))
 }
 
 #[cfg(test)]
@@ -339,11 +361,16 @@ mod tests {
             name: "X".into(),
             email: email.map(Into::into),
             sys_id: "1".into(),
+            integration_account: None,
         }
     }
 
+    fn upn(s: &str) -> Vec<String> {
+        vec![s.to_owned()]
+    }
+
     #[test]
-    fn personal_account_heuristic() {
+    fn the_same_person_as_the_portal_account_is_a_personal_account() {
         let personal = |n: &str| {
             Some(Diagnosis::PersonalAccount {
                 user_name: n.into(),
@@ -351,48 +378,109 @@ mod tests {
         };
         let jane = user("jane.doe", Some("Jane.Doe@contoso.com"));
         assert_eq!(
-            integration_user_check(&jane, Some("jane.doe@contoso.com"), Some(true)),
+            integration_user_check(&jane, &upn("jane.doe@contoso.com"), Some(true)),
             personal("jane.doe")
         );
         assert_eq!(
-            integration_user_check(&jane, Some("JANE.DOE@contoso.onmicrosoft.com"), None),
+            integration_user_check(&jane, &upn("JANE.DOE@contoso.onmicrosoft.com"), None),
             personal("jane.doe")
         );
         let upn_login = user("jane.doe@contoso.com", None);
         assert_eq!(
-            integration_user_check(&upn_login, Some("jane.doe@contoso.com"), None),
+            integration_user_check(&upn_login, &upn("jane.doe@contoso.com"), None),
             personal("jane.doe@contoso.com")
         );
-        // A different person at the portal, roles fine: no warning.
+        // By name: "Megan Bowen" is megan.bowen@ at the portal.
+        let mut megan = user("mbowen", None);
+        megan.name = "Megan Bowen".into();
+        assert!(same_person(&megan, "Megan.Bowen@contoso.onmicrosoft.com"));
+        assert!(!same_person(&megan, "MeganB@contoso.onmicrosoft.com"));
+        // Any of the portal accounts seen.
         assert_eq!(
-            integration_user_check(&jane, Some("admin@contoso.com"), Some(true)),
-            None
-        );
-        // Lacking change roles: a person → personal account; a service account → missing roles.
-        assert_eq!(
-            integration_user_check(&jane, Some("admin@contoso.com"), Some(false)),
+            integration_user_check(
+                &jane,
+                &[
+                    "admin@contoso.com".to_owned(),
+                    "jane.doe@contoso.com".to_owned()
+                ],
+                None
+            ),
             personal("jane.doe")
         );
-        let svc = user("snshare.integration", Some("snshare@contoso.com"));
+        // Blank values never match each other.
         assert_eq!(
-            integration_user_check(&svc, Some("admin@contoso.com"), Some(false)),
+            integration_user_check(&user("", None), &upn("  "), None),
+            None
+        );
+        assert_eq!(
+            integration_user_check(&user("", Some("")), &upn("x@y"), None),
+            None
+        );
+    }
+
+    #[test]
+    fn portal_accounts_are_remembered_most_recent_first_and_bounded() {
+        let mut list = Vec::new();
+        assert!(remember_portal_account(
+            &mut list,
+            " MeganB@contoso.onmicrosoft.com "
+        ));
+        assert!(!remember_portal_account(
+            &mut list,
+            "meganb@contoso.onmicrosoft.com"
+        ));
+        for bad in [
+            "",
+            "megan",
+            "a@b",
+            "a b@c.d",
+            "@c.d",
+            &format!("{}@c.d", "x".repeat(300)),
+        ] {
+            assert!(!remember_portal_account(&mut list, bad), "{bad}");
+        }
+        for i in 0..6 {
+            remember_portal_account(&mut list, &format!("u{i}@contoso.com"));
+        }
+        assert_eq!(list.len(), PORTAL_ACCOUNTS_MAX);
+        assert_eq!(list[0], "u5@contoso.com");
+        remember_portal_account(&mut list, "u3@contoso.com");
+        assert_eq!(list[0], "u3@contoso.com");
+        assert_eq!(list.len(), PORTAL_ACCOUNTS_MAX);
+    }
+
+    #[test]
+    fn sys_user_flags_and_roles_decide_the_rest() {
+        // A least-privilege integration user: roles unreadable, web service access only.
+        let mut svc = user("snshare.integration", Some("snshare@contoso.com"));
+        svc.integration_account = Some(true);
+        assert_eq!(
+            integration_user_check(&svc, &upn("admin@contoso.com"), None),
+            None
+        );
+        assert_eq!(integration_user_check(&svc, &[], None), None);
+        // Flags unreadable, roles unreadable: nothing to say.
+        let unknown = user("jane.doe", Some("jane@contoso.com"));
+        assert_eq!(
+            integration_user_check(&unknown, &upn("admin@contoso.com"), None),
+            None
+        );
+        // sys_user says it is a person's account.
+        let mut abel = user("abel.tuter", Some("abel.tuter@example.com"));
+        abel.integration_account = Some(false);
+        assert_eq!(
+            integration_user_check(&abel, &[], Some(true)),
+            Some(Diagnosis::PersonalAccount {
+                user_name: "abel.tuter".into()
+            })
+        );
+        // Roles read, none creates changes.
+        assert_eq!(
+            integration_user_check(&svc, &[], Some(false)),
             Some(Diagnosis::MissingRoles {
                 table: "change_request".into()
             })
         );
-        assert_eq!(
-            integration_user_check(&svc, Some("admin@contoso.com"), Some(true)),
-            None
-        );
-        assert_eq!(integration_user_check(&svc, None, None), None);
-        // Blank values never match each other.
-        assert_eq!(
-            integration_user_check(&user("", None), Some("  "), None),
-            None
-        );
-        assert_eq!(
-            integration_user_check(&user("", Some("")), Some("x@y"), None),
-            None
-        );
+        assert_eq!(integration_user_check(&svc, &[], Some(true)), None);
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::settings::RecordRef;
 use super::ticket::{Category, Priority, RecommendationSource, TicketKind};
 
 /// ServiceNow's default `short_description` length.
@@ -25,6 +26,9 @@ pub struct TaskDraft {
     pub action_id: Option<String>,
     /// Link back to the action in the portal.
     pub action_url: Option<String>,
+    /// The group the ticket is assigned to (the options' default, changeable per ticket).
+    #[serde(default)]
+    pub assignment_group: Option<RecordRef>,
 }
 
 /// Which field a validation message belongs to.
@@ -48,8 +52,17 @@ pub struct FieldError {
 /// How a change request's short description reads (product.md §2).
 pub const CHANGE_REQUEST_TITLE: &str = "Microsoft 365 Security and Configuration Change Request";
 
-/// `correlation_display` on every snshare record.
+/// `correlation_display` on every snshare record (followed by the category when known).
 pub const CORRELATION_DISPLAY: &str = "Microsoft Secure Score";
+
+/// The record's `correlation_display`: where the Secure Score category is kept by default,
+/// since it is no value of any ServiceNow choice field.
+pub fn correlation_display(category: Option<Category>) -> String {
+    match category {
+        Some(c) => format!("{CORRELATION_DISPLAY}: {}", c.label()),
+        None => CORRELATION_DISPLAY.to_owned(),
+    }
+}
 
 impl FieldError {
     fn new(field: DraftField, message_key: &str) -> Self {
@@ -238,6 +251,7 @@ mod tests {
             category: Some(Category::Identity),
             action_id: Some("AdminMFAV2".into()),
             action_url: Some("https://evil.example/".into()),
+            assignment_group: None,
         }
     }
 

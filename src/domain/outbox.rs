@@ -390,6 +390,7 @@ mod tests {
             category: Some(Category::Identity),
             action_id: Some(action.into()),
             action_url: None,
+            assignment_group: None,
         }
     }
 

@@ -84,7 +84,7 @@ pub fn is_open(kind: TicketKind, value: &str) -> bool {
 }
 
 /// An instance's label for a state: a `sys_choice` row, or a record's display value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChoiceLabel {
     pub value: String,
     pub label: String,

@@ -22,7 +22,8 @@ impl TicketKind {
     }
 }
 
-/// ServiceNow's five priorities, computed by the instance from impact × urgency.
+/// ServiceNow's priorities. On incident the instance computes them from impact × urgency; on
+/// change_request nothing computes them, so snshare sends `priority` itself there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
@@ -42,6 +43,30 @@ impl Priority {
         Priority::Planning,
     ];
 
+    /// The priorities a ticket of this kind may have: change_request's choice list stops at
+    /// 4 - Low (there is no Planning change), incident has all five.
+    pub fn choices(kind: TicketKind) -> &'static [Priority] {
+        match kind {
+            TicketKind::Incident => &Priority::ALL,
+            TicketKind::ChangeRequest => &[
+                Priority::Critical,
+                Priority::High,
+                Priority::Moderate,
+                Priority::Low,
+            ],
+        }
+    }
+
+    /// This priority if a ticket of `kind` may have it, else the nearest one it may have.
+    pub fn fit(self, kind: TicketKind) -> Priority {
+        let choices = Priority::choices(kind);
+        if choices.contains(&self) {
+            self
+        } else {
+            choices.last().copied().unwrap_or(self)
+        }
+    }
+
     /// ServiceNow's value, "1" (Critical) to "5" (Planning).
     pub fn value(self) -> u8 {
         match self {
@@ -60,9 +85,9 @@ impl Priority {
             .find(|p| value.trim() == p.value().to_string())
     }
 
-    /// The (impact, urgency) pair to send. `priority` is read-only on incident and
-    /// change_request: the instance computes it from these through its priority lookup rules,
-    /// and these pairs give exactly this priority under the default matrix (servicenow.md).
+    /// The (impact, urgency) pair to send. On incident `priority` is read-only: the instance
+    /// computes it from these through its priority lookup rules, and these pairs give exactly
+    /// this priority under the default matrix (servicenow.md).
     /// The diagonal-or-next pairs are used so a customized matrix is least likely to differ.
     pub fn impact_urgency(self) -> (u8, u8) {
         match self {
@@ -148,8 +173,9 @@ impl Category {
         }
     }
 
-    /// The value written to the record's `category` field (lowercase, ServiceNow's convention
-    /// for choice values, so an administrator can add a matching choice with a nice label).
+    /// snshare's own key for the category (messages, i18n keys). Never written into a
+    /// ServiceNow choice field: the category goes to the description and the correlation
+    /// display, or to a field and value the administrator maps (`FieldMapping`).
     pub fn value(self) -> &'static str {
         match self {
             Category::Identity => "identity",
@@ -170,6 +196,11 @@ impl Category {
             .or_else(|| {
                 t.eq_ignore_ascii_case("device")
                     .then_some(Category::Devices)
+            })
+            // Graph's beta names Identity "Account".
+            .or_else(|| {
+                t.eq_ignore_ascii_case("account")
+                    .then_some(Category::Identity)
             })
     }
 }
@@ -249,6 +280,32 @@ mod tests {
     }
 
     #[test]
+    fn a_change_request_has_no_planning_priority() {
+        assert_eq!(Priority::choices(TicketKind::Incident), &Priority::ALL);
+        assert_eq!(
+            Priority::choices(TicketKind::ChangeRequest),
+            &[
+                Priority::Critical,
+                Priority::High,
+                Priority::Moderate,
+                Priority::Low
+            ]
+        );
+        assert_eq!(
+            Priority::Planning.fit(TicketKind::ChangeRequest),
+            Priority::Low
+        );
+        assert_eq!(
+            Priority::Planning.fit(TicketKind::Incident),
+            Priority::Planning
+        );
+        assert_eq!(
+            Priority::High.fit(TicketKind::ChangeRequest),
+            Priority::High
+        );
+    }
+
+    #[test]
     fn categories_read_the_portal_words() {
         assert_eq!(Category::from_portal("Device"), Some(Category::Devices));
         assert_eq!(
@@ -257,6 +314,7 @@ mod tests {
         );
         assert_eq!(Category::from_portal("Apps"), Some(Category::Apps));
         assert_eq!(Category::from_portal("Other"), None);
+        assert_eq!(Category::from_portal("Account"), Some(Category::Identity));
         assert_eq!(Category::Infrastructure.value(), "infrastructure");
         assert_eq!(
             RecommendationSource::Microsoft.label(),

@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> u64 {
-    let now = js_sys::Date::now();
+    let now = js_sys::Date::now() + bench_clock_offset_ms();
     if now.is_finite() && now > 0.0 {
         now as u64
     } else {
@@ -134,6 +134,25 @@ pub fn js_error_message(e: &JsValue) -> String {
         .and_then(|m| m.as_string())
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// `./build.sh bench` compresses a user's day: it advances the worker's clock by setting
+/// `globalThis.__snshareClockOffsetMs` (bench builds only; shipped builds read the real clock).
+#[cfg(feature = "bench")]
+fn bench_clock_offset_ms() -> f64 {
+    js_sys::Reflect::get(
+        &js_sys::global(),
+        &JsValue::from_str("__snshareClockOffsetMs"),
+    )
+    .ok()
+    .and_then(|v| v.as_f64())
+    .filter(|v| v.is_finite())
+    .unwrap_or(0.0)
+}
+
+#[cfg(not(feature = "bench"))]
+fn bench_clock_offset_ms() -> f64 {
+    0.0
 }
 
 /// Calls its function once the triggers stop for `ms` (search boxes, draft saving). One

@@ -32,9 +32,9 @@ use crate::domain::draft::{
     default_due_date, format_date, DraftField, FieldError, TaskDraft, TASK_NAME_MAX,
 };
 use crate::domain::portal_url::action_link;
-use crate::domain::settings::TicketDefaults;
+use crate::domain::settings::{RecordRef, TicketDefaults};
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
-use crate::messages::{ExtensionPage, ShareOutcome, ShareRequest};
+use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::{random_hex, t, t_with, today};
 
 /// Marks the form's host element in the page.
@@ -145,6 +145,34 @@ pub fn priority_value(p: Priority) -> &'static str {
     }
 }
 
+/// The priority choices a ticket of `kind` has (a change has no Planning), `wanted` selected
+/// or the nearest choice that fits.
+fn fill_priorities(select: &HtmlSelectElement, kind: TicketKind, wanted: Priority) {
+    let Some(doc) = dom::document() else { return };
+    let choices = Priority::choices(kind);
+    let have: Vec<String> = (0..select.length())
+        .filter_map(|i| select.item(i))
+        .filter_map(|o| o.get_attribute("value"))
+        .collect();
+    if have.len() != choices.len() {
+        select.set_text_content(None);
+        for p in choices {
+            append(
+                select,
+                &option(
+                    &doc,
+                    priority_value(*p),
+                    &t(&format!("common_priority_{}", priority_value(*p))),
+                ),
+            );
+        }
+    }
+    select.set_value(priority_value(wanted.fit(kind)));
+}
+
+/// Quiet time before the typed group name is searched on the instance.
+const GROUP_SEARCH_DEBOUNCE_MS: i32 = 250;
+
 fn priority_from(v: &str) -> Priority {
     Priority::ALL
         .into_iter()
@@ -190,6 +218,9 @@ struct Fields {
     description: HtmlTextAreaElement,
     priority: HtmlSelectElement,
     due: HtmlInputElement,
+    group: HtmlInputElement,
+    group_list: Element,
+    err_group: Element,
     user_id: HtmlInputElement,
     err_name: Element,
     err_due: Element,
@@ -237,6 +268,11 @@ struct Inner {
     kind_fixed: bool,
     state: RefCell<State>,
     saver: RefCell<Option<Debouncer>>,
+    /// The assignment group chosen (a group of the instance, never free text).
+    group: RefCell<Option<RecordRef>>,
+    /// The groups the last search found.
+    groups_found: RefCell<Vec<RecordRef>>,
+    group_search: RefCell<Option<Debouncer>>,
     /// Handlers of buttons built with an answer (duplicate notice, Retry); freed with the form.
     closures: RefCell<Vec<wasm_bindgen::closure::Closure<dyn FnMut()>>>,
     return_focus: Option<Element>,
@@ -365,19 +401,9 @@ impl TaskForm {
             &field(&doc, "snshare-kind", &t("form_kind"), &kind, false),
         );
 
-        // Priority
+        // Priority: the choices of the ticket type
         let priority: HtmlSelectElement = make(&doc, "select", "", "");
-        for p in Priority::ALL {
-            append(
-                &priority,
-                &option(
-                    &doc,
-                    priority_value(p),
-                    &t(&format!("common_priority_{}", priority_value(p))),
-                ),
-            );
-        }
-        priority.set_value(priority_value(defaults.priority));
+        fill_priorities(&priority, kind_from(&kind.value()), defaults.priority);
         append(
             &grid,
             &field(
@@ -443,6 +469,26 @@ impl TaskForm {
         let err_due = error_el(&doc, "snshare-err-due");
         append(&due_field, &err_due);
         append(&grid, &due_field);
+
+        // Assignment group: searched among the instance's groups
+        let group: HtmlInputElement = make(&doc, "input", "", "");
+        group.set_type("text");
+        set(&group, "autocomplete", "off");
+        set(&group, "list", "snshare-group-list");
+        set(&group, "aria-describedby", "snshare-err-group");
+        let group_list = el(&doc, "datalist", "", "");
+        set(&group_list, "id", "snshare-group-list");
+        let group_field = field(
+            &doc,
+            "snshare-group",
+            &t("form_assignment_group"),
+            &group,
+            false,
+        );
+        append(&group_field, &group_list);
+        let err_group = error_el(&doc, "snshare-err-group");
+        append(&group_field, &err_group);
+        append(&grid, &group_field);
 
         // Read-only context
         let user: HtmlInputElement = make(&doc, "input", "", "");
@@ -528,6 +574,9 @@ impl TaskForm {
                 description,
                 priority,
                 due,
+                group,
+                group_list,
+                err_group,
                 user_id: user,
                 err_name,
                 err_due,
@@ -553,10 +602,20 @@ impl TaskForm {
                 ..State::default()
             }),
             saver: RefCell::new(None),
+            group: RefCell::new(None),
+            groups_found: RefCell::new(Vec::new()),
+            group_search: RefCell::new(None),
             closures: RefCell::new(Vec::new()),
             return_focus: request.return_focus,
             closed: Cell::new(false),
         });
+        let weak = Rc::downgrade(&inner);
+        *inner.group_search.borrow_mut() =
+            Some(Debouncer::new(GROUP_SEARCH_DEBOUNCE_MS, move || {
+                if let Some(i) = weak.upgrade() {
+                    Inner::search_groups(&i);
+                }
+            }));
         let weak = Rc::downgrade(&inner);
         *inner.saver.borrow_mut() = Some(Debouncer::new(SAVE_DEBOUNCE_MS, move || {
             if let Some(i) = weak.upgrade() {
@@ -669,7 +728,72 @@ impl Inner {
             category: self.category,
             action_id: self.action_id.clone(),
             action_url: self.action_id.as_deref().map(action_link),
+            assignment_group: self.group.borrow().clone(),
         }
+    }
+
+    /// The typed group name: a group the search found, or (typed, not found yet) a search.
+    fn on_group_input(&self) {
+        let text = self.f.group.value();
+        let text = text.trim();
+        let found = self
+            .groups_found
+            .borrow()
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(text))
+            .cloned();
+        let searching = found.is_none() && !text.is_empty();
+        *self.group.borrow_mut() = found;
+        if searching {
+            if let Some(d) = self.group_search.borrow().as_ref() {
+                d.trigger();
+            }
+        }
+    }
+
+    fn search_groups(this: &Rc<Self>) {
+        let text = this.f.group.value().trim().to_owned();
+        if text.is_empty() {
+            return;
+        }
+        let w = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let found = wire::search_groups(&text).await.unwrap_or_default();
+            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+                return;
+            };
+            let Some(doc) = dom::document() else { return };
+            i.f.group_list.set_text_content(None);
+            for g in &found {
+                append(&i.f.group_list, &option(&doc, &g.name, &g.name));
+            }
+            *i.groups_found.borrow_mut() = found;
+            // Only the latest text decides.
+            if i.f.group.value().trim() == text {
+                let exact = i
+                    .groups_found
+                    .borrow()
+                    .iter()
+                    .find(|g| g.name.eq_ignore_ascii_case(&text))
+                    .cloned();
+                *i.group.borrow_mut() = exact;
+                i.update();
+            }
+        });
+    }
+
+    /// Shows a group chosen elsewhere (options default, a draft).
+    fn set_group(&self, group: Option<RecordRef>) {
+        self.f
+            .group
+            .set_value(group.as_ref().map(|g| g.name.as_str()).unwrap_or_default());
+        if let Some(g) = &group {
+            let mut found = self.groups_found.borrow_mut();
+            if !found.iter().any(|f| f.sys_id == g.sys_id) {
+                found.push(g.clone());
+            }
+        }
+        *self.group.borrow_mut() = group;
     }
 
     fn on_input(&self, e: &Event) {
@@ -682,6 +806,12 @@ impl Inner {
             st.edited = true;
             st.server_errors.clear();
             if let Some(t) = &target {
+                if t == self.f.kind.unchecked_ref::<Element>() {
+                    self.fit_priorities();
+                }
+                if t == self.f.group.unchecked_ref::<Element>() {
+                    self.on_group_input();
+                }
                 if t == self.f.name.unchecked_ref::<Element>() {
                     st.touched_name = true;
                 } else if t == self.f.due.unchecked_ref::<Element>() {
@@ -693,6 +823,15 @@ impl Inner {
         if let Some(s) = self.saver.borrow().as_ref() {
             s.trigger();
         }
+    }
+
+    /// The priority list of the chosen ticket type, keeping the choice where it fits.
+    fn fit_priorities(&self) {
+        fill_priorities(
+            &self.f.priority,
+            kind_from(&self.f.kind.value()),
+            priority_from(&self.f.priority.value()),
+        );
     }
 
     fn save_draft(&self) {
@@ -758,6 +897,15 @@ impl Inner {
             true,
         );
 
+        // A typed group name must be one of the instance's groups: nothing invented is sent.
+        let group_unknown = !f.group.value().trim().is_empty() && self.group.borrow().is_none();
+        show(
+            &f.err_group,
+            f.group.as_ref(),
+            group_unknown.then(|| t("form_error_group_unknown")),
+            true,
+        );
+
         let count = draft.name.chars().count();
         f.counter
             .set_text_content(Some(&format!("{count}/{TASK_NAME_MAX}")));
@@ -786,7 +934,7 @@ impl Inner {
             st.done || not_connected || blocked_by_duplicates,
         );
         f.send
-            .set_disabled(!errors.is_empty() || st.checking > 0 || st.sending);
+            .set_disabled(!errors.is_empty() || group_unknown || st.checking > 0 || st.sending);
         set(
             f.send.as_ref(),
             "aria-busy",
@@ -859,12 +1007,22 @@ impl Inner {
             let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
                 return;
             };
-            if let Ok((defaults, fallback)) = settings {
+            if let Ok(wire::decode::FormSettings {
+                defaults,
+                fallback_user_id: fallback,
+                assignment_group,
+            }) = settings
+            {
                 if !i.state.borrow().edited {
+                    i.set_group(assignment_group);
                     if !i.kind_fixed {
                         i.f.kind.set_value(kind_value(defaults.kind));
                     }
-                    i.f.priority.set_value(priority_value(defaults.priority));
+                    fill_priorities(
+                        &i.f.priority,
+                        kind_from(&i.f.kind.value()),
+                        defaults.priority,
+                    );
                     i.f.due
                         .set_value(&default_due_date(today(), defaults.due_in_days));
                 }
@@ -887,8 +1045,9 @@ impl Inner {
                     i.f.kind.set_value(kind_value(d.kind));
                     i.f.name.set_value(&d.name);
                     i.f.description.set_value(&d.description);
-                    i.f.priority.set_value(priority_value(d.priority));
+                    fill_priorities(&i.f.priority, d.kind, d.priority);
                     i.f.due.set_value(&d.due_date);
+                    i.set_group(d.assignment_group.clone());
                     if !i.user_id_known.get() && !d.user_id.trim().is_empty() {
                         i.f.user_id.set_value(d.user_id.trim());
                     }
@@ -1041,13 +1200,30 @@ impl Inner {
     fn on_outcome(self: &Rc<Self>, outcome: Result<ShareOutcome, String>) {
         let Some(doc) = dom::document() else { return };
         match outcome {
-            Ok(ShareOutcome::Created { ticket }) => {
+            Ok(ShareOutcome::Created { ticket, api }) => {
                 self.state.borrow_mut().done = true;
                 let p = el(&doc, "p", "ok", &t("form_created"));
                 let _ = p.append_with_str_1(" ");
                 let link = ticket_link(&doc, &ticket);
                 append(&p, &link);
-                self.show_result(vec![p], false);
+                let via = el(
+                    &doc,
+                    "p",
+                    "via",
+                    &t(match api {
+                        CreateApi::TableApi => "form_created_via_table_api",
+                        CreateApi::ChangeManagementApi => "form_created_via_change_api",
+                    }),
+                );
+                set(
+                    &via,
+                    "data-api",
+                    match api {
+                        CreateApi::TableApi => "table",
+                        CreateApi::ChangeManagementApi => "change_management",
+                    },
+                );
+                self.show_result(vec![p, via], false);
                 self.forget_draft();
                 self.update();
                 dom::focus(&link);

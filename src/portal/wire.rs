@@ -14,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::domain::connection::ConnectionState;
 use crate::domain::draft::TaskDraft;
-use crate::domain::settings::TicketDefaults;
+use crate::domain::settings::RecordRef;
 use crate::domain::ticket::TicketSummary;
 use crate::messages::{ExtensionPage, Request, RequestBody, ShareOutcome, ShareRequest};
 use crate::platform::{chrome, to_js};
@@ -84,8 +84,9 @@ pub async fn status() -> Result<ConnectionState, String> {
     .await
 }
 
-/// What the form takes from the options: ticket defaults and the fallback user ID.
-pub async fn settings() -> Result<(TicketDefaults, Option<String>), String> {
+/// What the form takes from the options: ticket defaults, the fallback user ID and the default
+/// assignment group.
+pub async fn settings() -> Result<decode::FormSettings, String> {
     ask_for(
         RequestBody::GetSettings,
         "settings",
@@ -93,6 +94,32 @@ pub async fn settings() -> Result<(TicketDefaults, Option<String>), String> {
         decode::form_settings,
     )
     .await
+}
+
+/// Groups whose name contains `text`, for the assignment group field.
+pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
+    ask_for(
+        RequestBody::SearchRecords {
+            table: crate::messages::RecordTable::Group,
+            text: text.to_owned(),
+        },
+        "records",
+        TIMEOUT_MS,
+        decode::records,
+    )
+    .await
+}
+
+/// Tells the worker which account is signed in to the portal.
+pub async fn portal_account(upn: &str) -> Result<(), String> {
+    ask(
+        RequestBody::PortalAccount {
+            upn: upn.to_owned(),
+        },
+        TIMEOUT_MS,
+    )
+    .await
+    .map(|_| ())
 }
 
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
@@ -188,11 +215,42 @@ pub mod decode {
     use crate::domain::connection::ConnectionState;
     use crate::domain::diagnosis::Diagnosis;
     use crate::domain::draft::{DraftField, FieldError, TaskDraft};
-    use crate::domain::settings::TicketDefaults;
+    use crate::domain::settings::{RecordRef, TicketDefaults};
     use crate::domain::ticket::{
         Category, Priority, RecommendationSource, TicketKind, TicketSummary,
     };
-    use crate::messages::{ShareOutcome, StateCount, TicketSnapshot};
+    use crate::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
+
+    /// What the task form takes from the settings.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FormSettings {
+        pub defaults: TicketDefaults,
+        pub fallback_user_id: Option<String>,
+        pub assignment_group: Option<RecordRef>,
+    }
+
+    /// A `RecordRef` (`null`/absent: none).
+    pub fn record_ref(v: &JsValue) -> R<Option<RecordRef>> {
+        if !v.is_object() {
+            return Ok(None);
+        }
+        Ok(Some(RecordRef {
+            sys_id: req(v, "sys_id")?,
+            name: string(v, "name").unwrap_or_default(),
+        }))
+    }
+
+    /// `ResponseBody::Records`.
+    pub fn records(data: &JsValue) -> R<Vec<RecordRef>> {
+        let items = js_sys::Array::from(data);
+        if !js_sys::Array::is_array(data) {
+            return Err("not a list".into());
+        }
+        items
+            .iter()
+            .filter_map(|v| record_ref(&v).transpose())
+            .collect()
+    }
 
     type R<T> = Result<T, String>;
 
@@ -325,7 +383,7 @@ pub mod decode {
     }
 
     /// `ResponseBody::Settings` → the ticket defaults and the fallback user ID.
-    pub fn form_settings(data: &JsValue) -> R<(TicketDefaults, Option<String>)> {
+    pub fn form_settings(data: &JsValue) -> R<FormSettings> {
         let d = get(data, "defaults");
         let defaults = TicketDefaults {
             kind: kind(string(&d, "kind"))?,
@@ -334,7 +392,11 @@ pub mod decode {
                 .map(|n| n.min(3650.0) as u32)
                 .ok_or("due_in_days missing")?,
         };
-        Ok((defaults, string(data, "fallback_user_id")))
+        Ok(FormSettings {
+            defaults,
+            fallback_user_id: string(data, "fallback_user_id"),
+            assignment_group: record_ref(&get(&get(data, "mapping"), "assignment_group"))?,
+        })
     }
 
     pub fn draft(v: &JsValue) -> R<TaskDraft> {
@@ -352,6 +414,7 @@ pub mod decode {
             },
             action_id: string(v, "action_id"),
             action_url: string(v, "action_url"),
+            assignment_group: record_ref(&get(v, "assignment_group"))?,
         })
     }
 
@@ -504,6 +567,10 @@ pub mod decode {
         match string(data, "outcome").as_deref() {
             Some("created") => Ok(ShareOutcome::Created {
                 ticket: ticket(&get(data, "ticket"))?,
+                api: match string(data, "api").as_deref() {
+                    Some("change_management_api") => CreateApi::ChangeManagementApi,
+                    _ => CreateApi::TableApi,
+                },
             }),
             Some("queued") => Ok(ShareOutcome::Queued {
                 share_id: share_id(),

@@ -1,7 +1,8 @@
 //! sys_choice: the instance's own state labels.
 //!
-//! Whether non-admins may read sys_choice is unverified; when this fails, fall back to the
-//! labels seen on records (`TicketList::labels`, from `sysparm_display_value=all`).
+//! sys_choice is usually admin-only (403, or an empty answer) for an integration user: labels
+//! come from the records' display values (`sysparm_display_value=all`), and this is an optional
+//! enrichment whose refusal is no connection problem.
 
 use crate::domain::query::EncodedQuery;
 use crate::domain::state_names::ChoiceLabel;
@@ -15,9 +16,18 @@ use super::transport::Transport;
 
 /// `name=<table>^element=state^language=<lang>^inactive=false^ORDERBYsequence`, three fields.
 pub fn state_choices_params(kind: TicketKind, language: &str) -> Result<TableParams, ClientError> {
+    choices_params(kind, "state", language)
+}
+
+/// The active choices of one field of `kind`'s table in `language`.
+pub fn choices_params(
+    kind: TicketKind,
+    field: &str,
+    language: &str,
+) -> Result<TableParams, ClientError> {
     let query = EncodedQuery::new()
         .eq("name", kind.table())
-        .eq("element", "state")
+        .eq("element", field)
         .eq("language", language)
         .eq("inactive", "false")
         .order_by("sequence")
@@ -47,6 +57,21 @@ pub fn decode_choices(records: &[Record]) -> Vec<ChoiceLabel> {
 }
 
 impl<T: Transport> Client<T> {
+    /// The choices of `field` on `kind`'s table: sys_choice is usually admin-only, so callers
+    /// treat a refusal (or an empty answer) as "not readable", never as a failed connection.
+    pub async fn field_choices(
+        &self,
+        token: &Secret,
+        kind: TicketKind,
+        field: &str,
+        language: &str,
+    ) -> Result<Vec<ChoiceLabel>, ClientError> {
+        let page = self
+            .list(token, "sys_choice", &choices_params(kind, field, language)?)
+            .await?;
+        Ok(decode_choices(&page.records))
+    }
+
     /// The instance's labels for `kind`'s states in `language` (e.g. "en").
     pub async fn state_labels(
         &self,

@@ -18,6 +18,9 @@ pub struct Client<T> {
     transport: T,
     instance: InstanceUrl,
     timeout_ms: u32,
+    /// sys_id of the connected user: snshare's tickets are the ones it opened, so a record
+    /// anyone else gave a `snshare:` correlation id is not taken for one (security review L8).
+    owner: Option<String>,
 }
 
 impl<T: Transport> Client<T> {
@@ -26,7 +29,17 @@ impl<T: Transport> Client<T> {
             transport,
             instance,
             timeout_ms: DEFAULT_TIMEOUT_MS,
+            owner: None,
         }
+    }
+
+    pub fn with_owner(mut self, user_sys_id: Option<String>) -> Self {
+        self.owner = user_sys_id.filter(|u| !u.trim().is_empty());
+        self
+    }
+
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
     }
 
     pub fn with_timeout(mut self, timeout_ms: u32) -> Self {

@@ -10,11 +10,14 @@
 //! - `error`: `ClientError`; `diagnose`: the one place turning it into a `Diagnosis` and a
 //!   retry `Failure`.
 
+pub mod cards;
+pub mod change;
 pub mod choice;
 pub mod client;
 pub mod diagnose;
 pub mod error;
 pub mod oauth;
+pub mod reference;
 pub mod table;
 pub mod ticket;
 pub mod transport;

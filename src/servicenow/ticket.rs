@@ -1,12 +1,15 @@
 //! incident and change_request: the record a share creates, the queries that find snshare's
 //! tickets again, and their decoding into `TicketSummary`.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::domain::correlation;
-use crate::domain::draft::{due_date_value, TaskDraft, CORRELATION_DISPLAY};
+use crate::domain::draft::{correlation_display, due_date_value, TaskDraft};
 use crate::domain::instance::InstanceUrl;
 use crate::domain::query::{sanitize_value, EncodedQuery, QueryError};
+use crate::domain::settings::FieldMapping;
 use crate::domain::state_names::{default_label, is_open, ChoiceLabel};
 use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use crate::domain::token::Secret;
@@ -41,17 +44,47 @@ pub struct NewTicket {
     pub description: String,
     pub impact: String,
     pub urgency: String,
+    /// change_request only: nothing computes a change's priority from impact and urgency
+    /// (that lookup is incident's), so it is sent as chosen. Incident computes its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
     /// UTC `YYYY-MM-DD HH:MM:SS`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
     pub correlation_id: String,
+    /// "Microsoft Secure Score: <category>": the category's default place.
     pub correlation_display: String,
+    /// sys_id of a sys_user_group.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// change_request only: `normal`.
+    pub assignment_group: Option<String>,
+    /// sys_id of a sys_user (incident only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller_id: Option<String>,
+    /// change_request through the Table API: `normal` (the Change Management API's endpoint
+    /// says the type itself).
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub change_type: Option<String>,
+    /// The field the administrator mapped the category to, with the instance's own choice
+    /// value (never an invented one).
+    #[serde(flatten)]
+    pub mapped: BTreeMap<String, String>,
 }
+
+/// Fields snshare sets itself: a category mapping may not name them.
+pub const OWN_FIELDS: [&str; 12] = [
+    "short_description",
+    "description",
+    "impact",
+    "urgency",
+    "priority",
+    "due_date",
+    "correlation_id",
+    "correlation_display",
+    "assignment_group",
+    "caller_id",
+    "type",
+    "sys_id",
+];
 
 impl NewTicket {
     /// The record for a validated draft (`TaskDraft::validate` first: an unparseable due date
@@ -61,19 +94,38 @@ impl NewTicket {
         draft: &TaskDraft,
         correlation_id: &str,
         utc_offset_minutes: i32,
+        mapping: &FieldMapping,
     ) -> NewTicket {
-        let (impact, urgency) = draft.priority.impact_urgency();
+        let priority = draft.priority.fit(draft.kind);
+        let (impact, urgency) = priority.impact_urgency();
+        let is_change = draft.kind == TicketKind::ChangeRequest;
+        let mut mapped = BTreeMap::new();
+        if let Some((field, value)) = mapping.category_field(draft.kind, draft.category) {
+            if !OWN_FIELDS.contains(&field.as_str()) {
+                mapped.insert(field, value);
+            }
+        }
         NewTicket {
             kind: draft.kind,
             short_description: draft.short_description(),
             description: draft.ticket_description(),
             impact: impact.to_string(),
             urgency: urgency.to_string(),
+            priority: is_change.then(|| priority.value().to_string()),
             due_date: draft.due().map(|d| due_date_value(d, utc_offset_minutes)),
             correlation_id: correlation_id.to_owned(),
-            correlation_display: CORRELATION_DISPLAY.to_owned(),
-            category: draft.category.map(|c| c.value().to_owned()),
-            change_type: (draft.kind == TicketKind::ChangeRequest).then(|| "normal".to_owned()),
+            correlation_display: correlation_display(draft.category),
+            assignment_group: draft
+                .assignment_group
+                .as_ref()
+                .map(|g| g.sys_id.trim().to_owned())
+                .filter(|id| !id.is_empty()),
+            caller_id: (!is_change)
+                .then(|| mapping.caller.as_ref().map(|c| c.sys_id.trim().to_owned()))
+                .flatten()
+                .filter(|id| !id.is_empty()),
+            change_type: is_change.then(|| "normal".to_owned()),
+            mapped,
         }
     }
 }
@@ -118,6 +170,19 @@ pub struct TicketFilter {
     pub descending: bool,
     pub offset: u32,
     pub limit: u32,
+    /// Only records this user (sys_id) opened.
+    pub opened_by: Option<String>,
+}
+
+impl TicketFilter {
+    /// This filter, narrowed to the records `owner` opened (when known and not set already).
+    pub fn owned_by(&self, owner: Option<&str>) -> TicketFilter {
+        let mut f = self.clone();
+        if f.opened_by.is_none() {
+            f.opened_by = owner.map(str::to_owned);
+        }
+        f
+    }
 }
 
 impl Default for TicketFilter {
@@ -133,6 +198,7 @@ impl Default for TicketFilter {
             descending: true,
             offset: 0,
             limit: 50,
+            opened_by: None,
         }
     }
 }
@@ -149,6 +215,9 @@ pub fn ticket_query(filter: &TicketFilter) -> Result<String, QueryError> {
         }
         (None, None) => q.starts_with("correlation_id", correlation::PREFIX),
     };
+    if let Some(user) = filter.opened_by.as_deref().filter(|u| !u.is_empty()) {
+        q = q.eq("opened_by", user);
+    }
     if filter.open_only {
         q = q.eq("active", "true");
     }
@@ -156,7 +225,7 @@ pub fn ticket_query(filter: &TicketFilter) -> Result<String, QueryError> {
         q = q.in_("state", filter.states.iter().map(|s| s.trim()));
     }
     if let Some(c) = filter.category {
-        q = q.eq("category", c.value());
+        q = q.eq("correlation_display", &correlation_display(Some(c)));
     }
     if let Some(text) = filter
         .search
@@ -279,6 +348,27 @@ fn labels_seen(records: &[Record]) -> Vec<ChoiceLabel> {
     labels
 }
 
+impl TicketList {
+    /// A list answer's page, decoded.
+    pub fn from_page(
+        kind: TicketKind,
+        page: &super::table::Page,
+        instance: &InstanceUrl,
+        names: &[StateName],
+    ) -> Result<TicketList, ClientError> {
+        let tickets = page
+            .records
+            .iter()
+            .map(|r| decode_ticket(kind, r, instance, names))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TicketList {
+            tickets,
+            total: page.total,
+            labels: labels_seen(&page.records),
+        })
+    }
+}
+
 impl<T: Transport> Client<T> {
     /// Creates the ticket (POST, not idempotent: after an unknown outcome use
     /// `find_by_correlation` before sending again).
@@ -306,7 +396,8 @@ impl<T: Transport> Client<T> {
             correlation_id: Some(correlation_id.to_owned()),
             limit: 1,
             ..TicketFilter::default()
-        };
+        }
+        .owned_by(self.owner());
         let mut params = ticket_list_params(&filter)?;
         params.no_count = true;
         let page = self.list(token, kind.table(), &params).await?;
@@ -325,18 +416,13 @@ impl<T: Transport> Client<T> {
         names: &[StateName],
     ) -> Result<TicketList, ClientError> {
         let page = self
-            .list(token, kind.table(), &ticket_list_params(filter)?)
+            .list(
+                token,
+                kind.table(),
+                &ticket_list_params(&filter.owned_by(self.owner()))?,
+            )
             .await?;
-        let tickets = page
-            .records
-            .iter()
-            .map(|r| decode_ticket(kind, r, self.instance(), names))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(TicketList {
-            tickets,
-            total: page.total,
-            labels: labels_seen(&page.records),
-        })
+        TicketList::from_page(kind, &page, self.instance(), names)
     }
 
     /// Open tickets of an improvement action, both kinds, most recently updated first (the
@@ -369,7 +455,7 @@ impl<T: Transport> Client<T> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::super::client::fake::{block_on, FakeTransport};
     use super::super::transport::Method;
     use super::*;
@@ -380,7 +466,7 @@ mod tests {
         InstanceUrl::parse("dev1").unwrap()
     }
 
-    fn draft(kind: TicketKind) -> TaskDraft {
+    pub(crate) fn draft(kind: TicketKind) -> TaskDraft {
         TaskDraft {
             kind,
             name: "Require MFA for administrative roles".into(),
@@ -392,7 +478,12 @@ mod tests {
             category: Some(Category::Identity),
             action_id: Some("AdminMFAV2".into()),
             action_url: None,
+            assignment_group: None,
         }
+    }
+
+    fn none() -> FieldMapping {
+        FieldMapping::default()
     }
 
     /// A record as the Table API returns it with display_value=all and no reference links.
@@ -409,7 +500,12 @@ mod tests {
 
     #[test]
     fn incident_payload_from_a_draft() {
-        let t = NewTicket::from_draft(&draft(TicketKind::Incident), "snshare:AdminMFAV2:s-1", 60);
+        let t = NewTicket::from_draft(
+            &draft(TicketKind::Incident),
+            "snshare:AdminMFAV2:s-1",
+            60,
+            &none(),
+        );
         let json = serde_json::to_value(&t).unwrap();
         assert_eq!(
             json["short_description"],
@@ -425,8 +521,20 @@ mod tests {
         );
         assert_eq!(json["due_date"], "2030-01-15 22:59:59");
         assert_eq!(json["correlation_id"], "snshare:AdminMFAV2:s-1");
-        assert_eq!(json["correlation_display"], "Microsoft Secure Score");
-        assert_eq!(json["category"], "identity");
+        // The category is no value of incident's category choices: it goes to the
+        // correlation display (and the description), and `category` stays untouched.
+        assert_eq!(
+            json["correlation_display"],
+            "Microsoft Secure Score: Identity"
+        );
+        assert!(json.get("category").is_none());
+        assert!(json["description"]
+            .as_str()
+            .unwrap()
+            .contains("\nCategory: Identity\n"));
+        // Incident computes its priority from impact and urgency.
+        assert!(json.get("priority").is_none());
+        assert!(json.get("assignment_group").is_none());
         assert!(json.get("type").is_none());
         assert!(json.get("kind").is_none());
         assert!(
@@ -441,16 +549,87 @@ mod tests {
             &draft(TicketKind::ChangeRequest),
             "snshare:AdminMFAV2:s-1",
             0,
+            &none(),
         );
         let json = serde_json::to_value(&t).unwrap();
         assert_eq!(json["type"], "normal");
+        // Nothing computes a change's priority: it is sent as the form chose it.
+        assert_eq!(json["priority"], "2");
         assert_eq!(
             json["short_description"],
             "Microsoft 365 Security and Configuration Change Request: Require MFA for administrative roles"
         );
         let mut bad = draft(TicketKind::Incident);
         bad.due_date = "soon".into();
-        assert_eq!(NewTicket::from_draft(&bad, "c", 0).due_date, None);
+        assert_eq!(NewTicket::from_draft(&bad, "c", 0, &none()).due_date, None);
+    }
+
+    #[test]
+    fn each_change_priority_is_sent_and_planning_is_not_a_change_priority() {
+        for (p, v) in [
+            (Priority::Critical, "1"),
+            (Priority::High, "2"),
+            (Priority::Moderate, "3"),
+            (Priority::Low, "4"),
+            (Priority::Planning, "4"),
+        ] {
+            let mut d = draft(TicketKind::ChangeRequest);
+            d.priority = p;
+            let t = NewTicket::from_draft(&d, "c", 0, &none());
+            assert_eq!(t.priority.as_deref(), Some(v), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn mapped_fields_group_and_caller_go_into_the_record() {
+        use crate::domain::settings::{CategoryMapping, CategoryValue, RecordRef};
+        let group = RecordRef {
+            sys_id: "a715cd759f2002002920bde8132e7018".into(),
+            name: "Security Operations".into(),
+        };
+        let mapping = FieldMapping {
+            assignment_group: None,
+            caller: Some(RecordRef {
+                sys_id: "caller1".into(),
+                name: "Megan".into(),
+            }),
+            category: vec![CategoryMapping {
+                kind: TicketKind::Incident,
+                field: "category".into(),
+                values: vec![CategoryValue {
+                    category: Category::Identity,
+                    value: "software".into(),
+                }],
+            }],
+            standard_change_template: None,
+        };
+        let mut d = draft(TicketKind::Incident);
+        d.assignment_group = Some(group.clone());
+        let json = serde_json::to_value(NewTicket::from_draft(&d, "c", 0, &mapping)).unwrap();
+        assert_eq!(json["category"], "software");
+        assert_eq!(json["assignment_group"], group.sys_id);
+        assert_eq!(json["caller_id"], "caller1");
+        // Another category, or the other kind: not mapped, nothing written.
+        d.category = Some(Category::Data);
+        let json = serde_json::to_value(NewTicket::from_draft(&d, "c", 0, &mapping)).unwrap();
+        assert!(json.get("category").is_none());
+        let mut c = draft(TicketKind::ChangeRequest);
+        c.assignment_group = Some(group);
+        let json = serde_json::to_value(NewTicket::from_draft(&c, "c", 0, &mapping)).unwrap();
+        assert!(json.get("category").is_none());
+        assert!(json.get("caller_id").is_none(), "caller is incident's");
+        assert!(json.get("assignment_group").is_some());
+        // A mapping may never overwrite snshare's own fields.
+        let mut evil = mapping.clone();
+        evil.category[0].field = "correlation_id".into();
+        let json = serde_json::to_value(NewTicket::from_draft(
+            &draft(TicketKind::Incident),
+            "c",
+            0,
+            &evil,
+        ))
+        .unwrap();
+        assert_eq!(json["correlation_id"], "c");
     }
 
     #[test]
@@ -464,6 +643,32 @@ mod tests {
         assert_eq!(params.display_value, Some(DisplayValue::All));
         assert!(params.exclude_reference_link);
         assert_eq!((params.limit, params.offset), (Some(50), Some(0)));
+    }
+
+    #[test]
+    fn only_the_connected_users_records_are_snshare_tickets() {
+        let f = TicketFilter {
+            action_id: Some("AdminMFAV2".into()),
+            ..TicketFilter::default()
+        }
+        .owned_by(Some("5137153cc611227c000bbd1bd8cd2005"));
+        assert_eq!(
+            ticket_query(&f).unwrap(),
+            "correlation_idSTARTSWITHsnshare:AdminMFAV2:^ORcorrelation_id=snshare:AdminMFAV2^opened_by=5137153cc611227c000bbd1bd8cd2005^ORDERBYDESCsys_updated_on^ORDERBYsys_id"
+        );
+        let fake = FakeTransport::new().json(200, r#"{"result":[]}"#);
+        let client = Client::new(&fake, instance()).with_owner(Some("u1".into()));
+        block_on(client.find_by_correlation(
+            &Secret::new("AT"),
+            TicketKind::Incident,
+            "snshare:a:b",
+            &[],
+        ))
+        .unwrap();
+        let q = parse_query_string(fake.last().url.split_once('?').unwrap().1);
+        assert!(query_param(&q, "sysparm_query")
+            .unwrap()
+            .contains("^opened_by=u1^"));
     }
 
     #[test]
@@ -482,7 +687,7 @@ mod tests {
         };
         assert_eq!(
             ticket_query(&f).unwrap(),
-            "correlation_idSTARTSWITHsnshare:AdminMFAV2:^ORcorrelation_id=snshare:AdminMFAV2^active=true^stateIN1,2^category=identity^numberLIKEmfaORactive=false^ORshort_descriptionLIKEmfaORactive=false^ORDERBYnumber^ORDERBYsys_id"
+            "correlation_idSTARTSWITHsnshare:AdminMFAV2:^ORcorrelation_id=snshare:AdminMFAV2^active=true^stateIN1,2^correlation_display=Microsoft Secure Score: Identity^numberLIKEmfaORactive=false^ORshort_descriptionLIKEmfaORactive=false^ORDERBYnumber^ORDERBYsys_id"
         );
         assert_eq!(ticket_list_params(&f).unwrap().limit, Some(MAX_PAGE));
         let exact = TicketFilter {
@@ -618,8 +823,12 @@ mod tests {
             &format!(r#"{{"result":{INCIDENT_ALL}}}"#),
         );
         let client = Client::new(&fake, instance());
-        let ticket =
-            NewTicket::from_draft(&draft(TicketKind::Incident), "snshare:AdminMFAV2:s-1", 0);
+        let ticket = NewTicket::from_draft(
+            &draft(TicketKind::Incident),
+            "snshare:AdminMFAV2:s-1",
+            0,
+            &none(),
+        );
         let t = block_on(client.create_ticket(&Secret::new("AT"), &ticket, &[])).unwrap();
         assert_eq!(t.number, "INC0010001");
         let req = fake.last();

@@ -1,4 +1,5 @@
-//! sys_user: who the tokens belong to, and whether that user can create change requests.
+//! sys_user: who the tokens belong to, whether the account is meant for integrations, and
+//! whether it can create change requests.
 
 use crate::domain::connection::ConnectedUser;
 use crate::domain::query::EncodedQuery;
@@ -22,6 +23,8 @@ pub fn who_am_i_params() -> Result<TableParams, ClientError> {
             "name".into(),
             "email".into(),
             "sys_id".into(),
+            "web_service_access_only".into(),
+            "internal_integration_user".into(),
         ],
         limit: Some(1),
         no_count: true,
@@ -35,11 +38,29 @@ pub fn decode_user(record: &Record) -> Result<ConnectedUser, ClientError> {
         name: record.value("name").unwrap_or_default(),
         email: record.non_empty("email"),
         sys_id: record.require("sys_id")?,
+        integration_account: integration_flags(record),
     })
 }
 
-/// The user's active roles (`sys_user_has_role`, dot-walked to the role's name). Whether a
-/// non-admin may read its own role rows is unverified: treat an error as "unknown".
+/// `web_service_access_only` or (on recent releases) `internal_integration_user` set: the
+/// account is meant for integrations. Both read and clear: a person's account. Neither
+/// readable (field ACLs, an old release): unknown.
+fn integration_flags(record: &Record) -> Option<bool> {
+    let flags: Vec<bool> = ["web_service_access_only", "internal_integration_user"]
+        .iter()
+        .filter_map(|f| record.non_empty(f))
+        .map(|v| v.trim().eq_ignore_ascii_case("true") || v.trim() == "1")
+        .collect();
+    if flags.is_empty() {
+        None
+    } else {
+        Some(flags.contains(&true))
+    }
+}
+
+/// The user's active roles (`sys_user_has_role`, dot-walked to the role's name). Row ACLs
+/// usually hide these rows from a non-admin (200 with an empty list): an empty answer says
+/// nothing about the roles.
 pub fn roles_params(user_sys_id: &str) -> Result<TableParams, ClientError> {
     Ok(TableParams {
         query: Some(
@@ -55,20 +76,21 @@ pub fn roles_params(user_sys_id: &str) -> Result<TableParams, ClientError> {
     })
 }
 
-/// Roles that grant creating change requests. `itil` is left out on purpose: whether it may
-/// insert change_request depends on the release and the instance's ACLs, and an integration
-/// user for snshare is given `sn_change_writer` explicitly (README, sandbox).
-pub const CHANGE_CREATOR_ROLES: [&str; 4] = [
-    "admin",
-    "sn_change_write",
-    "sn_change_writer",
-    "change_manager",
-];
+/// Roles that may create change requests ("Role required: itil, admin, or sn_change_write";
+/// `sn_change_write` comes with the ITSM Roles plugin).
+pub const CHANGE_CREATOR_ROLES: [&str; 3] = ["itil", "admin", "sn_change_write"];
 
-pub fn can_create_change_requests(roles: &[String]) -> bool {
-    roles
-        .iter()
-        .any(|r| CHANGE_CREATOR_ROLES.contains(&r.trim()))
+/// Whether the roles read allow creating change requests. No roles read means the rows were
+/// hidden, not that there are none: unknown (`None`), never "no".
+pub fn can_create_change_requests(roles: &[String]) -> Option<bool> {
+    if roles.iter().all(|r| r.trim().is_empty()) {
+        return None;
+    }
+    Some(
+        roles
+            .iter()
+            .any(|r| CHANGE_CREATOR_ROLES.contains(&r.trim())),
+    )
 }
 
 impl<T: Transport> Client<T> {
@@ -133,7 +155,7 @@ mod tests {
         );
         assert_eq!(
             query_param(&q, "sysparm_fields"),
-            Some("user_name,name,email,sys_id")
+            Some("user_name,name,email,sys_id,web_service_access_only,internal_integration_user")
         );
     }
 
@@ -156,9 +178,60 @@ mod tests {
         let fake = FakeTransport::new().json(200, r#"{"result":[{"role.name":"itil"},{"role.name":"itil"},{"role.name":"snc_internal"}]}"#);
         let roles = block_on(client(&fake).user_roles(&Secret::new("AT"), "abc")).unwrap();
         assert_eq!(roles, ["itil", "snc_internal"]);
-        assert!(!can_create_change_requests(&roles));
-        assert!(can_create_change_requests(&["sn_change_writer".to_owned()]));
-        assert!(!can_create_change_requests(&["snc_internal".to_owned()]));
+        assert_eq!(can_create_change_requests(&roles), Some(true));
         assert!(roles_params("a^ORx").is_err());
+    }
+
+    #[test]
+    fn itil_admin_and_sn_change_write_create_changes_and_no_roles_read_is_unknown() {
+        let roles = |r: &[&str]| r.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        for ok in ["itil", "admin", "sn_change_write"] {
+            assert_eq!(
+                can_create_change_requests(&roles(&[ok])),
+                Some(true),
+                "{ok}"
+            );
+        }
+        assert_eq!(
+            can_create_change_requests(&roles(&["snc_internal", "sn_change_read"])),
+            Some(false)
+        );
+        // A non-admin's own sys_user_has_role rows are hidden by row ACLs: 200 and [].
+        assert_eq!(can_create_change_requests(&[]), None);
+        let fake = FakeTransport::new().json(200, r#"{"result":[]}"#);
+        let read = block_on(client(&fake).user_roles(&Secret::new("AT"), "abc")).unwrap();
+        assert_eq!(can_create_change_requests(&read), None);
+    }
+
+    #[test]
+    fn integration_flags_come_from_sys_user() {
+        let decode = |body: &str| {
+            let fake = FakeTransport::new().json(200, body);
+            block_on(client(&fake).who_am_i(&Secret::new("AT")))
+                .unwrap()
+                .integration_account
+        };
+        assert_eq!(
+            decode(
+                r#"{"result":[{"user_name":"i","sys_id":"1","web_service_access_only":"true"}]}"#
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            decode(
+                r#"{"result":[{"user_name":"i","sys_id":"1","web_service_access_only":"false","internal_integration_user":"true"}]}"#
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            decode(
+                r#"{"result":[{"user_name":"p","sys_id":"1","web_service_access_only":"false","internal_integration_user":"false"}]}"#
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            decode(r#"{"result":[{"user_name":"p","sys_id":"1"}]}"#),
+            None
+        );
     }
 }

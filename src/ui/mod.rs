@@ -7,6 +7,7 @@
 
 pub mod common;
 pub mod dom;
+pub mod mapping;
 pub mod options;
 pub mod popup;
 pub mod tickets;

@@ -531,6 +531,7 @@ impl ConnectionForm {
             return Err(errors);
         }
         Ok(SettingsInput {
+            mapping: None,
             instance,
             client_id,
             client_secret,
@@ -634,7 +635,7 @@ impl ConnectionForm {
 }
 
 /// A validation message by i18n key; a key missing from the catalogue still reads as a sentence.
-fn error_text(key: &str) -> String {
+pub fn error_text(key: &str) -> String {
     let s = t(key);
     if s == key {
         t("common_field_invalid")
@@ -827,6 +828,7 @@ struct OptionsPage {
     names: RefCell<(Vec<StateName>, Vec<HtmlInputElement>)>,
     /// The page skeleton's listeners (form, buttons): live as long as the page.
     skeleton: RefCell<Option<View>>,
+    mapping: RefCell<Option<Rc<super::mapping::MappingSection>>>,
     busy: Cell<bool>,
 }
 
@@ -851,6 +853,7 @@ pub fn start() {
         names_msg: RefCell::new(None),
         names: RefCell::new((Vec::new(), Vec::new())),
         skeleton: RefCell::new(None),
+        mapping: RefCell::new(None),
         busy: Cell::new(false),
     });
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
@@ -947,6 +950,7 @@ impl OptionsPage {
             .id("save-state-names")
             .on("click", move |_| dn(OptionsAction::SaveStateNames));
         let save_names_n = save_names.node().clone();
+        let (mapping, mapping_section) = super::mapping::render(&view);
 
         let skeleton = el("div")
             .class("page")
@@ -987,6 +991,7 @@ impl OptionsPage {
                     )
                     .child(form),
             )
+            .child(mapping)
             .child(
                 el("section")
                     .class("card")
@@ -1028,6 +1033,7 @@ impl OptionsPage {
         *self.names_region.borrow_mut() = Some(Region::new(names_n));
         *self.names_msg.borrow_mut() = Some(Region::new(names_msg_n));
         *self.skeleton.borrow_mut() = Some(skeleton);
+        *self.mapping.borrow_mut() = Some(mapping_section);
         self.render_status();
     }
 

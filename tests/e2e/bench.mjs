@@ -7,7 +7,8 @@
 //                                         BENCH_SOAK_SEED picks its faults, default 12: 60 of 200)
 //   BENCH_ONLY=share,cards …              only those phases (keys: payload sandbox sw share
 //                                         requests inject200 startup inject2000 churn cards
-//                                         pageload soak); BENCH_DEBUG=1 prints stack traces
+//                                         pageload day counts soak); BENCH_DEBUG=1 prints stack
+//                                         traces
 //
 // Everything is measured from outside the extension: file sizes and the requests the page
 // makes, a page-world MutationObserver (rows and their share buttons, DOM idle), the CDP
@@ -25,7 +26,7 @@ import zlib from 'node:zlib';
 import { chromium } from '@playwright/test';
 import {
   ROOT, DIST, PORTAL, PORTAL_HOST, INSTANCE, CHROMIUM, startSandbox, startReplica, launchExtension,
-  chromiumArgs, connect, stopServiceWorker, sendFromExtensionPage, watchErrors, expect,
+  chromiumArgs, connectWithPassword, stopServiceWorker, sendFromExtensionPage, watchErrors, expect,
 } from './harness.mjs';
 import { Results } from './bench/report.mjs';
 import { median, percentile, round, sleep } from './bench/stats.mjs';
@@ -326,8 +327,8 @@ process.on('SIGINT', async () => { await cleanup(); process.exit(130); });
 
 let extPage;
 let connected = false;
-await phase('always', 'connect the extension to the sandbox (options page, real consent page)', [], async () => {
-  const options = await connect(ext.context, ext.extensionId);
+await phase('always', 'connect the extension to the sandbox (options page, the integration user\'s user name and password)', [], async () => {
+  const options = await connectWithPassword(ext.context, ext.extensionId);
   await options.close();
   connected = true;
 });
@@ -437,7 +438,7 @@ await phase('always', 'seed 1000 tickets (500 incidents, 500 change requests; 5 
   await sleep(2_500); // a forced refresh within 2 s of the last one is served from the cache
   await sandbox.clearRequests();
   const snap = await refreshTickets(extPage);
-  const table = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/now/table'));
+  const table = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/'));
   results.set('requests_first_card_refresh', table.length, { note: `first forced refresh after seeding: ${table.map((r) => `${r.method} ${r.path}`).join(', ')}` });
   log(`   cache: ${snap.tickets.length} tickets`);
   seeded = snap.tickets.length >= 1000;
@@ -459,7 +460,8 @@ await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 acti
     await refreshTickets(extPage);
     await sleep(1_000); // whatever the page does once the snapshot changed
     const reqs = await sandbox.requests();
-    const table = reqs.filter((r) => r.path.startsWith('/api/now/table'));
+    // Every REST call counts: a batch, the Aggregate API, the Table API.
+    const table = reqs.filter((r) => r.path.startsWith('/api/'));
     runs.push(table.length);
     seen.push(`${table.length} (${[...new Set(table.map((r) => r.path))].join(' ')}; ${reqs.length - table.length} other)`);
   }
@@ -698,6 +700,108 @@ await phase('pageload', 'page_load_ratio: list page (200 rows) load-to-idle with
   results.set('page_load_idle_with_ms', median(w), { note: `runs ${fmtRuns(w, 0)} ms`, runs: w });
   results.set('page_load_idle_without_ms', median(wo), { note: `runs ${fmtRuns(wo, 0)} ms`, runs: wo });
   results.set('page_load_ratio', median(w) / median(wo), { note: 'navigation start -> __replica.ready and the last DOM mutation before 500 ms of quiet; medians of 10 each' });
+});
+
+// A user's day, compressed: the worker reads its clock with an offset the bench sets
+// (globalThis.__snshareClockOffsetMs, bench builds only), so 8 hours of tokens expiring, caches
+// going stale and refresh intervals passing take a few minutes. Every request the instance sees
+// counts: the Table, Aggregate, Batch and Change Management APIs and the token endpoint.
+await phase('day', 'instance_requests_per_user_hour: a simulated 8-hour day (portal pages every 5 min, popup every 20 min, 8 shares), default settings', ['instance_requests_per_user_hour'], async () => {
+  if (!connected) throw new Error('not connected');
+  const MIN = 60_000;
+  const DAY = 8 * 60 * MIN;
+  const simStart = Date.now();
+  let sim = 0;
+  const setClock = async () => {
+    const offset = simStart + sim - Date.now();
+    const workers = ext.context.serviceWorkers().filter((w) => w.url().endsWith('/background.js'));
+    for (const w of workers) await w.evaluate((o) => { globalThis.__snshareClockOffsetMs = o; }, offset);
+  };
+  const probe = await ext.context.newPage();
+  await probe.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+  await probe.close();
+  for (const p of ext.context.pages()) if (p.url().startsWith(PORTAL)) await p.close();
+  await setClock();
+  await sandbox.clearRequests();
+  const shareAt = new Set([40, 95, 150, 200, 260, 320, 380, 440].map((m) => m * MIN));
+  let visits = 0;
+  let popups = 0;
+  let shares = 0;
+  const pages = ['/homepage', `/securescore?viewid=actions`, '/securescore?viewid=overview'];
+  for (sim = 0; sim < DAY; sim += 5 * MIN) {
+    await setClock();
+    // A portal tab opened, looked at and closed (its cards and badges ask the worker).
+    const page = await ext.context.newPage();
+    await page.goto(PORTAL + pages[visits % pages.length]);
+    await expect(page.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+    await page.evaluate(() => __replica.ready);
+    visits++;
+    if (shareAt.has(sim)) {
+      await page.goto(LIST);
+      await page.evaluate(() => __replica.ready);
+      const title = await page.evaluate((i) => __replica.actions[10 + i].title, shares);
+      await page.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true }).click();
+      const form = page.getByRole('dialog', { name: 'Share to ServiceNow' });
+      const send = form.getByRole('button', { name: 'Send to ServiceNow' });
+      const another = form.getByRole('button', { name: 'Create another ticket' });
+      // The seeded actions already have open tickets: the user creates another one.
+      await expect(send.or(another).first()).toBeVisible({ timeout: 30_000 });
+      if (await another.isVisible()) await another.click();
+      await expect(send).toBeEnabled({ timeout: 30_000 });
+      if (shares % 2) await form.getByRole('combobox', { name: 'Ticket type' }).selectOption('change_request');
+      await send.click();
+      await expect(form.getByRole('link', { name: /^(INC|CHG)\d+/ })).toBeVisible({ timeout: 30_000 });
+      shares++;
+    }
+    // Let a refresh the visit started finish before the tab goes.
+    await expect.poll(async () => (await msg(extPage, { type: 'get_tickets', data: { force_refresh: false } })).body.data.refreshing, { timeout: 30_000 }).toBe(false);
+    await page.close();
+    if (sim % (20 * MIN) === 0) {
+      const popup = await ext.context.newPage();
+      await popup.goto(`chrome-extension://${ext.extensionId}/popup.html`);
+      await popup.waitForLoadState('load');
+      await expect.poll(async () => (await msg(extPage, { type: 'get_tickets', data: { force_refresh: false } })).body.data.refreshing, { timeout: 30_000 }).toBe(false);
+      await popup.close();
+      popups++;
+    }
+  }
+  const reqs = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/oauth_'));
+  const byPath = {};
+  for (const r of reqs) {
+    const key = `${r.method} ${r.path.replace(/\/api\/now\/table\/|\/api\/now\/stats\//, '').replace(/\/api\/sn_chg_rest\//, 'sn_chg_rest/')}`;
+    byPath[key] = (byPath[key] || 0) + 1;
+  }
+  // Back to the real clock; the cache stamped in the simulated future goes, so later figures
+  // are taken from fresh refreshes.
+  for (const w of ext.context.serviceWorkers().filter((x) => x.url().endsWith('/background.js'))) {
+    await w.evaluate(() => { delete globalThis.__snshareClockOffsetMs; });
+  }
+  await extPage.evaluate(() => chrome.storage.local.remove('tickets.cache'));
+  results.set('instance_requests_per_user_hour', reqs.length / 8, {
+    note: `${reqs.length} requests in a simulated 8 h (${visits} portal page visits, ${popups} popup openings, ${shares} shares; the worker's clock advanced by the bench): ${JSON.stringify(byPath)}`,
+  });
+  log(`   ${reqs.length} requests in 8 simulated hours: ${JSON.stringify(byPath)}`);
+});
+
+// Exact counts: 5,000 tickets of one kind (the cache holds 1000 per kind; the counts come from
+// the instance).
+await phase('counts', 'counts_off_with_5000: card counts vs the sandbox with 5000 incidents', ['counts_off_with_5000'], async () => {
+  if (!connected) throw new Error('not connected');
+  const existing = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith('snshare:')).length;
+  await sandbox.seed({ table: 'incident', count: 5000 - existing, correlation_prefix: 'snshare:bulk5000:', user: 'snshare.integration', cycle: { state: ['1', '2', '3', '6', '7'] } });
+  await sleep(2_500);
+  const snap = await refreshTickets(extPage);
+  const truth = {};
+  for (const r of (await sandbox.records('incident')).filter((x) => String(x.correlation_id).startsWith('snshare:'))) {
+    truth[r.state] = (truth[r.state] || 0) + 1;
+  }
+  const shown = {};
+  for (const c of snap.counts.filter((x) => x.kind === 'incident')) shown[c.state] = c.count;
+  const states = new Set([...Object.keys(truth), ...Object.keys(shown)]);
+  let off = 0;
+  for (const st of states) off += Math.abs((truth[st] || 0) - (shown[st] || 0));
+  results.set('counts_off_with_5000', off, { note: `instance ${JSON.stringify(truth)}, cards ${JSON.stringify(shown)}` });
+  log(`   instance ${JSON.stringify(truth)}; cards ${JSON.stringify(shown)}`);
 });
 
 const soakNames = ['outbox_soak_records', 'outbox_soak_duplicates', 'outbox_soak_left', 'outbox_soak_wall_s', 'outbox_soak_faults'];

@@ -91,7 +91,7 @@ test('a row share button creates an incident with every field, and the form show
   const r = records[0];
   expect(r.number).toBe(number);
   expect(r.short_description).toBe(MFA_TITLE);
-  expect(r.correlation_display).toBe('Microsoft Secure Score');
+  expect(r.correlation_display).toBe('Microsoft Secure Score: Identity');
   expect([String(r.impact), String(r.urgency)]).toEqual(['1', '2']);
   expect(String(r.priority)).toBe('2');
   expect(String(r.due_date)).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);

@@ -19,8 +19,11 @@ export const METRICS = [
   ['cards_render_1000_ms', 'ms', 30, 'le'],
   ['share_overhead_ms', 'ms', 50, 'le'],
   ['sw_cold_start_ms', 'ms', 150, 'le'],
-  ['requests_per_card_refresh', 'requests', 2, 'le'],
+  ['requests_per_card_refresh', 'requests', 1, 'le'],
   ['content_heap_mb', 'MiB', 8, 'le'],
+  // issue 13: what one user costs the instance
+  ['instance_requests_per_user_hour', 'requests/h', 30, 'le'],
+  ['counts_off_with_5000', 'tickets', 0, 'le'],
   // issue 7 (soak) and issue 3 (sandbox)
   ['outbox_soak_records', 'records', 200, 'ge'],
   ['outbox_soak_duplicates', 'records', 0, 'le'],

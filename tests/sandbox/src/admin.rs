@@ -47,6 +47,11 @@ struct ConfigBody {
     #[serde(default, deserialize_with = "some_option")]
     rate_limit_per_hour: Option<Option<u32>>,
     client_credentials: Option<bool>,
+    release: Option<crate::app::Release>,
+    batch_api: Option<crate::app::ApiAccess>,
+    change_api: Option<crate::app::ApiAccess>,
+    sys_choice: Option<crate::app::ChoiceAccess>,
+    table_api_acl: Option<bool>,
 }
 
 fn some_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
@@ -62,6 +67,9 @@ struct SeedBody {
     fields: Map<String, Value>,
     /// Who the records are opened by (default `snshare.integration`).
     user: Option<String>,
+    /// Field → values taken in turn, record by record (`{"state": ["1", "2", "7"]}`).
+    #[serde(default)]
+    cycle: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 pub async fn handle(app: &App, req: &Req) -> Response<Body> {
@@ -100,7 +108,11 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
                 return bad(format!("unknown table {name}"));
             };
             let s = app.lock();
-            let rows: Vec<Value> = s.store.rows(t.name).map(|r| json!(r)).collect();
+            let rows: Vec<Value> = s
+                .store
+                .rows(t.name)
+                .map(|r| annotated(&s.store, t, r))
+                .collect();
             ok(Value::Array(rows))
         }
         (Method::POST, ["records", name, id]) => {
@@ -142,6 +154,24 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
             json_response(
                 StatusCode::OK,
                 &json!({"result": entries, "next": s.next_log_index}),
+            )
+        }
+        (Method::GET, ["requests", "counts"]) => {
+            // HTTP requests per "METHOD path" since an index: what a test or the bench counts
+            // per endpoint (a batch is one request, whatever it carries).
+            let since: u64 = req.param("since").and_then(|v| v.parse().ok()).unwrap_or(0);
+            let s = app.lock();
+            let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut total = 0u64;
+            for e in s.log.iter().filter(|e| e.index >= since) {
+                *counts
+                    .entry(format!("{} {}", e.method, e.path))
+                    .or_default() += 1;
+                total += 1;
+            }
+            json_response(
+                StatusCode::OK,
+                &json!({"result": {"total": total, "by_endpoint": counts}, "next": s.next_log_index}),
             )
         }
         (Method::DELETE, ["requests"]) => {
@@ -211,6 +241,21 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
             if let Some(v) = body.client_credentials {
                 s.settings.client_credentials = v;
             }
+            if let Some(v) = body.release {
+                s.settings.release = v;
+            }
+            if let Some(v) = body.batch_api {
+                s.settings.batch_api = v;
+            }
+            if let Some(v) = body.change_api {
+                s.settings.change_api = v;
+            }
+            if let Some(v) = body.sys_choice {
+                s.settings.sys_choice = v;
+            }
+            if let Some(v) = body.table_api_acl {
+                s.settings.table_api_acl = v;
+            }
             ok(serde_json::to_value(&s.settings).unwrap_or(Value::Null))
         }
         (Method::POST, ["seed"]) => {
@@ -235,6 +280,7 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
                 body.count,
                 body.correlation_prefix.as_deref(),
                 &body.fields,
+                &body.cycle.into_iter().collect::<Vec<_>>(),
                 &actor,
             ) {
                 Ok(recs) => {
@@ -261,6 +307,16 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
     }
 }
 
+/// A stored row as it is, plus what an instance would show as wrong with it:
+/// `_invalid_choices` (choice fields holding a value outside their choice list) and
+/// `_invalid_references` (references to no record).
+fn annotated(store: &crate::store::Store, t: &schema::Table, r: &crate::store::Record) -> Value {
+    let mut v = json!(r);
+    v["_invalid_choices"] = json!(table::invalid_choices(store, t, r));
+    v["_invalid_references"] = json!(table::invalid_references(store, t, r));
+    v
+}
+
 /// The seeded credentials, as printed at start-up.
 pub fn credentials() -> Value {
     json!({
@@ -275,6 +331,7 @@ pub fn credentials() -> Value {
             "user_name": u.user_name,
             "password": u.password,
             "roles": u.roles,
+            "web_service_access_only": u.web_service_only,
             "sys_id": seed_sys_id("sys_user", u.user_name),
         })).collect::<Vec<_>>(),
     })
@@ -303,10 +360,15 @@ pub fn credentials_text() -> String {
     }
     for u in USERS.iter().filter(|u| u.password.is_some()) {
         out.push_str(&format!(
-            "  user {} / {}  roles: {}\n",
+            "  user {} / {}  roles: {}{}\n",
             u.user_name,
             u.password.unwrap_or(""),
-            u.roles
+            u.roles,
+            if u.web_service_only {
+                " (web service access only: password grant, no login page)"
+            } else {
+                ""
+            }
         ));
     }
     out

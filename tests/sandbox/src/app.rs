@@ -17,9 +17,49 @@ use crate::faults::{Fault, FaultKind};
 use crate::net::{self, never, Body, ConnCtx};
 use crate::oauth::{OAuthState, Session};
 use crate::store::Store;
-use crate::{admin, oauth, pages, seed, table, Config, Error};
+use crate::{admin, batch, change, oauth, pages, seed, stats, table, Config, Error};
 
-/// The settings tests may change while the sandbox runs (`POST /sandbox/config`).
+/// The ServiceNow release the sandbox behaves as, where releases differ.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Release {
+    /// Xanadu and earlier: every Application Registry entry has a client secret (left blank,
+    /// the instance generates one), so there are no public clients.
+    #[default]
+    Xanadu,
+    /// Zurich and later: public clients with PKCE (S256) are documented.
+    Zurich,
+}
+
+/// Whether a REST API other than the Table API can be used.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiAccess {
+    /// Present and allowed.
+    #[default]
+    On,
+    /// Present, but a REST API ACL refuses the user: 403 "User Not Authorized".
+    Forbidden,
+    /// Not on the instance (plugin not active): 400 "Requested URI does not represent any
+    /// resource", as for any unknown REST path.
+    Off,
+}
+
+/// What a user without `admin` gets when reading `sys_choice`.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoiceAccess {
+    /// The table's read ACL refuses: 403 "Insufficient rights to query records".
+    #[default]
+    Forbidden,
+    /// Row ACLs filter every row out: 200 with an empty result.
+    Empty,
+    /// Readable by everyone (an instance whose admin opened it up).
+    Readable,
+}
+
+/// The settings tests may change while the sandbox runs (`POST /sandbox/config`);
+/// `POST /sandbox/reset` puts back the start-up values.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Settings {
     pub access_ttl_secs: u64,
@@ -27,6 +67,15 @@ pub struct Settings {
     /// Requests per user per hour on the REST API; `None`: no limit.
     pub rate_limit_per_hour: Option<u32>,
     pub client_credentials: bool,
+    pub release: Release,
+    /// The Batch API (`POST /api/now/v1/batch`).
+    pub batch_api: ApiAccess,
+    /// The Change Management API (`/api/sn_chg_rest/…`).
+    pub change_api: ApiAccess,
+    pub sys_choice: ChoiceAccess,
+    /// The REST API ACL "Table API" is active (inactive on a default instance): the Table API
+    /// then needs `snc_platform_rest_api_access` (or admin).
+    pub table_api_acl: bool,
 }
 
 /// One line of the request log (`GET /sandbox/requests`).
@@ -41,6 +90,9 @@ pub struct LogEntry {
     pub user: Option<String>,
     /// The `grant_type` of a token request.
     pub grant: Option<String>,
+    /// For a Batch API call: the requests it carried, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub batch: Vec<BatchItemLog>,
     /// The kind of the fault injected into this request.
     pub fault: Option<String>,
     /// When the request arrived, Unix time in milliseconds.
@@ -48,11 +100,25 @@ pub struct LogEntry {
     pub duration_ms: u64,
 }
 
+/// One request inside a Batch API call, for the request log.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchItemLog {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub status: u16,
+    /// The kind of the fault injected into this request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+}
+
 /// What handlers learn while answering, for the request log.
 #[derive(Default)]
 pub struct LogInfo {
     pub user: Option<String>,
     pub grant: Option<String>,
+    pub batch: Vec<BatchItemLog>,
 }
 
 /// Request log entries kept (the oldest tenth goes when full).
@@ -69,6 +135,8 @@ pub struct State {
     /// user → (hour window, requests in it)
     pub rate: HashMap<String, (u64, u32)>,
     pub seed_demo: bool,
+    /// The settings at start-up, which a reset restores.
+    pub initial_settings: Settings,
 }
 
 pub struct App {
@@ -87,6 +155,8 @@ pub struct Req {
     pub body: Bytes,
     /// `scheme://host[:port]` as the client addressed us: the base of links and `Location`.
     pub base: String,
+    /// One of the requests of a Batch API call (counted with the batch, not on its own).
+    pub in_batch: bool,
 }
 
 impl Req {
@@ -163,14 +233,21 @@ impl App {
         } else {
             seed::seed(&mut store, config.seed)?;
         }
+        let settings = Settings {
+            access_ttl_secs: config.access_ttl_secs,
+            refresh_ttl_secs: config.refresh_ttl_secs,
+            rate_limit_per_hour: config.rate_limit_per_hour,
+            client_credentials: config.client_credentials,
+            release: config.release,
+            batch_api: config.batch_api,
+            change_api: config.change_api,
+            sys_choice: config.sys_choice,
+            table_api_acl: config.table_api_acl,
+        };
         let state = State {
             store,
-            settings: Settings {
-                access_ttl_secs: config.access_ttl_secs,
-                refresh_ttl_secs: config.refresh_ttl_secs,
-                rate_limit_per_hour: config.rate_limit_per_hour,
-                client_credentials: config.client_credentials,
-            },
+            initial_settings: settings.clone(),
+            settings,
             oauth: OAuthState::default(),
             faults: Vec::new(),
             next_fault_id: 1,
@@ -190,9 +267,11 @@ impl App {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Back to the seed: records, tokens, sessions, faults, rate counters and log all cleared.
+    /// Back to the seed: records, tokens, sessions, faults, rate counters and log all cleared,
+    /// settings as at start-up.
     pub fn reset(&self) -> Result<(), Error> {
         let mut s = self.lock();
+        s.settings = s.initial_settings.clone();
         s.store.clear()?;
         let demo = s.seed_demo;
         seed::seed(&mut s.store, demo)?;
@@ -235,6 +314,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         headers: parts.headers,
         body,
         base: format!("{}://{}", ctx.scheme, host),
+        in_batch: false,
     };
 
     if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
@@ -259,12 +339,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             truncated = true;
             let response = route(&app, &req, &mut info);
             let (parts, body) = response.into_parts();
-            let whole = match body {
-                http_body_util::Either::Left(full) => futures_bytes(full),
-                http_body_util::Either::Right(_) => bytes::Bytes::new(),
-            };
-            let response = Response::from_parts(parts, crate::net::Truncated::of(whole));
-            response
+            Response::from_parts(parts, crate::net::Truncated::of(body_bytes(body)))
         }
         Some(kind) => kind.response(&req),
         None => route(&app, &req, &mut info),
@@ -289,6 +364,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             },
             user: info.user,
             grant: info.grant,
+            batch: info.batch,
             fault: fault.map(|f| f.kind.name().to_string()),
             time_ms,
             duration_ms: started.elapsed().as_millis() as u64,
@@ -302,11 +378,16 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
 }
 
 fn take_fault(app: &App, req: &Req) -> Option<Fault> {
+    take_fault_if(app, req, |_| true)
+}
+
+/// Takes (counts down) the first queued fault matching the request whose kind `applies`.
+pub fn take_fault_if(app: &App, req: &Req, applies: impl Fn(&FaultKind) -> bool) -> Option<Fault> {
     let mut s = app.lock();
     let i = s
         .faults
         .iter()
-        .position(|f| f.matches(&req.method, &req.path))?;
+        .position(|f| f.matches(&req.method, &req.path) && applies(&f.kind))?;
     let fault = s.faults.get_mut(i)?;
     fault.count = fault.count.saturating_sub(1);
     let taken = fault.clone();
@@ -316,7 +397,7 @@ fn take_fault(app: &App, req: &Req) -> Option<Fault> {
     Some(taken)
 }
 
-fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
+pub fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
     let path = req.path.as_str();
     let m = &req.method;
     // `/api/now/v1/table/…` and `/api/now/v2/table/…` are the same API, versioned.
@@ -330,6 +411,20 @@ fn route(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
     if let Some(rest) = table_path {
         let mut s = app.lock();
         return table::handle(&mut s, req, rest, info);
+    }
+    if let Some(rest) = path.strip_prefix("/api/sn_chg_rest/") {
+        let mut s = app.lock();
+        return change::handle(&mut s, req, rest, info);
+    }
+    if matches!(path, "/api/now/v1/batch" | "/api/now/v2/batch") {
+        return batch::handle(app, req, info);
+    }
+    let stats_path = ["/api/now/stats/", "/api/now/v1/stats/"]
+        .iter()
+        .find_map(|p| path.strip_prefix(p));
+    if let Some(name) = stats_path {
+        let mut s = app.lock();
+        return stats::handle(&mut s, req, name.trim_end_matches('/'), info);
     }
     let mut s = app.lock();
     match (m.as_str(), path) {
@@ -367,6 +462,14 @@ pub fn session_id(req: &Req) -> Option<String> {
 
 pub fn session<'a>(s: &'a State, req: &Req) -> Option<&'a Session> {
     session_id(req).and_then(|id| s.oauth.sessions.get(&id))
+}
+
+/// The bytes of a response body built by the handlers (a truncated one has none to give).
+pub fn body_bytes(body: Body) -> bytes::Bytes {
+    match body {
+        http_body_util::Either::Left(full) => futures_bytes(full),
+        http_body_util::Either::Right(_) => bytes::Bytes::new(),
+    }
 }
 
 /// The bytes of a whole body (it is in memory: polling it once yields them).

@@ -25,6 +25,8 @@
 
 mod admin;
 mod app;
+mod batch;
+mod change;
 mod error;
 mod faults;
 pub mod net;
@@ -34,6 +36,7 @@ pub mod portal;
 mod query;
 pub mod schema;
 mod seed;
+mod stats;
 mod store;
 mod table;
 
@@ -41,7 +44,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use app::Settings;
+pub use app::{ApiAccess, ChoiceAccess, Release, Settings};
 pub use error::Error;
 pub use net::TlsSetup;
 pub use seed::seed_sys_id;
@@ -51,10 +54,14 @@ pub const CLIENT_ID: &str = "snshare-demo";
 pub const CLIENT_SECRET: &str = "snshare-demo-secret";
 /// The seeded public client (PKCE S256, no secret).
 pub const PUBLIC_CLIENT_ID: &str = "snshare-public";
-/// The integration user: roles itil, rest_service, sn_change_writer.
+/// The integration user as documented: role `itil` only, "Web service access only" (so it
+/// cannot sign in on the login page: password grant or Basic only).
 pub const INTEGRATION_USER: (&str, &str) = ("snshare.integration", "Integration#1");
-/// A personal account: role itil only (may create incidents, not change requests).
+/// A personal account: role `itil`, signs in on the login page.
 pub const PERSONAL_USER: (&str, &str) = ("abel.tuter", "Personal#1");
+/// A personal account whose name and e-mail are those of the portal replica's signed-in user
+/// (Megan Bowen, MeganB@contoso.onmicrosoft.com): role `itil`.
+pub const PORTAL_USER: (&str, &str) = ("megan.bowen", "Personal#2");
 /// The administrator: role admin.
 pub const ADMIN_USER: (&str, &str) = ("admin", "Admin#1");
 
@@ -78,6 +85,16 @@ pub struct Config {
     /// Whether a fresh data directory gets the demo incidents and change requests (users,
     /// groups, choices and OAuth applications are always seeded).
     pub seed: bool,
+    /// The release whose OAuth rules apply (default Xanadu: no public clients).
+    pub release: Release,
+    /// The Batch API (default on, as on a default instance).
+    pub batch_api: ApiAccess,
+    /// The Change Management API (default on: the sn_chg_rest API ships with Change Management).
+    pub change_api: ApiAccess,
+    /// `sys_choice` for users without admin (default: 403).
+    pub sys_choice: ChoiceAccess,
+    /// Whether the "Table API" REST API ACL is active (default: no, as on a default instance).
+    pub table_api_acl: bool,
 }
 
 impl Default for Config {
@@ -91,6 +108,11 @@ impl Default for Config {
             rate_limit_per_hour: None,
             client_credentials: false,
             seed: true,
+            release: Release::default(),
+            batch_api: ApiAccess::On,
+            change_api: ApiAccess::On,
+            sys_choice: ChoiceAccess::Forbidden,
+            table_api_acl: false,
         }
     }
 }

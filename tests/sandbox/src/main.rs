@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use sn_sandbox::{net, Config, TlsSetup};
+use sn_sandbox::{net, ApiAccess, ChoiceAccess, Config, Release, TlsSetup};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,6 +54,23 @@ struct Args {
     /// Do not seed demo incidents and change requests into a fresh data directory.
     #[arg(long)]
     no_demo_records: bool,
+    /// The release whose rules apply: xanadu (every OAuth client has a secret) or zurich
+    /// (public clients with PKCE S256).
+    #[arg(long, value_enum, default_value_t = Release::Xanadu)]
+    release: Release,
+    /// The Batch API: on, forbidden (403 by a REST API ACL) or off (not on the instance).
+    #[arg(long, value_enum, default_value_t = ApiAccess::On)]
+    batch_api: ApiAccess,
+    /// The Change Management API (sn_chg_rest): on, forbidden or off (plugin not active).
+    #[arg(long, value_enum, default_value_t = ApiAccess::On)]
+    change_api: ApiAccess,
+    /// sys_choice for users without admin: forbidden (403), empty (200, no rows) or readable.
+    #[arg(long, value_enum, default_value_t = ChoiceAccess::Forbidden)]
+    sys_choice: ChoiceAccess,
+    /// Activate the "Table API" REST API ACL: the Table API then needs
+    /// snc_platform_rest_api_access.
+    #[arg(long)]
+    table_api_acl: bool,
     /// Exit when standard input reaches end of file (so a test harness's servers never outlive it).
     #[arg(long)]
     exit_on_stdin_close: bool,
@@ -102,6 +119,11 @@ async fn run(args: Args) -> Result<(), sn_sandbox::Error> {
         rate_limit_per_hour: args.rate_limit.filter(|n| *n > 0),
         client_credentials: args.enable_client_credentials,
         seed: !args.no_demo_records,
+        release: args.release,
+        batch_api: args.batch_api,
+        change_api: args.change_api,
+        sys_choice: args.sys_choice,
+        table_api_acl: args.table_api_acl,
     };
     let handle = sn_sandbox::serve(config).await?;
     if let (Some(path), Some(pem)) = (&args.ca_out, &handle.ca_pem) {
@@ -114,7 +136,11 @@ async fn run(args: Args) -> Result<(), sn_sandbox::Error> {
         out.flush()?;
     }
     eprint!(
-        "sn-sandbox: data in {}; access token {} s, refresh token {} s{}{}\n{}",
+        "sn-sandbox: release {:?}, batch API {:?}, change API {:?}, sys_choice {:?}; data in {}; access token {} s, refresh token {} s{}{}\n{}",
+        args.release,
+        args.batch_api,
+        args.change_api,
+        args.sys_choice,
         handle.data_dir.display(),
         args.access_ttl,
         args.refresh_ttl,

@@ -10,7 +10,9 @@ use hyper::{Response, StatusCode};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::app::{envelope, json_response, now_ms, session, session_id, LogInfo, Req, State};
+use crate::app::{
+    envelope, json_response, now_ms, session, session_id, LogInfo, Release, Req, State,
+};
 use crate::net::{self, append_header, set_header, Body};
 use crate::pages;
 use crate::seed::{self, password_of, OAuthApp};
@@ -66,6 +68,12 @@ fn denied() -> Response<Body> {
     r
 }
 
+/// Whether the registry entry is a public client: one without a secret, on a release that has
+/// public clients (Zurich on). On Xanadu and earlier every entry is confidential.
+fn is_public(app: &OAuthApp, release: Release) -> bool {
+    app.client_secret.is_none() && release == Release::Zurich
+}
+
 fn pkce_s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
@@ -106,6 +114,9 @@ pub fn token(s: &mut State, req: &Req, info: &mut LogInfo) -> Response<Body> {
     };
     let secret_ok = match app.client_secret {
         Some(expected) => secret.as_deref() == Some(expected),
+        // Before Zurich the registry generated a secret for this entry, which the client does
+        // not know: no secret it sends can be right.
+        None if !is_public(app, s.settings.release) => false,
         None => secret.as_deref().is_none_or(str::is_empty),
     };
     if p("scope").is_some_and(|sc| sc != "useraccount") {
@@ -333,7 +344,7 @@ impl AuthParams {
     }
 
     /// The registry entry, or the error page an instance shows.
-    fn validate(&self) -> Result<&'static OAuthApp, Response<Body>> {
+    fn validate(&self, release: Release) -> Result<&'static OAuthApp, Response<Body>> {
         let bad = |m: &str| pages::error_page(StatusCode::BAD_REQUEST, "OAuth error", m);
         let Some(app) = seed::app(&self.client_id) else {
             return Err(bad("Invalid client_id"));
@@ -351,7 +362,7 @@ impl AuthParams {
         if self.state.is_empty() {
             return Err(bad("Missing State parameter in request"));
         }
-        if app.client_secret.is_none()
+        if is_public(app, release)
             && (self.code_challenge.is_empty() || self.code_challenge_method != "S256")
         {
             return Err(bad(
@@ -432,6 +443,14 @@ fn session_cookie(id: &str, req: &Req, clear: bool) -> String {
     }
 }
 
+fn web_service_only(s: &State, user: &str) -> bool {
+    s.store
+        .rows("sys_user")
+        .find(|u| u.get("user_name").is_some_and(|n| n == user))
+        .and_then(|u| u.get("web_service_access_only"))
+        .is_some_and(|v| v == "true")
+}
+
 fn display_name(s: &State, user: &str) -> String {
     s.store
         .rows("sys_user")
@@ -443,7 +462,7 @@ fn display_name(s: &State, user: &str) -> String {
 /// `GET /oauth_auth.do`: the login form, or for a logged-in user the consent page.
 pub fn authorize_page(s: &mut State, req: &Req, info: &mut LogInfo) -> Response<Body> {
     let params = AuthParams::from_pairs(&req.query);
-    let app = match params.validate() {
+    let app = match params.validate(s.settings.release) {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -473,7 +492,7 @@ pub fn authorize_page(s: &mut State, req: &Req, info: &mut LogInfo) -> Response<
 pub fn authorize_decision(s: &mut State, req: &Req, info: &mut LogInfo) -> Response<Body> {
     let form = req.form();
     let params = AuthParams::from_pairs(&form);
-    let app = match params.validate() {
+    let app = match params.validate(s.settings.release) {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -535,9 +554,11 @@ pub fn login(s: &mut State, req: &Req, info: &mut LogInfo) -> Response<Body> {
     };
     let goto = safe_goto(Some(get("sysparm_goto")));
     let user = get("user_name").trim();
+    // "Web service access only" accounts cannot sign in to the UI, the login page included.
     if user.is_empty()
         || password_of(user) != Some(get("user_password"))
         || actor_of(&s.store, user).is_none()
+        || web_service_only(s, user)
     {
         return pages::login(&goto, Some("User name or password invalid"));
     }

@@ -6,7 +6,7 @@ use hyper::{Response, StatusCode};
 use crate::app::{Req, State};
 use crate::net::{self, set_header, Body};
 use crate::query::{Query, Vars};
-use crate::schema::{self, Kind};
+use crate::schema;
 
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -167,20 +167,7 @@ fn render_do(s: &State, page_name: &str, params: &[(String, String)]) -> Respons
     let Some(table) = schema::table(table_name) else {
         return not_found();
     };
-    let label = |f: &schema::Field, v: &str| match f.kind {
-        Kind::Reference(rt) => schema::table(rt)
-            .and_then(|t| {
-                s.store
-                    .get(rt, v)
-                    .and_then(|r| r.get(t.display_field))
-                    .cloned()
-            })
-            .unwrap_or_default(),
-        Kind::IntChoice | Kind::TextChoice => schema::choice_label(table.name, f.name, v)
-            .map(str::to_string)
-            .unwrap_or_else(|| v.to_string()),
-        _ => v.to_string(),
-    };
+    let label = |f: &schema::Field, v: &str| crate::table::display_of(&s.store, table, f, v);
     if is_list {
         struct Ts(&'static schema::Table);
         impl crate::query::Schema for Ts {

@@ -201,7 +201,7 @@ fn substitute(v: &str, vars: &Vars<'_>) -> String {
     }
 }
 
-fn compare(a: &str, b: &str, numeric: bool) -> Ordering {
+pub fn compare(a: &str, b: &str, numeric: bool) -> Ordering {
     if numeric {
         if let (Ok(x), Ok(y)) = (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
             return x.partial_cmp(&y).unwrap_or(Ordering::Equal);

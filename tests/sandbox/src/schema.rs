@@ -137,6 +137,12 @@ pub static CHANGE_REQUEST: Table = Table {
         f("priority", IntChoice, "Priority"),
         f("risk", IntChoice, "Risk"),
         f("category", TextChoice, "Category"),
+        f("chg_model", Reference("chg_model"), "Model"),
+        f(
+            "std_change_producer_version",
+            Reference("std_change_record_producer"),
+            "Standard change template"
+        ),
         f("requested_by", Reference("sys_user"), "Requested by"),
         f("opened_by", Reference("sys_user"), "Opened by"),
         f("opened_at", DateTime, "Opened"),
@@ -180,6 +186,11 @@ pub static SYS_USER: Table = Table {
             "web_service_access_only",
             Boolean,
             "Web service access only"
+        ),
+        f(
+            "internal_integration_user",
+            Boolean,
+            "Internal integration user"
         ),
         f("roles", Text(4000), "Roles"),
         f("time_zone", TextChoice, "Time zone"),
@@ -239,7 +250,36 @@ pub static SYS_USER_HAS_ROLE: Table = Table {
     ],
 };
 
-pub static TABLES: [&Table; 7] = [
+/// Change models (Normal, Standard, Emergency): what the Change Management API applies.
+pub static CHG_MODEL: Table = Table {
+    name: "chg_model",
+    display_field: "name",
+    numbering: None,
+    fields: table_fields![
+        f("name", Text(100), "Name"),
+        f("description", Text(1000), "Description"),
+        f("type", TextChoice, "Type"),
+        f("active", Boolean, "Active"),
+    ],
+};
+
+/// Standard change templates (the catalog items of the standard change catalog).
+/// `template_value` holds the change's field values as an encoded query
+/// (`short_description=…^category=Network^risk=4`), as a template record does.
+pub static STD_CHANGE_RECORD_PRODUCER: Table = Table {
+    name: "std_change_record_producer",
+    display_field: "name",
+    numbering: None,
+    fields: table_fields![
+        f("name", Text(100), "Name"),
+        f("short_description", Text(160), "Short description"),
+        f("category", Text(80), "Category"),
+        f("template_value", Text(4000), "Template"),
+        f("active", Boolean, "Active"),
+    ],
+};
+
+pub static TABLES: [&Table; 9] = [
     &INCIDENT,
     &CHANGE_REQUEST,
     &SYS_USER,
@@ -247,6 +287,8 @@ pub static TABLES: [&Table; 7] = [
     &SYS_CHOICE,
     &SYS_USER_ROLE,
     &SYS_USER_HAS_ROLE,
+    &CHG_MODEL,
+    &STD_CHANGE_RECORD_PRODUCER,
 ];
 
 pub fn table(name: &str) -> Option<&'static Table> {
@@ -316,7 +358,6 @@ pub static CHOICES: &[ChoiceList] = &[
             ("hardware", "Hardware"),
             ("network", "Network"),
             ("database", "Database"),
-            ("security", "Security"),
         ],
     ),
     (
@@ -398,7 +439,11 @@ pub static CHOICES: &[ChoiceList] = &[
             ("Hardware", "Hardware"),
             ("Software", "Software"),
             ("Service", "Service"),
+            ("System Software", "System Software"),
+            ("Applications Software", "Applications Software"),
             ("Network", "Network"),
+            ("Telecom", "Telecom"),
+            ("Documentation", "Documentation"),
             ("Other", "Other"),
         ],
     ),
@@ -412,13 +457,6 @@ pub static CHOICES: &[ChoiceList] = &[
         ],
     ),
 ];
-
-pub fn choice_label(table: &str, element: &str, value: &str) -> Option<&'static str> {
-    CHOICES
-        .iter()
-        .find(|(t, e, _)| *t == table && *e == element)
-        .and_then(|(_, _, list)| list.iter().find(|(v, _)| *v == value).map(|(_, l)| *l))
-}
 
 /// The priority lookup rules of a default instance (incident): impact × urgency.
 pub fn priority(impact: &str, urgency: &str) -> &'static str {

@@ -43,51 +43,122 @@ pub struct SeedUser {
     pub password: Option<&'static str>,
     pub first: &'static str,
     pub last: &'static str,
+    /// `None`: `<user_name>@example.com`.
+    pub email: Option<&'static str>,
     pub roles: &'static str,
     pub title: &'static str,
+    /// "Web service access only": REST and SOAP only, no sign-in on the login page.
+    pub web_service_only: bool,
 }
 
-pub static USERS: [SeedUser; 5] = [
+pub static USERS: [SeedUser; 6] = [
     SeedUser {
         user_name: "snshare.integration",
         password: Some("Integration#1"),
         first: "snshare",
         last: "Integration",
-        roles: "itil,rest_service,sn_change_writer",
+        email: None,
+        roles: "itil",
         title: "Integration user",
+        web_service_only: true,
     },
     SeedUser {
         user_name: "abel.tuter",
         password: Some("Personal#1"),
         first: "Abel",
         last: "Tuter",
+        email: None,
         roles: "itil",
         title: "Security analyst",
+        web_service_only: false,
+    },
+    SeedUser {
+        user_name: "megan.bowen",
+        password: Some("Personal#2"),
+        first: "Megan",
+        last: "Bowen",
+        email: Some("MeganB@contoso.onmicrosoft.com"),
+        roles: "itil",
+        title: "Security administrator",
+        web_service_only: false,
     },
     SeedUser {
         user_name: "admin",
         password: Some("Admin#1"),
         first: "System",
         last: "Administrator",
+        email: None,
         roles: "admin",
         title: "System Administrator",
+        web_service_only: false,
     },
     SeedUser {
         user_name: "beth.anglin",
         password: None,
         first: "Beth",
         last: "Anglin",
+        email: None,
         roles: "itil",
         title: "Service desk agent",
+        web_service_only: false,
     },
     SeedUser {
         user_name: "david.loo",
         password: None,
         first: "David",
         last: "Loo",
+        email: None,
         roles: "itil",
         title: "Network engineer",
+        web_service_only: false,
     },
+];
+
+/// Every role the sandbox's ACLs know, as on a default instance with the ITSM roles plugin.
+/// `sys_user_role` holds all of them, whether or not a user has them.
+pub static ROLES: [(&str, &str); 7] = [
+    ("admin", "System administrator"),
+    ("itil", "Fulfiller: incidents, problems, changes"),
+    (
+        "snc_platform_rest_api_access",
+        "REST API access where the Table API ACL is active",
+    ),
+    ("sn_change_read", "Read change requests (ITSM roles)"),
+    (
+        "sn_change_write",
+        "Create and update change requests (ITSM roles)",
+    ),
+    ("change_manager", "Change manager"),
+    ("user_admin", "User administrator"),
+];
+
+/// (name, type, description): the change models of a default instance.
+pub static CHANGE_MODELS: [(&str, &str, &str); 3] = [
+    ("Normal", "normal", "Normal change model"),
+    ("Standard", "standard", "Standard change model"),
+    ("Emergency", "emergency", "Emergency change model"),
+];
+
+/// (name, short description, category, template value): published standard change templates.
+pub static STANDARD_TEMPLATES: [(&str, &str, &str, &str); 3] = [
+    (
+        "Rotate service account credentials",
+        "Rotate the credentials of a service account",
+        "Software",
+        "short_description=Rotate service account credentials^category=Software^risk=4^impact=3^implementation_plan=Rotate the secret, update the vault, verify sign-in^backout_plan=Restore the previous secret from the vault^test_plan=Sign in with the new secret",
+    ),
+    (
+        "Add a firewall rule",
+        "Add an allow or deny rule to a perimeter firewall",
+        "Network",
+        "short_description=Add a firewall rule^category=Network^risk=4^impact=2^implementation_plan=Add the rule in the change window^backout_plan=Remove the rule^test_plan=Check the flow logs",
+    ),
+    (
+        "Enable a security policy setting",
+        "Turn on a recommended security setting from a tested baseline",
+        "Software",
+        "short_description=Enable a security policy setting^category=Software^risk=4^impact=3^implementation_plan=Apply the setting to a pilot group, then to all^backout_plan=Turn the setting off^test_plan=Verify on a pilot device",
+    ),
 ];
 
 pub fn password_of(user_name: &str) -> Option<&'static str> {
@@ -137,12 +208,18 @@ pub fn seed(store: &mut Store, demo_records: bool) -> Result<(), Error> {
                 ("first_name", u.first.into()),
                 ("last_name", u.last.into()),
                 ("name", format!("{} {}", u.first, u.last)),
-                ("email", format!("{}@example.com", u.user_name)),
+                (
+                    "email",
+                    u.email
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{}@example.com", u.user_name)),
+                ),
                 ("title", u.title.into()),
                 ("roles", u.roles.into()),
                 ("active", "true".into()),
                 ("locked_out", "false".into()),
-                ("web_service_access_only", "false".into()),
+                ("web_service_access_only", u.web_service_only.to_string()),
+                ("internal_integration_user", "false".into()),
                 ("time_zone", "GMT".into()),
             ]);
             table::insert_raw(store, "sys_user", fields, &admin, now)?;
@@ -180,6 +257,7 @@ pub fn seed(store: &mut Store, demo_records: bool) -> Result<(), Error> {
             }
         }
         seed_roles(store, &admin, now)?;
+        seed_change_catalog(store, &admin, now)?;
         if demo_records {
             seed_tickets(store, now)?;
         }
@@ -187,18 +265,52 @@ pub fn seed(store: &mut Store, demo_records: bool) -> Result<(), Error> {
     })
 }
 
-/// Brings a data directory seeded by an older sandbox up to date: the role tables.
+/// Brings a data directory seeded by an older sandbox up to date: the role tables and the
+/// change catalog (models and standard change templates).
 pub fn upgrade(store: &mut Store) -> Result<(), Error> {
-    if store.rows("sys_user_role").next().is_some() {
-        return Ok(());
-    }
     store.batch(|store| {
         let admin = Actor {
             user_name: "admin".into(),
             sys_id: seed_sys_id("sys_user", "admin"),
         };
-        seed_roles(store, &admin, now_secs())
+        seed_roles(store, &admin, now_secs())?;
+        seed_change_catalog(store, &admin, now_secs())
     })
+}
+
+/// Change models and standard change templates, by stable sys_id (`seed_sys_id("chg_model",
+/// "normal")`, `seed_sys_id("std_change_record_producer", "0")`…); existing rows are left alone.
+fn seed_change_catalog(store: &mut Store, admin: &Actor, now: u64) -> Result<(), Error> {
+    for (name, ty, description) in &CHANGE_MODELS {
+        let id = seed_sys_id("chg_model", ty);
+        if store.contains("chg_model", &id) {
+            continue;
+        }
+        let fields = rec(&[
+            ("sys_id", id),
+            ("name", (*name).into()),
+            ("type", (*ty).into()),
+            ("description", (*description).into()),
+            ("active", "true".into()),
+        ]);
+        table::insert_raw(store, "chg_model", fields, admin, now)?;
+    }
+    for (i, (name, short, category, value)) in STANDARD_TEMPLATES.iter().enumerate() {
+        let id = seed_sys_id("std_change_record_producer", &i.to_string());
+        if store.contains("std_change_record_producer", &id) {
+            continue;
+        }
+        let fields = rec(&[
+            ("sys_id", id),
+            ("name", (*name).into()),
+            ("short_description", (*short).into()),
+            ("category", (*category).into()),
+            ("template_value", (*value).into()),
+            ("active", "true".into()),
+        ]);
+        table::insert_raw(store, "std_change_record_producer", fields, admin, now)?;
+    }
+    Ok(())
 }
 
 /// `sys_user_role` (one per role the users hold, in order of first use) and `sys_user_has_role`
@@ -217,7 +329,7 @@ fn seed_roles(store: &mut Store, admin: &Actor, now: u64) -> Result<(), Error> {
             (get("user_name"), get("sys_id"), roles)
         })
         .collect();
-    let mut roles: Vec<&str> = Vec::new();
+    let mut roles: Vec<&str> = ROLES.iter().map(|(name, _)| *name).collect();
     for (_, _, rs) in &users {
         for r in rs {
             if !roles.contains(&r.as_str()) {
@@ -230,7 +342,16 @@ fn seed_roles(store: &mut Store, admin: &Actor, now: u64) -> Result<(), Error> {
         if store.contains("sys_user_role", &id) {
             continue;
         }
-        let fields = rec(&[("sys_id", id), ("name", role.into())]);
+        let description = ROLES
+            .iter()
+            .find(|(n, _)| *n == role)
+            .map(|(_, d)| *d)
+            .unwrap_or("");
+        let fields = rec(&[
+            ("sys_id", id),
+            ("name", role.into()),
+            ("description", description.into()),
+        ]);
         table::insert_raw(store, "sys_user_role", fields, admin, now)?;
     }
     for (user_name, user_id, rs) in &users {
@@ -313,7 +434,7 @@ fn seed_tickets(store: &mut Store, now: u64) -> Result<(), Error> {
             "3",
             "1",
             "1",
-            "security",
+            "inquiry",
             "Security Operations",
             "abel.tuter",
             6,
@@ -442,6 +563,7 @@ fn seed_tickets(store: &mut Store, now: u64) -> Result<(), Error> {
             ("short_description", (*sd).to_string()),
             ("description", format!("{sd}. Seeded by the sandbox.")),
             ("type", (*ty).to_string()),
+            ("chg_model", seed_sys_id("chg_model", ty)),
             ("state", (*state).to_string()),
             ("risk", (*risk).to_string()),
             ("impact", (*impact).to_string()),

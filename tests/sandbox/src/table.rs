@@ -3,11 +3,14 @@
 use hyper::{Method, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use crate::app::{envelope, glide_datetime, json_response, now_ms, now_secs, LogInfo, Req, State};
+use crate::app::{
+    envelope, glide_datetime, json_response, now_ms, now_secs, ChoiceAccess, LogInfo, Req,
+    Settings, State,
+};
 use crate::faults::rate_limited;
 use crate::net::{set_header, Body};
 use crate::query::{self, Query, Vars};
-use crate::schema::{self, choice_label, Field, Kind, Table};
+use crate::schema::{self, Field, Kind, Table};
 use crate::seed::password_of;
 use crate::store::{Record, Store, TokenKind};
 use crate::{oauth, Error};
@@ -21,7 +24,7 @@ pub struct Actor {
 
 const DEFAULT_LIMIT: usize = 10_000;
 /// Fields a client cannot set: the system fields and what business rules compute.
-const READ_ONLY: &[&str] = &[
+pub const READ_ONLY: &[&str] = &[
     "sys_created_on",
     "sys_created_by",
     "sys_updated_on",
@@ -39,7 +42,7 @@ pub fn not_authenticated() -> Response<Body> {
     )
 }
 
-fn no_record() -> Response<Body> {
+pub fn no_record() -> Response<Body> {
     envelope(
         StatusCode::NOT_FOUND,
         "No Record found",
@@ -57,7 +60,7 @@ fn acl_denied(what: &str) -> Response<Body> {
     )
 }
 
-fn internal(e: Error) -> Response<Body> {
+pub fn internal(e: Error) -> Response<Body> {
     envelope(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Internal error",
@@ -94,7 +97,7 @@ pub fn roles_of(store: &Store, user_name: &str) -> Vec<String> {
 }
 
 /// Bearer access token, or Basic user name and password (which instances also accept).
-fn authenticate(s: &State, req: &Req) -> Option<Actor> {
+pub fn authenticate(s: &State, req: &Req) -> Option<Actor> {
     let auth = req.authorization()?.trim();
     let (scheme, value) = auth.split_once(' ')?;
     let value = value.trim();
@@ -112,6 +115,21 @@ fn authenticate(s: &State, req: &Req) -> Option<Actor> {
     } else {
         None
     }
+}
+
+/// Who a REST request runs as, counted against their hourly limit (a request inside a batch is
+/// counted with its batch); the 401 or 429 otherwise.
+pub fn admit(s: &mut State, req: &Req, info: &mut LogInfo) -> Result<Actor, Response<Body>> {
+    let Some(actor) = authenticate(s, req) else {
+        return Err(not_authenticated());
+    };
+    info.user = Some(actor.user_name.clone());
+    if !req.in_batch {
+        if let Some(r) = rate_limit(s, &actor.user_name) {
+            return Err(r);
+        }
+    }
+    Ok(actor)
 }
 
 /// Counts the request against the user's hourly limit; the 429 when it is spent.
@@ -136,49 +154,87 @@ fn rate_limit(s: &mut State, user: &str) -> Option<Response<Body>> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub enum Access {
     Read,
     Insert,
     Write,
     Delete,
 }
 
-fn allowed(roles: &[String], table: &str, access: Access) -> bool {
-    let has = |r: &str| roles.iter().any(|x| x == r);
+pub fn has_role(roles: &[String], role: &str) -> bool {
+    roles.iter().any(|r| r == role)
+}
+
+/// Table-level ACLs of a default instance (with the ITSM roles plugin): `itil` works incidents
+/// and change requests alike ("Role required: itil, admin, or sn_change_write").
+pub fn allowed(settings: &Settings, roles: &[String], table: &str, access: Access) -> bool {
+    let has = |r: &str| has_role(roles, r);
     if has("admin") {
         return true;
     }
+    let change_reader = has("itil") || has("sn_change_read") || has("sn_change_write");
     match (table, access) {
         ("incident", Access::Read | Access::Insert | Access::Write) => has("itil"),
-        ("change_request", Access::Read) => has("itil") || has("sn_change_writer"),
-        ("change_request", Access::Insert | Access::Write) => has("sn_change_writer"),
-        ("sys_user" | "sys_user_group" | "sys_choice" | "sys_user_role", Access::Read) => true,
+        ("change_request", Access::Read) => change_reader,
+        ("change_request", Access::Insert | Access::Write) => has("itil") || has("sn_change_write"),
+        ("chg_model" | "std_change_record_producer", Access::Read) => change_reader,
+        ("sys_user" | "sys_user_group" | "sys_user_role", Access::Read) => true,
+        ("sys_choice", Access::Read) => settings.sys_choice != ChoiceAccess::Forbidden,
         // Row by row: see `row_readable`.
         ("sys_user_has_role", Access::Read) => true,
         _ => false,
     }
 }
 
-/// Row-level read ACLs, applied after the table-level one: a user reads only their own role
-/// grants (admin reads all).
-fn row_readable(roles: &[String], actor: &Actor, table: &Table, rec: &Record) -> bool {
-    if roles.iter().any(|r| r == "admin") {
+/// Row-level read ACLs, applied after the table-level one. As on a default instance, a user
+/// without admin reads no `sys_user_has_role` row, not even their own (an empty answer, not an
+/// error), and with `sys_choice: empty` no choice row either.
+pub fn row_readable(settings: &Settings, roles: &[String], table: &Table) -> bool {
+    if has_role(roles, "admin") {
         return true;
     }
     match table.name {
-        "sys_user_has_role" => rec.get("user").is_some_and(|u| *u == actor.sys_id),
+        "sys_user_has_role" => false,
+        "sys_choice" => settings.sys_choice == ChoiceAccess::Readable,
         _ => true,
     }
 }
 
+/// Field-level read ACLs: a user's `roles` list is for admins only.
+fn field_readable(roles: &[String], table: &Table, field: &str) -> bool {
+    !(table.name == "sys_user" && field == "roles" && !has_role(roles, "admin"))
+}
+
+pub fn invalid_table(name: &str) -> Response<Body> {
+    envelope(
+        StatusCode::BAD_REQUEST,
+        &format!("Invalid table {name}"),
+        None,
+    )
+}
+
+pub fn method_not_allowed() -> Response<Body> {
+    envelope(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not Supported",
+        Some("Method not supported for the requested resource"),
+    )
+}
+
+/// The 403 of a REST API ACL (an API the user's roles do not open).
+pub fn api_acl_denied() -> Response<Body> {
+    envelope(
+        StatusCode::FORBIDDEN,
+        "User Not Authorized",
+        Some("Failed API level ACL Validation"),
+    )
+}
+
 pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Response<Body> {
-    let Some(actor) = authenticate(s, req) else {
-        return not_authenticated();
+    let actor = match admit(s, req, info) {
+        Ok(a) => a,
+        Err(r) => return r,
     };
-    info.user = Some(actor.user_name.clone());
-    if let Some(r) = rate_limit(s, &actor.user_name) {
-        return r;
-    }
     let mut segments = rest.split('/');
     let name = segments.next().unwrap_or("");
     let sys_id = segments.next().filter(|x| !x.is_empty());
@@ -190,57 +246,60 @@ pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Respo
         );
     }
     let Some(table) = schema::table(name) else {
-        return envelope(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid table {name}"),
-            None,
-        );
+        return invalid_table(name);
     };
     let roles = roles_of(&s.store, &actor.user_name);
+    if s.settings.table_api_acl
+        && !has_role(&roles, "admin")
+        && !has_role(&roles, "snc_platform_rest_api_access")
+    {
+        return api_acl_denied();
+    }
+    let settings = s.settings.clone();
     let m = &req.method;
     match sys_id {
         None if m == Method::GET => {
-            if !allowed(&roles, table.name, Access::Read) {
+            if !allowed(&settings, &roles, table.name, Access::Read) {
                 return envelope(
                     StatusCode::FORBIDDEN,
                     "Insufficient rights to query records",
                     Some("Field(s) present in the query do not have permission to be read"),
                 );
             }
-            list(&s.store, table, req, &actor, &roles)
+            list(&s.store, &settings, table, req, &actor, &roles)
         }
         Some(id) if m == Method::GET => {
-            if !allowed(&roles, table.name, Access::Read) {
+            if !allowed(&settings, &roles, table.name, Access::Read) {
                 return no_record();
             }
             match s.store.get(table.name, id) {
-                Some(rec) if row_readable(&roles, &actor, table, rec) => json_response(
+                Some(rec) if row_readable(&settings, &roles, table) => json_response(
                     StatusCode::OK,
-                    &json!({"result": render(&s.store, table, rec, &opts(req))}),
+                    &json!({"result": render(&s.store, table, rec, &opts(req, &roles))}),
                 ),
                 _ => no_record(),
             }
         }
         None if m == Method::POST => {
-            if !allowed(&roles, table.name, Access::Insert) {
+            if !allowed(&settings, &roles, table.name, Access::Insert) {
                 return acl_denied("Insert");
             }
-            create(&mut s.store, table, req, &actor)
+            create(&mut s.store, table, req, &actor, &roles)
         }
         Some(id) if m == Method::PUT || m == Method::PATCH => {
             if !s.store.contains(table.name, id) {
                 return no_record();
             }
-            if !allowed(&roles, table.name, Access::Write) {
+            if !allowed(&settings, &roles, table.name, Access::Write) {
                 return acl_denied("Update");
             }
-            update(&mut s.store, table, id, req, &actor)
+            update(&mut s.store, table, id, req, &actor, &roles)
         }
         Some(id) if m == Method::DELETE => {
             if !s.store.contains(table.name, id) {
                 return no_record();
             }
-            if !allowed(&roles, table.name, Access::Delete) {
+            if !allowed(&settings, &roles, table.name, Access::Delete) {
                 return acl_denied("Delete");
             }
             match s.store.delete(table.name, id) {
@@ -248,11 +307,7 @@ pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Respo
                 Err(e) => internal(e),
             }
         }
-        _ => envelope(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Method not Supported",
-            Some("Method not supported for the requested resource"),
-        ),
+        _ => method_not_allowed(),
     }
 }
 
@@ -266,14 +321,16 @@ enum Display {
     Both,
 }
 
-struct Opts {
+pub struct Opts {
     fields: Option<Vec<String>>,
     display: Display,
     exclude_link: bool,
     base: String,
+    /// The reader's roles, for field-level ACLs.
+    roles: Vec<String>,
 }
 
-fn opts(req: &Req) -> Opts {
+fn opts(req: &Req, roles: &[String]) -> Opts {
     let fields = req
         .param("sysparm_fields")
         .map(|f| {
@@ -299,11 +356,24 @@ fn opts(req: &Req) -> Opts {
             .param("sysparm_exclude_reference_link")
             .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         base: req.base.clone(),
+        roles: roles.to_vec(),
+    }
+}
+
+/// Every field as `{"display_value","value"}`, references without link: the Change Management
+/// API's shape.
+pub fn opts_both(req: &Req, roles: &[String]) -> Opts {
+    Opts {
+        fields: None,
+        display: Display::Both,
+        exclude_link: true,
+        base: req.base.clone(),
+        roles: roles.to_vec(),
     }
 }
 
 /// The table and field a (possibly dot-walked) path ends at.
-fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'static Field)> {
+pub fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'static Field)> {
     match path.split_once('.') {
         None => table.field(path).map(|f| (table, f)),
         Some((first, rest)) => match table.field(first)?.kind {
@@ -314,7 +384,7 @@ fn field_at(table: &'static Table, path: &str) -> Option<(&'static Table, &'stat
 }
 
 /// A field's raw value, following references for dot-walked paths.
-fn resolve(store: &Store, table: &Table, rec: &Record, path: &str) -> String {
+pub fn resolve(store: &Store, table: &Table, rec: &Record, path: &str) -> String {
     match path.split_once('.') {
         None => rec.get(path).cloned().unwrap_or_default(),
         Some((first, rest)) => {
@@ -332,20 +402,82 @@ fn resolve(store: &Store, table: &Table, rec: &Record, path: &str) -> String {
     }
 }
 
-fn display_of(store: &Store, table: &Table, field: &Field, value: &str) -> String {
+/// The active English choices of `table.element` in `sys_choice` (value, label), in sequence
+/// order; empty when the field has no choice list.
+pub fn choices<'a>(store: &'a Store, table: &str, element: &str) -> Vec<(&'a str, &'a str)> {
+    let mut list: Vec<(i64, &str, &str)> = store
+        .rows("sys_choice")
+        .filter(|c| {
+            c.get("name").is_some_and(|n| n == table)
+                && c.get("element").is_some_and(|e| e == element)
+                && c.get("language").is_none_or(|l| l == "en")
+                && c.get("inactive").is_none_or(|i| i != "true")
+        })
+        .map(|c| {
+            let get = |k: &str| c.get(k).map(String::as_str).unwrap_or("");
+            (
+                get("sequence").parse().unwrap_or(0),
+                get("value"),
+                get("label"),
+            )
+        })
+        .collect();
+    list.sort_by_key(|(seq, _, _)| *seq);
+    list.into_iter().map(|(_, v, l)| (v, l)).collect()
+}
+
+pub fn choice_label(store: &Store, table: &str, element: &str, value: &str) -> Option<String> {
+    choices(store, table, element)
+        .into_iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, l)| l.to_string())
+}
+
+/// Choice fields holding a value that is not one of their choices: what an instance shows as
+/// an invalid choice (the value is stored as sent). Fields without a choice list are not judged.
+pub fn invalid_choices(store: &Store, table: &Table, rec: &Record) -> Vec<String> {
+    table
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::IntChoice | Kind::TextChoice))
+        .filter_map(|f| {
+            let value = rec.get(f.name).filter(|v| !v.is_empty())?;
+            let list = choices(store, table.name, f.name);
+            (!list.is_empty() && !list.iter().any(|(v, _)| v == value)).then(|| f.name.to_string())
+        })
+        .collect()
+}
+
+/// Reference fields naming no record of the referenced table (an instance stores the value and
+/// shows an empty reference).
+pub fn invalid_references(store: &Store, table: &Table, rec: &Record) -> Vec<String> {
+    table
+        .fields
+        .iter()
+        .filter_map(|f| match f.kind {
+            Kind::Reference(t) => {
+                let value = rec.get(f.name).filter(|v| !v.is_empty())?;
+                (!store.contains(t, value)).then(|| f.name.to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn display_of(store: &Store, table: &Table, field: &Field, value: &str) -> String {
     match field.kind {
         Kind::Reference(t) => match (schema::table(t), store.get(t, value)) {
             (Some(rt), Some(r)) => r.get(rt.display_field).cloned().unwrap_or_default(),
             _ => String::new(),
         },
-        Kind::IntChoice | Kind::TextChoice => choice_label(table.name, field.name, value)
-            .map(str::to_string)
-            .unwrap_or_else(|| value.to_string()),
+        Kind::IntChoice | Kind::TextChoice => {
+            choice_label(store, table.name, field.name, value).unwrap_or_else(|| value.to_string())
+        }
         _ => value.to_string(),
     }
 }
 
-fn render(store: &Store, table: &'static Table, rec: &Record, o: &Opts) -> Value {
+pub fn render(store: &Store, table: &'static Table, rec: &Record, o: &Opts) -> Value {
     let mut out = Map::new();
     let all: Vec<String>;
     let paths: &[String] = match &o.fields {
@@ -359,7 +491,11 @@ fn render(store: &Store, table: &'static Table, rec: &Record, o: &Opts) -> Value
         let Some((ft, field)) = field_at(table, path) else {
             continue;
         };
-        let value = resolve(store, table, rec, path);
+        let value = if field_readable(&o.roles, ft, field.name) {
+            resolve(store, table, rec, path)
+        } else {
+            String::new()
+        };
         let v = match field.kind {
             Kind::Reference(rt) if !value.is_empty() => {
                 let link = format!("{}/api/now/table/{rt}/{value}", o.base);
@@ -399,27 +535,44 @@ impl query::Schema for TableSchema {
     }
 }
 
-/// As on an instance, row ACLs run after the query and the paging: a page may hold fewer rows
-/// than `sysparm_limit`, and `X-Total-Count` counts the rows the query matched.
-fn list(
-    store: &Store,
+/// The rows an encoded query selects, in its order (`javascript:` functions as `actor`).
+pub fn matching<'a>(
+    store: &'a Store,
     table: &'static Table,
-    req: &Req,
+    query: &str,
     actor: &Actor,
-    roles: &[String],
-) -> Response<Body> {
+) -> Vec<&'a Record> {
     let ts = TableSchema(table);
     let vars = Vars {
         user_sys_id: &actor.sys_id,
         user_name: &actor.user_name,
     };
-    let q = Query::parse(req.param("sysparm_query").unwrap_or(""), &ts, &vars);
+    let q = Query::parse(query, &ts, &vars);
     let get = |r: &Record, f: &str| resolve(store, table, r, f);
     let mut rows: Vec<&Record> = store
         .rows(table.name)
         .filter(|r| q.matches(&ts, &|f| get(r, f)))
         .collect();
     q.sort(&ts, &mut rows, &|r, f| get(r, f));
+    rows
+}
+
+/// As on an instance, row ACLs run after the query and the paging: a page may hold fewer rows
+/// than `sysparm_limit`, and `X-Total-Count` counts the rows the query matched.
+fn list(
+    store: &Store,
+    settings: &Settings,
+    table: &'static Table,
+    req: &Req,
+    actor: &Actor,
+    roles: &[String],
+) -> Response<Body> {
+    let rows = matching(
+        store,
+        table,
+        req.param("sysparm_query").unwrap_or(""),
+        actor,
+    );
     let total = rows.len();
     let limit = req
         .param("sysparm_limit")
@@ -429,12 +582,13 @@ fn list(
         .param("sysparm_offset")
         .and_then(|v| v.trim().parse::<usize>().ok())
         .unwrap_or(0);
-    let o = opts(req);
+    let o = opts(req, roles);
+    let readable = row_readable(settings, roles, table);
     let page: Vec<Value> = rows
         .iter()
         .skip(offset)
         .take(limit)
-        .filter(|r| row_readable(roles, actor, table, r))
+        .filter(|_| readable)
         .map(|r| render(store, table, r, &o))
         .collect();
     let mut resp = json_response(StatusCode::OK, &json!({"result": page}));
@@ -486,7 +640,7 @@ fn link_header(req: &Req, table: &Table, total: usize, limit: usize, offset: usi
 // Writing
 
 /// The JSON object of a POST/PUT/PATCH body, or the 400 an instance answers.
-fn body_object(req: &Req) -> Result<Map<String, Value>, Response<Body>> {
+pub fn body_object(req: &Req) -> Result<Map<String, Value>, Response<Body>> {
     let ct = req.content_type();
     if !ct.starts_with("application/json") {
         return Err(envelope(
@@ -521,7 +675,7 @@ fn as_field_value(v: &Value) -> Option<String> {
 /// Turns a request body into field values: unknown and read-only fields are dropped (as an
 /// instance does), references given by display value are resolved, and the data policy on
 /// `short_description` is applied.
-fn field_values(
+pub fn field_values(
     store: &Store,
     table: &'static Table,
     body: &Map<String, Value>,
@@ -716,7 +870,13 @@ pub fn insert_raw(
     Ok(rec)
 }
 
-fn create(store: &mut Store, table: &'static Table, req: &Req, actor: &Actor) -> Response<Body> {
+fn create(
+    store: &mut Store,
+    table: &'static Table,
+    req: &Req,
+    actor: &Actor,
+    roles: &[String],
+) -> Response<Body> {
     let body = match body_object(req) {
         Ok(b) => b,
         Err(r) => return r,
@@ -733,7 +893,7 @@ fn create(store: &mut Store, table: &'static Table, req: &Req, actor: &Actor) ->
             let id = rec.get("sys_id").cloned().unwrap_or_default();
             let mut resp = json_response(
                 StatusCode::CREATED,
-                &json!({"result": render(store, table, &rec, &opts(req))}),
+                &json!({"result": render(store, table, &rec, &opts(req, roles))}),
             );
             set_header(
                 &mut resp,
@@ -752,6 +912,7 @@ fn update(
     id: &str,
     req: &Req,
     actor: &Actor,
+    roles: &[String],
 ) -> Response<Body> {
     let body = match body_object(req) {
         Ok(b) => b,
@@ -785,7 +946,7 @@ fn update(
     }
     json_response(
         StatusCode::OK,
-        &json!({"result": render(store, table, &rec, &opts(req))}),
+        &json!({"result": render(store, table, &rec, &opts(req, roles))}),
     )
 }
 
@@ -810,13 +971,15 @@ pub fn set_raw(
     Ok(Some(rec))
 }
 
-/// `POST /sandbox/seed`: inserts `count` records through the business rules.
+/// `POST /sandbox/seed`: inserts `count` records through the business rules; record `i`
+/// (from 0) takes the `i mod n`-th of each `cycle` field's n values.
 pub fn bulk_insert(
     store: &mut Store,
     table: &'static Table,
     count: usize,
     correlation_prefix: Option<&str>,
     fields: &Map<String, Value>,
+    cycle: &[(String, Vec<String>)],
     actor: &Actor,
 ) -> Result<Vec<Record>, Error> {
     let base: Record = fields
@@ -829,6 +992,13 @@ pub fn bulk_insert(
         let mut out = Vec::with_capacity(count);
         for i in 1..=count {
             let mut f = base.clone();
+            for (k, values) in cycle {
+                if let Some(v) = values.get((i - 1) % values.len().max(1)) {
+                    if table.field(k).is_some() {
+                        f.insert(k.clone(), v.clone());
+                    }
+                }
+            }
             if let Some(p) = correlation_prefix {
                 f.insert("correlation_id".into(), format!("{p}{i}"));
             }

@@ -312,3 +312,41 @@ fn replica_without_csp_sends_none_and_refuses_a_missing_root() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn sandbox_instance_switches_on_the_command_line() {
+    let s = spawn(
+        SANDBOX,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--release",
+            "zurich",
+            "--batch-api",
+            "off",
+            "--change-api",
+            "forbidden",
+            "--sys-choice",
+            "empty",
+            "--table-api-acl",
+        ],
+        "SANDBOX LISTENING ",
+    );
+    let config = Http::default()
+        .get(&format!("{}/sandbox/config", s.url), &[])
+        .result();
+    for (k, v) in [
+        ("release", "zurich"),
+        ("batch_api", "off"),
+        ("change_api", "forbidden"),
+        ("sys_choice", "empty"),
+    ] {
+        assert_eq!(config[k], serde_json::json!(v), "{config}");
+    }
+    assert_eq!(config["table_api_acl"], serde_json::json!(true));
+    let bad = Command::new(SANDBOX)
+        .args(["--release", "tokyo"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}

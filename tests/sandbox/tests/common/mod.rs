@@ -194,6 +194,52 @@ impl Target {
         format!("{}{path}", self.base)
     }
 
+    /// The same sandbox, signed in as another seeded user.
+    pub fn as_user(&self, user: (&str, &str)) -> Target {
+        let mut other = Target::sandbox(&self.base);
+        other.user = user.0.into();
+        other.password = user.1.into();
+        other
+    }
+
+    /// Sandbox only: sets fields of a seeded user as stored, without rules (the ACLs read the
+    /// user's `roles`).
+    pub fn set_user_fields(&self, user_name: &str, fields: Value) {
+        let r = self.http.post_json(
+            &self.url(&format!(
+                "/sandbox/records/sys_user/{}",
+                sn_sandbox::seed_sys_id("sys_user", user_name)
+            )),
+            &fields,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    /// Sandbox only: `POST /sandbox/config`, returning the settings now in force.
+    pub fn configure(&self, settings: Value) -> Value {
+        let r = self.http.post_json(&self.url("/sandbox/config"), &settings);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.result()
+    }
+
+    /// Sandbox only: the stored rows of a table with their `_invalid_choices` and
+    /// `_invalid_references`.
+    pub fn records(&self, table: &str) -> Vec<Value> {
+        let r = self
+            .http
+            .get(&self.url(&format!("/sandbox/records/{table}")), &[]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.result().as_array().cloned().unwrap_or_default()
+    }
+
+    /// Sandbox only: the stored row with this sys_id.
+    pub fn record(&self, table: &str, sys_id: &str) -> Value {
+        self.records(table)
+            .into_iter()
+            .find(|r| r["sys_id"] == json!(sys_id))
+            .unwrap_or_else(|| panic!("no {table} {sys_id}"))
+    }
+
     pub fn token_request(&self, form: &[(&str, &str)]) -> Resp {
         self.http.post_form(
             &self.url("/oauth_token.do"),

@@ -278,7 +278,8 @@ fn admin_expires_access_tokens_and_changes_lifetimes() {
     );
     assert_eq!(
         cfg.result(),
-        json!({"access_ttl_secs": 3, "refresh_ttl_secs": 8_640_000, "rate_limit_per_hour": 100, "client_credentials": false})
+        json!({"access_ttl_secs": 3, "refresh_ttl_secs": 8_640_000, "rate_limit_per_hour": 100, "client_credentials": false,
+            "release": "xanadu", "batch_api": "on", "change_api": "on", "sys_choice": "forbidden", "table_api_acl": false})
     );
     assert_eq!(t.password_grant()["expires_in"], json!(2));
     let off = t.http.post_json(
@@ -508,4 +509,35 @@ fn generated_certificate_names_localhost_and_the_given_hosts() {
         assert!(out.starts_with("HTTP/1.1 200"), "{name}: {out}");
     }
     assert!(handshake(&sb, "other.service-now.com").is_err());
+}
+
+#[test]
+fn request_counts_per_endpoint_since_an_index() {
+    let (_sb, t) = start();
+    let token = t.access_token();
+    let next = t.http.get(&t.url("/sandbox/requests/counts"), &[]).json()["next"]
+        .as_u64()
+        .unwrap();
+    for _ in 0..2 {
+        t.api(
+            "GET",
+            "/api/now/stats/incident?sysparm_count=true",
+            &token,
+            None,
+        );
+    }
+    t.api(
+        "POST",
+        "/api/now/v1/batch",
+        &token,
+        Some(&json!({"rest_requests": [{"id": "1", "method": "GET", "url": "/api/now/table/incident?sysparm_limit=1"}]})),
+    );
+    let r = t.http.get(
+        &t.url(&format!("/sandbox/requests/counts?since={next}")),
+        &[],
+    );
+    assert_eq!(
+        r.result(),
+        json!({"total": 3, "by_endpoint": {"GET /api/now/stats/incident": 2, "POST /api/now/v1/batch": 1}})
+    );
 }

@@ -10,7 +10,11 @@
 mod common;
 
 mod admin;
+mod aggregate;
+mod batch;
+mod change_api;
 mod faults;
+mod instance;
 mod oauth;
 mod portal;
 mod roles;

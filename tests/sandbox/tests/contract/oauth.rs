@@ -7,14 +7,21 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sn_sandbox::{Config, Sandbox, CLIENT_ID, CLIENT_SECRET, PERSONAL_USER, PUBLIC_CLIENT_ID};
+use sn_sandbox::{
+    Config, Release, Sandbox, CLIENT_ID, CLIENT_SECRET, PERSONAL_USER, PUBLIC_CLIENT_ID,
+};
 
 use crate::common::{self, assert_envelope, assert_opaque_401, encode_form, Http, Resp, Target};
 
 const REDIRECT: &str = "https://abcdefghijklmnopabcdefghijklmnop.chromiumapp.org/snshare";
 
+/// Zurich, where the public client exists; confidential clients behave alike on both
+/// releases (Xanadu's differences: `xanadu_*` below).
 fn start() -> (Sandbox, Target) {
-    start_with(Config::default())
+    start_with(Config {
+        release: Release::Zurich,
+        ..Config::default()
+    })
 }
 
 fn start_with(config: Config) -> (Sandbox, Target) {
@@ -700,4 +707,55 @@ fn revoking_an_access_token_leaves_the_refresh_token() {
         ("refresh_token", tok["refresh_token"].as_str().unwrap()),
     ]);
     assert_eq!(r.status, 200);
+}
+
+/// On Xanadu every registry entry has a secret (a blank one is generated): the "public" entry
+/// is confidential, asks for no PKCE, and a code exchanged without its secret gets the opaque
+/// 401, verifier or not. The confidential client works as on Zurich.
+#[test]
+fn xanadu_has_no_public_clients() {
+    let (_sb, t) = start_with(Config::default());
+    let (verifier, challenge) = pkce_pair();
+    let without_pkce = [
+        ("response_type", "code"),
+        ("client_id", PUBLIC_CLIENT_ID),
+        ("redirect_uri", REDIRECT),
+        ("state", "x"),
+    ];
+    let r = t.http.get(&authorize_url(&t, &without_pkce), &[]);
+    assert_eq!(r.status, 200, "no PKCE demanded: {}", r.body);
+    let mut with_pkce = without_pkce.to_vec();
+    with_pkce.extend([
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ]);
+    let (cookie, consent) = log_in(&t, &authorize_url(&t, &with_pkce), PERSONAL_USER);
+    let code = param(&query_of(&decide(&t, &cookie, &consent, "allow")), "code").unwrap();
+    assert_opaque_401(&t.token_request(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", PUBLIC_CLIENT_ID),
+        ("code_verifier", &verifier),
+    ]));
+    let p = confidential_params("xc");
+    let (cookie, consent) = log_in(&t, &authorize_url(&t, &as_refs(&p)), PERSONAL_USER);
+    let code = param(&query_of(&decide(&t, &cookie, &consent, "allow")), "code").unwrap();
+    let ok = t.token_request(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+    ]);
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // The release can be switched while the sandbox runs.
+    assert_eq!(
+        t.configure(json!({"release": "zurich"}))["release"],
+        json!("zurich")
+    );
+    assert_eq!(
+        t.http.get(&authorize_url(&t, &without_pkce), &[]).status,
+        400
+    );
 }

@@ -1,9 +1,10 @@
-//! `sys_user_has_role` and `sys_user_role`: who holds which role, read the way snshare asks
-//! ("who is connected, and can they create change requests"), with the row ACL that lets a user
-//! read only their own role rows.
+//! `sys_user_has_role` and `sys_user_role`: who holds which role, with the row ACL of a default
+//! instance: a user without admin reads no role row at all, not even their own (200, empty).
 
 use serde_json::{json, Value};
-use sn_sandbox::{seed_sys_id, Config, Sandbox, ADMIN_USER, INTEGRATION_USER, PERSONAL_USER};
+use sn_sandbox::{
+    seed_sys_id, Config, Sandbox, ADMIN_USER, INTEGRATION_USER, PERSONAL_USER, PORTAL_USER,
+};
 
 use crate::common::{self, assert_all_strings, assert_envelope, Target};
 
@@ -78,60 +79,48 @@ fn sys_ids(r: &common::Resp) -> Vec<String> {
 }
 
 #[test]
-fn integration_user_reads_its_three_roles_by_name() {
+fn non_admins_read_no_role_rows_not_even_their_own() {
     let (_sb, t) = start();
-    let token = t.access_token();
-    assert_eq!(
-        role_names(&t, &token, &user_id(INTEGRATION_USER)),
-        ["itil", "rest_service", "sn_change_writer"]
-    );
+    for who in [INTEGRATION_USER, PERSONAL_USER, PORTAL_USER] {
+        let u = as_user(&t, who);
+        let token = u.access_token();
+        // 200 with nothing in it: "unknown", not "no roles".
+        assert!(
+            role_names(&u, &token, &user_id(who)).is_empty(),
+            "{} read role rows",
+            who.0
+        );
+        let all = list(&u, &token, "", "&sysparm_fields=user,role.name");
+        assert_eq!(all.result(), json!([]), "{}", who.0);
+        // One record by sys_id: 404, as for a record that does not exist.
+        let mine = seed_sys_id("sys_user_has_role", &format!("{}:itil", who.0));
+        let r = u.api(
+            "GET",
+            &format!("/api/now/table/sys_user_has_role/{mine}"),
+            &token,
+            None,
+        );
+        assert_envelope(&r, 404, "No Record found");
+    }
 }
 
 #[test]
-fn personal_user_reads_only_itil() {
+fn admin_reads_every_users_rows() {
     let (_sb, t) = start();
-    let abel = as_user(&t, PERSONAL_USER);
-    let token = abel.access_token();
-    assert_eq!(role_names(&abel, &token, &user_id(PERSONAL_USER)), ["itil"]);
-    // No filter at all: still only abel's own row.
-    let all = list(&abel, &token, "", "&sysparm_fields=user,role.name");
+    let admin = as_user(&t, ADMIN_USER);
+    let token = admin.access_token();
+    let all = list(&admin, &token, "", "&sysparm_fields=sys_id");
+    // itil for snshare.integration, abel.tuter, megan.bowen, beth.anglin, david.loo; admin
+    assert_eq!(all.header("x-total-count"), Some("6"));
+    assert_eq!(sys_ids(&all).len(), 6);
     assert_eq!(
-        all.result(),
-        json!([{
-            "user": {
-                "link": format!("{}/api/now/table/sys_user/{}", t.base, user_id(PERSONAL_USER)),
-                "value": user_id(PERSONAL_USER),
-            },
-            "role.name": "itil",
-        }])
+        role_names(&admin, &token, &user_id(INTEGRATION_USER)),
+        ["itil"],
+        "the documented least-privilege integration user"
     );
-}
-
-#[test]
-fn personal_user_cannot_see_the_integration_users_rows() {
-    let (_sb, t) = start();
-    let abel = as_user(&t, PERSONAL_USER);
-    let token = abel.access_token();
-    // A list read is filtered, not refused.
-    assert!(role_names(&abel, &token, &user_id(INTEGRATION_USER)).is_empty());
-    let r = list(
-        &abel,
-        &token,
-        "role.name=sn_change_writer",
-        "&sysparm_fields=sys_id",
-    );
-    assert_eq!(r.result(), json!([]));
-    // One record by sys_id: 404, as for a record that does not exist.
-    let theirs = seed_sys_id("sys_user_has_role", "snshare.integration:itil");
-    let r = abel.api(
-        "GET",
-        &format!("/api/now/table/sys_user_has_role/{theirs}"),
-        &token,
-        None,
-    );
-    assert_envelope(&r, 404, "No Record found");
-    let mine = seed_sys_id("sys_user_has_role", "abel.tuter:itil");
-    let r = abel.api(
+    assert_eq!(role_names(&admin, &token, &user_id(ADMIN_USER)), ["admin"]);
+    let mine = seed_sys_id("sys_user_has_role", "snshare.integration:itil");
+    let r = admin.api(
         "GET",
         &format!("/api/now/table/sys_user_has_role/{mine}"),
         &token,
@@ -145,57 +134,47 @@ fn personal_user_cannot_see_the_integration_users_rows() {
 }
 
 #[test]
-fn admin_reads_every_users_rows() {
-    let (_sb, t) = start();
-    let admin = as_user(&t, ADMIN_USER);
-    let token = admin.access_token();
-    let all = list(&admin, &token, "", "&sysparm_fields=sys_id");
-    // snshare.integration 3, abel.tuter 1, admin 1, beth.anglin 1, david.loo 1
-    assert_eq!(all.header("x-total-count"), Some("7"));
-    assert_eq!(sys_ids(&all).len(), 7);
-    assert_eq!(
-        role_names(&admin, &token, &user_id(INTEGRATION_USER)),
-        ["itil", "rest_service", "sn_change_writer"]
-    );
-    assert_eq!(role_names(&admin, &token, &user_id(ADMIN_USER)), ["admin"]);
-}
-
-#[test]
 fn query_filters_by_user_and_state() {
     let (_sb, t) = start();
     let admin = as_user(&t, ADMIN_USER);
-    let admin_token = admin.access_token();
-    // Deactivate one of the integration user's grants.
-    let rest = seed_sys_id("sys_user_has_role", "snshare.integration:rest_service");
+    let token = admin.access_token();
+    let me = user_id(INTEGRATION_USER);
+    let r = admin.api(
+        "POST",
+        "/api/now/table/sys_user_has_role?sysparm_fields=sys_id",
+        &token,
+        Some(&json!({"user": me, "role": "sn_change_read"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    // Deactivate the integration user's itil grant.
+    let itil = seed_sys_id("sys_user_has_role", "snshare.integration:itil");
     let r = admin.api(
         "PATCH",
-        &format!("/api/now/table/sys_user_has_role/{rest}"),
-        &admin_token,
+        &format!("/api/now/table/sys_user_has_role/{itil}"),
+        &token,
         Some(&json!({"state": "inactive"})),
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    let token = t.access_token();
-    let me = user_id(INTEGRATION_USER);
     assert_eq!(
-        role_names(&t, &token, &me),
-        ["itil", "sn_change_writer"],
+        role_names(&admin, &token, &me),
+        ["sn_change_read"],
         "state=active leaves the inactive grant out"
     );
     let inactive = list(
-        &t,
+        &admin,
         &token,
         &format!("user={me}^state=inactive"),
         "&sysparm_fields=sys_id",
     );
-    assert_eq!(sys_ids(&inactive), [rest]);
-    // By user, for everyone (admin): itil is held by four users.
-    let itil = list(
+    assert_eq!(sys_ids(&inactive), [itil]);
+    // By role, for everyone: itil is held by five users.
+    let holders = list(
         &admin,
-        &admin_token,
+        &token,
         "role.name=itil",
         "&sysparm_fields=user.user_name",
     );
-    let mut users: Vec<String> = itil
+    let mut users: Vec<String> = holders
         .result()
         .as_array()
         .unwrap()
@@ -209,21 +188,23 @@ fn query_filters_by_user_and_state() {
             "abel.tuter",
             "beth.anglin",
             "david.loo",
+            "megan.bowen",
             "snshare.integration"
         ]
     );
-    let one = list(
+    let two = list(
         &admin,
-        &admin_token,
+        &token,
         &format!("user={}^ORuser={me}", user_id(PERSONAL_USER)),
         "&sysparm_fields=sys_id",
     );
-    assert_eq!(sys_ids(&one).len(), 4);
+    assert_eq!(sys_ids(&two).len(), 3);
 }
 
 #[test]
 fn dot_walked_role_name_follows_display_value_and_reference_link_options() {
     let (_sb, t) = start();
+    let t = as_user(&t, ADMIN_USER);
     let token = t.access_token();
     let itil_role = seed_sys_id("sys_user_role", "itil");
     let get = |params: &str| -> Value {
@@ -263,7 +244,7 @@ fn dot_walked_role_name_follows_display_value_and_reference_link_options() {
 }
 
 #[test]
-fn sys_user_role_holds_every_seeded_role_and_only_admin_writes_grants() {
+fn sys_user_role_holds_the_real_role_names_and_only_admin_writes_grants() {
     let (_sb, t) = start();
     let token = t.access_token();
     let r = t.api(
@@ -273,12 +254,20 @@ fn sys_user_role_holds_every_seeded_role_and_only_admin_writes_grants() {
         None,
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    let expected: Vec<Value> = ["admin", "itil", "rest_service", "sn_change_writer"]
-        .iter()
-        .map(|n| json!({"sys_id": seed_sys_id("sys_user_role", n), "name": n}))
-        .collect();
+    let expected: Vec<Value> = [
+        "admin",
+        "change_manager",
+        "itil",
+        "sn_change_read",
+        "sn_change_write",
+        "snc_platform_rest_api_access",
+        "user_admin",
+    ]
+    .iter()
+    .map(|n| json!({"sys_id": seed_sys_id("sys_user_role", n), "name": n}))
+    .collect();
     assert_eq!(r.result(), Value::Array(expected));
-    let grant = json!({"user": user_id(PERSONAL_USER), "role": "sn_change_writer"});
+    let grant = json!({"user": user_id(PERSONAL_USER), "role": "sn_change_write"});
     for who in [INTEGRATION_USER, PERSONAL_USER] {
         let u = as_user(&t, who);
         let r = u.api(
@@ -299,7 +288,7 @@ fn sys_user_role_holds_every_seeded_role_and_only_admin_writes_grants() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(
         r.result(),
-        json!({"role.name": "sn_change_writer", "state": "active", "inherited": "false"}),
+        json!({"role.name": "sn_change_write", "state": "active", "inherited": "false"}),
         "a role given by name; state and inherited default"
     );
 }
@@ -309,21 +298,25 @@ fn row_acls_apply_after_the_query_and_paging_as_on_an_instance() {
     let (_sb, t) = start();
     let abel = as_user(&t, PERSONAL_USER);
     let token = abel.access_token();
-    // The first two rows (in creation order) are the integration user's: the page comes back
-    // empty, and the count is the query's.
+    // Every row is filtered out after the query: an empty page, and the count is the query's.
     let r = list(&abel, &token, "", "&sysparm_fields=sys_id&sysparm_limit=2");
     assert_eq!(r.result(), json!([]));
-    assert_eq!(r.header("x-total-count"), Some("7"));
-    let r = list(
-        &abel,
-        &token,
-        "",
-        "&sysparm_fields=sys_id&sysparm_limit=500",
-    );
+    assert_eq!(r.header("x-total-count"), Some("6"));
+}
+
+#[test]
+fn a_users_roles_field_is_for_admins_only() {
+    let (_sb, t) = start();
+    let q = "/api/now/table/sys_user?sysparm_query=user_name=snshare.integration&sysparm_fields=user_name,roles,web_service_access_only,internal_integration_user";
+    let r = t.api("GET", q, &t.access_token(), None);
+    assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        sys_ids(&r),
-        [seed_sys_id("sys_user_has_role", "abel.tuter:itil")]
+        r.result(),
+        json!([{"user_name": "snshare.integration", "roles": "", "web_service_access_only": "true", "internal_integration_user": "false"}])
     );
+    let admin = as_user(&t, ADMIN_USER);
+    let r = admin.api("GET", q, &admin.access_token(), None);
+    assert_eq!(r.result()[0]["roles"], json!("itil"));
 }
 
 #[test]
@@ -339,7 +332,7 @@ fn a_data_dir_seeded_without_the_role_tables_gets_them_on_start() {
         let t = Target::sandbox(sb.url());
         let admin = as_user(&t, ADMIN_USER);
         let token = admin.access_token();
-        for role in ["admin", "itil", "rest_service", "sn_change_writer"] {
+        for role in ["admin", "itil", "sn_change_write", "user_admin"] {
             let id = seed_sys_id("sys_user_role", role);
             let r = admin.api(
                 "DELETE",
@@ -363,10 +356,21 @@ fn a_data_dir_seeded_without_the_role_tables_gets_them_on_start() {
     let admin = as_user(&t, ADMIN_USER);
     let token = admin.access_token();
     let all = list(&admin, &token, "", "&sysparm_fields=sys_id");
-    assert_eq!(sys_ids(&all).len(), 7, "no duplicates: {}", all.body);
-    let abel = as_user(&t, PERSONAL_USER);
+    assert_eq!(sys_ids(&all).len(), 6, "no duplicates: {}", all.body);
     assert_eq!(
-        role_names(&abel, &abel.access_token(), &user_id(PERSONAL_USER)),
+        role_names(&admin, &token, &user_id(PERSONAL_USER)),
         ["itil"]
+    );
+    let roles = admin.api(
+        "GET",
+        "/api/now/table/sys_user_role?sysparm_fields=name",
+        &token,
+        None,
+    );
+    assert_eq!(
+        roles.result().as_array().unwrap().len(),
+        7,
+        "{}",
+        roles.body
     );
 }

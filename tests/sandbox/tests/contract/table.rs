@@ -76,10 +76,11 @@ fn seeded_records_cover_several_states_groups_and_choice_lists() {
         None,
     );
     assert!(groups.result().as_array().unwrap().len() >= 3);
-    let chg_states = t.api(
+    let admin = as_user(&t, ADMIN_USER);
+    let chg_states = admin.api(
         "GET",
         "/api/now/table/sys_choice?sysparm_query=name=change_request^element=state^language=en^inactive=false^ORDERBYsequence&sysparm_fields=value,label",
-        &token,
+        &admin.access_token(),
         None,
     );
     let labels: Vec<(String, String)> = chg_states
@@ -111,17 +112,21 @@ fn seeded_records_cover_several_states_groups_and_choice_lists() {
 }
 
 #[test]
-fn personal_user_may_create_incidents_but_not_change_requests() {
+fn itil_creates_incidents_and_change_requests_and_without_it_a_user_cannot() {
     let (_sb, t) = start();
     let abel = as_user(&t, PERSONAL_USER);
     let token = abel.access_token();
-    let inc = abel.api(
-        "POST",
-        "/api/now/table/incident",
-        &token,
-        Some(&json!({"short_description": "mine"})),
-    );
-    assert_eq!(inc.status, 201, "{}", inc.body);
+    for table in ["incident", "change_request"] {
+        let r = abel.api(
+            "POST",
+            &format!("/api/now/table/{table}"),
+            &token,
+            Some(&json!({"short_description": "mine"})),
+        );
+        assert_eq!(r.status, 201, "itil creates {table}: {}", r.body);
+    }
+    // Only the ITSM roles plugin's read role: may read change requests, not create them.
+    t.set_user_fields("abel.tuter", json!({"roles": "sn_change_read"}));
     let r = abel.api(
         "POST",
         "/api/now/table/change_request",
@@ -140,7 +145,7 @@ fn personal_user_may_create_incidents_but_not_change_requests() {
         &token,
         None,
     );
-    assert_eq!(read.status, 200, "itil may read change requests");
+    assert_eq!(read.status, 200, "sn_change_read reads change requests");
     let patch = abel.api(
         "PATCH",
         &format!("/api/now/table/change_request/{existing}"),
@@ -152,6 +157,15 @@ fn personal_user_may_create_incidents_but_not_change_requests() {
         patch.json()["error"]["detail"],
         json!("ACL Exception Update Failed due to security constraints")
     );
+    // sn_change_write alone creates change requests.
+    t.set_user_fields("abel.tuter", json!({"roles": "sn_change_write"}));
+    let r = abel.api(
+        "POST",
+        "/api/now/table/change_request",
+        &token,
+        Some(&json!({"short_description": "allowed"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
     let user = abel.api(
         "PATCH",
         &format!(

@@ -1,0 +1,177 @@
+// snshare on a default ServiceNow instance (issue 13), against the sandbox modelling one: a
+// least-privilege integration user (itil only, "Web service access only", its role rows hidden,
+// sys_choice refused), a change's priority not computed, invalid choices flagged, the Change
+// Management, Aggregate and Batch APIs each switchable.
+import { test, expect, PORTAL, connectWithPassword, sendFromExtensionPage } from './harness.mjs';
+
+const MFA = 'AdminMFAV2';
+const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
+const PERSONAL = { user: 'megan.bowen', password: 'Personal#2' };
+const NOT_INTEGRATION = { user: 'abel.tuter', password: 'Personal#1' };
+const GROUP = 'Security Operations';
+
+async function openPortal(page, path) {
+  await page.goto(PORTAL + path);
+  await expect(page.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  await page.evaluate(() => __replica.ready);
+}
+
+const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' });
+
+/** Opens the task form from the MFA row, sets type, priority and (optionally) the group, sends. */
+async function share(page, { kind, priority, group, another = false }) {
+  await openPortal(page, '/securescore?viewid=actions');
+  await page.getByRole('button', { name: `Share to ServiceNow: ${MFA_TITLE}`, exact: true }).click();
+  const dialog = form(page);
+  const send = dialog.getByRole('button', { name: 'Send to ServiceNow' });
+  if (another) await dialog.getByRole('button', { name: 'Create another ticket' }).click({ timeout: 15_000 });
+  await expect(send).toBeEnabled({ timeout: 15_000 });
+  await dialog.getByRole('combobox', { name: 'Ticket type' }).selectOption(kind);
+  await dialog.getByRole('combobox', { name: 'Priority' }).selectOption(priority);
+  if (group) {
+    const field = dialog.getByRole('combobox', { name: 'Assignment group' });
+    await field.fill(group);
+    // Send waits until the typed name is one of the instance's groups.
+    await expect(dialog.getByText('Choose a group from the list')).toHaveCount(0, { timeout: 10_000 });
+  }
+  await expect(send).toBeEnabled();
+  await send.click();
+  const link = dialog.getByRole('link', { name: kind === 'incident' ? /^INC\d{7}$/ : /^CHG\d{7}$/ });
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  return { dialog, number: (await link.innerText()).trim() };
+}
+
+/** The create requests the sandbox saw (card refreshes are batches and are left out). */
+const creates = async (sandbox) => (await sandbox.requests())
+  .filter((q) => q.method === 'POST' && /^\/api\/(sn_chg_rest\/|now\/table\/(incident|change_request)$)/.test(q.path));
+
+const ours = (records) => records.filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
+
+test('an itil-only integration user connects with no warning and Test connection is all green with sys_choice refused', async ({ context, extensionId, sandbox }) => {
+  const options = await connectWithPassword(context, extensionId);
+  const status = await sendFromExtensionPage(options, { type: 'get_status' });
+  expect(status.body.data.warnings).toEqual([]);
+  await expect(options.locator('.status-warnings')).toHaveCount(0);
+
+  await sandbox.clearRequests();
+  await options.getByRole('button', { name: 'Test connection' }).click();
+  await expect(options.getByText('All checks passed.')).toBeVisible({ timeout: 20_000 });
+  const report = await sendFromExtensionPage(options, { type: 'test_connection' });
+  expect(report.body.data.ok, JSON.stringify(report.body.data.steps)).toBe(true);
+  // The sandbox refuses sys_choice to this user, as a default instance does: not a problem.
+  const roles = (await sandbox.requests()).filter((r) => r.path.includes('sys_user_has_role'));
+  expect(roles.length).toBeGreaterThan(0);
+});
+
+test('a personal account is flagged at connect and in Test connection', async ({ context, extensionId, portal }) => {
+  // The portal's signed-in account (the replica's Megan Bowen) reaches the worker.
+  await openPortal(portal, '/homepage');
+  const options = await connectWithPassword(context, extensionId, PERSONAL);
+  const seen = await options.evaluate(async () => (await chrome.storage.local.get('portal.accounts'))['portal.accounts']);
+  expect(seen).toEqual(['meganb@contoso.onmicrosoft.com']);
+  await expect(options.locator('.status-warnings')).toContainText('belong to a person');
+  const status = await sendFromExtensionPage(options, { type: 'get_status' });
+  expect(status.body.data.warnings).toEqual(['warning_personal_account']);
+  const report = await sendFromExtensionPage(options, { type: 'test_connection' });
+  const failed = report.body.data.steps.filter((s) => !s.ok);
+  expect(failed.map((s) => s.diagnosis.kind)).toEqual(['personal_account']);
+  expect(failed[0].diagnosis.user_name).toBe(PERSONAL.user);
+});
+
+test('a ServiceNow user not marked for integrations is flagged, whoever is at the portal', async ({ context, extensionId }) => {
+  const options = await connectWithPassword(context, extensionId, NOT_INTEGRATION);
+  const status = await sendFromExtensionPage(options, { type: 'get_status' });
+  expect(status.body.data.warnings).toEqual(['warning_personal_account']);
+  const report = await sendFromExtensionPage(options, { type: 'test_connection' });
+  expect(report.body.data.steps.filter((s) => !s.ok).map((s) => s.diagnosis.kind)).toEqual(['personal_account']);
+});
+
+test('a change request is created through the Change Management API with the form\'s priority and group', async ({ context, extensionId, portal, sandbox }) => {
+  await connectWithPassword(context, extensionId);
+  await sandbox.clearRequests();
+  const { dialog, number } = await share(portal, { kind: 'change_request', priority: 'critical', group: GROUP });
+  await expect(dialog.getByText('Created through the Change Management API.')).toBeVisible();
+
+  const records = ours(await sandbox.records('change_request'));
+  expect(records).toHaveLength(1);
+  const r = records[0];
+  expect(r.number).toBe(number);
+  expect(String(r.priority)).toBe('1');
+  const groups = await sandbox.records('sys_user_group');
+  expect(r.assignment_group).toBe(groups.find((g) => g.name === GROUP).sys_id);
+  expect(r._invalid_choices).toEqual([]);
+  expect((await creates(sandbox)).map((q) => q.path)).toEqual(['/api/sn_chg_rest/change/normal']);
+});
+
+test('without the Change Management API the change goes through the Table API, once', async ({ context, extensionId, portal, sandbox }) => {
+  await sandbox.config({ change_api: 'off' });
+  await connectWithPassword(context, extensionId);
+  await sandbox.clearRequests();
+  const { dialog } = await share(portal, { kind: 'change_request', priority: 'moderate', group: 'Network' });
+  await expect(dialog.getByText('Created through the Table API.')).toBeVisible();
+  const records = ours(await sandbox.records('change_request'));
+  expect(records).toHaveLength(1);
+  expect(String(records[0].priority)).toBe('3');
+  const groups = await sandbox.records('sys_user_group');
+  expect(records[0].assignment_group).toBe(groups.find((g) => g.name === 'Network').sys_id);
+  expect((await creates(sandbox)).map((q) => [q.path, q.status])).toEqual([
+    ['/api/sn_chg_rest/change/normal', 400],
+    ['/api/now/table/change_request', 201],
+  ]);
+});
+
+test('an incident leaves category untouched unless mapped, and then holds a valid choice', async ({ context, extensionId, portal, sandbox }) => {
+  const options = await connectWithPassword(context, extensionId);
+  await share(portal, { kind: 'incident', priority: 'low' });
+  let records = ours(await sandbox.records('incident'));
+  expect(records).toHaveLength(1);
+  expect(records[0].category ?? '').toBe('');
+  expect(records[0].correlation_display).toBe('Microsoft Secure Score: Identity');
+  expect(records[0]._invalid_choices).toEqual([]);
+
+  const settings = (await sendFromExtensionPage(options, { type: 'get_settings' })).body.data;
+  const input = (mapping) => ({
+    instance: settings.instance, client_id: settings.client_id, client_secret: null,
+    defaults: settings.defaults, fallback_user_id: settings.fallback_user_id,
+    refresh_minutes: settings.refresh_minutes, mapping,
+  });
+  const mapping = {
+    assignment_group: null, caller: null, standard_change_template: null,
+    category: [{ kind: 'incident', field: 'category', values: [{ category: 'identity', value: 'software' }] }],
+  };
+  // sys_choice refused: the values cannot be checked, so the mapping is not saved.
+  let saved = await sendFromExtensionPage(options, { type: 'save_settings', data: input(mapping) });
+  expect(saved.body.data.errors.map((e) => e.message_key)).toEqual(['options_error_category_unreadable']);
+  await sandbox.config({ sys_choice: 'readable' });
+  const invented = structuredClone(mapping);
+  invented.category[0].values[0].value = 'identity';
+  saved = await sendFromExtensionPage(options, { type: 'save_settings', data: input(invented) });
+  expect(saved.body.data.errors.map((e) => e.message_key)).toEqual(['options_error_category_value']);
+  saved = await sendFromExtensionPage(options, { type: 'save_settings', data: input(mapping) });
+  expect(saved.body.data.errors).toEqual([]);
+
+  await share(portal, { kind: 'incident', priority: 'low', another: true });
+  records = ours(await sandbox.records('incident'));
+  const mapped = records.find((r) => r.category === 'software');
+  expect(mapped, JSON.stringify(records.map((r) => r.category))).toBeTruthy();
+  expect(mapped._invalid_choices).toEqual([]);
+});
+
+test('one HTTP request per card refresh where the Batch API is allowed, with exact counts', async ({ context, extensionId, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 1200, correlation_prefix: 'snshare:bulk', cycle: { state: ['1', '2'] } });
+  const options = await connectWithPassword(context, extensionId);
+  await sandbox.clearRequests();
+  await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
+  let snapshot;
+  await expect.poll(async () => {
+    snapshot = (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+    return snapshot.refreshing === false && snapshot.fetched_at !== null;
+  }, { timeout: 20_000 }).toBe(true);
+  // The options page left open may still read the state labels (sys_choice, once per
+  // instance): that is not the card refresh.
+  const calls = (await sandbox.requests()).filter((q) => q.path.startsWith('/api/') && q.path !== '/api/now/table/sys_choice');
+  expect(calls.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/now/v1/batch']);
+  const incidents = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith('snshare:'));
+  const counted = snapshot.counts.filter((c) => c.kind === 'incident').reduce((n, c) => n + c.count, 0);
+  expect(counted).toBe(incidents.length);
+});
