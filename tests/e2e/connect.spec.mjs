@@ -12,11 +12,21 @@ const tokenGrants = async (sandbox, since = 0) =>
  * The cause shown in the options page's diagnostics region (not anywhere on the page: the
  * form's labels and the state-names table hold words like "Client secret" and "Closed").
  */
+/**
+ * The consent-page tests need an integration account that may use the instance's login page:
+ * a "Web service access only" account cannot (as on a real instance), so these tests make the
+ * seeded integration user interactive and mark it an internal integration user instead — still
+ * an integration account to snshare, so no personal-account warning.
+ */
+const interactiveIntegrationUser = (sandbox) =>
+  sandbox.setUser(INTEGRATION_USER.user, { web_service_access_only: 'false', internal_integration_user: 'true' });
+
 const diagnosisIn = (options, kind) =>
   options.locator(`#diagnostics .diagnosis[data-diagnosis="${kind}"] .diagnosis-message`);
 
 test('connect as the integration user through the consent page', async ({ context, extensionId, sandbox }) => {
-  const options = await connect(context, extensionId);
+  await interactiveIntegrationUser(sandbox);
+  const options = await connect(context, extensionId, INTEGRATION_USER, { consent: true });
   const status = options.getByRole('status');
   await expect(status).toContainText(INSTANCE.replace('https://', ''));
   const grants = await tokenGrants(sandbox);
@@ -28,7 +38,8 @@ test('connect as the integration user through the consent page', async ({ contex
   await expect(options.getByRole('status')).toContainText(`Connected as ${INTEGRATION_USER.user}`);
 });
 
-test('Deny on the consent page ends in a clear message', async ({ context, extensionId }) => {
+test('Deny on the consent page ends in a clear message', async ({ context, extensionId, sandbox }) => {
+  await interactiveIntegrationUser(sandbox);
   const options = await context.newPage();
   await options.goto(`chrome-extension://${extensionId}/options.html`);
   await fillConnection(options);
@@ -77,7 +88,8 @@ test.describe('with 3-second access tokens', () => {
 });
 
 test('a revoked refresh token asks for authorization, and Authorize reconnects', async ({ context, extensionId, sandbox }) => {
-  const options = await connect(context, extensionId);
+  await interactiveIntegrationUser(sandbox);
+  const options = await connect(context, extensionId, INTEGRATION_USER, { consent: true });
   await sandbox.revoke();
   await sandbox.expireTokens();
   const answer = await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
@@ -103,7 +115,8 @@ test('the password grant fallback connects', async ({ context, extensionId }) =>
   await expect(options.getByRole('status')).toContainText(`Connected as ${INTEGRATION_USER.user}`);
 });
 
-test('a wrong client secret is named on connect', async ({ context, extensionId }) => {
+test('a wrong client secret is named on connect', async ({ context, extensionId, sandbox }) => {
+  await interactiveIntegrationUser(sandbox);
   const options = await context.newPage();
   await options.goto(`chrome-extension://${extensionId}/options.html`);
   await fillConnection(options, { secret: 'not-the-secret' });

@@ -117,6 +117,13 @@ export async function startSandbox(extraArgs = []) {
     expireTokens: () => call('POST', '/sandbox/tokens/expire', {}),
     config: (c) => call('POST', '/sandbox/config', c),
     seed: (s) => call('POST', '/sandbox/seed', s),
+    /** Changes fields of a seeded sys_user (roles, web_service_access_only, …). */
+    setUser: async (userName, fields) => {
+      const users = (await call('GET', '/sandbox/records/sys_user')).result;
+      const u = users.find((r) => r.user_name === userName);
+      if (!u) throw new Error(`no sys_user ${userName} in the sandbox`);
+      return call('POST', `/sandbox/records/sys_user/${u.sys_id}`, fields);
+    },
   };
 }
 
@@ -395,10 +402,15 @@ export async function signInAndAllow(authPage, { user, password } = INTEGRATION_
 }
 
 /**
- * Connects the extension to the sandbox through the options page and the real consent page.
- * Returns the options page, showing "Connected as …".
+ * Connects the extension to the sandbox through the options page and the real consent page
+ * (the integration user through the password grant). Returns the options page, showing
+ * "Connected as …".
  */
-export async function connect(context, extensionId, who = INTEGRATION_USER) {
+export async function connect(context, extensionId, who = INTEGRATION_USER, { consent = false } = {}) {
+  // The documented integration user is "Web service access only": it cannot use the login
+  // page, so it connects with its user name and password (the password grant), unless the
+  // test made it an interactive account (see signInAsIntegration in connect.spec.mjs).
+  if (who.user === INTEGRATION_USER.user && !consent) return connectWithPassword(context, extensionId, who);
   const options = await context.newPage();
   await options.goto(`chrome-extension://${extensionId}/options.html`);
   await fillConnection(options);
@@ -406,5 +418,22 @@ export async function connect(context, extensionId, who = INTEGRATION_USER) {
   await options.getByRole('button', { name: 'Connect to ServiceNow' }).click();
   await signInAndAllow(await authPage, who);
   await expect(options.getByRole('status')).toContainText(`Connected as ${who.user}`, { timeout: 15_000 });
+  return options;
+}
+
+/**
+ * Connects through the options page's user name and password sign-in (the password grant):
+ * the way for an integration user marked "Web service access only", who cannot use the
+ * instance's login page. Returns the options page, showing "Connected as …".
+ */
+export async function connectWithPassword(context, extensionId, who = INTEGRATION_USER) {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  await fillConnection(options);
+  await options.locator('#password-grant summary').click();
+  await options.getByRole('textbox', { name: 'User name' }).fill(who.user);
+  await options.getByLabel('Password', { exact: true }).fill(who.password);
+  await options.getByRole('button', { name: 'Sign in with password' }).click();
+  await expect(options.getByRole('status').first()).toContainText(`Connected as ${who.user}`, { timeout: 20_000 });
   return options;
 }
