@@ -9,7 +9,7 @@ use crate::messages::{
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
 use super::connection::{self, CallError};
-use super::{diagnostics, drafts, outbox, tickets};
+use super::{diagnostics, drafts, outbox, portal_context, tickets};
 
 /// Worker start (install, browser start, or a wake-up after being stopped): lock local storage
 /// to the extension's own pages and worker, and resume the outbox.
@@ -161,6 +161,21 @@ async fn answer(body: RequestBody) -> ResponseBody {
         }
         RequestBody::SaveStateNames(changes) => {
             ResponseBody::StateNames(tickets::save_state_names(changes).await)
+        }
+        RequestBody::GetPortalContext { tenant } => {
+            let ctx = portal_context::get(&tenant).await;
+            ResponseBody::PortalContext {
+                titles: ctx.titles.entries,
+                upn: ctx.upn,
+            }
+        }
+        RequestBody::LearnPortalContext {
+            tenant,
+            titles,
+            upn,
+        } => {
+            portal_context::learn(&tenant, &titles, upn).await;
+            ResponseBody::Done
         }
         RequestBody::OpenPage { page } => {
             let path = match page {

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod dispatch;
 pub mod drafts;
 pub mod outbox;
+pub mod portal_context;
 pub mod store;
 pub mod tickets;
 

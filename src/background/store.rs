@@ -26,6 +26,8 @@ pub const OUTBOX: &str = "outbox";
 pub const TICKETS: &str = "tickets.cache";
 pub const STATE_NAMES: &str = "state_names";
 pub const DRAFT_PREFIX: &str = "draft:";
+/// One key per portal tenant: learned action titles and the signed-in UPN.
+pub const PORTAL_PREFIX: &str = "portal:";
 /// The PKCE verifier and state of an authorization in progress (session: never on disk).
 pub const PENDING_AUTH: &str = "auth.pending";
 
