@@ -1852,7 +1852,7 @@ fn fluent_menu(items: &[&str], top: u32) -> String {
         .iter()
         .map(|t| format!("<li role=\"presentation\" class=\"ms-ContextualMenu-item i-3\"><button type=\"button\" role=\"menuitem\" class=\"ms-ContextualMenu-link l-4\" tabindex=\"0\" data-is-focusable=\"true\"><div class=\"linkContent\">{}<span class=\"ms-ContextualMenu-itemText\">{t}</span></div></button></li>", icon("Mail")))
         .collect();
-    format!("<div class=\"ms-Layer\" style=\"position:fixed;top:{top}px;left:10px\"><div class=\"ms-Callout\"><div class=\"ms-FocusZone\" role=\"presentation\"><ul role=\"menu\" class=\"ms-ContextualMenu-list\">{lis}</ul></div></div></div>")
+    format!("<div class=\"ms-Layer\" style=\"position:fixed;top:{top}px;left:10px\"><div class=\"ms-Callout\"><div class=\"ms-FocusZone ms-ContextualMenu\" role=\"menu\"><ul role=\"presentation\" class=\"ms-ContextualMenu-list\">{lis}</ul></div></div></div>")
 }
 
 #[wasm_bindgen_test]
@@ -1925,10 +1925,8 @@ fn the_share_menu_is_found_with_no_aria_relation_and_gains_exactly_one_item() {
     let ours = &items[4];
     assert_eq!(ours.get_attribute("role").as_deref(), Some("menuitem"));
     assert_eq!(ours.parent_element().unwrap().tag_name(), "LI");
-    assert_eq!(
-        ours.parent_element().unwrap().parent_element().unwrap(),
-        menu
-    );
+    // Fluent: role=menu on the focus zone, the items' li in one shared ul[role=presentation].
+    assert_eq!(all(&menu, "ul").len(), 1, "the shared list is not cloned");
     assert_eq!(all(&menu, "li").len(), 5);
     assert_eq!(
         ours.get_attribute("data-is-focusable").as_deref(),
@@ -2041,4 +2039,40 @@ fn the_recognition_report_holds_structure_only() {
         outline.contains("[role=?]") && outline.contains("custom-element"),
         "{outline}"
     );
+}
+
+#[wasm_bindgen_test]
+fn the_popup_says_what_was_recognized_on_the_tab() {
+    setup();
+    use snshare::ui::popup::render_recognition;
+    let none = render_recognition(None, None).build();
+    let t = text(none.root());
+    assert!(t.contains("On this tab"), "{t}");
+    assert!(t.contains("not running on this tab"), "{t}");
+    assert!(none
+        .root()
+        .query_selector("#copy-report")
+        .unwrap()
+        .is_none());
+
+    let report = r#"{"page":"action_detail","rows_found":12,"rows_with_action_id":7,"share_menu":"found","list_outline":"div[role=grid]"}"#;
+    let v = render_recognition(Some(report), None).build();
+    let t = text(v.root());
+    for want in [
+        "Page: Recommended action detail",
+        "Action rows found: 12",
+        "Rows with an action id: 7",
+        "Share menu: found, ServiceNow added",
+    ] {
+        assert!(t.contains(want), "{want} in {t}");
+    }
+    let copy = v.root().query_selector("#copy-report").unwrap().unwrap();
+    assert_eq!(text(&copy), "Copy recognition report");
+    // On the list, no Share menu line.
+    let list = render_recognition(
+        Some(r#"{"page":"recommended_actions","rows_found":3,"rows_with_action_id":0,"share_menu":"not_opened"}"#),
+        None,
+    )
+    .build();
+    assert!(!text(list.root()).contains("Share menu"));
 }
