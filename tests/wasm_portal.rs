@@ -2034,7 +2034,7 @@ fn the_recognition_report_holds_structure_only() {
     assert_eq!(v["share_button_found"], true);
     assert_eq!(v["share_menu"], "not_opened");
     let outline = v["row_outline"].as_str().unwrap();
-    assert!(outline.contains("div[role=row](class,id,+1)"), "{outline}");
+    assert!(outline.contains("div[role=row](id,class,+1)"), "{outline}");
     assert!(
         outline.contains("[role=?]") && outline.contains("custom-element"),
         "{outline}"

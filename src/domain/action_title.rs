@@ -53,9 +53,28 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
-/// The form two titles are compared in: [`collapse`]d and lowercased.
+/// The form two titles are compared in: [`collapse`]d and case-folded with [`fold_case`].
 pub fn normalize_title(title: &str) -> String {
-    collapse(title).to_lowercase()
+    collapse(title).chars().map(fold_case).collect()
+}
+
+/// Lower case for the scripts of the portal's languages: ASCII, Latin-1 and Latin Extended-A
+/// (À → à, Å → å, Œ → œ …); Chinese has no case. Not Unicode's full table on purpose: its 11 KiB
+/// would be downloaded by every portal page, and comparing titles needs none of the rest.
+pub fn fold_case(c: char) -> char {
+    let u = c as u32;
+    let lower = match u {
+        0x41..=0x5A => u + 0x20,
+        0xC0..=0xDE if u != 0xD7 => u + 0x20,
+        0x130 => 0x69,
+        // Latin Extended-A pairs: even upper, odd lower (Ā ā … Ķ ķ, Ŋ ŋ … Ŷ ŷ), then odd upper,
+        // even lower (Ĺ ĺ … Ň ň, Ź ź … Ž ž).
+        0x100..=0x137 | 0x14A..=0x177 if u % 2 == 0 => u + 1,
+        0x139..=0x148 | 0x179..=0x17E if u % 2 == 1 => u + 1,
+        0x178 => 0xFF,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
 }
 
 /// `title.<12 hex of SHA-256 of the normalized title>`; `None` for a title with no text.
@@ -140,6 +159,18 @@ mod tests {
         );
         assert_eq!(normalize_title("\u{E8A7}\u{F0001}"), "");
         assert_eq!(normalize_title("Éteindre l'accès"), "éteindre l'accès");
+        assert_eq!(
+            normalize_title("ÅTGÄRD ÖVER ÆØ ŒUVRE ŽĽ"),
+            "åtgärd över æø œuvre žľ"
+        );
+        assert_eq!(normalize_title("建議的動作 ×"), "建議的動作 ×");
+        // Every letter the fold touches agrees with Unicode's own lower case.
+        for c in (0x41u32..0x180).filter_map(char::from_u32) {
+            let f = fold_case(c);
+            if f != c {
+                assert_eq!(Some(f), c.to_lowercase().next(), "{c}");
+            }
+        }
         assert_eq!(collapse(" a \u{3000} b "), "a b");
     }
 

@@ -302,18 +302,21 @@ pub fn signature(e: &Element) -> String {
             s.push_str("[role=?]");
         }
     }
-    let names = e.get_attribute_names();
-    let mut known: Vec<&str> = Vec::new();
-    let mut other = 0;
-    for n in names.iter() {
-        let n = n.as_string().unwrap_or_default().to_ascii_lowercase();
-        match ATTRIBUTES.iter().find(|a| **a == n) {
-            Some(a) if *a != "role" => known.push(a),
-            Some(_) => {}
-            None => other += 1,
-        }
-    }
-    known.sort_unstable();
+    let names: Vec<String> = e
+        .get_attribute_names()
+        .iter()
+        .map(|n| n.as_string().unwrap_or_default().to_ascii_lowercase())
+        .collect();
+    // In the vocabulary's order: the same element reads the same whatever the page's order.
+    let known: Vec<&str> = ATTRIBUTES
+        .iter()
+        .copied()
+        .filter(|a| *a != "role" && names.iter().any(|n| n == a))
+        .collect();
+    let other = names
+        .iter()
+        .filter(|n| !ATTRIBUTES.contains(&n.as_str()))
+        .count();
     if !known.is_empty() || other > 0 {
         s.push('(');
         s.push_str(&known.join(","));

@@ -827,9 +827,11 @@ pub fn menu_near(button: &Element, menus: &[Element]) -> Option<Element> {
         if r.width() == 0.0 && r.height() == 0.0 {
             continue;
         }
-        let dx = (bx - bx.clamp(r.left(), r.right())).abs();
-        let dy = (by - by.clamp(r.top(), r.bottom())).abs();
-        let d = dx.hypot(dy);
+        // Distance from the button's centre to the menu's box (squared: only compared). No
+        // `clamp`/`hypot`: their panic message and libm would add float formatting to the wasm.
+        let dx = (r.left() - bx).max(0.0).max(bx - r.right());
+        let dy = (r.top() - by).max(0.0).max(by - r.bottom());
+        let d = dx * dx + dy * dy;
         if best.as_ref().is_none_or(|(bd, _)| d < *bd) {
             best = Some((d, m.clone()));
         }
