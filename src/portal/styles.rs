@@ -11,9 +11,10 @@ pub const STYLE_ID: &str = "snshare-style";
 
 /// Inline elements: row share button, badges, cards.
 pub const INLINE_CSS: &str = r#"
-.snshare-slot{display:inline-flex;align-items:center;gap:4px;flex:none;margin-right:6px;vertical-align:middle;white-space:nowrap}
-/* The title after the button shrinks with its own ellipsis rather than being cut whole. */
-.snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{max-width:calc(100% - 30px);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:middle}
+.snshare-slot{display:inline-flex;float:left;align-items:center;gap:4px;flex:none;margin-right:6px;vertical-align:middle;white-space:nowrap}
+/* A title button after the slot takes the width the slot (button and badges) leaves, with its
+   own ellipsis: next to the floated slot, a block that clips its overflow is narrowed to fit. */
+.snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{display:block;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:#0f6cbd;cursor:pointer;font:inherit}
 .snshare-share:hover{background:rgba(15,108,189,.1);border-color:rgba(15,108,189,.3)}
 .snshare-share:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
