@@ -970,26 +970,44 @@ impl Inner {
                 keys.push(k);
             }
         }
-        wasm_bindgen_futures::spawn_local(async move {
-            let mut found: Vec<TicketSummary> = Vec::new();
-            for k in &keys {
-                for t in wire::find_open_tickets(k).await.unwrap_or_default() {
-                    if !found.iter().any(|f| f.sys_id == t.sys_id) {
-                        found.push(t);
+        if keys.is_empty() {
+            this.duplicates_found(Vec::new());
+            return;
+        }
+        // The lookups run side by side; the last answer settles the check.
+        let pending = Rc::new(RefCell::new((keys.len(), Vec::<TicketSummary>::new())));
+        for k in keys {
+            let (w, pending) = (w.clone(), pending.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = wire::find_open_tickets(&k).await.unwrap_or_default();
+                let found = {
+                    let mut p = pending.borrow_mut();
+                    for t in answer {
+                        if !p.1.iter().any(|f| f.sys_id == t.sys_id) {
+                            p.1.push(t);
+                        }
                     }
+                    p.0 -= 1;
+                    (p.0 == 0).then(|| std::mem::take(&mut p.1))
+                };
+                if let (Some(found), Some(i)) = (found, w.upgrade()) {
+                    i.duplicates_found(found);
                 }
-            }
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
-                return;
-            };
-            {
-                let mut st = i.state.borrow_mut();
-                st.duplicates = found.into_iter().filter(|t| t.open).collect();
-                st.checking = st.checking.saturating_sub(1);
-            }
-            i.render_duplicates();
-            i.update();
-        });
+            });
+        }
+    }
+
+    fn duplicates_found(self: &Rc<Self>, found: Vec<TicketSummary>) {
+        if self.closed.get() {
+            return;
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            st.duplicates = found.into_iter().filter(|t| t.open).collect();
+            st.checking = st.checking.saturating_sub(1);
+        }
+        self.render_duplicates();
+        self.update();
     }
 
     /// A button's click handler, kept as long as the form.
