@@ -11,4 +11,10 @@
     engine = 'js';
   }
   core.content_start(engine);
+  // The popup asks what snshare recognized on this tab (the recognition report).
+  chrome.runtime.onMessage.addListener((message, sender, reply) => {
+    if (sender.id === chrome.runtime.id && message && message.snshare === 'recognition_report') {
+      reply(core.recognition_report());
+    }
+  });
 })();

@@ -40,8 +40,13 @@ pub enum SenderKind {
     PortalContentScript,
 }
 
-/// The portal origin whose content script may talk to the worker.
-pub const PORTAL_ORIGIN: &str = "https://security.microsoft.com";
+/// The portal origins whose content script may talk to the worker: commercial, GCC High, DoD
+/// (portal.md, "Other clouds"; the manifest's `content_scripts.matches`).
+pub const PORTAL_ORIGINS: [&str; 3] = [
+    "https://security.microsoft.com",
+    "https://security.microsoft.us",
+    "https://security.apps.mil",
+];
 
 /// What the worker knows of a message's sender (`chrome.runtime.MessageSender`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +73,9 @@ impl SenderInfo {
                 // One of our pages opened in a tab (options page, ticket list).
                 return Some(SenderKind::ExtensionPage);
             }
-            return (origin == Some(PORTAL_ORIGIN)).then_some(SenderKind::PortalContentScript);
+            return origin
+                .is_some_and(|o| PORTAL_ORIGINS.contains(&o))
+                .then_some(SenderKind::PortalContentScript);
         }
         url.starts_with(&page_prefix)
             .then_some(SenderKind::ExtensionPage)
@@ -153,6 +160,16 @@ pub enum RequestBody {
     PortalAccount {
         upn: String,
     },
+    /// What the worker remembers of a portal tenant (learned titles, signed-in UPN).
+    GetPortalContext {
+        tenant: String,
+    },
+    /// Title → action id pairs and the UPN the content script just read on the portal.
+    LearnPortalContext {
+        tenant: String,
+        titles: Vec<(String, String)>,
+        upn: Option<String>,
+    },
 }
 
 impl RequestBody {
@@ -180,6 +197,8 @@ impl RequestBody {
                         table: RecordTable::Group,
                         ..
                     }
+                    | RequestBody::GetPortalContext { .. }
+                    | RequestBody::LearnPortalContext { .. }
             ),
         }
     }
@@ -400,6 +419,11 @@ pub enum ResponseBody {
     Records(Vec<RecordRef>),
     /// A field's choice values and labels.
     Choices(Vec<crate::domain::state_names::ChoiceLabel>),
+    /// A tenant's learned titles (normalized title, action id) and UPN.
+    PortalContext {
+        titles: Vec<(String, String)>,
+        upn: Option<String>,
+    },
     Done,
     Error(ProtocolError),
 }
@@ -496,12 +520,19 @@ mod tests {
             sender(
                 me,
                 "https://security.microsoft.com/securescore?viewid=actions",
-                Some(PORTAL_ORIGIN),
+                Some(PORTAL_ORIGINS[0]),
                 true
             )
             .classify(me),
             Some(SenderKind::PortalContentScript)
         );
+        // The other clouds (GCC High, DoD) run the same content script.
+        for origin in ["https://security.microsoft.us", "https://security.apps.mil"] {
+            assert_eq!(
+                sender(me, &format!("{origin}/securescore"), Some(origin), true).classify(me),
+                Some(SenderKind::PortalContentScript)
+            );
+        }
         // Our content script on another origin (should the manifest ever widen) is refused.
         assert_eq!(
             sender(

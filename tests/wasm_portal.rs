@@ -764,9 +764,10 @@ fn the_list_and_its_rows_are_found_in_every_variant() {
                 "{}",
                 v.name
             );
+            let map = selectors::column_map(&list);
             for (row, (id, title, _)) in rows.iter().zip(ACTIONS) {
-                let a = selectors::row_action(row).unwrap();
-                assert_eq!(a.action_id, id, "{}", v.name);
+                let a = selectors::row_action(&map, row).unwrap();
+                assert_eq!(a.action_id.as_deref(), Some(id), "{}", v.name);
                 assert_eq!(a.title, title, "{}", v.name);
                 assert_eq!(
                     selectors::row_cells(row).len(),
@@ -787,11 +788,11 @@ fn columns_are_found_by_header_text_or_by_structure() {
         let map = selectors::column_map(&list);
         let cols = v.cols();
         if v.name == "grid-noheaders" {
-            assert_eq!(
-                map,
-                selectors::ColumnMap::default(),
-                "renamed headers match no language"
-            );
+            // Renamed headers match no language: the title column is the one whose cells link
+            // to actions; the category is found by value below.
+            let linked = cols.iter().position(|c| *c == "title");
+            assert_eq!(map.title.as_ref().map(|c| c.position), linked);
+            assert_eq!(map.category, None, "renamed headers match no language");
         } else {
             let pos = |k: &str| cols.iter().position(|c| *c == k).unwrap();
             assert_eq!(
@@ -1292,13 +1293,15 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
             return_focus: Some(opener.clone()),
         },
     );
-    let dialog = form.q("[role=dialog]");
+    // One dialog, a modal <dialog> in the top layer (the page behind it is inert).
+    let dialog = form.q("dialog");
+    assert!(form.root.query_selector("[role=dialog]").unwrap().is_none());
     let title_id = dialog.get_attribute("aria-labelledby").unwrap();
     assert_eq!(
         text(&form.q(&format!("#{title_id}"))),
         "Share to ServiceNow"
     );
-    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    assert!(dialog.matches(":modal").unwrap(), "shown with showModal()");
     // Text from the page stays text: the title is the value, and no element was made of it.
     assert_eq!(form.input("snshare-name").value(), XSS_TITLE);
     assert_eq!(text(&form.q(".sub")), XSS_TITLE);
@@ -1426,7 +1429,7 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
     assert!(!form.send().disabled());
 
     // Esc closes.
-    let dialog = form.q("[role=dialog]");
+    let dialog = form.q("dialog");
     let not_cancelled = form.key(&form.q("#snshare-name"), "Escape", false);
     assert!(!not_cancelled, "Esc is handled");
     assert!(Form::find().is_none());
@@ -1759,4 +1762,401 @@ mod decoders {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fluent UI v8 shapes (portal.md, "What the real portal's component library does")
+// ---------------------------------------------------------------------------------------------
+
+/// Fluent's icon: a private-use glyph inside `<i aria-hidden>`.
+fn icon(name: &str) -> String {
+    format!("<i data-icon-name=\"{name}\" aria-hidden=\"true\" class=\"root-1{name}\">\u{E8A7}</i>")
+}
+
+/// A Fluent `DetailsList`: header cells with sort glyphs, rows whose data cells sit in a
+/// `DetailsRowFields` wrapper, titles as `button.ms-Link` (no href), one plain-text title, a
+/// shimmer row still loading. Headers in `lang`'s words (title, category).
+fn fluent_list(title_header: &str, category_header: &str, link_titles: bool) -> String {
+    let header = format!(
+        "<div role=\"row\" class=\"ms-DetailsHeader x1\"><div role=\"columnheader\" aria-colindex=\"1\" class=\"check\"><div role=\"checkbox\" aria-label=\"Select all\"></div></div>\
+         <div role=\"columnheader\" aria-colindex=\"2\" data-item-key=\"c1\"><span class=\"cellName\">Rank</span>{}</div>\
+         <div role=\"columnheader\" aria-colindex=\"3\" data-item-key=\"c2\"><span class=\"cellName\">{title_header}</span>{}</div>\
+         <div role=\"columnheader\" aria-colindex=\"4\" data-item-key=\"c3\"><span class=\"cellName\">{category_header} </span>{}</div></div>",
+        icon("SortDown"),
+        icon("ChevronDown"),
+        icon("Filter")
+    );
+    let rows: String = ACTIONS
+        .iter()
+        .enumerate()
+        .map(|(i, (id, title, category))| {
+            let title_html = if i == 2 {
+                format!("<span class=\"t-{i}\">{}</span>", esc(title))
+            } else if link_titles {
+                format!("<a href=\"/securescore?viewid=actions&amp;actionId={id}\" class=\"ms-Link\">{}</a>", esc(title))
+            } else {
+                format!("<button type=\"button\" class=\"ms-Link root-{i}\">{}{}</button>", icon("OpenPane"), esc(title))
+            };
+            format!(
+                "<div role=\"row\" data-automationid=\"DetailsRow\" aria-rowindex=\"{r}\" class=\"ms-DetailsRow root-9{i}\"><div role=\"gridcell\" aria-colindex=\"1\" class=\"ms-DetailsRow-cellCheck\"><div role=\"checkbox\" aria-checked=\"false\" aria-label=\"Select row\"></div></div>\
+                 <div class=\"ms-DetailsRow-fields fields-3\" data-automationid=\"DetailsRowFields\" role=\"presentation\">\
+                 <div role=\"gridcell\" aria-colindex=\"2\" data-automation-key=\"c1\" data-automationid=\"DetailsRowCell\">{n}</div>\
+                 <div role=\"rowheader\" aria-colindex=\"3\" data-automation-key=\"c2\" data-automationid=\"DetailsRowCell\"><div class=\"tt\"><span>{title_html}</span></div></div>\
+                 <div role=\"gridcell\" aria-colindex=\"4\" data-automation-key=\"c3\" data-automationid=\"DetailsRowCell\">{category}</div></div></div>",
+                r = i + 2,
+                n = i + 1
+            )
+        })
+        .collect();
+    let shimmer = "<div role=\"row\" class=\"shimmer\"><div role=\"gridcell\"><span class=\"ms-Shimmer\"></span></div></div>";
+    format!("<div role=\"grid\" aria-colcount=\"4\" aria-rowcount=\"5\" class=\"ms-DetailsList r7\"><div role=\"rowgroup\">{header}</div><div role=\"rowgroup\">{rows}{shimmer}</div></div>")
+}
+
+#[wasm_bindgen_test]
+fn accessible_names_are_computed_as_a_screen_reader_does() {
+    setup();
+    let root = mount(&format!(
+        "<span id=\"a\">Recommended\u{a0}</span><span id=\"b\" aria-label=\"action\">ignored text</span><span id=\"c\">{}</span>\
+         <button id=\"by\" aria-labelledby=\"a missing b c\" aria-label=\"not this\">nor this</button>\
+         <button id=\"label\" aria-label=\"  Share  \">{}Other</button>\
+         <button id=\"glyphs\">{}  Share\u{E70D}\u{F0001} <span hidden>secret</span><span aria-hidden=\"true\">noise</span></button>\
+         <div id=\"chain\" aria-labelledby=\"by\">x</div>\
+         <div id=\"empty\" aria-labelledby=\"missing\" aria-label=\"\"> Plain \n text </div>",
+        icon("Share"),
+        icon("Share"),
+        icon("Share")
+    ));
+    let name = |id: &str| {
+        selectors::accessible_name(&root.query_selector(&format!("#{id}")).unwrap().unwrap())
+    };
+    // Every id of aria-labelledby, in order; a referenced node's aria-label wins over its text;
+    // an icon-only reference adds nothing.
+    assert_eq!(name("by"), "Recommended action");
+    assert_eq!(name("label"), "Share");
+    // Text of what is not hidden, private-use glyphs dropped, spaces collapsed.
+    assert_eq!(name("glyphs"), "Share");
+    assert!(selectors::is_share_label(&name("glyphs")));
+    // A referenced node's own aria-labelledby is not followed: its aria-label is used.
+    assert_eq!(name("chain"), "not this");
+    assert_eq!(name("empty"), "Plain text");
+}
+
+#[wasm_bindgen_test]
+fn fluent_rows_without_links_each_have_an_action_title_and_cells_under_wrappers() {
+    setup();
+    let langs = &selectors::LANGUAGES;
+    for (lang, link_titles) in [(&langs[0], false), (&langs[3], false), (&langs[5], true)] {
+        let root = mount(&fluent_list(
+            lang.title_header,
+            lang.category_header,
+            link_titles,
+        ));
+        let list = selectors::find_list(&root).expect("found by its header");
+        let map = selectors::column_map(&list);
+        assert_eq!(
+            map.title.as_ref().and_then(|c| c.key.clone()).as_deref(),
+            Some("c2"),
+            "{}",
+            lang.lang
+        );
+        assert_eq!(
+            map.category.as_ref().and_then(|c| c.key.clone()).as_deref(),
+            Some("c3")
+        );
+        let rows = selectors::action_rows(&list);
+        assert_eq!(
+            rows.len(),
+            3,
+            "header and shimmer rows are not action rows ({})",
+            lang.lang
+        );
+        for (i, (row, (id, title, _))) in rows.iter().zip(ACTIONS).enumerate() {
+            let a = selectors::row_action(&map, row).unwrap();
+            assert_eq!(a.title, title, "glyph-free title");
+            let linked = link_titles && i != 2;
+            assert_eq!(a.action_id.as_deref(), linked.then_some(id));
+            assert_eq!(a.in_cell, i == 2, "plain text is shared from its cell");
+            assert_eq!(selectors::row_cells(row).len(), 4, "cells as descendants");
+        }
+        let cats: Vec<_> = rows
+            .iter()
+            .map(|r| selectors::row_category(&list, r))
+            .collect();
+        assert_eq!(
+            cats,
+            vec![
+                Some(Category::Identity),
+                Some(Category::Data),
+                Some(Category::Devices)
+            ]
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn categories_and_headers_are_read_in_the_six_languages() {
+    assert_eq!(selectors::category_of("Identité"), Some(Category::Identity));
+    assert_eq!(selectors::category_of(" Enhet "), Some(Category::Devices));
+    assert_eq!(selectors::category_of("資料"), Some(Category::Data));
+    assert_eq!(selectors::category_of("Gegevens"), Some(Category::Data));
+    assert_eq!(
+        selectors::category_of("Infrastruttura"),
+        Some(Category::Infrastructure)
+    );
+    assert_eq!(selectors::category_of("Account"), Some(Category::Identity));
+    assert_eq!(selectors::category_of("Identity and more words"), None);
+    assert!(selectors::is_category_header("Catégorie\u{E70D}"));
+    assert!(selectors::is_category_header("Category, sorted ascending"));
+    assert!(!selectors::is_category_header("Categorization"));
+    assert!(selectors::is_title_header("rekommenderad ÅTGÄRD"));
+}
+
+/// A Fluent `Panel`: a layer at the end of the body, `role=dialog aria-modal`, its title a
+/// `div[role=heading]`, section titles as plain styled divs, French labels.
+fn fluent_panel() -> String {
+    format!(
+        "<div class=\"ms-Layer\"><div role=\"dialog\" aria-modal=\"true\" class=\"ms-Panel is-open\"><div class=\"ms-Panel-main\"><div class=\"ms-FocusTrapZone\">\
+         <div class=\"hdr\"><div role=\"heading\" aria-level=\"1\" class=\"ms-Panel-headerText\">{}Exiger MFA</div></div>\
+         <div class=\"cmd\"><button type=\"button\" aria-haspopup=\"true\" aria-expanded=\"false\" class=\"ms-Button more\">{}</button>\
+         <button type=\"button\" aria-haspopup=\"true\" aria-expanded=\"true\" class=\"ms-Button\" id=\"share-btn\">{}<span>Partager</span>{}</button></div>\
+         <div class=\"sec\"><div class=\"secTitle\"><span>Description</span></div><div class=\"secBody\"><p>Premier paragraphe.</p><p>Second.</p></div></div>\
+         <div class=\"sec\"><div class=\"secTitle\">En un coup d'œil</div><div class=\"row\"><div class=\"lbl\">Catégorie</div><div class=\"val\">Identité</div></div></div>\
+         <div class=\"sec\"><div class=\"secTitle\">Implémentation</div><div class=\"secTitle2\">Prérequis</div><div>Une licence.</div>\
+         <div class=\"secTitle2\">Étapes suivantes</div><ol><li>Ouvrir.</li><li>Activer.</li></ol></div>\
+         </div></div></div></div>",
+        icon("Info"),
+        icon("More"),
+        icon("Share"),
+        icon("ChevronDown")
+    )
+}
+
+fn fluent_menu(items: &[&str], top: u32) -> String {
+    let lis: String = items
+        .iter()
+        .map(|t| format!("<li role=\"presentation\" class=\"ms-ContextualMenu-item i-3\"><button type=\"button\" role=\"menuitem\" class=\"ms-ContextualMenu-link l-4\" tabindex=\"0\" data-is-focusable=\"true\"><div class=\"linkContent\">{}<span class=\"ms-ContextualMenu-itemText\">{t}</span></div></button></li>", icon("Mail")))
+        .collect();
+    format!("<div class=\"ms-Layer\" style=\"position:fixed;top:{top}px;left:10px\"><div class=\"ms-Callout\"><div class=\"ms-FocusZone ms-ContextualMenu\" role=\"menu\"><ul role=\"presentation\" class=\"ms-ContextualMenu-list\">{lis}</ul></div></div></div>")
+}
+
+#[wasm_bindgen_test]
+fn the_panel_title_and_sections_are_read_from_fluent_markup() {
+    setup();
+    let root = mount(&fluent_panel());
+    let panel = selectors::find_panel(&root).unwrap();
+    assert_eq!(selectors::panel_title(&panel), "Exiger MFA");
+    let c = selectors::read_panel(&panel);
+    assert_eq!(c.title, "Exiger MFA");
+    assert_eq!(c.description, "Premier paragraphe.\nSecond.");
+    assert_eq!(
+        c.prerequisites,
+        Some(("Prérequis".into(), "Une licence.".into()))
+    );
+    assert_eq!(
+        c.next_steps,
+        Some((
+            "Étapes suivantes".into(),
+            vec!["Ouvrir.".into(), "Activer.".into()]
+        ))
+    );
+    assert_eq!(c.category, Some(Category::Identity));
+    // The Share button by its name, never "the first menu button of the panel".
+    let share = selectors::share_button(&panel).unwrap();
+    assert_eq!(share.id(), "share-btn");
+}
+
+#[wasm_bindgen_test]
+fn the_share_menu_is_found_with_no_aria_relation_and_gains_exactly_one_item() {
+    setup();
+    // An overflow menu far away, and the Share menu next to the button; neither names it.
+    let root = mount(&format!(
+        "{}{}{}",
+        fluent_panel(),
+        fluent_menu(&["Export", "Print"], 600),
+        fluent_menu(
+            &["Copier le lien", "Courrier", "Microsoft Teams", "Planner"],
+            40
+        )
+    ));
+    let panel = selectors::find_panel(&root).unwrap();
+    let share = selectors::share_button(&panel).unwrap();
+    assert!(selectors::menu_of(&share).is_none(), "no ARIA relation");
+    let menus = selectors::open_menus(&root);
+    assert_eq!(menus.len(), 2);
+    let menu = selectors::menu_near(&share, &menus).unwrap();
+    assert_eq!(selectors::menu_items(&menu).len(), 4);
+    assert!(selectors::is_share_menu(&menu));
+    assert!(
+        !selectors::is_share_menu(&menus[0]),
+        "an overflow menu is not the Share menu"
+    );
+    assert!(snshare::portal::add_share_menu_item(&menu));
+    assert!(snshare::portal::add_share_menu_item(&menu));
+    // Exactly one item more, in the same list as its siblings; nothing of the portal's doubled.
+    let items = all(&menu, selectors::MENU_ITEM);
+    assert_eq!(items.len(), 5);
+    let names: Vec<String> = items.iter().map(selectors::accessible_name).collect();
+    assert_eq!(
+        names,
+        [
+            "Copier le lien",
+            "Courrier",
+            "Microsoft Teams",
+            "Planner",
+            "ServiceNow"
+        ]
+    );
+    let ours = &items[4];
+    assert_eq!(ours.get_attribute("role").as_deref(), Some("menuitem"));
+    assert_eq!(ours.parent_element().unwrap().tag_name(), "LI");
+    // Fluent: role=menu on the focus zone, the items' li in one shared ul[role=presentation].
+    assert_eq!(all(&menu, "ul").len(), 1, "the shared list is not cloned");
+    assert_eq!(all(&menu, "li").len(), 5);
+    assert_eq!(
+        ours.get_attribute("data-is-focusable").as_deref(),
+        Some("true"),
+        "the focus zone reaches it"
+    );
+    assert_eq!(all(ours, "[data-icon-name]").len(), 0, "no sibling's glyph");
+}
+
+#[wasm_bindgen_test]
+fn the_action_id_comes_from_the_row_then_the_map_then_the_title() {
+    setup();
+    let ctx = Ctx::new();
+    let key = snshare::domain::action_title::title_key("Require MFA").unwrap();
+    // Nothing known: the title key, the same for the same title however it is spelled.
+    let r = ctx.resolve(None, "Require MFA");
+    assert_eq!(r.key, key);
+    assert_eq!(ctx.resolve(None, " require\u{a0}MFA\u{E8A7}").key, key);
+    // The row's (or URL's) id always wins.
+    assert_eq!(
+        ctx.resolve(Some("AdminMFAV2"), "Require MFA").key,
+        "AdminMFAV2"
+    );
+    assert_eq!(
+        ctx.resolve(Some("AdminMFAV2"), "Require MFA").title_key,
+        Some(key.clone())
+    );
+    // Learned from a panel or a linked row: the title now resolves to the id.
+    let generation = ctx.titles_generation.get();
+    ctx.learn("Require MFA", "AdminMFAV2");
+    assert_ne!(
+        ctx.titles_generation.get(),
+        generation,
+        "bound rows look again"
+    );
+    let r = ctx.resolve(None, "REQUIRE mfa");
+    assert_eq!(r.key, "AdminMFAV2");
+    assert_eq!(
+        r.title_key,
+        Some(key),
+        "still looked under for older tickets"
+    );
+    // A title key is never learned as an id.
+    ctx.learn("Other", "title.0123456789ab");
+    assert!(ctx.resolve(None, "Other").key.starts_with("title."));
+    assert_ne!(ctx.resolve(None, "Other").key, "title.0123456789ab");
+}
+
+#[wasm_bindgen_test]
+fn badges_are_found_under_the_title_key_too() {
+    setup();
+    let key = snshare::domain::action_title::title_key("Require MFA").unwrap();
+    let store = tickets::store_with(&[ticket(7, &key, true, "New")]);
+    let root = mount("");
+    let d = doc();
+    let by_id = snshare::portal::badges_for(&d, &store, "AdminMFAV2", Some(&key));
+    assert_eq!(by_id.len(), 1);
+    assert!(by_id[0]
+        .get_attribute("aria-label")
+        .unwrap()
+        .contains("INC0000007"));
+    assert!(snshare::portal::badges_for(&d, &store, "AdminMFAV2", None).is_empty());
+    let _ = root;
+}
+
+#[wasm_bindgen_test]
+fn the_recognition_report_holds_structure_only() {
+    setup();
+    let markers = [
+        "MARKERtext1",
+        "MARKERid2",
+        "MARKERclass3",
+        "MARKERlabel4",
+        "MARKERhref5",
+        "MARKERdata6",
+        "MARKERrole7",
+        "MARKERtitle8",
+        "MARKERattrname9",
+        "markertag10",
+    ];
+    let rows: String = (0..3)
+        .map(|i| format!(
+            "<div role=\"row\" id=\"MARKERid2-{i}\" class=\"MARKERclass3\" data-MARKERattrname9=\"1\"><div role=\"gridcell\" data-automation-key=\"MARKERdata6\"><a href=\"/securescore?viewid=actions&amp;actionId=MARKERhref5{i}\" title=\"MARKERtitle8\">MARKERtext1 {i}</a></div>\
+             <div role=\"MARKERrole7\" aria-label=\"MARKERlabel4\"><markertag10-x>MARKERtext1</markertag10-x></div></div>"
+        ))
+        .collect();
+    mount(&format!(
+        "<div role=\"grid\" class=\"MARKERclass3\"><div role=\"row\"><div role=\"columnheader\">Recommended action</div><div role=\"columnheader\">MARKERtext1</div></div>{rows}</div>{}",
+        fluent_panel()
+    ));
+    let ctx = Ctx::new();
+    let report = snshare::portal::report::report_for(&ctx);
+    for m in markers {
+        assert!(
+            !report.to_lowercase().contains(&m.to_lowercase()),
+            "{m} leaked into:\n{report}"
+        );
+    }
+    assert!(!report.contains("Exiger"), "no panel text");
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(v["rows_found"], 3);
+    assert_eq!(v["rows_with_action_id"], 3);
+    assert_eq!(v["list_found"], true);
+    assert_eq!(v["panel_found"], true);
+    assert_eq!(v["share_button_found"], true);
+    assert_eq!(v["share_menu"], "not_opened");
+    let outline = v["row_outline"].as_str().unwrap();
+    assert!(outline.contains("div[role=row](id,class,+1)"), "{outline}");
+    assert!(
+        outline.contains("[role=?]") && outline.contains("custom-element"),
+        "{outline}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_popup_says_what_was_recognized_on_the_tab() {
+    setup();
+    use snshare::ui::popup::render_recognition;
+    let none = render_recognition(None, None).build();
+    let t = text(none.root());
+    assert!(t.contains("On this tab"), "{t}");
+    assert!(t.contains("not running on this tab"), "{t}");
+    assert!(none
+        .root()
+        .query_selector("#copy-report")
+        .unwrap()
+        .is_none());
+
+    let report = r#"{"page":"action_detail","rows_found":12,"rows_with_action_id":7,"share_menu":"found","list_outline":"div[role=grid]"}"#;
+    let v = render_recognition(Some(report), None).build();
+    let t = text(v.root());
+    for want in [
+        "Page: Recommended action detail",
+        "Action rows found: 12",
+        "Rows with an action id: 7",
+        "Share menu: found, ServiceNow added",
+    ] {
+        assert!(t.contains(want), "{want} in {t}");
+    }
+    let copy = v.root().query_selector("#copy-report").unwrap().unwrap();
+    assert_eq!(text(&copy), "Copy recognition report");
+    // On the list, no Share menu line.
+    let list = render_recognition(
+        Some(r#"{"page":"recommended_actions","rows_found":3,"rows_with_action_id":0,"share_menu":"not_opened"}"#),
+        None,
+    )
+    .build();
+    assert!(!text(list.root()).contains("Share menu"));
 }

@@ -9,7 +9,7 @@ use crate::messages::{
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
 use super::connection::{self, CallError};
-use super::{diagnostics, drafts, mapping, outbox, store, tickets};
+use super::{diagnostics, drafts, mapping, outbox, portal_context, store, tickets};
 
 /// Worker start (install, browser start, or a wake-up after being stopped): lock local storage
 /// to the extension's own pages and worker, and resume the outbox.
@@ -171,6 +171,25 @@ async fn answer(body: RequestBody) -> ResponseBody {
         }
         RequestBody::PortalAccount { upn } => {
             store::note_portal_account(&upn).await;
+            ResponseBody::Done
+        }
+        RequestBody::GetPortalContext { tenant } => {
+            let ctx = portal_context::get(&tenant).await;
+            ResponseBody::PortalContext {
+                titles: ctx.titles.entries,
+                upn: ctx.upn,
+            }
+        }
+        RequestBody::LearnPortalContext {
+            tenant,
+            titles,
+            upn,
+        } => {
+            // The UPN read on the portal also feeds the "same person" check at connect.
+            if let Some(upn) = &upn {
+                store::note_portal_account(upn).await;
+            }
+            portal_context::learn(&tenant, &titles, upn).await;
             ResponseBody::Done
         }
         RequestBody::OpenPage { page } => {

@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod drafts;
 pub mod mapping;
 pub mod outbox;
+pub mod portal_context;
 pub mod store;
 pub mod tickets;
 

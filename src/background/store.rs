@@ -28,6 +28,8 @@ pub const STATE_NAMES: &str = "state_names";
 pub const DRAFT_PREFIX: &str = "draft:";
 /// Accounts seen signed in to the portal (the "same person" check of the connected user).
 pub const PORTAL_ACCOUNTS: &str = "portal.accounts";
+/// One key per portal tenant: learned action titles and the signed-in UPN.
+pub const PORTAL_PREFIX: &str = "portal:";
 /// The PKCE verifier and state of an authorization in progress (session: never on disk).
 pub const PENDING_AUTH: &str = "auth.pending";
 

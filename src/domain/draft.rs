@@ -161,7 +161,13 @@ impl TaskDraft {
             .filter(|s| !s.is_empty())
         {
             out.push_str(&format!("Improvement action: {id}\n"));
-            out.push_str(&format!("Link: {}\n", super::portal_url::action_link(id)));
+            // The link the page made (the portal the user is on), else the commercial one.
+            let link = self
+                .action_url
+                .as_deref()
+                .filter(|u| super::portal_url::PortalPage::from_url(u).is_some())
+                .map_or_else(|| super::portal_url::action_link(id), str::to_owned);
+            out.push_str(&format!("Link: {link}\n"));
         }
         out.truncate(out.trim_end().len());
         out

@@ -10,8 +10,14 @@
 
 use super::query::{parse_query_string, percent_encode};
 
-/// The portal's origin (the only one the content script runs on).
+/// The commercial portal's origin.
 pub const PORTAL_ORIGIN: &str = "https://security.microsoft.com";
+/// Every origin the content script runs on: commercial, GCC High, DoD (portal.md).
+pub const PORTAL_ORIGINS: [&str; 3] = [
+    PORTAL_ORIGIN,
+    "https://security.microsoft.us",
+    "https://security.apps.mil",
+];
 
 /// A page snshare adds something to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +78,22 @@ impl PortalPage {
 /// `https://security.microsoft.com/securescore?viewid=actions&actionId=<id>`: where a ticket
 /// links back to.
 pub fn action_link(action_id: &str) -> String {
+    action_link_on(PORTAL_ORIGIN, action_id)
+}
+
+/// The link back to an action on the portal the user is on (`origin` is `location.origin`; an
+/// origin that is not a portal's gives the commercial one). An action known only by its title
+/// links to the Recommended actions list.
+pub fn action_link_on(origin: &str, action_id: &str) -> String {
+    let origin = PORTAL_ORIGINS
+        .into_iter()
+        .find(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/')))
+        .unwrap_or(PORTAL_ORIGIN);
+    if super::action_title::is_title_key(action_id) {
+        return format!("{origin}/securescore?viewid=actions");
+    }
     format!(
-        "{PORTAL_ORIGIN}/securescore?viewid=actions&actionId={}",
+        "{origin}/securescore?viewid=actions&actionId={}",
         percent_encode(action_id)
     )
 }
@@ -102,7 +122,10 @@ fn strip_portal_origin(url: &str) -> Option<&str> {
     let host_end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let authority = &after[..host_end];
     let host = authority.strip_suffix(":443").unwrap_or(authority);
-    if !host.eq_ignore_ascii_case("security.microsoft.com") {
+    if !PORTAL_ORIGINS
+        .iter()
+        .any(|o| o["https://".len()..].eq_ignore_ascii_case(host))
+    {
         return None;
     }
     Some(&after[host_end..])
@@ -251,8 +274,32 @@ mod tests {
     }
 
     #[test]
-    fn the_origin_is_the_one_the_worker_trusts() {
-        assert_eq!(PORTAL_ORIGIN, crate::messages::PORTAL_ORIGIN);
+    fn the_origins_are_the_ones_the_worker_trusts() {
+        assert_eq!(PORTAL_ORIGINS, crate::messages::PORTAL_ORIGINS);
+    }
+
+    #[test]
+    fn other_clouds_are_portals_and_links_stay_on_them() {
+        assert_eq!(
+            page("https://security.microsoft.us/securescore?viewid=actions&actionId=X"),
+            detail("X")
+        );
+        assert_eq!(
+            page("https://security.apps.mil/securescore?viewid=actions"),
+            Some(PortalPage::RecommendedActions)
+        );
+        assert_eq!(
+            action_link_on("https://security.apps.mil", "scid_25"),
+            "https://security.apps.mil/securescore?viewid=actions&actionId=scid_25"
+        );
+        assert_eq!(
+            action_link_on("https://evil.example", "X"),
+            "https://security.microsoft.com/securescore?viewid=actions&actionId=X"
+        );
+        assert_eq!(
+            action_link_on("https://security.microsoft.us", "title.0123456789ab"),
+            "https://security.microsoft.us/securescore?viewid=actions"
+        );
     }
 
     #[test]

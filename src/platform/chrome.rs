@@ -50,6 +50,12 @@ extern "C" {
     /// `chrome.tabs.create({url})`; needs no "tabs" permission.
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
     pub fn tabs_create(properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.tabs.query(query)`; ids of tabs need no "tabs" permission.
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
+    pub fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    /// `chrome.tabs.sendMessage(tabId, message)`: to snshare's content script in that tab.
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
+    pub fn tabs_send_message(tab_id: f64, message: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.tabs.getCurrent()`: resolves to undefined in the toolbar popup.
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = getCurrent, catch)]
     pub fn tabs_get_current() -> Result<js_sys::Promise, JsValue>;

@@ -14,10 +14,11 @@ use web_sys::{Document, Element};
 
 use super::app::Ctx;
 use super::dom::{self, first, set, OWN_ATTR};
-use super::row_share::{clear_badges, BADGE_ATTR, SLOT_ATTR, SLOT_SELECTOR};
+use super::row_share::{clear_badges, BADGE_ATTR, SLOT_ATTR, SLOT_SELECTOR, TITLE_KEY_ATTR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
 use super::tickets::{self, ActionTickets, TicketStore};
+use crate::domain::action_title::title_key;
 use crate::domain::portal_url::PortalPage;
 use crate::platform::{t, t_with};
 
@@ -42,8 +43,8 @@ struct Badges {
     asked: bool,
     /// The detail panel's action, when on a detail page.
     action_id: Option<String>,
-    /// What the panel's badges were drawn for: (panel, action, generation).
-    panel_drawn: Option<(Element, String, u32)>,
+    /// What the panel's badges were drawn for: (panel, action, generation, title key).
+    panel_drawn: Option<(Element, String, u32, Option<String>)>,
 }
 
 fn init(_ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
@@ -96,8 +97,9 @@ fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element
     let Some(action_id) = dom::attr_i(&slot, SLOT_ATTR) else {
         return;
     };
+    let title_key = dom::attr_i(&slot, TITLE_KEY_ATTR).filter(|k| !k.is_empty());
     clear_badges(&slot);
-    for b in badges_for(doc, store, &action_id) {
+    for b in badges_for(doc, store, &action_id, title_key.as_deref()) {
         dom::append(&slot, &b);
     }
     dom::set_i(&slot, BADGE_ATTR, generation);
@@ -115,11 +117,15 @@ impl Badges {
         };
         let (panel, _) = ctx.panel(batch.structure || batch.initial);
         let Some(panel) = panel else { return };
-        if let Some((p, a, g)) = &self.panel_drawn {
+        // The panel teaches the title → id map (the URL is the id's source here).
+        ctx.learn_from_panel(&panel, &action_id);
+        let title_key = title_key(&selectors::panel_title(&panel));
+        if let Some((p, a, g, k)) = &self.panel_drawn {
             // Still there (the portal keeps foreign nodes) and for this action and snapshot.
             if p == &panel
                 && a == &action_id
                 && *g == store.generation
+                && *k == title_key
                 && first(&panel, PANEL_SELECTOR).is_some()
             {
                 return;
@@ -130,7 +136,7 @@ impl Badges {
             return;
         };
         dom::remove_all(&panel, PANEL_SELECTOR);
-        let badges = badges_for(&doc, store, &action_id);
+        let badges = badges_for(&doc, store, &action_id, title_key.as_deref());
         let holder = dom::el(&doc, "div", "snshare-panel-badges", "");
         set(&holder, OWN_ATTR, PANEL_MARK);
         for b in &badges {
@@ -143,17 +149,25 @@ impl Badges {
         if let Some(parent) = heading.parent_node() {
             let _ = parent.insert_before(&holder, heading.next_sibling().as_ref());
         }
-        self.panel_drawn = Some((panel, action_id, store.generation));
+        self.panel_drawn = Some((panel, action_id, store.generation, title_key));
     }
 }
 
-/// The badges of one action: its ticket (link) and, while a share waits, "Queued".
-pub fn badges_for(doc: &Document, store: &TicketStore, action_id: &str) -> Vec<Element> {
+/// The badges of one action: its ticket (link) and, while a share waits, "Queued". Tickets made
+/// while only the action's title was known are found under its title key.
+pub fn badges_for(
+    doc: &Document,
+    store: &TicketStore,
+    action_id: &str,
+    title_key: Option<&str>,
+) -> Vec<Element> {
     let mut out = Vec::new();
-    if let Some(info) = store.for_action(action_id) {
+    let keys = std::iter::once(action_id).chain(title_key.filter(|k| *k != action_id));
+    let keys: Vec<&str> = keys.collect();
+    if let Some(info) = keys.iter().find_map(|k| store.for_action(k)) {
         out.push(ticket_badge(doc, info));
     }
-    if store.is_queued(action_id) {
+    if keys.iter().any(|k| store.is_queued(k)) {
         let q = dom::el(
             doc,
             "span",

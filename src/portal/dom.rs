@@ -57,31 +57,15 @@ pub fn focus(e: &Element) {
     }
 }
 
-/// Text as a person reads it: trimmed, runs of whitespace (no-break spaces included) collapsed.
+/// Text as a person reads it: icon glyphs dropped, runs of Unicode whitespace collapsed,
+/// trimmed (one rule for the whole product, `domain::action_title::collapse`).
 pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}') {
-        if word.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
+    crate::domain::action_title::collapse(s)
 }
 
 /// Normalized text content of an element.
 pub fn text_of(e: &Element) -> String {
     normalize(&e.text_content().unwrap_or_default())
-}
-
-/// Whether two labels are the same for a person (normalized, ASCII case-insensitive).
-pub fn same_label(a: &str, b: &str) -> bool {
-    // ASCII case only: the labels' own accents are matched exactly (and no Unicode case
-    // tables are shipped for it).
-    normalize(a).eq_ignore_ascii_case(&normalize(b))
 }
 
 /// Elements of a `querySelectorAll`, as a vector.

@@ -23,6 +23,7 @@ pub mod app;
 mod badges;
 pub mod cards;
 pub mod dom;
+pub mod report;
 mod row_share;
 pub mod scheduler;
 pub mod selectors;
@@ -32,6 +33,7 @@ pub mod task_form;
 pub mod tickets;
 mod wire;
 
+pub use badges::badges_for;
 pub use share_menu::add_item as add_share_menu_item;
 pub use wire::decode as wire_decode;
 

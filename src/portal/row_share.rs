@@ -1,12 +1,17 @@
 //! Row share button: a compact "Share to ServiceNow: <title>" button in the title cell of every
-//! row of the Recommended actions list.
+//! row of the Recommended actions list — also in rows that carry no action id (a Fluent `Link`
+//! without `href` as title, or plain text).
 //!
-//! The button sits in a slot (`span[data-snshare-action=<id>]`) placed just before the title
-//! link, so it stays visible when a long title is cut with an ellipsis. The slot records the
-//! action it was bound for: a recycled row whose link now points elsewhere is re-bound (new
-//! name, badges cleared for the badge feature to redo), a row the portal rebuilt gets a new slot,
-//! and a row that already has its slot for the same action is left alone — one button per row.
-//! What the button shares is read from the row when it is clicked, so it is never stale.
+//! The button sits in a slot (`span[data-snshare-action=<key>]`) placed just before the title
+//! (link, button, or the text of the cell), so it stays visible when a long title is cut with an
+//! ellipsis. The slot records the action key it was bound for (the id, else the title key, see
+//! `app::Ctx::resolve`) and the title key: a recycled row that now shows another action is
+//! re-bound (new name, badges cleared for the badge feature to redo), a row whose id was learned
+//! since is re-bound to it, a row the portal rebuilt gets a new slot, and a row that already has
+//! its slot for the same key is left alone — one button per row. What the button shares is read
+//! from the row when it is clicked, so it is never stale.
+//!
+//! Linked rows teach the title → id map as they are bound.
 //!
 //! Applies on the list and on an action's detail (the list stays under the panel).
 
@@ -32,6 +37,8 @@ const CMD: &str = "share-row";
 const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
 /// On the slot: the ticket snapshot generation its badges were drawn for (see `badges`).
 pub const BADGE_ATTR: &str = "data-snshare-badges";
+/// On the slot: the title key of its action (badges look under it too).
+pub const TITLE_KEY_ATTR: &str = "data-snshare-title-key";
 
 pub const DEF: FeatureDef = FeatureDef {
     name: "row-share",
@@ -49,6 +56,8 @@ fn applies(page: &PortalPage) -> bool {
 struct RowShare {
     /// A slot with its button, cloned for each row (one clone instead of a dozen DOM calls).
     template: Option<Element>,
+    /// The title map generation the rows were bound with.
+    titles_generation: u32,
     _click: Option<Listener>,
 }
 
@@ -73,34 +82,57 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
         .map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
     Box::new(RowShare {
         template,
+        titles_generation: ctx.titles_generation.get(),
         _click: click,
     })
 }
 
 impl Feature for RowShare {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
-        for row in batch.touched_rows(ctx) {
-            self.bind(ctx, row);
+        let generation = ctx.titles_generation.get();
+        let rows = if generation != self.titles_generation {
+            self.titles_generation = generation;
+            batch.all_rows(ctx)
+        } else {
+            batch.touched_rows(ctx)
+        };
+        if rows.is_empty() {
+            return;
+        }
+        let Some(list) = ctx.list(false).0 else {
+            return;
+        };
+        let map = selectors::column_map(&list);
+        for row in rows {
+            self.bind(ctx, &map, row);
         }
     }
 }
 
 impl RowShare {
-    fn bind(&self, ctx: &Ctx, row: &Element) {
+    fn bind(&self, ctx: &Ctx, map: &selectors::ColumnMap, row: &Element) {
         let slot = dom::first_i(row, SLOT_SELECTOR);
-        let Some(action) = row_action(row) else {
+        let Some(action) = row_action(map, row) else {
             if let Some(s) = slot {
                 s.remove();
             }
             return;
         };
+        if let Some(id) = &action.action_id {
+            ctx.learn(&action.title, id);
+        }
+        let resolved = ctx.resolve(action.action_id.as_deref(), &action.title);
+        let title_key = resolved.title_key.clone().unwrap_or_default();
         match slot {
             Some(slot) => {
-                if dom::attr_i(&slot, SLOT_ATTR).as_deref() == Some(action.action_id.as_str()) {
+                if dom::attr_i(&slot, SLOT_ATTR).as_deref() == Some(resolved.key.as_str())
+                    && dom::attr_i(&slot, TITLE_KEY_ATTR).as_deref() == Some(title_key.as_str())
+                {
                     return;
                 }
-                // A recycled row: same nodes, another action.
-                dom::set_i(&slot, SLOT_ATTR, &action.action_id);
+                // A recycled row (same nodes, another action), or its id was learned.
+                dom::set_i(&slot, SLOT_ATTR, &resolved.key);
+                dom::set_i(&slot, TITLE_KEY_ATTR, &title_key);
                 if let Some(button) = slot.first_element_child() {
                     dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
                 }
@@ -116,11 +148,16 @@ impl RowShare {
                 let Ok(slot) = node.dyn_into::<Element>() else {
                     return;
                 };
-                dom::set_i(&slot, SLOT_ATTR, &action.action_id);
+                dom::set_i(&slot, SLOT_ATTR, &resolved.key);
+                dom::set_i(&slot, TITLE_KEY_ATTR, &title_key);
                 if let Some(button) = slot.first_element_child() {
                     dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
                 }
-                let _ = action.link.before_with_node_1(&slot);
+                if action.in_cell {
+                    let _ = action.title_element.prepend_with_node_1(&slot);
+                } else {
+                    let _ = action.title_element.before_with_node_1(&slot);
+                }
             }
         }
     }
@@ -151,9 +188,13 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
     let Some(row) = selectors::row_of(&button) else {
         return;
     };
-    let Some(action) = row_action(&row) else {
+    let Some(list) = ctx.list(true).0 else {
         return;
     };
+    let Some(action) = row_action(&selectors::column_map(&list), &row) else {
+        return;
+    };
+    let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
     // The panel, when it shows this very action, has the description and remediation text.
     let href = web_sys::window()
         .and_then(|w| w.location().href().ok())
@@ -161,26 +202,19 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
     let on_detail = PortalPage::from_url(&href)
         .as_ref()
         .and_then(PortalPage::action_id)
-        == Some(action.action_id.as_str());
+        == Some(key.as_str());
     let panel = if on_detail { ctx.panel(true).0 } else { None };
-    let row_category = || {
-        ctx.list(true)
-            .0
-            .and_then(|l| selectors::row_category(&l, &row))
-    };
+    let row_category = || selectors::row_category(&list, &row);
     let context = match panel {
         Some(p) => {
-            let mut c = ActionContext::from_panel(
-                &action.action_id,
-                &selectors::read_panel(&p),
-                Some(&action.title),
-            );
+            let mut c =
+                ActionContext::from_panel(&key, &selectors::read_panel(&p), Some(&action.title));
             if c.category.is_none() {
                 c.category = row_category();
             }
             c
         }
-        None => ActionContext::from_row(&action.action_id, &action.title, row_category()),
+        None => ActionContext::from_row(&key, &action.title, row_category()),
     };
     ctx.open_form(FormRequest {
         action: Some(context),

@@ -50,6 +50,9 @@ pub struct Batch {
     pub hrefs: Vec<Element>,
     /// Elements whose `aria-expanded` changed.
     pub expanded: Vec<Element>,
+    /// Elements whose children or text changed (a recycled row whose title is text, not a
+    /// link, changes only there).
+    pub changed: Vec<Element>,
     /// Something of the page's was added or removed.
     pub structure: bool,
     /// First batch of a feature run: look at everything.
@@ -73,6 +76,7 @@ impl Batch {
     fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.hrefs.is_empty()
+            && self.changed.is_empty()
             && self.expanded.is_empty()
             && !self.structure
             && !self.tickets_changed
@@ -126,7 +130,7 @@ fn rows_in(list: &Element, batch: &Batch) -> Vec<Element> {
             }
         }
     }
-    for h in &batch.hrefs {
+    for h in batch.hrefs.iter().chain(&batch.changed) {
         if list_node.contains(Some(h)) {
             if let Some(r) = selectors::row_of(h) {
                 push(r, &mut out);
@@ -197,6 +201,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         frame_cb: RefCell::new(None),
     });
     APP.with(|a| *a.borrow_mut() = Some(app.clone()));
+    app.ctx.start_learning();
 
     let weak = Rc::downgrade(&app);
     let frame_cb = Closure::<dyn FnMut()>::new(move || {
@@ -222,6 +227,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
     if let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) {
         let init = MutationObserverInit::new();
         init.set_child_list(true);
+        init.set_character_data(true);
         init.set_subtree(true);
         init.set_attributes(true);
         init.set_attribute_filter(&js_sys::Array::of2(&"href".into(), &"aria-expanded".into()));
@@ -247,6 +253,7 @@ fn collect(records: &js_sys::Array) -> Batch {
     let mut batch = Batch::default();
     // Compared as JS values: no string copied into wasm per record.
     let child_list = JsValue::from_str("childList");
+    let character_data = JsValue::from_str("characterData");
     let type_key = JsValue::from_str("type");
     for i in 0..records.length() {
         let record: MutationRecord = records.get(i).unchecked_into();
@@ -256,6 +263,16 @@ fn collect(records: &js_sys::Array) -> Batch {
             continue;
         };
         let kind = js_sys::Reflect::get(&record, &type_key).unwrap_or(JsValue::UNDEFINED);
+        if kind == character_data {
+            // The target is a text node: its element changed text.
+            let node: &web_sys::Node = target.unchecked_ref();
+            if let Some(parent) = node.parent_element() {
+                if !dom::is_ours(&parent) {
+                    batch.changed.push(parent);
+                }
+            }
+            continue;
+        }
         if kind == child_list {
             // snshare changes only its own top-level nodes (a slot, a card, the badge holder) or
             // adds them whole, so checking the target and the added nodes themselves is enough;
@@ -275,6 +292,7 @@ fn collect(records: &js_sys::Array) -> Batch {
             if record.removed_nodes().length() > 0 {
                 batch.structure = true;
             }
+            batch.changed.push(target);
         } else {
             match record.attribute_name().as_deref() {
                 Some("href") if !dom::is_ours(&target) => batch.hrefs.push(target),
@@ -315,6 +333,9 @@ impl App {
         self.check_navigation();
         if self.tickets_dirty.replace(false) {
             batch.tickets_changed = true;
+        }
+        if batch.structure || batch.initial {
+            self.ctx.watch_account(false);
         }
         let mut runs = self.runs.borrow_mut();
         for r in runs.iter_mut() {

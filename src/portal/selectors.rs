@@ -1,29 +1,32 @@
 //! Everything the content script looks for in the portal, in one place (portal.md): CSS
 //! selectors, the per-language labels, and the functions that apply them. A portal change is an
 //! edit here, and `tests/wasm_portal.rs` checks each function against DOM shaped like every
-//! replica variant, with the exact number of matches expected.
+//! replica variant and like Fluent UI v8 (portal.md, "What the real portal's component library
+//! does").
 //!
-//! Only what is stable is used: ARIA roles, accessible names, visible header and heading texts,
-//! the `actionId` URL parameter and the account control's well-known id. Never a generated class
-//! name, never a position in the tree.
+//! Only what is stable is used: ARIA roles, accessible names (computed as a screen reader does,
+//! [`accessible_name`]), visible header and section texts, `data-automation-key` as a hint, the
+//! `actionId` URL parameter and the account control's well-known ids. Never a generated class
+//! name, never a position in the tree: cells are found as descendants of their row.
 //!
 //! | what | how it is found |
 //! | --- | --- |
-//! | Recommended actions list | `[role=grid]` or `<table>` that links to `actionId=` (else whose header says "Recommended action" in a known language) |
-//! | its rows | `[role=row]` / `<tr>` holding an `a[href*=actionId=]`; spacer and header rows have none |
-//! | a row's action | the link's `actionId` parameter, its text as the title |
-//! | columns | header text per language ([`LANGUAGES`]); category falls back to the cell whose value is a category |
-//! | detail panel | the last `[role=dialog]` / `[role=complementary]` with an `h1`/`h2` or `aria-labelledby` heading |
-//! | panel sections | `h3`/`h4` headings with the translated names (Description, Prerequisites, Next steps) |
-//! | Share button | a button in the panel named "Share" in a known language, else the panel's menu button |
-//! | Share menu | the `[role=menu]` the button controls (`aria-controls`) or that it labels (`aria-labelledby`) |
-//! | signed-in user | the banner control labelled "Account manager for …" (per language) or `#mectrl_main_trigger`: the e-mail-shaped text inside it |
+//! | Recommended actions list | `[role=grid]` or `<table>` that links to `actionId=`, else whose header names the title column in a known language |
+//! | its rows | `[role=row]` / `<tr>` with data cells and an action title (header, spacer and loading rows have none) |
+//! | columns | header name per language ([`LANGUAGES`]), else `data-automation-key`, else structure: the column whose cells link to `actionId`; category also by its values |
+//! | a row's action | the title link's `actionId`; else the title (link, `button`, plain text) of the title column, the row header, or the row's first named link or button |
+//! | detail panel | the last `[role=dialog]` / `[role=complementary]` with a title: `aria-labelledby`, else `h1`/`h2`/`[role=heading]` (any level) |
+//! | panel sections | any element whose whole text is a section name in a known language (not only heading tags) |
+//! | Share button | a button named "Share" in a known language; the Share menu is also known by its items (Teams, Planner, Copy link …) |
+//! | Share menu | the `[role=menu]` the button controls or that names it; else the one that opened in answer to it, nearest to it |
+//! | signed-in user | the e-mail-shaped text of the account control (`#mectrl_*`, or labelled "Account manager for …") or of its flyout once opened |
 //! | card dashboard | the parent of the card holding the first `h2` inside `<main>` |
 
 use wasm_bindgen::JsCast;
-use web_sys::Element;
+use web_sys::{Element, Node};
 
-use super::dom::{all, closest, first, is_ours, matches, normalize, same_label, text_of};
+use super::dom::{all, closest, first, is_ours, matches, normalize, text_of};
+use crate::domain::action_title::normalize_title;
 use crate::domain::portal_url::action_id_from_href;
 use crate::domain::ticket::Category;
 
@@ -32,34 +35,44 @@ use crate::domain::ticket::Category;
 // ---------------------------------------------------------------------------------------------
 
 /// Candidates for the Recommended actions list.
-pub const LIST: &str = "[role=\"grid\"], table";
+pub const LIST: &str = "[role=\"grid\"], [role=\"treegrid\"], table";
 /// Rows of a list (header, spacer and action rows alike).
 pub const ROW: &str = "[role=\"row\"], tr";
-/// Cells, as direct children of a row.
-pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"columnheader\"], td, th";
+/// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`).
+pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
 /// Column headers of a list.
 pub const HEADER_CELL: &str = "[role=\"columnheader\"], th";
 /// The link that opens an action (its `href` carries `actionId`).
 pub const ACTION_LINK: &str = "a[href*=\"actionid=\" i]";
+/// What can carry an action's title in its cell: a link, or a Fluent `Link` without `href`
+/// (a `<button>`), or their ARIA forms.
+pub const TITLE_CONTROL: &str = "a[href], button, [role=\"link\"], [role=\"button\"]";
+/// Controls that are never a title (selection checkboxes, menus).
+const NOT_TITLE: &str = "[role=\"checkbox\"], [aria-haspopup], input, [aria-hidden=\"true\"]";
 /// Candidates for the action detail panel.
 pub const PANEL: &str = "[role=\"dialog\"], [role=\"complementary\"]";
-/// The panel's title heading when it has no `aria-labelledby`.
-pub const PANEL_HEADING: &str = "h1, h2";
-/// Section headings inside the panel.
-pub const SECTION_HEADING: &str = "h3, h4, h5";
+/// The panel's title when it has no `aria-labelledby` (Fluent: `div[role=heading]`).
+pub const PANEL_HEADING: &str = "h1, h2, [role=\"heading\"]";
+/// Headings that end a section's text.
+const ANY_HEADING: &str = "h1, h2, h3, h4, h5, h6, [role=\"heading\"]";
 /// Buttons (native or ARIA).
 pub const BUTTON: &str = "button, [role=\"button\"]";
 /// Buttons that open a menu.
 pub const MENU_BUTTON: &str = "[aria-haspopup=\"menu\"], [aria-haspopup=\"true\"]";
 pub const MENU: &str = "[role=\"menu\"]";
 pub const MENU_ITEM: &str = "[role=\"menuitem\"]";
-/// Microsoft's account control (MeControl) keeps this id across Microsoft 365 portals.
-pub const ACCOUNT_CONTROL: &str = "#mectrl_main_trigger";
+/// Microsoft's account control (MeControl) and its flyout keep these ids across Microsoft 365
+/// portals; the UPN is in `#mectrl_currentAccount_secondary` once the flyout was opened.
+pub const ACCOUNT_CONTROL: &str = "#mectrl_main_trigger, #mectrl_currentAccount_secondary, #mectrl_currentAccount_primary, #O365_MainLink_Me";
+/// Where the account flyout shows the UPN once opened.
+pub const ACCOUNT_UPN_ID: &str = "mectrl_currentAccount_secondary";
 /// Labelled controls of the top bar, where the account control lives.
 pub const BANNER_CONTROLS: &str = "[role=\"banner\"] [aria-label], header [aria-label]";
 pub const MAIN: &str = "main, [role=\"main\"]";
 /// A card's title in a dashboard.
 pub const CARD_TITLE: &str = "h2";
+/// Subtrees a screen reader does not read.
+const UNREAD: &str = "[aria-hidden=\"true\"], [hidden], [data-snshare], script, style, template";
 
 // ---------------------------------------------------------------------------------------------
 // Labels per language (portal.md, "Languages"; exact texts in tests/fixtures/portal/README.md)
@@ -80,6 +93,11 @@ pub struct Labels {
     pub next_steps: &'static str,
     /// The account control's label around the person's name: (before, after).
     pub account: (&'static str, &'static str),
+    /// Category values, when the portal translates them: Identity, Data, Devices, Apps,
+    /// Infrastructure (in that order, as [`Category::ALL`]).
+    pub categories: [&'static str; 5],
+    /// The Share menu's own items besides Teams and Planner: Copy link, Email.
+    pub share_items: [&'static str; 2],
 }
 
 pub const LANGUAGES: [Labels; 6] = [
@@ -93,6 +111,8 @@ pub const LANGUAGES: [Labels; 6] = [
         prerequisites: "Prerequisites",
         next_steps: "Next steps",
         account: ("Account manager for ", ""),
+        categories: ["Identity", "Data", "Device", "Apps", "Infrastructure"],
+        share_items: ["Copy link", "Email"],
     },
     Labels {
         lang: "it",
@@ -104,6 +124,8 @@ pub const LANGUAGES: [Labels; 6] = [
         prerequisites: "Prerequisiti",
         next_steps: "Passaggi successivi",
         account: ("Gestione account per ", ""),
+        categories: ["Identità", "Dati", "Dispositivo", "App", "Infrastruttura"],
+        share_items: ["Copia collegamento", "Posta elettronica"],
     },
     Labels {
         lang: "sv",
@@ -115,6 +137,8 @@ pub const LANGUAGES: [Labels; 6] = [
         prerequisites: "Förutsättningar",
         next_steps: "Nästa steg",
         account: ("Kontohanterare för ", ""),
+        categories: ["Identitet", "Data", "Enhet", "Appar", "Infrastruktur"],
+        share_items: ["Kopiera länk", "E-post"],
     },
     Labels {
         lang: "fr",
@@ -126,6 +150,14 @@ pub const LANGUAGES: [Labels; 6] = [
         prerequisites: "Prérequis",
         next_steps: "Étapes suivantes",
         account: ("Gestionnaire de compte pour ", ""),
+        categories: [
+            "Identité",
+            "Données",
+            "Appareil",
+            "Applications",
+            "Infrastructure",
+        ],
+        share_items: ["Copier le lien", "Courrier"],
     },
     Labels {
         lang: "nl",
@@ -137,6 +169,14 @@ pub const LANGUAGES: [Labels; 6] = [
         prerequisites: "Vereisten",
         next_steps: "Volgende stappen",
         account: ("Accountbeheer voor ", ""),
+        categories: [
+            "Identiteit",
+            "Gegevens",
+            "Apparaat",
+            "Apps",
+            "Infrastructuur",
+        ],
+        share_items: ["Koppeling kopiëren", "E-mail"],
     },
     Labels {
         lang: "zh-TW",
@@ -148,11 +188,29 @@ pub const LANGUAGES: [Labels; 6] = [
         prerequisites: "必要條件",
         next_steps: "後續步驟",
         account: ("", " 的帳戶管理員"),
+        categories: ["身分識別", "資料", "裝置", "應用程式", "基礎結構"],
+        share_items: ["複製連結", "電子郵件"],
     },
 ];
 
+/// Whether a name is a label: the same text (glyphs, spacing and case aside), or the label
+/// followed by more words ("Category, sorted ascending", a header's screen-reader suffix).
+pub fn label_match(name: &str, label: &str) -> bool {
+    let name = normalize_title(name);
+    let label = normalize_title(label);
+    !label.is_empty()
+        && name.strip_prefix(&label).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with([' ', ',', ':', '(', '.', '-', '\u{ff0c}'])
+        })
+}
+
+/// Whether two labels are the same for a person (glyphs, spacing and case aside).
+pub fn same_label(a: &str, b: &str) -> bool {
+    normalize_title(a) == normalize_title(b)
+}
+
 fn any_label(text: &str, pick: impl Fn(&Labels) -> &'static str) -> bool {
-    LANGUAGES.iter().any(|l| same_label(text, pick(l)))
+    LANGUAGES.iter().any(|l| label_match(text, pick(l)))
 }
 
 pub fn is_title_header(text: &str) -> bool {
@@ -164,7 +222,37 @@ pub fn is_category_header(text: &str) -> bool {
 }
 
 pub fn is_share_label(text: &str) -> bool {
-    any_label(text, |l| l.share)
+    LANGUAGES.iter().any(|l| same_label(text, l.share))
+}
+
+/// A category as the portal shows it, in any known language ("Account" is Graph beta's name for
+/// Identity).
+pub fn category_of(text: &str) -> Option<Category> {
+    let text = normalize(text);
+    if text.is_empty() || text.len() > 40 {
+        return None;
+    }
+    Category::from_portal(&text)
+        .or_else(|| same_label(&text, "Account").then_some(Category::Identity))
+        .or_else(|| {
+            LANGUAGES.iter().find_map(|l| {
+                l.categories
+                    .iter()
+                    .position(|c| same_label(&text, c))
+                    .and_then(|i| Category::ALL.get(i).copied())
+            })
+        })
+}
+
+/// Whether a menu item is one of the portal's Share menu items (Teams and Planner keep their
+/// names in every language).
+pub fn is_share_item_name(name: &str) -> bool {
+    let n = normalize_title(name);
+    n.contains("teams")
+        || n.contains("planner")
+        || LANGUAGES
+            .iter()
+            .any(|l| l.share_items.iter().any(|i| same_label(&n, i)))
 }
 
 /// Whether an account control's label reads "Account manager for <name>" in a known language.
@@ -178,7 +266,7 @@ pub fn is_account_label(label: &str) -> bool {
     })
 }
 
-/// Which kind of panel section a heading names.
+/// Which kind of panel section a title names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Description,
@@ -204,11 +292,82 @@ pub fn section_of(heading: &str) -> Option<Section> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Accessible names
+// ---------------------------------------------------------------------------------------------
+
+/// An element's accessible name as a screen reader computes it: the elements `aria-labelledby`
+/// names (every id, in order), else `aria-label`, else the text of descendants that are not
+/// hidden (`aria-hidden`, `hidden`) — private-use icon glyphs dropped, whitespace collapsed. One
+/// function for header texts, button names, panel titles and section titles.
+pub fn accessible_name(e: &Element) -> String {
+    if let Some(ids) = e.get_attribute("aria-labelledby") {
+        if let Some(doc) = e.owner_document() {
+            let parts: Vec<String> = ids
+                .split_whitespace()
+                .filter_map(|id| doc.get_element_by_id(id))
+                .map(|l| label_or_content(&l))
+                .filter(|t| !t.is_empty())
+                .collect();
+            if !parts.is_empty() {
+                return normalize(&parts.join(" "));
+            }
+        }
+    }
+    label_or_content(e)
+}
+
+/// A referenced label's name: its `aria-label`, else its readable text (a referenced node's own
+/// `aria-labelledby` is not followed, as in the accessible-name algorithm).
+fn label_or_content(e: &Element) -> String {
+    match e.get_attribute("aria-label").map(|l| normalize(&l)) {
+        Some(l) if !l.is_empty() => l,
+        _ => readable_text(e),
+    }
+}
+
+/// The text of `e` a screen reader reads: hidden subtrees and snshare's own nodes skipped.
+pub fn readable_text(e: &Element) -> String {
+    // Most elements hide nothing: one query, then `textContent`.
+    if first(e, UNREAD).is_none() {
+        return text_of(e);
+    }
+    let mut out = String::new();
+    collect_text(e.unchecked_ref(), &mut out);
+    normalize(&out)
+}
+
+fn collect_text(node: &Node, out: &mut String) {
+    let kids = node.child_nodes();
+    for i in 0..kids.length() {
+        let Some(k) = kids.item(i) else { continue };
+        match k.node_type() {
+            Node::TEXT_NODE => out.push_str(&k.text_content().unwrap_or_default()),
+            Node::ELEMENT_NODE => {
+                let el: &Element = k.unchecked_ref();
+                if matches(el, UNREAD) {
+                    continue;
+                }
+                match el.get_attribute("aria-label").map(|l| normalize(&l)) {
+                    Some(l) if !l.is_empty() => {
+                        out.push(' ');
+                        out.push_str(&l);
+                        out.push(' ');
+                    }
+                    _ => collect_text(&k, out),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Recommended actions list
 // ---------------------------------------------------------------------------------------------
 
 /// The Recommended actions list under `root`: a grid or table that links to actions, else one
-/// whose header names the title column in a known language (rows not rendered yet).
+/// whose header names the title column in a known language, else one whose rows hold named
+/// title buttons under a header naming the category (rows without links).
 pub fn find_list(root: &Element) -> Option<Element> {
     let candidates: Vec<Element> = all(root, LIST)
         .into_iter()
@@ -217,9 +376,12 @@ pub fn find_list(root: &Element) -> Option<Element> {
     if let Some(c) = candidates.iter().find(|c| first(c, ACTION_LINK).is_some()) {
         return Some(c.clone());
     }
-    candidates
-        .into_iter()
-        .find(|c| header_cells(c).iter().any(|h| is_title_header(&text_of(h))))
+    candidates.into_iter().find(|c| {
+        header_cells(c).iter().any(|h| {
+            let name = accessible_name(h);
+            is_title_header(&name) || is_category_header(&name)
+        })
+    })
 }
 
 /// The list's column headers, in display order (a nested table's are not the list's).
@@ -230,70 +392,104 @@ pub fn header_cells(list: &Element) -> Vec<Element> {
         .collect()
 }
 
-/// A column: its position among the row's cells, and its `aria-colindex` when the markup has one.
+/// A column: its position among the row's cells, its `aria-colindex` and its column key
+/// (`data-automation-key`) when the markup has them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub position: usize,
     pub colindex: Option<String>,
+    pub key: Option<String>,
 }
 
-/// The columns snshare reads, found by header text.
+/// The columns snshare reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
     pub title: Option<Column>,
     pub category: Option<Column>,
 }
 
+/// A header's column key (Fluent: `data-item-key` on headers, `data-automation-key` on cells).
+fn column_key(e: &Element) -> Option<String> {
+    e.get_attribute("data-automation-key")
+        .or_else(|| e.get_attribute("data-item-key"))
+        .filter(|k| !k.is_empty())
+}
+
+/// The columns by header name in a known language; else by column key (a hint: keys are tied
+/// to the column definition, not the language); else by structure (the column whose cells link
+/// to `actionId`).
 pub fn column_map(list: &Element) -> ColumnMap {
     let mut map = ColumnMap::default();
-    for (position, h) in header_cells(list).iter().enumerate() {
-        let text = text_of(h);
-        let col = || Column {
-            position,
-            colindex: h.get_attribute("aria-colindex"),
-        };
-        if map.title.is_none() && is_title_header(&text) {
-            map.title = Some(col());
-        } else if map.category.is_none() && is_category_header(&text) {
-            map.category = Some(col());
+    let headers = header_cells(list);
+    let col = |position: usize, h: &Element| Column {
+        position,
+        colindex: h.get_attribute("aria-colindex"),
+        key: column_key(h),
+    };
+    for (position, h) in headers.iter().enumerate() {
+        let name = accessible_name(h);
+        if map.title.is_none() && is_title_header(&name) {
+            map.title = Some(col(position, h));
+        } else if map.category.is_none() && is_category_header(&name) {
+            map.category = Some(col(position, h));
         }
+    }
+    for (position, h) in headers.iter().enumerate() {
+        let Some(key) = column_key(h).map(|k| k.to_ascii_lowercase()) else {
+            continue;
+        };
+        if map.title.is_none() && (key.contains("title") || key.contains("name")) {
+            map.title = Some(col(position, h));
+        } else if map.category.is_none() && key.contains("categor") {
+            map.category = Some(col(position, h));
+        }
+    }
+    if map.title.is_none() {
+        map.title = linked_column(list);
     }
     map
 }
 
-/// A row's cells (direct children that are cells).
-pub fn row_cells(row: &Element) -> Vec<Element> {
-    let kids = row.children();
-    let mut out = Vec::with_capacity(kids.length() as usize);
-    for i in 0..kids.length() {
-        if let Some(c) = kids.item(i) {
-            if matches(&c, CELL) {
-                out.push(c);
-            }
-        }
-    }
-    out
+/// The column of the first cell that links to an action.
+fn linked_column(list: &Element) -> Option<Column> {
+    let link = first(list, ACTION_LINK)?;
+    let cell = closest(&link, CELL)?;
+    let row = closest(&cell, ROW)?;
+    let position = row_cells(&row).iter().position(|c| c == &cell)?;
+    Some(Column {
+        position,
+        colindex: cell.get_attribute("aria-colindex"),
+        key: column_key(&cell),
+    })
 }
 
-/// The cell of `row` in `col`.
+/// A row's cells: every data cell under it, however deep (not only its children).
+pub fn row_cells(row: &Element) -> Vec<Element> {
+    all(row, CELL).into_iter().filter(|c| !is_ours(c)).collect()
+}
+
+/// The cell of `row` in `col`: by column key, else `aria-colindex`, else position.
 pub fn cell_at(row: &Element, col: &Column) -> Option<Element> {
     let cells = row_cells(row);
-    if let Some(idx) = col.colindex.as_deref() {
-        if let Some(c) = cells
-            .iter()
-            .find(|c| c.get_attribute("aria-colindex").as_deref() == Some(idx))
-        {
-            return Some(c.clone());
-        }
-    }
-    cells.get(col.position).cloned()
+    let by = |name: &str, want: &Option<String>| {
+        want.as_deref().and_then(|w| {
+            cells
+                .iter()
+                .find(|c| c.get_attribute(name).as_deref() == Some(w))
+                .cloned()
+        })
+    };
+    by("data-automation-key", &col.key)
+        .or_else(|| by("aria-colindex", &col.colindex))
+        .or_else(|| cells.get(col.position).cloned())
 }
 
-/// Rows of the list that show an action (header and spacer rows excluded).
+/// Rows of the list that show an action (header, spacer and loading rows excluded).
 pub fn action_rows(list: &Element) -> Vec<Element> {
+    let map = column_map(list);
     all(list, ROW)
         .into_iter()
-        .filter(|r| first(r, ACTION_LINK).is_some())
+        .filter(|r| row_action(&map, r).is_some())
         .collect()
 }
 
@@ -302,38 +498,90 @@ pub fn row_of(e: &Element) -> Option<Element> {
     closest(e, ROW)
 }
 
-/// What a row shows: its action link, the action id and the title.
+/// What a row shows: the element carrying the title, the action id when the row links to it,
+/// and the title.
 #[derive(Debug, Clone)]
 pub struct RowAction {
-    pub link: Element,
-    pub action_id: String,
+    /// The title link, button, or the cell holding it as text: the share button goes before
+    /// its text.
+    pub title_element: Element,
+    /// Whether `title_element` is the cell itself (plain-text title).
+    pub in_cell: bool,
+    pub action_id: Option<String>,
     pub title: String,
 }
 
 /// The action a row shows now (rows are recycled: read it again after any change).
-pub fn row_action(row: &Element) -> Option<RowAction> {
-    let link = super::dom::first_i(row, ACTION_LINK)?;
-    let action_id = action_id_from_href(&super::dom::attr_i(&link, "href")?)?;
-    let title = text_of(&link);
-    Some(RowAction {
-        link,
-        action_id,
+pub fn row_action(map: &ColumnMap, row: &Element) -> Option<RowAction> {
+    if let Some(link) = super::dom::first_i(row, ACTION_LINK).filter(|l| !is_ours(l)) {
+        let action_id = super::dom::attr_i(&link, "href").and_then(|h| action_id_from_href(&h));
+        let title = accessible_name(&link);
+        if action_id.is_some() && !title.is_empty() {
+            return Some(RowAction {
+                title_element: link,
+                in_cell: false,
+                action_id,
+                title,
+            });
+        }
+    }
+    if super::dom::first_i(row, HEADER_CELL).is_some() {
+        return None;
+    }
+    let title_cell = map
+        .title
+        .as_ref()
+        .and_then(|c| cell_at(row, c))
+        .or_else(|| super::dom::first_i(row, "[role=\"rowheader\"]"));
+    if let Some(cell) = title_cell {
+        return title_in(&cell, true);
+    }
+    // No title column known: the first cell with a named link or button.
+    row_cells(row).iter().find_map(|c| title_in(c, false))
+}
+
+/// The title a cell shows: its first named link or button, else (when `text_ok`) its text.
+fn title_in(cell: &Element, text_ok: bool) -> Option<RowAction> {
+    let control = all(cell, TITLE_CONTROL)
+        .into_iter()
+        .filter(|c| !is_ours(c) && !matches(c, NOT_TITLE))
+        .find_map(|c| {
+            let name = accessible_name(&c);
+            (!name.is_empty()).then_some((c, name))
+        });
+    if let Some((c, title)) = control {
+        let action_id = c
+            .get_attribute("href")
+            .and_then(|h| action_id_from_href(&h));
+        return Some(RowAction {
+            title_element: c,
+            in_cell: false,
+            action_id,
+            title,
+        });
+    }
+    if !text_ok {
+        return None;
+    }
+    let title = readable_text(cell);
+    (!title.is_empty()).then(|| RowAction {
+        title_element: cell.clone(),
+        in_cell: true,
+        action_id: None,
         title,
     })
 }
 
-/// The category a row shows: by its column header, else the one cell whose value is a category
-/// (categories are shown in English in every language, portal.md).
+/// The category a row shows: by its column, else the one cell whose value is a category.
 pub fn row_category(list: &Element, row: &Element) -> Option<Category> {
     if let Some(col) = column_map(list).category {
-        if let Some(c) = cell_at(row, &col).and_then(|cell| Category::from_portal(&text_of(&cell)))
-        {
+        if let Some(c) = cell_at(row, &col).and_then(|cell| category_of(&readable_text(&cell))) {
             return Some(c);
         }
     }
     row_cells(row)
         .iter()
-        .find_map(|c| Category::from_portal(&text_of(c)))
+        .find_map(|c| category_of(&readable_text(c)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,7 +597,8 @@ pub fn find_panel(root: &Element) -> Option<Element> {
         .find(|p| panel_heading(p).is_some())
 }
 
-/// The panel's title heading: `aria-labelledby`, else its first `h1`/`h2`.
+/// The element holding the panel's title: the first `aria-labelledby` element, else its first
+/// `h1`/`h2`/`[role=heading]` (any level) with a name.
 pub fn panel_heading(panel: &Element) -> Option<Element> {
     if let Some(ids) = panel.get_attribute("aria-labelledby") {
         let doc = panel.owner_document()?;
@@ -360,7 +609,22 @@ pub fn panel_heading(panel: &Element) -> Option<Element> {
             return Some(h);
         }
     }
-    first(panel, PANEL_HEADING)
+    all(panel, PANEL_HEADING)
+        .into_iter()
+        .find(|h| !is_ours(h) && !accessible_name(h).is_empty())
+}
+
+/// The panel's title: its accessible name when it is labelled, else its heading's.
+pub fn panel_title(panel: &Element) -> String {
+    if panel.has_attribute("aria-labelledby") || panel.has_attribute("aria-label") {
+        let name = accessible_name(panel);
+        if !name.is_empty() {
+            return name;
+        }
+    }
+    panel_heading(panel)
+        .map(|h| accessible_name(&h))
+        .unwrap_or_default()
 }
 
 /// The text of the sections the ticket's description is made of.
@@ -375,25 +639,51 @@ pub struct PanelContent {
     pub category: Option<Category>,
 }
 
+/// The panel's section titles: the outermost elements whose whole readable text names a
+/// section in a known language, whatever their tag.
+fn section_titles(panel: &Element) -> Vec<(Element, Section, String)> {
+    let mut out: Vec<(Element, Section, String)> = Vec::new();
+    for e in all(panel, "*") {
+        if e.child_element_count() > 2 || is_ours(&e) || matches(&e, UNREAD) {
+            continue;
+        }
+        let text = readable_text(&e);
+        if text.is_empty() || text.len() > 60 {
+            continue;
+        }
+        let Some(section) = section_of(&text) else {
+            continue;
+        };
+        // `h3 > span`: the span comes after its heading; keep the outermost.
+        if out
+            .iter()
+            .any(|(o, _, _)| o.contains(Some(e.unchecked_ref())))
+        {
+            continue;
+        }
+        out.push((e, section, text));
+    }
+    out
+}
+
 /// Reads the panel as plain text (textContent only).
 pub fn read_panel(panel: &Element) -> PanelContent {
     let mut out = PanelContent {
-        title: panel_heading(panel)
-            .map(|h| text_of(&h))
-            .unwrap_or_default(),
+        title: panel_title(panel),
         ..PanelContent::default()
     };
-    for h in all(panel, SECTION_HEADING) {
-        let heading = text_of(&h);
-        match section_of(&heading) {
-            Some(Section::Description) if out.description.is_empty() => {
-                out.description = following_text(&h).join("\n");
+    let titles = section_titles(panel);
+    let others: Vec<Element> = titles.iter().map(|(e, _, _)| e.clone()).collect();
+    for (h, section, heading) in &titles {
+        match section {
+            Section::Description if out.description.is_empty() => {
+                out.description = following_text(h, &others).join("\n");
             }
-            Some(Section::Prerequisites) if out.prerequisites.is_none() => {
-                out.prerequisites = Some((heading, following_text(&h).join("\n")));
+            Section::Prerequisites if out.prerequisites.is_none() => {
+                out.prerequisites = Some((heading.clone(), following_text(h, &others).join("\n")));
             }
-            Some(Section::NextSteps) if out.next_steps.is_none() => {
-                out.next_steps = Some((heading, following_text(&h)));
+            Section::NextSteps if out.next_steps.is_none() => {
+                out.next_steps = Some((heading.clone(), following_text(h, &others)));
             }
             _ => {}
         }
@@ -402,26 +692,45 @@ pub fn read_panel(panel: &Element) -> PanelContent {
     out
 }
 
-/// Text of the siblings after a heading, up to the next heading: one entry per paragraph or
-/// list item.
-fn following_text(heading: &Element) -> Vec<String> {
+/// Text after a section title, up to the next title or heading: one entry per paragraph or
+/// list item. A title wrapped alone in its own element (`div > span`) reads from after the
+/// wrapper.
+fn following_text(title: &Element, titles: &[Element]) -> Vec<String> {
+    let is_boundary = |e: &Element| {
+        matches(e, ANY_HEADING)
+            || titles
+                .iter()
+                .any(|t| t != title && e.contains(Some(t.unchecked_ref())))
+    };
+    let mut anchor = title.clone();
+    while anchor.next_element_sibling().is_none() {
+        match anchor.parent_element() {
+            Some(p) if !matches(&p, PANEL) && !is_boundary(&p) => anchor = p,
+            _ => break,
+        }
+    }
     let mut out = Vec::new();
-    let mut next = heading.next_element_sibling();
+    let mut next = anchor.next_element_sibling();
     while let Some(e) = next {
-        if matches(&e, "h1, h2, h3, h4, h5, h6") {
+        if is_boundary(&e) {
             break;
         }
-        if matches(&e, "ol, ul") {
-            for li in all(&e, "li") {
-                let t = text_of(&li);
+        // One entry per list item, else per paragraph, else the block's whole text.
+        let mut items = all(&e, "li, [role=\"listitem\"]");
+        if items.is_empty() {
+            items = all(&e, "p");
+        }
+        if items.is_empty() || matches(&e, "li, [role=\"listitem\"], p") {
+            let t = readable_text(&e);
+            if !t.is_empty() {
+                out.push(t);
+            }
+        } else {
+            for li in items {
+                let t = readable_text(&li);
                 if !t.is_empty() {
                     out.push(t);
                 }
-            }
-        } else {
-            let t = text_of(&e);
-            if !t.is_empty() {
-                out.push(t);
             }
         }
         next = e.next_element_sibling();
@@ -429,62 +738,61 @@ fn following_text(heading: &Element) -> Vec<String> {
     out
 }
 
-/// The category from the panel's "At a glance" list (`dt` Category → `dd`), else the first
-/// element whose whole text is a category value.
+/// The category the panel shows: the element after a "Category" label (`dt`/`dd`, or any two
+/// elements side by side), else the first short element whose whole text is a category.
 fn panel_category(panel: &Element) -> Option<Category> {
-    for dt in all(panel, "dt") {
-        if is_category_header(&text_of(&dt)) {
-            if let Some(c) = dt
+    let leaves: Vec<Element> = all(panel, "*")
+        .into_iter()
+        .filter(|e| e.child_element_count() <= 1 && !is_ours(e))
+        .collect();
+    for label in &leaves {
+        let text = readable_text(label);
+        if text.is_empty() || text.len() > 40 || !is_category_header(&text) {
+            continue;
+        }
+        let mut at = Some(label.clone());
+        for _ in 0..3 {
+            let Some(e) = at else { break };
+            if let Some(c) = e
                 .next_element_sibling()
-                .and_then(|dd| Category::from_portal(&text_of(&dd)))
+                .and_then(|v| category_of(&readable_text(&v)))
             {
                 return Some(c);
             }
+            at = e.parent_element();
         }
     }
-    all(panel, "span, dd")
-        .iter()
-        .find_map(|e| Category::from_portal(&text_of(e)))
+    leaves.iter().find_map(|e| category_of(&readable_text(e)))
 }
 
-/// A control's accessible name as far as snshare needs it: `aria-label`, else its text.
-pub fn accessible_name(e: &Element) -> String {
-    match e.get_attribute("aria-label") {
-        Some(l) if !l.trim().is_empty() => normalize(&l),
-        _ => text_of(e),
-    }
-}
-
-/// The panel's Share button: named "Share" in a known language, else its menu button.
+/// The panel's Share button: the button named "Share" in a known language.
 pub fn share_button(panel: &Element) -> Option<Element> {
-    let buttons = all(panel, BUTTON);
-    buttons
-        .iter()
-        .find(|b| is_share_label(&accessible_name(b)))
-        .or_else(|| buttons.iter().find(|b| matches(b, MENU_BUTTON)))
-        .cloned()
+    all(panel, BUTTON)
+        .into_iter()
+        .find(|b| !is_ours(b) && is_share_label(&accessible_name(b)))
 }
 
-/// Whether `e` is a Share button of a detail panel.
+/// Whether `e` is a Share button (by its name, in a known language).
 pub fn is_share_button(e: &Element) -> bool {
-    matches(e, BUTTON)
-        && (is_share_label(&accessible_name(e))
-            || (matches(e, MENU_BUTTON) && closest(e, PANEL).is_some()))
+    matches(e, BUTTON) && !is_ours(e) && is_share_label(&accessible_name(e))
 }
 
-/// The open menu of a menu button: the one it controls, else the one it labels.
+/// The menu a button names: the one it controls or owns (Fluent sets `aria-controls` only while
+/// open), else the one that says it is labelled by the button.
 pub fn menu_of(button: &Element) -> Option<Element> {
     let doc = button.owner_document()?;
-    if let Some(id) = button.get_attribute("aria-controls") {
-        if let Some(target) = id
-            .split_whitespace()
-            .find_map(|id| doc.get_element_by_id(id))
-        {
-            if matches(&target, MENU) {
-                return Some(target);
-            }
-            if let Some(m) = first(&target, MENU) {
-                return Some(m);
+    for attr in ["aria-controls", "aria-owns"] {
+        if let Some(ids) = button.get_attribute(attr) {
+            if let Some(target) = ids
+                .split_whitespace()
+                .find_map(|id| doc.get_element_by_id(id))
+            {
+                if matches(&target, MENU) {
+                    return Some(target);
+                }
+                if let Some(m) = first(&target, MENU) {
+                    return Some(m);
+                }
             }
         }
     }
@@ -499,6 +807,47 @@ pub fn menu_of(button: &Element) -> Option<Element> {
     })
 }
 
+/// The open menus of the page (snshare's excluded), newest layer last.
+pub fn open_menus(root: &Element) -> Vec<Element> {
+    all(root, MENU)
+        .into_iter()
+        .filter(|m| !is_ours(m) && m.get_attribute("aria-hidden").as_deref() != Some("true"))
+        .collect()
+}
+
+/// The menu that opened for `button` when no ARIA attribute ties them: of the open menus that
+/// no other control names, the nearest to the button on screen (a `ContextualMenu` opens next
+/// to its target), the newest when none has a box.
+pub fn menu_near(button: &Element, menus: &[Element]) -> Option<Element> {
+    let b = button.get_bounding_client_rect();
+    let (bx, by) = (b.x() + b.width() / 2.0, b.y() + b.height() / 2.0);
+    let mut best: Option<(f64, Element)> = None;
+    for m in menus.iter().rev() {
+        let r = m.get_bounding_client_rect();
+        if r.width() == 0.0 && r.height() == 0.0 {
+            continue;
+        }
+        // Distance from the button's centre to the menu's box (squared: only compared). No
+        // `clamp`/`hypot`: their panic message and libm would add float formatting to the wasm.
+        let dx = (r.left() - bx).max(0.0).max(bx - r.right());
+        let dy = (r.top() - by).max(0.0).max(by - r.bottom());
+        let d = dx * dx + dy * dy;
+        if best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+            best = Some((d, m.clone()));
+        }
+    }
+    best.map(|(_, m)| m).or_else(|| menus.last().cloned())
+}
+
+/// Whether a menu is the portal's Share menu by what it offers (Teams, Planner, Copy link …).
+pub fn is_share_menu(menu: &Element) -> bool {
+    menu_items(menu)
+        .iter()
+        .filter(|i| is_share_item_name(&accessible_name(i)))
+        .count()
+        >= 2
+}
+
 /// The portal's own items of a menu (snshare's excluded).
 pub fn menu_items(menu: &Element) -> Vec<Element> {
     all(menu, MENU_ITEM)
@@ -507,13 +856,15 @@ pub fn menu_items(menu: &Element) -> Vec<Element> {
         .collect()
 }
 
-/// What to clone to add an item that looks like the portal's: the last item and its wrapper
-/// (the item's ancestor that is a direct child of the menu, or the item itself).
+/// What to clone to add an item that looks like the portal's: the last item's own
+/// presentation wrapper (Fluent: the `li` around the `button[role=menuitem]`) — the outermost
+/// ancestor holding that item alone, never the list or focus zone its siblings share — and the
+/// item itself.
 pub fn menu_item_model(menu: &Element) -> Option<(Element, Element)> {
     let item = menu_items(menu).pop()?;
     let mut wrapper = item.clone();
     while let Some(parent) = wrapper.parent_element() {
-        if &parent == menu {
+        if &parent == menu || all(&parent, MENU_ITEM).len() > 1 {
             break;
         }
         wrapper = parent;
@@ -534,9 +885,7 @@ pub fn account_upn(root: &Element) -> Option<String> {
                 .is_some_and(|l| is_account_label(&l))
         })
         .collect();
-    if let Some(e) = first(root, ACCOUNT_CONTROL) {
-        controls.push(e);
-    }
+    controls.extend(all(root, ACCOUNT_CONTROL));
     controls.iter().find_map(email_in)
 }
 
@@ -548,10 +897,10 @@ fn email_in(control: &Element) -> Option<String> {
     }) {
         return Some(found);
     }
-    all(control, "*")
-        .iter()
+    std::iter::once(control.clone())
+        .chain(all(control, "*"))
         .filter(|e| e.child_element_count() == 0)
-        .map(text_of)
+        .map(|e| text_of(&e))
         .find(|t| looks_like_email(t))
 }
 

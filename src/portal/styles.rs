@@ -11,7 +11,10 @@ pub const STYLE_ID: &str = "snshare-style";
 
 /// Inline elements: row share button, badges, cards.
 pub const INLINE_CSS: &str = r#"
-.snshare-slot{display:inline-flex;align-items:center;gap:4px;flex:none;margin-right:6px;vertical-align:middle;white-space:nowrap}
+.snshare-slot{display:inline-flex;float:left;align-items:center;gap:4px;flex:none;margin-right:6px;vertical-align:middle;white-space:nowrap}
+/* A title button after the slot takes the width the slot (button and badges) leaves, with its
+   own ellipsis: next to the floated slot, a block that clips its overflow is narrowed to fit. */
+.snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{display:block;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:#0f6cbd;cursor:pointer;font:inherit}
 .snshare-share:hover{background:rgba(15,108,189,.1);border-color:rgba(15,108,189,.3)}
 .snshare-share:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
@@ -45,7 +48,9 @@ a.snshare-badge:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
 pub const FORM_CSS: &str = r#"
 :host{all:initial}
 *{box-sizing:border-box}
-.overlay{position:fixed;inset:0;background:rgba(0,0,0,.4);z-index:2147483000;display:flex;align-items:center;justify-content:center;font:14px/1.4 "Segoe UI",system-ui,-apple-system,sans-serif;color:#242424}
+.overlay:not([open]){display:none}
+.overlay::backdrop{background:transparent}
+.overlay{position:fixed;inset:0;width:auto;height:auto;max-width:none;max-height:none;margin:0;padding:0;border:0;background:rgba(0,0,0,.4);z-index:2147483000;display:flex;align-items:center;justify-content:center;font:14px/1.4 "Segoe UI",system-ui,-apple-system,sans-serif;color:#242424}
 .dialog{background:#fff;border-radius:8px;box-shadow:0 8px 32px rgba(0,0,0,.3);width:min(640px,calc(100vw - 32px));max-height:calc(100vh - 32px);display:flex;flex-direction:column;outline:none}
 .head{padding:18px 24px 6px}
 h2{margin:0;font-size:20px;line-height:28px;font-weight:600}

@@ -1,5 +1,9 @@
-//! The task form: a dialog in an open shadow root attached to the page's body (the portal's
-//! styles and scripts leave it alone; Playwright and assistive technology see into it).
+//! The task form: a modal `<dialog>` in an open shadow root (the portal's styles and scripts
+//! leave it alone; Playwright and assistive technology see into it), shown with `showModal()`
+//! in the browser's top layer: above every portal layer, and the rest of the page inert. Opened
+//! from inside a modal panel (Fluent's `FocusTrapZone` pulls focus that leaves the panel back,
+//! and swallows clicks outside it), its host is mounted next to the control that opened it, inside
+//! the trap, so the form takes focus, clicks and keys (portal.md).
 //!
 //! Opened by the row share button, the Share menu's "ServiceNow" item and the cards' "Create
 //! ticket". Prefilled from the page (as text), then from the options' defaults and a saved draft
@@ -25,13 +29,14 @@ use super::app::Ctx;
 use super::dom::{self, append, el, set, Debouncer, Listener, OWN_ATTR};
 use super::selectors::{self, PanelContent};
 use super::{styles, tickets, wire};
+use crate::domain::action_title::title_key;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::draft::{
     default_due_date, format_date, DraftField, FieldError, TaskDraft, TASK_NAME_MAX,
 };
-use crate::domain::portal_url::action_link;
+use crate::domain::portal_url::action_link_on;
 use crate::domain::settings::{RecordRef, TicketDefaults};
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
@@ -60,7 +65,7 @@ impl ActionContext {
             id: id.to_owned(),
             title: title.to_owned(),
             category,
-            description: description_from_row(title, &action_link(id)),
+            description: description_from_row(title, &link_to(id)),
         }
     }
 
@@ -73,9 +78,32 @@ impl ActionContext {
         };
         ActionContext {
             id: id.to_owned(),
-            description: description_from_panel(content, &action_link(id)),
+            description: description_from_panel(content, &link_to(id)),
             title,
             category: content.category,
+        }
+    }
+}
+
+/// The link back to an action on the portal the user is on (commercial, GCC High, DoD).
+pub fn link_to(action_id: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    action_link_on(&origin, action_id)
+}
+
+/// Where the form's host goes: next to the control that opened it when that control is inside a
+/// modal panel (inside its focus trap), else the end of the body.
+fn mount(host: &Element, body: &Element, opener: Option<&Element>) {
+    let in_modal = opener
+        .filter(|o| selectors::connected(o) && dom::closest(o, "[aria-modal=\"true\"]").is_some());
+    match in_modal {
+        Some(o) => {
+            let _ = o.after_with_node_1(host);
+        }
+        None => {
+            let _ = body.append_child(host);
         }
     }
 }
@@ -262,6 +290,8 @@ struct Inner {
     source: RecommendationSource,
     category: Option<Category>,
     action_id: Option<String>,
+    /// The action's title key: shares made before its id was known carry it.
+    title_key: Option<String>,
     /// The name was prefilled non-empty (its errors show at once).
     name_prefilled: bool,
     user_id_known: Cell<bool>,
@@ -345,10 +375,8 @@ impl TaskForm {
         } else {
             RecommendationSource::User
         };
-        let user_id = doc
-            .document_element()
-            .and_then(|r| selectors::account_upn(&r))
-            .unwrap_or_default();
+        // The page's account control, else the UPN it showed earlier on this tenant.
+        let user_id = ctx.upn().unwrap_or_default();
 
         let host = el(&doc, "div", "", "");
         set(&host, OWN_ATTR, HOST_ATTR_VALUE);
@@ -360,17 +388,12 @@ impl TaskForm {
         let style = el(&doc, "style", "", styles::FORM_CSS);
         let _ = root.append_child(&style);
 
-        let overlay = el(&doc, "div", "overlay", "");
+        // The modal <dialog> is the form's dialog role; the card inside is only its look.
+        let overlay = el(&doc, "dialog", "overlay", "");
         let dialog = el(&doc, "div", "dialog", "");
         let title_id = "snshare-form-title";
-        for (k, v) in [
-            ("role", "dialog"),
-            ("aria-modal", "true"),
-            ("aria-labelledby", title_id),
-            ("tabindex", "-1"),
-        ] {
-            set(&dialog, k, v);
-        }
+        set(&overlay, "aria-labelledby", title_id);
+        set(&dialog, "tabindex", "-1");
         let head = el(&doc, "div", "head", "");
         let h = el(&doc, "h2", "", &t("form_title"));
         set(&h, "id", title_id);
@@ -594,6 +617,7 @@ impl TaskForm {
             source,
             category,
             action_id: action.as_ref().map(|a| a.id.clone()),
+            title_key: action.as_ref().and_then(|a| title_key(&a.title)),
             name_prefilled: !name_title.trim().is_empty(),
             user_id_known: Cell::new(!user_id.is_empty()),
             kind_fixed: request.kind.is_some(),
@@ -674,7 +698,21 @@ impl TaskForm {
             }));
         }
 
-        let _ = body.append_child(&host);
+        // Esc on a modal dialog is a "cancel": the form closes its own way (draft kept).
+        let w = Rc::downgrade(&inner);
+        listeners.push(Listener::new(overlay.as_ref(), "cancel", move |e| {
+            e.prevent_default();
+            if let Some(i) = w.upgrade() {
+                i.request_close();
+            }
+        }));
+        mount(&host, &body, inner.return_focus.as_ref());
+        if let Some(d) = overlay.dyn_ref::<web_sys::HtmlDialogElement>() {
+            if d.show_modal().is_err() {
+                // Not connected or already open elsewhere: shown in place, still usable.
+                set(&overlay, "open", "");
+            }
+        }
         inner.update();
         dom::focus(inner.f.kind.as_ref());
 
@@ -727,7 +765,7 @@ impl Inner {
             source: self.source,
             category: self.category,
             action_id: self.action_id.clone(),
-            action_url: self.action_id.as_deref().map(action_link),
+            action_url: self.action_id.as_deref().map(link_to),
             assignment_group: self.group.borrow().clone(),
         }
     }
@@ -1083,23 +1121,52 @@ impl Inner {
     /// Open tickets for the action (none to look for without an action).
     fn check_duplicates(this: &Rc<Self>) {
         let w = Rc::downgrade(this);
-        let action_id = this.action_id.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let found = match &action_id {
-                Some(id) => wire::find_open_tickets(id).await.unwrap_or_default(),
-                None => Vec::new(),
-            };
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
-                return;
-            };
-            {
-                let mut st = i.state.borrow_mut();
-                st.duplicates = found.into_iter().filter(|t| t.open).collect();
-                st.checking = st.checking.saturating_sub(1);
+        // Under the action's id and under its title key (shares made while only the title was
+        // known), each record once.
+        let mut keys: Vec<String> = this.action_id.iter().cloned().collect();
+        if let Some(k) = this.title_key.clone().filter(|k| !keys.contains(k)) {
+            if !keys.is_empty() {
+                keys.push(k);
             }
-            i.render_duplicates();
-            i.update();
-        });
+        }
+        if keys.is_empty() {
+            this.duplicates_found(Vec::new());
+            return;
+        }
+        // The lookups run side by side; the last answer settles the check.
+        let pending = Rc::new(RefCell::new((keys.len(), Vec::<TicketSummary>::new())));
+        for k in keys {
+            let (w, pending) = (w.clone(), pending.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = wire::find_open_tickets(&k).await.unwrap_or_default();
+                let found = {
+                    let mut p = pending.borrow_mut();
+                    for t in answer {
+                        if !p.1.iter().any(|f| f.sys_id == t.sys_id) {
+                            p.1.push(t);
+                        }
+                    }
+                    p.0 -= 1;
+                    (p.0 == 0).then(|| std::mem::take(&mut p.1))
+                };
+                if let (Some(found), Some(i)) = (found, w.upgrade()) {
+                    i.duplicates_found(found);
+                }
+            });
+        }
+    }
+
+    fn duplicates_found(self: &Rc<Self>, found: Vec<TicketSummary>) {
+        if self.closed.get() {
+            return;
+        }
+        {
+            let mut st = self.state.borrow_mut();
+            st.duplicates = found.into_iter().filter(|t| t.open).collect();
+            st.checking = st.checking.saturating_sub(1);
+        }
+        self.render_duplicates();
+        self.update();
     }
 
     /// A button's click handler, kept as long as the form.

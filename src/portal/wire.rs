@@ -169,6 +169,38 @@ pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, St
     .await
 }
 
+/// What the worker remembers of a portal tenant: learned (normalized title, action id) pairs and
+/// the signed-in UPN.
+pub async fn portal_context(tenant: &str) -> Result<decode::PortalContext, String> {
+    ask_for(
+        RequestBody::GetPortalContext {
+            tenant: tenant.to_owned(),
+        },
+        "portal_context",
+        TIMEOUT_MS,
+        decode::portal_context,
+    )
+    .await
+}
+
+/// Hands the worker what the page just taught (titles → ids, the UPN).
+pub async fn learn_portal_context(
+    tenant: &str,
+    titles: Vec<(String, String)>,
+    upn: Option<String>,
+) -> Result<(), String> {
+    ask(
+        RequestBody::LearnPortalContext {
+            tenant: tenant.to_owned(),
+            titles,
+            upn,
+        },
+        TIMEOUT_MS,
+    )
+    .await
+    .map(|_| ())
+}
+
 /// The worker's cached tickets, kept as JS objects (see `tickets::TicketStore`).
 pub async fn tickets_raw() -> Result<decode::RawSnapshot, String> {
     ask_for(
@@ -510,6 +542,21 @@ pub mod decode {
     }
 
     /// A `Diagnosis` (tagged by `kind`); one snshare does not know reads as `Unexpected`.
+    /// `PortalContext { titles: [[title, id]…], upn }`; malformed pairs are skipped.
+    /// Learned (normalized title, action id) pairs and the remembered UPN.
+    pub type PortalContext = (Vec<(String, String)>, Option<String>);
+
+    pub fn portal_context(data: &JsValue) -> R<PortalContext> {
+        let pairs = list(data, "titles")?
+            .into_iter()
+            .filter_map(|p| {
+                let p = js_sys::Array::from(&p);
+                Some((p.get(0).as_string()?, p.get(1).as_string()?))
+            })
+            .collect();
+        Ok((pairs, string(data, "upn")))
+    }
+
     pub fn diagnosis(v: &JsValue) -> Diagnosis {
         let kind = string(v, "kind").unwrap_or_default();
         let text = |k: &'static str| string(v, k).unwrap_or_default();

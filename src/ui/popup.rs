@@ -256,6 +256,8 @@ pub fn render_outbox(items: &[OutboxView], dispatch: &Dispatch<PopupAction>) -> 
 
 struct Popup {
     status: RefCell<Option<ConnectionStatus>>,
+    /// What snshare recognized on the current tab (the recognition report).
+    page: RefCell<Region>,
     status_region: RefCell<Region>,
     actions: RefCell<Region>,
     busy: RefCell<Region>,
@@ -284,6 +286,11 @@ pub fn start() {
     let messages = el("div").class("messages").attr("aria-live", "polite");
     let tickets = el("div").class("tickets-host");
     let outbox = el("div").class("outbox-host");
+    let page_host = el("section")
+        .class("card page-card")
+        .id("recognition")
+        .attr("aria-labelledby", "recognition-heading");
+    let page_node = page_host.node().clone();
     let nodes = (
         status.node().clone(),
         actions.node().clone(),
@@ -294,6 +301,7 @@ pub fn start() {
     );
     let page = Rc::new(Popup {
         status: RefCell::new(None),
+        page: RefCell::new(Region::new(page_node)),
         status_region: RefCell::new(Region::new(nodes.0)),
         actions: RefCell::new(Region::new(nodes.1)),
         busy: RefCell::new(Region::new(nodes.2)),
@@ -340,6 +348,7 @@ pub fn start() {
         .child(messages)
         .child(outbox)
         .child(tickets)
+        .child(page_host)
         .child(
             el("footer")
                 .class("popup-footer")
@@ -370,6 +379,7 @@ pub fn start() {
     page.render_status();
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
     page.load(false);
+    load_recognition(&page);
     let p = page.clone();
     super::on_storage_changed(move || p.load(false));
 }
@@ -585,5 +595,116 @@ fn close_popup() {
                 }
             }
         }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// On this tab: the recognition report (product.md, "When the portal changes")
+// ---------------------------------------------------------------------------------------------
+
+/// The fields of the content script's report the popup shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct RecognitionSummary {
+    pub page: String,
+    #[serde(default)]
+    pub rows_found: u32,
+    #[serde(default)]
+    pub rows_with_action_id: u32,
+    #[serde(default)]
+    pub share_menu: String,
+}
+
+/// Asks snshare's content script in the active tab for its report; `None` where it does not run.
+async fn tab_report() -> Option<String> {
+    let query = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&query, &"active".into(), &true.into());
+    let _ = js_sys::Reflect::set(&query, &"currentWindow".into(), &true.into());
+    let tabs = wasm_bindgen_futures::JsFuture::from(chrome::tabs_query(&query).ok()?)
+        .await
+        .ok()?;
+    let tab = js_sys::Array::from(&tabs).get(0);
+    let id = js_sys::Reflect::get(&tab, &"id".into()).ok()?.as_f64()?;
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"snshare".into(), &"recognition_report".into());
+    let answer =
+        wasm_bindgen_futures::JsFuture::from(chrome::tabs_send_message(id, &message).ok()?)
+            .await
+            .ok()?;
+    answer.as_string().filter(|s| !s.is_empty())
+}
+
+/// The section's content for a report (`None`: snshare does not run on the tab).
+pub fn render_recognition(report: Option<&str>, on_copy: Option<Rc<dyn Fn()>>) -> El {
+    let heading = el("h2")
+        .id("recognition-heading")
+        .text(&t("popup_page_heading"));
+    let summary = report.and_then(|r| serde_json::from_str::<RecognitionSummary>(r).ok());
+    let Some(s) = summary else {
+        return el("div")
+            .child(heading)
+            .child(el("p").class("muted").text(&t("popup_page_none")));
+    };
+    let kind_key = match s.page.as_str() {
+        "home" | "overview" | "recommended_actions" | "action_detail" => {
+            format!("popup_page_kind_{}", s.page)
+        }
+        _ => "popup_page_kind_other".to_owned(),
+    };
+    let menu_key = match s.share_menu.as_str() {
+        "found" => "popup_page_share_menu_found",
+        "not_found" => "popup_page_share_menu_not_found",
+        _ => "popup_page_share_menu_not_opened",
+    };
+    let mut list = el("ul")
+        .class("recognition")
+        .child(el("li").text(&t_with("popup_page_kind", &[&t(&kind_key)])));
+    if matches!(s.page.as_str(), "recommended_actions" | "action_detail") {
+        list = list
+            .child(el("li").text(&t_with("popup_page_rows", &[&s.rows_found.to_string()])))
+            .child(el("li").text(&t_with(
+                "popup_page_rows_with_id",
+                &[&s.rows_with_action_id.to_string()],
+            )));
+    }
+    if s.page == "action_detail" {
+        list = list.child(el("li").text(&t(menu_key)));
+    }
+    let mut copy = button(&t("popup_copy_report")).id("copy-report");
+    if let Some(f) = on_copy {
+        copy = copy.on("click", move |_| f());
+    }
+    el("div").child(heading).child(list).child(copy).child(
+        el("p")
+            .class("muted small")
+            .id("copy-report-status")
+            .attr("role", "status"),
+    )
+}
+
+fn load_recognition(page: &Rc<Popup>) {
+    let p = page.clone();
+    spawn_local(async move {
+        let report = tab_report().await;
+        let copy: Option<Rc<dyn Fn()>> = report.clone().map(|r| {
+            let f: Rc<dyn Fn()> = Rc::new(move || {
+                let r = r.clone();
+                spawn_local(async move {
+                    let ok = super::dom::copy_text(&r).await;
+                    if let Some(status) =
+                        super::dom::document().get_element_by_id("copy-report-status")
+                    {
+                        status.set_text_content(Some(&t(if ok {
+                            "popup_report_copied"
+                        } else {
+                            "popup_report_copy_failed"
+                        })));
+                    }
+                });
+            });
+            f
+        });
+        p.page
+            .borrow_mut()
+            .set(render_recognition(report.as_deref(), copy).build());
     });
 }

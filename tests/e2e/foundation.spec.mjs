@@ -17,9 +17,12 @@ test.describe('the package', () => {
     expect(manifest.optional_host_permissions).toEqual(['https://*/*']);
     expect(manifest.permissions.sort()).toEqual(['alarms', 'identity', 'storage']);
     expect(manifest.background).toMatchObject({ service_worker: 'background.js', type: 'module' });
-    expect(manifest.content_scripts.map((c) => c.matches)).toEqual([['https://security.microsoft.com/*']]);
+    // The commercial portal and the two government clouds (GCC High, DoD), nothing else.
+    const portals = ['https://security.microsoft.com/*', 'https://security.microsoft.us/*',
+      'https://security.apps.mil/*'];
+    expect(manifest.content_scripts.map((c) => c.matches)).toEqual([portals]);
     for (const war of manifest.web_accessible_resources) {
-      expect(war.matches).toEqual(['https://security.microsoft.com/*']);
+      expect(war.matches).toEqual(portals);
     }
     expect(manifest.content_security_policy.extension_pages).toContain("'wasm-unsafe-eval'");
     for (const f of ['background.js', 'content.js', 'popup.html', 'options.html', 'tickets.html',

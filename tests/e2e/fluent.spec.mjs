@@ -1,0 +1,723 @@
+// Issue 12: snshare on the portal as Fluent UI v8 renders it (portal.md, "What the real portal's
+// component library does"), on every replica variant, under both page CSPs, and shaken.
+//
+// Written against the product's contract (product.md: roles and accessible names of the share
+// controls, "Share to ServiceNow" form, the records' correlation ids in the sandbox), never
+// against snshare's own markup. The replica's test API (window.__replica) is the oracle for what
+// the page shows; nothing it knows is in the page's markup.
+//
+// The first describe block checks the replicas themselves, without the extension, so a later edit
+// cannot quietly make them easier than the real portal.
+import { chromium } from '@playwright/test';
+import {
+  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, connect, launchExtension, grantedExtensionDir, watchErrors,
+} from './harness.mjs';
+
+const OLD = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
+const FLUENT = ['fluent-en', 'fluent-fr', 'fluent-sv'];
+const VARIANTS = [...OLD, ...FLUENT];
+const CSPS = ['none', 'strict'];
+const MFA = 'AdminMFAV2';
+const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
+const UPN = 'MeganB@contoso.onmicrosoft.com';
+const SHARE_ROW = /^Share to ServiceNow/;
+const PUA = /[\uE000-\uF8FF]/;
+
+const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' });
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function setCookies(context, cookies, origin = PORTAL) {
+  await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value: String(value), url: origin })));
+}
+
+/** Opens a portal page with replica cookies and waits until the page has rendered. */
+async function open(page, path, cookies = {}, origin = PORTAL) {
+  await setCookies(page.context(), cookies, origin);
+  await page.goto(origin + path);
+  await page.evaluate(() => __replica.ready);
+}
+
+/** Waits until a virtual list stops recycling (scroll anchoring can move it after a scroll). */
+async function settle(page) {
+  let last = '';
+  for (let i = 0; i < 30; i++) {
+    const now = JSON.stringify(await page.evaluate(() => __replica.visibleRows().map((r) => r.id)));
+    if (now === last) return;
+    last = now;
+    await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * Every action row on screen has exactly one share button, found as a user finds it (role
+ * button, name starting "Share to ServiceNow"), and when its name names an action it is this
+ * row's. Returns the problems (empty when all is well).
+ */
+async function audit(page) {
+  const rows = await page.evaluate(() => __replica.visibleRows());
+  const problems = [];
+  const byRole = page.getByRole('row');
+  const n = await byRole.count();
+  if (n !== rows.length + 1) problems.push(`${n} rows by role for ${rows.length} action rows + header`);
+  for (let k = 0; k < rows.length && !problems.length; k++) {
+    const row = byRole.nth(k + 1);
+    const all = await row.getByRole('button', { name: SHARE_ROW }).count();
+    if (all !== 1) { problems.push(`${rows[k].id}: ${all} share buttons`); continue; }
+    const named = await row.getByRole('button', { name: `Share to ServiceNow: ${rows[k].title}`, exact: true }).count()
+      + await row.getByRole('button', { name: 'Share to ServiceNow', exact: true }).count();
+    if (named !== 1) problems.push(`${rows[k].id}: its button names another action`);
+  }
+  const total = await page.getByRole('button', { name: SHARE_ROW }).count();
+  if (total !== rows.length) problems.push(`${total} share buttons for ${rows.length} rows`);
+  return { rows: rows.length, problems };
+}
+
+async function expectOneButtonPerRow(page) {
+  await expect.poll(async () => (await audit(page)).problems, { timeout: 15_000 }).toEqual([]);
+}
+
+/**
+ * The row's share button opens the form for the row's action: task name = its title, and the
+ * link back carries its id when the page showed it (the row's link). Checked on a few rows that
+ * are wholly on screen, so the click scrolls (and recycles) nothing.
+ */
+async function expectBoundToRows(page, count = 3) {
+  for (let i = 0; i < count; i++) {
+    // Read what is on screen right before each click: the form's Escape gives focus back to the
+    // button, and a list may move under it.
+    await settle(page);
+    const rows = (await page.evaluate(() => __replica.visibleRows())).filter((r) => r.onScreen && r.title.length <= 160);
+    expect(rows.length).toBeGreaterThan(2);
+    const r = rows[[0, Math.floor(rows.length / 2), rows.length - 1][i % 3]];
+    // Found by the title it shows at click time.
+    await rowOf(page, r.title).getByRole('button', { name: SHARE_ROW }).click();
+    const dialog = form(page);
+    await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(r.title);
+    if (r.link) {
+      await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(new RegExp(`actionId=${escapeRe(r.id)}(\\b|$)`));
+    }
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+  }
+}
+
+/** The portal's own Share-menu item names in the page's language. */
+const ownItems = (page) => page.evaluate(() => Object.values(__replica.strings.menu));
+
+/** The Share menu holds exactly one "ServiceNow" item and each of the portal's items once. */
+async function expectOneServiceNowItem(page) {
+  const menu = page.getByRole('menu');
+  await expect(menu).toHaveCount(1);
+  await expect(menu.getByRole('menuitem', { name: 'ServiceNow', exact: true })).toHaveCount(1);
+  for (const name of await ownItems(page)) {
+    await expect(menu.getByRole('menuitem', { name, exact: true })).toHaveCount(1);
+  }
+  await expect(menu.getByRole('menuitem')).toHaveCount((await ownItems(page)).length + 1);
+}
+
+/** The detail panel: a dialog (or complementary pane) whose Share button has the page's name. */
+async function shareButton(page) {
+  const share = await page.evaluate(() => __replica.strings.share);
+  return page.getByRole('dialog').or(page.getByRole('complementary')).getByRole('button', { name: share, exact: true });
+}
+
+/** The Send button once the form's checks are done. */
+async function sendReady(page) {
+  const send = form(page).getByRole('button', { name: 'Send to ServiceNow' });
+  await expect(send).toBeVisible({ timeout: 15_000 });
+  await expect(send).toBeEnabled();
+  return send;
+}
+
+const recordsFor = async (sandbox, table, id) => (await sandbox.records(table))
+  .filter((r) => String(r.correlation_id).startsWith(`snshare:${id}:`));
+
+/** Whether focus is on (or in) the element, looking through open shadow roots. */
+const hasFocus = (target) => target.evaluate((el) => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+  return el === active || el.contains(active);
+}, null, { timeout: 2_000 });
+
+/**
+ * The page never showed the UPN (its account flyout was not opened) and nothing is set in the
+ * options: the form asks for the user ID (product.md: never sent blank). Typed as a user does,
+ * which also proves the field takes input where the form is mounted.
+ */
+async function giveUserIdIfAsked(page, { keyboard = false } = {}) {
+  const user = form(page).getByRole('textbox', { name: 'User ID' });
+  await expect(user).toBeVisible();
+  if (await user.inputValue()) return;
+  if (keyboard) await tabTo(page, user); else await user.click();
+  await page.keyboard.type(UPN);
+  await expect(user).toHaveValue(UPN);
+}
+
+/** Presses Tab until `target` has focus (keyboard only), at most `max` times. */
+async function tabTo(page, target, max = 40) {
+  await expect(target).toBeVisible();
+  for (let i = 0; i < max && !await hasFocus(target); i++) await page.keyboard.press('Tab');
+  await expect(target).toBeFocused();
+}
+
+/** Moves through an open menu with ArrowDown until the named item has focus. */
+async function arrowTo(page, item, max = 8) {
+  await expect(item).toBeVisible();
+  for (let i = 0; i < max && !await hasFocus(item); i++) await page.keyboard.press('ArrowDown');
+  await expect(item).toBeFocused();
+}
+
+/** The list row showing this title. */
+const rowOf = (page, title) => page.getByRole('row').filter({ has: page.getByText(title, { exact: true }) });
+
+/** Opens an action's panel from the list as a user does: a click on its title (a link, a
+ *  button, or plain text in a row that opens the panel itself). */
+async function openFromList(page, title) {
+  // Near the start of the title: a long title is cut off at the end (ellipsis), where a click
+  // lands on its container, as a user's would.
+  await rowOf(page, title).getByText(title, { exact: true }).click({ position: { x: 6, y: 6 } });
+  await expect(page.getByRole('dialog')).toBeVisible();
+}
+
+/** The same by keyboard: Enter on the title's link or button, else on the row. */
+async function openFromListByKeyboard(page, title) {
+  const row = rowOf(page, title);
+  const control = row.getByRole('button', { name: title, exact: true }).or(row.getByRole('link', { name: title, exact: true }));
+  if (await control.count()) await control.focus(); else await row.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog')).toBeVisible();
+}
+
+/** A row's share button, as a user finds it: named after the action, or plain in its row. */
+async function rowShareButton(page, title) {
+  const button = page.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true })
+    .or(rowOf(page, title).getByRole('button', { name: 'Share to ServiceNow', exact: true }));
+  await expect(button).toBeVisible({ timeout: 15_000 });
+  return button;
+}
+
+// =============================================================================================
+// The replicas themselves (no extension): the traits the real portal has
+// =============================================================================================
+const plainTest = test.extend({
+  plain: async ({ servers, csp }, use) => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [`--host-resolver-rules=MAP ${PORTAL_HOST} 127.0.0.1:${servers.replicas[csp].port}, EXCLUDE localhost`,
+        '--ignore-certificate-errors', '--no-sandbox', '--disable-gpu'],
+    });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await use(page);
+    await browser.close();
+  },
+});
+
+plainTest.describe('the Fluent replicas have the real portal\'s traits (no extension)', () => {
+  for (const csp of CSPS) {
+    plainTest.describe(`csp ${csp}`, () => {
+      plainTest.use({ csp });
+
+      plainTest('fluent-en: no actionId anywhere in the rows; cells inside a wrapper; glyphs in header text', async ({ plain: page }) => {
+        await open(page, '/securescore?viewid=actions', { 'replica-variant': 'fluent-en' });
+        const facts = await page.evaluate(() => {
+          const grid = document.querySelector('[role="grid"]');
+          const rows = [...grid.querySelectorAll('[role="row"]')].slice(1);
+          const cells = [...grid.querySelectorAll('[data-automationid="DetailsRowCell"]')];
+          const header = [...grid.querySelectorAll('[role="columnheader"]')].find((h) => h.textContent.includes(__replica.headers.title));
+          const titleCell = rows[0].querySelector('[data-automation-key="title"]');
+          return {
+            rows: rows.length,
+            idInRows: rows.some((r) => /actionId/i.test(r.outerHTML) || r.querySelector('a[href]')),
+            titleTag: titleCell.querySelector('button, a')?.tagName,
+            titleHref: titleCell.querySelector('button, a')?.hasAttribute('href'),
+            cellsUnderRow: cells.filter((c) => c.parentElement.getAttribute('role') === 'row').length,
+            cellsInFields: cells.filter((c) => c.closest('[data-automationid="DetailsRowFields"]')).length,
+            cellCount: cells.length,
+            keys: [...new Set(cells.map((c) => c.getAttribute('data-automation-key')))].length,
+            headerText: header.textContent,
+          };
+        });
+        expect(facts.rows).toBeGreaterThan(10);
+        expect(facts.idInRows).toBe(false);
+        expect(facts.titleTag).toBe('BUTTON');
+        expect(facts.titleHref).toBe(false);
+        expect(facts.cellsUnderRow).toBe(0);
+        expect(facts.cellsInFields).toBe(facts.cellCount);
+        expect(facts.keys).toBeGreaterThan(5);
+        expect(facts.headerText).toMatch(PUA);
+        // ...while its accessible name is clean.
+        await expect(page.getByRole('columnheader', { name: 'Recommended action', exact: true })).toHaveCount(1);
+
+        // The id reaches the URL only when the panel opens, without a page load.
+        await page.evaluate(() => { window.__sameDocument = true; });
+        expect(new URL(page.url()).searchParams.get('actionId')).toBeNull();
+        await page.getByRole('button', { name: MFA_TITLE, exact: true }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        expect(new URL(page.url()).searchParams.get('actionId')).toBe(MFA);
+        expect(await page.evaluate(() => window.__sameDocument)).toBe(true);
+      });
+
+      plainTest('fluent-fr: some titles are links carrying actionId, the others buttons; values in French', async ({ plain: page }) => {
+        await open(page, '/securescore?viewid=actions', { 'replica-variant': 'fluent-fr', 'replica-virtual': 0 });
+        const kinds = await page.evaluate(() => {
+          const titles = [...document.querySelectorAll('[role="grid"] [data-automation-key="title"]')].map((c) => c.querySelector('a, button'));
+          return {
+            links: titles.filter((t) => t.tagName === 'A' && /actionId=/.test(t.getAttribute('href'))).length,
+            buttons: titles.filter((t) => t.tagName === 'BUTTON' && !t.hasAttribute('href')).length,
+            total: titles.length,
+          };
+        });
+        expect(kinds.links).toBeGreaterThan(5);
+        expect(kinds.buttons).toBeGreaterThan(5);
+        expect(kinds.links + kinds.buttons).toBe(kinds.total);
+        await expect(page.getByRole('gridcell', { name: 'Identité', exact: true }).first()).toBeVisible();
+        await expect(page.getByRole('gridcell', { name: 'À traiter', exact: true }).first()).toBeVisible();
+      });
+
+      plainTest('fluent-sv: the title is plain text in the first column; the row itself opens the panel', async ({ plain: page }) => {
+        await open(page, '/securescore?viewid=actions', { 'replica-variant': 'fluent-sv' });
+        const facts = await page.evaluate(() => {
+          const cells = [...document.querySelectorAll('[role="grid"] [data-automation-key="title"]')];
+          return { cells: cells.length, controls: cells.filter((c) => c.querySelector('a, button')).length, html: document.querySelector('[role="grid"]').outerHTML };
+        });
+        expect(facts.cells).toBeGreaterThan(10);
+        expect(facts.controls).toBe(0);
+        expect(facts.html).not.toMatch(/actionId/i);
+        await page.getByRole('row').getByText(MFA_TITLE, { exact: true }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        expect(new URL(page.url()).searchParams.get('actionId')).toBe(MFA);
+        await page.keyboard.press('Escape');
+        await expect(page.getByRole('dialog')).toHaveCount(0);
+        await expect(page.getByRole('row').filter({ has: page.getByText(MFA_TITLE, { exact: true }) })).toBeFocused();
+        await page.keyboard.press('Enter');
+        await expect(page.getByRole('dialog')).toBeVisible();
+      });
+
+      for (const variant of FLUENT) {
+        plainTest(`${variant}: the panel is a modal dialog in a layer, titled by a div heading, and traps focus`, async ({ plain: page }) => {
+          await open(page, `/securescore?viewid=actions&actionId=${MFA}`, { 'replica-variant': variant });
+          const dialog = page.getByRole('dialog');
+          await expect(dialog).toHaveAttribute('aria-modal', 'true');
+          const facts = await page.evaluate(() => {
+            const d = document.querySelector('[role="dialog"]');
+            let layer = d;
+            while (layer.parentElement !== document.body) layer = layer.parentElement;
+            return {
+              inMain: !!d.closest('main'),
+              layerAfterApp: [...document.body.children].indexOf(layer) > [...document.body.children].findIndex((c) => c.querySelector('main')),
+              headingTags: d.querySelectorAll('h1, h2, h3, h4, h5, h6').length,
+              headings: [...d.querySelectorAll('[role="heading"]')].map((x) => ({ tag: x.tagName, level: x.getAttribute('aria-level') })),
+            };
+          });
+          expect(facts.inMain).toBe(false);
+          expect(facts.layerAfterApp).toBe(true);
+          expect(facts.headingTags).toBe(0);
+          // One heading, the title; section titles (Description, At a glance...) are plain text.
+          expect(facts.headings).toHaveLength(1);
+          expect(facts.headings[0].tag).toBe('DIV');
+          await expect(dialog.getByRole('heading', { name: MFA_TITLE })).toHaveCount(1);
+          const sections = await page.evaluate(() => __replica.strings.sections);
+          for (const t of [sections.description, sections.atAGlance, sections.implementation]) {
+            await expect(dialog.getByText(t, { exact: true })).toBeVisible();
+          }
+
+          // FocusTrapZone: a plain input outside the panel cannot keep focus, nor receive typing.
+          await page.evaluate(() => {
+            const input = document.createElement('input');
+            input.id = 'outside-input';
+            input.setAttribute('aria-label', 'Outside');
+            document.body.appendChild(input);
+          });
+          const outside = page.locator('#outside-input');
+          await outside.focus();
+          await expect.poll(() => page.evaluate(() => !!document.activeElement.closest('[role="dialog"]'))).toBe(true);
+          await page.keyboard.type('typed');
+          await expect(outside).toHaveValue('');
+        });
+
+        plainTest(`${variant}: the Share menu opens in its own layer, one shared list, keyboard like Fluent`, async ({ plain: page }) => {
+          await open(page, `/securescore?viewid=actions&actionId=${MFA}`, { 'replica-variant': variant });
+          const share = await shareButton(page);
+          await expect(share).toBeVisible();
+          // Its name comes from glyph + text: the glyph is in the text, not in the name.
+          expect(await share.textContent()).toMatch(PUA);
+          const tiedWhileOpen = variant === 'fluent-fr';
+          const relation = () => share.evaluate((b) => ({ controls: b.getAttribute('aria-controls'), owns: b.getAttribute('aria-owns') }));
+          expect(await relation()).toEqual({ controls: null, owns: null });
+          await share.click();
+          const menu = page.getByRole('menu');
+          await expect(menu.getByRole('menuitem')).toHaveCount(4);
+          const facts = await page.evaluate(() => {
+            const m = document.querySelector('[role="menu"]');
+            const items = [...m.querySelectorAll('[role="menuitem"]')];
+            const lists = new Set(items.map((i) => i.closest('ul')));
+            return {
+              inPanel: !!m.closest('[role="dialog"]'),
+              labelledby: m.getAttribute('aria-labelledby'),
+              id: m.id,
+              lists: lists.size,
+              listRole: [...lists][0].getAttribute('role'),
+              glyphs: items.every((i) => /[\uE000-\uF8FF]/.test(i.textContent)),
+            };
+          });
+          expect(facts.inPanel).toBe(false);
+          expect(facts.lists).toBe(1);
+          expect(facts.listRole).toBe('presentation');
+          expect(facts.glyphs).toBe(true);
+          if (tiedWhileOpen) {
+            expect((await relation()).controls).toBe(facts.id);
+            expect(facts.labelledby).not.toBeNull();
+          } else {
+            expect(await relation()).toEqual({ controls: null, owns: null });
+            expect(facts.labelledby).toBeNull();
+          }
+          for (const name of await ownItems(page)) await expect(menu.getByRole('menuitem', { name, exact: true })).toHaveCount(1);
+          await expect(menu.getByRole('menuitem').first()).toBeFocused();
+          await page.keyboard.press('ArrowDown');
+          await expect(menu.getByRole('menuitem').nth(1)).toBeFocused();
+          await page.keyboard.press('ArrowUp');
+          await page.keyboard.press('ArrowUp');
+          await expect(menu.getByRole('menuitem').nth(3)).toBeFocused();
+          await page.keyboard.press('Escape');
+          await expect(menu).toHaveCount(0);
+          await expect(share).toBeFocused();
+          expect(await relation()).toEqual({ controls: null, owns: null });
+          // Outside click closes; an item click closes and gives focus back to the button.
+          await share.click();
+          await expect(menu).toHaveCount(1);
+          await page.getByRole('dialog').getByRole('heading').click();
+          await expect(menu).toHaveCount(0);
+          await share.click();
+          await menu.getByRole('menuitem').nth(1).click();
+          await expect(menu).toHaveCount(0);
+          await expect(share).toBeFocused();
+        });
+
+        plainTest(`${variant}: the UPN is in the page only once the account flyout has been opened`, async ({ plain: page }) => {
+          await open(page, '/securescore?viewid=actions', { 'replica-variant': variant });
+          const label = await page.evaluate(() => __replica.strings.account.label.replace('{name}', 'Megan Bowen'));
+          const trigger = page.locator('#mectrl_main_trigger');
+          await expect(trigger).toHaveAttribute('aria-label', label);
+          expect(await page.evaluate((upn) => document.documentElement.outerHTML.includes(upn), UPN)).toBe(false);
+          await expect(page.locator('#mectrl_currentAccount_secondary')).toHaveCount(0);
+          await trigger.click();
+          await expect(page.locator('#mectrl_currentAccount_secondary')).toHaveText(UPN);
+          await trigger.click();
+          await expect(page.locator('#mectrl_currentAccount_secondary')).toBeHidden();
+          await expect(page.locator('#mectrl_currentAccount_secondary')).toHaveCount(1);
+        });
+
+        plainTest(`${variant}: class names change per load; a header click re-sorts by reusing the row elements`, async ({ plain: page }) => {
+          await open(page, '/securescore?viewid=actions', { 'replica-variant': variant });
+          const classes = () => page.evaluate(() => ['[role="grid"]', '[role="grid"] [role="row"][aria-rowindex="2"]', '[role="gridcell"]', '[role="columnheader"]']
+            .map((q) => document.querySelector(q).className).join(' | '));
+          const first = await classes();
+          await page.reload();
+          await page.evaluate(() => __replica.ready);
+          expect(await classes()).not.toBe(first);
+
+          const before = await page.evaluate(() => {
+            const rows = [...document.querySelectorAll('[role="grid"] [role="row"]')].slice(1, 4);
+            rows.forEach((r, i) => { r.__mark = i + 1; });
+            return __replica.visibleRows().slice(0, 3).map((r) => r.id);
+          });
+          const header = await page.evaluate(() => __replica.headers.title);
+          await page.getByRole('columnheader', { name: header, exact: true }).getByRole('button').click();
+          await expect(page.getByRole('columnheader', { name: header, exact: true })).toHaveAttribute('aria-sort', 'ascending');
+          const after = await page.evaluate(() => ({
+            ids: __replica.visibleRows().slice(0, 3).map((r) => r.id),
+            marks: [...document.querySelectorAll('[role="grid"] [role="row"]')].slice(1, 4).map((r) => r.__mark),
+          }));
+          expect(after.ids).not.toEqual(before);
+          expect(after.marks).toEqual([1, 2, 3]);
+        });
+      }
+
+      plainTest('the shaker: one seed, one page; another seed, another page; the seed is shown', async ({ plain: page }) => {
+        const snapshot = async (seed) => {
+          await open(page, `/securescore?viewid=actions&actionId=${MFA}`, { 'replica-variant': 'fluent-fr', 'replica-shake': seed });
+          return page.evaluate(() => ({
+            seed: document.documentElement.getAttribute('data-replica-shake'),
+            row: document.querySelector('[role="grid"] [role="row"][aria-rowindex="2"]').outerHTML,
+            panel: document.querySelector('[role="dialog"] [role="heading"]').parentElement.outerHTML,
+          }));
+        };
+        const a = await snapshot(11);
+        const b = await snapshot(11);
+        const c = await snapshot(12);
+        expect(a.seed).toBe('11');
+        expect(b).toEqual(a);
+        expect(c.row).not.toBe(a.row);
+        await open(page, '/securescore?viewid=actions', { 'replica-variant': 'grid-en', 'replica-shake': 'random' });
+        expect(await page.evaluate(() => document.documentElement.getAttribute('data-replica-shake'))).toMatch(/^\d+$/);
+      });
+    });
+  }
+});
+
+// =============================================================================================
+// snshare on every variant, under both page CSPs
+// =============================================================================================
+for (const csp of CSPS) {
+  test.describe(`csp ${csp}`, () => {
+    test.use({ csp });
+
+    for (const variant of VARIANTS) {
+      test(`${variant}: one share button per visible row, bound to its action, through scrolling and re-sorting; one ServiceNow menu item`, async ({ portal }) => {
+        test.slow(); // three audits, seven forms, two menus
+        await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant, 'replica-virtual': 1, 'replica-rows': 200 });
+        await expectOneButtonPerRow(portal);
+        await expectBoundToRows(portal, 2);
+        await portal.evaluate(() => __replica.scrollToIndex(100));
+        await settle(portal);
+        await expectOneButtonPerRow(portal);
+        await expectBoundToRows(portal, 2);
+        // Re-sorted: the same row elements show other actions.
+        if (FLUENT.includes(variant)) {
+          const header = await portal.evaluate(() => __replica.headers.title);
+          await portal.getByRole('columnheader', { name: header, exact: true }).getByRole('button').click();
+          await portal.evaluate(() => __replica.ready);
+        } else {
+          await portal.evaluate(() => __replica.sortBy('title'));
+        }
+        await settle(portal);
+        await expectOneButtonPerRow(portal);
+        await expectBoundToRows(portal, 3);
+
+        // The detail panel's Share menu: exactly one ServiceNow item, the portal's own not doubled.
+        await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
+        const share = await shareButton(portal);
+        for (let opening = 0; opening < 2; opening++) {
+          await share.click();
+          await expectOneServiceNowItem(portal);
+          await portal.keyboard.press('Escape');
+          await expect(portal.getByRole('menu')).toHaveCount(0);
+        }
+      });
+    }
+
+    for (const variant of FLUENT) {
+      test(`${variant}: share from the Share menu by mouse, typing under the panel's focus trap`, async ({ context, extensionId, portal, sandbox }) => {
+        await connect(context, extensionId);
+        await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+        await openFromList(portal, MFA_TITLE);
+        const share = await shareButton(portal);
+        await share.click();
+        await expectOneServiceNowItem(portal);
+        // Only the Share menu gets the item.
+        await portal.getByRole('menu').getByRole('menuitem', { name: 'ServiceNow', exact: true }).click();
+        const dialog = form(portal);
+        await expect(dialog).toBeVisible();
+        const name = dialog.getByRole('textbox', { name: 'Task name' });
+        await expect(name).toHaveValue(MFA_TITLE);
+        await name.click();
+        await portal.keyboard.press('ControlOrMeta+a');
+        await portal.keyboard.type('Typed under the focus trap');
+        await expect(name).toHaveValue('Typed under the focus trap');
+        await expect(name).toBeFocused();
+        const description = dialog.getByRole('textbox', { name: 'Description' });
+        await description.click();
+        await portal.keyboard.press('ControlOrMeta+End');
+        await portal.keyboard.type('\nmore');
+        await expect(description).toHaveValue(/\nmore$/);
+        await giveUserIdIfAsked(portal);
+        await (await sendReady(portal)).click();
+        await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+        const records = await recordsFor(sandbox, 'incident', MFA);
+        expect(records).toHaveLength(1);
+        expect(records[0].short_description).toBe('Typed under the focus trap');
+        expect(records[0].description).toContain('Category: Identity');
+        expect(records[0].description).toContain(`actionId=${MFA}`);
+        await dialog.getByRole('button', { name: 'Close' }).or(dialog.getByRole('button', { name: 'Cancel' })).first().click();
+        await expect(dialog).toHaveCount(0);
+        await expect(share).toBeFocused();
+        // The other menu in the panel never gets the item.
+        const tags = await portal.evaluate(() => __replica.strings.manageTags);
+        await portal.getByRole('dialog').getByRole('button', { name: tags, exact: true }).click();
+        await expect(portal.getByRole('menu').getByRole('menuitem')).toHaveCount(1);
+        await expect(portal.getByRole('menuitem', { name: 'ServiceNow' })).toHaveCount(0);
+      });
+
+      test(`${variant}: keyboard only, from the Share menu and from a row`, async ({ context, extensionId, portal, sandbox }) => {
+        await connect(context, extensionId);
+        await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+        await openFromListByKeyboard(portal, MFA_TITLE);
+        const share = await shareButton(portal);
+        await expect(share).toBeVisible();
+        await tabTo(portal, share);
+        await portal.keyboard.press('ArrowDown');
+        await arrowTo(portal, portal.getByRole('menuitem', { name: 'ServiceNow', exact: true }));
+        await portal.keyboard.press('Enter');
+        const dialog = form(portal);
+        await expect(dialog).toBeVisible();
+        const name = dialog.getByRole('textbox', { name: 'Task name' });
+        await tabTo(portal, name);
+        await portal.keyboard.press('ControlOrMeta+a');
+        await portal.keyboard.type('Keyboard from the menu');
+        await expect(name).toHaveValue('Keyboard from the menu');
+        await giveUserIdIfAsked(portal, { keyboard: true });
+        await sendReady(portal);
+        await tabTo(portal, dialog.getByRole('button', { name: 'Send to ServiceNow' }));
+        await portal.keyboard.press('Enter');
+        await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+        await portal.keyboard.press('Escape');
+        await expect(dialog).toHaveCount(0);
+        await expect(share).toBeFocused();
+        expect((await recordsFor(sandbox, 'incident', MFA)).map((r) => r.short_description)).toEqual(['Keyboard from the menu']);
+
+        // Esc closes the panel; then a row, by keyboard.
+        await portal.keyboard.press('Escape');
+        await expect(portal.getByRole('dialog')).toHaveCount(0);
+        const other = await portal.evaluate(() => __replica.visibleRows().find((r) => r.onScreen && r.index > 2 && r.title.length < 160));
+        await (await rowShareButton(portal, other.title)).focus();
+        await portal.keyboard.press('Enter');
+        await expect(dialog).toBeVisible();
+        await tabTo(portal, dialog.getByRole('textbox', { name: 'Task name' }));
+        await portal.keyboard.press('End');
+        await portal.keyboard.type(' (keyboard)');
+        await giveUserIdIfAsked(portal, { keyboard: true });
+        await sendReady(portal);
+        await tabTo(portal, dialog.getByRole('button', { name: 'Send to ServiceNow' }));
+        await portal.keyboard.press('Enter');
+        await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+        const mine = (await sandbox.records('incident')).filter((r) => r.short_description === `${other.title} (keyboard)`);
+        expect(mine).toHaveLength(1);
+        if (other.link) expect(String(mine[0].correlation_id)).toMatch(new RegExp(`^snshare:${escapeRe(other.id)}:`));
+      });
+
+      test(`${variant}: the record carries the real action id once the page has shown it`, async ({ context, extensionId, portal, sandbox }) => {
+        await connect(context, extensionId);
+        await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+        // The panel shows the id (in the URL) once; closed again, the row still carries none.
+        await openFromList(portal, MFA_TITLE);
+        expect(new URL(portal.url()).searchParams.get('actionId')).toBe(MFA);
+        await portal.keyboard.press('Escape');
+        await expect(portal.getByRole('dialog')).toHaveCount(0);
+        await (await rowShareButton(portal, MFA_TITLE)).click();
+        await giveUserIdIfAsked(portal);
+        await (await sendReady(portal)).click();
+        await expect(form(portal).getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+        expect(await recordsFor(sandbox, 'incident', MFA)).toHaveLength(1);
+      });
+
+      test(`${variant}: shared while its id was unknown, the action is found under its real id after its panel opened once`, async ({ context, extensionId, portal, sandbox }) => {
+        test.slow(); // two shares, a panel, a reload
+        const options = await connect(context, extensionId);
+        await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+        // An action whose row is a button (no id anywhere) and whose panel was never opened.
+        const target = await portal.evaluate(() => __replica.visibleRows().find((r) => !r.link && r.onScreen && r.title.length < 160));
+        expect(target).toBeTruthy();
+        const rowShare = () => rowShareButton(portal, target.title);
+        await (await rowShare()).click();
+        await giveUserIdIfAsked(portal);
+        await (await sendReady(portal)).click();
+        const link = form(portal).getByRole('link', { name: /^INC\d{7}$/ });
+        await expect(link).toBeVisible({ timeout: 30_000 });
+        const number = (await link.innerText()).trim();
+        const record = (await sandbox.records('incident')).find((r) => r.number === number);
+        expect(String(record.correlation_id)).toMatch(/^snshare:/);
+        await portal.keyboard.press('Escape');
+        await expect(form(portal)).toHaveCount(0);
+
+        // The user opens the action's panel once: now the page has shown its id.
+        await openFromList(portal, target.title);
+        expect(new URL(portal.url()).searchParams.get('actionId')).toBe(target.id);
+        // The panel's badge, and after closing it the row's, name the ticket.
+        await expect(portal.getByRole('dialog').getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}`) })).toHaveCount(1, { timeout: 20_000 });
+        await portal.keyboard.press('Escape');
+        await expect(portal.getByRole('dialog')).toHaveCount(0);
+        await expect(rowOf(portal, target.title)
+          .getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}`) })).toHaveCount(1, { timeout: 20_000 });
+        // Sharing it again warns of the open ticket.
+        await (await rowShare()).click();
+        const notice = form(portal).getByRole('region', { name: 'Open tickets for this action' });
+        await expect(notice).toBeVisible({ timeout: 15_000 });
+        await expect(notice.getByRole('link', { name: number })).toBeVisible();
+        // After a reload too (the title → id map is kept for the tenant).
+        await portal.keyboard.press('Escape');
+        await portal.reload();
+        await portal.evaluate(() => __replica.ready);
+        await expect(rowOf(portal, target.title)
+          .getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}`) })).toHaveCount(1, { timeout: 20_000 });
+        await options.close();
+      });
+
+      test(`${variant}: the UPN read after the account flyout was opened ends up in the ticket`, async ({ context, extensionId, portal, sandbox }) => {
+        await connect(context, extensionId);
+        await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
+        const label = await portal.evaluate(() => __replica.strings.account.label.replace('{name}', 'Megan Bowen'));
+        const account = portal.getByRole('button', { name: label, exact: true });
+        await account.click();
+        await expect(portal.locator('#mectrl_currentAccount_secondary')).toBeVisible();
+        await account.click();
+        await expect(portal.locator('#mectrl_currentAccount_secondary')).toBeHidden();
+        // A row whose title is a link where there is one (fluent-fr), so this checks the UPN alone.
+        const row = await portal.evaluate(() => {
+          const rows = __replica.visibleRows().filter((r) => r.onScreen && r.title.length < 160);
+          return rows.find((r) => r.link) ?? rows[0];
+        });
+        await (await rowShareButton(portal, row.title)).click();
+        await expect(form(portal).getByRole('textbox', { name: 'User ID' })).toHaveValue(UPN);
+        await (await sendReady(portal)).click();
+        const link = form(portal).getByRole('link', { name: /^INC\d{7}$/ });
+        await expect(link).toBeVisible({ timeout: 30_000 });
+        const number = (await link.innerText()).trim();
+        const record = (await sandbox.records('incident')).find((r) => r.number === number);
+        expect(record.description).toContain(`Shared by: ${UPN}`);
+      });
+    }
+  });
+}
+
+// =============================================================================================
+// The shaker: every variant, class names, wrapper depth and attribute order drawn from a seed
+// =============================================================================================
+test.describe('shaken variants', () => {
+  VARIANTS.forEach((variant, i) => {
+    const seed = 1000 + i * 37;
+    test(`${variant} shaken with seed ${seed}: one button per row, one ServiceNow menu item`, async ({ portal }) => {
+      await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant, 'replica-shake': seed });
+      expect(await portal.evaluate(() => document.documentElement.getAttribute('data-replica-shake'))).toBe(String(seed));
+      await expectOneButtonPerRow(portal);
+      await expectBoundToRows(portal, 2);
+      await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
+      await (await shareButton(portal)).click();
+      await expectOneServiceNowItem(portal);
+    });
+  });
+});
+
+// =============================================================================================
+// Other clouds: GCC High and DoD
+// =============================================================================================
+for (const host of ['security.microsoft.us', 'security.apps.mil']) {
+  test(`on ${host}: row buttons, the menu item, and links back to the same origin`, async ({ servers, sandbox }) => {
+    const origin = `https://${host}`;
+    const launched = await launchExtension({
+      portalPort: servers.replicas.none.port,
+      sandboxPort: sandbox.port,
+      extensionDir: grantedExtensionDir(),
+      // The harness maps security.microsoft.com only; the last --host-resolver-rules wins.
+      extra: [`--host-resolver-rules=MAP ${host} 127.0.0.1:${servers.replicas.none.port}, MAP ${PORTAL_HOST} 127.0.0.1:${servers.replicas.none.port}, `
+        + `MAP ${INSTANCE_HOST} 127.0.0.1:${sandbox.port}, EXCLUDE localhost`],
+    });
+    const watch = watchErrors(launched.context, launched.extensionId);
+    try {
+      const page = launched.context.pages()[0] ?? await launched.context.newPage();
+      await open(page, '/securescore?viewid=actions', { 'replica-variant': 'fluent-en' }, origin);
+      expect(new URL(page.url()).host).toBe(host);
+      await expectOneButtonPerRow(page);
+      await page.getByRole('button', { name: MFA_TITLE, exact: true }).click();
+      await (await shareButton(page)).click();
+      await expectOneServiceNowItem(page);
+      await page.getByRole('menuitem', { name: 'ServiceNow', exact: true }).click();
+      await expect(form(page).getByRole('textbox', { name: 'Description' }))
+        .toHaveValue(new RegExp(`${escapeRe(origin)}/securescore\\?viewid=actions&actionId=${MFA}`));
+      await expect(form(page).getByRole('textbox', { name: 'Description' })).not.toHaveValue(/security\.microsoft\.com/);
+      expect(watch.unexpected()).toEqual([]);
+    } finally {
+      await launched.context.close();
+    }
+  });
+}
