@@ -49,12 +49,13 @@ const BRANDS: [&str; 5] = [
 /// - domain/diagnosis.rs `message_key` / `fix_key`: `diagnosis_{}` and `diagnosis_{}_fix` with
 ///   `Diagnosis::name`'s names;
 /// - background/diagnostics.rs `step`: `diagnostics_step_{key}` with the step names it passes.
-const DYNAMIC_KEYS: [(&str, &str, &str); 5] = [
+const DYNAMIC_KEYS: [(&str, &str, &str); 6] = [
     ("\"common_priority_{}\"", "common_priority_", ""),
     ("\"common_category_{}\"", "common_category_", ""),
     ("\"diagnosis_{}\"", "diagnosis_", ""),
     ("\"diagnosis_{}_fix\"", "diagnosis_", "_fix"),
     ("\"diagnostics_step_{key}\"", "diagnostics_step_", ""),
+    ("\"popup_page_kind_{}\"", "popup_page_kind_", ""),
 ];
 
 fn root() -> &'static Path {
