@@ -11,7 +11,7 @@ use crate::messages::StateName;
 
 use super::client::{api_headers, Client};
 use super::error::{ClientError, DecodeKind, Endpoint};
-use super::table::decode_one;
+use super::table::decode_one_or_only;
 use super::ticket::{decode_ticket, NewTicket};
 use super::transport::{HttpRequest, Method, Transport};
 
@@ -81,7 +81,7 @@ impl<T: Transport> Client<T> {
                 &Endpoint::Table(TicketKind::ChangeRequest.table().into()),
             )
             .await?;
-        let record = decode_one(TicketKind::ChangeRequest.table(), &resp)?;
+        let record = decode_one_or_only(TicketKind::ChangeRequest.table(), &resp)?;
         decode_ticket(TicketKind::ChangeRequest, &record, self.instance(), names)
     }
 }
@@ -134,6 +134,18 @@ mod tests {
         assert_eq!(body["priority"], "1");
         assert_eq!(body["correlation_id"], "snshare:AdminMFAV2:s1");
         assert!(body.get("type").is_none());
+    }
+
+    #[test]
+    fn the_answer_is_read_as_an_object_or_as_a_list_of_one() {
+        let as_list = format!("{{\"result\":[{}]}}", &CREATED[10..CREATED.len() - 1]);
+        let fake = FakeTransport::new()
+            .json(201, &as_list)
+            .json(201, r#"{"result":[]}"#);
+        let c = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+        let t = block_on(c.create_change(&Secret::new("AT"), &ticket(), None, &[])).unwrap();
+        assert_eq!(t.number, "CHG0030042");
+        assert!(block_on(c.create_change(&Secret::new("AT"), &ticket(), None, &[])).is_err());
     }
 
     #[test]

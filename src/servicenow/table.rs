@@ -251,6 +251,28 @@ pub fn decode_one(table: &str, resp: &HttpResponse) -> Result<Record, ClientErro
     }
 }
 
+/// Reads a single-record answer that may also come as a list of exactly one record: the Change
+/// Management API's documented examples answer `{"result": [{…}]}`, while instances answer
+/// `{"result": {…}}`.
+pub fn decode_one_or_only(table: &str, resp: &HttpResponse) -> Result<Record, ClientError> {
+    match result_of(table, resp)? {
+        serde_json::Value::Object(o) => Ok(Record::new(table, o)),
+        serde_json::Value::Array(mut items) if items.len() == 1 => match items.pop() {
+            Some(serde_json::Value::Object(o)) => Ok(Record::new(table, o)),
+            _ => Err(ClientError::decode(
+                format!("{table}.result[0]"),
+                DecodeKind::Field,
+                "not an object",
+            )),
+        },
+        _ => Err(ClientError::decode(
+            format!("{table}.result"),
+            DecodeKind::Field,
+            "not one record",
+        )),
+    }
+}
+
 /// Parses `<url>;rel="next",<url>;rel="last"`. URLs may contain commas (`sysparm_fields`), so
 /// entries are split on `<…>`, not on commas.
 pub fn parse_link_header(value: &str) -> Links {
