@@ -31,8 +31,10 @@ snshare is loaded. To connect, open the extension's options (toolbar icon > Opti
   ServiceNow instance: ${INSTANCE}
   Client ID:           ${DEMO_CLIENT.id}
   Client secret:       ${DEMO_CLIENT.secret}
-then Connect to ServiceNow, allow access to the instance, and sign in as
+then open "Sign in with user name and password" and sign in as
   ${INTEGRATION_USER.user} / ${INTEGRATION_USER.password}
+(the integration user is "Web service access only", as on a real instance: it cannot use the
+instance's login page, so Connect to ServiceNow is for accounts that can).
 The portal replica is open; its Recommended actions list has a share button on every row.
 Close the browser window to stop the demo.`);
   const page = context.pages()[0] ?? await context.newPage();
