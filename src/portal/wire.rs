@@ -24,6 +24,11 @@ const TIMEOUT_MS: i32 = 15_000;
 /// A share waits for ServiceNow (and may retry once inside the worker).
 const SHARE_TIMEOUT_MS: i32 = 60_000;
 
+/// A request whose answer carries nothing the caller reads (done, or an error).
+async fn tell(body: RequestBody, timeout_ms: i32) -> Result<(), String> {
+    ask(body, timeout_ms).await.map(|_| ())
+}
+
 /// Sends `body` and returns the answer's `(type, data)`.
 async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), String> {
     let msg = to_js(&Request::new(body)).map_err(|e| e.to_string())?;
@@ -112,14 +117,13 @@ pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
 
 /// Tells the worker which account is signed in to the portal.
 pub async fn portal_account(upn: &str) -> Result<(), String> {
-    ask(
+    tell(
         RequestBody::PortalAccount {
             upn: upn.to_owned(),
         },
         TIMEOUT_MS,
     )
     .await
-    .map(|_| ())
 }
 
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
@@ -135,7 +139,7 @@ pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
 }
 
 pub async fn save_draft(key: &str, draft: TaskDraft) -> Result<(), String> {
-    ask(
+    tell(
         RequestBody::SaveDraft {
             key: key.to_owned(),
             draft,
@@ -143,18 +147,16 @@ pub async fn save_draft(key: &str, draft: TaskDraft) -> Result<(), String> {
         TIMEOUT_MS,
     )
     .await
-    .map(|_| ())
 }
 
 pub async fn delete_draft(key: &str) -> Result<(), String> {
-    ask(
+    tell(
         RequestBody::DeleteDraft {
             key: key.to_owned(),
         },
         TIMEOUT_MS,
     )
     .await
-    .map(|_| ())
 }
 
 pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, String> {
@@ -189,7 +191,7 @@ pub async fn learn_portal_context(
     titles: Vec<(String, String)>,
     upn: Option<String>,
 ) -> Result<(), String> {
-    ask(
+    tell(
         RequestBody::LearnPortalContext {
             tenant: tenant.to_owned(),
             titles,
@@ -198,7 +200,6 @@ pub async fn learn_portal_context(
         TIMEOUT_MS,
     )
     .await
-    .map(|_| ())
 }
 
 /// The worker's cached tickets, kept as JS objects (see `tickets::TicketStore`).
@@ -225,9 +226,7 @@ pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
 }
 
 pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
-    ask(RequestBody::OpenPage { page }, TIMEOUT_MS)
-        .await
-        .map(|_| ())
+    tell(RequestBody::OpenPage { page }, TIMEOUT_MS).await
 }
 
 /// Fire-and-forget `OpenPage` from a click handler.
