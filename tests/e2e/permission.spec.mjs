@@ -9,6 +9,8 @@ import {
 } from './harness.mjs';
 
 test.skip(!process.env.DISPLAY, 'needs a display: ./build.sh test runs the suite under xvfb-run');
+// One headed browser at a time: xdotool types into whichever window has the focus.
+test.describe.configure({ mode: 'default' });
 
 // The portals' origins come with the content script (manifest), not from the prompt.
 const PORTAL_ORIGIN = /^https:\/\/security\.(microsoft\.com|microsoft\.us|apps\.mil)\//;

@@ -5,9 +5,12 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.mjs$/,
-  // Every test gets its own browser profile; the servers are shared per worker and reset.
-  fullyParallel: false,
-  workers: Number(process.env.E2E_WORKERS || 1),
+  // Every test gets its own browser profile; the servers are shared per worker and reset, so
+  // tests of one file may run in different workers. Two workers by default: most of a test's
+  // time is spent waiting (browser start, retries, timers), not computing.
+  fullyParallel: true,
+  workers: Number(process.env.E2E_WORKERS || 2),
+  globalSetup: './global-setup.mjs',
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
