@@ -1,14 +1,16 @@
 // ./build.sh bench: what snshare costs the portal and the user (issue 8), the outbox soak run
 // (issue 7) and the sandbox's own figures (issue 3), in headless Chromium against the portal
 // replica and the ServiceNow sandbox. Prints a table and writes target/bench/results.json
-// ({"metrics": {name: {value, unit, budget}}, "run": {…, details: per-metric runs and notes}}).
+// ({"metrics": {name: {value, unit, budget, result, runs, spread}}, "run": {…, details: notes}}).
 //
 //   node tests/e2e/bench.mjs [--quick]    --quick or BENCH_QUICK=1: no soak run (it takes ~1-2 min;
 //                                         BENCH_SOAK_SEED picks its faults, default 12: 60 of 200)
 //   BENCH_ONLY=share,cards …              only those phases (keys: payload sandbox sw share
-//                                         requests inject200 startup inject2000 churn cards
-//                                         pageload day counts soak); BENCH_DEBUG=1 prints stack
-//                                         traces
+//                                         pages requests inject200 startup inject2000 churn
+//                                         cards pageload day counts soak); BENCH_DEBUG=1 prints
+//                                         stack traces
+//   … --compare OLD.json                  then prints the change per figure against OLD.json
+//   node tests/e2e/bench.mjs --compare OLD.json NEW.json   only compares two runs
 //
 // Everything is measured from outside the extension: file sizes and the requests the page
 // makes, a page-world MutationObserver (rows and their share buttons, DOM idle), the CDP
@@ -28,12 +30,24 @@ import {
   ROOT, DIST, PORTAL, PORTAL_HOST, INSTANCE, CHROMIUM, startSandbox, startReplica, launchExtension,
   chromiumArgs, connectWithPassword, stopServiceWorker, sendFromExtensionPage, watchErrors, expect,
 } from './harness.mjs';
-import { Results } from './bench/report.mjs';
+import { Results, compare } from './bench/report.mjs';
 import { median, percentile, round, sleep } from './bench/stats.mjs';
 import { rowWatcher, idleWatcher, calibrator } from './bench/observe.mjs';
 import { startProfile, stopProfile, extensionTime } from './bench/profile.mjs';
 import { spawnSandbox, sequentialGets } from './bench/sandbox.mjs';
 import { soak } from './bench/soak.mjs';
+
+// --compare OLD.json [NEW.json]: with NEW, only the comparison (no run).
+const compareAt = process.argv.indexOf('--compare');
+const COMPARE = compareAt >= 0 ? process.argv.slice(compareAt + 1, compareAt + 3).filter((a) => !a.startsWith('--')) : null;
+if (compareAt >= 0 && !COMPARE.length) {
+  console.error('--compare needs an older results.json');
+  process.exit(2);
+}
+if (COMPARE?.length === 2) {
+  console.log(compare(COMPARE[0], COMPARE[1]));
+  process.exit(0);
+}
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const OUT = path.join(ROOT, 'target/bench');
@@ -445,6 +459,45 @@ await phase('always', 'seed 1000 tickets (500 incidents, 500 change requests; 5 
   if (!seeded) throw new Error(`the cache holds ${snap.tickets.length} tickets, not 1000`);
 });
 
+// The extension's own pages, from the cache: navigation start -> what the user came for is drawn,
+// as a page-world MutationObserver sees it (the toolbar click itself is the browser's).
+const readyProbe = (selector) => {
+  const test = () => {
+    const ok = selector.split('&&').every((part) => {
+      const [sel, min] = part.trim().split('#count>=');
+      return document.querySelectorAll(sel.trim()).length >= Number(min || 1);
+    });
+    if (ok && window.__benchReadyAt === undefined) window.__benchReadyAt = performance.now();
+    return ok;
+  };
+  new MutationObserver((_, o) => { if (test()) o.disconnect(); })
+    .observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+};
+
+async function pageReady(url, selector, n) {
+  const runs = [];
+  for (let i = 0; i < n + 1; i++) {
+    const page = await ext.context.newPage();
+    await page.addInitScript(readyProbe, selector);
+    await page.goto(url);
+    await page.waitForFunction(() => window.__benchReadyAt !== undefined, null, { timeout: 15_000 });
+    const at = await page.evaluate(() => window.__benchReadyAt);
+    await page.close();
+    if (i > 0) runs.push(at); // the first opening compiles the wasm into the code cache
+  }
+  return runs;
+}
+
+await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status and latest tickets (popup), connection status and settings (options), from the cache (median of 10)', ['popup_ready_ms', 'options_ready_ms'], async () => {
+  if (!seeded) throw new Error('no seeded tickets');
+  const base = `chrome-extension://${ext.extensionId}`;
+  const popup = await pageReady(`${base}/popup.html`, '.kind-block .ticket#count>=2 && .kind-block#count>=2', 10);
+  results.set('popup_ready_ms', median(popup), { note: `runs ${fmtRuns(popup)} ms: two ticket kinds with their latest tickets drawn`, runs: popup });
+  const options = await pageReady(`${base}/options.html`, '#connection-status && #settings-form', 10);
+  results.set('options_ready_ms', median(options), { note: `runs ${fmtRuns(options)} ms: connection status and the settings form drawn`, runs: options });
+  log(`   popup ${round(median(popup))} ms, options ${round(median(options))} ms`);
+});
+
 await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 actions on screen (median of 3)', ['requests_per_card_refresh'], async () => {
   if (!seeded) throw new Error('no seeded tickets');
   const page = await newPortalPage(ext.context, rowWatcher, {});
@@ -667,12 +720,14 @@ await phase('cards', 'cards_render_1000_ms: snshare\'s main-thread time, SPA nav
   results.set('cards_page_load_main_thread_ms', median(loads), { note: `full /homepage load, navigation -> cards listing tickets: ${fmtRuns(loads)} ms`, runs: loads });
 });
 
-await phase('pageload', 'page_load_ratio: list page (200 rows) load-to-idle with ÷ without snshare, 10 interleaved pairs', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms'], async () => {
+await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> the portal\'s own readiness, with ÷ without snshare, 20 interleaved pairs; buttons_ready_after_portal_ms beside it', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms', 'buttons_ready_after_portal_ms'], async () => {
   const pages = {
     with: await newPortalPage(ext.context, idleWatcher),
     without: await newPortalPage(plain, idleWatcher),
   };
-  const loadToIdle = async (page) => {
+  // The portal's readiness is its own (__replica.ready: its rows rendered), never snshare's
+  // mutations; snshare's last mutation after it is reported apart.
+  const load = async (page) => {
     await page.bringToFront();
     await page.goto(LIST);
     return page.evaluate(async () => {
@@ -684,22 +739,30 @@ await phase('pageload', 'page_load_ratio: list page (200 rows) load-to-idle with
         if (quiet >= 500) break;
         await new Promise((r) => setTimeout(r, 500 - quiet + 5));
       }
-      return Math.max(readyAt, B.lastMutationAt);
+      return { readyAt, settledAt: Math.max(readyAt, B.lastMutationAt) };
     });
   };
-  await loadToIdle(pages.with);
-  await loadToIdle(pages.without);
+  await load(pages.with);
+  await load(pages.without);
   const w = [];
   const wo = [];
-  for (let i = 0; i < 10; i++) {
+  const after = [];
+  const ratios = [];
+  for (let i = 0; i < 20; i++) {
     const order = i % 2 ? ['without', 'with'] : ['with', 'without'];
-    for (const k of order) (k === 'with' ? w : wo).push(await loadToIdle(pages[k]));
+    const pair = {};
+    for (const k of order) pair[k] = await load(pages[k]);
+    w.push(pair.with.readyAt);
+    wo.push(pair.without.readyAt);
+    after.push(pair.with.settledAt - pair.with.readyAt);
+    ratios.push(pair.with.readyAt / pair.without.readyAt);
   }
   await pages.with.close();
   await pages.without.close();
-  results.set('page_load_idle_with_ms', median(w), { note: `runs ${fmtRuns(w, 0)} ms`, runs: w });
-  results.set('page_load_idle_without_ms', median(wo), { note: `runs ${fmtRuns(wo, 0)} ms`, runs: wo });
-  results.set('page_load_ratio', median(w) / median(wo), { note: 'navigation start -> __replica.ready and the last DOM mutation before 500 ms of quiet; medians of 10 each' });
+  results.set('page_load_idle_with_ms', median(w), { note: `portal ready with snshare, runs ${fmtRuns(w, 0)} ms`, runs: w });
+  results.set('page_load_idle_without_ms', median(wo), { note: `portal ready without snshare, runs ${fmtRuns(wo, 0)} ms`, runs: wo });
+  results.set('page_load_ratio', median(ratios), { note: 'navigation start -> __replica.ready (the portal\'s rows rendered), with ÷ without, median of the 20 pairs\' ratios', runs: ratios });
+  results.set('buttons_ready_after_portal_ms', median(after), { note: `portal ready -> snshare's last mutation before 500 ms of quiet, runs ${fmtRuns(after, 0)} ms`, runs: after });
 });
 
 // A user's day, compressed: the worker reads its clock with an offset the bench sets
@@ -839,5 +902,6 @@ log('\n' + results.table());
 log('\nHow each figure was taken:\n' + results.notes());
 if (extensionErrors.length) log(`\nErrors reported by the extension during the run (${extensionErrors.length}):\n  ${extensionErrors.slice(0, 10).join('\n  ')}`);
 const counts = results.summary();
+if (COMPARE?.length === 1) log(`\nChange against ${COMPARE[0]}:\n${compare(COMPARE[0], resultsFile)}`);
 log(`\n${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}; bench took ${meta.duration_s} s (load average ${meta.loadavg_start[0]} -> ${meta.loadavg_end[0]} on ${meta.cpus} CPUs); results in ${path.relative(ROOT, resultsFile)}`);
 process.exit(0);
