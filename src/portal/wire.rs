@@ -243,6 +243,7 @@ pub fn open_page_now(page: ExtensionPage) {
 pub mod decode {
     use wasm_bindgen::JsValue;
 
+    use crate::domain::action_status::ActionStatus;
     use crate::domain::connection::ConnectionState;
     use crate::domain::diagnosis::Diagnosis;
     use crate::domain::draft::{DraftField, FieldError, TaskDraft};
@@ -443,6 +444,8 @@ pub mod decode {
                 None => None,
                 Some(c) => Some(enum_of(Some(c), &Category::ALL, category_name, "category")?),
             },
+            // Drafts saved before the status was read have none; an unknown one is dropped.
+            status: string(v, "status").and_then(|s| ActionStatus::from_value(&s)),
             action_id: string(v, "action_id"),
             action_url: string(v, "action_url"),
             assignment_group: record_ref(&get(v, "assignment_group"))?,
