@@ -115,17 +115,6 @@ pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
     .await
 }
 
-/// Tells the worker which account is signed in to the portal.
-pub async fn portal_account(upn: &str) -> Result<(), String> {
-    tell(
-        RequestBody::PortalAccount {
-            upn: upn.to_owned(),
-        },
-        TIMEOUT_MS,
-    )
-    .await
-}
-
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
     ask_for(
         RequestBody::GetDraft {
