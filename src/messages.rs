@@ -155,16 +155,13 @@ pub enum RequestBody {
         kind: TicketKind,
         field: String,
     },
-    /// The account signed in to the portal (its UPN), for the "same person" check of the
-    /// ServiceNow user at connect and in Test connection.
-    PortalAccount {
-        upn: String,
-    },
     /// What the worker remembers of a portal tenant (learned titles, signed-in UPN).
     GetPortalContext {
         tenant: String,
     },
-    /// Title → action id pairs and the UPN the content script just read on the portal.
+    /// Title → action id pairs and the UPN the content script just read on the portal. The
+    /// UPN also feeds the "same person" check of the ServiceNow user at connect and in Test
+    /// connection: this is the one message that brings the portal's account to the worker.
     LearnPortalContext {
         tenant: String,
         titles: Vec<(String, String)>,
@@ -192,7 +189,6 @@ impl RequestBody {
                     | RequestBody::GetStateNames
                     | RequestBody::OpenPage { .. }
                     | RequestBody::GetSettings
-                    | RequestBody::PortalAccount { .. }
                     | RequestBody::SearchRecords {
                         table: RecordTable::Group,
                         ..

@@ -11,6 +11,7 @@
 
 use std::rc::Rc;
 
+use snshare::domain::action_status::ActionStatus;
 use snshare::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use snshare::portal::app::Ctx;
 use snshare::portal::selectors::{self, Section};
@@ -1269,7 +1270,7 @@ impl Form {
 }
 
 fn action(title: &str) -> ActionContext {
-    ActionContext::from_row("contoso_html_probe", title, Some(Category::Data))
+    ActionContext::from_row("contoso_html_probe", title, Some(Category::Data), None)
 }
 
 fn open(ctx: &Rc<Ctx>, request: FormRequest) -> Form {
@@ -1579,6 +1580,7 @@ mod decoders {
             user_id: "MeganB@contoso.onmicrosoft.com".into(),
             source: RecommendationSource::User,
             category: Some(Category::Infrastructure),
+            status: Some(ActionStatus::ResolvedThroughAlternateMitigation),
             action_id: Some("AdminMFAV2".into()),
             action_url: None,
             assignment_group: Some(RecordRef {
@@ -1619,6 +1621,7 @@ mod decoders {
             draft(),
             TaskDraft {
                 category: None,
+                status: None,
                 action_id: None,
                 action_url: Some("u".into()),
                 assignment_group: None,
@@ -2093,6 +2096,10 @@ fn the_recognition_report_holds_structure_only() {
         "MARKERtitle8",
         "MARKERattrname9",
         "markertag10",
+        "MARKERmenu11",
+        "MARKERupn12",
+        "MARKERname13",
+        "MARKERstatus14",
     ];
     let rows: String = (0..3)
         .map(|i| format!(
@@ -2100,9 +2107,14 @@ fn the_recognition_report_holds_structure_only() {
              <div role=\"MARKERrole7\" aria-label=\"MARKERlabel4\"><markertag10-x>MARKERtext1</markertag10-x></div></div>"
         ))
         .collect();
+    // The account control with a name and UPN, an open menu of marker items, and a row whose
+    // status cell shows a marker: none of it may reach the report.
+    let account = "<header role=\"banner\"><button id=\"mectrl_main_trigger\" aria-label=\"Account manager for MARKERname13\"><span>MARKERupn12@contoso.com</span></button></header>";
     mount(&format!(
-        "<div role=\"grid\" class=\"MARKERclass3\"><div role=\"row\"><div role=\"columnheader\">Recommended action</div><div role=\"columnheader\">MARKERtext1</div></div>{rows}</div>{}",
-        fluent_panel()
+        "{account}<div role=\"grid\" class=\"MARKERclass3\"><div role=\"row\"><div role=\"columnheader\">Recommended action</div><div role=\"columnheader\">MARKERtext1</div><div role=\"columnheader\">Status</div></div>{rows}\
+         <div role=\"row\"><div role=\"gridcell\"><a href=\"/securescore?viewid=actions&amp;actionId=x\">t</a></div><div role=\"gridcell\">u</div><div role=\"gridcell\">MARKERstatus14</div></div></div>{}{}",
+        fluent_panel(),
+        fluent_menu(&["MARKERmenu11 Teams", "MARKERmenu11 Planner"], 40)
     ));
     let ctx = Ctx::new();
     let report = snshare::portal::report::report_for(&ctx);
@@ -2114,8 +2126,11 @@ fn the_recognition_report_holds_structure_only() {
     }
     assert!(!report.contains("Exiger"), "no panel text");
     let v: serde_json::Value = serde_json::from_str(&report).unwrap();
-    assert_eq!(v["rows_found"], 3);
-    assert_eq!(v["rows_with_action_id"], 3);
+    assert_eq!(v["rows_found"], 4);
+    assert_eq!(v["rows_with_action_id"], 4);
+    assert_eq!(v["upn_found"], true, "the UPN was read, and only said so");
+    assert_eq!(v["status_column"], true);
+    assert_eq!(v["open_menus"], 1);
     assert_eq!(v["list_found"], true);
     assert_eq!(v["panel_found"], true);
     assert_eq!(v["share_button_found"], true);
@@ -2162,4 +2177,267 @@ fn the_popup_says_what_was_recognized_on_the_tab() {
     )
     .build();
     assert!(!text(list.root()).contains("Share menu"));
+}
+
+/// A Fluent list in `lang`'s words whose rows show every status and a category, localized as
+/// the portal shows them: the status cell holds a hidden dot glyph before its text. With
+/// `note`, a Notes column before the Status column names another status in each row.
+fn fluent_status_list(lang: &selectors::Labels, status_header: &str, note: bool) -> String {
+    let note_header = if note {
+        "<div role=\"columnheader\" data-item-key=\"k4\"><span>Notes</span></div>"
+    } else {
+        ""
+    };
+    let header = format!(
+        "<div role=\"row\"><div role=\"columnheader\" data-item-key=\"k1\"><span>{}</span>{}</div>{note_header}\
+         <div role=\"columnheader\" data-item-key=\"k2\"><span>{status_header}</span>{}</div>\
+         <div role=\"columnheader\" data-item-key=\"k3\"><span>{}</span></div></div>",
+        lang.title_header,
+        icon("SortDown"),
+        icon("Filter"),
+        lang.category_header
+    );
+    let rows: String = lang
+        .statuses
+        .iter()
+        .enumerate()
+        .map(|(i, status)| {
+            let note = if note {
+                format!(
+                    "<div role=\"gridcell\" data-automation-key=\"k4\">{}</div>",
+                    lang.statuses[(i + 1) % 6]
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "<div role=\"row\" class=\"ms-DetailsRow\"><div data-automationid=\"DetailsRowFields\" role=\"presentation\">\
+                 <div role=\"rowheader\" data-automation-key=\"k1\"><button type=\"button\" class=\"ms-Link\">Action {i}</button></div>{note}\
+                 <div role=\"gridcell\" data-automation-key=\"k2\"><span class=\"dot\" aria-hidden=\"true\">\u{E91F}</span><span>{status}</span></div>\
+                 <div role=\"gridcell\" data-automation-key=\"k3\">{}</div></div></div>",
+                lang.categories[i % 5]
+            )
+        })
+        .collect();
+    format!("<div role=\"grid\">{header}{rows}</div>")
+}
+
+#[wasm_bindgen_test]
+fn statuses_and_categories_map_to_the_api_terms_in_the_six_languages() {
+    for lang in &selectors::LANGUAGES {
+        for (label, want) in lang.statuses.iter().zip(ActionStatus::ALL) {
+            assert_eq!(
+                selectors::status_of(label),
+                Some(want),
+                "{}: {label}",
+                lang.lang
+            );
+            // Case, spacing and glyphs aside.
+            let shown = format!(" {}\u{E91F} ", label.to_uppercase());
+            assert_eq!(selectors::status_of(&shown), Some(want), "{shown}");
+        }
+        for (label, want) in lang.categories.iter().zip(Category::ALL) {
+            assert_eq!(
+                selectors::category_of(label),
+                Some(want),
+                "{}: {label}",
+                lang.lang
+            );
+        }
+        assert!(selectors::is_status_header(lang.status_header));
+    }
+    // Other spellings Microsoft uses, and where a status is expected, by its words.
+    assert_eq!(
+        selectors::status_of("Planifiée"),
+        Some(ActionStatus::Planned)
+    );
+    assert_eq!(
+        selectors::status_of("Completata"),
+        Some(ActionStatus::Completed)
+    );
+    assert_eq!(
+        selectors::status_in_place("Opgelost door een externe derde partij"),
+        Some(ActionStatus::ResolvedThroughThirdParty)
+    );
+    assert_eq!(
+        selectors::status_in_place("Risolto con una mitigazione alternativa"),
+        Some(ActionStatus::ResolvedThroughAlternateMitigation)
+    );
+    assert_eq!(
+        selectors::status_in_place("Risque acceptée"),
+        Some(ActionStatus::RiskAccepted)
+    );
+    assert_eq!(
+        selectors::category_in_place("Appareils"),
+        Some(Category::Devices)
+    );
+    assert_eq!(
+        selectors::category_in_place("Apparaten en apps"),
+        Some(Category::Devices)
+    );
+    // Nothing is made up from text that is no status.
+    for not in ["", "Regressed", "Microsoft Teams", "Ja", "12/40"] {
+        assert_eq!(selectors::status_in_place(not), None, "{not}");
+    }
+    assert_eq!(
+        selectors::status_of("Planned for later"),
+        None,
+        "whole text only"
+    );
+    assert_eq!(selectors::category_of("Identity and more words"), None);
+}
+
+#[wasm_bindgen_test]
+fn a_row_status_and_category_are_read_from_their_columns_in_every_language() {
+    setup();
+    for lang in &selectors::LANGUAGES {
+        // Under its header, the Status column is read, not a note that names a status; under a
+        // header no table knows, the one cell whose text is a status.
+        for (status_header, note) in [(lang.status_header, true), ("Zustand", false)] {
+            let root = mount(&fluent_status_list(lang, status_header, note));
+            let list = selectors::find_list(&root).expect("found by its header");
+            let rows = selectors::action_rows(&list);
+            assert_eq!(rows.len(), 6, "{}", lang.lang);
+            for (i, row) in rows.iter().enumerate() {
+                assert_eq!(
+                    selectors::row_status(&list, row),
+                    Some(ActionStatus::ALL[i]),
+                    "{} row {i} under {status_header}",
+                    lang.lang
+                );
+                assert_eq!(
+                    selectors::row_category(&list, row),
+                    Some(Category::ALL[i % 5])
+                );
+            }
+        }
+    }
+    // A list that shows no status: none, not a guess.
+    let root = mount(&fluent_list("Recommended action", "Category", false));
+    let list = selectors::find_list(&root).unwrap();
+    for row in selectors::action_rows(&list) {
+        assert_eq!(selectors::row_status(&list, &row), None);
+    }
+}
+
+/// A panel showing `glance` in its "At a glance" section and `picker` below.
+fn status_panel(glance: &str, picker: &str) -> String {
+    format!(
+        "<div role=\"dialog\" aria-modal=\"true\"><div role=\"heading\" aria-level=\"2\">Exiger MFA</div>\
+         <button type=\"button\">{}<span>Edit status &amp; action plan</span></button>\
+         <div class=\"sec\"><div class=\"t\">At a glance</div>{glance}</div>{picker}</div>",
+        icon("Edit")
+    )
+}
+
+#[wasm_bindgen_test]
+fn the_panel_status_is_read_beside_its_label_or_from_the_checked_choice() {
+    setup();
+    let read = |html: &str| {
+        let root = mount(html);
+        selectors::read_panel(&selectors::find_panel(&root).unwrap())
+    };
+    for lang in &selectors::LANGUAGES {
+        let glance = format!(
+            "<dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{icon}<span>{}</span></dd></dl>",
+            lang.category_header,
+            lang.categories[2],
+            lang.status_header,
+            lang.statuses[4],
+            icon = icon("StatusCircleCheckmark")
+        );
+        let c = read(&status_panel(&glance, ""));
+        assert_eq!(
+            c.status,
+            Some(ActionStatus::ResolvedThroughAlternateMitigation),
+            "{}",
+            lang.lang
+        );
+        assert_eq!(c.category, Some(Category::Devices));
+        // The form's context carries it; the ticket says it in the API's words.
+        let context = ActionContext::from_panel("AdminMFAV2", &c, None);
+        assert_eq!(context.status, c.status);
+    }
+    // A status picker: the checked choice (ARIA radios, or native ones and their labels); the
+    // choices themselves are no status.
+    let aria: String = selectors::LANGUAGES[3]
+        .statuses
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "<div role=\"radio\" aria-checked=\"{}\"><span>{s}</span></div>",
+                i == 2
+            )
+        })
+        .collect();
+    let c = read(&status_panel(
+        "",
+        &format!("<div role=\"radiogroup\">{aria}</div>"),
+    ));
+    assert_eq!(c.status, Some(ActionStatus::RiskAccepted));
+    let native: String = selectors::LANGUAGES[5]
+        .statuses
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            format!(
+                "<input type=\"radio\" name=\"st\" id=\"st{i}\"{}><label for=\"st{i}\">{s}</label>",
+                if i == 1 { " checked" } else { "" }
+            )
+        })
+        .collect();
+    assert_eq!(
+        read(&status_panel("", &native)).status,
+        Some(ActionStatus::Planned)
+    );
+    let unchecked = aria.replace("aria-checked=\"true\"", "aria-checked=\"false\"");
+    assert_eq!(
+        read(&status_panel(
+            "",
+            &format!("<div role=\"radiogroup\">{unchecked}</div>")
+        ))
+        .status,
+        None,
+        "a picker with nothing checked shows no status"
+    );
+    // Nothing shown: not set.
+    let c = read(&status_panel("<p>Users affected: all</p>", ""));
+    assert_eq!((c.status, c.category), (None, None));
+}
+
+#[wasm_bindgen_test]
+fn titles_read_from_the_page_normalize_to_one_key() {
+    setup();
+    use snshare::domain::action_title::{normalize_title, title_key};
+    // The same title as rows and panels may show it: an icon glyph, a no-break space, a
+    // zero-width space, other case, spaces around and inside, a line break.
+    let root = mount(&format!(
+        "<div role=\"heading\" id=\"h1\">Require MFA for ÅDMIN roles</div>\
+         <button id=\"b\">{}  require\u{a0}mfa\u{200b} FOR åDMIN\n roles </button>\
+         <div role=\"heading\" id=\"other\">Require MFA for user roles</div>\
+         <div role=\"heading\" id=\"zh\">{}確保 已啟用 MFA</div>",
+        icon("OpenPane"),
+        icon("Info")
+    ));
+    let name = |id: &str| {
+        selectors::accessible_name(&root.query_selector(&format!("#{id}")).unwrap().unwrap())
+    };
+    let (a, b) = (name("h1"), name("b"));
+    assert_ne!(a, b, "shown differently");
+    assert_eq!(normalize_title(&a), "require mfa for ådmin roles");
+    assert_eq!(normalize_title(&a), normalize_title(&b));
+    let key = title_key(&a).unwrap();
+    assert_eq!(title_key(&b).as_deref(), Some(key.as_str()));
+    assert!(
+        key.starts_with("title.") && key.len() == "title.".len() + 12,
+        "{key}"
+    );
+    assert_ne!(title_key(&name("other")), Some(key.clone()));
+    assert_eq!(normalize_title(&name("zh")), "確保 已啟用 mfa");
+    assert_eq!(title_key("\u{E8A7} \u{200b}"), None, "no text, no key");
+    // Learned under one spelling, found under the other.
+    let ctx = Ctx::new();
+    ctx.learn(&a, "AdminMFAV2");
+    assert_eq!(ctx.resolve(None, &b).key, "AdminMFAV2");
 }

@@ -169,10 +169,6 @@ async fn answer(body: RequestBody) -> ResponseBody {
                 Err(e) => failed(e),
             }
         }
-        RequestBody::PortalAccount { upn } => {
-            store::note_portal_account(&upn).await;
-            ResponseBody::Done
-        }
         RequestBody::GetPortalContext { tenant } => {
             let ctx = portal_context::get(&tenant).await;
             ResponseBody::PortalContext {

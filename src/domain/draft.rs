@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::action_status::ActionStatus;
 use super::settings::RecordRef;
 use super::ticket::{Category, Priority, RecommendationSource, TicketKind};
 
@@ -22,6 +23,10 @@ pub struct TaskDraft {
     pub user_id: String,
     pub source: RecommendationSource,
     pub category: Option<Category>,
+    /// The action's status in Secure Score, as the page showed it (absent in drafts saved
+    /// before snshare read it, and when the page shows none).
+    #[serde(default)]
+    pub status: Option<ActionStatus>,
     /// The improvement action's id (`actionId`), absent for a card's "Create ticket".
     pub action_id: Option<String>,
     /// Link back to the action in the portal.
@@ -153,6 +158,9 @@ impl TaskDraft {
         if let Some(c) = self.category {
             out.push_str(&format!("Category: {}\n", c.label()));
         }
+        if let Some(s) = self.status {
+            out.push_str(&format!("Action status: {}\n", s.label()));
+        }
         out.push_str(&format!("Shared by: {}\n", one_line(&self.user_id)));
         if let Some(id) = self
             .action_id
@@ -255,6 +263,7 @@ mod tests {
             user_id: "admin@contoso.onmicrosoft.com".into(),
             source: RecommendationSource::Microsoft,
             category: Some(Category::Identity),
+            status: Some(ActionStatus::Planned),
             action_id: Some("AdminMFAV2".into()),
             action_url: Some("https://evil.example/".into()),
             assignment_group: None,
@@ -347,6 +356,7 @@ mod tests {
              -- Shared from Microsoft Secure Score by snshare --\n\
              Recommendation source: Microsoft recommendation\n\
              Category: Identity\n\
+             Action status: Planned\n\
              Shared by: admin@contoso.onmicrosoft.com\n\
              Improvement action: AdminMFAV2\n\
              Link: https://security.microsoft.com/securescore?viewid=actions&actionId=AdminMFAV2"
@@ -360,6 +370,7 @@ mod tests {
         d.description = " ".into();
         d.action_id = None;
         d.category = None;
+        d.status = None;
         d.source = RecommendationSource::User;
         assert_eq!(
             d.ticket_description(),

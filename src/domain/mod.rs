@@ -1,5 +1,6 @@
 //! The product's vocabulary and rules, free of any browser or network code.
 
+pub mod action_status;
 pub mod action_title;
 pub mod capabilities;
 pub mod connection;

@@ -388,6 +388,7 @@ mod tests {
             user_id: "admin@contoso.com".into(),
             source: RecommendationSource::Microsoft,
             category: Some(Category::Identity),
+            status: None,
             action_id: Some(action.into()),
             action_url: None,
             assignment_group: None,

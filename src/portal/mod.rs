@@ -77,11 +77,9 @@ pub fn content_start(engine: &str) {
         } else {
             "unreachable"
         };
+        // The portal's account reaches the worker with what the page teaches
+        // (`Ctx::watch_account`, `LearnPortalContext`), not here.
         let _ = root.set_attribute(WORKER_ATTR, state);
-        // The portal's account, for the worker's "same person" check of the ServiceNow user.
-        if let Some(upn) = selectors::account_upn(&root) {
-            let _ = wire::portal_account(&upn).await;
-        }
     });
     dom::mark("snshare:content-ready");
 }

@@ -211,6 +211,7 @@ pub fn report_for(ctx: &Ctx) -> String {
         };
         put(&o, "title_column", title_column.into());
         put(&o, "category_column", map.category.is_some().into());
+        put(&o, "status_column", map.status.is_some().into());
         put(&o, "header_cells", (headers.len() as u32).into());
         put(
             &o,
@@ -240,6 +241,7 @@ pub fn report_for(ctx: &Ctx) -> String {
             "panel_category_found",
             content.category.is_some().into(),
         );
+        put(&o, "panel_status_found", content.status.is_some().into());
         put(
             &o,
             "share_button_found",

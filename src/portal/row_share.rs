@@ -204,18 +204,17 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
         .and_then(PortalPage::action_id)
         == Some(key.as_str());
     let panel = if on_detail { ctx.panel(true).0 } else { None };
-    let row_category = || selectors::row_category(&list, &row);
-    let context = match panel {
-        Some(p) => {
-            let mut c =
-                ActionContext::from_panel(&key, &selectors::read_panel(&p), Some(&action.title));
-            if c.category.is_none() {
-                c.category = row_category();
-            }
-            c
-        }
-        None => ActionContext::from_row(&key, &action.title, row_category()),
+    let mut context = match panel {
+        Some(p) => ActionContext::from_panel(&key, &selectors::read_panel(&p), Some(&action.title)),
+        None => ActionContext::from_row(&key, &action.title, None, None),
     };
+    // What the panel does not show, the row may.
+    if context.category.is_none() {
+        context.category = selectors::row_category(&list, &row);
+    }
+    if context.status.is_none() {
+        context.status = selectors::row_status(&list, &row);
+    }
     ctx.open_form(FormRequest {
         action: Some(context),
         kind: None,

@@ -26,6 +26,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
 use super::dom::{all, closest, first, is_ours, matches, normalize, text_of};
+use crate::domain::action_status::ActionStatus;
 use crate::domain::action_title::normalize_title;
 use crate::domain::portal_url::action_id_from_href;
 use crate::domain::ticket::Category;
@@ -85,6 +86,7 @@ pub struct Labels {
     /// Header of the column with the action's title.
     pub title_header: &'static str,
     pub category_header: &'static str,
+    pub status_header: &'static str,
     /// The panel's Share button.
     pub share: &'static str,
     pub description: &'static str,
@@ -96,6 +98,9 @@ pub struct Labels {
     /// Category values, when the portal translates them: Identity, Data, Devices, Apps,
     /// Infrastructure (in that order, as [`Category::ALL`]).
     pub categories: [&'static str; 5],
+    /// Status values: To address, Planned, Risk accepted, Resolved through third party,
+    /// Resolved through alternate mitigation, Completed (as [`ActionStatus::ALL`]).
+    pub statuses: [&'static str; 6],
     /// The Share menu's own items besides Teams and Planner: Copy link, Email.
     pub share_items: [&'static str; 2],
 }
@@ -105,6 +110,7 @@ pub const LANGUAGES: [Labels; 6] = [
         lang: "en",
         title_header: "Recommended action",
         category_header: "Category",
+        status_header: "Status",
         share: "Share",
         description: "Description",
         implementation: "Implementation",
@@ -112,12 +118,21 @@ pub const LANGUAGES: [Labels; 6] = [
         next_steps: "Next steps",
         account: ("Account manager for ", ""),
         categories: ["Identity", "Data", "Device", "Apps", "Infrastructure"],
+        statuses: [
+            "To address",
+            "Planned",
+            "Risk accepted",
+            "Resolved through third party",
+            "Resolved through alternate mitigation",
+            "Completed",
+        ],
         share_items: ["Copy link", "Email"],
     },
     Labels {
         lang: "it",
         title_header: "Azione consigliata",
         category_header: "Categoria",
+        status_header: "Stato",
         share: "Condividi",
         description: "Descrizione",
         implementation: "Implementazione",
@@ -125,12 +140,21 @@ pub const LANGUAGES: [Labels; 6] = [
         next_steps: "Passaggi successivi",
         account: ("Gestione account per ", ""),
         categories: ["Identità", "Dati", "Dispositivo", "App", "Infrastruttura"],
+        statuses: [
+            "Da risolvere",
+            "Pianificato",
+            "Rischio accettato",
+            "Risolto tramite terze parti",
+            "Risolto tramite mitigazione alternativa",
+            "Completato",
+        ],
         share_items: ["Copia collegamento", "Posta elettronica"],
     },
     Labels {
         lang: "sv",
         title_header: "Rekommenderad åtgärd",
         category_header: "Kategori",
+        status_header: "Status",
         share: "Dela",
         description: "Beskrivning",
         implementation: "Implementering",
@@ -138,12 +162,21 @@ pub const LANGUAGES: [Labels; 6] = [
         next_steps: "Nästa steg",
         account: ("Kontohanterare för ", ""),
         categories: ["Identitet", "Data", "Enhet", "Appar", "Infrastruktur"],
+        statuses: [
+            "Att åtgärda",
+            "Planerad",
+            "Risk accepterad",
+            "Löst via tredje part",
+            "Löst via alternativ åtgärd",
+            "Slutförd",
+        ],
         share_items: ["Kopiera länk", "E-post"],
     },
     Labels {
         lang: "fr",
         title_header: "Action recommandée",
         category_header: "Catégorie",
+        status_header: "État",
         share: "Partager",
         description: "Description",
         implementation: "Implémentation",
@@ -157,12 +190,21 @@ pub const LANGUAGES: [Labels; 6] = [
             "Applications",
             "Infrastructure",
         ],
+        statuses: [
+            "À traiter",
+            "Planifié",
+            "Risque accepté",
+            "Résolu par un tiers",
+            "Résolu par une atténuation alternative",
+            "Terminé",
+        ],
         share_items: ["Copier le lien", "Courrier"],
     },
     Labels {
         lang: "nl",
         title_header: "Aanbevolen actie",
         category_header: "Categorie",
+        status_header: "Status",
         share: "Delen",
         description: "Beschrijving",
         implementation: "Implementatie",
@@ -176,12 +218,21 @@ pub const LANGUAGES: [Labels; 6] = [
             "Apps",
             "Infrastructuur",
         ],
+        statuses: [
+            "Te verhelpen",
+            "Gepland",
+            "Risico geaccepteerd",
+            "Opgelost via derde partij",
+            "Opgelost via alternatieve risicobeperking",
+            "Voltooid",
+        ],
         share_items: ["Koppeling kopiëren", "E-mail"],
     },
     Labels {
         lang: "zh-TW",
         title_header: "建議的動作",
         category_header: "類別",
+        status_header: "狀態",
         share: "共用",
         description: "描述",
         implementation: "實作",
@@ -189,6 +240,14 @@ pub const LANGUAGES: [Labels; 6] = [
         next_steps: "後續步驟",
         account: ("", " 的帳戶管理員"),
         categories: ["身分識別", "資料", "裝置", "應用程式", "基礎結構"],
+        statuses: [
+            "待處理",
+            "已規劃",
+            "已接受風險",
+            "已透過第三方解決",
+            "已透過替代風險降低措施解決",
+            "已完成",
+        ],
         share_items: ["複製連結", "電子郵件"],
     },
 ];
@@ -225,23 +284,217 @@ pub fn is_share_label(text: &str) -> bool {
     LANGUAGES.iter().any(|l| same_label(text, l.share))
 }
 
-/// A category as the portal shows it, in any known language ("Account" is Graph beta's name for
-/// Identity).
+/// Other spellings of category values than the tables' (plurals, Graph's names, other
+/// translations Microsoft uses).
+const CATEGORY_ALIASES: [(&str, Category); 20] = [
+    ("Devices", Category::Devices),
+    ("Account", Category::Identity),
+    ("Identities", Category::Identity),
+    ("Applications", Category::Apps),
+    ("Dispositivi", Category::Devices),
+    ("Applicazioni", Category::Apps),
+    ("Identità e accesso", Category::Identity),
+    ("Enheter", Category::Devices),
+    ("Program", Category::Apps),
+    ("Appareils", Category::Devices),
+    ("Identités", Category::Identity),
+    ("Applis", Category::Apps),
+    ("Compte", Category::Identity),
+    ("Apparaten", Category::Devices),
+    ("Toepassingen", Category::Apps),
+    ("Identiteiten", Category::Identity),
+    ("身分", Category::Identity),
+    ("帳戶", Category::Identity),
+    ("應用程式與服務", Category::Apps),
+    ("基礎架構", Category::Infrastructure),
+];
+
+/// Other spellings of status values than the tables' (gender and number agreement, other
+/// translations Microsoft uses).
+const STATUS_ALIASES: [(&str, ActionStatus); 24] = [
+    ("Da affrontare", ActionStatus::ToAddress),
+    ("Pianificata", ActionStatus::Planned),
+    (
+        "Risolto da terze parti",
+        ActionStatus::ResolvedThroughThirdParty,
+    ),
+    ("Completata", ActionStatus::Completed),
+    ("Planerat", ActionStatus::Planned),
+    ("Accepterad risk", ActionStatus::RiskAccepted),
+    (
+        "Löst genom tredje part",
+        ActionStatus::ResolvedThroughThirdParty,
+    ),
+    (
+        "Löst genom alternativ åtgärd",
+        ActionStatus::ResolvedThroughAlternateMitigation,
+    ),
+    ("Slutfört", ActionStatus::Completed),
+    ("À résoudre", ActionStatus::ToAddress),
+    ("Planifiée", ActionStatus::Planned),
+    (
+        "Résolu via un tiers",
+        ActionStatus::ResolvedThroughThirdParty,
+    ),
+    (
+        "Résolu par une autre atténuation",
+        ActionStatus::ResolvedThroughAlternateMitigation,
+    ),
+    ("Terminée", ActionStatus::Completed),
+    ("Effectué", ActionStatus::Completed),
+    ("Aan te pakken", ActionStatus::ToAddress),
+    ("Geaccepteerd risico", ActionStatus::RiskAccepted),
+    (
+        "Opgelost door derde partij",
+        ActionStatus::ResolvedThroughThirdParty,
+    ),
+    (
+        "Opgelost via alternatieve beperking",
+        ActionStatus::ResolvedThroughAlternateMitigation,
+    ),
+    ("要解決", ActionStatus::ToAddress),
+    ("已計劃", ActionStatus::Planned),
+    ("風險已接受", ActionStatus::RiskAccepted),
+    ("已由第三方解決", ActionStatus::ResolvedThroughThirdParty),
+    (
+        "已透過替代緩和措施解決",
+        ActionStatus::ResolvedThroughAlternateMitigation,
+    ),
+];
+
+/// Word stems, lower case, for text where a category is expected (its column, or beside its
+/// label): the portal's exact wording in a language may not be the table's. Devices before
+/// Apps ("appareil", "apparaat").
+const CATEGORY_STEMS: [(&str, Category); 20] = [
+    ("ident", Category::Identity),
+    ("account", Category::Identity),
+    ("身分", Category::Identity),
+    ("devic", Category::Devices),
+    ("appareil", Category::Devices),
+    ("dispositiv", Category::Devices),
+    ("enhet", Category::Devices),
+    ("apparat", Category::Devices),
+    ("裝置", Category::Devices),
+    ("infra", Category::Infrastructure),
+    ("基礎", Category::Infrastructure),
+    ("app", Category::Apps),
+    ("applica", Category::Apps),
+    ("program", Category::Apps),
+    ("應用", Category::Apps),
+    ("data", Category::Data),
+    ("donn", Category::Data),
+    ("dati", Category::Data),
+    ("gegeven", Category::Data),
+    ("資料", Category::Data),
+];
+
+/// Word stems, lower case, for text where a status is expected. Resolved-through states
+/// first (their words hold "risk", "plan" …), then risk accepted, completed, planned.
+const STATUS_STEMS: [(&str, ActionStatus); 34] = [
+    ("third", ActionStatus::ResolvedThroughThirdParty),
+    ("tiers", ActionStatus::ResolvedThroughThirdParty),
+    ("terz", ActionStatus::ResolvedThroughThirdParty),
+    ("tredje", ActionStatus::ResolvedThroughThirdParty),
+    ("derde", ActionStatus::ResolvedThroughThirdParty),
+    ("第三方", ActionStatus::ResolvedThroughThirdParty),
+    ("alternat", ActionStatus::ResolvedThroughAlternateMitigation),
+    ("autre", ActionStatus::ResolvedThroughAlternateMitigation),
+    ("替代", ActionStatus::ResolvedThroughAlternateMitigation),
+    ("risk", ActionStatus::RiskAccepted),
+    ("risque", ActionStatus::RiskAccepted),
+    ("rischio", ActionStatus::RiskAccepted),
+    ("risico", ActionStatus::RiskAccepted),
+    ("風險", ActionStatus::RiskAccepted),
+    ("complet", ActionStatus::Completed),
+    ("termin", ActionStatus::Completed),
+    ("effectu", ActionStatus::Completed),
+    ("slutf", ActionStatus::Completed),
+    ("voltooid", ActionStatus::Completed),
+    ("完成", ActionStatus::Completed),
+    ("plan", ActionStatus::Planned),
+    ("gepland", ActionStatus::Planned),
+    ("規劃", ActionStatus::Planned),
+    ("計劃", ActionStatus::Planned),
+    ("計畫", ActionStatus::Planned),
+    ("address", ActionStatus::ToAddress),
+    ("traiter", ActionStatus::ToAddress),
+    ("résoudre", ActionStatus::ToAddress),
+    ("risolvere", ActionStatus::ToAddress),
+    ("affrontare", ActionStatus::ToAddress),
+    ("åtgärda", ActionStatus::ToAddress),
+    ("verhelpen", ActionStatus::ToAddress),
+    ("aan te pakken", ActionStatus::ToAddress),
+    ("處理", ActionStatus::ToAddress),
+];
+
+/// Other texts of the Status column's header.
+const STATUS_HEADER_ALIASES: [&str; 2] = ["Statut", "Implementation status"];
+
+/// A value cell's text, normalized, when it is short enough to be one value.
+fn value_text(text: &str) -> Option<String> {
+    let t = normalize_title(text);
+    (!t.is_empty() && t.chars().count() <= 60).then_some(t)
+}
+
+/// The value whose label in `pairs` is the whole text (glyphs, spacing and case aside).
+fn exact_value<T: Copy>(
+    text: &str,
+    pairs: impl IntoIterator<Item = (&'static str, T)>,
+) -> Option<T> {
+    let t = value_text(text)?;
+    pairs
+        .into_iter()
+        .find(|(label, _)| normalize_title(label) == t)
+        .map(|(_, v)| v)
+}
+
+/// The value of the first stem the text holds.
+fn stem_value<T: Copy>(text: &str, stems: &[(&str, T)]) -> Option<T> {
+    let t = value_text(text)?;
+    stems
+        .iter()
+        .find(|(stem, _)| t.contains(stem))
+        .map(|(_, v)| *v)
+}
+
+/// A category as the portal shows it, in any known language (its whole text).
 pub fn category_of(text: &str) -> Option<Category> {
-    let text = normalize(text);
-    if text.is_empty() || text.len() > 40 {
-        return None;
-    }
-    Category::from_portal(&text)
-        .or_else(|| same_label(&text, "Account").then_some(Category::Identity))
-        .or_else(|| {
-            LANGUAGES.iter().find_map(|l| {
-                l.categories
-                    .iter()
-                    .position(|c| same_label(&text, c))
-                    .and_then(|i| Category::ALL.get(i).copied())
-            })
-        })
+    exact_value(
+        text,
+        LANGUAGES
+            .iter()
+            .flat_map(|l| l.categories.into_iter().zip(Category::ALL))
+            .chain(CATEGORY_ALIASES),
+    )
+}
+
+/// A category where the page shows one (its column, beside its label): the whole text in
+/// any known language, else by its word stems.
+pub fn category_in_place(text: &str) -> Option<Category> {
+    category_of(text).or_else(|| stem_value(text, &CATEGORY_STEMS))
+}
+
+/// An action's status as the portal shows it, in any known language (its whole text),
+/// mapped to the API's term.
+pub fn status_of(text: &str) -> Option<ActionStatus> {
+    exact_value(
+        text,
+        LANGUAGES
+            .iter()
+            .flat_map(|l| l.statuses.into_iter().zip(ActionStatus::ALL))
+            .chain(STATUS_ALIASES),
+    )
+}
+
+/// A status where the page shows one (its column, beside its label): the whole text in any
+/// known language, else by its word stems.
+pub fn status_in_place(text: &str) -> Option<ActionStatus> {
+    status_of(text).or_else(|| stem_value(text, &STATUS_STEMS))
+}
+
+pub fn is_status_header(text: &str) -> bool {
+    any_label(text, |l| l.status_header)
+        || STATUS_HEADER_ALIASES.iter().any(|a| label_match(text, a))
 }
 
 /// Whether a menu item is one of the portal's Share menu items (Teams and Planner keep their
@@ -406,6 +659,7 @@ pub struct Column {
 pub struct ColumnMap {
     pub title: Option<Column>,
     pub category: Option<Column>,
+    pub status: Option<Column>,
 }
 
 /// A header's column key (Fluent: `data-item-key` on headers, `data-automation-key` on cells).
@@ -432,6 +686,8 @@ pub fn column_map(list: &Element) -> ColumnMap {
             map.title = Some(col(position, h));
         } else if map.category.is_none() && is_category_header(&name) {
             map.category = Some(col(position, h));
+        } else if map.status.is_none() && is_status_header(&name) {
+            map.status = Some(col(position, h));
         }
     }
     for (position, h) in headers.iter().enumerate() {
@@ -442,6 +698,8 @@ pub fn column_map(list: &Element) -> ColumnMap {
             map.title = Some(col(position, h));
         } else if map.category.is_none() && key.contains("categor") {
             map.category = Some(col(position, h));
+        } else if map.status.is_none() && (key.contains("status") || key.contains("state")) {
+            map.status = Some(col(position, h));
         }
     }
     if map.title.is_none() {
@@ -572,16 +830,37 @@ fn title_in(cell: &Element, text_ok: bool) -> Option<RowAction> {
     })
 }
 
-/// The category a row shows: by its column, else the one cell whose value is a category.
+/// The category a row shows: the cell of its column (any known wording), else the one cell
+/// whose whole text is a category.
 pub fn row_category(list: &Element, row: &Element) -> Option<Category> {
-    if let Some(col) = column_map(list).category {
-        if let Some(c) = cell_at(row, &col).and_then(|cell| category_of(&readable_text(&cell))) {
-            return Some(c);
+    row_value(
+        list,
+        row,
+        |m| m.category.clone(),
+        category_in_place,
+        category_of,
+    )
+}
+
+/// The status a row shows, as the API names it: the cell of its column, else the one cell
+/// whose whole text is a status.
+pub fn row_status(list: &Element, row: &Element) -> Option<ActionStatus> {
+    row_value(list, row, |m| m.status.clone(), status_in_place, status_of)
+}
+
+fn row_value<T>(
+    list: &Element,
+    row: &Element,
+    column: impl Fn(&ColumnMap) -> Option<Column>,
+    in_place: fn(&str) -> Option<T>,
+    whole: fn(&str) -> Option<T>,
+) -> Option<T> {
+    if let Some(col) = column(&column_map(list)) {
+        if let Some(v) = cell_at(row, &col).and_then(|cell| in_place(&readable_text(&cell))) {
+            return Some(v);
         }
     }
-    row_cells(row)
-        .iter()
-        .find_map(|c| category_of(&readable_text(c)))
+    row_cells(row).iter().find_map(|c| whole(&readable_text(c)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -637,6 +916,7 @@ pub struct PanelContent {
     /// (heading as shown, steps)
     pub next_steps: Option<(String, Vec<String>)>,
     pub category: Option<Category>,
+    pub status: Option<ActionStatus>,
 }
 
 /// The panel's section titles: the outermost elements whose whole readable text names a
@@ -689,6 +969,7 @@ pub fn read_panel(panel: &Element) -> PanelContent {
         }
     }
     out.category = panel_category(panel);
+    out.status = panel_status(panel);
     out
 }
 
@@ -741,28 +1022,89 @@ fn following_text(title: &Element, titles: &[Element]) -> Vec<String> {
 /// The category the panel shows: the element after a "Category" label (`dt`/`dd`, or any two
 /// elements side by side), else the first short element whose whole text is a category.
 fn panel_category(panel: &Element) -> Option<Category> {
-    let leaves: Vec<Element> = all(panel, "*")
+    let leaves = panel_leaves(panel);
+    labelled_value(&leaves, is_category_header, category_in_place)
+        .or_else(|| leaves.iter().find_map(|e| category_of(&readable_text(e))))
+}
+
+/// The status the panel shows, as the API names it: the element after a "Status" label, else
+/// the checked choice of a status picker, else the first short element whose whole text is a
+/// status and that is not one of a picker's choices.
+fn panel_status(panel: &Element) -> Option<ActionStatus> {
+    let leaves = panel_leaves(panel);
+    labelled_value(&leaves, is_status_header, status_in_place)
+        .or_else(|| {
+            all(panel, CHECKED_CHOICE)
+                .iter()
+                .find_map(|c| status_in_place(&choice_name(c)))
+        })
+        .or_else(|| {
+            leaves
+                .iter()
+                .filter(|e| closest(e, CHOICE).is_none())
+                .find_map(|e| status_of(&readable_text(e)))
+        })
+}
+
+/// A picker's choices, and the one checked.
+const CHOICE: &str = "[role=\"radio\"], [role=\"option\"], [role=\"menuitemradio\"], label, input";
+const CHECKED_CHOICE: &str = "[role=\"radio\"][aria-checked=\"true\"], [role=\"menuitemradio\"][aria-checked=\"true\"], [role=\"option\"][aria-selected=\"true\"], input[type=\"radio\"]:checked";
+
+/// A choice's name: its own, else (a native radio) its `<label>`'s text.
+fn choice_name(choice: &Element) -> String {
+    let name = accessible_name(choice);
+    if !name.is_empty() {
+        return name;
+    }
+    let doc = choice.owner_document();
+    let by_for = (!choice.id().is_empty())
+        .then(|| {
+            doc.and_then(|d| {
+                d.query_selector(&format!("label[for=\"{}\"]", choice.id()))
+                    .ok()
+                    .flatten()
+            })
+        })
+        .flatten();
+    by_for
+        .or_else(|| closest(choice, "label"))
+        .map(|l| readable_text(&l))
+        .unwrap_or_default()
+}
+
+/// The panel's elements with at most one child element (labels and values), snshare's left out.
+fn panel_leaves(panel: &Element) -> Vec<Element> {
+    all(panel, "*")
         .into_iter()
         .filter(|e| e.child_element_count() <= 1 && !is_ours(e))
-        .collect();
-    for label in &leaves {
+        .collect()
+}
+
+/// The value beside a label: the next sibling of the label or of one of its two nearest
+/// ancestors (`dt`/`dd`, `label` + `value` in a row, a wrapped label).
+fn labelled_value<T>(
+    leaves: &[Element],
+    is_label: fn(&str) -> bool,
+    value: fn(&str) -> Option<T>,
+) -> Option<T> {
+    for label in leaves {
         let text = readable_text(label);
-        if text.is_empty() || text.len() > 40 || !is_category_header(&text) {
+        if text.is_empty() || text.len() > 40 || !is_label(&text) {
             continue;
         }
         let mut at = Some(label.clone());
         for _ in 0..3 {
             let Some(e) = at else { break };
-            if let Some(c) = e
+            if let Some(v) = e
                 .next_element_sibling()
-                .and_then(|v| category_of(&readable_text(&v)))
+                .and_then(|v| value(&readable_text(&v)))
             {
-                return Some(c);
+                return Some(v);
             }
             at = e.parent_element();
         }
     }
-    leaves.iter().find_map(|e| category_of(&readable_text(e)))
+    None
 }
 
 /// The panel's Share button: the button named "Share" in a known language.

@@ -304,16 +304,26 @@ fn open_form(ctx: &Rc<Ctx>, armed: &Armed) {
         return;
     }
     let mut context = ActionContext::from_panel(&key, &content, None);
-    if context.title.is_empty() {
-        // No panel title: the row of the list that shows the same action.
+    if context.title.is_empty() || context.category.is_none() || context.status.is_none() {
+        // What the panel does not show, the row of the list that shows the same action may.
         if let Some(list) = ctx.list(true).0 {
             let map = selectors::column_map(&list);
             let found = all(&list, selectors::ROW).into_iter().find_map(|r| {
                 selectors::row_action(&map, &r)
-                    .filter(|a| a.action_id.as_deref() == Some(key.as_str()))
+                    .filter(|a| ctx.resolve(a.action_id.as_deref(), &a.title).key == key)
+                    .map(|a| (r, a))
             });
-            if let Some(a) = found {
-                context = ActionContext::from_row(&key, &a.title, context.category);
+            if let Some((row, a)) = found {
+                if context.title.is_empty() {
+                    context =
+                        ActionContext::from_row(&key, &a.title, context.category, context.status);
+                }
+                if context.category.is_none() {
+                    context.category = selectors::row_category(&list, &row);
+                }
+                if context.status.is_none() {
+                    context.status = selectors::row_status(&list, &row);
+                }
             }
         }
     }

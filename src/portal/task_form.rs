@@ -29,6 +29,7 @@ use super::app::Ctx;
 use super::dom::{self, append, el, set, Debouncer, Listener, OWN_ATTR};
 use super::selectors::{self, PanelContent};
 use super::{styles, tickets, wire};
+use crate::domain::action_status::ActionStatus;
 use crate::domain::action_title::title_key;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
@@ -54,17 +55,25 @@ pub struct ActionContext {
     pub id: String,
     pub title: String,
     pub category: Option<Category>,
+    /// The action's status in Secure Score, as the API names it (the page's language aside).
+    pub status: Option<ActionStatus>,
     /// The description to prefill (plain text, ends with the link to the action).
     pub description: String,
 }
 
 impl ActionContext {
-    /// From a row of the list: title and category only.
-    pub fn from_row(id: &str, title: &str, category: Option<Category>) -> Self {
+    /// From a row of the list: title, category and status only.
+    pub fn from_row(
+        id: &str,
+        title: &str,
+        category: Option<Category>,
+        status: Option<ActionStatus>,
+    ) -> Self {
         ActionContext {
             id: id.to_owned(),
             title: title.to_owned(),
             category,
+            status,
             description: description_from_row(title, &link_to(id)),
         }
     }
@@ -81,6 +90,7 @@ impl ActionContext {
             description: description_from_panel(content, &link_to(id)),
             title,
             category: content.category,
+            status: content.status,
         }
     }
 }
@@ -289,6 +299,7 @@ struct Inner {
     share_id: String,
     source: RecommendationSource,
     category: Option<Category>,
+    status: Option<ActionStatus>,
     action_id: Option<String>,
     /// The action's title key: shares made before its id was known carry it.
     title_key: Option<String>,
@@ -616,6 +627,7 @@ impl TaskForm {
             share_id: random_hex(8),
             source,
             category,
+            status: action.as_ref().and_then(|a| a.status),
             action_id: action.as_ref().map(|a| a.id.clone()),
             title_key: action.as_ref().and_then(|a| title_key(&a.title)),
             name_prefilled: !name_title.trim().is_empty(),
@@ -764,6 +776,7 @@ impl Inner {
             user_id: self.f.user_id.value().trim().to_owned(),
             source: self.source,
             category: self.category,
+            status: self.status,
             action_id: self.action_id.clone(),
             action_url: self.action_id.as_deref().map(link_to),
             assignment_group: self.group.borrow().clone(),

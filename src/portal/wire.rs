@@ -115,17 +115,6 @@ pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
     .await
 }
 
-/// Tells the worker which account is signed in to the portal.
-pub async fn portal_account(upn: &str) -> Result<(), String> {
-    tell(
-        RequestBody::PortalAccount {
-            upn: upn.to_owned(),
-        },
-        TIMEOUT_MS,
-    )
-    .await
-}
-
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
     ask_for(
         RequestBody::GetDraft {
@@ -243,6 +232,7 @@ pub fn open_page_now(page: ExtensionPage) {
 pub mod decode {
     use wasm_bindgen::JsValue;
 
+    use crate::domain::action_status::ActionStatus;
     use crate::domain::connection::ConnectionState;
     use crate::domain::diagnosis::Diagnosis;
     use crate::domain::draft::{DraftField, FieldError, TaskDraft};
@@ -443,6 +433,8 @@ pub mod decode {
                 None => None,
                 Some(c) => Some(enum_of(Some(c), &Category::ALL, category_name, "category")?),
             },
+            // Drafts saved before the status was read have none; an unknown one is dropped.
+            status: string(v, "status").and_then(|s| ActionStatus::from_value(&s)),
             action_id: string(v, "action_id"),
             action_url: string(v, "action_url"),
             assignment_group: record_ref(&get(v, "assignment_group"))?,

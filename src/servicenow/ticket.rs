@@ -476,6 +476,7 @@ pub(crate) mod tests {
             user_id: "admin@contoso.com".into(),
             source: RecommendationSource::Microsoft,
             category: Some(Category::Identity),
+            status: None,
             action_id: Some("AdminMFAV2".into()),
             action_url: None,
             assignment_group: None,

@@ -196,6 +196,50 @@ async function rowShareButton(page, title) {
   return button;
 }
 
+/**
+ * On an action's panel: the Share menu's ServiceNow item by mouse opens the action's form; then
+ * keyboard only (Share button, arrows, Enter, Tab, Enter) a ticket is created whose correlation
+ * id carries the action's id; then, back on the list, a row's share button by keyboard opens
+ * its action's form.
+ */
+async function shareFromMenuAndRowWithoutAMouse(context, extensionId, page, sandbox, share) {
+  const dialog = form(page);
+  await share.click();
+  await page.getByRole('menu').getByRole('menuitem', { name: 'ServiceNow', exact: true }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(MFA_TITLE);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(share).toBeFocused();
+
+  await (await connect(context, extensionId)).close();
+  await page.bringToFront();
+  await tabTo(page, share);
+  await page.keyboard.press('ArrowDown');
+  await arrowTo(page, page.getByRole('menuitem', { name: 'ServiceNow', exact: true }));
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(MFA_TITLE);
+  await giveUserIdIfAsked(page, { keyboard: true });
+  await sendReady(page);
+  await tabTo(page, dialog.getByRole('button', { name: 'Send to ServiceNow' }));
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  expect(await recordsFor(sandbox, 'incident', MFA)).toHaveLength(1);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(share).toBeFocused();
+
+  await page.evaluate(() => __replica.navigate('/securescore?viewid=actions'));
+  await page.evaluate(() => __replica.ready);
+  await settle(page);
+  const row = await page.evaluate((id) => __replica.visibleRows().find((r) => r.onScreen && r.id !== id && r.title.length < 160), MFA);
+  await (await rowShareButton(page, row.title)).focus();
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(row.title);
+  await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(new RegExp(`actionId=${escapeRe(row.id)}$`));
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+}
+
 // =============================================================================================
 // The replicas themselves (no extension): the traits the real portal has
 // =============================================================================================
@@ -464,7 +508,7 @@ for (const csp of CSPS) {
     test.use({ csp });
 
     for (const variant of VARIANTS) {
-      test(`${variant}: one share button per visible row, bound to its action, through scrolling and re-sorting; one ServiceNow menu item`, async ({ portal }) => {
+      test(`${variant}: one share button per visible row, bound to its action, through scrolling and re-sorting; one ServiceNow menu item`, async ({ context, extensionId, portal, sandbox }) => {
         test.slow(); // three audits, seven forms, two menus
         await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant, 'replica-virtual': 1, 'replica-rows': 200 });
         await expectOneButtonPerRow(portal);
@@ -494,6 +538,11 @@ for (const csp of CSPS) {
           await portal.keyboard.press('Escape');
           await expect(portal.getByRole('menu')).toHaveCount(0);
         }
+        // The Fluent variants share from the menu and from rows, by mouse and keyboard, in their
+        // own tests below; here the others: the menu item by mouse opens this action's form, then
+        // keyboard only from the menu to a record whose correlation id carries the id the page
+        // showed, then a row's button by keyboard.
+        if (!FLUENT.includes(variant)) await shareFromMenuAndRowWithoutAMouse(context, extensionId, portal, sandbox, share);
       });
     }
 
@@ -528,6 +577,8 @@ for (const csp of CSPS) {
         expect(records).toHaveLength(1);
         expect(records[0].short_description).toBe('Typed under the focus trap');
         expect(records[0].description).toContain('Category: Identity');
+        // Read from the panel in the page's language, written in the API's words.
+        expect(records[0].description).toContain('Action status: To address');
         expect(records[0].description).toContain(`actionId=${MFA}`);
         await dialog.getByRole('button', { name: 'Close' }).or(dialog.getByRole('button', { name: 'Cancel' })).first().click();
         await expect(dialog).toHaveCount(0);
@@ -598,7 +649,11 @@ for (const csp of CSPS) {
         await giveUserIdIfAsked(portal);
         await (await sendReady(portal)).click();
         await expect(form(portal).getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
-        expect(await recordsFor(sandbox, 'incident', MFA)).toHaveLength(1);
+        const records = await recordsFor(sandbox, 'incident', MFA);
+        expect(records).toHaveLength(1);
+        // Category and status from the row, in the page's language, in the API's words.
+        expect(records[0].description).toContain('Category: Identity');
+        expect(records[0].description).toContain('Action status: To address');
       });
 
       test(`${variant}: shared while its id was unknown, the action is found under its real id after its panel opened once`, async ({ context, extensionId, portal, sandbox }) => {
