@@ -8,6 +8,10 @@ use super::ticket::{Category, Priority, RecommendationSource, TicketKind};
 /// ServiceNow's default `short_description` length.
 pub const TASK_NAME_MAX: usize = 160;
 
+/// How far ahead a due date may be. Far enough for any real plan, and far from the end of the
+/// calendar (9999-12-31, a common "no date" sentinel), where time-zone arithmetic overflows.
+pub const DUE_DATE_MAX_YEARS: i32 = 10;
+
 /// What the user is about to send: the task form's fields plus the read-only context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskDraft {
@@ -105,6 +109,10 @@ impl TaskDraft {
                 Some(d) if d < today => errors.push(FieldError::new(
                     DraftField::DueDate,
                     "field_error_due_date_past",
+                )),
+                Some(d) if d > latest_due_date(today) => errors.push(FieldError::new(
+                    DraftField::DueDate,
+                    "field_error_due_date_too_far",
                 )),
                 Some(_) => {}
             }
@@ -210,12 +218,24 @@ pub fn default_due_date(today: time::Date, days: u32) -> String {
     format_date(due)
 }
 
+/// The last due date `validate` accepts: `DUE_DATE_MAX_YEARS` after today (the 28th of
+/// February when today is the 29th), the end of the calendar at most.
+pub fn latest_due_date(today: time::Date) -> time::Date {
+    let year = today.year().saturating_add(DUE_DATE_MAX_YEARS);
+    today
+        .replace_year(year)
+        .or_else(|_| today.replace_day(28).and_then(|d| d.replace_year(year)))
+        .unwrap_or(time::Date::MAX)
+}
+
 /// ServiceNow's `due_date` (UTC `YYYY-MM-DD HH:MM:SS`) for the end (23:59:59) of a local date,
 /// given the user's offset from UTC in minutes (east positive, e.g. +120 for CEST).
+/// Saturating: the last (or first) day of the calendar in a far time zone gives the calendar's
+/// end rather than a panic, which would abort the worker mid-share.
 pub fn due_date_value(local_date: time::Date, utc_offset_minutes: i32) -> String {
     let end_of_day = time::PrimitiveDateTime::new(local_date, time::Time::MIDNIGHT)
-        + time::Duration::seconds(86_399)
-        - time::Duration::minutes(i64::from(utc_offset_minutes));
+        .saturating_add(time::Duration::seconds(86_399))
+        .saturating_sub(time::Duration::minutes(i64::from(utc_offset_minutes)));
     format!(
         "{} {:02}:{:02}:{:02}",
         format_date(end_of_day.date()),
@@ -306,6 +326,8 @@ mod tests {
             ("2030-13-01", "field_error_due_date_invalid"),
             ("+030-01-15", "field_error_due_date_invalid"),
             ("2030-01-09", "field_error_due_date_past"),
+            ("2040-01-11", "field_error_due_date_too_far"),
+            ("9999-12-31", "field_error_due_date_too_far"),
         ] {
             d.due_date = value.into();
             assert_eq!(
@@ -445,5 +467,30 @@ mod tests {
         assert_eq!(due_date_value(d, 120), "2030-01-15 21:59:59");
         assert_eq!(due_date_value(d, -300), "2030-01-16 04:59:59");
         assert_eq!(due_date_value(d, 14 * 60), "2030-01-15 09:59:59");
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_never_overflow() {
+        // West of UTC the end of 9999-12-31 is past the last representable instant.
+        assert_eq!(
+            due_date_value(date!(9999 - 12 - 31), -300),
+            "9999-12-31 23:59:59"
+        );
+        assert_eq!(
+            due_date_value(date!(9999 - 12 - 31), -12 * 60),
+            "9999-12-31 23:59:59"
+        );
+        assert_eq!(
+            due_date_value(date!(0000 - 01 - 01), 14 * 60),
+            "0000-01-01 09:59:59"
+        );
+        assert_eq!(
+            latest_due_date(date!(2028 - 02 - 29)),
+            date!(2038 - 02 - 28)
+        );
+        assert_eq!(latest_due_date(date!(9995 - 06 - 01)), time::Date::MAX);
+        let mut d = draft();
+        d.due_date = "2040-01-10".into();
+        assert!(d.validate(date!(2030 - 01 - 10)).is_empty());
     }
 }
