@@ -59,6 +59,7 @@ pub fn diagnose(err: &ClientError, ctx: DiagnoseContext) -> Diagnosis {
             TransportError::Offline => Diagnosis::Offline,
             TransportError::Timeout | TransportError::Aborted => Diagnosis::Timeout,
             TransportError::Network(_) => Diagnosis::InstanceUnreachable,
+            TransportError::TooLarge { .. } => Diagnosis::NotServiceNow,
         },
         ClientError::Auth(a) => diagnose_auth(a),
         ClientError::Http(h) => diagnose_http(h, ctx),
@@ -216,6 +217,8 @@ pub fn failure(err: &ClientError, now_ms: u64) -> Failure {
         ClientError::Transport(TransportError::Timeout) => Failure::Timeout,
         ClientError::Transport(TransportError::Aborted) => Failure::DroppedAfterSend,
         ClientError::Transport(TransportError::Network(_)) => Failure::Network,
+        // Something answered in full: for a create, the record may exist.
+        ClientError::Transport(TransportError::TooLarge { .. }) => Failure::UnreadableSuccess,
         ClientError::Http(h) => {
             let retry_after_ms = h
                 .retry_after

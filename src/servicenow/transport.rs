@@ -148,6 +148,23 @@ pub enum TransportError {
     /// The connection dropped after the request was sent.
     #[error("connection dropped after the request was sent")]
     Aborted,
+    /// An answer the transport refuses to read: larger than `MAX_RESPONSE_BYTES`. Something
+    /// answered, but not like a ServiceNow instance (whose pages are far smaller).
+    #[error("answer of {bytes} bytes is larger than snshare reads")]
+    TooLarge { bytes: u64 },
+}
+
+/// The largest answer read: a 1000-record page with every field snshare asks for is well under
+/// 2 MB; a bigger one (a misbehaving instance or proxy) would only risk the worker's memory,
+/// which under `panic = "abort"` ends the worker.
+pub const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Refuses an answer whose announced (`Content-Length`) or read length passes the cap.
+pub fn check_response_size(bytes: Option<u64>) -> Result<(), TransportError> {
+    match bytes {
+        Some(bytes) if bytes > MAX_RESPONSE_BYTES => Err(TransportError::TooLarge { bytes }),
+        _ => Ok(()),
+    }
 }
 
 /// Sends one request. Implemented by the wasm fetch transport and by test fakes.
@@ -202,5 +219,23 @@ mod tests {
         assert!(Method::Get.is_idempotent());
         assert!(!Method::Get.is_write());
         assert_eq!(Method::Patch.to_string(), "PATCH");
+    }
+
+    #[test]
+    fn answers_above_the_cap_are_refused_and_read_as_not_servicenow() {
+        assert_eq!(check_response_size(None), Ok(()));
+        assert_eq!(check_response_size(Some(MAX_RESPONSE_BYTES)), Ok(()));
+        assert_eq!(
+            check_response_size(Some(10 * 1024 * 1024)),
+            Err(TransportError::TooLarge {
+                bytes: 10 * 1024 * 1024
+            })
+        );
+        let err: crate::servicenow::ClientError =
+            TransportError::TooLarge { bytes: 1 << 30 }.into();
+        assert_eq!(
+            crate::servicenow::diagnose::diagnose(&err, Default::default()),
+            crate::domain::diagnosis::Diagnosis::NotServiceNow
+        );
     }
 }
