@@ -359,9 +359,62 @@ fn is_test_host(host: &str) -> bool {
         || is_loopback_ip(host)
 }
 
+/// Whether a link from data may become an `href`: `https://` to a plain host, or plain `http`
+/// to the loopback test instance. No userinfo (`https://a.service-now.com@evil.example` goes
+/// to evil.example), no backslash (which browsers read as `/`), no other scheme.
+pub fn is_safe_link(link: &str) -> bool {
+    let lower = link.trim().to_ascii_lowercase();
+    let (loopback_only, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        (false, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (true, rest)
+    } else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty()
+        || authority.contains(['@', '\\'])
+        || authority.chars().any(char::is_control)
+    {
+        return false;
+    }
+    if !loopback_only {
+        return true;
+    }
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    matches!(host, "127.0.0.1" | "localhost") && port.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_from_data_are_https_or_the_loopback_test_instance() {
+        for ok in [
+            "https://dev1.service-now.com/nav_to.do?uri=incident.do",
+            " HTTPS://Dev1.service-now.com ",
+            "http://127.0.0.1:8443/x",
+            "http://localhost/x?y=1",
+        ] {
+            assert!(is_safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "http://localhost:80@evil.example/",
+            "http://127.0.0.1:x@evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example/",
+            "http://evil.example/",
+            "https://dev1.service-now.com@evil.example/",
+            "https://dev1.service-now.com\\@evil.example/",
+            "https:///path",
+            "https://",
+        ] {
+            assert!(!is_safe_link(bad), "{bad}");
+        }
+    }
 
     fn ok(input: &str) -> String {
         match InstanceUrl::parse(input) {
