@@ -8,7 +8,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::servicenow::transport::{
-    check_response_size, HttpRequest, HttpResponse, Method, Transport, TransportError,
+    check_response_size, repair_lone_surrogates, HttpRequest, HttpResponse, Method, Transport,
+    TransportError,
 };
 
 #[wasm_bindgen]
@@ -99,6 +100,10 @@ impl Transport for FetchTransport {
             }
             let body = resp.text().await.map_err(|e| (e.to_string(), false))?;
             check_response_size(Some(body.len() as u64)).map_err(|e| (e.to_string(), true))?;
+            let body = match repair_lone_surrogates(&body) {
+                std::borrow::Cow::Borrowed(_) => body,
+                std::borrow::Cow::Owned(fixed) => fixed,
+            };
             Ok(HttpResponse {
                 status,
                 headers,

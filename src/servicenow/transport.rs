@@ -159,6 +159,50 @@ pub enum TransportError {
 /// which under `panic = "abort"` ends the worker.
 pub const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// JSON text with every unpaired UTF-16 surrogate escape (`\ud800` alone, as a Java-based
+/// server writes a broken string) turned into `\ufffd`: serde_json refuses lone surrogates,
+/// and one such field would otherwise make a whole page of records unreadable.
+pub fn repair_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = json.as_bytes();
+    if !json.contains("\\u") {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escape_at(b, i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(b, i + 6), Some(0xDC00..=0xDFFF)) => {
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.push_str(&json[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            // Any other escape, `\\` included: both characters stay as they are.
+            _ => i += 2,
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    out.push_str(&json[copied.min(json.len())..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Refuses an answer whose announced (`Content-Length`) or read length passes the cap.
 pub fn check_response_size(bytes: Option<u64>) -> Result<(), TransportError> {
     match bytes {
@@ -237,5 +281,27 @@ mod tests {
             crate::servicenow::diagnose::diagnose(&err, Default::default()),
             crate::domain::diagnosis::Diagnosis::NotServiceNow
         );
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let cases = [
+            (r#"{"a":"x\ud800y"}"#, "x\u{fffd}y"),
+            (r#"{"a":"\udc00"}"#, "\u{fffd}"),
+            (r#"{"a":"\ud83d\ude00 ok"}"#, "\u{1F600} ok"),
+            (r#"{"a":"\\ud800"}"#, "\\ud800"),
+            (r#"{"a":"\ud800\ud800\udc00"}"#, "\u{fffd}\u{10000}"),
+            (r#"{"a":"end\ud800"}"#, "end\u{fffd}"),
+        ];
+        for (raw, want) in cases {
+            let fixed = repair_lone_surrogates(raw);
+            let v: serde_json::Value =
+                serde_json::from_str(&fixed).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(v["a"], want, "{raw}");
+        }
+        assert!(matches!(
+            repair_lone_surrogates(r#"{"a":"\u00e9"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
