@@ -406,7 +406,12 @@ impl Session {
         };
         match &result {
             Ok(_) => self.note_success().await,
-            Err(ClientError::Transport(_)) => self.mark(ConnectionState::Unreachable).await,
+            // An answer too large to read came from somewhere reachable.
+            Err(ClientError::Transport(t))
+                if !matches!(t, crate::servicenow::TransportError::TooLarge { .. }) =>
+            {
+                self.mark(ConnectionState::Unreachable).await
+            }
             Err(_) => {}
         }
         result.map_err(CallError::Client)
