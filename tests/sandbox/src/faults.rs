@@ -23,6 +23,9 @@ pub struct FaultSpec {
     /// is, so a test can put into JSON what a broken server would, e.g. `\ud800` alone).
     pub from: Option<String>,
     pub to: Option<String>,
+    /// For `rewrite`: `{pad}` in `to` becomes this many `x` (answers larger than a request
+    /// may carry), at most 64 MiB.
+    pub pad: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -73,7 +76,14 @@ impl FaultSpec {
             "delay" => FaultKind::Delay { delay_ms: self.delay_ms.ok_or("kind delay needs \"delay_ms\"")? },
             "drop_after_commit" => FaultKind::DropAfterCommit,
             "rewrite" => match (self.from, self.to) {
-                (Some(from), Some(to)) if !from.is_empty() => FaultKind::Rewrite { from, to },
+                (Some(from), Some(to)) if !from.is_empty() => {
+                    let pad = self.pad.unwrap_or(0);
+                    if pad > 64 * 1024 * 1024 {
+                        return Err("pad: at most 64 MiB".into());
+                    }
+                    let to = if pad > 0 { to.replacen("{pad}", &"x".repeat(pad), 1) } else { to };
+                    FaultKind::Rewrite { from, to }
+                }
                 _ => return Err("kind rewrite needs a non-empty \"from\" and a \"to\"".into()),
             },
             other => {

@@ -304,6 +304,13 @@ fn rewrite_fault_puts_a_broken_server_text_into_the_next_answer() {
         .api("GET", q, &token, None)
         .body
         .contains("LONE-SURROGATE"));
+    // `{pad}`: an answer larger than any request could carry.
+    inject(
+        &t,
+        json!({"kind": "rewrite", "from": "\"result\"", "to": "\"p\":\"{pad}\",\"result\"", "pad": 9_000_000, "path_prefix": "/api/now/table/incident"}),
+    );
+    let big = t.api("GET", q, &token, None);
+    assert!(big.body.len() > 9_000_000 && big.json()["result"].is_array());
     let bad = t.http.post_json(
         &t.url("/sandbox/faults"),
         &json!({"kind": "rewrite", "to": "x"}),
