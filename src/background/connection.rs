@@ -121,6 +121,8 @@ pub async fn effective_settings() -> (Settings, Vec<String>) {
     let mut settings = store::settings().await;
     let managed: Managed = storage::managed().await;
     managed.apply(&mut settings);
+    settings.client_secret =
+        store::client_secret(settings.instance.as_deref(), settings.client_id.as_deref()).await;
     (settings, managed.locked())
 }
 
@@ -191,6 +193,8 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
         return errors;
     }
     let stored = store::settings().await;
+    let stored_secret =
+        store::client_secret(stored.instance.as_deref(), stored.client_id.as_deref()).await;
     if let Some(m) = input.mapping.as_ref().filter(|m| **m != stored.mapping) {
         // Nothing unchecked goes into a record: a mapping is saved only once the instance
         // confirmed every value.
@@ -215,7 +219,7 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
             Some(client_id)
         },
         client_secret: match input.client_secret {
-            None => stored.client_secret.clone(),
+            None => stored_secret.clone(),
             Some(s) if s.trim().is_empty() => None,
             Some(s) => Some(s.trim().to_string()),
         },
@@ -228,20 +232,37 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
         mapping: input.mapping.unwrap_or_else(|| stored.mapping.clone()),
     };
     Managed::default().apply(&mut next);
+    let stored_secret_for_revoke = stored_secret;
     let changed_target = next.instance != stored.instance || next.client_id != stored.client_id;
     if changed_target && input_secret_blank {
         // The stored secret belongs to the old instance or client: never send it to another
         // (security review L1).
         next.client_secret = None;
     }
-    if let Err(e) = store::set(Area::Local, store::SETTINGS, &next).await {
+    if let Err(e) = store::save_settings(&next).await {
         return vec![SettingsError {
             field: "form".into(),
             message_key: format!("options_error_storage: {e}"),
         }];
     }
     if changed_target {
+        // The old instance's refresh token would otherwise stay valid there for its lifetime;
+        // revoked in the background, so an unreachable old instance does not hold up the save.
+        let old = oauth_client(&Settings {
+            client_secret: stored_secret_for_revoke,
+            ..stored.clone()
+        })
+        .map(|(instance, oauth)| Session {
+            client: Client::new(FetchTransport, instance.clone()).with_timeout(REQUEST_TIMEOUT_MS),
+            instance,
+            oauth,
+            settings: stored.clone(),
+        });
+        let revoke = revocation(old).await;
         forget_instance_data().await;
+        if let Some(revoke) = revoke {
+            wasm_bindgen_futures::spawn_local(revoke);
+        }
     }
     Vec::new()
 }
@@ -273,13 +294,22 @@ pub async fn status() -> ConnectionStatus {
         }
         (s, _) => s,
     };
+    let mut warnings = record.warnings;
+    let unrestricted: Option<String> =
+        store::get(Area::Session, crate::platform::chrome::STORAGE_UNRESTRICTED)
+            .await
+            .ok()
+            .flatten();
+    if unrestricted.is_some() {
+        warnings.push("warning_storage_unrestricted".to_string());
+    }
     ConnectionStatus {
         state,
         instance: Some(instance),
         user: record.user,
         access_token_expires_at: tokens.as_ref().map(|t| t.expires_at_ms).filter(|&e| e > 0),
         last_success_at: record.last_success_at,
-        warnings: record.warnings,
+        warnings,
     }
 }
 
@@ -376,7 +406,12 @@ impl Session {
         };
         match &result {
             Ok(_) => self.note_success().await,
-            Err(ClientError::Transport(_)) => self.mark(ConnectionState::Unreachable).await,
+            // An answer too large to read came from somewhere reachable.
+            Err(ClientError::Transport(t))
+                if !matches!(t, crate::servicenow::TransportError::TooLarge { .. }) =>
+            {
+                self.mark(ConnectionState::Unreachable).await
+            }
             Err(_) => {}
         }
         result.map_err(CallError::Client)
@@ -581,11 +616,24 @@ pub async fn account_check(user: &ConnectedUser, roles: Option<&[String]>) -> Op
 
 /// Revokes where the instance allows it, then forgets tokens and the instance's cached data.
 pub async fn disconnect() {
-    if let (Ok(session), Some(tokens)) = (configured().await, store::tokens().await) {
-        if let Some(refresh) = &tokens.refresh_token {
-            // Revocation is unverified on some releases: its failure never blocks removal.
-            let _ = session.client.revoke(&session.oauth, refresh).await;
-        }
+    if let Some(revoke) = revocation(configured().await.ok()).await {
+        revoke.await;
     }
     forget_instance_data().await;
+}
+
+/// The revocation of the stored refresh token, aimed only at the instance that issued it (the
+/// connection record's): for a session of any other instance, e.g. after policy changed the
+/// instance, nothing is sent. Read now, sent when awaited.
+async fn revocation(session: Option<Session>) -> Option<impl Future<Output = ()>> {
+    let session = session?;
+    let issuer = store::connection().await.map(|r| r.instance);
+    if issuer.as_deref() != Some(session.instance.origin().as_str()) {
+        return None;
+    }
+    let refresh = store::tokens().await.and_then(|t| t.refresh_token)?;
+    Some(async move {
+        // Revocation is unverified on some releases: its failure never blocks removal.
+        let _ = session.client.revoke(&session.oauth, &refresh).await;
+    })
 }

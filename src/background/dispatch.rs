@@ -146,8 +146,13 @@ async fn answer(body: RequestBody) -> ResponseBody {
         RequestBody::GetDraft { key } => ResponseBody::Draft(drafts::get(&key).await),
         RequestBody::SaveDraft { key, draft } => {
             store::note_portal_account(&draft.user_id).await;
-            drafts::save(&key, &draft).await;
-            ResponseBody::Done
+            match drafts::save(&key, &draft).await {
+                Ok(()) => ResponseBody::Done,
+                Err(message) => ResponseBody::Error(ProtocolError {
+                    code: ErrorCode::Failed,
+                    message,
+                }),
+            }
         }
         RequestBody::DeleteDraft { key } => {
             drafts::delete(&key).await;

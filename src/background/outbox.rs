@@ -34,15 +34,26 @@ thread_local! {
     static OUTBOX_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
 }
 
-async fn with_outbox<T>(f: impl FnOnce(&mut crate::domain::outbox::Outbox) -> T) -> T {
+/// Reads, changes and saves the outbox under its lock. A failed read or write is an error, never
+/// an empty outbox saved back or a change believed stored.
+async fn try_with_outbox<T>(
+    f: impl FnOnce(&mut crate::domain::outbox::Outbox) -> T,
+) -> Result<T, crate::platform::storage::StorageError> {
     let lock = OUTBOX_LOCK.with(Rc::clone);
     lock.run(async {
-        let mut outbox = store::outbox().await;
+        let mut outbox = store::outbox_for_update().await?;
         let out = f(&mut outbox);
-        let _ = store::save_outbox(&outbox).await;
-        out
+        store::save_outbox(&outbox).await?;
+        Ok(out)
     })
     .await
+}
+
+/// `try_with_outbox` where the caller has nothing better to do on failure than what the
+/// outbox's rules already give: a claim that was not stored is not claimed (`None`), a
+/// settle that was not stored leaves the lease to expire and the lookup to decide.
+async fn with_outbox<T: Default>(f: impl FnOnce(&mut crate::domain::outbox::Outbox) -> T) -> T {
+    try_with_outbox(f).await.unwrap_or_default()
 }
 
 fn utc_offset_minutes() -> i32 {
@@ -62,7 +73,7 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
         Err(CallError::NotConnected) => return ShareOutcome::NotConnected,
         // Authorization needed: keep the share queued; it goes once the user authorizes.
         Err(_) => {
-            let id = enqueue(
+            let queued = enqueue(
                 &req,
                 &connection::configured()
                     .await
@@ -70,9 +81,12 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
                     .unwrap_or_default(),
             )
             .await;
-            return ShareOutcome::Queued {
-                share_id: id,
-                reason: Diagnosis::RefreshTokenExpired,
+            return match queued {
+                Ok(share_id) => ShareOutcome::Queued {
+                    share_id,
+                    reason: Diagnosis::RefreshTokenExpired,
+                },
+                Err(_) => not_stored(&req),
             };
         }
     };
@@ -92,7 +106,9 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
             }
         }
     }
-    let share_id = enqueue(&req, &session.instance.origin()).await;
+    let Ok(share_id) = enqueue(&req, &session.instance.origin()).await else {
+        return not_stored(&req);
+    };
     match attempt(&share_id).await {
         Attempted::Created(ticket, api) => ShareOutcome::Created { ticket, api },
         Attempted::Failed(diagnosis) => ShareOutcome::Failed {
@@ -103,7 +119,10 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     }
 }
 
-async fn enqueue(req: &ShareRequest, instance: &str) -> String {
+async fn enqueue(
+    req: &ShareRequest,
+    instance: &str,
+) -> Result<String, crate::platform::storage::StorageError> {
     let share_id: String = req
         .share_id
         .chars()
@@ -123,7 +142,7 @@ async fn enqueue(req: &ShareRequest, instance: &str) -> String {
         cid,
         now_ms(),
     );
-    with_outbox(|o| {
+    try_with_outbox(|o| {
         // The same share sent again (double click, Retry from the form): the queued entry
         // stands; a permanently failed one becomes due again with the user's edits.
         if let Some(existing) = o.get_mut(&share_id) {
@@ -135,8 +154,17 @@ async fn enqueue(req: &ShareRequest, instance: &str) -> String {
             o.push(entry);
         }
     })
-    .await;
-    share_id
+    .await?;
+    Ok(share_id)
+}
+
+/// The share could not be written to the outbox: it is not queued, and saying "queued" would
+/// lose it; the form keeps the draft and offers Retry.
+fn not_stored(req: &ShareRequest) -> ShareOutcome {
+    ShareOutcome::Failed {
+        share_id: req.share_id.clone(),
+        diagnosis: Diagnosis::StorageFailed,
+    }
 }
 
 enum Attempted {
@@ -226,11 +254,7 @@ async fn attempt(share_id: &str) -> Attempted {
             .await;
             tickets::remember(ticket.clone(), &entry.instance).await;
             if let Some(key) = entry.draft.action_id.as_deref() {
-                let _ = crate::platform::storage::remove(
-                    crate::platform::storage::Area::Local,
-                    &[&format!("{}{key}", store::DRAFT_PREFIX)],
-                )
-                .await;
+                super::drafts::delete(key).await;
             }
             Attempted::Created(ticket, api)
         }
@@ -379,11 +403,13 @@ pub async fn views() -> Vec<OutboxView> {
 
 pub async fn retry(share_id: &str) -> Result<(), String> {
     let now = now_ms();
-    let r = with_outbox(|o| match o.get_mut(share_id) {
+    let r = try_with_outbox(|o| match o.get_mut(share_id) {
         Some(e) => e.retry_by_user(now).map_err(|e| e.to_string()),
         None => Err("no such share".to_string()),
     })
-    .await;
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
     if r.is_ok() {
         wasm_bindgen_futures::spawn_local(drive());
     }
@@ -392,10 +418,12 @@ pub async fn retry(share_id: &str) -> Result<(), String> {
 
 pub async fn discard(share_id: &str) -> Result<(), String> {
     let now = now_ms();
-    with_outbox(|o| {
+    try_with_outbox(|o| {
         o.discard(share_id, now)
             .map(|_| ())
             .map_err(|e| e.to_string())
     })
     .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r)
 }

@@ -1,6 +1,8 @@
 //! Where the worker keeps its state. Nothing lives only in memory: MV3 stops the worker at any
 //! moment. `session` is wiped when the browser closes (access token); `local` survives
-//! (settings, refresh token, outbox, ticket cache, drafts, state-name renames).
+//! (settings, outbox, ticket cache, drafts, state-name renames); the secret store
+//! (`platform::vault`, the extension origin's IndexedDB) holds the refresh token and the client
+//! secret, out of every content script's reach.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -17,10 +19,14 @@ use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::domain::token::{Secret, TokenSet};
 use crate::messages::StateNameOverride;
 use crate::platform::storage::{self, Area, StorageError};
+use crate::platform::vault;
 
 pub const SETTINGS: &str = "settings";
 pub const CONNECTION: &str = "connection";
+/// The refresh token's key in the secret store (and, before it, in `storage.local`).
 pub const REFRESH_TOKEN: &str = "auth.refresh";
+/// The client secret's key in the secret store.
+pub const CLIENT_SECRET: &str = "client_secret";
 pub const ACCESS_TOKEN: &str = "auth.access";
 pub const OUTBOX: &str = "outbox";
 pub const TICKETS: &str = "tickets.cache";
@@ -115,12 +121,63 @@ pub async fn set<T: Serialize>(area: Area, key: &str, value: &T) -> Result<(), S
     storage::set(area, key, value).await
 }
 
+/// The stored settings, without the client secret (`client_secret` below). A secret still in
+/// `storage.local` (written by an earlier version) moves to the secret store first.
 pub async fn settings() -> Settings {
-    get(Area::Local, SETTINGS)
+    let mut settings: Settings = get(Area::Local, SETTINGS)
         .await
         .ok()
         .flatten()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if settings.client_secret.is_some() {
+        // On failure the secret stays where it was and the next read tries again.
+        let _ = save_settings(&settings).await;
+    }
+    settings.client_secret = None;
+    settings
+}
+
+/// Stores the settings: the client secret in the secret store, bound to the instance and client
+/// id it was entered for, the rest in `storage.local`. Both writes must succeed.
+pub async fn save_settings(settings: &Settings) -> Result<(), StorageError> {
+    let bound = settings
+        .client_secret
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|secret| {
+            serde_json::to_string(&BoundSecret {
+                instance: settings.instance.clone(),
+                client_id: settings.client_id.clone(),
+                secret: secret.to_owned(),
+            })
+        })
+        .transpose()
+        .map_err(|e| StorageError::Encode {
+            key: CLIENT_SECRET.into(),
+            message: e.to_string(),
+        })?;
+    vault::write(&[(CLIENT_SECRET, bound.as_deref())]).await?;
+    let mut public = settings.clone();
+    public.client_secret = None;
+    set(Area::Local, SETTINGS, &public).await
+}
+
+/// The client secret entered for this instance and client id; none for any other, so a secret
+/// never goes to an instance or client it was not entered for (security review L1), even when
+/// policy changes the instance underneath.
+pub async fn client_secret(instance: Option<&str>, client_id: Option<&str>) -> Option<String> {
+    let stored = vault::get(CLIENT_SECRET).await.ok().flatten()?;
+    let bound: BoundSecret = serde_json::from_str(&stored).ok()?;
+    (bound.instance.as_deref() == instance && bound.client_id.as_deref() == client_id)
+        .then_some(bound.secret)
+}
+
+/// The client secret with what it was entered for.
+#[derive(Serialize, Deserialize)]
+struct BoundSecret {
+    instance: Option<String>,
+    client_id: Option<String>,
+    secret: String,
 }
 
 pub async fn connection() -> Option<ConnectionRecord> {
@@ -131,9 +188,30 @@ pub async fn save_connection(record: &ConnectionRecord) {
     let _ = set(Area::Local, CONNECTION, record).await;
 }
 
-/// The stored token set: access token from session storage, refresh token from local.
+/// The refresh token: from the secret store; one still in `storage.local` (an earlier
+/// version) moves there first.
+async fn refresh_token() -> Option<Secret> {
+    if let Ok(Some(legacy)) = get::<Secret>(Area::Local, REFRESH_TOKEN).await {
+        if vault::write(&[(REFRESH_TOKEN, Some(legacy.expose()))])
+            .await
+            .is_ok()
+        {
+            let _ = storage::remove(Area::Local, &[REFRESH_TOKEN]).await;
+        }
+        return Some(legacy);
+    }
+    vault::get(REFRESH_TOKEN)
+        .await
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new)
+}
+
+/// The stored token set: access token from session storage, refresh token from the secret
+/// store.
 pub async fn tokens() -> Option<TokenSet> {
-    let refresh: Option<Secret> = get(Area::Local, REFRESH_TOKEN).await.ok().flatten();
+    let refresh = refresh_token().await;
     let access: Option<TokenSet> = get(Area::Session, ACCESS_TOKEN).await.ok().flatten();
     match (access, refresh) {
         (Some(mut a), r) => {
@@ -158,7 +236,7 @@ pub async fn save_tokens(tokens: &TokenSet) -> Result<(), StorageError> {
     access.refresh_token = None;
     set(Area::Session, ACCESS_TOKEN, &access).await?;
     if let Some(r) = &tokens.refresh_token {
-        set(Area::Local, REFRESH_TOKEN, r).await?;
+        vault::write(&[(REFRESH_TOKEN, Some(r.expose()))]).await?;
     }
     Ok(())
 }
@@ -166,6 +244,7 @@ pub async fn save_tokens(tokens: &TokenSet) -> Result<(), StorageError> {
 pub async fn forget_tokens() {
     let _ = storage::remove(Area::Session, &[ACCESS_TOKEN, PENDING_AUTH]).await;
     let _ = storage::remove(Area::Local, &[REFRESH_TOKEN]).await;
+    let _ = vault::write(&[(REFRESH_TOKEN, None)]).await;
 }
 
 pub async fn portal_accounts() -> Vec<String> {
@@ -203,12 +282,18 @@ pub async fn learn_api(instance: &str, api: crate::domain::capabilities::Api, av
     }
 }
 
+/// The outbox as stored, an unreadable entry set aside in place (`Outbox::from_stored`); an
+/// empty one when storage cannot be read (for display; writers use `outbox_for_update`).
 pub async fn outbox() -> Outbox {
-    get(Area::Local, OUTBOX)
+    outbox_for_update().await.unwrap_or_default()
+}
+
+/// The outbox to change and save back: an error when storage cannot be read, so a failed read
+/// is never saved back over the queued shares as an empty outbox.
+pub async fn outbox_for_update() -> Result<Outbox, StorageError> {
+    storage::get_each(Area::Local, OUTBOX)
         .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+        .map(Outbox::from_stored)
 }
 
 pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {

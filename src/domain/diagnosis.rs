@@ -55,7 +55,19 @@ pub enum Diagnosis {
     NotConfigured,
     /// Anything else, with the server's words.
     Unexpected { message: String },
+    /// A queued share whose stored form could not be read (damaged or from another version):
+    /// set aside so the others still go; only Discard is offered.
+    ShareUnreadable,
+    /// The worker stopped in the middle of this share several times: set aside so the shares
+    /// queued behind it still go; the user may retry it.
+    ShareInterrupted,
+    /// The browser refused to store what had to be kept (storage full or unavailable): the
+    /// share was not queued.
+    StorageFailed,
 }
+
+/// The longest server text a diagnosis carries.
+pub const MESSAGE_MAX: usize = 500;
 
 impl Diagnosis {
     /// The snake_case name, as in the serialized `kind` tag; the i18n keys derive from it.
@@ -83,6 +95,9 @@ impl Diagnosis {
             Diagnosis::Offline => "offline",
             Diagnosis::NotConfigured => "not_configured",
             Diagnosis::Unexpected { .. } => "unexpected",
+            Diagnosis::ShareUnreadable => "share_unreadable",
+            Diagnosis::ShareInterrupted => "share_interrupted",
+            Diagnosis::StorageFailed => "storage_failed",
         }
     }
 
@@ -107,6 +122,37 @@ impl Diagnosis {
             }
             Diagnosis::ServerError { status } => vec![status.to_string()],
             _ => Vec::new(),
+        }
+    }
+
+    /// The same diagnosis with the server's words (or names) cut to `MESSAGE_MAX` characters
+    /// and without control characters: a 1 MB error body stays a sentence, in storage and on
+    /// screen.
+    pub fn bounded(self) -> Self {
+        let cut = |s: String| -> String {
+            let mut out: String = s
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .take(MESSAGE_MAX + 1)
+                .collect();
+            if out.chars().count() > MESSAGE_MAX {
+                out = out.chars().take(MESSAGE_MAX - 1).collect();
+                out.push('…');
+            }
+            out
+        };
+        match self {
+            Diagnosis::RecordRejected { message } => Diagnosis::RecordRejected {
+                message: cut(message),
+            },
+            Diagnosis::Unexpected { message } => Diagnosis::Unexpected {
+                message: cut(message),
+            },
+            Diagnosis::PersonalAccount { user_name } => Diagnosis::PersonalAccount {
+                user_name: cut(user_name),
+            },
+            Diagnosis::MissingRoles { table } => Diagnosis::MissingRoles { table: cut(table) },
+            other => other,
         }
     }
 
@@ -256,7 +302,49 @@ mod tests {
             Diagnosis::Unexpected {
                 message: "?".into(),
             },
+            Diagnosis::ShareUnreadable,
+            Diagnosis::ShareInterrupted,
+            Diagnosis::StorageFailed,
         ]
+    }
+
+    #[test]
+    fn server_words_are_bounded() {
+        let huge = Diagnosis::RecordRejected {
+            message: format!("a\u{0}b{}", "x".repeat(1 << 20)),
+        }
+        .bounded();
+        let Diagnosis::RecordRejected { message } = huge else {
+            panic!("kind kept");
+        };
+        assert_eq!(message.chars().count(), MESSAGE_MAX);
+        assert!(
+            message.starts_with("a b") && message.ends_with('…'),
+            "{message:.20}"
+        );
+        let short = Diagnosis::Unexpected {
+            message: "Data policy".into(),
+        };
+        assert_eq!(short.clone().bounded(), short);
+        // A 1 MB error envelope from the instance, on a create.
+        let body = format!(
+            r#"{{"error":{{"message":"{}","detail":"d"}},"status":"failure"}}"#,
+            "y".repeat(1 << 20)
+        );
+        let resp = crate::servicenow::HttpResponse::new(400, vec![], &body);
+        let err = crate::servicenow::client::http_error(
+            crate::servicenow::Endpoint::Table("incident".into()),
+            crate::servicenow::Method::Post,
+            &resp,
+        );
+        let d = crate::servicenow::diagnose(&err, Default::default());
+        assert_eq!(d.name(), "record_rejected");
+        assert!(
+            d.message_args()
+                .iter()
+                .all(|m| m.chars().count() <= MESSAGE_MAX),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -299,7 +387,7 @@ mod tests {
         let mut listed: Vec<String> = all().iter().map(|d| d.name().to_string()).collect();
         listed.sort();
         assert_eq!(listed, expected);
-        assert_eq!(expected.len(), 22, "{expected:?}");
+        assert_eq!(expected.len(), 25, "{expected:?}");
     }
 
     /// The English texts live in extension/_locales/en/messages.json (added with

@@ -9,6 +9,18 @@ use super::ticket::{Category, Priority, RecommendationSource, TicketKind};
 /// ServiceNow's default `short_description` length.
 pub const TASK_NAME_MAX: usize = 160;
 
+/// How far ahead a due date may be. Far enough for any real plan, and far from the end of the
+/// calendar (9999-12-31, a common "no date" sentinel), where time-zone arithmetic overflows.
+pub const DUE_DATE_MAX_YEARS: i32 = 10;
+
+/// The longest description sent. ServiceNow's `description` is 4000 characters by default and
+/// often raised; this bound is for the worker and its storage, which a page script could
+/// otherwise fill through the form (one share, one draft, one outbox entry each).
+pub const DESCRIPTION_MAX: usize = 32_000;
+
+/// The longest "shared by" account (a UPN is at most 113 characters; e-mail addresses 254).
+pub const USER_ID_MAX: usize = 256;
+
 /// What the user is about to send: the task form's fields plus the read-only context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskDraft {
@@ -111,13 +123,43 @@ impl TaskDraft {
                     DraftField::DueDate,
                     "field_error_due_date_past",
                 )),
+                Some(d) if d > latest_due_date(today) => errors.push(FieldError::new(
+                    DraftField::DueDate,
+                    "field_error_due_date_too_far",
+                )),
                 Some(_) => {}
             }
+        }
+        if self.description.chars().count() > DESCRIPTION_MAX {
+            errors.push(FieldError::new(
+                DraftField::Description,
+                "field_error_description_too_long",
+            ));
         }
         if self.user_id.trim().is_empty() {
             errors.push(FieldError::new(
                 DraftField::UserId,
                 "field_error_user_id_required",
+            ));
+        } else if self.user_id.chars().count() > USER_ID_MAX
+            || self.user_id.chars().any(char::is_control)
+        {
+            errors.push(FieldError::new(
+                DraftField::UserId,
+                "field_error_user_id_invalid",
+            ));
+        }
+        // The action comes from the page, not from a field; the worker checks it again since
+        // it becomes the record's correlation id and back-link.
+        if self
+            .action_id
+            .as_deref()
+            .is_some_and(|a| !super::portal_url::is_action_id(a))
+            || self.action_url.as_deref().is_some_and(|u| u.len() > 2048)
+        {
+            errors.push(FieldError::new(
+                DraftField::Name,
+                "field_error_action_invalid",
             ));
         }
         errors
@@ -218,12 +260,24 @@ pub fn default_due_date(today: time::Date, days: u32) -> String {
     format_date(due)
 }
 
+/// The last due date `validate` accepts: `DUE_DATE_MAX_YEARS` after today (the 28th of
+/// February when today is the 29th), the end of the calendar at most.
+pub fn latest_due_date(today: time::Date) -> time::Date {
+    let year = today.year().saturating_add(DUE_DATE_MAX_YEARS);
+    today
+        .replace_year(year)
+        .or_else(|_| today.replace_day(28).and_then(|d| d.replace_year(year)))
+        .unwrap_or(time::Date::MAX)
+}
+
 /// ServiceNow's `due_date` (UTC `YYYY-MM-DD HH:MM:SS`) for the end (23:59:59) of a local date,
 /// given the user's offset from UTC in minutes (east positive, e.g. +120 for CEST).
+/// Saturating: the last (or first) day of the calendar in a far time zone gives the calendar's
+/// end rather than a panic, which would abort the worker mid-share.
 pub fn due_date_value(local_date: time::Date, utc_offset_minutes: i32) -> String {
     let end_of_day = time::PrimitiveDateTime::new(local_date, time::Time::MIDNIGHT)
-        + time::Duration::seconds(86_399)
-        - time::Duration::minutes(i64::from(utc_offset_minutes));
+        .saturating_add(time::Duration::seconds(86_399))
+        .saturating_sub(time::Duration::minutes(i64::from(utc_offset_minutes)));
     format!(
         "{} {:02}:{:02}:{:02}",
         format_date(end_of_day.date()),
@@ -231,6 +285,51 @@ pub fn due_date_value(local_date: time::Date, utc_offset_minutes: i32) -> String
         end_of_day.minute(),
         end_of_day.second()
     )
+}
+
+/// Drafts kept at most; saving one more evicts the least recently saved.
+pub const DRAFTS_MAX: usize = 20;
+/// A draft's largest stored form (JSON bytes): a full description in any script, plus fields.
+pub const DRAFT_MAX_BYTES: usize = 4 * DESCRIPTION_MAX + 8 * 1024;
+/// A draft not saved for this long is dropped.
+pub const DRAFT_MAX_AGE_MS: u64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Which drafts exist and when each was last saved, so their number, size and age stay bounded
+/// however many actions a user (or a page script driving the form) opens.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DraftIndex {
+    pub saved: Vec<(String, u64)>,
+}
+
+impl DraftIndex {
+    /// Records a save of `key` at `now`; returns the keys to delete: the expired ones and the
+    /// least recently saved beyond `DRAFTS_MAX`.
+    pub fn saved(&mut self, key: &str, now: u64) -> Vec<String> {
+        self.saved.retain(|(k, _)| k != key);
+        self.saved.push((key.to_owned(), now));
+        let mut dropped = self.expire(now);
+        self.saved.sort_by_key(|(_, at)| std::cmp::Reverse(*at));
+        dropped.extend(
+            self.saved
+                .drain(DRAFTS_MAX.min(self.saved.len())..)
+                .map(|(k, _)| k),
+        );
+        dropped
+    }
+
+    /// Removes and returns the drafts older than `DRAFT_MAX_AGE_MS`.
+    pub fn expire(&mut self, now: u64) -> Vec<String> {
+        let (old, kept) = std::mem::take(&mut self.saved)
+            .into_iter()
+            .partition(|(_, at)| now.saturating_sub(*at) > DRAFT_MAX_AGE_MS);
+        self.saved = kept;
+        old.into_iter().map(|(k, _): (String, u64)| k).collect()
+    }
+
+    pub fn removed(&mut self, key: &str) {
+        self.saved.retain(|(k, _)| k != key);
+    }
 }
 
 /// Collapses line breaks and runs of whitespace: a short description is one line.
@@ -315,6 +414,8 @@ mod tests {
             ("2030-13-01", "field_error_due_date_invalid"),
             ("+030-01-15", "field_error_due_date_invalid"),
             ("2030-01-09", "field_error_due_date_past"),
+            ("2040-01-11", "field_error_due_date_too_far"),
+            ("9999-12-31", "field_error_due_date_too_far"),
         ] {
             d.due_date = value.into();
             assert_eq!(
@@ -456,5 +557,97 @@ mod tests {
         assert_eq!(due_date_value(d, 120), "2030-01-15 21:59:59");
         assert_eq!(due_date_value(d, -300), "2030-01-16 04:59:59");
         assert_eq!(due_date_value(d, 14 * 60), "2030-01-15 09:59:59");
+    }
+
+    #[test]
+    fn the_worker_bounds_what_a_page_could_send() {
+        let mut d = draft();
+        d.description = "x".repeat(DESCRIPTION_MAX);
+        assert!(keys(&d).is_empty());
+        d.description.push('x');
+        assert_eq!(
+            keys(&d),
+            [(
+                DraftField::Description,
+                "field_error_description_too_long".into()
+            )]
+        );
+        let mut d = draft();
+        for bad in ["a".repeat(USER_ID_MAX + 1), "admin@contoso.com\n".into()] {
+            d.user_id = bad;
+            assert_eq!(
+                keys(&d),
+                [(DraftField::UserId, "field_error_user_id_invalid".into())]
+            );
+        }
+        let mut d = draft();
+        for bad in ["x".repeat(201), "Admin\u{1}MFA".into(), String::new()] {
+            d.action_id = Some(bad);
+            assert_eq!(
+                keys(&d),
+                [(DraftField::Name, "field_error_action_invalid".into())]
+            );
+        }
+        let mut d = draft();
+        d.action_url = Some(format!(
+            "https://security.microsoft.com/{}",
+            "a".repeat(4096)
+        ));
+        assert_eq!(
+            keys(&d),
+            [(DraftField::Name, "field_error_action_invalid".into())]
+        );
+    }
+
+    #[test]
+    fn drafts_are_bounded_in_number_and_age() {
+        let mut index = DraftIndex::default();
+        let mut dropped = Vec::new();
+        for i in 0..DRAFTS_MAX + 5 {
+            dropped.extend(index.saved(&format!("draft:a{i}"), 1_000 + i as u64));
+        }
+        assert_eq!(index.saved.len(), DRAFTS_MAX);
+        assert_eq!(
+            dropped,
+            (0..5).map(|i| format!("draft:a{i}")).collect::<Vec<_>>()
+        );
+        // Saving an old draft again makes it the newest, not a second entry.
+        assert!(index.saved("draft:a5", 5_000).is_empty());
+        assert_eq!(index.saved.len(), DRAFTS_MAX);
+        assert_eq!(index.saved[0], ("draft:a5".to_owned(), 5_000));
+        // So the next new draft evicts a6, not a5.
+        assert_eq!(index.saved("draft:c", 5_001), vec!["draft:a6".to_owned()]);
+        let later = 5_001 + DRAFT_MAX_AGE_MS + 1;
+        let expired = index.saved("draft:b", later);
+        assert_eq!(expired.len(), DRAFTS_MAX);
+        assert!(!expired.contains(&"draft:b".to_owned()));
+        assert_eq!(index.saved, vec![("draft:b".to_owned(), later)]);
+        index.removed("draft:b");
+        assert!(index.saved.is_empty());
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_never_overflow() {
+        // West of UTC the end of 9999-12-31 is past the last representable instant.
+        assert_eq!(
+            due_date_value(date!(9999 - 12 - 31), -300),
+            "9999-12-31 23:59:59"
+        );
+        assert_eq!(
+            due_date_value(date!(9999 - 12 - 31), -12 * 60),
+            "9999-12-31 23:59:59"
+        );
+        assert_eq!(
+            due_date_value(date!(0000 - 01 - 01), 14 * 60),
+            "0000-01-01 09:59:59"
+        );
+        assert_eq!(
+            latest_due_date(date!(2028 - 02 - 29)),
+            date!(2038 - 02 - 28)
+        );
+        assert_eq!(latest_due_date(date!(9995 - 06 - 01)), time::Date::MAX);
+        let mut d = draft();
+        d.due_date = "2040-01-10".into();
+        assert!(d.validate(date!(2030 - 01 - 10)).is_empty());
     }
 }

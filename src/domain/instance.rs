@@ -6,9 +6,10 @@
 //! the user's tokens; a company with an IDN instance domain can use the ASCII
 //! `*.service-now.com` name every instance also has.
 //!
-//! Ports: only 443 (dropped from the origin) on real hosts. Loopback and test hosts
-//! (`localhost`, `*.localhost`, `127.0.0.1`, and any host ending in `.test`, a reserved TLD that
-//! never resolves on the internet) may carry any port, so the local sandbox works.
+//! Ports: only 443 (dropped from the origin) on real hosts. In test builds only (`TEST_HOSTS`),
+//! loopback and test hosts (`localhost`, `*.localhost`, `127.0.0.1`, and any host ending in
+//! `.test`, a reserved TLD that never resolves on the internet) are accepted with any port, so
+//! a local sandbox works; the shipped extension refuses them.
 //!
 //! Hand-rolled rather than the `url` crate: the rules are a few lines, and `url`'s IDNA tables
 //! would add far more to the wasm the portal downloads than this module.
@@ -99,6 +100,12 @@ impl InstanceUrl {
     /// Accepts `dev12345`, `dev12345.service-now.com`, `https://sn.example.com/` and the like;
     /// see the module documentation for what is refused and why.
     pub fn parse(input: &str) -> Result<InstanceUrl, InstanceError> {
+        Self::parse_for(input, TEST_HOSTS)
+    }
+
+    /// `parse`, with the local test instances allowed or not (`TEST_HOSTS` says which the
+    /// running build does).
+    fn parse_for(input: &str, test_hosts: bool) -> Result<InstanceUrl, InstanceError> {
         // Pasted values often carry surrounding spaces; spaces inside are an error below.
         let input = input.trim();
         if input.is_empty() {
@@ -151,12 +158,13 @@ impl InstanceUrl {
             .next_back()
             .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
         if is_ip {
-            if !is_loopback_ip(&host) {
+            if !(test_hosts && is_loopback_ip(&host)) {
                 return Err(InstanceError::IpAddress);
             }
         } else {
             check_labels(&host)?;
-            if !host.contains('.') && !is_test_host(&host) {
+            let local = test_hosts && is_test_host(&host);
+            if !host.contains('.') && !local {
                 if had_scheme {
                     return Err(InstanceError::SingleLabel);
                 }
@@ -170,7 +178,7 @@ impl InstanceUrl {
 
         let port = match port {
             None | Some(443) => None,
-            Some(p) if is_test_host(&host) => Some(p),
+            Some(p) if test_hosts && is_test_host(&host) => Some(p),
             Some(_) => return Err(InstanceError::Port),
         };
         Ok(InstanceUrl { host, port })
@@ -342,13 +350,22 @@ fn check_labels(host: &str) -> Result<(), InstanceError> {
     Ok(())
 }
 
+/// Whether this build accepts the local test instances: the unit tests and the test builds
+/// (the crate's default features), never the shipped extension, which build.sh builds without
+/// default features (security review L7).
+pub const TEST_HOSTS: bool = cfg!(any(test, feature = "test-hosts"));
+
+/// `127.x.y.z` in canonical dotted decimal only: `127.0.0.01` would reach the same address under
+/// another origin and permission pattern.
 fn is_loopback_ip(host: &str) -> bool {
     let parts: Vec<&str> = host.split('.').collect();
     parts.len() == 4
         && parts[0] == "127"
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+        && parts.iter().all(|p| {
+            p.parse::<u8>().is_ok()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (*p == "0" || !p.starts_with('0'))
+        })
 }
 
 /// Hosts that never leave the machine (or never resolve on the internet): any port is fine.
@@ -359,9 +376,101 @@ fn is_test_host(host: &str) -> bool {
         || is_loopback_ip(host)
 }
 
+/// Whether a link from data may become an `href`: `https://` to a plain host, or plain `http`
+/// to the loopback test instance. No userinfo (`https://a.service-now.com@evil.example` goes
+/// to evil.example), no backslash (which browsers read as `/`), no other scheme.
+pub fn is_safe_link(link: &str) -> bool {
+    let lower = link.trim().to_ascii_lowercase();
+    let (loopback_only, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        (false, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (true, rest)
+    } else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty()
+        || authority.contains(['@', '\\'])
+        || authority.chars().any(char::is_control)
+    {
+        return false;
+    }
+    if !loopback_only {
+        return true;
+    }
+    if !TEST_HOSTS {
+        return false;
+    }
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    matches!(host, "127.0.0.1" | "localhost") && port.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_hosts_only_in_test_builds_and_loopback_only_canonical() {
+        for host in [
+            "https://localhost:8443",
+            "https://localhost",
+            "https://127.0.0.1:9443",
+            "https://dev1.service-now.test:8443",
+            "https://sandbox.localhost:3000",
+        ] {
+            assert!(InstanceUrl::parse_for(host, true).is_ok(), "{host}");
+            assert!(InstanceUrl::parse_for(host, false).is_err(), "{host}");
+        }
+        for odd in [
+            "https://127.0.0.01",
+            "https://127.000.000.001:8443",
+            "https://127.0.0.00",
+        ] {
+            assert_eq!(
+                InstanceUrl::parse_for(odd, true),
+                Err(InstanceError::IpAddress),
+                "{odd}"
+            );
+        }
+        // A bare name is an instance name, whatever the build.
+        assert_eq!(
+            InstanceUrl::parse_for("localhost", false).unwrap().origin(),
+            "https://localhost.service-now.com"
+        );
+        assert_eq!(
+            InstanceUrl::parse_for("https://dev1.service-now.com", false)
+                .unwrap()
+                .origin(),
+            "https://dev1.service-now.com"
+        );
+    }
+
+    #[test]
+    fn links_from_data_are_https_or_the_loopback_test_instance() {
+        for ok in [
+            "https://dev1.service-now.com/nav_to.do?uri=incident.do",
+            " HTTPS://Dev1.service-now.com ",
+            "http://127.0.0.1:8443/x",
+            "http://localhost/x?y=1",
+        ] {
+            assert!(is_safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "http://localhost:80@evil.example/",
+            "http://127.0.0.1:x@evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example/",
+            "http://evil.example/",
+            "https://dev1.service-now.com@evil.example/",
+            "https://dev1.service-now.com\\@evil.example/",
+            "https:///path",
+            "https://",
+        ] {
+            assert!(!is_safe_link(bad), "{bad}");
+        }
+    }
 
     fn ok(input: &str) -> String {
         match InstanceUrl::parse(input) {

@@ -34,7 +34,20 @@ pub struct OutboxEntry {
     pub not_before: u64,
     pub last_error: Option<Diagnosis>,
     pub created_at: u64,
+    /// How many times a worker stopped while holding this entry (its lease ran out): after
+    /// `MAX_INTERRUPTIONS` the entry is set aside, since it may be what stops the worker.
+    #[serde(default)]
+    pub interrupted: u32,
+    /// The stored text of an entry that could not be read, kept (bounded) rather than dropped;
+    /// such an entry is never sent, only discarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
+
+/// Lease expiries in a row after which an entry is set aside (`Diagnosis::ShareInterrupted`).
+pub const MAX_INTERRUPTIONS: u32 = 3;
+/// How much of an unreadable entry's stored text is kept.
+pub const UNREADABLE_KEEP_CHARS: usize = 16 * 1024;
 
 /// Proof that one worker holds an entry, returned by `claim` and presented back with the
 /// attempt's result. Not stored: if the worker dies, the lease simply expires.
@@ -77,6 +90,8 @@ pub enum ClaimError {
     NotDue { not_before: u64 },
     #[error("the entry failed permanently; only the user can retry it")]
     Failed,
+    #[error("the worker stopped during this entry too often; it was set aside")]
+    SetAside,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,6 +103,9 @@ pub enum TransitionError {
     /// A send is in flight (lease valid): wait for it.
     #[error("a send is in flight until {until}")]
     InFlight { until: u64 },
+    /// The entry could not be read: it can only be discarded.
+    #[error("this share could not be read; it can only be discarded")]
+    Unreadable,
 }
 
 impl OutboxEntry {
@@ -109,6 +127,60 @@ impl OutboxEntry {
             not_before: now_ms,
             last_error: None,
             created_at: now_ms,
+            interrupted: 0,
+            unreadable: None,
+        }
+    }
+
+    /// Stands in for a stored entry that could not be decoded (`raw`: its JSON text): failed,
+    /// never sent, shown with what could be read of it so the user can discard it. `index`
+    /// keeps share ids distinct when the id itself is unreadable.
+    pub fn unreadable(raw: &str, index: usize) -> Self {
+        let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+        let text = |v: &serde_json::Value, max: usize| -> String {
+            v.as_str()
+                .map(|s| s.chars().filter(|c| !c.is_control()).take(max).collect())
+                .unwrap_or_default()
+        };
+        let share_id: String = text(&value["share_id"], 64)
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(32)
+            .collect();
+        let share_id = if share_id.is_empty() {
+            format!("unreadable{index}")
+        } else {
+            share_id
+        };
+        let draft = &value["draft"];
+        OutboxEntry {
+            share_id,
+            instance: text(&value["instance"], 256),
+            draft: TaskDraft {
+                kind: serde_json::from_value(draft["kind"].clone())
+                    .unwrap_or(super::ticket::TicketKind::Incident),
+                name: text(&draft["name"], super::draft::TASK_NAME_MAX),
+                description: String::new(),
+                priority: serde_json::from_value(draft["priority"].clone())
+                    .unwrap_or(super::ticket::Priority::Moderate),
+                due_date: String::new(),
+                user_id: String::new(),
+                source: super::ticket::RecommendationSource::Microsoft,
+                category: None,
+                action_id: None,
+                action_url: None,
+                assignment_group: None,
+            },
+            correlation_id: String::new(),
+            status: OutboxStatus::Failed {
+                diagnosis: Diagnosis::ShareUnreadable,
+            },
+            attempts: 0,
+            not_before: 0,
+            last_error: Some(Diagnosis::ShareUnreadable),
+            created_at: value["created_at"].as_u64().unwrap_or(0),
+            interrupted: 0,
+            unreadable: Some(raw.chars().take(UNREADABLE_KEEP_CHARS).collect()),
         }
     }
 
@@ -130,7 +202,18 @@ impl OutboxEntry {
             OutboxStatus::Sending { lease_until } if lease_until > now_ms => {
                 return Err(ClaimError::Leased { until: lease_until })
             }
-            OutboxStatus::Sending { .. } => true,
+            OutboxStatus::Sending { .. } => {
+                // The worker that held it stopped mid-attempt. If that keeps happening the
+                // entry itself may be the cause: set it aside so the others still go.
+                self.interrupted = self.interrupted.saturating_add(1);
+                if self.interrupted >= MAX_INTERRUPTIONS {
+                    let diagnosis = Diagnosis::ShareInterrupted;
+                    self.last_error = Some(diagnosis.clone());
+                    self.status = OutboxStatus::Failed { diagnosis };
+                    return Err(ClaimError::SetAside);
+                }
+                true
+            }
             OutboxStatus::Pending | OutboxStatus::Unknown if self.not_before > now_ms => {
                 return Err(ClaimError::NotDue {
                     not_before: self.not_before,
@@ -237,6 +320,9 @@ impl OutboxEntry {
     /// The user's Retry (popup, form): due now, backoff restarted. An entry that was ever
     /// attempted is looked up first, since a permanent failure can follow an unknown outcome.
     pub fn retry_by_user(&mut self, now_ms: u64) -> Result<(), TransitionError> {
+        if self.unreadable.is_some() {
+            return Err(TransitionError::Unreadable);
+        }
         if let OutboxStatus::Sending { lease_until } = self.status {
             if lease_until > now_ms {
                 return Err(TransitionError::InFlight { until: lease_until });
@@ -249,6 +335,7 @@ impl OutboxEntry {
             OutboxStatus::Pending
         };
         self.attempts = 0;
+        self.interrupted = 0;
         self.not_before = now_ms;
         Ok(())
     }
@@ -328,10 +415,34 @@ impl Outbox {
         }
     }
 
-    /// Share ids that may be claimed now, oldest first.
+    /// The stored outbox, decoded entry by entry (`Err` holds an entry's JSON text): one
+    /// unreadable entry is set aside and never costs the others.
+    pub fn from_stored(entries: Vec<Result<OutboxEntry, String>>) -> Self {
+        let mut outbox = Outbox::default();
+        for (i, entry) in entries.into_iter().enumerate() {
+            let entry = entry.unwrap_or_else(|raw| OutboxEntry::unreadable(&raw, i));
+            if outbox.get(&entry.share_id).is_some() {
+                // Two entries claiming one share id (only a damaged store does that): keep
+                // both, the second under an id of its own; its correlation id is unchanged.
+                let mut second = entry;
+                second.share_id = format!("{}x{i}", second.share_id);
+                outbox.entries.push(second);
+            } else {
+                outbox.entries.push(entry);
+            }
+        }
+        outbox
+    }
+
+    /// Share ids that may be claimed now, oldest first; an entry a stopped worker was
+    /// holding goes after the others, since it may be what stopped the worker.
     pub fn due(&self, now_ms: u64) -> Vec<String> {
         let mut due: Vec<&OutboxEntry> = self.entries.iter().filter(|e| e.is_due(now_ms)).collect();
-        due.sort_by_key(|e| e.created_at);
+        due.sort_by_key(|e| {
+            let suspect = e.interrupted > 0
+                || matches!(e.status, OutboxStatus::Sending { lease_until } if lease_until <= now_ms);
+            (suspect, e.created_at)
+        });
         due.into_iter().map(|e| e.share_id.clone()).collect()
     }
 
@@ -726,5 +837,81 @@ mod tests {
         let json = serde_json::to_string(&o).unwrap();
         assert!(json.starts_with('['));
         assert_eq!(serde_json::from_str::<Outbox>(&json).unwrap(), o);
+    }
+
+    #[test]
+    fn an_unreadable_entry_is_set_aside_and_the_others_stay_due() {
+        let good = entry("s1");
+        let raw_bad =
+            r#"{"share_id":"s2","draft":{"name":"Enable MFA\u0000","due_date":5},"created_at":7}"#;
+        let o = Outbox::from_stored(vec![
+            Err(raw_bad.to_owned()),
+            Ok(good.clone()),
+            Err("not json at all".to_owned()),
+        ]);
+        assert_eq!(o.entries.len(), 3);
+        let bad = o.get("s2").unwrap();
+        assert_eq!(
+            bad.status,
+            OutboxStatus::Failed {
+                diagnosis: Diagnosis::ShareUnreadable
+            }
+        );
+        assert_eq!(bad.draft.name, "Enable MFA");
+        assert_eq!(bad.created_at, 7);
+        assert_eq!(bad.unreadable.as_deref(), Some(raw_bad));
+        assert!(o.get("unreadable2").is_some());
+        // Only the readable share is sent; the unreadable ones can only be discarded.
+        assert_eq!(o.due(T0), vec!["s1".to_owned()]);
+        let mut o = o;
+        assert_eq!(
+            o.get_mut("s2").unwrap().retry_by_user(T0),
+            Err(TransitionError::Unreadable)
+        );
+        assert!(o.discard("s2", T0).unwrap().is_some());
+        // What is stored back reads back the same (nothing of the damaged entry is lost).
+        let json = serde_json::to_string(&o).unwrap();
+        assert_eq!(serde_json::from_str::<Outbox>(&json).unwrap(), o);
+        // Duplicated ids from a damaged store: both kept.
+        let o = Outbox::from_stored(vec![Ok(good.clone()), Ok(good)]);
+        assert_eq!(o.entries.len(), 2);
+        assert_ne!(o.entries[0].share_id, o.entries[1].share_id);
+    }
+
+    #[test]
+    fn an_entry_that_keeps_stopping_the_worker_is_set_aside_and_goes_last() {
+        let mut o = Outbox::default();
+        o.push(entry("poison"));
+        let mut later = entry("later");
+        later.created_at = T0 + 1;
+        o.push(later);
+        let mut now = T0;
+        // The worker dies holding "poison" (the lease is never settled), again and again.
+        for round in 1..MAX_INTERRUPTIONS {
+            o.get_mut("poison").unwrap().claim(now, LEASE).unwrap();
+            now += LEASE + 1;
+            assert_eq!(
+                o.due(now).last().map(String::as_str),
+                Some("poison"),
+                "{round}"
+            );
+            // The share queued behind it is tried first.
+            assert_eq!(o.due(now).first().map(String::as_str), Some("later"));
+        }
+        o.get_mut("poison").unwrap().claim(now, LEASE).unwrap();
+        now += LEASE + 1;
+        assert_eq!(
+            o.get_mut("poison").unwrap().claim(now, LEASE),
+            Err(ClaimError::SetAside)
+        );
+        let poison = o.get("poison").unwrap();
+        assert_eq!(poison.last_error, Some(Diagnosis::ShareInterrupted));
+        assert!(!poison.is_due(now));
+        assert_eq!(o.due(now), vec!["later".to_owned()]);
+        // The user may still retry it; the count starts again and the lookup comes first.
+        let poison = o.get_mut("poison").unwrap();
+        poison.retry_by_user(now).unwrap();
+        assert_eq!(poison.interrupted, 0);
+        assert!(poison.claim(now, LEASE).unwrap().check_first);
     }
 }

@@ -133,7 +133,7 @@ fn strip_portal_origin(url: &str) -> Option<&str> {
 
 /// Control names are short identifiers; refuse anything that cannot be one (empty, control
 /// characters, absurd length) rather than carry it into tickets.
-fn is_action_id(id: &str) -> bool {
+pub(crate) fn is_action_id(id: &str) -> bool {
     !id.is_empty() && id.chars().count() <= 200 && !id.chars().any(char::is_control)
 }
 

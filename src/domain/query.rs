@@ -25,6 +25,10 @@ pub enum QueryError {
     Script { field: String },
     #[error("value for {field} contains a line break")]
     LineBreak { field: String },
+    /// C0/C1 controls and the Unicode line separators: nothing a user means, and a way to
+    /// hide `javascript:` from a prefix check.
+    #[error("value for {field} contains a control character")]
+    Control { field: String },
     #[error("{field} IN … needs at least one value")]
     EmptyList { field: String },
 }
@@ -240,6 +244,11 @@ fn check_value(field: &str, value: &str, script_ok: bool) -> Result<(), QueryErr
             field: field.to_owned(),
         });
     }
+    if value.chars().any(is_control) {
+        return Err(QueryError::Control {
+            field: field.to_owned(),
+        });
+    }
     if !script_ok && is_script(value) {
         return Err(QueryError::Script {
             field: field.to_owned(),
@@ -248,9 +257,14 @@ fn check_value(field: &str, value: &str, script_ok: bool) -> Result<(), QueryErr
     Ok(())
 }
 
+/// Characters no query value keeps: controls, and U+2028/U+2029 (line breaks to a script).
+fn is_control(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
 fn is_script(value: &str) -> bool {
     value
-        .trim_start()
+        .trim_start_matches(|c: char| c.is_whitespace() || is_control(c))
         .get(..11)
         .is_some_and(|p| p.eq_ignore_ascii_case("javascript:"))
 }
@@ -261,13 +275,7 @@ pub fn sanitize_value(text: &str) -> String {
     let cleaned: String = text
         .chars()
         .filter(|&c| c != '^')
-        .map(|c| {
-            if c == '\n' || c == '\r' || c == '\t' {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_control(c) { ' ' } else { c })
         .collect();
     let mut cleaned = cleaned.trim().to_owned();
     while is_script(&cleaned) {
@@ -515,6 +523,34 @@ mod tests {
             .like("number", &sanitize_value("javascript:x^y"))
             .build()
             .is_ok());
+    }
+
+    #[test]
+    fn control_characters_neither_pass_nor_hide_a_script() {
+        for value in [
+            "\u{1}javascript:gs.getUserID()",
+            "\u{1f}\u{7f}JavaScript:x",
+            "\u{2028}javascript:x",
+        ] {
+            let built = EncodedQuery::new().like("short_description", value).build();
+            assert!(built.is_err(), "{value:?}: {built:?}");
+            let clean = sanitize_value(value);
+            assert!(!clean.chars().any(char::is_control), "{clean:?}");
+            assert!(
+                !clean.to_ascii_lowercase().contains("javascript:"),
+                "{clean:?}"
+            );
+            assert!(EncodedQuery::new()
+                .like("short_description", &clean)
+                .build()
+                .is_ok());
+        }
+        assert_eq!(
+            EncodedQuery::new().eq("number", "INC\u{0}1").build(),
+            Err(QueryError::Control {
+                field: "number".into()
+            })
+        );
     }
 
     #[test]

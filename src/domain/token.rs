@@ -88,6 +88,9 @@ impl TokenParseError {
     }
 }
 
+/// The longest access-token lifetime believed.
+pub const MAX_LIFETIME_SECS: u64 = 365 * 24 * 60 * 60;
+
 impl TokenSet {
     /// Parses `{"access_token":…,"refresh_token":…,"expires_in":1799,"scope":…,
     /// "token_type":"Bearer"}`. `expires_in` may be a number or a string (both are seen).
@@ -95,7 +98,13 @@ impl TokenSet {
         let v: serde_json::Value =
             serde_json::from_str(body).map_err(|_| TokenParseError::NotJson)?;
         let obj = v.as_object().ok_or(TokenParseError::NotJson)?;
+        // A token goes into an `Authorization` header or a form: visible ASCII only. Anything
+        // else would make `Headers.append` throw, far from the cause (security review I4).
+        let visible = |s: &str| s.bytes().all(|b| (0x21..=0x7e).contains(&b));
         let access = match obj.get("access_token") {
+            Some(serde_json::Value::String(s)) if !s.is_empty() && !visible(s) => {
+                return Err(TokenParseError::WrongType("access_token"))
+            }
             Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
             Some(serde_json::Value::String(_)) | None | Some(serde_json::Value::Null) => {
                 return Err(TokenParseError::Missing("access_token"))
@@ -103,6 +112,9 @@ impl TokenSet {
             Some(_) => return Err(TokenParseError::WrongType("access_token")),
         };
         let refresh = match obj.get("refresh_token") {
+            Some(serde_json::Value::String(s)) if !s.is_empty() && !visible(s) => {
+                return Err(TokenParseError::WrongType("refresh_token"))
+            }
             Some(serde_json::Value::String(s)) if !s.is_empty() => Some(Secret::new(s.clone())),
             Some(serde_json::Value::String(_)) | None | Some(serde_json::Value::Null) => None,
             Some(_) => return Err(TokenParseError::WrongType("refresh_token")),
@@ -127,7 +139,10 @@ impl TokenSet {
                 parse_seconds(s).ok_or(TokenParseError::WrongType("expires_in"))?
             }
             Some(_) => return Err(TokenParseError::WrongType("expires_in")),
-        };
+        }
+        // `1e300` would put the expiry past what storage can hold (2^53 ms): a year is more
+        // than any instance grants.
+        .min(MAX_LIFETIME_SECS);
         let scope = obj
             .get("scope")
             .and_then(|s| s.as_str())
@@ -217,6 +232,29 @@ mod tests {
         let t = TokenSet::from_token_response(r#"{"access_token":"a"}"#, NOW).unwrap();
         assert_eq!(t.expires_at_ms, NOW + DEFAULT_LIFETIME_SECS * 1000);
         assert!(t.refresh_token.is_none());
+    }
+
+    #[test]
+    fn token_strings_are_visible_ascii_and_lifetimes_bounded() {
+        for (body, field) in [
+            (r#"{"access_token":"a\r\nX: y"}"#, "access_token"),
+            (r#"{"access_token":"é"}"#, "access_token"),
+            (r#"{"access_token":"a b"}"#, "access_token"),
+            (
+                r#"{"access_token":"a","refresh_token":"r\u0000"}"#,
+                "refresh_token",
+            ),
+        ] {
+            assert_eq!(
+                TokenSet::from_token_response(body, 0),
+                Err(TokenParseError::WrongType(field)),
+                "{body}"
+            );
+        }
+        let t = TokenSet::from_token_response(r#"{"access_token":"a","expires_in":1e300}"#, 1_000)
+            .unwrap();
+        assert_eq!(t.expires_at_ms, 1_000 + MAX_LIFETIME_SECS * 1000);
+        assert!(t.expires_at_ms < 1 << 53);
     }
 
     #[test]

@@ -70,15 +70,42 @@ extern "C" {
     fn storage_local_set_access_level(options: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
 
-/// Keeps `chrome.storage.local` (refresh token, client secret) out of content scripts: only the
-/// worker and the extension's pages may read it. Older browsers lack the call; there the
-/// content script still never asks for it.
+/// Where a refused `setAccessLevel` is recorded (session storage), for the status warning.
+pub const STORAGE_UNRESTRICTED: &str = "storage.unrestricted";
+
+/// Keeps `chrome.storage.local` (settings, drafts, outbox, ticket cache) out of content scripts:
+/// only the worker and the extension's pages may read it. The secrets do not depend on it (they
+/// are in `vault`), but a refusal is not hidden: it is logged and recorded, and every surface's
+/// status then carries a warning.
 pub fn restrict_local_storage() {
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"accessLevel".into(), &"TRUSTED_CONTEXTS".into());
-    if let Ok(p) = storage_local_set_access_level(&options) {
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-        });
-    }
+    let call = storage_local_set_access_level(&options);
+    wasm_bindgen_futures::spawn_local(async move {
+        let outcome = match call {
+            Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let result = match outcome {
+            Ok(()) => {
+                super::storage::remove(super::storage::Area::Session, &[STORAGE_UNRESTRICTED]).await
+            }
+            Err(e) => {
+                let message = super::js_error_message(&e);
+                web_sys::console::warn_1(
+                    &format!("snshare: chrome.storage.local.setAccessLevel refused: {message}")
+                        .into(),
+                );
+                super::storage::set(
+                    super::storage::Area::Session,
+                    STORAGE_UNRESTRICTED,
+                    &message,
+                )
+                .await
+            }
+        };
+        if let Err(e) = result {
+            web_sys::console::warn_1(&format!("snshare: {e}").into());
+        }
+    });
 }

@@ -7,7 +7,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::servicenow::transport::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::servicenow::transport::{
+    check_response_size, repair_lone_surrogates, HttpRequest, HttpResponse, Method, Transport,
+    TransportError,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -65,7 +68,11 @@ impl Transport for FetchTransport {
             .method(gloo_method(req.method))
             .abort_signal(Some(&signal))
             .cache(web_sys::RequestCache::NoStore)
-            .credentials(web_sys::RequestCredentials::Omit);
+            .credentials(web_sys::RequestCredentials::Omit)
+            // Token requests carry the client secret, refresh token or password in their body,
+            // and a 307/308 would re-post it to wherever the Location points; every request
+            // carries the bearer token. A redirect fails the request instead.
+            .redirect(web_sys::RequestRedirect::Error);
         for (k, v) in &req.headers {
             builder = builder.header(k, v);
         }
@@ -76,15 +83,28 @@ impl Transport for FetchTransport {
         .map_err(|e| TransportError::Network(e.to_string()))?;
 
         let result = async {
-            let resp = request.send().await?;
+            let resp = request.send().await.map_err(|e| (e.to_string(), false))?;
             let status = resp.status();
-            let headers = resp
+            let headers: Vec<(String, String)> = resp
                 .headers()
                 .entries()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v))
                 .collect();
-            let body = resp.text().await?;
-            Ok::<_, gloo_net::Error>(HttpResponse {
+            let announced = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+            if let Err(e) = check_response_size(announced) {
+                controller.abort();
+                return Err((e.to_string(), true));
+            }
+            let body = resp.text().await.map_err(|e| (e.to_string(), false))?;
+            check_response_size(Some(body.len() as u64)).map_err(|e| (e.to_string(), true))?;
+            let body = match repair_lone_surrogates(&body) {
+                std::borrow::Cow::Borrowed(_) => body,
+                std::borrow::Cow::Owned(fixed) => fixed,
+            };
+            Ok(HttpResponse {
                 status,
                 headers,
                 body,
@@ -92,14 +112,18 @@ impl Transport for FetchTransport {
         }
         .await;
         clear_timeout(&timer);
-        result.map_err(|e| {
-            if timed_out.get() {
+        result.map_err(|(e, too_large)| {
+            if too_large {
+                TransportError::TooLarge {
+                    bytes: crate::servicenow::transport::MAX_RESPONSE_BYTES.saturating_add(1),
+                }
+            } else if timed_out.get() {
                 TransportError::Timeout
             } else if !super::worker_online() {
                 TransportError::Offline
             } else {
                 // fetch reports DNS, TLS, refused and reset-after-send alike ("Failed to fetch").
-                TransportError::Network(e.to_string())
+                TransportError::Network(e)
             }
         })
     }

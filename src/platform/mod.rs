@@ -8,6 +8,8 @@ pub mod fetch;
 pub mod messaging;
 pub mod storage;
 #[cfg(feature = "extension")]
+pub mod vault;
+#[cfg(feature = "extension")]
 pub mod worker;
 
 use wasm_bindgen::prelude::*;

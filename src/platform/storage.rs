@@ -61,6 +61,34 @@ pub async fn get<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A stored list decoded item by item: `Err` holds the JSON text of an item that did not
+/// decode, so one damaged item never costs the others. Absent: an empty list.
+pub async fn get_each<T: serde::de::DeserializeOwned>(
+    area: Area,
+    key: &str,
+) -> Result<Vec<Result<T, String>>, StorageError> {
+    let raw = get_raw(area, key).await?;
+    if raw.is_undefined() || raw.is_null() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<JsValue> = if js_sys::Array::is_array(&raw) {
+        js_sys::Array::from(&raw).iter().collect()
+    } else {
+        vec![raw]
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            from_js(item.clone()).map_err(|_| {
+                js_sys::JSON::stringify(&item)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .unwrap_or_default()
+            })
+        })
+        .collect())
+}
+
 /// All managed (policy) values as one object; `None` when no policy is set or the area is
 /// unavailable (e.g. no managed_schema support), which is the normal case.
 pub async fn managed<T: serde::de::DeserializeOwned + Default>() -> T {

@@ -199,6 +199,7 @@ pub fn decode_batch(body: &str) -> Result<Vec<BatchAnswer>, ClientError> {
                 )
             })?;
             let headers = s.headers.into_iter().map(|h| (h.name, h.value)).collect();
+            let text = super::transport::repair_lone_surrogates(&text).into_owned();
             Ok(BatchAnswer {
                 id: s.id,
                 response: HttpResponse::new(s.status_code, headers, text),

@@ -49,8 +49,13 @@ pub struct DiagnoseContext {
     pub now_ms: u64,
 }
 
-/// The diagnosis of a failed call.
+/// The diagnosis of a failed call. The server's words in it are bounded (`Diagnosis::bounded`):
+/// they are stored with the share and shown on every surface.
 pub fn diagnose(err: &ClientError, ctx: DiagnoseContext) -> Diagnosis {
+    diagnose_unbounded(err, ctx).bounded()
+}
+
+fn diagnose_unbounded(err: &ClientError, ctx: DiagnoseContext) -> Diagnosis {
     if mentions_cross_scope(err) {
         return Diagnosis::CrossScopeRefused;
     }
@@ -59,6 +64,7 @@ pub fn diagnose(err: &ClientError, ctx: DiagnoseContext) -> Diagnosis {
             TransportError::Offline => Diagnosis::Offline,
             TransportError::Timeout | TransportError::Aborted => Diagnosis::Timeout,
             TransportError::Network(_) => Diagnosis::InstanceUnreachable,
+            TransportError::TooLarge { .. } => Diagnosis::NotServiceNow,
         },
         ClientError::Auth(a) => diagnose_auth(a),
         ClientError::Http(h) => diagnose_http(h, ctx),
@@ -216,6 +222,8 @@ pub fn failure(err: &ClientError, now_ms: u64) -> Failure {
         ClientError::Transport(TransportError::Timeout) => Failure::Timeout,
         ClientError::Transport(TransportError::Aborted) => Failure::DroppedAfterSend,
         ClientError::Transport(TransportError::Network(_)) => Failure::Network,
+        // Something answered in full: for a create, the record may exist.
+        ClientError::Transport(TransportError::TooLarge { .. }) => Failure::UnreadableSuccess,
         ClientError::Http(h) => {
             let retry_after_ms = h
                 .retry_after
@@ -372,7 +380,12 @@ mod tests {
         );
         assert_eq!(
             redirect("https://x.chromiumapp.org/?error=invalid_request&error_description=Missing+State+parameter+in+request"),
-            Diagnosis::Unexpected { message: "Missing State parameter in request".into() }
+            Diagnosis::Unexpected { message: "invalid_request".into() }
+        );
+        // With our state, the instance's own description is shown.
+        assert_eq!(
+            redirect("https://x.chromiumapp.org/?error=invalid_request&state=s1&error_description=Missing+scope"),
+            Diagnosis::Unexpected { message: "Missing scope".into() }
         );
         assert!(matches!(
             redirect("https://x.chromiumapp.org/?state=s1"),

@@ -58,6 +58,9 @@ pub fn authorize_url(
     format!("{}?{qs}", instance.url("/oauth_auth.do"))
 }
 
+/// How much of an authorization error's description is shown.
+pub const REDIRECT_DESCRIPTION_MAX: usize = 200;
+
 /// Reads the URL the web-auth flow resolved with: the authorization code, or why there is
 /// none. The `state` is checked before anything else is believed.
 pub fn parse_redirect(redirect_url: &str, expected_state: &str) -> Result<Secret, AuthError> {
@@ -75,15 +78,25 @@ pub fn parse_redirect(redirect_url: &str, expected_state: &str) -> Result<Secret
         }
     }
     if let Some(error) = error {
-        // An error without state can only make us show a message, so it is believed.
+        // An error without state can only make us show a message, so it is believed, but any
+        // page in the sign-in window can make one: without our state only a well-formed error
+        // code is kept, never the free text (security review L9).
         if error == "access_denied" {
             return Err(AuthError::AccessDenied);
         }
+        let code_ok =
+            error.len() <= 64 && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
         let description = query_param(&pairs, "error_description")
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned);
+            .filter(|_| state.is_some())
+            .map(|d| {
+                d.chars()
+                    .filter(|c| !c.is_control())
+                    .take(REDIRECT_DESCRIPTION_MAX)
+                    .collect::<String>()
+            })
+            .filter(|d| !d.trim().is_empty());
         return Err(AuthError::Redirect {
-            error: error.to_owned(),
+            error: if code_ok { error } else { "invalid_request" }.to_owned(),
             description,
         });
     }
@@ -328,6 +341,41 @@ mod tests {
     }
 
     #[test]
+    fn redirect_errors_without_our_state_carry_no_text_and_are_bounded() {
+        let long = "A".repeat(4096);
+        // Any page in the sign-in window can navigate to the redirect URL.
+        assert_eq!(
+            parse_redirect(
+                &format!("{REDIRECT}?error=x&error_description=Call+0800+now+{long}"),
+                "s1"
+            ),
+            Err(AuthError::Redirect {
+                error: "x".into(),
+                description: None
+            })
+        );
+        assert_eq!(
+            parse_redirect(&format!("{REDIRECT}?error=%3Cb%3EPay%3C%2Fb%3E"), "s1"),
+            Err(AuthError::Redirect {
+                error: "invalid_request".into(),
+                description: None
+            })
+        );
+        let Err(AuthError::Redirect {
+            description: Some(d),
+            ..
+        }) = parse_redirect(
+            &format!("{REDIRECT}?state=s1&error=server_error&error_description=a%0Ab{long}"),
+            "s1",
+        )
+        else {
+            panic!("the instance's own error keeps its text");
+        };
+        assert_eq!(d.chars().count(), REDIRECT_DESCRIPTION_MAX);
+        assert!(d.starts_with("abAAA"), "{d}");
+    }
+
+    #[test]
     fn redirect_gives_the_code_only_with_our_state() {
         assert_eq!(
             parse_redirect(&format!("{REDIRECT}?code=abc%2B1&state=s1"), "s1")
@@ -352,7 +400,17 @@ mod tests {
         );
         assert_eq!(
             parse_redirect(&format!("{REDIRECT}?error=invalid_request&error_description=Missing+State+parameter+in+request"), "s1"),
-            Err(AuthError::Redirect { error: "invalid_request".into(), description: Some("Missing State parameter in request".into()) })
+            Err(AuthError::Redirect { error: "invalid_request".into(), description: None })
+        );
+        assert_eq!(
+            parse_redirect(
+                &format!("{REDIRECT}?error=server_error&state=s1&error_description=Try+later"),
+                "s1"
+            ),
+            Err(AuthError::Redirect {
+                error: "server_error".into(),
+                description: Some("Try later".into())
+            })
         );
         assert_eq!(
             parse_redirect(&format!("{REDIRECT}?state=s1"), "s1"),

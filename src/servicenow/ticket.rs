@@ -446,7 +446,11 @@ impl<T: Transport> Client<T> {
                     .await?
                     .tickets
                     .into_iter()
-                    .filter(|t| t.open),
+                    // STARTSWITH may be a SQL LIKE where `_` matches any character: only the
+                    // exact action's tickets are duplicates (security review L5).
+                    .filter(|t| {
+                        t.open && correlation::matches_action(&t.correlation_id, action_id)
+                    }),
             );
         }
         all.sort_by(|a, b| b.updated_on.cmp(&a.updated_on));
@@ -909,8 +913,15 @@ pub(crate) mod tests {
             .replace("INC0010001", "CHG0030001")
             .replace("\"value\": \"2\"}", "\"value\": \"-1\"}")
             .replace("2030-01-10 09:00:00", "2030-01-11 09:00:00");
+        // STARTSWITH read as LIKE: `_` in another action's key matches any character there.
+        let look_alike = INCIDENT_ALL
+            .replace("INC0010001", "INC0010002")
+            .replace("snshare:AdminMFAV2:s-1", "snshare:AdminMFAV2x:s-9");
         let fake = FakeTransport::new()
-            .json(200, &format!(r#"{{"result":[{INCIDENT_ALL}]}}"#))
+            .json(
+                200,
+                &format!(r#"{{"result":[{INCIDENT_ALL},{look_alike}]}}"#),
+            )
             .json(200, &format!(r#"{{"result":[{chg}]}}"#));
         let client = Client::new(&fake, instance());
         let open =

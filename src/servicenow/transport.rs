@@ -148,6 +148,67 @@ pub enum TransportError {
     /// The connection dropped after the request was sent.
     #[error("connection dropped after the request was sent")]
     Aborted,
+    /// An answer the transport refuses to read: larger than `MAX_RESPONSE_BYTES`. Something
+    /// answered, but not like a ServiceNow instance (whose pages are far smaller).
+    #[error("answer of {bytes} bytes is larger than snshare reads")]
+    TooLarge { bytes: u64 },
+}
+
+/// The largest answer read: a 1000-record page with every field snshare asks for is well under
+/// 2 MB; a bigger one (a misbehaving instance or proxy) would only risk the worker's memory,
+/// which under `panic = "abort"` ends the worker.
+pub const MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// JSON text with every unpaired UTF-16 surrogate escape (`\ud800` alone, as a Java-based
+/// server writes a broken string) turned into `\ufffd`: serde_json refuses lone surrogates,
+/// and one such field would otherwise make a whole page of records unreadable.
+pub fn repair_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = json.as_bytes();
+    if !json.contains("\\u") {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escape_at(b, i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(b, i + 6), Some(0xDC00..=0xDFFF)) => {
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.push_str(&json[copied..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                copied = i;
+            }
+            // Any other escape, `\\` included: both characters stay as they are.
+            _ => i += 2,
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    out.push_str(&json[copied.min(json.len())..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Refuses an answer whose announced (`Content-Length`) or read length passes the cap.
+pub fn check_response_size(bytes: Option<u64>) -> Result<(), TransportError> {
+    match bytes {
+        Some(bytes) if bytes > MAX_RESPONSE_BYTES => Err(TransportError::TooLarge { bytes }),
+        _ => Ok(()),
+    }
 }
 
 /// Sends one request. Implemented by the wasm fetch transport and by test fakes.
@@ -202,5 +263,45 @@ mod tests {
         assert!(Method::Get.is_idempotent());
         assert!(!Method::Get.is_write());
         assert_eq!(Method::Patch.to_string(), "PATCH");
+    }
+
+    #[test]
+    fn answers_above_the_cap_are_refused_and_read_as_not_servicenow() {
+        assert_eq!(check_response_size(None), Ok(()));
+        assert_eq!(check_response_size(Some(MAX_RESPONSE_BYTES)), Ok(()));
+        assert_eq!(
+            check_response_size(Some(10 * 1024 * 1024)),
+            Err(TransportError::TooLarge {
+                bytes: 10 * 1024 * 1024
+            })
+        );
+        let err: crate::servicenow::ClientError =
+            TransportError::TooLarge { bytes: 1 << 30 }.into();
+        assert_eq!(
+            crate::servicenow::diagnose::diagnose(&err, Default::default()),
+            crate::domain::diagnosis::Diagnosis::NotServiceNow
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let cases = [
+            (r#"{"a":"x\ud800y"}"#, "x\u{fffd}y"),
+            (r#"{"a":"\udc00"}"#, "\u{fffd}"),
+            (r#"{"a":"\ud83d\ude00 ok"}"#, "\u{1F600} ok"),
+            (r#"{"a":"\\ud800"}"#, "\\ud800"),
+            (r#"{"a":"\ud800\ud800\udc00"}"#, "\u{fffd}\u{10000}"),
+            (r#"{"a":"end\ud800"}"#, "end\u{fffd}"),
+        ];
+        for (raw, want) in cases {
+            let fixed = repair_lone_surrogates(raw);
+            let v: serde_json::Value =
+                serde_json::from_str(&fixed).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(v["a"], want, "{raw}");
+        }
+        assert!(matches!(
+            repair_lone_surrogates(r#"{"a":"\u00e9"}"#),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -299,12 +299,7 @@ pub fn render_diagnosis(d: &Diagnosis) -> El {
 
 /// Only web links go into an `href`: a `javascript:` or `data:` link from data is shown as text.
 pub fn safe_href(link: &str) -> Option<&str> {
-    let l = link.trim();
-    let lower = l.to_ascii_lowercase();
-    let loopback = ["http://127.0.0.1", "http://localhost"].iter().any(|p| {
-        lower.starts_with(p) && matches!(lower.as_bytes().get(p.len()), None | Some(b':' | b'/'))
-    });
-    (lower.starts_with("https://") || loopback).then_some(l)
+    crate::domain::instance::is_safe_link(link).then_some(link.trim())
 }
 
 /// A ticket's number as a link into ServiceNow, opening in a new tab.

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 
 use crate::domain::connection::{ConnectionState, ConnectionStatus};
+use crate::domain::diagnosis::Diagnosis;
 use crate::domain::instance::InstanceUrl;
 use crate::domain::outbox::OutboxStatus;
 use crate::domain::ticket::{TicketKind, TicketSummary};
@@ -223,11 +224,14 @@ pub fn render_outbox(items: &[OutboxView], dispatch: &Dispatch<PopupAction>) -> 
             .child(
                 el("div")
                     .class("actions")
-                    .child(
-                        button(&t("popup_retry"))
-                            .attr("aria-describedby", &name_id)
-                            .disabled(sending)
-                            .on("click", move |_| dr(PopupAction::Retry(id_r.clone()))),
+                    // An unreadable share cannot be sent again, only discarded.
+                    .child_opt(
+                        (failed_diagnosis != Some(&Diagnosis::ShareUnreadable)).then(|| {
+                            button(&t("popup_retry"))
+                                .attr("aria-describedby", &name_id)
+                                .disabled(sending)
+                                .on("click", move |_| dr(PopupAction::Retry(id_r.clone())))
+                        }),
                     )
                     .child(
                         button(&t("popup_discard"))

@@ -166,13 +166,25 @@ test('an expired refresh token is diagnosed with Authorize as the fix', async ({
 
 test('Remove connection forgets tokens and cached data', async ({ context, extensionId, sandbox }) => {
   const options = await connect(context, extensionId);
-  // Both storage areas: the refresh token is in local, the access token in session.
+  // Every store: the refresh token and the client secret are in the extension's IndexedDB
+  // (never in storage.local, which older Chrome cannot lock away from content scripts), the
+  // access token in session storage.
   const stored = () => options.evaluate(async () => ({
     local: Object.keys(await chrome.storage.local.get(null)),
     session: Object.keys(await chrome.storage.session.get(null)),
+    vault: await new Promise((resolve, reject) => {
+      const open = indexedDB.open('snshare-secrets');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const keys = open.result.transaction('secrets').objectStore('secrets').getAllKeys();
+        keys.onsuccess = () => { resolve(keys.result); open.result.close(); };
+        keys.onerror = () => reject(keys.error);
+      };
+    }),
   }));
   const before = await stored();
-  expect(before.local).toContain('auth.refresh');
+  expect(before.vault.sort()).toEqual(['auth.refresh', 'client_secret']);
+  expect(before.local).not.toContain('auth.refresh');
   expect(before.session).toContain('auth.access');
   options.once('dialog', (d) => d.accept());
   await options.getByRole('button', { name: 'Remove connection' }).click();
@@ -180,6 +192,7 @@ test('Remove connection forgets tokens and cached data', async ({ context, exten
   const after = await stored();
   expect(after.local.filter((k) => k.startsWith('auth') || k === 'tickets.cache')).toEqual([]);
   expect(after.session.filter((k) => k.startsWith('auth'))).toEqual([]);
+  expect(after.vault).not.toContain('auth.refresh');
   expect((await sandbox.requests()).some((r) => r.path === '/oauth_revoke_token.do')).toBe(true);
 });
 
@@ -189,9 +202,26 @@ test('a page on the portal gets no token or secret through any message', async (
   await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
   const page = await context.newPage();
   await page.goto(`chrome-extension://${extensionId}/popup.html`);
-  const stored = await page.evaluate(async () => ({ ...(await chrome.storage.local.get(null)), ...(await chrome.storage.session.get(null)) }));
-  const secrets = [stored['auth.refresh'], stored['auth.access']?.access_token, stored.settings?.client_secret].filter(Boolean);
+  const stored = await page.evaluate(async () => {
+    const vault = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('snshare-secrets');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const store = open.result.transaction('secrets').objectStore('secrets');
+        const out = {};
+        const refresh = store.get('auth.refresh');
+        const secret = store.get('client_secret');
+        secret.onsuccess = () => { out.refresh = refresh.result; out.secret = JSON.parse(secret.result).secret; resolve(out); open.result.close(); };
+        secret.onerror = () => reject(secret.error);
+      };
+    });
+    return { ...(await chrome.storage.local.get(null)), ...(await chrome.storage.session.get(null)), vault };
+  });
+  const secrets = [stored.vault.refresh, stored['auth.access']?.access_token, stored.vault.secret].filter(Boolean);
   expect(secrets.length).toBe(3);
+  // Neither secret is in storage.local, which a content script could read on older Chrome.
+  expect(stored['auth.refresh']).toBeUndefined();
+  expect(stored.settings?.client_secret ?? null).toBeNull();
   // Asked from where a portal page's code runs for snshare: the content script's own world on
   // the portal tab, i.e. the sender the worker sees as that tab.
   const world = await contentScriptWorld(portal, extensionId);
@@ -214,5 +244,14 @@ test('a page on the portal gets no token or secret through any message', async (
     return [await read('local'), await read('session')];
   });
   for (const area of storage) for (const s of secrets) expect(area).not.toContain(s);
+  // Its IndexedDB is the portal origin's: the secret store does not exist there (opening it
+  // would have to create it; the creation is abandoned).
+  const vault = await world.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('snshare-secrets');
+    open.onupgradeneeded = () => open.transaction.abort();
+    open.onerror = () => resolve('no such database here');
+    open.onsuccess = () => { resolve(JSON.stringify([...open.result.objectStoreNames])); open.result.close(); };
+  }));
+  expect(vault).toBe('no such database here');
   await world.close();
 });

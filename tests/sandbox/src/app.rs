@@ -341,6 +341,13 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             let (parts, body) = response.into_parts();
             Response::from_parts(parts, crate::net::Truncated::of(body_bytes(body)))
         }
+        Some(FaultKind::Rewrite { from, to }) => {
+            let response = route(&app, &req, &mut info);
+            let (mut parts, body) = response.into_parts();
+            let text = String::from_utf8_lossy(&body_bytes(body)).replace(from.as_str(), to);
+            parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            Response::from_parts(parts, crate::net::full(text))
+        }
         Some(kind) => kind.response(&req),
         None => route(&app, &req, &mut info),
     };

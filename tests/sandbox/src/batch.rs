@@ -24,7 +24,7 @@ use crate::app::{
     body_bytes, envelope, json_response, route, take_fault_if, ApiAccess, App, BatchItemLog,
     LogInfo, Req,
 };
-use crate::faults::FaultKind;
+use crate::faults::{Fault, FaultKind};
 use crate::net::Body;
 use crate::table::{admit, api_acl_denied, method_not_allowed};
 
@@ -115,19 +115,40 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
                     // A queued status fault for this request's path answers in its place,
                     // as a failing API would inside a batch (other kinds are about the HTTP
                     // exchange, which the batch call as a whole makes).
-                    fault = take_fault_if(app, &inner, |k| matches!(k, FaultKind::Status { .. }));
+                    // A rewrite applies to the inner answer's body, as a broken server
+                    // would write it (before base64).
+                    fault = take_fault_if(app, &inner, |k| {
+                        matches!(k, FaultKind::Status { .. } | FaultKind::Rewrite { .. })
+                    });
                     let response = if inner.path.ends_with("/batch") {
                         unreadable("A batch cannot hold a batch")
-                    } else if let Some(f) = &fault {
+                    } else if let Some(
+                        f @ Fault {
+                            kind: FaultKind::Status { .. },
+                            ..
+                        },
+                    ) = &fault
+                    {
                         f.kind.response(&inner)
                     } else {
                         route(app, &inner, &mut inner_info)
                     };
                     let (parts, body) = response.into_parts();
+                    let mut body = body_bytes(body);
+                    if let Some(Fault {
+                        kind: FaultKind::Rewrite { from, to },
+                        ..
+                    }) = &fault
+                    {
+                        body = String::from_utf8_lossy(&body)
+                            .replace(from.as_str(), to)
+                            .into_bytes()
+                            .into();
+                    }
                     (
                         parts.status,
                         parts.headers,
-                        body_bytes(body),
+                        body,
                         inner.path,
                         inner.raw_query,
                     )

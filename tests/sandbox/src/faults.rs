@@ -19,6 +19,13 @@ pub struct FaultSpec {
     pub method: Option<String>,
     /// For `cross_scope`: the application scope named in the message.
     pub scope: Option<String>,
+    /// For `rewrite`: the text replaced in the answer's body, and its replacement (written as
+    /// is, so a test can put into JSON what a broken server would, e.g. `\ud800` alone).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// For `rewrite`: `{pad}` in `to` becomes this many `x` (answers larger than a request
+    /// may carry), at most 64 MiB.
+    pub pad: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -36,6 +43,8 @@ pub enum FaultKind {
     Delay { delay_ms: u64 },
     /// Do the request (commit any write), then close the connection without answering.
     DropAfterCommit,
+    /// Answer normally, with every `from` in the body replaced by `to`.
+    Rewrite { from: String, to: String },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,9 +75,20 @@ impl FaultSpec {
             },
             "delay" => FaultKind::Delay { delay_ms: self.delay_ms.ok_or("kind delay needs \"delay_ms\"")? },
             "drop_after_commit" => FaultKind::DropAfterCommit,
+            "rewrite" => match (self.from, self.to) {
+                (Some(from), Some(to)) if !from.is_empty() => {
+                    let pad = self.pad.unwrap_or(0);
+                    if pad > 64 * 1024 * 1024 {
+                        return Err("pad: at most 64 MiB".into());
+                    }
+                    let to = if pad > 0 { to.replacen("{pad}", &"x".repeat(pad), 1) } else { to };
+                    FaultKind::Rewrite { from, to }
+                }
+                _ => return Err("kind rewrite needs a non-empty \"from\" and a \"to\"".into()),
+            },
             other => {
                 return Err(format!(
-                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, drop_after_commit"
+                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, drop_after_commit, rewrite"
                 ))
             }
         };
@@ -113,6 +133,7 @@ impl FaultKind {
             FaultKind::CrossScope { .. } => "cross_scope",
             FaultKind::Delay { .. } => "delay",
             FaultKind::DropAfterCommit => "drop_after_commit",
+            FaultKind::Rewrite { .. } => "rewrite",
         }
     }
 
@@ -152,7 +173,7 @@ impl FaultKind {
                     json_response(code, &json!({"error_description": message, "error": "server_error"}))
                 }
             }
-            FaultKind::Delay { .. } | FaultKind::DropAfterCommit => {
+            FaultKind::Delay { .. } | FaultKind::DropAfterCommit | FaultKind::Rewrite { .. } => {
                 envelope(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", None)
             }
         }

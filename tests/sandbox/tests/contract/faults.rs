@@ -280,3 +280,40 @@ fn faults_never_hit_the_sandbox_admin_paths() {
         json!(3)
     );
 }
+
+#[test]
+fn rewrite_fault_puts_a_broken_server_text_into_the_next_answer() {
+    let (_sb, t, token) = start();
+    let seeded = t.http.post_json(
+        &t.url("/sandbox/seed"),
+        &json!({"table": "incident", "count": 1, "fields": {"short_description": "LONE-SURROGATE"}}),
+    );
+    assert_eq!(seeded.status, 200, "{}", seeded.body);
+    inject(
+        &t,
+        json!({"kind": "rewrite", "from": "LONE-SURROGATE", "to": "a\\ud800b", "path_prefix": "/api/now/table/incident"}),
+    );
+    let q = "/api/now/table/incident?sysparm_query=short_descriptionSTARTSWITHLONE&sysparm_fields=short_description";
+    let r = t.api("GET", q, &token, None);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains(r#""a\ud800b""#), "{}", r.body);
+    // Written as a broken server would: strict JSON readers refuse it.
+    assert!(serde_json::from_str::<Value>(&r.body).is_err());
+    // One request only.
+    assert!(t
+        .api("GET", q, &token, None)
+        .body
+        .contains("LONE-SURROGATE"));
+    // `{pad}`: an answer larger than any request could carry.
+    inject(
+        &t,
+        json!({"kind": "rewrite", "from": "\"result\"", "to": "\"p\":\"{pad}\",\"result\"", "pad": 9_000_000, "path_prefix": "/api/now/table/incident"}),
+    );
+    let big = t.api("GET", q, &token, None);
+    assert!(big.body.len() > 9_000_000 && big.json()["result"].is_array());
+    let bad = t.http.post_json(
+        &t.url("/sandbox/faults"),
+        &json!({"kind": "rewrite", "to": "x"}),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+}
