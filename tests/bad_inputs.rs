@@ -160,14 +160,14 @@ fn search(text: &str) -> String {
     .unwrap()
 }
 
+/// Read from JSON, as the worker reads `MessageSender`: a sender that names the top frame, so
+/// each row is refused for the reason it names (the frame check is another branch's).
 fn sender(id: &str, url: Option<&str>, origin: Option<&str>, has_tab: bool) -> Option<SenderKind> {
-    SenderInfo {
-        id: Some(id.to_owned()),
-        url: url.map(str::to_owned),
-        origin: origin.map(str::to_owned),
-        has_tab,
-    }
-    .classify(OUR_ID)
+    let info: SenderInfo = serde_json::from_value(serde_json::json!({
+        "id": id, "url": url, "origin": origin, "has_tab": has_tab, "frame_id": 0,
+    }))
+    .unwrap();
+    info.classify(OUR_ID)
 }
 
 fn request(json: &str) -> Result<Request, serde_json::Error> {
@@ -582,6 +582,8 @@ bad_inputs! {
     fn e02_look_alike_portal_origin("E", "44", "our content script on `https://security.microsoft.com.evil.example`",
         "`SenderInfo::classify`", "refused") {
         assert_eq!(sender(OUR_ID, Some("https://security.microsoft.com.evil.example/"), Some("https://security.microsoft.com.evil.example"), true), None);
+        // The same sender on the real portal is ours: the refusal above is the origin's doing.
+        assert_eq!(sender(OUR_ID, Some("https://security.microsoft.com/"), Some("https://security.microsoft.com"), true), Some(SenderKind::PortalContentScript));
     }
     fn e03_portal_url_with_user_info("E", "", "content script whose URL is `https://security.microsoft.com@evil.example/`, no origin",
         "`SenderInfo::classify`", "refused") {
