@@ -356,22 +356,24 @@ cmd_bench() {
 cmd_fuzz() {
   # ./build.sh fuzz [target...]: every cargo-fuzz target in fuzz/ (or the ones named), each for
   # FUZZ_SECONDS (default 300), on the pinned nightly; not part of `./build.sh test`. The build
-  # is release with overflow checks and AddressSanitizer (cargo-fuzz's default). The committed
+  # is release with overflow checks. No sanitizer by default: snshare has no `unsafe`, and
+  # AddressSanitizer made the ServiceNow-answer target several times slower
+  # (FUZZ_SANITIZER=address brings it back, for the dependencies' unsafe code). The committed
   # seeds in fuzz/corpus/<target> are only read; what the fuzzer finds goes to
   # target/fuzz-corpus/<target>. A crash leaves its input in fuzz/artifacts/<target>/, turns into
   # a test in tests/bad_inputs.rs, and fails the run.
   ensure_rust
   build_step "nightly toolchain for cargo-fuzz" ensure_nightly_mvp
   command -v cargo-fuzz >/dev/null || build_step "cargo-fuzz" cargo install cargo-fuzz --locked
-  local secs=${FUZZ_SECONDS:-300} targets=("$@") failed=() t
+  local secs=${FUZZ_SECONDS:-300} san=${FUZZ_SANITIZER:-none} targets=("$@") failed=() t
   [ ${#targets[@]} -eq 0 ] && mapfile -t targets < <(cargo "+$NIGHTLY" fuzz list)
   say "building ${#targets[@]} fuzz targets (cargo +$NIGHTLY fuzz build)"
-  build_step "fuzz targets" cargo "+$NIGHTLY" fuzz build
+  build_step "fuzz targets" cargo "+$NIGHTLY" fuzz build -s "$san"
   for t in "${targets[@]}"; do
     mkdir -p "target/fuzz-corpus/$t"
     say "fuzzing $t for ${secs}s"
     # -timeout: one input taking 10 s is a hang worth reporting, not a slow machine.
-    if cargo "+$NIGHTLY" fuzz run "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
+    if cargo "+$NIGHTLY" fuzz run -s "$san" "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
          -max_total_time="$secs" -timeout=10 -print_final_stats=1 2>&1 | tee "target/fuzz-$t.log" \
          | grep -E '^(==[0-9]+== ERROR|SUMMARY|Done|stat::number_of_executed_units|stat::peak_rss_mb|artifact_prefix|Test unit written)'; \
        [ "${PIPESTATUS[0]}" -eq 0 ]; then
