@@ -279,7 +279,7 @@ bad_inputs! {
         assert_eq!(url.host(), "dev1.service-now.com.evil.example");
         assert_eq!(url.permission_pattern(), "https://dev1.service-now.com.evil.example/*");
     }
-    #[ignore = "L7: not fixed on the sec-worker or sec-page branch yet"]
+    #[ignore = "L7: fixed on the sec-worker branch"]
     fn a11_loopback_with_leading_zeros("A", "10", "`https://127.0.0.01`, `https://127.000.000.001`",
         "`InstanceUrl::parse`", "refused, or canonicalised to `127.0.0.1`") {
         for input in ["https://127.0.0.01", "https://127.000.000.001"] {
