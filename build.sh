@@ -353,10 +353,46 @@ cmd_bench() {
   node tests/e2e/bench.mjs "$@"
 }
 
+cmd_fuzz() {
+  # ./build.sh fuzz [target...]: every cargo-fuzz target in fuzz/ (or the ones named), each for
+  # FUZZ_SECONDS (default 300), on the pinned nightly; not part of `./build.sh test`. The build
+  # is release with overflow checks. No sanitizer by default: snshare has no `unsafe`, and
+  # AddressSanitizer made the ServiceNow-answer target several times slower
+  # (FUZZ_SANITIZER=address brings it back, for the dependencies' unsafe code). The committed
+  # seeds in fuzz/corpus/<target> are only read; what the fuzzer finds goes to
+  # target/fuzz-corpus/<target>. A crash leaves its input in fuzz/artifacts/<target>/, turns into
+  # a test in tests/bad_inputs.rs, and fails the run.
+  ensure_rust
+  build_step "nightly toolchain for cargo-fuzz" ensure_nightly_mvp
+  command -v cargo-fuzz >/dev/null || build_step "cargo-fuzz" cargo install cargo-fuzz --locked
+  local secs=${FUZZ_SECONDS:-300} san=${FUZZ_SANITIZER:-none} targets=("$@") failed=() t
+  [ ${#targets[@]} -eq 0 ] && mapfile -t targets < <(cargo "+$NIGHTLY" fuzz list)
+  say "building ${#targets[@]} fuzz targets (cargo +$NIGHTLY fuzz build)"
+  build_step "fuzz targets" cargo "+$NIGHTLY" fuzz build -s "$san"
+  for t in "${targets[@]}"; do
+    mkdir -p "target/fuzz-corpus/$t"
+    say "fuzzing $t for ${secs}s"
+    # -timeout: one input taking 10 s is a hang worth reporting, not a slow machine.
+    if cargo "+$NIGHTLY" fuzz run -s "$san" "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
+         -max_total_time="$secs" -timeout=10 -print_final_stats=1 2>&1 | tee "target/fuzz-$t.log" \
+         | grep -E '^(==[0-9]+== ERROR|SUMMARY|Done|stat::number_of_executed_units|stat::peak_rss_mb|artifact_prefix|Test unit written)'; \
+       [ "${PIPESTATUS[0]}" -eq 0 ]; then
+      echo "$t: no crash in ${secs}s ($(grep -Eo 'number_of_executed_units: *[0-9]+' "target/fuzz-$t.log" | grep -Eo '[0-9]+$') inputs; log target/fuzz-$t.log)"
+    else
+      failed+=("$t")
+    fi
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    die "fuzz targets that crashed or failed: ${failed[*]} (inputs in fuzz/artifacts/, logs in target/fuzz-<target>.log)"
+  fi
+  say "fuzz: ${#targets[@]} targets, ${secs}s each, no crash"
+}
+
 case "${1:-build}" in
   build) build ;;
   test) shift; cmd_test "$@" ;;
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
   *) die "unknown command '$1' (build | test | demo | bench)" ;;
 esac
