@@ -21,13 +21,14 @@ use super::dom::{self, append, closest, el, set, Listener, OWN_ATTR};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
+use super::styles;
 use super::task_form::{priority_value, FormRequest};
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::connection::ConnectionState;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
-use crate::platform::i18n::{format_number, format_sn_time};
+use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
 use crate::platform::{t, t_with};
 
 pub const DEF: FeatureDef = FeatureDef {
@@ -120,6 +121,7 @@ impl Feature for Cards {
         };
         let Some(dashboard) = dashboard else { return };
         let Some(doc) = dom::document() else { return };
+        styles::apply_theme(&doc);
         let classes = selectors::card_classes(&dashboard).unwrap_or_default();
         let fresh = build_cards(&doc, mode, &ctx.tickets.borrow(), &classes);
         for (i, card) in fresh.iter().enumerate() {
@@ -162,6 +164,7 @@ fn card_shell(
     set(&card, OWN_ATTR, CARD_MARK);
     set(&card, "data-snshare-card", kind);
     set(&card, "role", "region");
+    set(&card, "lang", &ui_lang());
     let id = next_id("card");
     set(&card, "aria-labelledby", &id);
     let h = el(doc, "h2", &classes.1, title);
