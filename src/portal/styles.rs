@@ -45,7 +45,7 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-btn-primary{background:var(--snshare-primary);border-color:var(--snshare-primary);color:#fff}
 .snshare-btn-primary:hover{background:var(--snshare-primary-hover)}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
-@media (forced-colors:active){.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
+@media (forced-colors:active){.snshare-card,.snshare-latest th,.snshare-latest td,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
 "#;
 
 /// The task form, inside its shadow root (the page's styles do not reach it, nor ours the page).
@@ -89,7 +89,7 @@ input:focus-visible,select:focus-visible,textarea:focus-visible,input:focus,sele
 .fail{color:var(--fail)}
 .result p{margin:6px 0}
 a{color:var(--link)}
-a:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
+a:focus-visible,::-webkit-calendar-picker-indicator:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
 .foot{display:flex;justify-content:flex-end;gap:8px;padding:14px 24px 18px}
 button{font:inherit;font-size:14px;font-weight:600;padding:6px 16px;border-radius:4px;border:1px solid var(--field-border);background:var(--btn-bg);color:var(--fg);cursor:pointer}
 button:hover{background:var(--btn-hover)}
@@ -99,7 +99,7 @@ button.primary:hover{background:var(--primary-hover)}
 button[disabled]{background:var(--off-bg);border-color:var(--ro-border);color:var(--off-fg);cursor:default}
 [hidden]{display:none!important}
 @media (max-width:560px){.body{grid-template-columns:1fr}}
-@media (forced-colors:active){.dialog{border:2px solid CanvasText}button,input,select,textarea{border-color:ButtonText}button:focus-visible,a:focus-visible,input:focus,select:focus,textarea:focus{outline-color:Highlight}button[disabled]{color:GrayText;border-color:GrayText}}
+@media (forced-colors:active){.dialog{border:2px solid CanvasText;background:Canvas;color:CanvasText}.sub,.counter,.hint,.error,.ok,.fail,label{color:CanvasText}a{color:LinkText}button,button.primary{background:ButtonFace;color:ButtonText}button,input,select,textarea{border-color:ButtonText}button:focus-visible,a:focus-visible,input:focus,select:focus,textarea:focus{outline-color:Highlight}button[disabled]{color:GrayText;border-color:GrayText}}
 "#;
 
 /// Which theme snshare's in-page UI takes: the portal's own, read from the background it
@@ -111,7 +111,7 @@ pub fn theme(doc: &Document) -> &'static str {
         .flatten()
         .find_map(|e| painted_lightness(&e));
     let dark = match painted {
-        Some(l) => l < 0.5,
+        Some(l) => l < 128,
         None => web_sys::window()
             .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
             .is_some_and(|m| m.matches()),
@@ -139,10 +139,10 @@ pub fn apply_theme(doc: &Document) -> &'static str {
 /// The root attribute the inline sheet's dark variables hang on.
 pub const THEME_ATTR: &str = "data-snshare-theme";
 
-/// How light an element's own background colour is, 0 (black) to 1 (white), by the channels'
-/// luminance weights (without gamma: enough to tell a dark theme from a light one); none when
-/// it is transparent.
-fn painted_lightness(e: &Element) -> Option<f64> {
+/// How light an element's own background colour is, 0 (black) to 255 (white), by the
+/// channels' luminance weights (without gamma: enough to tell a dark theme from a light one);
+/// none when it is transparent. Integers only: float parsing would weigh on the content wasm.
+fn painted_lightness(e: &Element) -> Option<u32> {
     let style = web_sys::window()?.get_computed_style(e).ok()??;
     let color = style.get_property_value("background-color").ok()?;
     let inner = color
@@ -150,16 +150,19 @@ fn painted_lightness(e: &Element) -> Option<f64> {
         .strip_prefix("rgba(")
         .or_else(|| color.trim().strip_prefix("rgb("))?
         .trim_end_matches(')');
-    let parts: Vec<f64> = inner
+    let parts: Vec<&str> = inner
         .split([',', ' ', '/'])
         .filter(|p| !p.is_empty())
-        .filter_map(|p| p.parse().ok())
         .collect();
-    let (r, g, b) = (*parts.first()?, *parts.get(1)?, *parts.get(2)?);
-    if parts.get(3).is_some_and(|a| *a < 0.5) {
-        return None;
+    let channel = |i: usize| -> Option<u32> { parts.get(i)?.split('.').next()?.parse().ok() };
+    let (r, g, b) = (channel(0)?, channel(1)?, channel(2)?);
+    // Alpha below 0.5 ("0", "0.25"): the page shows through, this element paints no theme.
+    if let Some(a) = parts.get(3) {
+        if a.starts_with('0') && a.as_bytes().get(2).is_none_or(|d| *d < b'5') {
+            return None;
+        }
     }
-    Some((0.2126 * r + 0.7152 * g + 0.0722 * b) / 255.0)
+    Some((2126 * r + 7152 * g + 722 * b) / 10_000)
 }
 
 /// Adds the inline stylesheet once (a second call finds it), and marks the portal's theme.
