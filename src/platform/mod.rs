@@ -5,12 +5,15 @@
 
 pub mod chrome;
 pub mod fetch;
+pub mod i18n;
 pub mod messaging;
 pub mod storage;
 #[cfg(feature = "extension")]
 pub mod vault;
 #[cfg(feature = "extension")]
 pub mod worker;
+
+pub use i18n::{t, t_with};
 
 use wasm_bindgen::prelude::*;
 
@@ -59,30 +62,6 @@ pub fn random_hex(bytes: usize) -> String {
 /// A uniform float in [0, 1) for backoff jitter.
 pub fn random_unit() -> f64 {
     js_sys::Math::random()
-}
-
-/// Translated UI string; the key itself if the catalogue lacks it (visible, never blank).
-pub fn t(key: &str) -> String {
-    let s = chrome::i18n_get_message(key, &JsValue::UNDEFINED);
-    if s.is_empty() {
-        key.to_string()
-    } else {
-        s
-    }
-}
-
-/// Translated UI string with `$1`, `$2`… substitutions.
-pub fn t_with(key: &str, subs: &[&str]) -> String {
-    let arr = js_sys::Array::new();
-    for s in subs {
-        arr.push(&JsValue::from_str(s));
-    }
-    let s = chrome::i18n_get_message(key, &arr);
-    if s.is_empty() {
-        key.to_string()
-    } else {
-        s
-    }
 }
 
 /// Log to the console for developers (never a token: callers pass only safe text).

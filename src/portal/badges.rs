@@ -20,6 +20,7 @@ use super::selectors;
 use super::tickets::{self, ActionTickets, TicketStore};
 use crate::domain::action_title::title_key;
 use crate::domain::portal_url::PortalPage;
+use crate::platform::i18n::ui_lang;
 use crate::platform::{t, t_with};
 
 pub const DEF: FeatureDef = FeatureDef {
@@ -176,6 +177,7 @@ pub fn badges_for(
         );
         set(&q, "title", &t("badge_queued_label"));
         set(&q, "role", "status");
+        set(&q, "lang", &ui_lang());
         out.push(q);
     }
     out
@@ -213,6 +215,7 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
         s
     };
     set(&badge, "aria-label", &name);
+    set(&badge, "lang", &ui_lang());
     set(
         &badge,
         "title",

@@ -13,7 +13,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event};
 
@@ -22,12 +21,14 @@ use super::dom::{self, append, closest, el, set, Listener, OWN_ATTR};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
+use super::styles;
 use super::task_form::{priority_value, FormRequest};
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::connection::ConnectionState;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
+use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
 use crate::platform::{t, t_with};
 
 pub const DEF: FeatureDef = FeatureDef {
@@ -120,6 +121,7 @@ impl Feature for Cards {
         };
         let Some(dashboard) = dashboard else { return };
         let Some(doc) = dom::document() else { return };
+        styles::apply_theme(&doc);
         let classes = selectors::card_classes(&dashboard).unwrap_or_default();
         let fresh = build_cards(&doc, mode, &ctx.tickets.borrow(), &classes);
         for (i, card) in fresh.iter().enumerate() {
@@ -162,6 +164,7 @@ fn card_shell(
     set(&card, OWN_ATTR, CARD_MARK);
     set(&card, "data-snshare-card", kind);
     set(&card, "role", "region");
+    set(&card, "lang", &ui_lang());
     let id = next_id("card");
     set(&card, "aria-labelledby", &id);
     let h = el(doc, "h2", &classes.1, title);
@@ -250,7 +253,10 @@ fn ticket_card(
                 set(&ul, "aria-label", &t("cards_counts"));
                 for c in counts {
                     let li = el(doc, "li", "", "");
-                    append(&li, &el(doc, "span", "snshare-count", &c.count.to_string()));
+                    append(
+                        &li,
+                        &el(doc, "span", "snshare-count", &format_number(c.count.into())),
+                    );
                     append(&li, &el(doc, "span", "", &c.label));
                     append(&ul, &li);
                 }
@@ -334,30 +340,11 @@ fn latest_table(doc: &Document, tickets: &[TicketSummary]) -> Element {
             .filter(|a| !a.trim().is_empty())
             .unwrap_or_else(|| t("cards_unassigned"));
         append(&tr, &el(doc, "td", "", &assignee));
-        append(&tr, &el(doc, "td", "", &local_time(&tk.updated_on)));
+        append(&tr, &el(doc, "td", "", &format_sn_time(&tk.updated_on)));
         append(&tbody, &tr);
     }
     append(&table, &tbody);
     table
-}
-
-/// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS` in the user's locale; the raw text if it does not parse.
-fn local_time(s: &str) -> String {
-    let iso = format!("{}Z", s.trim().replacen(' ', "T", 1));
-    let ms = js_sys::Date::parse(&iso);
-    if !ms.is_finite() {
-        return s.to_owned();
-    }
-    let date = js_sys::Date::new(&JsValue::from_f64(ms));
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &"short".into());
-    let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
-    js_sys::Reflect::get(&date, &"toLocaleString".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call2(&date, &JsValue::UNDEFINED, &opts).ok())
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| s.to_owned())
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {

@@ -19,6 +19,8 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
+use crate::platform::i18n;
+
 pub mod app;
 mod badges;
 pub mod cards;
@@ -67,7 +69,17 @@ pub fn content_start(engine: &str) {
         return;
     }
     let _ = root.set_attribute(CORE_ATTR, engine);
-    styles::install(&doc);
+    // The in-page UI speaks the portal's language: its catalogue first, when the browser
+    // speaks another (an extension resource, loaded in a few milliseconds), then the features.
+    let page_lang = root.get_attribute("lang").unwrap_or_default();
+    wasm_bindgen_futures::spawn_local(async move {
+        i18n::follow_page_language(&page_lang).await;
+        start_features(&doc, root);
+    });
+}
+
+fn start_features(doc: &web_sys::Document, root: web_sys::Element) {
+    styles::install(doc);
     let ctx = app::Ctx::new();
     CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
     scheduler::start(ctx, &FEATURES);

@@ -2,28 +2,32 @@
 //! class prefixed `snshare-`), and the task form's own sheet inside its shadow root. A page CSP
 //! that restricts `script-src` does not affect either.
 
-use web_sys::Document;
+use web_sys::{Document, Element};
 
 use super::dom::{el, set, OWN_ATTR};
 
 /// Id of the single injected `<style>`.
 pub const STYLE_ID: &str = "snshare-style";
 
-/// Inline elements: row share button, badges, cards.
+/// Inline elements: row share button, badges, cards. Colours are `--snshare-*` variables on
+/// the root, light by default and dark under `data-snshare-theme="dark"` (see [`apply_theme`]);
+/// every text colour keeps 4.5:1 on the portal's surfaces of that theme. Under forced colours
+/// (Windows high contrast) the system colours take over and edges become visible borders.
 pub const INLINE_CSS: &str = r#"
+:root{--snshare-link:#0f6cbd;--snshare-muted:#605e5c;--snshare-rule:#edebe9;--snshare-badge-bg:#e8f1fb;--snshare-badge-fg:#0f548c;--snshare-closed-bg:#f0f0f0;--snshare-closed-fg:#424242;--snshare-queued-bg:#fff4ce;--snshare-queued-fg:#6a4b00;--snshare-btn-bg:#fff;--snshare-btn-fg:#201f1e;--snshare-btn-border:#8a8886;--snshare-btn-hover:#f3f2f1;--snshare-primary:#0f6cbd;--snshare-primary-hover:#115ea3;--snshare-focus:#0f6cbd}
+:root[data-snshare-theme=dark]{--snshare-link:#479ef5;--snshare-muted:#c8c6c4;--snshare-rule:#484644;--snshare-badge-bg:#0c3b5e;--snshare-badge-fg:#ebf3fc;--snshare-closed-bg:#3b3a39;--snshare-closed-fg:#f3f2f1;--snshare-queued-bg:#463100;--snshare-queued-fg:#fde7a3;--snshare-btn-bg:#292827;--snshare-btn-fg:#f3f2f1;--snshare-btn-border:#979593;--snshare-btn-hover:#3b3a39;--snshare-primary:#115ea3;--snshare-primary-hover:#0f548c;--snshare-focus:#479ef5}
 .snshare-slot{display:inline-flex;float:left;align-items:center;gap:4px;flex:none;margin-right:6px;vertical-align:middle;white-space:nowrap}
 /* A title button after the slot takes the width the slot (button and badges) leaves, with its
    own ellipsis: next to the floated slot, a block that clips its overflow is narrowed to fit. */
 .snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{display:block;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-.snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:#0f6cbd;cursor:pointer;font:inherit}
+.snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:var(--snshare-link);cursor:pointer;font:inherit}
 .snshare-share:hover{background:rgba(15,108,189,.1);border-color:rgba(15,108,189,.3)}
-.snshare-share:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
 .snshare-share::before{content:"";box-sizing:border-box;width:14px;height:10px;border:1.5px solid currentColor;border-radius:2px;background:linear-gradient(currentColor,currentColor) 3px 0/1.5px 100% no-repeat}
-.snshare-badge{display:inline-flex;align-items:center;gap:4px;height:20px;padding:0 8px;border-radius:10px;font-size:12px;line-height:20px;font-weight:600;background:#e8f1fb;color:#0f548c;text-decoration:none;white-space:nowrap;flex:none}
+.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline:2px solid var(--snshare-focus);outline-offset:1px}
+.snshare-badge{display:inline-flex;align-items:center;gap:4px;height:20px;padding:0 8px;border:1px solid transparent;border-radius:10px;font-size:12px;line-height:18px;font-weight:600;background:var(--snshare-badge-bg);color:var(--snshare-badge-fg);text-decoration:none;white-space:nowrap;flex:none}
 a.snshare-badge:hover{text-decoration:underline}
-a.snshare-badge:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
-.snshare-badge-closed{background:#f0f0f0;color:#424242}
-.snshare-badge-queued{background:#fff4ce;color:#6a4b00}
+.snshare-badge-closed{background:var(--snshare-closed-bg);color:var(--snshare-closed-fg)}
+.snshare-badge-queued{background:var(--snshare-queued-bg);color:var(--snshare-queued-fg)}
 .snshare-panel-badges{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0}
 .snshare-card{min-width:0}
 .snshare-card-body{display:flex;flex-direction:column;gap:10px;font-size:13px}
@@ -31,68 +35,139 @@ a.snshare-badge:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
 .snshare-counts li{display:flex;gap:6px;align-items:baseline}
 .snshare-count{font-size:20px;font-weight:600}
 .snshare-latest{width:100%;border-collapse:collapse;font-size:12px;table-layout:fixed}
-.snshare-latest th,.snshare-latest td{text-align:left;padding:4px 6px 4px 0;border-bottom:1px solid #edebe9;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:top}
-.snshare-latest th{font-weight:600;color:#605e5c}
-.snshare-latest a{color:#0f6cbd}
-.snshare-muted{color:#605e5c}
+.snshare-latest th,.snshare-latest td{text-align:left;padding:4px 6px 4px 0;border-bottom:1px solid var(--snshare-rule);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:top}
+.snshare-latest th{font-weight:600;color:var(--snshare-muted)}
+.snshare-latest a{color:var(--snshare-link)}
+.snshare-muted{color:var(--snshare-muted)}
 .snshare-card-actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:auto}
-.snshare-btn{font:inherit;font-size:13px;padding:5px 12px;border-radius:4px;border:1px solid #8a8886;background:#fff;color:#201f1e;cursor:pointer}
-.snshare-btn:hover{background:#f3f2f1}
-.snshare-btn:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
-.snshare-btn-primary{background:#0f6cbd;border-color:#0f6cbd;color:#fff}
-.snshare-btn-primary:hover{background:#115ea3}
+.snshare-btn{font:inherit;font-size:13px;padding:5px 12px;border-radius:4px;border:1px solid var(--snshare-btn-border);background:var(--snshare-btn-bg);color:var(--snshare-btn-fg);cursor:pointer}
+.snshare-btn:hover{background:var(--snshare-btn-hover)}
+.snshare-btn-primary{background:var(--snshare-primary);border-color:var(--snshare-primary);color:#fff}
+.snshare-btn-primary:hover{background:var(--snshare-primary-hover)}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
+@media (forced-colors:active){.snshare-card,.snshare-latest th,.snshare-latest td,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
 "#;
 
 /// The task form, inside its shadow root (the page's styles do not reach it, nor ours the page).
+/// The host carries `data-theme` (see [`apply_theme`]) and `lang`.
 pub const FORM_CSS: &str = r#"
-:host{all:initial}
+:host{all:initial;color-scheme:light;--bg:#fff;--fg:#242424;--muted:#616161;--field-bg:#fff;--field-border:#d1d1d1;--field-edge:#616161;--ro-bg:#f5f5f5;--ro-border:#e0e0e0;--ro-fg:#424242;--error:#c50f1f;--ok:#0e700e;--fail:#b10e1c;--link:#0f6cbd;--focus:#0f6cbd;--btn-bg:#fff;--btn-hover:#f5f5f5;--primary:#0f6cbd;--primary-hover:#115ea3;--notice-bg:#fff9f5;--notice-border:#f4bfab;--info-bg:#ebf3fc;--info-border:#b4d6fa;--off-bg:#f0f0f0;--off-fg:#707070;--placeholder:#707070}
+:host([data-theme=dark]){color-scheme:dark;--bg:#292929;--fg:#fff;--muted:#d6d6d6;--field-bg:#1f1f1f;--field-border:#666;--field-edge:#adadad;--ro-bg:#333;--ro-border:#4d4d4d;--ro-fg:#d6d6d6;--error:#ff9aa3;--ok:#6ccb5f;--fail:#ff9aa3;--link:#62abf5;--focus:#62abf5;--btn-bg:#333;--btn-hover:#3d3d3d;--primary:#115ea3;--primary-hover:#0f548c;--notice-bg:#3d2a1f;--notice-border:#8a4a2a;--info-bg:#0e2f4f;--info-border:#2b5a86;--off-bg:#333;--off-fg:#adadad;--placeholder:#adadad}
 *{box-sizing:border-box}
 .overlay:not([open]){display:none}
 .overlay::backdrop{background:transparent}
-.overlay{position:fixed;inset:0;width:auto;height:auto;max-width:none;max-height:none;margin:0;padding:0;border:0;background:rgba(0,0,0,.4);z-index:2147483000;display:flex;align-items:center;justify-content:center;font:14px/1.4 "Segoe UI",system-ui,-apple-system,sans-serif;color:#242424}
-.dialog{background:#fff;border-radius:8px;box-shadow:0 8px 32px rgba(0,0,0,.3);width:min(640px,calc(100vw - 32px));max-height:calc(100vh - 32px);display:flex;flex-direction:column;outline:none}
+.overlay{position:fixed;inset:0;width:auto;height:auto;max-width:none;max-height:none;margin:0;padding:0;border:0;background:rgba(0,0,0,.4);z-index:2147483000;display:flex;align-items:center;justify-content:center;font:14px/1.4 "Segoe UI",system-ui,-apple-system,sans-serif;color:var(--fg)}
+.dialog{background:var(--bg);color:var(--fg);border:1px solid transparent;border-radius:8px;box-shadow:0 8px 32px rgba(0,0,0,.3);width:min(640px,calc(100vw - 32px));max-height:calc(100vh - 32px);display:flex;flex-direction:column;outline:none}
+.dialog:focus-visible{outline:2px solid var(--focus);outline-offset:2px}
 .head{padding:18px 24px 6px}
 h2{margin:0;font-size:20px;line-height:28px;font-weight:600}
-.sub{margin:2px 0 0;color:#616161;font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.sub{margin:2px 0 0;color:var(--muted);font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 form{display:flex;flex-direction:column;min-height:0;margin:0}
 .body{padding:8px 24px;overflow:auto;display:grid;grid-template-columns:1fr 1fr;gap:12px 16px}
 .field{display:flex;flex-direction:column;gap:4px;min-width:0}
 .wide{grid-column:1 / -1}
 label{font-weight:600;font-size:13px}
-input,select,textarea{font:inherit;font-size:14px;padding:5px 8px;border:1px solid #d1d1d1;border-bottom-color:#616161;border-radius:4px;background:#fff;color:#242424;width:100%}
+input,select,textarea{font:inherit;font-size:14px;padding:5px 8px;border:1px solid var(--field-border);border-bottom-color:var(--field-edge);border-radius:4px;background:var(--field-bg);color:var(--fg);width:100%;color-scheme:inherit}
+::placeholder{color:var(--placeholder);opacity:1}
 textarea{min-height:120px;resize:vertical}
-input[readonly]{background:#f5f5f5;border-color:#e0e0e0;color:#424242}
-input:focus,select:focus,textarea:focus{outline:2px solid #0f6cbd;outline-offset:-1px}
-[aria-invalid="true"]{border-color:#c50f1f}
+input[readonly]{background:var(--ro-bg);border-color:var(--ro-border);color:var(--ro-fg)}
+input:focus-visible,select:focus-visible,textarea:focus-visible,input:focus,select:focus,textarea:focus{outline:2px solid var(--focus);outline-offset:-1px}
+[aria-invalid="true"]{border-color:var(--error)}
 .row{display:flex;justify-content:space-between;gap:8px;align-items:baseline}
-.counter{font-size:12px;color:#616161}
-.counter.over{color:#c50f1f;font-weight:600}
-.error{color:#c50f1f;font-size:12px;min-height:0}
+.counter,.hint{font-size:12px;color:var(--muted)}
+.hint{margin:0}
+.counter.over{color:var(--error);font-weight:600}
+.error{color:var(--error);font-size:12px;min-height:0}
 .error:empty{display:none}
-.notice{grid-column:1 / -1;border-radius:4px;padding:10px 12px;background:#fff9f5;border:1px solid #f4bfab}
+.notice{grid-column:1 / -1;border-radius:4px;padding:10px 12px;background:var(--notice-bg);border:1px solid var(--notice-border)}
 .notice p{margin:0 0 6px}
 .notice ul{margin:0 0 8px;padding-left:18px}
-.info{background:#ebf3fc;border-color:#b4d6fa}
+.info{background:var(--info-bg);border-color:var(--info-border)}
 .result{padding:0 24px}
 .result:empty{display:none}
-.ok{color:#0e700e}
-.fail{color:#b10e1c}
+.ok{color:var(--ok)}
+.fail{color:var(--fail)}
 .result p{margin:6px 0}
-a{color:#0f6cbd}
+a{color:var(--link)}
+a:focus-visible,::-webkit-calendar-picker-indicator:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
 .foot{display:flex;justify-content:flex-end;gap:8px;padding:14px 24px 18px}
-button{font:inherit;font-size:14px;font-weight:600;padding:6px 16px;border-radius:4px;border:1px solid #d1d1d1;background:#fff;color:#242424;cursor:pointer}
-button:hover{background:#f5f5f5}
-button:focus-visible{outline:2px solid #0f6cbd;outline-offset:1px}
-button.primary{background:#0f6cbd;border-color:#0f6cbd;color:#fff}
-button.primary:hover{background:#115ea3}
-button[disabled]{background:#f0f0f0;border-color:#e0e0e0;color:#bdbdbd;cursor:default}
+button{font:inherit;font-size:14px;font-weight:600;padding:6px 16px;border-radius:4px;border:1px solid var(--field-border);background:var(--btn-bg);color:var(--fg);cursor:pointer}
+button:hover{background:var(--btn-hover)}
+button:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
+button.primary{background:var(--primary);border-color:var(--primary);color:#fff}
+button.primary:hover{background:var(--primary-hover)}
+button[disabled]{background:var(--off-bg);border-color:var(--ro-border);color:var(--off-fg);cursor:default}
 [hidden]{display:none!important}
 @media (max-width:560px){.body{grid-template-columns:1fr}}
+@media (forced-colors:active){.dialog{border:2px solid CanvasText;background:Canvas;color:CanvasText}.sub,.counter,.hint,.error,.ok,.fail,label{color:CanvasText}a{color:LinkText}button,button.primary{background:ButtonFace;color:ButtonText}button,input,select,textarea{border-color:ButtonText}button:focus-visible,a:focus-visible,input:focus,select:focus,textarea:focus{outline-color:Highlight}button[disabled]{color:GrayText;border-color:GrayText}}
 "#;
 
-/// Adds the inline stylesheet once (a second call finds it).
+/// Which theme snshare's in-page UI takes: the portal's own, read from the background it
+/// paints (whatever class or attribute the portal uses to switch it), else the system's
+/// (`prefers-color-scheme`) when the portal paints none.
+pub fn theme(doc: &Document) -> &'static str {
+    let painted = [doc.body().map(Element::from), doc.document_element()]
+        .into_iter()
+        .flatten()
+        .find_map(|e| painted_lightness(&e));
+    let dark = match painted {
+        Some(l) => l < 128,
+        None => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    };
+    if dark {
+        "dark"
+    } else {
+        "light"
+    }
+}
+
+/// Marks the root with the theme, for the inline sheet; returns it for the form's host.
+/// Called when snshare starts and again when it draws a card or opens the form, so a portal
+/// switched to dark meanwhile is followed.
+pub fn apply_theme(doc: &Document) -> &'static str {
+    let theme = theme(doc);
+    if let Some(root) = doc.document_element() {
+        if root.get_attribute(THEME_ATTR).as_deref() != Some(theme) {
+            let _ = root.set_attribute(THEME_ATTR, theme);
+        }
+    }
+    theme
+}
+
+/// The root attribute the inline sheet's dark variables hang on.
+pub const THEME_ATTR: &str = "data-snshare-theme";
+
+/// How light an element's own background colour is, 0 (black) to 255 (white), by the
+/// channels' luminance weights (without gamma: enough to tell a dark theme from a light one);
+/// none when it is transparent. Integers only: float parsing would weigh on the content wasm.
+fn painted_lightness(e: &Element) -> Option<u32> {
+    let style = web_sys::window()?.get_computed_style(e).ok()??;
+    let color = style.get_property_value("background-color").ok()?;
+    let inner = color
+        .trim()
+        .strip_prefix("rgba(")
+        .or_else(|| color.trim().strip_prefix("rgb("))?
+        .trim_end_matches(')');
+    let parts: Vec<&str> = inner
+        .split([',', ' ', '/'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let channel = |i: usize| -> Option<u32> { parts.get(i)?.split('.').next()?.parse().ok() };
+    let (r, g, b) = (channel(0)?, channel(1)?, channel(2)?);
+    // Alpha below 0.5 ("0", "0.25"): the page shows through, this element paints no theme.
+    if let Some(a) = parts.get(3) {
+        if a.starts_with('0') && a.as_bytes().get(2).is_none_or(|d| *d < b'5') {
+            return None;
+        }
+    }
+    Some((2126 * r + 7152 * g + 722 * b) / 10_000)
+}
+
+/// Adds the inline stylesheet once (a second call finds it), and marks the portal's theme.
 pub fn install(doc: &Document) {
+    apply_theme(doc);
     if doc.get_element_by_id(STYLE_ID).is_some() {
         return;
     }

@@ -41,6 +41,7 @@ use crate::domain::portal_url::action_link_on;
 use crate::domain::settings::{RecordRef, TicketDefaults};
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
+use crate::platform::i18n::{format_day, ui_lang};
 use crate::platform::{random_hex, t, t_with, today};
 
 /// Marks the form's host element in the page.
@@ -262,6 +263,9 @@ struct Fields {
     user_id: HtmlInputElement,
     err_name: Element,
     err_due: Element,
+    /// The due date written out in the form's language (the date input itself shows the
+    /// browser's format, which may be another language's).
+    due_day: Element,
     err_user: Element,
     err_description: Element,
     duplicates: Element,
@@ -391,6 +395,10 @@ impl TaskForm {
 
         let host = el(&doc, "div", "", "");
         set(&host, OWN_ATTR, HOST_ATTR_VALUE);
+        // The portal's theme (light or dark) and the language the form is written in, which
+        // can differ from the portal's when snshare lacks the portal's language.
+        set(&host, "data-theme", styles::apply_theme(&doc));
+        set(&host, "lang", &ui_lang());
         let init = ShadowRootInit::new(ShadowRootMode::Open);
         let root = host
             .unchecked_ref::<HtmlElement>()
@@ -497,9 +505,12 @@ impl TaskForm {
         due.set_type("date");
         set(&due, "aria-required", "true");
         set(&due, "min", &format_date(today));
-        set(&due, "aria-describedby", "snshare-err-due");
+        set(&due, "aria-describedby", "snshare-due-day snshare-err-due");
         due.set_value(&default_due_date(today, defaults.due_in_days));
         let due_field = field(&doc, "snshare-due", &t("form_due_date"), &due, false);
+        let due_day = el(&doc, "p", "hint", "");
+        set(&due_day, "id", "snshare-due-day");
+        append(&due_field, &due_day);
         let err_due = error_el(&doc, "snshare-err-due");
         append(&due_field, &err_due);
         append(&grid, &due_field);
@@ -614,6 +625,7 @@ impl TaskForm {
                 user_id: user,
                 err_name,
                 err_due,
+                due_day,
                 err_user,
                 err_description,
                 duplicates,
@@ -929,6 +941,8 @@ impl Inner {
             error_for(DraftField::Name),
             st.touched_name || self.name_prefilled || server(DraftField::Name),
         );
+        f.due_day
+            .set_text_content(format_day(&f.due.value()).as_deref());
         show(
             &f.err_due,
             f.due.as_ref(),

@@ -2,9 +2,6 @@
 //!
 //! Everything here is a function of data (no messaging), so the wasm tests can render it.
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
 use crate::domain::connection::{ConnectionState, ConnectionStatus};
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
@@ -88,35 +85,7 @@ pub fn category_label(c: Category) -> String {
 // Dates
 // ---------------------------------------------------------------------------------------------
 
-fn locale_string(date: &js_sys::Date, date_style: &str) -> String {
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &date_style.into());
-    let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &"short".into());
-    // `toLocaleString(undefined, opts)`: the browser's own locale (js-sys wants a locale string).
-    js_sys::Reflect::get(date, &"toLocaleString".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call2(date, &JsValue::UNDEFINED, &opts).ok())
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| String::from(date.to_iso_string()))
-}
-
-/// A unix-ms time in the user's locale, e.g. "12 Mar 2025, 14:05".
-pub fn format_time(ms: u64) -> String {
-    locale_string(&js_sys::Date::new(&JsValue::from_f64(ms as f64)), "medium")
-}
-
-/// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS` in the user's locale and time zone; the raw text
-/// when it does not parse.
-pub fn format_sn_time(s: &str) -> String {
-    let iso = format!("{}Z", s.trim().replacen(' ', "T", 1));
-    let ms = js_sys::Date::parse(&iso);
-    if ms.is_finite() {
-        locale_string(&js_sys::Date::new(&JsValue::from_f64(ms)), "short")
-    } else {
-        s.to_string()
-    }
-}
+pub use crate::platform::i18n::{format_sn_time, format_time};
 
 // ---------------------------------------------------------------------------------------------
 // Connection status

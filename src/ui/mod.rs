@@ -38,10 +38,9 @@ fn page_root(title_key: &str) -> Option<web_sys::Element> {
     let document = web_sys::window()?.document()?;
     document.set_title(&t(title_key));
     if let Some(html) = document.document_element() {
-        let lang = chrome::i18n_get_ui_language();
-        if !lang.is_empty() {
-            let _ = html.set_attribute("lang", &lang);
-        }
+        // The language of the catalogue shown (English for a browser language snshare
+        // does not ship), so a screen reader reads it with the right voice.
+        let _ = html.set_attribute("lang", &crate::platform::i18n::ui_lang());
     }
     let root = document.get_element_by_id("app")?;
     root.replace_children_with_node_0();

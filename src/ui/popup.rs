@@ -12,6 +12,7 @@ use crate::domain::instance::InstanceUrl;
 use crate::domain::outbox::OutboxStatus;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{AuthMethod, OutboxView, RequestBody, ResponseBody, TicketSnapshot};
+use crate::platform::i18n::{format_number, t_count};
 use crate::platform::{chrome, messaging::send, t, t_with};
 
 use super::common::{
@@ -90,7 +91,11 @@ fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
                 el("li")
                     .attr("data-state", &c.state)
                     .child(el("span").class("count-label").text(&c.label))
-                    .child(el("span").class("count-value").text(&c.count.to_string()))
+                    .child(
+                        el("span")
+                            .class("count-value")
+                            .text(&format_number(c.count.into())),
+                    )
             }))
     });
     let list = if latest.is_empty() {
@@ -111,8 +116,11 @@ fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
                 .child(
                     el("span")
                         .class("badge")
-                        .attr("aria-label", &t_with("popup_total", &[&total.to_string()]))
-                        .text(&total.to_string()),
+                        .attr(
+                            "aria-label",
+                            &t_count(total.into(), "popup_total_one", "popup_total_other"),
+                        )
+                        .text(&format_number(total.into())),
                 ),
         )
         .child_opt(counts_list)

@@ -14,6 +14,7 @@ use crate::domain::ticket::{Category, TicketKind, TicketSummary};
 use crate::messages::{
     RequestBody, ResponseBody, StateName, TicketListQuery, TicketPage, TicketSort,
 };
+use crate::platform::i18n::format_number;
 use crate::platform::{messaging::send, t, t_with};
 
 use super::common::{
@@ -191,7 +192,11 @@ pub fn paging_label(offset: u32, shown: u32, total: u32) -> String {
     let last = offset.saturating_add(shown).min(total.max(offset + shown));
     t_with(
         "tickets_paging",
-        &[&first.to_string(), &last.to_string(), &total.to_string()],
+        &[
+            &format_number(first.into()),
+            &format_number(last.into()),
+            &format_number(total.into()),
+        ],
     )
 }
 

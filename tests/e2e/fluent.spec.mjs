@@ -9,8 +9,10 @@
 // The first describe block checks the replicas themselves, without the extension, so a later edit
 // cannot quietly make them easier than the real portal.
 import { chromium } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, connect, launchExtension, grantedExtensionDir, watchErrors,
+  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, connect, launchExtension, grantedExtensionDir, watchErrors,
 } from './harness.mjs';
 
 const OLD = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
@@ -20,11 +22,23 @@ const CSPS = ['none', 'strict'];
 const MFA = 'AdminMFAV2';
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
 const UPN = 'MeganB@contoso.onmicrosoft.com';
-const SHARE_ROW = /^Share to ServiceNow/;
 const PUA = /[\uE000-\uF8FF]/;
 
-const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' });
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// The in-page UI speaks the portal's language (issue 15): expected texts come from the
+// catalogue of the page's <html lang>, whatever the browser's.
+const CATALOGUES = Object.fromEntries(['en', 'it', 'sv', 'fr', 'nl', 'zh_TW'].map((l) =>
+  [l, JSON.parse(fs.readFileSync(path.join(DIST, '_locales', l, 'messages.json'), 'utf8'))]));
+/** The text snshare shows for `key` on this page, `$1`… replaced by `subs`. */
+async function ui(page, key, ...subs) {
+  const lang = (await page.evaluate(() => document.documentElement.lang)).replace('-', '_');
+  const messages = CATALOGUES[lang] ?? CATALOGUES[lang.split('_')[0]] ?? CATALOGUES.en;
+  return subs.reduce((m, sub, i) => m.replace(`$${i + 1}`, () => sub), messages[key].message);
+}
+/** A row share button's name, in any of the six languages ("Share to ServiceNow…"). */
+const SHARE_ROW = new RegExp(`^(${Object.values(CATALOGUES).map((m) => escapeRe(m.portal_share_short.message)).join('|')})`);
+/** The task form; its name has "ServiceNow" in every language. */
+const form = (page) => page.getByRole('dialog', { name: /ServiceNow/ });
 
 async function setCookies(context, cookies, origin = PORTAL) {
   await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value: String(value), url: origin })));
@@ -63,8 +77,8 @@ async function audit(page) {
     const row = byRole.nth(k + 1);
     const all = await row.getByRole('button', { name: SHARE_ROW }).count();
     if (all !== 1) { problems.push(`${rows[k].id}: ${all} share buttons`); continue; }
-    const named = await row.getByRole('button', { name: `Share to ServiceNow: ${rows[k].title}`, exact: true }).count()
-      + await row.getByRole('button', { name: 'Share to ServiceNow', exact: true }).count();
+    const named = await row.getByRole('button', { name: await ui(page, 'portal_share_row', rows[k].title), exact: true }).count()
+      + await row.getByRole('button', { name: await ui(page, 'portal_share_short'), exact: true }).count();
     if (named !== 1) problems.push(`${rows[k].id}: its button names another action`);
   }
   const total = await page.getByRole('button', { name: SHARE_ROW }).count();
@@ -92,9 +106,9 @@ async function expectBoundToRows(page, count = 3) {
     // Found by the title it shows at click time.
     await rowOf(page, r.title).getByRole('button', { name: SHARE_ROW }).click();
     const dialog = form(page);
-    await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(r.title);
+    await expect(dialog.getByRole('textbox', { name: await ui(page, 'form_name') })).toHaveValue(r.title);
     if (r.link) {
-      await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(new RegExp(`actionId=${escapeRe(r.id)}(\\b|$)`));
+      await expect(dialog.getByRole('textbox', { name: await ui(page, 'form_description') })).toHaveValue(new RegExp(`actionId=${escapeRe(r.id)}(\\b|$)`));
     }
     await page.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
@@ -123,7 +137,7 @@ async function shareButton(page) {
 
 /** The Send button once the form's checks are done. */
 async function sendReady(page) {
-  const send = form(page).getByRole('button', { name: 'Send to ServiceNow' });
+  const send = form(page).getByRole('button', { name: await ui(page, 'form_send') });
   await expect(send).toBeVisible({ timeout: 15_000 });
   await expect(send).toBeEnabled();
   return send;
@@ -145,7 +159,7 @@ const hasFocus = (target) => target.evaluate((el) => {
  * which also proves the field takes input where the form is mounted.
  */
 async function giveUserIdIfAsked(page, { keyboard = false } = {}) {
-  const user = form(page).getByRole('textbox', { name: 'User ID' });
+  const user = form(page).getByRole('textbox', { name: await ui(page, 'form_user_id') });
   await expect(user).toBeVisible();
   if (await user.inputValue()) return;
   if (keyboard) await tabTo(page, user); else await user.click();
@@ -190,8 +204,8 @@ async function openFromListByKeyboard(page, title) {
 
 /** A row's share button, as a user finds it: named after the action, or plain in its row. */
 async function rowShareButton(page, title) {
-  const button = page.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true })
-    .or(rowOf(page, title).getByRole('button', { name: 'Share to ServiceNow', exact: true }));
+  const button = page.getByRole('button', { name: await ui(page, 'portal_share_row', title), exact: true })
+    .or(rowOf(page, title).getByRole('button', { name: await ui(page, 'portal_share_short'), exact: true }));
   await expect(button).toBeVisible({ timeout: 15_000 });
   return button;
 }
@@ -558,14 +572,14 @@ for (const csp of CSPS) {
         await portal.getByRole('menu').getByRole('menuitem', { name: 'ServiceNow', exact: true }).click();
         const dialog = form(portal);
         await expect(dialog).toBeVisible();
-        const name = dialog.getByRole('textbox', { name: 'Task name' });
+        const name = dialog.getByRole('textbox', { name: await ui(portal, 'form_name') });
         await expect(name).toHaveValue(MFA_TITLE);
         await name.click();
         await portal.keyboard.press('ControlOrMeta+a');
         await portal.keyboard.type('Typed under the focus trap');
         await expect(name).toHaveValue('Typed under the focus trap');
         await expect(name).toBeFocused();
-        const description = dialog.getByRole('textbox', { name: 'Description' });
+        const description = dialog.getByRole('textbox', { name: await ui(portal, 'form_description') });
         await description.click();
         await portal.keyboard.press('ControlOrMeta+End');
         await portal.keyboard.type('\nmore');
@@ -580,7 +594,7 @@ for (const csp of CSPS) {
         // Read from the panel in the page's language, written in the API's words.
         expect(records[0].description).toContain('Action status: To address');
         expect(records[0].description).toContain(`actionId=${MFA}`);
-        await dialog.getByRole('button', { name: 'Close' }).or(dialog.getByRole('button', { name: 'Cancel' })).first().click();
+        await dialog.getByRole('button', { name: await ui(portal, 'form_close') }).or(dialog.getByRole('button', { name: await ui(portal, 'form_cancel') })).first().click();
         await expect(dialog).toHaveCount(0);
         await expect(share).toBeFocused();
         // The other menu in the panel never gets the item.
@@ -602,14 +616,14 @@ for (const csp of CSPS) {
         await portal.keyboard.press('Enter');
         const dialog = form(portal);
         await expect(dialog).toBeVisible();
-        const name = dialog.getByRole('textbox', { name: 'Task name' });
+        const name = dialog.getByRole('textbox', { name: await ui(portal, 'form_name') });
         await tabTo(portal, name);
         await portal.keyboard.press('ControlOrMeta+a');
         await portal.keyboard.type('Keyboard from the menu');
         await expect(name).toHaveValue('Keyboard from the menu');
         await giveUserIdIfAsked(portal, { keyboard: true });
         await sendReady(portal);
-        await tabTo(portal, dialog.getByRole('button', { name: 'Send to ServiceNow' }));
+        await tabTo(portal, dialog.getByRole('button', { name: await ui(portal, 'form_send') }));
         await portal.keyboard.press('Enter');
         await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
         await portal.keyboard.press('Escape');
@@ -624,12 +638,12 @@ for (const csp of CSPS) {
         await (await rowShareButton(portal, other.title)).focus();
         await portal.keyboard.press('Enter');
         await expect(dialog).toBeVisible();
-        await tabTo(portal, dialog.getByRole('textbox', { name: 'Task name' }));
+        await tabTo(portal, dialog.getByRole('textbox', { name: await ui(portal, 'form_name') }));
         await portal.keyboard.press('End');
         await portal.keyboard.type(' (keyboard)');
         await giveUserIdIfAsked(portal, { keyboard: true });
         await sendReady(portal);
-        await tabTo(portal, dialog.getByRole('button', { name: 'Send to ServiceNow' }));
+        await tabTo(portal, dialog.getByRole('button', { name: await ui(portal, 'form_send') }));
         await portal.keyboard.press('Enter');
         await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
         const mine = (await sandbox.records('incident')).filter((r) => r.short_description === `${other.title} (keyboard)`);
@@ -679,14 +693,14 @@ for (const csp of CSPS) {
         await openFromList(portal, target.title);
         expect(new URL(portal.url()).searchParams.get('actionId')).toBe(target.id);
         // The panel's badge, and after closing it the row's, name the ticket.
-        await expect(portal.getByRole('dialog').getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}`) })).toHaveCount(1, { timeout: 20_000 });
+        await expect(portal.getByRole('dialog').getByRole('link', { name: new RegExp(`^${escapeRe((await ui(portal, 'badge_ticket', number)).split(number)[0])}${number}`) })).toHaveCount(1, { timeout: 20_000 });
         await portal.keyboard.press('Escape');
         await expect(portal.getByRole('dialog')).toHaveCount(0);
         await expect(rowOf(portal, target.title)
-          .getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}`) })).toHaveCount(1, { timeout: 20_000 });
+          .getByRole('link', { name: new RegExp(`^${escapeRe((await ui(portal, 'badge_ticket', number)).split(number)[0])}${number}`) })).toHaveCount(1, { timeout: 20_000 });
         // Sharing it again warns of the open ticket.
         await (await rowShare()).click();
-        const notice = form(portal).getByRole('region', { name: 'Open tickets for this action' });
+        const notice = form(portal).getByRole('region', { name: await ui(portal, 'form_duplicate_heading') });
         await expect(notice).toBeVisible({ timeout: 15_000 });
         await expect(notice.getByRole('link', { name: number })).toBeVisible();
         // After a reload too (the title → id map is kept for the tenant).
@@ -694,7 +708,7 @@ for (const csp of CSPS) {
         await portal.reload();
         await portal.evaluate(() => __replica.ready);
         await expect(rowOf(portal, target.title)
-          .getByRole('link', { name: new RegExp(`^ServiceNow ticket ${number}`) })).toHaveCount(1, { timeout: 20_000 });
+          .getByRole('link', { name: new RegExp(`^${escapeRe((await ui(portal, 'badge_ticket', number)).split(number)[0])}${number}`) })).toHaveCount(1, { timeout: 20_000 });
         await options.close();
       });
 
@@ -713,7 +727,7 @@ for (const csp of CSPS) {
           return rows.find((r) => r.link) ?? rows[0];
         });
         await (await rowShareButton(portal, row.title)).click();
-        await expect(form(portal).getByRole('textbox', { name: 'User ID' })).toHaveValue(UPN);
+        await expect(form(portal).getByRole('textbox', { name: await ui(portal, 'form_user_id') })).toHaveValue(UPN);
         await (await sendReady(portal)).click();
         const link = form(portal).getByRole('link', { name: /^INC\d{7}$/ });
         await expect(link).toBeVisible({ timeout: 30_000 });
@@ -767,9 +781,9 @@ for (const host of ['security.microsoft.us', 'security.apps.mil']) {
       await (await shareButton(page)).click();
       await expectOneServiceNowItem(page);
       await page.getByRole('menuitem', { name: 'ServiceNow', exact: true }).click();
-      await expect(form(page).getByRole('textbox', { name: 'Description' }))
+      await expect(form(page).getByRole('textbox', { name: await ui(page, 'form_description') }))
         .toHaveValue(new RegExp(`${escapeRe(origin)}/securescore\\?viewid=actions&actionId=${MFA}`));
-      await expect(form(page).getByRole('textbox', { name: 'Description' })).not.toHaveValue(/security\.microsoft\.com/);
+      await expect(form(page).getByRole('textbox', { name: await ui(page, 'form_description') })).not.toHaveValue(/security\.microsoft\.com/);
       expect(watch.unexpected()).toEqual([]);
     } finally {
       await launched.context.close();

@@ -3,13 +3,26 @@
 // navigation without reloads, the portal re-rendering rows, the Share menu item, the task form
 // (labels, validation, keyboard, Esc, focus trap) and the cards — none of which needs ServiceNow.
 // The flows that create tickets are in share.spec.mjs.
-import { test, expect, PORTAL } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect, PORTAL, DIST } from './harness.mjs';
 
 const XSS_TITLE = 'Ensure <img src=x onerror=alert(1)> is blocked';
 /** AdminMFAV2's title in the replica's data. */
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
 const VARIANTS = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
-const SHARE_NAME = /^Share to ServiceNow: /;
+// The in-page UI speaks the portal's language (issue 15): a variant's texts come from the
+// catalogue of its language, whatever the browser's.
+const LANGUAGE_OF = { 'table-it': 'it', 'grid-zh': 'zh_TW', 'grid-sv': 'sv', 'grid-fr': 'fr', 'grid-nl': 'nl' };
+const catalogues = {};
+/** The text snshare shows for `key` on a variant's page, `$1`… replaced by `subs`. */
+function ui(variant, key, ...subs) {
+  const lang = LANGUAGE_OF[variant] ?? 'en';
+  catalogues[lang] ??= JSON.parse(fs.readFileSync(path.join(DIST, '_locales', lang, 'messages.json'), 'utf8'));
+  return subs.reduce((m, sub, i) => m.replace(`$${i + 1}`, () => sub), catalogues[lang][key].message);
+}
+/** A share button's name in any of the languages: "…ServiceNow: <title>" ("ServiceNow :", "ServiceNow："). */
+const SHARE_NAME = /ServiceNow ?[:：]/;
 
 async function setCookies(context, cookies) {
   await context.addCookies(Object.entries(cookies).map(([name, value]) => ({ name, value: String(value), url: PORTAL })));
@@ -28,14 +41,16 @@ async function navigate(page, path) {
 }
 
 const shareButtons = (page) => page.getByRole('button', { name: SHARE_NAME });
-const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' });
+/** The task form; its name has "ServiceNow" in every language. */
+const form = (page) => page.getByRole('dialog', { name: /ServiceNow/ });
 
 /**
  * Every action row of the list (spacers and headers have no actionId link): exactly one share
  * button, in the title cell, named after the row's title and bound to the row's action.
  */
-async function audit(page) {
-  return page.evaluate(() => {
+async function audit(page, variant = 'grid-en') {
+  // The expected name with a marker where the row's title goes.
+  return page.evaluate((named) => {
     const rows = [...document.querySelectorAll('[role="row"], tr')].filter((r) => r.querySelector('a[href*="actionId="]'));
     const problems = [];
     for (const r of rows) {
@@ -45,7 +60,7 @@ async function audit(page) {
       if (buttons.length !== 1) { problems.push(`${id}: ${buttons.length} buttons`); continue; }
       const b = buttons[0];
       const title = a.textContent.replace(/\s+/g, ' ').trim();
-      if (b.getAttribute('aria-label') !== `Share to ServiceNow: ${title}`) problems.push(`${id}: named "${b.getAttribute('aria-label')}"`);
+      if (b.getAttribute('aria-label') !== named.replace('\u0001', title)) problems.push(`${id}: named "${b.getAttribute('aria-label')}"`);
       const bound = b.closest('[data-snshare-action]')?.getAttribute('data-snshare-action');
       if (bound !== id) problems.push(`${id}: bound to ${bound}`);
       const cell = b.closest('[role="gridcell"], [role="rowheader"], td');
@@ -54,7 +69,7 @@ async function audit(page) {
     const total = document.querySelectorAll('button[data-snshare-cmd="share-row"]').length;
     if (total !== rows.length) problems.push(`${total} buttons for ${rows.length} rows`);
     return { rows: rows.length, problems };
-  });
+  }, ui(variant, 'portal_share_row', '\u0001'));
 }
 
 /** Waits until a scrolled list stops recycling (the replica's scroll can still move after
@@ -69,8 +84,8 @@ async function settle(page) {
   }
 }
 
-async function expectOneButtonPerRow(page, rows) {
-  await expect.poll(() => audit(page), { timeout: 10_000 }).toEqual({ rows, problems: [] });
+async function expectOneButtonPerRow(page, rows, variant = 'grid-en') {
+  await expect.poll(() => audit(page, variant), { timeout: 10_000 }).toEqual({ rows, problems: [] });
 }
 
 test.describe('row share buttons, in every markup variant', () => {
@@ -80,12 +95,12 @@ test.describe('row share buttons, in every markup variant', () => {
       await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'wasm');
       const rows = await portal.evaluate(() => __replica.rowCount());
       expect(rows).toBe(67);
-      await expectOneButtonPerRow(portal, rows);
+      await expectOneButtonPerRow(portal, rows, variant);
       await expect(shareButtons(portal)).toHaveCount(rows);
       // Titles come from the page as text: the markup title is a literal name.
-      await expect(portal.getByRole('button', { name: `Share to ServiceNow: ${XSS_TITLE}`, exact: true })).toHaveCount(1);
+      await expect(portal.getByRole('button', { name: ui(variant, 'portal_share_row', XSS_TITLE), exact: true })).toHaveCount(1);
       const first = await portal.evaluate(() => __replica.actions[0].title);
-      await expect(portal.getByRole('button', { name: `Share to ServiceNow: ${first}`, exact: true })).toHaveCount(1);
+      await expect(portal.getByRole('button', { name: ui(variant, 'portal_share_row', first), exact: true })).toHaveCount(1);
       await expect(portal.locator('#snshare-style')).toHaveCount(1);
     });
   }
@@ -98,10 +113,10 @@ for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
     test(`${variant}: the JS build injects the same buttons and opens the form`, async ({ portal }) => {
       await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
       await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
-      await expectOneButtonPerRow(portal, 67);
+      await expectOneButtonPerRow(portal, 67, variant);
       await shareButtons(portal).first().click();
       await expect(form(portal)).toBeVisible();
-      await expect(form(portal).getByRole('textbox', { name: 'Task name' })).not.toHaveValue('');
+      await expect(form(portal).getByRole('textbox', { name: ui(variant, 'form_name') })).not.toHaveValue('');
       await portal.keyboard.press('Escape');
       await expect(form(portal)).toHaveCount(0);
     });
@@ -134,7 +149,7 @@ test.describe('lists that change under the buttons', () => {
     for (const index of [0, 100, 400]) {
       await portal.evaluate((i) => __replica.scrollToIndex(i), index);
       await settle(portal);
-      await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()));
+      await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()), 'table-it');
     }
   });
 
@@ -238,22 +253,22 @@ test.describe('the task form', () => {
     const title = await portal.evaluate(() => __replica.actions[2].title);
     await portal.getByRole('link', { name: title, exact: true }).focus();
     await portal.keyboard.press('Shift+Tab');
-    const button = portal.getByRole('button', { name: `Share to ServiceNow: ${title}`, exact: true });
+    const button = portal.getByRole('button', { name: ui('grid-fr', 'portal_share_row', title), exact: true });
     await expect(button).toBeFocused();
     await portal.keyboard.press('Enter');
     const dialog = form(portal);
     await expect(dialog).toBeVisible();
-    await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toBeFocused();
+    await expect(dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') })).toBeFocused();
     const inForm = () => portal.evaluate(() => document.activeElement?.getAttribute('data-snshare') === 'form');
     for (let i = 0; i < 25; i++) {
       await portal.keyboard.press('Tab');
       expect(await inForm()).toBe(true);
     }
-    await dialog.getByRole('combobox', { name: 'Ticket type' }).focus();
+    await dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') }).focus();
     await portal.keyboard.press('Shift+Tab');
-    await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await expect(dialog.getByRole('button', { name: ui('grid-fr', 'form_cancel') })).toBeFocused();
     await portal.keyboard.press('Tab');
-    await expect(dialog.getByRole('combobox', { name: 'Ticket type' })).toBeFocused();
+    await expect(dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') })).toBeFocused();
     await portal.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
     await expect(button).toBeFocused();
@@ -328,10 +343,10 @@ test.describe('the Share menu', () => {
         const dialog = form(portal);
         await expect(dialog).toBeVisible();
         await expect(menu).toHaveCount(0);
-        await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(MFA_TITLE);
-        await expect(dialog.getByRole('textbox', { name: 'Category' })).toHaveValue('Identity');
-        await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(/\n1\. .+\n2\. /);
-        await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(/actionId=AdminMFAV2$/);
+        await expect(dialog.getByRole('textbox', { name: ui(variant, 'form_name') })).toHaveValue(MFA_TITLE);
+        await expect(dialog.getByRole('textbox', { name: ui(variant, 'form_category') })).toHaveValue(ui(variant, 'common_category_identity'));
+        await expect(dialog.getByRole('textbox', { name: ui(variant, 'form_description') })).toHaveValue(/\n1\. .+\n2\. /);
+        await expect(dialog.getByRole('textbox', { name: ui(variant, 'form_description') })).toHaveValue(/actionId=AdminMFAV2$/);
         await portal.keyboard.press('Escape');
         await expect(dialog).toHaveCount(0);
         await expect(button).toBeFocused();

@@ -1,7 +1,9 @@
 // Share and track, end to end against the ServiceNow sandbox: a row's share button and the Share
 // menu create records with every field of the task form, the form shows the ticket number,
 // duplicates are caught, failures keep the draft, and the cards and badges show the tickets.
-import { test, expect, PORTAL, INSTANCE, connect, sendFromExtensionPage } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect, PORTAL, INSTANCE, DIST, connect, sendFromExtensionPage } from './harness.mjs';
 
 const MFA = 'AdminMFAV2';
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
@@ -312,9 +314,14 @@ test.describe('under the strict page CSP (the JS build of the core)', () => {
     await connect(context, extensionId);
     await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'table-it' });
     await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
-    await rowButton(portal, MFA_TITLE).click();
-    await (await sendReady(portal)).click();
-    await expect(form(portal).getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+    // The in-page UI speaks the Italian portal's language (issue 15).
+    const it = JSON.parse(fs.readFileSync(path.join(DIST, '_locales/it/messages.json'), 'utf8'));
+    await portal.getByRole('button', { name: it.portal_share_row.message.replace('$1', () => MFA_TITLE), exact: true }).click();
+    const dialog = portal.getByRole('dialog', { name: it.form_title.message });
+    const send = dialog.getByRole('button', { name: it.form_send.message });
+    await expect(send).toBeEnabled({ timeout: 15_000 });
+    await send.click();
+    await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
     const records = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
     expect(records).toHaveLength(1);
     expect(records[0].description).toContain('Category: Identity');

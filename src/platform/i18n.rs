@@ -1,0 +1,266 @@
+//! UI strings, and the language they are shown in, with dates, numbers and counts formatted
+//! for it through `Intl`.
+//!
+//! | surface | language |
+//! | --- | --- |
+//! | extension pages (popup, options, ticket list), worker | the browser's, through `chrome.i18n` |
+//! | in-page UI (share button, menu item, task form, cards, badges) | the portal's (`<html lang>`) when snshare has that catalogue, else the browser's |
+//!
+//! `chrome.i18n.getMessage` only knows the browser's language, so when the portal speaks
+//! another one the content script loads that catalogue once (`follow_page_language`), from the
+//! extension's own `_locales/<lang>/messages.json` (a web-accessible resource): nothing is added
+//! to the content script's download, and a page CSP does not apply to the content script's
+//! fetch of its own extension's file. A failed load leaves the browser's language.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::chrome;
+
+/// The catalogue folders snshare ships (`extension/_locales`).
+const CATALOGUES: [&str; 6] = ["en", "fr", "it", "nl", "sv", "zh_TW"];
+
+struct PageCatalogue {
+    /// The language the in-page UI is in: a BCP 47 tag `Intl` accepts.
+    lang: String,
+    /// The parsed `messages.json`: `{key: {message}}`.
+    messages: JsValue,
+}
+
+thread_local! {
+    static PAGE: RefCell<Option<PageCatalogue>> = const { RefCell::new(None) };
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// Throws on a malformed tag (`fr_FR`), where the `Intl` constructors would throw too.
+    #[wasm_bindgen(js_namespace = Intl, js_name = getCanonicalLocales, catch)]
+    fn canonical_locales(tag: &str) -> Result<js_sys::Array, JsValue>;
+}
+
+/// The catalogue folder for a BCP 47 tag: `fr-CA` → `fr`, `zh-TW` / `zh-Hant` / `zh-HK` →
+/// `zh_TW`; none for a language snshare does not ship (Simplified Chinese included).
+pub fn catalogue_for(tag: &str) -> Option<&'static str> {
+    let tag = tag.trim().replace('_', "-").to_ascii_lowercase();
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    if primary == "zh" {
+        let traditional = parts.any(|p| matches!(p, "hant" | "tw" | "hk" | "mo"));
+        return traditional.then_some("zh_TW");
+    }
+    CATALOGUES.into_iter().find(|c| *c == primary)
+}
+
+/// The catalogue `chrome.i18n` reads: the browser's language, else the default (`en`).
+fn browser_catalogue() -> &'static str {
+    catalogue_for(&chrome::i18n_get_ui_language()).unwrap_or("en")
+}
+
+/// In the content script: speak the page's language (`<html lang>`) when snshare has it and
+/// the browser speaks another. Loads that catalogue once; on any failure the UI stays in the
+/// browser's language.
+pub async fn follow_page_language(page_lang: &str) {
+    let Some(dir) = catalogue_for(page_lang) else {
+        return;
+    };
+    if dir == browser_catalogue() {
+        return;
+    }
+    let url = chrome::runtime_get_url(&format!("_locales/{dir}/messages.json"));
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let loaded = async {
+        let response: web_sys::Response =
+            wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url))
+                .await?
+                .dyn_into()?;
+        wasm_bindgen_futures::JsFuture::from(response.json()?).await
+    };
+    let Ok(messages) = loaded.await else {
+        super::log("snshare: the portal language's catalogue did not load; using the browser's");
+        return;
+    };
+    if !messages.is_object() {
+        return;
+    }
+    // The page's own tag when Intl takes it (region-specific dates: fr-CA), else the folder's.
+    let page_tag = page_lang.trim();
+    let lang = if !page_tag.is_empty() && canonical_locales(page_tag).is_ok() {
+        page_tag.to_string()
+    } else {
+        dir.replace('_', "-")
+    };
+    PAGE.with(|p| *p.borrow_mut() = Some(PageCatalogue { lang, messages }));
+}
+
+/// The language the surface's strings are in (for `lang` attributes and `Intl`): the page's
+/// catalogue in the content script, else the browser's language when snshare ships it, else
+/// English (`chrome.i18n`'s default catalogue).
+pub fn ui_lang() -> String {
+    PAGE.with(|p| p.borrow().as_ref().map(|c| c.lang.clone()))
+        .unwrap_or_else(|| {
+            let lang = chrome::i18n_get_ui_language();
+            if catalogue_for(&lang).is_some() {
+                lang
+            } else {
+                "en".to_string()
+            }
+        })
+}
+
+/// Translated UI string; the key itself if the catalogue lacks it (visible, never blank).
+pub fn t(key: &str) -> String {
+    t_with(key, &[])
+}
+
+/// Translated UI string with `$1`, `$2`… substitutions.
+pub fn t_with(key: &str, subs: &[&str]) -> String {
+    if let Some(s) = page_message(key, subs) {
+        return s;
+    }
+    let arr = js_sys::Array::new();
+    for s in subs {
+        arr.push(&JsValue::from_str(s));
+    }
+    let s = chrome::i18n_get_message(key, &arr);
+    if s.is_empty() {
+        key.to_string()
+    } else {
+        s
+    }
+}
+
+/// A count in words, plural-correct for the surface's language (`Intl.PluralRules`): `one`
+/// for the singular category ("1 ticket", French "0 ticket"), `other` for the rest; `$1` is
+/// the number formatted for the language.
+pub fn t_count(n: u64, one: &str, other: &str) -> String {
+    let locales = locales();
+    let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+    let key = if rules.select(n as f64) == "one" {
+        one
+    } else {
+        other
+    };
+    t_with(key, &[&format_number(n)])
+}
+
+/// A whole number formatted for the surface's language (`1 234`, `1,234`).
+pub fn format_number(n: u64) -> String {
+    let nf = js_sys::Intl::NumberFormat::new(&locales(), &js_sys::Object::new());
+    nf.format()
+        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| n.to_string())
+}
+
+fn page_message(key: &str, subs: &[&str]) -> Option<String> {
+    PAGE.with(|p| {
+        let p = p.borrow();
+        let entry = js_sys::Reflect::get(&p.as_ref()?.messages, &JsValue::from_str(key)).ok()?;
+        let message = js_sys::Reflect::get(&entry, &JsValue::from_str("message"))
+            .ok()?
+            .as_string()?;
+        Some(substitute(&message, subs))
+    })
+}
+
+/// Chrome's substitution rules for the catalogues' positional placeholders: `$1`…`$9`, `$$`.
+fn substitute(message: &str, subs: &[&str]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek().copied() {
+            Some('$') => {
+                chars.next();
+                out.push('$');
+            }
+            Some(d @ '1'..='9') => {
+                chars.next();
+                let i = d as usize - '1' as usize;
+                out.push_str(subs.get(i).copied().unwrap_or(""));
+            }
+            _ => out.push('$'),
+        }
+    }
+    out
+}
+
+fn locales() -> js_sys::Array {
+    js_sys::Array::of1(&JsValue::from_str(&ui_lang()))
+}
+
+/// `dateStyle` / `timeStyle` of `Intl.DateTimeFormat`.
+#[derive(Debug, Clone, Copy)]
+pub enum Style {
+    Full,
+    Medium,
+    Short,
+}
+
+impl Style {
+    fn name(self) -> &'static str {
+        match self {
+            Style::Full => "full",
+            Style::Medium => "medium",
+            Style::Short => "short",
+        }
+    }
+}
+
+/// A date (and time, when `time` is given) in the surface's language and the user's time zone.
+fn format_date_value(date: &js_sys::Date, day: Style, time: Option<Style>) -> String {
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &day.name().into());
+    if let Some(time) = time {
+        let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &time.name().into());
+    }
+    js_sys::Intl::DateTimeFormat::new(&locales(), &opts)
+        .format()
+        .call1(&JsValue::NULL, date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| String::from(date.to_iso_string()))
+}
+
+/// A unix-ms time, e.g. "12 Mar 2025, 14:05" (English) or "12 mars 2025, 14:05" (French).
+pub fn format_time(ms: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    format_date_value(&date, Style::Medium, Some(Style::Short))
+}
+
+/// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS`, short, in the user's time zone; the raw text when
+/// it does not parse.
+pub fn format_sn_time(s: &str) -> String {
+    let iso = format!("{}Z", s.trim().replacen(' ', "T", 1));
+    let ms = js_sys::Date::parse(&iso);
+    if ms.is_finite() {
+        let date = js_sys::Date::new(&JsValue::from_f64(ms));
+        format_date_value(&date, Style::Short, Some(Style::Short))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A calendar day (`YYYY-MM-DD`, the due date) written out in full: "Wednesday 16 December
+/// 2026"; none when it does not parse.
+pub fn format_day(ymd: &str) -> Option<String> {
+    let mut parts = ymd.trim().splitn(3, '-').map(|p| p.parse::<i32>().ok());
+    let (Some(Some(y)), Some(Some(m)), Some(Some(d))) = (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if y < 1 || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Local noon: the same calendar day in every time zone.
+    let date = js_sys::Date::new_with_year_month_day_hr(y as u32, m - 1, d, 12);
+    Some(format_date_value(&date, Style::Full, None))
+}

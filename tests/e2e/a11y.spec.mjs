@@ -1,0 +1,167 @@
+// Languages and accessibility of snshare's surfaces (issue 15), in one browser whose UI is in
+// English while the replica portal is in French:
+// - the in-page UI (cards, task form) speaks the portal's language and declares it; its dates
+//   are formatted for it; the extension pages keep the browser's language, with plural-correct
+//   counts;
+// - axe-core (from npm, evaluated in the page so a page CSP cannot refuse it; it enters snshare's
+//   open shadow root) finds no serious or critical WCAG 2.2 A/AA violation on a card, the task
+//   form, the popup and the options page, in light, dark and forced-colours themes;
+// - every control of the form is reached by Tab and shows a focus ring; the result of a send is
+//   announced by a live region and takes the focus.
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect, PORTAL, ROOT, DIST, connect, sendFromExtensionPage } from './harness.mjs';
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const catalogue = (lang) =>
+  JSON.parse(fs.readFileSync(path.join(DIST, '_locales', lang, 'messages.json'), 'utf8'));
+const fr = catalogue('fr');
+const en = catalogue('en');
+const FR = (key) => fr[key].message;
+
+/** Serious and critical WCAG 2.x A/AA violations inside `selector` (the whole page if none). */
+async function axeProblems(page, selector) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const result = await page.evaluate(async (sel) => window.axe.run(sel ? { include: [[sel]] } : document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    resultTypes: ['violations'],
+  }), selector);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' > ')).join(', ')}`);
+}
+
+/**
+ * Tabs through the form; for each stop, its control's name and whether a focus ring is drawn.
+ * A date input is several stops (its day, month and year, then its picker button, whose ring
+ * Chromium draws on the button itself, out of getComputedStyle's reach): a control counts as
+ * ringed when any of its stops shows the ring.
+ */
+async function tabStops(page, count) {
+  const stops = [];
+  for (let i = 0; i < count; i++) {
+    await page.keyboard.press('Tab');
+    stops.push(await page.evaluate(() => {
+      const root = document.querySelector('[data-snshare="form"]')?.shadowRoot;
+      const el = root?.activeElement;
+      if (!el) return { inside: false };
+      const s = getComputedStyle(el);
+      const label = el.id && root.querySelector(`label[for="${el.id}"]`);
+      return {
+        inside: true,
+        name: (label?.textContent || el.getAttribute('aria-label') || el.textContent || '').trim(),
+        ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+      };
+    }));
+  }
+  return stops;
+}
+
+test('French portal, English browser: form and cards in French, dates for French, no serious axe violation in light, dark and forced colours', async ({ context, extensionId, sandbox, portal }) => {
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: 'snshare:AdminMFAV2:', user: 'snshare.integration' });
+  const options = await connect(context, extensionId);
+  expect(await options.evaluate(() => document.documentElement.lang)).toMatch(/^en/);
+
+  await test.step('extension pages: browser language, plural-correct totals, axe', async () => {
+    await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
+    await expect.poll(async () => {
+      const s = (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+      return !s.refreshing && s.fetched_at !== null && s.tickets.length;
+    }, { timeout: 20_000 }).toBe(1);
+    expect(await axeProblems(options)).toEqual([]);
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    // One incident: "1 ticket", not "1 tickets" (Intl.PluralRules picks the key).
+    await expect(popup.getByLabel(en.popup_total_one.message.replace('$1', '1'), { exact: true })).toBeVisible();
+    await expect(popup.getByLabel(en.popup_total_other.message.replace('$1', '0'), { exact: true })).toBeVisible();
+    for (const scheme of ['light', 'dark']) {
+      await popup.emulateMedia({ colorScheme: scheme });
+      expect(await axeProblems(popup), `popup, ${scheme}`).toEqual([]);
+    }
+    await popup.emulateMedia({ colorScheme: 'light', forcedColors: 'active' });
+    expect(await axeProblems(popup), 'popup, forced colours').toEqual([]);
+    await popup.close();
+  });
+
+  const snapshot = (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+  const ticket = snapshot.tickets[0];
+  await context.addCookies([{ name: 'replica-variant', value: 'grid-fr', url: PORTAL }]);
+  await portal.goto(`${PORTAL}/homepage`);
+  await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  expect(await portal.evaluate(() => document.documentElement.lang)).toBe('fr');
+
+  const card = portal.getByRole('region', { name: FR('cards_incident_title'), exact: true });
+  await test.step('card: French, dates for French, axe', async () => {
+    await expect(card).toBeVisible({ timeout: 15_000 });
+    await expect(card).toHaveAttribute('lang', 'fr');
+    await expect(card.getByRole('button', { name: FR('cards_create'), exact: true })).toBeVisible();
+    const frTime = await portal.evaluate((sn) => new Intl.DateTimeFormat('fr', { dateStyle: 'short', timeStyle: 'short' })
+      .format(new Date(`${sn.replace(' ', 'T')}Z`)), ticket.updated_on);
+    await expect(card.getByRole('cell', { name: frTime, exact: true })).toBeVisible();
+    expect(await axeProblems(portal, `[data-snshare-card="incident"]`)).toEqual([]);
+  });
+
+  const dialog = portal.getByRole('dialog', { name: FR('form_title'), exact: true });
+  await test.step('task form: French, due date for French, keyboard, axe', async () => {
+    await card.getByRole('button', { name: FR('cards_create'), exact: true }).click();
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByRole('textbox', { name: FR('form_name'), exact: true })).toBeVisible();
+    const send = dialog.getByRole('button', { name: FR('form_send'), exact: true });
+    await expect(send).toBeVisible({ timeout: 15_000 });
+    const due = dialog.getByLabel(FR('form_due_date'), { exact: true });
+    const dueValue = await due.inputValue();
+    const frDay = await portal.evaluate((ymd) => {
+      const [y, m, d] = ymd.split('-').map(Number);
+      return new Intl.DateTimeFormat('fr', { dateStyle: 'full' }).format(new Date(y, m - 1, d, 12));
+    }, dueValue);
+    await expect(dialog.getByText(frDay, { exact: true })).toBeVisible();
+    expect(await portal.evaluate(() => document.querySelector('[data-snshare="form"]').getAttribute('lang'))).toBe('fr');
+    // Every control by Tab, each with a visible ring, up to the form's buttons; focus stays in.
+    // (With a valid draft: an invalid one still disables Send, out of the Tab order.)
+    await dialog.getByRole('textbox', { name: FR('form_name'), exact: true }).fill('Revue des comptes à privilèges');
+    await expect(send).toBeEnabled();
+    const stops = await tabStops(portal, 16);
+    expect(stops.every((s) => s.inside), JSON.stringify(stops)).toBe(true);
+    const ringed = new Map();
+    for (const s of stops) ringed.set(s.name, (ringed.get(s.name) ?? false) || s.ring);
+    expect([...ringed].filter(([, ring]) => !ring), JSON.stringify(stops)).toEqual([]);
+    for (const name of [FR('form_name'), FR('form_due_date'), FR('form_send'), FR('form_cancel')]) {
+      expect(ringed.has(name), `${name} reached by Tab: ${JSON.stringify(stops)}`).toBe(true);
+    }
+    expect(await axeProblems(portal, '[data-snshare="form"]')).toEqual([]);
+  });
+
+  await test.step('dark portal: form and card dark, axe', async () => {
+    await portal.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    // The portal switched to a dark theme (its own palette, however it marks it).
+    await portal.evaluate(() => {
+      const s = document.documentElement.style;
+      s.setProperty('--replica-bg', '#1b1a19');
+      s.setProperty('--replica-surface', '#292827');
+      s.setProperty('--replica-text', '#ffffff');
+      s.setProperty('--replica-text-2', '#d2d0ce');
+    });
+    await card.getByRole('button', { name: FR('cards_create'), exact: true }).click();
+    await expect(dialog).toBeVisible();
+    expect(await portal.evaluate(() => document.querySelector('[data-snshare="form"]').dataset.theme)).toBe('dark');
+    expect(await axeProblems(portal, '[data-snshare="form"]'), 'form, dark').toEqual([]);
+    await portal.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    expect(await axeProblems(portal, '[data-snshare-card="incident"]'), 'card, dark').toEqual([]);
+  });
+
+  await test.step('forced colours: form and card, axe; a send is announced and focused', async () => {
+    await portal.emulateMedia({ forcedColors: 'active' });
+    expect(await axeProblems(portal, '[data-snshare-card="incident"]'), 'card, forced colours').toEqual([]);
+    await card.getByRole('button', { name: FR('cards_create'), exact: true }).click();
+    await expect(dialog).toBeVisible();
+    expect(await axeProblems(portal, '[data-snshare="form"]'), 'form, forced colours').toEqual([]);
+    await dialog.getByRole('textbox', { name: FR('form_name'), exact: true }).fill('Revue des comptes à privilèges');
+    await dialog.getByRole('button', { name: FR('form_send'), exact: true }).press('Enter');
+    const status = dialog.getByRole('status');
+    await expect(status).toContainText(FR('form_created'), { timeout: 15_000 });
+    const link = status.getByRole('link', { name: /^INC\d{7}$/ });
+    await expect(link).toBeFocused();
+  });
+});
