@@ -279,7 +279,6 @@ bad_inputs! {
         assert_eq!(url.host(), "dev1.service-now.com.evil.example");
         assert_eq!(url.permission_pattern(), "https://dev1.service-now.com.evil.example/*");
     }
-    #[ignore = "L7: fixed on the sec-worker branch"]
     fn a11_loopback_with_leading_zeros("A", "10", "`https://127.0.0.01`, `https://127.000.000.001`",
         "`InstanceUrl::parse`", "refused, or canonicalised to `127.0.0.1`") {
         for input in ["https://127.0.0.01", "https://127.000.000.001"] {
@@ -346,7 +345,6 @@ bad_inputs! {
         "`oauth::parse_redirect`", "`StateMismatch` (the fragment is never read)") {
         assert_eq!(redirect("?code=c#state=s1").unwrap_err(), AuthError::StateMismatch);
     }
-    #[ignore = "L9: fixed on the sec-worker branch"]
     fn b06_long_error_description_without_state("B", "16", "redirect `?error=x&error_description=<4 KB>`, no state",
         "`oauth::parse_redirect`", "refused; the description is dropped or cut to a few hundred characters") {
         let err = redirect(&format!("?error=x&error_description={}", huge(4096))).unwrap_err();
@@ -373,13 +371,11 @@ bad_inputs! {
         "`oauth::decode_token`", "decode error naming `token_type`") {
         assert_eq!(decode_kind(token_answer(200, r#"{"access_token":"a","token_type":"mac"}"#)), DecodeKind::Field);
     }
-    #[ignore = "I4: lifetime clamp, not taken by the sec-worker or sec-page branch"]
     fn b12_lifetime_of_1e300_seconds("B", "19", "token `expires_in: 1e300`",
         "`TokenSet::from_token_response`", "lifetime clamped (the expiry stays a storable integer ≤ 2^53)") {
         let set = token_answer(200, r#"{"access_token":"a","expires_in":1e300}"#).unwrap();
         assert!(set.expires_at_ms <= 1u64 << 53, "expires_at_ms {}", set.expires_at_ms);
     }
-    #[ignore = "I4: token characters, not taken by the sec-worker or sec-page branch"]
     fn b13_header_breaking_token("B", "20", "token `{\"access_token\":\"a\\r\\nX: y\"}`, or non-ASCII",
         "`TokenSet::from_token_response`", "decode error at parse, never a header that throws later") {
         assert!(token_answer(200, r#"{"access_token":"a\r\nX: y"}"#).is_err());
@@ -417,7 +413,6 @@ bad_inputs! {
         "`table::decode_list`", "decode error `NotJson`") {
         assert_eq!(decode_kind(decode_list("incident", &answer(200, &[], "<html>Instance hibernating</html>"))), DecodeKind::NotJson);
     }
-    #[ignore = "I4: skip bad rows, not taken by the sec-worker or sec-page branch"]
     fn c05_one_bad_record_among_a_thousand("C", "24", "1000 records, one without `number`",
         "`TicketList::from_page`", "the bad record is skipped, the other 999 are read") {
         let mut records: Vec<_> = (0..1000).map(|i| record_json(&format!("id{i}"), &format!("INC{i:07}"), "snshare:a:b")).collect();
@@ -474,7 +469,6 @@ bad_inputs! {
             other => panic!("{other:?}"),
         }
     }
-    #[ignore = "L4: fixed on the sec-worker branch"]
     fn c13_error_message_of_one_megabyte("C", "35", "error envelope whose `message` is 1 MB",
         "`Client::execute` → `diagnose`", "the diagnosis carries at most a few hundred characters of it") {
         let body = serde_json::json!({ "error": { "message": huge(1 << 20), "detail": huge(1 << 20) }, "status": "failure" });
@@ -528,14 +522,12 @@ bad_inputs! {
         assert_eq!(sanitize_value("javascript:gs.getUserID()"), "javascript gs.getUserID()");
         assert_eq!(sanitize_value("  JAVASCRIPT:x"), "JAVASCRIPT x");
     }
-    #[ignore = "L5: fixed on the sec-worker branch"]
     fn d04_control_character_before_script("D", "39", "search `\\u0001javascript:gs.getUserID()`",
         "`query::sanitize_value` → `ticket_query`", "control characters stripped: no `javascript:` reaches the instance") {
         let q = search("\u{1}javascript:gs.getUserID()");
         assert!(!q.chars().any(char::is_control), "{q:?}");
         assert!(!q.to_ascii_lowercase().contains("javascript:"), "{q:?}");
     }
-    #[ignore = "L5: fixed on the sec-worker branch"]
     fn d05_control_characters_in_a_value("D", "39", "value `\\u0001javascript:x`, `a\\u0000b`",
         "`EncodedQuery::build`", "refused") {
         assert!(EncodedQuery::new().eq("state", "\u{1}javascript:x").build().is_err());
@@ -551,7 +543,6 @@ bad_inputs! {
         let r = query_of(TicketFilter { states: vec!["javascript:x".into()], ..TicketFilter::default() });
         assert!(matches!(r, Err(QueryError::Script { .. })), "{r:?}");
     }
-    #[ignore = "L5: fixed on the sec-worker branch"]
     fn d08_underscore_as_a_like_wildcard("D", "42", "actions `a_b` and `aXb`, each with an open ticket",
         "`Client::find_open_for_action`", "the duplicate warning lists only `a_b`'s ticket") {
         let body = serde_json::json!({ "result": [
@@ -638,12 +629,10 @@ bad_inputs! {
         let m = format!(r#"{{"v":1,"body":{{"type":"save_state_names","data":{}{}}}}}"#, "[".repeat(100_000), "]".repeat(100_000));
         assert!(request(&m).is_err());
     }
-    #[ignore = "M1: fixed on the sec-worker branch"]
     fn e12_due_9999_12_31_west_of_utc("E", "48", "share due `9999-12-31`, worker at UTC−5",
         "`TaskDraft::validate` → `NewTicket::from_draft`", "`Invalid` due date, or a valid date; never a panic") {
         let _ = share_record(&draft(serde_json::json!({ "due_date": "9999-12-31" })), -300);
     }
-    #[ignore = "M1: fixed on the sec-worker branch"]
     fn e13_end_of_time_at_every_offset("E", "48", "`due_date_value(9999-12-31, −1 min … −14 h)`",
         "`draft::due_date_value`", "no panic") {
         let d = parse_date("9999-12-31").unwrap();
@@ -660,22 +649,18 @@ bad_inputs! {
             Err(fields) => assert_eq!(fields, vec![DraftField::DueDate]),
         }
     }
-    #[ignore = "L4: fixed on the sec-worker branch"]
     fn e15_action_id_of_one_megabyte("E", "49", "share whose `action_id` is 1 MB",
         "`TaskDraft::validate` (worker side)", "refused") {
         assert!(share_record(&draft(serde_json::json!({ "action_id": huge(1 << 20) })), 0).is_err());
     }
-    #[ignore = "L4: fixed on the sec-worker branch"]
     fn e16_action_id_with_control_characters("E", "49", "share whose `action_id` is `a\\u0000b\\nc`",
         "`TaskDraft::validate` (worker side)", "refused") {
         assert!(share_record(&draft(serde_json::json!({ "action_id": "a\u{0}b\nc" })), 0).is_err());
     }
-    #[ignore = "L4: fixed on the sec-worker branch"]
     fn e17_description_of_ten_megabytes("E", "49", "share whose `description` is 10 MB",
         "`TaskDraft::validate` (worker side)", "refused") {
         assert!(share_record(&draft(serde_json::json!({ "description": huge(10 << 20) })), 0).is_err());
     }
-    #[ignore = "L4: fixed on the sec-worker branch"]
     fn e18_user_id_of_ten_megabytes("E", "49", "share whose `user_id` is 10 MB",
         "`TaskDraft::validate` (worker side)", "refused") {
         assert!(share_record(&draft(serde_json::json!({ "user_id": huge(10 << 20) })), 0).is_err());

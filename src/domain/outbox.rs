@@ -167,6 +167,7 @@ impl OutboxEntry {
                 user_id: String::new(),
                 source: super::ticket::RecommendationSource::Microsoft,
                 category: None,
+                status: None,
                 action_id: None,
                 action_url: None,
                 assignment_group: None,

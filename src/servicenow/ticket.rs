@@ -356,11 +356,21 @@ impl TicketList {
         instance: &InstanceUrl,
         names: &[StateName],
     ) -> Result<TicketList, ClientError> {
-        let tickets = page
-            .records
-            .iter()
-            .map(|r| decode_ticket(kind, r, instance, names))
-            .collect::<Result<Vec<_>, _>>()?;
+        // One damaged record (a field removed by an ACL, a broken business rule) costs that
+        // ticket, not the page; a page of which nothing reads is an error the user sees.
+        let mut tickets = Vec::with_capacity(page.records.len());
+        let mut first_error = None;
+        for r in &page.records {
+            match decode_ticket(kind, r, instance, names) {
+                Ok(t) => tickets.push(t),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if let (true, Some(e)) = (tickets.is_empty(), first_error) {
+            return Err(e);
+        }
         Ok(TicketList {
             tickets,
             total: page.total,
