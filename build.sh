@@ -8,6 +8,7 @@
 #                        filter / Playwright -g)
 #   ./build.sh demo      sandbox + portal replica + Chromium with the extension loaded
 #   ./build.sh bench     performance figures -> target/bench/results.json
+#   ./build.sh fuzz      cargo-fuzz targets of fuzz/, FUZZ_SECONDS each (default 300); not a test
 #
 # Each step installs what is missing (rustup target, wasm-bindgen CLI of the Cargo.lock version,
 # npm dev tools from package-lock.json, Debian's chromium/chromedriver/xvfb/xdotool) and skips
@@ -394,5 +395,5 @@ case "${1:-build}" in
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
-  *) die "unknown command '$1' (build | test | demo | bench)" ;;
+  *) die "unknown command '$1' (build | test | demo | bench | fuzz)" ;;
 esac
