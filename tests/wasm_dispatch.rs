@@ -20,6 +20,7 @@ fn page() -> SenderInfo {
         url: Some(format!("chrome-extension://{OWN}/popup.html")),
         origin: None,
         has_tab: false,
+        ..SenderInfo::default()
     }
 }
 
@@ -43,6 +44,7 @@ async fn another_extension_is_forbidden() {
         url: Some("chrome-extension://abcdefghijklmnopabcdefghijklmnop/x.html".into()),
         origin: None,
         has_tab: false,
+        ..SenderInfo::default()
     };
     let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
@@ -55,6 +57,8 @@ async fn content_script_on_another_origin_is_forbidden() {
         url: Some("https://evil.example/securescore".into()),
         origin: Some("https://evil.example".into()),
         has_tab: true,
+        tab_id: Some(1),
+        frame_id: Some(0),
     };
     let r = route(js(r#"{"v":1,"body":{"type":"get_status"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
@@ -67,6 +71,8 @@ async fn portal_content_script_cannot_manage_the_connection() {
         url: Some("https://security.microsoft.com/securescore".into()),
         origin: Some("https://security.microsoft.com".into()),
         has_tab: true,
+        tab_id: Some(1),
+        frame_id: Some(0),
     };
     let r = route(js(r#"{"v":1,"body":{"type":"disconnect"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
