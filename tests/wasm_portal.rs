@@ -1585,7 +1585,7 @@ async fn a_page_script_can_neither_see_into_the_form_nor_send_it() {
     let html_form: web_sys::HtmlFormElement = form.q("form").dyn_into().unwrap();
     html_form.request_submit().unwrap();
     html_form
-        .request_submit_with_submitter(&form.send())
+        .request_submit_with_submitter(Some(form.send().unchecked_ref()))
         .unwrap();
     assert_eq!(text(&result), "", "requestSubmit() sends nothing");
     let init = web_sys::EventInit::new();
