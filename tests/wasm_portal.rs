@@ -1274,15 +1274,16 @@ fn action(title: &str) -> ActionContext {
     ActionContext::from_row("contoso_html_probe", title, Some(Category::Data))
 }
 
-/// A form for "Require MFA" with no worker around, once its checks failed and Send is offered.
-async fn mfa_form_ready() -> (Rc<Ctx>, Form) {
+/// A form for an action titled `title` with no worker around, once its checks failed and Send
+/// is offered.
+async fn form_ready(title: &str) -> (Rc<Ctx>, Form) {
     setup();
     mount(&banner("Account manager for Megan Bowen", true));
     let ctx = Ctx::new();
     let form = open(
         &ctx,
         FormRequest {
-            action: Some(action("Require MFA")),
+            action: Some(action(title)),
             kind: None,
             return_focus: None,
         },
@@ -1396,21 +1397,7 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
 
 #[wasm_bindgen_test]
 async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_form() {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action("Require MFA for administrative roles")),
-            kind: None,
-            return_focus: None,
-        },
-    );
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
+    let (ctx, form) = form_ready("Require MFA for administrative roles").await;
     assert_eq!(form.error("snshare-err-name"), "");
 
     form.type_into("snshare-name", "");
@@ -1464,21 +1451,7 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
 
 #[wasm_bindgen_test]
 async fn focus_stays_in_the_dialog() {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action("Require MFA")),
-            kind: None,
-            return_focus: None,
-        },
-    );
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
+    let (ctx, form) = form_ready("Require MFA").await;
     let cancel = form.q(".foot button:not(.primary)");
     cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert_eq!(form.active(), Some(cancel.clone()));
@@ -1539,7 +1512,7 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
 
 #[wasm_bindgen_test]
 async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
-    let (ctx, form) = mfa_form_ready().await;
+    let (ctx, form) = form_ready("Require MFA").await;
     ctx.send_form_as_user();
     until("the share's outcome is shown", || {
         form.q(".result").get_attribute("role").as_deref() == Some("alert")
@@ -1568,7 +1541,7 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
 /// script too).
 #[wasm_bindgen_test]
 async fn a_page_script_can_neither_see_into_the_form_nor_send_it() {
-    let (ctx, form) = mfa_form_ready().await;
+    let (ctx, form) = form_ready("Require MFA").await;
     let host = doc()
         .query_selector("[data-snshare=\"form\"]")
         .unwrap()
