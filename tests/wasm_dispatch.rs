@@ -103,14 +103,13 @@ async fn malformed_and_versioned_payloads_get_typed_errors() {
 
 /// The `chrome` a worker has, as far as opening a page needs it.
 fn stub_chrome() {
-    js_sys::Function::new_no_args(
+    let stub = js_sys::Function::new_no_args(
         "const c = globalThis.chrome = globalThis.chrome || {};
          c.runtime = Object.assign(c.runtime || {}, { getURL: (p) => 'chrome-extension://x/' + p });
          c.tabs = { create: () => Promise.resolve({}) };
          c.i18n = c.i18n || { getMessage: () => '' };",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
+    );
+    assert!(stub.call0(&JsValue::NULL).is_ok(), "chrome stubbed");
 }
 
 fn portal_tab(tab: i64) -> SenderInfo {
