@@ -56,6 +56,12 @@ pub struct SenderInfo {
     pub origin: Option<String>,
     /// Set when the sender is a content script (it runs in a tab).
     pub has_tab: bool,
+    /// `sender.tab.id`: the page guard counts and remembers per tab.
+    #[serde(default)]
+    pub tab_id: Option<i64>,
+    /// `sender.frameId`: our content script runs in the top frame only (0).
+    #[serde(default)]
+    pub frame_id: Option<i64>,
 }
 
 impl SenderInfo {
@@ -73,9 +79,11 @@ impl SenderInfo {
                 // One of our pages opened in a tab (options page, ticket list).
                 return Some(SenderKind::ExtensionPage);
             }
-            return origin
-                .is_some_and(|o| PORTAL_ORIGINS.contains(&o))
-                .then_some(SenderKind::PortalContentScript);
+            // The manifest injects into the top frame only: a sender in a sub-frame is not the
+            // content script we ship, whatever its origin says.
+            return (self.frame_id == Some(0)
+                && origin.is_some_and(|o| PORTAL_ORIGINS.contains(&o)))
+            .then_some(SenderKind::PortalContentScript);
         }
         url.starts_with(&page_prefix)
             .then_some(SenderKind::ExtensionPage)
@@ -170,8 +178,11 @@ pub enum RequestBody {
 }
 
 impl RequestBody {
-    /// Whether a sender of this kind may make this request. Content scripts may share and read
-    /// tickets; only extension pages may touch settings and the connection.
+    /// Whether a sender of this kind may make this request. Extension pages may do anything;
+    /// the content script only what `portal/wire.rs` sends (security review L10): it shares,
+    /// reads the cached tickets and its drafts, looks up groups and open tickets, and opens our
+    /// pages. It never touches settings, the connection, the outbox or the state names, and
+    /// never forces a full ticket refresh.
     pub fn allowed_from(&self, sender: SenderKind) -> bool {
         match sender {
             SenderKind::ExtensionPage => true,
@@ -179,16 +190,16 @@ impl RequestBody {
                 self,
                 RequestBody::Ping
                     | RequestBody::GetStatus
+                    | RequestBody::GetSettings
                     | RequestBody::Share(_)
                     | RequestBody::FindOpenTickets { .. }
-                    | RequestBody::GetTickets { .. }
-                    | RequestBody::GetOutbox
+                    | RequestBody::GetTickets {
+                        force_refresh: false
+                    }
                     | RequestBody::GetDraft { .. }
                     | RequestBody::SaveDraft { .. }
                     | RequestBody::DeleteDraft { .. }
-                    | RequestBody::GetStateNames
                     | RequestBody::OpenPage { .. }
-                    | RequestBody::GetSettings
                     | RequestBody::SearchRecords {
                         table: RecordTable::Group,
                         ..
@@ -196,6 +207,18 @@ impl RequestBody {
                     | RequestBody::GetPortalContext { .. }
                     | RequestBody::LearnPortalContext { .. }
             ),
+        }
+    }
+
+    /// The budget a content script's request draws from, if any (see `PageGuard`).
+    pub fn budget(&self) -> Option<Budget> {
+        match self {
+            RequestBody::Share(_) => Some(Budget::Share),
+            RequestBody::FindOpenTickets { .. } | RequestBody::SearchRecords { .. } => {
+                Some(Budget::Lookup)
+            }
+            RequestBody::OpenPage { .. } => Some(Budget::OpenPage),
+            _ => None,
         }
     }
 }
@@ -452,6 +475,99 @@ pub enum ErrorCode {
     Connection,
 }
 
+/// What a content script's request draws from. The portal page cannot message the worker, but
+/// it can try to make our content script do so; a budget per tab keeps a hostile page (or a bug)
+/// from sending a burst to the organisation's shared integration user (security review M2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Budget {
+    /// Tickets created.
+    Share,
+    /// ServiceNow queries the form makes (open tickets of an action, assignment groups).
+    Lookup,
+    /// Tabs opened on our pages.
+    OpenPage,
+}
+
+impl Budget {
+    /// Requests a tab may make in any minute: far above what a person clicks and types.
+    pub const fn per_minute(self) -> usize {
+        match self {
+            Budget::Share => 10,
+            Budget::Lookup => 60,
+            Budget::OpenPage => 5,
+        }
+    }
+}
+
+const GUARD_WINDOW_MS: u64 = 60_000;
+
+/// How long the open tickets the worker showed a tab let a share from it skip the duplicate
+/// check.
+pub const DUPLICATE_CONFIRMATION_MS: u64 = 30 * 60_000;
+
+/// Beyond this many remembered (tab, action) pairs the oldest are dropped.
+const MAX_SHOWN: usize = 256;
+
+/// The worker's judgement of what a content script may ask, per tab: the request budgets, and
+/// which actions' open tickets it showed the tab. Only the latter lets a share skip the
+/// duplicate check: `allow_duplicate` from a content script is honoured only when its form was
+/// shown the open tickets, which is when "Create another ticket" appears.
+///
+/// Kept in the worker's memory on purpose: a worker restart forgets it, and that costs a
+/// person at most one more "Create another ticket" click (the share is answered `Duplicate`
+/// again, which shows the tickets again).
+#[derive(Debug, Default)]
+pub struct PageGuard {
+    spent: std::collections::HashMap<(i64, Budget), Vec<u64>>,
+    shown: std::collections::HashMap<(i64, String), u64>,
+}
+
+impl PageGuard {
+    /// Whether `tab` may make one more request of `budget` at `now_ms`; counts it when it may.
+    pub fn spend(&mut self, tab: i64, budget: Budget, now_ms: u64) -> bool {
+        self.spent.retain(|_, times| {
+            times
+                .iter()
+                .any(|&t| now_ms.saturating_sub(t) < GUARD_WINDOW_MS)
+        });
+        let times = self.spent.entry((tab, budget)).or_default();
+        times.retain(|&t| now_ms.saturating_sub(t) < GUARD_WINDOW_MS);
+        if times.len() >= budget.per_minute() {
+            return false;
+        }
+        times.push(now_ms);
+        true
+    }
+
+    /// The worker answered `tab` with open tickets for `action_id`.
+    pub fn showed_open_tickets(&mut self, tab: i64, action_id: &str, now_ms: u64) {
+        self.forget_stale(now_ms);
+        if self.shown.len() >= MAX_SHOWN {
+            if let Some(oldest) = self
+                .shown
+                .iter()
+                .min_by_key(|(_, &t)| t)
+                .map(|(k, _)| k.clone())
+            {
+                self.shown.remove(&oldest);
+            }
+        }
+        self.shown.insert((tab, action_id.to_owned()), now_ms);
+    }
+
+    /// Whether a share from `tab` for `action_id` may skip the duplicate check: the worker
+    /// showed that tab the action's open tickets recently. Spends the confirmation.
+    pub fn take_duplicate_confirmation(&mut self, tab: i64, action_id: &str, now_ms: u64) -> bool {
+        self.forget_stale(now_ms);
+        self.shown.remove(&(tab, action_id.to_owned())).is_some()
+    }
+
+    fn forget_stale(&mut self, now_ms: u64) {
+        self.shown
+            .retain(|_, &mut t| now_ms.saturating_sub(t) < DUPLICATE_CONFIRMATION_MS);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +612,8 @@ mod tests {
             url: Some(url.into()),
             origin: origin.map(Into::into),
             has_tab,
+            tab_id: has_tab.then_some(7),
+            frame_id: has_tab.then_some(0),
         }
     }
 
@@ -563,12 +681,140 @@ mod tests {
             None
         );
         assert_eq!(SenderInfo::default().classify(me), None);
+        // Our content script's id and the portal's origin, but in a sub-frame (an iframe the
+        // page made): not the content script the manifest injects.
+        let mut framed = sender(
+            me,
+            "https://security.microsoft.com/x",
+            Some(PORTAL_ORIGINS[0]),
+            true,
+        );
+        framed.frame_id = Some(3);
+        assert_eq!(framed.classify(me), None);
+        framed.frame_id = None;
+        assert_eq!(framed.classify(me), None);
         // A worker-less page of ours that is not an extension URL (e.g. a web page) is refused.
         assert_eq!(
             sender(me, "https://security.microsoft.com/", None, false).classify(me),
             None
         );
         assert_eq!(sender(me, "x", None, false).classify(""), None);
+    }
+
+    /// Every request the content script sends (`portal/wire.rs`) is allowed, and nothing else.
+    #[test]
+    fn content_scripts_may_ask_only_what_they_use() {
+        let s = SenderKind::PortalContentScript;
+        let draft = crate::servicenow::ticket::tests::draft(TicketKind::Incident);
+        let used = [
+            RequestBody::Ping,
+            RequestBody::GetStatus,
+            RequestBody::GetSettings,
+            RequestBody::Share(ShareRequest {
+                share_id: "s".into(),
+                draft: draft.clone(),
+                allow_duplicate: false,
+            }),
+            RequestBody::FindOpenTickets {
+                action_id: "mfa".into(),
+            },
+            RequestBody::GetTickets {
+                force_refresh: false,
+            },
+            RequestBody::GetDraft { key: "mfa".into() },
+            RequestBody::SaveDraft {
+                key: "mfa".into(),
+                draft: draft.clone(),
+            },
+            RequestBody::DeleteDraft { key: "mfa".into() },
+            RequestBody::OpenPage {
+                page: ExtensionPage::Options,
+            },
+            RequestBody::SearchRecords {
+                table: RecordTable::Group,
+                text: "net".into(),
+            },
+            RequestBody::GetPortalContext { tenant: "t".into() },
+            RequestBody::LearnPortalContext {
+                tenant: "t".into(),
+                titles: vec![],
+                upn: None,
+            },
+        ];
+        for r in &used {
+            assert!(r.allowed_from(s), "{r:?}");
+        }
+        let refused = [
+            RequestBody::GetOutbox,
+            RequestBody::GetStateNames,
+            RequestBody::SaveStateNames(vec![]),
+            RequestBody::GetTickets {
+                force_refresh: true,
+            },
+            RequestBody::RetryShare {
+                share_id: "s".into(),
+            },
+            RequestBody::DiscardShare {
+                share_id: "s".into(),
+            },
+            RequestBody::SearchRecords {
+                table: RecordTable::User,
+                text: "a".into(),
+            },
+            RequestBody::SearchRecords {
+                table: RecordTable::StandardChangeTemplate,
+                text: "a".into(),
+            },
+            RequestBody::GetFieldChoices {
+                kind: TicketKind::Incident,
+                field: "category".into(),
+            },
+        ];
+        for r in &refused {
+            assert!(!r.allowed_from(s), "{r:?}");
+            assert!(r.allowed_from(SenderKind::ExtensionPage), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn a_tab_gets_a_budget_per_minute() {
+        let mut g = PageGuard::default();
+        let t0 = 1_000_000;
+        for i in 0..Budget::Share.per_minute() as u64 {
+            assert!(g.spend(1, Budget::Share, t0 + i), "share {i}");
+        }
+        assert!(!g.spend(1, Budget::Share, t0 + 100));
+        // Another tab and another budget are counted apart.
+        assert!(g.spend(2, Budget::Share, t0 + 100));
+        assert!(g.spend(1, Budget::Lookup, t0 + 100));
+        // A minute after the first, room again.
+        assert!(g.spend(1, Budget::Share, t0 + GUARD_WINDOW_MS));
+        assert!(!g.spend(1, Budget::Share, t0 + GUARD_WINDOW_MS));
+        assert_eq!(Budget::OpenPage.per_minute(), 5);
+    }
+
+    #[test]
+    fn a_duplicate_is_allowed_only_after_the_tab_was_shown_the_open_tickets() {
+        let mut g = PageGuard::default();
+        let t0 = 5_000_000;
+        // Never shown: a content script's allow_duplicate is not honoured.
+        assert!(!g.take_duplicate_confirmation(1, "mfa", t0));
+        g.showed_open_tickets(1, "mfa", t0);
+        // Not for another tab or another action.
+        assert!(!g.take_duplicate_confirmation(2, "mfa", t0));
+        assert!(!g.take_duplicate_confirmation(1, "other", t0));
+        // Once, for the tab that saw them.
+        assert!(g.take_duplicate_confirmation(1, "mfa", t0 + 1));
+        assert!(!g.take_duplicate_confirmation(1, "mfa", t0 + 2));
+        // And not after the confirmation window.
+        g.showed_open_tickets(1, "mfa", t0);
+        assert!(!g.take_duplicate_confirmation(1, "mfa", t0 + DUPLICATE_CONFIRMATION_MS));
+        // Bounded memory.
+        for i in 0..(MAX_SHOWN as i64 + 10) {
+            g.showed_open_tickets(i, "a", t0 + i as u64);
+        }
+        assert!(g.shown.len() <= MAX_SHOWN);
+        assert!(g.take_duplicate_confirmation(MAX_SHOWN as i64 + 9, "a", t0 + 300));
     }
 
     #[test]

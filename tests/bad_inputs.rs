@@ -604,7 +604,6 @@ bad_inputs! {
             assert!(!from_content_script(body), "{body}");
         }
     }
-    #[ignore = "L10: fixed on the sec-page branch"]
     fn e07_content_script_reading_the_outbox("E", "", "content script sends `get_outbox`, `get_state_names`",
         "`RequestBody::allowed_from`", "`Forbidden` (the content script never uses them)") {
         assert!(!from_content_script(r#"{"type":"get_outbox"}"#));

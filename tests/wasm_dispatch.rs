@@ -20,6 +20,7 @@ fn page() -> SenderInfo {
         url: Some(format!("chrome-extension://{OWN}/popup.html")),
         origin: None,
         has_tab: false,
+        ..SenderInfo::default()
     }
 }
 
@@ -43,6 +44,7 @@ async fn another_extension_is_forbidden() {
         url: Some("chrome-extension://abcdefghijklmnopabcdefghijklmnop/x.html".into()),
         origin: None,
         has_tab: false,
+        ..SenderInfo::default()
     };
     let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
@@ -55,6 +57,8 @@ async fn content_script_on_another_origin_is_forbidden() {
         url: Some("https://evil.example/securescore".into()),
         origin: Some("https://evil.example".into()),
         has_tab: true,
+        tab_id: Some(1),
+        frame_id: Some(0),
     };
     let r = route(js(r#"{"v":1,"body":{"type":"get_status"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
@@ -67,6 +71,8 @@ async fn portal_content_script_cannot_manage_the_connection() {
         url: Some("https://security.microsoft.com/securescore".into()),
         origin: Some("https://security.microsoft.com".into()),
         has_tab: true,
+        tab_id: Some(1),
+        frame_id: Some(0),
     };
     let r = route(js(r#"{"v":1,"body":{"type":"disconnect"}}"#), &sender, OWN).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
@@ -93,4 +99,50 @@ async fn malformed_and_versioned_payloads_get_typed_errors() {
         let r = route(msg, &page(), OWN).await;
         assert_eq!(code(&r.body), Some(want), "{r:?}");
     }
+}
+
+/// The `chrome` a worker has, as far as opening a page needs it.
+fn stub_chrome() {
+    let stub = js_sys::Function::new_no_args(
+        "const c = globalThis.chrome = globalThis.chrome || {};
+         c.runtime = Object.assign(c.runtime || {}, { getURL: (p) => 'chrome-extension://x/' + p });
+         c.tabs = { create: () => Promise.resolve({}) };
+         c.i18n = c.i18n || { getMessage: () => '' };",
+    );
+    assert!(stub.call0(&JsValue::NULL).is_ok(), "chrome stubbed");
+}
+
+fn portal_tab(tab: i64) -> SenderInfo {
+    SenderInfo {
+        id: Some(OWN.into()),
+        url: Some("https://security.microsoft.com/securescore".into()),
+        origin: Some("https://security.microsoft.com".into()),
+        has_tab: true,
+        tab_id: Some(tab),
+        frame_id: Some(0),
+    }
+}
+
+/// A page cannot make snshare act in a burst: the sixth page opening in a minute from one tab
+/// is refused with its message; another tab, and our own pages, are counted apart.
+#[wasm_bindgen_test]
+async fn a_tab_that_asks_too_often_is_refused() {
+    stub_chrome();
+    let open = r#"{"v":1,"body":{"type":"open_page","data":{"page":"options"}}}"#;
+    for _ in 0..5 {
+        let r = route(js(open), &portal_tab(41), OWN).await;
+        assert!(matches!(r.body, ResponseBody::Done), "{r:?}");
+    }
+    let r = route(js(open), &portal_tab(41), OWN).await;
+    match r.body {
+        ResponseBody::Error(e) => {
+            assert_eq!(e.code, ErrorCode::Failed);
+            assert_eq!(e.message, "error_too_many_requests");
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = route(js(open), &portal_tab(42), OWN).await;
+    assert!(matches!(r.body, ResponseBody::Done), "{r:?}");
+    let r = route(js(open), &page(), OWN).await;
+    assert!(matches!(r.body, ResponseBody::Done), "{r:?}");
 }

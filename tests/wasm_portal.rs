@@ -1203,10 +1203,12 @@ struct Form {
 }
 
 impl Form {
-    fn find() -> Option<Form> {
-        let host = doc().query_selector("[data-snshare=\"form\"]").unwrap()?;
+    /// The open form: its host in the page, its root from the content script (the root is
+    /// closed, so the host does not give it).
+    fn find(ctx: &Ctx) -> Option<Form> {
+        doc().query_selector("[data-snshare=\"form\"]").unwrap()?;
         Some(Form {
-            root: host.shadow_root().unwrap(),
+            root: ctx.form_root()?,
         })
     }
     fn q(&self, sel: &str) -> Element {
@@ -1273,9 +1275,30 @@ fn action(title: &str) -> ActionContext {
     ActionContext::from_row("contoso_html_probe", title, Some(Category::Data), None)
 }
 
+/// A form for an action titled `title` with no worker around, once its checks failed and Send
+/// is offered.
+async fn form_ready(title: &str) -> (Rc<Ctx>, Form) {
+    setup();
+    mount(&banner("Account manager for Megan Bowen", true));
+    let ctx = Ctx::new();
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: Some(action(title)),
+            kind: None,
+            return_focus: None,
+        },
+    );
+    until("Send is offered once the checks fail", || {
+        form.send_offered()
+    })
+    .await;
+    (ctx, form)
+}
+
 fn open(ctx: &Rc<Ctx>, request: FormRequest) -> Form {
     ctx.open_form(request);
-    Form::find().expect("the form is in the page")
+    Form::find(ctx).expect("the form is in the page")
 }
 
 #[wasm_bindgen_test]
@@ -1366,7 +1389,7 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
     let cancel: HtmlElement = form.q(".foot button:not(.primary)").dyn_into().unwrap();
     assert_eq!(text(&cancel), "Cancel");
     cancel.click();
-    assert!(Form::find().is_none());
+    assert!(Form::find(&ctx).is_none());
     until("focus is back on the opener", || {
         doc().active_element().as_ref() == Some(&opener)
     })
@@ -1375,21 +1398,7 @@ async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
 
 #[wasm_bindgen_test]
 async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_form() {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action("Require MFA for administrative roles")),
-            kind: None,
-            return_focus: None,
-        },
-    );
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
+    let (ctx, form) = form_ready("Require MFA for administrative roles").await;
     assert_eq!(form.error("snshare-err-name"), "");
 
     form.type_into("snshare-name", "");
@@ -1429,6 +1438,13 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
     form.type_into("snshare-due", "");
     assert_eq!(form.error("snshare-err-due"), "Choose a due date.");
     form.type_into("snshare-due", "2999-12-31");
+    assert_eq!(
+        form.error("snshare-err-due"),
+        "The due date is too far ahead: choose a date within 10 years."
+    );
+    assert!(form.send().disabled());
+    let next_year = js_sys::Date::new_0().get_full_year() + 1;
+    form.type_into("snshare-due", &format!("{next_year}-12-31"));
     assert_eq!(form.error("snshare-err-due"), "");
     assert!(!form.send().disabled());
 
@@ -1436,28 +1452,14 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
     let dialog = form.q("dialog");
     let not_cancelled = form.key(&form.q("#snshare-name"), "Escape", false);
     assert!(!not_cancelled, "Esc is handled");
-    assert!(Form::find().is_none());
+    assert!(Form::find(&ctx).is_none());
     let _ = dialog;
     sleep(10).await;
 }
 
 #[wasm_bindgen_test]
 async fn focus_stays_in_the_dialog() {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action("Require MFA")),
-            kind: None,
-            return_focus: None,
-        },
-    );
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
+    let (ctx, form) = form_ready("Require MFA").await;
     let cancel = form.q(".foot button:not(.primary)");
     cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert_eq!(form.active(), Some(cancel.clone()));
@@ -1474,7 +1476,7 @@ async fn focus_stays_in_the_dialog() {
     kind.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert!(form.key(&kind, "Tab", false));
     ctx.close_form();
-    assert!(Form::find().is_none());
+    assert!(Form::find(&ctx).is_none());
     sleep(10).await;
 }
 
@@ -1518,22 +1520,8 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
 
 #[wasm_bindgen_test]
 async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action("Require MFA")),
-            kind: None,
-            return_focus: None,
-        },
-    );
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
-    form.send().click();
+    let (ctx, form) = form_ready("Require MFA").await;
+    ctx.send_form_as_user();
     until("the share's outcome is shown", || {
         form.q(".result").get_attribute("role").as_deref() == Some("alert")
     })
@@ -1550,7 +1538,56 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
         .any(|b| text(b) == "Retry"));
     // Nothing typed is lost.
     assert_eq!(form.input("snshare-name").value(), "Require MFA");
-    assert!(Form::find().is_some());
+    assert!(Form::find(&ctx).is_some());
+    ctx.close_form();
+    sleep(10).await;
+}
+
+/// A script of the page (security review M2) finds the form's host but not its root, and none
+/// of what it can provoke sends: a script's click on Send, `requestSubmit()`, a `submit` event,
+/// a synthetic Enter. Only a person's click does (here `send_form_as_user`, since a test is a
+/// script too).
+#[wasm_bindgen_test]
+async fn a_page_script_can_neither_see_into_the_form_nor_send_it() {
+    let (ctx, form) = form_ready("Require MFA").await;
+    let host = doc()
+        .query_selector("[data-snshare=\"form\"]")
+        .unwrap()
+        .unwrap();
+    assert!(host.shadow_root().is_none(), "the form's root is closed");
+    assert!(
+        doc().query_selector("#snshare-name").unwrap().is_none(),
+        "its fields are not in the page's tree"
+    );
+    let result = form.q(".result");
+    // Every attempt runs its handlers synchronously: a send would show "Sending…" at once.
+    form.send().click();
+    assert_eq!(text(&result), "", "a script's click on Send sends nothing");
+    let html_form: web_sys::HtmlFormElement = form.q("form").dyn_into().unwrap();
+    html_form.request_submit().unwrap();
+    html_form
+        .request_submit_with_submitter(Some(form.send().unchecked_ref()))
+        .unwrap();
+    assert_eq!(text(&result), "", "requestSubmit() sends nothing");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let submit = web_sys::Event::new_with_event_init_dict("submit", &init).unwrap();
+    html_form.dispatch_event(&submit).unwrap();
+    form.key(&form.q("#snshare-name"), "Enter", false);
+    assert_eq!(
+        text(&result),
+        "",
+        "a synthetic submit or Enter sends nothing"
+    );
+    assert!(form.send_offered());
+    // The same observation sees a person's send at once.
+    ctx.send_form_as_user();
+    assert_eq!(text(&result), "Sending to ServiceNow…");
+    until("the share's outcome is shown", || {
+        result.get_attribute("role").as_deref() == Some("alert")
+    })
+    .await;
     ctx.close_form();
     sleep(10).await;
 }

@@ -2,9 +2,11 @@
 
 use wasm_bindgen::JsValue;
 
+use std::cell::RefCell;
+
 use crate::messages::{
-    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, ProtocolError, Request,
-    RequestBody, Response, ResponseBody, SenderInfo, PROTOCOL_VERSION,
+    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, PageGuard, ProtocolError, Request,
+    RequestBody, Response, ResponseBody, SenderInfo, SenderKind, ShareOutcome, PROTOCOL_VERSION,
 };
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
@@ -30,6 +32,11 @@ pub async fn on_alarm(name: &str) {
     }
 }
 
+thread_local! {
+    /// What the content scripts of each tab have spent and been shown (see `PageGuard`).
+    static PAGE_GUARD: RefCell<PageGuard> = RefCell::new(PageGuard::default());
+}
+
 fn own_extension_id() -> String {
     chrome::RUNTIME_ID.with(|id| id.as_string().unwrap_or_default())
 }
@@ -40,14 +47,21 @@ fn sender_info(sender: &JsValue) -> SenderInfo {
             .ok()
             .and_then(|v| v.as_string())
     };
-    let has_tab = js_sys::Reflect::get(sender, &JsValue::from_str("tab"))
-        .map(|t| t.is_object())
-        .unwrap_or(false);
+    let number = |v: &JsValue, k: &str| {
+        js_sys::Reflect::get(v, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_f64())
+            .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)
+            .map(|n| n as i64)
+    };
+    let tab = js_sys::Reflect::get(sender, &JsValue::from_str("tab")).unwrap_or(JsValue::NULL);
     SenderInfo {
         id: get("id"),
         url: get("url"),
         origin: get("origin"),
-        has_tab,
+        has_tab: tab.is_object(),
+        tab_id: number(&tab, "id"),
+        frame_id: number(sender, "frameId"),
     }
 }
 
@@ -79,7 +93,84 @@ pub async fn route(message: JsValue, sender: &SenderInfo, own_id: &str) -> Respo
     if !request.body.allowed_from(kind) {
         return Response::error(ErrorCode::Forbidden, "request not allowed from this sender");
     }
-    Response::new(answer(request.body).await)
+    match kind {
+        SenderKind::ExtensionPage => Response::new(answer(request.body).await),
+        SenderKind::PortalContentScript => {
+            Response::new(answer_content_script(request.body, sender.tab_id.unwrap_or(-1)).await)
+        }
+    }
+}
+
+/// A content script's request, judged by what the page it runs in could have provoked: within
+/// the tab's budgets, a duplicate only when the tab was shown the open tickets, and answers
+/// that carry only what the portal's UI shows (security review M2, L10).
+async fn answer_content_script(mut body: RequestBody, tab: i64) -> ResponseBody {
+    let now = platform::now_ms();
+    if let Some(budget) = body.budget() {
+        if !PAGE_GUARD.with(|g| g.borrow_mut().spend(tab, budget, now)) {
+            return ResponseBody::Error(ProtocolError {
+                code: ErrorCode::Failed,
+                message: platform::t("error_too_many_requests"),
+            });
+        }
+    }
+    let mut confirmed_duplicate = false;
+    let shared_action = match &mut body {
+        RequestBody::Share(req) => {
+            let action = req.draft.action_id.clone();
+            if req.allow_duplicate {
+                confirmed_duplicate = action.as_deref().is_some_and(|a| {
+                    PAGE_GUARD.with(|g| g.borrow_mut().take_duplicate_confirmation(tab, a, now))
+                });
+                req.allow_duplicate = confirmed_duplicate;
+            }
+            action
+        }
+        _ => None,
+    };
+    let looked_up = match &body {
+        RequestBody::FindOpenTickets { action_id } => Some(action_id.clone()),
+        _ => shared_action,
+    };
+    let answer = match answer(body).await {
+        ResponseBody::Status(mut status) => {
+            // The form needs the state only; the integration user's name, email and sys_id
+            // and the instance stay with our own pages.
+            status.instance = None;
+            status.user = None;
+            status.access_token_expires_at = None;
+            status.last_success_at = None;
+            status.warnings.clear();
+            ResponseBody::Status(status)
+        }
+        ResponseBody::Settings(mut view) => {
+            // The ticket defaults, the fallback user ID and the default group, nothing else.
+            view.instance = None;
+            view.client_id = None;
+            view.has_client_secret = false;
+            view.redirect_url.clear();
+            view.locked.clear();
+            let group = view.mapping.assignment_group.take();
+            view.mapping = Default::default();
+            view.mapping.assignment_group = group;
+            ResponseBody::Settings(view)
+        }
+        other => other,
+    };
+    // A confirmation the share did not use (the form did not validate, no connection yet)
+    // stays for the corrected resend.
+    let unused_confirmation = confirmed_duplicate
+        && matches!(
+            &answer,
+            ResponseBody::Share(ShareOutcome::Invalid { .. } | ShareOutcome::NotConnected)
+        );
+    let showed_open_tickets = unused_confirmation
+        || matches!(&answer, ResponseBody::Tickets(t) if !t.is_empty())
+        || matches!(&answer, ResponseBody::Share(ShareOutcome::Duplicate { .. }));
+    if let (true, Some(action)) = (showed_open_tickets, looked_up) {
+        PAGE_GUARD.with(|g| g.borrow_mut().showed_open_tickets(tab, &action, now));
+    }
+    answer
 }
 
 async fn answer(body: RequestBody) -> ResponseBody {

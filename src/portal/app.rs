@@ -281,6 +281,18 @@ impl Ctx {
         }
     }
 
+    /// The open form's shadow root (tests: it is closed to the page).
+    pub fn form_root(&self) -> Option<web_sys::ShadowRoot> {
+        self.form.borrow().as_ref().map(TaskForm::root)
+    }
+
+    /// Sends the open form as a person's click on Send would (tests).
+    pub fn send_form_as_user(&self) {
+        if let Some(f) = self.form.borrow().as_ref() {
+            f.send_as_user();
+        }
+    }
+
     /// Closes the form if it is this one (the form's own Cancel/Esc).
     pub fn close_form_if(&self, id: u32) {
         let is_it = self.form.borrow().as_ref().is_some_and(|f| f.id() == id);

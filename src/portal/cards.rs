@@ -356,6 +356,9 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
     };
     e.prevent_default();
     e.stop_propagation();
+    if !dom::by_user(e) {
+        return;
+    }
     match button.get_attribute(CMD_ATTR).as_deref() {
         Some("connect") | Some("options") => wire::open_page_now(ExtensionPage::Options),
         Some("view-all") => wire::open_page_now(ExtensionPage::Tickets),

@@ -151,6 +151,13 @@ impl Drop for Listener {
     }
 }
 
+/// Whether an event comes from the person at the browser (a real click or key), not from a
+/// script of the page (`el.click()`, `dispatchEvent`). Everything that leads to a write to
+/// ServiceNow starts only from such an event (security review M2).
+pub fn by_user(e: &Event) -> bool {
+    e.is_trusted()
+}
+
 pub use crate::platform::Debouncer;
 
 /// Runs `f` once after `ms` milliseconds.

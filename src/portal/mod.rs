@@ -42,6 +42,8 @@ pub use wire::decode as wire_decode;
 /// Which build of the core runs in the page: `wasm`, or `js` when the page's CSP forbids
 /// WebAssembly. Shown on the root element so support (and the tests) can tell.
 const CORE_ATTR: &str = "data-snshare-core";
+/// On the content script world's global object once the features run.
+const STARTED_FLAG: &str = "snshareContentStarted";
 /// Set once the background worker answered the content script's first ping.
 const WORKER_ATTR: &str = "data-snshare-worker";
 
@@ -64,10 +66,15 @@ pub fn content_start(engine: &str) {
         return;
     };
     let engine = if engine == "js" { "js" } else { "wasm" };
-    // A second injection (extension reload) must not start a second copy of the features.
-    if root.has_attribute(CORE_ATTR) {
+    // A second injection must not start a second copy of the features. Known by a flag in the
+    // content script's own world, never by the page's DOM: a page that set the attribute itself
+    // would otherwise keep snshare out (security review I3).
+    let global = js_sys::global();
+    let started = JsValue::from_str(STARTED_FLAG);
+    if js_sys::Reflect::get(&global, &started).is_ok_and(|v| v.is_truthy()) {
         return;
     }
+    let _ = js_sys::Reflect::set(&global, &started, &JsValue::TRUE);
     let _ = root.set_attribute(CORE_ATTR, engine);
     // The in-page UI speaks the portal's language: its catalogue first, when the browser
     // speaks another (an extension resource, loaded in a few milliseconds), then the features.

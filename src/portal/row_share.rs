@@ -185,6 +185,9 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
     };
     e.prevent_default();
     e.stop_propagation();
+    if !dom::by_user(e) {
+        return;
+    }
     let Some(row) = selectors::row_of(&button) else {
         return;
     };

@@ -239,7 +239,9 @@ fn on_click(ctx: &Rc<Ctx>, armed: &Armed, e: &Event) {
     }
     e.prevent_default();
     e.stop_propagation();
-    open_form(ctx, armed);
+    if dom::by_user(e) {
+        open_form(ctx, armed);
+    }
 }
 
 /// Enter or Space on the item (when it is not a native button, which clicks by itself); keys
@@ -259,7 +261,9 @@ fn on_key(ctx: &Rc<Ctx>, armed: &Armed, e: &Event) {
         Some(item) if key != "ArrowDown" && key != "ArrowUp" && !matches(&item, "button") => {
             e.prevent_default();
             e.stop_propagation();
-            open_form(ctx, armed);
+            if dom::by_user(e) {
+                open_form(ctx, armed);
+            }
         }
         Some(_) => {}
         None => {

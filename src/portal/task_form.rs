@@ -19,7 +19,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
     HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
@@ -319,16 +319,47 @@ struct Inner {
     groups_found: RefCell<Vec<RecordRef>>,
     group_search: RefCell<Option<Debouncer>>,
     /// Handlers of buttons built with an answer (duplicate notice, Retry); freed with the form.
-    closures: RefCell<Vec<wasm_bindgen::closure::Closure<dyn FnMut()>>>,
+    closures: RefCell<Vec<ClickHandler>>,
     return_focus: Option<Element>,
     closed: Cell<bool>,
+    /// A person's click (or Enter) on Send, just before the form's `submit`: a `submit` the
+    /// page provokes (`requestSubmit`, a script's click) finds it unset and sends nothing.
+    send_armed: Cell<bool>,
 }
+
+type ClickHandler = wasm_bindgen::closure::Closure<dyn FnMut(Event)>;
 
 /// One open form: its host element and its listeners.
 pub struct TaskForm {
     inner: Rc<Inner>,
     host: Element,
     _listeners: Vec<Listener>,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getManifest, catch)]
+    fn manifest() -> Result<JsValue, JsValue>;
+}
+
+/// Closed: a script of the portal page can neither read what the form shows (a draft, open
+/// tickets) nor fill it in (security review M2). Playwright sees into open roots only, so the
+/// e2e suite's copy of the extension sets `snshare_test.open_shadow_root` in its manifest,
+/// which no page can change; the shipped manifest has no such key.
+fn shadow_mode() -> ShadowRootMode {
+    let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
+    let open = manifest()
+        .ok()
+        .and_then(|m| get(&m, "snshare_test"))
+        .filter(JsValue::is_object)
+        .and_then(|t| get(&t, "open_shadow_root"))
+        .and_then(|v| v.as_bool())
+        == Some(true);
+    if open {
+        ShadowRootMode::Open
+    } else {
+        ShadowRootMode::Closed
+    }
 }
 
 fn make<T: JsCast>(doc: &Document, tag: &str, class: &str, text: &str) -> T {
@@ -368,9 +399,15 @@ impl TaskForm {
         self.inner.id
     }
 
-    /// The form's shadow root (tests).
+    /// The form's shadow root (tests): closed, so the page cannot get it from the host.
     pub fn root(&self) -> ShadowRoot {
         self.inner.root.clone()
+    }
+
+    /// What a person's click on Send does. For the content script's own tests, which run as a
+    /// script and so cannot make the trusted click the form waits for.
+    pub fn send_as_user(&self) {
+        Inner::send(&self.inner);
     }
 
     /// Builds and shows the form; `None` when the page has no body.
@@ -399,7 +436,7 @@ impl TaskForm {
         // can differ from the portal's when snshare lacks the portal's language.
         set(&host, "data-theme", styles::apply_theme(&doc));
         set(&host, "lang", &ui_lang());
-        let init = ShadowRootInit::new(ShadowRootMode::Open);
+        let init = ShadowRootInit::new(shadow_mode());
         let root = host
             .unchecked_ref::<HtmlElement>()
             .attach_shadow(&init)
@@ -656,6 +693,7 @@ impl TaskForm {
             closures: RefCell::new(Vec::new()),
             return_focus: request.return_focus,
             closed: Cell::new(false),
+            send_armed: Cell::new(false),
         });
         let weak = Rc::downgrade(&inner);
         *inner.group_search.borrow_mut() =
@@ -687,8 +725,20 @@ impl TaskForm {
         let w = Rc::downgrade(&inner);
         listeners.push(Listener::new(form.as_ref(), "submit", move |e| {
             e.prevent_default();
-            if let Some(i) = w.upgrade() {
+            // `submit` itself is trusted even when a script called `requestSubmit()` or
+            // `send.click()`; what counts is the click on Send that caused it.
+            if let Some(i) = w.upgrade().filter(|i| i.send_armed.replace(false)) {
                 Inner::send(&i);
+            }
+        }));
+        let w = Rc::downgrade(&inner);
+        listeners.push(Listener::new(inner.f.send.as_ref(), "click", move |e| {
+            if !dom::by_user(&e) {
+                e.prevent_default();
+                return;
+            }
+            if let Some(i) = w.upgrade() {
+                i.send_armed.set(true);
             }
         }));
         let w = Rc::downgrade(&inner);
@@ -697,8 +747,10 @@ impl TaskForm {
                 i.request_close();
             }
         }));
-        listeners.push(Listener::new(connect_btn.as_ref(), "click", move |_| {
-            wire::open_page_now(ExtensionPage::Options);
+        listeners.push(Listener::new(connect_btn.as_ref(), "click", move |e| {
+            if dom::by_user(&e) {
+                wire::open_page_now(ExtensionPage::Options);
+            }
         }));
         let w = Rc::downgrade(&inner);
         listeners.push(Listener::new(dialog.as_ref(), "keydown", move |e| {
@@ -1196,10 +1248,14 @@ impl Inner {
         self.update();
     }
 
-    /// A button's click handler, kept as long as the form.
+    /// A button's click handler, kept as long as the form; a click a script made is ignored
+    /// (Retry, Create another ticket: each leads to a write).
     fn on_click(self: &Rc<Self>, button: &HtmlButtonElement, f: impl Fn(&Rc<Inner>) + 'static) {
         let w = Rc::downgrade(self);
-        let cb = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        let cb = ClickHandler::new(move |e: Event| {
+            if !dom::by_user(&e) {
+                return;
+            }
             if let Some(i) = w.upgrade().filter(|i| !i.closed.get()) {
                 f(&i);
             }

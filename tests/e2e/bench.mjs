@@ -123,6 +123,8 @@ function grantedDir() {
   const file = path.join(dir, 'manifest.json');
   const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
   manifest.host_permissions = [`${INSTANCE}/*`];
+  // The bench reads the task form's shadow root (see grantedExtensionDir in harness.mjs).
+  manifest.snshare_test = { open_shadow_root: true };
   fs.writeFileSync(file, JSON.stringify(manifest, null, 2));
   return dir;
 }

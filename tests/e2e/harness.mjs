@@ -165,16 +165,21 @@ export function chromiumArgs({ portalPort, sandboxPort, extensionDir = DIST, als
  * the same id). Headless Chromium cannot answer the real prompt; connect.spec.mjs goes through
  * the real prompt once, headed under Xvfb.
  */
-export function grantedExtensionDir() {
-  const dir = path.join(ROOT, 'target/e2e/extension-granted');
+export function grantedExtensionDir({ openShadowRoot = true } = {}) {
+  const dir = path.join(ROOT, openShadowRoot ? 'target/e2e/extension-granted' : 'target/e2e/extension-granted-closed');
   const stamp = path.join(DIST, 'manifest.json');
   const copied = path.join(dir, 'manifest.json');
   if (!fs.existsSync(copied) || fs.statSync(copied).mtimeMs < fs.statSync(stamp).mtimeMs
+      || !JSON.parse(fs.readFileSync(copied, 'utf8')).snshare_test !== !openShadowRoot
       || fs.statSync(path.join(dir, 'pkg/snshare_ext_bg.wasm')).mtimeMs < fs.statSync(path.join(DIST, 'pkg/snshare_ext_bg.wasm')).mtimeMs) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.cpSync(DIST, dir, { recursive: true });
     const manifest = JSON.parse(fs.readFileSync(stamp, 'utf8'));
     manifest.host_permissions = [`${INSTANCE}/*`];
+    // The task form's shadow root is closed to the page; Playwright's locators see into open
+    // roots only, so the suite's copy opens it (a manifest key no page can set). The shipped
+    // form, closed, is what page-attack.spec.mjs attacks.
+    if (openShadowRoot) manifest.snshare_test = { open_shadow_root: true };
     fs.writeFileSync(copied, JSON.stringify(manifest, null, 2));
   }
   return dir;
@@ -326,6 +331,8 @@ export const test = base.extend({
   sandboxArgs: [[], { option: true }],
   /** Whether the instance's host permission is granted up front (see grantedExtensionDir). */
   grantInstance: [true, { option: true }],
+  /** Whether the task form's shadow root is opened for Playwright (see grantedExtensionDir). */
+  openShadowRoot: [true, { option: true }],
 
   servers: [async ({}, use) => {
     const sandbox = await startSandbox();
@@ -346,11 +353,11 @@ export const test = base.extend({
     await use(servers.sandbox);
   },
 
-  extension: async ({ servers, sandbox, csp, grantInstance }, use, testInfo) => {
+  extension: async ({ servers, sandbox, csp, grantInstance, openShadowRoot }, use, testInfo) => {
     const launched = await launchExtension({
       portalPort: servers.replicas[csp].port,
       sandboxPort: sandbox.port,
-      extensionDir: grantInstance ? grantedExtensionDir() : DIST,
+      extensionDir: grantInstance ? grantedExtensionDir({ openShadowRoot }) : DIST,
     });
     const watch = watchErrors(launched.context, launched.extensionId);
     await use({ ...launched, watch });
