@@ -220,7 +220,7 @@ async function shareFromMenuAndRowWithoutAMouse(context, extensionId, page, sand
   const dialog = form(page);
   await share.click();
   await page.getByRole('menu').getByRole('menuitem', { name: 'ServiceNow', exact: true }).click();
-  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(MFA_TITLE);
+  await expect(dialog.getByRole('textbox', { name: await ui(page, 'form_name') })).toHaveValue(MFA_TITLE);
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
   await expect(share).toBeFocused();
@@ -231,10 +231,10 @@ async function shareFromMenuAndRowWithoutAMouse(context, extensionId, page, sand
   await page.keyboard.press('ArrowDown');
   await arrowTo(page, page.getByRole('menuitem', { name: 'ServiceNow', exact: true }));
   await page.keyboard.press('Enter');
-  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(MFA_TITLE);
+  await expect(dialog.getByRole('textbox', { name: await ui(page, 'form_name') })).toHaveValue(MFA_TITLE);
   await giveUserIdIfAsked(page, { keyboard: true });
   await sendReady(page);
-  await tabTo(page, dialog.getByRole('button', { name: 'Send to ServiceNow' }));
+  await tabTo(page, dialog.getByRole('button', { name: await ui(page, 'form_send') }));
   await page.keyboard.press('Enter');
   await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
   expect(await recordsFor(sandbox, 'incident', MFA)).toHaveLength(1);
@@ -248,8 +248,8 @@ async function shareFromMenuAndRowWithoutAMouse(context, extensionId, page, sand
   const row = await page.evaluate((id) => __replica.visibleRows().find((r) => r.onScreen && r.id !== id && r.title.length < 160), MFA);
   await (await rowShareButton(page, row.title)).focus();
   await page.keyboard.press('Enter');
-  await expect(dialog.getByRole('textbox', { name: 'Task name' })).toHaveValue(row.title);
-  await expect(dialog.getByRole('textbox', { name: 'Description' })).toHaveValue(new RegExp(`actionId=${escapeRe(row.id)}$`));
+  await expect(dialog.getByRole('textbox', { name: await ui(page, 'form_name') })).toHaveValue(row.title);
+  await expect(dialog.getByRole('textbox', { name: await ui(page, 'form_description') })).toHaveValue(new RegExp(`actionId=${escapeRe(row.id)}$`));
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 }

@@ -4,4 +4,5 @@ import { grantedExtensionDir } from './harness.mjs';
 
 export default function globalSetup() {
   grantedExtensionDir();
+  grantedExtensionDir({ openShadowRoot: false });
 }
