@@ -261,7 +261,9 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
         let revoke = revocation(old).await;
         forget_instance_data().await;
         if let Some(revoke) = revoke {
-            wasm_bindgen_futures::spawn_local(revoke);
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = revoke.await;
+            });
         }
     }
     Vec::new()
@@ -614,26 +616,44 @@ pub async fn account_check(user: &ConnectedUser, roles: Option<&[String]>) -> Op
     )
 }
 
-/// Revokes where the instance allows it, then forgets tokens and the instance's cached data.
-pub async fn disconnect() {
-    if let Some(revoke) = revocation(configured().await.ok()).await {
-        revoke.await;
-    }
+/// Revokes both tokens where the instance allows it, then forgets tokens and the instance's
+/// cached data. Settings (the client secret with them), drafts and queued shares stay: nothing
+/// the user typed is lost, and the options page says so. Returns whether the instance
+/// confirmed every revocation (false also when there was a token and no session to revoke it
+/// with): the user is then told to revoke at the instance.
+pub async fn disconnect() -> bool {
+    let had_tokens = store::tokens().await.is_some();
+    let confirmed = match revocation(configured().await.ok()).await {
+        Some(revoke) => revoke.await,
+        None => !had_tokens,
+    };
     forget_instance_data().await;
+    confirmed
 }
 
-/// The revocation of the stored refresh token, aimed only at the instance that issued it (the
-/// connection record's): for a session of any other instance, e.g. after policy changed the
-/// instance, nothing is sent. Read now, sent when awaited.
-async fn revocation(session: Option<Session>) -> Option<impl Future<Output = ()>> {
+/// The revocation of the stored refresh and access tokens, aimed only at the instance that
+/// issued them (the connection record's): for a session of any other instance, e.g. after
+/// policy changed the instance, nothing is sent. Read now, sent when awaited; resolves to
+/// whether the instance accepted every revocation.
+async fn revocation(session: Option<Session>) -> Option<impl Future<Output = bool>> {
     let session = session?;
     let issuer = store::connection().await.map(|r| r.instance);
     if issuer.as_deref() != Some(session.instance.origin().as_str()) {
         return None;
     }
-    let refresh = store::tokens().await.and_then(|t| t.refresh_token)?;
+    let tokens = store::tokens().await?;
+    let access = Some(tokens.access_token).filter(|t| !t.expose().is_empty());
+    let revoke: Vec<Secret> = tokens.refresh_token.into_iter().chain(access).collect();
+    if revoke.is_empty() {
+        return None;
+    }
     Some(async move {
-        // Revocation is unverified on some releases: its failure never blocks removal.
-        let _ = session.client.revoke(&session.oauth, &refresh).await;
+        // Revocation is unverified on some releases: its failure never blocks removal, it is
+        // reported.
+        let mut confirmed = true;
+        for token in &revoke {
+            confirmed &= session.client.revoke(&session.oauth, token).await.is_ok();
+        }
+        confirmed
     })
 }

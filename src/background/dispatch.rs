@@ -200,8 +200,14 @@ async fn answer(body: RequestBody) -> ResponseBody {
             }),
         },
         RequestBody::Disconnect => {
-            connection::disconnect().await;
-            ResponseBody::Status(connection::status().await)
+            let confirmed = connection::disconnect().await;
+            let mut status = connection::status().await;
+            if !confirmed {
+                status
+                    .warnings
+                    .push(crate::domain::connection::WARNING_REVOKE_UNCONFIRMED.to_string());
+            }
+            ResponseBody::Status(status)
         }
         RequestBody::TestConnection => ResponseBody::Diagnostics(diagnostics::run().await),
         RequestBody::Share(req) => {

@@ -41,6 +41,10 @@ pub struct ConnectionStatus {
     pub warnings: Vec<String>,
 }
 
+/// The warning the answer to Disconnect carries when the instance did not confirm that the
+/// tokens were revoked (an i18n key, like every warning).
+pub const WARNING_REVOKE_UNCONFIRMED: &str = "warning_revoke_unconfirmed";
+
 impl ConnectionStatus {
     pub fn not_connected(instance: Option<String>) -> Self {
         ConnectionStatus {

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use crate::domain::connection::{ConnectionState, ConnectionStatus};
+use crate::domain::connection::{ConnectionState, ConnectionStatus, WARNING_REVOKE_UNCONFIRMED};
 use crate::domain::instance::InstanceUrl;
 use crate::domain::settings::{SettingsInput, SettingsView, TicketDefaults};
 use crate::domain::ticket::TicketKind;
@@ -1494,11 +1494,20 @@ impl OptionsPage {
         self.set_busy(true);
         self.progress(&self.connection_msg, &t("options_removing"));
         match send(RequestBody::Disconnect).await {
-            ResponseBody::Done | ResponseBody::Status(_) => {
+            answer @ (ResponseBody::Done | ResponseBody::Status(_)) => {
                 if let Some(r) = self.diag.borrow_mut().as_mut() {
                     r.clear();
                 }
-                self.success(&self.connection_msg, &t("options_removed"));
+                let unconfirmed = matches!(&answer, ResponseBody::Status(s)
+                    if s.warnings.iter().any(|w| w == WARNING_REVOKE_UNCONFIRMED));
+                if unconfirmed {
+                    self.message(
+                        &self.connection_msg,
+                        Some(alert(&t(WARNING_REVOKE_UNCONFIRMED))),
+                    );
+                } else {
+                    self.success(&self.connection_msg, &t("options_removed"));
+                }
                 self.refresh_status().await;
                 self.load_state_names().await;
             }

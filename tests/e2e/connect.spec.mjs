@@ -186,14 +186,34 @@ test('Remove connection forgets tokens and cached data', async ({ context, exten
   expect(before.vault.sort()).toEqual(['auth.refresh', 'client_secret']);
   expect(before.local).not.toContain('auth.refresh');
   expect(before.session).toContain('auth.access');
+  // The access token as the worker holds it: after removal it must not work at the instance.
+  const access = await options.evaluate(async () => (await chrome.storage.session.get('auth.access'))['auth.access'].access_token);
+  const works = async () => (await fetch(`${sandbox.url}/api/now/table/incident?sysparm_limit=1`, {
+    headers: { authorization: `Bearer ${access}`, accept: 'application/json' },
+  })).status;
+  expect(await works()).toBe(200);
+  await sandbox.clearRequests();
   options.once('dialog', (d) => d.accept());
   await options.getByRole('button', { name: 'Remove connection' }).click();
   await expect(options.getByRole('status')).toContainText(/Not connected/i);
+  await expect(options.getByText(english('options_removed'), { exact: true })).toBeVisible();
   const after = await stored();
   expect(after.local.filter((k) => k.startsWith('auth') || k === 'tickets.cache')).toEqual([]);
   expect(after.session.filter((k) => k.startsWith('auth'))).toEqual([]);
   expect(after.vault).not.toContain('auth.refresh');
-  expect((await sandbox.requests()).some((r) => r.path === '/oauth_revoke_token.do')).toBe(true);
+  // Both tokens revoked at the instance (refresh, then access).
+  expect((await sandbox.requests()).filter((r) => r.path === '/oauth_revoke_token.do')).toHaveLength(2);
+  expect(await works()).toBe(401);
+});
+
+test('Remove connection says so when the instance does not confirm the revocation', async ({ context, extensionId, sandbox }) => {
+  const options = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'status', status: 500, method: 'POST', path_prefix: '/oauth_revoke_token.do', count: 5 });
+  options.once('dialog', (d) => d.accept());
+  await options.getByRole('button', { name: 'Remove connection' }).click();
+  await expect(options.getByRole('status')).toContainText(/Not connected/i);
+  await expect(options.getByText(english('warning_revoke_unconfirmed'), { exact: true })).toBeVisible();
+  await expect(options.getByText(english('options_removed'), { exact: true })).toHaveCount(0);
 });
 
 test('a page on the portal gets no token or secret through any message', async ({ context, extensionId, portal }) => {
