@@ -29,11 +29,17 @@ const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // catalogue of the page's <html lang>, whatever the browser's.
 const CATALOGUES = Object.fromEntries(['en', 'it', 'sv', 'fr', 'nl', 'zh_TW'].map((l) =>
   [l, JSON.parse(fs.readFileSync(path.join(DIST, '_locales', l, 'messages.json'), 'utf8'))]));
+/** The catalogue snshare speaks on this page (that of its <html lang>, else English). */
+async function catalogueOf(page) {
+  const lang = (await page.evaluate(() => document.documentElement.lang)).replace('-', '_');
+  return CATALOGUES[lang] ?? CATALOGUES[lang.split('_')[0]] ?? CATALOGUES.en;
+}
+/** `key` of a catalogue, `$1`… replaced by `subs`. */
+const say = (messages, key, ...subs) =>
+  subs.reduce((m, sub, i) => m.replace(`$${i + 1}`, () => sub), messages[key].message);
 /** The text snshare shows for `key` on this page, `$1`… replaced by `subs`. */
 async function ui(page, key, ...subs) {
-  const lang = (await page.evaluate(() => document.documentElement.lang)).replace('-', '_');
-  const messages = CATALOGUES[lang] ?? CATALOGUES[lang.split('_')[0]] ?? CATALOGUES.en;
-  return subs.reduce((m, sub, i) => m.replace(`$${i + 1}`, () => sub), messages[key].message);
+  return say(await catalogueOf(page), key, ...subs);
 }
 /** A row share button's name, in any of the six languages ("Share to ServiceNow…"). */
 const SHARE_ROW = new RegExp(`^(${Object.values(CATALOGUES).map((m) => escapeRe(m.portal_share_short.message)).join('|')})`);
@@ -69,6 +75,8 @@ async function settle(page) {
  */
 async function audit(page) {
   const rows = await page.evaluate(() => __replica.visibleRows());
+  // Read once: an audit makes a few queries per row, and a loaded machine makes each one slow.
+  const messages = await catalogueOf(page);
   const problems = [];
   const byRole = page.getByRole('row');
   const n = await byRole.count();
@@ -77,8 +85,8 @@ async function audit(page) {
     const row = byRole.nth(k + 1);
     const all = await row.getByRole('button', { name: SHARE_ROW }).count();
     if (all !== 1) { problems.push(`${rows[k].id}: ${all} share buttons`); continue; }
-    const named = await row.getByRole('button', { name: await ui(page, 'portal_share_row', rows[k].title), exact: true }).count()
-      + await row.getByRole('button', { name: await ui(page, 'portal_share_short'), exact: true }).count();
+    const named = await row.getByRole('button', { name: say(messages, 'portal_share_row', rows[k].title), exact: true }).count()
+      + await row.getByRole('button', { name: say(messages, 'portal_share_short'), exact: true }).count();
     if (named !== 1) problems.push(`${rows[k].id}: its button names another action`);
   }
   const total = await page.getByRole('button', { name: SHARE_ROW }).count();
@@ -87,7 +95,8 @@ async function audit(page) {
 }
 
 async function expectOneButtonPerRow(page) {
-  await expect.poll(async () => (await audit(page)).problems, { timeout: 15_000 }).toEqual([]);
+  // The bound is for a slow machine: one audit of 40 rows is ~150 queries.
+  await expect.poll(async () => (await audit(page)).problems, { timeout: 30_000 }).toEqual([]);
 }
 
 /**

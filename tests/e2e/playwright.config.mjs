@@ -7,7 +7,9 @@ export default defineConfig({
   testMatch: /.*\.spec\.mjs$/,
   // Every test gets its own browser profile; the servers are shared per worker and reset, so
   // tests of one file may run in different workers. Two workers by default: most of a test's
-  // time is spent waiting (browser start, retries, timers), not computing.
+  // time is spent waiting (browser start, retries, timers), not computing — a one-worker run
+  // kept two cores 40 % busy. Three made the role-query-heavy audits of fluent.spec.mjs miss
+  // their bounds on two cores.
   fullyParallel: true,
   workers: Number(process.env.E2E_WORKERS || 2),
   globalSetup: './global-setup.mjs',
