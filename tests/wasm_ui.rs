@@ -971,3 +971,41 @@ fn re_rendering_a_region_drops_the_old_listeners() {
     assert!(text_only.root().first_element_child().is_none());
     let _unused: Option<HtmlInputElement> = None;
 }
+
+#[wasm_bindgen_test]
+fn a_template_is_translated_and_bound_by_part_never_parsed_from_text() {
+    use snshare::platform::template;
+    setup();
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let tpl = template::parse(
+        &doc,
+        r#"<section data-part="root"><h2 data-i18n="options_title"></h2>
+           <button type="button" data-part="go" data-i18n-aria-label="options_save"
+             data-i18n="options_save"></button><p data-part="note"></p><p data-part="note"></p></section>"#,
+    )
+    .unwrap();
+    let view = template::instantiate(&tpl).unwrap();
+    assert_eq!(text(&one(&view, "h2")), english("options_title"));
+    let go: web_sys::HtmlButtonElement = template::part(&view, "go").unwrap();
+    assert_eq!(go.text_content().unwrap(), english("options_save"));
+    assert_eq!(
+        go.get_attribute("aria-label").unwrap(),
+        english("options_save")
+    );
+    assert_eq!(template::parts(&view, "note").len(), 2);
+    assert!(
+        template::part::<Element>(&view, "root").is_some(),
+        "root is its own part"
+    );
+    assert!(template::part::<Element>(&view, "missing").is_none());
+    // A second instance is a fresh copy: the first one's changes do not leak into it.
+    go.set_text_content(Some("changed"));
+    let again = template::instantiate(&tpl).unwrap();
+    assert_eq!(text(&one(&again, "button")), english("options_save"));
+    // A translation is text, never markup.
+    let hostile = template::parse(&doc, r#"<p data-i18n="k"></p>"#).unwrap();
+    let p = hostile.content().first_element_child().unwrap();
+    template::translate_with(&p, &|_| XSS.to_string());
+    assert!(p.first_element_child().is_none());
+    assert_eq!(text(&p), XSS);
+}

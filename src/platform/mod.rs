@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod i18n;
 pub mod messaging;
 pub mod storage;
+pub mod template;
 #[cfg(feature = "extension")]
 pub mod vault;
 #[cfg(feature = "extension")]

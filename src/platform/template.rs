@@ -1,0 +1,114 @@
+//! Static markup, bound by name: the one way a surface builds its view.
+//!
+//! Pages and in-page views are written as HTML in `extension/` (a page's own `.html`, or a
+//! `<template>` compiled into the content script with `include_str!`). Rust never builds a
+//! static structure node by node: it clones a template, translates it, and binds the parts it
+//! drives by name.
+//!
+//! Markup conventions:
+//! - `data-i18n="key"`: the element's text is the message `key`.
+//! - `data-i18n-<attr>="key"` for `aria-label`, `title`, `placeholder` and `alt`: that attribute
+//!   is the message `key` (`data-i18n-aria-label="form_close"`).
+//! - `data-part="name"`: a node the code reads or changes, found with [`part`]. Parts are named
+//!   for what they are (`instance`, `send`, `error-instance`), never by position.
+//!
+//! Every string set here is text or an attribute value, never markup: a translation (or any
+//! value) cannot inject nodes.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, DocumentFragment, Element, HtmlTemplateElement};
+
+use super::t;
+
+/// The attributes a `data-i18n-<attr>` may translate.
+const I18N_ATTRS: [&str; 4] = ["aria-label", "title", "placeholder", "alt"];
+
+/// Translates every `data-i18n*` node in `root`, `root` included.
+pub fn translate(root: &Element) {
+    translate_with(root, &|key| t(key));
+}
+
+/// [`translate`] with a given lookup (tests pass a fake catalogue).
+pub fn translate_with(root: &Element, lookup: &dyn Fn(&str) -> String) {
+    let mut nodes = vec![root.clone()];
+    if let Ok(list) = root.query_selector_all(
+        "[data-i18n],[data-i18n-aria-label],[data-i18n-title],[data-i18n-placeholder],[data-i18n-alt]",
+    ) {
+        nodes.extend((0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()));
+    }
+    for node in nodes {
+        if let Some(key) = node.get_attribute("data-i18n") {
+            node.set_text_content(Some(&lookup(&key)));
+        }
+        for attr in I18N_ATTRS {
+            if let Some(key) = node.get_attribute(&format!("data-i18n-{attr}")) {
+                let _ = node.set_attribute(attr, &lookup(&key));
+            }
+        }
+    }
+}
+
+/// Translates the parts of a fragment (a cloned `<template>`'s content).
+pub fn translate_fragment(fragment: &DocumentFragment) {
+    let children = fragment.children();
+    for i in 0..children.length() {
+        if let Some(child) = children.item(i) {
+            translate(&child);
+        }
+    }
+}
+
+/// A `<template>` element holding `html`, parsed once: compiled-in markup of `extension/`, never
+/// page or ServiceNow data.
+pub fn parse(doc: &Document, html: &'static str) -> Option<HtmlTemplateElement> {
+    let template = doc
+        .create_element("template")
+        .ok()?
+        .dyn_into::<HtmlTemplateElement>()
+        .ok()?;
+    template.set_inner_html(html);
+    Some(template)
+}
+
+/// The first element of the document's `<template id=…>`, cloned and translated.
+pub fn instantiate_by_id(doc: &Document, id: &str) -> Option<Element> {
+    let template = doc
+        .get_element_by_id(id)?
+        .dyn_into::<HtmlTemplateElement>()
+        .ok()?;
+    instantiate(&template)
+}
+
+/// The first element of `template`, cloned and translated.
+pub fn instantiate(template: &HtmlTemplateElement) -> Option<Element> {
+    let node = template
+        .content()
+        .first_element_child()?
+        .clone_node_with_deep(true)
+        .ok()?
+        .dyn_into::<Element>()
+        .ok()?;
+    translate(&node);
+    Some(node)
+}
+
+/// The node `data-part="name"` inside `root` (or `root` itself), as the type the code drives.
+pub fn part<T: JsCast>(root: &Element, name: &str) -> Option<T> {
+    if root.get_attribute("data-part").as_deref() == Some(name) {
+        return root.clone().dyn_into::<T>().ok();
+    }
+    root.query_selector(&format!("[data-part=\"{name}\"]"))
+        .ok()??
+        .dyn_into::<T>()
+        .ok()
+}
+
+/// Every node `data-part="name"` inside `root`, in document order.
+pub fn parts(root: &Element, name: &str) -> Vec<Element> {
+    let Ok(list) = root.query_selector_all(&format!("[data-part=\"{name}\"]")) else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
