@@ -2304,6 +2304,30 @@ fn statuses_and_categories_map_to_the_api_terms_in_the_six_languages() {
         selectors::status_in_place("Risque acceptée"),
         Some(ActionStatus::RiskAccepted)
     );
+    // zh-TW as Microsoft Learn words them, and the earlier spellings still read.
+    for (shown, want) in [
+        ("待解決", ActionStatus::ToAddress),
+        (
+            "已透過協力廠商解決",
+            ActionStatus::ResolvedThroughThirdParty,
+        ),
+        (
+            "已透過其他風險降低方案解決",
+            ActionStatus::ResolvedThroughAlternateMitigation,
+        ),
+        ("已透過第三方解決", ActionStatus::ResolvedThroughThirdParty),
+        ("待處理", ActionStatus::ToAddress),
+    ] {
+        assert_eq!(selectors::status_of(shown), Some(want), "{shown}");
+    }
+    assert_eq!(
+        selectors::status_in_place("由協力廠商解決"),
+        Some(ActionStatus::ResolvedThroughThirdParty)
+    );
+    assert_eq!(
+        selectors::status_in_place("透過其他風險降低措施解決"),
+        Some(ActionStatus::ResolvedThroughAlternateMitigation)
+    );
     assert_eq!(
         selectors::category_in_place("Appareils"),
         Some(Category::Devices)

@@ -240,12 +240,14 @@ pub const LANGUAGES: [Labels; 6] = [
         next_steps: "後續步驟",
         account: ("", " 的帳戶管理員"),
         categories: ["身分識別", "資料", "裝置", "應用程式", "基礎結構"],
+        // As Microsoft Learn's zh-TW Secure Score module lists them ("待解決", "已規劃",
+        // "已接受風險", "已透過協力廠商解決", "已透過其他風險降低方案解決", "已完成").
         statuses: [
-            "待處理",
+            "待解決",
             "已規劃",
             "已接受風險",
-            "已透過第三方解決",
-            "已透過替代風險降低措施解決",
+            "已透過協力廠商解決",
+            "已透過其他風險降低方案解決",
             "已完成",
         ],
         share_items: ["複製連結", "電子郵件"],
@@ -311,7 +313,7 @@ const CATEGORY_ALIASES: [(&str, Category); 20] = [
 
 /// Other spellings of status values than the tables' (gender and number agreement, other
 /// translations Microsoft uses).
-const STATUS_ALIASES: [(&str, ActionStatus); 24] = [
+const STATUS_ALIASES: [(&str, ActionStatus); 27] = [
     ("Da affrontare", ActionStatus::ToAddress),
     ("Pianificata", ActionStatus::Planned),
     (
@@ -353,6 +355,12 @@ const STATUS_ALIASES: [(&str, ActionStatus); 24] = [
         ActionStatus::ResolvedThroughAlternateMitigation,
     ),
     ("要解決", ActionStatus::ToAddress),
+    ("待處理", ActionStatus::ToAddress),
+    ("已透過第三方解決", ActionStatus::ResolvedThroughThirdParty),
+    (
+        "已透過替代風險降低措施解決",
+        ActionStatus::ResolvedThroughAlternateMitigation,
+    ),
     ("已計劃", ActionStatus::Planned),
     ("風險已接受", ActionStatus::RiskAccepted),
     ("已由第三方解決", ActionStatus::ResolvedThroughThirdParty),
@@ -390,16 +398,21 @@ const CATEGORY_STEMS: [(&str, Category); 20] = [
 
 /// Word stems, lower case, for text where a status is expected. Resolved-through states
 /// first (their words hold "risk", "plan" …), then risk accepted, completed, planned.
-const STATUS_STEMS: [(&str, ActionStatus); 34] = [
+const STATUS_STEMS: [(&str, ActionStatus); 37] = [
     ("third", ActionStatus::ResolvedThroughThirdParty),
     ("tiers", ActionStatus::ResolvedThroughThirdParty),
     ("terz", ActionStatus::ResolvedThroughThirdParty),
     ("tredje", ActionStatus::ResolvedThroughThirdParty),
     ("derde", ActionStatus::ResolvedThroughThirdParty),
     ("第三方", ActionStatus::ResolvedThroughThirdParty),
+    ("協力廠商", ActionStatus::ResolvedThroughThirdParty),
     ("alternat", ActionStatus::ResolvedThroughAlternateMitigation),
     ("autre", ActionStatus::ResolvedThroughAlternateMitigation),
     ("替代", ActionStatus::ResolvedThroughAlternateMitigation),
+    (
+        "其他風險降低",
+        ActionStatus::ResolvedThroughAlternateMitigation,
+    ),
     ("risk", ActionStatus::RiskAccepted),
     ("risque", ActionStatus::RiskAccepted),
     ("rischio", ActionStatus::RiskAccepted),
@@ -425,6 +438,7 @@ const STATUS_STEMS: [(&str, ActionStatus); 34] = [
     ("verhelpen", ActionStatus::ToAddress),
     ("aan te pakken", ActionStatus::ToAddress),
     ("處理", ActionStatus::ToAddress),
+    ("待解", ActionStatus::ToAddress),
 ];
 
 /// Other texts of the Status column's header.
