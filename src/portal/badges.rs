@@ -14,6 +14,7 @@ use web_sys::{Document, Element};
 
 use super::app::Ctx;
 use super::dom::{self, first, set, OWN_ATTR};
+use super::row_share::DESCRIPTION_ATTR;
 use super::row_share::{clear_badges, BADGE_ATTR, SLOT_ATTR, SLOT_SELECTOR, TITLE_KEY_ATTR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
@@ -100,8 +101,29 @@ fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element
     };
     let title_key = dom::attr_i(&slot, TITLE_KEY_ATTR).filter(|k| !k.is_empty());
     clear_badges(&slot);
+    // One Tab stop per row (the share button): its badges are reached with the arrow keys
+    // (`row_share::on_key`), and the button's description names them, so the one stop tells
+    // the ticket too.
+    let mut names = Vec::new();
     for b in badges_for(doc, store, &action_id, title_key.as_deref()) {
+        if b.tag_name().eq_ignore_ascii_case("a") {
+            set(&b, "tabindex", "-1");
+        }
+        if let Some(name) = b
+            .get_attribute("aria-label")
+            .or_else(|| b.text_content())
+            .filter(|n| !n.is_empty())
+        {
+            names.push(name);
+        }
         dom::append(&slot, &b);
+    }
+    if let Some(button) = slot.first_element_child() {
+        if names.is_empty() {
+            let _ = button.remove_attribute(DESCRIPTION_ATTR);
+        } else {
+            set(&button, DESCRIPTION_ATTR, &names.join(", "));
+        }
     }
     dom::set_i(&slot, BADGE_ATTR, generation);
 }

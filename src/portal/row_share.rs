@@ -18,6 +18,7 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
 use web_sys::{Element, Event};
 
 use super::app::Ctx;
@@ -39,6 +40,10 @@ const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
 pub const BADGE_ATTR: &str = "data-snshare-badges";
 /// On the slot: the title key of its action (badges look under it too).
 pub const TITLE_KEY_ATTR: &str = "data-snshare-title-key";
+/// On the share button: the names of its row's badges (read with the one Tab stop).
+pub const DESCRIPTION_ATTR: &str = "aria-description";
+/// What the arrow keys move between inside a slot: the share button and linked badges.
+const STOPS_SELECTOR: &str = "button, a[href]";
 
 pub const DEF: FeatureDef = FeatureDef {
     name: "row-share",
@@ -59,6 +64,7 @@ struct RowShare {
     /// The title map generation the rows were bound with.
     titles_generation: u32,
     _click: Option<Listener>,
+    _keys: Option<Listener>,
 }
 
 fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
@@ -80,10 +86,15 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
     // never see a click meant for the button.
     let click = web_sys::window()
         .map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
+    // Also on the window's capture phase: the portal's own arrow-key handling (Fluent's focus
+    // zone) does not see the keys that move between a row's button and its badges.
+    let keys = web_sys::window()
+        .map(|w| Listener::with_capture(w.as_ref(), "keydown", true, move |e| on_key(&e)));
     Box::new(RowShare {
         template,
         titles_generation: ctx.titles_generation.get(),
         _click: click,
+        _keys: keys,
     })
 }
 
@@ -167,6 +178,9 @@ impl RowShare {
 pub fn clear_badges(slot: &Element) {
     if dom::has_attr_i(slot, BADGE_ATTR) {
         let _ = slot.remove_attribute(BADGE_ATTR);
+        if let Some(button) = slot.first_element_child() {
+            let _ = button.remove_attribute(DESCRIPTION_ATTR);
+        }
         while let Some(extra) = slot
             .first_element_child()
             .and_then(|b| b.next_element_sibling())
@@ -174,6 +188,38 @@ pub fn clear_badges(slot: &Element) {
             extra.remove();
         }
     }
+}
+
+/// ArrowRight / ArrowLeft inside a slot: from the share button to its badges and back (the
+/// row keeps one Tab stop). At either end the key is left to the page.
+fn on_key(e: &Event) {
+    let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+        return;
+    };
+    let step: isize = match k.key().as_str() {
+        "ArrowRight" => 1,
+        "ArrowLeft" => -1,
+        _ => return,
+    };
+    if k.alt_key() || k.ctrl_key() || k.meta_key() || k.shift_key() {
+        return;
+    }
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Some(slot) = closest(&target, SLOT_SELECTOR) else {
+        return;
+    };
+    let stops = dom::all(&slot, STOPS_SELECTOR);
+    let Some(at) = stops.iter().position(|s| s == &target) else {
+        return;
+    };
+    let Some(next) = at.checked_add_signed(step).and_then(|i| stops.get(i)) else {
+        return;
+    };
+    e.prevent_default();
+    e.stop_propagation();
+    dom::focus(next);
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {

@@ -46,6 +46,11 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-btn-primary:hover{background:var(--snshare-primary-hover)}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
 @media (forced-colors:active){.snshare-card,.snshare-latest th,.snshare-latest td,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
+/* A narrow title cell (a 640 px window) stays the title's: the slot takes half of it at most,
+   or what leaves the title 14em, and a badge too long for it ends in an ellipsis (its name
+   and tooltip keep every word). */
+.snshare-slot{max-width:max(50%,calc(100% - 14em));min-width:0}
+.snshare-slot>.snshare-badge{display:inline-block;flex:0 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis}
 "#;
 
 /// The task form, inside its shadow root (the page's styles do not reach it, nor ours the page).

@@ -12,7 +12,7 @@ import { chromium } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, connect, launchExtension, grantedExtensionDir, watchErrors,
+  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, INTEGRATION_USER, connect, launchExtension, grantedExtensionDir, watchErrors,
 } from './harness.mjs';
 
 const OLD = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
@@ -799,3 +799,214 @@ for (const host of ['security.microsoft.us', 'security.apps.mil']) {
     }
   });
 }
+
+// =============================================================================================
+// Tracking on every variant, both CSPs: the right badge on the right row (through recycling and
+// re-sorting), the panel's badge, the home and overview cards; one Tab stop per row; titles
+// readable at 640 px
+// =============================================================================================
+/** Every variant, and two of them shaken; the older (linked) ones first, as a user who has
+ *  browsed the list before: the title → id map they teach is what the Fluent rows, which carry
+ *  no id, are matched with (product.md, action id resolution). */
+const TRACK_VARIANTS = [
+  ...OLD.map((variant) => ({ variant })), ...FLUENT.map((variant) => ({ variant })),
+  { variant: 'table-it', shake: 77 }, { variant: 'fluent-fr', shake: 4242 },
+];
+
+/** A badge's name in the page's language, for any ticket number ("ServiceNow ticket INC…"). */
+async function badgeNamePattern(page) {
+  const before = say(await catalogueOf(page), 'badge_ticket', '\u0001', '').split('\u0001')[0];
+  return new RegExp(`^${escapeRe(before)}(INC|CHG)\\d{7}`);
+}
+
+/**
+ * Each action row the page shows has a badge exactly when its action has tickets, and the badge
+ * shows one of that action's ticket numbers (found as a user finds it: a link by its name, in
+ * the row). Returns the problems (empty when all is well).
+ */
+async function badgeProblems(page, tracked) {
+  const rows = await page.evaluate(() => __replica.visibleRows());
+  const name = await badgeNamePattern(page);
+  const byRole = page.getByRole('row');
+  const n = await byRole.count();
+  if (n !== rows.length + 1) return [`${n} rows by role for ${rows.length} action rows + header`];
+  const problems = [];
+  for (let k = 0; k < rows.length; k++) {
+    const texts = await byRole.nth(k + 1).getByRole('link', { name }).allInnerTexts();
+    const numbers = tracked.get(rows[k].id) ?? [];
+    if (texts.length !== (numbers.length ? 1 : 0)) problems.push(`${rows[k].id}: ${texts.length} badges, ${numbers.length} tickets`);
+    else if (texts.length && !numbers.some((number) => texts[0].includes(number))) problems.push(`${rows[k].id}: shows ${texts[0]}`);
+  }
+  if (!rows.some((r) => tracked.has(r.id))) problems.push('no row with tickets in view: the check proves nothing');
+  return problems;
+}
+
+async function expectBadgesOnTheirRows(page, tracked) {
+  await expect.poll(() => badgeProblems(page, tracked), { timeout: 20_000 }).toEqual([]);
+}
+
+/** The home or overview dashboard: the incident card links some of the incidents (the newest;
+ *  how many is the card's design), the change card the change request, in the page's language. */
+async function expectCards(page, incidents, changes) {
+  const incidentCard = page.getByRole('region', { name: await ui(page, 'cards_incident_title'), exact: true });
+  const changeCard = page.getByRole('region', { name: await ui(page, 'cards_change_title'), exact: true });
+  await expect(changeCard.getByRole('link', { name: changes[0], exact: true })).toHaveCount(1, { timeout: 15_000 });
+  const shown = await incidentCard.getByRole('link', { name: /^INC\d{7}$/ }).allInnerTexts();
+  expect(shown.length).toBeGreaterThan(0);
+  for (const name of shown) expect(incidents).toContain(name.trim());
+}
+
+/** The name of what has focus, looking through open shadow roots. */
+const focusedName = (page) => page.evaluate(() => {
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+  return active ? (active.getAttribute('aria-label') || active.textContent || '').trim() : '';
+});
+
+/**
+ * Tab from the first row's share button to the end of the list: snshare adds one Tab stop per
+ * row (its share button), never its badges; ArrowRight reaches a row's badge, ArrowLeft goes back.
+ */
+async function expectOneTabStopPerRow(page, tracked) {
+  const rows = await page.evaluate(() => __replica.visibleRows());
+  const badge = await badgeNamePattern(page);
+  await (await rowShareButton(page, rows[0].title)).focus();
+  const shares = [];
+  let badges = 0;
+  // The page's own stops (title links, checkboxes) come between; the list is short.
+  for (let i = 0; i < rows.length * 4 && shares.length < rows.length; i++) {
+    const name = await focusedName(page);
+    if (SHARE_ROW.test(name) && shares.at(-1) !== name) shares.push(name);
+    if (badge.test(name)) badges += 1;
+    await page.keyboard.press('Tab');
+  }
+  expect(badges).toBe(0);
+  expect(shares).toHaveLength(rows.length);
+  // The arrows, on a row with a ticket.
+  const row = rows.find((r) => tracked.has(r.id));
+  const button = await rowShareButton(page, row.title);
+  await button.focus();
+  await page.keyboard.press('ArrowRight');
+  const link = rowOf(page, row.title).getByRole('link', { name: badge });
+  await expect(link).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await expect(button).toBeFocused();
+}
+
+/** At 640 px the title keeps a readable width next to snshare's button and badge. */
+async function expectReadableTitlesAt640(page, tracked) {
+  await page.setViewportSize({ width: 640, height: 900 });
+  try {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const rows = (await page.evaluate(() => __replica.visibleRows())).filter((r) => tracked.has(r.id));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const title = rowOf(page, r.title).getByText(r.title, { exact: true });
+      // What shows of the title: its box inside its cell's (a long title is clipped there).
+      const widths = await title.evaluate((el) => {
+        const cell = el.closest('[role="gridcell"], [role="rowheader"], td').getBoundingClientRect();
+        const box = el.getBoundingClientRect();
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        return { title: Math.min(box.right, cell.right) - Math.max(box.left, cell.left), cell: cell.width, em: size };
+      });
+      // Ten characters or so, or half the cell where the column itself is narrower.
+      expect(widths.title, `${r.id} at 640 px: ${JSON.stringify(widths)}`).toBeGreaterThanOrEqual(Math.min(8 * widths.em, widths.cell / 2));
+    }
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
+}
+
+for (const csp of CSPS) {
+  test.describe(`csp ${csp}`, () => {
+    test.use({ csp });
+
+    test('tracking on every variant: badges on their rows through recycling and re-sorting, in the panel, on the cards', async ({ context, extensionId, portal, sandbox }) => {
+      test.setTimeout(240_000);
+      // Every third realistic action has a ticket, MFA two, one a change request too.
+      await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-en', 'replica-virtual': 0, 'replica-render-delay': 100 });
+      const ids = (await portal.evaluate(() => __replica.actions.map((a) => a.id))).filter((id, i) => i % 3 === 0 || id === MFA);
+      for (const id of ids) {
+        await sandbox.seed({ table: 'incident', count: id === MFA ? 2 : 1, correlation_prefix: `snshare:${id}:`, user: INTEGRATION_USER.user });
+      }
+      await sandbox.seed({ table: 'change_request', count: 1, correlation_prefix: `snshare:${ids[1]}:`, user: INTEGRATION_USER.user });
+      const tracked = new Map();
+      const numbersOf = async (table) => {
+        const out = [];
+        for (const r of await sandbox.records(table)) {
+          const id = String(r.correlation_id).split(':')[1];
+          if (!ids.includes(id)) continue;
+          tracked.set(id, [...(tracked.get(id) ?? []), r.number]);
+          out.push(r.number);
+        }
+        return out;
+      };
+      const incidents = await numbersOf('incident');
+      const changes = await numbersOf('change_request');
+      const options = await connect(context, extensionId);
+      await options.close();
+      await portal.bringToFront();
+
+      for (const { variant, shake } of TRACK_VARIANTS) {
+        const first = variant === 'grid-en' && !shake;
+        await open(portal, '/securescore?viewid=actions', {
+          'replica-variant': variant, 'replica-virtual': first ? 0 : 1, 'replica-shake': shake ?? '', 'replica-render-delay': 100,
+        });
+        await test.step(`${variant}${shake ? ` shaken ${shake}` : ''}`, async () => {
+          await expectBadgesOnTheirRows(portal, tracked);
+          if (first) return;
+          // Recycled: the same row elements now show other actions.
+          await portal.evaluate(() => __replica.scrollToIndex(30));
+          await settle(portal);
+          await expectBadgesOnTheirRows(portal, tracked);
+          // Re-sorted in place.
+          await portal.evaluate(() => __replica.sortBy('title', true));
+          await settle(portal);
+          await expectBadgesOnTheirRows(portal, tracked);
+          // The panel's badge names one of the action's tickets.
+          await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
+          const panel = portal.getByRole('dialog').or(portal.getByRole('complementary'));
+          const panelBadge = panel.getByRole('link', { name: await badgeNamePattern(portal) });
+          await expect(panelBadge).toHaveCount(1, { timeout: 15_000 });
+          expect(tracked.get(MFA)).toContain((await panelBadge.innerText()).split(/\s/)[0]);
+          // The cards, on home and on the overview.
+          await portal.evaluate(() => __replica.navigate('/homepage'));
+          await expectCards(portal, incidents, changes);
+          await portal.evaluate(() => __replica.navigate('/securescore?viewid=overview'));
+          await expectCards(portal, incidents, changes);
+        });
+      }
+    });
+  });
+}
+
+// Keyboard and layout are the same under either CSP (the same core): checked once.
+test('one Tab stop per row, the badge by the arrow keys; titles readable at 640 px', async ({ context, extensionId, portal, sandbox }) => {
+  await open(portal, '/securescore?viewid=actions', { 'replica-rows': 12, 'replica-render-delay': 100 });
+  const ids = (await portal.evaluate(() => __replica.actions.map((a) => a.id))).filter((id, i) => i % 2 === 0);
+  const tracked = new Map();
+  for (const id of ids) {
+    await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: `snshare:${id}:`, user: INTEGRATION_USER.user });
+  }
+  for (const r of await sandbox.records('incident')) {
+    const id = String(r.correlation_id).split(':')[1];
+    if (ids.includes(id)) tracked.set(id, [r.number]);
+  }
+  const options = await connect(context, extensionId);
+  await options.close();
+  for (const variant of ['grid-en', 'fluent-en']) {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant, 'replica-rows': 12, 'replica-virtual': 0, 'replica-render-delay': 100 });
+    if (variant === 'fluent-en') {
+      // Its rows carry no id: the user opened each panel once (the title → id map).
+      for (const r of (await portal.evaluate(() => __replica.visibleRows())).filter((v) => tracked.has(v.id))) {
+        await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), r.id);
+        // Its badge in the panel: snshare has seen the panel.
+        await expect(portal.getByRole('dialog').getByRole('link', { name: await badgeNamePattern(portal) })).toHaveCount(1, { timeout: 15_000 });
+        await portal.evaluate(() => __replica.navigate('/securescore?viewid=actions'));
+      }
+    }
+    await expectBadgesOnTheirRows(portal, tracked);
+    await expectOneTabStopPerRow(portal, tracked);
+    await expectReadableTitlesAt640(portal, tracked);
+  }
+});
