@@ -12,7 +12,7 @@ import { chromium } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, INTEGRATION_USER, connect, launchExtension, grantedExtensionDir, watchErrors,
+  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, ROOT, INTEGRATION_USER, connect, launchExtension, grantedExtensionDir, watchErrors,
 } from './harness.mjs';
 
 const OLD = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
@@ -856,6 +856,21 @@ async function expectCards(page, incidents, changes) {
   for (const name of shown) expect(incidents).toContain(name.trim());
 }
 
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical WCAG 2.2 A/AA violations on snshare's nodes in the list (its button
+ *  and badges; the replica's own markup is not what this checks). */
+async function axeProblemsOnOurRows(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const result = await page.evaluate(async () => window.axe.run({ include: [['[role="grid"]']] }, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    resultTypes: ['violations'],
+  }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.filter((n) => /snshare/.test(n.html)).map((n) => `${v.id}: ${n.html}`));
+}
+
 /** The name of what has focus, looking through open shadow roots. */
 const focusedName = (page) => page.evaluate(() => {
   let active = document.activeElement;
@@ -1009,6 +1024,7 @@ test('one Tab stop per row, the badge by the arrow keys; titles readable at 640 
       }
     }
     await expectBadgesOnTheirRows(portal, tracked);
+    expect(await axeProblemsOnOurRows(portal)).toEqual([]);
     await expectOneTabStopPerRow(portal, tracked);
     await expectReadableTitlesAt640(portal, tracked);
   }
