@@ -863,6 +863,66 @@ fn options_status_has_the_details_and_leaves_out_what_it_lacks() {
 }
 
 #[wasm_bindgen_test]
+fn field_mapping_shows_the_saved_mapping_with_labelled_fields() {
+    use snshare::domain::settings::{CategoryMapping, CategoryValue, FieldMapping, RecordRef};
+    use snshare::domain::ticket::Category;
+    setup();
+    let page = options_page();
+    let mut view_data = settings(&[]);
+    view_data.mapping = FieldMapping {
+        assignment_group: Some(RecordRef {
+            sys_id: "g1".into(),
+            name: XSS.into(),
+        }),
+        category: vec![CategoryMapping {
+            kind: TicketKind::ChangeRequest,
+            field: "u_area".into(),
+            values: vec![CategoryValue {
+                category: Category::Data,
+                value: "data_protection".into(),
+            }],
+        }],
+        ..Default::default()
+    };
+    let _section = snshare::ui::mapping::bind(&page, &view_data).unwrap();
+    let value = |sel: &str| one(&page, sel).unchecked_into::<HtmlInputElement>().value();
+    assert_eq!(value("#mapping-assignment-group"), XSS);
+    assert_eq!(value("#mapping-caller"), "");
+    let fieldsets = all(&page, "#field-mapping fieldset.mapping-category");
+    let legends: Vec<String> = fieldsets.iter().map(|f| text(&one(f, "legend"))).collect();
+    assert_eq!(
+        legends,
+        [
+            english("options_mapping_category_incident"),
+            english("options_mapping_category_change_request")
+        ]
+    );
+    assert_eq!(value("#mapping-category-incident"), "");
+    assert_eq!(value("#mapping-category-change-request"), "u_area");
+    assert_eq!(
+        value("#mapping-category-change-request-data"),
+        "data_protection"
+    );
+    // Every control is named by its label, and the values suggest the field's choices.
+    for fieldset in &fieldsets {
+        let inputs = all(fieldset, "input");
+        assert_eq!(inputs.len(), 1 + Category::ALL.len());
+        for input in &inputs {
+            assert!(!label_for(&page, input).is_empty(), "{}", input.id());
+        }
+        let choices = one(fieldset, "datalist").id();
+        assert!(inputs[1..]
+            .iter()
+            .all(|i| i.get_attribute("list").as_deref() == Some(choices.as_str())));
+    }
+    assert_eq!(
+        label_for(&page, &one(&page, "#mapping-category-incident-identity")),
+        english("common_category_identity")
+    );
+    page.remove();
+}
+
+#[wasm_bindgen_test]
 fn instance_patterns_are_exactly_the_instance_origin() {
     setup();
     let cases = [
