@@ -306,14 +306,19 @@ pub fn spinner(label: &str) -> El {
 // the same `tpl-*` templates can use them)
 // ---------------------------------------------------------------------------------------------
 
-fn page_document() -> Option<web_sys::Document> {
+pub fn page_document() -> Option<web_sys::Document> {
     web_sys::window()?.document()
+}
+
+/// A one-string piece (notice, progress, success, alert) from the page's template `id`.
+pub fn text_view(id: &str, text: &str) -> Option<web_sys::Element> {
+    crate::platform::template::instantiate_with_text(&page_document()?, id, text)
 }
 
 /// An inline alert (`role=alert`, template `tpl-alert`) with a message from the worker or
 /// ServiceNow, as text.
 pub fn alert_view(message: &str) -> Option<web_sys::Element> {
-    crate::platform::template::instantiate_with_text(&page_document()?, "tpl-alert", message)
+    text_view("tpl-alert", message)
 }
 
 /// The `(label, value)` lines under the status headline; `detailed` adds token expiry and last

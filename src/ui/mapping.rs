@@ -18,10 +18,10 @@ use crate::domain::settings::{
 };
 use crate::domain::ticket::{Category, TicketKind};
 use crate::messages::{RecordTable, RequestBody, ResponseBody, SettingsError};
-use crate::platform::template::{instantiate_by_id, instantiate_with_text, part};
+use crate::platform::template::{instantiate_by_id, part};
 use crate::platform::{messaging::send, t, Debouncer};
 
-use super::common::{self, alert_view, category_label, error_text};
+use super::common::{self, alert_view, category_label, error_text, text_view};
 use super::dom::Listener;
 
 /// Quiet time before a typed name is searched on the instance.
@@ -267,12 +267,6 @@ pub fn bind(root: &Element, view: &SettingsView) -> Option<Rc<MappingSection>> {
     Some(section)
 }
 
-/// A one-string message from the page's template `id`.
-fn texted(id: &str, text: &str) -> Option<Element> {
-    let doc = web_sys::window()?.document()?;
-    instantiate_with_text(&doc, id, text)
-}
-
 impl MappingSection {
     fn say(&self, node: Option<Element>) {
         self.message.set_text_content(None);
@@ -397,7 +391,7 @@ impl MappingSection {
             row.error.set_text_content(None);
             let _ = row.error.set_attribute("hidden", "");
         }
-        self.say(texted("tpl-progress", &t("options_saving")));
+        self.say(text_view("tpl-progress", &t("options_saving")));
         let w = Rc::downgrade(self);
         spawn_local(async move {
             let view = match send(RequestBody::GetSettings).await {
@@ -432,7 +426,7 @@ impl MappingSection {
                     s.show_errors(&errors);
                 }
                 ResponseBody::SettingsSaved { .. } => {
-                    s.say(texted("tpl-success", &t("options_mapping_saved")));
+                    s.say(text_view("tpl-success", &t("options_mapping_saved")));
                 }
                 other => s.say(alert_view(&common::unexpected(&other))),
             }

@@ -21,12 +21,12 @@ use crate::messages::{
     AuthMethod, DiagnosticReport, RequestBody, ResponseBody, SettingsError, StateName,
     StateNameOverride,
 };
-use crate::platform::template::{instantiate_by_id, instantiate_with_text, part};
+use crate::platform::template::{instantiate_by_id, part};
 use crate::platform::{chrome, messaging::send, t, t_with};
 
 use super::common::{
-    self, alert_view, diagnosis_view, error_text, kind_label, kind_value, priority_from_value,
-    priority_value, status_view,
+    self, alert_view, diagnosis_view, error_text, kind_label, kind_value, page_document,
+    priority_from_value, priority_value, status_view, text_view,
 };
 use super::dom::{self, toggle_attr, wrap, Dispatch, Listener, Region, View};
 
@@ -419,10 +419,6 @@ impl ConnectionForm {
 // Diagnostics and state names
 // ---------------------------------------------------------------------------------------------
 
-fn page_document() -> Option<Document> {
-    web_sys::window()?.document()
-}
-
 /// `node`'s `data-part="name"` descendant, given `text`.
 fn set_part_text(node: &Element, name: &str, text: &str) -> Option<()> {
     part::<Element>(node, name)?.set_text_content(Some(text));
@@ -529,11 +525,6 @@ pub fn render_state_names(names: &[StateName]) -> Option<(View, Vec<HtmlInputEle
         .build();
     inputs.sort_by_key(|(i, _)| *i);
     Some((view, inputs.into_iter().map(|(_, h)| h).collect()))
-}
-
-/// A one-string message from the page's template `id` (notice, progress, success).
-fn texted(id: &str, text: &str) -> Option<Element> {
-    instantiate_with_text(&page_document()?, id, text)
 }
 
 /// The overrides to save: every row, a blank or unchanged name meaning "no rename".
@@ -732,15 +723,15 @@ impl OptionsPage {
     }
 
     fn notice(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(region, texted("tpl-notice", text));
+        self.message(region, text_view("tpl-notice", text));
     }
 
     fn progress(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(region, texted("tpl-progress", text));
+        self.message(region, text_view("tpl-progress", text));
     }
 
     fn success(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(region, texted("tpl-success", text));
+        self.message(region, text_view("tpl-success", text));
     }
 
     fn set_busy(&self, busy: bool) {
