@@ -20,10 +20,12 @@ use snshare::messages::{
     DiagnosticReport, DiagnosticStep, OutboxView, SettingsError, StateCount, StateName, TicketPage,
     TicketSnapshot, TicketSort,
 };
-use snshare::ui::common::{diagnosis_text, render_status, safe_href};
+use snshare::ui::common::{
+    diagnosis_text, kind_from_value, priority_from_value, render_status, safe_href, status_view,
+};
 use snshare::ui::dom::{el, Dispatch, Region};
 use snshare::ui::options::{
-    instance_origin_pattern, render_diagnostics, render_settings_form, render_state_names,
+    bind_settings_form, instance_origin_pattern, render_diagnostics, render_state_names,
     state_name_overrides, OptionsAction,
 };
 use snshare::ui::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
@@ -635,6 +637,19 @@ fn settings(locked: &[&str]) -> SettingsView {
     }
 }
 
+const OPTIONS_HTML: &str = include_str!("../extension/options.html");
+
+/// The options page's markup in the document, translated as the page translates it (its
+/// templates ready to instantiate). Remove it at the end: the ids are the page's.
+fn options_page() -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    root.set_inner_html(OPTIONS_HTML);
+    doc.body().unwrap().append_child(&root).unwrap();
+    snshare::platform::template::translate(&root);
+    root
+}
+
 fn label_for(root: &Element, control: &Element) -> String {
     let id = control.id();
     text(&one(root, &format!("label[for=\"{id}\"]")))
@@ -645,9 +660,13 @@ fn settings_form_has_the_named_fields_and_reads_back() {
     setup();
     let (d, log) = recorder::<OptionsAction>();
     let view_data = settings(&[]);
-    let (form, handles) = render_settings_form(&view_data, &d);
-    let view = form.build();
-    let root = mount(&view);
+    let root = options_page();
+    let handles = bind_settings_form(&root, &view_data, &d).unwrap();
+    // Every text the markup names is in the catalogue (the stub answers "" for unknown keys).
+    for node in all(&root, "[data-i18n]") {
+        let key = node.get_attribute("data-i18n").unwrap();
+        assert_eq!(text(&node), english(&key), "{key}");
+    }
     assert_eq!(
         label_for(&root, handles.instance.unchecked_ref()),
         "ServiceNow instance"
@@ -703,6 +722,17 @@ fn settings_form_has_the_named_fields_and_reads_back() {
         Some("")
     );
 
+    // The markup's option values are the wire names the form reads back.
+    for option in all(&root, "#default-kind option") {
+        let value = option.get_attribute("value").unwrap();
+        assert!(kind_from_value(&value).is_some(), "{value}");
+    }
+    for option in all(&root, "#default-priority option") {
+        let value = option.get_attribute("value").unwrap();
+        assert!(priority_from_value(&value).is_some(), "{value}");
+    }
+    assert_eq!(all(&root, "#default-priority option").len(), 5);
+
     // Submitting the form is Connect.
     click(&one(&root, "#connect"));
     assert_eq!(log.borrow().first(), Some(&OptionsAction::Connect));
@@ -714,9 +744,8 @@ fn refused_fields_show_their_message_and_keep_what_was_typed() {
     setup();
     let (d, _) = recorder::<OptionsAction>();
     let view_data = settings(&[]);
-    let (form, handles) = render_settings_form(&view_data, &d);
-    let view = form.build();
-    let root = mount(&view);
+    let root = options_page();
+    let handles = bind_settings_form(&root, &view_data, &d).unwrap();
     handles.instance.set_value("http://not allowed");
     handles.client_id.set_value("typed-client");
     handles.due_in_days.set_value("0");
@@ -764,8 +793,8 @@ fn refused_fields_show_their_message_and_keep_what_was_typed() {
 fn managed_fields_are_read_only_and_say_who_set_them() {
     setup();
     let (d, _) = recorder::<OptionsAction>();
-    let (form, handles) = render_settings_form(&settings(&["instance", "default_kind"]), &d);
-    let view = form.build();
+    let root = options_page();
+    let handles = bind_settings_form(&root, &settings(&["instance", "default_kind"]), &d).unwrap();
     let instance: &Element = handles.instance.unchecked_ref();
     assert!(handles.instance.read_only());
     let described = instance.get_attribute("aria-describedby").unwrap();
@@ -774,12 +803,123 @@ fn managed_fields_are_read_only_and_say_who_set_them() {
         .find(|id| id.ends_with("-locked"))
         .unwrap();
     assert_eq!(
-        text(&one(view.root(), &format!("#{note_id}"))).trim(),
+        text(&one(&root, &format!("#{note_id}"))).trim(),
         "Set by your administrator"
     );
     assert!(handles.default_kind.disabled());
     assert!(!handles.client_id.read_only());
-    assert_eq!(all(view.root(), ".field-locked").len(), 2);
+    assert_eq!(all(&root, ".field-locked").len(), 2);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn options_status_has_the_details_and_leaves_out_what_it_lacks() {
+    setup();
+    let page = options_page();
+    let checking = status_view(None, true).unwrap();
+    assert_eq!(text(&checking), english("common_status_checking"));
+    let view = status_view(Some(&connected()), true).unwrap();
+    let s = text(&view);
+    assert!(s.contains("Connected as snshare.integration"), "{s}");
+    assert!(one(&view, ".status-line").class_list().contains("is-ok"));
+    let labels: Vec<String> = all(&view, "dt").iter().map(text).collect();
+    assert_eq!(
+        labels,
+        [
+            english("common_status_instance"),
+            english("common_status_user"),
+            english("common_status_token_expires"),
+            english("common_status_last_success"),
+        ]
+    );
+    assert_eq!(
+        text(&all(&view, "dd")[1]),
+        "snshare Integration (snshare.integration)"
+    );
+    // Nothing to hint or warn: those pieces are gone, not empty.
+    assert!(all(&view, ".status-hint, .status-warnings").is_empty());
+    let mut status = ConnectionStatus::not_connected(None);
+    status.state = ConnectionState::AuthorizationNeeded;
+    status.warnings = vec!["warning_personal_account".into()];
+    if let Some(u) = connected().user {
+        status.user = Some(ConnectedUser {
+            user_name: XSS.into(),
+            ..u
+        });
+    }
+    let view = status_view(Some(&status), false).unwrap();
+    assert_eq!(
+        text(&one(&view, ".status-hint")),
+        english("common_status_authorization_needed_hint")
+    );
+    assert_eq!(
+        text(&one(&view, ".status-warnings li")),
+        english("warning_personal_account")
+    );
+    assert_eq!(all(&view, "dt").len(), 1, "not detailed: the user only");
+    assert!(text(&view).contains(XSS));
+    assert!(all(&view, "script, img").is_empty());
+    page.remove();
+}
+
+#[wasm_bindgen_test]
+fn field_mapping_shows_the_saved_mapping_with_labelled_fields() {
+    use snshare::domain::settings::{CategoryMapping, CategoryValue, FieldMapping, RecordRef};
+    use snshare::domain::ticket::Category;
+    setup();
+    let page = options_page();
+    let mut view_data = settings(&[]);
+    view_data.mapping = FieldMapping {
+        assignment_group: Some(RecordRef {
+            sys_id: "g1".into(),
+            name: XSS.into(),
+        }),
+        category: vec![CategoryMapping {
+            kind: TicketKind::ChangeRequest,
+            field: "u_area".into(),
+            values: vec![CategoryValue {
+                category: Category::Data,
+                value: "data_protection".into(),
+            }],
+        }],
+        ..Default::default()
+    };
+    let _section = snshare::ui::mapping::bind(&page, &view_data).unwrap();
+    let value = |sel: &str| one(&page, sel).unchecked_into::<HtmlInputElement>().value();
+    assert_eq!(value("#mapping-assignment-group"), XSS);
+    assert_eq!(value("#mapping-caller"), "");
+    let fieldsets = all(&page, "#field-mapping fieldset.mapping-category");
+    let legends: Vec<String> = fieldsets.iter().map(|f| text(&one(f, "legend"))).collect();
+    assert_eq!(
+        legends,
+        [
+            english("options_mapping_category_incident"),
+            english("options_mapping_category_change_request")
+        ]
+    );
+    assert_eq!(value("#mapping-category-incident"), "");
+    assert_eq!(value("#mapping-category-change-request"), "u_area");
+    assert_eq!(
+        value("#mapping-category-change-request-data"),
+        "data_protection"
+    );
+    // Every control is named by its label, and the values suggest the field's choices.
+    for fieldset in &fieldsets {
+        let inputs = all(fieldset, "input");
+        assert_eq!(inputs.len(), 1 + Category::ALL.len());
+        for input in &inputs {
+            assert!(!label_for(&page, input).is_empty(), "{}", input.id());
+        }
+        let choices = one(fieldset, "datalist").id();
+        assert!(inputs[1..]
+            .iter()
+            .all(|i| i.get_attribute("list").as_deref() == Some(choices.as_str())));
+    }
+    assert_eq!(
+        label_for(&page, &one(&page, "#mapping-category-incident-identity")),
+        english("common_category_identity")
+    );
+    page.remove();
 }
 
 #[wasm_bindgen_test]
@@ -839,8 +979,9 @@ fn diagnostics_list_each_step_with_cause_and_fix() {
             },
         ],
     };
-    let view = render_diagnostics(&report).build();
-    let root = view.root();
+    let page = options_page();
+    let view = render_diagnostics(&report).unwrap();
+    let root = &view;
     assert_eq!(all(root, "li.step").len(), 2);
     assert_eq!(all(root, "li.step.is-ok").len(), 1);
     let names: Vec<String> = all(root, "li.step .step-name").iter().map(text).collect();
@@ -884,8 +1025,9 @@ fn diagnostics_list_each_step_with_cause_and_fix() {
             elapsed_ms: 1.0,
         }],
     })
-    .build();
-    assert!(all(v.root(), "script, img").is_empty());
+    .unwrap();
+    assert!(all(&v, "script, img").is_empty());
+    page.remove();
 }
 
 #[wasm_bindgen_test]
@@ -911,8 +1053,8 @@ fn state_names_are_editable_and_saved_as_overrides() {
             custom_label: None,
         },
     ];
-    let (content, inputs) = render_state_names(&names);
-    let view = content.build();
+    let page = options_page();
+    let (view, inputs) = render_state_names(&names).unwrap();
     let root = mount(&view);
     assert_eq!(all(&root, "table").len(), 2);
     assert_eq!(
@@ -936,6 +1078,7 @@ fn state_names_are_editable_and_saved_as_overrides() {
     assert_eq!(inputs[0].value(), "");
     assert_eq!(state_name_overrides(&names, &inputs)[0].label, None);
     root.remove();
+    page.remove();
 }
 
 // ---------------------------------------------------------------------------------------------

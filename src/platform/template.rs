@@ -112,3 +112,23 @@ pub fn parts(root: &Element, name: &str) -> Vec<Element> {
         .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
         .collect()
 }
+
+/// The document's `<template id=…>`, instantiated with `text` in its `text` part (or as its
+/// whole text when it has none): messages, notes and list items that carry one string.
+pub fn instantiate_with_text(doc: &Document, id: &str, text: &str) -> Option<Element> {
+    let node = instantiate_by_id(doc, id)?;
+    part::<Element>(&node, "text")
+        .unwrap_or_else(|| node.clone())
+        .set_text_content(Some(text));
+    Some(node)
+}
+
+/// Binds a page whose static structure is its own html: the whole document (its `<title>`
+/// included) translated, and its language declared as the catalogue shown, so a screen reader
+/// reads it with the right voice. Templates stay untranslated until instantiated.
+pub fn bind_page(doc: &Document) -> Option<Element> {
+    let html = doc.document_element()?;
+    let _ = html.set_attribute("lang", &super::i18n::ui_lang());
+    translate(&html);
+    doc.get_element_by_id("app")
+}

@@ -300,3 +300,123 @@ pub fn spinner(label: &str) -> El {
         .child(el("span").class("spinner-ring").attr("aria-hidden", "true"))
         .child(sr_only(label))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Presenters bound to the page's templates (the options page's markup; any page that carries
+// the same `tpl-*` templates can use them)
+// ---------------------------------------------------------------------------------------------
+
+pub fn page_document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// A one-string piece (notice, progress, success, alert) from the page's template `id`.
+pub fn text_view(id: &str, text: &str) -> Option<web_sys::Element> {
+    crate::platform::template::instantiate_with_text(&page_document()?, id, text)
+}
+
+/// An inline alert (`role=alert`, template `tpl-alert`) with a message from the worker or
+/// ServiceNow, as text.
+pub fn alert_view(message: &str) -> Option<web_sys::Element> {
+    text_view("tpl-alert", message)
+}
+
+/// The `(label, value)` lines under the status headline; `detailed` adds token expiry and last
+/// call (options page).
+pub fn status_details(status: &ConnectionStatus, detailed: bool) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
+        rows.push((t("common_status_instance"), instance.to_string()));
+    }
+    if let Some(user) = &status.user {
+        let who = if user.name.is_empty() || user.name == user.user_name {
+            user.user_name.clone()
+        } else {
+            format!("{} ({})", user.name, user.user_name)
+        };
+        rows.push((t("common_status_user"), who));
+    }
+    if detailed {
+        if let Some(exp) = status.access_token_expires_at {
+            rows.push((t("common_status_token_expires"), format_time(exp)));
+        }
+        if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
+            let last = status
+                .last_success_at
+                .map(format_time)
+                .unwrap_or_else(|| t("common_never"));
+            rows.push((t("common_status_last_success"), last));
+        }
+    }
+    rows
+}
+
+/// What goes inside the page's `role=status` region, from templates `tpl-status*`. `None` for
+/// `status`: still asking the worker. Pieces with nothing to say are removed, not hidden.
+pub fn status_view(status: Option<&ConnectionStatus>, detailed: bool) -> Option<web_sys::Element> {
+    use crate::platform::template::{instantiate_by_id, instantiate_with_text, part};
+    let doc = page_document()?;
+    let Some(status) = status else {
+        return instantiate_by_id(&doc, "tpl-status-checking");
+    };
+    let body = instantiate_by_id(&doc, "tpl-status")?;
+    let line: web_sys::Element = part(&body, "line")?;
+    let _ = line.class_list().add_1(state_class(status.state));
+    part::<web_sys::Element>(&body, "headline")?.set_text_content(Some(&status_headline(status)));
+    let details: web_sys::Element = part(&body, "details")?;
+    let rows = status_details(status, detailed);
+    if rows.is_empty() {
+        details.remove();
+    }
+    for (label, value) in rows {
+        let row = instantiate_by_id(&doc, "tpl-status-row")?;
+        part::<web_sys::Element>(&row, "label")?.set_text_content(Some(&label));
+        part::<web_sys::Element>(&row, "value")?.set_text_content(Some(&value));
+        let _ = details.append_child(&row);
+    }
+    let hint: web_sys::Element = part(&body, "hint")?;
+    match status.state {
+        ConnectionState::AuthorizationNeeded => {
+            hint.set_text_content(Some(&t("common_status_authorization_needed_hint")))
+        }
+        ConnectionState::Unreachable => {
+            hint.set_text_content(Some(&t("common_status_unreachable_hint")))
+        }
+        _ => hint.remove(),
+    }
+    let warnings: web_sys::Element = part(&body, "warnings")?;
+    if status.warnings.is_empty() {
+        warnings.remove();
+    }
+    for key in &status.warnings {
+        let item = instantiate_with_text(&doc, "tpl-status-warning", &t(key))?;
+        let _ = warnings.append_child(&item);
+    }
+    Some(body)
+}
+
+/// A diagnosis (template `tpl-diagnosis`): what went wrong and, when the catalogue has one,
+/// how to fix it.
+pub fn diagnosis_view(d: &Diagnosis) -> Option<web_sys::Element> {
+    use crate::platform::template::{instantiate_by_id, part};
+    let node = instantiate_by_id(&page_document()?, "tpl-diagnosis")?;
+    let _ = node.set_attribute("data-diagnosis", diagnosis_kind(d));
+    let (message, fix) = diagnosis_text(d);
+    part::<web_sys::Element>(&node, "message")?.set_text_content(Some(&message));
+    let fix_line: web_sys::Element = part(&node, "fix")?;
+    match fix {
+        Some(f) => part::<web_sys::Element>(&fix_line, "fix-text")?.set_text_content(Some(&f)),
+        None => fix_line.remove(),
+    }
+    Some(node)
+}
+
+/// A validation message by i18n key; a key missing from the catalogue still reads as a sentence.
+pub fn error_text(key: &str) -> String {
+    let s = t(key);
+    if s == key {
+        t("common_field_invalid")
+    } else {
+        s
+    }
+}

@@ -2,22 +2,27 @@
 //! standard change template searched among the instance's records, and which choice field (and
 //! which of its values) receives the Secure Score category. The worker checks everything
 //! against the instance before it saves (`background::mapping`).
+//!
+//! The section's markup is in `extension/options.html`: the three pickers as they are, a
+//! category fieldset per ticket kind from `tpl-mapping-category`.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Element, HtmlInputElement};
+use web_sys::{Element, Event, HtmlInputElement, HtmlOptionElement};
 
 use crate::domain::settings::{
     CategoryMapping, CategoryValue, FieldMapping, RecordRef, SettingsInput, SettingsView,
 };
 use crate::domain::ticket::{Category, TicketKind};
 use crate::messages::{RecordTable, RequestBody, ResponseBody, SettingsError};
+use crate::platform::template::{instantiate_by_id, part};
 use crate::platform::{messaging::send, t, Debouncer};
 
-use super::common::{self, alert, category_label};
-use super::dom::{el, El};
+use super::common::{self, alert_view, category_label, error_text, text_view};
+use super::dom::Listener;
 
 /// Quiet time before a typed name is searched on the instance.
 const SEARCH_DEBOUNCE_MS: i32 = 250;
@@ -72,9 +77,9 @@ impl Picker {
             let Some(p) = w.upgrade() else { return };
             p.list.set_text_content(None);
             for r in &found {
-                let _ = p
-                    .list
-                    .append_child(el("option").attr("value", &r.name).node());
+                if let Ok(option) = HtmlOptionElement::new_with_text_and_value("", &r.name) {
+                    let _ = p.list.append_child(&option);
+                }
             }
             *p.found.borrow_mut() = found;
             if p.input.value().trim() == text {
@@ -118,61 +123,93 @@ pub struct MappingSection {
     pickers: Vec<(&'static str, Rc<Picker>)>,
     rows: Vec<CategoryRow>,
     message: Element,
+    /// Typing, Load choices and Save: live as long as the section.
+    listeners: RefCell<Vec<Listener>>,
 }
 
-fn input(id: &str, value: &str) -> El {
-    el("input")
-        .attr("type", "text")
-        .attr("autocomplete", "off")
-        .id(id)
-        .value(value)
-}
-
-fn error_slot(id: &str) -> El {
-    el("p")
-        .id(id)
-        .class("field-error")
-        .attr("role", "alert")
-        .attr("hidden", "")
-}
-
-/// Builds the section from the saved mapping; the `El` carries its listeners.
-pub fn render(view: &SettingsView) -> (El, Rc<MappingSection>) {
-    let m = &view.mapping;
-    let mut picker_els = Vec::new();
-    let mut pickers = Vec::new();
-    for (name, table, label, value) in [
-        (
-            "assignment_group",
-            RecordTable::Group,
-            t("options_mapping_group"),
-            &m.assignment_group,
-        ),
-        (
-            "caller",
-            RecordTable::User,
-            t("options_mapping_caller"),
-            &m.caller,
-        ),
+/// The pickers: field name, the table searched, the saved record.
+fn pickers(m: &FieldMapping) -> [(&'static str, RecordTable, &Option<RecordRef>); 3] {
+    [
+        ("assignment_group", RecordTable::Group, &m.assignment_group),
+        ("caller", RecordTable::User, &m.caller),
         (
             "standard_change_template",
             RecordTable::StandardChangeTemplate,
-            t("options_mapping_template"),
             &m.standard_change_template,
         ),
-    ] {
-        let id = format!("mapping-{}", name.replace('_', "-"));
-        let list_id = format!("{id}-list");
-        let control = input(&id, value.as_ref().map(|r| r.name.as_str()).unwrap_or(""))
-            .attr("list", &list_id)
-            .attr("aria-describedby", &format!("{id}-error"));
-        let list = el("datalist").id(&list_id);
-        let error = error_slot(&format!("{id}-error"));
+    ]
+}
+
+/// A `tpl-mapping-category` fieldset for `kind`, its ids derived from the kind's table, filled
+/// with the saved mapping.
+fn category_row(
+    doc: &web_sys::Document,
+    kind: TicketKind,
+    m: &FieldMapping,
+) -> Option<(Element, Element, CategoryRow)> {
+    let fieldset = instantiate_by_id(doc, "tpl-mapping-category")?;
+    let key = kind.table().replace('_', "-");
+    let mapped = m.category.iter().find(|c| c.kind == kind);
+    let field_id = format!("mapping-category-{key}");
+    let choices_id = format!("{field_id}-choices");
+    let legend = match kind {
+        TicketKind::Incident => t("options_mapping_category_incident"),
+        TicketKind::ChangeRequest => t("options_mapping_category_change_request"),
+    };
+    part::<Element>(&fieldset, "legend")?.set_text_content(Some(&legend));
+    let _ = part::<Element>(&fieldset, "field-label")?.set_attribute("for", &field_id);
+    let field: HtmlInputElement = part(&fieldset, "field")?;
+    field.set_id(&field_id);
+    field.set_value(mapped.map(|c| c.field.as_str()).unwrap_or(""));
+    let choices: Element = part(&fieldset, "choices")?;
+    choices.set_id(&choices_id);
+    let error: Element = part(&fieldset, "error")?;
+    error.set_id(&format!("{field_id}-error"));
+    let _ = field.set_attribute("aria-describedby", &error.id());
+    let grid: Element = part(&fieldset, "values")?;
+    let mut values = Vec::new();
+    for c in Category::ALL {
+        let cell = instantiate_by_id(doc, "tpl-mapping-value")?;
+        let id = format!("{field_id}-{}", c.value());
+        let label: Element = part(&cell, "label")?;
+        let _ = label.set_attribute("for", &id);
+        label.set_text_content(Some(&category_label(c)));
+        let input: HtmlInputElement = part(&cell, "value")?;
+        input.set_id(&id);
+        let _ = input.set_attribute("list", &choices_id);
+        let current = mapped
+            .and_then(|m| m.values.iter().find(|v| v.category == c))
+            .map(|v| v.value.as_str())
+            .unwrap_or("");
+        input.set_value(current);
+        values.push((c, input));
+        let _ = grid.append_child(&cell);
+    }
+    let load: Element = part(&fieldset, "load")?;
+    let row = CategoryRow {
+        kind,
+        field,
+        values,
+        choices,
+        error,
+    };
+    Some((fieldset, load, row))
+}
+
+/// Binds the section in `root` (the options page's markup) to the saved mapping.
+pub fn bind(root: &Element, view: &SettingsView) -> Option<Rc<MappingSection>> {
+    let doc = root.owner_document()?;
+    let m = &view.mapping;
+    let mut listeners = Vec::new();
+    let mut bound = Vec::new();
+    for (name, table, value) in pickers(m) {
+        let input: HtmlInputElement = part(root, &format!("picker-{name}"))?;
+        input.set_value(value.as_ref().map(|r| r.name.as_str()).unwrap_or(""));
         let picker = Rc::new(Picker {
             table,
-            input: control.handle(),
-            list: list.node().clone(),
-            error: error.node().clone(),
+            input,
+            list: part(root, &format!("picker-list-{name}"))?,
+            error: part(root, &format!("picker-error-{name}"))?,
             found: RefCell::new(value.iter().cloned().collect()),
             chosen: RefCell::new(value.clone()),
             search: RefCell::new(None),
@@ -184,140 +221,58 @@ pub fn render(view: &SettingsView) -> (El, Rc<MappingSection>) {
             }
         }));
         let w = Rc::downgrade(&picker);
-        let control = control.on("input", move |_| {
-            if let Some(p) = w.upgrade() {
-                p.on_input();
-            }
-        });
-        picker_els.push(
-            el("div")
-                .class("field")
-                .child(el("label").attr("for", &id).text(&label))
-                .child(control)
-                .child(list)
-                .child(error),
-        );
-        pickers.push((name, picker));
-    }
-
-    let mut rows = Vec::new();
-    let mut row_els = Vec::new();
-    for kind in TicketKind::ALL {
-        let key = kind.table().replace('_', "-");
-        let mapped = m.category.iter().find(|c| c.kind == kind);
-        let field_id = format!("mapping-category-{key}");
-        let choices_id = format!("{field_id}-choices");
-        let field = input(&field_id, mapped.map(|c| c.field.as_str()).unwrap_or(""))
-            .attr("placeholder", "category");
-        let choices = el("datalist").id(&choices_id);
-        let error = error_slot(&format!("{field_id}-error"));
-        let mut values = Vec::new();
-        let mut value_els = Vec::new();
-        for c in Category::ALL {
-            let id = format!("{field_id}-{}", c.value());
-            let current = mapped
-                .and_then(|m| m.values.iter().find(|v| v.category == c))
-                .map(|v| v.value.as_str())
-                .unwrap_or("");
-            let control = input(&id, current).attr("list", &choices_id);
-            values.push((c, control.handle::<HtmlInputElement>()));
-            value_els.push(
-                el("div")
-                    .class("field")
-                    .child(el("label").attr("for", &id).text(&category_label(c)))
-                    .child(control),
-            );
-        }
-        let legend = match kind {
-            TicketKind::Incident => t("options_mapping_category_incident"),
-            TicketKind::ChangeRequest => t("options_mapping_category_change_request"),
-        };
-        let load = el("button")
-            .attr("type", "button")
-            .class("btn")
-            .text(&t("options_mapping_load_choices"));
-        rows.push(CategoryRow {
-            kind,
-            field: field.handle(),
-            values,
-            choices: choices.node().clone(),
-            error: error.node().clone(),
-        });
-        row_els.push((
-            kind,
-            el("fieldset")
-                .class("mapping-category")
-                .child(el("legend").text(&legend))
-                .child(
-                    el("div")
-                        .class("field")
-                        .child(
-                            el("label")
-                                .attr("for", &field_id)
-                                .text(&t("options_mapping_category_field")),
-                        )
-                        .child(field),
-                )
-                .child(choices)
-                .child(el("div").class("grid").children(value_els)),
-            load,
-            error,
+        listeners.push(Listener::new(
+            picker.input.unchecked_ref(),
+            "input",
+            move |_: Event| {
+                if let Some(p) = w.upgrade() {
+                    p.on_input();
+                }
+            },
         ));
+        bound.push((name, picker));
     }
-    let message = el("div").class("messages").attr("aria-live", "polite");
-    let section = Rc::new(MappingSection {
-        pickers,
-        rows,
-        message: message.node().clone(),
-    });
 
-    let mut categories = Vec::new();
-    for (kind, fieldset, load, error) in row_els {
+    let actions: Element = part(root, "mapping-actions")?;
+    let mut rows = Vec::new();
+    let mut loads = Vec::new();
+    for kind in TicketKind::ALL {
+        let (fieldset, load, row) = category_row(&doc, kind, m)?;
+        let _ = actions.before_with_node_1(&fieldset);
+        loads.push((kind, load));
+        rows.push(row);
+    }
+    let save: Element = part(root, "save-mapping")?;
+    let section = Rc::new(MappingSection {
+        pickers: bound,
+        rows,
+        message: part(root, "mapping-messages")?,
+        listeners: RefCell::new(Vec::new()),
+    });
+    for (kind, load) in loads {
         let w = Rc::downgrade(&section);
-        let load = load.on("click", move |_| {
+        listeners.push(Listener::new(load.unchecked_ref(), "click", move |_| {
             if let Some(s) = w.upgrade() {
                 s.load_choices(kind);
             }
-        });
-        categories.push(
-            fieldset
-                .child(el("div").class("actions").child(load))
-                .child(error),
-        );
+        }));
     }
     let w = Rc::downgrade(&section);
-    let save = el("button")
-        .attr("type", "button")
-        .id("save-mapping")
-        .class("btn")
-        .class("btn-primary")
-        .text(&t("options_mapping_save"))
-        .on("click", move |_| {
-            if let Some(s) = w.upgrade() {
-                s.save();
-            }
-        });
-    let el = el("section")
-        .class("card")
-        .id("field-mapping")
-        .attr("aria-labelledby", "mapping-heading")
-        .child(
-            el("h2")
-                .id("mapping-heading")
-                .text(&t("options_mapping_heading")),
-        )
-        .child(el("p").class("field-hint").text(&t("options_mapping_hint")))
-        .child(el("div").class("grid").children(picker_els))
-        .children(categories)
-        .child(el("div").class("actions").child(save))
-        .child(message);
-    (el, section)
+    listeners.push(Listener::new(save.unchecked_ref(), "click", move |_| {
+        if let Some(s) = w.upgrade() {
+            s.save();
+        }
+    }));
+    *section.listeners.borrow_mut() = listeners;
+    Some(section)
 }
 
 impl MappingSection {
-    fn say(&self, node: El) {
+    fn say(&self, node: Option<Element>) {
         self.message.set_text_content(None);
-        let _ = self.message.append_child(node.node());
+        if let Some(node) = node {
+            let _ = self.message.append_child(&node);
+        }
     }
 
     /// The field's choices from the instance, offered as suggestions for the values.
@@ -344,12 +299,13 @@ impl MappingSection {
             match answer {
                 ResponseBody::Choices(c) if !c.is_empty() => {
                     for choice in c {
-                        let _ = row.choices.append_child(
-                            el("option")
-                                .attr("value", &choice.value)
-                                .text(&choice.label)
-                                .node(),
+                        let option = HtmlOptionElement::new_with_text_and_value(
+                            &choice.label,
+                            &choice.value,
                         );
+                        if let Ok(option) = option {
+                            let _ = row.choices.append_child(&option);
+                        }
                     }
                 }
                 _ => {
@@ -409,7 +365,7 @@ impl MappingSection {
 
     fn show_errors(&self, errors: &[SettingsError]) {
         for e in errors {
-            let text = super::options::error_text(&e.message_key);
+            let text = error_text(&e.message_key);
             if let Some((_, p)) = self.pickers.iter().find(|(n, _)| *n == e.field) {
                 p.show_error(&text);
             } else if let Some(row) = self
@@ -420,7 +376,7 @@ impl MappingSection {
                 row.error.set_text_content(Some(&text));
                 let _ = row.error.remove_attribute("hidden");
             } else {
-                self.say(alert(&text));
+                self.say(alert_view(&text));
             }
         }
     }
@@ -428,28 +384,28 @@ impl MappingSection {
     /// Saves the mapping with the other settings as stored; the worker checks it first.
     fn save(self: &Rc<Self>) {
         let Some(mapping) = self.read() else {
-            self.say(alert(&t("options_fix_fields")));
+            self.say(alert_view(&t("options_fix_fields")));
             return;
         };
         for row in &self.rows {
             row.error.set_text_content(None);
             let _ = row.error.set_attribute("hidden", "");
         }
-        self.say(el("p").text(&t("options_saving")));
+        self.say(text_view("tpl-progress", &t("options_saving")));
         let w = Rc::downgrade(self);
         spawn_local(async move {
             let view = match send(RequestBody::GetSettings).await {
                 ResponseBody::Settings(v) => v,
                 other => {
                     if let Some(s) = w.upgrade() {
-                        s.say(alert(&common::unexpected(&other)));
+                        s.say(alert_view(&common::unexpected(&other)));
                     }
                     return;
                 }
             };
             let Some(instance) = view.instance.clone() else {
                 if let Some(s) = w.upgrade() {
-                    s.say(alert(&t("options_error_mapping_not_connected")));
+                    s.say(alert_view(&t("options_error_mapping_not_connected")));
                 }
                 return;
             };
@@ -466,13 +422,13 @@ impl MappingSection {
             let Some(s) = w.upgrade() else { return };
             match answer {
                 ResponseBody::SettingsSaved { errors } if !errors.is_empty() => {
-                    s.say(alert(&t("options_fix_fields")));
+                    s.say(alert_view(&t("options_fix_fields")));
                     s.show_errors(&errors);
                 }
                 ResponseBody::SettingsSaved { .. } => {
-                    s.say(el("p").class("success").text(&t("options_mapping_saved")));
+                    s.say(text_view("tpl-success", &t("options_mapping_saved")));
                 }
-                other => s.say(alert(&common::unexpected(&other))),
+                other => s.say(alert_view(&common::unexpected(&other))),
             }
         });
     }

@@ -1,14 +1,17 @@
 //! The options page: connect, authorize, test and remove the connection; instance, OAuth
 //! client and ticket defaults; the ticket state names.
 //!
-//! The form is built once and never re-rendered: what the user typed survives every failed
-//! save. Status, messages, diagnostics and state names live in regions of their own.
+//! The page's structure is `extension/options.html`; this file binds it: values in, values out,
+//! errors by field, locked fields, and the actions. The form is bound once and never
+//! re-rendered: what the user typed survives every failed save. Status, messages, diagnostics
+//! and state names live in regions of their own, filled from the page's `<template>`s.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Document, Element, Event, HtmlInputElement, HtmlSelectElement};
 
 use crate::domain::connection::{ConnectionState, ConnectionStatus, WARNING_REVOKE_UNCONFIRMED};
 use crate::domain::instance::InstanceUrl;
@@ -18,13 +21,14 @@ use crate::messages::{
     AuthMethod, DiagnosticReport, RequestBody, ResponseBody, SettingsError, StateName,
     StateNameOverride,
 };
+use crate::platform::template::{instantiate_by_id, part};
 use crate::platform::{chrome, messaging::send, t, t_with};
 
 use super::common::{
-    self, alert, kind_label, kind_value, priority_from_value, priority_label, priority_value,
-    render_status, spinner, status_host, PRIORITIES,
+    self, alert_view, diagnosis_view, error_text, kind_label, kind_value, page_document,
+    priority_from_value, priority_value, status_view, text_view,
 };
-use super::dom::{self, el, option, sr_only, toggle_attr, Dispatch, El, Region, View};
+use super::dom::{self, toggle_attr, wrap, Dispatch, Listener, Region, View};
 
 /// What the user asked for on the options page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +65,21 @@ pub fn instance_origin_pattern(input: &str) -> Option<String> {
 // The settings form
 // ---------------------------------------------------------------------------------------------
 
+/// The form's fields by name (`data-part` of the control; `error-<name>` is its error slot):
+/// the settings, then the password grant's.
+const FIELDS: [&str; 10] = [
+    "instance",
+    "client_id",
+    "client_secret",
+    "default_kind",
+    "default_priority",
+    "due_in_days",
+    "refresh_minutes",
+    "fallback_user_id",
+    "username",
+    "password",
+];
+
 /// Handles on the form's controls, kept by the page for reading and for showing errors.
 pub struct ConnectionForm {
     pub instance: HtmlInputElement,
@@ -82,71 +101,8 @@ pub struct ConnectionForm {
     pub messages: Element,
     /// `(field name, control, error slot)`.
     fields: Vec<(&'static str, Element, Element)>,
-}
-
-/// A labelled control with its hint, its "set by your administrator" note and an error slot.
-fn field(
-    name: &'static str,
-    label: &str,
-    control: El,
-    hint: Option<String>,
-    locked: bool,
-) -> (El, Element, Element) {
-    let id = name.replace('_', "-");
-    let hint_id = format!("{id}-hint");
-    let locked_id = format!("{id}-locked");
-    let error_id = format!("{id}-error");
-    let mut described = Vec::new();
-    if hint.is_some() {
-        described.push(hint_id.clone());
-    }
-    if locked {
-        described.push(locked_id.clone());
-    }
-    described.push(error_id.clone());
-    let is_select = control.node().tag_name().eq_ignore_ascii_case("select");
-    let control = control
-        .id(&id)
-        .attr("name", name)
-        .attr("aria-describedby", &described.join(" "))
-        .attr_if(locked && !is_select, "readonly", "")
-        .attr_if(locked && is_select, "disabled", "")
-        .attr_if(locked, "aria-readonly", "true");
-    let control_node = control.node().clone();
-    let error = el("p")
-        .id(&error_id)
-        .class("field-error")
-        .attr("hidden", "");
-    let error_node = error.node().clone();
-    let wrapper = el("div")
-        .class("field")
-        .class_if(locked, "is-locked")
-        .child(el("label").attr("for", &id).text(label))
-        .child(control)
-        .child_opt(hint.map(|h| el("p").id(&hint_id).class("field-hint").text(&h)))
-        .child_opt(locked.then(|| {
-            el("p")
-                .id(&locked_id)
-                .class("field-locked")
-                .text(&t("options_locked_by_admin"))
-        }))
-        .child(error);
-    (wrapper, control_node, error_node)
-}
-
-fn text_input(value: &str) -> El {
-    el("input")
-        .attr("type", "text")
-        .attr("autocomplete", "off")
-        .attr("spellcheck", "false")
-        .value(value)
-}
-
-fn button(label: &str, primary: bool) -> El {
-    el("button")
-        .attr("type", "button")
-        .class(if primary { "btn btn-primary" } else { "btn" })
-        .text(label)
+    /// Submit and button listeners: live as long as the form.
+    _listeners: Vec<Listener>,
 }
 
 /// Which of `locked` (policy field names) covers the form field `name`.
@@ -154,313 +110,133 @@ fn is_locked(view: &SettingsView, name: &str) -> bool {
     view.locked.iter().any(|l| l == name)
 }
 
-/// The settings form, built from the saved settings. Buttons report through `dispatch`.
-pub fn render_settings_form(
+/// Makes a field read-only (a select: disabled, it has no read-only) and says who set it: the
+/// "set by your administrator" note goes between hint and error, and into the description.
+fn lock_field(doc: &Document, control: &Element, error: &Element) {
+    let attr = if control.tag_name().eq_ignore_ascii_case("select") {
+        "disabled"
+    } else {
+        "readonly"
+    };
+    let _ = control.set_attribute(attr, "");
+    let _ = control.set_attribute("aria-readonly", "true");
+    if let Some(wrapper) = control.parent_element() {
+        let _ = wrapper.class_list().add_1("is-locked");
+    }
+    let Some(note) = instantiate_by_id(doc, "tpl-locked-note") else {
+        return;
+    };
+    let note_id = format!("{}-locked", control.id());
+    note.set_id(&note_id);
+    let _ = error.before_with_node_1(&note);
+    let described = control
+        .get_attribute("aria-describedby")
+        .unwrap_or_default();
+    let described: Vec<&str> = described
+        .split_whitespace()
+        .flat_map(|id| {
+            if id == error.id() {
+                vec![note_id.as_str(), id]
+            } else {
+                vec![id]
+            }
+        })
+        .collect();
+    let _ = control.set_attribute("aria-describedby", &described.join(" "));
+}
+
+/// A click (or submit) on `node` reported as `action`.
+fn on(
+    node: &Element,
+    kind: &'static str,
+    dispatch: &Dispatch<OptionsAction>,
+    action: OptionsAction,
+) -> Listener {
+    let d = dispatch.clone();
+    Listener::new(node.unchecked_ref(), kind, move |e: Event| {
+        e.prevent_default();
+        d(action.clone())
+    })
+}
+
+/// Binds the settings form in `root` (the page's markup) to the saved settings. Buttons report
+/// through `dispatch`; submitting the form is Connect. `None` when the markup lacks a part.
+pub fn bind_settings_form(
+    root: &Element,
     view: &SettingsView,
     dispatch: &Dispatch<OptionsAction>,
-) -> (El, ConnectionForm) {
-    let mut fields: Vec<(&'static str, Element, Element)> = Vec::new();
-    let mut place = |name: &'static str, f: (El, Element, Element)| {
-        fields.push((name, f.1, f.2));
-        f.0
+) -> Option<ConnectionForm> {
+    let doc = root.owner_document()?;
+    let mut fields = Vec::new();
+    for name in FIELDS {
+        let control: Element = part(root, name)?;
+        let error: Element = part(root, &format!("error-{name}"))?;
+        if is_locked(view, name) {
+            lock_field(&doc, &control, &error);
+        }
+        fields.push((name, control, error));
+    }
+    let input = |name: &str| part::<HtmlInputElement>(root, name);
+    let form = ConnectionForm {
+        instance: input("instance")?,
+        client_id: input("client_id")?,
+        client_secret: input("client_secret")?,
+        clear_secret: input("clear-secret")?,
+        default_kind: part(root, "default_kind")?,
+        default_priority: part(root, "default_priority")?,
+        due_in_days: input("due_in_days")?,
+        fallback_user_id: input("fallback_user_id")?,
+        refresh_minutes: input("refresh_minutes")?,
+        username: input("username")?,
+        password: input("password")?,
+        redirect_url: input("redirect-url")?,
+        connect_button: part(root, "connect")?,
+        save_button: part(root, "save")?,
+        password_button: part(root, "password-sign-in")?,
+        messages: part(root, "settings-messages")?,
+        fields,
+        _listeners: vec![
+            on(
+                &part(root, "settings-form")?,
+                "submit",
+                dispatch,
+                OptionsAction::Connect,
+            ),
+            on(&part(root, "save")?, "click", dispatch, OptionsAction::Save),
+            on(
+                &part(root, "copy-redirect")?,
+                "click",
+                dispatch,
+                OptionsAction::CopyRedirectUrl,
+            ),
+            on(
+                &part(root, "password-sign-in")?,
+                "click",
+                dispatch,
+                OptionsAction::PasswordSignIn,
+            ),
+        ],
     };
-
-    // Redirect URL to register, with Copy.
-    let redirect = el("input")
-        .attr("type", "text")
-        .attr("readonly", "")
-        .id("redirect-url")
-        .class("mono")
-        .value(&view.redirect_url);
-    let redirect_input: HtmlInputElement = redirect.handle();
-    let d = dispatch.clone();
-    let register = el("div")
-        .class("callout")
-        .child(el("h3").text(&t("options_register_heading")))
-        .child(el("p").text(&t("options_register_text")))
-        .child(
-            el("div")
-                .class("field")
-                .child(
-                    el("label")
-                        .attr("for", "redirect-url")
-                        .text(&t("options_redirect_url")),
-                )
-                .child(
-                    el("div").class("input-row").child(redirect).child(
-                        button(&t("options_copy"), false)
-                            .id("copy-redirect")
-                            .on("click", move |_| d(OptionsAction::CopyRedirectUrl)),
-                    ),
-                ),
-        );
-
-    let instance = text_input(view.instance.as_deref().unwrap_or(""))
-        .attr("inputmode", "url")
-        .attr("placeholder", &t("options_instance_placeholder"))
-        .attr("aria-required", "true");
-    let instance_h: HtmlInputElement = instance.handle();
-    let instance = place(
-        "instance",
-        field(
-            "instance",
-            &t("options_instance"),
-            instance,
-            Some(t("options_instance_hint")),
-            is_locked(view, "instance"),
-        ),
-    );
-
-    let client_id =
-        text_input(view.client_id.as_deref().unwrap_or("")).attr("aria-required", "true");
-    let client_id_h: HtmlInputElement = client_id.handle();
-    let client_id = place(
-        "client_id",
-        field(
-            "client_id",
-            &t("options_client_id"),
-            client_id,
-            None,
-            is_locked(view, "client_id"),
-        ),
-    );
-
-    let secret = el("input")
-        .attr("type", "password")
-        .attr("autocomplete", "new-password")
-        .attr_if(
-            view.has_client_secret,
-            "placeholder",
-            &t("options_client_secret_saved"),
-        );
-    let secret_h: HtmlInputElement = secret.handle();
-    let secret = place(
-        "client_secret",
-        field(
-            "client_secret",
-            &t("options_client_secret"),
-            secret,
-            Some(t("options_client_secret_hint")),
-            is_locked(view, "client_secret"),
-        ),
-    );
-    let clear = el("input")
-        .attr("type", "checkbox")
-        .id("clear-secret")
-        .attr("name", "clear_secret");
-    let clear_h: HtmlInputElement = clear.handle();
-    let clear = el("div")
-        .class("check")
-        .hidden_if(!view.has_client_secret)
-        .child(clear)
-        .child(
-            el("label")
-                .attr("for", "clear-secret")
-                .text(&t("options_client_secret_clear")),
-        );
-
-    let integration_hint = el("div")
-        .class("callout is-info")
-        .child(el("strong").text(&t("options_integration_user_title")))
-        .append_text(" ")
-        .append_text(&t("options_integration_user_hint"));
-
-    // Ticket defaults.
-    let defaults = &view.defaults;
-    let kind = el("select").children(
-        TicketKind::ALL
-            .into_iter()
-            .map(|k| option(kind_value(k), &kind_label(k), k == defaults.kind)),
-    );
-    let kind_h: HtmlSelectElement = kind.handle();
-    let kind = place(
-        "default_kind",
-        field(
-            "default_kind",
-            &t("options_default_kind"),
-            kind,
-            None,
-            is_locked(view, "default_kind"),
-        ),
-    );
-    let priority = el("select").children(PRIORITIES.into_iter().map(|p| {
-        option(
-            priority_value(p),
-            &priority_label(p),
-            p == defaults.priority,
-        )
-    }));
-    let priority_h: HtmlSelectElement = priority.handle();
-    let priority = place(
-        "default_priority",
-        field(
-            "default_priority",
-            &t("options_default_priority"),
-            priority,
-            None,
-            is_locked(view, "default_priority"),
-        ),
-    );
-    let due = el("input")
-        .attr("type", "number")
-        .attr("min", "1")
-        .attr("max", "365")
-        .attr("step", "1")
-        .class("narrow")
-        .value(&defaults.due_in_days.to_string());
-    let due_h: HtmlInputElement = due.handle();
-    let due = place(
-        "due_in_days",
-        field(
-            "due_in_days",
-            &t("options_due_in_days"),
-            due,
-            Some(t("options_due_in_days_hint")),
-            is_locked(view, "due_in_days"),
-        ),
-    );
-    let fallback =
-        text_input(view.fallback_user_id.as_deref().unwrap_or("")).attr("autocomplete", "email");
-    let fallback_h: HtmlInputElement = fallback.handle();
-    let fallback = place(
-        "fallback_user_id",
-        field(
-            "fallback_user_id",
-            &t("options_fallback_user_id"),
-            fallback,
-            Some(t("options_fallback_user_id_hint")),
-            is_locked(view, "fallback_user_id"),
-        ),
-    );
-    let refresh = el("input")
-        .attr("type", "number")
-        .attr("min", "1")
-        .attr("max", "1440")
-        .attr("step", "1")
-        .class("narrow")
-        .value(&if view.refresh_minutes == 0 {
+    form.instance
+        .set_value(view.instance.as_deref().unwrap_or(""));
+    form.client_id
+        .set_value(view.client_id.as_deref().unwrap_or(""));
+    form.default_kind.set_value(kind_value(view.defaults.kind));
+    form.default_priority
+        .set_value(priority_value(view.defaults.priority));
+    form.due_in_days
+        .set_value(&view.defaults.due_in_days.to_string());
+    form.fallback_user_id
+        .set_value(view.fallback_user_id.as_deref().unwrap_or(""));
+    form.refresh_minutes
+        .set_value(&if view.refresh_minutes == 0 {
             String::new()
         } else {
             view.refresh_minutes.to_string()
         });
-    let refresh_h: HtmlInputElement = refresh.handle();
-    let refresh = place(
-        "refresh_minutes",
-        field(
-            "refresh_minutes",
-            &t("options_refresh_minutes"),
-            refresh,
-            None,
-            is_locked(view, "refresh_minutes"),
-        ),
-    );
-
-    let (d1, d2) = (dispatch.clone(), dispatch.clone());
-    let connect_button = button(&t("options_connect"), true)
-        .id("connect")
-        .attr("type", "submit");
-    let save_button = button(&t("options_save"), false)
-        .id("save")
-        .on("click", move |_| d2(OptionsAction::Save));
-    let (connect_n, save_n) = (connect_button.node().clone(), save_button.node().clone());
-    let actions = el("div")
-        .class("actions")
-        .child(connect_button)
-        .child(save_button);
-    // Save and connect outcomes show right under the buttons.
-    let messages = el("div")
-        .class("messages")
-        .id("settings-messages")
-        .attr("aria-live", "polite");
-    let messages_n = messages.node().clone();
-
-    let form = el("form")
-        .id("settings-form")
-        .attr("novalidate", "")
-        .attr("aria-labelledby", "setup-heading")
-        .on("submit", move |e| {
-            e.prevent_default();
-            d1(OptionsAction::Connect)
-        })
-        .child(register)
-        .child(instance)
-        .child(client_id)
-        .child(secret)
-        .child(clear)
-        .child(integration_hint)
-        .child(
-            el("fieldset")
-                .class("defaults")
-                .child(el("legend").text(&t("options_defaults_heading")))
-                .child(
-                    el("div")
-                        .class("grid")
-                        .child(kind)
-                        .child(priority)
-                        .child(due)
-                        .child(refresh),
-                )
-                .child(fallback),
-        )
-        .child(actions)
-        .child(messages);
-
-    // The password-grant fallback.
-    let username = text_input("").attr("autocomplete", "username");
-    let username_h: HtmlInputElement = username.handle();
-    let username = place(
-        "username",
-        field("username", &t("options_username"), username, None, false),
-    );
-    let password = el("input")
-        .attr("type", "password")
-        .attr("autocomplete", "current-password");
-    let password_h: HtmlInputElement = password.handle();
-    let password = place(
-        "password",
-        field("password", &t("options_password"), password, None, false),
-    );
-    let d3 = dispatch.clone();
-    let password_button = button(&t("options_password_sign_in"), false)
-        .id("password-sign-in")
-        .on("click", move |_| d3(OptionsAction::PasswordSignIn));
-    let password_n = password_button.node().clone();
-    let fallback_flow = el("details")
-        .class("fallback")
-        .id("password-grant")
-        .child(el("summary").text(&t("options_password_summary")))
-        .child(
-            el("p")
-                .class("field-hint")
-                .text(&t("options_password_hint")),
-        )
-        .child(username)
-        .child(password)
-        .child(el("div").class("actions").child(password_button));
-
-    let handles = ConnectionForm {
-        instance: instance_h,
-        client_id: client_id_h,
-        client_secret: secret_h,
-        clear_secret: clear_h,
-        default_kind: kind_h,
-        default_priority: priority_h,
-        due_in_days: due_h,
-        fallback_user_id: fallback_h,
-        refresh_minutes: refresh_h,
-        username: username_h,
-        password: password_h,
-        redirect_url: redirect_input,
-        connect_button: connect_n,
-        save_button: save_n,
-        password_button: password_n,
-        messages: messages_n,
-        fields,
-    };
-    (
-        el("div").class("settings").child(form).child(fallback_flow),
-        handles,
-    )
+    form.show_saved_secret(view);
+    form.redirect_url.set_value(&view.redirect_url);
+    Some(form)
 }
 
 fn field_error(field: &str, key: &str) -> SettingsError {
@@ -620,6 +396,12 @@ impl ConnectionForm {
         }
         self.client_secret.set_value("");
         self.clear_secret.set_checked(false);
+        self.show_saved_secret(view);
+        self.redirect_url.set_value(&view.redirect_url);
+    }
+
+    /// A stored secret is never shown: the field says one is saved and offers to clear it.
+    fn show_saved_secret(&self, view: &SettingsView) {
         if view.has_client_secret {
             let _ = self
                 .client_secret
@@ -627,20 +409,9 @@ impl ConnectionForm {
         } else {
             let _ = self.client_secret.remove_attribute("placeholder");
         }
-        if let Some(wrapper) = self.clear_secret.parent_element() {
-            toggle_attr(&wrapper, "hidden", !view.has_client_secret);
+        if let Some(row) = self.clear_secret.parent_element() {
+            toggle_attr(&row, "hidden", !view.has_client_secret);
         }
-        self.redirect_url.set_value(&view.redirect_url);
-    }
-}
-
-/// A validation message by i18n key; a key missing from the catalogue still reads as a sentence.
-pub fn error_text(key: &str) -> String {
-    let s = t(key);
-    if s == key {
-        t("common_field_invalid")
-    } else {
-        s
     }
 }
 
@@ -648,14 +419,26 @@ pub fn error_text(key: &str) -> String {
 // Diagnostics and state names
 // ---------------------------------------------------------------------------------------------
 
+/// `node`'s `data-part="name"` descendant, given `text`.
+fn set_part_text(node: &Element, name: &str, text: &str) -> Option<()> {
+    part::<Element>(node, name)?.set_text_content(Some(text));
+    Some(())
+}
+
 /// "Test connection": one list item per step, passed or failed, with cause and fix.
-pub fn render_diagnostics(report: &DiagnosticReport) -> El {
+pub fn render_diagnostics(report: &DiagnosticReport) -> Option<Element> {
+    let doc = page_document()?;
+    let view = instantiate_by_id(&doc, "tpl-diagnostics")?;
+    let outcome = if report.ok { "is-ok" } else { "is-error" };
+    let _ = view.class_list().add_1(outcome);
     let summary = if report.ok {
         t("options_test_ok")
     } else {
         t("options_test_failed")
     };
-    let steps = report.steps.iter().map(|step| {
+    set_part_text(&view, "summary", &summary)?;
+    let steps: Element = part(&view, "steps")?;
+    for step in &report.steps {
         let name = {
             let s = t(&step.step_key);
             if s == step.step_key {
@@ -664,43 +447,37 @@ pub fn render_diagnostics(report: &DiagnosticReport) -> El {
                 s
             }
         };
-        el("li")
-            .class("step")
-            .class(if step.ok { "is-ok" } else { "is-error" })
-            .child(
-                el("div")
-                    .class("step-line")
-                    .child(el("span").class("step-icon").attr("aria-hidden", "true"))
-                    .child(sr_only(&if step.ok {
-                        t("options_step_passed")
-                    } else {
-                        t("options_step_failed")
-                    }))
-                    .child(el("span").class("step-name").text(&name))
-                    .child(el("span").class("step-time").text(&t_with(
-                        "options_step_ms",
-                        &[&format!("{:.0}", step.elapsed_ms.max(0.0))],
-                    ))),
-            )
-            .child_opt(step.diagnosis.as_ref().map(common::render_diagnosis))
-    });
-    el("div")
-        .class("diagnostics")
-        .class(if report.ok { "is-ok" } else { "is-error" })
-        .child(el("h3").text(&summary))
-        .child(el("ol").class("steps").children(steps))
+        let item = instantiate_by_id(&doc, "tpl-step")?;
+        let _ = item
+            .class_list()
+            .add_1(if step.ok { "is-ok" } else { "is-error" });
+        let outcome = if step.ok {
+            t("options_step_passed")
+        } else {
+            t("options_step_failed")
+        };
+        set_part_text(&item, "outcome", &outcome)?;
+        set_part_text(&item, "name", &name)?;
+        let ms = format!("{:.0}", step.elapsed_ms.max(0.0));
+        set_part_text(&item, "time", &t_with("options_step_ms", &[&ms]))?;
+        if let Some(d) = step.diagnosis.as_ref().and_then(diagnosis_view) {
+            let _ = item.append_child(&d);
+        }
+        let _ = steps.append_child(&item);
+    }
+    Some(view)
 }
 
-/// The state names of both kinds as editable tables, and the inputs in `names` order.
-pub fn render_state_names(names: &[StateName]) -> (El, Vec<HtmlInputElement>) {
+/// The state names of both kinds as editable tables, and the inputs in `names` order. The view
+/// holds one listener: Reset empties its row's input.
+pub fn render_state_names(names: &[StateName]) -> Option<(View, Vec<HtmlInputElement>)> {
+    let doc = page_document()?;
     if names.is_empty() {
-        return (
-            el("p").class("muted").text(&t("options_state_names_empty")),
-            Vec::new(),
-        );
+        let empty = instantiate_by_id(&doc, "tpl-state-names-empty")?;
+        return Some((wrap(empty).build(), Vec::new()));
     }
+    let tables = instantiate_by_id(&doc, "tpl-state-tables")?;
     let mut inputs: Vec<(usize, HtmlInputElement)> = Vec::new();
-    let mut tables = Vec::new();
     for kind in TicketKind::ALL {
         let rows: Vec<(usize, &StateName)> = names
             .iter()
@@ -710,75 +487,44 @@ pub fn render_state_names(names: &[StateName]) -> (El, Vec<HtmlInputElement>) {
         if rows.is_empty() {
             continue;
         }
-        let body = rows.into_iter().map(|(i, n)| {
-            let input = el("input")
-                .attr("type", "text")
-                .attr("placeholder", &n.instance_label)
-                .attr(
-                    "aria-label",
-                    &t_with("options_state_display_name_for", &[&n.instance_label]),
-                )
-                .attr("maxlength", "40")
-                .value(n.custom_label.as_deref().unwrap_or(""));
-            let handle: HtmlInputElement = input.handle();
-            inputs.push((i, handle.clone()));
-            el("tr")
-                .child(el("td").child(el("code").text(&n.state)))
-                .child(el("th").attr("scope", "row").text(&n.instance_label))
-                .child(el("td").child(input))
-                .child(
-                    el("td").child(
-                        button(&t("options_state_reset"), false)
-                            .class("btn-small")
-                            .attr(
-                                "aria-label",
-                                &t_with("options_state_reset_for", &[&n.instance_label]),
-                            )
-                            .on("click", move |_| {
-                                handle.set_value("");
-                                let _ = handle.focus();
-                            }),
-                    ),
-                )
-        });
-        tables.push(
-            el("table")
-                .class("data-table state-names")
-                .attr("data-kind", kind_value(kind))
-                .child(el("caption").text(&kind_label(kind)))
-                .child(
-                    el("thead").child(
-                        el("tr")
-                            .child(
-                                el("th")
-                                    .attr("scope", "col")
-                                    .text(&t("options_state_value")),
-                            )
-                            .child(
-                                el("th")
-                                    .attr("scope", "col")
-                                    .text(&t("options_state_instance_label")),
-                            )
-                            .child(
-                                el("th")
-                                    .attr("scope", "col")
-                                    .text(&t("options_state_display_name")),
-                            )
-                            .child(
-                                el("th")
-                                    .attr("scope", "col")
-                                    .child(sr_only(&t("options_state_actions"))),
-                            ),
-                    ),
-                )
-                .child(el("tbody").children(body)),
-        );
+        let table = instantiate_by_id(&doc, "tpl-state-table")?;
+        let _ = table.set_attribute("data-kind", kind_value(kind));
+        set_part_text(&table, "caption", &kind_label(kind))?;
+        let body: Element = part(&table, "rows")?;
+        for (i, n) in rows {
+            let row = instantiate_by_id(&doc, "tpl-state-row")?;
+            set_part_text(&row, "state", &n.state)?;
+            set_part_text(&row, "label", &n.instance_label)?;
+            let input: HtmlInputElement = part(&row, "input")?;
+            let _ = input.set_attribute("placeholder", &n.instance_label);
+            let name_for = t_with("options_state_display_name_for", &[&n.instance_label]);
+            let _ = input.set_attribute("aria-label", &name_for);
+            input.set_value(n.custom_label.as_deref().unwrap_or(""));
+            let reset: Element = part(&row, "reset")?;
+            let reset_for = t_with("options_state_reset_for", &[&n.instance_label]);
+            let _ = reset.set_attribute("aria-label", &reset_for);
+            inputs.push((i, input));
+            let _ = body.append_child(&row);
+        }
+        let _ = tables.append_child(&table);
     }
+    let view = wrap(tables)
+        .on("click", |e: Event| {
+            let reset = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|t| t.closest("[data-part=\"reset\"]").ok().flatten());
+            let input = reset
+                .and_then(|r| r.closest("tr").ok().flatten())
+                .and_then(|row| part::<HtmlInputElement>(&row, "input"));
+            if let Some(input) = input {
+                input.set_value("");
+                let _ = input.focus();
+            }
+        })
+        .build();
     inputs.sort_by_key(|(i, _)| *i);
-    (
-        el("div").class("state-tables").children(tables),
-        inputs.into_iter().map(|(_, h)| h).collect(),
-    )
+    Some((view, inputs.into_iter().map(|(_, h)| h).collect()))
 }
 
 /// The overrides to save: every row, a blank or unchanged name meaning "no rename".
@@ -826,8 +572,8 @@ struct OptionsPage {
     names_region: RefCell<Option<Region>>,
     names_msg: RefCell<Option<Region>>,
     names: RefCell<(Vec<StateName>, Vec<HtmlInputElement>)>,
-    /// The page skeleton's listeners (form, buttons): live as long as the page.
-    skeleton: RefCell<Option<View>>,
+    /// The connection and state-name buttons' listeners: live as long as the page.
+    listeners: RefCell<Vec<Listener>>,
     mapping: RefCell<Option<Rc<super::mapping::MappingSection>>>,
     busy: Cell<bool>,
 }
@@ -837,7 +583,12 @@ thread_local! {
 }
 
 pub fn start() {
-    let Some(root) = super::page_root("options_title") else {
+    let Some(doc) = page_document() else {
+        return;
+    };
+    // Translated first thing; the form stays hidden (a spinner shows) until the saved
+    // settings are in it, so nothing typed is overwritten by their late arrival.
+    let Some(root) = crate::platform::template::bind_page(&doc) else {
         return;
     };
     let page = Rc::new(OptionsPage {
@@ -852,16 +603,11 @@ pub fn start() {
         names_region: RefCell::new(None),
         names_msg: RefCell::new(None),
         names: RefCell::new((Vec::new(), Vec::new())),
-        skeleton: RefCell::new(None),
+        listeners: RefCell::new(Vec::new()),
         mapping: RefCell::new(None),
         busy: Cell::new(false),
     });
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
-    let loading = el("p")
-        .class("muted")
-        .child(spinner(&t("common_loading")))
-        .append_text(&t("common_loading"));
-    let _ = root.append_child(loading.node());
     let p = page.clone();
     spawn_local(async move {
         let (mut view, error) = match send(RequestBody::GetSettings).await {
@@ -877,11 +623,15 @@ pub fn start() {
                 view.redirect_url = format!("https://{id}.chromiumapp.org/");
             }
         }
-        p.build(&root, view);
+        if p.bind(&root, view).is_none() {
+            // The markup and this code disagree: a build defect, shown rather than hidden.
+            crate::platform::log("snshare: options.html lacks a part the page drives");
+            return;
+        }
         if let Some(e) = error {
             p.message(
                 &p.form_msg,
-                Some(alert(&t_with("options_settings_load_failed", &[&e]))),
+                alert_view(&t_with("options_settings_load_failed", &[&e])),
             );
         }
         p.refresh_status().await;
@@ -904,174 +654,84 @@ impl OptionsPage {
         })
     }
 
-    fn build(self: &Rc<Self>, root: &Element, view: SettingsView) {
+    fn bind(self: &Rc<Self>, root: &Element, view: SettingsView) -> Option<()> {
         let dispatch = self.dispatch();
-        let (form, handles) = render_settings_form(&view, &dispatch);
-
-        let status = status_host().id("connection-status");
-        let status_node = status.node().clone();
-        let (da, dt, dr, dn) = (
-            dispatch.clone(),
-            dispatch.clone(),
-            dispatch.clone(),
-            dispatch.clone(),
-        );
-        let authorize = button(&t("options_authorize"), true)
-            .id("authorize")
-            .hidden_if(true)
-            .on("click", move |_| da(OptionsAction::Authorize));
-        let test = button(&t("options_test"), false)
-            .id("test-connection")
-            .on("click", move |_| dt(OptionsAction::TestConnection));
-        let remove = button(&t("options_remove"), false)
-            .id("remove-connection")
-            .class("btn-danger")
-            .on("click", move |_| dr(OptionsAction::RemoveConnection));
-        let (authorize_n, test_n, remove_n) = (
-            authorize.node().clone(),
-            test.node().clone(),
-            remove.node().clone(),
-        );
-        let connection_msg = el("div").class("messages").attr("aria-live", "polite");
-        let connection_msg_n = connection_msg.node().clone();
-        let diag = el("div")
-            .id("diagnostics")
-            .class("diagnostics-host")
-            .attr("aria-live", "polite");
-        let diag_n = diag.node().clone();
-
-        let form_msg_n = handles.messages.clone();
-
-        let names = el("div").id("state-names");
-        let names_n = names.node().clone();
-        let names_msg = el("div").class("messages").attr("aria-live", "polite");
-        let names_msg_n = names_msg.node().clone();
-        let save_names = button(&t("options_state_names_save"), false)
-            .id("save-state-names")
-            .on("click", move |_| dn(OptionsAction::SaveStateNames));
-        let save_names_n = save_names.node().clone();
-        let (mapping, mapping_section) = super::mapping::render(&view);
-
-        let skeleton = el("div")
-            .class("page")
-            .child(
-                el("header")
-                    .class("page-header")
-                    .child(el("span").class("brand-mark").attr("aria-hidden", "true"))
-                    .child(el("h1").text(&t("options_heading"))),
-            )
-            .child(
-                el("section")
-                    .class("card")
-                    .attr("aria-labelledby", "connection-heading")
-                    .child(
-                        el("h2")
-                            .id("connection-heading")
-                            .text(&t("options_connection_heading")),
-                    )
-                    .child(status)
-                    .child(
-                        el("div")
-                            .class("actions")
-                            .child(authorize)
-                            .child(test)
-                            .child(remove),
-                    )
-                    .child(connection_msg)
-                    .child(diag),
-            )
-            .child(
-                el("section")
-                    .class("card")
-                    .attr("aria-labelledby", "setup-heading")
-                    .child(
-                        el("h2")
-                            .id("setup-heading")
-                            .text(&t("options_setup_heading")),
-                    )
-                    .child(form),
-            )
-            .child(mapping)
-            .child(
-                el("section")
-                    .class("card")
-                    .attr("aria-labelledby", "state-names-heading")
-                    .child(
-                        el("h2")
-                            .id("state-names-heading")
-                            .text(&t("options_state_names_heading")),
-                    )
-                    .child(
-                        el("p")
-                            .class("field-hint")
-                            .text(&t("options_state_names_hint")),
-                    )
-                    .child(names)
-                    .child(el("div").class("actions").child(save_names))
-                    .child(names_msg),
-            )
-            .build();
-        root.replace_children_with_node_1(skeleton.root());
-
-        let form = handles;
+        let form = bind_settings_form(root, &view, &dispatch)?;
+        let mapping = super::mapping::bind(root, &view)?;
         let buttons = Buttons {
             connect: form.connect_button.clone(),
             save: form.save_button.clone(),
-            authorize: authorize_n,
+            authorize: part(root, "authorize")?,
             password: form.password_button.clone(),
-            test: test_n,
-            remove: remove_n,
-            save_names: save_names_n,
+            test: part(root, "test")?,
+            remove: part(root, "remove")?,
+            save_names: part(root, "save-state-names")?,
         };
+        *self.listeners.borrow_mut() = vec![
+            on(
+                &buttons.authorize,
+                "click",
+                &dispatch,
+                OptionsAction::Authorize,
+            ),
+            on(
+                &buttons.test,
+                "click",
+                &dispatch,
+                OptionsAction::TestConnection,
+            ),
+            on(
+                &buttons.remove,
+                "click",
+                &dispatch,
+                OptionsAction::RemoveConnection,
+            ),
+            on(
+                &buttons.save_names,
+                "click",
+                &dispatch,
+                OptionsAction::SaveStateNames,
+            ),
+        ];
+        let region = |name: &str| part::<Element>(root, name).map(Region::new);
+        *self.status_region.borrow_mut() = Some(region("status")?);
+        *self.connection_msg.borrow_mut() = Some(region("connection-messages")?);
+        *self.form_msg.borrow_mut() = Some(Region::new(form.messages.clone()));
+        *self.diag.borrow_mut() = Some(region("diagnostics")?);
+        *self.names_region.borrow_mut() = Some(region("state-names")?);
+        *self.names_msg.borrow_mut() = Some(region("state-names-messages")?);
         *self.view.borrow_mut() = view;
         *self.form.borrow_mut() = Some(form);
         *self.buttons.borrow_mut() = Some(buttons);
-        *self.status_region.borrow_mut() = Some(Region::new(status_node));
-        *self.connection_msg.borrow_mut() = Some(Region::new(connection_msg_n));
-        *self.form_msg.borrow_mut() = Some(Region::new(form_msg_n));
-        *self.diag.borrow_mut() = Some(Region::new(diag_n));
-        *self.names_region.borrow_mut() = Some(Region::new(names_n));
-        *self.names_msg.borrow_mut() = Some(Region::new(names_msg_n));
-        *self.skeleton.borrow_mut() = Some(skeleton);
-        *self.mapping.borrow_mut() = Some(mapping_section);
+        *self.mapping.borrow_mut() = Some(mapping);
         self.render_status();
+        if let Some(loading) = part::<Element>(root, "loading") {
+            loading.remove();
+        }
+        toggle_attr(&part::<Element>(root, "page")?, "hidden", false);
+        Some(())
     }
 
-    fn message(&self, region: &RefCell<Option<Region>>, content: Option<El>) {
+    /// Shows `content` in `region` (nothing: empties it).
+    fn message(&self, region: &RefCell<Option<Region>>, content: Option<Element>) {
         if let Some(r) = region.borrow_mut().as_mut() {
             match content {
-                Some(c) => r.set(c.build()),
+                Some(c) => r.set(wrap(c).build()),
                 None => r.clear(),
             }
         }
     }
 
     fn notice(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(region, Some(el("p").class("notice").text(text)));
+        self.message(region, text_view("tpl-notice", text));
     }
 
     fn progress(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(
-            region,
-            Some(
-                el("p")
-                    .class("notice")
-                    .child(spinner(text))
-                    .append_text(text),
-            ),
-        );
+        self.message(region, text_view("tpl-progress", text));
     }
 
     fn success(&self, region: &RefCell<Option<Region>>, text: &str) {
-        self.message(
-            region,
-            Some(
-                el("p")
-                    .class("notice is-ok")
-                    .child(el("span").class("ok-icon").attr("aria-hidden", "true"))
-                    .append_text(text),
-            ),
-        );
+        self.message(region, text_view("tpl-success", text));
     }
 
     fn set_busy(&self, busy: bool) {
@@ -1092,9 +752,7 @@ impl OptionsPage {
 
     fn render_status(&self) {
         let status = self.status.borrow();
-        if let Some(r) = self.status_region.borrow_mut().as_mut() {
-            r.set(render_status(status.as_ref(), true).build());
-        }
+        self.message(&self.status_region, status_view(status.as_ref(), true));
         let needs_authorization = status
             .as_ref()
             .map(|s| s.state == ConnectionState::AuthorizationNeeded)
@@ -1127,7 +785,7 @@ impl OptionsPage {
                 }
                 self.message(
                     &self.connection_msg,
-                    Some(alert(&common::unexpected(&other))),
+                    alert_view(&common::unexpected(&other)),
                 );
             }
         }
@@ -1136,14 +794,19 @@ impl OptionsPage {
     async fn load_state_names(&self) {
         match send(RequestBody::GetStateNames).await {
             ResponseBody::StateNames(names) => {
-                let (content, inputs) = render_state_names(&names);
+                let rendered = render_state_names(&names);
                 if let Some(r) = self.names_region.borrow_mut().as_mut() {
-                    r.set(content.build());
+                    match rendered {
+                        Some((view, inputs)) => {
+                            r.set(view);
+                            *self.names.borrow_mut() = (names.clone(), inputs);
+                        }
+                        None => r.clear(),
+                    }
                 }
                 if let Some(b) = self.buttons.borrow().as_ref() {
                     toggle_attr(&b.save_names, "hidden", names.is_empty());
                 }
-                *self.names.borrow_mut() = (names, inputs);
             }
             other => {
                 // Not connected: nothing went wrong, the names just come with the connection.
@@ -1152,18 +815,17 @@ impl OptionsPage {
                     .borrow()
                     .as_ref()
                     .is_some_and(|s| s.state != ConnectionState::NotConnected);
-                if let Some(r) = self.names_region.borrow_mut().as_mut() {
-                    r.set(
-                        el("div")
-                            .child(
-                                el("p")
-                                    .class("muted")
-                                    .text(&t("options_state_names_unavailable")),
-                            )
-                            .child_opt(connected.then(|| alert(&common::unexpected(&other))))
-                            .build(),
-                    );
+                let unavailable = page_document()
+                    .and_then(|doc| instantiate_by_id(&doc, "tpl-state-names-unavailable"));
+                if let Some(node) = &unavailable {
+                    if let Some(alert) = connected
+                        .then(|| alert_view(&common::unexpected(&other)))
+                        .flatten()
+                    {
+                        let _ = node.append_child(&alert);
+                    }
                 }
+                self.message(&self.names_region, unavailable);
                 if let Some(b) = self.buttons.borrow().as_ref() {
                     toggle_attr(&b.save_names, "hidden", true);
                 }
@@ -1241,7 +903,7 @@ impl OptionsPage {
                             p.load_state_names().await;
                             p.success(&p.names_msg, &t("options_state_names_saved"));
                         }
-                        other => p.message(&p.names_msg, Some(alert(&common::unexpected(&other)))),
+                        other => p.message(&p.names_msg, alert_view(&common::unexpected(&other))),
                     }
                 });
             }
@@ -1257,7 +919,7 @@ impl OptionsPage {
             Ok(input) => Some(input),
             Err(errors) => {
                 form.show_errors(&errors);
-                self.message(&self.form_msg, Some(alert(&t("options_fix_fields"))));
+                self.message(&self.form_msg, alert_view(&t("options_fix_fields")));
                 None
             }
         }
@@ -1278,7 +940,7 @@ impl OptionsPage {
                     text.push(' ');
                     text.push_str(&error_text(&e.message_key));
                 }
-                self.message(&self.form_msg, Some(alert(&text)));
+                self.message(&self.form_msg, alert_view(&text));
                 false
             }
             ResponseBody::SettingsSaved { .. } | ResponseBody::Done | ResponseBody::Settings(_) => {
@@ -1291,7 +953,7 @@ impl OptionsPage {
                 true
             }
             other => {
-                self.message(&self.form_msg, Some(alert(&common::unexpected(&other))));
+                self.message(&self.form_msg, alert_view(&common::unexpected(&other)));
                 false
             }
         }
@@ -1393,13 +1055,13 @@ impl OptionsPage {
             Ok(false) => {
                 self.message(
                     &self.form_msg,
-                    Some(alert(&t_with("options_permission_denied", &[&origin]))),
+                    alert_view(&t_with("options_permission_denied", &[&origin])),
                 );
                 return;
             }
             Err(e) => {
                 let text = format!("{} {}", t_with("options_permission_failed", &[&origin]), e);
-                self.message(&self.form_msg, Some(alert(text.trim())));
+                self.message(&self.form_msg, alert_view(text.trim()));
                 return;
             }
         }
@@ -1422,7 +1084,7 @@ impl OptionsPage {
                 } else {
                     self.message(
                         &self.form_msg,
-                        Some(alert(&t("options_authorize_incomplete"))),
+                        alert_view(&t("options_authorize_incomplete")),
                     );
                 }
             }
@@ -1439,19 +1101,17 @@ impl OptionsPage {
                 } else {
                     self.message(
                         &self.form_msg,
-                        Some(alert(&t("options_authorize_incomplete"))),
+                        alert_view(&t("options_authorize_incomplete")),
                     );
                 }
             }
             ResponseBody::Diagnostics(report) => {
-                self.message(&self.form_msg, Some(alert(&t("options_authorize_failed"))));
-                if let Some(r) = self.diag.borrow_mut().as_mut() {
-                    r.set(render_diagnostics(&report).build());
-                }
+                self.message(&self.form_msg, alert_view(&t("options_authorize_failed")));
+                self.message(&self.diag, render_diagnostics(&report));
                 self.refresh_status().await;
             }
             other => {
-                self.message(&self.form_msg, Some(alert(&common::unexpected(&other))));
+                self.message(&self.form_msg, alert_view(&common::unexpected(&other)));
                 self.refresh_status().await;
             }
         }
@@ -1468,24 +1128,13 @@ impl OptionsPage {
     async fn test_connection(&self) {
         self.set_busy(true);
         self.message(&self.connection_msg, None);
-        if let Some(r) = self.diag.borrow_mut().as_mut() {
-            let text = t("options_testing");
-            r.set(
-                el("p")
-                    .class("notice")
-                    .child(spinner(&text))
-                    .append_text(&text)
-                    .build(),
-            );
-        }
+        self.progress(&self.diag, &t("options_testing"));
         let answer = send(RequestBody::TestConnection).await;
         let content = match &answer {
             ResponseBody::Diagnostics(report) => render_diagnostics(report),
-            other => alert(&common::unexpected(other)),
+            other => alert_view(&common::unexpected(other)),
         };
-        if let Some(r) = self.diag.borrow_mut().as_mut() {
-            r.set(content.build());
-        }
+        self.message(&self.diag, content);
         self.refresh_status().await;
         self.set_busy(false);
     }
@@ -1495,15 +1144,13 @@ impl OptionsPage {
         self.progress(&self.connection_msg, &t("options_removing"));
         match send(RequestBody::Disconnect).await {
             answer @ (ResponseBody::Done | ResponseBody::Status(_)) => {
-                if let Some(r) = self.diag.borrow_mut().as_mut() {
-                    r.clear();
-                }
+                self.message(&self.diag, None);
                 let unconfirmed = matches!(&answer, ResponseBody::Status(s)
                     if s.warnings.iter().any(|w| w == WARNING_REVOKE_UNCONFIRMED));
                 if unconfirmed {
                     self.message(
                         &self.connection_msg,
-                        Some(alert(&t(WARNING_REVOKE_UNCONFIRMED))),
+                        alert_view(&t(WARNING_REVOKE_UNCONFIRMED)),
                     );
                 } else {
                     self.success(&self.connection_msg, &t("options_removed"));
@@ -1513,7 +1160,7 @@ impl OptionsPage {
             }
             other => self.message(
                 &self.connection_msg,
-                Some(alert(&common::unexpected(&other))),
+                alert_view(&common::unexpected(&other)),
             ),
         }
         self.set_busy(false);
