@@ -11,25 +11,25 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use snshare::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
-use snshare::domain::diagnosis::Diagnosis;
-use snshare::domain::outbox::OutboxStatus;
-use snshare::domain::settings::{SettingsView, TicketDefaults};
-use snshare::domain::ticket::{Priority, TicketKind, TicketSummary};
-use snshare::messages::{
+use snshare_core::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
+use snshare_core::domain::diagnosis::Diagnosis;
+use snshare_core::domain::outbox::OutboxStatus;
+use snshare_core::domain::settings::{SettingsView, TicketDefaults};
+use snshare_core::domain::ticket::{Priority, TicketKind, TicketSummary};
+use snshare_core::messages::{
     DiagnosticReport, DiagnosticStep, OutboxView, SettingsError, StateCount, StateName, TicketPage,
     TicketSnapshot, TicketSort,
 };
-use snshare::ui::common::{diagnosis_text, render_status, safe_href};
-use snshare::ui::dom::{el, Dispatch, Region};
-use snshare::ui::options::{
+use snshare_pages::common::{diagnosis_text, render_status, safe_href};
+use snshare_pages::options::{
     instance_origin_pattern, render_diagnostics, render_settings_form, render_state_names,
     state_name_overrides, OptionsAction,
 };
-use snshare::ui::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
-use snshare::ui::tickets::{
+use snshare_pages::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
+use snshare_pages::tickets::{
     paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE,
 };
+use snshare_web::dom::build::{el, Dispatch, Region};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -131,7 +131,7 @@ fn click(e: &Element) {
 }
 
 /// The view attached to the document, for the selectors and clicks to behave as on the page.
-fn mount(view: &snshare::ui::dom::View) -> Element {
+fn mount(view: &snshare_web::dom::build::View) -> Element {
     let body = web_sys::window()
         .unwrap()
         .document()
@@ -404,7 +404,7 @@ fn list_state_round_trips_through_the_hash() {
     let s = ListState {
         kind: Some(TicketKind::ChangeRequest),
         state: Some("-5".into()),
-        category: Some(snshare::domain::ticket::Category::Identity),
+        category: Some(snshare_core::domain::ticket::Category::Identity),
         search: "MFA & <b>admins</b>".into(),
         sort: TicketSort::Number,
         descending: false,
@@ -974,7 +974,7 @@ fn re_rendering_a_region_drops_the_old_listeners() {
 
 #[wasm_bindgen_test]
 fn a_template_is_translated_and_bound_by_part_never_parsed_from_text() {
-    use snshare::platform::template;
+    use snshare_web::template;
     setup();
     let doc = web_sys::window().unwrap().document().unwrap();
     let tpl = template::parse(
