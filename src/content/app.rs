@@ -11,9 +11,8 @@ use web_sys::Element;
 
 use super::dom::{self, Debouncer};
 use super::selectors;
-use super::task_form::{FormRequest, TaskForm};
-use super::tickets::TicketStore;
-use super::{scheduler, wire};
+use super::tickets::{self, TicketStore};
+use super::wire;
 use crate::domain::action_title::{title_key, TitleMap};
 use crate::domain::portal_url::PortalPage;
 use crate::platform::{now_ms, t_with};
@@ -41,10 +40,22 @@ pub struct Recognition {
     pub share_button: Option<bool>,
 }
 
+/// The task form as the context holds it (`task_form::TaskForm`): one open at a time, closed on
+/// navigation or when another opens. A trait, so the context the form reads does not depend on
+/// the form; `Ctx::open_form` is in `task_form`.
+pub trait OpenForm {
+    fn id(&self) -> u32;
+    fn root(&self) -> web_sys::ShadowRoot;
+    /// Sends as a person's click on Send would (tests).
+    fn send_as_user(&self);
+    /// Removes its nodes; its listeners go when it is dropped.
+    fn close(&self);
+}
+
 pub struct Ctx {
     list: RefCell<Option<Element>>,
     panel: RefCell<Option<Element>>,
-    form: RefCell<Option<TaskForm>>,
+    form: RefCell<Option<Box<dyn OpenForm>>>,
     pub tickets: RefCell<TicketStore>,
     /// "Share to ServiceNow: $1" split around the title, fetched once (one i18n call per page,
     /// not per row).
@@ -152,7 +163,7 @@ impl Ctx {
         self.titles_generation
             .set(self.titles_generation.get().wrapping_add(1));
         // Rows and badges bound to a title key look again.
-        scheduler::tickets_changed();
+        tickets::changed();
     }
 
     fn send_learned(&self) {
@@ -264,10 +275,8 @@ impl Ctx {
         tracked(&self.panel, may_search, selectors::find_panel)
     }
 
-    /// Opens the task form (closing one that is open).
-    pub fn open_form(self: &Rc<Self>, request: FormRequest) {
-        self.close_form();
-        let form = TaskForm::open(self.clone(), request);
+    /// Holds the form just opened (`task_form`'s `Ctx::open_form` closed the previous one).
+    pub fn set_form(&self, form: Option<Box<dyn OpenForm>>) {
         *self.form.borrow_mut() = form;
     }
 
@@ -283,7 +292,7 @@ impl Ctx {
 
     /// The open form's shadow root (tests: it is closed to the page).
     pub fn form_root(&self) -> Option<web_sys::ShadowRoot> {
-        self.form.borrow().as_ref().map(TaskForm::root)
+        self.form.borrow().as_ref().map(|f| f.root())
     }
 
     /// Sends the open form as a person's click on Send would (tests).

@@ -23,11 +23,7 @@ use crate::domain::portal_url::PortalPage;
 use crate::platform::i18n::ui_lang;
 use crate::platform::{t, t_with};
 
-pub const DEF: FeatureDef = FeatureDef {
-    name: "badges",
-    applies,
-    init,
-};
+pub const DEF: FeatureDef = FeatureDef { applies, init };
 
 const PANEL_MARK: &str = "panel-badges";
 const PANEL_SELECTOR: &str = "[data-snshare=\"panel-badges\"]";

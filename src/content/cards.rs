@@ -22,20 +22,17 @@ use super::row_share::CMD_ATTR;
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
 use super::styles;
-use super::task_form::{priority_value, FormRequest};
+use super::task_form::FormRequest;
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::connection::ConnectionState;
+use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
 use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
 use crate::platform::{t, t_with};
 
-pub const DEF: FeatureDef = FeatureDef {
-    name: "cards",
-    applies,
-    init,
-};
+pub const DEF: FeatureDef = FeatureDef { applies, init };
 
 const CARD_MARK: &str = "card";
 const CARD_SELECTOR: &str = "[data-snshare=\"card\"]";

@@ -40,11 +40,7 @@ pub const BADGE_ATTR: &str = "data-snshare-badges";
 /// On the slot: the title key of its action (badges look under it too).
 pub const TITLE_KEY_ATTR: &str = "data-snshare-title-key";
 
-pub const DEF: FeatureDef = FeatureDef {
-    name: "row-share",
-    applies,
-    init,
-};
+pub const DEF: FeatureDef = FeatureDef { applies, init };
 
 fn applies(page: &PortalPage) -> bool {
     matches!(

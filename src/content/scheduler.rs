@@ -23,6 +23,7 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
 use super::app::Ctx;
 use super::dom::{self, mark, Listener, OWN_ATTR};
 use super::selectors;
+use super::tickets;
 use crate::domain::portal_url::PortalPage;
 
 /// One injected feature, for one run (from its `init` until the page no longer applies).
@@ -36,7 +37,6 @@ pub trait Feature {
 
 /// A feature's shape (Refined GitHub style): where it applies, how a run starts.
 pub struct FeatureDef {
-    pub name: &'static str,
     pub applies: fn(&PortalPage) -> bool,
     pub init: fn(&Rc<Ctx>, &PortalPage) -> Box<dyn Feature>,
 }
@@ -188,6 +188,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
     let Some(root) = dom::document().and_then(|d| d.document_element()) else {
         return;
     };
+    tickets::on_change(tickets_changed);
     let app = Rc::new(App {
         ctx,
         defs,

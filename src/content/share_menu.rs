@@ -39,11 +39,7 @@ const ITEM_SELECTOR: &str = "[data-snshare=\"menu-item\"]";
 /// How long after a click or key on a button a menu that appears counts as its answer.
 const ARMED_MS: u64 = 5_000;
 
-pub const DEF: FeatureDef = FeatureDef {
-    name: "share-menu",
-    applies,
-    init,
-};
+pub const DEF: FeatureDef = FeatureDef { applies, init };
 
 fn applies(page: &PortalPage) -> bool {
     matches!(page, PortalPage::ActionDetail { .. })

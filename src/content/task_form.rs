@@ -26,6 +26,7 @@ use web_sys::{
 };
 
 use super::app::Ctx;
+use super::app::OpenForm;
 use super::dom::{self, append, el, set, Debouncer, Listener, OWN_ATTR};
 use super::selectors::{self, PanelContent};
 use super::{styles, tickets, wire};
@@ -39,6 +40,7 @@ use crate::domain::draft::{
 };
 use crate::domain::portal_url::action_link_on;
 use crate::domain::settings::{RecordRef, TicketDefaults};
+use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::i18n::{format_day, ui_lang};
@@ -171,16 +173,6 @@ fn kind_from(v: &str) -> TicketKind {
         TicketKind::ChangeRequest
     } else {
         TicketKind::Incident
-    }
-}
-
-pub fn priority_value(p: Priority) -> &'static str {
-    match p {
-        Priority::Critical => "critical",
-        Priority::High => "high",
-        Priority::Moderate => "moderate",
-        Priority::Low => "low",
-        Priority::Planning => "planning",
     }
 }
 
@@ -1470,5 +1462,32 @@ fn ticket_link(doc: &Document, tk: &TicketSummary) -> Element {
         a
     } else {
         el(doc, "span", "", &tk.number)
+    }
+}
+
+impl Ctx {
+    /// Opens the task form (closing one that is open).
+    pub fn open_form(self: &Rc<Self>, request: FormRequest) {
+        self.close_form();
+        let form = TaskForm::open(self.clone(), request);
+        self.set_form(form.map(|f| Box::new(f) as Box<dyn OpenForm>));
+    }
+}
+
+impl OpenForm for TaskForm {
+    fn id(&self) -> u32 {
+        TaskForm::id(self)
+    }
+
+    fn root(&self) -> ShadowRoot {
+        TaskForm::root(self)
+    }
+
+    fn send_as_user(&self) {
+        TaskForm::send_as_user(self)
+    }
+
+    fn close(&self) {
+        TaskForm::close(self)
     }
 }

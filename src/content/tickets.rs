@@ -2,15 +2,17 @@
 //! (`GetTickets`), indexed by action for badges, shared with the cards. One request per page
 //! visit, again after a share, and a few polls while the worker says it is refreshing.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::domain::correlation::{action_key, parse};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::StateCount;
 use crate::platform::now_ms;
 
+use super::wire;
 use super::wire::decode::{self, RawSnapshot};
-use super::{scheduler, wire};
 
 /// A snapshot older than this is fetched again when a page that shows tickets opens.
 const FRESH_MS: u64 = 60_000;
@@ -249,7 +251,7 @@ fn fetch(store: &std::cell::RefCell<TicketStore>) {
             poll
         });
         let Some(poll) = poll else { return };
-        scheduler::tickets_changed();
+        changed();
         if poll {
             super::dom::after(POLL_MS, || {
                 with_store(fetch);
@@ -261,4 +263,22 @@ fn fetch(store: &std::cell::RefCell<TicketStore>) {
 /// Runs `f` on the page's ticket store.
 fn with_store<R>(f: impl FnOnce(&std::cell::RefCell<TicketStore>) -> R) -> Option<R> {
     super::CTX.with(|c| c.borrow().as_ref().map(|ctx| f(&ctx.tickets)))
+}
+
+thread_local! {
+    /// Who hears that the snapshot changed: the scheduler, registered at start.
+    static ON_CHANGE: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Registers the one listener of [`changed`] (the scheduler, which redraws on its next batch),
+/// so this store needs to know nothing above it.
+pub fn on_change(f: impl Fn() + 'static) {
+    ON_CHANGE.with(|c| *c.borrow_mut() = Some(Rc::new(f)));
+}
+
+/// The ticket snapshot, or what rows are matched to it by, changed: the features look again.
+pub fn changed() {
+    if let Some(f) = ON_CHANGE.with(|c| c.borrow().clone()) {
+        f();
+    }
 }

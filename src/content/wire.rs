@@ -339,7 +339,7 @@ pub mod decode {
     }
 
     fn priority_name(p: Priority) -> &'static str {
-        crate::task_form::priority_value(p)
+        crate::domain::ticket::priority_value(p)
     }
 
     fn category_name(c: Category) -> &'static str {

@@ -4,6 +4,7 @@
 
 use crate::domain::connection::{ConnectionState, ConnectionStatus};
 use crate::domain::diagnosis::Diagnosis;
+pub use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use crate::messages::{ProtocolError, ResponseBody};
 use crate::platform::{t, t_with};
@@ -36,16 +37,6 @@ pub const PRIORITIES: [Priority; 5] = [
     Priority::Low,
     Priority::Planning,
 ];
-
-pub fn priority_value(p: Priority) -> &'static str {
-    match p {
-        Priority::Critical => "critical",
-        Priority::High => "high",
-        Priority::Moderate => "moderate",
-        Priority::Low => "low",
-        Priority::Planning => "planning",
-    }
-}
 
 pub fn priority_from_value(v: &str) -> Option<Priority> {
     PRIORITIES.into_iter().find(|p| priority_value(*p) == v)
@@ -299,4 +290,14 @@ pub fn spinner(label: &str) -> El {
         .class("spinner")
         .child(el("span").class("spinner-ring").attr("aria-hidden", "true"))
         .child(sr_only(label))
+}
+
+/// A validation message by i18n key; a key missing from the catalogue still reads as a sentence.
+pub fn error_text(key: &str) -> String {
+    let s = t(key);
+    if s == key {
+        t("common_field_invalid")
+    } else {
+        s
+    }
 }

@@ -409,7 +409,7 @@ impl MappingSection {
 
     fn show_errors(&self, errors: &[SettingsError]) {
         for e in errors {
-            let text = super::options::error_text(&e.message_key);
+            let text = common::error_text(&e.message_key);
             if let Some((_, p)) = self.pickers.iter().find(|(n, _)| *n == e.field) {
                 p.show_error(&text);
             } else if let Some(row) = self

@@ -20,6 +20,7 @@ use crate::messages::{
 };
 use crate::platform::{chrome, messaging::send, t, t_with};
 
+use super::common::error_text;
 use super::common::{
     self, alert, kind_label, kind_value, priority_from_value, priority_label, priority_value,
     render_status, spinner, status_host, PRIORITIES,
@@ -632,16 +633,6 @@ impl ConnectionForm {
             toggle_attr(&wrapper, "hidden", !view.has_client_secret);
         }
         self.redirect_url.set_value(&view.redirect_url);
-    }
-}
-
-/// A validation message by i18n key; a key missing from the catalogue still reads as a sentence.
-pub fn error_text(key: &str) -> String {
-    let s = t(key);
-    if s == key {
-        t("common_field_invalid")
-    } else {
-        s
     }
 }
 

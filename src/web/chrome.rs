@@ -11,8 +11,6 @@ extern "C" {
     pub fn runtime_get_url(path: &str) -> String;
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = openOptionsPage, catch)]
     pub fn runtime_open_options_page() -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getManifest)]
-    pub fn runtime_get_manifest() -> JsValue;
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = id, thread_local_v2)]
     pub static RUNTIME_ID: JsValue;
 
@@ -45,8 +43,6 @@ extern "C" {
     /// `chrome.permissions.request({origins})`: must run inside the click handler (user gesture).
     #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = request, catch)]
     pub fn permissions_request(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = ["chrome", "permissions"], js_name = contains, catch)]
-    pub fn permissions_contains(permissions: &JsValue) -> Result<js_sys::Promise, JsValue>;
     /// `chrome.tabs.create({url})`; needs no "tabs" permission.
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
     pub fn tabs_create(properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
@@ -62,50 +58,4 @@ extern "C" {
     /// `chrome.storage.onChanged.addListener(cb)`; `cb(changes, areaName)`.
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener, catch)]
     pub fn storage_on_changed_add_listener(callback: &js_sys::Function) -> Result<(), JsValue>;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = setAccessLevel, catch)]
-    fn storage_local_set_access_level(options: &JsValue) -> Result<js_sys::Promise, JsValue>;
-}
-
-/// Where a refused `setAccessLevel` is recorded (session storage), for the status warning.
-pub const STORAGE_UNRESTRICTED: &str = "storage.unrestricted";
-
-/// Keeps `chrome.storage.local` (settings, drafts, outbox, ticket cache) out of content scripts:
-/// only the worker and the extension's pages may read it. The secrets do not depend on it (they
-/// are in `vault`), but a refusal is not hidden: it is logged and recorded, and every surface's
-/// status then carries a warning.
-pub fn restrict_local_storage() {
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"accessLevel".into(), &"TRUSTED_CONTEXTS".into());
-    let call = storage_local_set_access_level(&options);
-    wasm_bindgen_futures::spawn_local(async move {
-        let outcome = match call {
-            Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.map(|_| ()),
-            Err(e) => Err(e),
-        };
-        let result = match outcome {
-            Ok(()) => {
-                super::storage::remove(super::storage::Area::Session, &[STORAGE_UNRESTRICTED]).await
-            }
-            Err(e) => {
-                let message = super::js_error_message(&e);
-                web_sys::console::warn_1(
-                    &format!("snshare: chrome.storage.local.setAccessLevel refused: {message}")
-                        .into(),
-                );
-                super::storage::set(
-                    super::storage::Area::Session,
-                    STORAGE_UNRESTRICTED,
-                    &message,
-                )
-                .await
-            }
-        };
-        if let Err(e) = result {
-            web_sys::console::warn_1(&format!("snshare: {e}").into());
-        }
-    });
 }

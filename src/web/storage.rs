@@ -140,3 +140,42 @@ pub async fn remove(area: Area, keys: &[&str]) -> Result<(), StorageError> {
     .await
     .map(|_| ())
 }
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = setAccessLevel, catch)]
+    fn storage_local_set_access_level(options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// Where a refused `setAccessLevel` is recorded (session storage), for the status warning.
+pub const STORAGE_UNRESTRICTED: &str = "storage.unrestricted";
+
+/// Keeps `chrome.storage.local` (settings, drafts, outbox, ticket cache) out of content scripts:
+/// only the worker and the extension's pages may read it. The secrets do not depend on it (they
+/// are in `vault`), but a refusal is not hidden: it is logged and recorded, and every surface's
+/// status then carries a warning.
+pub fn restrict_local_storage() {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"accessLevel".into(), &"TRUSTED_CONTEXTS".into());
+    let call = storage_local_set_access_level(&options);
+    wasm_bindgen_futures::spawn_local(async move {
+        let outcome = match call {
+            Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let result = match outcome {
+            Ok(()) => remove(Area::Session, &[STORAGE_UNRESTRICTED]).await,
+            Err(e) => {
+                let message = js_message(&e);
+                web_sys::console::warn_1(
+                    &format!("snshare: chrome.storage.local.setAccessLevel refused: {message}")
+                        .into(),
+                );
+                set(Area::Session, STORAGE_UNRESTRICTED, &message).await
+            }
+        };
+        if let Err(e) = result {
+            web_sys::console::warn_1(&format!("snshare: {e}").into());
+        }
+    });
+}

@@ -12,10 +12,10 @@ use crate::domain::diagnosis::{integration_user_check, Diagnosis};
 use crate::domain::instance::InstanceUrl;
 use crate::domain::pkce::{oauth_state, PkceVerifier};
 use crate::domain::retry::Failure;
-use crate::domain::settings::{Settings, SettingsInput, SettingsView, TicketDefaults};
+use crate::domain::settings::Settings;
 use crate::domain::ticket::{Priority, TicketKind};
 use crate::domain::token::{Secret, TokenSet};
-use crate::messages::{AuthMethod, SettingsError};
+use crate::messages::AuthMethod;
 use crate::platform::fetch::FetchTransport;
 use crate::platform::storage::{self, Area};
 use crate::platform::{now_ms, random_bytes, worker};
@@ -73,7 +73,7 @@ impl From<ClientError> for CallError {
 
 /// Values an administrator pushes by policy (`storage.managed`, see managed_schema.json).
 #[derive(Debug, Clone, Default, Deserialize)]
-struct Managed {
+pub(crate) struct Managed {
     instance: Option<String>,
     client_id: Option<String>,
     default_kind: Option<TicketKind>,
@@ -97,7 +97,7 @@ impl Managed {
         out
     }
 
-    fn apply(&self, s: &mut Settings) {
+    pub(crate) fn apply(&self, s: &mut Settings) {
         if let Some(i) = &self.instance {
             s.instance = InstanceUrl::parse(i).ok().map(|u| u.origin());
         }
@@ -126,160 +126,6 @@ pub async fn effective_settings() -> (Settings, Vec<String>) {
     (settings, managed.locked())
 }
 
-pub async fn settings_view() -> SettingsView {
-    let (s, locked) = effective_settings().await;
-    SettingsView {
-        instance: s.instance,
-        client_id: s.client_id,
-        has_client_secret: s.client_secret.as_deref().is_some_and(|x| !x.is_empty()),
-        defaults: s.defaults,
-        fallback_user_id: s.fallback_user_id,
-        refresh_minutes: s
-            .refresh_minutes
-            .unwrap_or(super::tickets::DEFAULT_REFRESH_MINUTES),
-        redirect_url: worker::redirect_url(),
-        locked,
-        mapping: s.mapping,
-    }
-}
-
-/// Validates and stores the options page's form. A changed instance or client drops the old
-/// tokens and everything cached from the old instance.
-pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
-    let mut errors = Vec::new();
-    let (current, locked) = effective_settings().await;
-    let instance = match InstanceUrl::parse(&input.instance) {
-        Ok(u) => Some(u.origin()),
-        Err(e) => {
-            errors.push(SettingsError {
-                field: "instance".into(),
-                message_key: e.message_key().into(),
-            });
-            None
-        }
-    };
-    let client_id = input.client_id.trim().to_string();
-    if client_id.is_empty() {
-        errors.push(SettingsError {
-            field: "client_id".into(),
-            message_key: "options_error_client_id_required".into(),
-        });
-    } else if client_id.len() > 200
-        || client_id
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
-        errors.push(SettingsError {
-            field: "client_id".into(),
-            message_key: "options_error_client_id_invalid".into(),
-        });
-    }
-    if !(1..=365).contains(&input.defaults.due_in_days) {
-        errors.push(SettingsError {
-            field: "due_in_days".into(),
-            message_key: "options_error_due_in_days".into(),
-        });
-    }
-    if input
-        .refresh_minutes
-        .is_some_and(|m| !(1..=1440).contains(&m))
-    {
-        errors.push(SettingsError {
-            field: "refresh_minutes".into(),
-            message_key: "options_error_refresh_minutes".into(),
-        });
-    }
-    if !errors.is_empty() {
-        return errors;
-    }
-    let stored = store::settings().await;
-    let stored_secret =
-        store::client_secret(stored.instance.as_deref(), stored.client_id.as_deref()).await;
-    if let Some(m) = input.mapping.as_ref().filter(|m| **m != stored.mapping) {
-        // Nothing unchecked goes into a record: a mapping is saved only once the instance
-        // confirmed every value.
-        let errors = super::mapping::validate(m).await;
-        if !errors.is_empty() {
-            return errors;
-        }
-    }
-    let input_secret_blank = input
-        .client_secret
-        .as_deref()
-        .is_none_or(|s| s.trim().is_empty());
-    let mut next = Settings {
-        instance: if locked.iter().any(|l| l == "instance") {
-            current.instance.clone()
-        } else {
-            instance
-        },
-        client_id: if locked.iter().any(|l| l == "client_id") {
-            current.client_id.clone()
-        } else {
-            Some(client_id)
-        },
-        client_secret: match input.client_secret {
-            None => stored_secret.clone(),
-            Some(s) if s.trim().is_empty() => None,
-            Some(s) => Some(s.trim().to_string()),
-        },
-        defaults: TicketDefaults { ..input.defaults },
-        fallback_user_id: input
-            .fallback_user_id
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        refresh_minutes: input.refresh_minutes,
-        mapping: input.mapping.unwrap_or_else(|| stored.mapping.clone()),
-    };
-    Managed::default().apply(&mut next);
-    let stored_secret_for_revoke = stored_secret;
-    let changed_target = next.instance != stored.instance || next.client_id != stored.client_id;
-    if changed_target && input_secret_blank {
-        // The stored secret belongs to the old instance or client: never send it to another
-        // (security review L1).
-        next.client_secret = None;
-    }
-    if let Err(e) = store::save_settings(&next).await {
-        return vec![SettingsError {
-            field: "form".into(),
-            message_key: format!("options_error_storage: {e}"),
-        }];
-    }
-    if changed_target {
-        // The old instance's refresh token would otherwise stay valid there for its lifetime;
-        // revoked in the background, so an unreachable old instance does not hold up the save.
-        let old = oauth_client(&Settings {
-            client_secret: stored_secret_for_revoke,
-            ..stored.clone()
-        })
-        .map(|(instance, oauth)| Session {
-            client: Client::new(FetchTransport, instance.clone()).with_timeout(REQUEST_TIMEOUT_MS),
-            instance,
-            oauth,
-            settings: stored.clone(),
-        });
-        let revoke = revocation(old).await;
-        forget_instance_data().await;
-        if let Some(revoke) = revoke {
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = revoke.await;
-            });
-        }
-    }
-    Vec::new()
-}
-
-/// Deletes tokens and everything cached from the instance (not the settings, not the outbox:
-/// queued shares stay visible so nothing typed is lost).
-async fn forget_instance_data() {
-    store::forget_tokens().await;
-    let _ = storage::remove(
-        Area::Local,
-        &[store::CONNECTION, store::TICKETS, store::STATE_NAMES],
-    )
-    .await;
-}
-
 /// The connection as every surface shows it. Reads storage only.
 pub async fn status() -> ConnectionStatus {
     let (settings, _) = effective_settings().await;
@@ -297,11 +143,13 @@ pub async fn status() -> ConnectionStatus {
         (s, _) => s,
     };
     let mut warnings = record.warnings;
-    let unrestricted: Option<String> =
-        store::get(Area::Session, crate::platform::chrome::STORAGE_UNRESTRICTED)
-            .await
-            .ok()
-            .flatten();
+    let unrestricted: Option<String> = store::get(
+        Area::Session,
+        crate::platform::storage::STORAGE_UNRESTRICTED,
+    )
+    .await
+    .ok()
+    .flatten();
     if unrestricted.is_some() {
         warnings.push("warning_storage_unrestricted".to_string());
     }
@@ -323,7 +171,7 @@ pub struct Session {
     pub settings: Settings,
 }
 
-fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
+pub(crate) fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
     let instance = InstanceUrl::parse(settings.instance.as_deref()?).ok()?;
     let client_id = settings.client_id.clone().filter(|c| !c.is_empty())?;
     let secret = settings
@@ -627,7 +475,7 @@ pub async fn disconnect() -> bool {
         Some(revoke) => revoke.await,
         None => !had_tokens,
     };
-    forget_instance_data().await;
+    store::forget_instance_data().await;
     confirmed
 }
 
@@ -635,7 +483,7 @@ pub async fn disconnect() -> bool {
 /// issued them (the connection record's): for a session of any other instance, e.g. after
 /// policy changed the instance, nothing is sent. Read now, sent when awaited; resolves to
 /// whether the instance accepted every revocation.
-async fn revocation(session: Option<Session>) -> Option<impl Future<Output = bool>> {
+pub(crate) async fn revocation(session: Option<Session>) -> Option<impl Future<Output = bool>> {
     let session = session?;
     let issuer = store::connection().await.map(|r| r.instance);
     if issuer.as_deref() != Some(session.instance.origin().as_str()) {

@@ -8,15 +8,16 @@ use crate::messages::{
     DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, PageGuard, ProtocolError, Request,
     RequestBody, Response, ResponseBody, SenderInfo, SenderKind, ShareOutcome, PROTOCOL_VERSION,
 };
+use crate::platform::storage;
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
 use super::connection::{self, CallError};
-use super::{diagnostics, drafts, mapping, outbox, portal_context, store, tickets};
+use super::{diagnostics, drafts, mapping, outbox, portal_context, settings, store, tickets};
 
 /// Worker start (install, browser start, or a wake-up after being stopped): lock local storage
 /// to the extension's own pages and worker, and resume the outbox.
 pub fn on_start() {
-    chrome::restrict_local_storage();
+    storage::restrict_local_storage();
     wasm_bindgen_futures::spawn_local(async {
         outbox::drive().await;
         // Tickets are refreshed when a surface asks and the cache is stale, never on a timer:
@@ -179,9 +180,9 @@ async fn answer(body: RequestBody) -> ResponseBody {
             version: env!("CARGO_PKG_VERSION").to_string(),
         },
         RequestBody::GetStatus => ResponseBody::Status(connection::status().await),
-        RequestBody::GetSettings => ResponseBody::Settings(connection::settings_view().await),
+        RequestBody::GetSettings => ResponseBody::Settings(settings::settings_view().await),
         RequestBody::SaveSettings(input) => ResponseBody::SettingsSaved {
-            errors: connection::save_settings(input).await,
+            errors: settings::save_settings(input).await,
         },
         RequestBody::Authorize(method) => match connection::authorize(method).await {
             Ok(status) => {

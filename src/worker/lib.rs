@@ -12,7 +12,9 @@ pub mod dispatch;
 pub mod drafts;
 pub mod mapping;
 pub mod outbox;
+pub mod platform;
 pub mod portal_context;
+pub mod settings;
 pub mod store;
 pub mod tickets;
 
@@ -20,17 +22,6 @@ use wasm_bindgen::prelude::*;
 
 // The layers below, under the names the worker uses (`crate::domain::…`, `crate::servicenow::…`).
 use snshare_core::{domain, messages, servicenow};
-
-/// The browser layer as the worker sees it: everything of `snshare_web`, plus the bindings only
-/// the worker needs (the IndexedDB vault, the fetch transport, identity and alarms), which the
-/// content script and the pages never download.
-pub mod platform {
-    pub use snshare_web::*;
-
-    pub mod fetch;
-    pub mod vault;
-    pub mod worker;
-}
 
 /// Called once per worker start, after the wasm is instantiated.
 #[wasm_bindgen]

@@ -247,6 +247,13 @@ pub async fn forget_tokens() {
     let _ = vault::write(&[(REFRESH_TOKEN, None)]).await;
 }
 
+/// Deletes tokens and everything cached from the instance (not the settings, not the outbox:
+/// queued shares stay visible so nothing typed is lost).
+pub async fn forget_instance_data() {
+    forget_tokens().await;
+    let _ = storage::remove(Area::Local, &[CONNECTION, TICKETS, STATE_NAMES]).await;
+}
+
 pub async fn portal_accounts() -> Vec<String> {
     get(Area::Local, PORTAL_ACCOUNTS)
         .await

@@ -6,6 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use crate::domain::capabilities::{refresh_minutes, Api};
+use crate::domain::settings::DEFAULT_REFRESH_MINUTES;
 use crate::domain::state_names::{label_for, merge_all, ChoiceLabel};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{
@@ -21,7 +22,6 @@ use crate::servicenow::ticket::{SortField, TicketFilter};
 use super::connection::{self, CallError, Session};
 use super::store::{self, AsyncLock, StateNamesRecord, TicketCache};
 
-pub const DEFAULT_REFRESH_MINUTES: u32 = 5;
 /// Tickets per kind kept in the cache (one request per kind fetches them).
 pub const CACHE_LIMIT: u32 = 1000;
 /// The alarm earlier versions refreshed on (cleared at start).

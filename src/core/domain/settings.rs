@@ -4,6 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ticket::{Category, Priority, TicketKind};
 
+/// Minutes between refreshes of the ticket cache when the user set none.
+pub const DEFAULT_REFRESH_MINUTES: u32 = 5;
+
 /// Settings as stored in `chrome.storage.local` (the secret is stored, never sent to a page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Settings {

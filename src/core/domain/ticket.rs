@@ -34,6 +34,17 @@ pub enum Priority {
     Planning,
 }
 
+/// The priority as the message contract and the i18n keys (`common_priority_*`) name it.
+pub fn priority_value(p: Priority) -> &'static str {
+    match p {
+        Priority::Critical => "critical",
+        Priority::High => "high",
+        Priority::Moderate => "moderate",
+        Priority::Low => "low",
+        Priority::Planning => "planning",
+    }
+}
+
 impl Priority {
     pub const ALL: [Priority; 5] = [
         Priority::Critical,

@@ -328,27 +328,6 @@ impl<T: Transport> Client<T> {
         decode_list(table, &resp)
     }
 
-    pub async fn get(
-        &self,
-        token: &Secret,
-        table: &str,
-        sys_id: &str,
-        params: &TableParams,
-    ) -> Result<Record, ClientError> {
-        let req = get_request(
-            self.instance(),
-            token,
-            table,
-            sys_id,
-            params,
-            self.timeout_ms(),
-        );
-        let resp = self
-            .execute(req, &Endpoint::Table(table.to_owned()))
-            .await?;
-        decode_one(table, &resp)
-    }
-
     /// Creates a record. Not idempotent: on an unknown outcome, look it up before resending.
     pub async fn create<B: Serialize>(
         &self,
@@ -361,29 +340,6 @@ impl<T: Transport> Client<T> {
             self.instance(),
             token,
             table,
-            body,
-            params,
-            self.timeout_ms(),
-        )?;
-        let resp = self
-            .execute(req, &Endpoint::Table(table.to_owned()))
-            .await?;
-        decode_one(table, &resp)
-    }
-
-    pub async fn update<B: Serialize>(
-        &self,
-        token: &Secret,
-        table: &str,
-        sys_id: &str,
-        body: &B,
-        params: &TableParams,
-    ) -> Result<Record, ClientError> {
-        let req = update_request(
-            self.instance(),
-            token,
-            table,
-            sys_id,
             body,
             params,
             self.timeout_ms(),
@@ -519,26 +475,6 @@ mod tests {
         assert_eq!(page.records[1].value("number").as_deref(), Some("INC2"));
         assert_eq!(page.total, Some(42));
         assert_eq!(page.links.next.as_deref(), Some("https://n"));
-    }
-
-    #[test]
-    fn gets_and_updates_one_record() {
-        let fake = FakeTransport::new()
-            .json(200, r#"{"result":{"sys_id":"a","state":"2"}}"#)
-            .json(200, r#"{"result":{"sys_id":"a","state":"3"}}"#);
-        let client = Client::new(&fake, instance());
-        let r = block_on(client.get(&token(), "incident", "a", &TableParams::default())).unwrap();
-        assert_eq!(r.value("state").as_deref(), Some("2"));
-        let r = block_on(client.update(
-            &token(),
-            "incident",
-            "a",
-            &serde_json::json!({"state": "3"}),
-            &TableParams::default(),
-        ))
-        .unwrap();
-        assert_eq!(r.value("state").as_deref(), Some("3"));
-        assert_eq!(fake.last().method, Method::Patch);
     }
 
     #[test]
