@@ -1,7 +1,7 @@
 //! Typed ServiceNow OAuth and Table API client over a transport trait.
 //!
 //! Pure like `domain`: it never touches browser bindings, and builds and tests natively with a
-//! fake transport. The background worker is its only user (architecture.md).
+//! fake transport. The background worker is its only user (ARCHITECTURE.md).
 //!
 //! - `transport`: the `Transport` trait the platform implements with fetch.
 //! - `client`: `Client` (instance + transport + timeout) and `Record` (either value shape).

@@ -110,7 +110,7 @@ pub fn parse_redirect(redirect_url: &str, expected_state: &str) -> Result<Secret
 }
 
 /// Reads a rejection of `chrome.identity.launchWebAuthFlow` (its messages are fixed English
-/// strings, checked in headless Chromium; see architecture.md).
+/// strings, checked in headless Chromium; see ARCHITECTURE.md).
 pub fn web_auth_error(message: &str) -> AuthError {
     let m = message.to_ascii_lowercase();
     if m.contains("did not approve") || m.contains("user interaction required") {
