@@ -92,10 +92,18 @@ ensure_xvfb() { apt_install xvfb xdotool xauth; }
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
+# The three surfaces, each its own wasm: the portal downloads only the content script, the
+# popup only the pages. Crate snshare-<surface> is uplifted to
+# target/wasm32-unknown-unknown/release/snshare_<surface>.wasm and bound to pkg/snshare_<surface>*.
+SURFACES=(content worker pages)
+# The crates that run in the browser: linted and tested for wasm32 (snshare-core is tested
+# natively, the sandbox is a native server).
+WASM_PACKAGES=(-p snshare-web -p snshare-content -p snshare-worker -p snshare-pages)
+
 cargo_wasm() {
-  # $1 = features; the result is uplifted to target/wasm32-unknown-unknown/release/snshare.wasm
+  # $1 = surface. --no-default-features: no test-hosts in what ships.
   RUSTFLAGS="$RUSTFLAGS_REMAP" cargo build --quiet --lib --release --target "$WASM_TARGET" \
-    --no-default-features --features "$1" ${BENCH_FEATURE:+--features bench}
+    -p "snshare-$1" --no-default-features ${BENCH_FEATURE:+--features bench}
 }
 
 bindgen() {
@@ -129,14 +137,14 @@ build_js_fallback() {
   build_step "nightly toolchain for the JS build" ensure_nightly_mvp
   local tdir=$ROOT/target/mvp out=$ROOT/target/mvp/bindgen
   # The old MVP wasm must not stand in for a build that failed.
-  rm -f "$tdir/$WASM_TARGET/release/snshare.wasm"
+  rm -f "$tdir/$WASM_TARGET/release/snshare_content.wasm"
   build_step "content script, MVP wasm (cargo +nightly)" \
     env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $RUSTFLAGS_REMAP" \
     cargo "+$NIGHTLY" build --quiet --lib --release --target "$WASM_TARGET" \
-      -Zbuild-std=std,panic_abort --no-default-features --features content ${BENCH_FEATURE:+--features bench}
+      -Zbuild-std=std,panic_abort -p snshare-content --no-default-features ${BENCH_FEATURE:+--features bench}
   rm -rf "$out"; mkdir -p "$out"
   build_step "wasm-bindgen of the MVP content script" \
-    bindgen "$tdir/$WASM_TARGET/release/snshare.wasm" "$out" snshare_content bundler
+    bindgen "$tdir/$WASM_TARGET/release/snshare_content.wasm" "$out" snshare_content bundler
   build_step "wasm-opt of the MVP content script" \
     wasm-opt -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm"
   build_step "wasm2js of the content script" \
@@ -154,15 +162,15 @@ build() {
   build_step "npm dev tools" ensure_npm
   say "building the extension (release) into dist/chrome"
   rm -rf "$DIST_ROOT"; mkdir -p "$DIST/pkg"
-  local wasm=$ROOT/target/$WASM_TARGET/release/snshare.wasm
-  rm -f "$wasm"
-  build_step "content script wasm (cargo build --features content)" cargo_wasm content
-  build_step "wasm-bindgen of the content script" bindgen "$wasm" "$DIST/pkg" snshare_content web
-  rm -f "$wasm"
-  build_step "worker and pages wasm (cargo build --features extension)" cargo_wasm extension
-  build_step "wasm-bindgen of the worker and pages" bindgen "$wasm" "$DIST/pkg" snshare_ext web
-  build_step "wasm-opt of the content script" opt "$DIST/pkg/snshare_content_bg.wasm"
-  build_step "wasm-opt of the worker and pages" opt "$DIST/pkg/snshare_ext_bg.wasm"
+  local surface wasm
+  for surface in "${SURFACES[@]}"; do
+    wasm=$ROOT/target/$WASM_TARGET/release/snshare_$surface.wasm
+    # An old wasm must not stand in for a build that failed.
+    rm -f "$wasm"
+    build_step "$surface wasm (cargo build -p snshare-$surface)" cargo_wasm "$surface"
+    build_step "wasm-bindgen of the $surface wasm" bindgen "$wasm" "$DIST/pkg" "snshare_$surface" web
+    build_step "wasm-opt of the $surface wasm" opt "$DIST/pkg/snshare_${surface}_bg.wasm"
+  done
   build_js_fallback
   build_step "copy of extension/ into dist/chrome" \
     bash -c 'cd extension && find . -type f ! -name "*.md" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
@@ -179,7 +187,8 @@ with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         with open(os.path.join(src, n), "rb") as f:
             z.writestr(info, f.read(), compresslevel=9)
 PY
-  say "built: $(du -sh "$DIST" | cut -f1) in dist/chrome; wasm $(stat -c %s "$DIST/pkg/snshare_ext_bg.wasm") B (pages+worker), $(stat -c %s "$DIST/pkg/snshare_content_bg.wasm") B (content)"
+  say "built: $(du -sh "$DIST" | cut -f1) in dist/chrome; wasm $(for surface in "${SURFACES[@]}"; do
+    printf '%s %s B, ' "$surface" "$(stat -c %s "$DIST/pkg/snshare_${surface}_bg.wasm")"; done)JS fallback $(stat -c %s "$DIST/pkg-js/snshare_content_bg.wasm.js") B"
 }
 
 build_servers() {
@@ -217,8 +226,9 @@ run_cargo() {
 
 native_tests() {
   # $1 = optional filter. --no-fail-fast: one red test binary must not hide the later ones.
-  run_cargo "native tests of the product (cargo test -p snshare)" target/test-logs/native.log \
-    PRODUCT_NATIVE cargo test -p snshare --no-fail-fast ${1:+-- "$1"}
+  # Only snshare-core has native tests: the surfaces and snshare-web are wasm-only.
+  run_cargo "native tests of the product (cargo test -p snshare-core)" target/test-logs/native.log \
+    PRODUCT_NATIVE cargo test -p snshare-core --no-fail-fast ${1:+-- "$1"}
   run_cargo "native tests of the sandbox and replica (cargo test -p sn-sandbox)" \
     target/test-logs/sandbox.log SANDBOX cargo test -p sn-sandbox --no-fail-fast ${1:+-- "$1"}
   # The live contract checks run only against a real instance (tests/sandbox/tests/live.rs).
@@ -234,7 +244,7 @@ wasm_tests() {
   export CHROMEDRIVER=/usr/bin/chromedriver
   export WASM_BINDGEN_TEST_TIMEOUT=60
   run_cargo "wasm tests (wasm-bindgen-test, headless Chromium)" target/test-logs/wasm.log \
-    PRODUCT_WASM cargo test --target "$WASM_TARGET" --tests --no-fail-fast ${1:+-- "$1"}
+    PRODUCT_WASM cargo test --target "$WASM_TARGET" "${WASM_PACKAGES[@]}" --tests --no-fail-fast ${1:+-- "$1"}
 }
 
 e2e_tests() {
@@ -289,7 +299,7 @@ lint() {
   build_step "rustfmt: run cargo fmt --all" cargo fmt --all --check
   build_step "clippy, native targets" cargo clippy --quiet --workspace --all-targets -- -D warnings
   build_step "clippy, wasm32 (content script, worker, pages and their wasm tests)" \
-    cargo clippy --quiet -p snshare --target "$WASM_TARGET" --all-targets -- -D warnings
+    cargo clippy --quiet "${WASM_PACKAGES[@]}" --target "$WASM_TARGET" --all-targets -- -D warnings
 }
 
 cmd_test() {

@@ -1,2 +1,2 @@
-import init, { options_start } from './pkg/snshare_ext.js';
-init({ module_or_path: './pkg/snshare_ext_bg.wasm' }).then(() => options_start());
+import init, { options_start } from './pkg/snshare_pages.js';
+init({ module_or_path: './pkg/snshare_pages_bg.wasm' }).then(() => options_start());

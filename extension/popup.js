@@ -1,2 +1,2 @@
-import init, { popup_start } from './pkg/snshare_ext.js';
-init({ module_or_path: './pkg/snshare_ext_bg.wasm' }).then(() => popup_start());
+import init, { popup_start } from './pkg/snshare_pages.js';
+init({ module_or_path: './pkg/snshare_pages_bg.wasm' }).then(() => popup_start());

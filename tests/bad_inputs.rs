@@ -15,20 +15,20 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-use snshare::domain::correlation;
-use snshare::domain::draft::{due_date_value, parse_date, DraftField, TaskDraft};
-use snshare::domain::instance::{InstanceError, InstanceUrl};
-use snshare::domain::portal_url::{action_id_from_href, PortalPage};
-use snshare::domain::query::{sanitize_value, EncodedQuery, QueryError};
-use snshare::domain::retry::{parse_retry_after, Failure, MAX_RETRY_AFTER_MS};
-use snshare::domain::settings::{FieldMapping, TicketDefaults};
-use snshare::domain::ticket::TicketKind;
-use snshare::domain::token::{Secret, TokenSet};
-use snshare::messages::{Request, RequestBody, SenderInfo, SenderKind};
-use snshare::servicenow::oauth::{decode_token, parse_redirect};
-use snshare::servicenow::table::decode_list;
-use snshare::servicenow::ticket::ticket_query;
-use snshare::servicenow::{
+use snshare_core::domain::correlation;
+use snshare_core::domain::draft::{due_date_value, parse_date, DraftField, TaskDraft};
+use snshare_core::domain::instance::{InstanceError, InstanceUrl};
+use snshare_core::domain::portal_url::{action_id_from_href, PortalPage};
+use snshare_core::domain::query::{sanitize_value, EncodedQuery, QueryError};
+use snshare_core::domain::retry::{parse_retry_after, Failure, MAX_RETRY_AFTER_MS};
+use snshare_core::domain::settings::{FieldMapping, TicketDefaults};
+use snshare_core::domain::ticket::TicketKind;
+use snshare_core::domain::token::{Secret, TokenSet};
+use snshare_core::messages::{Request, RequestBody, SenderInfo, SenderKind};
+use snshare_core::servicenow::oauth::{decode_token, parse_redirect};
+use snshare_core::servicenow::table::decode_list;
+use snshare_core::servicenow::ticket::ticket_query;
+use snshare_core::servicenow::{
     AuthError, Client, ClientError, DecodeKind, Grant, HttpResponse, NewTicket, TableParams,
     TicketFilter, TicketList,
 };
@@ -785,7 +785,7 @@ fn security_md_lists_exactly_these_rows() {
             .filter(|r| r.section == sec)
             .all(|r| r.test.starts_with(&sec.to_ascii_lowercase())));
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("SECURITY.md");
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../SECURITY.md"));
     let doc = std::fs::read_to_string(&path).expect("SECURITY.md at the repository root");
     let start = doc.find(BEGIN).expect("SECURITY.md has the begin marker") + BEGIN.len();
     let end = doc.find(END).expect("SECURITY.md has the end marker");

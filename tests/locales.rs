@@ -58,8 +58,9 @@ const DYNAMIC_KEYS: [(&str, &str, &str); 6] = [
     ("\"popup_page_kind_{}\"", "popup_page_kind_", ""),
 ];
 
+/// The repository's top level (this test belongs to src/core).
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 fn locales_dir() -> PathBuf {

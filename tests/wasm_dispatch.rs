@@ -1,8 +1,8 @@
 //! The worker's dispatcher in a real browser: JS values in, typed answers out, never a panic.
 #![cfg(target_arch = "wasm32")]
 
-use snshare::background::dispatch::route;
-use snshare::messages::{ErrorCode, ResponseBody, SenderInfo};
+use snshare_core::messages::{ErrorCode, ResponseBody, SenderInfo};
+use snshare_worker::dispatch::route;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 

@@ -11,14 +11,14 @@
 
 use std::rc::Rc;
 
-use snshare::domain::action_status::ActionStatus;
-use snshare::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
-use snshare::portal::app::Ctx;
-use snshare::portal::selectors::{self, Section};
-use snshare::portal::task_form::{
+use snshare_content::app::Ctx;
+use snshare_content::selectors::{self, Section};
+use snshare_content::task_form::{
     description_from_panel, description_from_row, ActionContext, FormRequest,
 };
-use snshare::portal::tickets;
+use snshare_content::tickets;
+use snshare_core::domain::action_status::ActionStatus;
+use snshare_core::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -967,9 +967,9 @@ fn the_share_menu_gains_one_servicenow_item_like_its_siblings() {
         let menu = selectors::menu_of(&share).unwrap();
         assert_eq!(menu.id(), "menu-7");
         assert_eq!(selectors::menu_items(&menu).len(), 4);
-        assert!(snshare::portal::add_share_menu_item(&menu));
+        assert!(snshare_content::add_share_menu_item(&menu));
         assert!(
-            snshare::portal::add_share_menu_item(&menu),
+            snshare_content::add_share_menu_item(&menu),
             "a second call adds nothing"
         );
         let items = all(&menu, selectors::MENU_ITEM);
@@ -1005,7 +1005,7 @@ fn a_menu_without_items_yet_is_left_for_later() {
     setup();
     let root = mount("<ul role=\"menu\" aria-labelledby=\"s\"></ul>");
     let menu = root.first_element_child().unwrap();
-    assert!(!snshare::portal::add_share_menu_item(&menu));
+    assert!(!snshare_content::add_share_menu_item(&menu));
     assert_eq!(menu.child_element_count(), 0);
 }
 
@@ -1598,14 +1598,14 @@ async fn a_page_script_can_neither_see_into_the_form_nor_send_it() {
 
 mod decoders {
     use super::*;
-    use snshare::domain::connection::{ConnectionState, ConnectionStatus};
-    use snshare::domain::diagnosis::Diagnosis;
-    use snshare::domain::draft::{DraftField, FieldError, TaskDraft};
-    use snshare::domain::settings::{FieldMapping, RecordRef, SettingsView, TicketDefaults};
-    use snshare::domain::ticket::RecommendationSource;
-    use snshare::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
-    use snshare::platform::to_js;
-    use snshare::portal::wire_decode as decode;
+    use snshare_content::wire_decode as decode;
+    use snshare_core::domain::connection::{ConnectionState, ConnectionStatus};
+    use snshare_core::domain::diagnosis::Diagnosis;
+    use snshare_core::domain::draft::{DraftField, FieldError, TaskDraft};
+    use snshare_core::domain::settings::{FieldMapping, RecordRef, SettingsView, TicketDefaults};
+    use snshare_core::domain::ticket::RecommendationSource;
+    use snshare_core::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
+    use snshare_web::to_js;
 
     fn draft() -> TaskDraft {
         TaskDraft {
@@ -2033,8 +2033,8 @@ fn the_share_menu_is_found_with_no_aria_relation_and_gains_exactly_one_item() {
         !selectors::is_share_menu(&menus[0]),
         "an overflow menu is not the Share menu"
     );
-    assert!(snshare::portal::add_share_menu_item(&menu));
-    assert!(snshare::portal::add_share_menu_item(&menu));
+    assert!(snshare_content::add_share_menu_item(&menu));
+    assert!(snshare_content::add_share_menu_item(&menu));
     // Exactly one item more, in the same list as its siblings; nothing of the portal's doubled.
     let items = all(&menu, selectors::MENU_ITEM);
     assert_eq!(items.len(), 5);
@@ -2067,7 +2067,7 @@ fn the_share_menu_is_found_with_no_aria_relation_and_gains_exactly_one_item() {
 fn the_action_id_comes_from_the_row_then_the_map_then_the_title() {
     setup();
     let ctx = Ctx::new();
-    let key = snshare::domain::action_title::title_key("Require MFA").unwrap();
+    let key = snshare_core::domain::action_title::title_key("Require MFA").unwrap();
     // Nothing known: the title key, the same for the same title however it is spelled.
     let r = ctx.resolve(None, "Require MFA");
     assert_eq!(r.key, key);
@@ -2105,17 +2105,17 @@ fn the_action_id_comes_from_the_row_then_the_map_then_the_title() {
 #[wasm_bindgen_test]
 fn badges_are_found_under_the_title_key_too() {
     setup();
-    let key = snshare::domain::action_title::title_key("Require MFA").unwrap();
+    let key = snshare_core::domain::action_title::title_key("Require MFA").unwrap();
     let store = tickets::store_with(&[ticket(7, &key, true, "New")]);
     let root = mount("");
     let d = doc();
-    let by_id = snshare::portal::badges_for(&d, &store, "AdminMFAV2", Some(&key));
+    let by_id = snshare_content::badges_for(&d, &store, "AdminMFAV2", Some(&key));
     assert_eq!(by_id.len(), 1);
     assert!(by_id[0]
         .get_attribute("aria-label")
         .unwrap()
         .contains("INC0000007"));
-    assert!(snshare::portal::badges_for(&d, &store, "AdminMFAV2", None).is_empty());
+    assert!(snshare_content::badges_for(&d, &store, "AdminMFAV2", None).is_empty());
     let _ = root;
 }
 
@@ -2154,7 +2154,7 @@ fn the_recognition_report_holds_structure_only() {
         fluent_menu(&["MARKERmenu11 Teams", "MARKERmenu11 Planner"], 40)
     ));
     let ctx = Ctx::new();
-    let report = snshare::portal::report::report_for(&ctx);
+    let report = snshare_content::report::report_for(&ctx);
     for m in markers {
         assert!(
             !report.to_lowercase().contains(&m.to_lowercase()),
@@ -2183,7 +2183,7 @@ fn the_recognition_report_holds_structure_only() {
 #[wasm_bindgen_test]
 fn the_popup_says_what_was_recognized_on_the_tab() {
     setup();
-    use snshare::ui::popup::render_recognition;
+    use snshare_pages::popup::render_recognition;
     let none = render_recognition(None, None).build();
     let t = text(none.root());
     assert!(t.contains("On this tab"), "{t}");
@@ -2470,7 +2470,7 @@ fn the_panel_status_is_read_beside_its_label_or_from_the_checked_choice() {
 #[wasm_bindgen_test]
 fn titles_read_from_the_page_normalize_to_one_key() {
     setup();
-    use snshare::domain::action_title::{normalize_title, title_key};
+    use snshare_core::domain::action_title::{normalize_title, title_key};
     // The same title as rows and panels may show it: an icon glyph, a no-break space, a
     // zero-width space, other case, spaces around and inside, a line break.
     let root = mount(&format!(

@@ -11,27 +11,27 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use snshare::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
-use snshare::domain::diagnosis::Diagnosis;
-use snshare::domain::outbox::OutboxStatus;
-use snshare::domain::settings::{SettingsView, TicketDefaults};
-use snshare::domain::ticket::{Priority, TicketKind, TicketSummary};
-use snshare::messages::{
+use snshare_core::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
+use snshare_core::domain::diagnosis::Diagnosis;
+use snshare_core::domain::outbox::OutboxStatus;
+use snshare_core::domain::settings::{SettingsView, TicketDefaults};
+use snshare_core::domain::ticket::{Priority, TicketKind, TicketSummary};
+use snshare_core::messages::{
     DiagnosticReport, DiagnosticStep, OutboxView, SettingsError, StateCount, StateName, TicketPage,
     TicketSnapshot, TicketSort,
 };
-use snshare::ui::common::{
+use snshare_pages::common::{
     diagnosis_text, kind_from_value, priority_from_value, render_status, safe_href, status_view,
 };
-use snshare::ui::dom::{el, Dispatch, Region};
-use snshare::ui::options::{
+use snshare_pages::options::{
     bind_settings_form, instance_origin_pattern, render_diagnostics, render_state_names,
     state_name_overrides, OptionsAction,
 };
-use snshare::ui::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
-use snshare::ui::tickets::{
+use snshare_pages::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
+use snshare_pages::tickets::{
     paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE,
 };
+use snshare_web::dom::build::{el, Dispatch, Region};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -133,7 +133,7 @@ fn click(e: &Element) {
 }
 
 /// The view attached to the document, for the selectors and clicks to behave as on the page.
-fn mount(view: &snshare::ui::dom::View) -> Element {
+fn mount(view: &snshare_web::dom::build::View) -> Element {
     let body = web_sys::window()
         .unwrap()
         .document()
@@ -406,7 +406,7 @@ fn list_state_round_trips_through_the_hash() {
     let s = ListState {
         kind: Some(TicketKind::ChangeRequest),
         state: Some("-5".into()),
-        category: Some(snshare::domain::ticket::Category::Identity),
+        category: Some(snshare_core::domain::ticket::Category::Identity),
         search: "MFA & <b>admins</b>".into(),
         sort: TicketSort::Number,
         descending: false,
@@ -646,7 +646,7 @@ fn options_page() -> Element {
     let root = doc.create_element("div").unwrap();
     root.set_inner_html(OPTIONS_HTML);
     doc.body().unwrap().append_child(&root).unwrap();
-    snshare::platform::template::translate(&root);
+    snshare_web::template::translate(&root);
     root
 }
 
@@ -864,8 +864,8 @@ fn options_status_has_the_details_and_leaves_out_what_it_lacks() {
 
 #[wasm_bindgen_test]
 fn field_mapping_shows_the_saved_mapping_with_labelled_fields() {
-    use snshare::domain::settings::{CategoryMapping, CategoryValue, FieldMapping, RecordRef};
-    use snshare::domain::ticket::Category;
+    use snshare_core::domain::settings::{CategoryMapping, CategoryValue, FieldMapping, RecordRef};
+    use snshare_core::domain::ticket::Category;
     setup();
     let page = options_page();
     let mut view_data = settings(&[]);
@@ -884,7 +884,7 @@ fn field_mapping_shows_the_saved_mapping_with_labelled_fields() {
         }],
         ..Default::default()
     };
-    let _section = snshare::ui::mapping::bind(&page, &view_data).unwrap();
+    let _section = snshare_pages::mapping::bind(&page, &view_data).unwrap();
     let value = |sel: &str| one(&page, sel).unchecked_into::<HtmlInputElement>().value();
     assert_eq!(value("#mapping-assignment-group"), XSS);
     assert_eq!(value("#mapping-caller"), "");
@@ -1117,7 +1117,7 @@ fn re_rendering_a_region_drops_the_old_listeners() {
 
 #[wasm_bindgen_test]
 fn a_template_is_translated_and_bound_by_part_never_parsed_from_text() {
-    use snshare::platform::template;
+    use snshare_web::template;
     setup();
     let doc = web_sys::window().unwrap().document().unwrap();
     let tpl = template::parse(

@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snshare::domain::draft::{default_due_date, due_date_value, format_date, parse_date};
-use snshare::domain::retry::{backoff_ms, parse_http_date, parse_retry_after};
+use snshare_core::domain::draft::{default_due_date, due_date_value, format_date, parse_date};
+use snshare_core::domain::retry::{backoff_ms, parse_http_date, parse_retry_after};
 use snshare_fuzz::{now_ms, Cursor};
 
 /// Any date `time` can hold (without its large-dates feature): -9999-01-01 ..= 9999-12-31.

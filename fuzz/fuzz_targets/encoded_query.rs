@@ -5,12 +5,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snshare::domain::correlation;
-use snshare::domain::query::{
+use snshare_core::domain::correlation;
+use snshare_core::domain::query::{
     parse_query_string, percent_decode, percent_encode, sanitize_value, EncodedQuery, QueryString,
 };
-use snshare::servicenow::ticket::ticket_query;
-use snshare::servicenow::TicketFilter;
+use snshare_core::servicenow::ticket::ticket_query;
+use snshare_core::servicenow::TicketFilter;
 use snshare_fuzz::Cursor;
 
 fuzz_target!(|data: &[u8]| {

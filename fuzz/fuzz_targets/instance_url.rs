@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snshare::domain::instance::InstanceUrl;
-use snshare::domain::portal_url::{action_id_from_href, PortalPage};
-use snshare::domain::ticket::TicketKind;
+use snshare_core::domain::instance::InstanceUrl;
+use snshare_core::domain::portal_url::{action_id_from_href, PortalPage};
+use snshare_core::domain::ticket::TicketKind;
 
 fuzz_target!(|data: &[u8]| {
     let mut c = snshare_fuzz::Cursor::new(data);

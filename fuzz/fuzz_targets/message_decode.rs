@@ -8,10 +8,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snshare::domain::correlation;
-use snshare::domain::settings::FieldMapping;
-use snshare::messages::{Request, RequestBody, Response, SenderInfo, SenderKind};
-use snshare::servicenow::NewTicket;
+use snshare_core::domain::correlation;
+use snshare_core::domain::settings::FieldMapping;
+use snshare_core::messages::{Request, RequestBody, Response, SenderInfo, SenderKind};
+use snshare_core::servicenow::NewTicket;
 
 /// Offsets a browser reports (minutes east of UTC), from the Line Islands to Baker Island.
 const OFFSETS: [i32; 6] = [-720, -300, 0, 60, 330, 840];
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
                 .or(sender.url.as_deref())
                 .unwrap_or("");
             assert!(
-                snshare::messages::PORTAL_ORIGINS
+                snshare_core::messages::PORTAL_ORIGINS
                     .iter()
                     .any(|o| origin.starts_with(o)),
                 "{sender:?}"

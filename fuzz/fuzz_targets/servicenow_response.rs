@@ -6,15 +6,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snshare::domain::instance::InstanceUrl;
-use snshare::domain::pkce::PkceVerifier;
-use snshare::domain::retry::{classify, Attempt};
-use snshare::domain::ticket::TicketKind;
-use snshare::domain::token::{Secret, TokenSet};
-use snshare::messages::StateName;
-use snshare::servicenow::oauth::{parse_redirect, web_auth_error};
-use snshare::servicenow::table::parse_link_header;
-use snshare::servicenow::{
+use snshare_core::domain::instance::InstanceUrl;
+use snshare_core::domain::pkce::PkceVerifier;
+use snshare_core::domain::retry::{classify, Attempt};
+use snshare_core::domain::ticket::TicketKind;
+use snshare_core::domain::token::{Secret, TokenSet};
+use snshare_core::messages::StateName;
+use snshare_core::servicenow::oauth::{parse_redirect, web_auth_error};
+use snshare_core::servicenow::table::parse_link_header;
+use snshare_core::servicenow::{
     diagnose, Client, ClientError, DiagnoseContext, HttpResponse, OAuthClient, TableParams,
     TicketFilter, TokenGrant,
 };

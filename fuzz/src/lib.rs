@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use snshare::servicenow::{HttpRequest, HttpResponse, Transport, TransportError};
+use snshare_core::servicenow::{HttpRequest, HttpResponse, Transport, TransportError};
 
 /// Reads the fuzzer's bytes front to back; every read succeeds (zeros once the data runs out),
 /// so a target never has to give up on short input.

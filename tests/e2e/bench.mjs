@@ -266,10 +266,21 @@ if (os.loadavg()[0] > 1) log(`   note: load average ${meta.loadavg_start.join(' 
 fs.mkdirSync(OUT, { recursive: true });
 const sandboxBinary = useReleaseServers();
 
-await phase('payload', 'payload: what the portal page loads (gzip -9 per file, summed)', ['content_payload_gzip_kb', 'wasm_raw_kb', 'js_fallback_gzip_kb', 'js_fallback_page_gzip_kb', 'ext_wasm_raw_kb'], async () => {
-  results.set('wasm_raw_kb', rawKiB('pkg/snshare_content_bg.wasm'), { note: `${fs.statSync(path.join(DIST, 'pkg/snshare_content_bg.wasm')).size} B (1 KiB = 1024 B)` });
-  results.set('ext_wasm_raw_kb', rawKiB('pkg/snshare_ext_bg.wasm'), { note: `${fs.statSync(path.join(DIST, 'pkg/snshare_ext_bg.wasm')).size} B, worker + extension pages` });
+// Each surface's wasm after wasm-opt, raw and gzip -9: the portal downloads the content
+// script's, the toolbar popup and the other pages the pages' (never the worker's).
+const SURFACE_WASM = [
+  ['wasm_raw_kb', 'content_wasm_gzip_kb', 'pkg/snshare_content_bg.wasm', 'content script'],
+  ['worker_wasm_raw_kb', 'worker_wasm_gzip_kb', 'pkg/snshare_worker_bg.wasm', 'background worker'],
+  ['pages_wasm_raw_kb', 'pages_wasm_gzip_kb', 'pkg/snshare_pages_bg.wasm', 'popup, options, ticket list'],
+];
+
+await phase('payload', 'payload: what the portal page loads (gzip -9 per file, summed), and each wasm', ['content_payload_gzip_kb', 'js_fallback_gzip_kb', 'js_fallback_page_gzip_kb', 'js_fallback_raw_kb', ...SURFACE_WASM.flatMap(([raw, gz]) => [raw, gz])], async () => {
+  for (const [raw, gz, file, what] of SURFACE_WASM) {
+    results.set(raw, rawKiB(file), { note: `${fs.statSync(path.join(DIST, file)).size} B, ${what} (1 KiB = 1024 B)` });
+    results.set(gz, gzipKiB([file]), { note: `${file}, ${what}` });
+  }
   const fallbackFiles = ['content.js', ...fs.readdirSync(path.join(DIST, 'pkg-js')).map((f) => `pkg-js/${f}`)];
+  results.set('js_fallback_raw_kb', fallbackFiles.reduce((sum, f) => sum + rawKiB(f), 0), { note: fallbackFiles.join(' + ') });
   results.set('js_fallback_gzip_kb', gzipKiB(fallbackFiles), { note: fallbackFiles.join(' + ') });
   const wasmPath = await payloadOf('none');
   let files = ['content.js', ...wasmPath.files];

@@ -171,7 +171,11 @@ export function grantedExtensionDir({ openShadowRoot = true } = {}) {
   const copied = path.join(dir, 'manifest.json');
   if (!fs.existsSync(copied) || fs.statSync(copied).mtimeMs < fs.statSync(stamp).mtimeMs
       || !JSON.parse(fs.readFileSync(copied, 'utf8')).snshare_test !== !openShadowRoot
-      || fs.statSync(path.join(dir, 'pkg/snshare_ext_bg.wasm')).mtimeMs < fs.statSync(path.join(DIST, 'pkg/snshare_ext_bg.wasm')).mtimeMs) {
+      || ['content', 'worker', 'pages'].some((surface) => {
+        const wasm = `pkg/snshare_${surface}_bg.wasm`;
+        return !fs.existsSync(path.join(dir, wasm))
+          || fs.statSync(path.join(dir, wasm)).mtimeMs < fs.statSync(path.join(DIST, wasm)).mtimeMs;
+      })) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.cpSync(DIST, dir, { recursive: true });
     const manifest = JSON.parse(fs.readFileSync(stamp, 'utf8'));

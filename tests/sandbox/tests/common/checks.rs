@@ -1,6 +1,6 @@
 //! Client-facing checks that hold on a default ServiceNow instance and so must hold on the
 //! sandbox: run against the sandbox by `contract`, and against a real instance by `live`.
-//! Each asserts documented behaviour (../shared/spec/servicenow.md), not the sandbox's code.
+//! Each asserts ServiceNow's documented behaviour, not the sandbox's code.
 
 use serde_json::{json, Value};
 

@@ -1,0 +1,371 @@
+//! What the features share for the life of the page: where the list and the panel are, the
+//! ticket snapshot, the task form (one at a time), cached labels, and what the page taught about
+//! actions and the signed-in account (product.md, "Share": the action id comes from the row's
+//! link, the open panel's URL, the title → id map learned per tenant, and only then a key made
+//! from the title).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use web_sys::Element;
+
+use super::dom::{self, Debouncer};
+use super::selectors;
+use super::tickets::{self, TicketStore};
+use super::wire;
+use crate::domain::action_title::{title_key, TitleMap};
+use crate::domain::portal_url::PortalPage;
+use crate::platform::{now_ms, t_with};
+
+/// Learned pairs are handed to the worker in one message per burst (a list renders its rows
+/// over several frames).
+const LEARN_DEBOUNCE_MS: i32 = 500;
+/// The account control is looked at no more often than this while its UPN is not known.
+const ACCOUNT_CHECK_MS: u64 = 1_000;
+
+/// An action as snshare keys it: the portal's id when any source knows it, else the title key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedAction {
+    pub key: String,
+    /// The title key, looked under too (badges, duplicates) while tickets made before the id
+    /// was known carry it.
+    pub title_key: Option<String>,
+}
+
+/// What snshare recognized on the page, for the popup's recognition report.
+#[derive(Debug, Clone, Default)]
+pub struct Recognition {
+    /// The Share menu was seen and got its item (`None`: not opened yet).
+    pub share_menu: Option<bool>,
+    pub share_button: Option<bool>,
+}
+
+/// The task form as the context holds it (`task_form::TaskForm`): one open at a time, closed on
+/// navigation or when another opens. A trait, so the context the form reads does not depend on
+/// the form; `Ctx::open_form` is in `task_form`.
+pub trait OpenForm {
+    fn id(&self) -> u32;
+    fn root(&self) -> web_sys::ShadowRoot;
+    /// Sends as a person's click on Send would (tests).
+    fn send_as_user(&self);
+    /// Removes its nodes; its listeners go when it is dropped.
+    fn close(&self);
+}
+
+pub struct Ctx {
+    list: RefCell<Option<Element>>,
+    panel: RefCell<Option<Element>>,
+    form: RefCell<Option<Box<dyn OpenForm>>>,
+    pub tickets: RefCell<TicketStore>,
+    /// "Share to ServiceNow: $1" split around the title, fetched once (one i18n call per page,
+    /// not per row).
+    share_label: (String, String),
+    /// Title → id pairs learned on this tenant (from the worker, then from the page).
+    titles: RefCell<TitleMap>,
+    /// Bumped when `titles` learns something: rows bound to a title key are bound again.
+    pub titles_generation: Cell<u32>,
+    to_learn: RefCell<Vec<(String, String)>>,
+    learner: RefCell<Option<Debouncer>>,
+    /// The signed-in UPN: read from the page, else remembered by the worker for the tenant.
+    upn: RefCell<Option<String>>,
+    upn_read: Cell<bool>,
+    account_checked_at: Cell<u64>,
+    account_timer: Cell<bool>,
+    /// (action id, title) the last panel taught.
+    last_panel: RefCell<Option<(String, String)>>,
+    pub recognition: RefCell<Recognition>,
+    tenant: RefCell<String>,
+}
+
+impl Ctx {
+    pub fn new() -> Rc<Ctx> {
+        const MARK: &str = "\u{1}";
+        let template = t_with("portal_share_row", &[MARK]);
+        let share_label = match template.split_once(MARK) {
+            Some((a, b)) => (a.to_owned(), b.to_owned()),
+            None => ("Share to ServiceNow: ".to_owned(), String::new()),
+        };
+        Rc::new(Ctx {
+            list: RefCell::new(None),
+            panel: RefCell::new(None),
+            form: RefCell::new(None),
+            tickets: RefCell::new(TicketStore::default()),
+            share_label,
+            titles: RefCell::new(TitleMap::default()),
+            titles_generation: Cell::new(0),
+            to_learn: RefCell::new(Vec::new()),
+            learner: RefCell::new(None),
+            upn: RefCell::new(None),
+            upn_read: Cell::new(false),
+            account_checked_at: Cell::new(0),
+            account_timer: Cell::new(false),
+            last_panel: RefCell::new(None),
+            recognition: RefCell::new(Recognition::default()),
+            tenant: RefCell::new(String::new()),
+        })
+    }
+
+    /// Loads what the worker remembers of this tenant (once per page), and sets up the learner.
+    pub fn start_learning(self: &Rc<Self>) {
+        let tenant = current_tenant(&self.tenant.borrow());
+        *self.tenant.borrow_mut() = tenant.clone();
+        let weak = Rc::downgrade(self);
+        *self.learner.borrow_mut() = Some(Debouncer::new(LEARN_DEBOUNCE_MS, move || {
+            if let Some(ctx) = weak.upgrade() {
+                ctx.send_learned();
+            }
+        }));
+        let weak = Rc::downgrade(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let Ok((pairs, upn)) = wire::portal_context(&tenant).await else {
+                return;
+            };
+            let Some(ctx) = weak.upgrade() else { return };
+            if ctx.upn.borrow().is_none() {
+                *ctx.upn.borrow_mut() = upn;
+            }
+            let changed = ctx
+                .titles
+                .borrow_mut()
+                .learn_all(pairs.iter().map(|(t, id)| (t.as_str(), id.as_str())));
+            if changed {
+                ctx.titles_changed();
+            }
+        });
+    }
+
+    /// The action a row, panel or menu shows, keyed by the best source available.
+    pub fn resolve(&self, action_id: Option<&str>, title: &str) -> ResolvedAction {
+        let title_key = title_key(title);
+        let key = action_id
+            .map(str::to_owned)
+            .or_else(|| self.titles.borrow().get(title).map(str::to_owned))
+            .or_else(|| title_key.clone())
+            .unwrap_or_default();
+        ResolvedAction { key, title_key }
+    }
+
+    /// The page showed `title` for `action_id` (a linked row, an open panel).
+    pub fn learn(&self, title: &str, action_id: &str) {
+        if !self.titles.borrow_mut().learn(title, action_id) {
+            return;
+        }
+        self.to_learn
+            .borrow_mut()
+            .push((title.to_owned(), action_id.to_owned()));
+        self.titles_changed();
+        if let Some(l) = self.learner.borrow().as_ref() {
+            l.trigger();
+        }
+    }
+
+    fn titles_changed(&self) {
+        self.titles_generation
+            .set(self.titles_generation.get().wrapping_add(1));
+        // Rows and badges bound to a title key look again.
+        tickets::changed();
+    }
+
+    fn send_learned(&self) {
+        let titles = std::mem::take(&mut *self.to_learn.borrow_mut());
+        let upn = if self.upn_read.get() {
+            self.upn.borrow().clone()
+        } else {
+            None
+        };
+        if titles.is_empty() && upn.is_none() {
+            return;
+        }
+        let tenant = self.tenant.borrow().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wire::learn_portal_context(&tenant, titles, upn).await;
+        });
+    }
+
+    /// The open panel shows the URL's action: learn its title. A panel that still shows the
+    /// previous action's title under a new URL (its content renders a frame later) teaches
+    /// nothing until it changes.
+    pub fn learn_from_panel(&self, panel: &Element, action_id: &str) {
+        let title = selectors::panel_title(panel);
+        if title.is_empty() {
+            return;
+        }
+        {
+            let mut last = self.last_panel.borrow_mut();
+            match last.as_ref() {
+                // Learned already, or the previous action's title under a new URL.
+                Some((_, t)) if *t == title => return,
+                _ => *last = Some((action_id.to_owned(), title.clone())),
+            }
+        }
+        self.learn(&title, action_id);
+    }
+
+    /// Reads the UPN when the account control (or its flyout, opened later) shows it.
+    pub fn watch_account(&self, force: bool) {
+        if self.upn_read.get() {
+            return;
+        }
+        // The flyout's UPN element by id costs next to nothing: looked for on every batch, so a
+        // flyout opened and closed quickly is not missed.
+        if let Some(upn) = dom::document()
+            .and_then(|d| d.get_element_by_id(selectors::ACCOUNT_UPN_ID))
+            .map(|e| dom::text_of(&e))
+            .filter(|t| selectors::looks_like_email(t))
+        {
+            self.remember_upn(upn);
+            return;
+        }
+        let now = now_ms();
+        if !force && now.saturating_sub(self.account_checked_at.get()) < ACCOUNT_CHECK_MS {
+            // Look once more when the pause is over: the flyout may have opened just now.
+            if !self.account_timer.replace(true) {
+                dom::after(ACCOUNT_CHECK_MS as i32, || {
+                    if let Some(ctx) = super::CTX.with(|c| c.borrow().clone()) {
+                        ctx.account_timer.set(false);
+                        ctx.watch_account(true);
+                    }
+                });
+            }
+            return;
+        }
+        self.account_checked_at.set(now);
+        let Some(upn) = dom::document()
+            .and_then(|d| d.document_element())
+            .and_then(|r| selectors::account_upn(&r))
+        else {
+            return;
+        };
+        self.remember_upn(upn);
+    }
+
+    fn remember_upn(&self, upn: String) {
+        self.upn_read.set(true);
+        *self.upn.borrow_mut() = Some(upn);
+        if let Some(l) = self.learner.borrow().as_ref() {
+            l.trigger();
+        }
+    }
+
+    /// The signed-in UPN: shown on the page now, else read earlier, else remembered.
+    pub fn upn(&self) -> Option<String> {
+        self.upn_read.set(false);
+        self.watch_account(true);
+        self.upn.borrow().clone()
+    }
+
+    /// The row button's accessible name for an action title.
+    pub fn share_label(&self, title: &str) -> String {
+        let (a, b) = &self.share_label;
+        let mut s = String::with_capacity(a.len() + title.len() + b.len());
+        s.push_str(a);
+        s.push_str(title);
+        s.push_str(b);
+        s
+    }
+
+    /// The Recommended actions list, re-found (when `may_search`) if the portal replaced it.
+    /// The flag says it was found just now (all its rows are new to snshare).
+    pub fn list(&self, may_search: bool) -> (Option<Element>, bool) {
+        tracked(&self.list, may_search, selectors::find_list)
+    }
+
+    /// The action detail panel, re-found (when `may_search`) if it was closed or replaced.
+    pub fn panel(&self, may_search: bool) -> (Option<Element>, bool) {
+        tracked(&self.panel, may_search, selectors::find_panel)
+    }
+
+    /// Holds the form just opened (`task_form`'s `Ctx::open_form` closed the previous one).
+    pub fn set_form(&self, form: Option<Box<dyn OpenForm>>) {
+        *self.form.borrow_mut() = form;
+    }
+
+    /// Closes the form. Its nodes go at once; its listeners a moment later, since this may run
+    /// inside one of them.
+    pub fn close_form(&self) {
+        let form = self.form.borrow_mut().take();
+        if let Some(form) = form {
+            form.close();
+            wasm_bindgen_futures::spawn_local(async move { drop(form) });
+        }
+    }
+
+    /// The open form's shadow root (tests: it is closed to the page).
+    pub fn form_root(&self) -> Option<web_sys::ShadowRoot> {
+        self.form.borrow().as_ref().map(|f| f.root())
+    }
+
+    /// Sends the open form as a person's click on Send would (tests).
+    pub fn send_form_as_user(&self) {
+        if let Some(f) = self.form.borrow().as_ref() {
+            f.send_as_user();
+        }
+    }
+
+    /// Closes the form if it is this one (the form's own Cancel/Esc).
+    pub fn close_form_if(&self, id: u32) {
+        let is_it = self.form.borrow().as_ref().is_some_and(|f| f.id() == id);
+        if is_it {
+            self.close_form();
+        }
+    }
+}
+
+fn tracked(
+    cell: &RefCell<Option<Element>>,
+    may_search: bool,
+    find: fn(&Element) -> Option<Element>,
+) -> (Option<Element>, bool) {
+    let mut cur = cell.borrow_mut();
+    if let Some(e) = cur.as_ref() {
+        if selectors::connected(e) {
+            return (Some(e.clone()), false);
+        }
+    }
+    *cur = None;
+    if !may_search {
+        return (None, false);
+    }
+    let found = dom::document()
+        .and_then(|d| d.document_element())
+        .and_then(|r| find(&r));
+    cur.clone_from(&found);
+    let fresh = found.is_some();
+    (found, fresh)
+}
+
+/// The tenant the page is on, as the worker keys what it remembers: the origin and the URL's
+/// `tid` (kept from an earlier URL of the same page when the current one has none).
+fn current_tenant(previous: &str) -> String {
+    let Some(location) = web_sys::window().map(|w| w.location()) else {
+        return previous.to_owned();
+    };
+    let origin = location.origin().unwrap_or_default();
+    let href = location.href().unwrap_or_default();
+    let tid = href
+        .split('#')
+        .next()
+        .and_then(|h| h.split_once('?'))
+        .and_then(|(_, q)| {
+            crate::domain::query::parse_query_string(q)
+                .into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("tid"))
+                .map(|(_, v)| v)
+        });
+    match tid {
+        Some(tid) => format!("{origin}|{tid}"),
+        None if previous.starts_with(&origin) => previous.to_owned(),
+        None => origin,
+    }
+}
+
+/// Whether the page is one snshare works on.
+pub fn page_kind(page: Option<&PortalPage>) -> &'static str {
+    match page {
+        Some(PortalPage::Home) => "home",
+        Some(PortalPage::SecureScoreOverview) => "overview",
+        Some(PortalPage::RecommendedActions) => "recommended_actions",
+        Some(PortalPage::ActionDetail { .. }) => "action_detail",
+        None => "other",
+    }
+}

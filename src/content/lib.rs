@@ -1,0 +1,109 @@
+//! The content script on security.microsoft.com.
+//!
+//! `content_start` installs one stylesheet, one observer (`scheduler`) and the features, one
+//! file each, all of the same shape (`FeatureDef`: where it applies, `init` for one run that
+//! owns its nodes and listeners):
+//!
+//! | feature | applies on | adds |
+//! | --- | --- | --- |
+//! | `row_share` | Recommended actions, action detail | a share button in each row's title cell |
+//! | `badges` | Recommended actions, action detail | ticket badges on rows and in the detail panel |
+//! | `share_menu` | action detail | "ServiceNow" in the panel's Share menu |
+//! | `cards` | home, Secure Score overview | the Change / Incident management cards |
+//!
+//! The task form (`task_form`) is opened by them and closes when the page changes. Everything
+//! the features look for in the portal is in `selectors`.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use crate::platform::i18n;
+// The layers below, under the names the features use (`crate::domain::…`, `super::dom::…`).
+use snshare_core::{domain, messages};
+use snshare_web as platform;
+use snshare_web::dom;
+
+pub mod app;
+mod badges;
+pub mod cards;
+pub mod report;
+mod row_share;
+pub mod scheduler;
+pub mod selectors;
+mod share_menu;
+pub mod styles;
+pub mod task_form;
+pub mod tickets;
+mod wire;
+
+pub use badges::badges_for;
+pub use share_menu::add_item as add_share_menu_item;
+pub use wire::decode as wire_decode;
+
+/// Which build of the core runs in the page: `wasm`, or `js` when the page's CSP forbids
+/// WebAssembly. Shown on the root element so support (and the tests) can tell.
+const CORE_ATTR: &str = "data-snshare-core";
+/// On the content script world's global object once the features run.
+const STARTED_FLAG: &str = "snshareContentStarted";
+/// Set once the background worker answered the content script's first ping.
+const WORKER_ATTR: &str = "data-snshare-worker";
+
+/// The features, in the order they see each batch (the row button before the badges that go
+/// next to it).
+pub static FEATURES: [scheduler::FeatureDef; 4] =
+    [row_share::DEF, badges::DEF, share_menu::DEF, cards::DEF];
+
+thread_local! {
+    /// The page's one context (the features' shared state).
+    pub(crate) static CTX: RefCell<Option<Rc<app::Ctx>>> = const { RefCell::new(None) };
+}
+
+/// Entry point, called by `extension/content.js` once the core is loaded.
+#[wasm_bindgen]
+pub fn content_start(engine: &str) {
+    dom::mark("snshare:content-start");
+    let Some(doc) = dom::document() else { return };
+    let Some(root) = doc.document_element() else {
+        return;
+    };
+    let engine = if engine == "js" { "js" } else { "wasm" };
+    // A second injection must not start a second copy of the features. Known by a flag in the
+    // content script's own world, never by the page's DOM: a page that set the attribute itself
+    // would otherwise keep snshare out (security review I3).
+    let global = js_sys::global();
+    let started = JsValue::from_str(STARTED_FLAG);
+    if js_sys::Reflect::get(&global, &started).is_ok_and(|v| v.is_truthy()) {
+        return;
+    }
+    let _ = js_sys::Reflect::set(&global, &started, &JsValue::TRUE);
+    let _ = root.set_attribute(CORE_ATTR, engine);
+    // The in-page UI speaks the portal's language: its catalogue first, when the browser
+    // speaks another (an extension resource, loaded in a few milliseconds), then the features.
+    let page_lang = root.get_attribute("lang").unwrap_or_default();
+    wasm_bindgen_futures::spawn_local(async move {
+        i18n::follow_page_language(&page_lang).await;
+        start_features(&doc, root);
+    });
+}
+
+fn start_features(doc: &web_sys::Document, root: web_sys::Element) {
+    styles::install(doc);
+    let ctx = app::Ctx::new();
+    CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
+    scheduler::start(ctx, &FEATURES);
+    wasm_bindgen_futures::spawn_local(async move {
+        let state = if wire::ping().await.is_ok() {
+            "ok"
+        } else {
+            "unreachable"
+        };
+        // The portal's account reaches the worker with what the page teaches
+        // (`Ctx::watch_account`, `LearnPortalContext`), not here.
+        let _ = root.set_attribute(WORKER_ATTR, state);
+    });
+    dom::mark("snshare:content-ready");
+}

@@ -1,0 +1,276 @@
+//! Row share button: a compact "Share to ServiceNow: <title>" button in the title cell of every
+//! row of the Recommended actions list — also in rows that carry no action id (a Fluent `Link`
+//! without `href` as title, or plain text).
+//!
+//! The button sits in a slot (`span[data-snshare-action=<key>]`) placed just before the title
+//! (link, button, or the text of the cell), so it stays visible when a long title is cut with an
+//! ellipsis. The slot records the action key it was bound for (the id, else the title key, see
+//! `app::Ctx::resolve`) and the title key: a recycled row that now shows another action is
+//! re-bound (new name, badges cleared for the badge feature to redo), a row whose id was learned
+//! since is re-bound to it, a row the portal rebuilt gets a new slot, and a row that already has
+//! its slot for the same key is left alone — one button per row. What the button shares is read
+//! from the row when it is clicked, so it is never stale.
+//!
+//! Linked rows teach the title → id map as they are bound.
+//!
+//! Applies on the list and on an action's detail (the list stays under the panel).
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
+use web_sys::{Element, Event};
+
+use super::app::Ctx;
+use super::dom::{self, closest, set, Listener, OWN_ATTR};
+use super::scheduler::{Batch, Feature, FeatureDef};
+use super::selectors::{self, row_action};
+use super::task_form::{ActionContext, FormRequest};
+use crate::domain::portal_url::PortalPage;
+use crate::platform::t;
+
+/// On the slot: the action id its button was bound for.
+pub const SLOT_ATTR: &str = "data-snshare-action";
+pub const SLOT_SELECTOR: &str = "[data-snshare-action]";
+/// On snshare's buttons: what a click does (one delegated listener per feature).
+pub const CMD_ATTR: &str = "data-snshare-cmd";
+const CMD: &str = "share-row";
+const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
+/// On the slot: the ticket snapshot generation its badges were drawn for (see `badges`).
+pub const BADGE_ATTR: &str = "data-snshare-badges";
+/// On the slot: the title key of its action (badges look under it too).
+pub const TITLE_KEY_ATTR: &str = "data-snshare-title-key";
+/// On the share button: the names of its row's badges (read with the one Tab stop).
+pub const DESCRIPTION_ATTR: &str = "aria-description";
+/// What the arrow keys move between inside a slot: the share button and linked badges.
+const STOPS_SELECTOR: &str = "button, a[href]";
+
+pub const DEF: FeatureDef = FeatureDef { applies, init };
+
+fn applies(page: &PortalPage) -> bool {
+    matches!(
+        page,
+        PortalPage::RecommendedActions | PortalPage::ActionDetail { .. }
+    )
+}
+
+struct RowShare {
+    /// A slot with its button, cloned for each row (one clone instead of a dozen DOM calls).
+    template: Option<Element>,
+    /// The title map generation the rows were bound with.
+    titles_generation: u32,
+    _click: Option<Listener>,
+    _keys: Option<Listener>,
+}
+
+fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
+    let template = dom::document().map(|doc| {
+        let slot = dom::el(&doc, "span", "snshare-slot", "");
+        set(&slot, OWN_ATTR, "row");
+        set(&slot, SLOT_ATTR, "");
+        // The icon is drawn by the stylesheet (`.snshare-share::before`): no SVG nodes to clone
+        // per row, and nothing a page CSP could block.
+        let button = dom::el(&doc, "button", "snshare-share", "");
+        set(&button, "type", "button");
+        set(&button, CMD_ATTR, CMD);
+        set(&button, "title", &t("portal_share_short"));
+        dom::append(&slot, &button);
+        slot
+    });
+    let c = ctx.clone();
+    // Capture phase on the window: the row's own click handlers (selection, opening the panel)
+    // never see a click meant for the button.
+    let click = web_sys::window()
+        .map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
+    // Also on the window's capture phase: the portal's own arrow-key handling (Fluent's focus
+    // zone) does not see the keys that move between a row's button and its badges.
+    let keys = web_sys::window()
+        .map(|w| Listener::with_capture(w.as_ref(), "keydown", true, move |e| on_key(&e)));
+    Box::new(RowShare {
+        template,
+        titles_generation: ctx.titles_generation.get(),
+        _click: click,
+        _keys: keys,
+    })
+}
+
+impl Feature for RowShare {
+    fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
+        let generation = ctx.titles_generation.get();
+        let rows = if generation != self.titles_generation {
+            self.titles_generation = generation;
+            batch.all_rows(ctx)
+        } else {
+            batch.touched_rows(ctx)
+        };
+        if rows.is_empty() {
+            return;
+        }
+        let Some(list) = ctx.list(false).0 else {
+            return;
+        };
+        let map = selectors::column_map(&list);
+        for row in rows {
+            self.bind(ctx, &map, row);
+        }
+    }
+}
+
+impl RowShare {
+    fn bind(&self, ctx: &Ctx, map: &selectors::ColumnMap, row: &Element) {
+        let slot = dom::first_i(row, SLOT_SELECTOR);
+        let Some(action) = row_action(map, row) else {
+            if let Some(s) = slot {
+                s.remove();
+            }
+            return;
+        };
+        if let Some(id) = &action.action_id {
+            ctx.learn(&action.title, id);
+        }
+        let resolved = ctx.resolve(action.action_id.as_deref(), &action.title);
+        let title_key = resolved.title_key.clone().unwrap_or_default();
+        match slot {
+            Some(slot) => {
+                if dom::attr_i(&slot, SLOT_ATTR).as_deref() == Some(resolved.key.as_str())
+                    && dom::attr_i(&slot, TITLE_KEY_ATTR).as_deref() == Some(title_key.as_str())
+                {
+                    return;
+                }
+                // A recycled row (same nodes, another action), or its id was learned.
+                dom::set_i(&slot, SLOT_ATTR, &resolved.key);
+                dom::set_i(&slot, TITLE_KEY_ATTR, &title_key);
+                if let Some(button) = slot.first_element_child() {
+                    dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
+                }
+                clear_badges(&slot);
+            }
+            None => {
+                let Some(template) = &self.template else {
+                    return;
+                };
+                let Ok(node) = template.clone_node_with_deep(true) else {
+                    return;
+                };
+                let Ok(slot) = node.dyn_into::<Element>() else {
+                    return;
+                };
+                dom::set_i(&slot, SLOT_ATTR, &resolved.key);
+                dom::set_i(&slot, TITLE_KEY_ATTR, &title_key);
+                if let Some(button) = slot.first_element_child() {
+                    dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
+                }
+                if action.in_cell {
+                    let _ = action.title_element.prepend_with_node_1(&slot);
+                } else {
+                    let _ = action.title_element.before_with_node_1(&slot);
+                }
+            }
+        }
+    }
+}
+
+/// Removes the badges drawn for the slot's previous action.
+pub fn clear_badges(slot: &Element) {
+    if dom::has_attr_i(slot, BADGE_ATTR) {
+        let _ = slot.remove_attribute(BADGE_ATTR);
+        if let Some(button) = slot.first_element_child() {
+            let _ = button.remove_attribute(DESCRIPTION_ATTR);
+        }
+        while let Some(extra) = slot
+            .first_element_child()
+            .and_then(|b| b.next_element_sibling())
+        {
+            extra.remove();
+        }
+    }
+}
+
+/// ArrowRight / ArrowLeft inside a slot: from the share button to its badges and back (the
+/// row keeps one Tab stop). At either end the key is left to the page.
+fn on_key(e: &Event) {
+    let Some(k) = e.dyn_ref::<KeyboardEvent>() else {
+        return;
+    };
+    let step: isize = match k.key().as_str() {
+        "ArrowRight" => 1,
+        "ArrowLeft" => -1,
+        _ => return,
+    };
+    if k.alt_key() || k.ctrl_key() || k.meta_key() || k.shift_key() {
+        return;
+    }
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Some(slot) = closest(&target, SLOT_SELECTOR) else {
+        return;
+    };
+    let stops = dom::all(&slot, STOPS_SELECTOR);
+    let Some(at) = stops.iter().position(|s| s == &target) else {
+        return;
+    };
+    let Some(next) = at.checked_add_signed(step).and_then(|i| stops.get(i)) else {
+        return;
+    };
+    e.prevent_default();
+    e.stop_propagation();
+    dom::focus(next);
+}
+
+fn on_click(ctx: &Rc<Ctx>, e: &Event) {
+    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let Some(button) = closest(&target, CMD_SELECTOR) else {
+        return;
+    };
+    e.prevent_default();
+    e.stop_propagation();
+    if !dom::by_user(e) {
+        return;
+    }
+    let Some(row) = selectors::row_of(&button) else {
+        return;
+    };
+    let Some(list) = ctx.list(true).0 else {
+        return;
+    };
+    let Some(action) = row_action(&selectors::column_map(&list), &row) else {
+        return;
+    };
+    let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
+    // The panel, when it shows this very action, has the description and remediation text.
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let on_detail = PortalPage::from_url(&href)
+        .as_ref()
+        .and_then(PortalPage::action_id)
+        == Some(key.as_str());
+    let panel = if on_detail { ctx.panel(true).0 } else { None };
+    let mut context = match panel {
+        Some(p) => ActionContext::from_panel(&key, &selectors::read_panel(&p), Some(&action.title)),
+        None => ActionContext::from_row(&key, &action.title, None, None),
+    };
+    // What the panel does not show, the row may.
+    if context.category.is_none() {
+        context.category = selectors::row_category(&list, &row);
+    }
+    if context.status.is_none() {
+        context.status = selectors::row_status(&list, &row);
+    }
+    ctx.open_form(FormRequest {
+        action: Some(context),
+        kind: None,
+        return_focus: Some(button),
+    });
+}
+
+impl Drop for RowShare {
+    fn drop(&mut self) {
+        if let Some(root) = dom::document().and_then(|d| d.document_element()) {
+            dom::remove_all(&root, SLOT_SELECTOR);
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! One observer, batched work, and the features' lifecycle.
+//!
+//! A single `MutationObserver` on the document watches added nodes and the two attributes that
+//! matter (`href`, which changes when a virtualized row is recycled, and `aria-expanded`, which
+//! says a menu opened). The browser hands it every mutation of a task at once; the portal
+//! renders in animation frames, so that is one batch per frame. Each batch is filtered once
+//! (snshare's own nodes are skipped) and given to the running features, which touch only what
+//! the batch names — never a rescan of the page per mutation. Work that does not come from a
+//! mutation (`popstate`, an answer from the worker) is batched on the next animation frame.
+//!
+//! Navigation: the page never reloads (pushState / popstate), and a content script cannot hook
+//! the page's `history`, so each batch first compares `location.href` with the last one seen
+//! (one string compare). When the page changes, features that no longer apply are dropped —
+//! their nodes and listeners go with them — and those that now apply are started, each once.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
+
+use super::app::Ctx;
+use super::dom::{self, mark, Listener, OWN_ATTR};
+use super::selectors;
+use super::tickets;
+use crate::domain::portal_url::PortalPage;
+
+/// One injected feature, for one run (from its `init` until the page no longer applies).
+/// Dropping it removes everything it added: nodes and listeners.
+pub trait Feature {
+    /// A batch of page changes (or, right after `init`, an initial batch covering everything).
+    fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch);
+    /// The page changed but the feature still applies (list → detail of an action).
+    fn navigated(&mut self, _ctx: &Rc<Ctx>, _page: &PortalPage) {}
+}
+
+/// A feature's shape (Refined GitHub style): where it applies, how a run starts.
+pub struct FeatureDef {
+    pub applies: fn(&PortalPage) -> bool,
+    pub init: fn(&Rc<Ctx>, &PortalPage) -> Box<dyn Feature>,
+}
+
+/// What changed since the last batch.
+#[derive(Default)]
+pub struct Batch {
+    /// Element nodes added by the page (snshare's own excluded).
+    pub added: Vec<Element>,
+    /// Elements whose `href` changed.
+    pub hrefs: Vec<Element>,
+    /// Elements whose `aria-expanded` changed.
+    pub expanded: Vec<Element>,
+    /// Elements whose children or text changed (a recycled row whose title is text, not a
+    /// link, changes only there).
+    pub changed: Vec<Element>,
+    /// Something of the page's was added or removed.
+    pub structure: bool,
+    /// First batch of a feature run: look at everything.
+    pub initial: bool,
+    /// The ticket snapshot changed (badges, cards).
+    pub tickets_changed: bool,
+    touched_rows: OnceCell<Vec<Element>>,
+    all_rows: OnceCell<Vec<Element>>,
+}
+
+impl Batch {
+    pub fn initial() -> Self {
+        Batch {
+            initial: true,
+            structure: true,
+            tickets_changed: true,
+            ..Batch::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.hrefs.is_empty()
+            && self.changed.is_empty()
+            && self.expanded.is_empty()
+            && !self.structure
+            && !self.tickets_changed
+    }
+
+    /// Action-list rows this batch added or changed (every row on an initial batch or when the
+    /// list itself is new). Computed once per batch, shared by the row features.
+    pub fn touched_rows(&self, ctx: &Ctx) -> &[Element] {
+        self.touched_rows.get_or_init(|| {
+            let (list, fresh) = ctx.list(self.structure || self.initial);
+            let Some(list) = list else { return Vec::new() };
+            if fresh || self.initial {
+                return selectors::action_rows(&list);
+            }
+            rows_in(&list, self)
+        })
+    }
+
+    /// Every action row of the list (after a ticket snapshot change).
+    pub fn all_rows(&self, ctx: &Ctx) -> &[Element] {
+        self.all_rows.get_or_init(|| {
+            let (list, _) = ctx.list(self.structure || self.initial);
+            list.map(|l| selectors::action_rows(&l)).unwrap_or_default()
+        })
+    }
+}
+
+/// Rows of `list` that contain, are, or hold something the batch added or re-linked.
+fn rows_in(list: &Element, batch: &Batch) -> Vec<Element> {
+    let list_node: &web_sys::Node = list.as_ref();
+    // A row may come twice (added, and re-linked in the same batch): binding is idempotent,
+    // which is cheaper than keeping a set.
+    let mut out = Vec::new();
+    let push = |row: Element, out: &mut Vec<Element>| out.push(row);
+    for a in &batch.added {
+        if !list_node.contains(Some(a)) {
+            continue;
+        }
+        if dom::matches_i(a, selectors::ROW) {
+            push(a.clone(), &mut out);
+            continue;
+        }
+        let inner = dom::all(a, selectors::ROW);
+        if inner.is_empty() {
+            if let Some(r) = selectors::row_of(a) {
+                push(r, &mut out);
+            }
+        } else {
+            for r in inner {
+                push(r, &mut out);
+            }
+        }
+    }
+    for h in batch.hrefs.iter().chain(&batch.changed) {
+        if list_node.contains(Some(h)) {
+            if let Some(r) = selectors::row_of(h) {
+                push(r, &mut out);
+            }
+        }
+    }
+    out
+}
+
+type ObserverCallback = Closure<dyn FnMut(js_sys::Array, MutationObserver)>;
+
+struct Running {
+    def: &'static FeatureDef,
+    run: Box<dyn Feature>,
+}
+
+/// The content script's one instance: observer, features, current page.
+pub struct App {
+    ctx: Rc<Ctx>,
+    defs: &'static [FeatureDef],
+    runs: RefCell<Vec<Running>>,
+    href: RefCell<String>,
+    page: RefCell<Option<PortalPage>>,
+    frame_pending: Cell<bool>,
+    tickets_dirty: Cell<bool>,
+    observer: RefCell<Option<(MutationObserver, ObserverCallback)>>,
+    _listeners: RefCell<Vec<Listener>>,
+    frame_cb: RefCell<Option<Closure<dyn FnMut()>>>,
+}
+
+thread_local! {
+    static APP: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
+}
+
+/// Asks for a batch on the next animation frame (e.g. after an answer from the worker).
+pub fn request_flush() {
+    if let Some(app) = APP.with(|a| a.borrow().clone()) {
+        app.schedule_frame();
+    }
+}
+
+/// The ticket snapshot changed: the next batch says so.
+pub fn tickets_changed() {
+    if let Some(app) = APP.with(|a| a.borrow().clone()) {
+        app.tickets_dirty.set(true);
+        app.schedule_frame();
+    }
+}
+
+/// Starts the observer and the features that apply to the current page.
+pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(root) = dom::document().and_then(|d| d.document_element()) else {
+        return;
+    };
+    tickets::on_change(tickets_changed);
+    let app = Rc::new(App {
+        ctx,
+        defs,
+        runs: RefCell::new(Vec::new()),
+        href: RefCell::new(String::new()),
+        page: RefCell::new(None),
+        frame_pending: Cell::new(false),
+        tickets_dirty: Cell::new(false),
+        observer: RefCell::new(None),
+        _listeners: RefCell::new(Vec::new()),
+        frame_cb: RefCell::new(None),
+    });
+    APP.with(|a| *a.borrow_mut() = Some(app.clone()));
+    app.ctx.start_learning();
+
+    let weak = Rc::downgrade(&app);
+    let frame_cb = Closure::<dyn FnMut()>::new(move || {
+        if let Some(app) = weak.upgrade() {
+            if app.frame_pending.replace(false) {
+                app.flush(Batch::default());
+            }
+        }
+    });
+    *app.frame_cb.borrow_mut() = Some(frame_cb);
+
+    let weak = Rc::downgrade(&app);
+    let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(
+        move |records: js_sys::Array, _: MutationObserver| {
+            if let Some(app) = weak.upgrade() {
+                let batch = collect(&records);
+                if !batch.is_empty() || app.tickets_dirty.get() || app.url_changed() {
+                    app.flush(batch);
+                }
+            }
+        },
+    );
+    if let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) {
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_character_data(true);
+        init.set_subtree(true);
+        init.set_attributes(true);
+        init.set_attribute_filter(&js_sys::Array::of2(&"href".into(), &"aria-expanded".into()));
+        let _ = observer.observe_with_options(&root, &init);
+        *app.observer.borrow_mut() = Some((observer, callback));
+    }
+
+    let weak = Rc::downgrade(&app);
+    let popstate = Listener::new(window.as_ref(), "popstate", move |_| {
+        if let Some(app) = weak.upgrade() {
+            app.schedule_frame();
+        }
+    });
+    app._listeners.borrow_mut().push(popstate);
+
+    mark("snshare:first-scan-start");
+    app.flush(Batch::default());
+    mark("snshare:first-scan-end");
+}
+
+/// Turns mutation records into a batch, skipping snshare's own nodes.
+fn collect(records: &js_sys::Array) -> Batch {
+    let mut batch = Batch::default();
+    // Compared as JS values: no string copied into wasm per record.
+    let child_list = JsValue::from_str("childList");
+    let character_data = JsValue::from_str("characterData");
+    let type_key = JsValue::from_str("type");
+    for i in 0..records.length() {
+        let record: MutationRecord = records.get(i).unchecked_into();
+        // Targets are elements: the observer watches the document element's subtree for child
+        // lists and attributes only.
+        let Some(target) = record.target().map(JsCast::unchecked_into::<Element>) else {
+            continue;
+        };
+        let kind = js_sys::Reflect::get(&record, &type_key).unwrap_or(JsValue::UNDEFINED);
+        if kind == character_data {
+            // The target is a text node: its element changed text.
+            let node: &web_sys::Node = target.unchecked_ref();
+            if let Some(parent) = node.parent_element() {
+                if !dom::is_ours(&parent) {
+                    batch.changed.push(parent);
+                }
+            }
+            continue;
+        }
+        if kind == child_list {
+            // snshare changes only its own top-level nodes (a slot, a card, the badge holder) or
+            // adds them whole, so checking the target and the added nodes themselves is enough;
+            // the observer does not see into the form's shadow root at all.
+            if dom::has_attr_i(&target, OWN_ATTR) {
+                continue;
+            }
+            let added = record.added_nodes();
+            for k in 0..added.length() {
+                if let Some(e) = added.item(k).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    if !dom::has_attr_i(&e, OWN_ATTR) {
+                        batch.added.push(e);
+                        batch.structure = true;
+                    }
+                }
+            }
+            if record.removed_nodes().length() > 0 {
+                batch.structure = true;
+            }
+            batch.changed.push(target);
+        } else {
+            match record.attribute_name().as_deref() {
+                Some("href") if !dom::is_ours(&target) => batch.hrefs.push(target),
+                Some("aria-expanded") => batch.expanded.push(target),
+                _ => {}
+            }
+        }
+    }
+    batch
+}
+
+impl App {
+    fn schedule_frame(&self) {
+        if self.frame_pending.replace(true) {
+            return;
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(cb) = self.frame_cb.borrow().as_ref() {
+            let f: &js_sys::Function = cb.as_ref().unchecked_ref();
+            let _ = window.request_animation_frame(f);
+            // A background tab gets no frames: a timer makes sure the batch still runs.
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(f, 100);
+        }
+    }
+
+    fn url_changed(&self) -> bool {
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        *self.href.borrow() != href
+    }
+
+    fn flush(&self, mut batch: Batch) {
+        mark("snshare:batch-start");
+        self.frame_pending.set(false);
+        self.check_navigation();
+        if self.tickets_dirty.replace(false) {
+            batch.tickets_changed = true;
+        }
+        if batch.structure || batch.initial {
+            self.ctx.watch_account(false);
+        }
+        let mut runs = self.runs.borrow_mut();
+        for r in runs.iter_mut() {
+            r.run.on_batch(&self.ctx, &batch);
+        }
+        drop(runs);
+        // What is queued now is what the features just did (the page's scripts cannot run in
+        // between): drop it rather than be called back to skip it node by node.
+        if let Some((observer, _)) = self.observer.borrow().as_ref() {
+            let _ = observer.take_records();
+        }
+        mark("snshare:batch-end");
+    }
+
+    /// Starts, keeps or drops feature runs when the page changed.
+    fn check_navigation(&self) {
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        if *self.href.borrow() == href {
+            return;
+        }
+        *self.href.borrow_mut() = href.clone();
+        let page = PortalPage::from_url(&href);
+        if *self.page.borrow() == page {
+            return;
+        }
+        *self.page.borrow_mut() = page.clone();
+        // The form belongs to the page it was opened on.
+        self.ctx.close_form();
+        let mut runs = self.runs.borrow_mut();
+        let Some(page) = page else {
+            runs.clear();
+            return;
+        };
+        runs.retain(|r| (r.def.applies)(&page));
+        for r in runs.iter_mut() {
+            r.run.navigated(&self.ctx, &page);
+        }
+        for def in self.defs {
+            if !(def.applies)(&page) || runs.iter().any(|r| std::ptr::eq(r.def, def)) {
+                continue;
+            }
+            let mut run = (def.init)(&self.ctx, &page);
+            run.on_batch(&self.ctx, &Batch::initial());
+            // Keep definition order: row features first, as later ones read what they add.
+            let at = self
+                .defs
+                .iter()
+                .position(|d| std::ptr::eq(d, def))
+                .map(|i| {
+                    runs.iter()
+                        .filter(|r| self.defs.iter().position(|d| std::ptr::eq(d, r.def)) < Some(i))
+                        .count()
+                })
+                .unwrap_or(runs.len());
+            runs.insert(at, Running { def, run });
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The ticket snapshot as the content script holds it: fetched from the worker's cache
+//! (`GetTickets`), indexed by action for badges, shared with the cards. One request per page
+//! visit, again after a share, and a few polls while the worker says it is refreshing.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::domain::correlation::{action_key, parse};
+use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::messages::StateCount;
+use crate::platform::now_ms;
+
+use super::wire;
+use super::wire::decode::{self, RawSnapshot};
+
+/// A snapshot older than this is fetched again when a page that shows tickets opens.
+const FRESH_MS: u64 = 60_000;
+/// Polls while the worker refreshes in the background.
+const MAX_POLLS: u32 = 4;
+const POLL_MS: i32 = 2_500;
+
+/// What a badge shows for one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionTickets {
+    /// The most recent open ticket, else the most recent one.
+    pub shown: TicketSummary,
+    /// All tickets of the action.
+    pub count: usize,
+}
+
+/// The snapshot as received: its tickets stay JS objects, and a ticket is decoded in full only
+/// when a badge or a card shows it (a cache of 1000 tickets is read as 3 fields per ticket, not
+/// 13).
+#[derive(Default)]
+pub struct TicketStore {
+    raw: Option<RawSnapshot>,
+    /// The last fetch failed with this text (cards say so).
+    pub error: Option<String>,
+    /// Bumped on every new snapshot: badges rendered for an older one are redone.
+    pub generation: u32,
+    /// Built on first use (the badges'); the cards never need it.
+    by_action: std::cell::OnceCell<HashMap<String, ActionTickets>>,
+    queued: HashSet<String>,
+    in_flight: bool,
+    fetched_at: u64,
+    polls: u32,
+}
+
+impl TicketStore {
+    /// Whether a snapshot arrived.
+    pub fn loaded(&self) -> bool {
+        self.raw.is_some()
+    }
+
+    fn by_action(&self) -> &HashMap<String, ActionTickets> {
+        self.by_action.get_or_init(|| match &self.raw {
+            Some(raw) => index_raw(&raw.tickets),
+            None => HashMap::new(),
+        })
+    }
+
+    /// Tickets of an action (by its id), if any.
+    pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
+        let by_action = self.by_action();
+        if by_action.is_empty() {
+            return None;
+        }
+        by_action.get(&action_key(action_id))
+    }
+
+    pub fn is_queued(&self, action_id: &str) -> bool {
+        !self.queued.is_empty() && self.queued.contains(&action_key(action_id))
+    }
+
+    /// Whether any badge can show at all (skips per-row work when not).
+    pub fn has_badges(&self) -> bool {
+        !self.queued.is_empty() || !self.by_action().is_empty()
+    }
+
+    /// Counts per state of one kind (the cards).
+    pub fn counts(&self, kind: TicketKind) -> Vec<&StateCount> {
+        self.raw
+            .iter()
+            .flat_map(|r| r.counts.iter())
+            .filter(|c| c.kind == kind)
+            .collect()
+    }
+
+    /// The `n` most recently updated tickets of one kind (the cards).
+    pub fn latest(&self, kind: TicketKind, n: usize) -> Vec<TicketSummary> {
+        let Some(raw) = &self.raw else {
+            return Vec::new();
+        };
+        raw.tickets
+            .iter()
+            .filter(|t| decode::kind(decode::string(t, "kind")).ok() == Some(kind))
+            .take(n)
+            .filter_map(|t| decode::ticket(t).ok())
+            .collect()
+    }
+
+    fn set(&mut self, raw: RawSnapshot) {
+        self.by_action = std::cell::OnceCell::new();
+        self.queued = raw
+            .queued_action_ids
+            .iter()
+            .map(|id| action_key(id))
+            .collect();
+        self.raw = Some(raw);
+        self.error = None;
+        self.generation = self.generation.wrapping_add(1);
+    }
+}
+
+/// Groups the snapshot's tickets by action, reading three fields of each and decoding only the
+/// ticket each badge shows.
+fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> HashMap<String, ActionTickets> {
+    let keys: Vec<(Option<String>, bool)> = tickets
+        .iter()
+        .map(|t| {
+            let key = ticket_key(decode::string(t, "correlation_id"), None)
+                .or_else(|| ticket_key(None, decode::string(t, "action_id")));
+            (key, decode::get(t, "open").as_bool() == Some(true))
+        })
+        .collect();
+    group(&keys)
+        .into_iter()
+        .filter_map(|(key, (shown, count))| {
+            let t = decode::ticket(tickets.get(shown)?).ok()?;
+            Some((key, ActionTickets { shown: t, count }))
+        })
+        .collect()
+}
+
+/// The action key a ticket belongs to: from its correlation id, else its `action_id`.
+fn ticket_key(correlation_id: Option<String>, action_id: Option<String>) -> Option<String> {
+    correlation_id
+        .and_then(|c| parse(&c).and_then(|c| c.action_key))
+        .or_else(|| action_id.as_deref().map(action_key))
+}
+
+/// Per action key: the index of the ticket a badge shows (the first open one, else the first —
+/// tickets are most recently updated first) and how many tickets the action has.
+fn group(keys: &[(Option<String>, bool)]) -> HashMap<String, (usize, usize)> {
+    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut has_open: HashSet<String> = HashSet::new();
+    for (i, (key, open)) in keys.iter().enumerate() {
+        let Some(key) = key else { continue };
+        match out.get_mut(key) {
+            Some(entry) => {
+                entry.1 += 1;
+                if *open && !has_open.contains(key) {
+                    entry.0 = i;
+                    has_open.insert(key.clone());
+                }
+            }
+            None => {
+                out.insert(key.clone(), (i, 1));
+                if *open {
+                    has_open.insert(key.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Groups decoded tickets by action key (what `set` does on the raw snapshot).
+pub fn index(tickets: &[TicketSummary]) -> HashMap<String, ActionTickets> {
+    let keys: Vec<(Option<String>, bool)> = tickets
+        .iter()
+        .map(|t| {
+            (
+                ticket_key(Some(t.correlation_id.clone()), t.action_id.clone()),
+                t.open,
+            )
+        })
+        .collect();
+    group(&keys)
+        .into_iter()
+        .filter_map(|(key, (shown, count))| {
+            Some((
+                key,
+                ActionTickets {
+                    shown: tickets.get(shown)?.clone(),
+                    count,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A snapshot from data already decoded (tests).
+pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
+    let raw = RawSnapshot {
+        tickets: tickets
+            .iter()
+            .filter_map(|t| crate::platform::to_js(t).ok())
+            .collect(),
+        ..RawSnapshot::default()
+    };
+    let mut store = TicketStore::default();
+    store.set(raw);
+    store
+}
+
+/// Fetches the snapshot unless a fresh one is held or a fetch is running.
+pub fn ensure(store: &std::cell::RefCell<TicketStore>) {
+    let should = {
+        let s = store.borrow();
+        !s.in_flight && (s.raw.is_none() || now_ms().saturating_sub(s.fetched_at) > FRESH_MS)
+    };
+    if should {
+        fetch(store);
+    }
+}
+
+/// Fetches the snapshot now (after a share).
+pub fn refresh(store: &std::cell::RefCell<TicketStore>) {
+    if !store.borrow().in_flight {
+        store.borrow_mut().polls = 0;
+        fetch(store);
+    }
+}
+
+fn fetch(store: &std::cell::RefCell<TicketStore>) {
+    store.borrow_mut().in_flight = true;
+    // The answer is applied to the page's store (the one `Ctx`), found again when it arrives.
+    wasm_bindgen_futures::spawn_local(async move {
+        let answer = wire::tickets_raw().await;
+        let poll = with_store(|store| {
+            let mut s = store.borrow_mut();
+            s.in_flight = false;
+            s.fetched_at = now_ms();
+            let poll = match answer {
+                Ok(raw) => {
+                    let refreshing = raw.refreshing;
+                    s.set(raw);
+                    refreshing && s.polls < MAX_POLLS
+                }
+                Err(e) => {
+                    s.error = Some(e);
+                    s.generation = s.generation.wrapping_add(1);
+                    false
+                }
+            };
+            if poll {
+                s.polls += 1;
+            }
+            poll
+        });
+        let Some(poll) = poll else { return };
+        changed();
+        if poll {
+            super::dom::after(POLL_MS, || {
+                with_store(fetch);
+            });
+        }
+    });
+}
+
+/// Runs `f` on the page's ticket store.
+fn with_store<R>(f: impl FnOnce(&std::cell::RefCell<TicketStore>) -> R) -> Option<R> {
+    super::CTX.with(|c| c.borrow().as_ref().map(|ctx| f(&ctx.tickets)))
+}
+
+thread_local! {
+    /// Who hears that the snapshot changed: the scheduler, registered at start.
+    static ON_CHANGE: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Registers the one listener of [`changed`] (the scheduler, which redraws on its next batch),
+/// so this store needs to know nothing above it.
+pub fn on_change(f: impl Fn() + 'static) {
+    ON_CHANGE.with(|c| *c.borrow_mut() = Some(Rc::new(f)));
+}
+
+/// The ticket snapshot, or what rows are matched to it by, changed: the features look again.
+pub fn changed() {
+    if let Some(f) = ON_CHANGE.with(|c| c.borrow().clone()) {
+        f();
+    }
+}

@@ -1,0 +1,636 @@
+//! The content script's side of the message contract (`crate::messages`).
+//!
+//! Requests are the contract's `RequestBody`, serialized with serde. Answers are read by their
+//! `type` tag, and only the data of the variant expected is decoded — by hand, field by field,
+//! into the contract's own types (`decode`). Serde's derived deserializers for the whole
+//! `ResponseBody` (and the float formatting their errors pull in) were half of the wasm the portal
+//! downloads; `tests/wasm_portal.rs` checks every decoder against the contract's serde output,
+//! so the two cannot drift apart unnoticed. Every failure — no answer, a timeout, an `error`
+//! answer, an unexpected variant or shape — comes back as `Err(text)`.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::domain::connection::ConnectionState;
+use crate::domain::draft::TaskDraft;
+use crate::domain::settings::RecordRef;
+use crate::domain::ticket::TicketSummary;
+use crate::messages::{ExtensionPage, Request, RequestBody, ShareOutcome, ShareRequest};
+use crate::platform::{chrome, to_js};
+
+/// How long a plain request may take before the UI stops waiting.
+const TIMEOUT_MS: i32 = 15_000;
+/// A share waits for ServiceNow (and may retry once inside the worker).
+const SHARE_TIMEOUT_MS: i32 = 60_000;
+
+/// A request whose answer carries nothing the caller reads (done, or an error).
+async fn tell(body: RequestBody, timeout_ms: i32) -> Result<(), String> {
+    ask(body, timeout_ms).await.map(|_| ())
+}
+
+/// Sends `body` and returns the answer's `(type, data)`.
+async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), String> {
+    let msg = to_js(&Request::new(body)).map_err(|e| e.to_string())?;
+    let promise = chrome::runtime_send_message(&msg)
+        .map_err(|_| "the extension was updated or reloaded: reload the page".to_string())?;
+    let timeout = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                resolve.unchecked_ref(),
+                timeout_ms,
+            );
+        }
+    });
+    let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timeout));
+    let answer = JsFuture::from(race).await.map_err(|e| {
+        decode::string(&e, "message")
+            .unwrap_or_else(|| "the extension's background worker did not answer".to_string())
+    })?;
+    if answer.is_undefined() || answer.is_null() {
+        return Err("the extension's background worker did not answer in time".to_string());
+    }
+    let body = decode::get(&answer, "body");
+    let kind = decode::string(&body, "type").unwrap_or_default();
+    let data = decode::get(&body, "data");
+    if kind == "error" {
+        return Err(decode::string(&data, "message").unwrap_or_else(|| "failed".to_string()));
+    }
+    Ok((kind, data))
+}
+
+/// Sends `body`, expects an answer of type `expect`, decodes its data.
+async fn ask_for<T>(
+    body: RequestBody,
+    expect: &str,
+    timeout_ms: i32,
+    read: fn(&JsValue) -> Result<T, String>,
+) -> Result<T, String> {
+    let (kind, data) = ask(body, timeout_ms).await?;
+    if kind != expect {
+        return Err(format!("unexpected answer ({kind})"));
+    }
+    read(&data).map_err(|e| format!("malformed answer: {e}"))
+}
+
+/// Plumbing check: the worker answers `pong`.
+pub async fn ping() -> Result<(), String> {
+    ask_for(RequestBody::Ping, "pong", TIMEOUT_MS, |_| Ok(())).await
+}
+
+/// The connection's state (the rest of the status is the popup's and options' business).
+pub async fn status() -> Result<ConnectionState, String> {
+    ask_for(
+        RequestBody::GetStatus,
+        "status",
+        TIMEOUT_MS,
+        decode::status_state,
+    )
+    .await
+}
+
+/// What the form takes from the options: ticket defaults, the fallback user ID and the default
+/// assignment group.
+pub async fn settings() -> Result<decode::FormSettings, String> {
+    ask_for(
+        RequestBody::GetSettings,
+        "settings",
+        TIMEOUT_MS,
+        decode::form_settings,
+    )
+    .await
+}
+
+/// Groups whose name contains `text`, for the assignment group field.
+pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
+    ask_for(
+        RequestBody::SearchRecords {
+            table: crate::messages::RecordTable::Group,
+            text: text.to_owned(),
+        },
+        "records",
+        TIMEOUT_MS,
+        decode::records,
+    )
+    .await
+}
+
+pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
+    ask_for(
+        RequestBody::GetDraft {
+            key: key.to_owned(),
+        },
+        "draft",
+        TIMEOUT_MS,
+        decode::optional_draft,
+    )
+    .await
+}
+
+pub async fn save_draft(key: &str, draft: TaskDraft) -> Result<(), String> {
+    tell(
+        RequestBody::SaveDraft {
+            key: key.to_owned(),
+            draft,
+        },
+        TIMEOUT_MS,
+    )
+    .await
+}
+
+pub async fn delete_draft(key: &str) -> Result<(), String> {
+    tell(
+        RequestBody::DeleteDraft {
+            key: key.to_owned(),
+        },
+        TIMEOUT_MS,
+    )
+    .await
+}
+
+pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, String> {
+    ask_for(
+        RequestBody::FindOpenTickets {
+            action_id: action_id.to_owned(),
+        },
+        "tickets",
+        TIMEOUT_MS,
+        decode::tickets,
+    )
+    .await
+}
+
+/// What the worker remembers of a portal tenant: learned (normalized title, action id) pairs and
+/// the signed-in UPN.
+pub async fn portal_context(tenant: &str) -> Result<decode::PortalContext, String> {
+    ask_for(
+        RequestBody::GetPortalContext {
+            tenant: tenant.to_owned(),
+        },
+        "portal_context",
+        TIMEOUT_MS,
+        decode::portal_context,
+    )
+    .await
+}
+
+/// Hands the worker what the page just taught (titles → ids, the UPN).
+pub async fn learn_portal_context(
+    tenant: &str,
+    titles: Vec<(String, String)>,
+    upn: Option<String>,
+) -> Result<(), String> {
+    tell(
+        RequestBody::LearnPortalContext {
+            tenant: tenant.to_owned(),
+            titles,
+            upn,
+        },
+        TIMEOUT_MS,
+    )
+    .await
+}
+
+/// The worker's cached tickets, kept as JS objects (see `tickets::TicketStore`).
+pub async fn tickets_raw() -> Result<decode::RawSnapshot, String> {
+    ask_for(
+        RequestBody::GetTickets {
+            force_refresh: false,
+        },
+        "snapshot",
+        TIMEOUT_MS,
+        decode::raw_snapshot,
+    )
+    .await
+}
+
+pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
+    ask_for(
+        RequestBody::Share(request),
+        "share",
+        SHARE_TIMEOUT_MS,
+        decode::share_outcome,
+    )
+    .await
+}
+
+pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
+    tell(RequestBody::OpenPage { page }, TIMEOUT_MS).await
+}
+
+/// Fire-and-forget `OpenPage` from a click handler.
+pub fn open_page_now(page: ExtensionPage) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = open_page(page).await {
+            crate::platform::log(&format!("snshare: could not open the page: {e}"));
+        }
+    });
+}
+
+/// Readers of the answers' data, in the contract's serde shape (field names as declared,
+/// enum values in snake_case, internally tagged `outcome` / `kind`).
+pub mod decode {
+    use wasm_bindgen::JsValue;
+
+    use crate::domain::action_status::ActionStatus;
+    use crate::domain::connection::ConnectionState;
+    use crate::domain::diagnosis::Diagnosis;
+    use crate::domain::draft::{DraftField, FieldError, TaskDraft};
+    use crate::domain::settings::{RecordRef, TicketDefaults};
+    use crate::domain::ticket::{
+        Category, Priority, RecommendationSource, TicketKind, TicketSummary,
+    };
+    use crate::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
+
+    /// What the task form takes from the settings.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FormSettings {
+        pub defaults: TicketDefaults,
+        pub fallback_user_id: Option<String>,
+        pub assignment_group: Option<RecordRef>,
+    }
+
+    /// A `RecordRef` (`null`/absent: none).
+    pub fn record_ref(v: &JsValue) -> R<Option<RecordRef>> {
+        if !v.is_object() {
+            return Ok(None);
+        }
+        Ok(Some(RecordRef {
+            sys_id: req(v, "sys_id")?,
+            name: string(v, "name").unwrap_or_default(),
+        }))
+    }
+
+    /// `ResponseBody::Records`.
+    pub fn records(data: &JsValue) -> R<Vec<RecordRef>> {
+        let items = js_sys::Array::from(data);
+        if !js_sys::Array::is_array(data) {
+            return Err("not a list".into());
+        }
+        items
+            .iter()
+            .filter_map(|v| record_ref(&v).transpose())
+            .collect()
+    }
+
+    type R<T> = Result<T, String>;
+
+    /// A field (field names are literals, made into JS strings once: a snapshot of 1000
+    /// tickets reads 13 000 of them).
+    pub fn get(obj: &JsValue, key: &'static str) -> JsValue {
+        if !obj.is_object() {
+            return JsValue::UNDEFINED;
+        }
+        crate::dom::with_js(key, |k| js_sys::Reflect::get(obj, k)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// An optional string field (absent or null: `None`).
+    pub fn string(obj: &JsValue, key: &'static str) -> Option<String> {
+        get(obj, key).as_string()
+    }
+
+    fn req(obj: &JsValue, key: &'static str) -> R<String> {
+        string(obj, key).ok_or_else(|| format!("{key} missing"))
+    }
+
+    fn boolean(obj: &JsValue, key: &'static str) -> R<bool> {
+        get(obj, key)
+            .as_bool()
+            .ok_or_else(|| format!("{key} missing"))
+    }
+
+    fn number(obj: &JsValue, key: &'static str) -> Option<f64> {
+        get(obj, key)
+            .as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+    }
+
+    fn list(obj: &JsValue, key: &'static str) -> R<Vec<JsValue>> {
+        let v = get(obj, key);
+        if js_sys::Array::is_array(&v) {
+            Ok(js_sys::Array::from(&v).iter().collect())
+        } else {
+            Err(format!("{key} is not a list"))
+        }
+    }
+
+    fn each<T>(v: &JsValue, read: fn(&JsValue) -> R<T>) -> R<Vec<T>> {
+        if !js_sys::Array::is_array(v) {
+            return Err("not a list".into());
+        }
+        js_sys::Array::from(v).iter().map(|x| read(&x)).collect()
+    }
+
+    fn enum_of<T: Copy>(
+        value: Option<String>,
+        all: &[T],
+        name: fn(T) -> &'static str,
+        what: &str,
+    ) -> R<T> {
+        let v = value.ok_or_else(|| format!("{what} missing"))?;
+        all.iter()
+            .copied()
+            .find(|x| name(*x) == v)
+            .ok_or_else(|| format!("unknown {what} {v}"))
+    }
+
+    fn kind_name(k: TicketKind) -> &'static str {
+        k.table()
+    }
+
+    fn priority_name(p: Priority) -> &'static str {
+        crate::domain::ticket::priority_value(p)
+    }
+
+    fn category_name(c: Category) -> &'static str {
+        c.value()
+    }
+
+    fn source_name(s: RecommendationSource) -> &'static str {
+        match s {
+            RecommendationSource::Microsoft => "microsoft",
+            RecommendationSource::User => "user",
+        }
+    }
+
+    fn state_name(s: ConnectionState) -> &'static str {
+        match s {
+            ConnectionState::NotConnected => "not_connected",
+            ConnectionState::Connected => "connected",
+            ConnectionState::AuthorizationNeeded => "authorization_needed",
+            ConnectionState::Unreachable => "unreachable",
+        }
+    }
+
+    fn field_name(f: DraftField) -> &'static str {
+        match f {
+            DraftField::Name => "name",
+            DraftField::Description => "description",
+            DraftField::Priority => "priority",
+            DraftField::DueDate => "due_date",
+            DraftField::UserId => "user_id",
+        }
+    }
+
+    const KINDS: [TicketKind; 2] = TicketKind::ALL;
+    const SOURCES: [RecommendationSource; 2] =
+        [RecommendationSource::Microsoft, RecommendationSource::User];
+    const STATES: [ConnectionState; 4] = [
+        ConnectionState::NotConnected,
+        ConnectionState::Connected,
+        ConnectionState::AuthorizationNeeded,
+        ConnectionState::Unreachable,
+    ];
+    const FIELDS: [DraftField; 5] = [
+        DraftField::Name,
+        DraftField::Description,
+        DraftField::Priority,
+        DraftField::DueDate,
+        DraftField::UserId,
+    ];
+
+    pub fn kind(v: Option<String>) -> R<TicketKind> {
+        enum_of(v, &KINDS, kind_name, "kind")
+    }
+
+    pub fn priority(v: Option<String>) -> R<Priority> {
+        enum_of(v, &Priority::ALL, priority_name, "priority")
+    }
+
+    /// `ResponseBody::Status` → its state.
+    pub fn status_state(data: &JsValue) -> R<ConnectionState> {
+        enum_of(string(data, "state"), &STATES, state_name, "state")
+    }
+
+    /// `ResponseBody::Settings` → the ticket defaults and the fallback user ID.
+    pub fn form_settings(data: &JsValue) -> R<FormSettings> {
+        let d = get(data, "defaults");
+        let defaults = TicketDefaults {
+            kind: kind(string(&d, "kind"))?,
+            priority: priority(string(&d, "priority"))?,
+            due_in_days: number(&d, "due_in_days")
+                .map(|n| n.min(3650.0) as u32)
+                .ok_or("due_in_days missing")?,
+        };
+        Ok(FormSettings {
+            defaults,
+            fallback_user_id: string(data, "fallback_user_id"),
+            assignment_group: record_ref(&get(&get(data, "mapping"), "assignment_group"))?,
+        })
+    }
+
+    pub fn draft(v: &JsValue) -> R<TaskDraft> {
+        Ok(TaskDraft {
+            kind: kind(string(v, "kind"))?,
+            name: req(v, "name")?,
+            description: req(v, "description")?,
+            priority: priority(string(v, "priority"))?,
+            due_date: req(v, "due_date")?,
+            user_id: req(v, "user_id")?,
+            source: enum_of(string(v, "source"), &SOURCES, source_name, "source")?,
+            category: match string(v, "category") {
+                None => None,
+                Some(c) => Some(enum_of(Some(c), &Category::ALL, category_name, "category")?),
+            },
+            // Drafts saved before the status was read have none; an unknown one is dropped.
+            status: string(v, "status").and_then(|s| ActionStatus::from_value(&s)),
+            action_id: string(v, "action_id"),
+            action_url: string(v, "action_url"),
+            assignment_group: record_ref(&get(v, "assignment_group"))?,
+        })
+    }
+
+    /// `ResponseBody::Draft`.
+    pub fn optional_draft(data: &JsValue) -> R<Option<TaskDraft>> {
+        if data.is_null() || data.is_undefined() {
+            Ok(None)
+        } else {
+            draft(data).map(Some)
+        }
+    }
+
+    pub fn ticket(v: &JsValue) -> R<TicketSummary> {
+        Ok(TicketSummary {
+            kind: kind(string(v, "kind"))?,
+            sys_id: req(v, "sys_id")?,
+            number: req(v, "number")?,
+            short_description: req(v, "short_description")?,
+            state: req(v, "state")?,
+            state_label: req(v, "state_label")?,
+            open: boolean(v, "open")?,
+            priority: match string(v, "priority") {
+                None => None,
+                Some(p) => Some(priority(Some(p))?),
+            },
+            assigned_to: string(v, "assigned_to"),
+            updated_on: req(v, "updated_on")?,
+            correlation_id: req(v, "correlation_id")?,
+            action_id: string(v, "action_id"),
+            link: req(v, "link")?,
+        })
+    }
+
+    /// `ResponseBody::Tickets`.
+    pub fn tickets(data: &JsValue) -> R<Vec<TicketSummary>> {
+        each(data, ticket)
+    }
+
+    fn state_count(v: &JsValue) -> R<StateCount> {
+        Ok(StateCount {
+            kind: kind(string(v, "kind"))?,
+            state: req(v, "state")?,
+            label: req(v, "label")?,
+            count: number(v, "count")
+                .map(|n| n as u32)
+                .ok_or("count missing")?,
+        })
+    }
+
+    /// `ResponseBody::Snapshot`.
+    pub fn snapshot(data: &JsValue) -> R<TicketSnapshot> {
+        Ok(TicketSnapshot {
+            fetched_at: number(data, "fetched_at").map(|n| n as u64),
+            tickets: list(data, "tickets")?
+                .iter()
+                .map(ticket)
+                .collect::<R<_>>()?,
+            counts: list(data, "counts")?
+                .iter()
+                .map(state_count)
+                .collect::<R<_>>()?,
+            queued_action_ids: list(data, "queued_action_ids")?
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect(),
+            refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
+        })
+    }
+
+    /// `ResponseBody::Snapshot` with its tickets left as JS objects, decoded with [`ticket`]
+    /// when shown.
+    #[derive(Default)]
+    pub struct RawSnapshot {
+        pub tickets: Vec<JsValue>,
+        pub counts: Vec<StateCount>,
+        pub queued_action_ids: Vec<String>,
+        pub refreshing: bool,
+    }
+
+    pub fn raw_snapshot(data: &JsValue) -> R<RawSnapshot> {
+        Ok(RawSnapshot {
+            tickets: list(data, "tickets")?,
+            counts: list(data, "counts")?
+                .iter()
+                .map(state_count)
+                .collect::<R<_>>()?,
+            queued_action_ids: list(data, "queued_action_ids")?
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect(),
+            refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
+        })
+    }
+
+    /// A `Diagnosis` (tagged by `kind`); one snshare does not know reads as `Unexpected`.
+    /// `PortalContext { titles: [[title, id]…], upn }`; malformed pairs are skipped.
+    /// Learned (normalized title, action id) pairs and the remembered UPN.
+    pub type PortalContext = (Vec<(String, String)>, Option<String>);
+
+    pub fn portal_context(data: &JsValue) -> R<PortalContext> {
+        let pairs = list(data, "titles")?
+            .into_iter()
+            .filter_map(|p| {
+                let p = js_sys::Array::from(&p);
+                Some((p.get(0).as_string()?, p.get(1).as_string()?))
+            })
+            .collect();
+        Ok((pairs, string(data, "upn")))
+    }
+
+    pub fn diagnosis(v: &JsValue) -> Diagnosis {
+        let kind = string(v, "kind").unwrap_or_default();
+        let text = |k: &'static str| string(v, k).unwrap_or_default();
+        match kind.as_str() {
+            "instance_unreachable" => Diagnosis::InstanceUnreachable,
+            "not_service_now" => Diagnosis::NotServiceNow,
+            "client_rejected" => Diagnosis::ClientRejected,
+            "credentials_rejected" => Diagnosis::CredentialsRejected,
+            "refresh_token_expired" => Diagnosis::RefreshTokenExpired,
+            "authorization_lost" => Diagnosis::AuthorizationLost,
+            "personal_account" => Diagnosis::PersonalAccount {
+                user_name: text("user_name"),
+            },
+            "single_sign_on" => Diagnosis::SingleSignOn,
+            "cross_scope_refused" => Diagnosis::CrossScopeRefused,
+            "ip_filtered" => Diagnosis::IpFiltered,
+            "missing_roles" => Diagnosis::MissingRoles {
+                table: text("table"),
+            },
+            "rate_limited" => Diagnosis::RateLimited {
+                retry_after_secs: number(v, "retry_after_secs").unwrap_or(0.0) as u64,
+            },
+            "access_denied" => Diagnosis::AccessDenied,
+            "authorization_cancelled" => Diagnosis::AuthorizationCancelled,
+            "permission_denied" => Diagnosis::PermissionDenied,
+            "state_mismatch" => Diagnosis::StateMismatch,
+            "record_rejected" => Diagnosis::RecordRejected {
+                message: text("message"),
+            },
+            "server_error" => Diagnosis::ServerError {
+                status: number(v, "status").unwrap_or(0.0).min(999.0) as u16,
+            },
+            "timeout" => Diagnosis::Timeout,
+            "offline" => Diagnosis::Offline,
+            "not_configured" => Diagnosis::NotConfigured,
+            "unexpected" => Diagnosis::Unexpected {
+                message: text("message"),
+            },
+            other => Diagnosis::Unexpected {
+                message: other.to_owned(),
+            },
+        }
+    }
+
+    fn field_error(v: &JsValue) -> R<FieldError> {
+        Ok(FieldError {
+            field: enum_of(string(v, "field"), &FIELDS, field_name, "field")?,
+            message_key: req(v, "message_key")?,
+        })
+    }
+
+    /// `ResponseBody::Share`.
+    pub fn share_outcome(data: &JsValue) -> R<ShareOutcome> {
+        let share_id = || string(data, "share_id").unwrap_or_default();
+        match string(data, "outcome").as_deref() {
+            Some("created") => Ok(ShareOutcome::Created {
+                ticket: ticket(&get(data, "ticket"))?,
+                api: match string(data, "api").as_deref() {
+                    Some("change_management_api") => CreateApi::ChangeManagementApi,
+                    _ => CreateApi::TableApi,
+                },
+            }),
+            Some("queued") => Ok(ShareOutcome::Queued {
+                share_id: share_id(),
+                reason: diagnosis(&get(data, "reason")),
+            }),
+            Some("failed") => Ok(ShareOutcome::Failed {
+                share_id: share_id(),
+                diagnosis: diagnosis(&get(data, "diagnosis")),
+            }),
+            Some("invalid") => Ok(ShareOutcome::Invalid {
+                errors: list(data, "errors")?
+                    .iter()
+                    .map(field_error)
+                    .collect::<R<_>>()?,
+            }),
+            Some("duplicate") => Ok(ShareOutcome::Duplicate {
+                existing: list(data, "existing")?
+                    .iter()
+                    .map(ticket)
+                    .collect::<R<_>>()?,
+            }),
+            Some("not_connected") => Ok(ShareOutcome::NotConnected),
+            other => Err(format!("unknown outcome {}", other.unwrap_or("(none)"))),
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! Tickets as snshare shows them: kinds, priorities, states, summaries.
+
+use serde::{Deserialize, Serialize};
+
+/// The two ServiceNow tables snshare creates records in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketKind {
+    Incident,
+    ChangeRequest,
+}
+
+impl TicketKind {
+    pub const ALL: [TicketKind; 2] = [TicketKind::Incident, TicketKind::ChangeRequest];
+
+    /// The ServiceNow table name.
+    pub fn table(self) -> &'static str {
+        match self {
+            TicketKind::Incident => "incident",
+            TicketKind::ChangeRequest => "change_request",
+        }
+    }
+}
+
+/// ServiceNow's priorities. On incident the instance computes them from impact × urgency; on
+/// change_request nothing computes them, so snshare sends `priority` itself there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Critical,
+    High,
+    Moderate,
+    Low,
+    Planning,
+}
+
+/// The priority as the message contract and the i18n keys (`common_priority_*`) name it.
+pub fn priority_value(p: Priority) -> &'static str {
+    match p {
+        Priority::Critical => "critical",
+        Priority::High => "high",
+        Priority::Moderate => "moderate",
+        Priority::Low => "low",
+        Priority::Planning => "planning",
+    }
+}
+
+impl Priority {
+    pub const ALL: [Priority; 5] = [
+        Priority::Critical,
+        Priority::High,
+        Priority::Moderate,
+        Priority::Low,
+        Priority::Planning,
+    ];
+
+    /// The priorities a ticket of this kind may have: change_request's choice list stops at
+    /// 4 - Low (there is no Planning change), incident has all five.
+    pub fn choices(kind: TicketKind) -> &'static [Priority] {
+        match kind {
+            TicketKind::Incident => &Priority::ALL,
+            TicketKind::ChangeRequest => &[
+                Priority::Critical,
+                Priority::High,
+                Priority::Moderate,
+                Priority::Low,
+            ],
+        }
+    }
+
+    /// This priority if a ticket of `kind` may have it, else the nearest one it may have.
+    pub fn fit(self, kind: TicketKind) -> Priority {
+        let choices = Priority::choices(kind);
+        if choices.contains(&self) {
+            self
+        } else {
+            choices.last().copied().unwrap_or(self)
+        }
+    }
+
+    /// ServiceNow's value, "1" (Critical) to "5" (Planning).
+    pub fn value(self) -> u8 {
+        match self {
+            Priority::Critical => 1,
+            Priority::High => 2,
+            Priority::Moderate => 3,
+            Priority::Low => 4,
+            Priority::Planning => 5,
+        }
+    }
+
+    /// Reads a `priority` value as the Table API returns it ("1".."5").
+    pub fn from_value(value: &str) -> Option<Priority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| value.trim() == p.value().to_string())
+    }
+
+    /// The (impact, urgency) pair to send. On incident `priority` is read-only: the instance
+    /// computes it from these through its priority lookup rules, and these pairs give exactly
+    /// this priority under the default matrix (servicenow.md).
+    /// The diagonal-or-next pairs are used so a customized matrix is least likely to differ.
+    pub fn impact_urgency(self) -> (u8, u8) {
+        match self {
+            Priority::Critical => (1, 1),
+            Priority::High => (1, 2),
+            Priority::Moderate => (2, 2),
+            Priority::Low => (2, 3),
+            Priority::Planning => (3, 3),
+        }
+    }
+
+    /// ServiceNow's default priority matrix: impact and urgency 1 (High) to 3 (Low).
+    pub fn from_impact_urgency(impact: u8, urgency: u8) -> Option<Priority> {
+        if !(1..=3).contains(&impact) || !(1..=3).contains(&urgency) {
+            return None;
+        }
+        // In the default matrix priority = impact + urgency - 1.
+        Priority::ALL
+            .get(usize::from(impact + urgency - 2))
+            .copied()
+    }
+
+    /// English name as in the form's choices (the UI shows the localized label).
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Critical => "Critical",
+            Priority::High => "High",
+            Priority::Moderate => "Moderate",
+            Priority::Low => "Low",
+            Priority::Planning => "Planning",
+        }
+    }
+}
+
+/// Where the recommendation came from (product.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecommendationSource {
+    /// Shared from an improvement action.
+    Microsoft,
+    /// Created from a card's "Create ticket" without an action.
+    User,
+}
+
+/// The improvement action's category, as the ticket names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Identity,
+    Data,
+    Devices,
+    Apps,
+    Infrastructure,
+}
+
+impl RecommendationSource {
+    /// As written into the ticket (product.md: "User recommendation or Microsoft recommendation").
+    pub fn label(self) -> &'static str {
+        match self {
+            RecommendationSource::Microsoft => "Microsoft recommendation",
+            RecommendationSource::User => "User recommendation",
+        }
+    }
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Identity,
+        Category::Data,
+        Category::Devices,
+        Category::Apps,
+        Category::Infrastructure,
+    ];
+
+    /// As the ticket names it (product.md).
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Identity => "Identity",
+            Category::Data => "Data",
+            Category::Devices => "Devices",
+            Category::Apps => "Apps",
+            Category::Infrastructure => "Infrastructure",
+        }
+    }
+
+    /// snshare's own key for the category (messages, i18n keys). Never written into a
+    /// ServiceNow choice field: the category goes to the description and the correlation
+    /// display, or to a field and value the administrator maps (`FieldMapping`).
+    pub fn value(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::Data => "data",
+            Category::Devices => "devices",
+            Category::Apps => "apps",
+            Category::Infrastructure => "infrastructure",
+        }
+    }
+
+    /// Reads the portal's category text; the portal says "Device" where the ticket says
+    /// "Devices" (portal.md).
+    pub fn from_portal(text: &str) -> Option<Category> {
+        let t = text.trim();
+        Category::ALL
+            .into_iter()
+            .find(|c| t.eq_ignore_ascii_case(c.label()))
+            .or_else(|| {
+                t.eq_ignore_ascii_case("device")
+                    .then_some(Category::Devices)
+            })
+            // Graph's beta names Identity "Account".
+            .or_else(|| {
+                t.eq_ignore_ascii_case("account")
+                    .then_some(Category::Identity)
+            })
+    }
+}
+
+/// One ticket as the cards, badges, popup and list show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub kind: TicketKind,
+    pub sys_id: String,
+    pub number: String,
+    pub short_description: String,
+    /// The raw state value, e.g. "1" or "-5".
+    pub state: String,
+    /// The label to display: the user's rename, else the instance's label, else the default.
+    pub state_label: String,
+    /// Whether the state counts as open (not resolved, closed or canceled).
+    pub open: bool,
+    pub priority: Option<Priority>,
+    pub assigned_to: Option<String>,
+    /// UTC, ServiceNow's `YYYY-MM-DD HH:MM:SS`.
+    pub updated_on: String,
+    pub correlation_id: String,
+    /// The improvement action the ticket belongs to, if any (parsed from the correlation id).
+    pub action_id: Option<String>,
+    /// Link into ServiceNow (`nav_to.do?uri=…`).
+    pub link: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// servicenow.md's matrix, row = impact, column = urgency.
+    const MATRIX: [[u8; 3]; 3] = [[1, 2, 3], [2, 3, 4], [3, 4, 5]];
+
+    #[test]
+    fn each_priority_maps_to_a_pair_the_matrix_turns_back_into_it() {
+        for p in Priority::ALL {
+            let (impact, urgency) = p.impact_urgency();
+            assert_eq!(
+                MATRIX[usize::from(impact - 1)][usize::from(urgency - 1)],
+                p.value(),
+                "{p:?}"
+            );
+            assert_eq!(Priority::from_impact_urgency(impact, urgency), Some(p));
+        }
+        assert_eq!(Priority::Critical.impact_urgency(), (1, 1));
+        assert_eq!(Priority::High.impact_urgency(), (1, 2));
+        assert_eq!(Priority::Moderate.impact_urgency(), (2, 2));
+        assert_eq!(Priority::Low.impact_urgency(), (2, 3));
+        assert_eq!(Priority::Planning.impact_urgency(), (3, 3));
+    }
+
+    #[test]
+    fn the_whole_matrix_is_reproduced() {
+        for impact in 1..=3u8 {
+            for urgency in 1..=3u8 {
+                let p = Priority::from_impact_urgency(impact, urgency).unwrap();
+                assert_eq!(
+                    p.value(),
+                    MATRIX[usize::from(impact - 1)][usize::from(urgency - 1)]
+                );
+            }
+        }
+        assert_eq!(Priority::from_impact_urgency(0, 1), None);
+        assert_eq!(Priority::from_impact_urgency(1, 4), None);
+    }
+
+    #[test]
+    fn priority_values_round_trip() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::from_value(&p.value().to_string()), Some(p));
+        }
+        assert_eq!(Priority::from_value(" 3 "), Some(Priority::Moderate));
+        assert_eq!(Priority::from_value(""), None);
+        assert_eq!(Priority::from_value("6"), None);
+    }
+
+    #[test]
+    fn a_change_request_has_no_planning_priority() {
+        assert_eq!(Priority::choices(TicketKind::Incident), &Priority::ALL);
+        assert_eq!(
+            Priority::choices(TicketKind::ChangeRequest),
+            &[
+                Priority::Critical,
+                Priority::High,
+                Priority::Moderate,
+                Priority::Low
+            ]
+        );
+        assert_eq!(
+            Priority::Planning.fit(TicketKind::ChangeRequest),
+            Priority::Low
+        );
+        assert_eq!(
+            Priority::Planning.fit(TicketKind::Incident),
+            Priority::Planning
+        );
+        assert_eq!(
+            Priority::High.fit(TicketKind::ChangeRequest),
+            Priority::High
+        );
+    }
+
+    #[test]
+    fn categories_read_the_portal_words() {
+        assert_eq!(Category::from_portal("Device"), Some(Category::Devices));
+        assert_eq!(
+            Category::from_portal(" identity "),
+            Some(Category::Identity)
+        );
+        assert_eq!(Category::from_portal("Apps"), Some(Category::Apps));
+        assert_eq!(Category::from_portal("Other"), None);
+        assert_eq!(Category::from_portal("Account"), Some(Category::Identity));
+        assert_eq!(Category::Infrastructure.value(), "infrastructure");
+        assert_eq!(
+            RecommendationSource::Microsoft.label(),
+            "Microsoft recommendation"
+        );
+    }
+}

@@ -1,0 +1,797 @@
+//! Every message between the content script, the extension pages and the background worker.
+//!
+//! One request enum, one response enum, both versioned. The background dispatcher decodes a
+//! `Request`, checks the sender against `RequestBody::allowed_from`, acts, and always answers
+//! with a `Response` (a typed `ResponseBody::Error` instead of a panic).
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::connection::ConnectionStatus;
+use crate::domain::diagnosis::Diagnosis;
+use crate::domain::draft::{FieldError, TaskDraft};
+use crate::domain::settings::{RecordRef, SettingsInput, SettingsView};
+use crate::domain::ticket::{Category, TicketKind, TicketSummary};
+
+// Types of the contract that the domain's rules produce, defined where they are made.
+pub use crate::domain::outbox::OutboxView;
+pub use crate::domain::state_names::{StateName, StateNameOverride};
+
+/// Bumped on any incompatible change; a mismatch is answered with `ErrorCode::Version`.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub v: u16,
+    pub body: RequestBody,
+}
+
+impl Request {
+    pub fn new(body: RequestBody) -> Self {
+        Request {
+            v: PROTOCOL_VERSION,
+            body,
+        }
+    }
+}
+
+/// Who sent a message, as the worker sees `chrome.runtime.MessageSender`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderKind {
+    /// Our own extension page (popup, options, ticket list).
+    ExtensionPage,
+    /// Our content script on the portal's origin.
+    PortalContentScript,
+}
+
+/// The portal origins whose content script may talk to the worker: commercial, GCC High, DoD
+/// (portal.md, "Other clouds"; the manifest's `content_scripts.matches`).
+pub const PORTAL_ORIGINS: [&str; 3] = [
+    "https://security.microsoft.com",
+    "https://security.microsoft.us",
+    "https://security.apps.mil",
+];
+
+/// What the worker knows of a message's sender (`chrome.runtime.MessageSender`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderInfo {
+    pub id: Option<String>,
+    pub url: Option<String>,
+    pub origin: Option<String>,
+    /// Set when the sender is a content script (it runs in a tab).
+    pub has_tab: bool,
+    /// `sender.tab.id`: the page guard counts and remembers per tab.
+    #[serde(default)]
+    pub tab_id: Option<i64>,
+    /// `sender.frameId`: our content script runs in the top frame only (0).
+    #[serde(default)]
+    pub frame_id: Option<i64>,
+}
+
+impl SenderInfo {
+    /// Our own pages, or our content script on the portal; anything else is refused.
+    pub fn classify(&self, own_extension_id: &str) -> Option<SenderKind> {
+        if own_extension_id.is_empty() || self.id.as_deref() != Some(own_extension_id) {
+            return None;
+        }
+        let page_prefix = format!("chrome-extension://{own_extension_id}/");
+        let url = self.url.as_deref().unwrap_or("");
+        if self.has_tab {
+            // A content script: judged by the frame's origin, never by a URL it could fake.
+            let origin = self.origin.as_deref().or_else(|| origin_of(url));
+            if url.starts_with(&page_prefix) {
+                // One of our pages opened in a tab (options page, ticket list).
+                return Some(SenderKind::ExtensionPage);
+            }
+            // The manifest injects into the top frame only: a sender in a sub-frame is not the
+            // content script we ship, whatever its origin says.
+            return (self.frame_id == Some(0)
+                && origin.is_some_and(|o| PORTAL_ORIGINS.contains(&o)))
+            .then_some(SenderKind::PortalContentScript);
+        }
+        url.starts_with(&page_prefix)
+            .then_some(SenderKind::ExtensionPage)
+    }
+}
+
+/// `scheme://host[:port]` of a URL, without allocating.
+fn origin_of(url: &str) -> Option<&str> {
+    let rest = url.find("://").map(|i| i + 3)?;
+    let end = url[rest..]
+        .find(['/', '?', '#'])
+        .map(|i| rest + i)
+        .unwrap_or(url.len());
+    Some(&url[..end])
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum RequestBody {
+    /// Plumbing check; answered with `Pong`.
+    Ping,
+    /// Connection state for status lines and the Authorize action.
+    GetStatus,
+    GetSettings,
+    SaveSettings(SettingsInput),
+    /// Run (or re-run) authorization.
+    Authorize(AuthMethod),
+    /// Revoke where possible, delete tokens and the instance's cached data.
+    Disconnect,
+    TestConnection,
+    /// Queue a share in the outbox and try to send it now.
+    Share(ShareRequest),
+    /// Open tickets for an action, before creating another one.
+    FindOpenTickets {
+        action_id: String,
+    },
+    /// The cached tickets for cards, badges and the popup; refreshes when stale.
+    GetTickets {
+        force_refresh: bool,
+    },
+    /// One page of the full list, loaded from ServiceNow on demand.
+    ListTickets(TicketListQuery),
+    GetOutbox,
+    RetryShare {
+        share_id: String,
+    },
+    DiscardShare {
+        share_id: String,
+    },
+    /// Drafts persist per action (key = action id, or "new" for a card's Create ticket).
+    GetDraft {
+        key: String,
+    },
+    SaveDraft {
+        key: String,
+        draft: TaskDraft,
+    },
+    DeleteDraft {
+        key: String,
+    },
+    /// The state labels for both kinds, with the user's renames.
+    GetStateNames,
+    SaveStateNames(Vec<StateNameOverride>),
+    /// Content scripts cannot open extension pages themselves.
+    OpenPage {
+        page: ExtensionPage,
+    },
+    /// Records of the instance whose name contains `text` (assignment group, caller,
+    /// standard change template fields).
+    SearchRecords {
+        table: RecordTable,
+        text: String,
+    },
+    /// The choices of a field of incident or change_request (the category mapping), when the
+    /// instance lets the integration user read them.
+    GetFieldChoices {
+        kind: TicketKind,
+        field: String,
+    },
+    /// What the worker remembers of a portal tenant (learned titles, signed-in UPN).
+    GetPortalContext {
+        tenant: String,
+    },
+    /// Title → action id pairs and the UPN the content script just read on the portal. The
+    /// UPN also feeds the "same person" check of the ServiceNow user at connect and in Test
+    /// connection: this is the one message that brings the portal's account to the worker.
+    LearnPortalContext {
+        tenant: String,
+        titles: Vec<(String, String)>,
+        upn: Option<String>,
+    },
+}
+
+impl RequestBody {
+    /// Whether a sender of this kind may make this request. Extension pages may do anything;
+    /// the content script only what `portal/wire.rs` sends (security review L10): it shares,
+    /// reads the cached tickets and its drafts, looks up groups and open tickets, and opens our
+    /// pages. It never touches settings, the connection, the outbox or the state names, and
+    /// never forces a full ticket refresh.
+    pub fn allowed_from(&self, sender: SenderKind) -> bool {
+        match sender {
+            SenderKind::ExtensionPage => true,
+            SenderKind::PortalContentScript => matches!(
+                self,
+                RequestBody::Ping
+                    | RequestBody::GetStatus
+                    | RequestBody::GetSettings
+                    | RequestBody::Share(_)
+                    | RequestBody::FindOpenTickets { .. }
+                    | RequestBody::GetTickets {
+                        force_refresh: false
+                    }
+                    | RequestBody::GetDraft { .. }
+                    | RequestBody::SaveDraft { .. }
+                    | RequestBody::DeleteDraft { .. }
+                    | RequestBody::OpenPage { .. }
+                    | RequestBody::SearchRecords {
+                        table: RecordTable::Group,
+                        ..
+                    }
+                    | RequestBody::GetPortalContext { .. }
+                    | RequestBody::LearnPortalContext { .. }
+            ),
+        }
+    }
+
+    /// The budget a content script's request draws from, if any (see `PageGuard`).
+    pub fn budget(&self) -> Option<Budget> {
+        match self {
+            RequestBody::Share(_) => Some(Budget::Share),
+            RequestBody::FindOpenTickets { .. } | RequestBody::SearchRecords { .. } => {
+                Some(Budget::Lookup)
+            }
+            RequestBody::OpenPage { .. } => Some(Budget::OpenPage),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// Authorization code with PKCE through `chrome.identity.launchWebAuthFlow`.
+    AuthorizationCode,
+    /// The fallback for instances that cannot use the redirect.
+    Password { username: String, password: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRequest {
+    /// Chosen by the sender so a resend of the same click is the same share.
+    pub share_id: String,
+    pub draft: TaskDraft,
+    /// Create even though an open ticket already exists for the action.
+    pub allow_duplicate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionPage {
+    Options,
+    Tickets,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketListQuery {
+    pub kind: Option<TicketKind>,
+    /// Raw state values to include; empty = all.
+    pub states: Vec<String>,
+    pub category: Option<Category>,
+    /// Matched against number and short description.
+    pub search: Option<String>,
+    pub sort: TicketSort,
+    pub descending: bool,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSort {
+    Updated,
+    Number,
+    Priority,
+    State,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub tickets: Vec<TicketSummary>,
+    pub total: u32,
+    pub offset: u32,
+}
+
+/// Tickets as cached by the worker, with the time they were fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TicketSnapshot {
+    /// Unix ms of the fetch; `None` when never fetched.
+    pub fetched_at: Option<u64>,
+    /// Most recently updated first.
+    pub tickets: Vec<TicketSummary>,
+    /// Counts per (kind, state label), for the cards.
+    pub counts: Vec<StateCount>,
+    /// Shares still in the outbox, so badges can say "queued".
+    pub queued_action_ids: Vec<String>,
+    /// True while a refresh is running in the background.
+    pub refreshing: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    pub kind: TicketKind,
+    pub state: String,
+    pub label: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ShareOutcome {
+    /// ServiceNow confirmed the record.
+    Created {
+        ticket: TicketSummary,
+        /// Which ServiceNow API created it.
+        #[serde(default)]
+        api: CreateApi,
+    },
+    /// Transient failure: it stays in the outbox and will be sent.
+    Queued { share_id: String, reason: Diagnosis },
+    /// Permanent failure: the draft is kept, the user must act.
+    Failed {
+        share_id: String,
+        diagnosis: Diagnosis,
+    },
+    /// The form did not validate.
+    Invalid { errors: Vec<FieldError> },
+    /// An open ticket exists for the action and `allow_duplicate` was false.
+    Duplicate { existing: Vec<TicketSummary> },
+    /// No connection yet: connect first.
+    NotConnected,
+}
+
+/// Tables a record can be chosen from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordTable {
+    Group,
+    User,
+    StandardChangeTemplate,
+}
+
+/// The API a ticket was created through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreateApi {
+    #[default]
+    TableApi,
+    /// `/api/sn_chg_rest/change/normal` or `/standard/{template}`.
+    ChangeManagementApi,
+}
+
+/// One step of "Test connection".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticStep {
+    /// i18n key naming the step (reach the instance, token, who am I, …).
+    pub step_key: String,
+    pub ok: bool,
+    pub diagnosis: Option<Diagnosis>,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticReport {
+    pub steps: Vec<DiagnosticStep>,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub v: u16,
+    pub body: ResponseBody,
+}
+
+impl Response {
+    pub fn new(body: ResponseBody) -> Self {
+        Response {
+            v: PROTOCOL_VERSION,
+            body,
+        }
+    }
+
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        Response::new(ResponseBody::Error(ProtocolError {
+            code,
+            message: message.into(),
+        }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum ResponseBody {
+    Pong {
+        version: String,
+    },
+    Status(ConnectionStatus),
+    Settings(SettingsView),
+    /// Settings saved, or a field refused (`errors` holds i18n keys per field).
+    SettingsSaved {
+        errors: Vec<SettingsError>,
+    },
+    Diagnostics(DiagnosticReport),
+    Share(ShareOutcome),
+    Tickets(Vec<TicketSummary>),
+    Snapshot(TicketSnapshot),
+    Page(TicketPage),
+    Outbox(Vec<OutboxView>),
+    Draft(Option<TaskDraft>),
+    StateNames(Vec<StateName>),
+    /// Records of the instance (groups, users, templates) by sys_id and name.
+    Records(Vec<RecordRef>),
+    /// A field's choice values and labels.
+    Choices(Vec<crate::domain::state_names::ChoiceLabel>),
+    /// A tenant's learned titles (normalized title, action id) and UPN.
+    PortalContext {
+        titles: Vec<(String, String)>,
+        upn: Option<String>,
+    },
+    Done,
+    Error(ProtocolError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsError {
+    /// `instance`, `client_id`, …
+    pub field: String,
+    pub message_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The payload is not a valid `Request`.
+    Malformed,
+    /// Protocol version mismatch.
+    Version,
+    /// The sender may not make this request (or is not us at all).
+    Forbidden,
+    /// The request failed; `message` says why (never a token or secret).
+    Failed,
+    /// A diagnosis applies: see `Diagnostics`/`Share` for typed detail.
+    Connection,
+}
+
+/// What a content script's request draws from. The portal page cannot message the worker, but
+/// it can try to make our content script do so; a budget per tab keeps a hostile page (or a bug)
+/// from sending a burst to the organisation's shared integration user (security review M2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Budget {
+    /// Tickets created.
+    Share,
+    /// ServiceNow queries the form makes (open tickets of an action, assignment groups).
+    Lookup,
+    /// Tabs opened on our pages.
+    OpenPage,
+}
+
+impl Budget {
+    /// Requests a tab may make in any minute: far above what a person clicks and types.
+    pub const fn per_minute(self) -> usize {
+        match self {
+            Budget::Share => 10,
+            Budget::Lookup => 60,
+            Budget::OpenPage => 5,
+        }
+    }
+}
+
+const GUARD_WINDOW_MS: u64 = 60_000;
+
+/// How long the open tickets the worker showed a tab let a share from it skip the duplicate
+/// check.
+pub const DUPLICATE_CONFIRMATION_MS: u64 = 30 * 60_000;
+
+/// Beyond this many remembered (tab, action) pairs the oldest are dropped.
+const MAX_SHOWN: usize = 256;
+
+/// The worker's judgement of what a content script may ask, per tab: the request budgets, and
+/// which actions' open tickets it showed the tab. Only the latter lets a share skip the
+/// duplicate check: `allow_duplicate` from a content script is honoured only when its form was
+/// shown the open tickets, which is when "Create another ticket" appears.
+///
+/// Kept in the worker's memory on purpose: a worker restart forgets it, and that costs a
+/// person at most one more "Create another ticket" click (the share is answered `Duplicate`
+/// again, which shows the tickets again).
+#[derive(Debug, Default)]
+pub struct PageGuard {
+    spent: std::collections::HashMap<(i64, Budget), Vec<u64>>,
+    shown: std::collections::HashMap<(i64, String), u64>,
+}
+
+impl PageGuard {
+    /// Whether `tab` may make one more request of `budget` at `now_ms`; counts it when it may.
+    pub fn spend(&mut self, tab: i64, budget: Budget, now_ms: u64) -> bool {
+        self.spent.retain(|_, times| {
+            times
+                .iter()
+                .any(|&t| now_ms.saturating_sub(t) < GUARD_WINDOW_MS)
+        });
+        let times = self.spent.entry((tab, budget)).or_default();
+        times.retain(|&t| now_ms.saturating_sub(t) < GUARD_WINDOW_MS);
+        if times.len() >= budget.per_minute() {
+            return false;
+        }
+        times.push(now_ms);
+        true
+    }
+
+    /// The worker answered `tab` with open tickets for `action_id`.
+    pub fn showed_open_tickets(&mut self, tab: i64, action_id: &str, now_ms: u64) {
+        self.forget_stale(now_ms);
+        if self.shown.len() >= MAX_SHOWN {
+            if let Some(oldest) = self
+                .shown
+                .iter()
+                .min_by_key(|(_, &t)| t)
+                .map(|(k, _)| k.clone())
+            {
+                self.shown.remove(&oldest);
+            }
+        }
+        self.shown.insert((tab, action_id.to_owned()), now_ms);
+    }
+
+    /// Whether a share from `tab` for `action_id` may skip the duplicate check: the worker
+    /// showed that tab the action's open tickets recently. Spends the confirmation.
+    pub fn take_duplicate_confirmation(&mut self, tab: i64, action_id: &str, now_ms: u64) -> bool {
+        self.forget_stale(now_ms);
+        self.shown.remove(&(tab, action_id.to_owned())).is_some()
+    }
+
+    fn forget_stale(&mut self, now_ms: u64) {
+        self.shown
+            .retain(|_, &mut t| now_ms.saturating_sub(t) < DUPLICATE_CONFIRMATION_MS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_round_trips_through_json_with_its_tag() {
+        let req = Request::new(RequestBody::FindOpenTickets {
+            action_id: "mfa".into(),
+        });
+        let json = serde_json::to_value(&req).expect("serializes");
+        assert_eq!(json["v"], PROTOCOL_VERSION);
+        assert_eq!(json["body"]["type"], "find_open_tickets");
+        assert_eq!(json["body"]["data"]["action_id"], "mfa");
+        let back: Request = serde_json::from_value(json).expect("deserializes");
+        assert_eq!(back, req);
+    }
+
+    #[test]
+    fn content_scripts_cannot_touch_the_connection() {
+        let s = SenderKind::PortalContentScript;
+        assert!(!RequestBody::Disconnect.allowed_from(s));
+        assert!(!RequestBody::TestConnection.allowed_from(s));
+        assert!(!RequestBody::Authorize(AuthMethod::AuthorizationCode).allowed_from(s));
+        assert!(!RequestBody::ListTickets(TicketListQuery {
+            kind: None,
+            states: vec![],
+            category: None,
+            search: None,
+            sort: TicketSort::Updated,
+            descending: true,
+            offset: 0,
+            limit: 20
+        })
+        .allowed_from(s));
+        assert!(RequestBody::Ping.allowed_from(s));
+        assert!(RequestBody::Disconnect.allowed_from(SenderKind::ExtensionPage));
+    }
+
+    fn sender(id: &str, url: &str, origin: Option<&str>, has_tab: bool) -> SenderInfo {
+        SenderInfo {
+            id: Some(id.into()),
+            url: Some(url.into()),
+            origin: origin.map(Into::into),
+            has_tab,
+            tab_id: has_tab.then_some(7),
+            frame_id: has_tab.then_some(0),
+        }
+    }
+
+    #[test]
+    fn senders_are_classified_by_extension_id_and_origin() {
+        let me = "abcdefghijklmnopabcdefghijklmnop";
+        assert_eq!(
+            sender(
+                me,
+                &format!("chrome-extension://{me}/popup.html"),
+                None,
+                false
+            )
+            .classify(me),
+            Some(SenderKind::ExtensionPage)
+        );
+        assert_eq!(
+            sender(
+                me,
+                "https://security.microsoft.com/securescore?viewid=actions",
+                Some(PORTAL_ORIGINS[0]),
+                true
+            )
+            .classify(me),
+            Some(SenderKind::PortalContentScript)
+        );
+        // The other clouds (GCC High, DoD) run the same content script.
+        for origin in ["https://security.microsoft.us", "https://security.apps.mil"] {
+            assert_eq!(
+                sender(me, &format!("{origin}/securescore"), Some(origin), true).classify(me),
+                Some(SenderKind::PortalContentScript)
+            );
+        }
+        // Our content script on another origin (should the manifest ever widen) is refused.
+        assert_eq!(
+            sender(
+                me,
+                "https://evil.example/",
+                Some("https://evil.example"),
+                true
+            )
+            .classify(me),
+            None
+        );
+        // A look-alike host that merely starts with the portal's origin.
+        assert_eq!(
+            sender(
+                me,
+                "https://security.microsoft.com.evil.example/",
+                None,
+                true
+            )
+            .classify(me),
+            None
+        );
+        // Another extension, or a sender without id.
+        assert_eq!(
+            sender(
+                "otherextension",
+                "chrome-extension://otherextension/x.html",
+                None,
+                false
+            )
+            .classify(me),
+            None
+        );
+        assert_eq!(SenderInfo::default().classify(me), None);
+        // Our content script's id and the portal's origin, but in a sub-frame (an iframe the
+        // page made): not the content script the manifest injects.
+        let mut framed = sender(
+            me,
+            "https://security.microsoft.com/x",
+            Some(PORTAL_ORIGINS[0]),
+            true,
+        );
+        framed.frame_id = Some(3);
+        assert_eq!(framed.classify(me), None);
+        framed.frame_id = None;
+        assert_eq!(framed.classify(me), None);
+        // A worker-less page of ours that is not an extension URL (e.g. a web page) is refused.
+        assert_eq!(
+            sender(me, "https://security.microsoft.com/", None, false).classify(me),
+            None
+        );
+        assert_eq!(sender(me, "x", None, false).classify(""), None);
+    }
+
+    /// Every request the content script sends (`portal/wire.rs`) is allowed, and nothing else.
+    #[test]
+    fn content_scripts_may_ask_only_what_they_use() {
+        let s = SenderKind::PortalContentScript;
+        let draft = crate::servicenow::ticket::tests::draft(TicketKind::Incident);
+        let used = [
+            RequestBody::Ping,
+            RequestBody::GetStatus,
+            RequestBody::GetSettings,
+            RequestBody::Share(ShareRequest {
+                share_id: "s".into(),
+                draft: draft.clone(),
+                allow_duplicate: false,
+            }),
+            RequestBody::FindOpenTickets {
+                action_id: "mfa".into(),
+            },
+            RequestBody::GetTickets {
+                force_refresh: false,
+            },
+            RequestBody::GetDraft { key: "mfa".into() },
+            RequestBody::SaveDraft {
+                key: "mfa".into(),
+                draft: draft.clone(),
+            },
+            RequestBody::DeleteDraft { key: "mfa".into() },
+            RequestBody::OpenPage {
+                page: ExtensionPage::Options,
+            },
+            RequestBody::SearchRecords {
+                table: RecordTable::Group,
+                text: "net".into(),
+            },
+            RequestBody::GetPortalContext { tenant: "t".into() },
+            RequestBody::LearnPortalContext {
+                tenant: "t".into(),
+                titles: vec![],
+                upn: None,
+            },
+        ];
+        for r in &used {
+            assert!(r.allowed_from(s), "{r:?}");
+        }
+        let refused = [
+            RequestBody::GetOutbox,
+            RequestBody::GetStateNames,
+            RequestBody::SaveStateNames(vec![]),
+            RequestBody::GetTickets {
+                force_refresh: true,
+            },
+            RequestBody::RetryShare {
+                share_id: "s".into(),
+            },
+            RequestBody::DiscardShare {
+                share_id: "s".into(),
+            },
+            RequestBody::SearchRecords {
+                table: RecordTable::User,
+                text: "a".into(),
+            },
+            RequestBody::SearchRecords {
+                table: RecordTable::StandardChangeTemplate,
+                text: "a".into(),
+            },
+            RequestBody::GetFieldChoices {
+                kind: TicketKind::Incident,
+                field: "category".into(),
+            },
+        ];
+        for r in &refused {
+            assert!(!r.allowed_from(s), "{r:?}");
+            assert!(r.allowed_from(SenderKind::ExtensionPage), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn a_tab_gets_a_budget_per_minute() {
+        let mut g = PageGuard::default();
+        let t0 = 1_000_000;
+        for i in 0..Budget::Share.per_minute() as u64 {
+            assert!(g.spend(1, Budget::Share, t0 + i), "share {i}");
+        }
+        assert!(!g.spend(1, Budget::Share, t0 + 100));
+        // Another tab and another budget are counted apart.
+        assert!(g.spend(2, Budget::Share, t0 + 100));
+        assert!(g.spend(1, Budget::Lookup, t0 + 100));
+        // A minute after the first, room again.
+        assert!(g.spend(1, Budget::Share, t0 + GUARD_WINDOW_MS));
+        assert!(!g.spend(1, Budget::Share, t0 + GUARD_WINDOW_MS));
+        assert_eq!(Budget::OpenPage.per_minute(), 5);
+    }
+
+    #[test]
+    fn a_duplicate_is_allowed_only_after_the_tab_was_shown_the_open_tickets() {
+        let mut g = PageGuard::default();
+        let t0 = 5_000_000;
+        // Never shown: a content script's allow_duplicate is not honoured.
+        assert!(!g.take_duplicate_confirmation(1, "mfa", t0));
+        g.showed_open_tickets(1, "mfa", t0);
+        // Not for another tab or another action.
+        assert!(!g.take_duplicate_confirmation(2, "mfa", t0));
+        assert!(!g.take_duplicate_confirmation(1, "other", t0));
+        // Once, for the tab that saw them.
+        assert!(g.take_duplicate_confirmation(1, "mfa", t0 + 1));
+        assert!(!g.take_duplicate_confirmation(1, "mfa", t0 + 2));
+        // And not after the confirmation window.
+        g.showed_open_tickets(1, "mfa", t0);
+        assert!(!g.take_duplicate_confirmation(1, "mfa", t0 + DUPLICATE_CONFIRMATION_MS));
+        // Bounded memory.
+        for i in 0..(MAX_SHOWN as i64 + 10) {
+            g.showed_open_tickets(i, "a", t0 + i as u64);
+        }
+        assert!(g.shown.len() <= MAX_SHOWN);
+        assert!(g.take_duplicate_confirmation(MAX_SHOWN as i64 + 9, "a", t0 + 300));
+    }
+
+    #[test]
+    fn malformed_payload_is_an_error_not_a_panic() {
+        let bad = serde_json::json!({"v": 1, "body": {"type": "share", "data": {"nope": 1}}});
+        assert!(serde_json::from_value::<Request>(bad).is_err());
+    }
+}

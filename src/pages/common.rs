@@ -1,0 +1,413 @@
+//! Pieces the three pages share: the connection status, diagnoses, labels, dates, links.
+//!
+//! Everything here is a function of data (no messaging), so the wasm tests can render it.
+
+use crate::domain::connection::{ConnectionState, ConnectionStatus};
+use crate::domain::diagnosis::Diagnosis;
+pub use crate::domain::ticket::priority_value;
+use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
+use crate::messages::{ProtocolError, ResponseBody};
+use crate::platform::{t, t_with};
+
+use super::dom::build::{el, sr_only, El};
+
+// ---------------------------------------------------------------------------------------------
+// Labels and wire values
+// ---------------------------------------------------------------------------------------------
+
+pub fn kind_value(kind: TicketKind) -> &'static str {
+    kind.table()
+}
+
+pub fn kind_from_value(v: &str) -> Option<TicketKind> {
+    TicketKind::ALL.into_iter().find(|k| kind_value(*k) == v)
+}
+
+pub fn kind_label(kind: TicketKind) -> String {
+    match kind {
+        TicketKind::Incident => t("common_kind_incident"),
+        TicketKind::ChangeRequest => t("common_kind_change_request"),
+    }
+}
+
+pub const PRIORITIES: [Priority; 5] = [
+    Priority::Critical,
+    Priority::High,
+    Priority::Moderate,
+    Priority::Low,
+    Priority::Planning,
+];
+
+pub fn priority_from_value(v: &str) -> Option<Priority> {
+    PRIORITIES.into_iter().find(|p| priority_value(*p) == v)
+}
+
+pub fn priority_label(p: Priority) -> String {
+    t(&format!("common_priority_{}", priority_value(p)))
+}
+
+pub const CATEGORIES: [Category; 5] = [
+    Category::Identity,
+    Category::Data,
+    Category::Devices,
+    Category::Apps,
+    Category::Infrastructure,
+];
+
+pub fn category_value(c: Category) -> &'static str {
+    match c {
+        Category::Identity => "identity",
+        Category::Data => "data",
+        Category::Devices => "devices",
+        Category::Apps => "apps",
+        Category::Infrastructure => "infrastructure",
+    }
+}
+
+pub fn category_from_value(v: &str) -> Option<Category> {
+    CATEGORIES.into_iter().find(|c| category_value(*c) == v)
+}
+
+pub fn category_label(c: Category) -> String {
+    t(&format!("common_category_{}", category_value(c)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------------------------
+
+pub use crate::platform::i18n::{format_sn_time, format_time};
+
+// ---------------------------------------------------------------------------------------------
+// Connection status
+// ---------------------------------------------------------------------------------------------
+
+/// The one-line headline: "Connected as snshare.integration", "Not connected", …
+pub fn status_headline(status: &ConnectionStatus) -> String {
+    match status.state {
+        ConnectionState::Connected => match &status.user {
+            Some(u) if !u.user_name.is_empty() => {
+                t_with("common_status_connected_as", &[&u.user_name])
+            }
+            _ => t("common_status_connected"),
+        },
+        ConnectionState::NotConnected => t("common_status_not_connected"),
+        ConnectionState::AuthorizationNeeded => t("common_status_authorization_needed"),
+        ConnectionState::Unreachable => t("common_status_unreachable"),
+    }
+}
+
+pub fn state_class(state: ConnectionState) -> &'static str {
+    match state {
+        ConnectionState::Connected => "is-ok",
+        ConnectionState::NotConnected => "is-muted",
+        ConnectionState::AuthorizationNeeded => "is-warn",
+        ConnectionState::Unreachable => "is-error",
+    }
+}
+
+/// What goes inside the page's `role=status` region. `None`: still asking the worker.
+/// `detailed` adds token expiry and last call (options page); the popup shows less.
+pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
+    let Some(status) = status else {
+        return el("p")
+            .class("status-line is-muted")
+            .text(&t("common_status_checking"));
+    };
+    let line = el("p")
+        .class("status-line")
+        .class(state_class(status.state))
+        .child(el("span").class("status-dot").attr("aria-hidden", "true"))
+        .child(
+            el("strong")
+                .class("status-headline")
+                .text(&status_headline(status)),
+        );
+    let mut rows: Vec<El> = Vec::new();
+    let mut row = |label: &str, value: &str| {
+        rows.push(
+            el("div")
+                .child(el("dt").text(label))
+                .child(el("dd").text(value)),
+        );
+    };
+    if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
+        row(&t("common_status_instance"), instance);
+    }
+    if let Some(user) = &status.user {
+        let who = if user.name.is_empty() || user.name == user.user_name {
+            user.user_name.clone()
+        } else {
+            format!("{} ({})", user.name, user.user_name)
+        };
+        row(&t("common_status_user"), &who);
+    }
+    if detailed {
+        if let Some(exp) = status.access_token_expires_at {
+            row(&t("common_status_token_expires"), &format_time(exp));
+        }
+        let last = status
+            .last_success_at
+            .map(format_time)
+            .unwrap_or_else(|| t("common_never"));
+        if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
+            row(&t("common_status_last_success"), &last);
+        }
+    }
+    let hint = match status.state {
+        ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
+        ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
+        _ => None,
+    };
+    let warnings: Vec<El> = status
+        .warnings
+        .iter()
+        .map(|key| el("li").text(&t(key)))
+        .collect();
+    el("div")
+        .class("status-body")
+        .child(line)
+        .child_opt((!rows.is_empty()).then(|| el("dl").class("status-details").children(rows)))
+        .child_opt(hint.map(|h| el("p").class("status-hint").text(&h)))
+        .child_opt(
+            (!warnings.is_empty()).then(|| el("ul").class("status-warnings").children(warnings)),
+        )
+}
+
+/// The page's single live status region (product.md: role status, contains "Connected as").
+pub fn status_host() -> El {
+    el("div")
+        .class("status")
+        .attr("role", "status")
+        .attr("aria-live", "polite")
+        .attr("aria-atomic", "true")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and diagnoses
+// ---------------------------------------------------------------------------------------------
+
+/// An inline alert (`role=alert`) with a message that came from the worker or ServiceNow.
+pub fn alert(message: &str) -> El {
+    el("div")
+        .class("alert is-error")
+        .attr("role", "alert")
+        .child(el("span").class("alert-icon").attr("aria-hidden", "true"))
+        .child(el("span").class("alert-text").text(message))
+}
+
+/// A protocol error as the user reads it.
+pub fn error_message(e: &ProtocolError) -> String {
+    if e.message.trim().is_empty() {
+        t("common_error_generic")
+    } else {
+        e.message.clone()
+    }
+}
+
+/// An answer the caller did not expect, as an error message.
+pub fn unexpected(body: &ResponseBody) -> String {
+    match body {
+        ResponseBody::Error(e) => error_message(e),
+        _ => t("common_error_unexpected_answer"),
+    }
+}
+
+pub fn diagnosis_kind(d: &Diagnosis) -> &'static str {
+    d.name()
+}
+
+/// What went wrong (`diagnosis_<name>`) and how to fix it (`diagnosis_<name>_fix`), through
+/// chrome.i18n. A catalogue without the key still says something useful.
+pub fn diagnosis_text(d: &Diagnosis) -> (String, Option<String>) {
+    let args = d.message_args();
+    let subs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let key = d.message_key();
+    let message = t_with(&key, &subs);
+    let message = if message == key {
+        let name = d.name().replace('_', " ");
+        match subs.first() {
+            Some(detail) => t_with("common_diagnosis_fallback_detail", &[&name, detail]),
+            None => t_with("common_diagnosis_fallback", &[&name]),
+        }
+    } else {
+        message
+    };
+    let fix_key = d.fix_key();
+    let fix = t_with(&fix_key, &subs);
+    (message, (fix != fix_key && !fix.is_empty()).then_some(fix))
+}
+
+pub fn render_diagnosis(d: &Diagnosis) -> El {
+    let (message, fix) = diagnosis_text(d);
+    el("div")
+        .class("diagnosis")
+        .attr("data-diagnosis", diagnosis_kind(d))
+        .child(el("p").class("diagnosis-message").text(&message))
+        .child_opt(fix.map(|f| {
+            el("p")
+                .class("diagnosis-fix")
+                .child(el("strong").text(&t("common_how_to_fix")))
+                .append_text(" ")
+                .append_text(&f)
+        }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links
+// ---------------------------------------------------------------------------------------------
+
+/// Only web links go into an `href`: a `javascript:` or `data:` link from data is shown as text.
+pub fn safe_href(link: &str) -> Option<&str> {
+    crate::domain::instance::is_safe_link(link).then_some(link.trim())
+}
+
+/// A ticket's number as a link into ServiceNow, opening in a new tab.
+pub fn ticket_link(ticket: &TicketSummary) -> El {
+    match safe_href(&ticket.link) {
+        Some(href) => el("a")
+            .class("ticket-number")
+            .attr("href", href)
+            .attr("target", "_blank")
+            .attr("rel", "noopener noreferrer")
+            .attr("title", &t("common_opens_new_tab"))
+            .text(&ticket.number),
+        None => el("span").class("ticket-number").text(&ticket.number),
+    }
+}
+
+/// A small state label ("New", "In Progress"…), coloured by open/closed.
+pub fn state_chip(ticket: &TicketSummary) -> El {
+    el("span")
+        .class("chip")
+        .class(if ticket.open { "is-open" } else { "is-closed" })
+        .text(&ticket.state_label)
+}
+
+/// A small spinner with a text for screen readers.
+pub fn spinner(label: &str) -> El {
+    el("span")
+        .class("spinner")
+        .child(el("span").class("spinner-ring").attr("aria-hidden", "true"))
+        .child(sr_only(label))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presenters bound to the page's templates (the options page's markup; any page that carries
+// the same `tpl-*` templates can use them)
+// ---------------------------------------------------------------------------------------------
+
+pub fn page_document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// A one-string piece (notice, progress, success, alert) from the page's template `id`.
+pub fn text_view(id: &str, text: &str) -> Option<web_sys::Element> {
+    crate::platform::template::instantiate_with_text(&page_document()?, id, text)
+}
+
+/// An inline alert (`role=alert`, template `tpl-alert`) with a message from the worker or
+/// ServiceNow, as text.
+pub fn alert_view(message: &str) -> Option<web_sys::Element> {
+    text_view("tpl-alert", message)
+}
+
+/// The `(label, value)` lines under the status headline; `detailed` adds token expiry and last
+/// call (options page).
+pub fn status_details(status: &ConnectionStatus, detailed: bool) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
+        rows.push((t("common_status_instance"), instance.to_string()));
+    }
+    if let Some(user) = &status.user {
+        let who = if user.name.is_empty() || user.name == user.user_name {
+            user.user_name.clone()
+        } else {
+            format!("{} ({})", user.name, user.user_name)
+        };
+        rows.push((t("common_status_user"), who));
+    }
+    if detailed {
+        if let Some(exp) = status.access_token_expires_at {
+            rows.push((t("common_status_token_expires"), format_time(exp)));
+        }
+        if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
+            let last = status
+                .last_success_at
+                .map(format_time)
+                .unwrap_or_else(|| t("common_never"));
+            rows.push((t("common_status_last_success"), last));
+        }
+    }
+    rows
+}
+
+/// What goes inside the page's `role=status` region, from templates `tpl-status*`. `None` for
+/// `status`: still asking the worker. Pieces with nothing to say are removed, not hidden.
+pub fn status_view(status: Option<&ConnectionStatus>, detailed: bool) -> Option<web_sys::Element> {
+    use crate::platform::template::{instantiate_by_id, instantiate_with_text, part};
+    let doc = page_document()?;
+    let Some(status) = status else {
+        return instantiate_by_id(&doc, "tpl-status-checking");
+    };
+    let body = instantiate_by_id(&doc, "tpl-status")?;
+    let line: web_sys::Element = part(&body, "line")?;
+    let _ = line.class_list().add_1(state_class(status.state));
+    part::<web_sys::Element>(&body, "headline")?.set_text_content(Some(&status_headline(status)));
+    let details: web_sys::Element = part(&body, "details")?;
+    let rows = status_details(status, detailed);
+    if rows.is_empty() {
+        details.remove();
+    }
+    for (label, value) in rows {
+        let row = instantiate_by_id(&doc, "tpl-status-row")?;
+        part::<web_sys::Element>(&row, "label")?.set_text_content(Some(&label));
+        part::<web_sys::Element>(&row, "value")?.set_text_content(Some(&value));
+        let _ = details.append_child(&row);
+    }
+    let hint: web_sys::Element = part(&body, "hint")?;
+    match status.state {
+        ConnectionState::AuthorizationNeeded => {
+            hint.set_text_content(Some(&t("common_status_authorization_needed_hint")))
+        }
+        ConnectionState::Unreachable => {
+            hint.set_text_content(Some(&t("common_status_unreachable_hint")))
+        }
+        _ => hint.remove(),
+    }
+    let warnings: web_sys::Element = part(&body, "warnings")?;
+    if status.warnings.is_empty() {
+        warnings.remove();
+    }
+    for key in &status.warnings {
+        let item = instantiate_with_text(&doc, "tpl-status-warning", &t(key))?;
+        let _ = warnings.append_child(&item);
+    }
+    Some(body)
+}
+
+/// A diagnosis (template `tpl-diagnosis`): what went wrong and, when the catalogue has one,
+/// how to fix it.
+pub fn diagnosis_view(d: &Diagnosis) -> Option<web_sys::Element> {
+    use crate::platform::template::{instantiate_by_id, part};
+    let node = instantiate_by_id(&page_document()?, "tpl-diagnosis")?;
+    let _ = node.set_attribute("data-diagnosis", diagnosis_kind(d));
+    let (message, fix) = diagnosis_text(d);
+    part::<web_sys::Element>(&node, "message")?.set_text_content(Some(&message));
+    let fix_line: web_sys::Element = part(&node, "fix")?;
+    match fix {
+        Some(f) => part::<web_sys::Element>(&fix_line, "fix-text")?.set_text_content(Some(&f)),
+        None => fix_line.remove(),
+    }
+    Some(node)
+}
+
+/// A validation message by i18n key; a key missing from the catalogue still reads as a sentence.
+pub fn error_text(key: &str) -> String {
+    let s = t(key);
+    if s == key {
+        t("common_field_invalid")
+    } else {
+        s
+    }
+}

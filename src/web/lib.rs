@@ -1,0 +1,196 @@
+//! Browser bindings (wasm only): `chrome.*`, messaging, i18n, time and randomness, templates
+//! and the DOM toolkit every surface uses.
+//!
+//! Everything the surfaces need from the browser goes through here, so the rest of the code
+//! sees typed Rust functions and errors, never raw `JsValue`s. What only the worker needs
+//! (IndexedDB vault, fetch transport, identity and alarms) is in the worker crate.
+
+#![cfg(target_arch = "wasm32")]
+
+pub mod chrome;
+pub mod dom;
+pub mod i18n;
+pub mod messaging;
+pub mod storage;
+pub mod template;
+
+pub use i18n::{t, t_with};
+
+use snshare_core::{domain, messages};
+
+use wasm_bindgen::prelude::*;
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    let now = js_sys::Date::now() + bench_clock_offset_ms();
+    if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    }
+}
+
+/// Today's date in the user's time zone.
+pub fn today() -> time::Date {
+    let d = js_sys::Date::new_0();
+    let month = time::Month::try_from((d.get_month() + 1) as u8).unwrap_or(time::Month::January);
+    time::Date::from_calendar_date(d.get_full_year() as i32, month, d.get_date() as u8)
+        .unwrap_or(time::Date::MIN)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]);
+}
+
+/// Cryptographically random bytes from `crypto.getRandomValues` (window and worker alike).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    get_random_values(&mut buf);
+    buf
+}
+
+/// A random id in lowercase hex (share ids, request ids).
+pub fn random_hex(bytes: usize) -> String {
+    let mut out = String::with_capacity(bytes * 2);
+    let mut buf = vec![0u8; bytes];
+    get_random_values(&mut buf);
+    for b in buf {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A uniform float in [0, 1) for backoff jitter.
+pub fn random_unit() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Log to the console for developers (never a token: callers pass only safe text).
+pub fn log(msg: &str) {
+    web_sys::console::log_1(&JsValue::from_str(msg));
+}
+
+/// Serialize for chrome messaging and storage: plain objects, never `Map`s (which chrome
+/// messaging turns into `{}`).
+pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+}
+
+pub fn from_js<T: serde::de::DeserializeOwned>(
+    value: JsValue,
+) -> Result<T, serde_wasm_bindgen::Error> {
+    serde_wasm_bindgen::from_value(value)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = navigator, js_name = onLine, thread_local_v2)]
+    static NAVIGATOR_ONLINE: JsValue;
+}
+
+/// `navigator.onLine` (window or worker); true when unknown, so the request itself decides.
+pub fn worker_online() -> bool {
+    NAVIGATOR_ONLINE.with(|v| v.as_bool().unwrap_or(true))
+}
+
+/// The UI language as ServiceNow names languages (`en`, `it`, `zh_TW` → `zh`).
+pub fn i18n_language() -> String {
+    let lang = chrome::i18n_get_ui_language();
+    let primary = lang
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    if primary.is_empty() {
+        "en".to_string()
+    } else {
+        primary
+    }
+}
+
+/// The `message` of a JS error (or the value itself when it is a string), for our own error
+/// types and messages; never shown raw to users without context.
+pub fn js_error_message(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".to_string())
+}
+
+/// `./build.sh bench` compresses a user's day: it advances the worker's clock by setting
+/// `globalThis.__snshareClockOffsetMs` (bench builds only; shipped builds read the real clock).
+#[cfg(feature = "bench")]
+fn bench_clock_offset_ms() -> f64 {
+    js_sys::Reflect::get(
+        &js_sys::global(),
+        &JsValue::from_str("__snshareClockOffsetMs"),
+    )
+    .ok()
+    .and_then(|v| v.as_f64())
+    .filter(|v| v.is_finite())
+    .unwrap_or(0.0)
+}
+
+#[cfg(not(feature = "bench"))]
+fn bench_clock_offset_ms() -> f64 {
+    0.0
+}
+
+/// Calls its function once the triggers stop for `ms` (search boxes, draft saving). One
+/// closure for its whole life, however often it is triggered; dropping it cancels a pending
+/// call.
+pub struct Debouncer {
+    cb: Closure<dyn FnMut()>,
+    timer: std::cell::Cell<Option<i32>>,
+    ms: i32,
+}
+
+impl Debouncer {
+    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Self {
+        Debouncer {
+            cb: Closure::<dyn FnMut()>::new(f),
+            timer: std::cell::Cell::new(None),
+            ms,
+        }
+    }
+
+    pub fn trigger(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(id) = self.timer.take() {
+            window.clear_timeout_with_handle(id);
+        }
+        let id = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                self.cb.as_ref().unchecked_ref(),
+                self.ms,
+            )
+            .ok();
+        self.timer.set(id);
+    }
+
+    /// Whether a call is waiting; clears it (the caller runs the work itself).
+    pub fn take_pending(&self) -> bool {
+        match (self.timer.take(), web_sys::window()) {
+            (Some(id), Some(window)) => {
+                window.clear_timeout_with_handle(id);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.take_pending();
+    }
+}
+
+impl Drop for Debouncer {
+    fn drop(&mut self) {
+        self.take_pending();
+    }
+}

@@ -1,0 +1,507 @@
+//! Settings, authorization and the token lifecycle. Only this module ever reads a token; every
+//! ServiceNow call goes through `Session::call`, which refreshes ahead of expiry and once on a
+//! 401, with concurrent callers sharing one refresh.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use serde::Deserialize;
+
+use crate::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
+use crate::domain::diagnosis::{integration_user_check, Diagnosis};
+use crate::domain::instance::InstanceUrl;
+use crate::domain::pkce::{oauth_state, PkceVerifier};
+use crate::domain::retry::Failure;
+use crate::domain::settings::Settings;
+use crate::domain::ticket::{Priority, TicketKind};
+use crate::domain::token::{Secret, TokenSet};
+use crate::messages::AuthMethod;
+use crate::platform::fetch::FetchTransport;
+use crate::platform::storage::{self, Area};
+use crate::platform::{now_ms, random_bytes, worker};
+use crate::servicenow::client::Client;
+use crate::servicenow::error::{AuthError, ClientError, Grant};
+use crate::servicenow::oauth::{
+    authorize_url, parse_redirect, web_auth_error, OAuthClient, TokenGrant,
+};
+use crate::servicenow::user::can_create_change_requests;
+
+use super::store::{self, AsyncLock, ConnectionRecord};
+
+/// How long one ServiceNow request may take. Short enough that a hung instance turns a share
+/// into "queued" while the user still looks at the form; the outbox then checks and resends.
+pub const REQUEST_TIMEOUT_MS: u32 = 8_000;
+/// Writing `last_success_at` on every call would wake every page listening to storage.
+const SUCCESS_WRITE_INTERVAL_MS: u64 = 60_000;
+
+thread_local! {
+    static TOKEN_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
+}
+
+/// Why a call could not be made or failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// No instance or client configured, or never authorized.
+    NotConnected,
+    /// The refresh token is gone or rejected, or the instance refuses our tokens.
+    NeedsAuthorization(Diagnosis),
+    Client(ClientError),
+}
+
+impl CallError {
+    pub fn diagnosis(&self, now: u64) -> Diagnosis {
+        match self {
+            CallError::NotConnected => Diagnosis::NotConfigured,
+            CallError::NeedsAuthorization(d) => d.clone(),
+            CallError::Client(e) => e.diagnosis(now),
+        }
+    }
+
+    pub fn failure(&self, now: u64) -> Failure {
+        match self {
+            CallError::NotConnected | CallError::NeedsAuthorization(_) => Failure::AuthRejected,
+            CallError::Client(e) => e.failure(now),
+        }
+    }
+}
+
+impl From<ClientError> for CallError {
+    fn from(e: ClientError) -> Self {
+        CallError::Client(e)
+    }
+}
+
+/// Values an administrator pushes by policy (`storage.managed`, see managed_schema.json).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct Managed {
+    instance: Option<String>,
+    client_id: Option<String>,
+    default_kind: Option<TicketKind>,
+    default_priority: Option<Priority>,
+    due_in_days: Option<u32>,
+}
+
+impl Managed {
+    fn locked(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut lock = |set: bool, name: &str| {
+            if set {
+                out.push(name.to_string());
+            }
+        };
+        lock(self.instance.is_some(), "instance");
+        lock(self.client_id.is_some(), "client_id");
+        lock(self.default_kind.is_some(), "default_kind");
+        lock(self.default_priority.is_some(), "default_priority");
+        lock(self.due_in_days.is_some(), "due_in_days");
+        out
+    }
+
+    pub(crate) fn apply(&self, s: &mut Settings) {
+        if let Some(i) = &self.instance {
+            s.instance = InstanceUrl::parse(i).ok().map(|u| u.origin());
+        }
+        if let Some(c) = &self.client_id {
+            s.client_id = Some(c.trim().to_string());
+        }
+        if let Some(k) = self.default_kind {
+            s.defaults.kind = k;
+        }
+        if let Some(p) = self.default_priority {
+            s.defaults.priority = p;
+        }
+        if let Some(d) = self.due_in_days {
+            s.defaults.due_in_days = d.clamp(1, 365);
+        }
+    }
+}
+
+/// The settings in force: stored values with the administrator's policy on top.
+pub async fn effective_settings() -> (Settings, Vec<String>) {
+    let mut settings = store::settings().await;
+    let managed: Managed = storage::managed().await;
+    managed.apply(&mut settings);
+    settings.client_secret =
+        store::client_secret(settings.instance.as_deref(), settings.client_id.as_deref()).await;
+    (settings, managed.locked())
+}
+
+/// The connection as every surface shows it. Reads storage only.
+pub async fn status() -> ConnectionStatus {
+    let (settings, _) = effective_settings().await;
+    let Some(instance) = settings.instance.clone() else {
+        return ConnectionStatus::not_connected(None);
+    };
+    let Some(record) = store::connection().await.filter(|r| r.instance == instance) else {
+        return ConnectionStatus::not_connected(Some(instance));
+    };
+    let tokens = store::tokens().await;
+    let state = match (record.state, &tokens) {
+        (ConnectionState::Connected | ConnectionState::Unreachable, None) => {
+            ConnectionState::AuthorizationNeeded
+        }
+        (s, _) => s,
+    };
+    let mut warnings = record.warnings;
+    let unrestricted: Option<String> = store::get(
+        Area::Session,
+        crate::platform::storage::STORAGE_UNRESTRICTED,
+    )
+    .await
+    .ok()
+    .flatten();
+    if unrestricted.is_some() {
+        warnings.push("warning_storage_unrestricted".to_string());
+    }
+    ConnectionStatus {
+        state,
+        instance: Some(instance),
+        user: record.user,
+        access_token_expires_at: tokens.as_ref().map(|t| t.expires_at_ms).filter(|&e| e > 0),
+        last_success_at: record.last_success_at,
+        warnings,
+    }
+}
+
+/// A configured instance with an OAuth client: enough to call ServiceNow.
+pub struct Session {
+    pub client: Client<FetchTransport>,
+    pub instance: InstanceUrl,
+    pub oauth: OAuthClient,
+    pub settings: Settings,
+}
+
+pub(crate) fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
+    let instance = InstanceUrl::parse(settings.instance.as_deref()?).ok()?;
+    let client_id = settings.client_id.clone().filter(|c| !c.is_empty())?;
+    let secret = settings
+        .client_secret
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new);
+    Some((instance, OAuthClient::new(client_id, secret)))
+}
+
+/// The session for the configured instance, if it is configured.
+pub async fn configured() -> Result<Session, CallError> {
+    let (settings, _) = effective_settings().await;
+    let (instance, oauth) = oauth_client(&settings).ok_or(CallError::NotConnected)?;
+    let owner = store::connection()
+        .await
+        .filter(|r| r.instance == instance.origin())
+        .and_then(|r| r.user)
+        .map(|u| u.sys_id);
+    let client = Client::new(FetchTransport, instance.clone())
+        .with_timeout(REQUEST_TIMEOUT_MS)
+        .with_owner(owner);
+    Ok(Session {
+        client,
+        instance,
+        oauth,
+        settings,
+    })
+}
+
+/// The session, if it is also authorized (tokens for this instance exist).
+pub async fn session() -> Result<Session, CallError> {
+    let session = configured().await?;
+    let record = store::connection()
+        .await
+        .filter(|r| r.instance == session.instance.origin());
+    match record {
+        None => Err(CallError::NotConnected),
+        Some(r) if r.state == ConnectionState::AuthorizationNeeded => Err(
+            CallError::NeedsAuthorization(Diagnosis::RefreshTokenExpired),
+        ),
+        Some(_) => Ok(session),
+    }
+}
+
+fn is_unauthorized(e: &ClientError) -> bool {
+    matches!(e, ClientError::Http(h) if h.status == 401)
+}
+
+fn is_refresh_rejected(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::Auth(AuthError::TokenRejected {
+            grant: Grant::RefreshToken,
+            ..
+        })
+    )
+}
+
+impl Session {
+    /// Runs one ServiceNow call with a valid access token: refreshed ahead of expiry, and
+    /// once more (then the call retried once) if the instance answers 401.
+    pub async fn call<T, F, Fut>(&self, f: F) -> Result<T, CallError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        let token = self.access_token(None).await?;
+        let result = match f(token.clone()).await {
+            Err(e) if is_unauthorized(&e) => {
+                let fresh = self.access_token(Some(&token)).await?;
+                match f(fresh).await {
+                    Err(e) if is_unauthorized(&e) => {
+                        // Fresh tokens refused too: the grant behind them is gone.
+                        self.mark(ConnectionState::AuthorizationNeeded).await;
+                        return Err(CallError::NeedsAuthorization(Diagnosis::AuthorizationLost));
+                    }
+                    r => r,
+                }
+            }
+            r => r,
+        };
+        match &result {
+            Ok(_) => self.note_success().await,
+            // An answer too large to read came from somewhere reachable.
+            Err(ClientError::Transport(t))
+                if !matches!(t, crate::servicenow::TransportError::TooLarge { .. }) =>
+            {
+                self.mark(ConnectionState::Unreachable).await
+            }
+            Err(_) => {}
+        }
+        result.map_err(CallError::Client)
+    }
+
+    /// A usable access token. `rejected`: the token the instance just refused, which forces a
+    /// refresh unless another caller already replaced it. One refresh at a time: callers that
+    /// queue behind it find the new token and send no request of their own.
+    async fn access_token(&self, rejected: Option<&Secret>) -> Result<Secret, CallError> {
+        let lock = TOKEN_LOCK.with(Rc::clone);
+        lock.run(async {
+            let now = now_ms();
+            let Some(tokens) = store::tokens().await else {
+                self.mark(ConnectionState::AuthorizationNeeded).await;
+                return Err(CallError::NeedsAuthorization(
+                    Diagnosis::RefreshTokenExpired,
+                ));
+            };
+            let replaced = rejected.is_some_and(|r| r.expose() != tokens.access_token.expose());
+            let usable = !tokens.access_token.is_empty() && !tokens.needs_refresh(now);
+            if usable && (rejected.is_none() || replaced) {
+                return Ok(tokens.access_token);
+            }
+            match self.client.refresh(&self.oauth, &tokens, now).await {
+                Ok(fresh) => {
+                    store::save_tokens(&fresh).await.map_err(|e| {
+                        CallError::Client(ClientError::decode(
+                            "storage",
+                            crate::servicenow::error::DecodeKind::Field,
+                            e.to_string(),
+                        ))
+                    })?;
+                    Ok(fresh.access_token)
+                }
+                // The instance refuses the token endpoint for a configuration reason (the
+                // cross-scope policy on oauth_entity): the refresh token is not at fault.
+                Err(e) if e.diagnosis(now) == Diagnosis::CrossScopeRefused => {
+                    Err(CallError::Client(e))
+                }
+                Err(e) if is_refresh_rejected(&e) => {
+                    store::forget_tokens().await;
+                    self.mark(ConnectionState::AuthorizationNeeded).await;
+                    Err(CallError::NeedsAuthorization(
+                        Diagnosis::RefreshTokenExpired,
+                    ))
+                }
+                Err(e) => {
+                    if matches!(e, ClientError::Transport(_)) {
+                        self.mark(ConnectionState::Unreachable).await;
+                    }
+                    Err(CallError::Client(e))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Refreshes the access token now (Test connection proves the refresh token works).
+    pub async fn refresh_now(&self) -> Result<(), CallError> {
+        let current = store::tokens()
+            .await
+            .map(|t| t.access_token)
+            .unwrap_or_else(|| Secret::new(""));
+        self.access_token(Some(&current)).await.map(|_| ())
+    }
+
+    async fn mark(&self, state: ConnectionState) {
+        if let Some(mut r) = store::connection()
+            .await
+            .filter(|r| r.instance == self.instance.origin())
+        {
+            if r.state != state {
+                r.state = state;
+                store::save_connection(&r).await;
+            }
+        }
+    }
+
+    async fn note_success(&self) {
+        if let Some(mut r) = store::connection()
+            .await
+            .filter(|r| r.instance == self.instance.origin())
+        {
+            let now = now_ms();
+            let stale = r
+                .last_success_at
+                .is_none_or(|t| now.saturating_sub(t) > SUCCESS_WRITE_INTERVAL_MS);
+            if r.state != ConnectionState::Connected || stale {
+                r.state = ConnectionState::Connected;
+                r.last_success_at = Some(now);
+                store::save_connection(&r).await;
+            }
+        }
+    }
+}
+
+/// Runs authorization and stores the tokens; the caller gets the new status or a diagnosis.
+pub async fn authorize(method: AuthMethod) -> Result<ConnectionStatus, Diagnosis> {
+    let session = configured().await.map_err(|_| Diagnosis::NotConfigured)?;
+    if !worker::has_host_permission(&session.instance.permission_pattern()).await {
+        return Err(Diagnosis::PermissionDenied);
+    }
+    let now = now_ms();
+    let grant = match method {
+        AuthMethod::AuthorizationCode => {
+            let verifier = PkceVerifier::from_random_bytes(random_bytes::<32>());
+            let state = oauth_state(random_bytes::<16>());
+            let redirect_uri = worker::redirect_url();
+            let url = authorize_url(
+                &session.instance,
+                &session.oauth.client_id,
+                &redirect_uri,
+                &state,
+                &verifier,
+            );
+            let redirect = worker::launch_web_auth_flow(&url).await.map_err(|e| {
+                let message = match e {
+                    worker::WebAuthError::Cancelled => {
+                        "The user did not approve access.".to_string()
+                    }
+                    worker::WebAuthError::PageNotLoaded => {
+                        "Authorization page could not be loaded.".to_string()
+                    }
+                    worker::WebAuthError::Other(m) => m,
+                };
+                ClientError::Auth(web_auth_error(&message)).diagnosis(now)
+            })?;
+            let code = parse_redirect(&redirect, &state)
+                .map_err(|e| ClientError::Auth(e).diagnosis(now))?;
+            TokenGrant::AuthorizationCode {
+                code,
+                redirect_uri,
+                verifier,
+            }
+        }
+        AuthMethod::Password { username, password } => TokenGrant::Password {
+            username,
+            password: Secret::new(password),
+        },
+    };
+    let tokens: TokenSet = session
+        .client
+        .token(&session.oauth, &grant, now)
+        .await
+        .map_err(|e| e.diagnosis(now))?;
+
+    // Who the tokens belong to, before they replace the ones in use: a failed check leaves the
+    // previous account's tokens and status as they were (security review L2).
+    let user = session
+        .client
+        .who_am_i(&tokens.access_token)
+        .await
+        .map_err(|e| e.diagnosis(now_ms()))?;
+    store::save_tokens(&tokens)
+        .await
+        .map_err(|e| Diagnosis::Unexpected {
+            message: e.to_string(),
+        })?;
+    let roles = session
+        .client
+        .user_roles(&tokens.access_token, &user.sys_id)
+        .await
+        .ok();
+    let warnings = account_warnings(&user, roles.as_deref()).await;
+    let previous = store::connection().await;
+    let same_instance = previous
+        .as_ref()
+        .is_some_and(|p| p.instance == session.instance.origin());
+    if !same_instance {
+        let _ = storage::remove(Area::Local, &[store::TICKETS, store::STATE_NAMES]).await;
+    }
+    store::save_connection(&ConnectionRecord {
+        instance: session.instance.origin(),
+        state: ConnectionState::Connected,
+        user: Some(user),
+        last_success_at: Some(now_ms()),
+        warnings,
+    })
+    .await;
+    Ok(status().await)
+}
+
+/// The connect-time warnings about the account: a person's account (the same person as the
+/// portal account, or not marked for integrations), or roles read that cannot create changes.
+/// Unreadable roles or flags say nothing.
+pub async fn account_warnings(user: &ConnectedUser, roles: Option<&[String]>) -> Vec<String> {
+    match account_check(user, roles).await {
+        Some(Diagnosis::PersonalAccount { .. }) => vec!["warning_personal_account".to_string()],
+        Some(Diagnosis::MissingRoles { .. }) => vec!["warning_missing_change_roles".to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// `integration_user_check` with the portal accounts seen in this browser.
+pub async fn account_check(user: &ConnectedUser, roles: Option<&[String]>) -> Option<Diagnosis> {
+    integration_user_check(
+        user,
+        &store::portal_accounts().await,
+        roles.and_then(can_create_change_requests),
+    )
+}
+
+/// Revokes both tokens where the instance allows it, then forgets tokens and the instance's
+/// cached data. Settings (the client secret with them), drafts and queued shares stay: nothing
+/// the user typed is lost, and the options page says so. Returns whether the instance
+/// confirmed every revocation (false also when there was a token and no session to revoke it
+/// with): the user is then told to revoke at the instance.
+pub async fn disconnect() -> bool {
+    let had_tokens = store::tokens().await.is_some();
+    let confirmed = match revocation(configured().await.ok()).await {
+        Some(revoke) => revoke.await,
+        None => !had_tokens,
+    };
+    store::forget_instance_data().await;
+    confirmed
+}
+
+/// The revocation of the stored refresh and access tokens, aimed only at the instance that
+/// issued them (the connection record's): for a session of any other instance, e.g. after
+/// policy changed the instance, nothing is sent. Read now, sent when awaited; resolves to
+/// whether the instance accepted every revocation.
+pub(crate) async fn revocation(session: Option<Session>) -> Option<impl Future<Output = bool>> {
+    let session = session?;
+    let issuer = store::connection().await.map(|r| r.instance);
+    if issuer.as_deref() != Some(session.instance.origin().as_str()) {
+        return None;
+    }
+    let tokens = store::tokens().await?;
+    let access = Some(tokens.access_token).filter(|t| !t.expose().is_empty());
+    let revoke: Vec<Secret> = tokens.refresh_token.into_iter().chain(access).collect();
+    if revoke.is_empty() {
+        return None;
+    }
+    Some(async move {
+        // Revocation is unverified on some releases: its failure never blocks removal, it is
+        // reported.
+        let mut confirmed = true;
+        for token in &revoke {
+            confirmed &= session.client.revoke(&session.oauth, token).await.is_ok();
+        }
+        confirmed
+    })
+}

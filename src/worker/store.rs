@@ -1,0 +1,362 @@
+//! Where the worker keeps its state. Nothing lives only in memory: MV3 stops the worker at any
+//! moment. `session` is wiped when the browser closes (access token); `local` survives
+//! (settings, outbox, ticket cache, drafts, state-name renames); the secret store
+//! (`platform::vault`, the extension origin's IndexedDB) holds the refresh token and the client
+//! secret, out of every content script's reach.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::domain::connection::{ConnectedUser, ConnectionState};
+use crate::domain::outbox::Outbox;
+use crate::domain::settings::Settings;
+use crate::domain::state_names::ChoiceLabel;
+use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::domain::token::{Secret, TokenSet};
+use crate::messages::StateNameOverride;
+use crate::platform::storage::{self, Area, StorageError};
+use crate::platform::vault;
+
+pub const SETTINGS: &str = "settings";
+pub const CONNECTION: &str = "connection";
+/// The refresh token's key in the secret store (and, before it, in `storage.local`).
+pub const REFRESH_TOKEN: &str = "auth.refresh";
+/// The client secret's key in the secret store.
+pub const CLIENT_SECRET: &str = "client_secret";
+pub const ACCESS_TOKEN: &str = "auth.access";
+pub const OUTBOX: &str = "outbox";
+pub const TICKETS: &str = "tickets.cache";
+pub const STATE_NAMES: &str = "state_names";
+pub const DRAFT_PREFIX: &str = "draft:";
+/// Accounts seen signed in to the portal (the "same person" check of the connected user).
+pub const PORTAL_ACCOUNTS: &str = "portal.accounts";
+/// One key per portal tenant: learned action titles and the signed-in UPN.
+pub const PORTAL_PREFIX: &str = "portal:";
+/// The PKCE verifier and state of an authorization in progress (session: never on disk).
+pub const PENDING_AUTH: &str = "auth.pending";
+
+/// What the worker knows about the connection besides tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionRecord {
+    /// The instance origin the tokens belong to.
+    pub instance: String,
+    pub state: ConnectionState,
+    pub user: Option<ConnectedUser>,
+    pub last_success_at: Option<u64>,
+    pub warnings: Vec<String>,
+}
+
+/// The instance's state labels and the user's renames, per instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StateNamesRecord {
+    pub instance: String,
+    pub incident: Vec<StoredChoice>,
+    pub change_request: Vec<StoredChoice>,
+    pub overrides: Vec<StateNameOverride>,
+    pub fetched_at: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredChoice {
+    pub value: String,
+    pub label: String,
+}
+
+impl StateNamesRecord {
+    pub fn labels(&self, kind: TicketKind) -> Vec<ChoiceLabel> {
+        let list = match kind {
+            TicketKind::Incident => &self.incident,
+            TicketKind::ChangeRequest => &self.change_request,
+        };
+        list.iter()
+            .map(|c| ChoiceLabel {
+                value: c.value.clone(),
+                label: c.label.clone(),
+                sequence: None,
+            })
+            .collect()
+    }
+
+    pub fn set_labels(&mut self, kind: TicketKind, labels: &[ChoiceLabel]) {
+        let stored = labels
+            .iter()
+            .map(|l| StoredChoice {
+                value: l.value.clone(),
+                label: l.label.clone(),
+            })
+            .collect();
+        match kind {
+            TicketKind::Incident => self.incident = stored,
+            TicketKind::ChangeRequest => self.change_request = stored,
+        }
+    }
+}
+
+/// The ticket cache cards, badges and the popup render from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TicketCache {
+    pub instance: String,
+    pub fetched_at: Option<u64>,
+    pub tickets: Vec<TicketSummary>,
+    /// X-Total-Count per kind (incident, change_request).
+    pub totals: Vec<(TicketKind, u32)>,
+    /// Exact tickets per state, as the instance counted them (Aggregate API); a kind missing
+    /// here is counted from the cached tickets.
+    #[serde(default)]
+    pub state_counts: Vec<(TicketKind, Vec<(String, u32)>)>,
+}
+
+pub async fn get<T: serde::de::DeserializeOwned>(
+    area: Area,
+    key: &str,
+) -> Result<Option<T>, StorageError> {
+    storage::get(area, key).await
+}
+
+pub async fn set<T: Serialize>(area: Area, key: &str, value: &T) -> Result<(), StorageError> {
+    storage::set(area, key, value).await
+}
+
+/// The stored settings, without the client secret (`client_secret` below). A secret still in
+/// `storage.local` (written by an earlier version) moves to the secret store first.
+pub async fn settings() -> Settings {
+    let mut settings: Settings = get(Area::Local, SETTINGS)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if settings.client_secret.is_some() {
+        // On failure the secret stays where it was and the next read tries again.
+        let _ = save_settings(&settings).await;
+    }
+    settings.client_secret = None;
+    settings
+}
+
+/// Stores the settings: the client secret in the secret store, bound to the instance and client
+/// id it was entered for, the rest in `storage.local`. Both writes must succeed.
+pub async fn save_settings(settings: &Settings) -> Result<(), StorageError> {
+    let bound = settings
+        .client_secret
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|secret| {
+            serde_json::to_string(&BoundSecret {
+                instance: settings.instance.clone(),
+                client_id: settings.client_id.clone(),
+                secret: secret.to_owned(),
+            })
+        })
+        .transpose()
+        .map_err(|e| StorageError::Encode {
+            key: CLIENT_SECRET.into(),
+            message: e.to_string(),
+        })?;
+    vault::write(&[(CLIENT_SECRET, bound.as_deref())]).await?;
+    let mut public = settings.clone();
+    public.client_secret = None;
+    set(Area::Local, SETTINGS, &public).await
+}
+
+/// The client secret entered for this instance and client id; none for any other, so a secret
+/// never goes to an instance or client it was not entered for (security review L1), even when
+/// policy changes the instance underneath.
+pub async fn client_secret(instance: Option<&str>, client_id: Option<&str>) -> Option<String> {
+    let stored = vault::get(CLIENT_SECRET).await.ok().flatten()?;
+    let bound: BoundSecret = serde_json::from_str(&stored).ok()?;
+    (bound.instance.as_deref() == instance && bound.client_id.as_deref() == client_id)
+        .then_some(bound.secret)
+}
+
+/// The client secret with what it was entered for.
+#[derive(Serialize, Deserialize)]
+struct BoundSecret {
+    instance: Option<String>,
+    client_id: Option<String>,
+    secret: String,
+}
+
+pub async fn connection() -> Option<ConnectionRecord> {
+    get(Area::Local, CONNECTION).await.ok().flatten()
+}
+
+pub async fn save_connection(record: &ConnectionRecord) {
+    let _ = set(Area::Local, CONNECTION, record).await;
+}
+
+/// The refresh token: from the secret store; one still in `storage.local` (an earlier
+/// version) moves there first.
+async fn refresh_token() -> Option<Secret> {
+    if let Ok(Some(legacy)) = get::<Secret>(Area::Local, REFRESH_TOKEN).await {
+        if vault::write(&[(REFRESH_TOKEN, Some(legacy.expose()))])
+            .await
+            .is_ok()
+        {
+            let _ = storage::remove(Area::Local, &[REFRESH_TOKEN]).await;
+        }
+        return Some(legacy);
+    }
+    vault::get(REFRESH_TOKEN)
+        .await
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new)
+}
+
+/// The stored token set: access token from session storage, refresh token from the secret
+/// store.
+pub async fn tokens() -> Option<TokenSet> {
+    let refresh = refresh_token().await;
+    let access: Option<TokenSet> = get(Area::Session, ACCESS_TOKEN).await.ok().flatten();
+    match (access, refresh) {
+        (Some(mut a), r) => {
+            a.refresh_token = r.or(a.refresh_token);
+            Some(a)
+        }
+        // Browser restarted: only the refresh token is left; an expired access token makes
+        // the next call refresh first.
+        (None, Some(r)) => Some(TokenSet {
+            access_token: Secret::new(""),
+            refresh_token: Some(r),
+            expires_at_ms: 0,
+            issued_at_ms: 0,
+            scope: None,
+        }),
+        (None, None) => None,
+    }
+}
+
+pub async fn save_tokens(tokens: &TokenSet) -> Result<(), StorageError> {
+    let mut access = tokens.clone();
+    access.refresh_token = None;
+    set(Area::Session, ACCESS_TOKEN, &access).await?;
+    if let Some(r) = &tokens.refresh_token {
+        vault::write(&[(REFRESH_TOKEN, Some(r.expose()))]).await?;
+    }
+    Ok(())
+}
+
+pub async fn forget_tokens() {
+    let _ = storage::remove(Area::Session, &[ACCESS_TOKEN, PENDING_AUTH]).await;
+    let _ = storage::remove(Area::Local, &[REFRESH_TOKEN]).await;
+    let _ = vault::write(&[(REFRESH_TOKEN, None)]).await;
+}
+
+/// Deletes tokens and everything cached from the instance (not the settings, not the outbox:
+/// queued shares stay visible so nothing typed is lost).
+pub async fn forget_instance_data() {
+    forget_tokens().await;
+    let _ = storage::remove(Area::Local, &[CONNECTION, TICKETS, STATE_NAMES]).await;
+}
+
+pub async fn portal_accounts() -> Vec<String> {
+    get(Area::Local, PORTAL_ACCOUNTS)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Remembers a portal account (the UPN the content script or a draft carries).
+pub async fn note_portal_account(upn: &str) {
+    let mut accounts = portal_accounts().await;
+    if crate::domain::diagnosis::remember_portal_account(&mut accounts, upn) {
+        let _ = set(Area::Local, PORTAL_ACCOUNTS, &accounts).await;
+    }
+}
+
+/// What the instance offers beyond the Table API (`domain::capabilities`).
+pub const INSTANCE_APIS: &str = "instance.apis";
+
+pub async fn instance_apis(instance: &str) -> crate::domain::capabilities::InstanceApis {
+    let stored: Option<crate::domain::capabilities::InstanceApis> =
+        get(Area::Local, INSTANCE_APIS).await.ok().flatten();
+    stored
+        .filter(|a| a.instance == instance)
+        .unwrap_or_else(|| crate::domain::capabilities::InstanceApis::for_instance(instance))
+}
+
+/// Records what an answer taught about an API of the instance.
+pub async fn learn_api(instance: &str, api: crate::domain::capabilities::Api, available: bool) {
+    let mut apis = instance_apis(instance).await;
+    if apis.learn(api, available, crate::platform::now_ms()) {
+        let _ = set(Area::Local, INSTANCE_APIS, &apis).await;
+    }
+}
+
+/// The outbox as stored, an unreadable entry set aside in place (`Outbox::from_stored`); an
+/// empty one when storage cannot be read (for display; writers use `outbox_for_update`).
+pub async fn outbox() -> Outbox {
+    outbox_for_update().await.unwrap_or_default()
+}
+
+/// The outbox to change and save back: an error when storage cannot be read, so a failed read
+/// is never saved back over the queued shares as an empty outbox.
+pub async fn outbox_for_update() -> Result<Outbox, StorageError> {
+    storage::get_each(Area::Local, OUTBOX)
+        .await
+        .map(Outbox::from_stored)
+}
+
+pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {
+    set(Area::Local, OUTBOX, outbox).await
+}
+
+pub async fn ticket_cache() -> TicketCache {
+    get(Area::Local, TICKETS)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+pub async fn state_names(instance: &str) -> StateNamesRecord {
+    let record: Option<StateNamesRecord> = get(Area::Local, STATE_NAMES).await.ok().flatten();
+    match record {
+        Some(r) if r.instance == instance => r,
+        _ => StateNamesRecord {
+            instance: instance.to_string(),
+            ..StateNamesRecord::default()
+        },
+    }
+}
+
+/// Serializes a critical section between the worker's concurrent tasks (JS is single-threaded,
+/// but an `await` between a read and a write lets another task interleave): each holder awaits
+/// the previous one, in call order.
+pub struct AsyncLock {
+    tail: RefCell<Option<js_sys::Promise>>,
+}
+
+impl Default for AsyncLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AsyncLock {
+    pub const fn new() -> Self {
+        AsyncLock {
+            tail: RefCell::new(None),
+        }
+    }
+
+    pub async fn run<F: Future>(&self, f: F) -> F::Output {
+        let mut release: Option<js_sys::Function> = None;
+        let mine = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
+        let previous = self.tail.replace(Some(mine));
+        if let Some(p) = previous {
+            let _ = JsFuture::from(p).await;
+        }
+        let out = f.await;
+        if let Some(r) = release {
+            let _ = r.call0(&JsValue::UNDEFINED);
+        }
+        out
+    }
+}
