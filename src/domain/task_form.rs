@@ -219,6 +219,12 @@ impl TaskForm {
         &self.duplicates
     }
 
+    /// The user chose "Create another ticket": the worker does not stop the share at an open
+    /// ticket it finds.
+    pub fn duplicate_allowed(&self) -> bool {
+        self.allow_duplicate
+    }
+
     /// The user ID came from the page or the options: it is shown read-only.
     pub fn user_id_known(&self) -> bool {
         self.user_id_known
@@ -694,7 +700,9 @@ mod tests {
             panic!("not with open tickets")
         };
         assert_eq!(step.focus, Some(Focus::Duplicates));
+        assert!(!f.duplicate_allowed());
         assert_eq!(f.allow_duplicate().focus, Some(Focus::Send));
+        assert!(f.duplicate_allowed());
 
         let Press::Send(sent) = f.press_send(TODAY) else {
             panic!("sent")
