@@ -702,11 +702,24 @@ impl TaskForm {
         // batch (whose own mutations the observer drops).
         if let Some(target) = i.return_focus.clone() {
             wasm_bindgen_futures::spawn_local(async move {
-                if selectors::connected(&target) {
+                if let Some(target) = Self::return_target(target) {
                     dom::focus(&target);
                 }
             });
         }
+    }
+
+    /// The opener, or the control of snshare's that replaced it when the portal redrew its row
+    /// meanwhile (the same name): focus is not left on the page's body.
+    fn return_target(opener: Element) -> Option<Element> {
+        if selectors::connected(&opener) {
+            return Some(opener);
+        }
+        let label = opener.get_attribute("aria-label")?;
+        let root = dom::document()?.document_element()?;
+        dom::all(&root, "[data-snshare-cmd]")
+            .into_iter()
+            .find(|e| e.get_attribute("aria-label").as_deref() == Some(label.as_str()))
     }
 }
 

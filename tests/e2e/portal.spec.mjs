@@ -264,9 +264,15 @@ test.describe('the task form', () => {
       await portal.keyboard.press('Tab');
       expect(await inForm()).toBe(true);
     }
+    // The header's close button comes first, and Shift+Tab there wraps to the last control.
     await dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') }).focus();
     await portal.keyboard.press('Shift+Tab');
+    const close = dialog.getByRole('button', { name: ui('grid-fr', 'form_close'), exact: true });
+    await expect(close).toBeFocused();
+    await portal.keyboard.press('Shift+Tab');
     await expect(dialog.getByRole('button', { name: ui('grid-fr', 'form_cancel') })).toBeFocused();
+    await portal.keyboard.press('Tab');
+    await expect(close).toBeFocused();
     await portal.keyboard.press('Tab');
     await expect(dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') })).toBeFocused();
     await portal.keyboard.press('Escape');
