@@ -253,9 +253,27 @@ fn piece(name: &str) -> Option<Element> {
     })
 }
 
-/// A part the form cannot do without (the markup is ours: missing only if it was broken).
+/// A part the form cannot do without (the markup is ours: missing only if it was broken). One
+/// lookup for every type: `template::part` per type would be one copy of it per type in the
+/// content script's wasm.
 fn need<T: JsCast>(root: &Element, name: &str) -> Option<T> {
-    template::part(root, name)
+    template::part::<Element>(root, name)?.dyn_into().ok()
+}
+
+/// A listener that reaches the form while it lives. One shape for all of them (a plain `fn`, no
+/// captures): one copy in the content script's wasm rather than one per listener.
+fn listen(
+    inner: &Rc<Inner>,
+    target: &web_sys::EventTarget,
+    kind: &'static str,
+    f: fn(&Rc<Inner>, &Event),
+) -> Listener {
+    let w = Rc::downgrade(inner);
+    Listener::new(target, kind, move |e| {
+        if let Some(i) = w.upgrade() {
+            f(&i, &e);
+        }
+    })
 }
 
 /// The form's controls, bound by part.
@@ -523,10 +541,10 @@ impl TaskForm {
             }
         }
         set(f.due.as_ref(), "min", &format_date(today));
-        if let Some(src) = template::part::<HtmlInputElement>(&overlay, "source") {
+        if let Some(src) = need::<HtmlInputElement>(&overlay, "source") {
             src.set_value(&source_label(source));
         }
-        if let Some(cat) = template::part::<HtmlInputElement>(&overlay, "category") {
+        if let Some(cat) = need::<HtmlInputElement>(&overlay, "category") {
             cat.set_value(
                 &category
                     .map(category_label)
@@ -576,93 +594,59 @@ impl TaskForm {
             }
         }));
 
-        let mut listeners = Vec::new();
-        for kind in ["input", "change"] {
-            let w = Rc::downgrade(&inner);
-            listeners.push(Listener::new(form.as_ref(), kind, move |e| {
-                if let Some(i) = w.upgrade() {
-                    i.on_input(&e);
-                }
-            }));
-        }
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(form.as_ref(), "submit", move |e| {
-            e.prevent_default();
+        let i = &inner;
+        let mut listeners = vec![
+            listen(i, form.as_ref(), "input", |i, e| i.on_input(e)),
+            listen(i, form.as_ref(), "change", |i, e| i.on_input(e)),
             // `submit` itself is trusted even when a script called `requestSubmit()` or
             // `send.click()`; what counts is the click on Send that caused it.
-            if let Some(i) = w.upgrade().filter(|i| i.send_armed.replace(false)) {
-                Inner::send(&i);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(inner.f.send.as_ref(), "click", move |e| {
-            if !dom::by_user(&e) {
+            listen(i, form.as_ref(), "submit", |i, e| {
                 e.prevent_default();
-                return;
-            }
-            if let Some(i) = w.upgrade() {
-                i.send_armed.set(true);
-            }
-        }));
-        for button in [inner.f.cancel.as_ref(), close.as_ref()] {
-            let w = Rc::downgrade(&inner);
-            listeners.push(Listener::new(button, "click", move |_| {
-                if let Some(i) = w.upgrade() {
-                    i.request_close();
+                if i.send_armed.replace(false) {
+                    Inner::send(i);
                 }
-            }));
-        }
-        listeners.push(Listener::new(inner.f.connect.as_ref(), "click", move |e| {
-            if dom::by_user(&e) {
-                wire::open_page_now(ExtensionPage::Options);
-            }
-        }));
-        // "Create another ticket" leads to a write: a person's click only.
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(create_another.as_ref(), "click", move |e| {
-            if !dom::by_user(&e) {
-                return;
-            }
-            if let Some(i) = w.upgrade().filter(|i| !i.closed.get()) {
-                let step = i.state.borrow_mut().allow_duplicate();
-                i.render();
-                i.apply(&step);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(
-            inner.f.dialog.as_ref(),
-            "keydown",
-            move |e| {
-                if let Some(i) = w.upgrade() {
-                    i.on_keydown(&e);
+            }),
+            listen(i, i.f.send.as_ref(), "click", |i, e| {
+                if dom::by_user(e) {
+                    i.send_armed.set(true);
+                } else {
+                    e.prevent_default();
                 }
-            },
-        ));
+            }),
+            listen(i, i.f.cancel.as_ref(), "click", |i, _| i.request_close()),
+            listen(i, close.as_ref(), "click", |i, _| i.request_close()),
+            listen(i, i.f.connect.as_ref(), "click", |_, e| {
+                if dom::by_user(e) {
+                    wire::open_page_now(ExtensionPage::Options);
+                }
+            }),
+            // "Create another ticket" leads to a write: a person's click only.
+            listen(i, create_another.as_ref(), "click", |i, e| {
+                if dom::by_user(e) && !i.closed.get() {
+                    let step = i.state.borrow_mut().allow_duplicate();
+                    i.render();
+                    i.apply(&step);
+                }
+            }),
+            listen(i, i.f.dialog.as_ref(), "keydown", |i, e| i.on_keydown(e)),
+            // Esc on a modal dialog is a "cancel": the form closes its own way (draft kept).
+            listen(i, overlay.as_ref(), "cancel", |i, e| {
+                e.prevent_default();
+                i.request_close();
+            }),
+        ];
         // Keys typed in the form are not the portal's shortcuts.
         for kind in ["keydown", "keyup", "keypress"] {
             listeners.push(Listener::new(host.as_ref(), kind, |e| e.stop_propagation()));
         }
         // Back from the options page: the connection may exist now.
         if let Some(window) = web_sys::window() {
-            let w = Rc::downgrade(&inner);
-            listeners.push(Listener::new(window.as_ref(), "focus", move |_| {
-                if let Some(i) = w.upgrade() {
-                    if i.state.borrow().phase() == Phase::NotConnected {
-                        Inner::check_status(&i, false);
-                    }
+            listeners.push(listen(i, window.as_ref(), "focus", |i, _| {
+                if i.state.borrow().phase() == Phase::NotConnected {
+                    Inner::check_status(i, false);
                 }
             }));
         }
-
-        // Esc on a modal dialog is a "cancel": the form closes its own way (draft kept).
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(overlay.as_ref(), "cancel", move |e| {
-            e.prevent_default();
-            if let Some(i) = w.upgrade() {
-                i.request_close();
-            }
-        }));
         mount(&host, &body, inner.return_focus.as_ref());
         if let Some(d) = overlay.dyn_ref::<web_sys::HtmlDialogElement>() {
             if d.show_modal().is_err() {
