@@ -294,13 +294,15 @@ struct Fields {
     group_list: Element,
     user_id: HtmlInputElement,
     errors: Vec<(FormField, Element, Element)>,
+    /// The live container the notices are added to when they apply (an addition is announced;
+    /// a notice merely unhidden might not be).
+    notices: Element,
     duplicates: Element,
     duplicate_list: Element,
     connect_notice: Element,
     connect: Element,
     checking: Element,
     result: Element,
-    notice_live: Element,
     error_live: Element,
     send: HtmlButtonElement,
     cancel: HtmlButtonElement,
@@ -341,13 +343,13 @@ impl Fields {
                 error(FormField::Group, "group", "error-group")?,
                 error(FormField::UserId, "user", "error-user")?,
             ],
+            notices: need(root, "notices")?,
             duplicates: need(root, "duplicates")?,
             duplicate_list: need(root, "duplicate-list")?,
             connect_notice: need(root, "connect-notice")?,
             connect: need(root, "connect")?,
             checking: need(root, "checking")?,
             result: need(root, "result")?,
-            notice_live: need(root, "notice-live")?,
             error_live: need(root, "error-live")?,
             send: need(root, "send")?,
             cancel: need(root, "cancel")?,
@@ -719,6 +721,8 @@ impl Inner {
         else {
             return;
         };
+        // What Send said is stale once the user types (and its words stay next to the field).
+        self.f.error_live.set_text_content(None);
         let search = self.state.borrow_mut().edit(edit);
         if search {
             if let Some(d) = self.group_search.borrow().as_ref() {
@@ -821,8 +825,17 @@ impl Inner {
                 e.remove_attribute("hidden")
             };
         };
-        hide(&f.connect_notice, phase != Phase::NotConnected);
-        hide(&f.duplicates, phase != Phase::Duplicate);
+        for (notice, shown) in [
+            (&f.connect_notice, phase == Phase::NotConnected),
+            (&f.duplicates, phase == Phase::Duplicate),
+        ] {
+            let attached = notice.parent_node().is_some();
+            if shown && !attached {
+                append(&f.notices, notice);
+            } else if !shown && attached {
+                notice.remove();
+            }
+        }
         hide(&f.checking, phase != Phase::Checking);
         hide(
             f.send.as_ref(),
@@ -850,15 +863,12 @@ impl Inner {
 
     /// Where focus goes and what is announced after a step.
     fn apply(&self, step: &Step) {
-        if let Some((key, urgent)) = &step.announce {
-            let region = if *urgent {
-                &self.f.error_live
-            } else {
-                &self.f.notice_live
-            };
+        // A polite announcement is a notice `render` just added to its live container; an
+        // urgent one (why Send did not send) is said in the assertive region.
+        if let Some((key, true)) = &step.announce {
             // Emptied first: the same reason, pressed twice, is read twice.
-            region.set_text_content(None);
-            region.set_text_content(Some(&t(key)));
+            self.f.error_live.set_text_content(None);
+            self.f.error_live.set_text_content(Some(&t(key)));
         }
         let target = match step.focus {
             None => return,
