@@ -1262,12 +1262,22 @@ impl Form {
     }
     /// The form's checks (worker status, open tickets) are over: the "Checking…" line is gone.
     fn checked(&self) -> bool {
-        self.q("p.counter.wide").has_attribute("hidden")
+        self.q("[data-part=checking]").has_attribute("hidden")
     }
-    /// Send can be clicked: shown and enabled.
+    /// Send would send: shown, and not saying it waits.
     fn send_offered(&self) -> bool {
         let send = self.send();
-        !send.disabled() && !send.has_attribute("hidden")
+        !self.send_waits() && !send.has_attribute("hidden")
+    }
+    /// Send says it cannot send now (`aria-disabled`), yet stays focusable: never `disabled`.
+    fn send_waits(&self) -> bool {
+        let send = self.send();
+        assert!(!send.disabled(), "Send is never taken out of the Tab order");
+        send.get_attribute("aria-disabled").as_deref() == Some("true")
+    }
+    /// What the assertive live region says (the first error when Send cannot send).
+    fn announced(&self) -> String {
+        text(&self.q("[aria-live=assertive]"))
     }
 }
 
@@ -1409,7 +1419,14 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
             .as_deref(),
         Some("true")
     );
-    assert!(form.send().disabled());
+    // Tied to its field, and Send says it waits instead of going away.
+    assert!(form
+        .input("snshare-name")
+        .get_attribute("aria-describedby")
+        .unwrap()
+        .split(' ')
+        .any(|id| id == "snshare-err-name"));
+    assert!(form.send_waits());
 
     let long = "x".repeat(161);
     form.type_into("snshare-name", &long);
@@ -1422,19 +1439,27 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
         .q("#snshare-name-counter")
         .class_list()
         .contains("over"));
-    assert!(form.send().disabled());
+    assert!(form.send_waits());
 
     form.type_into("snshare-name", &"é".repeat(160));
     assert_eq!(form.error("snshare-err-name"), "");
     assert_eq!(text(&form.q("#snshare-name-counter")), "160/160");
-    assert!(!form.send().disabled());
+    assert!(!form.send_waits());
 
     form.type_into("snshare-due", "2000-01-01");
     assert_eq!(
         form.error("snshare-err-due"),
         "The due date cannot be in the past."
     );
-    assert!(form.send().disabled());
+    assert!(form.send_waits());
+    // Pressed anyway: nothing is sent, the first error is announced and its field focused.
+    ctx.send_form_as_user();
+    assert_eq!(text(&form.q(".result")), "", "nothing sent");
+    assert_eq!(form.announced(), "The due date cannot be in the past.");
+    assert_eq!(
+        form.active().map(|e| e.id()).as_deref(),
+        Some("snshare-due")
+    );
     form.type_into("snshare-due", "");
     assert_eq!(form.error("snshare-err-due"), "Choose a due date.");
     form.type_into("snshare-due", "2999-12-31");
@@ -1442,11 +1467,11 @@ async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_
         form.error("snshare-err-due"),
         "The due date is too far ahead: choose a date within 10 years."
     );
-    assert!(form.send().disabled());
+    assert!(form.send_waits());
     let next_year = js_sys::Date::new_0().get_full_year() + 1;
     form.type_into("snshare-due", &format!("{next_year}-12-31"));
     assert_eq!(form.error("snshare-err-due"), "");
-    assert!(!form.send().disabled());
+    assert!(!form.send_waits());
 
     // Esc closes.
     let dialog = form.q("dialog");
@@ -1463,15 +1488,15 @@ async fn focus_stays_in_the_dialog() {
     let cancel = form.q(".foot button:not(.primary)");
     cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert_eq!(form.active(), Some(cancel.clone()));
-    // Tab on the last control wraps to the first; Shift+Tab on the first to the last.
+    // Tab on the last control wraps to the first (the header's close button); Shift+Tab on
+    // the first to the last.
+    let close = form.q("button.close");
+    assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
     assert!(!form.key(&cancel, "Tab", false));
-    assert_eq!(
-        form.active().map(|e| e.id()).as_deref(),
-        Some("snshare-kind")
-    );
-    let kind = form.q("#snshare-kind");
-    assert!(!form.key(&kind, "Tab", true));
+    assert_eq!(form.active(), Some(close.clone()));
+    assert!(!form.key(&close, "Tab", true));
     assert_eq!(form.active(), Some(cancel.clone()));
+    let kind = form.q("#snshare-kind");
     // In the middle, Tab is the browser's.
     kind.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
     assert!(form.key(&kind, "Tab", false));
@@ -1500,9 +1525,17 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
     assert_eq!(form.input("snshare-source").value(), "User recommendation");
     assert_eq!(form.input("snshare-category").value(), "Not set");
     assert_eq!(form.input("snshare-name").value(), "");
-    // An empty name is not an error before it is touched, but Send waits for it.
+    // An empty name is not an error before it is touched, but Send waits for it; pressed, it
+    // shows and announces the first error and takes focus there.
     assert_eq!(form.error("snshare-err-name"), "");
-    assert!(form.send().disabled());
+    assert!(form.send_waits());
+    ctx.send_form_as_user();
+    assert_eq!(form.error("snshare-err-name"), "Enter a task name.");
+    assert_eq!(form.announced(), "Enter a task name.");
+    assert_eq!(
+        form.active().map(|e| e.id()).as_deref(),
+        Some("snshare-name")
+    );
     // No account control and no option value: the user ID can be typed, and is required.
     let user = form.input("snshare-user");
     assert!(!user.read_only());
@@ -1510,10 +1543,10 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
         .error("snshare-err-user")
         .starts_with("Your user ID could not be read"));
     form.type_into("snshare-name", "Review guest access");
-    assert!(form.send().disabled());
+    assert!(form.send_waits());
     form.type_into("snshare-user", "admin@contoso.example");
     assert_eq!(form.error("snshare-err-user"), "");
-    assert!(!form.send().disabled());
+    assert!(!form.send_waits());
     ctx.close_form();
     sleep(10).await;
 }
@@ -1536,6 +1569,8 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
     assert!(all(&result.clone(), "button")
         .iter()
         .any(|b| text(b) == "Retry"));
+    // Focus never left the dialog: it lands on Retry.
+    assert_eq!(form.active().map(|e| text(&e)).as_deref(), Some("Retry"));
     // Nothing typed is lost.
     assert_eq!(form.input("snshare-name").value(), "Require MFA");
     assert!(Form::find(&ctx).is_some());
@@ -1582,14 +1617,162 @@ async fn a_page_script_can_neither_see_into_the_form_nor_send_it() {
     );
     assert!(form.send_offered());
     // The same observation sees a person's send at once.
+    form.send().focus().unwrap();
     ctx.send_form_as_user();
     assert_eq!(text(&result), "Sending to ServiceNow…");
+    // While sending, Send stays focused (in the dialog), busy, and says it waits.
+    assert_eq!(form.active(), Some(form.send().into()));
+    assert_eq!(
+        form.send().get_attribute("aria-busy").as_deref(),
+        Some("true")
+    );
+    assert!(form.send_waits());
     until("the share's outcome is shown", || {
         result.get_attribute("role").as_deref() == Some("alert")
     })
     .await;
     ctx.close_form();
     sleep(10).await;
+}
+
+/// A page title longer than a task name may be (232 characters) opens with its error shown,
+/// tied to the field; Send stays focusable and, pressed, takes focus to the name.
+#[wasm_bindgen_test]
+async fn a_prefilled_over_long_title_opens_with_its_error_shown() {
+    setup();
+    mount(&banner("Account manager for Megan Bowen", true));
+    let ctx = Ctx::new();
+    let long = "Ensure ".repeat(33) + "MFA";
+    assert_eq!(long.chars().count(), 234);
+    let form = open(
+        &ctx,
+        FormRequest {
+            action: Some(action(&long)),
+            kind: None,
+            return_focus: None,
+        },
+    );
+    assert_eq!(
+        form.error("snshare-err-name"),
+        "The task name can have at most 160 characters."
+    );
+    assert_eq!(
+        form.input("snshare-name")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    until("the checks are over", || form.checked()).await;
+    assert!(form.send_waits());
+    assert!(!form.send().has_attribute("hidden"));
+    form.send().focus().unwrap();
+    ctx.send_form_as_user();
+    assert_eq!(
+        form.announced(),
+        "The task name can have at most 160 characters."
+    );
+    assert_eq!(
+        form.active().map(|e| e.id()).as_deref(),
+        Some("snshare-name")
+    );
+    ctx.close_form();
+    sleep(10).await;
+}
+
+/// The cards at 300 px: each ticket as two lines (number and state, then
+/// the name), every number whole, page text as text.
+#[wasm_bindgen_test]
+fn a_card_at_300_px_shows_every_ticket_number_whole() {
+    setup();
+    let root = mount("<div id=\"dash\" style=\"width:300px\"></div>");
+    snshare_content::styles::install(&doc());
+    let mut list: Vec<TicketSummary> = (1..=5)
+        .map(|n| {
+            let mut t = ticket(
+                n + 10_000,
+                "AdminMFAV2",
+                true,
+                "Awaiting User Info and Review",
+            );
+            t.short_description =
+                format!("<img src=x onerror=alert(1)> {}", "Require MFA ".repeat(12));
+            t
+        })
+        .collect();
+    list[0].link = "javascript:alert(1)".into();
+    let store = tickets::store_with(&list);
+    let dash = root.query_selector("#dash").unwrap().unwrap();
+    let cards = snshare_content::cards::build_cards(
+        &doc(),
+        snshare_content::cards::Mode::Tickets(
+            snshare_core::domain::connection::ConnectionState::Connected,
+        ),
+        &store,
+        &("portal-card".into(), "portal-title".into()),
+    );
+    assert_eq!(cards.len(), 2);
+    for c in &cards {
+        dash.append_child(c).unwrap();
+    }
+    let incidents = cards
+        .iter()
+        .find(|c| c.get_attribute("data-snshare-card").as_deref() == Some("incident"))
+        .unwrap();
+    assert!(incidents.class_list().contains("portal-card"));
+    assert!(all(incidents, "table").is_empty(), "no table in a card");
+    let latest = incidents
+        .query_selector("ul.snshare-latest")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        latest.get_attribute("aria-label").as_deref(),
+        Some("Latest tickets")
+    );
+    let items = all(&latest, "li");
+    assert_eq!(items.len(), 5);
+    let card_right = incidents.get_bounding_client_rect().right();
+    for item in &items {
+        let number = item
+            .query_selector(".snshare-ticket-number")
+            .unwrap()
+            .unwrap();
+        let n = number.unchecked_ref::<HtmlElement>();
+        assert!(text(&number).starts_with("INC"), "{}", text(&number));
+        assert!(
+            n.scroll_width() <= n.client_width(),
+            "{} is cut",
+            text(&number)
+        );
+        let r = number.get_bounding_client_rect();
+        assert!(
+            r.right() <= card_right,
+            "{} overflows the card",
+            text(&number)
+        );
+        let state = item
+            .query_selector(".snshare-ticket-state")
+            .unwrap()
+            .unwrap();
+        assert_eq!(text(&state), "Awaiting User Info and Review");
+        let name = item
+            .query_selector(".snshare-ticket-name")
+            .unwrap()
+            .unwrap();
+        assert!(
+            name.get_bounding_client_rect().top() >= r.bottom() - 1.0,
+            "the name is on the line below the number"
+        );
+        assert!(
+            text(&name).starts_with("<img src=x"),
+            "page text stays text"
+        );
+    }
+    assert!(all(incidents, "img").is_empty());
+    // Only an https link is made a link.
+    assert_eq!(all(&latest, "a[href]").len(), 4);
+    for c in &cards {
+        c.remove();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

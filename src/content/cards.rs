@@ -1,7 +1,9 @@
 //! Ticket cards on the home page and the Secure Score overview: "Change management" and
 //! "Incident management" (counts per state, the five latest tickets, Create ticket, View all
 //! tickets, Manage ServiceNow configuration), or one "Do you use ServiceNow?" card with Connect
-//! while there is no connection.
+//! while there is no connection. Built for a narrow card: counts at the top, then each ticket in
+//! two lines (number and state, then its name), so every number shows whole at 300 px; the full
+//! table is the list page's. The markup is `extension/templates/cards.html`.
 //!
 //! They go into the portal's own card dashboard (found structurally, see `selectors`), once it
 //! has finished loading, dressed in the classes of the portal's plainest card so the layout
@@ -14,22 +16,23 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Event};
+use web_sys::{Document, Element, Event, HtmlTemplateElement};
 
 use super::app::Ctx;
-use super::dom::{self, append, closest, el, set, Listener, OWN_ATTR};
+use super::dom::{self, append, closest, set, Listener, OWN_ATTR};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
 use super::styles;
+use super::task_form::ticket_link;
 use super::task_form::FormRequest;
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::connection::ConnectionState;
-use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
 use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
+use crate::platform::template;
 use crate::platform::{t, t_with};
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };
@@ -146,46 +149,58 @@ fn next_id(prefix: &str) -> String {
     format!("snshare-{prefix}-{n}")
 }
 
+/// The cards' markup and its pieces (compiled in: never page or ServiceNow data).
+const MARKUP: &str = include_str!("../../extension/templates/cards.html");
+
+thread_local! {
+    /// `MARKUP`, parsed once per page.
+    static TEMPLATE: RefCell<Option<HtmlTemplateElement>> = const { RefCell::new(None) };
+}
+
+/// A clone of the piece `name` of the cards' markup, translated.
+fn piece(doc: &Document, name: &str) -> Option<Element> {
+    TEMPLATE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = template::parse(doc, MARKUP);
+        }
+        template::instantiate_part(cell.as_ref()?, name)
+    })
+}
+
+/// A card titled `title` in the classes of the portal's plainest card; its body and actions.
 fn card_shell(
     doc: &Document,
     classes: &(String, String),
     title: &str,
     kind: &str,
-) -> (Element, Element) {
-    let card = el(
-        doc,
-        "section",
-        format!("{} snshare-card", classes.0).trim(),
-        "",
-    );
+) -> Option<(Element, Element, Element)> {
+    let card = piece(doc, "card")?;
+    let heading: Element = template::part(&card, "title")?;
+    for (e, class) in [(&card, &classes.0), (&heading, &classes.1)] {
+        for c in class.split_whitespace() {
+            let _ = e.class_list().add_1(c);
+        }
+    }
     set(&card, OWN_ATTR, CARD_MARK);
     set(&card, "data-snshare-card", kind);
-    set(&card, "role", "region");
     set(&card, "lang", &ui_lang());
     let id = next_id("card");
     set(&card, "aria-labelledby", &id);
-    let h = el(doc, "h2", &classes.1, title);
-    set(&h, "id", &id);
-    append(&card, &h);
-    let body = el(doc, "div", "snshare-card-body", "");
-    append(&card, &body);
-    (card, body)
+    heading.set_text_content(Some(title));
+    set(&heading, "id", &id);
+    Some((
+        card.clone(),
+        template::part(&card, "body")?,
+        template::part(&card, "actions")?,
+    ))
 }
 
-fn cmd_button(doc: &Document, label: &str, cmd: &str, primary: bool) -> Element {
-    let b = el(
-        doc,
-        "button",
-        if primary {
-            "snshare-btn snshare-btn-primary"
-        } else {
-            "snshare-btn"
-        },
-        label,
-    );
-    set(&b, "type", "button");
-    set(&b, CMD_ATTR, cmd);
-    b
+/// A muted line of text (a hint, loading, an error, no tickets).
+fn muted(doc: &Document, text: &str) -> Option<Element> {
+    let p = piece(doc, "muted")?;
+    p.set_text_content(Some(text));
+    Some(p)
 }
 
 /// The cards for a mode, from the snapshot (text only).
@@ -196,22 +211,19 @@ pub fn build_cards(
     classes: &(String, String),
 ) -> Vec<Element> {
     match mode {
-        Mode::Connect => {
-            let (card, body) = card_shell(doc, classes, &t("cards_connect_title"), "connect");
-            append(&body, &el(doc, "p", "", &t("cards_connect_text")));
-            let actions = el(doc, "div", "snshare-card-actions", "");
-            append(
-                &actions,
-                &cmd_button(doc, &t("cards_connect"), "connect", true),
-            );
-            append(&card, &actions);
-            vec![card]
-        }
+        Mode::Connect => connect_card(doc, classes).into_iter().collect(),
         Mode::Tickets(state) => [TicketKind::ChangeRequest, TicketKind::Incident]
             .into_iter()
-            .map(|kind| ticket_card(doc, kind, state, store, classes))
+            .filter_map(|kind| ticket_card(doc, kind, state, store, classes))
             .collect(),
     }
+}
+
+fn connect_card(doc: &Document, classes: &(String, String)) -> Option<Element> {
+    let (card, body, actions) = card_shell(doc, classes, &t("cards_connect_title"), "connect")?;
+    append(&body, &piece(doc, "connect-text")?);
+    append(&actions, &piece(doc, "connect")?);
+    Some(card)
 }
 
 fn ticket_card(
@@ -220,20 +232,18 @@ fn ticket_card(
     state: ConnectionState,
     store: &TicketStore,
     classes: &(String, String),
-) -> Element {
+) -> Option<Element> {
     let title = match kind {
         TicketKind::ChangeRequest => t("cards_change_title"),
         TicketKind::Incident => t("cards_incident_title"),
     };
-    let (card, body) = card_shell(doc, classes, &title, kind.table());
+    let (card, body, actions) = card_shell(doc, classes, &title, kind.table())?;
     let hint = match state {
         ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
         ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
         _ => None,
     };
-    if let Some(h) = hint {
-        append(&body, &el(doc, "p", "snshare-muted", &h));
-    }
+    let mut content: Vec<Element> = hint.and_then(|h| muted(doc, &h)).into_iter().collect();
     match (store.loaded(), &store.error) {
         (true, _) => {
             let counts: Vec<_> = store
@@ -243,105 +253,69 @@ fn ticket_card(
                 .collect();
             let latest = store.latest(kind, LATEST);
             if counts.is_empty() && latest.is_empty() {
-                append(&body, &el(doc, "p", "snshare-muted", &t("cards_none")));
+                content.extend(muted(doc, &t("cards_none")));
             }
             if !counts.is_empty() {
-                let ul = el(doc, "ul", "snshare-counts", "");
-                set(&ul, "aria-label", &t("cards_counts"));
+                let list = piece(doc, "counts")?;
                 for c in counts {
-                    let li = el(doc, "li", "", "");
-                    append(
-                        &li,
-                        &el(doc, "span", "snshare-count", &format_number(c.count.into())),
-                    );
-                    append(&li, &el(doc, "span", "", &c.label));
-                    append(&ul, &li);
+                    let item = piece(doc, "count")?;
+                    fill(&item, "value", &format_number(c.count.into()));
+                    fill(&item, "label", &c.label);
+                    append(&list, &item);
                 }
-                append(&body, &ul);
+                content.push(list);
             }
             if !latest.is_empty() {
-                append(&body, &latest_table(doc, &latest));
+                content.push(latest_list(doc, &latest)?);
             }
         }
-        (false, Some(error)) => append(
-            &body,
-            &el(doc, "p", "snshare-muted", &t_with("cards_error", &[error])),
-        ),
-        (false, None) => append(&body, &el(doc, "p", "snshare-muted", &t("cards_loading"))),
+        (false, Some(error)) => content.extend(muted(doc, &t_with("cards_error", &[error]))),
+        (false, None) => content.extend(muted(doc, &t("cards_loading"))),
     }
-    let actions = el(doc, "div", "snshare-card-actions", "");
-    let create = cmd_button(doc, &t("cards_create"), "create", true);
-    set(&create, KIND_ATTR, kind.table());
-    append(&actions, &create);
-    append(
-        &actions,
-        &cmd_button(doc, &t("cards_view_all"), "view-all", false),
-    );
-    append(
-        &actions,
-        &cmd_button(doc, &t("cards_manage"), "options", false),
-    );
-    append(&card, &actions);
-    card
+    for c in &content {
+        append(&body, c);
+    }
+    let buttons = piece(doc, "ticket-actions")?;
+    if let Some(create) = template::part::<Element>(&buttons, "create") {
+        set(&create, KIND_ATTR, kind.table());
+    }
+    while let Some(b) = buttons.first_element_child() {
+        append(&actions, &b);
+    }
+    Some(card)
 }
 
-fn latest_table(doc: &Document, tickets: &[TicketSummary]) -> Element {
-    let table = el(doc, "table", "snshare-latest", "");
-    append(
-        &table,
-        &el(doc, "caption", "snshare-vh", &t("cards_latest")),
-    );
-    let thead = el(doc, "thead", "", "");
-    let tr = el(doc, "tr", "", "");
-    for key in [
-        "cards_col_number",
-        "cards_col_name",
-        "cards_col_state",
-        "cards_col_priority",
-        "cards_col_assignee",
-        "cards_col_updated",
-    ] {
-        let th = el(doc, "th", "", &t(key));
-        set(&th, "scope", "col");
-        append(&tr, &th);
+/// The part `name` of `item` shows `text` (as text).
+fn fill(item: &Element, name: &str, text: &str) {
+    if let Some(e) = template::part::<Element>(item, name) {
+        e.set_text_content(Some(text));
     }
-    append(&thead, &tr);
-    append(&table, &thead);
-    let tbody = el(doc, "tbody", "", "");
+}
+
+/// The latest tickets as two-line items for a narrow card: number and state, then the name.
+fn latest_list(doc: &Document, tickets: &[TicketSummary]) -> Option<Element> {
+    let list = piece(doc, "latest")?;
     for tk in tickets {
-        let tr = el(doc, "tr", "", "");
-        let number = el(doc, "td", "", "");
-        if tk.link.starts_with("https://") {
-            let a = el(doc, "a", "", &tk.number);
-            set(&a, "href", &tk.link);
-            set(&a, "target", "_blank");
-            set(&a, "rel", "noopener noreferrer");
-            set(&a, "title", &t("common_opens_new_tab"));
-            append(&number, &a);
-        } else {
-            number.set_text_content(Some(&tk.number));
+        let item = piece(doc, "ticket")?;
+        if let Some(number) = template::part::<Element>(&item, "number") {
+            append(&number, &ticket_link(doc, tk));
         }
-        append(&tr, &number);
-        let name = el(doc, "td", "", &tk.short_description);
-        set(&name, "title", &tk.short_description);
-        append(&tr, &name);
-        append(&tr, &el(doc, "td", "", &tk.state_label));
-        let priority = tk
-            .priority
-            .map(|p| t(&format!("common_priority_{}", priority_value(p))))
-            .unwrap_or_else(|| "—".into());
-        append(&tr, &el(doc, "td", "", &priority));
-        let assignee = tk
-            .assigned_to
-            .clone()
-            .filter(|a| !a.trim().is_empty())
-            .unwrap_or_else(|| t("cards_unassigned"));
-        append(&tr, &el(doc, "td", "", &assignee));
-        append(&tr, &el(doc, "td", "", &format_sn_time(&tk.updated_on)));
-        append(&tbody, &tr);
+        fill(&item, "state", &tk.state_label);
+        if let Some(updated) = template::part::<Element>(&item, "updated") {
+            updated.set_text_content(Some(&format_sn_time(&tk.updated_on)));
+            set(
+                &updated,
+                "datetime",
+                &format!("{}Z", tk.updated_on.replacen(' ', "T", 1)),
+            );
+        }
+        if let Some(name) = template::part::<Element>(&item, "name") {
+            name.set_text_content(Some(&tk.short_description));
+            set(&name, "title", &tk.short_description);
+        }
+        append(&list, &item);
     }
-    append(&table, &tbody);
-    table
+    Some(list)
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {

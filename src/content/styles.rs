@@ -34,9 +34,13 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-counts{display:flex;flex-wrap:wrap;gap:6px 16px;margin:0;padding:0;list-style:none}
 .snshare-counts li{display:flex;gap:6px;align-items:baseline}
 .snshare-count{font-size:20px;font-weight:600}
-.snshare-latest{width:100%;border-collapse:collapse;font-size:12px;table-layout:fixed}
-.snshare-latest th,.snshare-latest td{text-align:left;padding:4px 6px 4px 0;border-bottom:1px solid var(--snshare-rule);overflow:hidden;text-overflow:ellipsis;white-space:nowrap;vertical-align:top}
-.snshare-latest th{font-weight:600;color:var(--snshare-muted)}
+.snshare-latest{display:flex;flex-direction:column;margin:0;padding:0;list-style:none;font-size:12px}
+.snshare-ticket{min-width:0;padding:6px 0;border-bottom:1px solid var(--snshare-rule)}
+.snshare-ticket-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:2px 8px}
+.snshare-ticket-number{flex:none;font-weight:600;white-space:nowrap}
+.snshare-ticket-state{min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.snshare-ticket-time{margin-left:auto;white-space:nowrap}
+.snshare-ticket-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .snshare-latest a{color:var(--snshare-link)}
 .snshare-muted{color:var(--snshare-muted)}
 .snshare-card-actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:auto}
@@ -45,7 +49,7 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-btn-primary{background:var(--snshare-primary);border-color:var(--snshare-primary);color:#fff}
 .snshare-btn-primary:hover{background:var(--snshare-primary-hover)}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
-@media (forced-colors:active){.snshare-card,.snshare-latest th,.snshare-latest td,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
+@media (forced-colors:active){.snshare-card,.snshare-ticket,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-ticket{border-color:CanvasText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
 /* A narrow title cell (a 640 px window) stays the title's: the slot takes half of it at most,
    or what leaves the title 14em, and a badge too long for it ends in an ellipsis (its name
    and tooltip keep every word). */
@@ -55,57 +59,7 @@ a.snshare-badge:hover{text-decoration:underline}
 
 /// The task form, inside its shadow root (the page's styles do not reach it, nor ours the page).
 /// The host carries `data-theme` (see [`apply_theme`]) and `lang`.
-pub const FORM_CSS: &str = r#"
-:host{all:initial;color-scheme:light;--bg:#fff;--fg:#242424;--muted:#616161;--field-bg:#fff;--field-border:#d1d1d1;--field-edge:#616161;--ro-bg:#f5f5f5;--ro-border:#e0e0e0;--ro-fg:#424242;--error:#c50f1f;--ok:#0e700e;--fail:#b10e1c;--link:#0f6cbd;--focus:#0f6cbd;--btn-bg:#fff;--btn-hover:#f5f5f5;--primary:#0f6cbd;--primary-hover:#115ea3;--notice-bg:#fff9f5;--notice-border:#f4bfab;--info-bg:#ebf3fc;--info-border:#b4d6fa;--off-bg:#f0f0f0;--off-fg:#707070;--placeholder:#707070}
-:host([data-theme=dark]){color-scheme:dark;--bg:#292929;--fg:#fff;--muted:#d6d6d6;--field-bg:#1f1f1f;--field-border:#666;--field-edge:#adadad;--ro-bg:#333;--ro-border:#4d4d4d;--ro-fg:#d6d6d6;--error:#ff9aa3;--ok:#6ccb5f;--fail:#ff9aa3;--link:#62abf5;--focus:#62abf5;--btn-bg:#333;--btn-hover:#3d3d3d;--primary:#115ea3;--primary-hover:#0f548c;--notice-bg:#3d2a1f;--notice-border:#8a4a2a;--info-bg:#0e2f4f;--info-border:#2b5a86;--off-bg:#333;--off-fg:#adadad;--placeholder:#adadad}
-*{box-sizing:border-box}
-.overlay:not([open]){display:none}
-.overlay::backdrop{background:transparent}
-.overlay{position:fixed;inset:0;width:auto;height:auto;max-width:none;max-height:none;margin:0;padding:0;border:0;background:rgba(0,0,0,.4);z-index:2147483000;display:flex;align-items:center;justify-content:center;font:14px/1.4 "Segoe UI",system-ui,-apple-system,sans-serif;color:var(--fg)}
-.dialog{background:var(--bg);color:var(--fg);border:1px solid transparent;border-radius:8px;box-shadow:0 8px 32px rgba(0,0,0,.3);width:min(640px,calc(100vw - 32px));max-height:calc(100vh - 32px);display:flex;flex-direction:column;outline:none}
-.dialog:focus-visible{outline:2px solid var(--focus);outline-offset:2px}
-.head{padding:18px 24px 6px}
-h2{margin:0;font-size:20px;line-height:28px;font-weight:600}
-.sub{margin:2px 0 0;color:var(--muted);font-size:13px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-form{display:flex;flex-direction:column;min-height:0;margin:0}
-.body{padding:8px 24px;overflow:auto;display:grid;grid-template-columns:1fr 1fr;gap:12px 16px}
-.field{display:flex;flex-direction:column;gap:4px;min-width:0}
-.wide{grid-column:1 / -1}
-label{font-weight:600;font-size:13px}
-input,select,textarea{font:inherit;font-size:14px;padding:5px 8px;border:1px solid var(--field-border);border-bottom-color:var(--field-edge);border-radius:4px;background:var(--field-bg);color:var(--fg);width:100%;color-scheme:inherit}
-::placeholder{color:var(--placeholder);opacity:1}
-textarea{min-height:120px;resize:vertical}
-input[readonly]{background:var(--ro-bg);border-color:var(--ro-border);color:var(--ro-fg)}
-input:focus-visible,select:focus-visible,textarea:focus-visible,input:focus,select:focus,textarea:focus{outline:2px solid var(--focus);outline-offset:-1px}
-[aria-invalid="true"]{border-color:var(--error)}
-.row{display:flex;justify-content:space-between;gap:8px;align-items:baseline}
-.counter,.hint{font-size:12px;color:var(--muted)}
-.hint{margin:0}
-.counter.over{color:var(--error);font-weight:600}
-.error{color:var(--error);font-size:12px;min-height:0}
-.error:empty{display:none}
-.notice{grid-column:1 / -1;border-radius:4px;padding:10px 12px;background:var(--notice-bg);border:1px solid var(--notice-border)}
-.notice p{margin:0 0 6px}
-.notice ul{margin:0 0 8px;padding-left:18px}
-.info{background:var(--info-bg);border-color:var(--info-border)}
-.result{padding:0 24px}
-.result:empty{display:none}
-.ok{color:var(--ok)}
-.fail{color:var(--fail)}
-.result p{margin:6px 0}
-a{color:var(--link)}
-a:focus-visible,::-webkit-calendar-picker-indicator:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
-.foot{display:flex;justify-content:flex-end;gap:8px;padding:14px 24px 18px}
-button{font:inherit;font-size:14px;font-weight:600;padding:6px 16px;border-radius:4px;border:1px solid var(--field-border);background:var(--btn-bg);color:var(--fg);cursor:pointer}
-button:hover{background:var(--btn-hover)}
-button:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
-button.primary{background:var(--primary);border-color:var(--primary);color:#fff}
-button.primary:hover{background:var(--primary-hover)}
-button[disabled]{background:var(--off-bg);border-color:var(--ro-border);color:var(--off-fg);cursor:default}
-[hidden]{display:none!important}
-@media (max-width:560px){.body{grid-template-columns:1fr}}
-@media (forced-colors:active){.dialog{border:2px solid CanvasText;background:Canvas;color:CanvasText}.sub,.counter,.hint,.error,.ok,.fail,label{color:CanvasText}a{color:LinkText}button,button.primary{background:ButtonFace;color:ButtonText}button,input,select,textarea{border-color:ButtonText}button:focus-visible,a:focus-visible,input:focus,select:focus,textarea:focus{outline-color:Highlight}button[disabled]{color:GrayText;border-color:GrayText}}
-"#;
+pub const FORM_CSS: &str = include_str!("../../extension/templates/task-form.css");
 
 /// Which theme snshare's in-page UI takes: the portal's own, read from the background it
 /// paints (whatever class or attribute the portal uses to switch it), else the system's

@@ -1,5 +1,5 @@
-//! The task form: a modal `<dialog>` in an open shadow root (the portal's styles and scripts
-//! leave it alone; Playwright and assistive technology see into it), shown with `showModal()`
+//! The task form's view: a modal `<dialog>` in a closed shadow root (the portal's styles and
+//! scripts leave it alone), shown with `showModal()`
 //! in the browser's top layer: above every portal layer, and the rest of the page inert. Opened
 //! from inside a modal panel (Fluent's `FocusTrapZone` pulls focus that leaves the panel back,
 //! and swallows clicks outside it), its host is mounted next to the control that opened it, inside
@@ -13,8 +13,13 @@
 //! the user types and kept until a ticket is created or queued; one share id per draft, so a
 //! Retry is the same share.
 //!
-//! Focus stays inside the dialog (Tab wraps), Esc and Cancel close it, and focus goes back to
-//! the control that opened it.
+//! The markup is `extension/templates/task-form.html`; the state and its rules (phases,
+//! validation, why Send waits, where focus goes) are `domain::task_form`. This file binds the
+//! markup's parts, forwards events to the state and renders it, and keeps the lifecycle: mount,
+//! focus trap, draft saves, close. Send is never disabled: pressed while it cannot send, it says
+//! why and moves focus to what needs it. Focus stays inside the dialog (Tab wraps, and while
+//! sending), the header's close button, Esc and Cancel close it, and focus goes back to the
+//! control that opened it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -22,7 +27,8 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    HtmlTemplateElement, HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit,
+    ShadowRootMode,
 };
 
 use super::app::Ctx;
@@ -35,15 +41,23 @@ use crate::domain::action_title::title_key;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
 use crate::domain::diagnosis::Diagnosis;
-use crate::domain::draft::{
-    default_due_date, format_date, DraftField, FieldError, TaskDraft, TASK_NAME_MAX,
-};
+use crate::domain::draft::{default_due_date, format_date, TaskDraft, TASK_NAME_MAX};
 use crate::domain::portal_url::action_link_on;
-use crate::domain::settings::{RecordRef, TicketDefaults};
+use crate::domain::settings::TicketDefaults;
+use crate::domain::task_form::duplicate_keys;
+use crate::domain::task_form::Edit;
+use crate::domain::task_form::Focus;
+use crate::domain::task_form::FormField;
+use crate::domain::task_form::Outcome;
+use crate::domain::task_form::Phase;
+use crate::domain::task_form::Press;
+use crate::domain::task_form::Step;
+use crate::domain::task_form::TaskForm as FormState;
 use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::i18n::{format_day, ui_lang};
+use crate::platform::template;
 use crate::platform::{random_hex, t, t_with, today};
 
 /// Marks the form's host element in the page.
@@ -176,31 +190,6 @@ fn kind_from(v: &str) -> TicketKind {
     }
 }
 
-/// The priority choices a ticket of `kind` has (a change has no Planning), `wanted` selected
-/// or the nearest choice that fits.
-fn fill_priorities(select: &HtmlSelectElement, kind: TicketKind, wanted: Priority) {
-    let Some(doc) = dom::document() else { return };
-    let choices = Priority::choices(kind);
-    let have: Vec<String> = (0..select.length())
-        .filter_map(|i| select.item(i))
-        .filter_map(|o| o.get_attribute("value"))
-        .collect();
-    if have.len() != choices.len() {
-        select.set_text_content(None);
-        for p in choices {
-            append(
-                select,
-                &option(
-                    &doc,
-                    priority_value(*p),
-                    &t(&format!("common_priority_{}", priority_value(*p))),
-                ),
-            );
-        }
-    }
-    select.set_value(priority_value(wanted.fit(kind)));
-}
-
 /// Quiet time before the typed group name is searched on the instance.
 const GROUP_SEARCH_DEBOUNCE_MS: i32 = 250;
 
@@ -236,54 +225,175 @@ pub fn diagnosis_text(d: &Diagnosis) -> (String, String) {
     (message, if fix == fix_key { String::new() } else { fix })
 }
 
+/// The form's markup, its result pieces after it (compiled in: never page or ServiceNow data).
+const MARKUP: &str = include_str!("../../extension/templates/task-form.html");
+
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    /// `MARKUP`, parsed once per page.
+    static TEMPLATE: RefCell<Option<HtmlTemplateElement>> = const { RefCell::new(None) };
 }
 
-/// Handles of the form's controls.
+/// A clone of the piece `name` of the form's markup, translated.
+fn piece(name: &str) -> Option<Element> {
+    TEMPLATE.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = template::parse(&dom::document()?, MARKUP);
+        }
+        template::instantiate_part(cell.as_ref()?, name)
+    })
+}
+
+/// A part the form cannot do without (the markup is ours: missing only if it was broken). One
+/// lookup for every type: `template::part` per type would be one copy of it per type in the
+/// content script's wasm.
+fn need<T: JsCast>(root: &Element, name: &str) -> Option<T> {
+    template::part::<Element>(root, name)?.dyn_into().ok()
+}
+
+/// A listener that reaches the form while it lives. One shape for all of them (a plain `fn`, no
+/// captures): one copy in the content script's wasm rather than one per listener.
+fn listen(
+    inner: &Rc<Inner>,
+    target: &web_sys::EventTarget,
+    kind: &'static str,
+    f: fn(&Rc<Inner>, &Event),
+) -> Listener {
+    let w = Rc::downgrade(inner);
+    Listener::new(target, kind, move |e| {
+        if let Some(i) = w.upgrade() {
+            f(&i, &e);
+        }
+    })
+}
+
+/// The form's controls, bound by part.
 struct Fields {
     dialog: Element,
     kind: HtmlSelectElement,
+    priority: HtmlSelectElement,
+    /// The template's priority options, in order: those of the chosen type are shown.
+    priority_options: Vec<(Priority, Element)>,
     name: HtmlInputElement,
     counter: Element,
     description: HtmlTextAreaElement,
-    priority: HtmlSelectElement,
     due: HtmlInputElement,
-    group: HtmlInputElement,
-    group_list: Element,
-    err_group: Element,
-    user_id: HtmlInputElement,
-    err_name: Element,
-    err_due: Element,
     /// The due date written out in the form's language (the date input itself shows the
     /// browser's format, which may be another language's).
     due_day: Element,
-    err_user: Element,
-    err_description: Element,
+    group: HtmlInputElement,
+    group_list: Element,
+    user_id: HtmlInputElement,
+    errors: Vec<(FormField, Element, Element)>,
+    /// The live container the notices are added to when they apply (an addition is announced;
+    /// a notice merely unhidden might not be).
+    notices: Element,
     duplicates: Element,
+    duplicate_list: Element,
+    connect_notice: Element,
     connect: Element,
     checking: Element,
     result: Element,
+    error_live: Element,
     send: HtmlButtonElement,
     cancel: HtmlButtonElement,
 }
 
-#[derive(Default)]
-struct State {
-    /// Checks (status, open tickets) still running.
-    checking: u8,
-    connected: Option<bool>,
-    duplicates: Vec<TicketSummary>,
-    allow_duplicate: bool,
-    sending: bool,
-    /// A ticket was created or queued: the form only shows the result.
-    done: bool,
-    /// The user typed something: late prefill (settings, draft) no longer applies.
-    edited: bool,
-    touched_name: bool,
-    touched_due: bool,
-    /// Errors the worker reported (Invalid), shown until the next edit.
-    server_errors: Vec<FieldError>,
+impl Fields {
+    fn bind(root: &Element) -> Option<Fields> {
+        let priority: HtmlSelectElement = need(root, "priority")?;
+        let priority_options = Priority::ALL
+            .into_iter()
+            .filter_map(|p| {
+                let option =
+                    priority.query_selector(&format!("option[value=\"{}\"]", priority_value(p)));
+                Some((p, option.ok()??))
+            })
+            .collect();
+        let control = |name: &str| need::<Element>(root, name);
+        let error = |field, control_part: &str, error_part: &str| {
+            Some((field, control(control_part)?, control(error_part)?))
+        };
+        Some(Fields {
+            dialog: need(root, "dialog")?,
+            kind: need(root, "kind")?,
+            priority,
+            priority_options,
+            name: need(root, "name")?,
+            counter: need(root, "counter")?,
+            description: need(root, "description")?,
+            due: need(root, "due")?,
+            due_day: need(root, "due-day")?,
+            group: need(root, "group")?,
+            group_list: need(root, "group-list")?,
+            user_id: need(root, "user")?,
+            errors: vec![
+                error(FormField::Name, "name", "error-name")?,
+                error(FormField::Description, "description", "error-description")?,
+                error(FormField::DueDate, "due", "error-due")?,
+                error(FormField::Group, "group", "error-group")?,
+                error(FormField::UserId, "user", "error-user")?,
+            ],
+            notices: need(root, "notices")?,
+            duplicates: need(root, "duplicates")?,
+            duplicate_list: need(root, "duplicate-list")?,
+            connect_notice: need(root, "connect-notice")?,
+            connect: need(root, "connect")?,
+            checking: need(root, "checking")?,
+            result: need(root, "result")?,
+            error_live: need(root, "error-live")?,
+            send: need(root, "send")?,
+            cancel: need(root, "cancel")?,
+        })
+    }
+
+    fn control(&self, field: FormField) -> Element {
+        match field {
+            FormField::Kind => self.kind.clone().into(),
+            FormField::Priority => self.priority.clone().into(),
+            FormField::Name => self.name.clone().into(),
+            FormField::Description => self.description.clone().into(),
+            FormField::DueDate => self.due.clone().into(),
+            FormField::Group => self.group.clone().into(),
+            FormField::UserId => self.user_id.clone().into(),
+        }
+    }
+
+    /// Writes the state's values into the controls (on opening and when prefill arrives, never
+    /// while the user types: the caret stays where it is).
+    fn fill(&self, state: &FormState) {
+        let d = state.draft();
+        self.kind.set_value(kind_value(d.kind));
+        self.name.set_value(&d.name);
+        self.description.set_value(&d.description);
+        self.due.set_value(&d.due_date);
+        self.group.set_value(state.group_text());
+        self.user_id.set_value(&d.user_id);
+        self.user_id.set_read_only(state.user_id_known());
+    }
+
+    /// The edit a control's `input` or `change` stands for.
+    fn edit_from(&self, target: &Element) -> Option<Edit> {
+        let is = |e: &Element| e == target;
+        Some(if is(self.kind.as_ref()) {
+            Edit::Kind(kind_from(&self.kind.value()))
+        } else if is(self.priority.as_ref()) {
+            Edit::Priority(priority_from(&self.priority.value()))
+        } else if is(self.name.as_ref()) {
+            Edit::Name(self.name.value())
+        } else if is(self.description.as_ref()) {
+            Edit::Description(self.description.value())
+        } else if is(self.due.as_ref()) {
+            Edit::DueDate(self.due.value())
+        } else if is(self.group.as_ref()) {
+            Edit::Group(self.group.value())
+        } else if is(self.user_id.as_ref()) {
+            Edit::UserId(self.user_id.value())
+        } else {
+            return None;
+        })
+    }
 }
 
 struct Inner {
@@ -293,24 +403,12 @@ struct Inner {
     f: Fields,
     key: String,
     share_id: String,
-    source: RecommendationSource,
-    category: Option<Category>,
-    status: Option<ActionStatus>,
-    action_id: Option<String>,
-    /// The action's title key: shares made before its id was known carry it.
-    title_key: Option<String>,
-    /// The name was prefilled non-empty (its errors show at once).
-    name_prefilled: bool,
-    user_id_known: Cell<bool>,
-    kind_fixed: bool,
-    state: RefCell<State>,
+    /// The action's keys its open tickets are found under.
+    lookup_keys: Vec<String>,
+    state: RefCell<FormState>,
     saver: RefCell<Option<Debouncer>>,
-    /// The assignment group chosen (a group of the instance, never free text).
-    group: RefCell<Option<RecordRef>>,
-    /// The groups the last search found.
-    groups_found: RefCell<Vec<RecordRef>>,
     group_search: RefCell<Option<Debouncer>>,
-    /// Handlers of buttons built with an answer (duplicate notice, Retry); freed with the form.
+    /// Handlers of buttons made with an answer (Retry); freed with the form.
     closures: RefCell<Vec<ClickHandler>>,
     return_focus: Option<Element>,
     closed: Cell<bool>,
@@ -354,38 +452,6 @@ fn shadow_mode() -> ShadowRootMode {
     }
 }
 
-fn make<T: JsCast>(doc: &Document, tag: &str, class: &str, text: &str) -> T {
-    el(doc, tag, class, text).unchecked_into::<T>()
-}
-
-fn field(doc: &Document, id: &str, label: &str, control: &Element, wide: bool) -> Element {
-    let wrap = el(doc, "div", if wide { "field wide" } else { "field" }, "");
-    let l = el(doc, "label", "", label);
-    set(&l, "for", id);
-    set(control, "id", id);
-    append(&wrap, &l);
-    append(&wrap, control);
-    wrap
-}
-
-fn error_el(doc: &Document, id: &str) -> Element {
-    let e = el(doc, "div", "error", "");
-    set(&e, "id", id);
-    e
-}
-
-fn option(doc: &Document, value: &str, label: &str) -> Element {
-    let o = el(doc, "option", "", label);
-    set(&o, "value", value);
-    o
-}
-
-fn button(doc: &Document, class: &str, label: &str, kind: &str) -> HtmlButtonElement {
-    let b: HtmlButtonElement = make(doc, "button", class, label);
-    b.set_type(kind);
-    b
-}
-
 impl TaskForm {
     pub fn id(&self) -> u32 {
         self.inner.id
@@ -419,10 +485,31 @@ impl TaskForm {
         } else {
             RecommendationSource::User
         };
-        // The page's account control, else the UPN it showed earlier on this tenant.
-        let user_id = ctx.upn().unwrap_or_default();
+        let category = action.as_ref().and_then(|a| a.category);
+        let kind = request.kind.unwrap_or(defaults.kind);
+        let state = FormState::new(
+            TaskDraft {
+                kind,
+                name: action.as_ref().map(|a| a.title.clone()).unwrap_or_default(),
+                description: action
+                    .as_ref()
+                    .map(|a| a.description.clone())
+                    .unwrap_or_default(),
+                priority: defaults.priority,
+                due_date: default_due_date(today, defaults.due_in_days),
+                // The page's account control, else the UPN it showed earlier on this tenant.
+                user_id: ctx.upn().unwrap_or_default(),
+                source,
+                category,
+                status: action.as_ref().and_then(|a| a.status),
+                action_id: action.as_ref().map(|a| a.id.clone()),
+                action_url: action.as_ref().map(|a| link_to(&a.id)),
+                assignment_group: None,
+            },
+            request.kind.is_some(),
+        );
 
-        let host = el(&doc, "div", "", "");
+        let host = doc.create_element("div").ok()?;
         set(&host, OWN_ATTR, HOST_ATTR_VALUE);
         // The portal's theme (light or dark) and the language the form is written in, which
         // can differ from the portal's when snshare lacks the portal's language.
@@ -433,254 +520,54 @@ impl TaskForm {
             .unchecked_ref::<HtmlElement>()
             .attach_shadow(&init)
             .ok()?;
-        let style = el(&doc, "style", "", styles::FORM_CSS);
+        let style = doc.create_element("style").ok()?;
+        style.set_text_content(Some(styles::FORM_CSS));
         let _ = root.append_child(&style);
-
-        // The modal <dialog> is the form's dialog role; the card inside is only its look.
-        let overlay = el(&doc, "dialog", "overlay", "");
-        let dialog = el(&doc, "div", "dialog", "");
-        let title_id = "snshare-form-title";
-        set(&overlay, "aria-labelledby", title_id);
-        set(&dialog, "tabindex", "-1");
-        let head = el(&doc, "div", "head", "");
-        let h = el(&doc, "h2", "", &t("form_title"));
-        set(&h, "id", title_id);
-        append(&head, &h);
-        if let Some(a) = &action {
-            let sub = el(&doc, "p", "sub", &a.title);
-            set(&sub, "title", &a.title);
-            append(&head, &sub);
-        }
-        append(&dialog, &head);
-
-        let form = el(&doc, "form", "", "");
-        set(&form, "novalidate", "");
-        let grid = el(&doc, "div", "body", "");
-
-        // Ticket type
-        let kind: HtmlSelectElement = make(&doc, "select", "", "");
-        for k in TicketKind::ALL {
-            let label = match k {
-                TicketKind::Incident => t("common_kind_incident"),
-                TicketKind::ChangeRequest => t("common_kind_change_request"),
-            };
-            append(&kind, &option(&doc, kind_value(k), &label));
-        }
-        kind.set_value(kind_value(request.kind.unwrap_or(defaults.kind)));
-        append(
-            &grid,
-            &field(&doc, "snshare-kind", &t("form_kind"), &kind, false),
-        );
-
-        // Priority: the choices of the ticket type
-        let priority: HtmlSelectElement = make(&doc, "select", "", "");
-        fill_priorities(&priority, kind_from(&kind.value()), defaults.priority);
-        append(
-            &grid,
-            &field(
-                &doc,
-                "snshare-priority",
-                &t("form_priority"),
-                &priority,
-                false,
-            ),
-        );
-
-        // Task name, with its counter and error
-        let name: HtmlInputElement = make(&doc, "input", "", "");
-        name.set_type("text");
-        set(&name, "autocomplete", "off");
-        set(&name, "aria-required", "true");
-        set(
-            &name,
-            "aria-describedby",
-            "snshare-name-counter snshare-err-name",
-        );
-        let name_title = action.as_ref().map(|a| a.title.clone()).unwrap_or_default();
-        name.set_value(&name_title);
-        let name_field = field(&doc, "snshare-name", &t("form_name"), &name, true);
-        let counter = el(&doc, "span", "counter", "");
-        set(&counter, "id", "snshare-name-counter");
-        let row = el(&doc, "div", "row", "");
-        let err_name = error_el(&doc, "snshare-err-name");
-        append(&row, &err_name);
-        append(&row, &counter);
-        append(&name_field, &row);
-        append(&grid, &name_field);
-
-        // Description
-        let description: HtmlTextAreaElement = make(&doc, "textarea", "", "");
-        set(&description, "rows", "7");
-        set(&description, "aria-describedby", "snshare-err-description");
-        description.set_value(
-            action
-                .as_ref()
-                .map(|a| a.description.as_str())
-                .unwrap_or_default(),
-        );
-        let desc_field = field(
-            &doc,
-            "snshare-description",
-            &t("form_description"),
-            &description,
-            true,
-        );
-        let err_description = error_el(&doc, "snshare-err-description");
-        append(&desc_field, &err_description);
-        append(&grid, &desc_field);
-
-        // Due date
-        let due: HtmlInputElement = make(&doc, "input", "", "");
-        due.set_type("date");
-        set(&due, "aria-required", "true");
-        set(&due, "min", &format_date(today));
-        set(&due, "aria-describedby", "snshare-due-day snshare-err-due");
-        due.set_value(&default_due_date(today, defaults.due_in_days));
-        let due_field = field(&doc, "snshare-due", &t("form_due_date"), &due, false);
-        let due_day = el(&doc, "p", "hint", "");
-        set(&due_day, "id", "snshare-due-day");
-        append(&due_field, &due_day);
-        let err_due = error_el(&doc, "snshare-err-due");
-        append(&due_field, &err_due);
-        append(&grid, &due_field);
-
-        // Assignment group: searched among the instance's groups
-        let group: HtmlInputElement = make(&doc, "input", "", "");
-        group.set_type("text");
-        set(&group, "autocomplete", "off");
-        set(&group, "list", "snshare-group-list");
-        set(&group, "aria-describedby", "snshare-err-group");
-        let group_list = el(&doc, "datalist", "", "");
-        set(&group_list, "id", "snshare-group-list");
-        let group_field = field(
-            &doc,
-            "snshare-group",
-            &t("form_assignment_group"),
-            &group,
-            false,
-        );
-        append(&group_field, &group_list);
-        let err_group = error_el(&doc, "snshare-err-group");
-        append(&group_field, &err_group);
-        append(&grid, &group_field);
-
-        // Read-only context
-        let user: HtmlInputElement = make(&doc, "input", "", "");
-        user.set_type("text");
-        user.set_value(&user_id);
-        set(&user, "aria-describedby", "snshare-err-user");
-        if !user_id.is_empty() {
-            user.set_read_only(true);
-        }
-        let user_field = field(&doc, "snshare-user", &t("form_user_id"), &user, false);
-        let err_user = error_el(&doc, "snshare-err-user");
-        append(&user_field, &err_user);
-        append(&grid, &user_field);
-
-        let src: HtmlInputElement = make(&doc, "input", "", "");
-        src.set_type("text");
-        src.set_read_only(true);
-        src.set_value(&source_label(source));
-        append(
-            &grid,
-            &field(&doc, "snshare-source", &t("form_source"), &src, false),
-        );
-
-        let category = action.as_ref().and_then(|a| a.category);
-        let cat: HtmlInputElement = make(&doc, "input", "", "");
-        cat.set_type("text");
-        cat.set_read_only(true);
-        cat.set_value(
-            &category
-                .map(category_label)
-                .unwrap_or_else(|| t("form_category_none")),
-        );
-        append(
-            &grid,
-            &field(&doc, "snshare-category", &t("form_category"), &cat, false),
-        );
-
-        // Notices: open tickets for the action, connection, checks in progress
-        let duplicates = el(&doc, "div", "notice", "");
-        set(&duplicates, "role", "region");
-        set(&duplicates, "aria-label", &t("form_duplicate_heading"));
-        set(&duplicates, "hidden", "");
-        append(&grid, &duplicates);
-        let connect = el(&doc, "div", "notice info", "");
-        set(&connect, "hidden", "");
-        append(&connect, &el(&doc, "p", "", &t("form_not_connected")));
-        let connect_btn = button(&doc, "primary", &t("form_connect"), "button");
-        append(&connect, &connect_btn);
-        append(&grid, &connect);
-        let checking = el(&doc, "p", "counter wide", &t("form_checking"));
-        set(&checking, "hidden", "");
-        append(&grid, &checking);
-        append(&form, &grid);
-
-        let result = el(&doc, "div", "result", "");
-        set(&result, "role", "status");
-        set(&result, "aria-live", "polite");
-        append(&form, &result);
-
-        let foot = el(&doc, "div", "foot", "");
-        let send = button(&doc, "primary", &t("form_send"), "submit");
-        let cancel = button(&doc, "", &t("form_cancel"), "button");
-        append(&foot, &send);
-        append(&foot, &cancel);
-        append(&form, &foot);
-        append(&dialog, &form);
-        append(&overlay, &dialog);
+        let overlay = piece("overlay")?;
+        let f = Fields::bind(&overlay)?;
         let _ = root.append_child(&overlay);
+
+        if let Some(a) = &action {
+            if let Some(sub) = template::part::<Element>(&overlay, "subtitle") {
+                sub.set_text_content(Some(&a.title));
+                set(&sub, "title", &a.title);
+                let _ = sub.remove_attribute("hidden");
+            }
+        }
+        set(f.due.as_ref(), "min", &format_date(today));
+        if let Some(src) = need::<HtmlInputElement>(&overlay, "source") {
+            src.set_value(&source_label(source));
+        }
+        if let Some(cat) = need::<HtmlInputElement>(&overlay, "category") {
+            cat.set_value(
+                &category
+                    .map(category_label)
+                    .unwrap_or_else(|| t("form_category_none")),
+            );
+        }
+        f.fill(&state);
 
         let key = action
             .as_ref()
             .map(|a| action_key(&a.id))
             .unwrap_or_else(|| NEW_DRAFT_KEY.to_owned());
+        let lookup_keys = duplicate_keys(
+            action.as_ref().map(|a| a.id.clone()),
+            action.as_ref().and_then(|a| title_key(&a.title)),
+        );
+        let form: Element = need(&overlay, "form")?;
+        let close: Element = need(&overlay, "close")?;
+        let create_another: Element = need(&overlay, "create-another")?;
         let inner = Rc::new(Inner {
             id,
             ctx: Rc::downgrade(&ctx),
             root: root.clone(),
-            f: Fields {
-                dialog: dialog.clone(),
-                kind,
-                name,
-                counter,
-                description,
-                priority,
-                due,
-                group,
-                group_list,
-                err_group,
-                user_id: user,
-                err_name,
-                err_due,
-                due_day,
-                err_user,
-                err_description,
-                duplicates,
-                connect,
-                checking,
-                result,
-                send,
-                cancel: cancel.clone(),
-            },
+            f,
             key,
             share_id: random_hex(8),
-            source,
-            category,
-            status: action.as_ref().and_then(|a| a.status),
-            action_id: action.as_ref().map(|a| a.id.clone()),
-            title_key: action.as_ref().and_then(|a| title_key(&a.title)),
-            name_prefilled: !name_title.trim().is_empty(),
-            user_id_known: Cell::new(!user_id.is_empty()),
-            kind_fixed: request.kind.is_some(),
-            state: RefCell::new(State {
-                checking: 2,
-                ..State::default()
-            }),
+            lookup_keys,
+            state: RefCell::new(state),
             saver: RefCell::new(None),
-            group: RefCell::new(None),
-            groups_found: RefCell::new(Vec::new()),
             group_search: RefCell::new(None),
             closures: RefCell::new(Vec::new()),
             return_focus: request.return_focus,
@@ -701,79 +588,59 @@ impl TaskForm {
             }
         }));
 
-        let mut listeners = Vec::new();
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(form.as_ref(), "input", move |e| {
-            if let Some(i) = w.upgrade() {
-                i.on_input(&e);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(form.as_ref(), "change", move |e| {
-            if let Some(i) = w.upgrade() {
-                i.on_input(&e);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(form.as_ref(), "submit", move |e| {
-            e.prevent_default();
+        let i = &inner;
+        let mut listeners = vec![
+            listen(i, form.as_ref(), "input", |i, e| i.on_input(e)),
+            listen(i, form.as_ref(), "change", |i, e| i.on_input(e)),
             // `submit` itself is trusted even when a script called `requestSubmit()` or
             // `send.click()`; what counts is the click on Send that caused it.
-            if let Some(i) = w.upgrade().filter(|i| i.send_armed.replace(false)) {
-                Inner::send(&i);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(inner.f.send.as_ref(), "click", move |e| {
-            if !dom::by_user(&e) {
+            listen(i, form.as_ref(), "submit", |i, e| {
                 e.prevent_default();
-                return;
-            }
-            if let Some(i) = w.upgrade() {
-                i.send_armed.set(true);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(cancel.as_ref(), "click", move |_| {
-            if let Some(i) = w.upgrade() {
+                if i.send_armed.replace(false) {
+                    Inner::send(i);
+                }
+            }),
+            listen(i, i.f.send.as_ref(), "click", |i, e| {
+                if dom::by_user(e) {
+                    i.send_armed.set(true);
+                } else {
+                    e.prevent_default();
+                }
+            }),
+            listen(i, i.f.cancel.as_ref(), "click", |i, _| i.request_close()),
+            listen(i, close.as_ref(), "click", |i, _| i.request_close()),
+            listen(i, i.f.connect.as_ref(), "click", |_, e| {
+                if dom::by_user(e) {
+                    wire::open_page_now(ExtensionPage::Options);
+                }
+            }),
+            // "Create another ticket" leads to a write: a person's click only.
+            listen(i, create_another.as_ref(), "click", |i, e| {
+                if dom::by_user(e) && !i.closed.get() {
+                    let step = i.state.borrow_mut().allow_duplicate();
+                    i.render();
+                    i.apply(&step);
+                }
+            }),
+            listen(i, i.f.dialog.as_ref(), "keydown", |i, e| i.on_keydown(e)),
+            // Esc on a modal dialog is a "cancel": the form closes its own way (draft kept).
+            listen(i, overlay.as_ref(), "cancel", |i, e| {
+                e.prevent_default();
                 i.request_close();
-            }
-        }));
-        listeners.push(Listener::new(connect_btn.as_ref(), "click", move |e| {
-            if dom::by_user(&e) {
-                wire::open_page_now(ExtensionPage::Options);
-            }
-        }));
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(dialog.as_ref(), "keydown", move |e| {
-            if let Some(i) = w.upgrade() {
-                i.on_keydown(&e);
-            }
-        }));
+            }),
+        ];
         // Keys typed in the form are not the portal's shortcuts.
         for kind in ["keydown", "keyup", "keypress"] {
             listeners.push(Listener::new(host.as_ref(), kind, |e| e.stop_propagation()));
         }
         // Back from the options page: the connection may exist now.
         if let Some(window) = web_sys::window() {
-            let w = Rc::downgrade(&inner);
-            listeners.push(Listener::new(window.as_ref(), "focus", move |_| {
-                if let Some(i) = w.upgrade() {
-                    if i.state.borrow().connected == Some(false) {
-                        Inner::check_status(&i, false);
-                    }
+            listeners.push(listen(i, window.as_ref(), "focus", |i, _| {
+                if i.state.borrow().phase() == Phase::NotConnected {
+                    Inner::check_status(i, false);
                 }
             }));
         }
-
-        // Esc on a modal dialog is a "cancel": the form closes its own way (draft kept).
-        let w = Rc::downgrade(&inner);
-        listeners.push(Listener::new(overlay.as_ref(), "cancel", move |e| {
-            e.prevent_default();
-            if let Some(i) = w.upgrade() {
-                i.request_close();
-            }
-        }));
         mount(&host, &body, inner.return_focus.as_ref());
         if let Some(d) = overlay.dyn_ref::<web_sys::HtmlDialogElement>() {
             if d.show_modal().is_err() {
@@ -781,7 +648,7 @@ impl TaskForm {
                 set(&overlay, "open", "");
             }
         }
-        inner.update();
+        inner.render();
         dom::focus(inner.f.kind.as_ref());
 
         Inner::load_prefill(&inner);
@@ -813,48 +680,50 @@ impl TaskForm {
         // batch (whose own mutations the observer drops).
         if let Some(target) = i.return_focus.clone() {
             wasm_bindgen_futures::spawn_local(async move {
-                if selectors::connected(&target) {
+                if let Some(target) = Self::return_target(target) {
                     dom::focus(&target);
                 }
             });
         }
     }
+
+    /// The opener, or the control of snshare's that replaced it when the portal redrew its row
+    /// meanwhile (the same name): focus is not left on the page's body.
+    fn return_target(opener: Element) -> Option<Element> {
+        if selectors::connected(&opener) {
+            return Some(opener);
+        }
+        let label = opener.get_attribute("aria-label")?;
+        let root = dom::document()?.document_element()?;
+        dom::all(&root, "[data-snshare-cmd]")
+            .into_iter()
+            .find(|e| e.get_attribute("aria-label").as_deref() == Some(label.as_str()))
+    }
 }
 
 impl Inner {
-    fn draft(&self) -> TaskDraft {
-        TaskDraft {
-            kind: kind_from(&self.f.kind.value()),
-            name: self.f.name.value(),
-            description: self.f.description.value(),
-            priority: priority_from(&self.f.priority.value()),
-            due_date: self.f.due.value(),
-            user_id: self.f.user_id.value().trim().to_owned(),
-            source: self.source,
-            category: self.category,
-            status: self.status,
-            action_id: self.action_id.clone(),
-            action_url: self.action_id.as_deref().map(link_to),
-            assignment_group: self.group.borrow().clone(),
+    fn on_input(self: &Rc<Self>, e: &Event) {
+        if self.closed.get() {
+            return;
         }
-    }
-
-    /// The typed group name: a group the search found, or (typed, not found yet) a search.
-    fn on_group_input(&self) {
-        let text = self.f.group.value();
-        let text = text.trim();
-        let found = self
-            .groups_found
-            .borrow()
-            .iter()
-            .find(|g| g.name.eq_ignore_ascii_case(text))
-            .cloned();
-        let searching = found.is_none() && !text.is_empty();
-        *self.group.borrow_mut() = found;
-        if searching {
+        let Some(edit) = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| self.f.edit_from(&t))
+        else {
+            return;
+        };
+        // What Send said is stale once the user types (and its words stay next to the field).
+        self.f.error_live.set_text_content(None);
+        let search = self.state.borrow_mut().edit(edit);
+        if search {
             if let Some(d) = self.group_search.borrow().as_ref() {
                 d.trigger();
             }
+        }
+        self.render();
+        if let Some(s) = self.saver.borrow().as_ref() {
+            s.trigger();
         }
     }
 
@@ -869,153 +738,57 @@ impl Inner {
             let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
                 return;
             };
-            let Some(doc) = dom::document() else { return };
-            i.f.group_list.set_text_content(None);
-            for g in &found {
-                append(&i.f.group_list, &option(&doc, &g.name, &g.name));
-            }
-            *i.groups_found.borrow_mut() = found;
-            // Only the latest text decides.
-            if i.f.group.value().trim() == text {
-                let exact = i
-                    .groups_found
-                    .borrow()
-                    .iter()
-                    .find(|g| g.name.eq_ignore_ascii_case(&text))
-                    .cloned();
-                *i.group.borrow_mut() = exact;
-                i.update();
-            }
+            i.state.borrow_mut().groups_answered(&text, found);
+            i.render_group_list();
+            i.render();
         });
     }
 
-    /// Shows a group chosen elsewhere (options default, a draft).
-    fn set_group(&self, group: Option<RecordRef>) {
-        self.f
-            .group
-            .set_value(group.as_ref().map(|g| g.name.as_str()).unwrap_or_default());
-        if let Some(g) = &group {
-            let mut found = self.groups_found.borrow_mut();
-            if !found.iter().any(|f| f.sys_id == g.sys_id) {
-                found.push(g.clone());
+    /// The groups found, as the group field's suggestions (their names as text).
+    fn render_group_list(&self) {
+        let Some(doc) = dom::document() else { return };
+        let list = &self.f.group_list;
+        list.set_text_content(None);
+        for g in self.state.borrow().groups_found() {
+            if let Ok(o) = doc.create_element("option") {
+                set(&o, "value", &g.name);
+                append(list, &o);
             }
         }
-        *self.group.borrow_mut() = group;
-    }
-
-    fn on_input(&self, e: &Event) {
-        if self.closed.get() {
-            return;
-        }
-        let target = e.target().and_then(|t| t.dyn_into::<Element>().ok());
-        {
-            let mut st = self.state.borrow_mut();
-            st.edited = true;
-            st.server_errors.clear();
-            if let Some(t) = &target {
-                if t == self.f.kind.unchecked_ref::<Element>() {
-                    self.fit_priorities();
-                }
-                if t == self.f.group.unchecked_ref::<Element>() {
-                    self.on_group_input();
-                }
-                if t == self.f.name.unchecked_ref::<Element>() {
-                    st.touched_name = true;
-                } else if t == self.f.due.unchecked_ref::<Element>() {
-                    st.touched_due = true;
-                }
-            }
-        }
-        self.update();
-        if let Some(s) = self.saver.borrow().as_ref() {
-            s.trigger();
-        }
-    }
-
-    /// The priority list of the chosen ticket type, keeping the choice where it fits.
-    fn fit_priorities(&self) {
-        fill_priorities(
-            &self.f.priority,
-            kind_from(&self.f.kind.value()),
-            priority_from(&self.f.priority.value()),
-        );
     }
 
     fn save_draft(&self) {
-        if !self.state.borrow().edited {
-            return;
-        }
+        let draft = {
+            let st = self.state.borrow();
+            if !st.edited() {
+                return;
+            }
+            st.draft().clone()
+        };
         let key = self.key.clone();
-        let draft = self.draft();
         wasm_bindgen_futures::spawn_local(async move {
             let _ = wire::save_draft(&key, draft).await;
         });
     }
 
-    /// Errors, counter, and which of Send / Connect / the duplicate notice shows.
-    fn update(&self) {
+    /// Shows the state: errors next to their fields, the counter, the priorities of the type,
+    /// which of Send / Connect / the open tickets shows, and why Send would not send.
+    fn render(&self) {
         let f = &self.f;
-        let draft = self.draft();
-        let mut errors = draft.validate(today());
         let st = self.state.borrow();
-        for e in &st.server_errors {
-            if !errors.iter().any(|x| x.field == e.field) {
-                errors.push(e.clone());
-            }
-        }
-        let error_for = |field: DraftField| {
-            errors
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| t(&e.message_key))
-        };
-        let show = |el: &Element, control: &Element, msg: Option<String>, visible: bool| {
-            let msg = msg.filter(|_| visible);
-            el.set_text_content(msg.as_deref());
+        let today = today();
+        for (field, control, slot) in &f.errors {
+            let message = st.shown_error(*field, today).map(|k| t(&k));
+            slot.set_text_content(message.as_deref());
             set(
                 control,
                 "aria-invalid",
-                if msg.is_some() { "true" } else { "false" },
+                if message.is_some() { "true" } else { "false" },
             );
-        };
-        let server = |field: DraftField| st.server_errors.iter().any(|e| e.field == field);
-        show(
-            &f.err_name,
-            f.name.as_ref(),
-            error_for(DraftField::Name),
-            st.touched_name || self.name_prefilled || server(DraftField::Name),
-        );
+        }
         f.due_day
-            .set_text_content(format_day(&f.due.value()).as_deref());
-        show(
-            &f.err_due,
-            f.due.as_ref(),
-            error_for(DraftField::DueDate),
-            true,
-        );
-        show(
-            &f.err_user,
-            f.user_id.as_ref(),
-            error_for(DraftField::UserId),
-            true,
-        );
-        show(
-            &f.err_description,
-            f.description.as_ref(),
-            error_for(DraftField::Description),
-            true,
-        );
-
-        // A typed group name must be one of the instance's groups: nothing invented is sent.
-        let group_unknown = !f.group.value().trim().is_empty() && self.group.borrow().is_none();
-        show(
-            &f.err_group,
-            f.group.as_ref(),
-            group_unknown.then(|| t("form_error_group_unknown")),
-            true,
-        );
-
-        let count = draft.name.chars().count();
+            .set_text_content(format_day(&st.draft().due_date).as_deref());
+        let count = st.draft().name.chars().count();
         f.counter
             .set_text_content(Some(&format!("{count}/{TASK_NAME_MAX}")));
         let _ = f
@@ -1023,8 +796,20 @@ impl Inner {
             .class_list()
             .toggle_with_force("over", count > TASK_NAME_MAX);
 
-        let not_connected = st.connected == Some(false);
-        let blocked_by_duplicates = !st.duplicates.is_empty() && !st.allow_duplicate;
+        let choices = st.priority_choices();
+        let shown = f.priority.length() as usize;
+        if shown != choices.len() {
+            f.priority.set_text_content(None);
+            for (p, option) in &f.priority_options {
+                if choices.contains(p) {
+                    append(f.priority.as_ref(), option);
+                }
+            }
+        }
+        f.priority.set_value(priority_value(st.draft().priority));
+        f.user_id.set_read_only(st.user_id_known());
+
+        let phase = st.phase();
         let hide = |e: &Element, hidden: bool| {
             let _ = if hidden {
                 e.set_attribute("hidden", "")
@@ -1032,28 +817,62 @@ impl Inner {
                 e.remove_attribute("hidden")
             };
         };
-        hide(&f.connect, !not_connected || st.done);
-        hide(
-            &f.duplicates,
-            !blocked_by_duplicates || st.done || not_connected,
-        );
-        hide(&f.checking, st.checking == 0 || st.done);
+        for (notice, shown) in [
+            (&f.connect_notice, phase == Phase::NotConnected),
+            (&f.duplicates, phase == Phase::Duplicate),
+        ] {
+            let attached = notice.parent_node().is_some();
+            if shown && !attached {
+                append(&f.notices, notice);
+            } else if !shown && attached {
+                notice.remove();
+            }
+        }
+        hide(&f.checking, phase != Phase::Checking);
         hide(
             f.send.as_ref(),
-            st.done || not_connected || blocked_by_duplicates,
+            matches!(phase, Phase::Sent | Phase::NotConnected | Phase::Duplicate),
         );
-        f.send
-            .set_disabled(!errors.is_empty() || group_unknown || st.checking > 0 || st.sending);
+        // Sent: the header's Close is the one way out; nothing is left to cancel.
+        hide(f.cancel.as_ref(), phase == Phase::Sent);
+        // Never `disabled`: Send stays in the Tab order and, pressed, says why it waits.
+        let blocked = st.blocker(today).is_some();
+        set(
+            f.send.as_ref(),
+            "aria-disabled",
+            if blocked { "true" } else { "false" },
+        );
         set(
             f.send.as_ref(),
             "aria-busy",
-            if st.sending { "true" } else { "false" },
+            if phase == Phase::Sending {
+                "true"
+            } else {
+                "false"
+            },
         );
-        f.cancel.set_text_content(Some(&if st.done {
-            t("form_close")
-        } else {
-            t("form_cancel")
-        }));
+    }
+
+    /// Where focus goes and what is announced after a step.
+    fn apply(&self, step: &Step) {
+        // A polite announcement is a notice `render` just added to its live container; an
+        // urgent one (why Send did not send) is said in the assertive region.
+        if let Some((key, true)) = &step.announce {
+            // Emptied first: the same reason, pressed twice, is read twice.
+            self.f.error_live.set_text_content(None);
+            self.f.error_live.set_text_content(Some(&t(key)));
+        }
+        let target = match step.focus {
+            None => return,
+            Some(Focus::Field(field)) => Some(self.f.control(field)),
+            Some(Focus::Send) => Some(self.f.send.clone().into()),
+            Some(Focus::TicketLink) => dom::first(&self.f.result, "a[href]"),
+            Some(Focus::Result) => None,
+            Some(Focus::Retry) => template::part(&self.f.result, "retry"),
+            Some(Focus::Duplicates) => Some(self.f.duplicates.clone()),
+            Some(Focus::Connect) => Some(self.f.connect.clone()),
+        };
+        dom::focus(&target.unwrap_or_else(|| self.f.result.clone()));
     }
 
     fn on_keydown(&self, e: &Event) {
@@ -1122,27 +941,17 @@ impl Inner {
                 assignment_group,
             }) = settings
             {
-                if !i.state.borrow().edited {
-                    i.set_group(assignment_group);
-                    if !i.kind_fixed {
-                        i.f.kind.set_value(kind_value(defaults.kind));
-                    }
-                    fill_priorities(
-                        &i.f.priority,
-                        kind_from(&i.f.kind.value()),
-                        defaults.priority,
-                    );
-                    i.f.due
-                        .set_value(&default_due_date(today(), defaults.due_in_days));
+                let mut st = i.state.borrow_mut();
+                let untouched = !st.edited();
+                st.defaults_answered(&defaults, assignment_group, fallback.as_deref(), today());
+                if untouched {
+                    i.f.fill(&st);
+                } else {
+                    i.f.user_id.set_value(&st.draft().user_id);
                 }
-                if !i.user_id_known.get() {
-                    if let Some(fallback) = fallback.filter(|u| !u.trim().is_empty()) {
-                        i.f.user_id.set_value(fallback.trim());
-                        i.f.user_id.set_read_only(true);
-                        i.user_id_known.set(true);
-                    }
-                }
-                i.update();
+                drop(st);
+                i.render_group_list();
+                i.render();
             }
             drop(i);
             let draft = wire::get_draft(&key).await;
@@ -1150,18 +959,13 @@ impl Inner {
                 return;
             };
             if let Ok(Some(d)) = draft {
-                if !i.state.borrow().edited {
-                    i.f.kind.set_value(kind_value(d.kind));
-                    i.f.name.set_value(&d.name);
-                    i.f.description.set_value(&d.description);
-                    fill_priorities(&i.f.priority, d.kind, d.priority);
-                    i.f.due.set_value(&d.due_date);
-                    i.set_group(d.assignment_group.clone());
-                    if !i.user_id_known.get() && !d.user_id.trim().is_empty() {
-                        i.f.user_id.set_value(d.user_id.trim());
-                    }
-                    i.state.borrow_mut().edited = true;
-                    i.update();
+                let mut st = i.state.borrow_mut();
+                if !st.edited() {
+                    st.saved_draft_answered(d);
+                    i.f.fill(&st);
+                    drop(st);
+                    i.render_group_list();
+                    i.render();
                 }
             }
         });
@@ -1176,30 +980,17 @@ impl Inner {
             let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
                 return;
             };
-            {
-                let mut st = i.state.borrow_mut();
-                if let Ok(state) = status {
-                    st.connected = Some(state != ConnectionState::NotConnected);
-                }
-                if initial {
-                    st.checking = st.checking.saturating_sub(1);
-                }
-            }
-            i.update();
+            let connected = status.ok().map(|s| s != ConnectionState::NotConnected);
+            let step = i.state.borrow_mut().connection_checked(connected, initial);
+            i.render();
+            i.apply(&step);
         });
     }
 
     /// Open tickets for the action (none to look for without an action).
     fn check_duplicates(this: &Rc<Self>) {
         let w = Rc::downgrade(this);
-        // Under the action's id and under its title key (shares made while only the title was
-        // known), each record once.
-        let mut keys: Vec<String> = this.action_id.iter().cloned().collect();
-        if let Some(k) = this.title_key.clone().filter(|k| !keys.contains(k)) {
-            if !keys.is_empty() {
-                keys.push(k);
-            }
-        }
+        let keys = this.lookup_keys.clone();
         if keys.is_empty() {
             this.duplicates_found(Vec::new());
             return;
@@ -1231,18 +1022,15 @@ impl Inner {
         if self.closed.get() {
             return;
         }
-        {
-            let mut st = self.state.borrow_mut();
-            st.duplicates = found.into_iter().filter(|t| t.open).collect();
-            st.checking = st.checking.saturating_sub(1);
-        }
+        let step = self.state.borrow_mut().duplicates_checked(found);
         self.render_duplicates();
-        self.update();
+        self.render();
+        self.apply(&step);
     }
 
     /// A button's click handler, kept as long as the form; a click a script made is ignored
-    /// (Retry, Create another ticket: each leads to a write).
-    fn on_click(self: &Rc<Self>, button: &HtmlButtonElement, f: impl Fn(&Rc<Inner>) + 'static) {
+    /// (Retry leads to a write).
+    fn on_click(self: &Rc<Self>, button: &Element, f: impl Fn(&Rc<Inner>) + 'static) {
         let w = Rc::downgrade(self);
         let cb = ClickHandler::new(move |e: Event| {
             if !dom::by_user(&e) {
@@ -1252,66 +1040,65 @@ impl Inner {
                 f(&i);
             }
         });
-        button.set_onclick(Some(cb.as_ref().unchecked_ref()));
+        let _ = button.add_event_listener_with_callback("click", cb.as_ref().unchecked_ref());
         self.closures.borrow_mut().push(cb);
     }
 
-    fn render_duplicates(self: &Rc<Self>) {
+    /// The open tickets, one item each (number, state and name as text).
+    fn render_duplicates(&self) {
         let Some(doc) = dom::document() else { return };
-        let f = &self.f;
-        let st = self.state.borrow();
-        f.duplicates.set_text_content(None);
-        if st.duplicates.is_empty() {
-            return;
+        let list = &self.f.duplicate_list;
+        list.set_text_content(None);
+        for tk in self.state.borrow().duplicates() {
+            let Some(item) = piece("duplicate-item") else {
+                continue;
+            };
+            if let Some(slot) = template::part::<Element>(&item, "link") {
+                let _ = slot.replace_with_with_node_1(&ticket_link(&doc, tk));
+            }
+            for (part, text) in [("state", &tk.state_label), ("name", &tk.short_description)] {
+                if let Some(e) = template::part::<Element>(&item, part) {
+                    e.set_text_content(Some(text));
+                }
+            }
+            append(list, &item);
         }
-        append(
-            &f.duplicates,
-            &el(&doc, "p", "", &t("form_duplicate_notice")),
-        );
-        let list = el(&doc, "ul", "", "");
-        for tk in &st.duplicates {
-            let li = el(&doc, "li", "", "");
-            append(&li, &ticket_link(&doc, tk));
-            let _ =
-                li.append_with_str_1(&format!(" — {} · {}", tk.state_label, tk.short_description));
-            append(&list, &li);
-        }
-        append(&f.duplicates, &list);
-        let another = button(&doc, "", &t("form_create_another"), "button");
-        append(&f.duplicates, &another);
-        drop(st);
-        self.on_click(&another, |i| {
-            i.state.borrow_mut().allow_duplicate = true;
-            i.update();
-            dom::focus(i.f.send.as_ref());
-        });
     }
 
-    fn show_result(&self, nodes: Vec<Element>, alert: bool) {
+    /// The result region's content; `alert` for a failure (read at once).
+    fn show_result(&self, content: Option<Element>, alert: bool) {
         let r = &self.f.result;
         r.set_text_content(None);
         set(r, "role", if alert { "alert" } else { "status" });
-        for n in nodes {
-            append(r, &n);
+        if let Some(c) = content {
+            append(r, &c);
         }
     }
 
+    /// Send pressed (or Retry): the state says whether to send, and if not why.
     fn send(this: &Rc<Self>) {
-        {
-            let st = this.state.borrow();
-            let f = &this.f;
-            if st.sending || st.done || f.send.disabled() || f.send.has_attribute("hidden") {
+        if this.closed.get() {
+            return;
+        }
+        let press = this.state.borrow_mut().press_send(today());
+        let draft = match press {
+            Press::Refused(step) => {
+                this.render();
+                this.apply(&step);
                 return;
             }
+            Press::Send(draft) => draft,
+        };
+        this.render();
+        this.show_result(piece("sending"), false);
+        // Focus stays where it was (Send, or Retry about to be replaced): never the page.
+        if this.root.active_element().is_none() {
+            dom::focus(this.f.send.as_ref());
         }
-        let Some(doc) = dom::document() else { return };
-        this.state.borrow_mut().sending = true;
-        this.update();
-        this.show_result(vec![el(&doc, "p", "", &t("form_sending"))], false);
         let request = ShareRequest {
             share_id: this.share_id.clone(),
-            draft: this.draft(),
-            allow_duplicate: this.state.borrow().allow_duplicate,
+            draft,
+            allow_duplicate: this.state.borrow().duplicate_allowed(),
         };
         // The share carries the draft: the worker's outbox holds it from now on. A save still
         // waiting for its debounce is not sent ahead (it would only delay the share); if the
@@ -1323,119 +1110,96 @@ impl Inner {
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = wire::share(request).await;
             let Some(i) = w.upgrade() else { return };
-            i.state.borrow_mut().sending = false;
-            let ticket = matches!(
-                outcome,
-                Ok(ShareOutcome::Created { .. } | ShareOutcome::Queued { .. })
-            );
-            if !ticket {
-                // Kept until a ticket exists, even if the form is closed meanwhile.
-                i.state.borrow_mut().edited = true;
-                i.save_draft();
-            }
-            if !i.closed.get() {
-                i.on_outcome(outcome);
-            }
+            i.on_outcome(outcome);
         });
     }
 
     fn on_outcome(self: &Rc<Self>, outcome: Result<ShareOutcome, String>) {
-        let Some(doc) = dom::document() else { return };
-        match outcome {
+        let (answer, content, alert) = match outcome {
             Ok(ShareOutcome::Created { ticket, api }) => {
-                self.state.borrow_mut().done = true;
-                let p = el(&doc, "p", "ok", &t("form_created"));
-                let _ = p.append_with_str_1(" ");
-                let link = ticket_link(&doc, &ticket);
-                append(&p, &link);
-                let via = el(
-                    &doc,
-                    "p",
-                    "via",
-                    &t(match api {
-                        CreateApi::TableApi => "form_created_via_table_api",
-                        CreateApi::ChangeManagementApi => "form_created_via_change_api",
-                    }),
-                );
-                set(
-                    &via,
-                    "data-api",
-                    match api {
-                        CreateApi::TableApi => "table",
-                        CreateApi::ChangeManagementApi => "change_management",
-                    },
-                );
-                self.show_result(vec![p, via], false);
-                self.forget_draft();
-                self.update();
-                dom::focus(&link);
+                let content = piece("created");
+                if let (Some(c), Some(doc)) = (&content, dom::document()) {
+                    if let Some(slot) = template::part::<Element>(c, "link") {
+                        let _ = slot.replace_with_with_node_1(&ticket_link(&doc, &ticket));
+                    }
+                    if let Some(via) = template::part::<Element>(c, "via") {
+                        let (key, name) = match api {
+                            CreateApi::TableApi => ("form_created_via_table_api", "table"),
+                            CreateApi::ChangeManagementApi => {
+                                ("form_created_via_change_api", "change_management")
+                            }
+                        };
+                        via.set_text_content(Some(&t(key)));
+                        set(&via, "data-api", name);
+                    }
+                }
+                (Outcome::Created, content, false)
             }
             Ok(ShareOutcome::Queued { reason, .. }) => {
-                self.state.borrow_mut().done = true;
-                let (message, _) = diagnosis_text(&reason);
-                self.show_result(
-                    vec![
-                        el(&doc, "p", "ok", &t("form_queued")),
-                        el(&doc, "p", "", &message),
-                    ],
-                    false,
-                );
-                self.forget_draft();
-                self.update();
-                dom::focus(self.f.cancel.as_ref());
+                let content = piece("queued");
+                if let Some(m) = content
+                    .as_ref()
+                    .and_then(|c| template::part::<Element>(c, "message"))
+                {
+                    m.set_text_content(Some(&diagnosis_text(&reason).0));
+                }
+                (Outcome::Queued, content, false)
             }
             Ok(ShareOutcome::Failed { diagnosis, .. }) => {
                 let (message, fix) = diagnosis_text(&diagnosis);
-                self.show_failure(&doc, &t("form_failed"), &message, &fix);
+                let content = self.failure(&t("form_failed"), &message, &fix);
+                (Outcome::Failed, content, true)
             }
             Ok(ShareOutcome::Invalid { errors }) => {
-                self.state.borrow_mut().server_errors = errors;
-                self.show_result(vec![el(&doc, "p", "fail", &t("form_invalid"))], true);
-                self.update();
+                (Outcome::Invalid(errors), piece("invalid"), true)
             }
-            Ok(ShareOutcome::Duplicate { existing }) => {
-                {
-                    let mut st = self.state.borrow_mut();
-                    st.duplicates = existing;
-                    st.allow_duplicate = false;
-                }
-                self.show_result(Vec::new(), false);
-                self.render_duplicates();
-                self.update();
-            }
-            Ok(ShareOutcome::NotConnected) => {
-                self.state.borrow_mut().connected = Some(false);
-                self.show_result(Vec::new(), false);
-                self.update();
-            }
+            Ok(ShareOutcome::Duplicate { existing }) => (Outcome::Duplicate(existing), None, false),
+            Ok(ShareOutcome::NotConnected) => (Outcome::NotConnected, None, false),
             Err(message) => {
-                self.show_failure(&doc, &t_with("form_worker_error", &[&message]), "", "");
+                let content = self.failure(&t_with("form_worker_error", &[&message]), "", "");
+                (Outcome::Failed, content, true)
             }
+        };
+        let sent = matches!(answer, Outcome::Created | Outcome::Queued);
+        let step = self.state.borrow_mut().share_answered(answer);
+        if sent {
+            self.forget_draft();
+        } else {
+            // Kept until a ticket exists, even if the form is closed meanwhile.
+            self.save_draft();
         }
         if let Some(ctx) = self.ctx.upgrade() {
             tickets::refresh(&ctx.tickets);
         }
+        if self.closed.get() {
+            return;
+        }
+        self.show_result(content, alert);
+        self.render_duplicates();
+        self.render();
+        self.apply(&step);
     }
 
     /// A failure in words, the fix, and Retry (same share id: never two tickets for one click).
-    fn show_failure(self: &Rc<Self>, doc: &Document, headline: &str, message: &str, fix: &str) {
-        let mut nodes = vec![el(doc, "p", "fail", headline)];
-        if !message.is_empty() {
-            nodes.push(el(doc, "p", "", message));
+    fn failure(self: &Rc<Self>, headline: &str, message: &str, fix: &str) -> Option<Element> {
+        let content = piece("failure")?;
+        for (part, text) in [("headline", headline), ("message", message), ("fix", fix)] {
+            if let Some(e) = template::part::<Element>(&content, part) {
+                e.set_text_content(Some(text));
+            }
         }
-        if !fix.is_empty() {
-            nodes.push(el(
-                doc,
-                "p",
-                "",
-                &format!("{} {fix}", t("common_how_to_fix")),
-            ));
+        for (part, empty) in [
+            ("message", message.is_empty()),
+            ("fix-line", fix.is_empty()),
+        ] {
+            if let Some(e) = template::part::<Element>(&content, part).filter(|_| empty) {
+                e.remove();
+            }
         }
-        let retry = button(doc, "", &t("form_retry"), "button");
-        self.on_click(&retry, Inner::send);
-        nodes.push(retry.unchecked_into());
-        self.show_result(nodes, true);
-        self.update();
+        if let Some(retry) = template::part::<Element>(&content, "retry") {
+            self.on_click(&retry, Inner::send);
+        }
+        Some(content)
     }
 
     fn forget_draft(&self) {
@@ -1443,7 +1207,6 @@ impl Inner {
         if let Some(s) = self.saver.borrow().as_ref() {
             s.take_pending();
         }
-        self.state.borrow_mut().edited = false;
         wasm_bindgen_futures::spawn_local(async move {
             let _ = wire::delete_draft(&key).await;
         });
@@ -1452,7 +1215,7 @@ impl Inner {
 
 /// A ServiceNow ticket number as a link that opens in a new tab (only an https link is made a
 /// link; anything else stays text).
-fn ticket_link(doc: &Document, tk: &TicketSummary) -> Element {
+pub fn ticket_link(doc: &Document, tk: &TicketSummary) -> Element {
     if tk.link.starts_with("https://") {
         let a = el(doc, "a", "", &tk.number);
         set(&a, "href", &tk.link);

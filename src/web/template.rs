@@ -81,15 +81,7 @@ pub fn instantiate_by_id(doc: &Document, id: &str) -> Option<Element> {
 
 /// The first element of `template`, cloned and translated.
 pub fn instantiate(template: &HtmlTemplateElement) -> Option<Element> {
-    let node = template
-        .content()
-        .first_element_child()?
-        .clone_node_with_deep(true)
-        .ok()?
-        .dyn_into::<Element>()
-        .ok()?;
-    translate(&node);
-    Some(node)
+    translated_clone(&template.content().first_element_child()?)
 }
 
 /// The node `data-part="name"` inside `root` (or `root` itself), as the type the code drives.
@@ -131,4 +123,25 @@ pub fn bind_page(doc: &Document) -> Option<Element> {
     let _ = html.set_attribute("lang", &super::i18n::ui_lang());
     translate(&html);
     doc.get_element_by_id("app")
+}
+
+/// The top-level element `data-part="name"` of `template` (a file holding a view and the pieces
+/// it repeats), cloned and translated.
+pub fn instantiate_part(template: &HtmlTemplateElement, name: &str) -> Option<Element> {
+    let children = template.content().children();
+    let node = (0..children.length())
+        .filter_map(|i| children.item(i))
+        .find(|c| c.get_attribute("data-part").as_deref() == Some(name))?;
+    translated_clone(&node)
+}
+
+/// A deep copy of `node`, translated.
+fn translated_clone(node: &Element) -> Option<Element> {
+    let copy = node
+        .clone_node_with_deep(true)
+        .ok()?
+        .dyn_into::<Element>()
+        .ok()?;
+    translate(&copy);
+    Some(copy)
 }

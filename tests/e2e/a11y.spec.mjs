@@ -97,7 +97,7 @@ test('French portal, English browser: form and cards in French, dates for French
     await expect(card.getByRole('button', { name: FR('cards_create'), exact: true })).toBeVisible();
     const frTime = await portal.evaluate((sn) => new Intl.DateTimeFormat('fr', { dateStyle: 'short', timeStyle: 'short' })
       .format(new Date(`${sn.replace(' ', 'T')}Z`)), ticket.updated_on);
-    await expect(card.getByRole('cell', { name: frTime, exact: true })).toBeVisible();
+    await expect(card.getByText(frTime, { exact: true })).toBeVisible();
     expect(await axeProblems(portal, `[data-snshare-card="incident"]`)).toEqual([]);
   });
 
@@ -117,7 +117,7 @@ test('French portal, English browser: form and cards in French, dates for French
     await expect(dialog.getByText(frDay, { exact: true })).toBeVisible();
     expect(await portal.evaluate(() => document.querySelector('[data-snshare="form"]').getAttribute('lang'))).toBe('fr');
     // Every control by Tab, each with a visible ring, up to the form's buttons; focus stays in.
-    // (With a valid draft: an invalid one still disables Send, out of the Tab order.)
+    // (With a valid draft, so Send is ready; an invalid one leaves Send in the Tab order too.)
     await dialog.getByRole('textbox', { name: FR('form_name'), exact: true }).fill('Revue des comptes à privilèges');
     await expect(send).toBeEnabled();
     const stops = await tabStops(portal, 16);

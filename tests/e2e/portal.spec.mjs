@@ -238,8 +238,9 @@ test.describe('the task form', () => {
     await due.fill(inTwoWeeks);
     await expect(dialog.getByText('The due date cannot be in the past.')).toHaveCount(0);
 
-    // Not connected (a fresh profile): the form offers to connect instead of Send.
-    await expect(dialog.getByRole('button', { name: 'Connect to ServiceNow' })).toBeVisible();
+    // Not connected (a fresh profile): the form offers to connect instead of Send. The worker
+    // takes seconds to say so (4 s idle, over 10 s on a loaded machine).
+    await expect(dialog.getByRole('button', { name: 'Connect to ServiceNow' })).toBeVisible({ timeout: 20_000 });
     await expect(dialog.getByRole('button', { name: 'Send to ServiceNow' })).toBeHidden();
 
     // Cancel closes; focus goes back to the row's button.
@@ -264,9 +265,15 @@ test.describe('the task form', () => {
       await portal.keyboard.press('Tab');
       expect(await inForm()).toBe(true);
     }
+    // The header's close button comes first, and Shift+Tab there wraps to the last control.
     await dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') }).focus();
     await portal.keyboard.press('Shift+Tab');
+    const close = dialog.getByRole('button', { name: ui('grid-fr', 'form_close'), exact: true });
+    await expect(close).toBeFocused();
+    await portal.keyboard.press('Shift+Tab');
     await expect(dialog.getByRole('button', { name: ui('grid-fr', 'form_cancel') })).toBeFocused();
+    await portal.keyboard.press('Tab');
+    await expect(close).toBeFocused();
     await portal.keyboard.press('Tab');
     await expect(dialog.getByRole('combobox', { name: ui('grid-fr', 'form_kind') })).toBeFocused();
     await portal.keyboard.press('Escape');

@@ -15,5 +15,6 @@ pub mod query;
 pub mod retry;
 pub mod settings;
 pub mod state_names;
+pub mod task_form;
 pub mod ticket;
 pub mod token;
