@@ -28,7 +28,8 @@ use snshare::ui::options::{
 };
 use snshare::ui::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
 use snshare::ui::tickets::{
-    paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE,
+    age_line, bind_toolbar, change_announcement, paging_label, render_results, ListState,
+    TicketsAction, PAGE_SIZE,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -38,6 +39,8 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 const CATALOGUE: &str = include_str!("../extension/_locales/en/messages.json");
+const POPUP_HTML: &str = include_str!("../extension/popup.html");
+const TICKETS_HTML: &str = include_str!("../extension/tickets.html");
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
 
 /// `chrome.i18n` as Chrome answers it: the message with `$1`… substituted, "" when unknown.
@@ -142,6 +145,20 @@ fn mount(view: &snshare::ui::dom::View) -> Element {
     view.root().clone()
 }
 
+/// An extension page's markup (its `#app` and templates) in the document, as the browser
+/// loads it, replacing the page an earlier test loaded; its `#app`, not yet translated.
+fn load_page(html: &str) -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    if let Some(old) = doc.get_element_by_id("test-page") {
+        old.remove();
+    }
+    let host = doc.create_element("div").unwrap();
+    host.set_id("test-page");
+    host.set_inner_html(html);
+    doc.body().unwrap().append_child(&host).unwrap();
+    one(&host, "#app")
+}
+
 fn ticket(kind: TicketKind, n: u32, name: &str) -> TicketSummary {
     let prefix = if kind == TicketKind::Incident {
         "INC"
@@ -242,6 +259,7 @@ fn page_of(total: u32, offset: u32, shown: u32) -> TicketPage {
             .collect(),
         total,
         offset,
+        fetched_at: None,
     }
 }
 
@@ -259,7 +277,10 @@ fn paging_label_reads_first_last_of_total() {
 fn ticket_table_has_caption_headers_rows_and_sort_state() {
     setup();
     let (d, _) = recorder::<TicketsAction>();
-    let view = render_results(&page_of(300, 0, 25), &ListState::default(), &d).build();
+    load_page(TICKETS_HTML);
+    let view = render_results(&page_of(300, 0, 25), &ListState::default(), &d)
+        .unwrap()
+        .build();
     let root = view.root();
     let table = one(root, "table");
     assert!(text(&one(&table, "caption")).contains("snshare tickets in ServiceNow"));
@@ -293,15 +314,18 @@ fn ticket_fields_holding_html_stay_text() {
     t.assigned_to = Some(XSS.into());
     t.number = XSS.into();
     t.link = "javascript:alert(3)".into();
+    load_page(TICKETS_HTML);
     let view = render_results(
         &TicketPage {
             tickets: vec![t],
             total: 1,
             offset: 0,
+            fetched_at: None,
         },
         &ListState::default(),
         &d,
     )
+    .unwrap()
     .build();
     let root = view.root();
     assert!(all(root, "script, img").is_empty(), "markup was parsed");
@@ -324,8 +348,11 @@ fn ticket_fields_holding_html_stay_text() {
 fn paging_buttons_follow_the_position() {
     setup();
     let (d, log) = recorder::<TicketsAction>();
+    load_page(TICKETS_HTML);
     // The view owns the listeners: it must outlive the clicks.
-    let first_view = render_results(&page_of(300, 0, 25), &ListState::default(), &d).build();
+    let first_view = render_results(&page_of(300, 0, 25), &ListState::default(), &d)
+        .unwrap()
+        .build();
     let first = mount(&first_view);
     let prev = one(&first, "[data-action=previous]");
     let next = one(&first, "[data-action=next]");
@@ -343,6 +370,7 @@ fn paging_buttons_follow_the_position() {
         },
         &d,
     )
+    .unwrap()
     .build();
     assert!(!one(last.root(), "[data-action=previous]").has_attribute("disabled"));
     assert!(one(last.root(), "[data-action=next]").has_attribute("disabled"));
@@ -352,7 +380,10 @@ fn paging_buttons_follow_the_position() {
 fn clicking_a_header_asks_for_that_sort() {
     setup();
     let (d, log) = recorder::<TicketsAction>();
-    let view = render_results(&page_of(30, 0, 25), &ListState::default(), &d).build();
+    load_page(TICKETS_HTML);
+    let view = render_results(&page_of(30, 0, 25), &ListState::default(), &d)
+        .unwrap()
+        .build();
     let root = mount(&view);
     click(&one(&root, "button[data-sort=number]"));
     click(&one(&root, "button[data-sort=updated]"));
@@ -374,8 +405,12 @@ fn empty_list_says_so_and_offers_to_clear_filters() {
         tickets: vec![],
         total: 0,
         offset: 0,
+        fetched_at: None,
     };
-    let plain = render_results(&empty, &ListState::default(), &d).build();
+    let page = load_page(TICKETS_HTML);
+    let plain = render_results(&empty, &ListState::default(), &d)
+        .unwrap()
+        .build();
     assert!(text(plain.root()).contains("No snshare tickets yet"));
     assert!(all(plain.root(), "table").is_empty());
 
@@ -383,16 +418,15 @@ fn empty_list_says_so_and_offers_to_clear_filters() {
         search: "mfa".into(),
         ..ListState::default()
     };
-    let view = render_results(&empty, &filtered, &d).build();
+    let view = render_results(&empty, &filtered, &d).unwrap().build();
     assert!(text(view.root()).contains("No tickets match these filters."));
+    assert!(!text(view.root()).contains("No snshare tickets yet"));
     // The toolbar's Clear filters is the only one (unique accessible name on the page).
     assert!(all(view.root(), "button").is_empty());
-    let (toolbar, _) = render_toolbar(&filtered, &[], &d);
+    let (toolbar, _) = bind_toolbar(&page, &filtered, &[], &d).unwrap();
     let toolbar = toolbar.build();
-    let root = mount(&toolbar);
-    click(&one(&root, "#clear-filters"));
+    click(&one(toolbar.root(), "#clear-filters"));
     assert_eq!(log.borrow().as_slice(), &[TicketsAction::ClearFilters]);
-    root.remove();
 }
 
 #[wasm_bindgen_test]
@@ -426,7 +460,7 @@ fn list_state_round_trips_through_the_hash() {
 #[wasm_bindgen_test]
 fn toolbar_has_labelled_search_and_filters() {
     setup();
-    let (d, _) = recorder::<TicketsAction>();
+    let (d, log) = recorder::<TicketsAction>();
     let names = vec![
         StateName {
             kind: TicketKind::Incident,
@@ -446,7 +480,9 @@ fn toolbar_has_labelled_search_and_filters() {
         state: Some("-5".into()),
         ..ListState::default()
     };
-    let (toolbar, controls) = render_toolbar(&state, &names, &d);
+    let page = load_page(TICKETS_HTML);
+    snshare::platform::template::translate(&page);
+    let (toolbar, controls) = bind_toolbar(&page, &state, &names, &d).unwrap();
     let view = toolbar.build();
     let root = view.root();
     assert_eq!(root.get_attribute("role").as_deref(), Some("search"));
@@ -468,6 +504,115 @@ fn toolbar_has_labelled_search_and_filters() {
     // Only the chosen kind's states, with the user's rename.
     assert!(text(controls.state.unchecked_ref::<Element>()).contains("Draft"));
     assert!(!controls.clear.has_attribute("hidden"));
+    // The filters ask for what the user picked (events bubble to the form, as typed ones do).
+    let bubbling = |kind: &str| {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        web_sys::Event::new_with_event_init_dict(kind, &init).unwrap()
+    };
+    controls.kind.set_value("incident");
+    controls.kind.dispatch_event(&bubbling("change")).unwrap();
+    controls.search.dispatch_event(&bubbling("input")).unwrap();
+    assert_eq!(
+        log.borrow().as_slice(),
+        &[
+            TicketsAction::Kind(Some(TicketKind::Incident)),
+            TicketsAction::Search { now: false }
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn list_says_how_old_its_tickets_are_and_announces_only_what_changed() {
+    use snshare::domain::ticket_list::TicketChanges;
+    setup();
+    let now = 1_700_000_000_000;
+    assert_eq!(
+        age_line(Some(now - 3 * 60_000 - 1_000), now),
+        "Updated 3 minutes ago"
+    );
+    assert_eq!(
+        age_line(Some(now - 2 * 3_600_000), now),
+        "Updated 2 hours ago"
+    );
+    assert_eq!(age_line(Some(now - 86_400_000), now), "Updated yesterday");
+    assert_eq!(age_line(Some(now), now), "Updated now");
+    assert_eq!(age_line(None, now), english("tickets_not_updated"));
+    assert_eq!(change_announcement(&TicketChanges::default()), None);
+    assert_eq!(
+        change_announcement(&TicketChanges {
+            changed_state: 2,
+            added: 1,
+            removed: 0
+        })
+        .as_deref(),
+        Some("2 tickets changed state. 1 new ticket.")
+    );
+    assert_eq!(
+        change_announcement(&TicketChanges {
+            changed_state: 1,
+            added: 0,
+            removed: 3
+        })
+        .as_deref(),
+        Some("1 ticket changed state. 3 tickets left this page.")
+    );
+    // The page: a Refresh button, the age line, and one live region for what changed; the
+    // results themselves are not live (a change never re-reads the whole table).
+    let page = load_page(TICKETS_HTML);
+    snshare::platform::template::translate(&page);
+    assert_eq!(text(&one(&page, "button[data-action=refresh]")), "Refresh");
+    assert!(page.query_selector("[data-part=age]").unwrap().is_some());
+    let live = all(&page, "[role=status], [aria-live]");
+    assert_eq!(live.len(), 1, "one live region");
+    assert_eq!(
+        live[0].get_attribute("data-part").as_deref(),
+        Some("announcement")
+    );
+    assert!(!one(&page, "#results").has_attribute("aria-live"));
+}
+
+#[wasm_bindgen_test]
+fn pages_show_nothing_untranslated_and_every_key_exists() {
+    setup();
+    for html in [POPUP_HTML, TICKETS_HTML] {
+        let page = load_page(html);
+        // Hidden until bound: no empty or untranslated frame shows first.
+        assert!(page.has_attribute("hidden"));
+        let host = page.parent_element().unwrap();
+        // Every key the markup (page and templates) names is in the catalogue.
+        let mut markup = vec![host.clone()];
+        for tpl in all(&host, "template") {
+            let content = tpl
+                .dyn_ref::<web_sys::HtmlTemplateElement>()
+                .unwrap()
+                .content();
+            let words = content.text_content().unwrap_or_default();
+            assert!(
+                !words.chars().any(char::is_alphabetic),
+                "untranslated text in a template: {words}"
+            );
+            let list = content.query_selector_all("*").unwrap();
+            markup.extend((0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()));
+        }
+        for node in markup {
+            for el in std::iter::once(node.clone()).chain(all(&node, "*")) {
+                for attr in [
+                    "data-i18n",
+                    "data-i18n-aria-label",
+                    "data-i18n-title",
+                    "data-i18n-placeholder",
+                ] {
+                    if let Some(key) = el.get_attribute(attr) {
+                        english(&key);
+                    }
+                }
+            }
+        }
+        // The markup's own text is symbols only: words come from the catalogue.
+        let words: String = text(&page).chars().filter(|c| c.is_alphabetic()).collect();
+        assert_eq!(words, "", "untranslated text in the page markup");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,7 +652,8 @@ fn popup_shows_five_latest_per_kind_with_counts() {
         queued_action_ids: vec![],
         refreshing: false,
     };
-    let view = render_tickets(&snapshot).build();
+    load_page(POPUP_HTML);
+    let view = render_tickets(&snapshot).unwrap().build();
     let root = view.root();
     assert_eq!(all(root, "[data-kind=incident] .ticket").len(), 5);
     assert_eq!(all(root, "[data-kind=change_request] .ticket").len(), 1);
@@ -527,14 +673,18 @@ fn popup_shows_five_latest_per_kind_with_counts() {
 fn popup_offers_authorize_only_when_authorization_is_needed() {
     setup();
     let (d, log) = recorder::<PopupAction>();
+    load_page(POPUP_HTML);
     let mut status = connected();
     assert!(all(
-        render_status_actions(Some(&status), &d).build().root(),
+        render_status_actions(Some(&status), &d)
+            .unwrap()
+            .build()
+            .root(),
         "button"
     )
     .is_empty());
     status.state = ConnectionState::AuthorizationNeeded;
-    let view = render_status_actions(Some(&status), &d).build();
+    let view = render_status_actions(Some(&status), &d).unwrap().build();
     let root = mount(&view);
     let buttons = all(&root, "button");
     assert_eq!(
@@ -547,6 +697,7 @@ fn popup_offers_authorize_only_when_authorization_is_needed() {
     let not_connected = ConnectionStatus::not_connected(None);
     assert!(text(
         render_status_actions(Some(&not_connected), &d)
+            .unwrap()
             .build()
             .root()
     )
@@ -571,7 +722,13 @@ fn outbox_item(id: &str, status: OutboxStatus) -> OutboxView {
 fn outbox_lists_shares_with_retry_and_discard() {
     setup();
     let (d, log) = recorder::<PopupAction>();
-    assert!(all(render_outbox(&[], &d).build().root(), "li").is_empty());
+    load_page(POPUP_HTML);
+    let empty = render_outbox(&[], &d).unwrap().build();
+    assert!(all(empty.root(), "li").is_empty());
+    assert!(
+        empty.root().has_attribute("hidden"),
+        "an empty outbox shows nothing"
+    );
     let items = vec![
         outbox_item("a", OutboxStatus::Pending),
         outbox_item(
@@ -583,7 +740,7 @@ fn outbox_lists_shares_with_retry_and_discard() {
             },
         ),
     ];
-    let view = render_outbox(&items, &d).build();
+    let view = render_outbox(&items, &d).unwrap().build();
     let root = mount(&view);
     assert_eq!(all(&root, "li.outbox-item").len(), 2);
     assert!(text(&root).contains("Queued"));

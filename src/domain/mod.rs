@@ -16,4 +16,5 @@ pub mod retry;
 pub mod settings;
 pub mod state_names;
 pub mod ticket;
+pub mod ticket_list;
 pub mod token;

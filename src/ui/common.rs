@@ -271,32 +271,90 @@ pub fn safe_href(link: &str) -> Option<&str> {
     crate::domain::instance::is_safe_link(link).then_some(link.trim())
 }
 
-/// A ticket's number as a link into ServiceNow, opening in a new tab.
-pub fn ticket_link(ticket: &TicketSummary) -> El {
-    match safe_href(&ticket.link) {
-        Some(href) => el("a")
-            .class("ticket-number")
-            .attr("href", href)
-            .attr("target", "_blank")
-            .attr("rel", "noopener noreferrer")
-            .attr("title", &t("common_opens_new_tab"))
-            .text(&ticket.number),
-        None => el("span").class("ticket-number").text(&ticket.number),
-    }
-}
-
-/// A small state label ("New", "In Progress"…), coloured by open/closed.
-pub fn state_chip(ticket: &TicketSummary) -> El {
-    el("span")
-        .class("chip")
-        .class(if ticket.open { "is-open" } else { "is-closed" })
-        .text(&ticket.state_label)
-}
-
 /// A small spinner with a text for screen readers.
 pub fn spinner(label: &str) -> El {
     el("span")
         .class("spinner")
         .child(el("span").class("spinner-ring").attr("aria-hidden", "true"))
         .child(sr_only(label))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binding templates (extension/*.html): the same facts as above, on static markup
+// ---------------------------------------------------------------------------------------------
+
+/// Fills a ticket's number in a template holding both `data-part="link"` (an `<a>`) and
+/// `data-part="number"` (plain text): the link into ServiceNow when the link is safe, else
+/// the text; the other node is removed.
+pub fn bind_ticket_number(root: &web_sys::Element, ticket: &TicketSummary) {
+    let link = crate::platform::template::part::<web_sys::Element>(root, "link");
+    let plain = crate::platform::template::part::<web_sys::Element>(root, "number");
+    let (shown, gone) = match safe_href(&ticket.link) {
+        Some(href) => {
+            if let Some(a) = &link {
+                let _ = a.set_attribute("href", href);
+            }
+            (link, plain)
+        }
+        None => (plain, link),
+    };
+    if let Some(node) = shown {
+        node.set_text_content(Some(&ticket.number));
+    }
+    if let Some(node) = gone {
+        node.remove();
+    }
+}
+
+/// A state chip (`<span class="chip">`) for `ticket`: its label, coloured by open/closed.
+pub fn bind_state_chip(chip: &web_sys::Element, ticket: &TicketSummary) {
+    chip.set_text_content(Some(&ticket.state_label));
+    let _ = chip
+        .class_list()
+        .add_1(if ticket.open { "is-open" } else { "is-closed" });
+}
+
+/// Fills a diagnosis block (`diagnosis-message`, `diagnosis-fix`, `diagnosis-fix-text`
+/// parts); the fix line goes when there is none.
+pub fn bind_diagnosis(block: &web_sys::Element, d: &Diagnosis) {
+    use crate::platform::template::part;
+    let (message, fix) = diagnosis_text(d);
+    let _ = block.set_attribute("data-diagnosis", diagnosis_kind(d));
+    if let Some(m) = part::<web_sys::Element>(block, "diagnosis-message") {
+        m.set_text_content(Some(&message));
+    }
+    match (fix, part::<web_sys::Element>(block, "diagnosis-fix")) {
+        (Some(f), Some(_)) => {
+            if let Some(text) = part::<web_sys::Element>(block, "diagnosis-fix-text") {
+                text.set_text_content(Some(&f));
+            }
+        }
+        (None, Some(line)) => line.remove(),
+        _ => {}
+    }
+}
+
+/// The `data-action` of the control an event came from (delegated listeners: one per view,
+/// the markup names what each control does), with that control.
+pub fn event_action(e: &web_sys::Event) -> Option<(String, web_sys::Element)> {
+    use wasm_bindgen::JsCast;
+    let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let control = target.closest("[data-action]").ok()??;
+    if control.has_attribute("disabled") {
+        return None;
+    }
+    Some((control.get_attribute("data-action")?, control))
+}
+
+/// "Updated 3 minutes ago" for a fetch at `fetched_at`, at `now` (unix ms), in the surface's
+/// language (`Intl.RelativeTimeFormat`, "now" and "yesterday" where the language says so).
+pub fn format_age(fetched_at: u64, now: u64) -> String {
+    let (count, unit) = crate::domain::ticket_list::age(fetched_at, now);
+    let locales = js_sys::Array::of1(&crate::platform::i18n::ui_lang().into());
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"numeric".into(), &"auto".into());
+    let ago =
+        js_sys::Intl::RelativeTimeFormat::new(&locales, &opts).format(-(count as f64), unit.name());
+    let ago = String::from(ago);
+    t_with("common_updated_ago", &[&ago])
 }
