@@ -1,6 +1,21 @@
 // The ticket list's freshness (issue 15): the age of what it shows, Refresh, and one live
 // region that says only what changed — never the table read again.
-import { test, expect, connect } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect, ROOT, connect } from './harness.mjs';
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** The page's serious and critical WCAG 2.2 A/AA violations, as axe-core names them. */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const { violations } = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    resultTypes: ['violations'],
+  }));
+  return violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' > ')).join(', ')}`);
+}
 
 test('the list shows its age, refreshes, and announces only what changed', async ({ context, extensionId, sandbox }) => {
   await sandbox.seed({ table: 'incident', count: 3, correlation_prefix: 'snshare:ListsA:', fields: { state: '1' } });
@@ -32,4 +47,10 @@ test('the list shows its age, refreshes, and announces only what changed', async
   // Nothing changed since: said so, once more.
   await refresh.click();
   await expect(live).toHaveText('No changes.', { timeout: 20_000 });
+
+  // The page with its table, age line and Refresh, in the three themes.
+  for (const media of [{ colorScheme: 'light' }, { colorScheme: 'dark' }, { colorScheme: 'light', forcedColors: 'active' }]) {
+    await list.emulateMedia(media);
+    expect(await axeViolations(list), JSON.stringify(media)).toEqual([]);
+  }
 });
