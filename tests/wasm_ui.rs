@@ -704,6 +704,41 @@ fn popup_offers_authorize_only_when_authorization_is_needed() {
     .contains("Options"));
 }
 
+#[wasm_bindgen_test]
+fn popup_status_from_its_markup_says_the_same_as_the_options_page() {
+    use snshare::ui::common::status_from_markup;
+    setup();
+    load_page(POPUP_HTML);
+    let mut status = connected();
+    let popup = status_from_markup(Some(&status), false).unwrap();
+    let s = text(&popup);
+    assert!(s.contains("Connected as snshare.integration"), "{s}");
+    assert!(s.contains("https://dev12345.service-now.com"), "{s}");
+    // The popup shows less than the options page: no token expiry.
+    assert!(!s.contains("Access token expires"), "{s}");
+    // The same words as the options page's builder, markup whitespace aside.
+    let words =
+        |e: &Element| -> String { text(e).chars().filter(|c| !c.is_whitespace()).collect() };
+    assert_eq!(
+        words(&popup),
+        words(render_status(Some(&status), false).build().root())
+    );
+    status.state = ConnectionState::AuthorizationNeeded;
+    status.warnings = vec!["common_status_unreachable_hint".into()];
+    if let Some(u) = status.user.as_mut() {
+        u.user_name = XSS.into();
+    }
+    let warned = status_from_markup(Some(&status), false).unwrap();
+    assert_eq!(
+        words(&warned),
+        words(render_status(Some(&status), false).build().root())
+    );
+    assert!(text(&warned).contains("Authorization needed"));
+    assert_eq!(all(&warned, ".status-warnings li").len(), 1);
+    assert!(all(&warned, "script, img").is_empty());
+    assert!(text(&status_from_markup(None, false).unwrap()).contains("Checking"));
+}
+
 fn outbox_item(id: &str, status: OutboxStatus) -> OutboxView {
     OutboxView {
         share_id: id.into(),

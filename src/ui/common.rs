@@ -123,61 +123,27 @@ pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
             .class("status-line is-muted")
             .text(&t("common_status_checking"));
     };
+    let facts = status_facts(status, detailed);
     let line = el("p")
         .class("status-line")
-        .class(state_class(status.state))
+        .class(facts.class)
         .child(el("span").class("status-dot").attr("aria-hidden", "true"))
-        .child(
-            el("strong")
-                .class("status-headline")
-                .text(&status_headline(status)),
-        );
-    let mut rows: Vec<El> = Vec::new();
-    let mut row = |label: &str, value: &str| {
-        rows.push(
+        .child(el("strong").class("status-headline").text(&facts.headline));
+    let rows: Vec<El> = facts
+        .rows
+        .iter()
+        .map(|(label, value)| {
             el("div")
                 .child(el("dt").text(label))
-                .child(el("dd").text(value)),
-        );
-    };
-    if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
-        row(&t("common_status_instance"), instance);
-    }
-    if let Some(user) = &status.user {
-        let who = if user.name.is_empty() || user.name == user.user_name {
-            user.user_name.clone()
-        } else {
-            format!("{} ({})", user.name, user.user_name)
-        };
-        row(&t("common_status_user"), &who);
-    }
-    if detailed {
-        if let Some(exp) = status.access_token_expires_at {
-            row(&t("common_status_token_expires"), &format_time(exp));
-        }
-        let last = status
-            .last_success_at
-            .map(format_time)
-            .unwrap_or_else(|| t("common_never"));
-        if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
-            row(&t("common_status_last_success"), &last);
-        }
-    }
-    let hint = match status.state {
-        ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
-        ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
-        _ => None,
-    };
-    let warnings: Vec<El> = status
-        .warnings
-        .iter()
-        .map(|key| el("li").text(&t(key)))
+                .child(el("dd").text(value))
+        })
         .collect();
+    let warnings: Vec<El> = facts.warnings.iter().map(|w| el("li").text(w)).collect();
     el("div")
         .class("status-body")
         .child(line)
         .child_opt((!rows.is_empty()).then(|| el("dl").class("status-details").children(rows)))
-        .child_opt(hint.map(|h| el("p").class("status-hint").text(&h)))
+        .child_opt(facts.hint.map(|h| el("p").class("status-hint").text(&h)))
         .child_opt(
             (!warnings.is_empty()).then(|| el("ul").class("status-warnings").children(warnings)),
         )
@@ -357,4 +323,107 @@ pub fn format_age(fetched_at: u64, now: u64) -> String {
         js_sys::Intl::RelativeTimeFormat::new(&locales, &opts).format(-(count as f64), unit.name());
     let ago = String::from(ago);
     t_with("common_updated_ago", &[&ago])
+}
+
+/// What the connection status says, as text: the same facts whether a page builds its status
+/// from a template ([`status_from_markup`]) or node by node ([`render_status`]).
+pub struct StatusFacts {
+    /// `is-ok`, `is-warn`… (the dot's colour; the headline says it in words).
+    pub class: &'static str,
+    pub headline: String,
+    /// (label, value): instance, user, and with `detailed` token expiry and last call.
+    pub rows: Vec<(String, String)>,
+    pub hint: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn status_facts(status: &ConnectionStatus, detailed: bool) -> StatusFacts {
+    let mut rows = Vec::new();
+    if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
+        rows.push((t("common_status_instance"), instance.to_string()));
+    }
+    if let Some(user) = &status.user {
+        let who = if user.name.is_empty() || user.name == user.user_name {
+            user.user_name.clone()
+        } else {
+            format!("{} ({})", user.name, user.user_name)
+        };
+        rows.push((t("common_status_user"), who));
+    }
+    if detailed {
+        if let Some(exp) = status.access_token_expires_at {
+            rows.push((t("common_status_token_expires"), format_time(exp)));
+        }
+        let last = status
+            .last_success_at
+            .map(format_time)
+            .unwrap_or_else(|| t("common_never"));
+        if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
+            rows.push((t("common_status_last_success"), last));
+        }
+    }
+    let hint = match status.state {
+        ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
+        ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
+        _ => None,
+    };
+    StatusFacts {
+        class: state_class(status.state),
+        headline: status_headline(status),
+        rows,
+        hint,
+        warnings: status.warnings.iter().map(|key| t(key)).collect(),
+    }
+}
+
+/// The status region's content from the page's templates (`status`, `status-row`,
+/// `status-warning`, `status-checking`). `None` status: still asking the worker.
+pub fn status_from_markup(
+    status: Option<&ConnectionStatus>,
+    detailed: bool,
+) -> Option<web_sys::Element> {
+    use crate::platform::template::{instantiate_by_id, part};
+    let doc = super::dom::document();
+    let Some(status) = status else {
+        return instantiate_by_id(&doc, "status-checking");
+    };
+    let facts = status_facts(status, detailed);
+    let root = instantiate_by_id(&doc, "status")?;
+    let line = part::<web_sys::Element>(&root, "line")?;
+    let _ = line.class_list().add_1(facts.class);
+    part::<web_sys::Element>(&root, "headline")?.set_text_content(Some(&facts.headline));
+    let fill = |name: &str, template: &str, items: Vec<(String, Option<String>)>| -> Option<()> {
+        let list = part::<web_sys::Element>(&root, name)?;
+        if items.is_empty() {
+            list.remove();
+        }
+        for (text, value) in items {
+            let item = instantiate_by_id(&doc, template)?;
+            match value {
+                Some(v) => {
+                    part::<web_sys::Element>(&item, "label")?.set_text_content(Some(&text));
+                    part::<web_sys::Element>(&item, "value")?.set_text_content(Some(&v));
+                }
+                None => item.set_text_content(Some(&text)),
+            }
+            let _ = list.append_child(&item);
+        }
+        Some(())
+    };
+    fill(
+        "details",
+        "status-row",
+        facts.rows.into_iter().map(|(l, v)| (l, Some(v))).collect(),
+    )?;
+    fill(
+        "warnings",
+        "status-warning",
+        facts.warnings.into_iter().map(|w| (w, None)).collect(),
+    )?;
+    let hint = part::<web_sys::Element>(&root, "hint")?;
+    match facts.hint {
+        Some(h) => hint.set_text_content(Some(&h)),
+        None => hint.remove(),
+    }
+    Some(root)
 }

@@ -21,7 +21,7 @@ use crate::platform::template::{self, part};
 
 use super::common::{
     self, bind_diagnosis, bind_state_chip, bind_ticket_number, diagnosis_text, event_action,
-    format_sn_time, format_time, kind_label, kind_value, render_status,
+    format_sn_time, format_time, kind_label, kind_value, status_from_markup,
 };
 use super::dom::{self, wrap, Dispatch, El, Region, View};
 
@@ -372,10 +372,13 @@ impl Popup {
     /// (every storage change) is not announced again.
     fn render_status(self: &Rc<Self>) {
         let status = self.status.borrow();
-        let shown = render_status(status.as_ref(), false).build();
         let mut region = self.status_region.borrow_mut();
-        if region.host().inner_html() != shown.root().outer_html() {
-            region.set(shown);
+        match status_from_markup(status.as_ref(), false) {
+            Some(shown) if region.host().inner_html() != shown.outer_html() => {
+                region.set(wrap(shown).build())
+            }
+            Some(_) => {}
+            None => region.clear(),
         }
         match render_status_actions(status.as_ref(), &self.dispatch()) {
             Some(actions) => self.actions.borrow_mut().set(actions.build()),
