@@ -472,10 +472,50 @@ impl Popup {
         }
     }
 
+    /// Shows the outbox again. A keyboard user whose focus was in it keeps a place: the same
+    /// control of the same share, else the outbox's first control, else Refresh.
     fn show_outbox(self: &Rc<Self>, items: &[OutboxView]) {
+        let host = self.outbox.borrow().host().clone();
+        let focused = dom::document()
+            .active_element()
+            .filter(|active| host.contains(Some(active)));
+        // (share id, action) of the focused control, found again by value, not by selector.
+        let again = focused.as_ref().and_then(|active| {
+            let action = active.get_attribute("data-action")?;
+            let share = active
+                .closest("[data-share-id]")
+                .ok()??
+                .get_attribute("data-share-id")?;
+            Some((share, action))
+        });
         match render_outbox(items, &self.dispatch()) {
             Some(v) => self.outbox.borrow_mut().set(v.build()),
             None => self.outbox.borrow_mut().clear(),
+        }
+        if focused.is_none() {
+            return;
+        }
+        let same = again.and_then(|(share, action)| {
+            template::parts(&host, "retry")
+                .into_iter()
+                .chain(template::parts(&host, "discard"))
+                .find(|control| {
+                    !control.has_attribute("disabled")
+                        && control.get_attribute("data-action").as_deref() == Some(action.as_str())
+                        && control
+                            .closest("[data-share-id]")
+                            .ok()
+                            .flatten()
+                            .and_then(|row| row.get_attribute("data-share-id"))
+                            .as_deref()
+                            == Some(share.as_str())
+                })
+        });
+        let target = same
+            .or_else(|| host.query_selector("button:not([disabled])").ok().flatten())
+            .or_else(|| dom::document().get_element_by_id("refresh"));
+        if let Some(target) = target {
+            dom::focus(&target);
         }
     }
 

@@ -1,8 +1,9 @@
 // The ticket list's freshness (issue 15): the age of what it shows, Refresh, and one live
-// region that says only what changed — never the table read again.
+// region that says only what changed — never the table read again. And the popup's outbox
+// keeps a keyboard user's place when it is shown again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, ROOT, connect } from './harness.mjs';
+import { test, expect, ROOT, connect, sendFromExtensionPage } from './harness.mjs';
 
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
@@ -53,4 +54,31 @@ test('the list shows its age, refreshes, and announces only what changed', async
     await list.emulateMedia(media);
     expect(await axeViolations(list), JSON.stringify(media)).toEqual([]);
   }
+});
+
+test('Discard by keyboard in the popup leaves the focus in the outbox, then on Refresh', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  await sandbox.fault({ kind: 'status', status: 400, count: 2, path_prefix: '/api/now/table/incident', method: 'POST' });
+  for (const actionId of ['ListsF1', 'ListsF2']) {
+    const draft = {
+      kind: 'incident', name: `Share of ${actionId}`, description: 'From the lists suite', priority: 'high',
+      due_date: new Date(Date.now() + 14 * 86400e3).toISOString().slice(0, 10),
+      user_id: 'MeganB@contoso.onmicrosoft.com', source: 'microsoft', category: 'identity', action_id: actionId, action_url: null,
+    };
+    const sent = await sendFromExtensionPage(page, { type: 'share', data: { share_id: `s${actionId}`, draft, allow_duplicate: true } });
+    expect(sent.body.data.outcome).toBe('failed');
+  }
+  const popup = await context.newPage();
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  const discard = popup.getByRole('button', { name: /^Discard/ });
+  await expect(discard).toHaveCount(2);
+  await discard.first().focus();
+  await popup.keyboard.press('Enter');
+  await expect(discard).toHaveCount(1);
+  // The discarded share's control is gone: the outbox's first control has the focus.
+  await expect(popup.getByRole('button', { name: /^Retry/ })).toBeFocused();
+  await discard.focus();
+  await popup.keyboard.press('Enter');
+  await expect(discard).toHaveCount(0);
+  await expect(popup.getByRole('button', { name: 'Refresh tickets' })).toBeFocused();
 });
