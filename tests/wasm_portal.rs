@@ -2367,9 +2367,19 @@ fn the_recognition_report_holds_structure_only() {
 fn the_popup_says_what_was_recognized_on_the_tab() {
     setup();
     use snshare_pages::popup::render_recognition;
-    let none = render_recognition(None, None).build();
+    // The popup's markup (its section and templates), as the popup loads it.
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let page = doc.create_element("div").unwrap();
+    page.set_inner_html(include_str!("../extension/popup.html"));
+    doc.body().unwrap().append_child(&page).unwrap();
+    snshare_web::template::translate(&page);
+    let heading = page
+        .query_selector("#recognition-heading")
+        .unwrap()
+        .unwrap();
+    assert!(text(&heading).contains("On this tab"));
+    let none = render_recognition(None, None).unwrap().build();
     let t = text(none.root());
-    assert!(t.contains("On this tab"), "{t}");
     assert!(t.contains("not running on this tab"), "{t}");
     assert!(none
         .root()
@@ -2378,7 +2388,7 @@ fn the_popup_says_what_was_recognized_on_the_tab() {
         .is_none());
 
     let report = r#"{"page":"action_detail","rows_found":12,"rows_with_action_id":7,"share_menu":"found","list_outline":"div[role=grid]"}"#;
-    let v = render_recognition(Some(report), None).build();
+    let v = render_recognition(Some(report), None).unwrap().build();
     let t = text(v.root());
     for want in [
         "Page: Recommended action detail",
@@ -2395,8 +2405,10 @@ fn the_popup_says_what_was_recognized_on_the_tab() {
         Some(r#"{"page":"recommended_actions","rows_found":3,"rows_with_action_id":0,"share_menu":"not_opened"}"#),
         None,
     )
+    .unwrap()
     .build();
     assert!(!text(list.root()).contains("Share menu"));
+    page.remove();
 }
 
 /// A Fluent list in `lang`'s words whose rows show every status and a category, localized as

@@ -21,7 +21,8 @@ use snshare_core::messages::{
     TicketSnapshot, TicketSort,
 };
 use snshare_pages::common::{
-    diagnosis_text, kind_from_value, priority_from_value, render_status, safe_href, status_view,
+    diagnosis_text, kind_from_value, priority_from_value, render_status, safe_href,
+    status_from_markup,
 };
 use snshare_pages::options::{
     bind_settings_form, instance_origin_pattern, render_diagnostics, render_state_names,
@@ -29,7 +30,8 @@ use snshare_pages::options::{
 };
 use snshare_pages::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
 use snshare_pages::tickets::{
-    paging_label, render_results, render_toolbar, ListState, TicketsAction, PAGE_SIZE,
+    age_line, bind_toolbar, change_announcement, paging_label, render_results, ListState,
+    TicketsAction, PAGE_SIZE,
 };
 use snshare_web::dom::build::{el, Dispatch, Region};
 use wasm_bindgen::prelude::*;
@@ -40,6 +42,8 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 const CATALOGUE: &str = include_str!("../extension/_locales/en/messages.json");
+const POPUP_HTML: &str = include_str!("../extension/popup.html");
+const TICKETS_HTML: &str = include_str!("../extension/tickets.html");
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
 
 /// `chrome.i18n` as Chrome answers it: the message with `$1`… substituted, "" when unknown.
@@ -144,6 +148,20 @@ fn mount(view: &snshare_web::dom::build::View) -> Element {
     view.root().clone()
 }
 
+/// An extension page's markup (its `#app` and templates) in the document, as the browser
+/// loads it, replacing the page an earlier test loaded; its `#app`, not yet translated.
+fn load_page(html: &str) -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    if let Some(old) = doc.get_element_by_id("test-page") {
+        old.remove();
+    }
+    let host = doc.create_element("div").unwrap();
+    host.set_id("test-page");
+    host.set_inner_html(html);
+    doc.body().unwrap().append_child(&host).unwrap();
+    one(&host, "#app")
+}
+
 fn ticket(kind: TicketKind, n: u32, name: &str) -> TicketSummary {
     let prefix = if kind == TicketKind::Incident {
         "INC"
@@ -244,6 +262,7 @@ fn page_of(total: u32, offset: u32, shown: u32) -> TicketPage {
             .collect(),
         total,
         offset,
+        fetched_at: None,
     }
 }
 
@@ -261,7 +280,10 @@ fn paging_label_reads_first_last_of_total() {
 fn ticket_table_has_caption_headers_rows_and_sort_state() {
     setup();
     let (d, _) = recorder::<TicketsAction>();
-    let view = render_results(&page_of(300, 0, 25), &ListState::default(), &d).build();
+    load_page(TICKETS_HTML);
+    let view = render_results(&page_of(300, 0, 25), &ListState::default(), &d)
+        .unwrap()
+        .build();
     let root = view.root();
     let table = one(root, "table");
     assert!(text(&one(&table, "caption")).contains("snshare tickets in ServiceNow"));
@@ -295,15 +317,18 @@ fn ticket_fields_holding_html_stay_text() {
     t.assigned_to = Some(XSS.into());
     t.number = XSS.into();
     t.link = "javascript:alert(3)".into();
+    load_page(TICKETS_HTML);
     let view = render_results(
         &TicketPage {
             tickets: vec![t],
             total: 1,
             offset: 0,
+            fetched_at: None,
         },
         &ListState::default(),
         &d,
     )
+    .unwrap()
     .build();
     let root = view.root();
     assert!(all(root, "script, img").is_empty(), "markup was parsed");
@@ -326,8 +351,11 @@ fn ticket_fields_holding_html_stay_text() {
 fn paging_buttons_follow_the_position() {
     setup();
     let (d, log) = recorder::<TicketsAction>();
+    load_page(TICKETS_HTML);
     // The view owns the listeners: it must outlive the clicks.
-    let first_view = render_results(&page_of(300, 0, 25), &ListState::default(), &d).build();
+    let first_view = render_results(&page_of(300, 0, 25), &ListState::default(), &d)
+        .unwrap()
+        .build();
     let first = mount(&first_view);
     let prev = one(&first, "[data-action=previous]");
     let next = one(&first, "[data-action=next]");
@@ -345,6 +373,7 @@ fn paging_buttons_follow_the_position() {
         },
         &d,
     )
+    .unwrap()
     .build();
     assert!(!one(last.root(), "[data-action=previous]").has_attribute("disabled"));
     assert!(one(last.root(), "[data-action=next]").has_attribute("disabled"));
@@ -354,7 +383,10 @@ fn paging_buttons_follow_the_position() {
 fn clicking_a_header_asks_for_that_sort() {
     setup();
     let (d, log) = recorder::<TicketsAction>();
-    let view = render_results(&page_of(30, 0, 25), &ListState::default(), &d).build();
+    load_page(TICKETS_HTML);
+    let view = render_results(&page_of(30, 0, 25), &ListState::default(), &d)
+        .unwrap()
+        .build();
     let root = mount(&view);
     click(&one(&root, "button[data-sort=number]"));
     click(&one(&root, "button[data-sort=updated]"));
@@ -376,8 +408,12 @@ fn empty_list_says_so_and_offers_to_clear_filters() {
         tickets: vec![],
         total: 0,
         offset: 0,
+        fetched_at: None,
     };
-    let plain = render_results(&empty, &ListState::default(), &d).build();
+    let page = load_page(TICKETS_HTML);
+    let plain = render_results(&empty, &ListState::default(), &d)
+        .unwrap()
+        .build();
     assert!(text(plain.root()).contains("No snshare tickets yet"));
     assert!(all(plain.root(), "table").is_empty());
 
@@ -385,16 +421,15 @@ fn empty_list_says_so_and_offers_to_clear_filters() {
         search: "mfa".into(),
         ..ListState::default()
     };
-    let view = render_results(&empty, &filtered, &d).build();
+    let view = render_results(&empty, &filtered, &d).unwrap().build();
     assert!(text(view.root()).contains("No tickets match these filters."));
+    assert!(!text(view.root()).contains("No snshare tickets yet"));
     // The toolbar's Clear filters is the only one (unique accessible name on the page).
     assert!(all(view.root(), "button").is_empty());
-    let (toolbar, _) = render_toolbar(&filtered, &[], &d);
+    let (toolbar, _) = bind_toolbar(&page, &filtered, &[], &d).unwrap();
     let toolbar = toolbar.build();
-    let root = mount(&toolbar);
-    click(&one(&root, "#clear-filters"));
+    click(&one(toolbar.root(), "#clear-filters"));
     assert_eq!(log.borrow().as_slice(), &[TicketsAction::ClearFilters]);
-    root.remove();
 }
 
 #[wasm_bindgen_test]
@@ -428,7 +463,7 @@ fn list_state_round_trips_through_the_hash() {
 #[wasm_bindgen_test]
 fn toolbar_has_labelled_search_and_filters() {
     setup();
-    let (d, _) = recorder::<TicketsAction>();
+    let (d, log) = recorder::<TicketsAction>();
     let names = vec![
         StateName {
             kind: TicketKind::Incident,
@@ -448,7 +483,9 @@ fn toolbar_has_labelled_search_and_filters() {
         state: Some("-5".into()),
         ..ListState::default()
     };
-    let (toolbar, controls) = render_toolbar(&state, &names, &d);
+    let page = load_page(TICKETS_HTML);
+    snshare_web::template::translate(&page);
+    let (toolbar, controls) = bind_toolbar(&page, &state, &names, &d).unwrap();
     let view = toolbar.build();
     let root = view.root();
     assert_eq!(root.get_attribute("role").as_deref(), Some("search"));
@@ -470,6 +507,115 @@ fn toolbar_has_labelled_search_and_filters() {
     // Only the chosen kind's states, with the user's rename.
     assert!(text(controls.state.unchecked_ref::<Element>()).contains("Draft"));
     assert!(!controls.clear.has_attribute("hidden"));
+    // The filters ask for what the user picked (events bubble to the form, as typed ones do).
+    let bubbling = |kind: &str| {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        web_sys::Event::new_with_event_init_dict(kind, &init).unwrap()
+    };
+    controls.kind.set_value("incident");
+    controls.kind.dispatch_event(&bubbling("change")).unwrap();
+    controls.search.dispatch_event(&bubbling("input")).unwrap();
+    assert_eq!(
+        log.borrow().as_slice(),
+        &[
+            TicketsAction::Kind(Some(TicketKind::Incident)),
+            TicketsAction::Search { now: false }
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn list_says_how_old_its_tickets_are_and_announces_only_what_changed() {
+    use snshare_core::domain::ticket_list::TicketChanges;
+    setup();
+    let now = 1_700_000_000_000;
+    assert_eq!(
+        age_line(Some(now - 3 * 60_000 - 1_000), now),
+        "Updated 3 minutes ago"
+    );
+    assert_eq!(
+        age_line(Some(now - 2 * 3_600_000), now),
+        "Updated 2 hours ago"
+    );
+    assert_eq!(age_line(Some(now - 86_400_000), now), "Updated yesterday");
+    assert_eq!(age_line(Some(now), now), "Updated now");
+    assert_eq!(age_line(None, now), english("tickets_not_updated"));
+    assert_eq!(change_announcement(&TicketChanges::default()), None);
+    assert_eq!(
+        change_announcement(&TicketChanges {
+            changed_state: 2,
+            added: 1,
+            removed: 0
+        })
+        .as_deref(),
+        Some("2 tickets changed state. 1 new ticket.")
+    );
+    assert_eq!(
+        change_announcement(&TicketChanges {
+            changed_state: 1,
+            added: 0,
+            removed: 3
+        })
+        .as_deref(),
+        Some("1 ticket changed state. 3 tickets left this page.")
+    );
+    // The page: a Refresh button, the age line, and one live region for what changed; the
+    // results themselves are not live (a change never re-reads the whole table).
+    let page = load_page(TICKETS_HTML);
+    snshare_web::template::translate(&page);
+    assert_eq!(text(&one(&page, "button[data-action=refresh]")), "Refresh");
+    assert!(page.query_selector("[data-part=age]").unwrap().is_some());
+    let live = all(&page, "[role=status], [aria-live]");
+    assert_eq!(live.len(), 1, "one live region");
+    assert_eq!(
+        live[0].get_attribute("data-part").as_deref(),
+        Some("announcement")
+    );
+    assert!(!one(&page, "#results").has_attribute("aria-live"));
+}
+
+#[wasm_bindgen_test]
+fn pages_show_nothing_untranslated_and_every_key_exists() {
+    setup();
+    for html in [POPUP_HTML, TICKETS_HTML] {
+        let page = load_page(html);
+        // Hidden until bound: no empty or untranslated frame shows first.
+        assert!(page.has_attribute("hidden"));
+        let host = page.parent_element().unwrap();
+        // Every key the markup (page and templates) names is in the catalogue.
+        let mut markup = vec![host.clone()];
+        for tpl in all(&host, "template") {
+            let content = tpl
+                .dyn_ref::<web_sys::HtmlTemplateElement>()
+                .unwrap()
+                .content();
+            let words = content.text_content().unwrap_or_default();
+            assert!(
+                !words.chars().any(char::is_alphabetic),
+                "untranslated text in a template: {words}"
+            );
+            let list = content.query_selector_all("*").unwrap();
+            markup.extend((0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()));
+        }
+        for node in markup {
+            for el in std::iter::once(node.clone()).chain(all(&node, "*")) {
+                for attr in [
+                    "data-i18n",
+                    "data-i18n-aria-label",
+                    "data-i18n-title",
+                    "data-i18n-placeholder",
+                ] {
+                    if let Some(key) = el.get_attribute(attr) {
+                        english(&key);
+                    }
+                }
+            }
+        }
+        // The markup's own text is symbols only: words come from the catalogue.
+        let words: String = text(&page).chars().filter(|c| c.is_alphabetic()).collect();
+        assert_eq!(words, "", "untranslated text in the page markup");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -509,7 +655,8 @@ fn popup_shows_five_latest_per_kind_with_counts() {
         queued_action_ids: vec![],
         refreshing: false,
     };
-    let view = render_tickets(&snapshot).build();
+    load_page(POPUP_HTML);
+    let view = render_tickets(&snapshot).unwrap().build();
     let root = view.root();
     assert_eq!(all(root, "[data-kind=incident] .ticket").len(), 5);
     assert_eq!(all(root, "[data-kind=change_request] .ticket").len(), 1);
@@ -529,14 +676,18 @@ fn popup_shows_five_latest_per_kind_with_counts() {
 fn popup_offers_authorize_only_when_authorization_is_needed() {
     setup();
     let (d, log) = recorder::<PopupAction>();
+    load_page(POPUP_HTML);
     let mut status = connected();
     assert!(all(
-        render_status_actions(Some(&status), &d).build().root(),
+        render_status_actions(Some(&status), &d)
+            .unwrap()
+            .build()
+            .root(),
         "button"
     )
     .is_empty());
     status.state = ConnectionState::AuthorizationNeeded;
-    let view = render_status_actions(Some(&status), &d).build();
+    let view = render_status_actions(Some(&status), &d).unwrap().build();
     let root = mount(&view);
     let buttons = all(&root, "button");
     assert_eq!(
@@ -549,10 +700,46 @@ fn popup_offers_authorize_only_when_authorization_is_needed() {
     let not_connected = ConnectionStatus::not_connected(None);
     assert!(text(
         render_status_actions(Some(&not_connected), &d)
+            .unwrap()
             .build()
             .root()
     )
     .contains("Options"));
+}
+
+#[wasm_bindgen_test]
+fn popup_status_from_its_markup_says_the_same_as_the_options_page() {
+    use snshare_pages::common::status_from_markup;
+    setup();
+    load_page(POPUP_HTML);
+    let mut status = connected();
+    let popup = status_from_markup(Some(&status), false).unwrap();
+    let s = text(&popup);
+    assert!(s.contains("Connected as snshare.integration"), "{s}");
+    assert!(s.contains("https://dev12345.service-now.com"), "{s}");
+    // The popup shows less than the options page: no token expiry.
+    assert!(!s.contains("Access token expires"), "{s}");
+    // The same words as the options page's builder, markup whitespace aside.
+    let words =
+        |e: &Element| -> String { text(e).chars().filter(|c| !c.is_whitespace()).collect() };
+    assert_eq!(
+        words(&popup),
+        words(render_status(Some(&status), false).build().root())
+    );
+    status.state = ConnectionState::AuthorizationNeeded;
+    status.warnings = vec!["common_status_unreachable_hint".into()];
+    if let Some(u) = status.user.as_mut() {
+        u.user_name = XSS.into();
+    }
+    let warned = status_from_markup(Some(&status), false).unwrap();
+    assert_eq!(
+        words(&warned),
+        words(render_status(Some(&status), false).build().root())
+    );
+    assert!(text(&warned).contains("Authorization needed"));
+    assert_eq!(all(&warned, ".status-warnings li").len(), 1);
+    assert!(all(&warned, "script, img").is_empty());
+    assert!(text(&status_from_markup(None, false).unwrap()).contains("Checking"));
 }
 
 fn outbox_item(id: &str, status: OutboxStatus) -> OutboxView {
@@ -573,7 +760,13 @@ fn outbox_item(id: &str, status: OutboxStatus) -> OutboxView {
 fn outbox_lists_shares_with_retry_and_discard() {
     setup();
     let (d, log) = recorder::<PopupAction>();
-    assert!(all(render_outbox(&[], &d).build().root(), "li").is_empty());
+    load_page(POPUP_HTML);
+    let empty = render_outbox(&[], &d).unwrap().build();
+    assert!(all(empty.root(), "li").is_empty());
+    assert!(
+        empty.root().has_attribute("hidden"),
+        "an empty outbox shows nothing"
+    );
     let items = vec![
         outbox_item("a", OutboxStatus::Pending),
         outbox_item(
@@ -585,7 +778,7 @@ fn outbox_lists_shares_with_retry_and_discard() {
             },
         ),
     ];
-    let view = render_outbox(&items, &d).build();
+    let view = render_outbox(&items, &d).unwrap().build();
     let root = mount(&view);
     assert_eq!(all(&root, "li.outbox-item").len(), 2);
     assert!(text(&root).contains("Queued"));
@@ -816,9 +1009,9 @@ fn managed_fields_are_read_only_and_say_who_set_them() {
 fn options_status_has_the_details_and_leaves_out_what_it_lacks() {
     setup();
     let page = options_page();
-    let checking = status_view(None, true).unwrap();
+    let checking = status_from_markup(None, true).unwrap();
     assert_eq!(text(&checking), english("common_status_checking"));
-    let view = status_view(Some(&connected()), true).unwrap();
+    let view = status_from_markup(Some(&connected()), true).unwrap();
     let s = text(&view);
     assert!(s.contains("Connected as snshare.integration"), "{s}");
     assert!(one(&view, ".status-line").class_list().contains("is-ok"));
@@ -847,7 +1040,7 @@ fn options_status_has_the_details_and_leaves_out_what_it_lacks() {
             ..u
         });
     }
-    let view = status_view(Some(&status), false).unwrap();
+    let view = status_from_markup(Some(&status), false).unwrap();
     assert_eq!(
         text(&one(&view, ".status-hint")),
         english("common_status_authorization_needed_hint")

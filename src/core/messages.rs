@@ -279,6 +279,10 @@ pub struct TicketPage {
     pub tickets: Vec<TicketSummary>,
     pub total: u32,
     pub offset: u32,
+    /// Unix ms at which these tickets were read from ServiceNow: the cache's fetch when the
+    /// page came from it, else the time of the request. The list page shows its age.
+    #[serde(default)]
+    pub fetched_at: Option<u64>,
 }
 
 /// Tickets as cached by the worker, with the time they were fetched.

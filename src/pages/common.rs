@@ -114,61 +114,27 @@ pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
             .class("status-line is-muted")
             .text(&t("common_status_checking"));
     };
+    let facts = status_facts(status, detailed);
     let line = el("p")
         .class("status-line")
-        .class(state_class(status.state))
+        .class(facts.class)
         .child(el("span").class("status-dot").attr("aria-hidden", "true"))
-        .child(
-            el("strong")
-                .class("status-headline")
-                .text(&status_headline(status)),
-        );
-    let mut rows: Vec<El> = Vec::new();
-    let mut row = |label: &str, value: &str| {
-        rows.push(
+        .child(el("strong").class("status-headline").text(&facts.headline));
+    let rows: Vec<El> = facts
+        .rows
+        .iter()
+        .map(|(label, value)| {
             el("div")
                 .child(el("dt").text(label))
-                .child(el("dd").text(value)),
-        );
-    };
-    if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
-        row(&t("common_status_instance"), instance);
-    }
-    if let Some(user) = &status.user {
-        let who = if user.name.is_empty() || user.name == user.user_name {
-            user.user_name.clone()
-        } else {
-            format!("{} ({})", user.name, user.user_name)
-        };
-        row(&t("common_status_user"), &who);
-    }
-    if detailed {
-        if let Some(exp) = status.access_token_expires_at {
-            row(&t("common_status_token_expires"), &format_time(exp));
-        }
-        let last = status
-            .last_success_at
-            .map(format_time)
-            .unwrap_or_else(|| t("common_never"));
-        if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
-            row(&t("common_status_last_success"), &last);
-        }
-    }
-    let hint = match status.state {
-        ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
-        ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
-        _ => None,
-    };
-    let warnings: Vec<El> = status
-        .warnings
-        .iter()
-        .map(|key| el("li").text(&t(key)))
+                .child(el("dd").text(value))
+        })
         .collect();
+    let warnings: Vec<El> = facts.warnings.iter().map(|w| el("li").text(w)).collect();
     el("div")
         .class("status-body")
         .child(line)
         .child_opt((!rows.is_empty()).then(|| el("dl").class("status-details").children(rows)))
-        .child_opt(hint.map(|h| el("p").class("status-hint").text(&h)))
+        .child_opt(facts.hint.map(|h| el("p").class("status-hint").text(&h)))
         .child_opt(
             (!warnings.is_empty()).then(|| el("ul").class("status-warnings").children(warnings)),
         )
@@ -262,28 +228,6 @@ pub fn safe_href(link: &str) -> Option<&str> {
     crate::domain::instance::is_safe_link(link).then_some(link.trim())
 }
 
-/// A ticket's number as a link into ServiceNow, opening in a new tab.
-pub fn ticket_link(ticket: &TicketSummary) -> El {
-    match safe_href(&ticket.link) {
-        Some(href) => el("a")
-            .class("ticket-number")
-            .attr("href", href)
-            .attr("target", "_blank")
-            .attr("rel", "noopener noreferrer")
-            .attr("title", &t("common_opens_new_tab"))
-            .text(&ticket.number),
-        None => el("span").class("ticket-number").text(&ticket.number),
-    }
-}
-
-/// A small state label ("New", "In Progress"…), coloured by open/closed.
-pub fn state_chip(ticket: &TicketSummary) -> El {
-    el("span")
-        .class("chip")
-        .class(if ticket.open { "is-open" } else { "is-closed" })
-        .text(&ticket.state_label)
-}
-
 /// A small spinner with a text for screen readers.
 pub fn spinner(label: &str) -> El {
     el("span")
@@ -312,9 +256,99 @@ pub fn alert_view(message: &str) -> Option<web_sys::Element> {
     text_view("tpl-alert", message)
 }
 
-/// The `(label, value)` lines under the status headline; `detailed` adds token expiry and last
-/// call (options page).
-pub fn status_details(status: &ConnectionStatus, detailed: bool) -> Vec<(String, String)> {
+// ---------------------------------------------------------------------------------------------
+// Binding templates (extension/*.html): the same facts as above, on static markup
+// ---------------------------------------------------------------------------------------------
+
+/// Fills a ticket's number in a template holding both `data-part="link"` (an `<a>`) and
+/// `data-part="number"` (plain text): the link into ServiceNow when the link is safe, else
+/// the text; the other node is removed.
+pub fn bind_ticket_number(root: &web_sys::Element, ticket: &TicketSummary) {
+    let link = crate::platform::template::part::<web_sys::Element>(root, "link");
+    let plain = crate::platform::template::part::<web_sys::Element>(root, "number");
+    let (shown, gone) = match safe_href(&ticket.link) {
+        Some(href) => {
+            if let Some(a) = &link {
+                let _ = a.set_attribute("href", href);
+            }
+            (link, plain)
+        }
+        None => (plain, link),
+    };
+    if let Some(node) = shown {
+        node.set_text_content(Some(&ticket.number));
+    }
+    if let Some(node) = gone {
+        node.remove();
+    }
+}
+
+/// A state chip (`<span class="chip">`) for `ticket`: its label, coloured by open/closed.
+pub fn bind_state_chip(chip: &web_sys::Element, ticket: &TicketSummary) {
+    chip.set_text_content(Some(&ticket.state_label));
+    let _ = chip
+        .class_list()
+        .add_1(if ticket.open { "is-open" } else { "is-closed" });
+}
+
+/// Fills a diagnosis block (`diagnosis-message`, `diagnosis-fix`, `diagnosis-fix-text`
+/// parts); the fix line goes when there is none.
+pub fn bind_diagnosis(block: &web_sys::Element, d: &Diagnosis) {
+    use crate::platform::template::part;
+    let (message, fix) = diagnosis_text(d);
+    let _ = block.set_attribute("data-diagnosis", diagnosis_kind(d));
+    if let Some(m) = part::<web_sys::Element>(block, "diagnosis-message") {
+        m.set_text_content(Some(&message));
+    }
+    match (fix, part::<web_sys::Element>(block, "diagnosis-fix")) {
+        (Some(f), Some(_)) => {
+            if let Some(text) = part::<web_sys::Element>(block, "diagnosis-fix-text") {
+                text.set_text_content(Some(&f));
+            }
+        }
+        (None, Some(line)) => line.remove(),
+        _ => {}
+    }
+}
+
+/// The `data-action` of the control an event came from (delegated listeners: one per view,
+/// the markup names what each control does), with that control.
+pub fn event_action(e: &web_sys::Event) -> Option<(String, web_sys::Element)> {
+    use wasm_bindgen::JsCast;
+    let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+    let control = target.closest("[data-action]").ok()??;
+    if control.has_attribute("disabled") {
+        return None;
+    }
+    Some((control.get_attribute("data-action")?, control))
+}
+
+/// "Updated 3 minutes ago" for a fetch at `fetched_at`, at `now` (unix ms), in the surface's
+/// language (`Intl.RelativeTimeFormat`, "now" and "yesterday" where the language says so).
+pub fn format_age(fetched_at: u64, now: u64) -> String {
+    let (count, unit) = crate::domain::ticket_list::age(fetched_at, now);
+    let locales = js_sys::Array::of1(&crate::platform::i18n::ui_lang().into());
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"numeric".into(), &"auto".into());
+    let ago =
+        js_sys::Intl::RelativeTimeFormat::new(&locales, &opts).format(-(count as f64), unit.name());
+    let ago = String::from(ago);
+    t_with("common_updated_ago", &[&ago])
+}
+
+/// What the connection status says, as text: the same facts whether a page builds its status
+/// from a template ([`status_from_markup`]) or node by node ([`render_status`]).
+pub struct StatusFacts {
+    /// `is-ok`, `is-warn`… (the dot's colour; the headline says it in words).
+    pub class: &'static str,
+    pub headline: String,
+    /// (label, value): instance, user, and with `detailed` token expiry and last call.
+    pub rows: Vec<(String, String)>,
+    pub hint: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn status_facts(status: &ConnectionStatus, detailed: bool) -> StatusFacts {
     let mut rows = Vec::new();
     if let Some(instance) = status.instance.as_deref().filter(|s| !s.is_empty()) {
         rows.push((t("common_status_instance"), instance.to_string()));
@@ -331,59 +365,78 @@ pub fn status_details(status: &ConnectionStatus, detailed: bool) -> Vec<(String,
         if let Some(exp) = status.access_token_expires_at {
             rows.push((t("common_status_token_expires"), format_time(exp)));
         }
+        let last = status
+            .last_success_at
+            .map(format_time)
+            .unwrap_or_else(|| t("common_never"));
         if status.state != ConnectionState::NotConnected || status.last_success_at.is_some() {
-            let last = status
-                .last_success_at
-                .map(format_time)
-                .unwrap_or_else(|| t("common_never"));
             rows.push((t("common_status_last_success"), last));
         }
     }
-    rows
+    let hint = match status.state {
+        ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
+        ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
+        _ => None,
+    };
+    StatusFacts {
+        class: state_class(status.state),
+        headline: status_headline(status),
+        rows,
+        hint,
+        warnings: status.warnings.iter().map(|key| t(key)).collect(),
+    }
 }
 
-/// What goes inside the page's `role=status` region, from templates `tpl-status*`. `None` for
-/// `status`: still asking the worker. Pieces with nothing to say are removed, not hidden.
-pub fn status_view(status: Option<&ConnectionStatus>, detailed: bool) -> Option<web_sys::Element> {
-    use crate::platform::template::{instantiate_by_id, instantiate_with_text, part};
+/// The status region's content from the page's templates (`status`, `status-row`,
+/// `status-warning`, `status-checking`). `None` status: still asking the worker.
+pub fn status_from_markup(
+    status: Option<&ConnectionStatus>,
+    detailed: bool,
+) -> Option<web_sys::Element> {
+    use crate::platform::template::{instantiate_by_id, part};
     let doc = page_document()?;
     let Some(status) = status else {
         return instantiate_by_id(&doc, "tpl-status-checking");
     };
-    let body = instantiate_by_id(&doc, "tpl-status")?;
-    let line: web_sys::Element = part(&body, "line")?;
-    let _ = line.class_list().add_1(state_class(status.state));
-    part::<web_sys::Element>(&body, "headline")?.set_text_content(Some(&status_headline(status)));
-    let details: web_sys::Element = part(&body, "details")?;
-    let rows = status_details(status, detailed);
-    if rows.is_empty() {
-        details.remove();
-    }
-    for (label, value) in rows {
-        let row = instantiate_by_id(&doc, "tpl-status-row")?;
-        part::<web_sys::Element>(&row, "label")?.set_text_content(Some(&label));
-        part::<web_sys::Element>(&row, "value")?.set_text_content(Some(&value));
-        let _ = details.append_child(&row);
-    }
-    let hint: web_sys::Element = part(&body, "hint")?;
-    match status.state {
-        ConnectionState::AuthorizationNeeded => {
-            hint.set_text_content(Some(&t("common_status_authorization_needed_hint")))
+    let facts = status_facts(status, detailed);
+    let root = instantiate_by_id(&doc, "tpl-status")?;
+    let line = part::<web_sys::Element>(&root, "line")?;
+    let _ = line.class_list().add_1(facts.class);
+    part::<web_sys::Element>(&root, "headline")?.set_text_content(Some(&facts.headline));
+    let fill = |name: &str, template: &str, items: Vec<(String, Option<String>)>| -> Option<()> {
+        let list = part::<web_sys::Element>(&root, name)?;
+        if items.is_empty() {
+            list.remove();
         }
-        ConnectionState::Unreachable => {
-            hint.set_text_content(Some(&t("common_status_unreachable_hint")))
+        for (text, value) in items {
+            let item = instantiate_by_id(&doc, template)?;
+            match value {
+                Some(v) => {
+                    part::<web_sys::Element>(&item, "label")?.set_text_content(Some(&text));
+                    part::<web_sys::Element>(&item, "value")?.set_text_content(Some(&v));
+                }
+                None => item.set_text_content(Some(&text)),
+            }
+            let _ = list.append_child(&item);
         }
-        _ => hint.remove(),
+        Some(())
+    };
+    fill(
+        "details",
+        "tpl-status-row",
+        facts.rows.into_iter().map(|(l, v)| (l, Some(v))).collect(),
+    )?;
+    fill(
+        "warnings",
+        "tpl-status-warning",
+        facts.warnings.into_iter().map(|w| (w, None)).collect(),
+    )?;
+    let hint = part::<web_sys::Element>(&root, "hint")?;
+    match facts.hint {
+        Some(h) => hint.set_text_content(Some(&h)),
+        None => hint.remove(),
     }
-    let warnings: web_sys::Element = part(&body, "warnings")?;
-    if status.warnings.is_empty() {
-        warnings.remove();
-    }
-    for key in &status.warnings {
-        let item = instantiate_with_text(&doc, "tpl-status-warning", &t(key))?;
-        let _ = warnings.append_child(&item);
-    }
-    Some(body)
+    Some(root)
 }
 
 /// A diagnosis (template `tpl-diagnosis`): what went wrong and, when the catalogue has one,

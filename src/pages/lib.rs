@@ -38,8 +38,8 @@ pub fn tickets_start() {
     tickets::start();
 }
 
-/// The page's `#app` element, emptied, with the document's title and language set.
-fn page_root(title_key: &str) -> Option<web_sys::Element> {
+/// The page's `#app` element, with the document's title and language set.
+fn declared_app(title_key: &str) -> Option<web_sys::Element> {
     let document = web_sys::window()?.document()?;
     document.set_title(&t(title_key));
     if let Some(html) = document.document_element() {
@@ -47,8 +47,16 @@ fn page_root(title_key: &str) -> Option<web_sys::Element> {
         // does not ship), so a screen reader reads it with the right voice.
         let _ = html.set_attribute("lang", &crate::platform::i18n::ui_lang());
     }
-    let root = document.get_element_by_id("app")?;
-    root.replace_children_with_node_0();
+    document.get_element_by_id("app")
+}
+
+/// The page's `#app` as written in its html (static structure, templates beside it),
+/// translated and shown, with the document's title and language set.
+fn page_from_markup(title_key: &str) -> Option<web_sys::Element> {
+    let root = declared_app(title_key)?;
+    crate::platform::template::translate(&root);
+    // Hidden in the markup until now: nothing shows before it is in the user's language.
+    let _ = root.remove_attribute("hidden");
     Some(root)
 }
 

@@ -26,7 +26,7 @@ use crate::platform::{chrome, messaging::send, t, t_with};
 
 use super::common::{
     self, alert_view, diagnosis_view, error_text, kind_label, kind_value, page_document,
-    priority_from_value, priority_value, status_view, text_view,
+    priority_from_value, priority_value, status_from_markup, text_view,
 };
 use super::dom::build::{wrap, Dispatch, Region, View};
 use super::dom::{self, toggle_attr, Listener};
@@ -753,7 +753,10 @@ impl OptionsPage {
 
     fn render_status(&self) {
         let status = self.status.borrow();
-        self.message(&self.status_region, status_view(status.as_ref(), true));
+        self.message(
+            &self.status_region,
+            status_from_markup(status.as_ref(), true),
+        );
         let needs_authorization = status
             .as_ref()
             .map(|s| s.state == ConnectionState::AuthorizationNeeded)

@@ -15,11 +15,16 @@ use crate::messages::{AuthMethod, OutboxView, RequestBody, ResponseBody, TicketS
 use crate::platform::i18n::{format_number, t_count};
 use crate::platform::{chrome, messaging::send, t, t_with};
 
+use web_sys::Element;
+
+use crate::platform::template::{self, part};
+
 use super::common::{
-    self, alert, diagnosis_text, format_sn_time, format_time, kind_label, kind_value,
-    render_diagnosis, render_status, spinner, state_chip, status_host, ticket_link,
+    self, bind_diagnosis, bind_state_chip, bind_ticket_number, diagnosis_text, event_action,
+    format_sn_time, format_time, kind_label, kind_value, status_from_markup,
 };
-use super::dom::build::{el, Dispatch, El, Region, View};
+use super::dom;
+use super::dom::build::{wrap, Dispatch, El, Region, View};
 
 /// Tickets shown per kind.
 pub const LATEST_PER_KIND: usize = 5;
@@ -34,38 +39,49 @@ pub enum PopupAction {
     Discard(String),
 }
 
-fn button(label: &str) -> El {
-    el("button").attr("type", "button").class("btn").text(label)
+/// A clone of the page's `<template id=…>`, translated (extension/popup.html).
+fn view(id: &str) -> Option<Element> {
+    template::instantiate_by_id(&dom::document()?, id)
 }
 
-/// The actions under the status: Authorize when the connection needs it.
+/// Sets `name`'s text inside `root`.
+fn fill(root: &Element, name: &str, text: &str) {
+    if let Some(node) = part::<Element>(root, name) {
+        node.set_text_content(Some(text));
+    }
+}
+
+/// Removes `name` from `root` (a template's piece that does not apply).
+fn drop_part(root: &Element, name: &str) {
+    if let Some(node) = part::<Element>(root, name) {
+        node.remove();
+    }
+}
+
+/// The actions under the status: Authorize when the connection needs it, a hint when not
+/// connected.
 pub fn render_status_actions(
     status: Option<&ConnectionStatus>,
     dispatch: &Dispatch<PopupAction>,
-) -> El {
+) -> Option<El> {
     let state = status.map(|s| s.state);
+    let row = view("popup-status-actions")?;
+    if state != Some(ConnectionState::AuthorizationNeeded) {
+        drop_part(&row, "authorize");
+    }
+    if state != Some(ConnectionState::NotConnected) {
+        drop_part(&row, "not-connected");
+    }
     let d = dispatch.clone();
-    let mut row = el("div").class("actions");
-    if state == Some(ConnectionState::AuthorizationNeeded) {
-        row = row.child(
-            button(&t("popup_authorize"))
-                .class("btn-primary")
-                .id("authorize")
-                .on("click", move |_| d(PopupAction::Authorize)),
-        );
-    }
-    if state == Some(ConnectionState::NotConnected) {
-        row = row.child(
-            el("p")
-                .class("status-hint")
-                .text(&t("popup_not_connected_hint")),
-        );
-    }
-    row
+    Some(wrap(row).on("click", move |e| {
+        if event_action(&e).is_some_and(|(action, _)| action == "authorize") {
+            d(PopupAction::Authorize);
+        }
+    }))
 }
 
-/// One kind's block: heading with the total, counts per state, the latest tickets.
-fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
+/// One kind's block (static in the template): the total, counts per state, the latest tickets.
+fn fill_kind(block: &Element, kind: TicketKind, snapshot: &TicketSnapshot) -> Option<()> {
     let latest: Vec<&TicketSummary> = snapshot
         .tickets
         .iter()
@@ -78,95 +94,66 @@ fn render_kind(kind: TicketKind, snapshot: &TicketSnapshot) -> El {
         .filter(|c| c.kind == kind && c.count > 0)
         .collect();
     let total: u32 = counts.iter().map(|c| c.count).sum();
-    let heading_id = format!("popup-{}", kind_value(kind).replace('_', "-"));
-    let heading = match kind {
-        TicketKind::Incident => t("popup_incidents"),
-        TicketKind::ChangeRequest => t("popup_change_requests"),
-    };
-    let counts_list = (!counts.is_empty()).then(|| {
-        el("ul")
-            .class("counts")
-            .attr("aria-label", &t("popup_counts_label"))
-            .children(counts.iter().map(|c| {
-                el("li")
-                    .attr("data-state", &c.state)
-                    .child(el("span").class("count-label").text(&c.label))
-                    .child(
-                        el("span")
-                            .class("count-value")
-                            .text(&format_number(c.count.into())),
-                    )
-            }))
-    });
-    let list = if latest.is_empty() {
-        el("p").class("muted empty").text(&t("popup_no_tickets"))
+    let badge = part::<Element>(block, "total")?;
+    badge.set_text_content(Some(&format_number(total.into())));
+    let _ = badge.set_attribute(
+        "aria-label",
+        &t_count(total.into(), "popup_total_one", "popup_total_other"),
+    );
+    let counts_list = part::<Element>(block, "counts")?;
+    if counts.is_empty() {
+        counts_list.remove();
+    }
+    for c in counts {
+        let item = view("popup-count")?;
+        let _ = item.set_attribute("data-state", &c.state);
+        fill(&item, "label", &c.label);
+        fill(&item, "value", &format_number(c.count.into()));
+        let _ = counts_list.append_child(&item);
+    }
+    let list = part::<Element>(block, "list")?;
+    if latest.is_empty() {
+        list.remove();
     } else {
-        el("ul")
-            .class("ticket-list")
-            .children(latest.into_iter().map(render_ticket))
-    };
-    el("section")
-        .class("kind-block")
-        .attr("data-kind", kind_value(kind))
-        .attr("aria-labelledby", &heading_id)
-        .child(
-            el("h2")
-                .id(&heading_id)
-                .child(el("span").text(&heading))
-                .child(
-                    el("span")
-                        .class("badge")
-                        .attr(
-                            "aria-label",
-                            &t_count(total.into(), "popup_total_one", "popup_total_other"),
-                        )
-                        .text(&format_number(total.into())),
-                ),
-        )
-        .child_opt(counts_list)
-        .child(list)
+        drop_part(block, "empty");
+    }
+    for ticket in latest {
+        let _ = list.append_child(&render_ticket(ticket)?.into());
+    }
+    Some(())
 }
 
-fn render_ticket(ticket: &TicketSummary) -> El {
-    el("li")
-        .class("ticket")
-        .attr("data-number", &ticket.number)
-        .child(
-            el("div")
-                .class("ticket-top")
-                .child(ticket_link(ticket))
-                .child(
-                    el("span")
-                        .class("ticket-name")
-                        .attr("title", &ticket.short_description)
-                        .text(&ticket.short_description),
-                ),
-        )
-        .child(
-            el("div")
-                .class("ticket-meta")
-                .child(state_chip(ticket))
-                .child(el("span").text(&t_with(
-                    "popup_updated",
-                    &[&format_sn_time(&ticket.updated_on)],
-                ))),
-        )
+fn render_ticket(ticket: &TicketSummary) -> Option<Element> {
+    let item = view("popup-ticket")?;
+    let _ = item.set_attribute("data-number", &ticket.number);
+    bind_ticket_number(&item, ticket);
+    let name = part::<Element>(&item, "name")?;
+    name.set_text_content(Some(&ticket.short_description));
+    let _ = name.set_attribute("title", &ticket.short_description);
+    bind_state_chip(&part(&item, "state")?, ticket);
+    fill(
+        &item,
+        "updated",
+        &t_with("popup_updated", &[&format_sn_time(&ticket.updated_on)]),
+    );
+    Some(item)
 }
 
 /// Both kinds' latest tickets and counts, and when they were fetched.
-pub fn render_tickets(snapshot: &TicketSnapshot) -> El {
+pub fn render_tickets(snapshot: &TicketSnapshot) -> Option<El> {
+    let root = view("popup-tickets")?;
+    for kind in TicketKind::ALL {
+        let block = root
+            .query_selector(&format!("[data-kind=\"{}\"]", kind_value(kind)))
+            .ok()??;
+        fill_kind(&block, kind, snapshot)?;
+    }
     let fetched = snapshot
         .fetched_at
         .map(|at| t_with("popup_fetched_at", &[&format_time(at)]))
         .unwrap_or_else(|| t("popup_never_fetched"));
-    el("div")
-        .class("tickets")
-        .children(
-            TicketKind::ALL
-                .into_iter()
-                .map(|k| render_kind(k, snapshot)),
-        )
-        .child(el("p").class("muted small fetched").text(&fetched))
+    fill(&root, "fetched", &fetched);
+    Some(wrap(root))
 }
 
 fn outbox_status_label(status: &OutboxStatus) -> (String, &'static str) {
@@ -178,88 +165,108 @@ fn outbox_status_label(status: &OutboxStatus) -> (String, &'static str) {
     }
 }
 
-/// The outbox: each queued or failed share with its state, cause, Retry and Discard.
-/// Nothing at all when it is empty.
-pub fn render_outbox(items: &[OutboxView], dispatch: &Dispatch<PopupAction>) -> El {
-    if items.is_empty() {
-        return el("div").class("outbox is-empty");
+fn render_outbox_item(i: usize, item: &OutboxView) -> Option<Element> {
+    let row = view("popup-outbox-item")?;
+    let name_id = format!("outbox-item-{i}");
+    let _ = row.set_attribute("data-share-id", &item.share_id);
+    let (label, class) = outbox_status_label(&item.status);
+    let failed_diagnosis = match &item.status {
+        OutboxStatus::Failed { diagnosis } => Some(diagnosis),
+        _ => None,
+    };
+    let mut meta = vec![
+        kind_label(item.kind),
+        t_with("popup_outbox_attempts", &[&item.attempts.to_string()]),
+    ];
+    if failed_diagnosis.is_none() && item.next_attempt_at > 0 {
+        meta.push(t_with(
+            "popup_outbox_next_attempt",
+            &[&format_time(item.next_attempt_at)],
+        ));
     }
-    let rows = items.iter().enumerate().map(|(i, item)| {
-        let name_id = format!("outbox-item-{i}");
-        let (label, class) = outbox_status_label(&item.status);
-        let failed_diagnosis = match &item.status {
-            OutboxStatus::Failed { diagnosis } => Some(diagnosis),
-            _ => None,
-        };
-        let mut meta = vec![
-            kind_label(item.kind),
-            t_with("popup_outbox_attempts", &[&item.attempts.to_string()]),
-        ];
-        if failed_diagnosis.is_none() && item.next_attempt_at > 0 {
-            meta.push(t_with(
-                "popup_outbox_next_attempt",
-                &[&format_time(item.next_attempt_at)],
-            ));
+    let name = part::<Element>(&row, "name")?;
+    name.set_id(&name_id);
+    name.set_text_content(Some(&if item.name.trim().is_empty() {
+        t("popup_outbox_untitled")
+    } else {
+        item.name.clone()
+    }));
+    let chip = part::<Element>(&row, "status")?;
+    chip.set_text_content(Some(&label));
+    let _ = chip.class_list().add_1(class);
+    fill(&row, "meta", &meta.join(" · "));
+    match failed_diagnosis {
+        // A permanent failure: cause and fix, the user has to act.
+        Some(d) => {
+            bind_diagnosis(&part(&row, "diagnosis")?, d);
+            drop_part(&row, "last-error");
         }
-        let sending = matches!(item.status, OutboxStatus::Sending { .. });
-        let (dr, dd) = (dispatch.clone(), dispatch.clone());
-        let (id_r, id_d) = (item.share_id.clone(), item.share_id.clone());
-        let name = if item.name.trim().is_empty() {
-            t("popup_outbox_untitled")
-        } else {
-            item.name.clone()
+        // Still being retried: the last cause in one line.
+        None => {
+            drop_part(&row, "diagnosis");
+            match &item.last_error {
+                Some(d) => fill(
+                    &row,
+                    "last-error",
+                    &t_with("popup_outbox_last_error", &[&diagnosis_text(d).0]),
+                ),
+                None => drop_part(&row, "last-error"),
+            }
+        }
+    }
+    // An unreadable share cannot be sent again, only discarded.
+    if failed_diagnosis == Some(&Diagnosis::ShareUnreadable) {
+        drop_part(&row, "retry");
+    } else if matches!(item.status, OutboxStatus::Sending { .. }) {
+        if let Some(retry) = part::<Element>(&row, "retry") {
+            let _ = retry.set_attribute("disabled", "");
+        }
+    }
+    for button in template::parts(&row, "retry")
+        .into_iter()
+        .chain(template::parts(&row, "discard"))
+    {
+        let _ = button.set_attribute("aria-describedby", &name_id);
+    }
+    Some(row)
+}
+
+/// The outbox: each queued or failed share with its state, cause, Retry and Discard.
+/// Hidden when it is empty.
+pub fn render_outbox(items: &[OutboxView], dispatch: &Dispatch<PopupAction>) -> Option<El> {
+    let section = view("popup-outbox")?;
+    if items.is_empty() {
+        let _ = section.set_attribute("hidden", "");
+        return Some(wrap(section));
+    }
+    fill(&section, "count", &format_number(items.len() as u64));
+    let list = part::<Element>(&section, "list")?;
+    for (i, item) in items.iter().enumerate() {
+        let _ = list.append_child(&render_outbox_item(i, item)?.into());
+    }
+    let d = dispatch.clone();
+    Some(wrap(section).on("click", move |e| {
+        let Some((action, control)) = event_action(&e) else {
+            return;
         };
-        el("li")
-            .class("outbox-item")
-            .attr("data-share-id", &item.share_id)
-            .child(
-                el("div")
-                    .class("ticket-top")
-                    .child(el("strong").id(&name_id).class("outbox-name").text(&name))
-                    .child(el("span").class("chip").class(class).text(&label)),
-            )
-            .child(el("div").class("ticket-meta").text(&meta.join(" · ")))
-            .child_opt(match failed_diagnosis {
-                // A permanent failure: cause and fix, the user has to act.
-                Some(d) => Some(render_diagnosis(d)),
-                // Still being retried: the last cause in one line.
-                None => item.last_error.as_ref().map(|d| {
-                    el("p")
-                        .class("ticket-meta last-error")
-                        .text(&t_with("popup_outbox_last_error", &[&diagnosis_text(d).0]))
-                }),
-            })
-            .child(
-                el("div")
-                    .class("actions")
-                    // An unreadable share cannot be sent again, only discarded.
-                    .child_opt(
-                        (failed_diagnosis != Some(&Diagnosis::ShareUnreadable)).then(|| {
-                            button(&t("popup_retry"))
-                                .attr("aria-describedby", &name_id)
-                                .disabled(sending)
-                                .on("click", move |_| dr(PopupAction::Retry(id_r.clone())))
-                        }),
-                    )
-                    .child(
-                        button(&t("popup_discard"))
-                            .class("btn-danger")
-                            .attr("aria-describedby", &name_id)
-                            .on("click", move |_| dd(PopupAction::Discard(id_d.clone()))),
-                    ),
-            )
-    });
-    el("section")
-        .class("outbox")
-        .attr("aria-labelledby", "outbox-heading")
-        .child(
-            el("h2")
-                .id("outbox-heading")
-                .child(el("span").text(&t("popup_outbox")))
-                .child(el("span").class("badge").text(&items.len().to_string())),
-        )
-        .child(el("p").class("muted small").text(&t("popup_outbox_hint")))
-        .child(el("ul").class("outbox-list").children(rows))
+        let share_id = control
+            .closest("[data-share-id]")
+            .ok()
+            .flatten()
+            .and_then(|row| row.get_attribute("data-share-id"));
+        match (action.as_str(), share_id) {
+            ("retry", Some(id)) => d(PopupAction::Retry(id)),
+            ("discard", Some(id)) => d(PopupAction::Discard(id)),
+            _ => {}
+        }
+    }))
+}
+
+/// An inline alert (`role=alert`) with a message from the worker or ServiceNow.
+fn alert(message: &str) -> Option<View> {
+    let alert = view("popup-alert")?;
+    fill(&alert, "text", message);
+    Some(wrap(alert).build())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,11 +279,12 @@ struct Popup {
     page: RefCell<Region>,
     status_region: RefCell<Region>,
     actions: RefCell<Region>,
-    busy: RefCell<Region>,
+    busy: Element,
     messages: RefCell<Region>,
     tickets: RefCell<Region>,
     outbox: RefCell<Region>,
-    skeleton: RefCell<Option<View>>,
+    /// The page's own listener (header and footer controls), for the page's lifetime.
+    controls: RefCell<Option<View>>,
     /// Follow-up loads while the worker reports a refresh in progress.
     polls: Cell<u32>,
     generation: Cell<u32>,
@@ -289,105 +297,60 @@ thread_local! {
 const MAX_POLLS: u32 = 15;
 
 pub fn start() {
-    let Some(root) = super::page_root("popup_title") else {
+    let Some(root) = super::page_from_markup("popup_title") else {
         return;
     };
-    let status = status_host().id("connection-status");
-    let actions = el("div").class("status-actions");
-    let busy = el("span").class("header-busy");
-    let messages = el("div").class("messages").attr("aria-live", "polite");
-    let tickets = el("div").class("tickets-host");
-    let outbox = el("div").class("outbox-host");
-    let page_host = el("section")
-        .class("card page-card")
-        .id("recognition")
-        .attr("aria-labelledby", "recognition-heading");
-    let page_node = page_host.node().clone();
-    let nodes = (
-        status.node().clone(),
-        actions.node().clone(),
-        busy.node().clone(),
-        messages.node().clone(),
-        tickets.node().clone(),
-        outbox.node().clone(),
-    );
+    let region = |name: &str| part::<Element>(&root, name).map(|n| RefCell::new(Region::new(n)));
+    let (
+        Some(status_region),
+        Some(actions),
+        Some(messages),
+        Some(tickets),
+        Some(outbox),
+        Some(page_report),
+        Some(busy),
+    ) = (
+        region("status"),
+        region("status-actions"),
+        region("messages"),
+        region("tickets"),
+        region("outbox"),
+        region("recognition-body"),
+        part::<Element>(&root, "busy"),
+    )
+    else {
+        return;
+    };
     let page = Rc::new(Popup {
         status: RefCell::new(None),
-        page: RefCell::new(Region::new(page_node)),
-        status_region: RefCell::new(Region::new(nodes.0)),
-        actions: RefCell::new(Region::new(nodes.1)),
-        busy: RefCell::new(Region::new(nodes.2)),
-        messages: RefCell::new(Region::new(nodes.3)),
-        tickets: RefCell::new(Region::new(nodes.4)),
-        outbox: RefCell::new(Region::new(nodes.5)),
-        skeleton: RefCell::new(None),
+        page: page_report,
+        status_region,
+        actions,
+        busy,
+        messages,
+        tickets,
+        outbox,
+        controls: RefCell::new(None),
         polls: Cell::new(0),
         generation: Cell::new(0),
     });
     let dispatch = page.dispatch();
-    let (dr, dt, dopt) = (dispatch.clone(), dispatch.clone(), dispatch.clone());
-    let tickets_url = chrome::runtime_get_url("tickets.html");
-    let skeleton = el("div")
-        .class("popup-page")
-        .child(
-            el("header")
-                .class("popup-header")
-                .child(el("span").class("brand-mark").attr("aria-hidden", "true"))
-                .child(el("h1").text(&t("popup_heading")))
-                .child(busy)
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("btn btn-icon")
-                        .id("refresh")
-                        .attr("aria-label", &t("popup_refresh"))
-                        .attr("title", &t("popup_refresh"))
-                        .child(
-                            el("span")
-                                .class("refresh-icon")
-                                .attr("aria-hidden", "true")
-                                .text("⟳"),
-                        )
-                        .on("click", move |_| dr(PopupAction::Refresh)),
-                ),
-        )
-        .child(
-            el("section")
-                .class("card status-card")
-                .child(status)
-                .child(actions),
-        )
-        .child(messages)
-        .child(outbox)
-        .child(tickets)
-        .child(page_host)
-        .child(
-            el("footer")
-                .class("popup-footer")
-                .child(
-                    el("a")
-                        .id("view-all")
-                        .attr("href", &tickets_url)
-                        .attr("target", "_blank")
-                        .class("link-button")
-                        .text(&t("popup_view_all"))
-                        .on("click", move |e| {
-                            e.prevent_default();
-                            dt(PopupAction::OpenTickets)
-                        }),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("btn")
-                        .id("options")
-                        .text(&t("popup_options"))
-                        .on("click", move |_| dopt(PopupAction::OpenOptions)),
-                ),
-        )
-        .build();
-    root.replace_children_with_node_1(skeleton.root());
-    *page.skeleton.borrow_mut() = Some(skeleton);
+    let controls = wrap(root).on("click", move |e| {
+        let Some((action, _)) = event_action(&e) else {
+            return;
+        };
+        let action = match action.as_str() {
+            "refresh" => PopupAction::Refresh,
+            "open-options" => PopupAction::OpenOptions,
+            "open-tickets" => {
+                e.prevent_default();
+                PopupAction::OpenTickets
+            }
+            _ => return,
+        };
+        dispatch(action);
+    });
+    *page.controls.borrow_mut() = Some(controls.build());
     page.render_status();
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
     page.load(false);
@@ -406,22 +369,32 @@ impl Popup {
         })
     }
 
+    /// The status region is live: it is rewritten only when what it says changed, so a reload
+    /// (every storage change) is not announced again.
     fn render_status(self: &Rc<Self>) {
         let status = self.status.borrow();
-        self.status_region
-            .borrow_mut()
-            .set(render_status(status.as_ref(), false).build());
-        self.actions
-            .borrow_mut()
-            .set(render_status_actions(status.as_ref(), &self.dispatch()).build());
+        let mut region = self.status_region.borrow_mut();
+        match status_from_markup(status.as_ref(), false) {
+            Some(shown) if region.host().inner_html() != shown.outer_html() => {
+                region.set(wrap(shown).build())
+            }
+            Some(_) => {}
+            None => region.clear(),
+        }
+        match render_status_actions(status.as_ref(), &self.dispatch()) {
+            Some(actions) => self.actions.borrow_mut().set(actions.build()),
+            None => self.actions.borrow_mut().clear(),
+        }
     }
 
     fn set_refreshing(&self, on: bool) {
-        let mut busy = self.busy.borrow_mut();
-        if on {
-            busy.set(spinner(&t("popup_refreshing")).build());
-        } else {
-            busy.clear();
+        dom::toggle_attr(&self.busy, "hidden", !on);
+    }
+
+    fn show_message(&self, message: Option<View>) {
+        match message {
+            Some(v) => self.messages.borrow_mut().set(v),
+            None => self.messages.borrow_mut().clear(),
         }
     }
 
@@ -437,9 +410,7 @@ impl Popup {
                     p.messages.borrow_mut().clear();
                 }
                 other => {
-                    p.messages
-                        .borrow_mut()
-                        .set(alert(&common::unexpected(&other)).build());
+                    p.show_message(alert(&common::unexpected(&other)));
                 }
             }
             p.render_status();
@@ -463,51 +434,89 @@ impl Popup {
             .as_ref()
             .map(|s| s.state == ConnectionState::NotConnected)
             .unwrap_or(false);
-        match answer {
+        let shown = match answer {
             ResponseBody::Snapshot(snapshot) => {
                 let refreshing = snapshot.refreshing;
-                self.tickets
-                    .borrow_mut()
-                    .set(render_tickets(&snapshot).build());
                 self.set_refreshing(refreshing);
                 if refreshing && self.polls.get() < MAX_POLLS {
                     self.polls.set(self.polls.get() + 1);
                     let p = self.clone();
-                    let _ = super::dom::after(2000, move || {
+                    let _ = dom::after(2000, move || {
                         let g = p.generation.get();
                         spawn_local(async move { p.load_tickets(false, g).await });
                     });
                 } else if !refreshing {
                     self.polls.set(0);
                 }
+                render_tickets(&snapshot).map(El::build)
             }
             _ if not_connected => {
                 self.set_refreshing(false);
-                self.tickets.borrow_mut().set(
-                    el("p")
-                        .class("muted empty")
-                        .text(&t("popup_connect_to_see_tickets"))
-                        .build(),
-                );
+                view("popup-connect-to-see").map(|v| wrap(v).build())
             }
             other => {
                 self.set_refreshing(false);
-                self.tickets
-                    .borrow_mut()
-                    .set(alert(&common::unexpected(&other)).build());
+                alert(&common::unexpected(&other))
             }
+        };
+        match shown {
+            Some(v) => self.tickets.borrow_mut().set(v),
+            None => self.tickets.borrow_mut().clear(),
         }
     }
 
     async fn load_outbox(self: &Rc<Self>) {
         match send(RequestBody::GetOutbox).await {
-            ResponseBody::Outbox(items) => {
-                self.outbox
-                    .borrow_mut()
-                    .set(render_outbox(&items, &self.dispatch()).build());
-            }
+            ResponseBody::Outbox(items) => self.show_outbox(&items),
             // The outbox is secondary here: an error in it must not hide the tickets.
             _ => self.outbox.borrow_mut().clear(),
+        }
+    }
+
+    /// Shows the outbox again. A keyboard user whose focus was in it keeps a place: the same
+    /// control of the same share, else the outbox's first control, else Refresh.
+    fn show_outbox(self: &Rc<Self>, items: &[OutboxView]) {
+        let host = self.outbox.borrow().host().clone();
+        let focused = dom::document()
+            .and_then(|d| d.active_element())
+            .filter(|active| host.contains(Some(active)));
+        // (share id, action) of the focused control, found again by value, not by selector.
+        let again = focused.as_ref().and_then(|active| {
+            let action = active.get_attribute("data-action")?;
+            let share = active
+                .closest("[data-share-id]")
+                .ok()??
+                .get_attribute("data-share-id")?;
+            Some((share, action))
+        });
+        match render_outbox(items, &self.dispatch()) {
+            Some(v) => self.outbox.borrow_mut().set(v.build()),
+            None => self.outbox.borrow_mut().clear(),
+        }
+        if focused.is_none() {
+            return;
+        }
+        let same = again.and_then(|(share, action)| {
+            template::parts(&host, "retry")
+                .into_iter()
+                .chain(template::parts(&host, "discard"))
+                .find(|control| {
+                    !control.has_attribute("disabled")
+                        && control.get_attribute("data-action").as_deref() == Some(action.as_str())
+                        && control
+                            .closest("[data-share-id]")
+                            .ok()
+                            .flatten()
+                            .and_then(|row| row.get_attribute("data-share-id"))
+                            .as_deref()
+                            == Some(share.as_str())
+                })
+        });
+        let target = same
+            .or_else(|| host.query_selector("button:not([disabled])").ok().flatten())
+            .or_else(|| dom::document()?.get_element_by_id("refresh"));
+        if let Some(target) = target {
+            dom::focus(&target);
         }
     }
 
@@ -540,22 +549,12 @@ impl Popup {
                         // Refused or not, the worker's answer says what is wrong.
                         let _ = super::permission_outcome(permission).await;
                     }
-                    let text = t("popup_authorizing");
-                    p.messages.borrow_mut().set(
-                        el("p")
-                            .class("notice")
-                            .child(spinner(&text))
-                            .append_text(&text)
-                            .build(),
-                    );
+                    p.show_message(view("popup-authorizing").map(|v| wrap(v).build()));
                     match send(RequestBody::Authorize(AuthMethod::AuthorizationCode)).await {
                         ResponseBody::Status(_) | ResponseBody::Done => {
                             p.messages.borrow_mut().clear()
                         }
-                        other => p
-                            .messages
-                            .borrow_mut()
-                            .set(alert(&common::unexpected(&other)).build()),
+                        other => p.show_message(alert(&common::unexpected(&other))),
                     }
                     p.load(false);
                 });
@@ -574,14 +573,10 @@ impl Popup {
         spawn_local(async move {
             match send(request).await {
                 ResponseBody::Error(e) => {
-                    p.messages
-                        .borrow_mut()
-                        .set(alert(&common::error_message(&e)).build());
+                    p.show_message(alert(&common::error_message(&e)));
                 }
                 ResponseBody::Outbox(items) => {
-                    p.outbox
-                        .borrow_mut()
-                        .set(render_outbox(&items, &p.dispatch()).build());
+                    p.show_outbox(&items);
                     return;
                 }
                 _ => {}
@@ -645,17 +640,14 @@ async fn tab_report() -> Option<String> {
     answer.as_string().filter(|s| !s.is_empty())
 }
 
-/// The section's content for a report (`None`: snshare does not run on the tab).
-pub fn render_recognition(report: Option<&str>, on_copy: Option<Rc<dyn Fn()>>) -> El {
-    let heading = el("h2")
-        .id("recognition-heading")
-        .text(&t("popup_page_heading"));
+/// The section's content for a report (`None`: snshare does not run on the tab). Copy is
+/// the content's `copy-report` action.
+pub fn render_recognition(report: Option<&str>, on_copy: Option<Rc<dyn Fn()>>) -> Option<El> {
     let summary = report.and_then(|r| serde_json::from_str::<RecognitionSummary>(r).ok());
     let Some(s) = summary else {
-        return el("div")
-            .child(heading)
-            .child(el("p").class("muted").text(&t("popup_page_none")));
+        return view("popup-recognition-none").map(wrap);
     };
+    let root = view("popup-recognition")?;
     let kind_key = match s.page.as_str() {
         "home" | "overview" | "recommended_actions" | "action_detail" => {
             format!("popup_page_kind_{}", s.page)
@@ -667,30 +659,39 @@ pub fn render_recognition(report: Option<&str>, on_copy: Option<Rc<dyn Fn()>>) -
         "not_found" => "popup_page_share_menu_not_found",
         _ => "popup_page_share_menu_not_opened",
     };
-    let mut list = el("ul")
-        .class("recognition")
-        .child(el("li").text(&t_with("popup_page_kind", &[&t(&kind_key)])));
+    fill(&root, "kind", &t_with("popup_page_kind", &[&t(&kind_key)]));
     if matches!(s.page.as_str(), "recommended_actions" | "action_detail") {
-        list = list
-            .child(el("li").text(&t_with("popup_page_rows", &[&s.rows_found.to_string()])))
-            .child(el("li").text(&t_with(
+        fill(
+            &root,
+            "rows",
+            &t_with("popup_page_rows", &[&s.rows_found.to_string()]),
+        );
+        fill(
+            &root,
+            "rows-with-id",
+            &t_with(
                 "popup_page_rows_with_id",
                 &[&s.rows_with_action_id.to_string()],
-            )));
+            ),
+        );
+    } else {
+        drop_part(&root, "rows");
+        drop_part(&root, "rows-with-id");
     }
     if s.page == "action_detail" {
-        list = list.child(el("li").text(&t(menu_key)));
+        fill(&root, "share-menu", &t(menu_key));
+    } else {
+        drop_part(&root, "share-menu");
     }
-    let mut copy = button(&t("popup_copy_report")).id("copy-report");
-    if let Some(f) = on_copy {
-        copy = copy.on("click", move |_| f());
-    }
-    el("div").child(heading).child(list).child(copy).child(
-        el("p")
-            .class("muted small")
-            .id("copy-report-status")
-            .attr("role", "status"),
-    )
+    let content = wrap(root);
+    Some(match on_copy {
+        Some(f) => content.on("click", move |e| {
+            if event_action(&e).is_some_and(|(action, _)| action == "copy-report") {
+                f();
+            }
+        }),
+        None => content,
+    })
 }
 
 fn load_recognition(page: &Rc<Popup>) {
@@ -701,9 +702,9 @@ fn load_recognition(page: &Rc<Popup>) {
             let f: Rc<dyn Fn()> = Rc::new(move || {
                 let r = r.clone();
                 spawn_local(async move {
-                    let ok = super::dom::copy_text(&r).await;
-                    if let Some(status) = super::dom::document()
-                        .and_then(|d| d.get_element_by_id("copy-report-status"))
+                    let ok = dom::copy_text(&r).await;
+                    if let Some(status) =
+                        dom::document().and_then(|d| d.get_element_by_id("copy-report-status"))
                     {
                         status.set_text_content(Some(&t(if ok {
                             "popup_report_copied"
@@ -715,8 +716,9 @@ fn load_recognition(page: &Rc<Popup>) {
             });
             f
         });
-        p.page
-            .borrow_mut()
-            .set(render_recognition(report.as_deref(), copy).build());
+        match render_recognition(report.as_deref(), copy) {
+            Some(v) => p.page.borrow_mut().set(v.build()),
+            None => p.page.borrow_mut().clear(),
+        }
     });
 }

@@ -11,19 +11,22 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use crate::domain::ticket::{Category, TicketKind, TicketSummary};
+use crate::domain::ticket_list::TicketChanges;
 use crate::messages::{
     RequestBody, ResponseBody, StateName, TicketListQuery, TicketPage, TicketSort,
 };
 use crate::platform::i18n::format_number;
+use crate::platform::i18n::t_count;
+use crate::platform::now_ms;
+use crate::platform::template::{self, part};
 use crate::platform::{messaging::send, t, t_with};
 
 use super::common::{
-    self, alert, category_from_value, category_label, category_value, format_sn_time,
-    kind_from_value, kind_label, kind_value, priority_label, spinner, state_chip, ticket_link,
-    CATEGORIES,
+    self, bind_state_chip, bind_ticket_number, category_from_value, category_value, event_action,
+    format_age, format_sn_time, kind_from_value, kind_label, kind_value, priority_label,
 };
-use super::dom::build::{el, option, sr_only, Dispatch, El, Region, View};
-use super::dom::{self, toggle_attr, Debouncer};
+use super::dom::build::{wrap, Dispatch, El, Region, View};
+use super::dom::{self, Debouncer};
 
 pub const PAGE_SIZE: u32 = 25;
 
@@ -182,6 +185,8 @@ pub enum TicketsAction {
     },
     ClearFilters,
     Retry,
+    /// Fetch the tickets again now, whatever the cache's age.
+    Refresh,
 }
 
 /// "1–25 of 300"; "No tickets" when there are none.
@@ -201,181 +206,150 @@ pub fn paging_label(offset: u32, shown: u32, total: u32) -> String {
     )
 }
 
-const COLUMNS: [(&str, Option<TicketSort>); 7] = [
-    ("tickets_col_number", Some(TicketSort::Number)),
-    ("tickets_col_name", None),
-    ("tickets_col_kind", None),
-    ("tickets_col_state", Some(TicketSort::State)),
-    ("tickets_col_priority", Some(TicketSort::Priority)),
-    ("tickets_col_assignee", None),
-    ("tickets_col_updated", Some(TicketSort::Updated)),
-];
+/// A clone of the page's `<template id=…>`, translated (extension/tickets.html).
+fn view(id: &str) -> Option<Element> {
+    template::instantiate_by_id(&dom::document()?, id)
+}
 
-fn header_cell(
-    key: &str,
-    sort: Option<TicketSort>,
-    state: &ListState,
-    dispatch: &Dispatch<TicketsAction>,
-) -> El {
-    let label = t(key);
-    let Some(sort) = sort else {
-        return el("th").attr("scope", "col").text(&label);
+fn fill(root: &Element, name: &str, text: &str) {
+    if let Some(node) = part::<Element>(root, name) {
+        node.set_text_content(Some(text));
+    }
+}
+
+fn ticket_row(ticket: &TicketSummary) -> Option<Element> {
+    let row = view("tickets-row")?;
+    let _ = row.set_attribute("data-number", &ticket.number);
+    bind_ticket_number(&row, ticket);
+    fill(&row, "name", &ticket.short_description);
+    fill(&row, "kind", &kind_label(ticket.kind));
+    bind_state_chip(&part(&row, "state")?, ticket);
+    fill(
+        &row,
+        "priority",
+        &ticket.priority.map(priority_label).unwrap_or_default(),
+    );
+    let assignee = part::<Element>(&row, "assignee")?;
+    match ticket.assigned_to.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => assignee.set_text_content(Some(a)),
+        None => {
+            assignee.set_text_content(Some(&t("tickets_unassigned")));
+            let _ = assignee.class_list().add_1("muted");
+        }
+    }
+    fill(&row, "updated", &format_sn_time(&ticket.updated_on));
+    Some(row)
+}
+
+/// Marks the column the list is sorted by (`aria-sort`, the arrow) in the table's head.
+fn bind_sort_headers(table: &Element, state: &ListState) {
+    for header in all(table, "th[data-sort]") {
+        let sort = header
+            .get_attribute("data-sort")
+            .as_deref()
+            .and_then(sort_from_value);
+        let active = sort == Some(state.sort);
+        if active {
+            let _ = header.set_attribute(
+                "aria-sort",
+                if state.descending {
+                    "descending"
+                } else {
+                    "ascending"
+                },
+            );
+        }
+        if let Some(button) = header.query_selector("button.sort").ok().flatten() {
+            let _ = button.class_list().toggle_with_force("is-active", active);
+        }
+        if let Some(arrow) = header.query_selector(".sort-arrow").ok().flatten() {
+            arrow.set_text_content(Some(match (active, state.descending) {
+                (true, true) => "↓",
+                (true, false) => "↑",
+                _ => "↕",
+            }));
+        }
+    }
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let Ok(list) = root.query_selector_all(selector) else {
+        return Vec::new();
     };
-    let active = state.sort == sort;
-    let aria = if state.descending {
-        "descending"
-    } else {
-        "ascending"
-    };
-    let arrow = match (active, state.descending) {
-        (true, true) => "↓",
-        (true, false) => "↑",
-        _ => "↕",
-    };
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// What a click in the results asks for (sort headers, paging, Try again).
+fn results_action(e: &web_sys::Event) -> Option<TicketsAction> {
+    let (action, control) = event_action(e)?;
+    Some(match action.as_str() {
+        "sort" => TicketsAction::Sort(sort_from_value(&control.get_attribute("data-sort")?)?),
+        "previous" => TicketsAction::Previous,
+        "next" => TicketsAction::Next,
+        "retry" => TicketsAction::Retry,
+        _ => return None,
+    })
+}
+
+fn with_results_listener(root: Element, dispatch: &Dispatch<TicketsAction>) -> El {
     let d = dispatch.clone();
-    el("th")
-        .attr("scope", "col")
-        .attr_if(active, "aria-sort", aria)
-        .child(
-            el("button")
-                .attr("type", "button")
-                .class("sort")
-                .class_if(active, "is-active")
-                .attr("data-sort", sort_value(sort))
-                .text(&label)
-                .child(
-                    el("span")
-                        .class("sort-arrow")
-                        .attr("aria-hidden", "true")
-                        .text(arrow),
-                )
-                .on("click", move |_| d(TicketsAction::Sort(sort))),
-        )
+    wrap(root).on("click", move |e| {
+        if let Some(action) = results_action(&e) {
+            d(action);
+        }
+    })
 }
 
-fn ticket_row(ticket: &TicketSummary) -> El {
-    let assignee = ticket.assigned_to.as_deref().filter(|a| !a.is_empty());
-    el("tr")
-        .attr("data-number", &ticket.number)
-        .child(el("th").attr("scope", "row").child(ticket_link(ticket)))
-        .child(el("td").class("col-name").text(&ticket.short_description))
-        .child(el("td").text(&kind_label(ticket.kind)))
-        .child(el("td").child(state_chip(ticket)))
-        .child(el("td").text(&ticket.priority.map(priority_label).unwrap_or_default()))
-        .child(match assignee {
-            Some(a) => el("td").text(a),
-            None => el("td").class("muted").text(&t("tickets_unassigned")),
-        })
-        .child(
-            el("td")
-                .class("nowrap")
-                .text(&format_sn_time(&ticket.updated_on)),
-        )
-}
-
-/// The table of one page of tickets, with sortable headers.
-pub fn render_table(
-    page: &TicketPage,
-    state: &ListState,
-    dispatch: &Dispatch<TicketsAction>,
-) -> El {
-    el("div").class("table-scroll").child(
-        el("table")
-            .class("data-table tickets-table")
-            .id("tickets-table")
-            .child(
-                el("caption")
-                    .text(&t("tickets_caption"))
-                    .child(sr_only(&format!(
-                        " — {}",
-                        paging_label(page.offset, page.tickets.len() as u32, page.total)
-                    ))),
-            )
-            .child(
-                el("thead").child(
-                    el("tr").children(
-                        COLUMNS
-                            .iter()
-                            .map(|(key, sort)| header_cell(key, *sort, state, dispatch)),
-                    ),
-                ),
-            )
-            .child(el("tbody").children(page.tickets.iter().map(ticket_row))),
-    )
-}
-
-/// Previous / "1–25 of 300" / Next.
-pub fn render_paging(page: &TicketPage, dispatch: &Dispatch<TicketsAction>) -> El {
-    let shown = page.tickets.len() as u32;
-    let has_previous = page.offset > 0;
-    let has_next = page.offset.saturating_add(shown) < page.total;
-    let (dp, dn) = (dispatch.clone(), dispatch.clone());
-    el("nav")
-        .class("paging")
-        .attr("aria-label", &t("tickets_paging_nav"))
-        .child(
-            el("button")
-                .attr("type", "button")
-                .class("btn")
-                .attr("data-action", "previous")
-                .text(&t("tickets_previous"))
-                .disabled(!has_previous)
-                .on("click", move |_| dp(TicketsAction::Previous)),
-        )
-        .child(
-            el("span")
-                .class("paging-label")
-                .text(&paging_label(page.offset, shown, page.total)),
-        )
-        .child(
-            el("button")
-                .attr("type", "button")
-                .class("btn")
-                .attr("data-action", "next")
-                .text(&t("tickets_next"))
-                .disabled(!has_next)
-                .on("click", move |_| dn(TicketsAction::Next)),
-        )
-}
-
-/// A page of results: the table and paging, or the empty state.
+/// A page of results: the table (sortable headers) and paging, or the empty state.
 pub fn render_results(
     page: &TicketPage,
     state: &ListState,
     dispatch: &Dispatch<TicketsAction>,
-) -> El {
+) -> Option<El> {
+    let shown = page.tickets.len() as u32;
+    let label = paging_label(page.offset, shown, page.total);
     if page.tickets.is_empty() {
-        // With filters, the toolbar's Clear filters is the way out (one button of that name).
-        let message = if state.has_filters() {
-            t("tickets_empty_filtered")
+        let root = view("tickets-empty")?;
+        let gone = if state.has_filters() {
+            "empty"
         } else {
-            t("tickets_empty")
+            "empty-filtered"
         };
-        let empty = el("div").class("empty-state").child(el("p").text(&message));
-        return el("div").class("results").child(empty).child(
-            el("p")
-                .class("paging-label visually-hidden")
-                .text(&paging_label(page.offset, 0, page.total)),
-        );
+        if let Some(p) = part::<Element>(&root, gone) {
+            p.remove();
+        }
+        fill(&root, "paging", &label);
+        return Some(wrap(root));
     }
-    el("div")
-        .class("results")
-        .child(render_table(page, state, dispatch))
-        .child(render_paging(page, dispatch))
+    let root = view("tickets-results")?;
+    fill(&root, "caption-paging", &format!(" — {label}"));
+    fill(&root, "paging", &label);
+    bind_sort_headers(&root, state);
+    let rows = part::<Element>(&root, "rows")?;
+    for ticket in &page.tickets {
+        let _ = rows.append_child(&ticket_row(ticket)?.into());
+    }
+    let has_previous = page.offset > 0;
+    let has_next = page.offset.saturating_add(shown) < page.total;
+    for (action, enabled) in [("previous", has_previous), ("next", has_next)] {
+        if let Some(button) = root
+            .query_selector(&format!("[data-action={action}]"))
+            .ok()
+            .flatten()
+        {
+            dom::toggle_attr(&button, "disabled", !enabled);
+        }
+    }
+    Some(with_results_listener(root, dispatch))
 }
 
 /// The error state: what went wrong, and Try again.
-pub fn render_error(message: &str, dispatch: &Dispatch<TicketsAction>) -> El {
-    let d = dispatch.clone();
-    el("div").class("error-state").child(alert(message)).child(
-        el("div").class("actions").child(
-            el("button")
-                .attr("type", "button")
-                .class("btn btn-primary")
-                .text(&t("tickets_retry"))
-                .on("click", move |_| d(TicketsAction::Retry)),
-        ),
-    )
+pub fn render_error(message: &str, dispatch: &Dispatch<TicketsAction>) -> Option<El> {
+    let root = view("tickets-error")?;
+    fill(&root, "message", message);
+    Some(with_results_listener(root, dispatch))
 }
 
 /// Handles on the filter controls.
@@ -396,38 +370,51 @@ fn parse_state_option(v: &str) -> Option<(TicketKind, String)> {
     Some((kind_from_value(k)?, s.to_string()))
 }
 
+/// `<option value=…>label</option>` from the page's template.
+fn option(value: &str, label: &str) -> Option<Element> {
+    let option = view("tickets-option")?;
+    let _ = option.set_attribute("value", value);
+    option.set_text_content(Some(label));
+    Some(option)
+}
+
 /// Fills the state select: the states of the chosen kind, or of both kinds grouped.
 pub fn fill_state_options(select: &HtmlSelectElement, names: &[StateName], state: &ListState) {
     select.replace_children_with_node_0();
-    let _ = select.append_child(option("", &t("tickets_all_states"), state.state.is_none()).node());
+    if let Some(all) = option("", &t("tickets_all_states")) {
+        let _ = select.append_child(&all);
+    }
     let mut found = state.state.is_none();
     for kind in TicketKind::ALL {
         if state.kind.is_some_and(|k| k != kind) {
             continue;
         }
-        let group = el("optgroup").attr("label", &kind_label(kind));
-        let mut any = false;
-        let mut group = group;
+        let Some(group) = view("tickets-state-group") else {
+            continue;
+        };
+        let _ = group.set_attribute("label", &kind_label(kind));
         for n in names.iter().filter(|n| n.kind == kind) {
             let label = n
                 .custom_label
                 .as_deref()
                 .filter(|l| !l.is_empty())
                 .unwrap_or(&n.instance_label);
-            let selected = state.state.as_deref() == Some(n.state.as_str())
+            found |= state.state.as_deref() == Some(n.state.as_str())
                 && state.kind.is_none_or(|k| k == kind);
-            found |= selected;
-            any = true;
-            group = group.child(option(&state_option_value(kind, &n.state), label, selected));
+            if let Some(o) = option(&state_option_value(kind, &n.state), label) {
+                let _ = group.append_child(&o);
+            }
         }
-        if any {
-            let _ = select.append_child(group.node());
+        if group.child_element_count() > 0 {
+            let _ = select.append_child(&group);
         }
     }
     // A state from the URL that the names do not list (yet) stays selectable.
     if let (false, Some(raw)) = (found, state.state.as_deref()) {
         let kind = state.kind.unwrap_or(TicketKind::Incident);
-        let _ = select.append_child(option(&state_option_value(kind, raw), raw, true).node());
+        if let Some(o) = option(&state_option_value(kind, raw), raw) {
+            let _ = select.append_child(&o);
+        }
     }
     let selected = match (&state.state, state.kind) {
         (Some(raw), Some(k)) => state_option_value(k, raw),
@@ -441,120 +428,69 @@ pub fn fill_state_options(select: &HtmlSelectElement, names: &[StateName], state
     select.set_value(&selected);
 }
 
-/// The search box and the filters. Built once: typing is never interrupted by a re-render.
-pub fn render_toolbar(
+/// Binds the page's search box and filters (static in tickets.html, inside `page`) to
+/// `state`. Bound once: typing is never interrupted by a re-render.
+pub fn bind_toolbar(
+    page: &Element,
     state: &ListState,
     names: &[StateName],
     dispatch: &Dispatch<TicketsAction>,
-) -> (El, Controls) {
-    let (ds, dsub, dk, dst, dc, dclear) = (
-        dispatch.clone(),
-        dispatch.clone(),
+) -> Option<(El, Controls)> {
+    let toolbar = part::<Element>(page, "toolbar")?;
+    let controls = Controls {
+        search: part(&toolbar, "search")?,
+        kind: part(&toolbar, "kind")?,
+        state: part(&toolbar, "state")?,
+        category: part(&toolbar, "category")?,
+        clear: part(&toolbar, "clear")?,
+    };
+    controls.show(state, names);
+    let (d_input, d_change, d_submit, d_click) = (
         dispatch.clone(),
         dispatch.clone(),
         dispatch.clone(),
         dispatch.clone(),
     );
-    let search = el("input")
-        .attr("type", "search")
-        .id("ticket-search")
-        .attr("placeholder", &t("tickets_search_placeholder"))
-        .attr("autocomplete", "off")
-        .attr("maxlength", "200")
-        .value(&state.search)
-        .on("input", move |_| ds(TicketsAction::Search { now: false }));
-    let search_h: HtmlInputElement = search.handle();
-
-    let kind = el("select")
-        .id("filter-kind")
-        .child(option("", &t("tickets_all_kinds"), state.kind.is_none()))
-        .children(
-            TicketKind::ALL
-                .into_iter()
-                .map(|k| option(kind_value(k), &kind_label(k), state.kind == Some(k))),
-        );
-    let kind_h: HtmlSelectElement = kind.handle();
-    let kind_r = kind_h.clone();
-    let kind = kind.on("change", move |_| {
-        dk(TicketsAction::Kind(kind_from_value(&kind_r.value())))
-    });
-
-    let state_select = el("select").id("filter-state");
-    let state_h: HtmlSelectElement = state_select.handle();
-    fill_state_options(&state_h, names, state);
-    let state_r = state_h.clone();
-    let state_select = state_select.on("change", move |_| {
-        dst(TicketsAction::State(parse_state_option(&state_r.value())))
-    });
-
-    let category = el("select")
-        .id("filter-category")
-        .child(option(
-            "",
-            &t("tickets_all_categories"),
-            state.category.is_none(),
-        ))
-        .children(CATEGORIES.into_iter().map(|c| {
-            option(
-                category_value(c),
-                &category_label(c),
-                state.category == Some(c),
-            )
-        }));
-    let category_h: HtmlSelectElement = category.handle();
-    let category_r = category_h.clone();
-    let category = category.on("change", move |_| {
-        dc(TicketsAction::Category(category_from_value(
-            &category_r.value(),
-        )))
-    });
-
-    let clear = el("button")
-        .attr("type", "button")
-        .class("btn btn-subtle")
-        .id("clear-filters")
-        .text(&t("tickets_clear_filters"))
-        .hidden_if(!state.has_filters())
-        .on("click", move |_| dclear(TicketsAction::ClearFilters));
-    let clear_n = clear.node().clone();
-
-    let labelled = |id: &str, label: &str, control: El| {
-        el("div")
-            .class("field")
-            .child(el("label").attr("for", id).text(label))
-            .child(control)
-    };
-    let toolbar = el("form")
-        .class("toolbar")
-        .attr("role", "search")
-        .attr("aria-label", &t("tickets_filters"))
+    let (kind, state_select, category) = (
+        controls.kind.clone(),
+        controls.state.clone(),
+        controls.category.clone(),
+    );
+    let view = wrap(toolbar)
+        .on("input", move |e| {
+            if is_part(&e, "search") {
+                d_input(TicketsAction::Search { now: false });
+            }
+        })
+        .on("change", move |e| {
+            let action = if is_part(&e, "kind") {
+                TicketsAction::Kind(kind_from_value(&kind.value()))
+            } else if is_part(&e, "state") {
+                TicketsAction::State(parse_state_option(&state_select.value()))
+            } else if is_part(&e, "category") {
+                TicketsAction::Category(category_from_value(&category.value()))
+            } else {
+                return;
+            };
+            d_change(action);
+        })
         .on("submit", move |e| {
             e.prevent_default();
-            dsub(TicketsAction::Search { now: true })
+            d_submit(TicketsAction::Search { now: true })
         })
-        .child(labelled("ticket-search", &t("tickets_search"), search).class("field-grow"))
-        .child(labelled("filter-kind", &t("tickets_filter_kind"), kind))
-        .child(labelled(
-            "filter-state",
-            &t("tickets_filter_state"),
-            state_select,
-        ))
-        .child(labelled(
-            "filter-category",
-            &t("tickets_filter_category"),
-            category,
-        ))
-        .child(el("div").class("field field-end").child(clear));
-    (
-        toolbar,
-        Controls {
-            search: search_h,
-            kind: kind_h,
-            state: state_h,
-            category: category_h,
-            clear: clear_n,
-        },
-    )
+        .on("click", move |e| {
+            if event_action(&e).is_some_and(|(action, _)| action == "clear-filters") {
+                d_click(TicketsAction::ClearFilters);
+            }
+        });
+    Some((view, controls))
+}
+
+/// Whether the event came from the control `data-part="name"`.
+fn is_part(e: &web_sys::Event, name: &str) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .is_some_and(|t| t.get_attribute("data-part").as_deref() == Some(name))
 }
 
 impl Controls {
@@ -568,7 +504,38 @@ impl Controls {
         self.category
             .set_value(state.category.map(category_value).unwrap_or(""));
         fill_state_options(&self.state, names, state);
-        toggle_attr(&self.clear, "hidden", !state.has_filters());
+        dom::toggle_attr(&self.clear, "hidden", !state.has_filters());
+    }
+}
+
+/// What the live region says after a reload of the same view: only what changed, one
+/// sentence per kind of change; `None` when nothing did.
+pub fn change_announcement(changes: &TicketChanges) -> Option<String> {
+    let parts: Vec<String> = [
+        (
+            changes.changed_state,
+            "tickets_changed_state_one",
+            "tickets_changed_state_other",
+        ),
+        (changes.added, "tickets_added_one", "tickets_added_other"),
+        (
+            changes.removed,
+            "tickets_removed_one",
+            "tickets_removed_other",
+        ),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, one, other)| t_count(n.into(), one, other))
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// The cache's age line: "Updated 3 minutes ago", or that the list was never loaded.
+pub fn age_line(fetched_at: Option<u64>, now: u64) -> String {
+    match fetched_at {
+        Some(at) => format_age(at, now),
+        None => t("tickets_not_updated"),
     }
 }
 
@@ -576,24 +543,57 @@ impl Controls {
 // The page
 // ---------------------------------------------------------------------------------------------
 
+/// Why the list is loading: it decides what the live region says once it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    /// The first load: the page itself is read, nothing to announce.
+    Start,
+    /// Filters or search changed: the number of results.
+    Filter,
+    /// Another page or order: where the reader is ("26–50 of 300").
+    Position,
+    /// The same view again (Refresh, Try again): what changed, or that nothing did.
+    Reload,
+}
+
+struct Shown {
+    query: TicketListQuery,
+    tickets: Vec<TicketSummary>,
+}
+
 struct TicketsPage {
     state: RefCell<ListState>,
     names: RefCell<Vec<StateName>>,
     controls: RefCell<Option<Controls>>,
-    results: RefCell<Option<Region>>,
-    results_host: RefCell<Option<Element>>,
-    skeleton: RefCell<Option<View>>,
+    results: RefCell<Region>,
+    results_host: Element,
+    announcement: Element,
+    age: Element,
+    refreshing: Element,
+    /// When the shown tickets were read from ServiceNow.
+    fetched_at: Cell<Option<u64>>,
+    /// What the list shows now, to tell what a reload changed.
+    shown: RefCell<Option<Shown>>,
+    /// Page-lifetime listeners on the static markup (toolbar, Refresh).
+    static_views: RefCell<Vec<View>>,
     debouncer: RefCell<Option<Debouncer>>,
     /// Each load's number; answers to older loads are dropped.
     seq: Cell<u32>,
     /// The control to focus once the next results are shown (it was re-rendered).
     refocus: RefCell<Option<String>>,
     loaded_once: Cell<bool>,
+    /// A Refresh the user asked for is running.
+    refresh_running: Cell<bool>,
 }
 
 thread_local! {
     static PAGE: RefCell<Option<Rc<TicketsPage>>> = const { RefCell::new(None) };
 }
+
+/// How often the age line is brought up to date, and a running refresh looked at.
+const AGE_TICK_MS: i32 = 30_000;
+const REFRESH_POLL_MS: i32 = 1_000;
+const MAX_REFRESH_POLLS: u32 = 30;
 
 fn location_hash() -> String {
     web_sys::window()
@@ -602,50 +602,45 @@ fn location_hash() -> String {
 }
 
 pub fn start() {
-    let Some(root) = super::page_root("tickets_title") else {
+    let Some(root) = super::page_from_markup("tickets_title") else {
         return;
     };
     let state = ListState::from_hash(&location_hash());
+    let (Some(results_host), Some(announcement), Some(age), Some(refreshing), Some(refresh)) = (
+        part::<Element>(&root, "results"),
+        part::<Element>(&root, "announcement"),
+        part::<Element>(&root, "age"),
+        part::<Element>(&root, "refreshing"),
+        part::<Element>(&root, "refresh"),
+    ) else {
+        return;
+    };
     let page = Rc::new(TicketsPage {
         state: RefCell::new(state.clone()),
         names: RefCell::new(Vec::new()),
         controls: RefCell::new(None),
-        results: RefCell::new(None),
-        results_host: RefCell::new(None),
-        skeleton: RefCell::new(None),
+        results: RefCell::new(Region::new(results_host.clone())),
+        results_host,
+        announcement,
+        age,
+        refreshing,
+        fetched_at: Cell::new(None),
+        shown: RefCell::new(None),
+        static_views: RefCell::new(Vec::new()),
         debouncer: RefCell::new(None),
         seq: Cell::new(0),
         refocus: RefCell::new(None),
         loaded_once: Cell::new(false),
+        refresh_running: Cell::new(false),
     });
     let dispatch = page.dispatch();
-    let (toolbar, controls) = render_toolbar(&state, &[], &dispatch);
-    let results = el("div")
-        .class("results-host")
-        .id("results")
-        .attr("aria-live", "polite");
-    let results_n = results.node().clone();
-    let skeleton = el("div")
-        .class("page page-wide")
-        .child(
-            el("header")
-                .class("page-header")
-                .child(el("span").class("brand-mark").attr("aria-hidden", "true"))
-                .child(el("h1").text(&t("tickets_heading")))
-                .child(
-                    el("a")
-                        .class("link-button header-link")
-                        .attr("href", "options.html")
-                        .text(&t("tickets_open_options")),
-                ),
-        )
-        .child(el("section").class("card").child(toolbar).child(results))
-        .build();
-    root.replace_children_with_node_1(skeleton.root());
-    *page.controls.borrow_mut() = Some(controls);
-    *page.results.borrow_mut() = Some(Region::new(results_n.clone()));
-    *page.results_host.borrow_mut() = Some(results_n);
-    *page.skeleton.borrow_mut() = Some(skeleton);
+    if let Some((toolbar, controls)) = bind_toolbar(&root, &state, &[], &dispatch) {
+        *page.controls.borrow_mut() = Some(controls);
+        page.static_views.borrow_mut().push(toolbar.build());
+    }
+    let d = dispatch.clone();
+    let refresh = wrap(refresh).on("click", move |_| d(TicketsAction::Refresh));
+    page.static_views.borrow_mut().push(refresh.build());
     let weak = Rc::downgrade(&page);
     *page.debouncer.borrow_mut() = Some(Debouncer::new(300, move || {
         if let Some(p) = weak.upgrade() {
@@ -662,16 +657,28 @@ pub fn start() {
             if next != *p.state.borrow() {
                 *p.state.borrow_mut() = next;
                 p.show_controls();
-                p.load();
+                p.load(Reason::Filter);
             }
+        }
+    });
+    // The age line follows the clock ("3 minutes ago" becomes "4 minutes ago").
+    let weak = Rc::downgrade(&page);
+    let on_tick = Closure::<dyn FnMut()>::new(move || {
+        if let Some(p) = weak.upgrade() {
+            p.show_age();
         }
     });
     if let Some(w) = web_sys::window() {
         let _ = w.add_event_listener_with_callback("hashchange", on_hash.as_ref().unchecked_ref());
+        let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
+            on_tick.as_ref().unchecked_ref(),
+            AGE_TICK_MS,
+        );
     }
     on_hash.forget();
+    on_tick.forget();
 
-    page.load();
+    page.load(Reason::Start);
     let p = page.clone();
     spawn_local(async move {
         if let ResponseBody::StateNames(names) = send(RequestBody::GetStateNames).await {
@@ -694,6 +701,27 @@ impl TicketsPage {
     fn show_controls(&self) {
         if let Some(c) = self.controls.borrow().as_ref() {
             c.show(&self.state.borrow(), &self.names.borrow());
+        }
+    }
+
+    fn show_age(&self) {
+        let line = if self.refresh_running.get() {
+            t("tickets_refreshing")
+        } else {
+            age_line(self.fetched_at.get(), now_ms())
+        };
+        self.age.set_text_content(Some(&line));
+    }
+
+    /// Says `message` in the live region; the same words again are said again.
+    fn announce(&self, message: &str) {
+        if self.announcement.text_content().as_deref() == Some(message) {
+            self.announcement.set_text_content(None);
+            let node = self.announcement.clone();
+            let message = message.to_string();
+            let _ = dom::after(150, move || node.set_text_content(Some(&message)));
+        } else {
+            self.announcement.set_text_content(Some(message));
         }
     }
 
@@ -720,12 +748,19 @@ impl TicketsPage {
             s.page = 0;
         }
         if let Some(c) = self.controls.borrow().as_ref() {
-            toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
+            dom::toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
         }
-        self.load();
+        self.load(Reason::Filter);
     }
 
     fn on_action(self: &Rc<Self>, action: TicketsAction) {
+        let reason = match &action {
+            TicketsAction::Sort(_) | TicketsAction::Previous | TicketsAction::Next => {
+                Reason::Position
+            }
+            TicketsAction::Retry => Reason::Reload,
+            _ => Reason::Filter,
+        };
         {
             let mut s = self.state.borrow_mut();
             match &action {
@@ -801,6 +836,11 @@ impl TicketsPage {
                     };
                     *self.refocus.borrow_mut() = Some("#ticket-search".into());
                 }
+                TicketsAction::Refresh => {
+                    drop(s);
+                    self.refresh();
+                    return;
+                }
                 TicketsAction::Retry => {}
             }
         }
@@ -810,9 +850,40 @@ impl TicketsPage {
         ) {
             self.show_controls();
         } else if let Some(c) = self.controls.borrow().as_ref() {
-            toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
+            dom::toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
         }
-        self.load();
+        self.load(reason);
+    }
+
+    /// Refresh: the worker fetches the cache again (one request for both kinds), then the
+    /// list is read again and the live region says what changed.
+    fn refresh(self: &Rc<Self>) {
+        if self.refresh_running.replace(true) {
+            return;
+        }
+        dom::toggle_attr(&self.refreshing, "hidden", false);
+        self.show_age();
+        let p = self.clone();
+        spawn_local(async move {
+            let mut answer = send(RequestBody::GetTickets {
+                force_refresh: true,
+            })
+            .await;
+            let mut polls = 0;
+            while matches!(&answer, ResponseBody::Snapshot(s) if s.refreshing)
+                && polls < MAX_REFRESH_POLLS
+            {
+                polls += 1;
+                sleep(REFRESH_POLL_MS).await;
+                answer = send(RequestBody::GetTickets {
+                    force_refresh: false,
+                })
+                .await;
+            }
+            p.refresh_running.set(false);
+            dom::toggle_attr(&p.refreshing, "hidden", true);
+            p.load(Reason::Reload);
+        });
     }
 
     fn write_hash(&self) {
@@ -834,30 +905,60 @@ impl TicketsPage {
         }
     }
 
+    /// What the live region says once `page` is shown for `query`, loaded for `reason`.
+    fn announcement_for(
+        &self,
+        reason: Reason,
+        query: &TicketListQuery,
+        page: &TicketPage,
+    ) -> Option<String> {
+        match reason {
+            Reason::Start => None,
+            Reason::Filter => Some(t_count(
+                page.total.into(),
+                "tickets_results_one",
+                "tickets_results_other",
+            )),
+            Reason::Position => Some(paging_label(
+                page.offset,
+                page.tickets.len() as u32,
+                page.total,
+            )),
+            Reason::Reload => {
+                let shown = self.shown.borrow();
+                match shown.as_ref().filter(|s| s.query == *query) {
+                    Some(before) => Some(
+                        change_announcement(&TicketChanges::between(
+                            &before.tickets,
+                            &page.tickets,
+                        ))
+                        .unwrap_or_else(|| t("tickets_no_changes")),
+                    ),
+                    None => Some(t_count(
+                        page.total.into(),
+                        "tickets_results_one",
+                        "tickets_results_other",
+                    )),
+                }
+            }
+        }
+    }
+
     /// Loads the current page from ServiceNow (through the worker).
-    fn load(self: &Rc<Self>) {
+    fn load(self: &Rc<Self>, reason: Reason) {
         self.write_hash();
         let seq = self.seq.get().wrapping_add(1);
         self.seq.set(seq);
-        if let Some(host) = self.results_host.borrow().as_ref() {
-            toggle_attr(host, "aria-busy", true);
-        }
+        dom::toggle_attr(&self.results_host, "aria-busy", true);
         if !self.loaded_once.get() {
-            if let Some(r) = self.results.borrow_mut().as_mut() {
-                let text = t("tickets_loading");
-                r.set(
-                    el("p")
-                        .class("notice")
-                        .child(spinner(&text))
-                        .append_text(&text)
-                        .build(),
-                );
+            if let Some(loading) = view("tickets-loading") {
+                self.results.borrow_mut().set(wrap(loading).build());
             }
         }
         let query = self.state.borrow().query();
         let p = self.clone();
         spawn_local(async move {
-            let answer = send(RequestBody::ListTickets(query)).await;
+            let answer = send(RequestBody::ListTickets(query.clone())).await;
             if seq != p.seq.get() {
                 return;
             }
@@ -869,35 +970,57 @@ impl TicketsPage {
                         let last = (page.total - 1) / PAGE_SIZE;
                         if last != p.state.borrow().page {
                             p.state.borrow_mut().page = last;
-                            p.load();
+                            p.load(reason);
                             return;
                         }
                     }
-                    render_results(&page, &p.state.borrow(), &dispatch)
-                }
-                other => render_error(&common::unexpected(&other), &dispatch),
-            };
-            p.loaded_once.set(true);
-            if let Some(r) = p.results.borrow_mut().as_mut() {
-                r.set(content.build());
-            }
-            if let Some(host) = p.results_host.borrow().as_ref() {
-                toggle_attr(host, "aria-busy", false);
-                if let Some(sel) = p.refocus.borrow_mut().take() {
-                    let target =
-                        dom::document().and_then(|d| d.query_selector(&sel).ok().flatten());
-                    let target = match target {
-                        Some(t) if t.has_attribute("disabled") => host
-                            .query_selector("[data-action]:not([disabled])")
-                            .ok()
-                            .flatten(),
-                        other => other,
-                    };
-                    if let Some(t) = target {
-                        dom::focus(&t);
+                    if let Some(message) = p.announcement_for(reason, &query, &page) {
+                        p.announce(&message);
                     }
+                    p.fetched_at.set(page.fetched_at);
+                    let content = render_results(&page, &p.state.borrow(), &dispatch);
+                    *p.shown.borrow_mut() = Some(Shown {
+                        query,
+                        tickets: page.tickets,
+                    });
+                    content
+                }
+                other => {
+                    *p.shown.borrow_mut() = None;
+                    render_error(&common::unexpected(&other), &dispatch)
+                }
+            };
+            p.show_age();
+            p.loaded_once.set(true);
+            match content {
+                Some(c) => p.results.borrow_mut().set(c.build()),
+                None => p.results.borrow_mut().clear(),
+            }
+            dom::toggle_attr(&p.results_host, "aria-busy", false);
+            if let Some(sel) = p.refocus.borrow_mut().take() {
+                let target = dom::document().and_then(|d| d.query_selector(&sel).ok().flatten());
+                let target = match target {
+                    Some(t) if t.has_attribute("disabled") => p
+                        .results_host
+                        .query_selector("[data-action]:not([disabled])")
+                        .ok()
+                        .flatten(),
+                    other => other,
+                };
+                if let Some(t) = target {
+                    dom::focus(&t);
                 }
             }
         });
     }
+}
+
+/// Waits `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = dom::after(ms, move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -412,9 +412,13 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
     if fresh && complete && query.category.is_none() {
         let mut tickets = cache.tickets;
         relabel(&mut tickets, &names);
-        return Ok(page_from(tickets, &query, limit));
+        return Ok(TicketPage {
+            fetched_at: cache.fetched_at,
+            ..page_from(tickets, &query, limit)
+        });
     }
     let session = connection::session().await?;
+    let fetched_at = Some(now_ms());
     let kinds: Vec<TicketKind> = match query.kind {
         Some(k) => vec![k],
         None => TicketKind::ALL.to_vec(),
@@ -459,6 +463,7 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
             tickets,
             total,
             offset: query.offset,
+            fetched_at,
         });
     }
     sort(&mut tickets, query.sort, query.descending);
@@ -471,6 +476,7 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
         tickets,
         total,
         offset: query.offset,
+        fetched_at,
     })
 }
 
@@ -522,6 +528,7 @@ fn page_from(tickets: Vec<TicketSummary>, q: &TicketListQuery, limit: u32) -> Ti
         tickets,
         total,
         offset: q.offset,
+        fetched_at: None,
     }
 }
 

@@ -17,4 +17,5 @@ pub mod settings;
 pub mod state_names;
 pub mod task_form;
 pub mod ticket;
+pub mod ticket_list;
 pub mod token;
