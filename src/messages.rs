@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::draft::{FieldError, TaskDraft};
+use crate::domain::names::names;
 use crate::domain::outbox::OutboxStatus;
 use crate::domain::settings::{RecordRef, SettingsInput, SettingsView};
 use crate::domain::ticket::{Category, TicketKind, TicketSummary};
@@ -271,6 +272,13 @@ pub enum TicketSort {
     State,
 }
 
+names!(TicketSort {
+    Updated => "updated",
+    Number => "number",
+    Priority => "priority",
+    State => "state",
+});
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketPage {
     pub tickets: Vec<TicketSummary>,
@@ -362,6 +370,11 @@ pub enum CreateApi {
     /// `/api/sn_chg_rest/change/normal` or `/standard/{template}`.
     ChangeManagementApi,
 }
+
+names!(CreateApi {
+    TableApi => "table_api",
+    ChangeManagementApi => "change_management_api",
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxView {
@@ -571,6 +584,12 @@ impl PageGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_and_api_names_match_serde() {
+        crate::domain::names::check_table(&TicketSort::ALL, TicketSort::as_str);
+        crate::domain::names::check_table(&CreateApi::ALL, CreateApi::as_str);
+    }
 
     #[test]
     fn request_round_trips_through_json_with_its_tag() {

@@ -7,6 +7,7 @@ pub mod chrome;
 pub mod fetch;
 pub mod i18n;
 pub mod messaging;
+pub mod present;
 pub mod storage;
 pub mod template;
 #[cfg(feature = "extension")]
