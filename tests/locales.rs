@@ -44,12 +44,15 @@ const BRANDS: [&str; 5] = [
 /// Each entry: (the source text that builds them, key prefix, key suffix). A key of that shape
 /// counts as used only while the builder is still in the source AND the part between prefix and
 /// suffix is a string literal in the source (the name table the builder reads):
-/// - ui/common.rs `priority_label`: `common_priority_{}` with `priority_value`'s names;
-/// - ui/common.rs `category_label`: `common_category_{}` with `category_value`'s names;
+/// - domain/ticket.rs `label_key` of `TicketKind`, `Priority`, `RecommendationSource` and
+///   `Category`: `common_kind_{}`, `common_priority_{}`, `form_source_{}`, `common_category_{}`
+///   with the names of their `names!` tables;
 /// - domain/diagnosis.rs `message_key` / `fix_key`: `diagnosis_{}` and `diagnosis_{}_fix` with
 ///   `Diagnosis::name`'s names;
 /// - background/diagnostics.rs `step`: `diagnostics_step_{key}` with the step names it passes.
-const DYNAMIC_KEYS: [(&str, &str, &str); 6] = [
+const DYNAMIC_KEYS: [(&str, &str, &str); 8] = [
+    ("\"common_kind_{}\"", "common_kind_", ""),
+    ("\"form_source_{}\"", "form_source_", ""),
     ("\"common_priority_{}\"", "common_priority_", ""),
     ("\"common_category_{}\"", "common_category_", ""),
     ("\"diagnosis_{}\"", "diagnosis_", ""),

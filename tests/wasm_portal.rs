@@ -9,6 +9,9 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/i18n_stub.rs"]
+mod i18n_stub;
+
 use std::rc::Rc;
 
 use snshare_content::app::Ctx;
@@ -30,59 +33,11 @@ use web_sys::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const CATALOGUE: &str = include_str!("../extension/_locales/en/messages.json");
 const XSS_TITLE: &str = "Ensure <img src=x onerror=alert(1)> is blocked";
 
-/// `chrome.i18n` as Chrome answers it: the message with `$1`… substituted, "" when unknown.
+/// `chrome.i18n` from the English catalogue (tests/common/i18n_stub.rs).
 fn setup() {
-    let global = js_sys::global();
-    let existing = js_sys::Reflect::get(&global, &"chrome".into()).unwrap();
-    if existing.is_object()
-        && js_sys::Reflect::get(&existing, &"i18n".into())
-            .map(|i| i.is_object())
-            .unwrap_or(false)
-    {
-        return;
-    }
-    let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).unwrap();
-    let get_message =
-        Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
-            let Some(msg) = catalogue
-                .get(&key)
-                .and_then(|m| m.get("message"))
-                .and_then(|m| m.as_str())
-            else {
-                return String::new();
-            };
-            let subs: Vec<String> = if let Some(s) = subs.as_string() {
-                vec![s]
-            } else if js_sys::Array::is_array(&subs) {
-                js_sys::Array::from(&subs)
-                    .iter()
-                    .map(|v| v.as_string().unwrap_or_default())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let mut out = msg.to_string();
-            for (i, s) in subs.iter().enumerate().rev() {
-                out = out.replace(&format!("${}", i + 1), s);
-            }
-            out
-        });
-    let i18n = js_sys::Object::new();
-    js_sys::Reflect::set(&i18n, &"getMessage".into(), get_message.as_ref()).unwrap();
-    let lang = Closure::<dyn Fn() -> String>::new(|| "en".to_string());
-    js_sys::Reflect::set(&i18n, &"getUILanguage".into(), lang.as_ref()).unwrap();
-    let chrome: JsValue = if existing.is_object() {
-        existing
-    } else {
-        js_sys::Object::new().into()
-    };
-    js_sys::Reflect::set(&chrome, &"i18n".into(), &i18n).unwrap();
-    js_sys::Reflect::set(&global, &"chrome".into(), &chrome).unwrap();
-    get_message.forget();
-    lang.forget();
+    i18n_stub::install();
 }
 
 fn doc() -> web_sys::Document {

@@ -8,6 +8,9 @@
 // are their helpers).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/i18n_stub.rs"]
+mod i18n_stub;
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -41,62 +44,14 @@ use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const CATALOGUE: &str = include_str!("../extension/_locales/en/messages.json");
+use i18n_stub::CATALOGUE;
 const POPUP_HTML: &str = include_str!("../extension/popup.html");
 const TICKETS_HTML: &str = include_str!("../extension/tickets.html");
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
 
-/// `chrome.i18n` as Chrome answers it: the message with `$1`… substituted, "" when unknown.
+/// `chrome.i18n` from the English catalogue (tests/common/i18n_stub.rs).
 fn setup() {
-    let global = js_sys::global();
-    // Chromium has a `chrome` object on every page, but no `chrome.i18n` outside extensions.
-    let existing = js_sys::Reflect::get(&global, &"chrome".into()).unwrap();
-    if existing.is_object()
-        && js_sys::Reflect::get(&existing, &"i18n".into())
-            .map(|i| i.is_object())
-            .unwrap_or(false)
-    {
-        return;
-    }
-    let catalogue: serde_json::Value = serde_json::from_str(CATALOGUE).unwrap();
-    let get_message =
-        Closure::<dyn Fn(String, JsValue) -> String>::new(move |key: String, subs: JsValue| {
-            let Some(msg) = catalogue
-                .get(&key)
-                .and_then(|m| m.get("message"))
-                .and_then(|m| m.as_str())
-            else {
-                return String::new();
-            };
-            let subs: Vec<String> = if let Some(s) = subs.as_string() {
-                vec![s]
-            } else if js_sys::Array::is_array(&subs) {
-                js_sys::Array::from(&subs)
-                    .iter()
-                    .map(|v| v.as_string().unwrap_or_default())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let mut out = msg.to_string();
-            for (i, s) in subs.iter().enumerate().rev() {
-                out = out.replace(&format!("${}", i + 1), s);
-            }
-            out
-        });
-    let i18n = js_sys::Object::new();
-    js_sys::Reflect::set(&i18n, &"getMessage".into(), get_message.as_ref()).unwrap();
-    let lang = Closure::<dyn Fn() -> String>::new(|| "en".to_string());
-    js_sys::Reflect::set(&i18n, &"getUILanguage".into(), lang.as_ref()).unwrap();
-    let chrome: JsValue = if existing.is_object() {
-        existing
-    } else {
-        js_sys::Object::new().into()
-    };
-    js_sys::Reflect::set(&chrome, &"i18n".into(), &i18n).unwrap();
-    js_sys::Reflect::set(&global, &"chrome".into(), &chrome).unwrap();
-    get_message.forget();
-    lang.forget();
+    i18n_stub::install();
 }
 
 fn recorder<A: 'static>() -> (Dispatch<A>, Rc<RefCell<Vec<A>>>) {
@@ -1344,4 +1299,120 @@ fn a_template_is_translated_and_bound_by_part_never_parsed_from_text() {
     template::translate_with(&p, &|_| XSS.to_string());
     assert!(p.first_element_child().is_none());
     assert_eq!(text(&p), XSS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presenters both bundles use (platform::present)
+// ---------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn present_diagnosis_text_is_the_catalogue_s_words_with_the_server_s_as_text() {
+    use snshare_web::present;
+    setup();
+    let roles = Diagnosis::MissingRoles {
+        table: "change_request".into(),
+    };
+    let (message, fix) = present::diagnosis_text(&roles);
+    assert_eq!(
+        message,
+        english("diagnosis_missing_roles").replace("$1", "change_request")
+    );
+    assert_eq!(
+        fix,
+        Some(english("diagnosis_missing_roles_fix").replace("$1", "change_request"))
+    );
+    // The worker's error answers say the same words as the pages.
+    let (unexpected, _) = present::diagnosis_text(&Diagnosis::Unexpected {
+        message: XSS.into(),
+    });
+    assert_eq!(
+        unexpected,
+        english("diagnosis_unexpected").replace("$1", XSS)
+    );
+}
+
+#[wasm_bindgen_test]
+fn present_ticket_link_links_only_to_the_connected_instance() {
+    use snshare_web::present;
+    setup();
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let ticket = |link: &str| TicketSummary {
+        number: format!("INC0010001{XSS}"),
+        link: link.into(),
+        ..ticket(TicketKind::Incident, 1, "x")
+    };
+    let instance = Some("https://dev1.service-now.com");
+    let ok = "https://dev1.service-now.com/nav_to.do?uri=incident.do%3Fsys_id%3D1";
+    let a = present::ticket_link(&doc, &ticket(ok), instance).unwrap();
+    assert_eq!(a.tag_name(), "A");
+    assert_eq!(a.get_attribute("href").as_deref(), Some(ok));
+    assert_eq!(a.get_attribute("target").as_deref(), Some("_blank"));
+    assert_eq!(
+        a.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(
+        a.get_attribute("title"),
+        Some(english("common_opens_new_tab"))
+    );
+    // The number is text, never markup.
+    assert_eq!(text(&a), format!("INC0010001{XSS}"));
+    assert!(a.first_element_child().is_none());
+    for bad in [
+        "javascript:alert(1)",
+        "https://dev2.service-now.com/nav_to.do",
+        "https://dev1.service-now.com@evil.example/",
+        "http://dev1.service-now.com/nav_to.do",
+    ] {
+        let span = present::ticket_link(&doc, &ticket(bad), instance).unwrap();
+        assert_eq!(span.tag_name(), "SPAN", "{bad}");
+        assert!(!span.has_attribute("href"), "{bad}");
+        assert_eq!(text(&span), format!("INC0010001{XSS}"));
+    }
+    // The pages' binder: the same rule, on a template's link and plain-number parts.
+    let bound = |link: &str| {
+        let root = doc.create_element("p").unwrap();
+        root.set_inner_html(r#"<a data-part="link"></a><span data-part="number"></span>"#);
+        snshare_pages::common::bind_ticket_number(&root, &ticket(link));
+        root
+    };
+    let linked = bound(ok);
+    assert_eq!(one(&linked, "a").get_attribute("href").as_deref(), Some(ok));
+    assert!(linked.query_selector("span").unwrap().is_none());
+    let plain = bound("javascript:alert(1)");
+    assert!(plain.query_selector("a").unwrap().is_none());
+    assert_eq!(text(&one(&plain, "span")), format!("INC0010001{XSS}"));
+}
+
+#[wasm_bindgen_test]
+fn present_local_time_is_intl_s_in_the_surface_s_language() {
+    use snshare_web::i18n::{format_sn_time, format_time};
+    use snshare_web::present::{local_time, Style};
+    setup();
+    // 2026-03-12 14:05 UTC.
+    let ms = 1_773_324_300_000.0;
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    let intl = |day: &str, time: &str| {
+        let opts = js_sys::Object::new();
+        js_sys::Reflect::set(&opts, &"dateStyle".into(), &day.into()).unwrap();
+        js_sys::Reflect::set(&opts, &"timeStyle".into(), &time.into()).unwrap();
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&"en".into()), &opts)
+            .format()
+            .call1(&JsValue::NULL, &date)
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    assert_eq!(
+        local_time(&date, Style::Short, Some(Style::Short)),
+        intl("short", "short")
+    );
+    assert_eq!(format_time(ms as u64), intl("medium", "short"));
+    // ServiceNow's UTC text is the same moment.
+    assert_eq!(
+        format_sn_time("2026-03-12 14:05:00"),
+        intl("short", "short")
+    );
+    // Text that is no time is shown as it is.
+    assert_eq!(format_sn_time("soon"), "soon");
 }

@@ -14,7 +14,6 @@ use super::selectors;
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::action_title::{title_key, TitleMap};
-use crate::domain::portal_url::PortalPage;
 use crate::platform::{now_ms, t_with};
 
 /// Learned pairs are handed to the worker in one message per burst (a list renders its rows
@@ -356,16 +355,5 @@ fn current_tenant(previous: &str) -> String {
         Some(tid) => format!("{origin}|{tid}"),
         None if previous.starts_with(&origin) => previous.to_owned(),
         None => origin,
-    }
-}
-
-/// Whether the page is one snshare works on.
-pub fn page_kind(page: Option<&PortalPage>) -> &'static str {
-    match page {
-        Some(PortalPage::Home) => "home",
-        Some(PortalPage::SecureScoreOverview) => "overview",
-        Some(PortalPage::RecommendedActions) => "recommended_actions",
-        Some(PortalPage::ActionDetail { .. }) => "action_detail",
-        None => "other",
     }
 }

@@ -221,9 +221,9 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
     } else {
         "snshare-badge snshare-badge-closed"
     };
-    let badge = if tk.link.starts_with("https://") {
+    let badge = if let Some(href) = crate::domain::instance::ticket_href(&tk.link, None) {
         let a = dom::el(doc, "a", class, &text);
-        set(&a, "href", &tk.link);
+        set(&a, "href", href);
         set(&a, "target", "_blank");
         set(&a, "rel", "noopener noreferrer");
         a

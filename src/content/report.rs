@@ -10,7 +10,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-use super::app::{page_kind, Ctx};
+use super::app::Ctx;
 use super::dom::{self, all, first, is_ours};
 use super::selectors::{self, ACTION_LINK, HEADER_CELL};
 use crate::domain::action_title::is_title_key;
@@ -176,7 +176,11 @@ pub fn report_for(ctx: &Ctx) -> String {
         .unwrap_or_default();
     let page = PortalPage::from_url(&href);
     put(&o, "format", FORMAT.into());
-    put(&o, "page", page_kind(page.as_ref()).into());
+    put(
+        &o,
+        "page",
+        page.as_ref().map_or("other", PortalPage::name).into(),
+    );
     let root = dom::document().and_then(|d| d.document_element());
     let (list, _) = ctx.list(true);
     let mut rows = 0u32;

@@ -40,7 +40,6 @@ use crate::domain::action_status::ActionStatus;
 use crate::domain::action_title::title_key;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
-use crate::domain::diagnosis::Diagnosis;
 use crate::domain::draft::{default_due_date, format_date, TaskDraft, TASK_NAME_MAX};
 use crate::domain::portal_url::action_link_on;
 use crate::domain::settings::TicketDefaults;
@@ -53,10 +52,10 @@ use crate::domain::task_form::Phase;
 use crate::domain::task_form::Press;
 use crate::domain::task_form::Step;
 use crate::domain::task_form::TaskForm as FormState;
-use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::i18n::{format_day, ui_lang};
+use crate::platform::present;
 use crate::platform::template;
 use crate::platform::{random_hex, t, t_with, today};
 
@@ -178,51 +177,15 @@ pub struct FormRequest {
     pub return_focus: Option<Element>,
 }
 
-pub fn kind_value(k: TicketKind) -> &'static str {
-    k.table()
-}
-
 fn kind_from(v: &str) -> TicketKind {
-    if v == TicketKind::ChangeRequest.table() {
-        TicketKind::ChangeRequest
-    } else {
-        TicketKind::Incident
-    }
+    v.parse().unwrap_or(TicketKind::Incident)
 }
 
 /// Quiet time before the typed group name is searched on the instance.
 const GROUP_SEARCH_DEBOUNCE_MS: i32 = 250;
 
 fn priority_from(v: &str) -> Priority {
-    Priority::ALL
-        .into_iter()
-        .find(|p| priority_value(*p) == v)
-        .unwrap_or(Priority::Moderate)
-}
-
-pub fn category_label(c: Category) -> String {
-    t(&format!("common_category_{}", c.value()))
-}
-
-fn source_label(s: RecommendationSource) -> String {
-    match s {
-        RecommendationSource::Microsoft => t("form_source_microsoft"),
-        RecommendationSource::User => t("form_source_user"),
-    }
-}
-
-/// The diagnosis in words: what happened, then how to fix it.
-pub fn diagnosis_text(d: &Diagnosis) -> (String, String) {
-    let args = d.message_args();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let key = d.message_key();
-    let mut message = t_with(&key, &args);
-    if message == key {
-        message = t_with("common_diagnosis_fallback", &[d.name()]);
-    }
-    let fix_key = d.fix_key();
-    let fix = t(&fix_key);
-    (message, if fix == fix_key { String::new() } else { fix })
+    v.parse().unwrap_or(Priority::Moderate)
 }
 
 /// The form's markup, its result pieces after it (compiled in: never page or ServiceNow data).
@@ -306,8 +269,7 @@ impl Fields {
         let priority_options = Priority::ALL
             .into_iter()
             .filter_map(|p| {
-                let option =
-                    priority.query_selector(&format!("option[value=\"{}\"]", priority_value(p)));
+                let option = priority.query_selector(&format!("option[value=\"{}\"]", p.as_str()));
                 Some((p, option.ok()??))
             })
             .collect();
@@ -364,7 +326,7 @@ impl Fields {
     /// while the user types: the caret stays where it is).
     fn fill(&self, state: &FormState) {
         let d = state.draft();
-        self.kind.set_value(kind_value(d.kind));
+        self.kind.set_value(d.kind.as_str());
         self.name.set_value(&d.name);
         self.description.set_value(&d.description);
         self.due.set_value(&d.due_date);
@@ -536,12 +498,12 @@ impl TaskForm {
         }
         set(f.due.as_ref(), "min", &format_date(today));
         if let Some(src) = need::<HtmlInputElement>(&overlay, "source") {
-            src.set_value(&source_label(source));
+            src.set_value(&t(&source.label_key()));
         }
         if let Some(cat) = need::<HtmlInputElement>(&overlay, "category") {
             cat.set_value(
                 &category
-                    .map(category_label)
+                    .map(|c| t(&c.label_key()))
                     .unwrap_or_else(|| t("form_category_none")),
             );
         }
@@ -806,7 +768,7 @@ impl Inner {
                 }
             }
         }
-        f.priority.set_value(priority_value(st.draft().priority));
+        f.priority.set_value(st.draft().priority.as_str());
         f.user_id.set_read_only(st.user_id_known());
 
         let phase = st.phase();
@@ -1141,13 +1103,13 @@ impl Inner {
                     .as_ref()
                     .and_then(|c| template::part::<Element>(c, "message"))
                 {
-                    m.set_text_content(Some(&diagnosis_text(&reason).0));
+                    m.set_text_content(Some(&present::diagnosis_text(&reason).0));
                 }
                 (Outcome::Queued, content, false)
             }
             Ok(ShareOutcome::Failed { diagnosis, .. }) => {
-                let (message, fix) = diagnosis_text(&diagnosis);
-                let content = self.failure(&t("form_failed"), &message, &fix);
+                let (message, fix) = present::diagnosis_text(&diagnosis);
+                let content = self.failure(&t("form_failed"), &message, &fix.unwrap_or_default());
                 (Outcome::Failed, content, true)
             }
             Ok(ShareOutcome::Invalid { errors }) => {
@@ -1213,19 +1175,10 @@ impl Inner {
     }
 }
 
-/// A ServiceNow ticket number as a link that opens in a new tab (only an https link is made a
-/// link; anything else stays text).
+/// A ServiceNow ticket number as a link that opens in a new tab (`present::ticket_link`: only
+/// a web link becomes a link; anything else stays text).
 pub fn ticket_link(doc: &Document, tk: &TicketSummary) -> Element {
-    if tk.link.starts_with("https://") {
-        let a = el(doc, "a", "", &tk.number);
-        set(&a, "href", &tk.link);
-        set(&a, "target", "_blank");
-        set(&a, "rel", "noopener noreferrer");
-        set(&a, "title", &t("common_opens_new_tab"));
-        a
-    } else {
-        el(doc, "span", "", &tk.number)
-    }
+    present::ticket_link(doc, tk, None).unwrap_or_else(|_| el(doc, "span", "", &tk.number))
 }
 
 impl Ctx {

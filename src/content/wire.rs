@@ -235,11 +235,9 @@ pub mod decode {
     use crate::domain::action_status::ActionStatus;
     use crate::domain::connection::ConnectionState;
     use crate::domain::diagnosis::Diagnosis;
-    use crate::domain::draft::{DraftField, FieldError, TaskDraft};
+    use crate::domain::draft::{FieldError, TaskDraft};
     use crate::domain::settings::{RecordRef, TicketDefaults};
-    use crate::domain::ticket::{
-        Category, Priority, RecommendationSource, TicketKind, TicketSummary,
-    };
+    use crate::domain::ticket::{Priority, TicketKind, TicketSummary};
     use crate::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
 
     /// What the task form takes from the settings.
@@ -321,85 +319,23 @@ pub mod decode {
         js_sys::Array::from(v).iter().map(|x| read(&x)).collect()
     }
 
-    fn enum_of<T: Copy>(
-        value: Option<String>,
-        all: &[T],
-        name: fn(T) -> &'static str,
-        what: &str,
-    ) -> R<T> {
+    /// A named value (`Enum::as_str`'s name, read back with its `FromStr`).
+    fn enum_of<T: std::str::FromStr>(value: Option<String>, what: &str) -> R<T> {
         let v = value.ok_or_else(|| format!("{what} missing"))?;
-        all.iter()
-            .copied()
-            .find(|x| name(*x) == v)
-            .ok_or_else(|| format!("unknown {what} {v}"))
+        v.parse().map_err(|_| format!("unknown {what} {v}"))
     }
-
-    fn kind_name(k: TicketKind) -> &'static str {
-        k.table()
-    }
-
-    fn priority_name(p: Priority) -> &'static str {
-        crate::domain::ticket::priority_value(p)
-    }
-
-    fn category_name(c: Category) -> &'static str {
-        c.value()
-    }
-
-    fn source_name(s: RecommendationSource) -> &'static str {
-        match s {
-            RecommendationSource::Microsoft => "microsoft",
-            RecommendationSource::User => "user",
-        }
-    }
-
-    fn state_name(s: ConnectionState) -> &'static str {
-        match s {
-            ConnectionState::NotConnected => "not_connected",
-            ConnectionState::Connected => "connected",
-            ConnectionState::AuthorizationNeeded => "authorization_needed",
-            ConnectionState::Unreachable => "unreachable",
-        }
-    }
-
-    fn field_name(f: DraftField) -> &'static str {
-        match f {
-            DraftField::Name => "name",
-            DraftField::Description => "description",
-            DraftField::Priority => "priority",
-            DraftField::DueDate => "due_date",
-            DraftField::UserId => "user_id",
-        }
-    }
-
-    const KINDS: [TicketKind; 2] = TicketKind::ALL;
-    const SOURCES: [RecommendationSource; 2] =
-        [RecommendationSource::Microsoft, RecommendationSource::User];
-    const STATES: [ConnectionState; 4] = [
-        ConnectionState::NotConnected,
-        ConnectionState::Connected,
-        ConnectionState::AuthorizationNeeded,
-        ConnectionState::Unreachable,
-    ];
-    const FIELDS: [DraftField; 5] = [
-        DraftField::Name,
-        DraftField::Description,
-        DraftField::Priority,
-        DraftField::DueDate,
-        DraftField::UserId,
-    ];
 
     pub fn kind(v: Option<String>) -> R<TicketKind> {
-        enum_of(v, &KINDS, kind_name, "kind")
+        enum_of(v, "kind")
     }
 
     pub fn priority(v: Option<String>) -> R<Priority> {
-        enum_of(v, &Priority::ALL, priority_name, "priority")
+        enum_of(v, "priority")
     }
 
     /// `ResponseBody::Status` → its state.
     pub fn status_state(data: &JsValue) -> R<ConnectionState> {
-        enum_of(string(data, "state"), &STATES, state_name, "state")
+        enum_of(string(data, "state"), "state")
     }
 
     /// `ResponseBody::Settings` → the ticket defaults and the fallback user ID.
@@ -427,13 +363,13 @@ pub mod decode {
             priority: priority(string(v, "priority"))?,
             due_date: req(v, "due_date")?,
             user_id: req(v, "user_id")?,
-            source: enum_of(string(v, "source"), &SOURCES, source_name, "source")?,
+            source: enum_of(string(v, "source"), "source")?,
             category: match string(v, "category") {
                 None => None,
-                Some(c) => Some(enum_of(Some(c), &Category::ALL, category_name, "category")?),
+                Some(c) => Some(enum_of(Some(c), "category")?),
             },
             // Drafts saved before the status was read have none; an unknown one is dropped.
-            status: string(v, "status").and_then(|s| ActionStatus::from_value(&s)),
+            status: string(v, "status").and_then(|s| s.parse::<ActionStatus>().ok()),
             action_id: string(v, "action_id"),
             action_url: string(v, "action_url"),
             assignment_group: record_ref(&get(v, "assignment_group"))?,
@@ -550,50 +486,33 @@ pub mod decode {
     pub fn diagnosis(v: &JsValue) -> Diagnosis {
         let kind = string(v, "kind").unwrap_or_default();
         let text = |k: &'static str| string(v, k).unwrap_or_default();
-        match kind.as_str() {
-            "instance_unreachable" => Diagnosis::InstanceUnreachable,
-            "not_service_now" => Diagnosis::NotServiceNow,
-            "client_rejected" => Diagnosis::ClientRejected,
-            "credentials_rejected" => Diagnosis::CredentialsRejected,
-            "refresh_token_expired" => Diagnosis::RefreshTokenExpired,
-            "authorization_lost" => Diagnosis::AuthorizationLost,
-            "personal_account" => Diagnosis::PersonalAccount {
+        match Diagnosis::with_name(&kind) {
+            Some(Diagnosis::PersonalAccount { .. }) => Diagnosis::PersonalAccount {
                 user_name: text("user_name"),
             },
-            "single_sign_on" => Diagnosis::SingleSignOn,
-            "cross_scope_refused" => Diagnosis::CrossScopeRefused,
-            "ip_filtered" => Diagnosis::IpFiltered,
-            "missing_roles" => Diagnosis::MissingRoles {
+            Some(Diagnosis::MissingRoles { .. }) => Diagnosis::MissingRoles {
                 table: text("table"),
             },
-            "rate_limited" => Diagnosis::RateLimited {
+            Some(Diagnosis::RateLimited { .. }) => Diagnosis::RateLimited {
                 retry_after_secs: number(v, "retry_after_secs").unwrap_or(0.0) as u64,
             },
-            "access_denied" => Diagnosis::AccessDenied,
-            "authorization_cancelled" => Diagnosis::AuthorizationCancelled,
-            "permission_denied" => Diagnosis::PermissionDenied,
-            "state_mismatch" => Diagnosis::StateMismatch,
-            "record_rejected" => Diagnosis::RecordRejected {
+            Some(Diagnosis::RecordRejected { .. }) => Diagnosis::RecordRejected {
                 message: text("message"),
             },
-            "server_error" => Diagnosis::ServerError {
+            Some(Diagnosis::ServerError { .. }) => Diagnosis::ServerError {
                 status: number(v, "status").unwrap_or(0.0).min(999.0) as u16,
             },
-            "timeout" => Diagnosis::Timeout,
-            "offline" => Diagnosis::Offline,
-            "not_configured" => Diagnosis::NotConfigured,
-            "unexpected" => Diagnosis::Unexpected {
+            Some(Diagnosis::Unexpected { .. }) => Diagnosis::Unexpected {
                 message: text("message"),
             },
-            other => Diagnosis::Unexpected {
-                message: other.to_owned(),
-            },
+            Some(unit) => unit,
+            None => Diagnosis::Unexpected { message: kind },
         }
     }
 
     fn field_error(v: &JsValue) -> R<FieldError> {
         Ok(FieldError {
-            field: enum_of(string(v, "field"), &FIELDS, field_name, "field")?,
+            field: enum_of(string(v, "field"), "field")?,
             message_key: req(v, "message_key")?,
         })
     }
@@ -604,10 +523,9 @@ pub mod decode {
         match string(data, "outcome").as_deref() {
             Some("created") => Ok(ShareOutcome::Created {
                 ticket: ticket(&get(data, "ticket"))?,
-                api: match string(data, "api").as_deref() {
-                    Some("change_management_api") => CreateApi::ChangeManagementApi,
-                    _ => CreateApi::TableApi,
-                },
+                api: string(data, "api")
+                    .and_then(|a| a.parse().ok())
+                    .unwrap_or(CreateApi::TableApi),
             }),
             Some("queued") => Ok(ShareOutcome::Queued {
                 share_id: share_id(),

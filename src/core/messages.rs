@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::connection::ConnectionStatus;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::draft::{FieldError, TaskDraft};
+use crate::domain::names::names;
 use crate::domain::settings::{RecordRef, SettingsInput, SettingsView};
 use crate::domain::ticket::{Category, TicketKind, TicketSummary};
 
@@ -274,6 +275,13 @@ pub enum TicketSort {
     State,
 }
 
+names!(TicketSort {
+    Updated => "updated",
+    Number => "number",
+    Priority => "priority",
+    State => "state",
+});
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketPage {
     pub tickets: Vec<TicketSummary>,
@@ -351,6 +359,11 @@ pub enum CreateApi {
     /// `/api/sn_chg_rest/change/normal` or `/standard/{template}`.
     ChangeManagementApi,
 }
+
+names!(CreateApi {
+    TableApi => "table_api",
+    ChangeManagementApi => "change_management_api",
+});
 
 /// One step of "Test connection".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -547,6 +560,12 @@ impl PageGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_and_api_names_match_serde() {
+        crate::domain::names::check_table(&TicketSort::ALL, TicketSort::as_str);
+        crate::domain::names::check_table(&CreateApi::ALL, CreateApi::as_str);
+    }
 
     #[test]
     fn request_round_trips_through_json_with_its_tag() {

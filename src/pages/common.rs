@@ -4,7 +4,6 @@
 
 use crate::domain::connection::{ConnectionState, ConnectionStatus};
 use crate::domain::diagnosis::Diagnosis;
-pub use crate::domain::ticket::priority_value;
 use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use crate::messages::{ProtocolError, ResponseBody};
 use crate::platform::{t, t_with};
@@ -15,61 +14,47 @@ use super::dom::build::{el, sr_only, El};
 // Labels and wire values
 // ---------------------------------------------------------------------------------------------
 
+// The names and label keys are the enums' own (`as_str`, `FromStr`, `label_key` in
+// `domain`); these keep the pages' names for them.
+
 pub fn kind_value(kind: TicketKind) -> &'static str {
-    kind.table()
+    kind.as_str()
 }
 
 pub fn kind_from_value(v: &str) -> Option<TicketKind> {
-    TicketKind::ALL.into_iter().find(|k| kind_value(*k) == v)
+    v.parse().ok()
 }
 
 pub fn kind_label(kind: TicketKind) -> String {
-    match kind {
-        TicketKind::Incident => t("common_kind_incident"),
-        TicketKind::ChangeRequest => t("common_kind_change_request"),
-    }
+    t(&kind.label_key())
 }
 
-pub const PRIORITIES: [Priority; 5] = [
-    Priority::Critical,
-    Priority::High,
-    Priority::Moderate,
-    Priority::Low,
-    Priority::Planning,
-];
+pub const PRIORITIES: [Priority; 5] = Priority::ALL;
+
+pub fn priority_value(p: Priority) -> &'static str {
+    p.as_str()
+}
 
 pub fn priority_from_value(v: &str) -> Option<Priority> {
-    PRIORITIES.into_iter().find(|p| priority_value(*p) == v)
+    v.parse().ok()
 }
 
 pub fn priority_label(p: Priority) -> String {
-    t(&format!("common_priority_{}", priority_value(p)))
+    t(&p.label_key())
 }
 
-pub const CATEGORIES: [Category; 5] = [
-    Category::Identity,
-    Category::Data,
-    Category::Devices,
-    Category::Apps,
-    Category::Infrastructure,
-];
+pub const CATEGORIES: [Category; 5] = Category::ALL;
 
 pub fn category_value(c: Category) -> &'static str {
-    match c {
-        Category::Identity => "identity",
-        Category::Data => "data",
-        Category::Devices => "devices",
-        Category::Apps => "apps",
-        Category::Infrastructure => "infrastructure",
-    }
+    c.as_str()
 }
 
 pub fn category_from_value(v: &str) -> Option<Category> {
-    CATEGORIES.into_iter().find(|c| category_value(*c) == v)
+    v.parse().ok()
 }
 
 pub fn category_label(c: Category) -> String {
-    t(&format!("common_category_{}", category_value(c)))
+    t(&c.label_key())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,26 +168,7 @@ pub fn diagnosis_kind(d: &Diagnosis) -> &'static str {
     d.name()
 }
 
-/// What went wrong (`diagnosis_<name>`) and how to fix it (`diagnosis_<name>_fix`), through
-/// chrome.i18n. A catalogue without the key still says something useful.
-pub fn diagnosis_text(d: &Diagnosis) -> (String, Option<String>) {
-    let args = d.message_args();
-    let subs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let key = d.message_key();
-    let message = t_with(&key, &subs);
-    let message = if message == key {
-        let name = d.name().replace('_', " ");
-        match subs.first() {
-            Some(detail) => t_with("common_diagnosis_fallback_detail", &[&name, detail]),
-            None => t_with("common_diagnosis_fallback", &[&name]),
-        }
-    } else {
-        message
-    };
-    let fix_key = d.fix_key();
-    let fix = t_with(&fix_key, &subs);
-    (message, (fix != fix_key && !fix.is_empty()).then_some(fix))
-}
+pub use crate::platform::present::diagnosis_text;
 
 pub fn render_diagnosis(d: &Diagnosis) -> El {
     let (message, fix) = diagnosis_text(d);
@@ -225,7 +191,7 @@ pub fn render_diagnosis(d: &Diagnosis) -> El {
 
 /// Only web links go into an `href`: a `javascript:` or `data:` link from data is shown as text.
 pub fn safe_href(link: &str) -> Option<&str> {
-    crate::domain::instance::is_safe_link(link).then_some(link.trim())
+    crate::domain::instance::ticket_href(link, None)
 }
 
 /// A small spinner with a text for screen readers.

@@ -59,12 +59,7 @@ impl Default for ListState {
 }
 
 pub fn sort_value(s: TicketSort) -> &'static str {
-    match s {
-        TicketSort::Updated => "updated",
-        TicketSort::Number => "number",
-        TicketSort::Priority => "priority",
-        TicketSort::State => "state",
-    }
+    s.as_str()
 }
 
 fn sort_from_value(v: &str) -> Option<TicketSort> {

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chrome;
+use super::present::{local_time, Style};
 
 /// The catalogue folders snshare ships (`extension/_locales`).
 const CATALOGUES: [&str; 6] = ["en", "fr", "it", "nl", "sv", "zh_TW"];
@@ -193,47 +194,15 @@ fn substitute(message: &str, subs: &[&str]) -> String {
     out
 }
 
-fn locales() -> js_sys::Array {
+/// The surface's language, as the `Intl` constructors take it.
+pub(crate) fn locales() -> js_sys::Array {
     js_sys::Array::of1(&JsValue::from_str(&ui_lang()))
-}
-
-/// `dateStyle` / `timeStyle` of `Intl.DateTimeFormat`.
-#[derive(Debug, Clone, Copy)]
-pub enum Style {
-    Full,
-    Medium,
-    Short,
-}
-
-impl Style {
-    fn name(self) -> &'static str {
-        match self {
-            Style::Full => "full",
-            Style::Medium => "medium",
-            Style::Short => "short",
-        }
-    }
-}
-
-/// A date (and time, when `time` is given) in the surface's language and the user's time zone.
-fn format_date_value(date: &js_sys::Date, day: Style, time: Option<Style>) -> String {
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &day.name().into());
-    if let Some(time) = time {
-        let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &time.name().into());
-    }
-    js_sys::Intl::DateTimeFormat::new(&locales(), &opts)
-        .format()
-        .call1(&JsValue::NULL, date)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| String::from(date.to_iso_string()))
 }
 
 /// A unix-ms time, e.g. "12 Mar 2025, 14:05" (English) or "12 mars 2025, 14:05" (French).
 pub fn format_time(ms: u64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    format_date_value(&date, Style::Medium, Some(Style::Short))
+    local_time(&date, Style::Medium, Some(Style::Short))
 }
 
 /// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS`, short, in the user's time zone; the raw text when
@@ -243,7 +212,7 @@ pub fn format_sn_time(s: &str) -> String {
     let ms = js_sys::Date::parse(&iso);
     if ms.is_finite() {
         let date = js_sys::Date::new(&JsValue::from_f64(ms));
-        format_date_value(&date, Style::Short, Some(Style::Short))
+        local_time(&date, Style::Short, Some(Style::Short))
     } else {
         s.to_string()
     }
@@ -262,5 +231,5 @@ pub fn format_day(ymd: &str) -> Option<String> {
     }
     // Local noon: the same calendar day in every time zone.
     let date = js_sys::Date::new_with_year_month_day_hr(y as u32, m - 1, d, 12);
-    Some(format_date_value(&date, Style::Full, None))
+    Some(local_time(&date, Style::Full, None))
 }

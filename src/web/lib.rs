@@ -11,6 +11,7 @@ pub mod chrome;
 pub mod dom;
 pub mod i18n;
 pub mod messaging;
+pub mod present;
 pub mod storage;
 pub mod template;
 

@@ -308,15 +308,6 @@ fn failed(e: CallError) -> ResponseBody {
         CallError::NotConnected | CallError::NeedsAuthorization(_) => ErrorCode::Connection,
         CallError::Client(_) => ErrorCode::Failed,
     };
-    let d = e.diagnosis(platform::now_ms());
-    ResponseBody::Error(ProtocolError {
-        code,
-        message: platform::t_with(
-            &d.message_key(),
-            &d.message_args()
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        ),
-    })
+    let (message, _) = platform::present::diagnosis_text(&e.diagnosis(platform::now_ms()));
+    ResponseBody::Error(ProtocolError { code, message })
 }

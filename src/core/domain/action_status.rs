@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::names::names;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
@@ -16,16 +18,17 @@ pub enum ActionStatus {
     Completed,
 }
 
-impl ActionStatus {
-    pub const ALL: [ActionStatus; 6] = [
-        ActionStatus::ToAddress,
-        ActionStatus::Planned,
-        ActionStatus::RiskAccepted,
-        ActionStatus::ResolvedThroughThirdParty,
-        ActionStatus::ResolvedThroughAlternateMitigation,
-        ActionStatus::Completed,
-    ];
+// snshare's own names (messages, saved drafts); the order is the portal's.
+names!(ActionStatus {
+    ToAddress => "to_address",
+    Planned => "planned",
+    RiskAccepted => "risk_accepted",
+    ResolvedThroughThirdParty => "resolved_through_third_party",
+    ResolvedThroughAlternateMitigation => "resolved_through_alternate_mitigation",
+    Completed => "completed",
+});
 
+impl ActionStatus {
     /// The API's (and the English portal's) term.
     pub fn label(self) -> &'static str {
         match self {
@@ -39,24 +42,6 @@ impl ActionStatus {
             ActionStatus::Completed => "Completed",
         }
     }
-
-    /// snshare's own key (messages, saved drafts).
-    pub fn value(self) -> &'static str {
-        match self {
-            ActionStatus::ToAddress => "to_address",
-            ActionStatus::Planned => "planned",
-            ActionStatus::RiskAccepted => "risk_accepted",
-            ActionStatus::ResolvedThroughThirdParty => "resolved_through_third_party",
-            ActionStatus::ResolvedThroughAlternateMitigation => {
-                "resolved_through_alternate_mitigation"
-            }
-            ActionStatus::Completed => "completed",
-        }
-    }
-
-    pub fn from_value(v: &str) -> Option<ActionStatus> {
-        ActionStatus::ALL.into_iter().find(|s| s.value() == v)
-    }
 }
 
 #[cfg(test)]
@@ -64,14 +49,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_round_trip_and_match_serde() {
-        for s in ActionStatus::ALL {
-            assert_eq!(ActionStatus::from_value(s.value()), Some(s));
-            assert_eq!(
-                serde_json::to_value(s).unwrap(),
-                serde_json::Value::String(s.value().into())
-            );
-        }
-        assert_eq!(ActionStatus::from_value("To address"), None);
+    fn names_round_trip_and_match_serde() {
+        crate::domain::names::check_table(&ActionStatus::ALL, ActionStatus::as_str);
+        assert!("To address".parse::<ActionStatus>().is_err());
+        assert_eq!(
+            ActionStatus::ResolvedThroughAlternateMitigation.as_str(),
+            "resolved_through_alternate_mitigation"
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::names::names;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionState {
@@ -14,6 +16,13 @@ pub enum ConnectionState {
     /// Authorized, but the instance did not answer the last call.
     Unreachable,
 }
+
+names!(ConnectionState {
+    NotConnected => "not_connected",
+    Connected => "connected",
+    AuthorizationNeeded => "authorization_needed",
+    Unreachable => "unreachable",
+});
 
 /// Who the tokens belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,5 +64,15 @@ impl ConnectionStatus {
             last_success_at: None,
             warnings: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_match_serde() {
+        crate::domain::names::check_table(&ConnectionState::ALL, ConnectionState::as_str);
     }
 }

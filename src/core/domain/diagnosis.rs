@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::connection::ConnectedUser;
+use super::names::names;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -66,41 +67,40 @@ pub enum Diagnosis {
     StorageFailed,
 }
 
+// The names, as in the serialized `kind` tag (stored outbox entries and the message contract
+// carry them: never rename one); the i18n keys derive from them.
+names!(data Diagnosis {
+    InstanceUnreachable => "instance_unreachable",
+    NotServiceNow => "not_service_now",
+    ClientRejected => "client_rejected",
+    CredentialsRejected => "credentials_rejected",
+    RefreshTokenExpired => "refresh_token_expired",
+    AuthorizationLost => "authorization_lost",
+    PersonalAccount { user_name } => "personal_account",
+    SingleSignOn => "single_sign_on",
+    CrossScopeRefused => "cross_scope_refused",
+    IpFiltered => "ip_filtered",
+    MissingRoles { table } => "missing_roles",
+    RateLimited { retry_after_secs } => "rate_limited",
+    AccessDenied => "access_denied",
+    AuthorizationCancelled => "authorization_cancelled",
+    PermissionDenied => "permission_denied",
+    StateMismatch => "state_mismatch",
+    RecordRejected { message } => "record_rejected",
+    ServerError { status } => "server_error",
+    Timeout => "timeout",
+    Offline => "offline",
+    NotConfigured => "not_configured",
+    Unexpected { message } => "unexpected",
+    ShareUnreadable => "share_unreadable",
+    ShareInterrupted => "share_interrupted",
+    StorageFailed => "storage_failed",
+});
+
 /// The longest server text a diagnosis carries.
 pub const MESSAGE_MAX: usize = 500;
 
 impl Diagnosis {
-    /// The snake_case name, as in the serialized `kind` tag; the i18n keys derive from it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Diagnosis::InstanceUnreachable => "instance_unreachable",
-            Diagnosis::NotServiceNow => "not_service_now",
-            Diagnosis::ClientRejected => "client_rejected",
-            Diagnosis::CredentialsRejected => "credentials_rejected",
-            Diagnosis::RefreshTokenExpired => "refresh_token_expired",
-            Diagnosis::AuthorizationLost => "authorization_lost",
-            Diagnosis::PersonalAccount { .. } => "personal_account",
-            Diagnosis::SingleSignOn => "single_sign_on",
-            Diagnosis::CrossScopeRefused => "cross_scope_refused",
-            Diagnosis::IpFiltered => "ip_filtered",
-            Diagnosis::MissingRoles { .. } => "missing_roles",
-            Diagnosis::RateLimited { .. } => "rate_limited",
-            Diagnosis::AccessDenied => "access_denied",
-            Diagnosis::AuthorizationCancelled => "authorization_cancelled",
-            Diagnosis::PermissionDenied => "permission_denied",
-            Diagnosis::StateMismatch => "state_mismatch",
-            Diagnosis::RecordRejected { .. } => "record_rejected",
-            Diagnosis::ServerError { .. } => "server_error",
-            Diagnosis::Timeout => "timeout",
-            Diagnosis::Offline => "offline",
-            Diagnosis::NotConfigured => "not_configured",
-            Diagnosis::Unexpected { .. } => "unexpected",
-            Diagnosis::ShareUnreadable => "share_unreadable",
-            Diagnosis::ShareInterrupted => "share_interrupted",
-            Diagnosis::StorageFailed => "storage_failed",
-        }
-    }
-
     /// i18n key of what happened (`diagnosis_<name>`); may use `$1` (see `message_args`).
     pub fn message_key(&self) -> String {
         format!("diagnosis_{}", self.name())
@@ -109,6 +109,29 @@ impl Diagnosis {
     /// i18n key of what to do about it, in words (`diagnosis_<name>_fix`).
     pub fn fix_key(&self) -> String {
         format!("diagnosis_{}_fix", self.name())
+    }
+
+    /// What went wrong and how to fix it, in the words of `lookup` (a catalogue: key and `$1`…
+    /// substitutions → the message, `None` when it lacks the key). The one fallback rule: a
+    /// catalogue without the message still names the diagnosis, with its words when it has
+    /// some (`common_diagnosis_fallback_detail`, `common_diagnosis_fallback`, then the bare
+    /// name); one without the fix gives none.
+    pub fn text(
+        &self,
+        lookup: impl Fn(&str, &[&str]) -> Option<String>,
+    ) -> (String, Option<String>) {
+        let args = self.message_args();
+        let subs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let message = lookup(&self.message_key(), &subs).unwrap_or_else(|| {
+            let name = self.name().replace('_', " ");
+            match subs.first() {
+                Some(detail) => lookup("common_diagnosis_fallback_detail", &[&name, detail])
+                    .unwrap_or_else(|| format!("{name}: {detail}")),
+                None => lookup("common_diagnosis_fallback", &[&name]).unwrap_or(name),
+            }
+        });
+        let fix = lookup(&self.fix_key(), &subs).filter(|f| !f.trim().is_empty());
+        (message, fix)
     }
 
     /// Substitutions for `$1` in the message (chrome.i18n.getMessage's second argument).
@@ -366,6 +389,58 @@ mod tests {
         assert_eq!(names.len(), all().len());
     }
 
+    /// The names are stored (outbox entries) and sent (the message contract): pinned here,
+    /// byte for byte, so a renamed variant cannot change them.
+    #[test]
+    fn names_are_pinned() {
+        let pinned = [
+            "instance_unreachable",
+            "not_service_now",
+            "client_rejected",
+            "credentials_rejected",
+            "refresh_token_expired",
+            "authorization_lost",
+            "personal_account",
+            "single_sign_on",
+            "cross_scope_refused",
+            "ip_filtered",
+            "missing_roles",
+            "rate_limited",
+            "access_denied",
+            "authorization_cancelled",
+            "permission_denied",
+            "state_mismatch",
+            "record_rejected",
+            "server_error",
+            "timeout",
+            "offline",
+            "not_configured",
+            "unexpected",
+            "share_unreadable",
+            "share_interrupted",
+            "storage_failed",
+        ];
+        let names: Vec<&str> = all().iter().map(Diagnosis::name).collect();
+        assert_eq!(names, pinned);
+        for d in all() {
+            let empty = Diagnosis::with_name(d.name()).unwrap();
+            assert_eq!(empty.name(), d.name());
+            // The variant with empty fields is what serde reads from the bare tag (numbers
+            // aside, which serde needs present).
+            let json = serde_json::to_value(&d).unwrap();
+            let back: Diagnosis = serde_json::from_value(json).unwrap();
+            assert_eq!(back, d);
+        }
+        assert_eq!(
+            Diagnosis::with_name("personal_account"),
+            Some(Diagnosis::PersonalAccount {
+                user_name: String::new()
+            })
+        );
+        assert_eq!(Diagnosis::with_name("no_such_diagnosis"), None);
+        assert_eq!(Diagnosis::with_name(""), None);
+    }
+
     /// The enum's own list of variants, as serde's derive keeps it: the "expected one of"
     /// of an unknown tag. No hand-kept list can fall behind it.
     fn variant_names() -> Vec<String> {
@@ -414,6 +489,73 @@ mod tests {
                 d.fix_key()
             );
         }
+    }
+
+    /// A catalogue of the given keys, substituting `$1`, `$2`.
+    fn catalogue(entries: &[(&str, &str)]) -> impl Fn(&str, &[&str]) -> Option<String> {
+        let entries: Vec<(String, String)> = entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |key, subs| {
+            let (_, msg) = entries.iter().find(|(k, _)| k == key)?;
+            let mut out = msg.clone();
+            for (i, s) in subs.iter().enumerate().rev() {
+                out = out.replace(&format!("${}", i + 1), s);
+            }
+            Some(out)
+        }
+    }
+
+    #[test]
+    fn text_is_the_catalogue_s_with_one_fallback_rule() {
+        let roles = Diagnosis::MissingRoles {
+            table: "incident".into(),
+        };
+        let full = catalogue(&[
+            ("diagnosis_missing_roles", "No rights on $1."),
+            ("diagnosis_missing_roles_fix", "Grant itil for $1."),
+            ("common_diagnosis_fallback", "Failed: $1."),
+            ("common_diagnosis_fallback_detail", "Failed: $1 ($2)."),
+        ]);
+        assert_eq!(
+            roles.text(&full),
+            (
+                "No rights on incident.".to_owned(),
+                Some("Grant itil for incident.".to_owned())
+            )
+        );
+        // Without the message: the name and the words; without the fix: none.
+        assert_eq!(
+            Diagnosis::Unexpected {
+                message: "Boom".into()
+            }
+            .text(&full),
+            ("Failed: unexpected (Boom).".to_owned(), None)
+        );
+        assert_eq!(
+            Diagnosis::Timeout.text(&full),
+            ("Failed: timeout.".to_owned(), None)
+        );
+        // Not even the fallback messages: still the name, never an empty text.
+        let empty = catalogue(&[]);
+        assert_eq!(
+            roles.text(&empty),
+            ("missing roles: incident".to_owned(), None)
+        );
+        assert_eq!(
+            Diagnosis::NotServiceNow.text(&empty),
+            ("not service now".to_owned(), None)
+        );
+        // A blank fix is no fix.
+        let blank_fix = catalogue(&[
+            ("diagnosis_timeout", "Slow."),
+            ("diagnosis_timeout_fix", " "),
+        ]);
+        assert_eq!(
+            Diagnosis::Timeout.text(&blank_fix),
+            ("Slow.".to_owned(), None)
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::action_status::ActionStatus;
+use super::names::names;
 use super::settings::RecordRef;
 use super::ticket::{Category, Priority, RecommendationSource, TicketKind};
 
@@ -58,6 +59,14 @@ pub enum DraftField {
     DueDate,
     UserId,
 }
+
+names!(DraftField {
+    Name => "name",
+    Description => "description",
+    Priority => "priority",
+    DueDate => "due_date",
+    UserId => "user_id",
+});
 
 /// A validation failure: the field and the i18n message key saying what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,6 +360,11 @@ fn truncate_chars(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn field_names_match_serde() {
+        crate::domain::names::check_table(&DraftField::ALL, DraftField::as_str);
+    }
 
     fn draft() -> TaskDraft {
         TaskDraft {

@@ -405,9 +405,76 @@ pub fn is_safe_link(link: &str) -> bool {
     matches!(host, "127.0.0.1" | "localhost") && port.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The `href` a ticket's link may become: a web link (`is_safe_link`) and, when the connected
+/// instance is known, on that instance's origin. `None`: the number is shown as text.
+pub fn ticket_href<'a>(link: &'a str, instance_origin: Option<&str>) -> Option<&'a str> {
+    let link = link.trim();
+    if !is_safe_link(link) {
+        return None;
+    }
+    let Some(origin) = instance_origin else {
+        return Some(link);
+    };
+    let authority = link.find("://")? + 3;
+    let end = link[authority..]
+        .find(['/', '?', '#'])
+        .map_or(link.len(), |i| authority + i);
+    link[..end]
+        .eq_ignore_ascii_case(origin.trim().trim_end_matches('/'))
+        .then_some(link)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ticket_link_is_a_web_link_on_the_connected_instance() {
+        let link = "https://dev1.service-now.com/nav_to.do?uri=incident.do%3Fsys_id%3D1";
+        let dev1 = Some("https://dev1.service-now.com");
+        assert_eq!(ticket_href(link, dev1), Some(link));
+        assert_eq!(ticket_href(&format!(" {link} "), dev1), Some(link));
+        assert_eq!(
+            ticket_href(link, Some("HTTPS://DEV1.service-now.com/")),
+            Some(link)
+        );
+        assert_eq!(
+            ticket_href("https://dev1.service-now.com", dev1),
+            Some("https://dev1.service-now.com")
+        );
+        assert_eq!(
+            ticket_href("https://dev1.service-now.com?x", dev1),
+            Some("https://dev1.service-now.com?x")
+        );
+        // Unknown instance: the scheme and authority rule alone.
+        assert_eq!(ticket_href(link, None), Some(link));
+        for bad in [
+            "https://dev2.service-now.com/nav_to.do",
+            "https://dev1.service-now.com.evil.example/x",
+            "https://dev1.service-now.com:8443/x",
+            "https://dev1.service-now.com@evil.example/x",
+            "http://dev1.service-now.com/x",
+            "javascript:alert(1)//https://dev1.service-now.com",
+            "data:text/html,https://dev1.service-now.com",
+            "",
+        ] {
+            assert_eq!(ticket_href(bad, dev1), None, "{bad}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "http://evil.example/",
+            "https://a@evil.example/",
+        ] {
+            assert_eq!(ticket_href(bad, None), None, "{bad}");
+        }
+        // The loopback test instance (test builds only), on its own port.
+        let local = Some("http://127.0.0.1:8443");
+        assert_eq!(
+            ticket_href("http://127.0.0.1:8443/x", local),
+            Some("http://127.0.0.1:8443/x")
+        );
+        assert_eq!(ticket_href("http://127.0.0.1:9999/x", local), None);
+    }
 
     #[test]
     fn test_hosts_only_in_test_builds_and_loopback_only_canonical() {

@@ -8,6 +8,7 @@ pub mod correlation;
 pub mod diagnosis;
 pub mod draft;
 pub mod instance;
+pub mod names;
 pub mod outbox;
 pub mod pkce;
 pub mod portal_url;

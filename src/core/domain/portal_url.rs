@@ -8,6 +8,7 @@
 //! | Recommended actions | `/securescore?viewid=actions` |
 //! | action detail | `/securescore?viewid=actions&actionId=<id>` (`&tid=…` may follow) |
 
+use super::names::names;
 use super::query::{parse_query_string, percent_encode};
 
 /// The commercial portal's origin.
@@ -27,6 +28,14 @@ pub enum PortalPage {
     RecommendedActions,
     ActionDetail { action_id: String },
 }
+
+// The page kinds as the recognition report and the popup name them (`popup_page_kind_<name>`).
+names!(data PortalPage {
+    Home => "home",
+    SecureScoreOverview => "overview",
+    RecommendedActions => "recommended_actions",
+    ActionDetail { action_id } => "action_detail",
+});
 
 impl PortalPage {
     /// Recognizes `location.href` (absolute on the portal's origin) or a path with its query
@@ -140,6 +149,31 @@ pub(crate) fn is_action_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The recognition report's `page` (read by the popup as `popup_page_kind_<name>`).
+    #[test]
+    fn page_kind_names_are_pinned_and_have_popup_text() {
+        let pages = [
+            (PortalPage::Home, "home"),
+            (PortalPage::SecureScoreOverview, "overview"),
+            (PortalPage::RecommendedActions, "recommended_actions"),
+            (
+                PortalPage::ActionDetail {
+                    action_id: "mfa".into(),
+                },
+                "action_detail",
+            ),
+        ];
+        let messages: serde_json::Value =
+            serde_json::from_str(include_str!("../../../extension/_locales/en/messages.json"))
+                .unwrap();
+        for (page, name) in pages {
+            assert_eq!(page.name(), name);
+            assert_eq!(PortalPage::with_name(name).map(|p| p.name()), Some(name));
+            let key = format!("popup_page_kind_{name}");
+            assert!(messages[&key]["message"].is_string(), "missing {key}");
+        }
+    }
 
     fn page(url: &str) -> Option<PortalPage> {
         PortalPage::from_url(url)

@@ -289,6 +289,8 @@ pub fn sanitize_value(text: &str) -> String {
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so the result is safe as a
 /// query value, a form value, or a path segment.
+// Hand-written, like `percent_decode` and `parse_query_string`: the percent-encoding and
+// form_urlencoded crates added 1.8 KB to the content script's wasm (bench of issue 14).
 pub fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {

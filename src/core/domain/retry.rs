@@ -4,8 +4,6 @@
 //! timeout, a connection dropped after the request left, a 5xx, an unreadable success) is never
 //! resent blindly; the record is looked up by its correlation id first (`CheckThenRetry`).
 
-use time::{Date, Month, PrimitiveDateTime, Time};
-
 /// First backoff ceiling.
 pub const BASE_DELAY_MS: u64 = 2_000;
 /// No backoff waits longer than this.
@@ -43,63 +41,11 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
     Some(at_ms.saturating_sub(now_ms).min(MAX_RETRY_AFTER_MS))
 }
 
-/// Unix ms of an HTTP-date (IMF-fixdate, RFC 850, or asctime).
+/// Unix ms of an HTTP-date (IMF-fixdate, RFC 850, or asctime), read by `httpdate`.
 pub fn parse_http_date(value: &str) -> Option<u64> {
-    let parts: Vec<&str> = value.split_whitespace().collect();
-    let (day, month, year, clock) = match parts.as_slice() {
-        // Sun, 06 Nov 1994 08:49:37 GMT
-        [wd, d, m, y, t, "GMT"] if wd.ends_with(',') => (d.parse().ok()?, *m, y.parse().ok()?, *t),
-        // Sunday, 06-Nov-94 08:49:37 GMT
-        [wd, dmy, t, "GMT"] if wd.ends_with(',') => {
-            let mut it = dmy.split('-');
-            let (d, m, y) = (it.next()?, it.next()?, it.next()?);
-            let yy: i32 = y.parse().ok()?;
-            // RFC 9110: a two-digit year more than 50 years ahead is in the past century.
-            let year = if y.len() == 2 {
-                if yy < 70 {
-                    2000 + yy
-                } else {
-                    1900 + yy
-                }
-            } else {
-                yy
-            };
-            (d.parse().ok()?, m, year, *t)
-        }
-        // Sun Nov  6 08:49:37 1994
-        [_wd, m, d, t, y] => (d.parse().ok()?, *m, y.parse().ok()?, *t),
-        _ => return None,
-    };
-    let month = month_from_abbrev(month)?;
-    let mut hms = clock.split(':').map(|p| p.parse::<u8>().ok());
-    let (h, mi, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if hms.next().is_some() {
-        return None;
-    }
-    let date = Date::from_calendar_date(year, month, day).ok()?;
-    let time = Time::from_hms(h, mi, s).ok()?;
-    let ts = PrimitiveDateTime::new(date, time)
-        .assume_utc()
-        .unix_timestamp();
-    u64::try_from(ts).ok()?.checked_mul(1000)
-}
-
-fn month_from_abbrev(m: &str) -> Option<Month> {
-    Some(match m {
-        "Jan" => Month::January,
-        "Feb" => Month::February,
-        "Mar" => Month::March,
-        "Apr" => Month::April,
-        "May" => Month::May,
-        "Jun" => Month::June,
-        "Jul" => Month::July,
-        "Aug" => Month::August,
-        "Sep" => Month::September,
-        "Oct" => Month::October,
-        "Nov" => Month::November,
-        "Dec" => Month::December,
-        _ => return None,
-    })
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    let ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+    u64::try_from(ms).ok()
 }
 
 /// What went wrong with one request, reduced to the facts retrying depends on. The ServiceNow

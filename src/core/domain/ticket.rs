@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::names::names;
+
 /// The two ServiceNow tables snshare creates records in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -10,15 +12,20 @@ pub enum TicketKind {
     ChangeRequest,
 }
 
-impl TicketKind {
-    pub const ALL: [TicketKind; 2] = [TicketKind::Incident, TicketKind::ChangeRequest];
+names!(TicketKind {
+    Incident => "incident",
+    ChangeRequest => "change_request",
+});
 
-    /// The ServiceNow table name.
+impl TicketKind {
+    /// The ServiceNow table name: snshare names the kinds after their tables.
     pub fn table(self) -> &'static str {
-        match self {
-            TicketKind::Incident => "incident",
-            TicketKind::ChangeRequest => "change_request",
-        }
+        self.as_str()
+    }
+
+    /// i18n key of the kind's label.
+    pub fn label_key(self) -> String {
+        format!("common_kind_{}", self.as_str())
     }
 }
 
@@ -34,25 +41,19 @@ pub enum Priority {
     Planning,
 }
 
-/// The priority as the message contract and the i18n keys (`common_priority_*`) name it.
-pub fn priority_value(p: Priority) -> &'static str {
-    match p {
-        Priority::Critical => "critical",
-        Priority::High => "high",
-        Priority::Moderate => "moderate",
-        Priority::Low => "low",
-        Priority::Planning => "planning",
-    }
-}
+names!(Priority {
+    Critical => "critical",
+    High => "high",
+    Moderate => "moderate",
+    Low => "low",
+    Planning => "planning",
+});
 
 impl Priority {
-    pub const ALL: [Priority; 5] = [
-        Priority::Critical,
-        Priority::High,
-        Priority::Moderate,
-        Priority::Low,
-        Priority::Planning,
-    ];
+    /// i18n key of the priority's label.
+    pub fn label_key(self) -> String {
+        format!("common_priority_{}", self.as_str())
+    }
 
     /// The priorities a ticket of this kind may have: change_request's choice list stops at
     /// 4 - Low (there is no Planning change), incident has all five.
@@ -120,17 +121,6 @@ impl Priority {
             .get(usize::from(impact + urgency - 2))
             .copied()
     }
-
-    /// English name as in the form's choices (the UI shows the localized label).
-    pub fn name(self) -> &'static str {
-        match self {
-            Priority::Critical => "Critical",
-            Priority::High => "High",
-            Priority::Moderate => "Moderate",
-            Priority::Low => "Low",
-            Priority::Planning => "Planning",
-        }
-    }
 }
 
 /// Where the recommendation came from (product.md §2).
@@ -154,7 +144,17 @@ pub enum Category {
     Infrastructure,
 }
 
+names!(RecommendationSource {
+    Microsoft => "microsoft",
+    User => "user",
+});
+
 impl RecommendationSource {
+    /// i18n key of the source's label in the task form.
+    pub fn label_key(self) -> String {
+        format!("form_source_{}", self.as_str())
+    }
+
     /// As written into the ticket (product.md: "User recommendation or Microsoft recommendation").
     pub fn label(self) -> &'static str {
         match self {
@@ -164,14 +164,19 @@ impl RecommendationSource {
     }
 }
 
+names!(Category {
+    Identity => "identity",
+    Data => "data",
+    Devices => "devices",
+    Apps => "apps",
+    Infrastructure => "infrastructure",
+});
+
 impl Category {
-    pub const ALL: [Category; 5] = [
-        Category::Identity,
-        Category::Data,
-        Category::Devices,
-        Category::Apps,
-        Category::Infrastructure,
-    ];
+    /// i18n key of the category's label.
+    pub fn label_key(self) -> String {
+        format!("common_category_{}", self.as_str())
+    }
 
     /// As the ticket names it (product.md).
     pub fn label(self) -> &'static str {
@@ -184,17 +189,12 @@ impl Category {
         }
     }
 
-    /// snshare's own key for the category (messages, i18n keys). Never written into a
-    /// ServiceNow choice field: the category goes to the description and the correlation
-    /// display, or to a field and value the administrator maps (`FieldMapping`).
+    /// snshare's own name for the category (`as_str`), kept for the callers still using this
+    /// name. Never written into a ServiceNow choice field: the category goes to the
+    /// description and the correlation display, or to a field and value the administrator
+    /// maps (`FieldMapping`).
     pub fn value(self) -> &'static str {
-        match self {
-            Category::Identity => "identity",
-            Category::Data => "data",
-            Category::Devices => "devices",
-            Category::Apps => "apps",
-            Category::Infrastructure => "infrastructure",
-        }
+        self.as_str()
     }
 
     /// Reads the portal's category text; the portal says "Device" where the ticket says
@@ -288,6 +288,43 @@ mod tests {
         assert_eq!(Priority::from_value(" 3 "), Some(Priority::Moderate));
         assert_eq!(Priority::from_value(""), None);
         assert_eq!(Priority::from_value("6"), None);
+    }
+
+    #[test]
+    fn every_name_table_matches_serde_and_reads_back() {
+        use crate::domain::names::check_table;
+        check_table(&TicketKind::ALL, TicketKind::as_str);
+        check_table(&Priority::ALL, Priority::as_str);
+        check_table(&Category::ALL, Category::as_str);
+        check_table(&RecommendationSource::ALL, RecommendationSource::as_str);
+        for k in TicketKind::ALL {
+            assert_eq!(k.table(), k.as_str());
+        }
+        assert_eq!(TicketKind::ChangeRequest.table(), "change_request");
+        assert_eq!(Priority::Planning.label_key(), "common_priority_planning");
+        assert_eq!(Category::Apps.label_key(), "common_category_apps");
+        assert_eq!(
+            TicketKind::ChangeRequest.label_key(),
+            "common_kind_change_request"
+        );
+        assert_eq!(RecommendationSource::User.label_key(), "form_source_user");
+    }
+
+    /// Every label key has English text (the same catalogue the extension ships).
+    #[test]
+    fn every_label_key_is_in_the_catalogue() {
+        let messages: serde_json::Value =
+            serde_json::from_str(include_str!("../../../extension/_locales/en/messages.json"))
+                .unwrap();
+        let keys = TicketKind::ALL
+            .map(TicketKind::label_key)
+            .into_iter()
+            .chain(Priority::ALL.map(Priority::label_key))
+            .chain(Category::ALL.map(Category::label_key))
+            .chain(RecommendationSource::ALL.map(RecommendationSource::label_key));
+        for key in keys {
+            assert!(messages[&key]["message"].is_string(), "missing {key}");
+        }
     }
 
     #[test]

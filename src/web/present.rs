@@ -1,0 +1,79 @@
+//! One presenter per fact the content script and the extension pages both show: a diagnosis in
+//! words, a ticket's number as a link into ServiceNow, a moment in local time. Each surface
+//! styles the node or places the text; what it says, and the rule behind it, is decided here.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
+
+use super::i18n::locales;
+use super::{t, t_with};
+use crate::domain::diagnosis::Diagnosis;
+use crate::domain::instance::ticket_href;
+use crate::domain::ticket::TicketSummary;
+
+/// What went wrong and how to fix it, through chrome.i18n (`Diagnosis::text`: the messages
+/// `diagnosis_<name>` and `diagnosis_<name>_fix`, one fallback rule).
+pub fn diagnosis_text(d: &Diagnosis) -> (String, Option<String>) {
+    d.text(|key, subs| {
+        let message = t_with(key, subs);
+        (message != key && !message.is_empty()).then_some(message)
+    })
+}
+
+/// A ticket's number as a link into ServiceNow, opening in a new tab, when its link passes
+/// [`ticket_href`] (a web link, on `instance` when the caller knows the connected instance's
+/// origin); else the number as text in a `span`. The number is always text, never markup.
+pub fn ticket_link(
+    doc: &Document,
+    ticket: &TicketSummary,
+    instance: Option<&str>,
+) -> Result<Element, JsValue> {
+    let node = match ticket_href(&ticket.link, instance) {
+        Some(href) => {
+            let a = doc.create_element("a")?;
+            a.set_attribute("href", href)?;
+            a.set_attribute("target", "_blank")?;
+            a.set_attribute("rel", "noopener noreferrer")?;
+            a.set_attribute("title", &t("common_opens_new_tab"))?;
+            a
+        }
+        None => doc.create_element("span")?,
+    };
+    node.set_text_content(Some(&ticket.number));
+    Ok(node)
+}
+
+/// How much of a moment `local_time` writes (`Intl.DateTimeFormat`'s `dateStyle` and
+/// `timeStyle`).
+#[derive(Debug, Clone, Copy)]
+pub enum Style {
+    Full,
+    Medium,
+    Short,
+}
+
+impl Style {
+    fn name(self) -> &'static str {
+        match self {
+            Style::Full => "full",
+            Style::Medium => "medium",
+            Style::Short => "short",
+        }
+    }
+}
+
+/// A moment in the surface's language and the user's time zone: the date, and the time when
+/// `time` is given. The one place snshare formats a date.
+pub fn local_time(date: &js_sys::Date, day: Style, time: Option<Style>) -> String {
+    let opts = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &day.name().into());
+    if let Some(time) = time {
+        let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &time.name().into());
+    }
+    js_sys::Intl::DateTimeFormat::new(&locales(), &opts)
+        .format()
+        .call1(&JsValue::NULL, date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| String::from(date.to_iso_string()))
+}
