@@ -267,12 +267,14 @@ fn raw(e: &Element) -> &RawElement {
 }
 
 thread_local! {
-    static INTERNED: std::cell::RefCell<Vec<(usize, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static INTERNED: std::cell::RefCell<Vec<((usize, usize), JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with `s` as a JS string made once per page (keyed by the literal's address).
+/// Runs `f` with `s` as a JS string made once per page (keyed by the literal's address and length).
 pub fn with_js<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
-    let key = s.as_ptr() as usize;
+    // Address and length: the linker may place a literal inside a longer one ("state" at the
+    // start of "state_label"), so the address alone does not name the string.
+    let key = (s.as_ptr() as usize, s.len());
     INTERNED.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some((_, v)) = cache.iter().find(|(k, _)| *k == key) {
