@@ -172,8 +172,8 @@ build() {
     build_step "wasm-opt of the $surface wasm" opt "$DIST/pkg/snshare_${surface}_bg.wasm"
   done
   build_js_fallback
-  build_step "copy of extension/ into dist/chrome" \
-    bash -c 'cd extension && find . -type f ! -name "*.md" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
+  build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script)" \
+    bash -c 'cd extension && find . -type f ! -name "*.md" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
   build_step "dist/snshare-chrome.zip" python3 - "$DIST" "$DIST_ROOT/snshare-chrome.zip" <<'PY'
 import os, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]

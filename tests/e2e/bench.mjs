@@ -506,7 +506,7 @@ await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status 
   const base = `chrome-extension://${ext.extensionId}`;
   const popup = await pageReady(`${base}/popup.html`, '.kind-block .ticket#count>=2 && .kind-block#count>=2', 10);
   results.set('popup_ready_ms', median(popup), { note: `runs ${fmtRuns(popup)} ms: two ticket kinds with their latest tickets drawn`, runs: popup });
-  const options = await pageReady(`${base}/options.html`, '#connection-status && #settings-form', 10);
+  const options = await pageReady(`${base}/options.html`, '.page:not([hidden]) #settings-form && #connection-status .status-line', 10);
   results.set('options_ready_ms', median(options), { note: `runs ${fmtRuns(options)} ms: connection status and the settings form drawn`, runs: options });
   log(`   popup ${round(median(popup))} ms, options ${round(median(options))} ms`);
 });
