@@ -8,8 +8,6 @@ use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use crate::messages::{ProtocolError, ResponseBody};
 use crate::platform::{t, t_with};
 
-use super::dom::build::{el, sr_only, El};
-
 // ---------------------------------------------------------------------------------------------
 // Labels and wire values
 // ---------------------------------------------------------------------------------------------
@@ -91,61 +89,9 @@ pub fn state_class(state: ConnectionState) -> &'static str {
     }
 }
 
-/// What goes inside the page's `role=status` region. `None`: still asking the worker.
-/// `detailed` adds token expiry and last call (options page); the popup shows less.
-pub fn render_status(status: Option<&ConnectionStatus>, detailed: bool) -> El {
-    let Some(status) = status else {
-        return el("p")
-            .class("status-line is-muted")
-            .text(&t("common_status_checking"));
-    };
-    let facts = status_facts(status, detailed);
-    let line = el("p")
-        .class("status-line")
-        .class(facts.class)
-        .child(el("span").class("status-dot").attr("aria-hidden", "true"))
-        .child(el("strong").class("status-headline").text(&facts.headline));
-    let rows: Vec<El> = facts
-        .rows
-        .iter()
-        .map(|(label, value)| {
-            el("div")
-                .child(el("dt").text(label))
-                .child(el("dd").text(value))
-        })
-        .collect();
-    let warnings: Vec<El> = facts.warnings.iter().map(|w| el("li").text(w)).collect();
-    el("div")
-        .class("status-body")
-        .child(line)
-        .child_opt((!rows.is_empty()).then(|| el("dl").class("status-details").children(rows)))
-        .child_opt(facts.hint.map(|h| el("p").class("status-hint").text(&h)))
-        .child_opt(
-            (!warnings.is_empty()).then(|| el("ul").class("status-warnings").children(warnings)),
-        )
-}
-
-/// The page's single live status region (product.md: role status, contains "Connected as").
-pub fn status_host() -> El {
-    el("div")
-        .class("status")
-        .attr("role", "status")
-        .attr("aria-live", "polite")
-        .attr("aria-atomic", "true")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Errors and diagnoses
 // ---------------------------------------------------------------------------------------------
-
-/// An inline alert (`role=alert`) with a message that came from the worker or ServiceNow.
-pub fn alert(message: &str) -> El {
-    el("div")
-        .class("alert is-error")
-        .attr("role", "alert")
-        .child(el("span").class("alert-icon").attr("aria-hidden", "true"))
-        .child(el("span").class("alert-text").text(message))
-}
 
 /// A protocol error as the user reads it.
 pub fn error_message(e: &ProtocolError) -> String {
@@ -170,21 +116,6 @@ pub fn diagnosis_kind(d: &Diagnosis) -> &'static str {
 
 pub use crate::platform::present::diagnosis_text;
 
-pub fn render_diagnosis(d: &Diagnosis) -> El {
-    let (message, fix) = diagnosis_text(d);
-    el("div")
-        .class("diagnosis")
-        .attr("data-diagnosis", diagnosis_kind(d))
-        .child(el("p").class("diagnosis-message").text(&message))
-        .child_opt(fix.map(|f| {
-            el("p")
-                .class("diagnosis-fix")
-                .child(el("strong").text(&t("common_how_to_fix")))
-                .append_text(" ")
-                .append_text(&f)
-        }))
-}
-
 // ---------------------------------------------------------------------------------------------
 // Links
 // ---------------------------------------------------------------------------------------------
@@ -192,14 +123,6 @@ pub fn render_diagnosis(d: &Diagnosis) -> El {
 /// Only web links go into an `href`: a `javascript:` or `data:` link from data is shown as text.
 pub fn safe_href(link: &str) -> Option<&str> {
     crate::domain::instance::ticket_href(link, None)
-}
-
-/// A small spinner with a text for screen readers.
-pub fn spinner(label: &str) -> El {
-    el("span")
-        .class("spinner")
-        .child(el("span").class("spinner-ring").attr("aria-hidden", "true"))
-        .child(sr_only(label))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,7 +226,7 @@ pub fn format_age(fetched_at: u64, now: u64) -> String {
 }
 
 /// What the connection status says, as text: the same facts whether a page builds its status
-/// from a template ([`status_from_markup`]) or node by node ([`render_status`]).
+/// from the page's templates ([`status_from_markup`]).
 pub struct StatusFacts {
     /// `is-ok`, `is-warn`… (the dot's colour; the headline says it in words).
     pub class: &'static str,
