@@ -21,6 +21,10 @@ use crate::platform::{now_ms, t_with};
 const LEARN_DEBOUNCE_MS: i32 = 500;
 /// The account control is looked at no more often than this while its UPN is not known.
 const ACCOUNT_CHECK_MS: u64 = 1_000;
+/// A learned batch the worker did not take (starting, restarting) is offered again, this many
+/// times, each a little later.
+const LEARN_RETRIES: u8 = 3;
+const LEARN_RETRY_MS: i32 = 2_000;
 
 /// An action as snshare keys it: the portal's id when any source knows it, else the title key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,7 @@ pub struct Ctx {
     pub titles_generation: Cell<u32>,
     to_learn: RefCell<Vec<(String, String)>>,
     learner: RefCell<Option<Debouncer>>,
+    learn_failures: Cell<u8>,
     /// The signed-in UPN: read from the page, else remembered by the worker for the tenant.
     upn: RefCell<Option<String>>,
     upn_read: Cell<bool>,
@@ -94,6 +99,7 @@ impl Ctx {
             titles_generation: Cell::new(0),
             to_learn: RefCell::new(Vec::new()),
             learner: RefCell::new(None),
+            learn_failures: Cell::new(0),
             upn: RefCell::new(None),
             upn_read: Cell::new(false),
             account_checked_at: Cell::new(0),
@@ -177,7 +183,31 @@ impl Ctx {
         }
         let tenant = self.tenant.borrow().clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let _ = wire::learn_portal_context(&tenant, titles, upn).await;
+            let sent = wire::learn_portal_context(&tenant, titles.clone(), upn)
+                .await
+                .is_ok();
+            let Some(ctx) = super::CTX.with(|c| c.borrow().clone()) else {
+                return;
+            };
+            if sent {
+                ctx.learn_failures.set(0);
+                return;
+            }
+            // Nothing learned is lost to a worker that was starting: the titles go back in the
+            // queue (the UPN is sent with every batch) and the learner runs again later.
+            let failures = ctx.learn_failures.get().saturating_add(1);
+            ctx.learn_failures.set(failures);
+            if failures > LEARN_RETRIES {
+                return;
+            }
+            ctx.to_learn.borrow_mut().extend(titles);
+            dom::after(LEARN_RETRY_MS * i32::from(failures), || {
+                if let Some(ctx) = super::CTX.with(|c| c.borrow().clone()) {
+                    if let Some(l) = ctx.learner.borrow().as_ref() {
+                        l.trigger();
+                    }
+                }
+            });
         });
     }
 

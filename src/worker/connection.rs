@@ -455,6 +455,27 @@ pub async fn account_warnings(user: &ConnectedUser, roles: Option<&[String]>) ->
     }
 }
 
+/// A portal account seen after connecting: when it is the connected ServiceNow user's own, the
+/// connection is flagged now, not only at the next connect or Test connection (the user often
+/// connects first and opens the portal afterwards).
+pub async fn portal_account_seen(upn: &str) {
+    const PERSONAL: &str = "warning_personal_account";
+    let Some(mut record) = store::connection().await else {
+        return;
+    };
+    let personal = record
+        .user
+        .as_ref()
+        .is_some_and(|u| crate::domain::diagnosis::same_person(u, upn));
+    if !personal || record.warnings.iter().any(|w| w == PERSONAL) {
+        return;
+    }
+    // One account warning at a time, the personal account first (as `account_warnings`).
+    record.warnings.retain(|w| w != "warning_missing_change_roles");
+    record.warnings.insert(0, PERSONAL.to_owned());
+    store::save_connection(&record).await;
+}
+
 /// `integration_user_check` with the portal accounts seen in this browser.
 pub async fn account_check(user: &ConnectedUser, roles: Option<&[String]>) -> Option<Diagnosis> {
     integration_user_check(

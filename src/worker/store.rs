@@ -262,12 +262,15 @@ pub async fn portal_accounts() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Remembers a portal account (the UPN the content script or a draft carries).
-pub async fn note_portal_account(upn: &str) {
+/// Remembers a portal account (the UPN the content script or a draft carries). Returns whether
+/// it was new to the list.
+pub async fn note_portal_account(upn: &str) -> bool {
     let mut accounts = portal_accounts().await;
-    if crate::domain::diagnosis::remember_portal_account(&mut accounts, upn) {
+    let new = crate::domain::diagnosis::remember_portal_account(&mut accounts, upn);
+    if new {
         let _ = set(Area::Local, PORTAL_ACCOUNTS, &accounts).await;
     }
+    new
 }
 
 /// What the instance offers beyond the Table API (`domain::capabilities`).

@@ -63,16 +63,27 @@ test('an itil-only integration user connects with no warning and Test connection
   expect(roles.length).toBeGreaterThan(0);
 });
 
-test('a personal account is flagged at connect and in Test connection', async ({ context, extensionId, portal }) => {
-  // The portal's signed-in account (the replica's Megan Bowen) reaches the worker.
-  await openPortal(portal, '/homepage');
+test('a personal account is flagged whether the portal or the connection comes first', async ({ context, extensionId, portal, sandbox }) => {
+  const warnings = async (page) => (await sendFromExtensionPage(page, { type: 'get_status' })).body.data.warnings;
+  // Megan's ServiceNow account marked for integrations: only the portal can tell it is hers.
+  await sandbox.setUser(PERSONAL.user, { web_service_access_only: 'true' });
+  // Connected first: the portal's account is not known yet, nothing to flag.
   const options = await connectWithPassword(context, extensionId, PERSONAL);
+  expect(await warnings(options)).toEqual([]);
+  // The portal's signed-in account (the replica's Megan Bowen) reaches the worker, which flags
+  // the connection at once.
+  await openPortal(portal, '/homepage');
+  await expect.poll(() => warnings(options), { timeout: 15_000 }).toEqual(['warning_personal_account']);
   const seen = await options.evaluate(async () => (await chrome.storage.local.get('portal.accounts'))['portal.accounts']);
   expect(seen).toEqual(['meganb@contoso.onmicrosoft.com']);
+  await options.reload();
   await expect(options.locator('.status-warnings')).toContainText('belong to a person');
-  const status = await sendFromExtensionPage(options, { type: 'get_status' });
-  expect(status.body.data.warnings).toEqual(['warning_personal_account']);
-  const report = await sendFromExtensionPage(options, { type: 'test_connection' });
+
+  // Connecting again with the portal's account known: flagged at connect, and by Test connection.
+  const again = await connectWithPassword(context, extensionId, PERSONAL);
+  await expect(again.locator('.status-warnings')).toContainText('belong to a person');
+  expect(await warnings(again)).toEqual(['warning_personal_account']);
+  const report = await sendFromExtensionPage(again, { type: 'test_connection' });
   const failed = report.body.data.steps.filter((s) => !s.ok);
   expect(failed.map((s) => s.diagnosis.kind)).toEqual(['personal_account']);
   expect(failed[0].diagnosis.user_name).toBe(PERSONAL.user);
