@@ -471,7 +471,9 @@ pub async fn portal_account_seen(upn: &str) {
         return;
     }
     // One account warning at a time, the personal account first (as `account_warnings`).
-    record.warnings.retain(|w| w != "warning_missing_change_roles");
+    record
+        .warnings
+        .retain(|w| w != "warning_missing_change_roles");
     record.warnings.insert(0, PERSONAL.to_owned());
     store::save_connection(&record).await;
 }
