@@ -275,6 +275,10 @@ e2e_tests() {
   if [ $rc -ne 0 ] && [ $((f + k)) -eq 0 ]; then FAILED=$((FAILED + 1)); echo "!! e2e failed (exit $rc)"; fi
 }
 
+# Wall time per phase of a test run, for the summary (where CI's minutes go).
+PHASES=(); PHASE_START=0
+phase() { PHASES+=("$1 $((SECONDS - PHASE_START)) s"); PHASE_START=$SECONDS; }
+
 summary() {
   local product=$((PRODUCT_NATIVE + PRODUCT_WASM + PRODUCT_E2E))
   echo
@@ -316,15 +320,17 @@ cmd_test() {
     [[ " ${layers[*]} " == *" $l "* ]] || LAYERS_NOT_RUN+=("$l")
   done
   ensure_rust; ensure_wasm_bindgen; ensure_npm; ensure_browser; ensure_xvfb
+  phase tools
   mkdir -p target/test-logs
   IN_TEST=1
   # Format and lint first, for the whole run: a red lint fails fast, before minutes of tests.
-  [ ${#layers[@]} -eq 3 ] && lint
+  [ ${#layers[@]} -eq 3 ] && { lint; phase lint; }
   if [[ " ${layers[*]} " == *" e2e "* ]]; then
     # Built first, so a failed step stops the run before any test (see build_step).
     say "building for the end-to-end suite"
     build
     build_step "sandbox and portal replica servers (cargo build -p sn-sandbox --bins)" build_servers
+    phase build
   fi
   for l in "${layers[@]}"; do
     case $l in
@@ -332,8 +338,12 @@ cmd_test() {
       wasm) wasm_tests "$pattern" ;;
       e2e) e2e_tests "$pattern" ;;
     esac
+    phase "$l"
   done
   summary
+  local times
+  times=$(printf '%s, ' "${PHASES[@]}")
+  echo "time: ${times}total $((SECONDS / 60)) min $((SECONDS % 60)) s"
   [ $FAILED -eq 0 ]
 }
 
