@@ -1762,6 +1762,7 @@ mod decoders {
                 sys_id: "a715cd759f2002002920bde8132e7018".into(),
                 name: "Security Operations".into(),
             }),
+            compliance: None,
         }
     }
 
@@ -1800,6 +1801,7 @@ mod decoders {
                 action_id: None,
                 action_url: Some("u".into()),
                 assignment_group: None,
+                compliance: None,
                 ..draft()
             },
         ] {
