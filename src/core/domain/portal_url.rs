@@ -93,12 +93,7 @@ impl PortalPage {
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let path = path.trim_end_matches('/').to_ascii_lowercase();
         let params = parse_query_string(query);
-        let param = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim())
-        };
+        let param = |name: &str| param_i(&params, name);
         match path.as_str() {
             "" | "/homepage" => Some(PortalPage::Home),
             "/securescore" => match param("viewid").map(str::to_ascii_lowercase).as_deref() {
@@ -155,6 +150,14 @@ impl PortalPage {
     }
 }
 
+/// A query parameter's value, trimmed; its name compared case aside.
+fn param_i<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+}
+
 /// Query parameters that carry an improvement action's id on Compliance Manager.
 const CM_ID_PARAMS: [&str; 3] = ["actionid", "improvementactionid", "id"];
 
@@ -164,12 +167,7 @@ fn compliance_page(rest: &str) -> Option<PortalPage> {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let path = path.trim_end_matches('/');
     let params = parse_query_string(query);
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-    };
+    let param = |name: &str| param_i(&params, name);
     let mut segments = path.split('/').skip(1);
     if !segments
         .next()
