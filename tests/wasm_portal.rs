@@ -1762,6 +1762,7 @@ mod decoders {
                 sys_id: "a715cd759f2002002920bde8132e7018".into(),
                 name: "Security Operations".into(),
             }),
+            compliance: None,
         }
     }
 
@@ -1800,6 +1801,7 @@ mod decoders {
                 action_id: None,
                 action_url: Some("u".into()),
                 assignment_group: None,
+                compliance: None,
                 ..draft()
             },
         ] {
@@ -2651,4 +2653,81 @@ fn titles_read_from_the_page_normalize_to_one_key() {
     let ctx = Ctx::new();
     ctx.learn(&a, "AdminMFAV2");
     assert_eq!(ctx.resolve(None, &b).key, "AdminMFAV2");
+}
+
+// -------------------------------------------------------------------------------------------------
+// Compliance Manager (issue 20)
+// -------------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn compliance_manager_list_rows_and_facts() {
+    use snshare_content::compliance::{self, Fact};
+    setup();
+    assert_eq!(compliance::fact_of("Improvement action"), Some(Fact::Title));
+    assert_eq!(
+        compliance::fact_of("Action d’amélioration"),
+        Some(Fact::Title)
+    );
+    assert_eq!(compliance::fact_of("Points achieved"), Some(Fact::Points));
+    assert_eq!(compliance::fact_of("Évaluations"), Some(Fact::Assessments));
+    assert_eq!(compliance::fact_of("測試狀態"), Some(Fact::TestStatus));
+    assert_eq!(compliance::fact_of("Group"), None);
+    assert!(selectors::is_title_header("Improvement action"));
+    // Fluent's DetailsList with the path-form links; headers with chevron glyphs.
+    let root = mount(
+        r#"<div role="grid">
+          <div role="row"><div role="columnheader"><span role="checkbox" aria-label="Select"></span></div>
+            <div role="columnheader" data-item-key="title"><span>Action d’amélioration</span><i aria-hidden="true">&#xE70D;</i></div>
+            <div role="columnheader" data-item-key="points">Points obtenus</div>
+            <div role="columnheader" data-item-key="assessments">Évaluations</div>
+            <div role="columnheader" data-item-key="test">État du test</div></div>
+          <div role="row"><div role="gridcell"><span role="checkbox" aria-label="Select"></span></div>
+            <div data-automationid="DetailsRowFields">
+              <div role="gridcell" data-automation-key="title"><div><a href="/compliancemanager/improvementactions/abc-1">Activer l’audit</a></div></div>
+              <div role="gridcell" data-automation-key="points">3/9</div>
+              <div role="gridcell" data-automation-key="assessments">RGPD</div>
+              <div role="gridcell" data-automation-key="test">Réussi</div></div></div>
+        </div>"#,
+    );
+    let list = selectors::find_list(&root).expect("the list, by its links");
+    let rows = selectors::action_rows(&list);
+    assert_eq!(rows.len(), 1);
+    let action = selectors::row_action(&selectors::column_map(&list), &rows[0]).unwrap();
+    assert_eq!(action.action_id.as_deref(), Some("cm:abc-1"));
+    assert_eq!(action.title, "Activer l’audit");
+    let facts = compliance::row_facts(&list, &rows[0]);
+    assert_eq!(facts.points, "3/9");
+    assert_eq!(facts.assessments, "RGPD");
+    assert_eq!(facts.test_status, "Réussi");
+    assert_eq!(facts.regulations, "");
+}
+
+#[wasm_bindgen_test]
+fn compliance_manager_details_summary_in_both_shapes() {
+    use snshare_content::compliance;
+    setup();
+    let page = mount(
+        r#"<main><h1>Use MFA</h1><div role="menubar"><button>Assign action</button></div>
+          <dl><dt>Assessments</dt><dd>Data Protection Baseline</dd><dt>Regulations</dt><dd>NIST 800-53</dd>
+          <dt>Control family</dt><dd>Access control</dd><dt>Points achieved</dt><dd>0/27</dd>
+          <dt>Implementation status</dt><dd>Not implemented</dd><dt>Test status</dt><dd>None</dd>
+          <dt>Assigned to</dt><dd>Megan</dd></dl>
+          <p>Assessments are listed above.</p></main>"#,
+    );
+    let facts = compliance::details_facts(&page);
+    assert_eq!(facts.assessments, "Data Protection Baseline");
+    assert_eq!(facts.regulations, "NIST 800-53");
+    assert_eq!(facts.control_family, "Access control");
+    assert_eq!(facts.points, "0/27");
+    assert_eq!(facts.implementation_status, "Not implemented");
+    assert_eq!(facts.test_status, "None");
+    let flyout = mount(
+        r#"<div role="dialog" aria-labelledby="t"><div role="heading" aria-level="1" id="t">Utiliser MFA</div>
+          <div><span>Famille de contrôles</span><span>Identification</span></div>
+          <div><span>Points obtenus</span><span>5/5</span></div></div>"#,
+    );
+    let facts = compliance::details_facts(&flyout);
+    assert_eq!(facts.control_family, "Identification");
+    assert_eq!(facts.points, "5/5");
+    assert_eq!(facts.assessments, "");
 }

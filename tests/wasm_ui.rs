@@ -397,6 +397,7 @@ fn list_state_round_trips_through_the_hash() {
         kind: Some(TicketKind::ChangeRequest),
         state: Some("-5".into()),
         category: Some(snshare_core::domain::ticket::Category::Identity),
+        source: Some(snshare_core::domain::ticket::RecommendationSource::ComplianceManager),
         search: "MFA & <b>admins</b>".into(),
         sort: TicketSort::Number,
         descending: false,
@@ -404,6 +405,11 @@ fn list_state_round_trips_through_the_hash() {
     };
     let hash = s.to_hash();
     assert!(hash.contains("page=4"), "{hash}");
+    assert!(hash.contains("source=compliance_manager"), "{hash}");
+    assert_eq!(
+        s.query().source,
+        Some(snshare_core::domain::ticket::RecommendationSource::ComplianceManager)
+    );
     assert_eq!(ListState::from_hash(&format!("#{hash}")), s);
     let q = s.query();
     assert_eq!(q.offset, 3 * PAGE_SIZE);

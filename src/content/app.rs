@@ -14,6 +14,7 @@ use super::selectors;
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::action_title::{title_key, TitleMap};
+use crate::domain::portal_url::{cm_id, CM_ORIGINS};
 use crate::platform::{now_ms, t_with};
 
 /// Learned pairs are handed to the worker in one message per burst (a list renders its rows
@@ -79,6 +80,8 @@ pub struct Ctx {
     last_panel: RefCell<Option<(String, String)>>,
     pub recognition: RefCell<Recognition>,
     tenant: RefCell<String>,
+    /// The page is Compliance Manager's (by its origin): actions are keyed `cm:<id>`.
+    cm: bool,
 }
 
 impl Ctx {
@@ -107,7 +110,29 @@ impl Ctx {
             last_panel: RefCell::new(None),
             recognition: RefCell::new(Recognition::default()),
             tenant: RefCell::new(String::new()),
+            cm: web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .is_some_and(|o| CM_ORIGINS.iter().any(|c| c.eq_ignore_ascii_case(&o))),
         })
+    }
+
+    /// Whether the page is Compliance Manager's (its actions have their own namespace).
+    pub fn is_cm(&self) -> bool {
+        self.cm
+    }
+
+    /// An action id in the page's namespace (`cm:<id>` on Compliance Manager).
+    pub fn namespaced(&self, id: &str) -> String {
+        if self.cm {
+            cm_id(id)
+        } else {
+            id.to_owned()
+        }
+    }
+
+    /// The title key of an action title, in the page's namespace.
+    pub fn title_key(&self, title: &str) -> Option<String> {
+        title_key(title).map(|k| self.namespaced(&k))
     }
 
     /// Loads what the worker remembers of this tenant (once per page), and sets up the learner.
@@ -141,10 +166,11 @@ impl Ctx {
 
     /// The action a row, panel or menu shows, keyed by the best source available.
     pub fn resolve(&self, action_id: Option<&str>, title: &str) -> ResolvedAction {
-        let title_key = title_key(title);
+        let title_key = self.title_key(title);
         let key = action_id
             .map(str::to_owned)
             .or_else(|| self.titles.borrow().get(title).map(str::to_owned))
+            .map(|id| self.namespaced(&id))
             .or_else(|| title_key.clone())
             .unwrap_or_default();
         ResolvedAction { key, title_key }
@@ -301,7 +327,12 @@ impl Ctx {
 
     /// The action detail panel, re-found (when `may_search`) if it was closed or replaced.
     pub fn panel(&self, may_search: bool) -> (Option<Element>, bool) {
-        tracked(&self.panel, may_search, selectors::find_panel)
+        let find = if self.cm {
+            super::compliance::find_details
+        } else {
+            selectors::find_panel
+        };
+        tracked(&self.panel, may_search, find)
     }
 
     /// Holds the form just opened (`task_form`'s `Ctx::open_form` closed the previous one).

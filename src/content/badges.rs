@@ -19,7 +19,6 @@ use super::row_share::{clear_badges, BADGE_ATTR, SLOT_ATTR, SLOT_SELECTOR, TITLE
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
 use super::tickets::{self, ActionTickets, TicketStore};
-use crate::domain::action_title::title_key;
 use crate::domain::portal_url::PortalPage;
 use crate::platform::i18n::ui_lang;
 use crate::platform::{t, t_with};
@@ -30,10 +29,7 @@ const PANEL_MARK: &str = "panel-badges";
 const PANEL_SELECTOR: &str = "[data-snshare=\"panel-badges\"]";
 
 fn applies(page: &PortalPage) -> bool {
-    matches!(
-        page,
-        PortalPage::RecommendedActions | PortalPage::ActionDetail { .. }
-    )
+    page.lists_actions()
 }
 
 struct Badges {
@@ -138,7 +134,7 @@ impl Badges {
         let Some(panel) = panel else { return };
         // The panel teaches the title → id map (the URL is the id's source here).
         ctx.learn_from_panel(&panel, &action_id);
-        let title_key = title_key(&selectors::panel_title(&panel));
+        let title_key = ctx.title_key(&selectors::panel_title(&panel));
         if let Some((p, a, g, k)) = &self.panel_drawn {
             // Still there (the portal keeps foreign nodes) and for this action and snapshot.
             if p == &panel

@@ -6,10 +6,11 @@
 //!
 //! | feature | applies on | adds |
 //! | --- | --- | --- |
-//! | `row_share` | Recommended actions, action detail | a share button in each row's title cell |
-//! | `badges` | Recommended actions, action detail | ticket badges on rows and in the detail panel |
+//! | `row_share` | Recommended actions, action detail (and Compliance Manager's) | a share button in each row's title cell |
+//! | `badges` | Recommended actions, action detail (and Compliance Manager's) | ticket badges on rows and in the detail panel |
 //! | `share_menu` | action detail | "ServiceNow" in the panel's Share menu |
-//! | `cards` | home, Secure Score overview | the Change / Incident management cards |
+//! | `cards` | home, Secure Score overview, Compliance Manager overview | the Change / Incident management cards |
+//! | `compliance` | Compliance Manager's Improvement actions, an action's details | "Share to ServiceNow" among the details' commands |
 //!
 //! The task form (`task_form`) is opened by them and closes when the page changes. Everything
 //! the features look for in the portal is in `selectors`.
@@ -30,6 +31,7 @@ use snshare_web::dom;
 pub mod app;
 mod badges;
 pub mod cards;
+pub mod compliance;
 pub mod report;
 mod row_share;
 pub mod scheduler;
@@ -54,8 +56,13 @@ const WORKER_ATTR: &str = "data-snshare-worker";
 
 /// The features, in the order they see each batch (the row button before the badges that go
 /// next to it).
-pub static FEATURES: [scheduler::FeatureDef; 4] =
-    [row_share::DEF, badges::DEF, share_menu::DEF, cards::DEF];
+pub static FEATURES: [scheduler::FeatureDef; 5] = [
+    row_share::DEF,
+    badges::DEF,
+    share_menu::DEF,
+    compliance::DEF,
+    cards::DEF,
+];
 
 thread_local! {
     /// The page's one context (the features' shared state).

@@ -48,10 +48,7 @@ const STOPS_SELECTOR: &str = "button, a[href]";
 pub const DEF: FeatureDef = FeatureDef { applies, init };
 
 fn applies(page: &PortalPage) -> bool {
-    matches!(
-        page,
-        PortalPage::RecommendedActions | PortalPage::ActionDetail { .. }
-    )
+    page.lists_actions()
 }
 
 struct RowShare {
@@ -253,11 +250,14 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
         Some(p) => ActionContext::from_panel(&key, &selectors::read_panel(&p), Some(&action.title)),
         None => ActionContext::from_row(&key, &action.title, None, None),
     };
-    // What the panel does not show, the row may.
-    if context.category.is_none() {
+    if ctx.is_cm() {
+        // Compliance Manager's row: its assessments, regulations, points and statuses.
+        super::compliance::from_row(&mut context, &list, &row);
+    } else if context.category.is_none() {
+        // What the panel does not show, the row may.
         context.category = selectors::row_category(&list, &row);
     }
-    if context.status.is_none() {
+    if context.status.is_none() && !ctx.is_cm() {
         context.status = selectors::row_status(&list, &row);
     }
     ctx.open_form(FormRequest {

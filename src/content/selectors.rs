@@ -43,8 +43,10 @@ pub const ROW: &str = "[role=\"row\"], tr";
 pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
 /// Column headers of a list.
 pub const HEADER_CELL: &str = "[role=\"columnheader\"], th";
-/// The link that opens an action (its `href` carries `actionId`).
-pub const ACTION_LINK: &str = "a[href*=\"actionid=\" i]";
+/// The link that opens an action (its `href` carries `actionId`, or, on Compliance Manager, the
+/// action's path).
+pub const ACTION_LINK: &str =
+    "a[href*=\"actionid=\" i], a[href*=\"/compliancemanager/improvementactions/\" i]";
 /// What can carry an action's title in its cell: a link, or a Fluent `Link` without `href`
 /// (a `<button>`), or their ARIA forms.
 pub const TITLE_CONTROL: &str = "a[href], button, [role=\"link\"], [role=\"button\"]";
@@ -275,7 +277,7 @@ fn any_label(text: &str, pick: impl Fn(&Labels) -> &'static str) -> bool {
 }
 
 pub fn is_title_header(text: &str) -> bool {
-    any_label(text, |l| l.title_header)
+    any_label(text, |l| l.title_header) || super::compliance::is_title_header(text)
 }
 
 pub fn is_category_header(text: &str) -> bool {

@@ -37,10 +37,11 @@ use super::dom::{self, append, el, set, Debouncer, Listener, OWN_ATTR};
 use super::selectors::{self, PanelContent};
 use super::{styles, tickets, wire};
 use crate::domain::action_status::ActionStatus;
-use crate::domain::action_title::title_key;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
-use crate::domain::draft::{default_due_date, format_date, TaskDraft, TASK_NAME_MAX};
+use crate::domain::draft::{
+    default_due_date, format_date, ComplianceFacts, TaskDraft, TASK_NAME_MAX,
+};
 use crate::domain::portal_url::action_link_on;
 use crate::domain::settings::TicketDefaults;
 use crate::domain::task_form::duplicate_keys;
@@ -75,6 +76,8 @@ pub struct ActionContext {
     pub status: Option<ActionStatus>,
     /// The description to prefill (plain text, ends with the link to the action).
     pub description: String,
+    /// What Compliance Manager shows of the action (its id is `cm:<id>`).
+    pub compliance: Option<ComplianceFacts>,
 }
 
 impl ActionContext {
@@ -91,6 +94,7 @@ impl ActionContext {
             category,
             status,
             description: description_from_row(title, &link_to(id)),
+            compliance: None,
         }
     }
 
@@ -107,6 +111,7 @@ impl ActionContext {
             title,
             category: content.category,
             status: content.status,
+            compliance: None,
         }
     }
 }
@@ -442,11 +447,7 @@ impl TaskForm {
         let defaults = TicketDefaults::default();
         let today = today();
         let action = request.action;
-        let source = if action.is_some() {
-            RecommendationSource::Microsoft
-        } else {
-            RecommendationSource::User
-        };
+        let source = RecommendationSource::of_action(action.as_ref().map(|a| a.id.as_str()));
         let category = action.as_ref().and_then(|a| a.category);
         let kind = request.kind.unwrap_or(defaults.kind);
         let state = FormState::new(
@@ -467,6 +468,7 @@ impl TaskForm {
                 action_id: action.as_ref().map(|a| a.id.clone()),
                 action_url: action.as_ref().map(|a| link_to(&a.id)),
                 assignment_group: None,
+                compliance: action.as_ref().and_then(|a| a.compliance.clone()),
             },
             request.kind.is_some(),
         );
@@ -515,7 +517,7 @@ impl TaskForm {
             .unwrap_or_else(|| NEW_DRAFT_KEY.to_owned());
         let lookup_keys = duplicate_keys(
             action.as_ref().map(|a| a.id.clone()),
-            action.as_ref().and_then(|a| title_key(&a.title)),
+            action.as_ref().and_then(|a| ctx.title_key(&a.title)),
         );
         let form: Element = need(&overlay, "form")?;
         let close: Element = need(&overlay, "close")?;

@@ -355,6 +355,22 @@ pub mod decode {
         })
     }
 
+    /// A draft's Compliance Manager facts (absent, or not an object: none).
+    fn compliance_facts(v: &JsValue) -> Option<crate::domain::draft::ComplianceFacts> {
+        if !v.is_object() {
+            return None;
+        }
+        let s = |k: &'static str| string(v, k).unwrap_or_default();
+        Some(crate::domain::draft::ComplianceFacts {
+            assessments: s("assessments"),
+            regulations: s("regulations"),
+            control_family: s("control_family"),
+            points: s("points"),
+            implementation_status: s("implementation_status"),
+            test_status: s("test_status"),
+        })
+    }
+
     pub fn draft(v: &JsValue) -> R<TaskDraft> {
         Ok(TaskDraft {
             kind: kind(string(v, "kind"))?,
@@ -373,6 +389,7 @@ pub mod decode {
             action_id: string(v, "action_id"),
             action_url: string(v, "action_url"),
             assignment_group: record_ref(&get(v, "assignment_group"))?,
+            compliance: compliance_facts(&get(v, "compliance")),
         })
     }
 

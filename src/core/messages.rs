@@ -11,7 +11,7 @@ use crate::domain::diagnosis::Diagnosis;
 use crate::domain::draft::{FieldError, TaskDraft};
 use crate::domain::names::names;
 use crate::domain::settings::{RecordRef, SettingsInput, SettingsView};
-use crate::domain::ticket::{Category, TicketKind, TicketSummary};
+use crate::domain::ticket::{Category, RecommendationSource, TicketKind, TicketSummary};
 
 // Types of the contract that the domain's rules produce, defined where they are made.
 pub use crate::domain::outbox::OutboxView;
@@ -44,12 +44,15 @@ pub enum SenderKind {
     PortalContentScript,
 }
 
-/// The portal origins whose content script may talk to the worker: commercial, GCC High, DoD
-/// (portal.md, "Other clouds"; the manifest's `content_scripts.matches`).
-pub const PORTAL_ORIGINS: [&str; 3] = [
+/// The portal origins whose content script may talk to the worker: the security portal's
+/// (commercial, GCC High, DoD; portal.md, "Other clouds") and Compliance Manager's (Purview and
+/// the compliance center, issue 20): the manifest's `content_scripts.matches`.
+pub const PORTAL_ORIGINS: [&str; 5] = [
     "https://security.microsoft.com",
     "https://security.microsoft.us",
     "https://security.apps.mil",
+    "https://purview.microsoft.com",
+    "https://compliance.microsoft.com",
 ];
 
 /// What the worker knows of a message's sender (`chrome.runtime.MessageSender`).
@@ -258,6 +261,9 @@ pub struct TicketListQuery {
     /// Raw state values to include; empty = all.
     pub states: Vec<String>,
     pub category: Option<Category>,
+    /// Where the tickets come from (Secure Score, Compliance Manager, a card); none = all.
+    #[serde(default)]
+    pub source: Option<RecommendationSource>,
     /// Matched against number and short description.
     pub search: Option<String>,
     pub sort: TicketSort,
@@ -590,6 +596,7 @@ mod tests {
             kind: None,
             states: vec![],
             category: None,
+            source: None,
             search: None,
             sort: TicketSort::Updated,
             descending: true,

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use crate::domain::ticket::{Category, TicketKind, TicketSummary};
+use crate::domain::ticket::{Category, RecommendationSource, TicketKind, TicketSummary};
 use crate::domain::ticket_list::TicketChanges;
 use crate::messages::{
     RequestBody, ResponseBody, StateName, TicketListQuery, TicketPage, TicketSort,
@@ -37,6 +37,8 @@ pub struct ListState {
     /// A raw state value of `kind` (or of either kind when `kind` is none).
     pub state: Option<String>,
     pub category: Option<Category>,
+    /// Secure Score, Compliance Manager or a card's "Create ticket".
+    pub source: Option<RecommendationSource>,
     pub search: String,
     pub sort: TicketSort,
     pub descending: bool,
@@ -50,6 +52,7 @@ impl Default for ListState {
             kind: None,
             state: None,
             category: None,
+            source: None,
             search: String::new(),
             sort: TicketSort::Updated,
             descending: true,
@@ -95,6 +98,9 @@ impl ListState {
             .get("category")
             .as_deref()
             .and_then(category_from_value);
+        s.source = params
+            .get("source")
+            .and_then(|v| v.parse::<RecommendationSource>().ok());
         s.search = params
             .get("q")
             .map(|q| q.chars().take(200).collect())
@@ -131,6 +137,9 @@ impl ListState {
         if let Some(c) = self.category {
             params.append("category", category_value(c));
         }
+        if let Some(src) = self.source {
+            params.append("source", src.as_str());
+        }
         if !self.search.is_empty() {
             params.append("q", &self.search);
         }
@@ -149,6 +158,7 @@ impl ListState {
             kind: self.kind,
             states: self.state.iter().cloned().collect(),
             category: self.category,
+            source: self.source,
             search: (!self.search.trim().is_empty()).then(|| self.search.trim().to_string()),
             sort: self.sort,
             descending: self.descending,
@@ -161,6 +171,7 @@ impl ListState {
         self.kind.is_some()
             || self.state.is_some()
             || self.category.is_some()
+            || self.source.is_some()
             || !self.search.trim().is_empty()
     }
 }
@@ -174,6 +185,7 @@ pub enum TicketsAction {
     /// `kind:state` from the state select, or none.
     State(Option<(TicketKind, String)>),
     Category(Option<Category>),
+    Source(Option<RecommendationSource>),
     /// The search box changed (debounced) or was submitted (`true`: now).
     Search {
         now: bool,
@@ -353,6 +365,7 @@ pub struct Controls {
     pub kind: HtmlSelectElement,
     pub state: HtmlSelectElement,
     pub category: HtmlSelectElement,
+    pub source: HtmlSelectElement,
     pub clear: Element,
 }
 
@@ -437,6 +450,7 @@ pub fn bind_toolbar(
         kind: part(&toolbar, "kind")?,
         state: part(&toolbar, "state")?,
         category: part(&toolbar, "category")?,
+        source: part(&toolbar, "source")?,
         clear: part(&toolbar, "clear")?,
     };
     controls.show(state, names);
@@ -446,10 +460,11 @@ pub fn bind_toolbar(
         dispatch.clone(),
         dispatch.clone(),
     );
-    let (kind, state_select, category) = (
+    let (kind, state_select, category, source) = (
         controls.kind.clone(),
         controls.state.clone(),
         controls.category.clone(),
+        controls.source.clone(),
     );
     let view = wrap(toolbar)
         .on("input", move |e| {
@@ -464,6 +479,8 @@ pub fn bind_toolbar(
                 TicketsAction::State(parse_state_option(&state_select.value()))
             } else if is_part(&e, "category") {
                 TicketsAction::Category(category_from_value(&category.value()))
+            } else if is_part(&e, "source") {
+                TicketsAction::Source(source.value().parse().ok())
             } else {
                 return;
             };
@@ -498,6 +515,8 @@ impl Controls {
             .set_value(state.kind.map(kind_value).unwrap_or(""));
         self.category
             .set_value(state.category.map(category_value).unwrap_or(""));
+        self.source
+            .set_value(state.source.map(RecommendationSource::as_str).unwrap_or(""));
         fill_state_options(&self.state, names, state);
         dom::toggle_attr(&self.clear, "hidden", !state.has_filters());
     }
@@ -808,6 +827,10 @@ impl TicketsPage {
                 }
                 TicketsAction::Category(c) => {
                     s.category = *c;
+                    s.page = 0;
+                }
+                TicketsAction::Source(src) => {
+                    s.source = *src;
                     s.page = 0;
                 }
                 TicketsAction::Search { now } => {

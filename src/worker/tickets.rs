@@ -428,6 +428,7 @@ pub async fn list(query: TicketListQuery) -> Result<TicketPage, CallError> {
     let filter = TicketFilter {
         states: query.states.clone(),
         category: query.category,
+        source: query.source,
         search: query.search.clone().filter(|s| !s.trim().is_empty()),
         sort: sort_field(query.sort),
         descending: query.descending,
@@ -509,6 +510,7 @@ fn page_from(tickets: Vec<TicketSummary>, q: &TicketListQuery, limit: u32) -> Ti
     let mut rows: Vec<TicketSummary> = tickets
         .into_iter()
         .filter(|t| q.kind.is_none_or(|k| t.kind == k))
+        .filter(|t| q.source.is_none_or(|s| t.source() == s))
         .filter(|t| q.states.is_empty() || q.states.iter().any(|s| s.trim() == t.state))
         .filter(|t| {
             needle.as_deref().is_none_or(|n| {

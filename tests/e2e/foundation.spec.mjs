@@ -17,9 +17,11 @@ test.describe('the package', () => {
     expect(manifest.optional_host_permissions).toEqual(['https://*/*']);
     expect(manifest.permissions.sort()).toEqual(['alarms', 'identity', 'storage']);
     expect(manifest.background).toMatchObject({ service_worker: 'background.js', type: 'module' });
-    // The commercial portal and the two government clouds (GCC High, DoD), nothing else.
+    // The commercial portal and the two government clouds (GCC High, DoD), and Compliance
+    // Manager's two hosts (Purview, the compliance center), nothing else.
     const portals = ['https://security.microsoft.com/*', 'https://security.microsoft.us/*',
-      'https://security.apps.mil/*'];
+      'https://security.apps.mil/*', 'https://purview.microsoft.com/*',
+      'https://compliance.microsoft.com/*'];
     expect(manifest.content_scripts.map((c) => c.matches)).toEqual([portals]);
     for (const war of manifest.web_accessible_resources) {
       expect(war.matches).toEqual(portals);

@@ -16,6 +16,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DIST = process.env.SNSHARE_DIST || path.join(ROOT, 'dist/chrome');
 export const PORTAL = 'https://security.microsoft.com';
 export const PORTAL_HOST = 'security.microsoft.com';
+/** Compliance Manager's hosts (Purview, the compliance center): served by the same replica. */
+export const CM_HOSTS = ['purview.microsoft.com', 'compliance.microsoft.com'];
 /** The ServiceNow instance the tests configure; mapped to the sandbox. */
 export const INSTANCE_HOST = 'snshare-test.service-now.com';
 export const INSTANCE = `https://${INSTANCE_HOST}`;
@@ -145,6 +147,7 @@ export function chromiumArgs({ portalPort, sandboxPort, extensionDir = DIST, als
   const dirs = [extensionDir, ...alsoLoad].join(',');
   const rules = [];
   if (portalPort) rules.push(`MAP ${PORTAL_HOST} 127.0.0.1:${portalPort}`);
+  if (portalPort) for (const host of CM_HOSTS) rules.push(`MAP ${host} 127.0.0.1:${portalPort}`);
   if (sandboxPort) rules.push(`MAP ${INSTANCE_HOST} 127.0.0.1:${sandboxPort}`);
   rules.push('EXCLUDE localhost');
   return [

@@ -92,9 +92,10 @@ pub fn title_key(title: &str) -> Option<String> {
     Some(key)
 }
 
-/// Whether an action id is a title key rather than the portal's id.
+/// Whether an action id is a title key rather than the portal's id (in either namespace:
+/// `title.…`, or Compliance Manager's `cm:title.…`).
 pub fn is_title_key(id: &str) -> bool {
-    id.starts_with(TITLE_KEY_PREFIX)
+    super::portal_url::portal_id(id).starts_with(TITLE_KEY_PREFIX)
 }
 
 /// Learned pairs (normalized title, action id) of one tenant, oldest first.
@@ -185,6 +186,8 @@ mod tests {
         assert!(a.starts_with("title.") && a.len() == 18, "{a}");
         assert!(is_title_key(&a));
         assert!(!is_title_key("AdminMFAV2"));
+        assert!(is_title_key(&format!("cm:{a}")));
+        assert!(!is_title_key("cm:AdminMFAV2"));
         assert_eq!(title_key(" \u{E8A7} "), None);
         // It is a correlation key as it is.
         assert_eq!(

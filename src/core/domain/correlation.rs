@@ -10,6 +10,12 @@
 //! SHA-256. Keys never contain `:`, `^`, `,` or `=`, so the id splits unambiguously and can be
 //! put in an encoded query. The action part has a fixed budget (not one that depends on the
 //! share id's length), so an action's key, hence its query prefix, is always the same.
+//!
+//! Compliance Manager's actions (issue 20) are keyed in their own namespace: the action `cm:<id>`
+//! gives `snshare:cm:<key>:<share>`, so a Secure Score action and a Compliance Manager action
+//! with the same id are two actions (their tickets, badges and duplicate checks apart). A Secure
+//! Score action whose id is itself `cm` (any case) is written hashed, so its query prefix never
+//! starts Compliance Manager's.
 
 use sha2::{Digest, Sha256};
 
@@ -33,8 +39,20 @@ pub fn correlation_id(action_id: Option<&str>, share_id: &str) -> String {
 
 /// The form an action id takes inside correlation ids (see the module documentation).
 pub fn action_key(action_id: &str) -> String {
-    key(action_id.trim(), ACTION_KEY_MAX)
+    let id = action_id.trim();
+    if let Some(cm) = id.strip_prefix(CM) {
+        return format!("{CM}{}", key(cm.trim(), ACTION_KEY_MAX - CM.len()));
+    }
+    let k = key(id, ACTION_KEY_MAX);
+    if k.eq_ignore_ascii_case(CM_WORD) {
+        return hashed(id, ACTION_KEY_MAX);
+    }
+    k
 }
+
+/// Compliance Manager's namespace (`portal_url::CM_NAMESPACE`).
+const CM: &str = crate::domain::portal_url::CM_NAMESPACE;
+const CM_WORD: &str = "cm";
 
 /// `snshare:<action key>:`, for `STARTSWITH` lookups of an action's tickets.
 pub fn action_prefix(action_id: &str) -> String {
@@ -52,6 +70,20 @@ pub struct Correlation {
 /// Splits a correlation id written by snshare; `None` for anything else.
 pub fn parse(correlation_id: &str) -> Option<Correlation> {
     let rest = correlation_id.strip_prefix(PREFIX)?;
+    if let Some(cm) = rest.strip_prefix(CM) {
+        let (action, share) = match cm.split_once(':') {
+            Some((a, s)) => (a, Some(s)),
+            None => (cm, None),
+        };
+        if action.is_empty() || !is_key(action) || share.is_some_and(|s| s.is_empty() || !is_key(s))
+        {
+            return None;
+        }
+        return Some(Correlation {
+            action_key: Some(format!("{CM}{action}")),
+            share_key: share.map(str::to_owned),
+        });
+    }
     let (action, share) = match rest.split_once(':') {
         Some((a, s)) => (a, Some(s)),
         None => (rest, None),
@@ -87,6 +119,10 @@ fn key(id: &str, max: usize) -> String {
     if !id.is_empty() && id.len() <= max && id.chars().all(is_key_char) {
         return id.to_owned();
     }
+    hashed(id, max)
+}
+
+fn hashed(id: &str, max: usize) -> String {
     // Keep what is readable, then a hash of the whole id so distinct ids stay distinct.
     let keep = max - 1 - HASH_HEX;
     let readable: String = id.chars().filter(|&c| is_key_char(c)).take(keep).collect();
@@ -190,6 +226,54 @@ mod tests {
         let non_ascii = correlation_id(Some("Δaction"), "é");
         assert!(non_ascii.is_ascii());
         assert!(parse(&non_ascii).is_some());
+    }
+
+    #[test]
+    fn compliance_manager_actions_have_their_own_namespace() {
+        let ss = correlation_id(Some("ab12"), "s1");
+        let cm = correlation_id(Some("cm:ab12"), "s1");
+        assert_eq!(ss, "snshare:ab12:s1");
+        assert_eq!(cm, "snshare:cm:ab12:s1");
+        assert_eq!(action_prefix("cm:ab12"), "snshare:cm:ab12:");
+        assert!(!cm.starts_with(&action_prefix("ab12")));
+        assert!(!ss.starts_with(&action_prefix("cm:ab12")));
+        assert!(matches_action(&cm, "cm:ab12"));
+        assert!(!matches_action(&cm, "ab12"));
+        assert!(!matches_action(&ss, "cm:ab12"));
+        let c = parse(&cm).unwrap();
+        assert_eq!(c.action_key.as_deref(), Some("cm:ab12"));
+        assert_eq!(c.share_key.as_deref(), Some("s1"));
+        assert_eq!(action_key("cm:ab12"), "cm:ab12");
+        // Keys read back are keys again (the content script indexes tickets by them).
+        assert_eq!(action_key(&c.action_key.unwrap()), "cm:ab12");
+        // A Secure Score action called "cm" never prefixes Compliance Manager's tickets.
+        for id in ["cm", "CM", " cm "] {
+            let k = action_key(id);
+            assert!(!k.eq_ignore_ascii_case("cm"), "{k}");
+            assert!(!"snshare:cm:ab12:s1"
+                .to_ascii_lowercase()
+                .starts_with(&action_prefix(id).to_ascii_lowercase()));
+            assert!(parse(&correlation_id(Some(id), "s1")).is_some());
+        }
+        // Long and odd ids stay within the field and parse back.
+        let long = correlation_id(Some(&format!("cm:{}", "x".repeat(300))), &"s".repeat(80));
+        assert!(long.len() <= MAX_LEN, "{long}");
+        assert!(long.starts_with("snshare:cm:"));
+        assert!(parse(&long).is_some());
+        let odd = correlation_id(Some("cm:a:b^c"), "s");
+        assert_eq!(odd.matches(':').count(), 3, "{odd}");
+        assert_eq!(
+            parse(&odd).and_then(|c| c.action_key),
+            Some(action_key("cm:a:b^c"))
+        );
+        for bad in [
+            "snshare:cm:",
+            "snshare:cm::s",
+            "snshare:cm:a:",
+            "snshare:cm:a:b:c",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -47,6 +47,49 @@ pub struct TaskDraft {
     /// The group the ticket is assigned to (the options' default, changeable per ticket).
     #[serde(default)]
     pub assignment_group: Option<RecordRef>,
+    /// What Compliance Manager showed of the action (absent for Secure Score's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<ComplianceFacts>,
+}
+
+/// What Compliance Manager shows of an improvement action (issue 20), as the page showed it (in
+/// its language): each a line of the ticket's description, left out when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComplianceFacts {
+    /// The assessment(s) the action belongs to.
+    pub assessments: String,
+    /// The regulation(s) or standard(s).
+    pub regulations: String,
+    /// The control family (the details page's controls section).
+    pub control_family: String,
+    /// Points achieved / possible, e.g. "0/27".
+    pub points: String,
+    pub implementation_status: String,
+    pub test_status: String,
+}
+
+/// The longest value of a Compliance Manager fact kept (a list of many regulations included).
+pub const FACT_MAX: usize = 2_000;
+
+impl ComplianceFacts {
+    /// The facts as (label, value) lines, in ticket order.
+    pub fn lines(&self) -> [(&'static str, &str); 6] {
+        [
+            ("Assessments", &self.assessments),
+            ("Regulations", &self.regulations),
+            ("Control family", &self.control_family),
+            ("Points", &self.points),
+            ("Implementation status", &self.implementation_status),
+            ("Test status", &self.test_status),
+        ]
+    }
+
+    fn valid(&self) -> bool {
+        self.lines()
+            .iter()
+            .all(|(_, v)| v.chars().count() <= FACT_MAX)
+    }
 }
 
 /// Which field a validation message belongs to.
@@ -80,6 +123,8 @@ pub const CHANGE_REQUEST_TITLE: &str = "Microsoft 365 Security and Configuration
 
 /// `correlation_display` on every snshare record (followed by the category when known).
 pub const CORRELATION_DISPLAY: &str = "Microsoft Secure Score";
+/// `correlation_display` of a Compliance Manager action's record.
+pub const CM_CORRELATION_DISPLAY: &str = "Microsoft Purview Compliance Manager";
 
 /// The record's `correlation_display`: where the Secure Score category is kept by default,
 /// since it is no value of any ServiceNow choice field.
@@ -165,6 +210,7 @@ impl TaskDraft {
             .as_deref()
             .is_some_and(|a| !super::portal_url::is_action_id(a))
             || self.action_url.as_deref().is_some_and(|u| u.len() > 2048)
+            || self.compliance.as_ref().is_some_and(|c| !c.valid())
         {
             errors.push(FieldError::new(
                 DraftField::Name,
@@ -200,7 +246,12 @@ impl TaskDraft {
             out.push_str(body);
             out.push_str("\n\n");
         }
-        out.push_str("-- Shared from Microsoft Secure Score by snshare --\n");
+        let cm = self.source == RecommendationSource::ComplianceManager;
+        out.push_str(if cm {
+            "-- Shared from Microsoft Purview Compliance Manager by snshare --\n"
+        } else {
+            "-- Shared from Microsoft Secure Score by snshare --\n"
+        });
         let name = one_line(&self.name);
         if !name.is_empty() && !self.short_description().ends_with(&name) {
             out.push_str(&format!("Task name: {name}\n"));
@@ -212,6 +263,12 @@ impl TaskDraft {
         if let Some(s) = self.status {
             out.push_str(&format!("Action status: {}\n", s.label()));
         }
+        for (label, value) in self.compliance.iter().flat_map(ComplianceFacts::lines) {
+            let value = one_line(value);
+            if !value.is_empty() {
+                out.push_str(&format!("{label}: {value}\n"));
+            }
+        }
         out.push_str(&format!("Shared by: {}\n", one_line(&self.user_id)));
         if let Some(id) = self
             .action_id
@@ -219,7 +276,10 @@ impl TaskDraft {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
-            out.push_str(&format!("Improvement action: {id}\n"));
+            out.push_str(&format!(
+                "Improvement action: {}\n",
+                super::portal_url::portal_id(id)
+            ));
             // The link the page made (the portal the user is on), else the commercial one.
             let link = self
                 .action_url
@@ -230,6 +290,16 @@ impl TaskDraft {
         }
         out.truncate(out.trim_end().len());
         out
+    }
+
+    /// The record's `correlation_display`: Compliance Manager's name for its actions, else
+    /// Secure Score's with the category.
+    pub fn correlation_display(&self) -> String {
+        if self.source == RecommendationSource::ComplianceManager {
+            CM_CORRELATION_DISPLAY.to_owned()
+        } else {
+            correlation_display(self.category)
+        }
     }
 
     /// The parsed due date, when valid.
@@ -380,7 +450,81 @@ mod tests {
             action_id: Some("AdminMFAV2".into()),
             action_url: Some("https://evil.example/".into()),
             assignment_group: None,
+            compliance: None,
         }
+    }
+
+    #[test]
+    fn a_compliance_manager_ticket_says_where_it_comes_from() {
+        let mut d = draft();
+        d.source = RecommendationSource::ComplianceManager;
+        d.category = None;
+        d.status = None;
+        d.action_id = Some("cm:a1b2".into());
+        d.action_url = Some(
+            "https://compliance.microsoft.com/compliancemanager?viewid=ImprovementActions&actionId=a1b2"
+                .into(),
+        );
+        d.compliance = Some(ComplianceFacts {
+            assessments: "Data Protection Baseline, ISO 27001".into(),
+            regulations: "ISO/IEC 27001:2013\nNIST 800-53".into(),
+            control_family: "Access control".into(),
+            points: "0/27".into(),
+            implementation_status: "Not implemented".into(),
+            test_status: "None".into(),
+        });
+        assert!(d.validate(TODAY).is_empty());
+        let text = d.ticket_description();
+        for line in [
+            "-- Shared from Microsoft Purview Compliance Manager by snshare --",
+            "Recommendation source: Compliance Manager",
+            "Assessments: Data Protection Baseline, ISO 27001",
+            "Regulations: ISO/IEC 27001:2013 NIST 800-53",
+            "Control family: Access control",
+            "Points: 0/27",
+            "Implementation status: Not implemented",
+            "Test status: None",
+            "Improvement action: a1b2",
+            "Link: https://compliance.microsoft.com/compliancemanager?viewid=ImprovementActions&actionId=a1b2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line:?} in {text}");
+        }
+        assert!(!text.contains("Secure Score"), "{text}");
+        assert_eq!(d.correlation_display(), CM_CORRELATION_DISPLAY);
+        // A link that is no portal page's is rebuilt from the id, on Compliance Manager.
+        d.action_url = Some("https://evil.example/".into());
+        assert!(d.ticket_description().contains(
+            "Link: https://purview.microsoft.com/compliancemanager?viewid=ImprovementActions&actionId=a1b2"
+        ));
+        // Empty facts are left out; oversized ones refused.
+        d.compliance = Some(ComplianceFacts {
+            points: "5/5".into(),
+            ..ComplianceFacts::default()
+        });
+        let text = d.ticket_description();
+        assert!(
+            text.contains("Points: 5/5") && !text.contains("Assessments:"),
+            "{text}"
+        );
+        d.compliance = Some(ComplianceFacts {
+            regulations: "x".repeat(FACT_MAX + 1),
+            ..ComplianceFacts::default()
+        });
+        assert_eq!(
+            keys(&d),
+            vec![(DraftField::Name, "field_error_action_invalid".into())]
+        );
+        // Secure Score's stay as they were.
+        let ss = draft();
+        assert!(ss
+            .ticket_description()
+            .contains("-- Shared from Microsoft Secure Score by snshare --"));
+        assert_eq!(ss.correlation_display(), "Microsoft Secure Score: Identity");
+        // Drafts saved before the facts existed read back without them.
+        let mut json = serde_json::to_value(draft()).unwrap();
+        assert!(json.get("compliance").is_none());
+        json.as_object_mut().unwrap().remove("compliance");
+        assert_eq!(serde_json::from_value::<TaskDraft>(json).unwrap(), draft());
     }
 
     const TODAY: time::Date = date!(2030 - 01 - 10);

@@ -186,6 +186,7 @@ impl OutboxEntry {
                 action_id: None,
                 action_url: None,
                 assignment_group: None,
+                compliance: None,
             },
             correlation_id: String::new(),
             status: OutboxStatus::Failed {
@@ -519,6 +520,7 @@ mod tests {
             action_id: Some(action.into()),
             action_url: None,
             assignment_group: None,
+            compliance: None,
         }
     }
 

@@ -96,6 +96,11 @@ impl EncodedQuery {
         self.cond(false, field, "LIKE", value)
     }
 
+    /// `fieldNOT LIKEvalue` (ServiceNow's "does not contain").
+    pub fn not_like(self, field: &str, value: &str) -> Self {
+        self.cond(false, field, "NOT LIKE", value)
+    }
+
     /// `^ORfield=value`
     pub fn or_eq(self, field: &str, value: &str) -> Self {
         self.cond(true, field, "=", value)

@@ -569,6 +569,7 @@ mod tests {
             action_id: Some("AdminMFAV2".into()),
             action_url: None,
             assignment_group: None,
+            compliance: None,
         }
     }
 

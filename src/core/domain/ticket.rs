@@ -131,6 +131,8 @@ pub enum RecommendationSource {
     Microsoft,
     /// Created from a card's "Create ticket" without an action.
     User,
+    /// Shared from a Compliance Manager improvement action (issue 20).
+    ComplianceManager,
 }
 
 /// The improvement action's category, as the ticket names it.
@@ -147,6 +149,7 @@ pub enum Category {
 names!(RecommendationSource {
     Microsoft => "microsoft",
     User => "user",
+    ComplianceManager => "compliance_manager",
 });
 
 impl RecommendationSource {
@@ -160,6 +163,16 @@ impl RecommendationSource {
         match self {
             RecommendationSource::Microsoft => "Microsoft recommendation",
             RecommendationSource::User => "User recommendation",
+            RecommendationSource::ComplianceManager => "Compliance Manager",
+        }
+    }
+
+    /// Where a ticket for this action (none: a card's "Create ticket") comes from.
+    pub fn of_action(action_id: Option<&str>) -> Self {
+        match action_id {
+            None => RecommendationSource::User,
+            Some(id) if super::portal_url::is_cm_id(id) => RecommendationSource::ComplianceManager,
+            Some(_) => RecommendationSource::Microsoft,
         }
     }
 }
@@ -213,6 +226,13 @@ impl Category {
                 t.eq_ignore_ascii_case("account")
                     .then_some(Category::Identity)
             })
+    }
+}
+
+impl TicketSummary {
+    /// Where the ticket comes from, read from its action (its correlation id's namespace).
+    pub fn source(&self) -> RecommendationSource {
+        RecommendationSource::of_action(self.action_id.as_deref())
     }
 }
 
@@ -368,5 +388,21 @@ mod tests {
             RecommendationSource::Microsoft.label(),
             "Microsoft recommendation"
         );
+    }
+
+    #[test]
+    fn the_source_follows_the_actions_namespace() {
+        use RecommendationSource::*;
+        assert_eq!(RecommendationSource::of_action(None), User);
+        assert_eq!(
+            RecommendationSource::of_action(Some("AdminMFAV2")),
+            Microsoft
+        );
+        assert_eq!(
+            RecommendationSource::of_action(Some("cm:AdminMFAV2")),
+            ComplianceManager
+        );
+        assert_eq!(ComplianceManager.label(), "Compliance Manager");
+        assert_eq!(ComplianceManager.as_str(), "compliance_manager");
     }
 }

@@ -8,11 +8,12 @@ use serde::Serialize;
 use crate::domain::correlation;
 use crate::domain::draft::{correlation_display, due_date_value, TaskDraft};
 use crate::domain::instance::InstanceUrl;
+use crate::domain::portal_url::CM_NAMESPACE;
 use crate::domain::query::{sanitize_value, EncodedQuery, QueryError};
 use crate::domain::settings::FieldMapping;
 use crate::domain::state_names::StateName;
 use crate::domain::state_names::{default_label, is_open, ChoiceLabel};
-use crate::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
+use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::domain::token::Secret;
 
 use super::client::{Client, Record};
@@ -114,7 +115,7 @@ impl NewTicket {
             priority: is_change.then(|| priority.value().to_string()),
             due_date: draft.due().map(|d| due_date_value(d, utc_offset_minutes)),
             correlation_id: correlation_id.to_owned(),
-            correlation_display: correlation_display(draft.category),
+            correlation_display: draft.correlation_display(),
             assignment_group: draft
                 .assignment_group
                 .as_ref()
@@ -164,6 +165,8 @@ pub struct TicketFilter {
     /// Raw state values; empty = all.
     pub states: Vec<String>,
     pub category: Option<Category>,
+    /// Where the tickets come from: by the correlation id's namespace.
+    pub source: Option<RecommendationSource>,
     /// Free text matched against number and short description.
     pub search: Option<String>,
     pub sort: SortField,
@@ -193,6 +196,7 @@ impl Default for TicketFilter {
             open_only: false,
             states: Vec::new(),
             category: None,
+            source: None,
             search: None,
             sort: SortField::Updated,
             descending: true,
@@ -213,7 +217,21 @@ pub fn ticket_query(filter: &TicketFilter) -> Result<String, QueryError> {
             q.starts_with("correlation_id", &correlation::action_prefix(action))
                 .or_eq("correlation_id", &format!("{}{key}", correlation::PREFIX))
         }
-        (None, None) => q.starts_with("correlation_id", correlation::PREFIX),
+        (None, None) => {
+            let cm = format!("{}{}", correlation::PREFIX, CM_NAMESPACE);
+            let user = format!("{}:", correlation::PREFIX);
+            match filter.source {
+                None => q.starts_with("correlation_id", correlation::PREFIX),
+                Some(RecommendationSource::ComplianceManager) => {
+                    q.starts_with("correlation_id", &cm)
+                }
+                Some(RecommendationSource::User) => q.starts_with("correlation_id", &user),
+                Some(RecommendationSource::Microsoft) => q
+                    .starts_with("correlation_id", correlation::PREFIX)
+                    .not_like("correlation_id", &cm)
+                    .not_like("correlation_id", &user),
+            }
+        }
     };
     if let Some(user) = filter.opened_by.as_deref().filter(|u| !u.is_empty()) {
         q = q.eq("opened_by", user);
@@ -494,6 +512,7 @@ pub(crate) mod tests {
             action_id: Some("AdminMFAV2".into()),
             action_url: None,
             assignment_group: None,
+            compliance: None,
         }
     }
 
@@ -684,6 +703,38 @@ pub(crate) mod tests {
         assert!(query_param(&q, "sysparm_query")
             .unwrap()
             .contains("^opened_by=u1^"));
+    }
+
+    #[test]
+    fn the_source_filter_reads_the_correlation_namespace() {
+        let q = |source| {
+            ticket_query(&TicketFilter {
+                source: Some(source),
+                ..TicketFilter::default()
+            })
+            .unwrap()
+        };
+        let order = "^ORDERBYDESCsys_updated_on^ORDERBYsys_id";
+        assert_eq!(
+            q(RecommendationSource::ComplianceManager),
+            format!("correlation_idSTARTSWITHsnshare:cm:{order}")
+        );
+        assert_eq!(
+            q(RecommendationSource::User),
+            format!("correlation_idSTARTSWITHsnshare::{order}")
+        );
+        assert_eq!(
+            q(RecommendationSource::Microsoft),
+            format!("correlation_idSTARTSWITHsnshare:^correlation_idNOT LIKEsnshare:cm:^correlation_idNOT LIKEsnshare::{order}")
+        );
+        // An action's tickets in Compliance Manager's namespace.
+        let cm = TicketFilter {
+            action_id: Some("cm:a1".into()),
+            ..TicketFilter::default()
+        };
+        assert!(ticket_query(&cm)
+            .unwrap()
+            .starts_with("correlation_idSTARTSWITHsnshare:cm:a1:^ORcorrelation_id=snshare:cm:a1^"));
     }
 
     #[test]

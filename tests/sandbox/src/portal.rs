@@ -1,7 +1,8 @@
 //! The portal replica server: serves the saved pages of the Microsoft security portal from a
 //! directory, as a single-page app (extension-less paths fall back to `index.html`), with a fresh
 //! nonce per response in place of `{{NONCE}}` and, optionally, the strict CSP under which the
-//! page forbids WebAssembly.
+//! page forbids WebAssembly. Paths under `/compliancemanager` fall back to `compliance/index.html`
+//! (the Compliance Manager replica) when the root has one.
 
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
@@ -178,7 +179,14 @@ impl Site {
             if last.contains('.') {
                 return not_found();
             }
-            file = self.root.join("index.html");
+            // Compliance Manager's pages (purview.microsoft.com, compliance.microsoft.com mapped
+            // here too) are their own single-page app, in `compliance/` when the root has one.
+            let cm = self.root.join("compliance/index.html");
+            file = if is_compliance_path(rel) && cm.is_file() {
+                cm
+            } else {
+                self.root.join("index.html")
+            };
         }
         // No way out of the root through a symbolic link either.
         match file.canonicalize() {
@@ -197,6 +205,12 @@ impl Site {
             net::response(StatusCode::OK, content_type, data)
         }
     }
+}
+
+/// `/compliancemanager` and anything under it (case aside).
+fn is_compliance_path(rel: &str) -> bool {
+    let first = rel.split('/').next().unwrap_or("");
+    first.eq_ignore_ascii_case("compliancemanager")
 }
 
 fn not_found() -> Response<Body> {
