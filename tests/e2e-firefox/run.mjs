@@ -11,6 +11,7 @@
 // Why puppeteer-core over BiDi: Playwright drives only its own patched Firefox (a download we may
 // not make), geckodriver would be one more Rust build in CI; BiDi is in every Firefox since 129,
 // including `webExtension.install`, and puppeteer-core is an npm package with no browser.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -206,7 +207,9 @@ async function main() {
     await check('the options page shows the Firefox redirect URL', async () => {
       options = await openOptions(browser);
       const url = await until('the redirect URL', () => options.$eval('#redirect-url', (e) => e.value));
-      if (!/^https:\/\/[0-9a-f]{40}\.extensions\.allizom\.org\/$/.test(url)) throw new Error(`redirect URL ${url}`);
+      // Firefox's form: the SHA-1 of the add-on id, the same on every profile (README).
+      const want = `https://${crypto.createHash('sha1').update(ADDON_ID).digest('hex')}.extensions.allizom.org/`;
+      if (url !== want) throw new Error(`redirect URL ${url}, expected ${want}`);
     });
 
     await check('connect with user name and password (host permission asked on the click)', async () => {
@@ -219,6 +222,8 @@ async function main() {
       await setValue(options, '#password', INTEGRATION_USER.password);
       await options.click(aria('button', 'Sign in with password'));
       await until('Connected as', async () => (await statusText(options)).includes(`Connected as ${INTEGRATION_USER.user}`));
+      // Firefox has no storage.local.setAccessLevel: the status says so, in its own words.
+      await until('the storage warning', () => options.evaluate((t) => document.body.textContent.includes(t), english('warning_storage_shared')));
       const granted = await options.evaluate(() => chrome.permissions.getAll());
       if (!granted.origins.some((o) => o.startsWith(INSTANCE))) throw new Error(`origins ${JSON.stringify(granted.origins)}`);
     });
