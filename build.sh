@@ -242,6 +242,8 @@ build_firefox() {
   build_step "dist/firefox" cp -a "$DIST" "$ff"
   build_step "Firefox manifest (extension/manifest.firefox.json)" \
     patch_manifest "$ff/manifest.json" "$(cat extension/manifest.firefox.json)"
+  # Firefox reads managed settings from its enterprise policies, not from a schema file.
+  rm -f "$ff/managed_schema.json"
   build_step "dist/snshare-firefox.zip" deterministic_zip "$ff" "$DIST_ROOT/snshare-firefox.zip"
 }
 
@@ -274,11 +276,8 @@ wasm_sums() {
   (cd "$DIST" && sha256sum pkg/*.wasm pkg/*.js pkg-js/*.js)
 }
 
-cmd_release() {
-  # ./build.sh release: dist/release/ with the Chrome Web Store, Edge Add-ons and AMO zips, the
-  # source archive, BUILD.md, PRIVACY.md, checksums and the store images (see BUILD.md).
-  # RELEASE_NO_IMAGES=1 skips the images (the reproducibility test does).
-  build
+release_package() {
+  # The store packages of the build in $DIST_ROOT, into $DIST_ROOT/release (no build, no images).
   local out=$DIST_ROOT/release v
   v=$(manifest_version)
   rm -rf "$out" "$ROOT/target/release-stage"; mkdir -p "$out"
@@ -291,6 +290,15 @@ cmd_release() {
   wasm_sums > "$out/WASM-SHA256SUMS"
   (cd "$out" && sha256sum ./*.zip > SHA256SUMS)
   build_step "store package checks (tests/release/check.py)" python3 tests/release/check.py "$out"
+}
+
+cmd_release() {
+  # ./build.sh release: dist/release/ with the Chrome Web Store, Edge Add-ons and AMO zips, the
+  # source archive, BUILD.md, PRIVACY.md, checksums and the store images (see BUILD.md).
+  # RELEASE_NO_IMAGES=1 skips the images (the reproducibility test does).
+  build
+  release_package
+  local out=$DIST_ROOT/release
   if [ "${RELEASE_NO_IMAGES:-0}" != 1 ]; then
     ensure_browser
     build_step "sandbox and portal replica servers" build_servers
@@ -416,15 +424,16 @@ firefox_tests() {
 }
 
 release_tests() {
-  # Two ./build.sh release runs into two folders: the store zips and the source archive must
-  # be byte-identical, and tests/release/check.py must find nothing to refuse in them.
-  local a=$ROOT/target/release-a b=$ROOT/target/release-b
-  say "store packages: two release runs, compared (tests/release/check.py)"
-  rm -rf "$a" "$b"
-  SNSHARE_DIST_ROOT=$a RELEASE_NO_IMAGES=1 "$ROOT/build.sh" release >/dev/null 2>target/test-logs/release-a.log \
-    && SNSHARE_DIST_ROOT=$b RELEASE_NO_IMAGES=1 "$ROOT/build.sh" release >/dev/null 2>target/test-logs/release-b.log \
-    || { FAILED=$((FAILED + 1)); echo "!! ./build.sh release failed (target/test-logs/release-*.log)"; return; }
-  python3 tests/release/check.py "$a/release" "$b/release" | tee target/test-logs/release.log || true
+  # The store packages of this run's build, and those of a second, separate ./build.sh release
+  # into target/release-b: the zips and the source archive must be byte-identical, and
+  # tests/release/check.py must find nothing to refuse in them.
+  local b=$ROOT/target/release-b
+  say "store packages: this build's and a second release build's, compared (tests/release/check.py)"
+  rm -rf "$b"
+  (release_package) >target/test-logs/release-a.log 2>&1 \
+    && SNSHARE_DIST_ROOT=$b RELEASE_NO_IMAGES=1 "$ROOT/build.sh" release >target/test-logs/release-b.log 2>&1 \
+    || { FAILED=$((FAILED + 1)); echo "!! the release build failed (target/test-logs/release-*.log)"; return; }
+  python3 tests/release/check.py "$DIST_ROOT/release" "$b/release" | tee target/test-logs/release.log || true
   count_plain "release checks" target/test-logs/release.log PRODUCT_RELEASE
 }
 
@@ -474,7 +483,7 @@ cmd_test() {
   IN_TEST=1
   # Format and lint first, for the whole run: a red lint fails fast, before minutes of tests.
   [ ${#layers[@]} -gt 1 ] && lint
-  if [[ " ${layers[*]} " == *" e2e "* || " ${layers[*]} " == *" firefox "* ]]; then
+  if [[ " ${layers[*]} " =~ " "(e2e|firefox|release)" " ]]; then
     # Built first, so a failed step stops the run before any test (see build_step).
     say "building for the end-to-end suite"
     build

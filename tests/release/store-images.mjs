@@ -32,7 +32,7 @@ await page.setViewportSize({ width: 440, height: 280 });
 const escape = (t) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
 await page.setContent(`<style>
   html,body{margin:0;width:440px;height:280px;background:#f3f6f6;font-family:system-ui,sans-serif}
-  main{display:flex;align-items:center;gap:24px;padding:0 32px;height:100%;box-sizing:border-box}
+  main{display:flex;align-items:center;gap:24px;padding:0 28px;height:100%;box-sizing:border-box} svg{flex:none}
   h1{margin:0 0 8px;font-size:30px;color:#173f3d} p{margin:0;font-size:16px;color:#2d4a48;line-height:1.35}
 </style><main>${icon(112)}<div><h1>snshare</h1><p>${escape(names.extDescription.message)}</p></div></main>`);
 await page.screenshot({ path: path.join(out, 'icons', 'promo-440x280.png') });
