@@ -2,10 +2,12 @@
 # snshare: every build, test, demo and bench entry point.
 #
 #   ./build.sh [build]   release build -> dist/chrome/ (load unpacked) and dist/snshare-chrome.zip
-#   ./build.sh test [lint|native|wasm|e2e [pattern]]
+#   ./build.sh test [lint|native|wasm|e2e|firefox|release [pattern]]
 #                        rustfmt and clippy, build, then native cargo tests, wasm-bindgen tests in
-#                        headless Chromium and the e2e suite (or one layer; pattern: cargo test
-#                        filter / Playwright -g)
+#                        headless Chromium, the e2e suite, web-ext lint and the e2e run in Firefox,
+#                        and the store packages' checks (or one layer; pattern: cargo test filter /
+#                        Playwright -g / Firefox check name)
+#   ./build.sh release   store packages (Chrome Web Store, Edge Add-ons, AMO) -> dist/release/
 #   ./build.sh demo      sandbox + portal replica + Chromium with the extension loaded
 #   ./build.sh bench     performance figures -> target/bench/results.json
 #   ./build.sh fuzz      cargo-fuzz targets of fuzz/, FUZZ_SECONDS each (default 300); not a test
@@ -88,6 +90,12 @@ ensure_browser() {
 }
 
 ensure_xvfb() { apt_install xvfb xdotool xauth; }
+
+# Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core (tests/e2e-firefox).
+ensure_firefox() {
+  apt_install firefox-esr
+  [ -x "${FIREFOX:-/usr/bin/firefox-esr}" ] || die "${FIREFOX:-/usr/bin/firefox-esr} missing after install"
+}
 
 # ---------------------------------------------------------------------------------------------
 # Build
@@ -173,22 +181,131 @@ build() {
   done
   build_js_fallback
   build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script)" \
-    bash -c 'cd extension && find . -type f ! -name "*.md" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
-  build_step "dist/snshare-chrome.zip" python3 - "$DIST" "$DIST_ROOT/snshare-chrome.zip" <<'PY'
+    bash -c 'cd extension && find . -type f ! -name "*.md" ! -name "manifest.*.json" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
+  build_step "dist/snshare-chrome.zip" deterministic_zip "$DIST" "$DIST_ROOT/snshare-chrome.zip"
+  build_firefox
+  say "built: $(du -sh "$DIST" | cut -f1) in dist/chrome; wasm $(for surface in "${SURFACES[@]}"; do
+    printf '%s %s B, ' "$surface" "$(stat -c %s "$DIST/pkg/snshare_${surface}_bg.wasm")"; done)JS fallback $(stat -c %s "$DIST/pkg-js/snshare_content_bg.wasm.js") B"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Firefox and the store packages
+# ---------------------------------------------------------------------------------------------
+deterministic_zip() {
+  # $1 = folder, $2 = zip. The same files give the same bytes: sorted names, fixed timestamps
+  # and permissions, one compression level (two ./build.sh release runs compare equal).
+  python3 - "$1" "$2" <<'PY'
 import os, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
-# Deterministic: sorted names, fixed timestamps and permissions.
-names = sorted(os.path.relpath(os.path.join(d, f), src) for d, _, fs in os.walk(src) for f in fs)
+names = sorted(os.path.relpath(os.path.join(d, f), src).replace(os.sep, "/")
+               for d, _, fs in os.walk(src) for f in fs)
 with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
     for n in names:
         info = zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0))
         info.external_attr = 0o644 << 16
+        info.create_system = 3
         info.compress_type = zipfile.ZIP_DEFLATED
         with open(os.path.join(src, n), "rb") as f:
             z.writestr(info, f.read(), compresslevel=9)
 PY
-  say "built: $(du -sh "$DIST" | cut -f1) in dist/chrome; wasm $(for surface in "${SURFACES[@]}"; do
-    printf '%s %s B, ' "$surface" "$(stat -c %s "$DIST/pkg/snshare_${surface}_bg.wasm")"; done)JS fallback $(stat -c %s "$DIST/pkg-js/snshare_content_bg.wasm.js") B"
+}
+
+patch_manifest() {
+  # $1 = manifest.json to rewrite, $2 = a JSON merge patch (RFC 7396: null removes a key).
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+def merge(base, patch):
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(base) if isinstance(base, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge(out.get(k), v)
+    return out
+path, patch = sys.argv[1], sys.argv[2]
+with open(path, encoding="utf-8") as f:
+    manifest = json.load(f)
+manifest = merge(manifest, json.loads(patch))
+with open(path, "w", encoding="utf-8") as f:
+    f.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+PY
+}
+
+build_firefox() {
+  # dist/firefox: the same files as dist/chrome, with the manifest Firefox reads
+  # (extension/manifest.firefox.json patched onto manifest.json: an event page instead of the
+  # service worker, the add-on id, the data-collection declaration; no Chrome-only keys).
+  local ff=$DIST_ROOT/firefox
+  rm -rf "$ff"
+  build_step "dist/firefox" cp -a "$DIST" "$ff"
+  build_step "Firefox manifest (extension/manifest.firefox.json)" \
+    patch_manifest "$ff/manifest.json" "$(cat extension/manifest.firefox.json)"
+  # Firefox reads managed settings from its enterprise policies, not from a schema file.
+  rm -f "$ff/managed_schema.json"
+  build_step "dist/snshare-firefox.zip" deterministic_zip "$ff" "$DIST_ROOT/snshare-firefox.zip"
+}
+
+manifest_version() {
+  python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["version"])' extension/manifest.json
+}
+
+store_package() {
+  # $1 = built extension folder, $2 = store name, $3 = release folder. What a store gets: no
+  # development `key` (each store gives the extension its own id), zipped reproducibly.
+  local stage=$ROOT/target/release-stage/$2
+  rm -rf "$stage"; mkdir -p "$(dirname "$stage")"
+  build_step "$2 package" cp -a "$1" "$stage"
+  build_step "$2 manifest" patch_manifest "$stage/manifest.json" '{"key": null}'
+  build_step "$2 zip" deterministic_zip "$stage" "$3/snshare-$(manifest_version)-$2.zip"
+}
+
+source_archive() {
+  # $1 = zip. The committed files of the checkout as they are on disk (what BUILD.md rebuilds
+  # from), zipped reproducibly.
+  local stage=$ROOT/target/release-stage/source
+  rm -rf "$stage"; mkdir -p "$stage"
+  git ls-files -z --cached --others --exclude-standard \
+    | xargs -0 -I{} sh -c '[ -f "$1" ] && cp --parents "$1" "$2/" || true' _ {} "$stage"
+  deterministic_zip "$stage" "$1"
+}
+
+wasm_sums() {
+  # The wasm and JS builds of the core, as BUILD.md compares them after a rebuild.
+  (cd "$DIST" && sha256sum pkg/*.wasm pkg/*.js pkg-js/*.js)
+}
+
+release_package() {
+  # The store packages of the build in $DIST_ROOT, into $DIST_ROOT/release (no build, no images).
+  local out=$DIST_ROOT/release v
+  v=$(manifest_version)
+  rm -rf "$out" "$ROOT/target/release-stage"; mkdir -p "$out"
+  say "store packages into dist/release"
+  store_package "$DIST" chrome-web-store "$out"
+  store_package "$DIST" edge-addons "$out"
+  store_package "$DIST_ROOT/firefox" amo "$out"
+  build_step "source archive" source_archive "$out/snshare-$v-source.zip"
+  cp BUILD.md PRIVACY.md "$out/"
+  wasm_sums > "$out/WASM-SHA256SUMS"
+  (cd "$out" && sha256sum ./*.zip > SHA256SUMS)
+  build_step "store package checks (tests/release/check.py)" python3 tests/release/check.py "$out"
+}
+
+cmd_release() {
+  # ./build.sh release: dist/release/ with the Chrome Web Store, Edge Add-ons and AMO zips, the
+  # source archive, BUILD.md, PRIVACY.md, checksums and the store images (see BUILD.md).
+  # RELEASE_NO_IMAGES=1 skips the images (the reproducibility test does).
+  build
+  release_package
+  local out=$DIST_ROOT/release
+  if [ "${RELEASE_NO_IMAGES:-0}" != 1 ]; then
+    ensure_browser
+    build_step "sandbox and portal replica servers" build_servers
+    say "store images: icons and screenshots from the demo walkthrough"
+    build_step "store images (tests/release/store-images.mjs)" node tests/release/store-images.mjs "$out/store"
+  fi
+  say "release: $(ls "$out" | tr '\n' ' ')"
 }
 
 build_servers() {
@@ -201,7 +318,7 @@ build_servers() {
 # ---------------------------------------------------------------------------------------------
 # What ran, by kind, for the summary: tests of the product (native, wasm, e2e) and tests of our
 # test doubles (the ServiceNow sandbox and the portal replica server) are different claims.
-PRODUCT_NATIVE=0; PRODUCT_WASM=0; PRODUCT_E2E=0; SANDBOX=0; FAILED=0
+PRODUCT_NATIVE=0; PRODUCT_WASM=0; PRODUCT_E2E=0; PRODUCT_FIREFOX=0; PRODUCT_RELEASE=0; SANDBOX=0; FAILED=0
 SKIPPED=0; FLAKY=0; NOT_RUN=0; LAYERS_NOT_RUN=()
 
 cargo_sum() {
@@ -279,10 +396,55 @@ e2e_tests() {
 PHASES=(); PHASE_START=0
 phase() { PHASES+=("$1 $((SECONDS - PHASE_START)) s"); PHASE_START=$SECONDS; }
 
+count_plain() {
+  # $1 = label, $2 = log, $3 = variable for the passed count: a runner that ends with
+  # "N passed, M failed" (tests/e2e-firefox/run.mjs, tests/release/check.py). No such line is
+  # one failure.
+  local line p f
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -1 || true)
+  if [ -z "$line" ]; then FAILED=$((FAILED + 1)); echo "!! $1 printed no result"; return; fi
+  read -r p _ f _ <<<"$line"
+  printf -v "$3" '%d' $(( ${!3} + p ))
+  FAILED=$((FAILED + f))
+}
+
+firefox_tests() {
+  # $1 = optional check-name pattern. web-ext lint of the Firefox package, then the e2e run in
+  # Debian's firefox-esr (tests/e2e-firefox/run.mjs).
+  local log=target/test-logs/web-ext-lint.json
+  say "web-ext lint of dist/firefox"
+  web-ext lint --source-dir "$DIST_ROOT/firefox" --output json --no-config-discovery > "$log" 2>/dev/null || true
+  local lint
+  lint=$(node tests/e2e-firefox/lint-summary.mjs "$log") || true
+  echo "$lint"
+  if [[ "$lint" == "web-ext lint: 0 errors, 0 warnings"* ]]; then
+    PRODUCT_FIREFOX=$((PRODUCT_FIREFOX + 1))
+  else
+    FAILED=$((FAILED + 1))
+  fi
+  say "e2e in Firefox (tests/e2e-firefox, headless firefox-esr over WebDriver BiDi)"
+  node tests/e2e-firefox/run.mjs ${1:+"$1"} 2>&1 | tee target/test-logs/firefox.log || true
+  count_plain "Firefox e2e" target/test-logs/firefox.log PRODUCT_FIREFOX
+}
+
+release_tests() {
+  # The store packages of this run's build, and those of a second, separate ./build.sh release
+  # into target/release-b: the zips and the source archive must be byte-identical, and
+  # tests/release/check.py must find nothing to refuse in them.
+  local b=$ROOT/target/release-b
+  say "store packages: this build's and a second release build's, compared (tests/release/check.py)"
+  rm -rf "$b"
+  (release_package) >target/test-logs/release-a.log 2>&1 \
+    && SNSHARE_DIST_ROOT=$b RELEASE_NO_IMAGES=1 "$ROOT/build.sh" release >target/test-logs/release-b.log 2>&1 \
+    || { FAILED=$((FAILED + 1)); echo "!! the release build failed (target/test-logs/release-*.log)"; return; }
+  python3 tests/release/check.py "$DIST_ROOT/release" "$b/release" | tee target/test-logs/release.log || true
+  count_plain "release checks" target/test-logs/release.log PRODUCT_RELEASE
+}
+
 summary() {
-  local product=$((PRODUCT_NATIVE + PRODUCT_WASM + PRODUCT_E2E))
+  local product=$((PRODUCT_NATIVE + PRODUCT_WASM + PRODUCT_E2E + PRODUCT_FIREFOX + PRODUCT_RELEASE))
   echo
-  echo "product tests passed: $product ($PRODUCT_NATIVE native, $PRODUCT_WASM wasm, $PRODUCT_E2E e2e)"
+  echo "product tests passed: $product ($PRODUCT_NATIVE native, $PRODUCT_WASM wasm, $PRODUCT_E2E e2e, $PRODUCT_FIREFOX Firefox, $PRODUCT_RELEASE release)"
   echo "sandbox and portal-replica tests passed: $SANDBOX (tests of the test doubles, not of snshare)"
   local skipped="skipped: $SKIPPED"
   [ "$FLAKY" -gt 0 ] && skipped="$skipped; flaky (failed, then passed on a retry; counted as failed): $FLAKY"
@@ -307,25 +469,26 @@ lint() {
 }
 
 cmd_test() {
-  # ./build.sh test [native|wasm|e2e [pattern]]: one layer, or every layer in turn.
-  local layers=(native wasm e2e) pattern=""
+  # ./build.sh test [native|wasm|e2e|firefox|release [pattern]]: one layer, or every layer.
+  local layers=(native wasm e2e firefox release) pattern=""
   case "${1:-}" in
-    native|wasm|e2e) layers=("$1"); pattern=${2:-} ;;
+    native|wasm|e2e|firefox|release) layers=("$1"); pattern=${2:-} ;;
     lint) ensure_rust; IN_TEST=1; lint; echo "lint: rustfmt and clippy clean"; return ;;
     "") ;;
-    *) die "unknown test layer '$1' (native | wasm | e2e, then an optional pattern)" ;;
+    *) die "unknown test layer '$1' (native | wasm | e2e | firefox | release, then an optional pattern)" ;;
   esac
   local l
-  for l in native wasm e2e; do
+  for l in native wasm e2e firefox release; do
     [[ " ${layers[*]} " == *" $l "* ]] || LAYERS_NOT_RUN+=("$l")
   done
   ensure_rust; ensure_wasm_bindgen; ensure_npm; ensure_browser; ensure_xvfb
+  [[ " ${layers[*]} " == *" firefox "* ]] && ensure_firefox
   phase tools
   mkdir -p target/test-logs
   IN_TEST=1
   # Format and lint first, for the whole run: a red lint fails fast, before minutes of tests.
-  [ ${#layers[@]} -eq 3 ] && { lint; phase lint; }
-  if [[ " ${layers[*]} " == *" e2e "* ]]; then
+  [ ${#layers[@]} -gt 1 ] && { lint; phase lint; }
+  if [[ " ${layers[*]} " =~ " "(e2e|firefox|release)" " ]]; then
     # Built first, so a failed step stops the run before any test (see build_step).
     say "building for the end-to-end suite"
     build
@@ -337,6 +500,8 @@ cmd_test() {
       native) native_tests "$pattern" ;;
       wasm) wasm_tests "$pattern" ;;
       e2e) e2e_tests "$pattern" ;;
+      firefox) firefox_tests "$pattern" ;;
+      release) release_tests ;;
     esac
     phase "$l"
   done
@@ -415,5 +580,6 @@ case "${1:-build}" in
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
-  *) die "unknown command '$1' (build | test | demo | bench | fuzz)" ;;
+  release) cmd_release ;;
+  *) die "unknown command '$1' (build | test | demo | bench | fuzz | release)" ;;
 esac

@@ -24,7 +24,7 @@ use snshare_core::domain::retry::{parse_retry_after, Failure, MAX_RETRY_AFTER_MS
 use snshare_core::domain::settings::{FieldMapping, TicketDefaults};
 use snshare_core::domain::ticket::TicketKind;
 use snshare_core::domain::token::{Secret, TokenSet};
-use snshare_core::messages::{Request, RequestBody, SenderInfo, SenderKind};
+use snshare_core::messages::{OwnExtension, Request, RequestBody, SenderInfo, SenderKind};
 use snshare_core::servicenow::oauth::{decode_token, parse_redirect};
 use snshare_core::servicenow::table::decode_list;
 use snshare_core::servicenow::ticket::ticket_query;
@@ -167,7 +167,7 @@ fn sender(id: &str, url: Option<&str>, origin: Option<&str>, has_tab: bool) -> O
         "id": id, "url": url, "origin": origin, "has_tab": has_tab, "frame_id": 0,
     }))
     .unwrap();
-    info.classify(OUR_ID)
+    info.classify(&OwnExtension::chromium(OUR_ID))
 }
 
 fn request(json: &str) -> Result<Request, serde_json::Error> {

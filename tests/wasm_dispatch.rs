@@ -1,7 +1,7 @@
 //! The worker's dispatcher in a real browser: JS values in, typed answers out, never a panic.
 #![cfg(target_arch = "wasm32")]
 
-use snshare_core::messages::{ErrorCode, ResponseBody, SenderInfo};
+use snshare_core::messages::{ErrorCode, OwnExtension, ResponseBody, SenderInfo};
 use snshare_worker::dispatch::route;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -9,6 +9,10 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const OWN: &str = "pgmckfnkcjjdbjackbdfdggbempndbni";
+
+fn own() -> OwnExtension {
+    OwnExtension::chromium(OWN)
+}
 
 fn js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
@@ -33,7 +37,7 @@ fn code(body: &ResponseBody) -> Option<ErrorCode> {
 
 #[wasm_bindgen_test]
 async fn own_page_gets_pong() {
-    let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &page(), OWN).await;
+    let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &page(), &own()).await;
     assert!(matches!(r.body, ResponseBody::Pong { .. }), "{r:?}");
 }
 
@@ -46,7 +50,7 @@ async fn another_extension_is_forbidden() {
         has_tab: false,
         ..SenderInfo::default()
     };
-    let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, OWN).await;
+    let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, &own()).await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
 }
 
@@ -60,7 +64,12 @@ async fn content_script_on_another_origin_is_forbidden() {
         tab_id: Some(1),
         frame_id: Some(0),
     };
-    let r = route(js(r#"{"v":1,"body":{"type":"get_status"}}"#), &sender, OWN).await;
+    let r = route(
+        js(r#"{"v":1,"body":{"type":"get_status"}}"#),
+        &sender,
+        &own(),
+    )
+    .await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
 }
 
@@ -74,9 +83,14 @@ async fn portal_content_script_cannot_manage_the_connection() {
         tab_id: Some(1),
         frame_id: Some(0),
     };
-    let r = route(js(r#"{"v":1,"body":{"type":"disconnect"}}"#), &sender, OWN).await;
+    let r = route(
+        js(r#"{"v":1,"body":{"type":"disconnect"}}"#),
+        &sender,
+        &own(),
+    )
+    .await;
     assert_eq!(code(&r.body), Some(ErrorCode::Forbidden));
-    let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, OWN).await;
+    let r = route(js(r#"{"v":1,"body":{"type":"ping"}}"#), &sender, &own()).await;
     assert!(matches!(r.body, ResponseBody::Pong { .. }), "{r:?}");
 }
 
@@ -96,7 +110,7 @@ async fn malformed_and_versioned_payloads_get_typed_errors() {
         ),
         (js(r#"{"v":1}"#), ErrorCode::Malformed),
     ] {
-        let r = route(msg, &page(), OWN).await;
+        let r = route(msg, &page(), &own()).await;
         assert_eq!(code(&r.body), Some(want), "{r:?}");
     }
 }
@@ -130,10 +144,10 @@ async fn a_tab_that_asks_too_often_is_refused() {
     stub_chrome();
     let open = r#"{"v":1,"body":{"type":"open_page","data":{"page":"options"}}}"#;
     for _ in 0..5 {
-        let r = route(js(open), &portal_tab(41), OWN).await;
+        let r = route(js(open), &portal_tab(41), &own()).await;
         assert!(matches!(r.body, ResponseBody::Done), "{r:?}");
     }
-    let r = route(js(open), &portal_tab(41), OWN).await;
+    let r = route(js(open), &portal_tab(41), &own()).await;
     match r.body {
         ResponseBody::Error(e) => {
             assert_eq!(e.code, ErrorCode::Failed);
@@ -141,8 +155,8 @@ async fn a_tab_that_asks_too_often_is_refused() {
         }
         other => panic!("{other:?}"),
     }
-    let r = route(js(open), &portal_tab(42), OWN).await;
+    let r = route(js(open), &portal_tab(42), &own()).await;
     assert!(matches!(r.body, ResponseBody::Done), "{r:?}");
-    let r = route(js(open), &page(), OWN).await;
+    let r = route(js(open), &page(), &own()).await;
     assert!(matches!(r.body, ResponseBody::Done), "{r:?}");
 }

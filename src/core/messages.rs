@@ -71,18 +71,43 @@ pub struct SenderInfo {
     pub frame_id: Option<i64>,
 }
 
+/// Who "we" are to the sender check: `runtime.id` and the URL our pages are served from
+/// (`runtime.getURL("")`). Chromium serves them from `chrome-extension://<id>/`; Firefox from
+/// `moz-extension://<uuid>/`, a per-profile uuid that is not its id (the add-on id of
+/// `browser_specific_settings.gecko`), so the pages' URL is never derived from the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnExtension {
+    pub id: String,
+    pub pages_url: String,
+}
+
+impl OwnExtension {
+    /// A Chromium extension: its pages are under `chrome-extension://<id>/`.
+    pub fn chromium(id: &str) -> Self {
+        OwnExtension {
+            id: id.to_string(),
+            pages_url: format!("chrome-extension://{id}/"),
+        }
+    }
+}
+
 impl SenderInfo {
     /// Our own pages, or our content script on the portal; anything else is refused.
-    pub fn classify(&self, own_extension_id: &str) -> Option<SenderKind> {
-        if own_extension_id.is_empty() || self.id.as_deref() != Some(own_extension_id) {
+    pub fn classify(&self, own: &OwnExtension) -> Option<SenderKind> {
+        if own.id.is_empty() || self.id.as_deref() != Some(own.id.as_str()) {
             return None;
         }
-        let page_prefix = format!("chrome-extension://{own_extension_id}/");
+        // Only a whole origin with its path's slash is a prefix: `…://x/` never matches
+        // `…://x.evil/`. Without it (no `getURL`), no page is ours.
+        let page_prefix = own.pages_url.as_str();
+        let pages_known = page_prefix.ends_with('/')
+            && origin_of(page_prefix).is_some_and(|o| o.len() + 1 == page_prefix.len());
+        let is_own_page = |url: &str| pages_known && url.starts_with(page_prefix);
         let url = self.url.as_deref().unwrap_or("");
         if self.has_tab {
             // A content script: judged by the frame's origin, never by a URL it could fake.
             let origin = self.origin.as_deref().or_else(|| origin_of(url));
-            if url.starts_with(&page_prefix) {
+            if is_own_page(url) {
                 // One of our pages opened in a tab (options page, ticket list).
                 return Some(SenderKind::ExtensionPage);
             }
@@ -92,8 +117,7 @@ impl SenderInfo {
                 && origin.is_some_and(|o| PORTAL_ORIGINS.contains(&o)))
             .then_some(SenderKind::PortalContentScript);
         }
-        url.starts_with(&page_prefix)
-            .then_some(SenderKind::ExtensionPage)
+        is_own_page(url).then_some(SenderKind::ExtensionPage)
     }
 }
 
@@ -622,6 +646,7 @@ mod tests {
     #[test]
     fn senders_are_classified_by_extension_id_and_origin() {
         let me = "abcdefghijklmnopabcdefghijklmnop";
+        let own = OwnExtension::chromium(me);
         assert_eq!(
             sender(
                 me,
@@ -629,7 +654,7 @@ mod tests {
                 None,
                 false
             )
-            .classify(me),
+            .classify(&own),
             Some(SenderKind::ExtensionPage)
         );
         assert_eq!(
@@ -639,13 +664,13 @@ mod tests {
                 Some(PORTAL_ORIGINS[0]),
                 true
             )
-            .classify(me),
+            .classify(&own),
             Some(SenderKind::PortalContentScript)
         );
         // The other clouds (GCC High, DoD) run the same content script.
         for origin in ["https://security.microsoft.us", "https://security.apps.mil"] {
             assert_eq!(
-                sender(me, &format!("{origin}/securescore"), Some(origin), true).classify(me),
+                sender(me, &format!("{origin}/securescore"), Some(origin), true).classify(&own),
                 Some(SenderKind::PortalContentScript)
             );
         }
@@ -657,7 +682,7 @@ mod tests {
                 Some("https://evil.example"),
                 true
             )
-            .classify(me),
+            .classify(&own),
             None
         );
         // A look-alike host that merely starts with the portal's origin.
@@ -668,7 +693,7 @@ mod tests {
                 None,
                 true
             )
-            .classify(me),
+            .classify(&own),
             None
         );
         // Another extension, or a sender without id.
@@ -679,10 +704,10 @@ mod tests {
                 None,
                 false
             )
-            .classify(me),
+            .classify(&own),
             None
         );
-        assert_eq!(SenderInfo::default().classify(me), None);
+        assert_eq!(SenderInfo::default().classify(&own), None);
         // Our content script's id and the portal's origin, but in a sub-frame (an iframe the
         // page made): not the content script the manifest injects.
         let mut framed = sender(
@@ -692,15 +717,74 @@ mod tests {
             true,
         );
         framed.frame_id = Some(3);
-        assert_eq!(framed.classify(me), None);
+        assert_eq!(framed.classify(&own), None);
         framed.frame_id = None;
-        assert_eq!(framed.classify(me), None);
+        assert_eq!(framed.classify(&own), None);
         // A worker-less page of ours that is not an extension URL (e.g. a web page) is refused.
         assert_eq!(
-            sender(me, "https://security.microsoft.com/", None, false).classify(me),
+            sender(me, "https://security.microsoft.com/", None, false).classify(&own),
             None
         );
-        assert_eq!(sender(me, "x", None, false).classify(""), None);
+        assert_eq!(
+            sender(me, "x", None, false).classify(&OwnExtension::chromium("")),
+            None
+        );
+        // Without the pages' URL, no page is ours; a prefix without its slash matches nothing.
+        for pages_url in ["", "chrome-extension://abcdefghijklmnopabcdefghijklmnop"] {
+            let own = OwnExtension {
+                id: me.into(),
+                pages_url: pages_url.into(),
+            };
+            let page = sender(
+                me,
+                &format!("chrome-extension://{me}/popup.html"),
+                None,
+                false,
+            );
+            assert_eq!(page.classify(&own), None);
+        }
+    }
+
+    /// Firefox: `runtime.id` is the add-on id, the pages are under `moz-extension://<uuid>/`.
+    #[test]
+    fn firefox_senders_are_classified_by_addon_id_and_pages_url() {
+        let own = OwnExtension {
+            id: "snshare@snshare".into(),
+            pages_url: "moz-extension://0f6b1c2e-4a57-4a3e-9a51-1d2c3b4a5f60/".into(),
+        };
+        let page = |url: &str, has_tab: bool| SenderInfo {
+            frame_id: has_tab.then_some(0),
+            has_tab,
+            ..sender("snshare@snshare", url, None, false)
+        };
+        let ours = "moz-extension://0f6b1c2e-4a57-4a3e-9a51-1d2c3b4a5f60";
+        assert_eq!(
+            page(&format!("{ours}/popup.html"), false).classify(&own),
+            Some(SenderKind::ExtensionPage)
+        );
+        assert_eq!(
+            page(&format!("{ours}/options.html"), true).classify(&own),
+            Some(SenderKind::ExtensionPage)
+        );
+        // Firefox sends no `origin`: the content script is judged by its top frame's URL.
+        assert_eq!(
+            page("https://security.microsoft.com/securescore", true).classify(&own),
+            Some(SenderKind::PortalContentScript)
+        );
+        // Another profile's uuid, a look-alike uuid prefix, the Chromium form of the id.
+        for url in [
+            "moz-extension://11111111-4a57-4a3e-9a51-1d2c3b4a5f60/popup.html",
+            "moz-extension://0f6b1c2e-4a57-4a3e-9a51-1d2c3b4a5f6000/popup.html",
+            "chrome-extension://snshare@snshare/popup.html",
+        ] {
+            assert_eq!(page(url, false).classify(&own), None, "{url}");
+        }
+        // Our pages' URL from another add-on id is not ours.
+        let other = SenderInfo {
+            id: Some("other@example".into()),
+            ..page(&format!("{ours}/popup.html"), false)
+        };
+        assert_eq!(other.classify(&own), None);
     }
 
     /// Every request the content script sends (`portal/wire.rs`) is allowed, and nothing else.

@@ -616,13 +616,9 @@ pub fn start() {
             other => (SettingsView::default(), Some(common::unexpected(&other))),
         };
         if view.redirect_url.is_empty() {
-            // What chrome.identity.getRedirectURL() answers, so it shows even without the worker.
-            let id = chrome::RUNTIME_ID
-                .with(|id| id.as_string())
-                .unwrap_or_default();
-            if !id.is_empty() {
-                view.redirect_url = format!("https://{id}.chromiumapp.org/");
-            }
+            // Asked of the browser here too, so it shows even without the worker (each browser
+            // has its own form: chromiumapp.org, extensions.allizom.org).
+            view.redirect_url = chrome::identity_redirect_url();
         }
         if p.bind(&root, view).is_none() {
             // The markup and this code disagree: a build defect, shown rather than hidden.

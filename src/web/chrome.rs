@@ -14,6 +14,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = id, thread_local_v2)]
     pub static RUNTIME_ID: JsValue;
 
+    // chrome.identity (the worker's web-auth flow and the options page)
+    #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = getRedirectURL, catch)]
+    fn identity_get_redirect_url() -> Result<JsValue, JsValue>;
+
     // chrome.i18n
     #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
     pub fn i18n_get_message(key: &str, substitutions: &JsValue) -> String;
@@ -58,4 +62,15 @@ extern "C" {
     /// `chrome.storage.onChanged.addListener(cb)`; `cb(changes, areaName)`.
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "onChanged"], js_name = addListener, catch)]
     pub fn storage_on_changed_add_listener(callback: &js_sys::Function) -> Result<(), JsValue>;
+}
+
+/// The OAuth redirect URL to register on the instance, as this browser answers
+/// `identity.getRedirectURL()`: `https://<extension-id>.chromiumapp.org/` in Chrome and Edge,
+/// `https://<hash of the add-on id>.extensions.allizom.org/` in Firefox. Never built from the
+/// id here, so each browser's own form shows. Empty when the API is missing.
+pub fn identity_redirect_url() -> String {
+    identity_get_redirect_url()
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }

@@ -149,12 +149,39 @@ extern "C" {
 
 /// Where a refused `setAccessLevel` is recorded (session storage), for the status warning.
 pub const STORAGE_UNRESTRICTED: &str = "storage.unrestricted";
+/// What `STORAGE_UNRESTRICTED` holds when the browser has no `setAccessLevel` at all (Firefox,
+/// whose content scripts always share `storage.local`): nothing to update, so another warning.
+pub const ACCESS_LEVEL_UNSUPPORTED: &str = "unsupported";
+
+/// Whether `chrome.storage.local.setAccessLevel` exists (Chromium 102 and later; never Firefox).
+fn has_set_access_level() -> bool {
+    let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
+    get(&js_sys::global(), "chrome")
+        .and_then(|c| get(&c, "storage"))
+        .and_then(|s| get(&s, "local"))
+        .and_then(|l| get(&l, "setAccessLevel"))
+        .is_some_and(|f| f.is_function())
+}
 
 /// Keeps `chrome.storage.local` (settings, drafts, outbox, ticket cache) out of content scripts:
 /// only the worker and the extension's pages may read it. The secrets do not depend on it (they
 /// are in `vault`), but a refusal is not hidden: it is logged and recorded, and every surface's
 /// status then carries a warning.
 pub fn restrict_local_storage() {
+    if !has_set_access_level() {
+        wasm_bindgen_futures::spawn_local(async {
+            if let Err(e) = set(
+                Area::Session,
+                STORAGE_UNRESTRICTED,
+                &ACCESS_LEVEL_UNSUPPORTED,
+            )
+            .await
+            {
+                web_sys::console::warn_1(&format!("snshare: {e}").into());
+            }
+        });
+        return;
+    }
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"accessLevel".into(), &"TRUSTED_CONTEXTS".into());
     let call = storage_local_set_access_level(&options);

@@ -150,8 +150,12 @@ pub async fn status() -> ConnectionStatus {
     .await
     .ok()
     .flatten();
-    if unrestricted.is_some() {
-        warnings.push("warning_storage_unrestricted".to_string());
+    match unrestricted.as_deref() {
+        Some(crate::platform::storage::ACCESS_LEVEL_UNSUPPORTED) => {
+            warnings.push("warning_storage_shared".to_string())
+        }
+        Some(_) => warnings.push("warning_storage_unrestricted".to_string()),
+        None => {}
     }
     ConnectionStatus {
         state,

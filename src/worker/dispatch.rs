@@ -5,8 +5,9 @@ use wasm_bindgen::JsValue;
 use std::cell::RefCell;
 
 use crate::messages::{
-    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, PageGuard, ProtocolError, Request,
-    RequestBody, Response, ResponseBody, SenderInfo, SenderKind, ShareOutcome, PROTOCOL_VERSION,
+    DiagnosticReport, DiagnosticStep, ErrorCode, ExtensionPage, OwnExtension, PageGuard,
+    ProtocolError, Request, RequestBody, Response, ResponseBody, SenderInfo, SenderKind,
+    ShareOutcome, PROTOCOL_VERSION,
 };
 use crate::platform::storage;
 use crate::platform::{self, chrome, from_js, to_js, worker};
@@ -38,8 +39,13 @@ thread_local! {
     static PAGE_GUARD: RefCell<PageGuard> = RefCell::new(PageGuard::default());
 }
 
-fn own_extension_id() -> String {
-    chrome::RUNTIME_ID.with(|id| id.as_string().unwrap_or_default())
+/// `runtime.id` and `runtime.getURL("")`: our pages' URL is not derived from the id (Firefox's
+/// differ, see `OwnExtension`).
+fn own_extension() -> OwnExtension {
+    OwnExtension {
+        id: chrome::RUNTIME_ID.with(|id| id.as_string().unwrap_or_default()),
+        pages_url: chrome::runtime_get_url(""),
+    }
 }
 
 fn sender_info(sender: &JsValue) -> SenderInfo {
@@ -67,14 +73,14 @@ fn sender_info(sender: &JsValue) -> SenderInfo {
 }
 
 pub async fn handle(message: JsValue, sender: JsValue) -> JsValue {
-    let response = route(message, &sender_info(&sender), &own_extension_id()).await;
+    let response = route(message, &sender_info(&sender), &own_extension()).await;
     to_js(&response).unwrap_or(JsValue::NULL)
 }
 
-/// Decodes, checks and answers one message as if our extension id were `own_id`; every path
-/// ends in a `Response` (never a panic, never silence).
-pub async fn route(message: JsValue, sender: &SenderInfo, own_id: &str) -> Response {
-    let Some(kind) = sender.classify(own_id) else {
+/// Decodes, checks and answers one message as if we were `own`; every path ends in a
+/// `Response` (never a panic, never silence).
+pub async fn route(message: JsValue, sender: &SenderInfo, own: &OwnExtension) -> Response {
+    let Some(kind) = sender.classify(own) else {
         return Response::error(ErrorCode::Forbidden, "sender not allowed");
     };
     // Check the version before the body, so an old page gets "version" rather than "malformed".

@@ -9,7 +9,10 @@ import {
   grantedExtensionDir, connect, expect,
 } from './harness.mjs';
 
-const OUT = path.join(ROOT, 'target/demo');
+// SNSHARE_DEMO_OUT and SNSHARE_DEMO_VIEWPORT (WIDTHxHEIGHT): where the headless walkthrough's
+// screenshots go and their size (./build.sh release takes the store's 1280x800 from here).
+const OUT = process.env.SNSHARE_DEMO_OUT || path.join(ROOT, 'target/demo');
+const [vw, vh] = (process.env.SNSHARE_DEMO_VIEWPORT || '1400x900').split('x').map(Number);
 fs.mkdirSync(OUT, { recursive: true });
 const dataDir = path.join(OUT, 'sandbox-data');
 fs.mkdirSync(dataDir, { recursive: true });
@@ -47,6 +50,7 @@ Close the browser window to stop the demo.`);
 // Headless walkthrough.
 const { context, extensionId, userDataDir } = await launchExtension({
   portalPort: replica.port, sandboxPort: sandbox.port, extensionDir: grantedExtensionDir(),
+  viewport: { width: vw, height: vh },
 });
 const failures = [];
 let shot = 0;

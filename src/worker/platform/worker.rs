@@ -8,8 +8,6 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = launchWebAuthFlow, catch)]
     fn identity_launch_web_auth_flow(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(js_namespace = ["chrome", "identity"], js_name = getRedirectURL, catch)]
-    fn identity_get_redirect_url() -> Result<String, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = create, catch)]
     fn alarms_create(name: &str, info: &JsValue) -> Result<js_sys::Promise, JsValue>;
@@ -33,15 +31,16 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-/// `https://<extension-id>.chromiumapp.org/`: the redirect URL to register on the instance.
+/// The redirect URL to register on the instance (see `chrome::identity_redirect_url`).
 pub fn redirect_url() -> String {
-    identity_get_redirect_url().unwrap_or_default()
+    super::chrome::identity_redirect_url()
 }
 
 /// How the web-auth flow ended, when it did not hand back a redirect URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebAuthError {
-    /// The user closed the window ("The user did not approve access.").
+    /// The user closed the window (Chromium: "The user did not approve access.", Firefox:
+    /// "User cancelled or denied access.").
     Cancelled,
     /// The authorization page could not be loaded (instance unreachable).
     PageNotLoaded,
@@ -62,13 +61,17 @@ pub async fn launch_web_auth_flow(url: &str) -> Result<String, WebAuthError> {
             .ok_or_else(|| WebAuthError::Other("no redirect URL".into())),
         Err(e) => {
             let m = message_of(&e);
-            Err(if m.contains("did not approve") {
-                WebAuthError::Cancelled
-            } else if m.contains("could not be loaded") {
-                WebAuthError::PageNotLoaded
-            } else {
-                WebAuthError::Other(m)
-            })
+            // Chromium: "The user did not approve access."; Firefox: "User cancelled or
+            // denied access." (its window closed, or the page could not be loaded).
+            Err(
+                if m.contains("did not approve") || m.contains("cancelled or denied") {
+                    WebAuthError::Cancelled
+                } else if m.contains("could not be loaded") {
+                    WebAuthError::PageNotLoaded
+                } else {
+                    WebAuthError::Other(m)
+                },
+            )
         }
     }
 }
