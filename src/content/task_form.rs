@@ -1051,7 +1051,7 @@ impl Inner {
                 this.apply(&step);
                 return;
             }
-            Press::Send(draft) => draft,
+            Press::Send(draft) => *draft,
         };
         this.render();
         this.show_result(piece("sending"), false);

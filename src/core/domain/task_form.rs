@@ -129,7 +129,7 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Press {
     /// Send this draft now (the phase is `Sending`).
-    Send(TaskDraft),
+    Send(Box<TaskDraft>),
     /// Nothing is sent; the step says why and where focus goes.
     Refused(Step),
 }
@@ -469,7 +469,7 @@ impl TaskForm {
             None => {
                 self.sending = true;
                 self.failed = false;
-                Press::Send(self.draft.clone())
+                Press::Send(Box::new(self.draft.clone()))
             }
             Some(blocker) => {
                 let focus = match &blocker {
