@@ -157,11 +157,33 @@ build_js_fallback() {
     wasm-opt -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm"
   build_step "wasm2js of the content script" \
     wasm2js -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm.js"
+  # Two modules without imports between them, each imported by content.js at its own URL: the
+  # web-accessible resources have per-session URLs (use_dynamic_url), and Chromium resolves a
+  # module's relative imports against the extension's fixed id, which is then refused
+  # (SECURITY.md, review I1). The glue becomes pkg-js/snshare_content.js; the wasm2js module
+  # exports `instantiate(glue)` instead of importing the glue.
   mkdir -p "$DIST/pkg-js"
-  build_step "JS build loader" \
-    sed -i 's#\./snshare_content_bg\.wasm#./snshare_content_bg.wasm.js#' "$out/snshare_content.js"
-  build_step "JS build copy" \
-    cp "$out/snshare_content.js" "$out/snshare_content_bg.js" "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/"
+  build_step "JS build: wasm2js module as instantiate(glue)" wasm2js_as_factory "$out/snshare_content_bg.wasm.js"
+  build_step "JS build copy" cp "$out/snshare_content_bg.js" "$DIST/pkg-js/snshare_content.js"
+  build_step "JS build copy" cp "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/"
+}
+
+wasm2js_as_factory() {
+  python3 - "$1" <<'PY'
+import re, sys
+path = sys.argv[1]
+src = open(path, encoding="utf-8").read()
+head = "import * as $_snshare_content_bg_js from './snshare_content_bg.js';\n"
+if not src.startswith(head):
+    sys.exit("wasm2js output does not start with its one import of the glue")
+body, n = re.subn(r"^export var ([A-Za-z0-9_$]+) = retasmFunc\.\1;$", r"__exports.\1 = retasmFunc.\1;",
+                  src[len(head):], flags=re.M)
+if n == 0 or re.search(r"^(import|export)\b", body, flags=re.M):
+    sys.exit("wasm2js output has other imports or exports than expected")
+with open(path, "w", encoding="utf-8") as f:
+    f.write("export function instantiate($_snshare_content_bg_js) {\nvar __exports = {};\n"
+            + body + "\nreturn __exports;\n}\n")
+PY
 }
 
 build() {

@@ -7,7 +7,11 @@
     core = await import(url('pkg/snshare_content.js'));
     await core.default({ module_or_path: url('pkg/snshare_content_bg.wasm') });
   } catch (wasmRefusedByPageCsp) {
+    // Two modules, each at its own URL: a relative import between them would resolve against
+    // the extension's fixed id, which use_dynamic_url refuses.
     core = await import(url('pkg-js/snshare_content.js'));
+    const { instantiate } = await import(url('pkg-js/snshare_content_bg.wasm.js'));
+    core.__wbg_set_wasm(instantiate(core));
     engine = 'js';
   }
   core.content_start(engine);

@@ -1143,8 +1143,18 @@ fn diagnostics_list_each_step_with_cause_and_fix() {
     // The failed step's own diagnosis says the cause, with the seconds, and then the fix.
     assert_eq!(
         text(&one(&failed, ".diagnosis-message")),
-        english("diagnosis_rate_limited").replace("$1", "30")
+        english("diagnosis_rate_limited").replace("$1", "30 seconds")
     );
+    // A wait in words, plural-correct: never "1 seconds"; long waits in minutes.
+    for (secs, words) in [(1, "1 second"), (119, "119 seconds"), (121, "3 minutes")] {
+        let (message, _) = diagnosis_text(&Diagnosis::RateLimited {
+            retry_after_secs: secs,
+        });
+        assert_eq!(
+            message,
+            english("diagnosis_rate_limited").replace("$1", words)
+        );
+    }
     assert_eq!(
         text(&one(&failed, ".diagnosis-fix")),
         format!(

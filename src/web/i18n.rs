@@ -54,9 +54,22 @@ pub fn catalogue_for(tag: &str) -> Option<&'static str> {
     CATALOGUES.into_iter().find(|c| *c == primary)
 }
 
+/// The language of the catalogue `chrome.i18n` reads, as that catalogue names itself
+/// (`common_language_tag`): the browser's language when snshare ships it, else English.
+/// `getUILanguage()` alone can name another language than the catalogue Chrome picked (a
+/// browser started with `--lang=fr` shows the French catalogue and still says `en-US`).
+fn catalogue_tag() -> String {
+    let tag = chrome::i18n_get_message("common_language_tag", &js_sys::Array::new());
+    if catalogue_for(&tag).is_some() {
+        tag
+    } else {
+        "en".to_string()
+    }
+}
+
 /// The catalogue `chrome.i18n` reads: the browser's language, else the default (`en`).
 fn browser_catalogue() -> &'static str {
-    catalogue_for(&chrome::i18n_get_ui_language()).unwrap_or("en")
+    catalogue_for(&catalogue_tag()).unwrap_or("en")
 }
 
 /// In the content script: speak the page's language (`<html lang>`) when snshare has it and
@@ -98,16 +111,18 @@ pub async fn follow_page_language(page_lang: &str) {
 }
 
 /// The language the surface's strings are in (for `lang` attributes and `Intl`): the page's
-/// catalogue in the content script, else the browser's language when snshare ships it, else
-/// English (`chrome.i18n`'s default catalogue).
+/// catalogue in the content script, else the language of the catalogue `chrome.i18n` reads:
+/// the browser's own tag when it is that language (its region kept for `Intl`: `en-GB`), else
+/// the catalogue's (English when snshare lacks the browser's language).
 pub fn ui_lang() -> String {
     PAGE.with(|p| p.borrow().as_ref().map(|c| c.lang.clone()))
         .unwrap_or_else(|| {
-            let lang = chrome::i18n_get_ui_language();
-            if catalogue_for(&lang).is_some() {
-                lang
+            let shown = catalogue_tag();
+            let browser = chrome::i18n_get_ui_language();
+            if catalogue_for(&browser) == catalogue_for(&shown) {
+                browser
             } else {
-                "en".to_string()
+                shown
             }
         })
 }

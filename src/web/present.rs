@@ -13,11 +13,41 @@ use crate::domain::ticket::TicketSummary;
 
 /// What went wrong and how to fix it, through chrome.i18n (`Diagnosis::text`: the messages
 /// `diagnosis_<name>` and `diagnosis_<name>_fix`, one fallback rule).
+/// A wait the instance asked for reads as a duration in words ("1 second", "30 seconds",
+/// "2 minutes"), plural-correct in the surface's language, never "1 seconds".
 pub fn diagnosis_text(d: &Diagnosis) -> (String, Option<String>) {
+    let wait = match d {
+        Diagnosis::RateLimited { retry_after_secs } => Some(duration_words(*retry_after_secs)),
+        _ => None,
+    };
     d.text(|key, subs| {
-        let message = t_with(key, subs);
+        let message = match &wait {
+            Some(w) if key == d.message_key() => t_with(key, &[w.as_str()]),
+            _ => t_with(key, subs),
+        };
         (message != key && !message.is_empty()).then_some(message)
     })
+}
+
+/// A number of seconds in words for the surface's language, by `Intl.NumberFormat`'s units
+/// (which know each language's plural forms): seconds under two minutes, else whole minutes,
+/// rounded up.
+pub fn duration_words(secs: u64) -> String {
+    let (n, unit) = if secs < 120 {
+        (secs, "second")
+    } else {
+        (secs.div_ceil(60), "minute")
+    };
+    let opts = js_sys::Object::new();
+    for (k, v) in [("style", "unit"), ("unit", unit), ("unitDisplay", "long")] {
+        let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
+    }
+    js_sys::Intl::NumberFormat::new(&locales(), &opts)
+        .format()
+        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| format!("{n} {unit}s"))
 }
 
 /// A ticket's number as a link into ServiceNow, opening in a new tab, when its link passes

@@ -217,10 +217,10 @@ async fn answer(body: RequestBody) -> ResponseBody {
             ResponseBody::Status(status)
         }
         RequestBody::TestConnection => ResponseBody::Diagnostics(diagnostics::run().await),
-        RequestBody::Share(req) => {
-            store::note_portal_account(&req.draft.user_id).await;
-            ResponseBody::Share(outbox::share(req).await)
-        }
+        // A draft's `user_id` may be typed, or the options' fallback: never the portal's
+        // account. Only the UPN the portal shows (`LearnPortalContext`) feeds the
+        // "same person" check.
+        RequestBody::Share(req) => ResponseBody::Share(outbox::share(req).await),
         RequestBody::FindOpenTickets { action_id } => match tickets::find_open(&action_id).await {
             Ok(t) => ResponseBody::Tickets(t),
             Err(e) => failed(e),
@@ -248,16 +248,13 @@ async fn answer(body: RequestBody) -> ResponseBody {
             }),
         },
         RequestBody::GetDraft { key } => ResponseBody::Draft(drafts::get(&key).await),
-        RequestBody::SaveDraft { key, draft } => {
-            store::note_portal_account(&draft.user_id).await;
-            match drafts::save(&key, &draft).await {
-                Ok(()) => ResponseBody::Done,
-                Err(message) => ResponseBody::Error(ProtocolError {
-                    code: ErrorCode::Failed,
-                    message,
-                }),
-            }
-        }
+        RequestBody::SaveDraft { key, draft } => match drafts::save(&key, &draft).await {
+            Ok(()) => ResponseBody::Done,
+            Err(message) => ResponseBody::Error(ProtocolError {
+                code: ErrorCode::Failed,
+                message,
+            }),
+        },
         RequestBody::DeleteDraft { key } => {
             drafts::delete(&key).await;
             ResponseBody::Done

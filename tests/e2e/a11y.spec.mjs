@@ -10,7 +10,7 @@
 //   announced by a live region and takes the focus.
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, PORTAL, ROOT, DIST, connect, sendFromExtensionPage } from './harness.mjs';
+import { test, expect, PORTAL, ROOT, DIST, connect, sendFromExtensionPage, english } from './harness.mjs';
 
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const catalogue = (lang) =>
@@ -19,10 +19,10 @@ const fr = catalogue('fr');
 const en = catalogue('en');
 const FR = (key) => fr[key].message;
 
-/** WCAG 2.x A/AA violations of any impact inside `selector` (the whole page if none). */
+/** WCAG 2.x A/AA violations of any impact inside `selector` (one or several; the whole page if none). */
 async function axeProblems(page, selector) {
   if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const result = await page.evaluate(async (sel) => window.axe.run(sel ? { include: [[sel]] } : document, {
+  const result = await page.evaluate(async (sel) => window.axe.run(sel ? { include: [sel].flat().map((s) => [s]) } : document, {
     runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
     resultTypes: ['violations'],
   }), selector);
@@ -168,5 +168,117 @@ test('French portal, English browser: form and cards in French, dates for French
     await expect(status).toContainText(FR('form_created'), { timeout: 15_000 });
     const link = status.getByRole('link', { name: /^INC\d{7}$/ });
     await expect(link).toBeFocused();
+  });
+});
+
+// The portal's dark palette (its own variables, however the portal marks its theme).
+const DARK_PORTAL = { '--replica-bg': '#1b1a19', '--replica-surface': '#292827', '--replica-text': '#ffffff', '--replica-text-2': '#d2d0ce' };
+
+/**
+ * axe inside `selectors` in the light, dark and forced-colours themes, for a state that cannot
+ * be redrawn (a send in flight, a result): the portal's palette is switched and snshare's
+ * theme marks set as snshare sets them when it draws (how it picks the theme is the first
+ * test's), then forced colours emulated. Leaves the light theme on.
+ */
+async function axeInEveryTheme(page, selectors, label) {
+  const mark = (dark, palette) => page.evaluate(({ dark, palette }) => {
+    for (const [k, v] of Object.entries(palette)) {
+      if (dark) document.documentElement.style.setProperty(k, v); else document.documentElement.style.removeProperty(k);
+    }
+    document.documentElement.setAttribute('data-snshare-theme', dark ? 'dark' : 'light');
+    const host = document.querySelector('[data-snshare="form"]');
+    if (host) host.dataset.theme = dark ? 'dark' : 'light';
+  }, { dark, palette });
+  const found = {};
+  await mark(false, DARK_PORTAL);
+  found.light = await axeProblems(page, selectors);
+  await mark(true, DARK_PORTAL);
+  found.dark = await axeProblems(page, selectors);
+  await mark(false, DARK_PORTAL);
+  await page.emulateMedia({ forcedColors: 'active' });
+  found.forced = await axeProblems(page, selectors);
+  await page.emulateMedia({ forcedColors: 'none' });
+  expect(found, label).toEqual({ light: [], dark: [], forced: [] });
+}
+
+test('the task form in every state, and the row and panel badges: no axe violation in light, dark and forced colours', async ({ context, extensionId, portal, sandbox }) => {
+  test.setTimeout(150_000);
+  const MFA = 'AdminMFAV2';
+  const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
+  const INCIDENTS = '/api/now/table/incident';
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
+  const options = await connect(context, extensionId);
+  await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => {
+    const s = (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+    return !s.refreshing && s.fetched_at !== null && s.tickets.length;
+  }, { timeout: 20_000 }).toBe(1);
+  await portal.goto(`${PORTAL}/securescore?viewid=actions`);
+  await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  await portal.evaluate(() => __replica.ready);
+
+  await test.step('badges on the row and in the detail panel', async () => {
+    const rowBadge = portal.locator('.snshare-slot .snshare-badge');
+    await expect(rowBadge).toHaveCount(1, { timeout: 15_000 });
+    await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
+    await expect(portal.locator('.snshare-panel-badges .snshare-badge')).toHaveCount(1, { timeout: 15_000 });
+    await axeInEveryTheme(portal, ['.snshare-slot', '.snshare-panel-badges'], 'badges');
+    await portal.evaluate(() => __replica.navigate('/securescore?viewid=actions'));
+    await expect(portal.locator('.snshare-panel-badges')).toHaveCount(0);
+  });
+
+  const dialog = portal.getByRole('dialog', { name: english('form_title') });
+  const FORM = '[data-snshare="form"]';
+  const name = dialog.getByRole('textbox', { name: english('form_name') });
+  const send = dialog.getByRole('button', { name: english('form_send') });
+  await portal.getByRole('button', { name: english('portal_share_row', MFA_TITLE), exact: true }).click();
+
+  await test.step('duplicate warning', async () => {
+    const duplicates = dialog.getByRole('region', { name: english('form_duplicate_heading') });
+    await expect(duplicates).toBeVisible({ timeout: 15_000 });
+    await expect(duplicates.getByRole('link', { name: /^INC\d{7}$/ })).toHaveCount(1);
+    await axeInEveryTheme(portal, FORM, 'form, duplicate warning');
+    await duplicates.getByRole('button', { name: english('form_create_another') }).click();
+    await expect(send).toBeEnabled();
+  });
+
+  await test.step('validation error', async () => {
+    await name.fill('');
+    // Send is aria-disabled, never out of reach: pressed, it names the error.
+    await send.focus();
+    await portal.keyboard.press('Enter');
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(dialog.locator('#snshare-err-name')).toHaveText(english('field_error_name_required'));
+    await axeInEveryTheme(portal, FORM, 'form, validation error');
+  });
+
+  await test.step('a failure with Retry', async () => {
+    await name.fill('Audited in every state');
+    await sandbox.fault({ kind: 'status', status: 400, count: 1, path_prefix: INCIDENTS, method: 'POST' });
+    await send.click();
+    const retry = dialog.getByRole('alert').getByRole('button', { name: english('form_retry') });
+    await expect(retry).toBeVisible({ timeout: 30_000 });
+    await axeInEveryTheme(portal, FORM, 'form, failure with Retry');
+  });
+
+  await test.step('sending, then the result: the ticket number shown', async () => {
+    // The worker held busy for 14 s (under the content script's 15 s wait for any answer): the
+    // retry waits for it, so the form stays in its sending state for three audits however
+    // loaded the machine is.
+    const worker = context.serviceWorkers().filter((w) => w.url().endsWith('/background.js')).at(-1);
+    let released = false;
+    const held = worker.evaluate((ms) => { const end = Date.now() + ms; while (Date.now() < end); }, 14_000)
+      .then(() => { released = true; });
+    // The worker is busy once it no longer answers the page.
+    await portal.waitForTimeout(200);
+    await dialog.getByRole('alert').getByRole('button', { name: english('form_retry') }).click();
+    await expect(dialog.getByRole('status')).toHaveText(english('form_sending'));
+    await axeInEveryTheme(portal, FORM, 'form, sending');
+    expect(released, 'the audits ended while the worker was still held').toBe(false);
+    await expect(dialog.getByRole('status')).toHaveText(english('form_sending'));
+    await held;
+    const link = dialog.getByRole('status').getByRole('link', { name: /^INC\d{7}$/ });
+    await expect(link).toBeVisible({ timeout: 30_000 });
+    await axeInEveryTheme(portal, FORM, 'form, result');
   });
 });

@@ -134,7 +134,7 @@ test('a wrong client secret is named on connect', async ({ context, extensionId,
 const faults = [
   { name: 'IP filtering', fault: { kind: 'ip_filter', count: 50 }, kind: 'ip_filtered', text: english('diagnosis_ip_filtered') },
   { name: 'cross-scope oauth_entity', fault: { kind: 'cross_scope', count: 50 }, kind: 'cross_scope_refused', text: english('diagnosis_cross_scope_refused') },
-  { name: 'rate limited', fault: { kind: 'rate_limit', retry_after: 42, count: 50, path_prefix: '/api/' }, kind: 'rate_limited', text: english('diagnosis_rate_limited', 42) },
+  { name: 'rate limited', fault: { kind: 'rate_limit', retry_after: 42, count: 50, path_prefix: '/api/' }, kind: 'rate_limited', text: english('diagnosis_rate_limited', '42 seconds') },
   { name: 'server error', fault: { kind: 'status', status: 503, count: 50, path_prefix: '/api/' }, kind: 'server_error', text: english('diagnosis_server_error', 503) },
 ];
 for (const f of faults) {

@@ -4,14 +4,15 @@
 //  (b) an outbox holding an unreadable share and one that keeps stopping the worker still sends
 //      the share queued behind them, and the popup says what was set aside;
 //  (c) a hostile ticket (markup, script, javascript:, a lone UTF-16 surrogate) is shown as text
-//      in the popup and the list, and a 10 MB answer is refused without breaking either.
+//      in the portal's card, the popup and the list, and a 10 MB answer is refused without
+//      breaking any of them.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import {
   test, expect, connect, sendFromExtensionPage, stopServiceWorker, english, chromiumArgs, watchErrors,
-  grantedExtensionDir, CHROMIUM, INSTANCE,
+  grantedExtensionDir, CHROMIUM, INSTANCE, PORTAL,
 } from './harness.mjs';
 
 test.describe.configure({ timeout: 180_000 });
@@ -73,6 +74,10 @@ test('far west of UTC: far dates, a poisoned outbox and a hostile ticket leave s
       const [y, m, d] = due.split('-').map(Number);
       const utcNext = new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
       expect(String(record.due_date)).toBe(`${utcNext} 11:59:59`);
+      // The draft's user id is typed (or the options' fallback), not the portal's account: it
+      // never feeds the "same person" check, which only the portal's UPN does.
+      const { 'portal.accounts': accounts } = await page.evaluate(() => chrome.storage.local.get('portal.accounts'));
+      expect(accounts ?? []).not.toContain('meganb@contoso.onmicrosoft.com');
     });
 
     await test.step('(b) an unreadable share and a worker-stopping share are set aside; the share behind them is sent', async () => {
@@ -127,6 +132,13 @@ test('far west of UTC: far dates, a poisoned outbox and a hostile ticket leave s
       const list = await context.newPage();
       await list.goto(`chrome-extension://${extensionId}/tickets.html`);
       await expect(list.getByRole('cell', { name: shown })).toBeVisible();
+      // The portal's card lists it as text too.
+      const portal = await context.newPage();
+      await portal.goto(`${PORTAL}/homepage`);
+      await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+      const card = portal.getByRole('region', { name: english('cards_incident_title'), exact: true });
+      await expect(card.getByText(shown, { exact: true }).first()).toBeVisible({ timeout: 15_000 });
+      expect(await card.locator('[onerror], script, a[href^="javascript"]').count()).toBe(0);
       for (const p of [popup, list]) {
         expect(await p.locator('[onerror], script:not([src]), a[href^="javascript"]').count()).toBe(0);
       }
@@ -140,6 +152,8 @@ test('far west of UTC: far dates, a poisoned outbox and a hostile ticket leave s
       await expect(popup.getByText(shown).first()).toBeVisible();
       await list.reload();
       await expect(list.getByRole('cell', { name: shown })).toBeVisible();
+      await portal.reload();
+      await expect(card.getByText(shown, { exact: true }).first()).toBeVisible({ timeout: 15_000 });
       expect((await sendFromExtensionPage(page, { type: 'get_status' })).body.data.state).toBe('connected');
       expect(dialogs).toBe(0);
       await sandbox.clearFaults();

@@ -3,8 +3,9 @@
 // every way it has to make snshare write to ServiceNow or tell it something: messages (window
 // postMessage, chrome.runtime with the extension's id, DOM events), synthetic clicks and keys on
 // snshare's row button, menu item, card buttons and form, requestSubmit, snshare's DOM, shadow
-// roots and the page's storage. No ticket is created and no
-// token, secret or draft reaches it; the person's own click on Send still creates the ticket.
+// roots, the page's storage and the content script's resources at the extension's fixed id. No
+// ticket is created and no token, secret or draft reaches it, and the resources do not tell it
+// snshare is there; the person's own click on Send still creates the ticket.
 import { test, expect, PORTAL, DEMO_CLIENT, connect, sendFromExtensionPage } from './harness.mjs';
 
 test.use({ openShadowRoot: false });
@@ -39,8 +40,12 @@ function attack({ extensionId }) {
 // A valid due date (a year ahead): a forged share must fail on snshare's guards, not on validation.
 const DUE = new Date(Date.now() + 365 * 864e5).toISOString().slice(0, 10);
 
-test('a page script can neither make snshare write to ServiceNow nor read what it holds', async ({ context, extensionId, portal, sandbox }) => {
+test('a page script can neither make snshare write to ServiceNow nor read what it holds', async ({ context, extension, extensionId, portal, sandbox }) => {
   test.setTimeout(90_000);
+  // The page's own fetches of the content script's resources at the extension's fixed id,
+  // refused on purpose (use_dynamic_url: only per-session URLs serve them).
+  extension.watch.allow(new RegExp(`Denying load of chrome-extension://${extensionId}/(pkg|pkg-js|_locales)/`));
+  extension.watch.allow(new RegExp(`\\(chrome-extension://${extensionId}/(pkg|pkg-js|_locales)/[^)]*\\): Failed to load resource`));
   const options = await connect(context, extensionId);
   // The user's draft for the action, as the form keeps it.
   const saved = await sendFromExtensionPage(options, { type: 'save_draft', data: { key: MFA, draft: {
@@ -98,8 +103,14 @@ test('a page script can neither make snshare write to ServiceNow nor read what i
         a.note('runtime.sendMessage', 'no channel');
       }
     }
+    // The content script's resources at the extension's fixed id (fingerprinting, review I1).
+    for (const res of ['pkg/snshare_content.js', 'pkg/snshare_content_bg.wasm', 'pkg-js/snshare_content.js', '_locales/en/messages.json']) {
+      try { a.report.seen.push((await (await fetch(`chrome-extension://${a.extensionId}/${res}`)).text()).slice(0, 80)); a.note('static resource', 'read'); }
+      catch (e) { a.note('static resource', 'refused'); }
+    }
     return a.report;
   }, { attackSrc: attack.toString(), extensionId, due: DUE });
+  expect(first.attempts.filter((s) => s.startsWith('static resource'))).toEqual(Array(4).fill('static resource: refused'));
   expect(first.attempts).toContain('form after synthetic row clicks: false');
   expect(first.attempts).toContain('form after synthetic menu item clicks: false');
   expect(first.attempts.filter((s) => s.startsWith('runtime.sendMessage'))).toHaveLength(8);
