@@ -157,6 +157,23 @@ async function openOptions(browser) {
   return page;
 }
 
+/**
+ * Waits for a ticket refresh that finished after `since` (ms), asked from an extension page as
+ * the Chromium suite does (share.spec.mjs, refreshAfter): the card then shows what the instance
+ * has, whatever the cache's age when the share was made.
+ */
+async function refreshedAfter(page, since) {
+  const snapshot = (force) => page.evaluate((f) => chrome.runtime.sendMessage(
+    { v: 1, body: { type: 'get_tickets', data: { force_refresh: f } } }), force).then((r) => r.body.data);
+  await until('a ticket refresh', async () => {
+    const s = await snapshot(false);
+    if (s.refreshing) return false;
+    if (s.fetched_at > since) return true;
+    await snapshot(true);
+    return false;
+  });
+}
+
 async function setValue(page, selector, value) {
   const el = await page.waitForSelector(selector, { timeout: 10_000 });
   await el.click({ count: 3 });
@@ -229,7 +246,7 @@ async function main() {
     });
 
     for (const csp of ['none', 'strict']) {
-      let number;
+      let number, sharedAt;
       await check(`share from a row, page CSP ${csp}: the form shows the new incident`, async () => {
         portalPort = replicas[csp].port;
         const portal = watch(await browser.newPage(), `portal (${csp})`);
@@ -245,6 +262,7 @@ async function main() {
         await send.click();
         const link = await deep(portal, 'dialog a', '^INC\\d+', { regex: true });
         number = (await link.evaluate((e) => e.textContent)).match(/INC\d+/)[0];
+        sharedAt = Date.now();
         const records = await sandbox.records('incident');
         const created = records.find((r) => r.number === number);
         if (records.length !== before + 1 || !created) throw new Error(`${records.length - before} incidents created, ${number} not among them`);
@@ -257,6 +275,7 @@ async function main() {
 
       await check(`a card and a badge show the ticket, page CSP ${csp}`, async () => {
         if (!number) throw new Error('no ticket from the share step');
+        await refreshedAfter(options, sharedAt);
         const portal = watch(await browser.newPage(), `portal home (${csp})`);
         await portal.goto(`${PORTAL}/homepage`);
         const card = await portal.waitForSelector(aria('region', 'Incident management'), { timeout: 20_000 });
