@@ -158,13 +158,17 @@ async function openOptions(browser) {
 }
 
 /**
- * Waits for a ticket refresh that finished after `since` (ms), asked from an extension page as
- * the Chromium suite does (share.spec.mjs, refreshAfter): the card then shows what the instance
- * has, whatever the cache's age when the share was made.
+ * Waits for a ticket refresh asked now, from an extension page, as the Chromium suite does
+ * (share.spec.mjs, refreshAfter): the card then shows what the instance has, whatever the
+ * cache's age when the share was made. A refresh already running may have read the instance
+ * before the share: it is let finish first, and only one that started after it counts.
  */
-async function refreshedAfter(page, since) {
+async function refreshedNow(page) {
   const snapshot = (force) => page.evaluate((f) => chrome.runtime.sendMessage(
     { v: 1, body: { type: 'get_tickets', data: { force_refresh: f } } }), force).then((r) => r.body.data);
+  await until('no ticket refresh running', async () => !(await snapshot(false)).refreshing);
+  const since = Date.now();
+  await snapshot(true);
   await until('a ticket refresh', async () => {
     const s = await snapshot(false);
     if (s.refreshing) return false;
@@ -246,7 +250,7 @@ async function main() {
     });
 
     for (const csp of ['none', 'strict']) {
-      let number, sharedAt;
+      let number;
       await check(`share from a row, page CSP ${csp}: the form shows the new incident`, async () => {
         portalPort = replicas[csp].port;
         const portal = watch(await browser.newPage(), `portal (${csp})`);
@@ -262,7 +266,6 @@ async function main() {
         await send.click();
         const link = await deep(portal, 'dialog a', '^INC\\d+', { regex: true });
         number = (await link.evaluate((e) => e.textContent)).match(/INC\d+/)[0];
-        sharedAt = Date.now();
         const records = await sandbox.records('incident');
         const created = records.find((r) => r.number === number);
         if (records.length !== before + 1 || !created) throw new Error(`${records.length - before} incidents created, ${number} not among them`);
@@ -275,11 +278,12 @@ async function main() {
 
       await check(`a card and a badge show the ticket, page CSP ${csp}`, async () => {
         if (!number) throw new Error('no ticket from the share step');
-        await refreshedAfter(options, sharedAt);
+        await refreshedNow(options);
         const portal = watch(await browser.newPage(), `portal home (${csp})`);
         await portal.goto(`${PORTAL}/homepage`);
         const card = await portal.waitForSelector(aria('region', 'Incident management'), { timeout: 20_000 });
-        await until(`${number} on the card`, () => card.evaluate((e, n) => e.textContent.includes(n), number));
+        await until(`${number} on the card`, () => card.evaluate((e, n) => e.textContent.includes(n), number))
+          .catch(async (e) => { throw new Error(`${e.message}; the card reads: ${await card.evaluate((c) => c.textContent)}`); });
         await portal.goto(`${PORTAL}/securescore?viewid=actions`);
         await deep(portal, 'a', number, { regex: true });
         await portal.close();
