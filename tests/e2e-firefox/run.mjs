@@ -157,6 +157,27 @@ async function openOptions(browser) {
   return page;
 }
 
+/**
+ * Waits for a ticket refresh asked now, from an extension page, as the Chromium suite does
+ * (share.spec.mjs, refreshAfter): the card then shows what the instance has, whatever the
+ * cache's age when the share was made. A refresh already running may have read the instance
+ * before the share: it is let finish first, and only one that started after it counts.
+ */
+async function refreshedNow(page) {
+  const snapshot = (force) => page.evaluate((f) => chrome.runtime.sendMessage(
+    { v: 1, body: { type: 'get_tickets', data: { force_refresh: f } } }), force).then((r) => r.body.data);
+  await until('no ticket refresh running', async () => !(await snapshot(false)).refreshing);
+  const since = Date.now();
+  await snapshot(true);
+  await until('a ticket refresh', async () => {
+    const s = await snapshot(false);
+    if (s.refreshing) return false;
+    if (s.fetched_at > since) return true;
+    await snapshot(true);
+    return false;
+  });
+}
+
 async function setValue(page, selector, value) {
   const el = await page.waitForSelector(selector, { timeout: 10_000 });
   await el.click({ count: 3 });
@@ -257,10 +278,12 @@ async function main() {
 
       await check(`a card and a badge show the ticket, page CSP ${csp}`, async () => {
         if (!number) throw new Error('no ticket from the share step');
+        await refreshedNow(options);
         const portal = watch(await browser.newPage(), `portal home (${csp})`);
         await portal.goto(`${PORTAL}/homepage`);
         const card = await portal.waitForSelector(aria('region', 'Incident management'), { timeout: 20_000 });
-        await until(`${number} on the card`, () => card.evaluate((e, n) => e.textContent.includes(n), number));
+        await until(`${number} on the card`, () => card.evaluate((e, n) => e.textContent.includes(n), number))
+          .catch(async (e) => { throw new Error(`${e.message}; the card reads: ${await card.evaluate((c) => c.textContent)}`); });
         await portal.goto(`${PORTAL}/securescore?viewid=actions`);
         await deep(portal, 'a', number, { regex: true });
         await portal.close();
