@@ -455,6 +455,7 @@ fn toolbar_has_labelled_search_and_filters() {
         "filter-kind",
         "filter-state",
         "filter-category",
+        "filter-source",
     ] {
         assert!(
             root.query_selector(&format!("label[for={id}]"))
@@ -477,11 +478,16 @@ fn toolbar_has_labelled_search_and_filters() {
     controls.kind.set_value("incident");
     controls.kind.dispatch_event(&bubbling("change")).unwrap();
     controls.search.dispatch_event(&bubbling("input")).unwrap();
+    controls.source.set_value("compliance_manager");
+    controls.source.dispatch_event(&bubbling("change")).unwrap();
     assert_eq!(
         log.borrow().as_slice(),
         &[
             TicketsAction::Kind(Some(TicketKind::Incident)),
-            TicketsAction::Search { now: false }
+            TicketsAction::Search { now: false },
+            TicketsAction::Source(Some(
+                snshare_core::domain::ticket::RecommendationSource::ComplianceManager
+            ))
         ]
     );
 }

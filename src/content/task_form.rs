@@ -468,7 +468,10 @@ impl TaskForm {
                 action_id: action.as_ref().map(|a| a.id.clone()),
                 action_url: action.as_ref().map(|a| link_to(&a.id)),
                 assignment_group: None,
-                compliance: action.as_ref().and_then(|a| a.compliance.clone()),
+                compliance: action
+                    .as_ref()
+                    .and_then(|a| a.compliance.clone())
+                    .map(Box::new),
             },
             request.kind.is_some(),
         );

@@ -389,7 +389,7 @@ pub mod decode {
             action_id: string(v, "action_id"),
             action_url: string(v, "action_url"),
             assignment_group: record_ref(&get(v, "assignment_group"))?,
-            compliance: compliance_facts(&get(v, "compliance")),
+            compliance: compliance_facts(&get(v, "compliance")).map(Box::new),
         })
     }
 

@@ -49,7 +49,8 @@ pub struct TaskDraft {
     pub assignment_group: Option<RecordRef>,
     /// What Compliance Manager showed of the action (absent for Secure Score's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compliance: Option<ComplianceFacts>,
+    /// Boxed: most drafts are Secure Score's, and a draft travels by value in the form's state.
+    pub compliance: Option<Box<ComplianceFacts>>,
 }
 
 /// What Compliance Manager shows of an improvement action (issue 20), as the page showed it (in
@@ -263,7 +264,7 @@ impl TaskDraft {
         if let Some(s) = self.status {
             out.push_str(&format!("Action status: {}\n", s.label()));
         }
-        for (label, value) in self.compliance.iter().flat_map(ComplianceFacts::lines) {
+        for (label, value) in self.compliance.iter().flat_map(|c| c.lines()) {
             let value = one_line(value);
             if !value.is_empty() {
                 out.push_str(&format!("{label}: {value}\n"));
@@ -465,14 +466,14 @@ mod tests {
             "https://compliance.microsoft.com/compliancemanager?viewid=ImprovementActions&actionId=a1b2"
                 .into(),
         );
-        d.compliance = Some(ComplianceFacts {
+        d.compliance = Some(Box::new(ComplianceFacts {
             assessments: "Data Protection Baseline, ISO 27001".into(),
             regulations: "ISO/IEC 27001:2013\nNIST 800-53".into(),
             control_family: "Access control".into(),
             points: "0/27".into(),
             implementation_status: "Not implemented".into(),
             test_status: "None".into(),
-        });
+        }));
         assert!(d.validate(TODAY).is_empty());
         let text = d.ticket_description();
         for line in [
@@ -497,19 +498,19 @@ mod tests {
             "Link: https://purview.microsoft.com/compliancemanager?viewid=ImprovementActions&actionId=a1b2"
         ));
         // Empty facts are left out; oversized ones refused.
-        d.compliance = Some(ComplianceFacts {
+        d.compliance = Some(Box::new(ComplianceFacts {
             points: "5/5".into(),
             ..ComplianceFacts::default()
-        });
+        }));
         let text = d.ticket_description();
         assert!(
             text.contains("Points: 5/5") && !text.contains("Assessments:"),
             "{text}"
         );
-        d.compliance = Some(ComplianceFacts {
+        d.compliance = Some(Box::new(ComplianceFacts {
             regulations: "x".repeat(FACT_MAX + 1),
             ..ComplianceFacts::default()
-        });
+        }));
         assert_eq!(
             keys(&d),
             vec![(DraftField::Name, "field_error_action_invalid".into())]
