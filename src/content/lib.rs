@@ -8,6 +8,7 @@
 //! | --- | --- | --- |
 //! | `row_share` | Recommended actions, action detail | a share button in each row's title cell |
 //! | `badges` | Recommended actions, action detail | ticket badges on rows and in the detail panel |
+//! | `bulk` | Recommended actions, action detail | row selection, "Share N to ServiceNow" and the bulk form |
 //! | `share_menu` | action detail | "ServiceNow" in the panel's Share menu |
 //! | `cards` | home, Secure Score overview | the Change / Incident management cards |
 //!
@@ -29,6 +30,7 @@ use snshare_web::dom;
 
 pub mod app;
 mod badges;
+mod bulk;
 pub mod cards;
 pub mod report;
 mod row_share;
@@ -54,8 +56,13 @@ const WORKER_ATTR: &str = "data-snshare-worker";
 
 /// The features, in the order they see each batch (the row button before the badges that go
 /// next to it).
-pub static FEATURES: [scheduler::FeatureDef; 4] =
-    [row_share::DEF, badges::DEF, share_menu::DEF, cards::DEF];
+pub static FEATURES: [scheduler::FeatureDef; 5] = [
+    row_share::DEF,
+    badges::DEF,
+    bulk::DEF,
+    share_menu::DEF,
+    cards::DEF,
+];
 
 thread_local! {
     /// The page's one context (the features' shared state).

@@ -398,7 +398,7 @@ extern "C" {
 /// tickets) nor fill it in (security review M2). Playwright sees into open roots only, so the
 /// e2e suite's copy of the extension sets `snshare_test.open_shadow_root` in its manifest,
 /// which no page can change; the shipped manifest has no such key.
-fn shadow_mode() -> ShadowRootMode {
+pub(crate) fn shadow_mode() -> ShadowRootMode {
     let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
     let open = manifest()
         .ok()
