@@ -28,8 +28,9 @@ use super::dom::{self, append, set, Debouncer, Listener, OWN_ATTR};
 use super::row_share::{SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::task_form::{description_from_row, link_to, shadow_mode, ticket_link};
-use super::{selectors, styles, tickets, wire};
+use super::{bulk_status, selectors, styles, tickets, wire};
 use crate::domain::action_status::ActionStatus;
+use crate::domain::action_title::title_key;
 use crate::domain::bulk::{description, BulkItem, BulkItemState, BulkView};
 use crate::domain::correlation::matches_action;
 use crate::domain::draft::{default_due_date, format_date, TaskDraft, TASK_NAME_MAX};
@@ -51,6 +52,8 @@ const PORTAL_CHECK: &str = "[role=\"checkbox\"], input[type=\"checkbox\"]";
 const POLL_MS: i32 = 700;
 
 const MARKUP: &str = include_str!("../../extension/templates/bulk.html");
+/// The panel's badges (drawn by `badges`).
+const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 
 /// What the bulk form adds to the task form's sheet.
 const BULK_CSS: &str = ".bulk-list{margin:4px 0;padding-left:18px;max-height:9em;overflow:auto;font-size:13px}progress{width:100%}.label{margin:0;font-weight:600}";
@@ -133,10 +136,12 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
             }));
         }
         // Our own checkbox: the row's handlers never see its click; its change is the selection.
+        // The panel's status offers (`bulk_status`) are one delegated listener too.
         listeners.push(Listener::with_capture(w.as_ref(), "click", true, |e| {
             if target(&e).is_some_and(|t| dom::matches_i(&t, PICK_SELECTOR)) {
                 e.stop_propagation();
             }
+            bulk_status::on_click(&e);
         }));
         let s = Rc::downgrade(&shared);
         listeners.push(Listener::with_capture(
@@ -194,6 +199,7 @@ fn piece_bar(doc: &web_sys::Document) -> Option<Element> {
 
 impl Feature for Bulk {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
+        panel_offer(ctx, batch);
         let rows = if batch.initial || batch.tickets_changed {
             batch.all_rows(ctx)
         } else {
@@ -217,6 +223,44 @@ impl Feature for Bulk {
             }
         }
         s.render_bar();
+    }
+}
+
+/// On an action's panel whose ticket is resolved or closed: the offer of the matching status
+/// (`bulk_status`), next to the panel's badges once both they and the status control are there.
+fn panel_offer(ctx: &Rc<Ctx>, batch: &Batch) {
+    let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
+        return;
+    };
+    let Some(page) = PortalPage::from_url(&href) else {
+        return;
+    };
+    let Some(action_id) = page.action_id() else {
+        return;
+    };
+    let Some(panel) = ctx.panel(batch.structure || batch.initial).0 else {
+        return;
+    };
+    let Some(holder) = dom::first(&panel, PANEL_BADGES) else {
+        return;
+    };
+    if dom::first(&holder, bulk_status::CMD_SELECTOR).is_some() {
+        return;
+    }
+    let title_key = title_key(&selectors::panel_title(&panel));
+    let status = {
+        let store = ctx.tickets.borrow();
+        [Some(action_id), title_key.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(|k| store.for_action(k))
+            .and_then(|info| bulk_status::follow_up(&info.shown))
+    };
+    let (Some(status), Some(doc)) = (status, dom::document()) else {
+        return;
+    };
+    if let Some(offer) = bulk_status::offer(&doc, &panel, status) {
+        append(&holder, &offer);
     }
 }
 
@@ -386,6 +430,8 @@ struct Inner {
     groups_found: RefCell<Vec<RecordRef>>,
     group_search: RefCell<Option<Debouncer>>,
     sent: Cell<bool>,
+    /// Actions left out at Send (an open ticket, not ticked): the summary counts them.
+    skipped: Cell<usize>,
     closed: Cell<bool>,
     return_focus: Option<Element>,
     /// The summary's Retry (replaced with the summary).
@@ -430,6 +476,7 @@ impl BulkForm {
             groups_found: RefCell::new(Vec::new()),
             group_search: RefCell::new(None),
             sent: Cell::new(false),
+            skipped: Cell::new(0),
             closed: Cell::new(false),
             return_focus,
             retry: RefCell::new(None),
@@ -719,6 +766,7 @@ impl Inner {
             .or_else(|| this.fallback_user.borrow().clone())
             .unwrap_or_default();
         let group = this.group();
+        this.skipped.set(this.picked.len() - chosen.len());
         let items = chosen
             .into_iter()
             .enumerate()
@@ -830,9 +878,10 @@ impl Inner {
             return;
         };
         if let Some(h) = part(&s, "headline") {
+            let skipped = c.skipped + self.skipped.get();
             h.set_text_content(Some(&t_with(
                 "bulk_done",
-                &[&c.created.to_string(), &c.skipped.to_string()],
+                &[&c.created.to_string(), &skipped.to_string()],
             )));
         }
         let created = part(&s, "created-list");
@@ -900,4 +949,57 @@ impl Inner {
             append(list, &li);
         }
     }
+}
+
+/// One action of the list without a ticket, for the popup's "Share all actions on this page
+/// that have no ticket" (issue 18).
+#[derive(serde::Serialize)]
+struct PreviewItem {
+    key: String,
+    title: String,
+    category: Option<Category>,
+    status: Option<ActionStatus>,
+    description: String,
+    link: String,
+    user_id: String,
+}
+
+/// The popup asks (through `extension/content.js`): the actions of the list now in the page
+/// that have no ticket (none in the ticket cache, none queued), as JSON.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn bulk_preview() -> String {
+    let ctx = super::CTX.with(|c| c.borrow().clone());
+    let Some(ctx) = ctx else {
+        return "[]".to_owned();
+    };
+    let Some(list) = ctx.list(true).0 else {
+        return "[]".to_owned();
+    };
+    let map = selectors::column_map(&list);
+    let store = ctx.tickets.borrow();
+    let user_id = ctx.upn().unwrap_or_default();
+    let mut items: Vec<PreviewItem> = Vec::new();
+    for row in selectors::action_rows(&list) {
+        let Some(action) = selectors::row_action(&map, &row) else {
+            continue;
+        };
+        let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
+        if store.for_action(&key).is_some()
+            || store.is_queued(&key)
+            || items.iter().any(|i| i.key == key)
+        {
+            continue;
+        }
+        let link = link_to(&key);
+        items.push(PreviewItem {
+            description: description_from_row(&action.title, &link),
+            category: selectors::row_category(&list, &row),
+            status: selectors::row_status(&list, &row),
+            title: action.title,
+            link,
+            key,
+            user_id: user_id.clone(),
+        });
+    }
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
 }

@@ -31,6 +31,7 @@ use snshare_web::dom;
 pub mod app;
 mod badges;
 mod bulk;
+mod bulk_status;
 pub mod cards;
 pub mod report;
 mod row_share;

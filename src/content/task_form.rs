@@ -1094,6 +1094,17 @@ impl Inner {
                         via.set_text_content(Some(&t(key)));
                         set(&via, "data-api", name);
                     }
+                    // Issue 18: the action's status, set in the portal's own control on a click.
+                    let action = self.state.borrow().draft().action_id.clone();
+                    if let Some(b) = super::bulk_status::offer_for(
+                        &doc,
+                        action.as_deref(),
+                        ActionStatus::Planned,
+                    ) {
+                        append(c, &b);
+                        let target = b.clone();
+                        self.on_click(&b, move |_| super::bulk_status::apply(&target));
+                    }
                 }
                 (Outcome::Created, content, false)
             }
