@@ -101,7 +101,9 @@ pub fn on_click(e: &Event) {
     };
     e.stop_propagation();
     if dom::by_user(e) {
-        apply(&button);
+        // After this listener returns: the click on the portal's control reaches this same
+        // listener, which must not run inside itself.
+        dom::after(0, move || apply(&button));
     }
 }
 

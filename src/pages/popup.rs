@@ -802,6 +802,10 @@ pub fn bulk_items(
         .collect()
 }
 
+thread_local! {
+    static BULK_VIEW: RefCell<Option<View>> = const { RefCell::new(None) };
+}
+
 fn load_bulk() {
     spawn_local(async move {
         let Some(doc) = dom::document() else { return };
@@ -839,7 +843,10 @@ fn load_bulk() {
             let preview = preview.clone();
             spawn_local(async move { share_bulk(&preview).await });
         });
-        let _ = section.append_child(content.build().root());
+        let view = content.build();
+        let _ = section.append_child(view.root());
+        // The view owns its click listener: kept for the popup's life.
+        BULK_VIEW.with(|v| *v.borrow_mut() = Some(view));
         let _ = section.remove_attribute("hidden");
     });
 }
