@@ -15,10 +15,15 @@
     engine = 'js';
   }
   core.content_start(engine);
-  // The popup asks what snshare recognized on this tab (the recognition report).
+  // The popup asks what snshare recognized on this tab (the recognition report), and which of
+  // its actions have no ticket.
   chrome.runtime.onMessage.addListener((message, sender, reply) => {
     if (sender.id === chrome.runtime.id && message && message.snshare === 'recognition_report') {
       reply(core.recognition_report());
+    }
+    // The popup's "Share all actions on this page that have no ticket" (issue 18).
+    if (sender.id === chrome.runtime.id && message && message.snshare === 'bulk_preview') {
+      reply(core.bulk_preview());
     }
   });
 })();

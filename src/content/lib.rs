@@ -8,6 +8,7 @@
 //! | --- | --- | --- |
 //! | `row_share` | Recommended actions, action detail (and Compliance Manager's) | a share button in each row's title cell |
 //! | `badges` | Recommended actions, action detail (and Compliance Manager's) | ticket badges on rows and in the detail panel |
+//! | `bulk` | Recommended actions, action detail | row selection, "Share N to ServiceNow" and the bulk form |
 //! | `share_menu` | action detail | "ServiceNow" in the panel's Share menu |
 //! | `cards` | home, Secure Score overview, Compliance Manager overview | the Change / Incident management cards |
 //! | `compliance` | Compliance Manager's Improvement actions, an action's details | "Share to ServiceNow" among the details' commands |
@@ -30,6 +31,8 @@ use snshare_web::dom;
 
 pub mod app;
 mod badges;
+mod bulk;
+mod bulk_status;
 pub mod cards;
 pub mod compliance;
 pub mod report;
@@ -56,9 +59,10 @@ const WORKER_ATTR: &str = "data-snshare-worker";
 
 /// The features, in the order they see each batch (the row button before the badges that go
 /// next to it).
-pub static FEATURES: [scheduler::FeatureDef; 5] = [
+pub static FEATURES: [scheduler::FeatureDef; 6] = [
     row_share::DEF,
     badges::DEF,
+    bulk::DEF,
     share_menu::DEF,
     compliance::DEF,
     cards::DEF,

@@ -1067,7 +1067,7 @@ const CHOICE: &str = "[role=\"radio\"], [role=\"option\"], [role=\"menuitemradio
 const CHECKED_CHOICE: &str = "[role=\"radio\"][aria-checked=\"true\"], [role=\"menuitemradio\"][aria-checked=\"true\"], [role=\"option\"][aria-selected=\"true\"], input[type=\"radio\"]:checked";
 
 /// A choice's name: its own, else (a native radio) its `<label>`'s text.
-fn choice_name(choice: &Element) -> String {
+pub fn choice_name(choice: &Element) -> String {
     let name = accessible_name(choice);
     if !name.is_empty() {
         return name;

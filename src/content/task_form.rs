@@ -403,7 +403,7 @@ extern "C" {
 /// tickets) nor fill it in (security review M2). Playwright sees into open roots only, so the
 /// e2e suite's copy of the extension sets `snshare_test.open_shadow_root` in its manifest,
 /// which no page can change; the shipped manifest has no such key.
-fn shadow_mode() -> ShadowRootMode {
+pub(crate) fn shadow_mode() -> ShadowRootMode {
     let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
     let open = manifest()
         .ok()
@@ -1098,6 +1098,17 @@ impl Inner {
                         };
                         via.set_text_content(Some(&t(key)));
                         set(&via, "data-api", name);
+                    }
+                    // Issue 18: the action's status, set in the portal's own control on a click.
+                    let action = self.state.borrow().draft().action_id.clone();
+                    if let Some(b) = super::bulk_status::offer_for(
+                        &doc,
+                        action.as_deref(),
+                        ActionStatus::Planned,
+                    ) {
+                        append(c, &b);
+                        let target = b.clone();
+                        self.on_click(&b, move |_| super::bulk_status::apply(&target));
                     }
                 }
                 (Outcome::Created, content, false)

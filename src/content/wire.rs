@@ -16,7 +16,7 @@ use crate::domain::connection::ConnectionState;
 use crate::domain::draft::TaskDraft;
 use crate::domain::settings::RecordRef;
 use crate::domain::ticket::TicketSummary;
-use crate::messages::{ExtensionPage, Request, RequestBody, ShareOutcome, ShareRequest};
+use crate::messages::{BulkView, ExtensionPage, Request, RequestBody, ShareOutcome, ShareRequest};
 use crate::platform::{chrome, to_js};
 
 /// How long a plain request may take before the UI stops waiting.
@@ -214,6 +214,22 @@ pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
     .await
 }
 
+/// Bulk share: the open tickets of several actions, in one lookup.
+pub async fn find_open_tickets_bulk(action_ids: Vec<String>) -> Result<Vec<TicketSummary>, String> {
+    ask_for(
+        RequestBody::FindOpenTicketsBulk { action_ids },
+        "tickets",
+        SHARE_TIMEOUT_MS,
+        decode::tickets,
+    )
+    .await
+}
+
+/// Bulk share: starts (or resends, or with `None` only reads) a bulk; its progress.
+pub async fn bulk(body: RequestBody) -> Result<BulkView, String> {
+    ask_for(body, "bulk", SHARE_TIMEOUT_MS, decode::bulk_view).await
+}
+
 pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
     tell(RequestBody::OpenPage { page }, TIMEOUT_MS).await
 }
@@ -238,7 +254,9 @@ pub mod decode {
     use crate::domain::draft::{FieldError, TaskDraft};
     use crate::domain::settings::{RecordRef, TicketDefaults};
     use crate::domain::ticket::{Priority, TicketKind, TicketSummary};
-    use crate::messages::{CreateApi, ShareOutcome, StateCount, TicketSnapshot};
+    use crate::messages::{
+        BulkItemState, BulkItemView, BulkView, CreateApi, ShareOutcome, StateCount, TicketSnapshot,
+    };
 
     /// What the task form takes from the settings.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -535,6 +553,45 @@ pub mod decode {
     }
 
     /// `ResponseBody::Share`.
+    /// A bulk's progress (`ResponseBody::Bulk`).
+    pub fn bulk_view(data: &JsValue) -> R<BulkView> {
+        let items = list(data, "items")?
+            .iter()
+            .map(|i| {
+                let state = match string(i, "state").as_deref() {
+                    Some("queued") => BulkItemState::Queued,
+                    Some("sending") => BulkItemState::Sending,
+                    Some("created") => BulkItemState::Created {
+                        ticket: Box::new(ticket(&get(i, "ticket"))?),
+                    },
+                    Some("skipped") => BulkItemState::Skipped {
+                        existing: list(i, "existing")?.iter().map(ticket).collect::<R<_>>()?,
+                    },
+                    Some("invalid") => BulkItemState::Invalid {
+                        errors: list(i, "errors")?
+                            .iter()
+                            .map(field_error)
+                            .collect::<R<_>>()?,
+                    },
+                    Some("failed") => BulkItemState::Failed {
+                        diagnosis: diagnosis(&get(i, "diagnosis")),
+                    },
+                    other => return Err(format!("unknown state {}", other.unwrap_or("(none)"))),
+                };
+                Ok(BulkItemView {
+                    share_id: req(i, "share_id")?,
+                    action_id: string(i, "action_id"),
+                    name: string(i, "name").unwrap_or_default(),
+                    state,
+                })
+            })
+            .collect::<R<_>>()?;
+        Ok(BulkView {
+            bulk_id: req(data, "bulk_id")?,
+            items,
+        })
+    }
+
     pub fn share_outcome(data: &JsValue) -> R<ShareOutcome> {
         let share_id = || string(data, "share_id").unwrap_or_default();
         match string(data, "outcome").as_deref() {

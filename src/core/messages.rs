@@ -14,6 +14,7 @@ use crate::domain::settings::{RecordRef, SettingsInput, SettingsView};
 use crate::domain::ticket::{Category, RecommendationSource, TicketKind, TicketSummary};
 
 // Types of the contract that the domain's rules produce, defined where they are made.
+pub use crate::domain::bulk::{BulkItem, BulkItemState, BulkItemView, BulkView};
 pub use crate::domain::outbox::OutboxView;
 pub use crate::domain::state_names::{StateName, StateNameOverride};
 
@@ -151,6 +152,20 @@ pub enum RequestBody {
     FindOpenTickets {
         action_id: String,
     },
+    /// Bulk share (issue 18): the open tickets of several actions, in one lookup.
+    FindOpenTicketsBulk {
+        action_ids: Vec<String>,
+    },
+    /// Bulk share: one share per action into the outbox; answered with the bulk's progress.
+    ShareBulk(BulkShareRequest),
+    /// A bulk's progress (read from the worker's storage; no ServiceNow request).
+    GetBulk {
+        bulk_id: String,
+    },
+    /// Sends a bulk's permanently failed items again.
+    RetryBulk {
+        bulk_id: String,
+    },
     /// The cached tickets for cards, badges and the popup; refreshes when stale.
     GetTickets {
         force_refresh: bool,
@@ -224,6 +239,10 @@ impl RequestBody {
                     | RequestBody::GetSettings
                     | RequestBody::Share(_)
                     | RequestBody::FindOpenTickets { .. }
+                    | RequestBody::FindOpenTicketsBulk { .. }
+                    | RequestBody::ShareBulk(_)
+                    | RequestBody::GetBulk { .. }
+                    | RequestBody::RetryBulk { .. }
                     | RequestBody::GetTickets {
                         force_refresh: false
                     }
@@ -245,9 +264,10 @@ impl RequestBody {
     pub fn budget(&self) -> Option<Budget> {
         match self {
             RequestBody::Share(_) => Some(Budget::Share),
-            RequestBody::FindOpenTickets { .. } | RequestBody::SearchRecords { .. } => {
-                Some(Budget::Lookup)
-            }
+            RequestBody::ShareBulk(_) | RequestBody::RetryBulk { .. } => Some(Budget::Bulk),
+            RequestBody::FindOpenTickets { .. }
+            | RequestBody::FindOpenTicketsBulk { .. }
+            | RequestBody::SearchRecords { .. } => Some(Budget::Lookup),
             RequestBody::OpenPage { .. } => Some(Budget::OpenPage),
             _ => None,
         }
@@ -270,6 +290,14 @@ pub struct ShareRequest {
     pub draft: TaskDraft,
     /// Create even though an open ticket already exists for the action.
     pub allow_duplicate: bool,
+}
+
+/// A bulk share: up to `MAX_BULK_ITEMS` shares, each with its own share id and draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkShareRequest {
+    /// Chosen by the sender; the same bulk sent again adds no second ticket for any item.
+    pub bulk_id: String,
+    pub items: Vec<BulkItem>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -451,6 +479,8 @@ pub enum ResponseBody {
     Snapshot(TicketSnapshot),
     Page(TicketPage),
     Outbox(Vec<OutboxView>),
+    /// A bulk share's progress and summary.
+    Bulk(BulkView),
     Draft(Option<TaskDraft>),
     StateNames(Vec<StateName>),
     /// Records of the instance (groups, users, templates) by sys_id and name.
@@ -505,6 +535,8 @@ pub enum Budget {
     Lookup,
     /// Tabs opened on our pages.
     OpenPage,
+    /// Bulk shares started or retried (each carries up to `MAX_BULK_ITEMS` shares).
+    Bulk,
 }
 
 impl Budget {
@@ -514,6 +546,7 @@ impl Budget {
             Budget::Share => 10,
             Budget::Lookup => 60,
             Budget::OpenPage => 5,
+            Budget::Bulk => 3,
         }
     }
 }
@@ -803,6 +836,23 @@ mod tests {
             }),
             RequestBody::FindOpenTickets {
                 action_id: "mfa".into(),
+            },
+            RequestBody::FindOpenTicketsBulk {
+                action_ids: vec!["mfa".into()],
+            },
+            RequestBody::ShareBulk(BulkShareRequest {
+                bulk_id: "b".into(),
+                items: vec![BulkItem {
+                    share_id: "s".into(),
+                    draft: draft.clone(),
+                    allow_duplicate: false,
+                }],
+            }),
+            RequestBody::GetBulk {
+                bulk_id: "b".into(),
+            },
+            RequestBody::RetryBulk {
+                bulk_id: "b".into(),
             },
             RequestBody::GetTickets {
                 force_refresh: false,

@@ -355,6 +355,7 @@ pub fn start() {
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
     page.load(false);
     load_recognition(&page);
+    load_bulk();
     let p = page.clone();
     super::on_storage_changed(move || p.load(false));
 }
@@ -721,4 +722,183 @@ fn load_recognition(page: &Rc<Popup>) {
             None => p.page.borrow_mut().clear(),
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// On this tab: share all its actions that have no ticket (issue 18)
+// ---------------------------------------------------------------------------------------------
+
+/// One action of the tab's list without a ticket, as its content script reads it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct PreviewItem {
+    pub key: String,
+    pub title: String,
+    #[serde(default)]
+    pub category: Option<crate::domain::ticket::Category>,
+    #[serde(default)]
+    pub status: Option<crate::domain::action_status::ActionStatus>,
+    pub description: String,
+    pub link: String,
+    #[serde(default)]
+    pub user_id: String,
+}
+
+/// Asks the active tab's content script for its actions without a ticket.
+async fn tab_preview() -> Option<Vec<PreviewItem>> {
+    let query = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&query, &"active".into(), &true.into());
+    let _ = js_sys::Reflect::set(&query, &"currentWindow".into(), &true.into());
+    let tabs = wasm_bindgen_futures::JsFuture::from(chrome::tabs_query(&query).ok()?)
+        .await
+        .ok()?;
+    let tab = js_sys::Array::from(&tabs).get(0);
+    let id = js_sys::Reflect::get(&tab, &"id".into()).ok()?.as_f64()?;
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"snshare".into(), &"bulk_preview".into());
+    let answer =
+        wasm_bindgen_futures::JsFuture::from(chrome::tabs_send_message(id, &message).ok()?)
+            .await
+            .ok()?;
+    serde_json::from_str(&answer.as_string()?).ok()
+}
+
+/// The drafts of a preview, with the options' ticket defaults.
+pub fn bulk_items(
+    bulk_id: &str,
+    preview: &[PreviewItem],
+    settings: &crate::domain::settings::SettingsView,
+    today: time::Date,
+) -> Vec<crate::messages::BulkItem> {
+    let d = &settings.defaults;
+    preview
+        .iter()
+        .enumerate()
+        .map(|(n, p)| crate::messages::BulkItem {
+            share_id: format!("{bulk_id}{n}"),
+            draft: crate::domain::draft::TaskDraft {
+                kind: d.kind,
+                name: p
+                    .title
+                    .chars()
+                    .take(crate::domain::draft::TASK_NAME_MAX)
+                    .collect(),
+                description: p.description.clone(),
+                priority: d.priority,
+                due_date: crate::domain::draft::default_due_date(today, d.due_in_days),
+                user_id: if p.user_id.is_empty() {
+                    settings.fallback_user_id.clone().unwrap_or_default()
+                } else {
+                    p.user_id.clone()
+                },
+                source: crate::domain::ticket::RecommendationSource::Microsoft,
+                category: p.category,
+                status: p.status,
+                action_id: Some(p.key.clone()),
+                action_url: Some(p.link.clone()),
+                assignment_group: settings.mapping.assignment_group.clone(),
+                compliance: None,
+            },
+            allow_duplicate: false,
+        })
+        .collect()
+}
+
+thread_local! {
+    static BULK_VIEW: RefCell<Option<View>> = const { RefCell::new(None) };
+}
+
+fn load_bulk() {
+    spawn_local(async move {
+        let Some(doc) = dom::document() else { return };
+        let (Some(section), Some(preview)) = (doc.get_element_by_id("bulk"), tab_preview().await)
+        else {
+            return;
+        };
+        if preview.is_empty() {
+            return;
+        }
+        let Some(body) = view("popup-bulk") else {
+            return;
+        };
+        let n = preview.len().to_string();
+        fill(&body, "count", &t_with("popup_bulk_count", &[&n]));
+        fill(&body, "share", &t_with("bulk_share_n", &[&n]));
+        if let Some(list) = part::<Element>(&body, "list") {
+            for p in &preview {
+                if let Ok(li) = doc.create_element("li") {
+                    li.set_text_content(Some(&p.title));
+                    let _ = list.append_child(&li);
+                }
+            }
+        }
+        let preview = Rc::new(preview);
+        let started = Rc::new(Cell::new(false));
+        let content = wrap(body).on("click", move |e| {
+            if event_action(&e).is_none_or(|(action, _)| action != "bulk-share") || !e.is_trusted()
+            {
+                return;
+            }
+            if started.replace(true) {
+                return;
+            }
+            let preview = preview.clone();
+            spawn_local(async move { share_bulk(&preview).await });
+        });
+        let view = content.build();
+        let _ = section.append_child(view.root());
+        // The view owns its click listener: kept for the popup's life.
+        BULK_VIEW.with(|v| *v.borrow_mut() = Some(view));
+        let _ = section.remove_attribute("hidden");
+    });
+}
+
+fn bulk_progress(text: &str) {
+    if let Some(p) = dom::document().and_then(|d| d.get_element_by_id("bulk-progress")) {
+        p.set_text_content(Some(text));
+    }
+}
+
+async fn share_bulk(preview: &[PreviewItem]) {
+    let settings = match send(RequestBody::GetSettings).await {
+        ResponseBody::Settings(s) => s,
+        _ => return bulk_progress(&t("popup_bulk_failed")),
+    };
+    let bulk_id = crate::platform::random_hex(8);
+    let items = bulk_items(&bulk_id, preview, &settings, crate::platform::today());
+    let mut body = RequestBody::ShareBulk(crate::messages::BulkShareRequest {
+        bulk_id: bulk_id.clone(),
+        items,
+    });
+    loop {
+        let view = match send(body).await {
+            ResponseBody::Bulk(v) => v,
+            ResponseBody::Error(e) => return bulk_progress(&e.message),
+            _ => return bulk_progress(&t("popup_bulk_failed")),
+        };
+        let c = view.counts();
+        let to_go = (c.total - c.skipped).to_string();
+        if view.finished() {
+            return bulk_progress(&t_with(
+                "bulk_done",
+                &[&c.created.to_string(), &c.skipped.to_string()],
+            ));
+        }
+        bulk_progress(&t_with(
+            "popup_bulk_progress",
+            &[&c.created.to_string(), &to_go],
+        ));
+        pause(700).await;
+        body = RequestBody::GetBulk {
+            bulk_id: bulk_id.clone(),
+        };
+    }
+}
+
+async fn pause(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }

@@ -13,7 +13,7 @@ use crate::platform::storage;
 use crate::platform::{self, chrome, from_js, to_js, worker};
 
 use super::connection::{self, CallError};
-use super::{diagnostics, drafts, mapping, outbox, portal_context, settings, store, tickets};
+use super::{bulk, diagnostics, drafts, mapping, outbox, portal_context, settings, store, tickets};
 
 /// Worker start (install, browser start, or a wake-up after being stopped): lock local storage
 /// to the extension's own pages and worker, and resume the outbox.
@@ -139,6 +139,14 @@ async fn answer_content_script(mut body: RequestBody, tab: i64) -> ResponseBody 
         RequestBody::FindOpenTickets { action_id } => Some(action_id.clone()),
         _ => shared_action,
     };
+    bulk::guard_request(&mut body, |a| {
+        PAGE_GUARD.with(|g| g.borrow_mut().take_duplicate_confirmation(tab, a, now))
+    });
+    let bulk_request = matches!(
+        body,
+        RequestBody::ShareBulk(_) | RequestBody::FindOpenTicketsBulk { .. }
+    )
+    .then(|| body.clone());
     let answer = match answer(body).await {
         ResponseBody::Status(mut status) => {
             // The form needs the state only; the integration user's name, email and sys_id
@@ -175,6 +183,9 @@ async fn answer_content_script(mut body: RequestBody, tab: i64) -> ResponseBody 
         || matches!(&answer, ResponseBody::Tickets(t) if !t.is_empty())
         || matches!(&answer, ResponseBody::Share(ShareOutcome::Duplicate { .. }));
     if let (true, Some(action)) = (showed_open_tickets, looked_up) {
+        PAGE_GUARD.with(|g| g.borrow_mut().showed_open_tickets(tab, &action, now));
+    }
+    for action in bulk_request.map_or_else(Vec::new, |b| bulk::shown_actions(&b, &answer)) {
         PAGE_GUARD.with(|g| g.borrow_mut().showed_open_tickets(tab, &action, now));
     }
     answer
@@ -232,6 +243,10 @@ async fn answer(body: RequestBody) -> ResponseBody {
             Ok(page) => ResponseBody::Page(page),
             Err(e) => failed(e),
         },
+        body @ (RequestBody::FindOpenTicketsBulk { .. }
+        | RequestBody::ShareBulk(_)
+        | RequestBody::GetBulk { .. }
+        | RequestBody::RetryBulk { .. }) => bulk::answer(body).await,
         RequestBody::GetOutbox => ResponseBody::Outbox(outbox::views().await),
         RequestBody::RetryShare { share_id } => match outbox::retry(&share_id).await {
             Ok(()) => ResponseBody::Outbox(outbox::views().await),

@@ -6,6 +6,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
+pub mod bulk;
 pub mod connection;
 pub mod diagnostics;
 pub mod dispatch;

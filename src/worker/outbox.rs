@@ -119,21 +119,53 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     }
 }
 
-async fn enqueue(
-    req: &ShareRequest,
-    instance: &str,
-) -> Result<String, crate::platform::storage::StorageError> {
-    let share_id: String = req
-        .share_id
+/// A sender's share id as the outbox keeps it: letters and digits, at most 32; a random one
+/// when nothing is left.
+pub fn clean_share_id(raw: &str) -> String {
+    let id: String = raw
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(32)
         .collect();
-    let share_id = if share_id.is_empty() {
+    if id.is_empty() {
         crate::platform::random_hex(8)
     } else {
-        share_id
-    };
+        id
+    }
+}
+
+/// A bulk's shares, in one write (a share id already queued stays as it is).
+pub async fn enqueue_many(
+    entries: impl Iterator<Item = OutboxEntry>,
+) -> Result<(), crate::platform::storage::StorageError> {
+    let entries: Vec<OutboxEntry> = entries.collect();
+    try_with_outbox(|o| {
+        for e in entries {
+            o.push(e);
+        }
+    })
+    .await
+}
+
+/// The user's Retry of several failed shares, then one run of the outbox.
+pub async fn retry_many(share_ids: &[String]) {
+    let now = now_ms();
+    let _ = try_with_outbox(|o| {
+        for id in share_ids {
+            if let Some(e) = o.get_mut(id) {
+                let _ = e.retry_by_user(now);
+            }
+        }
+    })
+    .await;
+    wasm_bindgen_futures::spawn_local(drive());
+}
+
+async fn enqueue(
+    req: &ShareRequest,
+    instance: &str,
+) -> Result<String, crate::platform::storage::StorageError> {
+    let share_id = clean_share_id(&req.share_id);
     let cid = correlation_id(req.draft.action_id.as_deref(), &share_id);
     let entry = OutboxEntry::new(
         share_id.clone(),
@@ -239,6 +271,9 @@ async fn attempt(share_id: &str) -> Attempted {
 
     match result {
         Ok((ticket, api)) => {
+            // Into its bulk's record first: if the worker stops before the outbox lets go of
+            // the entry, the lookup of the next attempt adopts the record and notes it again.
+            super::bulk::note_created(share_id, &ticket).await;
             with_outbox(|o| {
                 // Only the lease holder completes; a stale result (lease expired and taken
                 // over) is dropped and the new holder's lookup adopts the record.

@@ -49,7 +49,7 @@ pub fn recently_checked_clear(action_id: &str) -> bool {
     })
 }
 
-fn note_checked(action_id: &str, clear: bool) {
+pub(crate) fn note_checked(action_id: &str, clear: bool) {
     let now = now_ms();
     NO_OPEN_TICKET.with(|m| {
         let mut m = m.borrow_mut();

@@ -7,7 +7,7 @@
 //                                         BENCH_SOAK_SEED picks its faults, default 12: 60 of 200)
 //   BENCH_ONLY=share,cards …              only those phases (keys: payload sandbox sw share
 //                                         pages requests inject200 startup inject2000 churn
-//                                         cards pageload day counts soak); BENCH_DEBUG=1 prints
+//                                         cards pageload day counts soak bulk); BENCH_DEBUG=1 prints
 //                                         stack traces
 //   … --compare OLD.json                  then prints the change per figure against OLD.json
 //   node tests/e2e/bench.mjs --compare OLD.json NEW.json   only compares two runs
@@ -35,6 +35,7 @@ import { median, percentile, round, sleep } from './bench/stats.mjs';
 import { rowWatcher, idleWatcher, calibrator } from './bench/observe.mjs';
 import { startProfile, stopProfile, extensionTime } from './bench/profile.mjs';
 import { spawnSandbox, sequentialGets } from './bench/sandbox.mjs';
+import { bulk } from './bench/bulk.mjs';
 import { soak } from './bench/soak.mjs';
 
 // --compare OLD.json [NEW.json]: with NEW, only the comparison (no run).
@@ -898,6 +899,17 @@ if (QUICK) {
     log(`   records ${r.records}/200, duplicates ${r.duplicates}, left ${r.left}, ${round(r.wallS)} s, ${r.faults} faults, answers ${JSON.stringify(r.outcomes)}`);
   });
 }
+
+await phase('bulk', 'bulk_100_wall_s (issue 18): one bulk share of 100 actions until every ticket exists, the instance at 60 requests per minute; the requests it cost', ['bulk_100_wall_s', 'bulk_100_requests', 'bulk_100_429s'], async () => {
+  if (!connected) throw new Error('not connected');
+  await sandbox.clearFaults();
+  const r = await bulk({ page: extPage, sandbox, log });
+  const note = `${r.created} created, ${r.records} records; ${r.creates} creates, ${r.lookups} GETs (duplicate check and lookups), ${r.limited} answered 429`;
+  results.set('bulk_100_wall_s', round(r.wallS, 1), { note: `ShareBulk -> every item created; ${note}` });
+  results.set('bulk_100_requests', r.requests, { note: 'every request the sandbox saw during the bulk (REST API and token endpoint), 429s included' });
+  results.set('bulk_100_429s', r.limited);
+  log(`   ${round(r.wallS, 1)} s; ${note}`);
+});
 
 const extensionErrors = watch.unexpected();
 await cleanup();

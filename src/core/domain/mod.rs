@@ -2,6 +2,7 @@
 
 pub mod action_status;
 pub mod action_title;
+pub mod bulk;
 pub mod capabilities;
 pub mod connection;
 pub mod correlation;

@@ -160,6 +160,9 @@ pub struct TicketFilter {
     pub action_id: Option<String>,
     /// Exactly this correlation id (the lookup before a retry).
     pub correlation_id: Option<String>,
+    /// Tickets of any of these actions (a bulk share's duplicate check), when `action_id` and
+    /// `correlation_id` are absent.
+    pub actions: Vec<String>,
     /// `active=true` only.
     pub open_only: bool,
     /// Raw state values; empty = all.
@@ -193,6 +196,7 @@ impl Default for TicketFilter {
         TicketFilter {
             action_id: None,
             correlation_id: None,
+            actions: Vec::new(),
             open_only: false,
             states: Vec::new(),
             category: None,
@@ -216,6 +220,19 @@ pub fn ticket_query(filter: &TicketFilter) -> Result<String, QueryError> {
             let key = correlation::action_key(action);
             q.starts_with("correlation_id", &correlation::action_prefix(action))
                 .or_eq("correlation_id", &format!("{}{key}", correlation::PREFIX))
+        }
+        (None, None) if !filter.actions.is_empty() => {
+            for (i, action) in filter.actions.iter().enumerate() {
+                let prefix = correlation::action_prefix(action);
+                q = if i == 0 {
+                    q.starts_with("correlation_id", &prefix)
+                } else {
+                    q.or_starts_with("correlation_id", &prefix)
+                };
+                let legacy = format!("{}{}", correlation::PREFIX, correlation::action_key(action));
+                q = q.or_eq("correlation_id", &legacy);
+            }
+            q
         }
         (None, None) => {
             let cm = format!("{}{}", correlation::PREFIX, CM_NAMESPACE);
@@ -480,6 +497,47 @@ impl<T: Transport> Client<T> {
                         t.open && correlation::matches_action(&t.correlation_id, action_id)
                     }),
             );
+        }
+        all.sort_by(|a, b| b.updated_on.cmp(&a.updated_on));
+        Ok(all)
+    }
+}
+
+/// Actions per request of a bulk duplicate check: keeps the URL of each request short.
+pub const ACTIONS_PER_LOOKUP: usize = 40;
+
+impl<T: Transport> Client<T> {
+    /// Open tickets of several improvement actions, both kinds: one request per kind for up to
+    /// `ACTIONS_PER_LOOKUP` actions (a bulk share's duplicate check).
+    pub async fn find_open_for_actions(
+        &self,
+        token: &Secret,
+        action_ids: &[String],
+        names: &[StateName],
+    ) -> Result<Vec<TicketSummary>, ClientError> {
+        let mut all = Vec::new();
+        for chunk in action_ids.chunks(ACTIONS_PER_LOOKUP) {
+            let filter = TicketFilter {
+                actions: chunk.to_vec(),
+                open_only: true,
+                limit: MAX_PAGE,
+                ..TicketFilter::default()
+            };
+            for kind in TicketKind::ALL {
+                all.extend(
+                    self.list_tickets(token, kind, &filter, names)
+                        .await?
+                        .tickets
+                        .into_iter()
+                        // STARTSWITH may be a SQL LIKE where `_` matches any character.
+                        .filter(|t| {
+                            t.open
+                                && chunk
+                                    .iter()
+                                    .any(|a| correlation::matches_action(&t.correlation_id, a))
+                        }),
+                );
+            }
         }
         all.sort_by(|a, b| b.updated_on.cmp(&a.updated_on));
         Ok(all)
@@ -995,5 +1053,35 @@ pub(crate) mod tests {
         assert!(sent[0].url.contains("/table/incident?"));
         assert!(sent[1].url.contains("/table/change_request?"));
         assert!(sent[1].url.contains("active%3Dtrue"));
+    }
+
+    #[test]
+    fn open_tickets_of_many_actions_take_one_request_per_kind() {
+        let other = INCIDENT_ALL
+            .replace("INC0010001", "INC0010003")
+            .replace("snshare:AdminMFAV2:s-1", "snshare:Other:s-2");
+        let stranger = INCIDENT_ALL
+            .replace("INC0010001", "INC0010004")
+            .replace("snshare:AdminMFAV2:s-1", "snshare:Stranger:s-3");
+        let fake = FakeTransport::new()
+            .json(
+                200,
+                &format!(r#"{{"result":[{INCIDENT_ALL},{other},{stranger}]}}"#),
+            )
+            .json(200, r#"{"result":[]}"#);
+        let client = Client::new(&fake, instance());
+        let ids = vec!["AdminMFAV2".to_owned(), "Other".to_owned()];
+        let open = block_on(client.find_open_for_actions(&Secret::new("AT"), &ids, &[])).unwrap();
+        let mut numbers: Vec<_> = open.iter().map(|t| t.number.as_str()).collect();
+        numbers.sort();
+        assert_eq!(numbers, ["INC0010001", "INC0010003"]);
+        let sent = fake.sent.borrow();
+        assert_eq!(sent.len(), 2, "one request per kind for every action");
+        let pairs = parse_query_string(sent[0].url.split_once('?').unwrap().1);
+        let q = query_param(&pairs, "sysparm_query").unwrap();
+        assert!(q.starts_with(
+            "correlation_idSTARTSWITHsnshare:AdminMFAV2:^ORcorrelation_id=snshare:AdminMFAV2^ORcorrelation_idSTARTSWITHsnshare:Other:^ORcorrelation_id=snshare:Other"
+        ), "{q}");
+        assert!(q.contains("^active=true"), "{q}");
     }
 }

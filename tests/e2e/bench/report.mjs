@@ -35,6 +35,10 @@ export const METRICS = [
   ['outbox_soak_duplicates', 'records', 0, 'le'],
   ['outbox_soak_left', 'entries', 0, 'le'],
   ['outbox_soak_wall_s', 's', null],
+  // issue 18: a bulk share of 100 actions under a 60-per-minute rate limit
+  ['bulk_100_wall_s', 's', null],
+  ['bulk_100_requests', 'requests', null],
+  ['bulk_100_429s', 'responses', null],
   ['sandbox_startup_ms', 'ms', 2000, 'le'],
   ['sandbox_1000_gets_ms', 'ms', 2000, 'le'],
   // informational

@@ -46,6 +46,8 @@ struct ConfigBody {
     /// `0` or `null` turns the limit off.
     #[serde(default, deserialize_with = "some_option")]
     rate_limit_per_hour: Option<Option<u32>>,
+    /// The rate limit's window in seconds (at least 1).
+    rate_limit_window_secs: Option<u64>,
     client_credentials: Option<bool>,
     release: Option<crate::app::Release>,
     batch_api: Option<crate::app::ApiAccess>,
@@ -236,6 +238,10 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
             }
             if let Some(v) = body.rate_limit_per_hour {
                 s.settings.rate_limit_per_hour = v.filter(|n| *n > 0);
+                s.rate.clear();
+            }
+            if let Some(v) = body.rate_limit_window_secs {
+                s.settings.rate_limit_window_secs = v.max(1);
                 s.rate.clear();
             }
             if let Some(v) = body.client_credentials {

@@ -58,6 +58,10 @@ pub enum ChoiceAccess {
     Readable,
 }
 
+fn hour() -> u64 {
+    3600
+}
+
 /// The settings tests may change while the sandbox runs (`POST /sandbox/config`);
 /// `POST /sandbox/reset` puts back the start-up values.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -66,6 +70,10 @@ pub struct Settings {
     pub refresh_ttl_secs: u64,
     /// Requests per user per hour on the REST API; `None`: no limit.
     pub rate_limit_per_hour: Option<u32>,
+    /// The length of the rate limit's window (3600: an instance's rules are per hour); a test
+    /// shortens it, e.g. to 60 for "60 per minute".
+    #[serde(default = "hour")]
+    pub rate_limit_window_secs: u64,
     pub client_credentials: bool,
     pub release: Release,
     /// The Batch API (`POST /api/now/v1/batch`).
@@ -237,6 +245,7 @@ impl App {
             access_ttl_secs: config.access_ttl_secs,
             refresh_ttl_secs: config.refresh_ttl_secs,
             rate_limit_per_hour: config.rate_limit_per_hour,
+            rate_limit_window_secs: hour(),
             client_credentials: config.client_credentials,
             release: config.release,
             batch_api: config.batch_api,
@@ -391,10 +400,14 @@ fn take_fault(app: &App, req: &Req) -> Option<Fault> {
 /// Takes (counts down) the first queued fault matching the request whose kind `applies`.
 pub fn take_fault_if(app: &App, req: &Req, applies: impl Fn(&FaultKind) -> bool) -> Option<Fault> {
     let mut s = app.lock();
-    let i = s
-        .faults
-        .iter()
-        .position(|f| f.matches(&req.method, &req.path) && applies(&f.kind))?;
+    // A fault that hits only every n-th matching request counts the others as it lets them by.
+    let i = s.faults.iter_mut().position(|f| {
+        if !(f.matches(&req.method, &req.path) && applies(&f.kind)) {
+            return false;
+        }
+        f.seen = f.seen.saturating_add(1);
+        f.seen % f.every == 0
+    })?;
     let fault = s.faults.get_mut(i)?;
     fault.count = fault.count.saturating_sub(1);
     let taken = fault.clone();

@@ -13,6 +13,9 @@ pub struct FaultSpec {
     pub kind: String,
     pub status: Option<u16>,
     pub count: Option<u32>,
+    /// Hit only every n-th matching request (the n-th, 2n-th, …); the others pass to the next
+    /// fault or are answered normally. `count` counts hits.
+    pub every: Option<u32>,
     pub retry_after: Option<u64>,
     pub delay_ms: Option<u64>,
     pub path_prefix: Option<String>,
@@ -53,6 +56,10 @@ pub struct Fault {
     #[serde(flatten)]
     pub kind: FaultKind,
     pub count: u32,
+    /// See `FaultSpec::every`; 1 = every matching request.
+    pub every: u32,
+    /// Matching requests seen so far (hit or passed).
+    pub seen: u32,
     pub path_prefix: Option<String>,
     pub method: Option<String>,
 }
@@ -103,10 +110,16 @@ impl FaultSpec {
         if let Some(m) = &self.method {
             Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|e| e.to_string())?;
         }
+        let every = self.every.unwrap_or(1);
+        if every == 0 {
+            return Err("every must be at least 1".into());
+        }
         Ok(Fault {
             id,
             kind,
             count,
+            every,
+            seen: 0,
             path_prefix,
             method: self.method.map(|m| m.to_ascii_uppercase()),
         })

@@ -136,13 +136,14 @@ pub fn admit(s: &mut State, req: &Req, info: &mut LogInfo) -> Result<Actor, Resp
 fn rate_limit(s: &mut State, user: &str) -> Option<Response<Body>> {
     let limit = s.settings.rate_limit_per_hour?;
     let now = now_secs();
-    let window = now / 3600;
+    let length = s.settings.rate_limit_window_secs.max(1);
+    let window = now / length;
     let entry = s.rate.entry(user.to_string()).or_insert((window, 0));
     if entry.0 != window {
         *entry = (window, 0);
     }
     if entry.1 >= limit {
-        let retry_after = (window + 1) * 3600 - now;
+        let retry_after = (window + 1) * length - now;
         return Some(rate_limited(
             retry_after.max(1),
             limit,

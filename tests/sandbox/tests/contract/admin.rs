@@ -278,7 +278,7 @@ fn admin_expires_access_tokens_and_changes_lifetimes() {
     );
     assert_eq!(
         cfg.result(),
-        json!({"access_ttl_secs": 3, "refresh_ttl_secs": 8_640_000, "rate_limit_per_hour": 100, "client_credentials": false,
+        json!({"access_ttl_secs": 3, "refresh_ttl_secs": 8_640_000, "rate_limit_per_hour": 100, "rate_limit_window_secs": 3600, "client_credentials": false,
             "release": "xanadu", "batch_api": "on", "change_api": "on", "sys_choice": "forbidden", "table_api_acl": false})
     );
     assert_eq!(t.password_grant()["expires_in"], json!(2));

@@ -112,6 +112,24 @@ fn rate_limit_fault_answers_429_with_retry_after() {
 }
 
 #[test]
+fn a_fault_with_every_hits_each_nth_matching_request() {
+    let (_sb, t, token) = start();
+    inject(
+        &t,
+        json!({"kind": "rate_limit", "retry_after": 1, "every": 3, "count": 2}),
+    );
+    let statuses: Vec<u16> = (0..8)
+        .map(|_| t.api("GET", LIST, &token, None).status)
+        .collect();
+    assert_eq!(statuses, [200, 200, 429, 200, 200, 429, 200, 200]);
+    let r = t.http.post_json(
+        &t.url("/sandbox/faults"),
+        &json!({"kind": "status", "status": 500, "every": 0}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+}
+
+#[test]
 fn ip_filter_refuses_with_html_before_authentication() {
     let (_sb, t, _token) = start();
     inject(&t, json!({"kind": "ip_filter", "count": 2}));

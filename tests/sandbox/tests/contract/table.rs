@@ -562,6 +562,31 @@ fn get_single_record_with_every_field_as_strings() {
 }
 
 #[test]
+fn a_shorter_rate_limit_window_resets_sooner() {
+    let sb = common::sandbox();
+    let t = Target::sandbox(sb.url());
+    let cfg = t.http.post_json(
+        &t.url("/sandbox/config"),
+        &serde_json::json!({"rate_limit_per_hour": 2, "rate_limit_window_secs": 60}),
+    );
+    assert_eq!(cfg.result()["rate_limit_window_secs"], 60);
+    let token = t.access_token();
+    let list = "/api/now/table/incident?sysparm_limit=1";
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(t.api("GET", list, &token, None));
+    }
+    let last = statuses.pop().unwrap();
+    // The token request does not count (it is not the REST API); a window boundary between
+    // the two requests may let a third through.
+    if last.status == 429 {
+        let retry: u64 = last.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+    }
+    assert!(statuses.iter().all(|r| r.status == 200));
+}
+
+#[test]
 fn rate_limit_per_user_per_hour_answers_429_with_the_headers() {
     let (_sb, t) = {
         let sb = common::sandbox_with(Config {
