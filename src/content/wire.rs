@@ -422,23 +422,15 @@ pub mod decode {
         })
     }
 
-    /// `ResponseBody::Snapshot`.
+    /// `ResponseBody::Snapshot` decoded in full: [`raw_snapshot`] and each of its tickets.
     pub fn snapshot(data: &JsValue) -> R<TicketSnapshot> {
+        let raw = raw_snapshot(data)?;
         Ok(TicketSnapshot {
             fetched_at: number(data, "fetched_at").map(|n| n as u64),
-            tickets: list(data, "tickets")?
-                .iter()
-                .map(ticket)
-                .collect::<R<_>>()?,
-            counts: list(data, "counts")?
-                .iter()
-                .map(state_count)
-                .collect::<R<_>>()?,
-            queued_action_ids: list(data, "queued_action_ids")?
-                .iter()
-                .filter_map(|v| v.as_string())
-                .collect(),
-            refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
+            tickets: raw.tickets.iter().map(ticket).collect::<R<_>>()?,
+            counts: raw.counts,
+            queued_action_ids: raw.queued_action_ids,
+            refreshing: raw.refreshing,
         })
     }
 
