@@ -1815,6 +1815,90 @@ mod decoders {
         assert!(decode::ticket(&JsValue::from_str("junk")).is_err());
     }
 
+    /// JSON text of a JS value: serde's JSON-compatible objects and the hand-written ones
+    /// compare by their text (same keys in the same order, same values).
+    fn json(v: &JsValue) -> String {
+        js_sys::JSON::stringify(v)
+            .map(String::from)
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    fn requests_are_written_as_serde_writes_them() {
+        use snshare_content::wire_encode as encode;
+        use snshare_core::messages::{
+            ExtensionPage, RecordTable, Request, RequestBody as B, ShareRequest,
+        };
+        let bare = TaskDraft {
+            category: None,
+            status: None,
+            action_id: None,
+            action_url: None,
+            assignment_group: None,
+            ..draft()
+        };
+        let sent = [
+            B::Ping,
+            B::GetStatus,
+            B::GetSettings,
+            B::Share(ShareRequest {
+                share_id: "s-1".into(),
+                draft: draft(),
+                allow_duplicate: true,
+            }),
+            B::Share(ShareRequest {
+                share_id: "s-2".into(),
+                draft: bare.clone(),
+                allow_duplicate: false,
+            }),
+            B::FindOpenTickets {
+                action_id: "AdminMFAV2".into(),
+            },
+            B::GetTickets {
+                force_refresh: false,
+            },
+            B::GetDraft { key: "new".into() },
+            B::SaveDraft {
+                key: "AdminMFAV2".into(),
+                draft: draft(),
+            },
+            B::SaveDraft {
+                key: "new".into(),
+                draft: bare,
+            },
+            B::DeleteDraft { key: "new".into() },
+            B::OpenPage {
+                page: ExtensionPage::Options,
+            },
+            B::OpenPage {
+                page: ExtensionPage::Tickets,
+            },
+            B::SearchRecords {
+                table: RecordTable::Group,
+                text: XSS_TITLE.into(),
+            },
+            B::GetPortalContext {
+                tenant: "contoso.onmicrosoft.com".into(),
+            },
+            B::LearnPortalContext {
+                tenant: "contoso.onmicrosoft.com".into(),
+                titles: vec![("require mfa".into(), "AdminMFAV2".into())],
+                upn: Some("MeganB@contoso.onmicrosoft.com".into()),
+            },
+            B::LearnPortalContext {
+                tenant: "t".into(),
+                titles: vec![],
+                upn: None,
+            },
+        ];
+        for body in sent {
+            let serde = json(&to_js(&Request::new(body.clone())).unwrap());
+            assert_eq!(json(&encode::request(&body).unwrap()), serde);
+        }
+        // What only extension pages send is not written at all.
+        assert!(encode::request(&B::Disconnect).is_err());
+    }
+
     #[wasm_bindgen_test]
     fn status_and_settings() {
         for state in [
