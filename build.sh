@@ -49,10 +49,11 @@ ensure_rust() {
   rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET" || rustup target add "$WASM_TARGET"
 }
 
-ensure_nightly_mvp() {
-  # The JS build of the content script (for pages whose CSP forbids WebAssembly) rebuilds std
-  # for the MVP wasm feature set, which needs nightly and rust-src.
-  # Pinned by date, like the stable toolchain in rust-toolchain.toml: the JS build's bytes must
+ensure_nightly() {
+  # The shipped wasm rebuild std for size (SMALL_* below) and the JS build of the content script
+  # (for pages whose CSP forbids WebAssembly) for the MVP wasm feature set: both need nightly
+  # (-Zbuild-std) and rust-src.
+  # Pinned by date, like the stable toolchain in rust-toolchain.toml: the shipped bytes must
   # not change because a newer nightly came out.
   rustup toolchain list | grep -q "^$NIGHTLY" || rustup toolchain install "$NIGHTLY" --profile minimal
   rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src' \
@@ -102,15 +103,26 @@ ensure_firefox() {
 # ---------------------------------------------------------------------------------------------
 # The three surfaces, each its own wasm: the portal downloads only the content script, the
 # popup only the pages. Crate snshare-<surface> is uplifted to
-# target/wasm32-unknown-unknown/release/snshare_<surface>.wasm and bound to pkg/snshare_<surface>*.
+# target/small/wasm32-unknown-unknown/release/snshare_<surface>.wasm and bound to
+# pkg/snshare_<surface>*.
 SURFACES=(content worker pages)
+# What ships is built by the pinned nightly with std rebuilt for size (README "Performance"
+# gives what each step bought): a panic aborts on the spot, without the message formatting and
+# the file/line strings panics otherwise carry (a panic traps either way: release is
+# panic=abort and nothing prints it), and std's size-optimized code paths. The release profile
+# (Cargo.toml) adds opt-level "z", fat LTO and one codegen unit; wasm-opt -Oz runs after
+# wasm-bindgen. One target dir for the three surfaces, so std and the dependencies build once.
+SMALL_DIR=$ROOT/target/small
+SMALL_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+SMALL_BUILD_STD=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
 # The crates that run in the browser: linted and tested for wasm32 (snshare-core is tested
 # natively, the sandbox is a native server).
 WASM_PACKAGES=(-p snshare-web -p snshare-content -p snshare-worker -p snshare-pages)
 
 cargo_wasm() {
   # $1 = surface. --no-default-features: no test-hosts in what ships.
-  RUSTFLAGS="$RUSTFLAGS_REMAP" cargo build --quiet --lib --release --target "$WASM_TARGET" \
+  CARGO_TARGET_DIR="$SMALL_DIR" RUSTFLAGS="$SMALL_RUSTFLAGS $RUSTFLAGS_REMAP" \
+    cargo "+$NIGHTLY" build --quiet --lib --release --target "$WASM_TARGET" "${SMALL_BUILD_STD[@]}" \
     -p "snshare-$1" --no-default-features ${BENCH_FEATURE:+--features bench}
 }
 
@@ -142,14 +154,13 @@ build_failed() {
 build_js_fallback() {
   # The same content-script core as JavaScript, for portal pages whose CSP forbids wasm:
   # MVP wasm (nightly, build-std) -> wasm-bindgen --target bundler -> wasm2js.
-  build_step "nightly toolchain for the JS build" ensure_nightly_mvp
   local tdir=$ROOT/target/mvp out=$ROOT/target/mvp/bindgen
   # The old MVP wasm must not stand in for a build that failed.
   rm -f "$tdir/$WASM_TARGET/release/snshare_content.wasm"
   build_step "content script, MVP wasm (cargo +nightly)" \
-    env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $RUSTFLAGS_REMAP" \
+    env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $SMALL_RUSTFLAGS $RUSTFLAGS_REMAP" \
     cargo "+$NIGHTLY" build --quiet --lib --release --target "$WASM_TARGET" \
-      -Zbuild-std=std,panic_abort -p snshare-content --no-default-features ${BENCH_FEATURE:+--features bench}
+      "${SMALL_BUILD_STD[@]}" -p snshare-content --no-default-features ${BENCH_FEATURE:+--features bench}
   rm -rf "$out"; mkdir -p "$out"
   build_step "wasm-bindgen of the MVP content script" \
     bindgen "$tdir/$WASM_TARGET/release/snshare_content.wasm" "$out" snshare_content bundler
@@ -188,13 +199,14 @@ PY
 
 build() {
   build_step "Rust wasm target" ensure_rust
+  build_step "pinned nightly and rust-src (std rebuilt for size)" ensure_nightly
   build_step "wasm-bindgen CLI" ensure_wasm_bindgen
   build_step "npm dev tools" ensure_npm
   say "building the extension (release) into dist/chrome"
   rm -rf "$DIST_ROOT"; mkdir -p "$DIST/pkg"
   local surface wasm
   for surface in "${SURFACES[@]}"; do
-    wasm=$ROOT/target/$WASM_TARGET/release/snshare_$surface.wasm
+    wasm=$SMALL_DIR/$WASM_TARGET/release/snshare_$surface.wasm
     # An old wasm must not stand in for a build that failed.
     rm -f "$wasm"
     build_step "$surface wasm (cargo build -p snshare-$surface)" cargo_wasm "$surface"
@@ -571,7 +583,7 @@ cmd_fuzz() {
   # target/fuzz-corpus/<target>. A crash leaves its input in fuzz/artifacts/<target>/, turns into
   # a test in tests/bad_inputs.rs, and fails the run.
   ensure_rust
-  build_step "nightly toolchain for cargo-fuzz" ensure_nightly_mvp
+  build_step "nightly toolchain for cargo-fuzz" ensure_nightly
   command -v cargo-fuzz >/dev/null || build_step "cargo-fuzz" cargo install cargo-fuzz --locked
   local secs=${FUZZ_SECONDS:-300} san=${FUZZ_SANITIZER:-none} targets=("$@") failed=() t
   [ ${#targets[@]} -eq 0 ] && mapfile -t targets < <(cargo "+$NIGHTLY" fuzz list)

@@ -1817,6 +1817,134 @@ mod decoders {
         assert!(decode::ticket(&JsValue::from_str("junk")).is_err());
     }
 
+    /// JSON text of a JS value: serde's JSON-compatible objects and the hand-written ones
+    /// compare by their text (same keys in the same order, same values).
+    fn json(v: &JsValue) -> String {
+        js_sys::JSON::stringify(v)
+            .map(String::from)
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    fn requests_are_written_as_serde_writes_them() {
+        use snshare_content::wire_encode as encode;
+        use snshare_core::domain::draft::ComplianceFacts;
+        use snshare_core::messages::{
+            BulkItem, BulkShareRequest, ExtensionPage, RecordTable, Request, RequestBody as B,
+            ShareRequest,
+        };
+        let bare = TaskDraft {
+            category: None,
+            status: None,
+            action_id: None,
+            action_url: None,
+            assignment_group: None,
+            ..draft()
+        };
+        let bare_bulk = bare.clone();
+        let sent = [
+            B::Ping,
+            B::GetStatus,
+            B::GetSettings,
+            B::Share(ShareRequest {
+                share_id: "s-1".into(),
+                draft: draft(),
+                allow_duplicate: true,
+            }),
+            B::Share(ShareRequest {
+                share_id: "s-2".into(),
+                draft: bare.clone(),
+                allow_duplicate: false,
+            }),
+            B::FindOpenTickets {
+                action_id: "AdminMFAV2".into(),
+            },
+            B::GetTickets {
+                force_refresh: false,
+            },
+            B::GetDraft { key: "new".into() },
+            B::SaveDraft {
+                key: "AdminMFAV2".into(),
+                draft: draft(),
+            },
+            B::SaveDraft {
+                key: "new".into(),
+                draft: bare,
+            },
+            B::DeleteDraft { key: "new".into() },
+            B::OpenPage {
+                page: ExtensionPage::Options,
+            },
+            B::OpenPage {
+                page: ExtensionPage::Tickets,
+            },
+            B::SearchRecords {
+                table: RecordTable::Group,
+                text: XSS_TITLE.into(),
+            },
+            B::GetPortalContext {
+                tenant: "contoso.onmicrosoft.com".into(),
+            },
+            B::LearnPortalContext {
+                tenant: "contoso.onmicrosoft.com".into(),
+                titles: vec![("require mfa".into(), "AdminMFAV2".into())],
+                upn: Some("MeganB@contoso.onmicrosoft.com".into()),
+            },
+            B::LearnPortalContext {
+                tenant: "t".into(),
+                titles: vec![],
+                upn: None,
+            },
+            B::Share(ShareRequest {
+                share_id: "s-3".into(),
+                draft: TaskDraft {
+                    source: RecommendationSource::ComplianceManager,
+                    action_id: Some("cm:ia-1".into()),
+                    compliance: Some(Box::new(ComplianceFacts {
+                        assessments: "Data Protection Baseline".into(),
+                        regulations: "ISO 27001; NIST 800-53".into(),
+                        control_family: "Access control".into(),
+                        points: "0/27".into(),
+                        implementation_status: "Not implemented".into(),
+                        test_status: XSS_TITLE.into(),
+                    })),
+                    ..draft()
+                },
+                allow_duplicate: false,
+            }),
+            B::FindOpenTicketsBulk {
+                action_ids: vec!["AdminMFAV2".into(), "snshare:title:ab12".into()],
+            },
+            B::ShareBulk(BulkShareRequest {
+                bulk_id: "b-1".into(),
+                items: vec![
+                    BulkItem {
+                        share_id: "b-10".into(),
+                        draft: draft(),
+                        allow_duplicate: false,
+                    },
+                    BulkItem {
+                        share_id: "b-11".into(),
+                        draft: bare_bulk,
+                        allow_duplicate: true,
+                    },
+                ],
+            }),
+            B::GetBulk {
+                bulk_id: "b-1".into(),
+            },
+            B::RetryBulk {
+                bulk_id: "b-1".into(),
+            },
+        ];
+        for body in sent {
+            let serde = json(&to_js(&Request::new(body.clone())).unwrap());
+            assert_eq!(json(&encode::request(&body).unwrap()), serde);
+        }
+        // What only extension pages send is not written at all.
+        assert!(encode::request(&B::Disconnect).is_err());
+    }
+
     #[wasm_bindgen_test]
     fn status_and_settings() {
         for state in [

@@ -1,8 +1,7 @@
 //! What the features share for the life of the page: where the list and the panel are, the
 //! ticket snapshot, the task form (one at a time), cached labels, and what the page taught about
-//! actions and the signed-in account (product.md, "Share": the action id comes from the row's
-//! link, the open panel's URL, the title → id map learned per tenant, and only then a key made
-//! from the title).
+//! actions and the signed-in account. An action's id comes from the row's link, the open panel's
+//! URL, the title → id map learned per tenant, and only then a key made from the title.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

@@ -15,11 +15,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, HtmlTemplateElement};
 
 use super::app::Ctx;
-use super::dom::{self, append, closest, set, Listener, OWN_ATTR};
+use super::dom::{self, append, set, Listener, OWN_ATTR};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
@@ -319,17 +318,9 @@ fn latest_list(doc: &Document, tickets: &[TicketSummary]) -> Option<Element> {
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {
-    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+    let Some(button) = dom::user_command(e, CMD_SELECTOR) else {
         return;
     };
-    let Some(button) = closest(&target, CMD_SELECTOR) else {
-        return;
-    };
-    e.prevent_default();
-    e.stop_propagation();
-    if !dom::by_user(e) {
-        return;
-    }
     match button.get_attribute(CMD_ATTR).as_deref() {
         Some("connect") | Some("options") => wire::open_page_now(ExtensionPage::Options),
         Some("view-all") => wire::open_page_now(ExtensionPage::Tickets),

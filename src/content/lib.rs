@@ -48,6 +48,7 @@ mod wire;
 pub use badges::badges_for;
 pub use share_menu::add_item as add_share_menu_item;
 pub use wire::decode as wire_decode;
+pub use wire::encode as wire_encode;
 
 /// Which build of the core runs in the page: `wasm`, or `js` when the page's CSP forbids
 /// WebAssembly. Shown on the root element so support (and the tests) can tell.

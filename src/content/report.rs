@@ -1,4 +1,4 @@
-//! The recognition report (product.md, "When the portal changes"): what snshare recognized on
+//! The recognition report, for when the portal changes: what snshare recognized on
 //! this tab — page kind, rows found, rows with an action id, Share menu found — and the shape of
 //! what it looked at, for a bug report when the portal changed.
 //!

@@ -216,17 +216,9 @@ fn on_key(e: &Event) {
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {
-    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+    let Some(button) = dom::user_command(e, CMD_SELECTOR) else {
         return;
     };
-    let Some(button) = closest(&target, CMD_SELECTOR) else {
-        return;
-    };
-    e.prevent_default();
-    e.stop_propagation();
-    if !dom::by_user(e) {
-        return;
-    }
     let Some(row) = selectors::row_of(&button) else {
         return;
     };

@@ -1,8 +1,8 @@
-//! Everything the content script looks for in the portal, in one place (portal.md): CSS
+//! Everything the content script looks for in the portal, in one place: CSS
 //! selectors, the per-language labels, and the functions that apply them. A portal change is an
 //! edit here, and `tests/wasm_portal.rs` checks each function against DOM shaped like every
-//! replica variant and like Fluent UI v8 (portal.md, "What the real portal's component library
-//! does").
+//! replica variant and like Fluent UI v8, the real portal's component library (cells inside a
+//! wrapper in the row, panels and menus in a layer at the end of the body, hashed class names).
 //!
 //! Only what is stable is used: ARIA roles, accessible names (computed as a screen reader does,
 //! [`accessible_name`]), visible header and section texts, `data-automation-key` as a hint, the
@@ -78,7 +78,7 @@ pub const CARD_TITLE: &str = "h2";
 const UNREAD: &str = "[aria-hidden=\"true\"], [hidden], [data-snshare], script, style, template";
 
 // ---------------------------------------------------------------------------------------------
-// Labels per language (portal.md, "Languages"; exact texts in tests/fixtures/portal/README.md)
+// Labels per language (the portal's texts; exact texts in tests/fixtures/portal/README.md)
 // ---------------------------------------------------------------------------------------------
 
 /// What the portal shows in one language, for the texts snshare reads.

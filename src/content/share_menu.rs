@@ -1,7 +1,7 @@
 //! Share menu item: the detail panel's Share menu gains "ServiceNow".
 //!
 //! The portal builds that menu anew on every opening, in its own layer at the end of the body,
-//! and may tie it to its button by no ARIA attribute at all (Fluent's `ContextualMenu`; portal.md).
+//! and may tie it to its button by no ARIA attribute at all (Fluent's `ContextualMenu`).
 //! So the menu is recognized by what it is: a `[role=menu]` that offers the portal's share items
 //! (Teams, Planner, Copy link, Email — in any known language), or the menu that opened in answer
 //! to a button named "Share": the one the button controls or that names it, else the open menu

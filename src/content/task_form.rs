@@ -3,7 +3,7 @@
 //! in the browser's top layer: above every portal layer, and the rest of the page inert. Opened
 //! from inside a modal panel (Fluent's `FocusTrapZone` pulls focus that leaves the panel back,
 //! and swallows clicks outside it), its host is mounted next to the control that opened it, inside
-//! the trap, so the form takes focus, clicks and keys (portal.md).
+//! the trap, so the form takes focus, clicks and keys.
 //!
 //! Opened by the row share button, the Share menu's "ServiceNow" item and the cards' "Create
 //! ticket". Prefilled from the page (as text), then from the options' defaults and a saved draft

@@ -3,7 +3,7 @@
 //! visit, again after a share, and a few polls while the worker says it is refreshing.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::domain::correlation::{action_key, parse};
@@ -41,7 +41,9 @@ pub struct TicketStore {
     pub generation: u32,
     /// Built on first use (the badges'); the cards never need it.
     by_action: std::cell::OnceCell<HashMap<String, ActionTickets>>,
-    queued: HashSet<String>,
+    /// Action keys with a share waiting in the outbox, sorted (a handful: a sorted list, not a
+    /// second hash set type in the portal's download).
+    queued: Vec<String>,
     in_flight: bool,
     fetched_at: u64,
     polls: u32,
@@ -70,7 +72,7 @@ impl TicketStore {
     }
 
     pub fn is_queued(&self, action_id: &str) -> bool {
-        !self.queued.is_empty() && self.queued.contains(&action_key(action_id))
+        !self.queued.is_empty() && self.queued.binary_search(&action_key(action_id)).is_ok()
     }
 
     /// Whether any badge can show at all (skips per-row work when not).
@@ -107,6 +109,7 @@ impl TicketStore {
             .iter()
             .map(|id| action_key(id))
             .collect();
+        self.queued.sort_unstable();
         self.raw = Some(raw);
         self.error = None;
         self.generation = self.generation.wrapping_add(1);
@@ -142,28 +145,27 @@ fn ticket_key(correlation_id: Option<String>, action_id: Option<String>) -> Opti
 
 /// Per action key: the index of the ticket a badge shows (the first open one, else the first —
 /// tickets are most recently updated first) and how many tickets the action has.
-fn group(keys: &[(Option<String>, bool)]) -> HashMap<String, (usize, usize)> {
-    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
-    let mut has_open: HashSet<String> = HashSet::new();
+fn group(keys: &[(Option<String>, bool)]) -> Vec<(String, (usize, usize))> {
+    // (shown, count, whether shown is open) per key.
+    let mut out: HashMap<String, (usize, usize, bool)> = HashMap::new();
     for (i, (key, open)) in keys.iter().enumerate() {
         let Some(key) = key else { continue };
         match out.get_mut(key) {
             Some(entry) => {
                 entry.1 += 1;
-                if *open && !has_open.contains(key) {
+                if *open && !entry.2 {
                     entry.0 = i;
-                    has_open.insert(key.clone());
+                    entry.2 = true;
                 }
             }
             None => {
-                out.insert(key.clone(), (i, 1));
-                if *open {
-                    has_open.insert(key.clone());
-                }
+                out.insert(key.clone(), (i, 1, *open));
             }
         }
     }
-    out
+    out.into_iter()
+        .map(|(key, (shown, count, _))| (key, (shown, count)))
+        .collect()
 }
 
 /// Groups decoded tickets by action key (what `set` does on the raw snapshot).

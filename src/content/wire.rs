@@ -1,6 +1,9 @@
 //! The content script's side of the message contract (`crate::messages`).
 //!
-//! Requests are the contract's `RequestBody`, serialized with serde. Answers are read by their
+//! Requests are the contract's `RequestBody`, written as the JS object serde makes of it by hand,
+//! field by field, for the variants the content script sends (`encode`): serde's serializer
+//! compiled every variant's fields (settings, mapping, state names…) and serde-wasm-bindgen's
+//! key cache into the portal's download. Answers are read by their
 //! `type` tag, and only the data of the variant expected is decoded — by hand, field by field,
 //! into the contract's own types (`decode`). Serde's derived deserializers for the whole
 //! `ResponseBody` (and the float formatting their errors pull in) were half of the wasm the portal
@@ -16,8 +19,8 @@ use crate::domain::connection::ConnectionState;
 use crate::domain::draft::TaskDraft;
 use crate::domain::settings::RecordRef;
 use crate::domain::ticket::TicketSummary;
-use crate::messages::{BulkView, ExtensionPage, Request, RequestBody, ShareOutcome, ShareRequest};
-use crate::platform::{chrome, to_js};
+use crate::messages::{BulkView, ExtensionPage, RequestBody, ShareOutcome, ShareRequest};
+use crate::platform::chrome;
 
 /// How long a plain request may take before the UI stops waiting.
 const TIMEOUT_MS: i32 = 15_000;
@@ -31,7 +34,7 @@ async fn tell(body: RequestBody, timeout_ms: i32) -> Result<(), String> {
 
 /// Sends `body` and returns the answer's `(type, data)`.
 async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), String> {
-    let msg = to_js(&Request::new(body)).map_err(|e| e.to_string())?;
+    let msg = encode::request(&body)?;
     let promise = chrome::runtime_send_message(&msg)
         .map_err(|_| "the extension was updated or reloaded: reload the page".to_string())?;
     let timeout = js_sys::Promise::new(&mut |resolve, _reject| {
@@ -245,6 +248,215 @@ pub fn open_page_now(page: ExtensionPage) {
 
 /// Readers of the answers' data, in the contract's serde shape (field names as declared,
 /// enum values in snake_case, internally tagged `outcome` / `kind`).
+/// `Request::new(body)` as serde's JSON-compatible serializer writes it (`{v, body: {type,
+/// data}}`, `None` as `null`, enums by their `names!` name), for the variants the content script
+/// sends; `tests/wasm_portal.rs` compares each with serde's own output.
+pub mod encode {
+    use js_sys::{Array, Object, Reflect};
+    use wasm_bindgen::JsValue;
+
+    use crate::domain::draft::{ComplianceFacts, TaskDraft};
+    use crate::domain::settings::RecordRef;
+    use crate::messages::{RequestBody, ShareRequest, PROTOCOL_VERSION};
+
+    /// A JS object, filled field by field (keys are literals, made into JS strings once).
+    struct Obj(Object);
+
+    impl Obj {
+        fn new() -> Self {
+            Obj(Object::new())
+        }
+
+        fn set(self, key: &'static str, value: &JsValue) -> Self {
+            let _ = crate::dom::with_js(key, |k| Reflect::set(&self.0, k, value));
+            self
+        }
+
+        fn str(self, key: &'static str, value: &str) -> Self {
+            self.set(key, &JsValue::from_str(value))
+        }
+
+        fn opt(self, key: &'static str, value: Option<&str>) -> Self {
+            self.set(key, &value.map_or(JsValue::NULL, JsValue::from_str))
+        }
+
+        fn done(self) -> JsValue {
+            self.0.into()
+        }
+    }
+
+    fn record_ref(r: &RecordRef) -> JsValue {
+        Obj::new()
+            .str("sys_id", &r.sys_id)
+            .str("name", &r.name)
+            .done()
+    }
+
+    pub fn draft(d: &TaskDraft) -> JsValue {
+        let obj = Obj::new()
+            .str("kind", d.kind.as_str())
+            .str("name", &d.name)
+            .str("description", &d.description)
+            .str("priority", d.priority.as_str())
+            .str("due_date", &d.due_date)
+            .str("user_id", &d.user_id)
+            .str("source", d.source.as_str())
+            .opt("category", d.category.map(|c| c.as_str()))
+            .opt("status", d.status.map(|s| s.as_str()))
+            .opt("action_id", d.action_id.as_deref())
+            .opt("action_url", d.action_url.as_deref())
+            .set(
+                "assignment_group",
+                &d.assignment_group
+                    .as_ref()
+                    .map_or(JsValue::NULL, record_ref),
+            );
+        // Absent, not null, for Secure Score's drafts (serde's `skip_serializing_if`).
+        match &d.compliance {
+            Some(c) => obj.set("compliance", &compliance(c)).done(),
+            None => obj.done(),
+        }
+    }
+
+    fn compliance(c: &ComplianceFacts) -> JsValue {
+        Obj::new()
+            .str("assessments", &c.assessments)
+            .str("regulations", &c.regulations)
+            .str("control_family", &c.control_family)
+            .str("points", &c.points)
+            .str("implementation_status", &c.implementation_status)
+            .str("test_status", &c.test_status)
+            .done()
+    }
+
+    fn share(r: &ShareRequest) -> JsValue {
+        one_share(&r.share_id, &r.draft, r.allow_duplicate)
+    }
+
+    /// A share, alone (`ShareRequest`) or in a bulk (`BulkItem`): the same three fields.
+    fn one_share(share_id: &str, d: &TaskDraft, allow_duplicate: bool) -> JsValue {
+        Obj::new()
+            .str("share_id", share_id)
+            .set("draft", &draft(d))
+            .set("allow_duplicate", &JsValue::from_bool(allow_duplicate))
+            .done()
+    }
+
+    fn strings(list: &[String]) -> JsValue {
+        list.iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into()
+    }
+
+    /// `{type}` or `{type, data}`, as serde tags `RequestBody` (`tag = "type", content = "data"`).
+    fn body(kind: &'static str, data: Option<JsValue>) -> JsValue {
+        let b = Obj::new().str("type", kind);
+        match data {
+            Some(d) => b.set("data", &d),
+            None => b,
+        }
+        .done()
+    }
+
+    fn one(key: &'static str, value: &str) -> Option<JsValue> {
+        Some(Obj::new().str(key, value).done())
+    }
+
+    /// The message for `body`; a variant only extension pages send is refused.
+    pub fn request(body: &RequestBody) -> Result<JsValue, String> {
+        use RequestBody as B;
+        let body = match body {
+            B::Ping => self::body("ping", None),
+            B::GetStatus => self::body("get_status", None),
+            B::GetSettings => self::body("get_settings", None),
+            B::Share(r) => self::body("share", Some(share(r))),
+            B::FindOpenTickets { action_id } => {
+                self::body("find_open_tickets", one("action_id", action_id))
+            }
+            B::GetTickets { force_refresh } => self::body(
+                "get_tickets",
+                Some(
+                    Obj::new()
+                        .set("force_refresh", &JsValue::from_bool(*force_refresh))
+                        .done(),
+                ),
+            ),
+            B::GetDraft { key } => self::body("get_draft", one("key", key)),
+            B::SaveDraft { key, draft } => self::body(
+                "save_draft",
+                Some(
+                    Obj::new()
+                        .str("key", key)
+                        .set("draft", &self::draft(draft))
+                        .done(),
+                ),
+            ),
+            B::DeleteDraft { key } => self::body("delete_draft", one("key", key)),
+            B::OpenPage { page } => self::body("open_page", one("page", page.as_str())),
+            B::SearchRecords { table, text } => self::body(
+                "search_records",
+                Some(
+                    Obj::new()
+                        .str("table", table.as_str())
+                        .str("text", text)
+                        .done(),
+                ),
+            ),
+            B::GetPortalContext { tenant } => {
+                self::body("get_portal_context", one("tenant", tenant))
+            }
+            B::LearnPortalContext {
+                tenant,
+                titles,
+                upn,
+            } => {
+                let pairs: Array = titles
+                    .iter()
+                    .map(|(title, id)| Array::of2(&title.into(), &id.into()))
+                    .collect();
+                self::body(
+                    "learn_portal_context",
+                    Some(
+                        Obj::new()
+                            .str("tenant", tenant)
+                            .set("titles", &pairs)
+                            .opt("upn", upn.as_deref())
+                            .done(),
+                    ),
+                )
+            }
+            B::FindOpenTicketsBulk { action_ids } => self::body(
+                "find_open_tickets_bulk",
+                Some(Obj::new().set("action_ids", &strings(action_ids)).done()),
+            ),
+            B::ShareBulk(r) => {
+                let items: Array = r
+                    .items
+                    .iter()
+                    .map(|i| one_share(&i.share_id, &i.draft, i.allow_duplicate))
+                    .collect();
+                self::body(
+                    "share_bulk",
+                    Some(
+                        Obj::new()
+                            .str("bulk_id", &r.bulk_id)
+                            .set("items", &items)
+                            .done(),
+                    ),
+                )
+            }
+            B::GetBulk { bulk_id } => self::body("get_bulk", one("bulk_id", bulk_id)),
+            B::RetryBulk { bulk_id } => self::body("retry_bulk", one("bulk_id", bulk_id)),
+            _ => return Err("not a request of the content script".to_owned()),
+        };
+        Ok(Obj::new()
+            .set("v", &JsValue::from(PROTOCOL_VERSION))
+            .set("body", &body)
+            .done())
+    }
+}
+
 pub mod decode {
     use wasm_bindgen::JsValue;
 
@@ -457,23 +669,15 @@ pub mod decode {
         })
     }
 
-    /// `ResponseBody::Snapshot`.
+    /// `ResponseBody::Snapshot` decoded in full: [`raw_snapshot`] and each of its tickets.
     pub fn snapshot(data: &JsValue) -> R<TicketSnapshot> {
+        let raw = raw_snapshot(data)?;
         Ok(TicketSnapshot {
             fetched_at: number(data, "fetched_at").map(|n| n as u64),
-            tickets: list(data, "tickets")?
-                .iter()
-                .map(ticket)
-                .collect::<R<_>>()?,
-            counts: list(data, "counts")?
-                .iter()
-                .map(state_count)
-                .collect::<R<_>>()?,
-            queued_action_ids: list(data, "queued_action_ids")?
-                .iter()
-                .filter_map(|v| v.as_string())
-                .collect(),
-            refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
+            tickets: raw.tickets.iter().map(ticket).collect::<R<_>>()?,
+            counts: raw.counts,
+            queued_action_ids: raw.queued_action_ids,
+            refreshing: raw.refreshing,
         })
     }
 

@@ -307,6 +307,11 @@ pub enum ExtensionPage {
     Tickets,
 }
 
+names!(ExtensionPage {
+    Options => "options",
+    Tickets => "tickets",
+});
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketListQuery {
     pub kind: Option<TicketKind>,
@@ -407,6 +412,12 @@ pub enum RecordTable {
     User,
     StandardChangeTemplate,
 }
+
+names!(RecordTable {
+    Group => "group",
+    User => "user",
+    StandardChangeTemplate => "standard_change_template",
+});
 
 /// The API a ticket was created through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -628,6 +639,8 @@ mod tests {
     fn sort_and_api_names_match_serde() {
         crate::domain::names::check_table(&TicketSort::ALL, TicketSort::as_str);
         crate::domain::names::check_table(&CreateApi::ALL, CreateApi::as_str);
+        crate::domain::names::check_table(&ExtensionPage::ALL, ExtensionPage::as_str);
+        crate::domain::names::check_table(&RecordTable::ALL, RecordTable::as_str);
     }
 
     #[test]

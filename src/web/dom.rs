@@ -164,6 +164,17 @@ pub fn by_user(e: &Event) -> bool {
     e.is_trusted()
 }
 
+/// The control matching `selector` that a click landed on, when the person at the browser
+/// clicked it. A click on such a control is snshare's alone (its default and propagation
+/// stopped) even when a script of the page sent it; only a user's click is returned, to act on.
+pub fn user_command(e: &Event, selector: &str) -> Option<Element> {
+    let target = e.target()?.dyn_into::<Element>().ok()?;
+    let control = closest(&target, selector)?;
+    e.prevent_default();
+    e.stop_propagation();
+    by_user(e).then_some(control)
+}
+
 pub use crate::Debouncer;
 
 /// Runs `f` once after `ms` milliseconds (a one-shot closure, freed after it ran); the timer's

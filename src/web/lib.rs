@@ -63,11 +63,6 @@ pub fn random_hex(bytes: usize) -> String {
     out
 }
 
-/// A uniform float in [0, 1) for backoff jitter.
-pub fn random_unit() -> f64 {
-    js_sys::Math::random()
-}
-
 /// Log to the console for developers (never a token: callers pass only safe text).
 pub fn log(msg: &str) {
     web_sys::console::log_1(&JsValue::from_str(msg));
@@ -83,32 +78,6 @@ pub fn from_js<T: serde::de::DeserializeOwned>(
     value: JsValue,
 ) -> Result<T, serde_wasm_bindgen::Error> {
     serde_wasm_bindgen::from_value(value)
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = navigator, js_name = onLine, thread_local_v2)]
-    static NAVIGATOR_ONLINE: JsValue;
-}
-
-/// `navigator.onLine` (window or worker); true when unknown, so the request itself decides.
-pub fn worker_online() -> bool {
-    NAVIGATOR_ONLINE.with(|v| v.as_bool().unwrap_or(true))
-}
-
-/// The UI language as ServiceNow names languages (`en`, `it`, `zh_TW` → `zh`).
-pub fn i18n_language() -> String {
-    let lang = chrome::i18n_get_ui_language();
-    let primary = lang
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("en")
-        .to_ascii_lowercase();
-    if primary.is_empty() {
-        "en".to_string()
-    } else {
-        primary
-    }
 }
 
 /// The `message` of a JS error (or the value itself when it is a string), for our own error

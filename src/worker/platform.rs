@@ -1,9 +1,43 @@
 //! The browser layer as the worker sees it: everything of `snshare_web`, plus the bindings only
-//! the worker needs (the IndexedDB vault, the fetch transport, identity and alarms), which the
-//! content script and the pages never download.
+//! the worker needs (the IndexedDB vault, the fetch transport, identity and alarms,
+//! `navigator.onLine`, ServiceNow's name for the UI language, backoff jitter), which the content
+//! script and the pages never download.
 
 pub use snshare_web::*;
 
 pub mod fetch;
 pub mod vault;
 pub mod worker;
+
+use wasm_bindgen::prelude::*;
+
+/// A uniform float in [0, 1) for backoff jitter.
+pub fn random_unit() -> f64 {
+    js_sys::Math::random()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = navigator, js_name = onLine, thread_local_v2)]
+    static NAVIGATOR_ONLINE: JsValue;
+}
+
+/// `navigator.onLine` (window or worker); true when unknown, so the request itself decides.
+pub fn worker_online() -> bool {
+    NAVIGATOR_ONLINE.with(|v| v.as_bool().unwrap_or(true))
+}
+
+/// The UI language as ServiceNow names languages (`en`, `it`, `zh_TW` → `zh`).
+pub fn i18n_language() -> String {
+    let lang = chrome::i18n_get_ui_language();
+    let primary = lang
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    if primary.is_empty() {
+        "en".to_string()
+    } else {
+        primary
+    }
+}

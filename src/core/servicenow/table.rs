@@ -1,4 +1,4 @@
-//! The Table API, generic: `/api/now/table/{table}[/{sys_id}]` with its `sysparm_*`
+//! The Table API, generic: `/api/now/table/{table}` with its `sysparm_*`
 //! parameters, `{"result": …}` answers, `X-Total-Count` and `Link` paging headers.
 
 use serde::Serialize;
@@ -92,12 +92,8 @@ pub struct Page {
     pub links: Links,
 }
 
-fn url(instance: &InstanceUrl, table: &str, sys_id: Option<&str>, params: &TableParams) -> String {
+fn url(instance: &InstanceUrl, table: &str, params: &TableParams) -> String {
     let mut u = instance.url(&format!("/api/now/table/{}", percent_encode(table)));
-    if let Some(id) = sys_id {
-        u.push('/');
-        u.push_str(&percent_encode(id));
-    }
     let qs = params.query_string();
     if !qs.is_empty() {
         u.push('?');
@@ -116,25 +112,7 @@ pub fn list_request(
 ) -> HttpRequest {
     HttpRequest {
         method: Method::Get,
-        url: url(instance, table, None, params),
-        headers: api_headers(token, false),
-        body: None,
-        timeout_ms,
-    }
-}
-
-/// `GET /api/now/table/{table}/{sys_id}?…`
-pub fn get_request(
-    instance: &InstanceUrl,
-    token: &Secret,
-    table: &str,
-    sys_id: &str,
-    params: &TableParams,
-    timeout_ms: u32,
-) -> HttpRequest {
-    HttpRequest {
-        method: Method::Get,
-        url: url(instance, table, Some(sys_id), params),
+        url: url(instance, table, params),
         headers: api_headers(token, false),
         body: None,
         timeout_ms,
@@ -157,26 +135,7 @@ pub fn create_request<B: Serialize>(
 ) -> Result<HttpRequest, ClientError> {
     Ok(HttpRequest {
         method: Method::Post,
-        url: url(instance, table, None, params),
-        headers: api_headers(token, true),
-        body: Some(body_json(body)?),
-        timeout_ms,
-    })
-}
-
-/// `PATCH /api/now/table/{table}/{sys_id}?…` with a JSON body of the fields to change.
-pub fn update_request<B: Serialize>(
-    instance: &InstanceUrl,
-    token: &Secret,
-    table: &str,
-    sys_id: &str,
-    body: &B,
-    params: &TableParams,
-    timeout_ms: u32,
-) -> Result<HttpRequest, ClientError> {
-    Ok(HttpRequest {
-        method: Method::Patch,
-        url: url(instance, table, Some(sys_id), params),
+        url: url(instance, table, params),
         headers: api_headers(token, true),
         body: Some(body_json(body)?),
         timeout_ms,
@@ -421,21 +380,6 @@ mod tests {
         );
         assert_eq!(req.header("content-type"), Some("application/json"));
         assert_eq!(req.body.as_deref(), Some(r#"{"short_description":"x"}"#));
-        let req = update_request(
-            &instance(),
-            &token(),
-            "incident",
-            "abc/../x",
-            &body,
-            &TableParams::default(),
-            1,
-        )
-        .unwrap();
-        assert_eq!(req.method, Method::Patch);
-        assert_eq!(
-            req.url,
-            "https://dev1.service-now.com/api/now/table/incident/abc%2F..%2Fx"
-        );
     }
 
     #[test]
