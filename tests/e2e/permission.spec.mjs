@@ -3,6 +3,7 @@
 // starts the suite under xvfb-run) and answers the native prompt with xdotool.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
   test, expect, DIST, INSTANCE, launchExtension, watchErrors, fillConnection, signInAndAllow,
   INTEGRATION_USER,
@@ -12,9 +13,11 @@ test.skip(!process.env.DISPLAY, 'needs a display: ./build.sh test runs the suite
 // One headed browser at a time: xdotool types into whichever window has the focus.
 test.describe.configure({ mode: 'default' });
 
-// The portals' origins come with the content script (manifest), not from the prompt.
-const PORTAL_ORIGIN = /^https:\/\/security\.(microsoft\.com|microsoft\.us|apps\.mil)\//;
-const promptedOrigins = (granted) => granted.origins.filter((o) => !PORTAL_ORIGIN.test(o));
+// The portals' origins come with the content scripts (the manifest's matches), not from the
+// prompt.
+const CONTENT_ORIGINS = new Set(JSON.parse(fs.readFileSync(path.join(DIST, 'manifest.json'), 'utf8'))
+  .content_scripts.flatMap((c) => c.matches));
+const promptedOrigins = (granted) => granted.origins.filter((o) => !CONTENT_ORIGINS.has(o));
 
 function press(...keys) {
   execFileSync('xdotool', ['key', '--delay', '150', ...keys]);
