@@ -304,9 +304,7 @@ async fn answer(body: RequestBody) -> ResponseBody {
         } => {
             // The UPN read on the portal also feeds the "same person" check at connect.
             if let Some(upn) = &upn {
-                if store::note_portal_account(upn).await {
-                    connection::portal_account_seen(upn).await;
-                }
+                store::note_portal_account(upn).await;
             }
             portal_context::learn(&tenant, &titles, upn).await;
             ResponseBody::Done

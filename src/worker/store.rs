@@ -262,15 +262,12 @@ pub async fn portal_accounts() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Remembers a portal account (the UPN the content script or a draft carries). Returns whether
-/// it was new to the list.
-pub async fn note_portal_account(upn: &str) -> bool {
+/// Remembers a portal account (the UPN the portal's account control shows).
+pub async fn note_portal_account(upn: &str) {
     let mut accounts = portal_accounts().await;
-    let new = crate::domain::diagnosis::remember_portal_account(&mut accounts, upn);
-    if new {
+    if crate::domain::diagnosis::remember_portal_account(&mut accounts, upn) {
         let _ = set(Area::Local, PORTAL_ACCOUNTS, &accounts).await;
     }
-    new
 }
 
 /// What the instance offers beyond the Table API (`domain::capabilities`).

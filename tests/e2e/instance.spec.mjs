@@ -70,10 +70,10 @@ test('a personal account is flagged whether the portal or the connection comes f
   // Connected first: the portal's account is not known yet, nothing to flag.
   const options = await connectWithPassword(context, extensionId, PERSONAL);
   expect(await warnings(options)).toEqual([]);
-  // The portal's signed-in account (the replica's Megan Bowen) reaches the worker, which flags
-  // the connection at once.
+  // The portal's signed-in account (the replica's Megan Bowen) reaches the worker: the
+  // connection is flagged from then on.
   await openPortal(portal, '/homepage');
-  await expect.poll(() => warnings(options), { timeout: 15_000 }).toEqual(['warning_personal_account']);
+  await expect.poll(() => warnings(options), { timeout: 30_000 }).toEqual(['warning_personal_account']);
   const seen = await options.evaluate(async () => (await chrome.storage.local.get('portal.accounts'))['portal.accounts']);
   expect(seen).toEqual(['meganb@contoso.onmicrosoft.com']);
   await options.reload();
