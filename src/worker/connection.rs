@@ -143,6 +143,7 @@ pub async fn status() -> ConnectionStatus {
         (s, _) => s,
     };
     let mut warnings = record.warnings;
+    flag_personal_account(record.user.as_ref(), &mut warnings).await;
     let unrestricted: Option<String> = store::get(
         Area::Session,
         crate::platform::storage::STORAGE_UNRESTRICTED,
@@ -459,27 +460,25 @@ pub async fn account_warnings(user: &ConnectedUser, roles: Option<&[String]>) ->
     }
 }
 
-/// A portal account seen after connecting: when it is the connected ServiceNow user's own, the
-/// connection is flagged now, not only at the next connect or Test connection (the user often
-/// connects first and opens the portal afterwards).
-pub async fn portal_account_seen(upn: &str) {
+/// The personal-account warning for an account that is one of the portal accounts seen in this
+/// browser, also when the portal was opened only after connecting (the user often connects
+/// first): worked out on every status, so no ordering of connect, portal visit and concurrent
+/// record writes can lose it.
+async fn flag_personal_account(user: Option<&ConnectedUser>, warnings: &mut Vec<String>) {
     const PERSONAL: &str = "warning_personal_account";
-    let Some(mut record) = store::connection().await else {
-        return;
-    };
-    let personal = record
-        .user
-        .as_ref()
-        .is_some_and(|u| crate::domain::diagnosis::same_person(u, upn));
-    if !personal || record.warnings.iter().any(|w| w == PERSONAL) {
+    let Some(user) = user else { return };
+    if warnings.iter().any(|w| w == PERSONAL) {
         return;
     }
-    // One account warning at a time, the personal account first (as `account_warnings`).
-    record
-        .warnings
-        .retain(|w| w != "warning_missing_change_roles");
-    record.warnings.insert(0, PERSONAL.to_owned());
-    store::save_connection(&record).await;
+    let accounts = store::portal_accounts().await;
+    if accounts
+        .iter()
+        .any(|upn| crate::domain::diagnosis::same_person(user, upn))
+    {
+        // One account warning at a time, the personal account first (as `account_warnings`).
+        warnings.retain(|w| w != "warning_missing_change_roles");
+        warnings.insert(0, PERSONAL.to_owned());
+    }
 }
 
 /// `integration_user_check` with the portal accounts seen in this browser.
