@@ -624,6 +624,14 @@ pub struct RecognitionSummary {
 
 /// Asks snshare's content script in the active tab for its report; `None` where it does not run.
 async fn tab_report() -> Option<String> {
+    ask_active_tab("recognition_report")
+        .await
+        .filter(|s| !s.is_empty())
+}
+
+/// Sends `{snshare: what}` to snshare's content script in the active tab and returns its text
+/// answer; `None` where it does not run or answers nothing.
+async fn ask_active_tab(what: &str) -> Option<String> {
     let query = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&query, &"active".into(), &true.into());
     let _ = js_sys::Reflect::set(&query, &"currentWindow".into(), &true.into());
@@ -633,12 +641,12 @@ async fn tab_report() -> Option<String> {
     let tab = js_sys::Array::from(&tabs).get(0);
     let id = js_sys::Reflect::get(&tab, &"id".into()).ok()?.as_f64()?;
     let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&message, &"snshare".into(), &"recognition_report".into());
+    let _ = js_sys::Reflect::set(&message, &"snshare".into(), &what.into());
     let answer =
         wasm_bindgen_futures::JsFuture::from(chrome::tabs_send_message(id, &message).ok()?)
             .await
             .ok()?;
-    answer.as_string().filter(|s| !s.is_empty())
+    answer.as_string()
 }
 
 /// The section's content for a report (`None`: snshare does not run on the tab). Copy is
@@ -745,21 +753,7 @@ pub struct PreviewItem {
 
 /// Asks the active tab's content script for its actions without a ticket.
 async fn tab_preview() -> Option<Vec<PreviewItem>> {
-    let query = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&query, &"active".into(), &true.into());
-    let _ = js_sys::Reflect::set(&query, &"currentWindow".into(), &true.into());
-    let tabs = wasm_bindgen_futures::JsFuture::from(chrome::tabs_query(&query).ok()?)
-        .await
-        .ok()?;
-    let tab = js_sys::Array::from(&tabs).get(0);
-    let id = js_sys::Reflect::get(&tab, &"id".into()).ok()?.as_f64()?;
-    let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&message, &"snshare".into(), &"bulk_preview".into());
-    let answer =
-        wasm_bindgen_futures::JsFuture::from(chrome::tabs_send_message(id, &message).ok()?)
-            .await
-            .ok()?;
-    serde_json::from_str(&answer.as_string()?).ok()
+    serde_json::from_str(&ask_active_tab("bulk_preview").await?).ok()
 }
 
 /// The drafts of a preview, with the options' ticket defaults.
