@@ -270,8 +270,15 @@ export async function stopServiceWorker(context, extensionId) {
     });
     await cdp.send('ServiceWorker.enable');
     await expect.poll(() => versions.size, { timeout: 5_000 }).toBeGreaterThan(0);
-    for (const id of versions.keys()) await cdp.send('ServiceWorker.stopWorker', { versionId: id });
-    await Promise.race([wasStopped, new Promise((_, rej) => setTimeout(() => rej(new Error('worker did not stop')), 10_000))]);
+    // Asked again if no stop is reported: once in a loaded full run a single request was not
+    // followed by a stop within 10 s (the stop passed alone right after).
+    let done = false;
+    wasStopped.then(() => { done = true; });
+    for (let ask = 0; ask < 4 && !done; ask++) {
+      for (const id of versions.keys()) await cdp.send('ServiceWorker.stopWorker', { versionId: id });
+      await Promise.race([wasStopped, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    if (!done) throw new Error(`worker did not stop (asked 4 times in 20 s; states seen: ${history.join(', ')})`);
     // The worker is stopped, which is all this helper promises. Seen once in a full run: the
     // helper page's target was already gone by then, so there is no session left to detach.
     await cdp.detach().catch((e) => { if (!/has been closed/.test(String(e))) throw e; });
