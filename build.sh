@@ -204,6 +204,11 @@ build() {
   build_step "npm dev tools" ensure_npm
   say "building the extension (release) into dist/chrome"
   rm -rf "$DIST_ROOT"; mkdir -p "$DIST/pkg"
+  # The JS build (its own cargo target dir) runs alongside the surfaces' builds: their LTO links
+  # and wasm-opt runs keep one core busy each, which leaves the other idle on a 2-core machine.
+  local js_log=$ROOT/target/mvp-build.log js_pid
+  mkdir -p "$ROOT/target"
+  ( build_js_fallback ) >"$js_log" 2>&1 & js_pid=$!
   local surface wasm
   for surface in "${SURFACES[@]}"; do
     wasm=$SMALL_DIR/$WASM_TARGET/release/snshare_$surface.wasm
@@ -213,7 +218,8 @@ build() {
     build_step "wasm-bindgen of the $surface wasm" bindgen "$wasm" "$DIST/pkg" "snshare_$surface" web
     build_step "wasm-opt of the $surface wasm" opt "$DIST/pkg/snshare_${surface}_bg.wasm"
   done
-  build_js_fallback
+  wait "$js_pid" || { cat "$js_log" >&2; build_failed "the JS build of the content script (its log is above)" 1; }
+  cat "$js_log"
   build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script)" \
     bash -c 'cd extension && find . -type f ! -name "*.md" ! -name "manifest.*.json" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
   build_step "dist/snshare-chrome.zip" deterministic_zip "$DIST" "$DIST_ROOT/snshare-chrome.zip"
