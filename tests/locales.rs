@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
-/// The languages the product ships (issue 15; portal.md "Languages"), as Chrome names the
+/// The languages the product ships (issue 15: the portal's languages that snshare ships), as Chrome names the
 /// `_locales` folders.
 const LANGUAGES: [&str; 6] = ["en", "it", "sv", "fr", "zh_TW", "nl"];
 
-/// Messages that name the share controls (product.md, "names of the main controls"): in every
+/// Messages that name the share controls: in every
 /// language their accessible names contain the word "ServiceNow".
 const SHARE_CONTROLS: [&str; 5] = [
     "portal_menu_item",   // the item added to the portal's Share menu

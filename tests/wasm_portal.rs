@@ -2076,7 +2076,7 @@ mod decoders {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fluent UI v8 shapes (portal.md, "What the real portal's component library does")
+// Fluent UI v8 shapes, as the real portal's component library renders them
 // ---------------------------------------------------------------------------------------------
 
 /// Fluent's icon: a private-use glyph inside `<i aria-hidden>`.

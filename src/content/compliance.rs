@@ -20,7 +20,6 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
 use web_sys::{Element, Event};
 
 use super::app::Ctx;
@@ -396,17 +395,9 @@ fn add_button(details: &Element) {
 }
 
 fn on_click(ctx: &Rc<Ctx>, e: &Event) {
-    let Some(target) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+    let Some(button) = dom::user_command(e, CMD_SELECTOR) else {
         return;
     };
-    let Some(button) = closest(&target, CMD_SELECTOR) else {
-        return;
-    };
-    e.prevent_default();
-    e.stop_propagation();
-    if !dom::by_user(e) {
-        return;
-    }
     let Some(details) = ctx.panel(true).0 else {
         return;
     };

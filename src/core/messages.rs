@@ -46,7 +46,7 @@ pub enum SenderKind {
 }
 
 /// The portal origins whose content script may talk to the worker: the security portal's
-/// (commercial, GCC High, DoD; portal.md, "Other clouds") and Compliance Manager's (Purview and
+/// (commercial, GCC High, DoD) and Compliance Manager's (Purview and
 /// the compliance center, issue 20): the manifest's `content_scripts.matches`.
 pub const PORTAL_ORIGINS: [&str; 5] = [
     "https://security.microsoft.com",

@@ -1,7 +1,7 @@
-//! What the worker remembers about each portal tenant the content script saw (product.md,
-//! "Share"; portal.md, "Signed-in user"): the title → action id pairs learned from panels and
-//! linked rows, and the signed-in UPN once the account control showed it. Kept in
-//! `chrome.storage.local` (content scripts cannot read it), one key per tenant, bounded: at most
+//! What the worker remembers about each portal tenant the content script saw: the title →
+//! action id pairs learned from panels and linked rows, and the signed-in UPN once the account
+//! control showed it. Kept in `chrome.storage.local` (content scripts cannot read it), one key
+//! per tenant, bounded: at most
 //! [`TITLE_MAP_MAX`](crate::domain::action_title::TITLE_MAP_MAX) titles per tenant.
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! An improvement action's status in Secure Score, as the portal and its API name it
-//! (portal.md: To address, Planned, Risk accepted, Resolved through third party, Resolved
+//! (To address, Planned, Risk accepted, Resolved through third party, Resolved
 //! through alternate mitigation, Completed). Written into the ticket's description in these
 //! words, whatever the portal's language.
 

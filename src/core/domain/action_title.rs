@@ -1,4 +1,4 @@
-//! An improvement action known only by its title (product.md, "Share"): the portal's list may
+//! An improvement action known only by its title: the portal's list may
 //! show titles as buttons that carry no `actionId`, so snshare learns title → id from every panel
 //! and every linked row it sees, and until it knows an id it keys the action on its normalized
 //! title.

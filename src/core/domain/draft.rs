@@ -119,7 +119,7 @@ pub struct FieldError {
     pub message_key: String,
 }
 
-/// How a change request's short description reads (product.md §2).
+/// How a change request's short description reads (every change request snshare creates).
 pub const CHANGE_REQUEST_TITLE: &str = "Microsoft 365 Security and Configuration Change Request";
 
 /// `correlation_display` on every snshare record (followed by the category when known).

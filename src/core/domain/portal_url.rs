@@ -1,4 +1,4 @@
-//! Which portal page a URL is, as pure functions (portal.md, "Pages"), and the link back to an
+//! Which portal page a URL is, as pure functions, and the link back to an
 //! improvement action.
 //!
 //! | page | URL |
@@ -28,7 +28,7 @@ use super::query::{parse_query_string, percent_encode};
 
 /// The commercial portal's origin.
 pub const PORTAL_ORIGIN: &str = "https://security.microsoft.com";
-/// The security portal's origins (Secure Score): commercial, GCC High, DoD (portal.md).
+/// The security portal's origins (Secure Score): commercial, GCC High, DoD.
 pub const PORTAL_ORIGINS: [&str; 3] = [
     PORTAL_ORIGIN,
     "https://security.microsoft.us",

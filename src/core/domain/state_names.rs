@@ -60,8 +60,8 @@ const CHANGE_REQUEST: [DefaultState; 8] = [
     st("4", "Canceled", false),
 ];
 
-/// States of change requests created before the current state model (servicenow.md: old
-/// records may hold 1, 2, 7). Known for labels and open/closed, not offered for renaming.
+/// States of change requests created before the current state model (old records may hold
+/// 1, 2, 7). Known for labels and open/closed, not offered for renaming.
 const CHANGE_REQUEST_LEGACY: [DefaultState; 3] = [
     st("1", "Open", true),
     st("2", "Work in Progress", true),

@@ -99,7 +99,7 @@ impl Priority {
 
     /// The (impact, urgency) pair to send. On incident `priority` is read-only: the instance
     /// computes it from these through its priority lookup rules, and these pairs give exactly
-    /// this priority under the default matrix (servicenow.md).
+    /// this priority under ServiceNow's default priority matrix (`MATRIX` below).
     /// The diagonal-or-next pairs are used so a customized matrix is least likely to differ.
     pub fn impact_urgency(self) -> (u8, u8) {
         match self {
@@ -123,7 +123,7 @@ impl Priority {
     }
 }
 
-/// Where the recommendation came from (product.md §2).
+/// Where the recommendation came from, as the ticket says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationSource {
@@ -158,7 +158,7 @@ impl RecommendationSource {
         format!("form_source_{}", self.as_str())
     }
 
-    /// As written into the ticket (product.md: "User recommendation or Microsoft recommendation").
+    /// As written into the ticket ("User recommendation" or "Microsoft recommendation").
     pub fn label(self) -> &'static str {
         match self {
             RecommendationSource::Microsoft => "Microsoft recommendation",
@@ -191,7 +191,7 @@ impl Category {
         format!("common_category_{}", self.as_str())
     }
 
-    /// As the ticket names it (product.md).
+    /// As the ticket names it.
     pub fn label(self) -> &'static str {
         match self {
             Category::Identity => "Identity",
@@ -211,7 +211,7 @@ impl Category {
     }
 
     /// Reads the portal's category text; the portal says "Device" where the ticket says
-    /// "Devices" (portal.md).
+    /// "Devices".
     pub fn from_portal(text: &str) -> Option<Category> {
         let t = text.trim();
         Category::ALL
@@ -264,7 +264,7 @@ pub struct TicketSummary {
 mod tests {
     use super::*;
 
-    /// servicenow.md's matrix, row = impact, column = urgency.
+    /// ServiceNow's default priority lookup, row = impact, column = urgency (1 = high).
     const MATRIX: [[u8; 3]; 3] = [[1, 2, 3], [2, 3, 4], [3, 4, 5]];
 
     #[test]

@@ -39,7 +39,7 @@ impl OAuthClient {
 }
 
 /// The authorization page to open with the browser's web-auth flow: code flow, `state` and
-/// PKCE S256 always (servicenow.md: `state` is mandatory on new instances).
+/// PKCE S256 always, and a `state` (new instances refuse an authorization request without one).
 pub fn authorize_url(
     instance: &InstanceUrl,
     client_id: &str,
