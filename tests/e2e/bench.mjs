@@ -184,6 +184,15 @@ async function buttonsFor(page, n, ms = 15_000) {
 
 async function cdpOf(context, page) { return context.newCDPSession(page); }
 
+/**
+ * Waits until the page has not mutated for `ms`, at most 20 s: on a loaded machine a page that
+ * never goes quiet must cost a figure (it is then taken without the quiet), not stall the run.
+ */
+const quiet = (page, ms) => within(page, (q) => __snshareBench.untilQuiet(q), ms, 20_000);
+
+/** `promise`, or `fallback` after `ms`: CDP calls have no timeout of their own. */
+const bounded = (promise, ms, fallback = null) => Promise.race([promise.catch(() => fallback), sleep(ms).then(() => fallback)]);
+
 const msg = (page, body) => sendFromExtensionPage(page, body);
 
 /** Forces a ticket refresh and waits until the worker says it is over. */
@@ -354,7 +363,15 @@ const cleanup = async () => {
   await sandbox.stop();
   await replica.stop();
 };
-process.on('SIGINT', async () => { await cleanup(); process.exit(130); });
+// Ctrl-C (or a stalled run stopped with SIGINT) keeps what was measured so far, in
+// results-partial.json: minutes of figures are not thrown away.
+process.on('SIGINT', async () => {
+  meta.interrupted = true;
+  results.write(path.join(OUT, 'results-partial.json'), meta);
+  log(`\ninterrupted: the figures measured so far are in ${path.relative(ROOT, path.join(OUT, 'results-partial.json'))}`);
+  await cleanup();
+  process.exit(130);
+});
 
 let extPage;
 let connected = false;
@@ -522,7 +539,7 @@ async function pageReady(url, selector, n) {
   return { runs, shown };
 }
 
-await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status and latest tickets (popup), connection status and settings (options), from the cache (median of 10)', ['popup_ready_ms', 'options_ready_ms'], async () => {
+await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status and latest tickets (popup), connection status and settings (options), from the cache (median of 10); each wasm\'s compile time (median of 20)', ['popup_ready_ms', 'options_ready_ms', 'pages_wasm_compile_ms', 'content_wasm_compile_ms'], async () => {
   if (!seeded) throw new Error('no seeded tickets');
   const base = `chrome-extension://${ext.extensionId}`;
   const split = (r) => `; the page started (its wasm loaded, its markup translated) at ${fmtRuns(r.shown)} ms`;
@@ -531,6 +548,23 @@ await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status 
   const options = await pageReady(`${base}/options.html`, '.page:not([hidden]) #settings-form && #connection-status .status-line', 10);
   results.set('options_ready_ms', median(options.runs), { note: `runs ${fmtRuns(options.runs)} ms: connection status and the settings form drawn${split(options)}`, runs: options.runs });
   log(`   popup ${round(median(popup.runs))} ms (started at ${round(median(popup.shown))} ms), options ${round(median(options.runs))} ms (started at ${round(median(options.shown))} ms)`);
+  // What a wasm's size costs a page: WebAssembly.compile of the bytes already fetched, in an
+  // extension page, the two wasm interleaved (V8 compiles lazily: this is the module's
+  // validation and the first tier's set-up, not every function).
+  const compile = await extPage.evaluate(async (files) => {
+    const bytes = await Promise.all(files.map((f) => fetch(f).then((r) => r.arrayBuffer())));
+    const out = files.map(() => []);
+    for (let i = 0; i < 20; i++) {
+      for (const k of i % 2 ? [1, 0] : [0, 1]) {
+        const t = performance.now();
+        await WebAssembly.compile(bytes[k]);
+        out[k].push(performance.now() - t);
+      }
+    }
+    return out;
+  }, ['/pkg/snshare_pages_bg.wasm', '/pkg/snshare_content_bg.wasm']);
+  results.set('pages_wasm_compile_ms', median(compile[0]), { note: `WebAssembly.compile of pkg/snshare_pages_bg.wasm, 20 runs interleaved with the content wasm's: ${fmtRuns(compile[0])} ms`, runs: compile[0] });
+  results.set('content_wasm_compile_ms', median(compile[1]), { note: `WebAssembly.compile of pkg/snshare_content_bg.wasm: ${fmtRuns(compile[1])} ms`, runs: compile[1] });
 });
 
 await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 actions on screen (median of 5)', ['requests_per_card_refresh'], async () => {
@@ -539,7 +573,7 @@ await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 acti
   await page.goto(LIST);
   await replicaReady(page);
   await buttonsFor(page, ROWS);
-  await page.evaluate(() => __snshareBench.untilQuiet(1000));
+  await quiet(page, 1000);
   const runs = [];
   const seen = [];
   for (let i = 0; i < 5; i++) {
@@ -625,9 +659,9 @@ await phase('inject2000', 'inject_2000_rows_ms: 2000 rows inserted at once (__re
       if (any === null) throw new NotYet('no row got a "Share to ServiceNow: …" button');
       throw new Error('the 200 rows did not all get a button');
     }
-    await page.evaluate(() => __snshareBench.untilQuiet(500));
+    await quiet(page, 500);
     const t0 = await page.evaluate(() => { __snshareBench.reset(); return __snshareBench.setRowsAtOnce(2000); });
-    await page.evaluate(() => window.__snshareSetRows);
+    await within(page, () => window.__snshareSetRows, null, 20_000);
     const all = await buttonsFor(page, 2000, 30_000);
     const r = await page.evaluate(() => ({
       lat: __snshareBench.latencies(), firstIns: Math.min(...[...__snshareBench.rows.values()].map((x) => x.ins)),
@@ -640,9 +674,9 @@ await phase('inject2000', 'inject_2000_rows_ms: 2000 rows inserted at once (__re
     totals.push(r.lastBtn - t0);
     builds.push(r.lastIns - t0);
     if (r.lastIns - r.firstIns > 1) log(`   note: rows were inserted over ${round(r.lastIns - r.firstIns)} ms, not at once`);
-    await page.evaluate(() => __snshareBench.untilQuiet(500));
-    heaps.push(await heapOf(ext.context, page));
-    wasm.push(await wasmMemoryOf(ext.context, page, ext.extensionId));
+    await quiet(page, 500);
+    heaps.push(await bounded(heapOf(ext.context, page), 20_000));
+    wasm.push(await bounded(wasmMemoryOf(ext.context, page, ext.extensionId), 20_000));
     await page.close();
   }
   results.set('inject_2000_rows_ms', median(runs), { note: `rows inserted -> last button, runs ${fmtRuns(runs)} ms (the watcher's own ${fmtRuns(owns)} ms per run are not counted)`, runs });
@@ -657,10 +691,10 @@ await phase('inject2000', 'content_heap_mb: JS heap with − without snshare aft
     const page = await newPortalPage(plain, rowWatcher, {});
     await page.goto(LIST);
     await replicaReady(page);
-    await page.evaluate(() => __snshareBench.untilQuiet(500));
+    await quiet(page, 500);
     await page.evaluate(() => { __snshareBench.reset(); __snshareBench.setRowsAtOnce(2000); return window.__snshareSetRows; });
-    await page.evaluate(() => __snshareBench.untilQuiet(500));
-    without.push(await heapOf(plain, page));
+    await quiet(page, 500);
+    without.push(await bounded(heapOf(plain, page), 20_000));
     await page.close();
   }
   const MiB = 1024 * 1024;

@@ -49,6 +49,8 @@ export const METRICS = [
   ['worker_wasm_raw_kb', 'KiB', null],
   ['worker_wasm_gzip_kb', 'KiB', null],
   ['pages_wasm_gzip_kb', 'KiB', null],
+  ['pages_wasm_compile_ms', 'ms', null],
+  ['content_wasm_compile_ms', 'ms', null],
   ['inject_2000_rows_total_ms', 'ms', null],
   ['startup_main_thread_self_ms', 'ms', null],
   ['cards_page_load_main_thread_ms', 'ms', null],
