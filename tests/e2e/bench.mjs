@@ -435,7 +435,8 @@ await phase('share', 'share_overhead_ms: Send click -> ticket number shown, minu
     await expect(send).toBeEnabled();
     await page.waitForTimeout(300); // the form's own checks (connection, open tickets) are done
     await page.evaluate(() => {
-      const host = [...document.querySelectorAll('body *')].find((e) => e.shadowRoot?.querySelector('[role="dialog"]'));
+      // The form is a <dialog> (implicit role) in its own shadow root, opened with showModal.
+      const host = [...document.querySelectorAll('body *')].find((e) => e.shadowRoot?.querySelector('dialog[open], [role="dialog"]'));
       const root = host.shadowRoot;
       const T = { click: null, link: null, origin: performance.timeOrigin };
       window.__snshareShare = T;
