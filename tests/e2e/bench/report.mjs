@@ -3,6 +3,7 @@
 // target/bench/results.json, and the comparison with an older results.json.
 import fs from 'node:fs';
 import path from 'node:path';
+import { percentile } from './stats.mjs';
 
 /**
  * Every metric the bench knows, in the order printed. `cmp` says how the value meets its
@@ -48,6 +49,8 @@ export const METRICS = [
   ['worker_wasm_raw_kb', 'KiB', null],
   ['worker_wasm_gzip_kb', 'KiB', null],
   ['pages_wasm_gzip_kb', 'KiB', null],
+  ['pages_wasm_compile_ms', 'ms', null],
+  ['content_wasm_compile_ms', 'ms', null],
   ['inject_2000_rows_total_ms', 'ms', null],
   ['startup_main_thread_self_ms', 'ms', null],
   ['cards_page_load_main_thread_ms', 'ms', null],
@@ -68,7 +71,8 @@ const finite = (runs) => (runs ?? []).filter((x) => Number.isFinite(x));
 
 /**
  * How far the runs behind a figure lie apart: min, max and (max − min) ÷ median, so that a
- * figure whose runs disagree by more than the change being judged is seen as such.
+ * figure whose runs disagree by more than the change being judged is seen as such; from 10 runs
+ * on (the page-load pairs) also p10 and p90, which one outlier run does not move.
  */
 export function spreadOf(runs, value) {
   const v = finite(runs);
@@ -77,7 +81,8 @@ export function spreadOf(runs, value) {
   const max = Math.max(...v);
   const rel = value ? (max - min) / Math.abs(value) : null;
   const r = (x) => (x === null ? null : Number(x.toPrecision(4)));
-  return { min: r(min), max: r(max), relative: r(rel) };
+  const tails = v.length >= 10 ? { p10: r(percentile(v, 10)), p90: r(percentile(v, 90)) } : {};
+  return { min: r(min), max: r(max), relative: r(rel), ...tails };
 }
 
 const fmt = (x) => {
@@ -132,7 +137,7 @@ export class Results {
   }
 
   table() {
-    const rows = [['metric', 'value', 'unit', 'budget', 'result', 'runs', 'spread (min–max)']];
+    const rows = [['metric', 'median', 'unit', 'budget', 'result', 'runs', 'spread (min–max; p10–p90 from 10 runs)']];
     for (const m of METRICS) {
       const v = this.values.get(m.name);
       const shown = !v ? 'missing' : v.value === null ? v.status : fmt(v.value);
@@ -140,7 +145,7 @@ export class Results {
       const n = finite(v?.runs).length;
       const sp = v?.value === null || v?.value === undefined ? null : spreadOf(v.runs, v.value);
       rows.push([m.name, shown, m.unit, budget, this.verdict(m.name), n > 1 ? String(n) : '',
-        sp ? `${fmt(sp.min)}–${fmt(sp.max)}${sp.relative === null ? '' : ` (±${Math.round(sp.relative * 50)} %)`}` : '']);
+        sp ? `${fmt(sp.min)}–${fmt(sp.max)}${sp.relative === null ? '' : ` (±${Math.round(sp.relative * 50)} %)`}${sp.p10 === undefined ? '' : `, p10–p90 ${fmt(sp.p10)}–${fmt(sp.p90)}`}` : '']);
     }
     return layout(rows, [1, 5]);
   }
@@ -167,8 +172,10 @@ export class Results {
       const v = this.values.get(m.name);
       const value = v?.value === null || v?.value === undefined ? null : Number(v.value.toPrecision(6));
       const runs = v?.runs?.map((x) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x));
+      const result = this.verdict(m.name);
       metrics[m.name] = {
-        value, unit: m.unit, budget: m.budget, result: this.verdict(m.name),
+        // pass: true or false against the budget; null when there is no budget or no value.
+        value, unit: m.unit, budget: m.budget, result, pass: result === 'pass' ? true : result === 'FAIL' ? false : null,
         runs: runs ?? (value === null ? [] : [value]),
         spread: value === null ? null : spreadOf(v?.runs, value),
       };
@@ -181,8 +188,8 @@ export class Results {
 
 /**
  * The change per figure against an older results.json: old and new values, the change in the
- * metric's unit and in per cent, and whether the new value is within the old runs' spread (then
- * the change is noise, not a result).
+ * metric's unit and in per cent, and whether one median lies within the other run's spread
+ * (then the change is noise, not a result).
  */
 export function compare(oldFile, newFile) {
   const read = (f) => JSON.parse(fs.readFileSync(f, 'utf8')).metrics ?? {};
@@ -198,10 +205,12 @@ export function compare(oldFile, newFile) {
     if (Number.isFinite(a) && Number.isFinite(b)) {
       const d = b - a;
       change = `${d > 0 ? '+' : ''}${fmt(d)}${a ? ` (${d > 0 ? '+' : ''}${Math.round((d / Math.abs(a)) * 100)} %)` : ''}`;
-      const sp = before[m.name]?.spread;
-      const inNoise = sp && b >= sp.min && b <= sp.max;
+      // Noise unless each median lies outside the other run's range: one fast run in the new
+      // set must not turn a change within the spread into "better".
+      const within = (x, sp) => sp && x >= sp.min && x <= sp.max;
+      const inNoise = within(b, before[m.name]?.spread) || within(a, after[m.name]?.spread);
       const better = m.cmp === 'ge' ? d > 0 : d < 0;
-      judged = d === 0 ? 'same' : inNoise ? 'within old spread' : better ? 'better' : 'worse';
+      judged = d === 0 ? 'same' : inNoise ? 'within the spread' : better ? 'better' : 'worse';
     }
     const budget = m.budget === null ? '—' : `${m.cmp === 'ge' ? '≥' : '≤'} ${m.budget}`;
     rows.push([m.name, Number.isFinite(a) ? fmt(a) : '—', Number.isFinite(b) ? fmt(b) : '—', change, m.unit, judged, budget]);
