@@ -27,8 +27,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTemplateElement, HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit,
-    ShadowRootMode,
+    HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
 };
 
 use super::app::Ctx;
@@ -57,7 +56,7 @@ use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::i18n::{format_day, ui_lang};
 use crate::platform::present;
-use crate::platform::template;
+use crate::platform::template::{self, Markup};
 use crate::platform::{random_hex, t, t_with, today};
 
 /// Marks the form's host element in the page.
@@ -198,19 +197,12 @@ const MARKUP: &str = include_str!("../../extension/templates/task-form.html");
 
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
-    /// `MARKUP`, parsed once per page.
-    static TEMPLATE: RefCell<Option<HtmlTemplateElement>> = const { RefCell::new(None) };
+    static TEMPLATE: Markup = const { Markup::new(MARKUP) };
 }
 
 /// A clone of the piece `name` of the form's markup, translated.
 fn piece(name: &str) -> Option<Element> {
-    TEMPLATE.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            *cell = template::parse(&dom::document()?, MARKUP);
-        }
-        template::instantiate_part(cell.as_ref()?, name)
-    })
+    TEMPLATE.with(|t| t.piece(&dom::document()?, name))
 }
 
 /// A part the form cannot do without (the markup is ours: missing only if it was broken). One

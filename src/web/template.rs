@@ -15,6 +15,8 @@
 //! Every string set here is text or an attribute value, never markup: a translation (or any
 //! value) cannot inject nodes.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::JsCast;
 use web_sys::{Document, DocumentFragment, Element, HtmlTemplateElement};
 
@@ -68,6 +70,32 @@ pub fn parse(doc: &Document, html: &'static str) -> Option<HtmlTemplateElement> 
         .ok()?;
     template.set_inner_html(html);
     Some(template)
+}
+
+/// Compiled-in markup (an `include_str!` of `extension/templates/`), parsed into a `<template>`
+/// on first use and kept for the page's life. A surface keeps one in a `thread_local!`
+/// (`static TEMPLATE: Markup = const { Markup::new(MARKUP) };`) and clones pieces of it.
+pub struct Markup {
+    html: &'static str,
+    parsed: RefCell<Option<HtmlTemplateElement>>,
+}
+
+impl Markup {
+    pub const fn new(html: &'static str) -> Self {
+        Self {
+            html,
+            parsed: RefCell::new(None),
+        }
+    }
+
+    /// A translated clone of the markup's top-level piece `data-part="name"`.
+    pub fn piece(&self, doc: &Document, name: &str) -> Option<Element> {
+        let mut parsed = self.parsed.borrow_mut();
+        if parsed.is_none() {
+            *parsed = parse(doc, self.html);
+        }
+        instantiate_part(parsed.as_ref()?, name)
+    }
 }
 
 /// The first element of the document's `<template id=…>`, cloned and translated.
