@@ -29,7 +29,8 @@ pub const REFRESH_ALARM: &str = "tickets.refresh";
 
 thread_local! {
     static REFRESH_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
-    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+    /// Refreshes started and not yet done (a user's refresh can wait behind a running one).
+    static REFRESHING: Cell<u32> = const { Cell::new(0) };
     /// Actions found without an open ticket moments ago (the form checks when it opens), so
     /// Send does not ask ServiceNow the same question again. Memory only: after a worker
     /// restart the check simply runs again.
@@ -104,13 +105,19 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
         cache = TicketCache::default();
     }
     let interval = refresh_interval_ms(settings.refresh_minutes, &instance).await;
-    let mut refreshing = REFRESHING.with(Cell::get);
-    if (force || !is_fresh(&cache, &instance, interval, now))
-        && !refreshing
-        && connection::session().await.is_ok()
-    {
+    let running = REFRESHING.with(Cell::get) > 0;
+    // A user's refresh is not satisfied by one already running: that one read the instance
+    // before the user asked. It waits behind it (`refresh` runs one at a time) and fetches
+    // unless a fetch that started after the ask has filled the cache meanwhile.
+    let start = if force {
+        true
+    } else {
+        !running && !is_fresh(&cache, &instance, interval, now)
+    };
+    let mut refreshing = running;
+    if start && connection::session().await.is_ok() {
         refreshing = true;
-        REFRESHING.with(|r| r.set(true));
+        REFRESHING.with(|r| r.set(r.get().saturating_add(1)));
         let requested_at = if force { Some(now) } else { None };
         wasm_bindgen_futures::spawn_local(async move {
             let _ = refresh(requested_at).await;
@@ -170,7 +177,7 @@ fn counts(
 /// Fetches both kinds and their counts into the cache, in one request where the Batch API
 /// is allowed. Concurrent callers share one run:
 /// whoever waits behind it finds the cache fresh and sends nothing. `forced_at`: a user's
-/// explicit refresh, satisfied only by a fetch that finished after it was asked for.
+/// explicit refresh, satisfied only by a fetch that started after it was asked for.
 pub async fn refresh(forced_at: Option<u64>) -> Result<(), CallError> {
     let lock = REFRESH_LOCK.with(Rc::clone);
     let result = lock
@@ -190,11 +197,14 @@ pub async fn refresh(forced_at: Option<u64>) -> Result<(), CallError> {
             fetch_into_cache(&session).await
         })
         .await;
-    REFRESHING.with(|r| r.set(false));
+    REFRESHING.with(|r| r.set(r.get().saturating_sub(1)));
     result
 }
 
 async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
+    // The cache is as of when the instance was read: a ticket created after the read started
+    // may be missing from it, so a refresh asked for after this moment is not satisfied by it.
+    let started = now_ms();
     let instance = session.instance.origin();
     let mut names_record = store::state_names(&instance).await;
     let names = state_names(&instance).await;
@@ -257,7 +267,7 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
         .collect();
     let cache = TicketCache {
         instance,
-        fetched_at: Some(now_ms()),
+        fetched_at: Some(started),
         tickets,
         totals,
         state_counts,

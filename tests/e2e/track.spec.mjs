@@ -81,6 +81,21 @@ test('one request per refresh for both kinds, and none while not authorized', as
   // page's state-label reads are not part of a refresh).
   const reqs = (await apiRequests(sandbox)).filter((r) => r.time_ms >= since && r.path !== '/api/now/table/sys_choice');
   expect(reqs.map((r) => r.path)).toEqual(['/api/now/v1/batch']);
+
+  // A refresh asked for while another is on its way back is not satisfied by it (that one read
+  // the instance before the ask): tickets created in between are in the cache once it is done.
+  const BATCH = { path_prefix: '/api/now/v1/batch', method: 'POST' };
+  await sandbox.fault({ kind: 'slow_answer', delay_ms: 2_000, count: 1, ...BATCH });
+  const before = (await snapshot(page)).fetched_at;
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  // The instance has read (the fault is taken when the request arrives), the answer is not back.
+  await expect.poll(async () => (await sandbox.call('GET', '/sandbox/faults')).result.length, { timeout: 10_000 }).toBe(0);
+  await seed(sandbox, 'change_request', 1, { short_description: 'Created during a refresh' });
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => {
+    const s = await snapshot(page);
+    return !s.refreshing && s.fetched_at > before && s.tickets.some((t) => t.short_description === 'Created during a refresh');
+  }, { timeout: 20_000 }).toBe(true);
   await sandbox.revoke();
   await sandbox.expireTokens();
   await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });

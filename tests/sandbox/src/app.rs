@@ -339,6 +339,11 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
             route(&app, &req, &mut info)
         }
+        Some(FaultKind::SlowAnswer { delay_ms }) => {
+            let response = route(&app, &req, &mut info);
+            tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+            response
+        }
         Some(FaultKind::DropAfterCommit) => {
             // Commit, then cut the answer short: the status line and headers go out, the body
             // never completes (a Content-Length the body does not reach), and the connection

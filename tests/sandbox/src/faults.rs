@@ -44,6 +44,9 @@ pub enum FaultKind {
     CrossScope { status: u16, scope: String },
     /// Wait, then answer normally.
     Delay { delay_ms: u64 },
+    /// Answer normally, but only `delay_ms` after doing the request: what it read is as of its
+    /// arrival, however much changes before the client gets it.
+    SlowAnswer { delay_ms: u64 },
     /// Do the request (commit any write), then close the connection without answering.
     DropAfterCommit,
     /// Answer normally, with every `from` in the body replaced by `to`.
@@ -81,6 +84,9 @@ impl FaultSpec {
                 scope: self.scope.unwrap_or_else(|| "x_snshare".to_string()),
             },
             "delay" => FaultKind::Delay { delay_ms: self.delay_ms.ok_or("kind delay needs \"delay_ms\"")? },
+            "slow_answer" => {
+                FaultKind::SlowAnswer { delay_ms: self.delay_ms.ok_or("kind slow_answer needs \"delay_ms\"")? }
+            }
             "drop_after_commit" => FaultKind::DropAfterCommit,
             "rewrite" => match (self.from, self.to) {
                 (Some(from), Some(to)) if !from.is_empty() => {
@@ -95,7 +101,7 @@ impl FaultSpec {
             },
             other => {
                 return Err(format!(
-                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, drop_after_commit, rewrite"
+                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, slow_answer, drop_after_commit, rewrite"
                 ))
             }
         };
@@ -145,6 +151,7 @@ impl FaultKind {
             FaultKind::IpFilter => "ip_filter",
             FaultKind::CrossScope { .. } => "cross_scope",
             FaultKind::Delay { .. } => "delay",
+            FaultKind::SlowAnswer { .. } => "slow_answer",
             FaultKind::DropAfterCommit => "drop_after_commit",
             FaultKind::Rewrite { .. } => "rewrite",
         }
@@ -186,7 +193,10 @@ impl FaultKind {
                     json_response(code, &json!({"error_description": message, "error": "server_error"}))
                 }
             }
-            FaultKind::Delay { .. } | FaultKind::DropAfterCommit | FaultKind::Rewrite { .. } => {
+            FaultKind::Delay { .. }
+            | FaultKind::SlowAnswer { .. }
+            | FaultKind::DropAfterCommit
+            | FaultKind::Rewrite { .. } => {
                 envelope(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", None)
             }
         }

@@ -186,6 +186,44 @@ fn delay_fault_delays_then_answers() {
 }
 
 #[test]
+fn slow_answer_reads_on_arrival_and_answers_late() {
+    let (_sb, t, token) = start();
+    let marker = common::run_id("slow");
+    let query = format!("/api/now/table/incident?sysparm_query=correlation_id={marker}");
+    inject(
+        &t,
+        json!({"kind": "slow_answer", "delay_ms": 800, "method": "GET"}),
+    );
+    let started = Instant::now();
+    let late = std::thread::scope(|scope| {
+        let read = scope.spawn(|| t.api("GET", &query, &token, None));
+        // Created while the read is on its way back: not in what it read.
+        std::thread::sleep(Duration::from_millis(300));
+        let body = json!({"short_description": "after the read", "correlation_id": marker});
+        assert_eq!(
+            t.api("POST", "/api/now/table/incident", &token, Some(&body))
+                .status,
+            201
+        );
+        read.join().expect("the read's thread")
+    });
+    assert!(started.elapsed() >= Duration::from_millis(800));
+    assert_eq!(late.status, 200);
+    assert_eq!(
+        late.result(),
+        json!([]),
+        "the answer is what was there on arrival"
+    );
+    assert_eq!(
+        t.api("GET", &query, &token, None)
+            .result()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
 fn drop_after_commit_stores_the_record_and_answers_nothing() {
     let (_sb, t, token) = start();
     inject(
