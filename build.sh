@@ -344,6 +344,7 @@ cmd_release() {
     build_step "sandbox and portal replica servers" build_servers
     say "store images: icons and screenshots from the demo walkthrough"
     build_step "store images (tests/release/store-images.mjs)" node tests/release/store-images.mjs "$out/store"
+    build_step "store images' sizes (tests/release/check.py --images)" python3 tests/release/check.py --images "$out"
   fi
   say "release: $(ls "$out" | tr '\n' ' ')"
 }

@@ -31,6 +31,9 @@ const ADDON_ID = MANIFEST.browser_specific_settings.gecko.id;
 // the test fixes it (extensions.webextensions.uuids) to open the options page by its URL.
 const UUID = '5e7a1c3b-2f4d-4b8e-9c6a-0d1e2f3a4b5c';
 const PAGES = `moz-extension://${UUID}`;
+// How long the Incident card may read "Loading tickets…": the content script's wait for the
+// worker's answer (src/content/wire.rs TIMEOUT_MS) and a second of margin.
+const CARD_LOADING_BOUND_MS = 16_000;
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
 const pattern = process.argv[2] ? new RegExp(process.argv[2], 'i') : null;
 
@@ -281,9 +284,23 @@ async function main() {
         await refreshedNow(options);
         const portal = watch(await browser.newPage(), `portal home (${csp})`);
         await portal.goto(`${PORTAL}/homepage`);
-        const card = await portal.waitForSelector(aria('region', 'Incident management'), { timeout: 20_000 });
-        await until(`${number} on the card`, () => card.evaluate((e, n) => e.textContent.includes(n), number))
-          .catch(async (e) => { throw new Error(`${e.message}; the card reads: ${await card.evaluate((c) => c.textContent)}`); });
+        // The card is looked up again on every poll: a redraw replaces it (a new snapshot, the
+        // portal's dashboard put back), and a handle kept from its first "Loading tickets…"
+        // draw would read that detached node forever (the Firefox flake of stop 25).
+        const cardText = async () => {
+          const card = await portal.$(aria('region', 'Incident management'));
+          return card ? card.evaluate((e) => e.textContent) : null;
+        };
+        await until('the Incident management card', cardText);
+        const shown = Date.now();
+        const loading = english('cards_loading');
+        // The card leaves "Loading tickets…" within the content script's wait for the worker
+        // (wire.rs TIMEOUT_MS, 15 s: tickets or an error, never Loading for good).
+        await until('the card to leave "Loading tickets…"', async () => !(await cardText()).includes(loading), CARD_LOADING_BOUND_MS)
+          .catch(async (e) => { throw new Error(`${e.message}; the card reads: ${await cardText()}`); });
+        console.log(`        (card left "Loading" in ${Date.now() - shown} ms)`);
+        await until(`${number} on the card`, async () => (await cardText()).includes(number))
+          .catch(async (e) => { throw new Error(`${e.message}; the card reads: ${await cardText()}`); });
         await portal.goto(`${PORTAL}/securescore?viewid=actions`);
         await deep(portal, 'a', number, { regex: true });
         await portal.close();

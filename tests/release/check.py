@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks the store packages of `./build.sh release` (the release test of `./build.sh test`).
 
-    check.py RELEASE_DIR [OTHER_RELEASE_DIR]
+    check.py [--images] RELEASE_DIR [OTHER_RELEASE_DIR]
 
 For each store zip (Chrome Web Store, Edge Add-ons, AMO): no development `key` and no test-only
 manifest key or host, no source map, no absolute path of the machine that built it in any file,
-every file the manifest names is in the zip, and the AMO manifest is Firefox's. With a second
-release folder (another run of `./build.sh release`): every zip is byte-identical to its twin.
+every file the manifest names is in the zip, the icons the stores read from the package (16, 32,
+48 and 128) each a PNG of its size, and the AMO manifest is Firefox's. With a second release
+folder (another run of `./build.sh release`): every zip is byte-identical to its twin. With
+`--images` (`./build.sh release` once it made them): the store images of RELEASE_DIR/store are
+there in the sizes the stores take (STORE_ICONS, 1280x800 screenshots).
 Prints one line per check and ends with "N passed, M failed"; exits non-zero on a failure.
 """
 import json
@@ -18,7 +21,25 @@ import zipfile
 STORES = ("chrome-web-store", "edge-addons", "amo")
 # Hosts only the tests use: the sandbox instance and loopback.
 TEST_HOSTS = (b"snshare-test.service-now.com", b"127.0.0.1", b"localhost")
+# The icons a store reads from the package's manifest ("icons"): Chrome Web Store and Edge
+# Add-ons the 128 (and 16/32/48 in the browser), AMO the 48/128 of the same list.
+PACKAGE_ICONS = ("16", "32", "48", "128")
+# The images uploaded by hand (store/icons/): AMO's 64x64 listing icon, the Chrome Web Store's
+# 128x128 icon, Edge Add-ons' 300x300 logo, the Chrome Web Store's 440x280 small promo tile.
+STORE_ICONS = {"icon64.png": (64, 64), "icon128.png": (128, 128), "icon300.png": (300, 300),
+               "promo-440x280.png": (440, 280)}
+# Screenshots: 1280x800, a size all three stores take; Edge Add-ons takes at most 10 (the Chrome
+# Web Store 5: the first five are uploaded there).
+SCREENSHOT = (1280, 800)
+MAX_SCREENSHOTS = 10
 results = []
+
+
+def png_size(data):
+    """(width, height) of a PNG from its IHDR chunk, or None when `data` is no PNG."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def check(name, ok, detail=""):
@@ -74,6 +95,14 @@ def check_package(store, path):
         named += list(manifest["icons"].values())
         missing = [n for n in named if n and n not in names]
         check(f"{store}: every file the manifest names is packed", not missing, ", ".join(missing))
+        icons = dict(manifest["icons"])
+        icons.update({f"action {k}": v for k, v in manifest["action"].get("default_icon", {}).items()})
+        wrong = [f"{k} ({v}: {png_size(z.read(v)) if v in names else 'missing'})"
+                 for k, v in icons.items()
+                 if v not in names or png_size(z.read(v)) != (int(k.split()[-1]),) * 2]
+        absent = [k for k in PACKAGE_ICONS if k not in manifest["icons"]]
+        check(f"{store}: icons {', '.join(PACKAGE_ICONS)} in the package, each its size",
+              not wrong and not absent, ", ".join(wrong + [f"no {k}" for k in absent]))
         gecko = manifest.get("browser_specific_settings", {}).get("gecko", {})
         if store == "amo":
             check("amo: Firefox manifest (event page, add-on id, data-collection declaration)",
@@ -86,23 +115,45 @@ def check_package(store, path):
                   json.dumps(manifest.get("background")))
 
 
+def check_images(folder):
+    """The store images `./build.sh release` made (tests/release/store-images.mjs)."""
+    def size(path):
+        with open(path, "rb") as f:
+            return png_size(f.read(24))
+    icons = os.path.join(folder, "icons")
+    for name, want in STORE_ICONS.items():
+        path = os.path.join(icons, name)
+        got = size(path) if os.path.exists(path) else "missing"
+        check(f"store image {name}: {want[0]}x{want[1]}", got == want, str(got))
+    shots_dir = os.path.join(folder, "screenshots")
+    shots = sorted(os.listdir(shots_dir)) if os.path.isdir(shots_dir) else []
+    check(f"store screenshots: 1 to {MAX_SCREENSHOTS}", 1 <= len(shots) <= MAX_SCREENSHOTS,
+          f"{len(shots)} in {shots_dir}")
+    wrong = [f"{n} ({size(os.path.join(shots_dir, n))})" for n in shots
+             if size(os.path.join(shots_dir, n)) != SCREENSHOT]
+    check(f"store screenshots: each a {SCREENSHOT[0]}x{SCREENSHOT[1]} PNG", not wrong, ", ".join(wrong))
+
+
 def main():
-    if len(sys.argv) < 2:
+    args = [a for a in sys.argv[1:] if a != "--images"]
+    if not args:
         sys.exit(__doc__)
-    first = zips(sys.argv[1])
+    first = zips(args[0])
     check("a zip for each store", sorted(first) == sorted(STORES), ", ".join(sorted(first)))
     for store, path in first.items():
         check_package(store, path)
-    if len(sys.argv) > 2:
-        second = zips(sys.argv[2])
+    if "--images" in sys.argv[1:]:
+        check_images(os.path.join(args[0], "store"))
+    if len(args) > 1:
+        second = zips(args[1])
         for store, path in first.items():
             other = second.get(store)
             same = other is not None and open(path, "rb").read() == open(other, "rb").read()
             check(f"{store}: two release runs give byte-identical zips", same, f"{path} != {other}")
-        src = [n for n in os.listdir(sys.argv[1]) if n.endswith("-source.zip")]
+        src = [n for n in os.listdir(args[0]) if n.endswith("-source.zip")]
         for n in src:
-            other = os.path.join(sys.argv[2], n)
-            same = os.path.exists(other) and open(os.path.join(sys.argv[1], n), "rb").read() == open(other, "rb").read()
+            other = os.path.join(args[1], n)
+            same = os.path.exists(other) and open(os.path.join(args[0], n), "rb").read() == open(other, "rb").read()
             check("source archive: byte-identical in both runs", same, n)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")

@@ -1,6 +1,7 @@
 // The store images of ./build.sh release, into the folder given (dist/release/store):
-//   icons/      store/icon.svg rendered at the sizes the stores ask for: 128 (Chrome Web Store,
-//               AMO), 300 (Edge Add-ons' logo), and the Chrome Web Store's 440x280 promo tile
+//   icons/      store/icon.svg rendered at the sizes the stores ask for: 64 (AMO's listing
+//               icon), 128 (Chrome Web Store), 300 (Edge Add-ons' logo), and the Chrome Web
+//               Store's 440x280 promo tile (tests/release/check.py --images checks each size)
 //   screenshots/ the demo walkthrough (tests/e2e/demo.mjs, headless) at 1280x800, the size
 //               all three stores take
 // Headless Chromium (Debian's), nothing downloaded. Not byte-reproducible (fonts, anti-aliasing):
@@ -23,7 +24,7 @@ fs.mkdirSync(path.join(out, 'screenshots'), { recursive: true });
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 const page = await browser.newPage({ deviceScaleFactor: 1 });
 const icon = (size) => svg.replace('width="128" height="128"', `width="${size}" height="${size}"`);
-for (const size of [128, 300]) {
+for (const size of [64, 128, 300]) {
   await page.setViewportSize({ width: size, height: size });
   await page.setContent(`<style>html,body{margin:0;background:transparent}svg{display:block}</style>${icon(size)}`);
   await page.screenshot({ path: path.join(out, 'icons', `icon${size}.png`), omitBackground: true });
