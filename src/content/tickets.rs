@@ -37,7 +37,9 @@ pub struct TicketStore {
     raw: Option<RawSnapshot>,
     /// The last fetch failed with this text (cards say so).
     pub error: Option<String>,
-    /// Bumped on every new snapshot: badges rendered for an older one are redone.
+    /// Bumped on every snapshot that says something new: badges and cards rendered for an
+    /// older one are redone. A poll while the worker refreshes answers the same snapshot
+    /// again; redrawing for it would replace the cards under the user's focus every poll.
     pub generation: u32,
     /// Built on first use (the badges'); the cards never need it.
     by_action: std::cell::OnceCell<HashMap<String, ActionTickets>>,
@@ -103,6 +105,18 @@ impl TicketStore {
     }
 
     fn set(&mut self, raw: RawSnapshot) {
+        let same = self.error.is_none()
+            && self.raw.as_ref().is_some_and(|old| {
+                old.fetched_at == raw.fetched_at
+                    && old.tickets.len() == raw.tickets.len()
+                    && old.counts == raw.counts
+                    && old.queued_action_ids == raw.queued_action_ids
+            });
+        if same {
+            // Still the answer's data (`refreshing` may have changed), without a redraw.
+            self.raw = Some(raw);
+            return;
+        }
         self.by_action = std::cell::OnceCell::new();
         self.queued = raw
             .queued_action_ids

@@ -689,6 +689,8 @@ pub mod decode {
         pub counts: Vec<StateCount>,
         pub queued_action_ids: Vec<String>,
         pub refreshing: bool,
+        /// When the worker's cache was read from the instance (unix ms; none before the first).
+        pub fetched_at: Option<f64>,
     }
 
     pub fn raw_snapshot(data: &JsValue) -> R<RawSnapshot> {
@@ -703,6 +705,7 @@ pub mod decode {
                 .filter_map(|v| v.as_string())
                 .collect(),
             refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
+            fetched_at: number(data, "fetched_at"),
         })
     }
 
