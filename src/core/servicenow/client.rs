@@ -295,7 +295,8 @@ mod tests {
         use std::cell::RefCell;
         use std::rc::Rc;
 
-        let seen: Rc<RefCell<Vec<(u16, Option<String>)>>> = Rc::default();
+        type Seen = Vec<(u16, Option<String>)>;
+        let seen: Rc<RefCell<Seen>> = Rc::default();
         let s = seen.clone();
         let transport = FakeTransport::new()
             .reply(201, &[("X-RateLimit-Limit", "60")], "{}")
