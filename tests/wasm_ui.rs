@@ -1427,3 +1427,47 @@ fn present_local_time_is_intl_s_in_the_surface_s_language() {
     // Text that is no time is shown as it is.
     assert_eq!(format_sn_time("soon"), "soon");
 }
+
+/// The popup's "Share all actions on this page that have no ticket" (issue 18): each draft
+/// takes the options' defaults (kind, priority, due date, assignment group) and its action's
+/// source, not fixed values.
+#[wasm_bindgen_test]
+fn share_all_drafts_follow_the_options_and_the_page() {
+    use snshare_core::domain::settings::RecordRef;
+    use snshare_core::domain::ticket::RecommendationSource;
+    use snshare_pages::popup::{bulk_items, PreviewItem};
+
+    let mut s = settings(&[]);
+    s.mapping.assignment_group = Some(RecordRef {
+        sys_id: "287ebd7da9fe198100f92cc8d1d2154e".into(),
+        name: "Network".into(),
+    });
+    let item = |key: &str| PreviewItem {
+        key: key.into(),
+        title: format!("Title of {key}"),
+        category: None,
+        status: None,
+        description: "Description".into(),
+        link: format!("https://security.microsoft.com/x?actionId={key}"),
+        user_id: String::new(),
+    };
+    let today = time::macros::date!(2030 - 01 - 10);
+    let items = bulk_items("b1", &[item("AdminMFAV2"), item("cm:1234")], &s, today);
+    assert_eq!(items.len(), 2);
+    for i in &items {
+        assert_eq!(i.draft.kind, TicketKind::ChangeRequest);
+        assert_eq!(i.draft.priority, Priority::Low);
+        assert_eq!(i.draft.due_date, "2030-01-17");
+        assert_eq!(
+            i.draft.assignment_group.as_ref().map(|g| g.name.as_str()),
+            Some("Network")
+        );
+        assert!(!i.allow_duplicate);
+    }
+    assert_eq!(items[0].share_id, "b10");
+    assert_eq!(items[0].draft.source, RecommendationSource::Microsoft);
+    assert_eq!(
+        items[1].draft.source,
+        RecommendationSource::ComplianceManager
+    );
+}

@@ -208,6 +208,7 @@ impl Feature for Bulk {
         if rows.is_empty() {
             return;
         }
+        note_statuses(ctx, rows);
         let s = &self.shared;
         if !s.portal_mode.get() && rows.iter().any(has_portal_selection) {
             s.portal_mode.set(true);
@@ -223,6 +224,27 @@ impl Feature for Bulk {
             }
         }
         s.render_bar();
+    }
+}
+
+/// The status column of the rows passing by, for the cards (issue 18): one column map per
+/// batch, one cell per row, nothing where the list shows no status column.
+fn note_statuses(ctx: &Ctx, rows: &[Element]) {
+    let Some(list) = ctx.list(false).0 else {
+        return;
+    };
+    let map = selectors::column_map(&list);
+    let Some(col) = map.status.as_ref() else {
+        return;
+    };
+    for row in rows {
+        let status = selectors::cell_at(row, col)
+            .and_then(|c| selectors::status_in_place(&selectors::readable_text(&c)));
+        let (Some(status), Some(action)) = (status, selectors::row_action(&map, row)) else {
+            continue;
+        };
+        let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
+        super::cards::note_status(&key, status);
     }
 }
 

@@ -13,6 +13,7 @@
 //! Applies on the home page and the Secure Score overview.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use web_sys::{Document, Element, Event, HtmlTemplateElement};
@@ -27,7 +28,10 @@ use super::task_form::ticket_link;
 use super::task_form::FormRequest;
 use super::tickets::{self, TicketStore};
 use super::wire;
+use crate::domain::action_status::ActionStatus;
+use crate::domain::bulk::to_address_by_state;
 use crate::domain::connection::ConnectionState;
+use crate::domain::correlation::action_key;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
 use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
@@ -64,6 +68,35 @@ struct Cards {
 
 thread_local! {
     static SEQ: Cell<u32> = const { Cell::new(0) };
+    /// The status the Recommended actions list showed for each action seen on this page, by
+    /// action key (issue 18): read from the rows as they pass, never asked of the portal.
+    static SEEN_STATUS: RefCell<HashMap<String, ActionStatus>> = RefCell::default();
+}
+
+/// Actions whose status is remembered: more than a tenant has.
+const MAX_SEEN: usize = 5_000;
+
+/// A row of the list showed this action's status (the selection's row pass reads it).
+pub fn note_status(action_id: &str, status: ActionStatus) {
+    SEEN_STATUS.with(|s| {
+        let mut s = s.borrow_mut();
+        let key = action_key(action_id);
+        if s.len() < MAX_SEEN || s.contains_key(&key) {
+            s.insert(key, status);
+        }
+    });
+}
+
+/// Per state of `kind`: how many of the actions behind its tickets were last seen "To address",
+/// where the list showed any of them (nothing decoded when no row was seen).
+fn to_address(store: &TicketStore, kind: TicketKind) -> Vec<(String, u32)> {
+    SEEN_STATUS.with(|seen| {
+        let seen = seen.borrow();
+        if seen.is_empty() {
+            return Vec::new();
+        }
+        to_address_by_state(&store.latest(kind, usize::MAX), |k| seen.get(k).copied())
+    })
 }
 
 fn init(ctx: &Rc<Ctx>, _page: &crate::domain::portal_url::PortalPage) -> Box<dyn Feature> {
@@ -256,10 +289,23 @@ fn ticket_card(
             }
             if !counts.is_empty() {
                 let list = piece(doc, "counts")?;
+                let to_address = to_address(store, kind);
                 for c in counts {
                     let item = piece(doc, "count")?;
                     fill(&item, "value", &format_number(c.count.into()));
                     fill(&item, "label", &c.label);
+                    match to_address.iter().find(|(state, _)| *state == c.state) {
+                        Some((_, n)) => fill(
+                            &item,
+                            "to-address",
+                            &t_with("cards_to_address", &[&format_number((*n).into())]),
+                        ),
+                        None => {
+                            if let Some(note) = template::part::<Element>(&item, "to-address") {
+                                note.remove();
+                            }
+                        }
+                    }
                     append(&list, &item);
                 }
                 content.push(list);

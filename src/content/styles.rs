@@ -32,7 +32,8 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-card{min-width:0}
 .snshare-card-body{display:flex;flex-direction:column;gap:10px;font-size:13px}
 .snshare-counts{display:flex;flex-wrap:wrap;gap:6px 16px;margin:0;padding:0;list-style:none}
-.snshare-counts li{display:flex;gap:6px;align-items:baseline}
+.snshare-counts li{display:flex;flex-wrap:wrap;gap:0 6px;align-items:baseline}
+.snshare-count-note{flex-basis:100%;font-size:12px}
 .snshare-count{font-size:20px;font-weight:600}
 .snshare-latest{display:flex;flex-direction:column;margin:0;padding:0;list-style:none;font-size:12px}
 .snshare-ticket{min-width:0;padding:6px 0;border-bottom:1px solid var(--snshare-rule)}

@@ -756,7 +756,8 @@ async fn tab_preview() -> Option<Vec<PreviewItem>> {
     serde_json::from_str(&ask_active_tab("bulk_preview").await?).ok()
 }
 
-/// The drafts of a preview, with the options' ticket defaults.
+/// The drafts of a preview, with the options' ticket defaults (kind, priority, due date,
+/// assignment group) and each action's own source (Secure Score or Compliance Manager).
 pub fn bulk_items(
     bulk_id: &str,
     preview: &[PreviewItem],
@@ -784,7 +785,8 @@ pub fn bulk_items(
                 } else {
                     p.user_id.clone()
                 },
-                source: crate::domain::ticket::RecommendationSource::Microsoft,
+                // The page's source: a Compliance Manager action's key carries its namespace.
+                source: crate::domain::ticket::RecommendationSource::of_action(Some(&p.key)),
                 category: p.category,
                 status: p.status,
                 action_id: Some(p.key.clone()),

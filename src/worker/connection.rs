@@ -198,7 +198,8 @@ pub async fn configured() -> Result<Session, CallError> {
         .map(|u| u.sys_id);
     let client = Client::new(FetchTransport, instance.clone())
         .with_timeout(REQUEST_TIMEOUT_MS)
-        .with_owner(owner);
+        .with_owner(owner)
+        .with_observer(super::outbox::rate_observer(&instance.origin()));
     Ok(Session {
         client,
         instance,

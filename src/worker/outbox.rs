@@ -5,18 +5,22 @@
 //! correlation id before anything is sent again. A lease on each entry keeps two runs (two
 //! wake-ups, a stopped and restarted worker) from sending the same entry twice.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::domain::capabilities::Api;
 use crate::domain::correlation::correlation_id;
 use crate::domain::diagnosis::Diagnosis;
-use crate::domain::outbox::{OutboxEntry, OutboxStatus};
+use crate::domain::outbox::{ClaimError, OutboxEntry, OutboxStatus};
+use crate::domain::pacing::{RateLimitHeaders, RateMeter};
 use crate::domain::retry::{classify, Attempt, RetryDecision};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{CreateApi, OutboxView, ShareOutcome, ShareRequest};
 use crate::platform::fetch::sleep;
 use crate::platform::{now_ms, random_unit, today, worker};
 use crate::servicenow::change::means_unavailable;
+use crate::servicenow::client::AnswerObserver;
 use crate::servicenow::ticket::NewTicket;
 
 use super::connection::{self, CallError};
@@ -32,6 +36,44 @@ const SHORT_WAIT_MS: u64 = 25_000;
 
 thread_local! {
     static OUTBOX_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
+    /// Per instance origin: what its answers said about its rate limit (issue 18). In memory:
+    /// a restarted worker knows nothing until the next answer, and a 429 still pauses.
+    static METERS: RefCell<HashMap<String, RateMeter>> = RefCell::default();
+}
+
+/// What the connection's clients show every answer to: the instance's rate meter reads its
+/// `X-RateLimit-*` headers (cards, lookups and creates alike spend the same user's limit).
+pub fn rate_observer(instance: &str) -> AnswerObserver {
+    let instance = instance.to_owned();
+    AnswerObserver::new(move |resp| {
+        if let Some(h) = RateLimitHeaders::read(|n| resp.header(n), resp.status, now_ms()) {
+            METERS.with(|m| {
+                m.borrow_mut()
+                    .entry(instance.clone())
+                    .or_default()
+                    .observe(h)
+            });
+        }
+    })
+}
+
+/// Spaces the instance's next creates when its rate limit's window cannot take all that is
+/// queued for it (`RateMeter::create_delay_ms`): the entries wait like after a 429, stored.
+fn pace(o: &mut crate::domain::outbox::Outbox, instance: &str, now: u64) {
+    let queued = o
+        .entries
+        .iter()
+        .filter(|e| e.instance == instance)
+        .filter(|e| matches!(e.status, OutboxStatus::Pending | OutboxStatus::Unknown))
+        .count();
+    let delay = METERS.with(|m| {
+        m.borrow()
+            .get(instance)
+            .map_or(0, |m| m.create_delay_ms(now, queued))
+    });
+    if delay > 0 {
+        o.pause_instance(instance, now.saturating_add(delay));
+    }
 }
 
 /// Reads, changes and saves the outbox under its lock. A failed read or write is an error, never
@@ -115,7 +157,9 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
             share_id,
             diagnosis,
         },
-        Attempted::Queued(reason) => ShareOutcome::Queued { share_id, reason },
+        Attempted::Queued(reason) | Attempted::Paused(reason) => {
+            ShareOutcome::Queued { share_id, reason }
+        }
     }
 }
 
@@ -203,6 +247,9 @@ enum Attempted {
     Created(TicketSummary, CreateApi),
     Failed(Diagnosis),
     Queued(Diagnosis),
+    /// Not due any more (the instance was paused or paced meanwhile): neither are the ones
+    /// after it, so a run stops here and waits for the wake-up.
+    Paused(Diagnosis),
 }
 
 /// One attempt at one entry: claim, (look up,) create, settle.
@@ -210,20 +257,28 @@ async fn attempt(share_id: &str) -> Attempted {
     let now = now_ms();
     let claimed = with_outbox(|o| {
         let entry = o.get_mut(share_id)?;
-        let lease = entry.claim(now, LEASE_MS).ok()?;
-        Some((entry.clone(), lease))
+        Some(match entry.claim(now, LEASE_MS) {
+            Ok(lease) => Ok((entry.clone(), lease)),
+            Err(e) => Err((e, entry.last_error.clone())),
+        })
     })
     .await;
-    let Some((entry, mut lease)) = claimed else {
-        let status = store::outbox()
-            .await
-            .get(share_id)
-            .map(|e| (e.status.clone(), e.last_error.clone()));
-        return match status {
-            Some((OutboxStatus::Failed { diagnosis }, _)) => Attempted::Failed(diagnosis),
-            Some((_, last)) => Attempted::Queued(last.unwrap_or(Diagnosis::Timeout)),
-            None => Attempted::Queued(Diagnosis::Timeout),
-        };
+    let (entry, mut lease) = match claimed {
+        Some(Ok(claimed)) => claimed,
+        Some(Err((ClaimError::NotDue { .. }, last))) => {
+            return Attempted::Paused(last.unwrap_or(Diagnosis::Timeout))
+        }
+        _ => {
+            let status = store::outbox()
+                .await
+                .get(share_id)
+                .map(|e| (e.status.clone(), e.last_error.clone()));
+            return match status {
+                Some((OutboxStatus::Failed { diagnosis }, _)) => Attempted::Failed(diagnosis),
+                Some((_, last)) => Attempted::Queued(last.unwrap_or(Diagnosis::Timeout)),
+                None => Attempted::Queued(Diagnosis::Timeout),
+            };
+        }
     };
     let session = match connection::session().await {
         Ok(s) if s.instance.origin() == entry.instance => s,
@@ -285,6 +340,7 @@ async fn attempt(share_id: &str) -> Attempted {
                 }) {
                     o.complete(share_id);
                 }
+                pace(o, &entry.instance, now_ms());
             })
             .await;
             tickets::remember(ticket.clone(), &entry.instance).await;
@@ -326,6 +382,7 @@ async fn attempt(share_id: &str) -> Attempted {
                     // 429: nothing goes to this instance until Retry-After has passed.
                     o.pause_instance(&instance, now.saturating_add(ms));
                 }
+                pace(o, &instance, now);
             })
             .await;
             schedule().await;
@@ -392,10 +449,17 @@ async fn create(
 pub async fn drive() {
     let now = now_ms();
     let due = store::outbox().await.due(now);
-    for id in due {
-        let _ = attempt(&id).await;
-    }
+    run(due).await;
     schedule().await;
+}
+
+/// Attempts the entries in turn until one is no longer due (paused or paced meanwhile).
+async fn run(due: Vec<String>) {
+    for id in due {
+        if let Attempted::Paused(_) = attempt(&id).await {
+            break;
+        }
+    }
 }
 
 /// Wakes the outbox when the next entry is due: an alarm (survives the worker), plus a timer
@@ -421,9 +485,7 @@ async fn drive_once_due() {
     if due.is_empty() {
         return;
     }
-    for id in due {
-        let _ = attempt(&id).await;
-    }
+    run(due).await;
     schedule().await;
 }
 

@@ -961,7 +961,7 @@ await phase('bulk', 'bulk_100_wall_s (issue 18): one bulk share of 100 actions u
   if (!connected) throw new Error('not connected');
   await sandbox.clearFaults();
   const r = await bulk({ page: extPage, sandbox, log });
-  const note = `${r.created} created, ${r.records} records; ${r.creates} creates, ${r.lookups} GETs (duplicate check and lookups), ${r.limited} answered 429`;
+  const note = `${r.created} created, ${r.records} records; ${r.creates} creates, ${r.lookups} GETs (duplicate check and lookups), ${r.limited} answered 429; the least the limit allows: ${r.minimumS} s`;
   results.set('bulk_100_wall_s', round(r.wallS, 1), { note: `ShareBulk -> every item created; ${note}` });
   results.set('bulk_100_requests', r.requests, { note: 'every request the sandbox saw during the bulk (REST API and token endpoint), 429s included' });
   results.set('bulk_100_429s', r.limited);

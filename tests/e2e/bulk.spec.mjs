@@ -55,6 +55,8 @@ test('25 selected, 5 with open tickets: 20 tickets in one summary, through 429s 
     const r = await sendFromExtensionPage(ext, { type: 'share', data: { share_id: `earlier${i}`, draft: draft(a.id, a.title), allow_duplicate: true } });
     expect(r.body.data.outcome).toBe('created');
   }
+  // The worker's snapshot has its counts per state (the cards' list) before the bulk.
+  await refreshAfter(ext, (await sendFromExtensionPage(ext, { type: 'get_tickets', data: { force_refresh: false } })).body.data.fetched_at ?? 0);
   // The instance rate-limits every 5th create (Retry-After 1 s), and commits the 7th create
   // that reaches it but drops the connection before answering.
   await sandbox.fault({ kind: 'rate_limit', retry_after: 1, every: 5, count: 20, ...CREATE });
@@ -100,6 +102,25 @@ test('25 selected, 5 with open tickets: 20 tickets in one summary, through 429s 
   expect(creates.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(4);
   expect(creates.filter((r) => r.fault === 'drop_after_commit')).toHaveLength(1);
   expect((await sendFromExtensionPage(ext, { type: 'get_outbox' })).body.data).toEqual([]);
+
+  // The cards (on the overview, reached without a page load) say, per ticket state, how many
+  // of the actions behind the tickets the list showed still "To address": read from the
+  // list's status column as its rows passed.
+  const seen = await listed(portal);
+  const statusOf = Object.fromEntries(await portal.evaluate((ids) => ids.map((id) => [id, __replica.statusOf(id)]), seen.map((a) => a.id)));
+  expect(Object.values(statusOf).filter((s) => s !== 'To address').length, 'the list shows other statuses too').toBeGreaterThan(0);
+  const snapshot = (await sendFromExtensionPage(ext, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+  const behindNew = new Set(snapshot.tickets
+    .filter((t) => t.kind === 'incident' && t.state === '1')
+    .map((t) => String(t.correlation_id).split(':')[1])
+    .filter((id) => id in statusOf));
+  const stillToAddress = [...behindNew].filter((id) => statusOf[id] === 'To address').length;
+  expect(stillToAddress).toBeGreaterThan(0);
+  await dialog.getByRole('button', { name: english('form_close') }).click();
+  await portal.evaluate(() => __replica.navigate('/securescore?viewid=overview'));
+  const card = portal.getByRole('region', { name: english('cards_incident_title') });
+  const newCount = card.getByRole('list', { name: english('cards_counts') }).getByRole('listitem').filter({ hasText: /\bNew\b/ });
+  await expect(newCount).toContainText(english('cards_to_address', stillToAddress), { timeout: 15_000 });
 });
 
 test('a bulk whose browser closes after 10 tickets: the rest are created after the restart', async ({ servers, sandbox }) => {

@@ -10,6 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::action_status::ActionStatus;
+use super::correlation::{action_key, parse};
 use super::diagnosis::Diagnosis;
 use super::draft::{FieldError, TaskDraft};
 use super::outbox::{Outbox, OutboxStatus};
@@ -274,6 +276,37 @@ pub fn description(header: &str, own: &str) -> String {
     }
 }
 
+/// Per ticket state: how many of the actions behind the tickets in that state the portal last
+/// showed as "To address" (the cards, issue 18). `status_of` gives an action's status by its
+/// key where a list row showed it; a state appears only when the status of at least one of its
+/// actions is known (else the page never showed it, and the cards say nothing). Each action
+/// counts once per state.
+pub fn to_address_by_state<'a>(
+    tickets: impl IntoIterator<Item = &'a TicketSummary>,
+    status_of: impl Fn(&str) -> Option<ActionStatus>,
+) -> Vec<(String, u32)> {
+    let mut seen: HashSet<(&str, String)> = HashSet::new();
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for t in tickets {
+        let key = parse(&t.correlation_id)
+            .and_then(|c| c.action_key)
+            .or_else(|| t.action_id.as_deref().map(action_key));
+        let Some(key) = key else { continue };
+        let Some(status) = status_of(&key) else {
+            continue;
+        };
+        if !seen.insert((t.state.as_str(), key)) {
+            continue;
+        }
+        let add = u32::from(status == ActionStatus::ToAddress);
+        match out.iter_mut().find(|(s, _)| *s == t.state) {
+            Some((_, n)) => *n += add,
+            None => out.push((t.state.clone(), add)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,5 +512,37 @@ mod tests {
             "Sprint 4\n\nMFA\n\nlink"
         );
         assert_eq!(description("  ", "MFA"), "MFA");
+    }
+
+    #[test]
+    fn to_address_counts_each_seen_action_once_per_state() {
+        let mut resolved = ticket("ScoreA", "INC3");
+        resolved.state = "6".into();
+        let mut second = ticket("AdminMFAV2", "INC4");
+        second.correlation_id = "snshare:AdminMFAV2:y".into();
+        let mut legacy = ticket("BlockLegacyAuth", "INC5");
+        legacy.correlation_id = "someone else's".into();
+        let tickets = [
+            ticket("AdminMFAV2", "INC1"),
+            second,
+            ticket("ScoreB", "INC2"),
+            legacy,
+            ticket("NeverShown", "INC6"),
+            resolved,
+        ];
+        let status = |key: &str| match key {
+            "AdminMFAV2" | "BlockLegacyAuth" => Some(ActionStatus::ToAddress),
+            "ScoreB" => Some(ActionStatus::Planned),
+            "ScoreA" => Some(ActionStatus::Completed),
+            _ => None,
+        };
+        // New: AdminMFAV2 (two tickets, once) and BlockLegacyAuth (by its action id) are
+        // still To address, ScoreB is planned, NeverShown's status is unknown. Resolved: its
+        // one action is completed: 0, still said.
+        assert_eq!(
+            to_address_by_state(&tickets, status),
+            vec![("1".to_owned(), 2), ("6".to_owned(), 0)]
+        );
+        assert_eq!(to_address_by_state(&tickets, |_| None), vec![]);
     }
 }

@@ -11,6 +11,7 @@ pub mod draft;
 pub mod instance;
 pub mod names;
 pub mod outbox;
+pub mod pacing;
 pub mod pkce;
 pub mod portal_url;
 pub mod query;

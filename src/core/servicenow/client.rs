@@ -11,6 +11,23 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 const SNIPPET_CHARS: usize = 300;
 
+/// Sees every answer of the Table, Batch and Change Management APIs (the worker's rate
+/// meter reads their `X-RateLimit-*` headers, see `domain::pacing`).
+#[derive(Clone)]
+pub struct AnswerObserver(std::rc::Rc<dyn Fn(&HttpResponse)>);
+
+impl AnswerObserver {
+    pub fn new(f: impl Fn(&HttpResponse) + 'static) -> Self {
+        AnswerObserver(std::rc::Rc::new(f))
+    }
+}
+
+impl std::fmt::Debug for AnswerObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnswerObserver")
+    }
+}
+
 /// A ServiceNow client for one instance. Every call is made by the background worker; access
 /// tokens are passed per call (the token lifecycle lives in the worker, not here).
 #[derive(Debug, Clone)]
@@ -21,6 +38,7 @@ pub struct Client<T> {
     /// sys_id of the connected user: snshare's tickets are the ones it opened, so a record
     /// anyone else gave a `snshare:` correlation id is not taken for one (security review L8).
     owner: Option<String>,
+    observer: Option<AnswerObserver>,
 }
 
 impl<T: Transport> Client<T> {
@@ -30,7 +48,14 @@ impl<T: Transport> Client<T> {
             instance,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             owner: None,
+            observer: None,
         }
+    }
+
+    /// Every answer `execute` receives is shown to `observer` first.
+    pub fn with_observer(mut self, observer: AnswerObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn with_owner(mut self, user_sys_id: Option<String>) -> Self {
@@ -67,6 +92,9 @@ impl<T: Transport> Client<T> {
     ) -> Result<HttpResponse, ClientError> {
         let method = req.method;
         let resp = self.transport.send(req).await?;
+        if let Some(observer) = &self.observer {
+            (observer.0)(&resp);
+        }
         if resp.is_success() {
             Ok(resp)
         } else {
@@ -259,6 +287,43 @@ pub(crate) mod fake {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_observer_sees_every_answer_success_or_not() {
+        use super::super::transport::{HttpRequest, Method};
+        use fake::{block_on, FakeTransport};
+        use std::cell::RefCell;
+        use std::rc::Rc;
+
+        type Seen = Vec<(u16, Option<String>)>;
+        let seen: Rc<RefCell<Seen>> = Rc::default();
+        let s = seen.clone();
+        let transport = FakeTransport::new()
+            .reply(201, &[("X-RateLimit-Limit", "60")], "{}")
+            .reply(429, &[("x-ratelimit-limit", "60")], "{}");
+        let client = Client::new(
+            transport,
+            InstanceUrl::parse("https://dev1.service-now.com").unwrap(),
+        )
+        .with_observer(AnswerObserver::new(move |r| {
+            s.borrow_mut()
+                .push((r.status, r.header("x-ratelimit-limit").map(str::to_owned)))
+        }));
+        let req = || HttpRequest {
+            method: Method::Post,
+            url: "https://dev1.service-now.com/api/now/table/incident".into(),
+            headers: Vec::new(),
+            body: None,
+            timeout_ms: 1_000,
+        };
+        let endpoint = Endpoint::Table("incident".into());
+        assert!(block_on(client.execute(req(), &endpoint)).is_ok());
+        assert!(block_on(client.execute(req(), &endpoint)).is_err());
+        assert_eq!(
+            *seen.borrow(),
+            vec![(201, Some("60".into())), (429, Some("60".into()))]
+        );
+    }
 
     #[test]
     fn records_read_both_shapes() {

@@ -1,7 +1,11 @@
 // bulk_100_wall_s (issue 18): one bulk share of 100 actions, sent as the content script sends
 // it (`share_bulk`), until every action has its ticket, with the instance limited to 60 REST
-// requests per minute per user (the sandbox's rate limit with a 60-second window); and the
-// requests the bulk cost the instance.
+// requests per minute per user (the sandbox's rate limit with a 60-second window, counted from
+// when the bench sets it, like an instance's hour); and the requests the bulk cost the instance.
+//
+// The least it can take: the limit counts in fixed windows, so the requests past the first 60
+// (100 creates and the duplicate check's lookups) wait for the second window, 60 s after the
+// first began: `minimumS` = (windows needed − 1) × 60. The budget is 1.2 × that (report.mjs).
 const inDays = (n) => new Date(Date.now() + n * 86400e3).toISOString().slice(0, 10);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,8 +44,9 @@ export async function bulk({ page, sandbox, n = 100, perMinute = 60, timeoutMs =
     const wallS = (Date.now() - started) / 1000;
     const reqs = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/oauth_'));
     const records = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith(`snshare:${tag}a`));
+    const windows = Math.ceil(reqs.filter((r) => r.path.startsWith('/api/')).length / perMinute);
     return {
-      wallS, created, records: records.length,
+      wallS, created, records: records.length, minimumS: (windows - 1) * 60,
       requests: reqs.length,
       creates: reqs.filter((r) => r.method === 'POST' && r.path === '/api/now/table/incident' && r.status === 201).length,
       limited: reqs.filter((r) => r.status === 429).length,

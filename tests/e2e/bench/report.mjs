@@ -36,10 +36,12 @@ export const METRICS = [
   ['outbox_soak_duplicates', 'records', 0, 'le'],
   ['outbox_soak_left', 'entries', 0, 'le'],
   ['outbox_soak_wall_s', 's', null],
-  // issue 18: a bulk share of 100 actions under a 60-per-minute rate limit
-  ['bulk_100_wall_s', 's', null],
-  ['bulk_100_requests', 'requests', null],
-  ['bulk_100_429s', 'responses', null],
+  // issue 18: a bulk share of 100 actions under a 60-per-minute rate limit. 100 creates and
+  // the duplicate check need 2 windows of 60 s, so no less than 60 s: budget 1.2 × that. One
+  // request per create and the lookups, and pacing keeps the 429s away.
+  ['bulk_100_wall_s', 's', 72, 'le'],
+  ['bulk_100_requests', 'requests', 110, 'le'],
+  ['bulk_100_429s', 'responses', 2, 'le'],
   ['sandbox_startup_ms', 'ms', 2000, 'le'],
   ['sandbox_1000_gets_ms', 'ms', 2000, 'le'],
   // informational

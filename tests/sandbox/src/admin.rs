@@ -239,10 +239,12 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
             if let Some(v) = body.rate_limit_per_hour {
                 s.settings.rate_limit_per_hour = v.filter(|n| *n > 0);
                 s.rate.clear();
+                s.rate_epoch = crate::app::now_secs();
             }
             if let Some(v) = body.rate_limit_window_secs {
                 s.settings.rate_limit_window_secs = v.max(1);
                 s.rate.clear();
+                s.rate_epoch = crate::app::now_secs();
             }
             if let Some(v) = body.client_credentials {
                 s.settings.client_credentials = v;

@@ -127,6 +127,8 @@ pub struct LogInfo {
     pub user: Option<String>,
     pub grant: Option<String>,
     pub batch: Vec<BatchItemLog>,
+    /// The rate limit rule the request matched: its `X-RateLimit-*` headers go on the answer.
+    pub rate_limit: Option<table::RateLimitInfo>,
 }
 
 /// Request log entries kept (the oldest tenth goes when full).
@@ -142,6 +144,9 @@ pub struct State {
     pub next_log_index: u64,
     /// user → (hour window, requests in it)
     pub rate: HashMap<String, (u64, u32)>,
+    /// Unix seconds the rate limit's windows are counted from: 0 (an instance's hours), or
+    /// when a test last set the limit, so that a test's first window is a whole one.
+    pub rate_epoch: u64,
     pub seed_demo: bool,
     /// The settings at start-up, which a reset restores.
     pub initial_settings: Settings,
@@ -263,6 +268,7 @@ impl App {
             log: Vec::new(),
             next_log_index: 0,
             rate: HashMap::new(),
+            rate_epoch: 0,
             seed_demo: config.seed,
         };
         Ok(App {
@@ -287,6 +293,7 @@ impl App {
         s.oauth = OAuthState::default();
         s.faults.clear();
         s.rate.clear();
+        s.rate_epoch = now_secs();
         s.log.clear();
         Ok(())
     }
@@ -365,6 +372,11 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         Some(kind) => kind.response(&req),
         None => route(&app, &req, &mut info),
     };
+    let mut response = response;
+    if let Some(rl) = &info.rate_limit {
+        // Like an instance with a rate limit rule: on every answer the rule matched.
+        rl.set_headers(&mut response);
+    }
     {
         let mut s = app.lock();
         let index = s.next_log_index;

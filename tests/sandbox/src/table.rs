@@ -125,33 +125,55 @@ pub fn admit(s: &mut State, req: &Req, info: &mut LogInfo) -> Result<Actor, Resp
     };
     info.user = Some(actor.user_name.clone());
     if !req.in_batch {
-        if let Some(r) = rate_limit(s, &actor.user_name) {
-            return Err(r);
-        }
+        rate_limit(s, &actor.user_name, info)?;
     }
     Ok(actor)
 }
 
-/// Counts the request against the user's hourly limit; the 429 when it is spent.
-fn rate_limit(s: &mut State, user: &str) -> Option<Response<Body>> {
-    let limit = s.settings.rate_limit_per_hour?;
+/// The rate limit rule a request matched, as its answer's headers say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitInfo {
+    pub limit: u32,
+    /// Unix seconds when the window's count starts again.
+    pub reset: u64,
+}
+
+impl RateLimitInfo {
+    /// `X-RateLimit-Limit`, `X-RateLimit-Reset` and `X-RateLimit-Rule`, which an instance
+    /// puts on every answer a rule matches (ServiceNow sends no `X-RateLimit-Remaining`).
+    pub fn set_headers(&self, r: &mut Response<Body>) {
+        crate::net::set_header(r, "x-ratelimit-limit", &self.limit.to_string());
+        crate::net::set_header(r, "x-ratelimit-reset", &self.reset.to_string());
+        crate::net::set_header(r, "x-ratelimit-rule", crate::faults::RATE_LIMIT_RULE);
+    }
+}
+
+/// Counts the request against the user's limit (fixed windows of `rate_limit_window_secs`
+/// from `rate_epoch`); the 429 when it is spent. Either way the answer carries the rule's
+/// headers (`info.rate_limit`).
+fn rate_limit(s: &mut State, user: &str, info: &mut LogInfo) -> Result<(), Response<Body>> {
+    let Some(limit) = s.settings.rate_limit_per_hour else {
+        return Ok(());
+    };
     let now = now_secs();
     let length = s.settings.rate_limit_window_secs.max(1);
-    let window = now / length;
+    let epoch = s.rate_epoch.min(now);
+    let window = (now - epoch) / length;
+    let reset = epoch + (window + 1) * length;
+    info.rate_limit = Some(RateLimitInfo { limit, reset });
     let entry = s.rate.entry(user.to_string()).or_insert((window, 0));
     if entry.0 != window {
         *entry = (window, 0);
     }
     if entry.1 >= limit {
-        let retry_after = (window + 1) * length - now;
-        return Some(rate_limited(
-            retry_after.max(1),
+        return Err(rate_limited(
+            (reset - now).max(1),
             limit,
             &format!("user {user}"),
         ));
     }
     entry.1 += 1;
-    None
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

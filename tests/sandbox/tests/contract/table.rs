@@ -577,13 +577,49 @@ fn a_shorter_rate_limit_window_resets_sooner() {
         statuses.push(t.api("GET", list, &token, None));
     }
     let last = statuses.pop().unwrap();
-    // The token request does not count (it is not the REST API); a window boundary between
-    // the two requests may let a third through.
-    if last.status == 429 {
-        let retry: u64 = last.header("retry-after").unwrap().parse().unwrap();
-        assert!((1..=60).contains(&retry), "{retry}");
-    }
+    // The token request does not count (it is not the REST API). The windows are counted from
+    // when the limit was set, so the first is a whole minute and the third request is refused.
+    assert_eq!(last.status, 429);
+    let retry: u64 = last.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
     assert!(statuses.iter().all(|r| r.status == 200));
+    // Every answer the rule matched says so, like an instance's: limit, reset, rule (and no
+    // Remaining, which ServiceNow does not send).
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let resets: Vec<u64> = statuses
+        .iter()
+        .chain([&last])
+        .map(|r| {
+            assert_eq!(r.header("x-ratelimit-limit"), Some("2"));
+            assert!(r.header("x-ratelimit-rule").is_some_and(|v| !v.is_empty()));
+            assert_eq!(r.header("x-ratelimit-remaining"), None);
+            r.header("x-ratelimit-reset").unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(resets.iter().all(|&r| r == resets[0]), "{resets:?}");
+    assert!(
+        resets[0] > now && resets[0] <= now + 60,
+        "reset {} now {now}",
+        resets[0]
+    );
+    // The 429's Retry-After ends at the reset (a second may have passed since).
+    assert!(
+        resets[0].abs_diff(now + retry) <= 1,
+        "reset {} retry {retry} now {now}",
+        resets[0]
+    );
+    // Without a rule, no header.
+    t.http.post_json(
+        &t.url("/sandbox/config"),
+        &serde_json::json!({"rate_limit_per_hour": null}),
+    );
+    let free = t.api("GET", list, &token, None);
+    assert_eq!(free.status, 200);
+    assert_eq!(free.header("x-ratelimit-limit"), None);
+    assert_eq!(free.header("x-ratelimit-reset"), None);
 }
 
 #[test]
