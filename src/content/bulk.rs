@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, HtmlInputElement, HtmlTemplateElement, ShadowRoot, ShadowRootInit};
+use web_sys::{Element, Event, HtmlInputElement, ShadowRoot, ShadowRootInit};
 
 use super::app::Ctx;
 use super::dom::{self, append, set, Debouncer, Listener, OWN_ATTR};
@@ -39,6 +39,7 @@ use crate::domain::settings::RecordRef;
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{BulkShareRequest, RequestBody};
 use crate::platform::i18n::ui_lang;
+use crate::platform::template::Markup;
 use crate::platform::{present, random_hex, t, t_with, template, today};
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };
@@ -59,17 +60,11 @@ const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 const BULK_CSS: &str = ".bulk-list{margin:4px 0;padding-left:18px;max-height:9em;overflow:auto;font-size:13px}progress{width:100%}.label{margin:0;font-weight:600}";
 
 thread_local! {
-    static TEMPLATE: RefCell<Option<HtmlTemplateElement>> = const { RefCell::new(None) };
+    static TEMPLATE: Markup = const { Markup::new(MARKUP) };
 }
 
 fn piece(name: &str) -> Option<Element> {
-    TEMPLATE.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            *cell = template::parse(&dom::document()?, MARKUP);
-        }
-        template::instantiate_part(cell.as_ref()?, name)
-    })
+    TEMPLATE.with(|t| t.piece(&dom::document()?, name))
 }
 
 fn part(root: &Element, name: &str) -> Option<Element> {

@@ -16,7 +16,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use web_sys::{Document, Element, Event, HtmlTemplateElement};
+use web_sys::{Document, Element, Event};
 
 use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
@@ -35,7 +35,7 @@ use crate::domain::correlation::action_key;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
 use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
-use crate::platform::template;
+use crate::platform::template::{self, Markup};
 use crate::platform::{t, t_with};
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };
@@ -159,7 +159,12 @@ impl Feature for Cards {
         for (i, card) in fresh.iter().enumerate() {
             match self.nodes.get(i).filter(|old| selectors::connected(old)) {
                 Some(old) => {
+                    let focused = focused_control(&doc, old);
                     let _ = old.replace_with_with_node_1(card);
+                    // The person's place is kept: the same control in the redrawn card.
+                    if let Some(key) = focused {
+                        refocus(card, &key);
+                    }
                 }
                 None => append(&dashboard, card),
             }
@@ -169,6 +174,35 @@ impl Feature for Cards {
         }
         self.nodes = fresh;
         self.drawn = Some(key);
+    }
+}
+
+/// What identifies the control that has the focus inside `card`: its tag, part, link and text.
+fn focused_control(doc: &Document, card: &Element) -> Option<[String; 4]> {
+    let active = doc.active_element()?;
+    if !card.contains(Some(&active)) {
+        return None;
+    }
+    Some(control_key(&active))
+}
+
+fn control_key(e: &Element) -> [String; 4] {
+    [
+        e.tag_name(),
+        e.get_attribute("data-part").unwrap_or_default(),
+        e.get_attribute("href").unwrap_or_default(),
+        e.text_content().unwrap_or_default(),
+    ]
+}
+
+/// Focuses the control of `card` that `key` identifies, if it is still there.
+fn refocus(card: &Element, key: &[String; 4]) {
+    if let Some(e) = dom::all(card, "a[href],button")
+        .into_iter()
+        .find(|e| control_key(e) == *key)
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = e.focus();
     }
 }
 
@@ -185,19 +219,12 @@ fn next_id(prefix: &str) -> String {
 const MARKUP: &str = include_str!("../../extension/templates/cards.html");
 
 thread_local! {
-    /// `MARKUP`, parsed once per page.
-    static TEMPLATE: RefCell<Option<HtmlTemplateElement>> = const { RefCell::new(None) };
+    static TEMPLATE: Markup = const { Markup::new(MARKUP) };
 }
 
 /// A clone of the piece `name` of the cards' markup, translated.
 fn piece(doc: &Document, name: &str) -> Option<Element> {
-    TEMPLATE.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            *cell = template::parse(doc, MARKUP);
-        }
-        template::instantiate_part(cell.as_ref()?, name)
-    })
+    TEMPLATE.with(|t| t.piece(doc, name))
 }
 
 /// A card titled `title` in the classes of the portal's plainest card; its body and actions.

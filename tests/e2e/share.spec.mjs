@@ -271,6 +271,19 @@ test('cards show counts per state and the latest tickets; badges on rows and in 
   await expect(dialog.getByRole('textbox', { name: 'Recommendation source' })).toHaveValue('User recommendation');
   await portal.keyboard.press('Escape');
 
+  // A card redrawn with new tickets keeps the person's place: the focus stays on its control.
+  // The page opens while the worker's refresh is on its way back (it read the new ticket), and
+  // the content script's poll brings the ticket in.
+  await sandbox.seed({ table: 'change_request', count: 1, correlation_prefix: 'snshare:FocusKept:', user: 'snshare.integration',
+    fields: { short_description: 'Arrived while focused' } });
+  await sandbox.fault({ kind: 'slow_answer', delay_ms: 3_000, count: 1, path_prefix: '/api/now/v1/batch', method: 'POST' });
+  await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
+  await open(portal, '/homepage');
+  const viewAll = changes.getByRole('button', { name: 'View all tickets' });
+  await viewAll.focus();
+  await expect(changes).toContainText('Arrived while focused', { timeout: 20_000 });
+  await expect(changes.getByRole('button', { name: 'View all tickets' })).toBeFocused();
+
   // Badges: the most recent open ticket, with the count; on the row and in the detail panel.
   await open(portal, '/securescore?viewid=actions');
   const badge = portal.getByRole('link', { name: /^ServiceNow ticket INC\d{7}: .+ \(3 tickets for this action\)$/ });
