@@ -774,7 +774,7 @@ fn columns_are_found_by_header_text_or_by_structure() {
         let rows = selectors::action_rows(&list);
         let cats: Vec<_> = rows
             .iter()
-            .map(|r| selectors::row_category(&list, r))
+            .map(|r| selectors::row_category(&selectors::column_map(&list), r))
             .collect();
         assert_eq!(
             cats,
@@ -2191,7 +2191,7 @@ fn fluent_rows_without_links_each_have_an_action_title_and_cells_under_wrappers(
         }
         let cats: Vec<_> = rows
             .iter()
-            .map(|r| selectors::row_category(&list, r))
+            .map(|r| selectors::row_category(&selectors::column_map(&list), r))
             .collect();
         assert_eq!(
             cats,
@@ -2641,13 +2641,13 @@ fn a_row_status_and_category_are_read_from_their_columns_in_every_language() {
             assert_eq!(rows.len(), 6, "{}", lang.lang);
             for (i, row) in rows.iter().enumerate() {
                 assert_eq!(
-                    selectors::row_status(&list, row),
+                    selectors::row_status(&selectors::column_map(&list), row),
                     Some(ActionStatus::ALL[i]),
                     "{} row {i} under {status_header}",
                     lang.lang
                 );
                 assert_eq!(
-                    selectors::row_category(&list, row),
+                    selectors::row_category(&selectors::column_map(&list), row),
                     Some(Category::ALL[i % 5])
                 );
             }
@@ -2657,7 +2657,10 @@ fn a_row_status_and_category_are_read_from_their_columns_in_every_language() {
     let root = mount(&fluent_list("Recommended action", "Category", false));
     let list = selectors::find_list(&root).unwrap();
     for row in selectors::action_rows(&list) {
-        assert_eq!(selectors::row_status(&list, &row), None);
+        assert_eq!(
+            selectors::row_status(&selectors::column_map(&list), &row),
+            None
+        );
     }
 }
 

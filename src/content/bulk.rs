@@ -27,6 +27,7 @@ use super::app::Ctx;
 use super::dom::{self, append, set, Debouncer, Listener, OWN_ATTR};
 use super::row_share::{SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{Batch, Feature, FeatureDef};
+use super::selectors::ColumnMap;
 use super::task_form::{description_from_row, link_to, shadow_mode, ticket_link};
 use super::{bulk_status, selectors, styles, tickets, wire};
 use crate::domain::action_status::ActionStatus;
@@ -150,7 +151,9 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
                 if dom::matches_i(&t, PICK_SELECTOR) {
                     e.stop_propagation();
                     let on = t.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked());
-                    if let Some(p) = selectors::row_of(&t).and_then(|r| s.row_pick(&r)) {
+                    if let Some(p) = selectors::row_of(&t)
+                        .and_then(|r| s.columns().and_then(|m| s.row_pick(&m, &r)))
+                    {
                         s.set_picked(p, on);
                     }
                 }
@@ -211,11 +214,13 @@ impl Feature for Bulk {
                 dom::remove_all(&root, PICK_SELECTOR);
             }
         }
-        for row in rows {
-            if s.portal_mode.get() {
-                s.read_row(row);
-            } else {
-                s.bind_pick(row);
+        if let Some(map) = s.columns() {
+            for row in rows {
+                if s.portal_mode.get() {
+                    s.read_row(&map, row);
+                } else {
+                    s.bind_pick(&map, row);
+                }
             }
         }
         s.render_bar();
@@ -298,16 +303,22 @@ fn portal_selected(row: &Element) -> bool {
 }
 
 impl Shared {
+    /// The list's column map, read once for the rows of a batch: reading it scans the whole
+    /// list, so once per row made a 2,000-row list take seconds.
+    fn columns(&self) -> Option<ColumnMap> {
+        let list = self.ctx.upgrade()?.list(false).0?;
+        Some(selectors::column_map(&list))
+    }
+
     /// The action a row shows, as the selection keeps it.
-    fn row_pick(&self, row: &Element) -> Option<Picked> {
+    fn row_pick(&self, map: &ColumnMap, row: &Element) -> Option<Picked> {
         let ctx = self.ctx.upgrade()?;
-        let list = ctx.list(false).0?;
-        let action = selectors::row_action(&selectors::column_map(&list), row)?;
+        let action = selectors::row_action(map, row)?;
         Some(Picked {
             key: ctx.resolve(action.action_id.as_deref(), &action.title).key,
             title: action.title,
-            category: selectors::row_category(&list, row),
-            status: selectors::row_status(&list, row),
+            category: selectors::row_category(map, row),
+            status: selectors::row_status(map, row),
         })
     }
 
@@ -332,8 +343,8 @@ impl Shared {
         }
     }
 
-    fn read_row(&self, row: &Element) {
-        if let Some(p) = self.row_pick(row) {
+    fn read_row(&self, map: &ColumnMap, row: &Element) {
+        if let Some(p) = self.row_pick(map, row) {
             self.set_picked(p, portal_selected(row));
         }
     }
@@ -346,13 +357,14 @@ impl Shared {
         let Some(list) = self.ctx.upgrade().and_then(|c| c.list(false).0) else {
             return;
         };
+        let map = selectors::column_map(&list);
         for row in selectors::action_rows(&list) {
-            self.read_row(&row);
+            self.read_row(&map, &row);
         }
     }
 
     /// snshare's own checkbox, just before the row's share slot, checked when its action is.
-    fn bind_pick(&self, row: &Element) {
+    fn bind_pick(&self, map: &ColumnMap, row: &Element) {
         let Some(slot) = dom::first_i(row, SLOT_SELECTOR) else {
             return;
         };
@@ -372,7 +384,7 @@ impl Shared {
                 p
             }
         };
-        let Some(picked) = self.row_pick(row) else {
+        let Some(picked) = self.row_pick(map, row) else {
             return;
         };
         dom::set_i(&pick, PICK_ATTR, &key);
@@ -1012,8 +1024,8 @@ pub fn bulk_preview() -> String {
         let link = link_to(&key);
         items.push(PreviewItem {
             description: description_from_row(&action.title, &link),
-            category: selectors::row_category(&list, &row),
-            status: selectors::row_status(&list, &row),
+            category: selectors::row_category(&map, &row),
+            status: selectors::row_status(&map, &row),
             title: action.title,
             link,
             key,

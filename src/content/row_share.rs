@@ -247,10 +247,10 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
         super::compliance::from_row(&mut context, &list, &row);
     } else if context.category.is_none() {
         // What the panel does not show, the row may.
-        context.category = selectors::row_category(&list, &row);
+        context.category = selectors::row_category(&selectors::column_map(&list), &row);
     }
     if context.status.is_none() && !ctx.is_cm() {
-        context.status = selectors::row_status(&list, &row);
+        context.status = selectors::row_status(&selectors::column_map(&list), &row);
     }
     ctx.open_form(FormRequest {
         action: Some(context),

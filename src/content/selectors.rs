@@ -848,9 +848,9 @@ fn title_in(cell: &Element, text_ok: bool) -> Option<RowAction> {
 
 /// The category a row shows: the cell of its column (any known wording), else the one cell
 /// whose whole text is a category.
-pub fn row_category(list: &Element, row: &Element) -> Option<Category> {
+pub fn row_category(map: &ColumnMap, row: &Element) -> Option<Category> {
     row_value(
-        list,
+        map,
         row,
         |m| m.category.clone(),
         category_in_place,
@@ -860,18 +860,18 @@ pub fn row_category(list: &Element, row: &Element) -> Option<Category> {
 
 /// The status a row shows, as the API names it: the cell of its column, else the one cell
 /// whose whole text is a status.
-pub fn row_status(list: &Element, row: &Element) -> Option<ActionStatus> {
-    row_value(list, row, |m| m.status.clone(), status_in_place, status_of)
+pub fn row_status(map: &ColumnMap, row: &Element) -> Option<ActionStatus> {
+    row_value(map, row, |m| m.status.clone(), status_in_place, status_of)
 }
 
 fn row_value<T>(
-    list: &Element,
+    map: &ColumnMap,
     row: &Element,
     column: impl Fn(&ColumnMap) -> Option<Column>,
     in_place: fn(&str) -> Option<T>,
     whole: fn(&str) -> Option<T>,
 ) -> Option<T> {
-    if let Some(col) = column(&column_map(list)) {
+    if let Some(col) = column(map) {
         if let Some(v) = cell_at(row, &col).and_then(|cell| in_place(&readable_text(&cell))) {
             return Some(v);
         }

@@ -319,10 +319,10 @@ fn open_form(ctx: &Rc<Ctx>, armed: &Armed) {
                         ActionContext::from_row(&key, &a.title, context.category, context.status);
                 }
                 if context.category.is_none() {
-                    context.category = selectors::row_category(&list, &row);
+                    context.category = selectors::row_category(&selectors::column_map(&list), &row);
                 }
                 if context.status.is_none() {
-                    context.status = selectors::row_status(&list, &row);
+                    context.status = selectors::row_status(&selectors::column_map(&list), &row);
                 }
             }
         }
