@@ -206,20 +206,24 @@ impl Feature for Bulk {
         if rows.is_empty() {
             return;
         }
-        note_statuses(ctx, rows);
         let s = &self.shared;
+        // The column map scans the whole list: read once for this batch's rows.
+        let map = s.columns();
+        if let Some(map) = &map {
+            note_statuses(ctx, map, rows);
+        }
         if !s.portal_mode.get() && rows.iter().any(has_portal_selection) {
             s.portal_mode.set(true);
             if let Some(root) = dom::document().and_then(|d| d.document_element()) {
                 dom::remove_all(&root, PICK_SELECTOR);
             }
         }
-        if let Some(map) = s.columns() {
+        if let Some(map) = &map {
             for row in rows {
                 if s.portal_mode.get() {
-                    s.read_row(&map, row);
+                    s.read_row(map, row);
                 } else {
-                    s.bind_pick(&map, row);
+                    s.bind_pick(map, row);
                 }
             }
         }
@@ -227,20 +231,16 @@ impl Feature for Bulk {
     }
 }
 
-/// The status column of the rows passing by, for the cards (issue 18): one column map per
-/// batch, one cell per row, nothing where the list shows no status column.
-fn note_statuses(ctx: &Ctx, rows: &[Element]) {
-    let Some(list) = ctx.list(false).0 else {
-        return;
-    };
-    let map = selectors::column_map(&list);
+/// The status column of the rows passing by, for the cards (issue 18): one cell per row,
+/// nothing where the list shows no status column.
+fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Element]) {
     let Some(col) = map.status.as_ref() else {
         return;
     };
     for row in rows {
         let status = selectors::cell_at(row, col)
             .and_then(|c| selectors::status_in_place(&selectors::readable_text(&c)));
-        let (Some(status), Some(action)) = (status, selectors::row_action(&map, row)) else {
+        let (Some(status), Some(action)) = (status, selectors::row_action(map, row)) else {
             continue;
         };
         let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
