@@ -3,10 +3,15 @@
 (async () => {
   const url = (p) => chrome.runtime.getURL(p);
   let core, engine = 'wasm';
+  // Ask the page's CSP first with the 8-byte empty module: where it refuses WebAssembly
+  // (CompileError/EvalError), the wasm build is not downloaded at all (issue 17).
+  const wasmAllowed = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))
+    .then(() => true, () => false);
   try {
+    if (!wasmAllowed) throw new Error('the page CSP refuses WebAssembly');
     core = await import(url('pkg/snshare_content.js'));
     await core.default({ module_or_path: url('pkg/snshare_content_bg.wasm') });
-  } catch (wasmRefusedByPageCsp) {
+  } catch (wasmRefusedOrFailed) {
     // Two modules, each at its own URL: a relative import between them would resolve against
     // the extension's fixed id, which use_dynamic_url refuses.
     core = await import(url('pkg-js/snshare_content.js'));
