@@ -288,6 +288,10 @@ struct Popup {
     /// Follow-up loads while the worker reports a refresh in progress.
     polls: Cell<u32>,
     generation: Cell<u32>,
+    /// The load whose status has arrived: a tickets answer of that load can be drawn.
+    status_of: Cell<u32>,
+    /// A tickets answer that came before its load's status (answer, forced, generation).
+    early_tickets: RefCell<Option<(ResponseBody, bool, u32)>>,
 }
 
 thread_local! {
@@ -333,6 +337,8 @@ pub fn start() {
         controls: RefCell::new(None),
         polls: Cell::new(0),
         generation: Cell::new(0),
+        status_of: Cell::new(0),
+        early_tickets: RefCell::new(None),
     });
     let dispatch = page.dispatch();
     let controls = wrap(root).on("click", move |e| {
@@ -399,7 +405,9 @@ impl Popup {
         }
     }
 
-    /// Status first (it decides what an error means), then tickets and outbox.
+    /// Status, tickets and outbox are asked for together (one round trip to the worker, not
+    /// two in a row); the tickets are drawn once the status is in, since it decides what an
+    /// error in their answer means.
     fn load(self: &Rc<Self>, force_refresh: bool) {
         let generation = self.generation.get().wrapping_add(1);
         self.generation.set(generation);
@@ -415,9 +423,25 @@ impl Popup {
                 }
             }
             p.render_status();
-            let q = p.clone();
-            spawn_local(async move { q.load_outbox().await });
-            p.load_tickets(force_refresh, generation).await;
+            p.status_of.set(generation);
+            let early = p.early_tickets.borrow_mut().take();
+            if let Some((answer, forced, g)) = early {
+                p.show_tickets(answer, forced, g);
+            }
+        });
+        let q = self.clone();
+        spawn_local(async move { q.load_outbox().await });
+        let p = self.clone();
+        spawn_local(async move {
+            if force_refresh {
+                p.set_refreshing(true);
+            }
+            let answer = send(RequestBody::GetTickets { force_refresh }).await;
+            if p.status_of.get() == generation {
+                p.show_tickets(answer, force_refresh, generation);
+            } else {
+                *p.early_tickets.borrow_mut() = Some((answer, force_refresh, generation));
+            }
         });
     }
 
@@ -426,6 +450,10 @@ impl Popup {
             self.set_refreshing(true);
         }
         let answer = send(RequestBody::GetTickets { force_refresh }).await;
+        self.show_tickets(answer, force_refresh, generation);
+    }
+
+    fn show_tickets(self: &Rc<Self>, answer: ResponseBody, force_refresh: bool, generation: u32) {
         if generation != self.generation.get() && !force_refresh {
             return;
         }
