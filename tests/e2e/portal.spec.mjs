@@ -111,9 +111,14 @@ for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
     test.use({ csp: 'strict' });
 
     test(`${variant}: the JS build injects the same buttons and opens the form`, async ({ portal }) => {
+      const asked = [];
+      portal.on('request', (r) => { if (r.url().startsWith('chrome-extension://')) asked.push(new URL(r.url()).pathname); });
       await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
       await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
       await expectOneButtonPerRow(portal, 67, variant);
+      // The page's CSP is asked first: the wasm build the page would refuse is never downloaded.
+      expect([...new Set(asked.filter((p) => p.startsWith('/pkg-js/')))].sort()).toEqual(['/pkg-js/snshare_content.js', '/pkg-js/snshare_content_bg.wasm.js']);
+      expect(asked.filter((p) => p.startsWith('/pkg/'))).toEqual([]);
       await shareButtons(portal).first().click();
       await expect(form(portal)).toBeVisible();
       await expect(form(portal).getByRole('textbox', { name: ui(variant, 'form_name') })).not.toHaveValue('');
