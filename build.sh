@@ -77,7 +77,8 @@ ensure_wasm_bindgen() {
 
 ensure_npm() {
   command -v npm >/dev/null || apt_install nodejs npm
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] \
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -x node_modules/.bin/esbuild ] \
+     || [ ! -d node_modules/@playwright/test ] \
      || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dev tools from package-lock.json"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
@@ -175,8 +176,12 @@ build_js_fallback() {
   # exports `instantiate(glue)` instead of importing the glue.
   mkdir -p "$DIST/pkg-js"
   build_step "JS build: wasm2js module as instantiate(glue)" wasm2js_as_factory "$out/snshare_content_bg.wasm.js"
-  build_step "JS build copy" cp "$out/snshare_content_bg.js" "$DIST/pkg-js/snshare_content.js"
-  build_step "JS build copy" cp "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/"
+  # Minified (esbuild from package-lock.json; export names stay): wasm2js writes readable
+  # JavaScript, 1.7 MB raw and 260 KiB gzip; minified, 192 KiB gzip, in 0.2 s.
+  build_step "JS build: minify the glue" esbuild --minify --log-level=warning \
+    "$out/snshare_content_bg.js" --outfile="$DIST/pkg-js/snshare_content.js"
+  build_step "JS build: minify the wasm2js module" esbuild --minify --log-level=warning \
+    "$out/snshare_content_bg.wasm.js" --outfile="$DIST/pkg-js/snshare_content_bg.wasm.js"
 }
 
 wasm2js_as_factory() {
