@@ -102,7 +102,9 @@ pub fn matches(e: &Element, selector: &str) -> bool {
 
 /// Whether a node belongs to snshare (it or an ancestor carries [`OWN_ATTR`]).
 pub fn is_ours(e: &Element) -> bool {
-    e.has_attribute(OWN_ATTR) || closest(e, OWN_SELECTOR).is_some()
+    // `closest` starts at the element itself: one call, its selector a JS string made once
+    // (this runs for every cell of every row a batch touches).
+    closest_i(e, OWN_SELECTOR).is_some()
 }
 
 /// Removes every node snshare inserted under `root` that matches `selector`.
@@ -265,6 +267,8 @@ extern "C" {
     fn query_selector_js(this: &RawElement, selector: &JsValue) -> Option<Element>;
     #[wasm_bindgen(method, js_name = matches)]
     fn matches_js(this: &RawElement, selector: &JsValue) -> bool;
+    #[wasm_bindgen(method, js_name = closest)]
+    fn closest_js(this: &RawElement, selector: &JsValue) -> Option<Element>;
     #[wasm_bindgen(method, js_name = getAttribute)]
     fn get_attribute_js(this: &RawElement, name: &JsValue) -> Option<String>;
     #[wasm_bindgen(method, js_name = hasAttribute)]
@@ -302,6 +306,11 @@ pub fn with_js<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
 /// [`first`] for a selector literal used on every row.
 pub fn first_i(root: &Element, selector: &'static str) -> Option<Element> {
     with_js(selector, |s| raw(root).query_selector_js(s))
+}
+
+/// [`closest`] for a selector literal used on every row or cell.
+pub fn closest_i(e: &Element, selector: &'static str) -> Option<Element> {
+    with_js(selector, |s| raw(e).closest_js(s))
 }
 
 /// [`matches`] for a selector literal used on every row.
