@@ -277,7 +277,7 @@ async function wasmMemoryOf(context, page, extensionId) {
 // -------------------------------------------------------------------------------------------
 // The run
 // -------------------------------------------------------------------------------------------
-log(`snshare bench${QUICK ? ' (quick: no soak run)' : ''}: extension from ${DIST}`);
+log(`snshare bench${QUICK && !process.argv.includes('--soak') ? ' (quick: no soak run)' : ''}: extension from ${DIST}`);
 if (os.loadavg()[0] > 1) log(`   note: load average ${meta.loadavg_start.join(' ')} on ${meta.cpus} CPUs: figures will be noisier than usual`);
 fs.mkdirSync(OUT, { recursive: true });
 const sandboxBinary = useReleaseServers();
