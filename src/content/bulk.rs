@@ -4,7 +4,7 @@
 //!
 //! Selection: the portal's own row selection where the list has it (Fluent's `DetailsList`
 //! marks a selected row `aria-selected="true"` and checks its row checkbox, `role="checkbox"`
-//! with `aria-checked`, portal.md), read after each of the person's clicks and keys and for the
+//! with `aria-checked`), read after each of the person's clicks and keys and for the
 //! rows a batch touched; else snshare's own checkbox before each row's share slot. Either way
 //! the selection is kept by action key, so a recycled row shows the right state and rows that
 //! scrolled away stay selected.

@@ -635,7 +635,8 @@ fn close_popup() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// On this tab: the recognition report (product.md, "When the portal changes")
+// On this tab: the recognition report (what snshare found on the portal page, for when the
+// portal changes its markup)
 // ---------------------------------------------------------------------------------------------
 
 /// The fields of the content script's report the popup shows.
