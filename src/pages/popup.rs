@@ -433,10 +433,7 @@ impl Popup {
         spawn_local(async move { q.load_outbox().await });
         let p = self.clone();
         spawn_local(async move {
-            if force_refresh {
-                p.set_refreshing(true);
-            }
-            let answer = send(RequestBody::GetTickets { force_refresh }).await;
+            let answer = p.ask_tickets(force_refresh).await;
             if p.status_of.get() == generation {
                 p.show_tickets(answer, force_refresh, generation);
             } else {
@@ -445,11 +442,15 @@ impl Popup {
         });
     }
 
-    async fn load_tickets(self: &Rc<Self>, force_refresh: bool, generation: u32) {
+    async fn ask_tickets(&self, force_refresh: bool) -> ResponseBody {
         if force_refresh {
             self.set_refreshing(true);
         }
-        let answer = send(RequestBody::GetTickets { force_refresh }).await;
+        send(RequestBody::GetTickets { force_refresh }).await
+    }
+
+    async fn load_tickets(self: &Rc<Self>, force_refresh: bool, generation: u32) {
+        let answer = self.ask_tickets(force_refresh).await;
         self.show_tickets(answer, force_refresh, generation);
     }
 
