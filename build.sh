@@ -178,14 +178,15 @@ build_js_fallback() {
   build_step "JS build: wasm2js module as instantiate(glue)" wasm2js_as_factory "$out/snshare_content_bg.wasm.js"
   # Minified (esbuild from package-lock.json; export names stay): wasm2js writes readable
   # JavaScript, 1.7 MB raw and 260 KiB gzip; minified, 0.63 MB and 187 KiB gzip, in 0.2 s.
-  build_step "JS build: minify the glue" esbuild --minify --log-level=warning \
-    "$out/snshare_content_bg.js" --outfile="$DIST/pkg-js/snshare_content.js"
-  build_step "JS build: minify the wasm2js module" esbuild --minify --log-level=warning \
-    "$out/snshare_content_bg.wasm.js" --outfile="$DIST/pkg-js/snshare_content_bg.wasm.js"
+  build_step "JS build: minify the glue" \
+    minify "$out/snshare_content_bg.js" "$DIST/pkg-js/snshare_content.js"
+  build_step "JS build: minify the wasm2js module" \
+    minify "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/snshare_content_bg.wasm.js"
 }
 
-minify_in_place() {
-  esbuild --minify --log-level=warning "$1" --outfile="$1.min" && mv "$1.min" "$1"
+minify() {
+  # $1 = source, $2 = destination (may be the source itself).
+  esbuild --minify --log-level=warning "$1" --outfile="$2.min" && mv "$2.min" "$2"
 }
 
 wasm2js_as_factory() {
@@ -228,7 +229,8 @@ build() {
     build_step "wasm-opt of the $surface wasm" opt "$DIST/pkg/snshare_${surface}_bg.wasm"
   done
   # The portal downloads the content script's glue with its wasm: minified (8.7 → 6.9 KiB gzip).
-  build_step "minify the content script's glue" minify_in_place "$DIST/pkg/snshare_content.js"
+  build_step "minify the content script's glue" minify \
+    "$DIST/pkg/snshare_content.js" "$DIST/pkg/snshare_content.js"
   wait "$js_pid" || { cat "$js_log" >&2; build_failed "the JS build of the content script (its log is above)" 1; }
   cat "$js_log"
   build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script)" \
