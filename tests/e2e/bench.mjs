@@ -57,6 +57,15 @@ if (COMPARE?.length === 2) {
 }
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+// --scale: the figures at 10,000 rows and tickets and the 1,000 navigations (not by default).
+const SCALE = process.argv.includes('--scale');
+// --soak N: the outbox soak with N shares (default 200; issue 17 asks for 1,000), also with --quick.
+const soakAt = process.argv.indexOf('--soak');
+const SOAK_SHARES = soakAt >= 0 ? Number(process.argv[soakAt + 1]) : 200;
+if (!Number.isInteger(SOAK_SHARES) || SOAK_SHARES < 1) {
+  console.error('--soak needs a number of shares, e.g. --soak 1000');
+  process.exit(2);
+}
 const OUT = path.join(ROOT, 'target/bench');
 const LIST = `${PORTAL}/securescore?viewid=actions`;
 const ROWS = 200;
@@ -198,6 +207,9 @@ const bounded = (promise, ms, fallback = null) => Promise.race([promise.catch(()
 
 const msg = (page, body) => sendFromExtensionPage(page, body);
 
+/** The sandbox's records of `table` that snshare made (correlation id `snshare:…`). */
+const ourRecords = async (table) => (await sandbox.records(table)).filter((r) => String(r.correlation_id).startsWith('snshare:'));
+
 /** Forces a ticket refresh and waits until the worker says it is over. */
 async function refreshTickets(extPage, timeoutMs = 60_000) {
   const first = await msg(extPage, { type: 'get_tickets', data: { force_refresh: true } });
@@ -277,7 +289,7 @@ async function wasmMemoryOf(context, page, extensionId) {
 // -------------------------------------------------------------------------------------------
 // The run
 // -------------------------------------------------------------------------------------------
-log(`snshare bench${QUICK && !process.argv.includes('--soak') ? ' (quick: no soak run)' : ''}: extension from ${DIST}`);
+log(`snshare bench${QUICK && soakAt < 0 ? ' (quick: no soak run)' : ''}: extension from ${DIST}`);
 if (os.loadavg()[0] > 1) log(`   note: load average ${meta.loadavg_start.join(' ')} on ${meta.cpus} CPUs: figures will be noisier than usual`);
 fs.mkdirSync(OUT, { recursive: true });
 const sandboxBinary = useReleaseServers();
@@ -701,8 +713,6 @@ await phase('inject2000', 'inject_2000_rows_ms: 2000 rows inserted at once (__re
 
 // How the cost grows: the same at 10,000 rows (a tenant no portal list shows at once, but a
 // virtualized list recycles through them).
-// --scale: the figures at 10,000 (minutes each; not in the default run).
-const SCALE = process.argv.includes('--scale');
 const scalePhase = (key, title, names, fn) => (SCALE || ONLY?.has(key)
   ? phase(key, title, names, fn)
   : names.forEach((n) => results.skipped(n, 'skipped (needs --scale or BENCH_ONLY)')));
@@ -1005,12 +1015,12 @@ await phase('day', 'instance_requests_per_user_hour: a simulated 8-hour day (por
 // the instance).
 await phase('counts', 'counts_off_with_5000: card counts vs the sandbox with 5000 incidents', ['counts_off_with_5000'], async () => {
   if (!connected) throw new Error('not connected');
-  const existing = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith('snshare:')).length;
+  const existing = (await ourRecords('incident')).length;
   await sandbox.seed({ table: 'incident', count: 5000 - existing, correlation_prefix: 'snshare:bulk5000:', user: 'snshare.integration', cycle: { state: ['1', '2', '3', '6', '7'] } });
   await sleep(2_500);
   const snap = await refreshTickets(extPage);
   const truth = {};
-  for (const r of (await sandbox.records('incident')).filter((x) => String(x.correlation_id).startsWith('snshare:'))) {
+  for (const r of await ourRecords('incident')) {
     truth[r.state] = (truth[r.state] || 0) + 1;
   }
   const shown = {};
@@ -1026,7 +1036,7 @@ await phase('counts', 'counts_off_with_5000: card counts vs the sandbox with 500
 // 1,000; the cards' counts and the ticket list's pages come from the instance).
 await scalePhase('tickets10k', 'cards_render_10000_ms and list_ready_10000_ms: the cards and the ticket list with 10,000 tickets at the instance (median of 5)', ['cards_render_10000_ms', 'list_ready_10000_ms'], async () => {
   if (!seeded) throw new Error('no seeded tickets');
-  const ours = async (table) => (await sandbox.records(table)).filter((r) => String(r.correlation_id).startsWith('snshare:')).length;
+  const ours = async (table) => (await ourRecords(table)).length;
   const have = (await ours('incident')) + (await ours('change_request'));
   if (have < 10_000) await sandbox.seed({ table: 'change_request', count: 10_000 - have, correlation_prefix: 'snshare:bulk10000:', user: 'snshare.integration' });
   await sleep(2_500);
@@ -1039,13 +1049,6 @@ await scalePhase('tickets10k', 'cards_render_10000_ms and list_ready_10000_ms: t
   log(`   ${total} tickets: cards ${round(median(runs))} ms main-thread, list ${round(median(list.runs))} ms`);
 });
 
-// --soak N: the outbox soak with N shares (default 200; issue 17 asks for 1,000).
-const soakAt = process.argv.indexOf('--soak');
-const SOAK_SHARES = soakAt >= 0 ? Number(process.argv[soakAt + 1]) : 200;
-if (!Number.isInteger(SOAK_SHARES) || SOAK_SHARES < 1) {
-  console.error('--soak needs a number of shares, e.g. --soak 1000');
-  process.exit(2);
-}
 const soakNames = ['outbox_soak_lost', 'outbox_soak_duplicates', 'outbox_soak_left', 'outbox_soak_records', 'outbox_soak_wall_s', 'outbox_soak_faults'];
 if (QUICK && soakAt < 0) {
   for (const n of soakNames) results.skipped(n, 'skipped (--quick)');
