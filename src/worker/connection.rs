@@ -189,31 +189,38 @@ pub(crate) fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthCli
 
 /// The session for the configured instance, if it is configured.
 pub async fn configured() -> Result<Session, CallError> {
+    configured_with_record().await.map(|(s, _)| s)
+}
+
+/// `configured`, with the connection record of its instance as read for it.
+async fn configured_with_record() -> Result<(Session, Option<ConnectionRecord>), CallError> {
     let (settings, _) = effective_settings().await;
     let (instance, oauth) = oauth_client(&settings).ok_or(CallError::NotConnected)?;
-    let owner = store::connection()
+    let record = store::connection()
         .await
-        .filter(|r| r.instance == instance.origin())
-        .and_then(|r| r.user)
+        .filter(|r| r.instance == instance.origin());
+    let owner = record
+        .as_ref()
+        .and_then(|r| r.user.clone())
         .map(|u| u.sys_id);
     let client = Client::new(FetchTransport, instance.clone())
         .with_timeout(REQUEST_TIMEOUT_MS)
         .with_owner(owner)
         .with_observer(super::outbox::rate_observer(&instance.origin()));
-    Ok(Session {
-        client,
-        instance,
-        oauth,
-        settings,
-    })
+    Ok((
+        Session {
+            client,
+            instance,
+            oauth,
+            settings,
+        },
+        record,
+    ))
 }
 
 /// The session, if it is also authorized (tokens for this instance exist).
 pub async fn session() -> Result<Session, CallError> {
-    let session = configured().await?;
-    let record = store::connection()
-        .await
-        .filter(|r| r.instance == session.instance.origin());
+    let (session, record) = configured_with_record().await?;
     match record {
         None => Err(CallError::NotConnected),
         Some(r) if r.state == ConnectionState::AuthorizationNeeded => Err(
@@ -280,6 +287,16 @@ impl Session {
         let lock = TOKEN_LOCK.with(Rc::clone);
         lock.run(async {
             let now = now_ms();
+            // The access token alone decides whether a refresh is due: the refresh token (in
+            // the secret store, an IndexedDB open away) is read only when one is.
+            if rejected.is_none() {
+                if let Some(access) = store::access_token()
+                    .await
+                    .filter(|t| !t.access_token.is_empty() && !t.needs_refresh(now))
+                {
+                    return Ok(access.access_token);
+                }
+            }
             let Some(tokens) = store::tokens().await else {
                 self.mark(ConnectionState::AuthorizationNeeded).await;
                 return Err(CallError::NeedsAuthorization(

@@ -12,13 +12,13 @@ use std::rc::Rc;
 use crate::domain::capabilities::Api;
 use crate::domain::correlation::correlation_id;
 use crate::domain::diagnosis::Diagnosis;
-use crate::domain::outbox::{ClaimError, OutboxEntry, OutboxStatus};
+use crate::domain::outbox::{ClaimError, Lease, OutboxEntry, OutboxStatus};
 use crate::domain::pacing::{RateLimitHeaders, RateMeter};
 use crate::domain::retry::{classify, Attempt, RetryDecision};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{CreateApi, OutboxView, ShareOutcome, ShareRequest};
 use crate::platform::fetch::sleep;
-use crate::platform::{now_ms, random_unit, today, worker};
+use crate::platform::{join, now_ms, random_unit, today, worker};
 use crate::servicenow::change::means_unavailable;
 use crate::servicenow::client::AnswerObserver;
 use crate::servicenow::ticket::NewTicket;
@@ -121,10 +121,11 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
                     .await
                     .map(|s| s.instance.origin())
                     .unwrap_or_default(),
+                false,
             )
             .await;
             return match queued {
-                Ok(share_id) => ShareOutcome::Queued {
+                Ok((share_id, _)) => ShareOutcome::Queued {
                     share_id,
                     reason: Diagnosis::RefreshTokenExpired,
                 },
@@ -148,10 +149,11 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
             }
         }
     }
-    let Ok(share_id) = enqueue(&req, &session.instance.origin()).await else {
+    let origin = session.instance.origin();
+    let Ok((share_id, claimed)) = enqueue(&req, &origin, true).await else {
         return not_stored(&req);
     };
-    match attempt(&share_id).await {
+    match attempt_claimed(&share_id, claimed, Some(session), true).await {
         Attempted::Created(ticket, api) => ShareOutcome::Created { ticket, api },
         Attempted::Failed(diagnosis) => ShareOutcome::Failed {
             share_id,
@@ -205,33 +207,54 @@ pub async fn retry_many(share_ids: &[String]) {
     wasm_bindgen_futures::spawn_local(drive());
 }
 
+/// Writes the share to the outbox and, with `claim`, takes it for the attempt that follows in
+/// the same write: stored as being sent, with its lease, before any request leaves.
 async fn enqueue(
     req: &ShareRequest,
     instance: &str,
-) -> Result<String, crate::platform::storage::StorageError> {
+    claim: bool,
+) -> Result<(String, Claimed), crate::platform::storage::StorageError> {
     let share_id = clean_share_id(&req.share_id);
     let cid = correlation_id(req.draft.action_id.as_deref(), &share_id);
+    let now = now_ms();
     let entry = OutboxEntry::new(
         share_id.clone(),
         instance.to_string(),
         req.draft.clone(),
         cid,
-        now_ms(),
+        now,
     );
-    try_with_outbox(|o| {
+    let claimed = try_with_outbox(|o| {
         // The same share sent again (double click, Retry from the form): the queued entry
         // stands; a permanently failed one becomes due again with the user's edits.
         if let Some(existing) = o.get_mut(&share_id) {
             if matches!(existing.status, OutboxStatus::Failed { .. }) {
                 existing.draft = req.draft.clone();
-                let _ = existing.retry_by_user(now_ms());
+                let _ = existing.retry_by_user(now);
             }
         } else {
             o.push(entry);
         }
+        if claim {
+            claim_in(o, &share_id, now)
+        } else {
+            None
+        }
     })
     .await?;
-    Ok(share_id)
+    Ok((share_id, claimed))
+}
+
+/// An entry taken for one attempt (with its lease), why it could not be (with its last
+/// error), or `None`: no such entry, or the claim was not stored.
+type Claimed = Option<Result<(OutboxEntry, Lease), (ClaimError, Option<Diagnosis>)>>;
+
+fn claim_in(o: &mut crate::domain::outbox::Outbox, share_id: &str, now: u64) -> Claimed {
+    let entry = o.get_mut(share_id)?;
+    Some(match entry.claim(now, LEASE_MS) {
+        Ok(lease) => Ok((entry.clone(), lease)),
+        Err(e) => Err((e, entry.last_error.clone())),
+    })
 }
 
 /// The share could not be written to the outbox: it is not queued, and saying "queued" would
@@ -255,14 +278,20 @@ enum Attempted {
 /// One attempt at one entry: claim, (look up,) create, settle.
 async fn attempt(share_id: &str) -> Attempted {
     let now = now_ms();
-    let claimed = with_outbox(|o| {
-        let entry = o.get_mut(share_id)?;
-        Some(match entry.claim(now, LEASE_MS) {
-            Ok(lease) => Ok((entry.clone(), lease)),
-            Err(e) => Err((e, entry.last_error.clone())),
-        })
-    })
-    .await;
+    let claimed = with_outbox(|o| claim_in(o, share_id, now)).await;
+    attempt_claimed(share_id, claimed, None, false).await
+}
+
+/// The attempt after the claim: (look up,) create, settle. `session`: the one the caller
+/// already holds, used when it is still for the entry's instance. `answer_first`: a created
+/// record is answered before its settle is stored (the user's Send waits for the number only).
+async fn attempt_claimed(
+    share_id: &str,
+    claimed: Claimed,
+    session: Option<connection::Session>,
+    answer_first: bool,
+) -> Attempted {
+    let now = now_ms();
     let (entry, mut lease) = match claimed {
         Some(Ok(claimed)) => claimed,
         Some(Err((ClaimError::NotDue { .. }, last))) => {
@@ -280,7 +309,11 @@ async fn attempt(share_id: &str) -> Attempted {
             };
         }
     };
-    let session = match connection::session().await {
+    let session = match session {
+        Some(s) => Ok(s),
+        None => connection::session().await,
+    };
+    let session = match session {
         Ok(s) if s.instance.origin() == entry.instance => s,
         other => {
             // Not authorized (or another instance now): hold the share, burn no attempt.
@@ -326,26 +359,45 @@ async fn attempt(share_id: &str) -> Attempted {
 
     match result {
         Ok((ticket, api)) => {
-            // Into its bulk's record first: if the worker stops before the outbox lets go of
-            // the entry, the lookup of the next attempt adopts the record and notes it again.
-            super::bulk::note_created(share_id, &ticket).await;
-            with_outbox(|o| {
-                // Only the lease holder completes; a stale result (lease expired and taken
-                // over) is dropped and the new holder's lookup adopts the record.
-                if o.get(share_id).is_some_and(|e| {
-                    e.status
-                        == OutboxStatus::Sending {
-                            lease_until: lease.until,
+            let (share_id, entry, created) = (share_id.to_owned(), entry.clone(), ticket.clone());
+            let settle = async move {
+                let settle = async {
+                    // Into its bulk's record first: if the worker stops before the outbox lets
+                    // go of the entry, the lookup of the next attempt adopts the record and
+                    // notes it again.
+                    super::bulk::note_created(&share_id, &created).await;
+                    with_outbox(|o| {
+                        // Only the lease holder completes; a stale result (lease expired and
+                        // taken over) is dropped and the new holder's lookup adopts the record.
+                        if o.get(&share_id).is_some_and(|e| {
+                            e.status
+                                == OutboxStatus::Sending {
+                                    lease_until: lease.until,
+                                }
+                        }) {
+                            o.complete(&share_id);
                         }
-                }) {
-                    o.complete(share_id);
-                }
-                pace(o, &entry.instance, now_ms());
-            })
-            .await;
-            tickets::remember(ticket.clone(), &entry.instance).await;
-            if let Some(key) = entry.draft.action_id.as_deref() {
-                super::drafts::delete(key).await;
+                        pace(o, &entry.instance, now_ms());
+                    })
+                    .await;
+                };
+                // The ticket cache and the draft do not depend on the outbox: their writes go
+                // beside the settle's, not after it.
+                let remember = tickets::remember(created.clone(), &entry.instance);
+                let forget_draft = async {
+                    if let Some(key) = entry.draft.action_id.as_deref() {
+                        super::drafts::delete(key).await;
+                    }
+                };
+                join(settle, join(remember, forget_draft)).await;
+            };
+            if answer_first {
+                // The record exists: the user sees its number now. Until the settle is stored
+                // the entry stays leased, and a worker stopped meanwhile leaves it to the next
+                // attempt's lookup, which adopts the record instead of creating another.
+                wasm_bindgen_futures::spawn_local(settle);
+            } else {
+                settle.await;
             }
             Attempted::Created(ticket, api)
         }

@@ -212,7 +212,7 @@ async fn refresh_token() -> Option<Secret> {
 /// store.
 pub async fn tokens() -> Option<TokenSet> {
     let refresh = refresh_token().await;
-    let access: Option<TokenSet> = get(Area::Session, ACCESS_TOKEN).await.ok().flatten();
+    let access = access_token().await;
     match (access, refresh) {
         (Some(mut a), r) => {
             a.refresh_token = r.or(a.refresh_token);
@@ -229,6 +229,11 @@ pub async fn tokens() -> Option<TokenSet> {
         }),
         (None, None) => None,
     }
+}
+
+/// The access token alone (session storage), without the refresh token.
+pub async fn access_token() -> Option<TokenSet> {
+    get(Area::Session, ACCESS_TOKEN).await.ok().flatten()
 }
 
 pub async fn save_tokens(tokens: &TokenSet) -> Result<(), StorageError> {
@@ -289,6 +294,17 @@ pub async fn learn_api(instance: &str, api: crate::domain::capabilities::Api, av
     }
 }
 
+thread_local! {
+    /// The outbox as this worker last read or wrote it. Only the worker writes the outbox (pages
+    /// and content scripts go through messages), so within one worker's life this is what
+    /// storage holds; a stopped worker starts again from storage. A failed write forgets it, so
+    /// the next reader sees what storage really kept.
+    static OUTBOX_HELD: RefCell<Option<Outbox>> = const { RefCell::new(None) };
+    /// Writes of the outbox started by this worker: a read that overlapped one may be older
+    /// than storage and is not kept.
+    static OUTBOX_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// The outbox as stored, an unreadable entry set aside in place (`Outbox::from_stored`); an
 /// empty one when storage cannot be read (for display; writers use `outbox_for_update`).
 pub async fn outbox() -> Outbox {
@@ -296,15 +312,27 @@ pub async fn outbox() -> Outbox {
 }
 
 /// The outbox to change and save back: an error when storage cannot be read, so a failed read
-/// is never saved back over the queued shares as an empty outbox.
+/// is never saved back over the queued shares as an empty outbox. Read from storage once per
+/// worker start, then from what this worker wrote.
 pub async fn outbox_for_update() -> Result<Outbox, StorageError> {
-    storage::get_each(Area::Local, OUTBOX)
+    if let Some(held) = OUTBOX_HELD.with(|h| h.borrow().clone()) {
+        return Ok(held);
+    }
+    let writes = OUTBOX_WRITES.with(std::cell::Cell::get);
+    let read = storage::get_each(Area::Local, OUTBOX)
         .await
-        .map(Outbox::from_stored)
+        .map(Outbox::from_stored)?;
+    if OUTBOX_WRITES.with(std::cell::Cell::get) == writes {
+        OUTBOX_HELD.with(|h| *h.borrow_mut() = Some(read.clone()));
+    }
+    Ok(read)
 }
 
 pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {
-    set(Area::Local, OUTBOX, outbox).await
+    OUTBOX_WRITES.with(|w| w.set(w.get().wrapping_add(1)));
+    let saved = set(Area::Local, OUTBOX, outbox).await;
+    OUTBOX_HELD.with(|h| *h.borrow_mut() = saved.is_ok().then(|| outbox.clone()));
+    saved
 }
 
 pub async fn ticket_cache() -> TicketCache {
