@@ -30,7 +30,9 @@ use snshare_pages::options::{
     bind_settings_form, instance_origin_pattern, render_diagnostics, render_state_names,
     state_name_overrides, OptionsAction,
 };
-use snshare_pages::popup::{render_outbox, render_status_actions, render_tickets, PopupAction};
+use snshare_pages::popup::{
+    render_outbox, render_status_actions, render_tickets, Drawn, PopupAction,
+};
 use snshare_pages::tickets::{
     age_line, bind_toolbar, change_announcement, paging_label, render_results, ListState,
     TicketsAction, PAGE_SIZE,
@@ -637,6 +639,43 @@ fn popup_shows_five_latest_per_kind_with_counts() {
     assert!(text(&one(root, "[data-kind=change_request] .ticket-name")).contains(XSS));
     let link = one(root, "[data-kind=incident] .ticket a");
     assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
+}
+
+#[wasm_bindgen_test]
+fn popup_keeps_only_what_it_draws_and_draws_it_alike() {
+    setup();
+    let mut tickets: Vec<TicketSummary> = (1..=8)
+        .map(|n| ticket(TicketKind::Incident, n, &format!("Incident {n}")))
+        .collect();
+    tickets.extend((1..=7).map(|n| ticket(TicketKind::ChangeRequest, n, &format!("Change {n}"))));
+    let snapshot = TicketSnapshot {
+        fetched_at: Some(1_700_000_000_000),
+        tickets,
+        counts: vec![StateCount {
+            kind: TicketKind::Incident,
+            state: "1".into(),
+            label: "New".into(),
+            count: 8,
+        }],
+        queued_action_ids: vec!["ActionQ".into()],
+        refreshing: true,
+    };
+    let drawn = Drawn::new(connected(), &snapshot);
+    // Five of each kind and nothing the popup does not draw; a refresh that was running is
+    // over by the next opening.
+    assert_eq!(drawn.tickets.tickets.len(), 10);
+    assert!(!drawn.tickets.refreshing);
+    assert!(drawn.tickets.queued_action_ids.is_empty());
+    assert_eq!(drawn.status, connected());
+    // As session storage keeps it, then drawn: the same as from the worker's whole snapshot.
+    let kept: Drawn = serde_json::from_str(&serde_json::to_string(&drawn).unwrap()).unwrap();
+    load_page(POPUP_HTML);
+    let from_worker = render_tickets(&snapshot).unwrap().build();
+    let from_kept = render_tickets(&kept.tickets).unwrap().build();
+    assert_eq!(
+        from_kept.root().outer_html(),
+        from_worker.root().outer_html()
+    );
 }
 
 #[wasm_bindgen_test]

@@ -89,12 +89,15 @@ pub async fn permission_outcome(p: js_sys::Promise) -> Result<bool, String> {
 /// cache and outbox there. Page-lifetime listener.
 fn on_storage_changed(f: impl Fn() + 'static) {
     let debouncer = dom::Debouncer::new(400, f);
-    let cb =
-        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |_changes: JsValue, area: JsValue| {
-            if area.as_string().as_deref() != Some("managed") {
-                debouncer.trigger();
-            }
-        });
+    let cb = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+        // The popup's own copy of what it drew changes nothing the worker knows.
+        let only_drawn = js_sys::Object::keys(changes.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .all(|k| k.as_string().as_deref() == Some(popup::DRAWN_KEY));
+        if area.as_string().as_deref() != Some("managed") && !only_drawn {
+            debouncer.trigger();
+        }
+    });
     let _ = chrome::storage_on_changed_add_listener(cb.as_ref().unchecked_ref());
     cb.forget();
 }

@@ -13,6 +13,7 @@ use crate::domain::outbox::OutboxStatus;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{AuthMethod, OutboxView, RequestBody, ResponseBody, TicketSnapshot};
 use crate::platform::i18n::{format_number, t_count};
+use crate::platform::storage::{self, Area};
 use crate::platform::{chrome, messaging::send, t, t_with};
 
 use web_sys::Element;
@@ -28,6 +29,46 @@ use super::dom::build::{wrap, Dispatch, El, Region, View};
 
 /// Tickets shown per kind.
 pub const LATEST_PER_KIND: usize = 5;
+
+/// Where the popup keeps what it last drew from the worker's answers (session storage: gone
+/// when the browser closes), so the next opening draws it at once and the worker's answers,
+/// asked for as before, replace it.
+pub const DRAWN_KEY: &str = "popup.drawn";
+
+/// The connection status and the latest tickets as the popup drew them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Drawn {
+    pub status: ConnectionStatus,
+    pub tickets: TicketSnapshot,
+}
+
+impl Drawn {
+    /// What the popup draws of a snapshot and no more: the latest tickets of each kind and the
+    /// counts, never a refresh in progress (that one is over when the snapshot is read again).
+    pub fn new(status: ConnectionStatus, snapshot: &TicketSnapshot) -> Self {
+        let tickets = TicketKind::ALL
+            .iter()
+            .flat_map(|&kind| {
+                snapshot
+                    .tickets
+                    .iter()
+                    .filter(move |t| t.kind == kind)
+                    .take(LATEST_PER_KIND)
+                    .cloned()
+            })
+            .collect();
+        Drawn {
+            status,
+            tickets: TicketSnapshot {
+                fetched_at: snapshot.fetched_at,
+                tickets,
+                counts: snapshot.counts.clone(),
+                queued_action_ids: Vec::new(),
+                refreshing: false,
+            },
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PopupAction {
@@ -292,6 +333,8 @@ struct Popup {
     status_of: Cell<u32>,
     /// A tickets answer that came before its load's status (answer, forced, generation).
     early_tickets: RefCell<Option<(ResponseBody, bool, u32)>>,
+    /// The worker has answered: what the last opening drew is not drawn any more.
+    answered: Cell<bool>,
 }
 
 thread_local! {
@@ -339,6 +382,7 @@ pub fn start() {
         generation: Cell::new(0),
         status_of: Cell::new(0),
         early_tickets: RefCell::new(None),
+        answered: Cell::new(false),
     });
     let dispatch = page.dispatch();
     let controls = wrap(root).on("click", move |e| {
@@ -359,6 +403,9 @@ pub fn start() {
     *page.controls.borrow_mut() = Some(controls.build());
     page.render_status();
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
+    // Asked before the worker is: one storage read, answered without waking the worker.
+    let p = page.clone();
+    spawn_local(async move { p.draw_last_drawn().await });
     page.load(false);
     load_recognition(&page);
     load_bulk();
@@ -405,6 +452,33 @@ impl Popup {
         }
     }
 
+    /// What the last opening drew, until the worker's answers come; nothing when they came
+    /// first or nothing was kept (a damaged value is not drawn either).
+    async fn draw_last_drawn(self: &Rc<Self>) {
+        let Ok(Some(drawn)) = storage::get::<Drawn>(Area::Session, DRAWN_KEY).await else {
+            return;
+        };
+        if self.answered.get() {
+            return;
+        }
+        *self.status.borrow_mut() = Some(drawn.status);
+        self.render_status();
+        if let Some(v) = render_tickets(&drawn.tickets) {
+            self.tickets.borrow_mut().set(v.build());
+        }
+    }
+
+    /// Keeps what was drawn from the worker's answers for the next opening.
+    fn keep_drawn(&self, snapshot: &TicketSnapshot) {
+        let Some(status) = self.status.borrow().clone() else {
+            return;
+        };
+        let drawn = Drawn::new(status, snapshot);
+        spawn_local(async move {
+            let _ = storage::set(Area::Session, DRAWN_KEY, &drawn).await;
+        });
+    }
+
     /// Status, tickets and outbox are asked for together (one round trip to the worker, not
     /// two in a row); the tickets are drawn once the status is in, since it decides what an
     /// error in their answer means.
@@ -413,7 +487,9 @@ impl Popup {
         self.generation.set(generation);
         let p = self.clone();
         spawn_local(async move {
-            match send(RequestBody::GetStatus).await {
+            let answer = send(RequestBody::GetStatus).await;
+            p.answered.set(true);
+            match answer {
                 ResponseBody::Status(s) => {
                     *p.status.borrow_mut() = Some(s);
                     p.messages.borrow_mut().clear();
@@ -478,6 +554,7 @@ impl Popup {
                 } else if !refreshing {
                     self.polls.set(0);
                 }
+                self.keep_drawn(&snapshot);
                 render_tickets(&snapshot).map(El::build)
             }
             _ if not_connected => {

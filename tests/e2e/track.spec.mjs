@@ -143,3 +143,19 @@ test('the popup shows the five latest tickets of each kind', async ({ context, e
   await expect(popup.getByRole('link', { name: /^CHG/ })).toHaveCount(3);
   await expect(popup.getByRole('link', { name: 'View all tickets' })).toBeVisible();
 });
+
+test('the popup draws what it last drew before the worker answers', async ({ context, extensionId, sandbox }) => {
+  await seed(sandbox, 'incident', 7);
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  const first = await context.newPage();
+  await first.goto(`chrome-extension://${extensionId}/popup.html`);
+  await expect(first.getByRole('link', { name: /^INC/ })).toHaveCount(5);
+  await first.close();
+  // A worker that never answers: what the popup shows can only come from its own copy.
+  const popup = await context.newPage();
+  await popup.addInitScript(() => { chrome.runtime.sendMessage = () => new Promise(() => {}); });
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  await expect(popup.getByRole('status')).toContainText('Connected as');
+  await expect(popup.getByRole('link', { name: /^INC/ })).toHaveCount(5);
+});
