@@ -153,7 +153,7 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     let Ok((share_id, claimed)) = enqueue(&req, &origin, true).await else {
         return not_stored(&req);
     };
-    match attempt_claimed(&share_id, claimed, Some(session), true).await {
+    match attempt_claimed(&share_id, claimed, Some(session)).await {
         Attempted::Created(ticket, api) => ShareOutcome::Created { ticket, api },
         Attempted::Failed(diagnosis) => ShareOutcome::Failed {
             share_id,
@@ -279,17 +279,15 @@ enum Attempted {
 async fn attempt(share_id: &str) -> Attempted {
     let now = now_ms();
     let claimed = with_outbox(|o| claim_in(o, share_id, now)).await;
-    attempt_claimed(share_id, claimed, None, false).await
+    attempt_claimed(share_id, claimed, None).await
 }
 
 /// The attempt after the claim: (look up,) create, settle. `session`: the one the caller
-/// already holds, used when it is still for the entry's instance. `answer_first`: a created
-/// record is answered before its settle is stored (the user's Send waits for the number only).
+/// already holds, used when it is still for the entry's instance.
 async fn attempt_claimed(
     share_id: &str,
     claimed: Claimed,
     session: Option<connection::Session>,
-    answer_first: bool,
 ) -> Attempted {
     let now = now_ms();
     let (entry, mut lease) = match claimed {
@@ -359,46 +357,36 @@ async fn attempt_claimed(
 
     match result {
         Ok((ticket, api)) => {
-            let (share_id, entry, created) = (share_id.to_owned(), entry.clone(), ticket.clone());
-            let settle = async move {
-                let settle = async {
-                    // Into its bulk's record first: if the worker stops before the outbox lets
-                    // go of the entry, the lookup of the next attempt adopts the record and
-                    // notes it again.
-                    super::bulk::note_created(&share_id, &created).await;
-                    with_outbox(|o| {
-                        // Only the lease holder completes; a stale result (lease expired and
-                        // taken over) is dropped and the new holder's lookup adopts the record.
-                        if o.get(&share_id).is_some_and(|e| {
-                            e.status
-                                == OutboxStatus::Sending {
-                                    lease_until: lease.until,
-                                }
-                        }) {
-                            o.complete(&share_id);
-                        }
-                        pace(o, &entry.instance, now_ms());
-                    })
-                    .await;
-                };
-                // The ticket cache and the draft do not depend on the outbox: their writes go
-                // beside the settle's, not after it.
-                let remember = tickets::remember(created.clone(), &entry.instance);
-                let forget_draft = async {
-                    if let Some(key) = entry.draft.action_id.as_deref() {
-                        super::drafts::delete(key).await;
+            let settle = async {
+                // Into its bulk's record first: if the worker stops before the outbox lets go
+                // of the entry, the lookup of the next attempt adopts the record and notes it
+                // again.
+                super::bulk::note_created(share_id, &ticket).await;
+                with_outbox(|o| {
+                    // Only the lease holder completes; a stale result (lease expired and taken
+                    // over) is dropped and the new holder's lookup adopts the record.
+                    if o.get(share_id).is_some_and(|e| {
+                        e.status
+                            == OutboxStatus::Sending {
+                                lease_until: lease.until,
+                            }
+                    }) {
+                        o.complete(share_id);
                     }
-                };
-                join(settle, join(remember, forget_draft)).await;
+                    pace(o, &entry.instance, now_ms());
+                })
+                .await;
             };
-            if answer_first {
-                // The record exists: the user sees its number now. Until the settle is stored
-                // the entry stays leased, and a worker stopped meanwhile leaves it to the next
-                // attempt's lookup, which adopts the record instead of creating another.
-                wasm_bindgen_futures::spawn_local(settle);
-            } else {
-                settle.await;
-            }
+            // The ticket cache and the draft do not depend on the outbox: their writes go
+            // beside the settle's, not after it. All three are stored before the answer, so
+            // the cards the form refreshes next already have the ticket and no queued share.
+            let remember = tickets::remember(ticket.clone(), &entry.instance);
+            let forget_draft = async {
+                if let Some(key) = entry.draft.action_id.as_deref() {
+                    super::drafts::delete(key).await;
+                }
+            };
+            join(settle, join(remember, forget_draft)).await;
             Attempted::Created(ticket, api)
         }
         Err(e) => {
