@@ -8,7 +8,10 @@
 
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
+#[path = "common/sleep.rs"]
+mod sleep;
 
+use sleep::sleep;
 use snshare_core::domain::action_status::ActionStatus;
 use snshare_core::domain::ticket::Category;
 use snshare_web::form_request::{
@@ -16,7 +19,6 @@ use snshare_web::form_request::{
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
@@ -26,16 +28,6 @@ const XSS_TITLE: &str = "Ensure <img src=x onerror=alert(1)> is blocked";
 
 fn doc() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
 }
 
 /// `chrome.i18n` from the English catalogue, and a manifest that opens the forms' shadow roots
