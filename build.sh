@@ -102,11 +102,14 @@ ensure_firefox() {
 # ---------------------------------------------------------------------------------------------
 # Build
 # ---------------------------------------------------------------------------------------------
-# The three surfaces, each its own wasm: the portal downloads only the content script, the
-# popup only the pages. Crate snshare-<surface> is uplifted to
-# target/small/wasm32-unknown-unknown/release/snshare_<surface>.wasm and bound to
+# The surfaces, each its own wasm: the portal downloads only the content script (and the forms
+# when a person reaches for one), the popup only the pages. Crate snshare-<surface> is uplifted
+# to target/small/wasm32-unknown-unknown/release/snshare_<surface>.wasm and bound to
 # pkg/snshare_<surface>*.
-SURFACES=(content worker pages)
+SURFACES=(content forms worker pages)
+# The surfaces that run in the portal page: each also built as JavaScript (pkg-js/), for pages
+# whose CSP forbids WebAssembly.
+IN_PAGE=(content forms)
 # What ships is built by the pinned nightly with std rebuilt for size (README "Performance"
 # gives what each step bought): a panic aborts on the spot, without the message formatting and
 # the file/line strings panics otherwise carry (a panic traps either way: release is
@@ -118,7 +121,7 @@ SMALL_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=no
 SMALL_BUILD_STD=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size)
 # The crates that run in the browser: linted and tested for wasm32 (snshare-core is tested
 # natively, the sandbox is a native server).
-WASM_PACKAGES=(-p snshare-web -p snshare-content -p snshare-worker -p snshare-pages)
+WASM_PACKAGES=(-p snshare-web -p snshare-content -p snshare-forms -p snshare-worker -p snshare-pages)
 
 cargo_wasm() {
   # $1 = surface. --no-default-features: no test-hosts in what ships.
@@ -153,35 +156,39 @@ build_failed() {
 }
 
 build_js_fallback() {
-  # The same content-script core as JavaScript, for portal pages whose CSP forbids wasm:
-  # MVP wasm (nightly, build-std) -> wasm-bindgen --target bundler -> wasm2js.
-  local tdir=$ROOT/target/mvp out=$ROOT/target/mvp/bindgen
+  # The in-page surfaces (the content script, the forms) as JavaScript, for portal pages whose
+  # CSP forbids wasm: MVP wasm (nightly, build-std) -> wasm-bindgen --target bundler -> wasm2js.
+  local tdir=$ROOT/target/mvp out=$ROOT/target/mvp/bindgen surface
   # The old MVP wasm must not stand in for a build that failed.
-  rm -f "$tdir/$WASM_TARGET/release/snshare_content.wasm"
-  build_step "content script, MVP wasm (cargo +nightly)" \
+  for surface in "${IN_PAGE[@]}"; do rm -f "$tdir/$WASM_TARGET/release/snshare_$surface.wasm"; done
+  build_step "${IN_PAGE[*]}, MVP wasm (cargo +nightly)" \
     env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $SMALL_RUSTFLAGS $RUSTFLAGS_REMAP" \
     cargo "+$NIGHTLY" build --quiet --lib --release --target "$WASM_TARGET" \
-      "${SMALL_BUILD_STD[@]}" -p snshare-content --no-default-features ${BENCH_FEATURE:+--features bench}
-  rm -rf "$out"; mkdir -p "$out"
-  build_step "wasm-bindgen of the MVP content script" \
-    bindgen "$tdir/$WASM_TARGET/release/snshare_content.wasm" "$out" snshare_content bundler
-  build_step "wasm-opt of the MVP content script" \
-    wasm-opt -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm"
-  build_step "wasm2js of the content script" \
-    wasm2js -Oz "$out/snshare_content_bg.wasm" -o "$out/snshare_content_bg.wasm.js"
-  # Two modules without imports between them, each imported by content.js at its own URL: the
-  # web-accessible resources have per-session URLs (use_dynamic_url), and Chromium resolves a
-  # module's relative imports against the extension's fixed id, which is then refused
-  # (SECURITY.md, review I1). The glue becomes pkg-js/snshare_content.js; the wasm2js module
-  # exports `instantiate(glue)` instead of importing the glue.
-  mkdir -p "$DIST/pkg-js"
-  build_step "JS build: wasm2js module as instantiate(glue)" wasm2js_as_factory "$out/snshare_content_bg.wasm.js"
-  # Minified (esbuild from package-lock.json; export names stay): wasm2js writes readable
-  # JavaScript, 1.7 MB raw and 260 KiB gzip; minified, 0.63 MB and 187 KiB gzip, in 0.2 s.
-  build_step "JS build: minify the glue" \
-    minify "$out/snshare_content_bg.js" "$DIST/pkg-js/snshare_content.js"
-  build_step "JS build: minify the wasm2js module" \
-    minify "$out/snshare_content_bg.wasm.js" "$DIST/pkg-js/snshare_content_bg.wasm.js"
+      "${SMALL_BUILD_STD[@]}" "${IN_PAGE[@]/#/-psnshare-}" --no-default-features ${BENCH_FEATURE:+--features bench}
+  rm -rf "$out"; mkdir -p "$out" "$DIST/pkg-js"
+  for surface in "${IN_PAGE[@]}"; do
+    local name=snshare_$surface
+    build_step "wasm-bindgen of the MVP $surface wasm" \
+      bindgen "$tdir/$WASM_TARGET/release/$name.wasm" "$out" "$name" bundler
+    build_step "wasm-opt of the MVP $surface wasm" \
+      wasm-opt -Oz "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
+    build_step "wasm2js of the $surface wasm" \
+      wasm2js -Oz "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm.js"
+    # Two modules without imports between them, each imported by content.js at its own URL:
+    # the web-accessible resources have per-session URLs (use_dynamic_url), and Chromium
+    # resolves a module's relative imports against the extension's fixed id, which is then
+    # refused (SECURITY.md, review I1). The glue becomes pkg-js/<name>.js; the wasm2js module
+    # exports `instantiate(glue)` instead of importing the glue.
+    build_step "JS build of $surface: wasm2js module as instantiate(glue)" \
+      wasm2js_as_factory "$out/${name}_bg.wasm.js" "$name"
+    # Minified (esbuild from package-lock.json; export names stay): wasm2js writes readable
+    # JavaScript, for the content script 1.7 MB raw and 260 KiB gzip; minified, 0.63 MB and
+    # 187 KiB gzip, in 0.2 s.
+    build_step "JS build of $surface: minify the glue" \
+      minify "$out/${name}_bg.js" "$DIST/pkg-js/$name.js"
+    build_step "JS build of $surface: minify the wasm2js module" \
+      minify "$out/${name}_bg.wasm.js" "$DIST/pkg-js/${name}_bg.wasm.js"
+  done
 }
 
 minify() {
@@ -190,19 +197,30 @@ minify() {
 }
 
 wasm2js_as_factory() {
-  python3 - "$1" <<'PY'
+  # $1 = wasm2js output, $2 = the module's name (snshare_<surface>).
+  python3 - "$1" "$2" <<'PY'
 import re, sys
-path = sys.argv[1]
+path, name = sys.argv[1], sys.argv[2]
 src = open(path, encoding="utf-8").read()
-head = "import * as $_snshare_content_bg_js from './snshare_content_bg.js';\n"
+glue = f"$_{name}_bg_js"
+head = f"import * as {glue} from './{name}_bg.js';\n"
 if not src.startswith(head):
     sys.exit("wasm2js output does not start with its one import of the glue")
 body, n = re.subn(r"^export var ([A-Za-z0-9_$]+) = retasmFunc\.\1;$", r"__exports.\1 = retasmFunc.\1;",
                   src[len(head):], flags=re.M)
 if n == 0 or re.search(r"^(import|export)\b", body, flags=re.M):
     sys.exit("wasm2js output has other imports or exports than expected")
+# wasm2js grows its memory into a new ArrayBuffer and leaves the old one attached; the glue
+# keeps its cached views of the memory while their buffer is not detached, so after a growth
+# it wrote strings into the old buffer and the code read zeros (the forms module's first
+# template lookup found nothing). Detached after the copy, the old buffer makes the glue take
+# new views, as with real wasm memory.
+grow = "newHEAP8.set(HEAP8);\n"
+if body.count(grow) != 1:
+    sys.exit("wasm2js output does not grow its memory as expected")
+body = body.replace(grow, grow + "HEAP8.buffer.transfer(0);\n")
 with open(path, "w", encoding="utf-8") as f:
-    f.write("export function instantiate($_snshare_content_bg_js) {\nvar __exports = {};\n"
+    f.write(f"export function instantiate({glue}) {{\nvar __exports = {{}};\n"
             + body + "\nreturn __exports;\n}\n")
 PY
 }
@@ -228,12 +246,15 @@ build() {
     build_step "wasm-bindgen of the $surface wasm" bindgen "$wasm" "$DIST/pkg" "snshare_$surface" web
     build_step "wasm-opt of the $surface wasm" opt "$DIST/pkg/snshare_${surface}_bg.wasm"
   done
-  # The portal downloads the content script's glue with its wasm: minified (8.7 → 6.9 KiB gzip).
-  build_step "minify the content script's glue" minify \
-    "$DIST/pkg/snshare_content.js" "$DIST/pkg/snshare_content.js"
-  wait "$js_pid" || { cat "$js_log" >&2; build_failed "the JS build of the content script (its log is above)" 1; }
+  # The portal downloads the in-page surfaces' glue with their wasm: minified (the content
+  # script's 8.7 → 6.9 KiB gzip).
+  for surface in "${IN_PAGE[@]}"; do
+    build_step "minify the $surface glue" minify \
+      "$DIST/pkg/snshare_$surface.js" "$DIST/pkg/snshare_$surface.js"
+  done
+  wait "$js_pid" || { cat "$js_log" >&2; build_failed "the JS build of the in-page surfaces (its log is above)" 1; }
   cat "$js_log"
-  build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script)" \
+  build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script and the forms)" \
     bash -c 'cd extension && find . -type f ! -name "*.md" ! -name "manifest.*.json" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
   build_step "dist/snshare-chrome.zip" deterministic_zip "$DIST" "$DIST_ROOT/snshare-chrome.zip"
   build_firefox

@@ -19,7 +19,25 @@
     core.__wbg_set_wasm(instantiate(core));
     engine = 'js';
   }
-  core.content_start(engine);
+  // The forms (issue 17: not in the portal's first download) are a module of their own,
+  // imported on first need with the core's engine; the content script preloads it when a person
+  // reaches for one of its controls. An open still loading when the page changes is dropped.
+  let forms, generation = 0;
+  const loadForms = () => forms ??= (engine === 'wasm'
+    ? import(url('pkg/snshare_forms.js'))
+      .then(async (m) => { await m.default({ module_or_path: url('pkg/snshare_forms_bg.wasm') }); return m; })
+    : Promise.all([import(url('pkg-js/snshare_forms.js')), import(url('pkg-js/snshare_forms_bg.wasm.js'))])
+      .then(([m, { instantiate }]) => { m.__wbg_set_wasm(instantiate(m)); return m; })
+  ).catch((e) => { forms = undefined; throw e; });
+  const failed = (e) => console.warn('snshare: the forms did not load', e);
+  core.content_start(engine, {
+    preload: () => { loadForms().catch(failed); },
+    open_bulk: (request) => {
+      const asked = generation;
+      loadForms().then((m) => { if (asked === generation) m.open_bulk_form(request, core.tickets_changed); }, failed);
+    },
+    close: () => { generation++; if (forms) forms.then((m) => m.close_forms(), () => {}); },
+  });
   // The popup asks what snshare recognized on this tab (the recognition report), and which of
   // its actions have no ticket.
   chrome.runtime.onMessage.addListener((message, sender, reply) => {

@@ -11,9 +11,12 @@
 
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
+#[path = "common/sleep.rs"]
+mod sleep;
 
 use std::rc::Rc;
 
+use sleep::sleep;
 use snshare_content::app::Ctx;
 use snshare_content::selectors::{self, Section};
 use snshare_content::task_form::{
@@ -24,7 +27,6 @@ use snshare_core::domain::action_status::ActionStatus;
 use snshare_core::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{
     Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
@@ -75,16 +77,6 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(p).await.unwrap();
 }
 
 /// Waits (polling every 10 ms, at most 5 s) until `done` holds; fails naming `what`. The

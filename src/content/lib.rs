@@ -13,7 +13,8 @@
 //! | `cards` | home, Secure Score overview, Compliance Manager overview | the Change / Incident management cards |
 //! | `compliance` | Compliance Manager's Improvement actions, an action's details | "Share to ServiceNow" among the details' commands |
 //!
-//! The task form (`task_form`) is opened by them and closes when the page changes. Everything
+//! The task form (`task_form`) is opened by them and closes when the page changes; the bulk form
+//! is the forms module's, reached through `forms`. Everything
 //! the features look for in the portal is in `selectors`.
 
 #![cfg(target_arch = "wasm32")]
@@ -28,6 +29,7 @@ use crate::platform::i18n;
 use snshare_core::{domain, messages};
 use snshare_web as platform;
 use snshare_web::dom;
+use snshare_web::wire;
 
 pub mod app;
 mod badges;
@@ -35,6 +37,7 @@ mod bulk;
 mod bulk_status;
 pub mod cards;
 pub mod compliance;
+mod forms;
 pub mod report;
 mod row_share;
 pub mod scheduler;
@@ -43,7 +46,6 @@ mod share_menu;
 pub mod styles;
 pub mod task_form;
 pub mod tickets;
-mod wire;
 
 pub use badges::badges_for;
 pub use share_menu::add_item as add_share_menu_item;
@@ -74,9 +76,10 @@ thread_local! {
     pub(crate) static CTX: RefCell<Option<Rc<app::Ctx>>> = const { RefCell::new(None) };
 }
 
-/// Entry point, called by `extension/content.js` once the core is loaded.
+/// Entry point, called by `extension/content.js` once the core is loaded; `forms` is its object
+/// of functions that reach the forms module (`forms`).
 #[wasm_bindgen]
-pub fn content_start(engine: &str) {
+pub fn content_start(engine: &str, forms: JsValue) {
     dom::mark("snshare:content-start");
     let Some(doc) = dom::document() else { return };
     let Some(root) = doc.document_element() else {
@@ -98,12 +101,22 @@ pub fn content_start(engine: &str) {
     let page_lang = root.get_attribute("lang").unwrap_or_default();
     wasm_bindgen_futures::spawn_local(async move {
         i18n::follow_page_language(&page_lang).await;
-        start_features(&doc, root);
+        start_features(&doc, root, forms);
     });
 }
 
-fn start_features(doc: &web_sys::Document, root: web_sys::Element) {
+/// The forms module's bulk share ended: the ticket snapshot is read again (its new tickets
+/// show as badges and on the cards).
+#[wasm_bindgen]
+pub fn tickets_changed() {
+    if let Some(ctx) = CTX.with(|c| c.borrow().clone()) {
+        tickets::refresh(&ctx.tickets);
+    }
+}
+
+fn start_features(doc: &web_sys::Document, root: web_sys::Element, forms: JsValue) {
     styles::install(doc);
+    forms::install(forms, doc);
     let ctx = app::Ctx::new();
     CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
     scheduler::start(ctx, &FEATURES);

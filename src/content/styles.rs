@@ -1,6 +1,6 @@
 //! The content script's CSS: one `<style>` for what snshare adds inline to the portal (every
-//! class prefixed `snshare-`), and the task form's own sheet inside its shadow root. A page CSP
-//! that restricts `script-src` does not affect either.
+//! class prefixed `snshare-`), and the theme the forms' hosts carry (the forms' own sheet is
+//! `snshare_web::form_host::FORM_CSS`). A page CSP that restricts `script-src` affects neither.
 
 use web_sys::{Document, Element};
 
@@ -60,10 +60,6 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-slot{max-width:max(50%,calc(100% - 14em));min-width:0}
 .snshare-slot>.snshare-badge{display:inline-block;flex:0 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis}
 "#;
-
-/// The task form, inside its shadow root (the page's styles do not reach it, nor ours the page).
-/// The host carries `data-theme` (see [`apply_theme`]) and `lang`.
-pub const FORM_CSS: &str = include_str!("../../extension/templates/task-form.css");
 
 /// Which theme snshare's in-page UI takes: the portal's own, read from the background it
 /// paints (whatever class or attribute the portal uses to switch it), else the system's

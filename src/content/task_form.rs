@@ -24,15 +24,15 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, KeyboardEvent, ShadowRoot,
 };
 
 use super::app::Ctx;
 use super::app::OpenForm;
-use super::dom::{self, append, el, set, Debouncer, Listener, OWN_ATTR};
+use super::dom::{self, append, set, Debouncer, Listener};
 use super::selectors::{self, PanelContent};
 use super::{styles, tickets, wire};
 use crate::domain::action_status::ActionStatus;
@@ -41,7 +41,6 @@ use crate::domain::correlation::action_key;
 use crate::domain::draft::{
     default_due_date, format_date, ComplianceFacts, TaskDraft, TASK_NAME_MAX,
 };
-use crate::domain::portal_url::action_link_on;
 use crate::domain::settings::TicketDefaults;
 use crate::domain::task_form::duplicate_keys;
 use crate::domain::task_form::Edit;
@@ -55,7 +54,12 @@ use crate::domain::task_form::TaskForm as FormState;
 use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::i18n::{format_day, ui_lang};
-use crate::platform::present;
+use crate::platform::{form_host, present};
+// The action's link, the row's description and a ticket's number, as the bulk form (in the
+// forms module) makes them too.
+pub use crate::platform::present::{
+    action_link as link_to, description_from_row, ticket_node as ticket_link,
+};
 use crate::platform::template::{self, Markup};
 use crate::platform::{random_hex, t, t_with, today};
 
@@ -115,14 +119,6 @@ impl ActionContext {
     }
 }
 
-/// The link back to an action on the portal the user is on (commercial, GCC High, DoD).
-pub fn link_to(action_id: &str) -> String {
-    let origin = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
-    action_link_on(&origin, action_id)
-}
-
 /// Where the form's host goes: next to the control that opened it when that control is inside a
 /// modal panel (inside its focus trap), else the end of the body.
 fn mount(host: &Element, body: &Element, opener: Option<&Element>) {
@@ -136,11 +132,6 @@ fn mount(host: &Element, body: &Element, opener: Option<&Element>) {
             let _ = body.append_child(host);
         }
     }
-}
-
-/// The description prefilled from a row: the title, then the link.
-pub fn description_from_row(title: &str, link: &str) -> String {
-    format!("{}\n\n{link}", title.trim())
 }
 
 /// The description prefilled from the panel: description, prerequisites, next steps (under
@@ -385,32 +376,6 @@ pub struct TaskForm {
     _listeners: Vec<Listener>,
 }
 
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getManifest, catch)]
-    fn manifest() -> Result<JsValue, JsValue>;
-}
-
-/// Closed: a script of the portal page can neither read what the form shows (a draft, open
-/// tickets) nor fill it in (security review M2). Playwright sees into open roots only, so the
-/// e2e suite's copy of the extension sets `snshare_test.open_shadow_root` in its manifest,
-/// which no page can change; the shipped manifest has no such key.
-pub(crate) fn shadow_mode() -> ShadowRootMode {
-    let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
-    let open = manifest()
-        .ok()
-        .and_then(|m| get(&m, "snshare_test"))
-        .filter(JsValue::is_object)
-        .and_then(|t| get(&t, "open_shadow_root"))
-        .and_then(|v| v.as_bool())
-        == Some(true);
-    if open {
-        ShadowRootMode::Open
-    } else {
-        ShadowRootMode::Closed
-    }
-}
-
 impl TaskForm {
     pub fn id(&self) -> u32 {
         self.inner.id
@@ -468,20 +433,15 @@ impl TaskForm {
             request.kind.is_some(),
         );
 
-        let host = doc.create_element("div").ok()?;
-        set(&host, OWN_ATTR, HOST_ATTR_VALUE);
         // The portal's theme (light or dark) and the language the form is written in, which
         // can differ from the portal's when snshare lacks the portal's language.
-        set(&host, "data-theme", styles::apply_theme(&doc));
-        set(&host, "lang", &ui_lang());
-        let init = ShadowRootInit::new(shadow_mode());
-        let root = host
-            .unchecked_ref::<HtmlElement>()
-            .attach_shadow(&init)
-            .ok()?;
-        let style = doc.create_element("style").ok()?;
-        style.set_text_content(Some(styles::FORM_CSS));
-        let _ = root.append_child(&style);
+        let (host, root) = form_host::create(
+            &doc,
+            HOST_ATTR_VALUE,
+            styles::apply_theme(&doc),
+            &ui_lang(),
+            form_host::FORM_CSS,
+        )?;
         let overlay = piece("overlay")?;
         let f = Fields::bind(&overlay)?;
         let _ = root.append_child(&overlay);
@@ -1181,12 +1141,6 @@ impl Inner {
             let _ = wire::delete_draft(&key).await;
         });
     }
-}
-
-/// A ServiceNow ticket number as a link that opens in a new tab (`present::ticket_link`: only
-/// a web link becomes a link; anything else stays text).
-pub fn ticket_link(doc: &Document, tk: &TicketSummary) -> Element {
-    present::ticket_link(doc, tk, None).unwrap_or_else(|_| el(doc, "span", "", &tk.number))
 }
 
 impl Ctx {

@@ -9,11 +9,14 @@
 
 pub mod chrome;
 pub mod dom;
+pub mod form_host;
+pub mod form_request;
 pub mod i18n;
 pub mod messaging;
 pub mod present;
 pub mod storage;
 pub mod template;
+pub mod wire;
 
 pub use i18n::{t, t_with};
 

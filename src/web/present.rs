@@ -107,3 +107,21 @@ pub fn local_time(date: &js_sys::Date, day: Style, time: Option<Style>) -> Strin
         .and_then(|s| s.as_string())
         .unwrap_or_else(|| String::from(date.to_iso_string()))
 }
+
+/// A ticket's number as [`ticket_link`] makes it, or as text when the browser refused the link.
+pub fn ticket_node(doc: &Document, tk: &TicketSummary) -> Element {
+    ticket_link(doc, tk, None).unwrap_or_else(|_| crate::dom::el(doc, "span", "", &tk.number))
+}
+
+/// The link back to an action on the portal the page is on (commercial, GCC High, DoD).
+pub fn action_link(action_id: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    crate::domain::portal_url::action_link_on(&origin, action_id)
+}
+
+/// The description prefilled from a row of the list: the title, then the link.
+pub fn description_from_row(title: &str, link: &str) -> String {
+    format!("{}\n\n{link}", title.trim())
+}

@@ -255,3 +255,56 @@ test('the popup shares all actions on the page that have no ticket, after a prev
   const records = await sandbox.records('incident');
   for (const a of actions) expect(ofAction(records, a.id), a.id).toHaveLength(1);
 });
+
+// The forms are a module of their own (issue 17): the portal page downloads none of it until a
+// person reaches for one of snshare's controls, and the first click on one still opens its form,
+// which shares — with the wasm build and with the JS build a strict page CSP gets.
+for (const [csp, engine, files] of [
+  ['none', 'wasm', ['/pkg/snshare_forms.js', '/pkg/snshare_forms_bg.wasm']],
+  ['strict', 'js', ['/pkg-js/snshare_forms.js', '/pkg-js/snshare_forms_bg.wasm.js']],
+]) {
+  test.describe(`page CSP ${csp}`, () => {
+    test.use({ csp });
+
+    test(`${engine}: no forms bytes until a control is touched; the bulk form opens on the first click, shares, closes with the page`, async ({ context, extensionId, portal, sandbox }) => {
+      await connect(context, extensionId);
+      const asked = [];
+      portal.on('request', (r) => { if (r.url().startsWith('chrome-extension://')) asked.push(new URL(r.url()).pathname); });
+      const formsAsked = () => [...new Set(asked.filter((p) => p.includes('snshare_forms')))].sort();
+      await open(portal, '/securescore?viewid=actions');
+      await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', engine);
+      const actions = (await listed(portal)).slice(30, 32);
+      for (const a of actions) {
+        const row = portal.getByRole('row').filter({ has: portal.locator(`a[href$="actionId=${a.id}"]`) });
+        await row.getByRole('checkbox', { name: 'Select row' }).click();
+      }
+      const bar = portal.getByRole('region', { name: english('bulk_region') });
+      await expect(bar).toContainText(english('bulk_selected', '2'));
+      // The page, its rows and the portal's own selection: nothing of the forms yet.
+      await portal.waitForTimeout(500);
+      expect(formsAsked()).toEqual([]);
+
+      const share = bar.getByRole('button', { name: english('bulk_share_n', '2') });
+      await share.click();
+      const dialog = portal.getByRole('dialog', { name: english('bulk_title', '2') });
+      await expect(dialog).toBeVisible();
+      expect(formsAsked()).toEqual(files);
+      // Send waits for the open-ticket check (none here).
+      await expect(dialog.getByText(english('bulk_checking'))).toBeHidden({ timeout: 20_000 });
+      await dialog.getByRole('button', { name: english('bulk_send', '2') }).click();
+      await expect(dialog.getByText(english('bulk_done', '2', '0'))).toBeVisible({ timeout: 60_000 });
+      const records = await sandbox.records('incident');
+      for (const a of actions) expect(ofAction(records, a.id), a.id).toHaveLength(1);
+
+      // Closed, focus goes back to the control that opened it.
+      await dialog.getByRole('button', { name: english('form_close') }).click();
+      await expect(dialog).toHaveCount(0);
+      await expect(share).toBeFocused();
+      // Opened again, then the page changes (no reload): the form goes with it.
+      await share.click();
+      await expect(dialog).toBeVisible();
+      await portal.evaluate(() => __replica.navigate('/securescore?viewid=overview'));
+      await expect(dialog).toHaveCount(0);
+    });
+  });
+}

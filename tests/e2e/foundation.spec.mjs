@@ -29,7 +29,8 @@ test.describe('the package', () => {
     expect(manifest.content_security_policy.extension_pages).toContain("'wasm-unsafe-eval'");
     for (const f of ['background.js', 'content.js', 'popup.html', 'options.html', 'tickets.html',
       'pkg/snshare_worker_bg.wasm', 'pkg/snshare_pages_bg.wasm', 'pkg/snshare_content_bg.wasm',
-      'pkg-js/snshare_content.js',
+      'pkg-js/snshare_content.js', 'pkg/snshare_forms_bg.wasm', 'pkg/snshare_forms.js',
+      'pkg-js/snshare_forms.js', 'pkg-js/snshare_forms_bg.wasm.js',
       '_locales/en/messages.json']) {
       expect(fs.existsSync(path.join(DIST, f)), f).toBe(true);
     }

@@ -174,7 +174,7 @@ export function grantedExtensionDir({ openShadowRoot = true } = {}) {
   const copied = path.join(dir, 'manifest.json');
   if (!fs.existsSync(copied) || fs.statSync(copied).mtimeMs < fs.statSync(stamp).mtimeMs
       || !JSON.parse(fs.readFileSync(copied, 'utf8')).snshare_test !== !openShadowRoot
-      || ['content', 'worker', 'pages'].some((surface) => {
+      || ['content', 'forms', 'worker', 'pages'].some((surface) => {
         const wasm = `pkg/snshare_${surface}_bg.wasm`;
         return !fs.existsSync(path.join(dir, wasm))
           || fs.statSync(path.join(dir, wasm)).mtimeMs < fs.statSync(path.join(DIST, wasm)).mtimeMs;

@@ -93,6 +93,10 @@ def check_package(store, path):
         named += [js for cs in manifest["content_scripts"] for js in cs["js"]]
         named += [manifest["action"]["default_popup"], manifest["options_ui"]["page"]]
         named += list(manifest["icons"].values())
+        # What content.js imports into the portal page (the content script and the forms it
+        # loads on first need): named one by one, except the JS build's folder.
+        named += [r for war in manifest.get("web_accessible_resources", []) for r in war["resources"]
+                  if "*" not in r]
         missing = [n for n in named if n and n not in names]
         check(f"{store}: every file the manifest names is packed", not missing, ", ".join(missing))
         icons = dict(manifest["icons"])

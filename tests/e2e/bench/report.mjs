@@ -50,6 +50,11 @@ export const METRICS = [
   ['js_fallback_gzip_kb', 'KiB', null],
   ['js_fallback_raw_kb', 'KiB', null],
   ['content_wasm_gzip_kb', 'KiB', null],
+  // The forms module (task and bulk form), downloaded on first need, not with the page.
+  ['forms_payload_gzip_kb', 'KiB', null],
+  ['forms_js_payload_gzip_kb', 'KiB', null],
+  ['forms_wasm_raw_kb', 'KiB', null],
+  ['forms_wasm_gzip_kb', 'KiB', null],
   ['worker_wasm_raw_kb', 'KiB', null],
   ['worker_wasm_gzip_kb', 'KiB', null],
   ['pages_wasm_gzip_kb', 'KiB', null],

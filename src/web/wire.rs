@@ -1,4 +1,5 @@
-//! The content script's side of the message contract (`crate::messages`).
+//! The in-page side of the message contract (`crate::messages`): the content script and the
+//! forms module it loads on first need.
 //!
 //! Requests are the contract's `RequestBody`, written as the JS object serde makes of it by hand,
 //! field by field, for the variants the content script sends (`encode`): serde's serializer
@@ -15,12 +16,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::chrome;
 use crate::domain::connection::ConnectionState;
 use crate::domain::draft::TaskDraft;
 use crate::domain::settings::RecordRef;
 use crate::domain::ticket::TicketSummary;
 use crate::messages::{BulkView, ExtensionPage, RequestBody, ShareOutcome, ShareRequest};
-use crate::platform::chrome;
 
 /// How long a plain request may take before the UI stops waiting.
 const TIMEOUT_MS: i32 = 15_000;
@@ -241,7 +242,7 @@ pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
 pub fn open_page_now(page: ExtensionPage) {
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = open_page(page).await {
-            crate::platform::log(&format!("snshare: could not open the page: {e}"));
+            crate::log(&format!("snshare: could not open the page: {e}"));
         }
     });
 }
@@ -260,27 +261,33 @@ pub mod encode {
     use crate::messages::{RequestBody, ShareRequest, PROTOCOL_VERSION};
 
     /// A JS object, filled field by field (keys are literals, made into JS strings once).
-    struct Obj(Object);
+    pub struct Obj(Object);
+
+    impl Default for Obj {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
 
     impl Obj {
-        fn new() -> Self {
+        pub fn new() -> Self {
             Obj(Object::new())
         }
 
-        fn set(self, key: &'static str, value: &JsValue) -> Self {
+        pub fn set(self, key: &'static str, value: &JsValue) -> Self {
             let _ = crate::dom::with_js(key, |k| Reflect::set(&self.0, k, value));
             self
         }
 
-        fn str(self, key: &'static str, value: &str) -> Self {
+        pub fn str(self, key: &'static str, value: &str) -> Self {
             self.set(key, &JsValue::from_str(value))
         }
 
-        fn opt(self, key: &'static str, value: Option<&str>) -> Self {
+        pub fn opt(self, key: &'static str, value: Option<&str>) -> Self {
             self.set(key, &value.map_or(JsValue::NULL, JsValue::from_str))
         }
 
-        fn done(self) -> JsValue {
+        pub fn done(self) -> JsValue {
             self.0.into()
         }
     }
