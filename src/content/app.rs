@@ -10,7 +10,7 @@ use web_sys::Element;
 
 use super::dom::{self, Debouncer};
 use super::selectors;
-use super::tickets::{self, TicketStore};
+use super::tickets::TicketStore;
 use super::wire;
 use crate::domain::action_title::{title_key, TitleMap};
 use crate::domain::portal_url::{cm_id, CM_ORIGINS};
@@ -192,8 +192,9 @@ impl Ctx {
     fn titles_changed(&self) {
         self.titles_generation
             .set(self.titles_generation.get().wrapping_add(1));
-        // Rows and badges bound to a title key look again.
-        tickets::changed();
+        // Rows bound by their title look again (`row_share`), on the next batch: one comes even
+        // when the page is quiet. The ticket snapshot did not change.
+        super::scheduler::request_flush();
     }
 
     fn send_learned(&self) {

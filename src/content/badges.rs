@@ -58,17 +58,18 @@ impl Feature for Badges {
         }
         let store = ctx.tickets.borrow();
         let generation = store.generation.to_string();
-        let rows: &[Element] = if batch.tickets_changed || batch.initial {
-            batch.all_rows(ctx)
-        } else if store.has_badges() {
-            batch.touched_rows(ctx)
-        } else {
-            &[]
-        };
+        let rows: &[selectors::Row] =
+            if batch.tickets_changed || batch.initial || batch.rows_rebound.get() {
+                batch.all_rows(ctx)
+            } else if store.has_badges() {
+                batch.touched_rows(ctx)
+            } else {
+                &[]
+            };
         if !rows.is_empty() {
             if let Some(doc) = dom::document() {
                 for row in rows {
-                    draw_row(&doc, &store, &generation, row);
+                    draw_row(&doc, &store, &generation, &row.el);
                 }
             }
         }

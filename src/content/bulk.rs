@@ -23,7 +23,7 @@ use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
 use super::row_share::{SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{Batch, Feature, FeatureDef};
-use super::selectors::ColumnMap;
+use super::selectors::{ColumnMap, Row};
 use super::task_form::{description_from_row, link_to};
 use super::{bulk_status, forms, selectors, styles};
 use crate::domain::action_status::ActionStatus;
@@ -116,7 +116,7 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
                     e.stop_propagation();
                     let on = t.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked());
                     if let Some(p) = selectors::row_of(&t)
-                        .and_then(|r| s.columns().and_then(|m| s.row_pick(&m, &r)))
+                        .and_then(|r| s.columns().and_then(|m| s.row_pick(&m, &Row::new(r))))
                     {
                         s.set_picked(p, on);
                     }
@@ -162,7 +162,7 @@ fn piece_bar(doc: &web_sys::Document) -> Option<Element> {
 impl Feature for Bulk {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
         panel_offer(ctx, batch);
-        let rows = if batch.initial || batch.tickets_changed {
+        let rows = if batch.initial || batch.tickets_changed || batch.rows_rebound.get() {
             batch.all_rows(ctx)
         } else {
             batch.touched_rows(ctx)
@@ -171,18 +171,19 @@ impl Feature for Bulk {
             return;
         }
         let s = &self.shared;
-        // The column map scans the whole list: read once for this batch's rows.
-        let map = s.columns();
-        if let Some(map) = &map {
+        // The batch's column map and rows: each row's action and cells read once for every
+        // feature.
+        let map = batch.columns(ctx);
+        if let Some(map) = map {
             note_statuses(ctx, map, rows);
         }
-        if !s.portal_mode.get() && rows.iter().any(has_portal_selection) {
+        if !s.portal_mode.get() && rows.iter().any(|r| has_portal_selection(&r.el)) {
             s.portal_mode.set(true);
             if let Some(root) = dom::document().and_then(|d| d.document_element()) {
                 dom::remove_all(&root, PICK_SELECTOR);
             }
         }
-        if let Some(map) = &map {
+        if let Some(map) = map {
             for row in rows {
                 if s.portal_mode.get() {
                     s.read_row(map, row);
@@ -197,14 +198,15 @@ impl Feature for Bulk {
 
 /// The status column of the rows passing by, for the cards (issue 18): one cell per row,
 /// nothing where the list shows no status column.
-fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Element]) {
+fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Row]) {
     let Some(col) = map.status.as_ref() else {
         return;
     };
     for row in rows {
-        let status = selectors::cell_at(row, col)
-            .and_then(|c| selectors::status_in_place(&selectors::readable_text(&c)));
-        let (Some(status), Some(action)) = (status, selectors::row_action(map, row)) else {
+        let status = row
+            .cell(col)
+            .and_then(|c| selectors::status_in_place(&selectors::readable_text(c)));
+        let (Some(status), Some(action)) = (status, row.action(map)) else {
             continue;
         };
         let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
@@ -267,22 +269,21 @@ fn portal_selected(row: &Element) -> bool {
 }
 
 impl Shared {
-    /// The list's column map, read once for the rows of a batch: reading it scans the whole
-    /// list, so once per row made a 2,000-row list take seconds.
+    /// The list's column map, for a row outside a batch (a click on snshare's checkbox).
     fn columns(&self) -> Option<ColumnMap> {
         let list = self.ctx.upgrade()?.list(false).0?;
         Some(selectors::column_map(&list))
     }
 
     /// The action a row shows, as the selection keeps it.
-    fn row_pick(&self, map: &ColumnMap, row: &Element) -> Option<Picked> {
+    fn row_pick(&self, map: &ColumnMap, row: &Row) -> Option<Picked> {
         let ctx = self.ctx.upgrade()?;
-        let action = selectors::row_action(map, row)?;
+        let action = row.action(map)?;
         Some(Picked {
             key: ctx.resolve(action.action_id.as_deref(), &action.title).key,
-            title: action.title,
-            category: selectors::row_category(map, row),
-            status: selectors::row_status(map, row),
+            title: action.title.clone(),
+            category: row.category(map),
+            status: row.status(map),
         })
     }
 
@@ -307,9 +308,9 @@ impl Shared {
         }
     }
 
-    fn read_row(&self, map: &ColumnMap, row: &Element) {
+    fn read_row(&self, map: &ColumnMap, row: &Row) {
         if let Some(p) = self.row_pick(map, row) {
-            self.set_picked(p, portal_selected(row));
+            self.set_picked(p, portal_selected(&row.el));
         }
     }
 
@@ -322,14 +323,14 @@ impl Shared {
             return;
         };
         let map = selectors::column_map(&list);
-        for row in selectors::action_rows(&list) {
+        for row in selectors::read_action_rows(&list, &map) {
             self.read_row(&map, &row);
         }
     }
 
     /// snshare's own checkbox, just before the row's share slot, checked when its action is.
-    fn bind_pick(&self, map: &ColumnMap, row: &Element) {
-        let Some(slot) = dom::first_i(row, SLOT_SELECTOR) else {
+    fn bind_pick(&self, map: &ColumnMap, row: &Row) {
+        let Some(slot) = dom::first_i(&row.el, SLOT_SELECTOR) else {
             return;
         };
         let key = dom::attr_i(&slot, SLOT_ATTR).unwrap_or_default();
@@ -348,11 +349,13 @@ impl Shared {
                 p
             }
         };
-        let Some(picked) = self.row_pick(map, row) else {
+        // Only the title names the checkbox: the row's category and status are read when it
+        // is ticked.
+        let Some(action) = row.action(map) else {
             return;
         };
         dom::set_i(&pick, PICK_ATTR, &key);
-        set(&pick, "aria-label", &t_with("bulk_pick", &[&picked.title]));
+        set(&pick, "aria-label", &t_with("bulk_pick", &[&action.title]));
         if let Some(i) = pick.dyn_ref::<HtmlInputElement>() {
             i.set_checked(self.picked.borrow().iter().any(|p| p.key == key));
         }

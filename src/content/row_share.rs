@@ -56,6 +56,10 @@ struct RowShare {
     template: Option<Element>,
     /// The title map generation the rows were bound with.
     titles_generation: u32,
+    /// Some row was bound without an id of its own (by the title map or its title key): a
+    /// change of the title map may re-key it. Rows that link to their action never change with
+    /// the map, so a list of them is not bound again each time a row teaches a title.
+    map_bound: bool,
     _click: Option<Listener>,
     _keys: Option<Listener>,
 }
@@ -86,6 +90,7 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
     Box::new(RowShare {
         template,
         titles_generation: ctx.titles_generation.get(),
+        map_bound: false,
         _click: click,
         _keys: keys,
     })
@@ -94,8 +99,12 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
 impl Feature for RowShare {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
         let generation = ctx.titles_generation.get();
-        let rows = if generation != self.titles_generation {
-            self.titles_generation = generation;
+        let relearned = std::mem::replace(&mut self.titles_generation, generation) != generation;
+        let every = batch.initial || (relearned && self.map_bound);
+        let rows = if every {
+            // Every row is bound now: whether one depends on the map is known afresh.
+            self.map_bound = false;
+            batch.rows_rebound.set(!batch.initial);
             batch.all_rows(ctx)
         } else {
             batch.touched_rows(ctx)
@@ -103,27 +112,27 @@ impl Feature for RowShare {
         if rows.is_empty() {
             return;
         }
-        let Some(list) = ctx.list(false).0 else {
+        let Some(map) = batch.columns(ctx) else {
             return;
         };
-        let map = selectors::column_map(&list);
         for row in rows {
-            self.bind(ctx, &map, row);
+            self.bind(ctx, map, row);
         }
     }
 }
 
 impl RowShare {
-    fn bind(&self, ctx: &Ctx, map: &selectors::ColumnMap, row: &Element) {
-        let slot = dom::first_i(row, SLOT_SELECTOR);
-        let Some(action) = row_action(map, row) else {
+    fn bind(&mut self, ctx: &Ctx, map: &selectors::ColumnMap, row: &selectors::Row) {
+        let slot = dom::first_i(&row.el, SLOT_SELECTOR);
+        let Some(action) = row.action(map) else {
             if let Some(s) = slot {
                 s.remove();
             }
             return;
         };
-        if let Some(id) = &action.action_id {
-            ctx.learn(&action.title, id);
+        match &action.action_id {
+            Some(id) => ctx.learn(&action.title, id),
+            None => self.map_bound = true,
         }
         let resolved = ctx.resolve(action.action_id.as_deref(), &action.title);
         let title_key = resolved.title_key.clone().unwrap_or_default();

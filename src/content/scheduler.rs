@@ -22,7 +22,7 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
 
 use super::app::Ctx;
 use super::dom::{self, mark, Listener, OWN_ATTR};
-use super::selectors;
+use super::selectors::{self, ColumnMap, Row};
 use super::tickets;
 use crate::domain::portal_url::PortalPage;
 
@@ -59,8 +59,19 @@ pub struct Batch {
     pub initial: bool,
     /// The ticket snapshot changed (badges, cards).
     pub tickets_changed: bool,
-    touched_rows: OnceCell<Vec<Element>>,
-    all_rows: OnceCell<Vec<Element>>,
+    /// `row_share` bound every row again (the title → id map changed and some row was keyed
+    /// by it): the row features after it look at every row too.
+    pub rows_rebound: Cell<bool>,
+    /// The list's columns, read once for the batch.
+    columns: OnceCell<ColumnMap>,
+    touched_rows: OnceCell<Touched>,
+    all_rows: OnceCell<Vec<Row>>,
+}
+
+/// The rows a batch touched: every row of the list, or these.
+enum Touched {
+    Every,
+    These(Vec<Row>),
 }
 
 impl Batch {
@@ -83,34 +94,60 @@ impl Batch {
     }
 
     /// Action-list rows this batch added or changed (every row on an initial batch or when the
-    /// list itself is new). Computed once per batch, shared by the row features.
-    pub fn touched_rows(&self, ctx: &Ctx) -> &[Element] {
-        self.touched_rows.get_or_init(|| {
+    /// list itself is new). Found once per batch, each row's action and cells read at most once
+    /// (`selectors::Row`), for all the row features.
+    pub fn touched_rows(&self, ctx: &Ctx) -> &[Row] {
+        let touched = self.touched_rows.get_or_init(|| {
             let (list, fresh) = ctx.list(self.structure || self.initial);
-            let Some(list) = list else { return Vec::new() };
-            if fresh || self.initial {
-                return selectors::action_rows(&list);
+            match list {
+                None => Touched::These(Vec::new()),
+                Some(_) if fresh || self.initial => Touched::Every,
+                Some(list) => Touched::These(rows_in(&list, self)),
             }
-            rows_in(&list, self)
-        })
+        });
+        match touched {
+            Touched::Every => self.all_rows(ctx),
+            Touched::These(rows) => rows,
+        }
     }
 
     /// Every action row of the list (after a ticket snapshot change).
-    pub fn all_rows(&self, ctx: &Ctx) -> &[Element] {
+    pub fn all_rows(&self, ctx: &Ctx) -> &[Row] {
         self.all_rows.get_or_init(|| {
             let (list, _) = ctx.list(self.structure || self.initial);
-            list.map(|l| selectors::action_rows(&l)).unwrap_or_default()
+            match list {
+                Some(list) => selectors::read_action_rows(&list, self.columns_of(&list)),
+                None => Vec::new(),
+            }
         })
+    }
+
+    /// The list's columns (the map the batch's rows were read with), when there is a list.
+    pub fn columns(&self, ctx: &Ctx) -> Option<&ColumnMap> {
+        if let Some(map) = self.columns.get() {
+            return Some(map);
+        }
+        let (list, _) = ctx.list(self.structure || self.initial);
+        list.map(|l| self.columns_of(&l))
+    }
+
+    fn columns_of(&self, list: &Element) -> &ColumnMap {
+        self.columns.get_or_init(|| selectors::column_map(list))
     }
 }
 
 /// Rows of `list` that contain, are, or hold something the batch added or re-linked.
-fn rows_in(list: &Element, batch: &Batch) -> Vec<Element> {
+fn rows_in(list: &Element, batch: &Batch) -> Vec<Row> {
     let list_node: &web_sys::Node = list.as_ref();
-    // A row may come twice (added, and re-linked in the same batch): binding is idempotent,
-    // which is cheaper than keeping a set.
-    let mut out = Vec::new();
-    let push = |row: Element, out: &mut Vec<Element>| out.push(row);
+    // A row named by several records (its cells' texts changed one by one) comes once per run
+    // of records; one named again later is read again, which is cheaper than keeping a set.
+    let mut out: Vec<Row> = Vec::new();
+    let push = |row: Element, out: &mut Vec<Row>| {
+        if out.last().is_some_and(|last| last.el == row) {
+            return;
+        }
+        out.push(Row::new(row));
+    };
     for a in &batch.added {
         if !list_node.contains(Some(a)) {
             continue;
@@ -376,12 +413,15 @@ impl App {
         for r in runs.iter_mut() {
             r.run.navigated(&self.ctx, &page);
         }
+        // One initial batch for the features starting now: the list's rows are found and read
+        // once for all of them.
+        let initial = Batch::initial();
         for def in self.defs {
             if !(def.applies)(&page) || runs.iter().any(|r| std::ptr::eq(r.def, def)) {
                 continue;
             }
             let mut run = (def.init)(&self.ctx, &page);
-            run.on_batch(&self.ctx, &Batch::initial());
+            run.on_batch(&self.ctx, &initial);
             // Keep definition order: row features first, as later ones read what they add.
             let at = self
                 .defs

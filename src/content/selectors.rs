@@ -22,6 +22,8 @@
 //! | signed-in user | the e-mail-shaped text of the account control (`#mectrl_*`, or labelled "Account manager for …") or of its flyout once opened |
 //! | card dashboard | the parent of the card holding the first `h2` inside `<main>` |
 
+use std::cell::OnceCell;
+
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
@@ -744,26 +746,79 @@ pub fn row_cells(row: &Element) -> Vec<Element> {
 
 /// The cell of `row` in `col`: by column key, else `aria-colindex`, else position.
 pub fn cell_at(row: &Element, col: &Column) -> Option<Element> {
-    let cells = row_cells(row);
-    let by = |name: &str, want: &Option<String>| {
-        want.as_deref().and_then(|w| {
-            cells
-                .iter()
-                .find(|c| c.get_attribute(name).as_deref() == Some(w))
-                .cloned()
-        })
-    };
-    by("data-automation-key", &col.key)
-        .or_else(|| by("aria-colindex", &col.colindex))
-        .or_else(|| cells.get(col.position).cloned())
+    Row::new(row.clone()).cell(col).cloned()
+}
+
+/// A row as one pass over the page reads it: its cells and its action are looked up at most
+/// once, however many features ask (the scheduler hands one per row to every feature of a
+/// batch). Rows are recycled: a `Row` is never kept beyond the pass it was made for.
+#[derive(Debug)]
+pub struct Row {
+    pub el: Element,
+    cells: OnceCell<Vec<Element>>,
+    action: OnceCell<Option<RowAction>>,
+}
+
+impl Row {
+    pub fn new(el: Element) -> Self {
+        Row {
+            el,
+            cells: OnceCell::new(),
+            action: OnceCell::new(),
+        }
+    }
+
+    /// Every data cell under the row ([`row_cells`]).
+    pub fn cells(&self) -> &[Element] {
+        self.cells.get_or_init(|| row_cells(&self.el))
+    }
+
+    /// The cell in `col`: by column key, else `aria-colindex`, else position.
+    pub fn cell(&self, col: &Column) -> Option<&Element> {
+        let cells = self.cells();
+        let by = |name: &str, want: &Option<String>| {
+            want.as_deref().and_then(|w| {
+                cells
+                    .iter()
+                    .find(|c| c.get_attribute(name).as_deref() == Some(w))
+            })
+        };
+        by("data-automation-key", &col.key)
+            .or_else(|| by("aria-colindex", &col.colindex))
+            .or_else(|| cells.get(col.position))
+    }
+
+    /// The action the row shows ([`row_action`]), under the list's columns `map`. One pass
+    /// reads it with one map, so the first answer is kept.
+    pub fn action(&self, map: &ColumnMap) -> Option<&RowAction> {
+        self.action.get_or_init(|| read_action(map, self)).as_ref()
+    }
+
+    /// The category the row shows ([`row_category`]).
+    pub fn category(&self, map: &ColumnMap) -> Option<Category> {
+        row_value(self, map.category.as_ref(), category_in_place, category_of)
+    }
+
+    /// The status the row shows, as the API names it ([`row_status`]).
+    pub fn status(&self, map: &ColumnMap) -> Option<ActionStatus> {
+        row_value(self, map.status.as_ref(), status_in_place, status_of)
+    }
 }
 
 /// Rows of the list that show an action (header, spacer and loading rows excluded).
 pub fn action_rows(list: &Element) -> Vec<Element> {
-    let map = column_map(list);
+    read_action_rows(list, &column_map(list))
+        .into_iter()
+        .map(|r| r.el)
+        .collect()
+}
+
+/// [`action_rows`] under the list's columns `map`, each row with its action read.
+pub fn read_action_rows(list: &Element, map: &ColumnMap) -> Vec<Row> {
     all(list, ROW)
         .into_iter()
-        .filter(|r| row_action(&map, r).is_some())
+        .map(Row::new)
+        .filter(|r| r.action(map).is_some())
         .collect()
 }
 
@@ -787,6 +842,11 @@ pub struct RowAction {
 
 /// The action a row shows now (rows are recycled: read it again after any change).
 pub fn row_action(map: &ColumnMap, row: &Element) -> Option<RowAction> {
+    read_action(map, &Row::new(row.clone()))
+}
+
+fn read_action(map: &ColumnMap, r: &Row) -> Option<RowAction> {
+    let row = &r.el;
     if let Some(link) = super::dom::first_i(row, ACTION_LINK).filter(|l| !is_ours(l)) {
         let action_id = super::dom::attr_i(&link, "href").and_then(|h| action_id_from_href(&h));
         let title = accessible_name(&link);
@@ -805,13 +865,13 @@ pub fn row_action(map: &ColumnMap, row: &Element) -> Option<RowAction> {
     let title_cell = map
         .title
         .as_ref()
-        .and_then(|c| cell_at(row, c))
+        .and_then(|c| r.cell(c).cloned())
         .or_else(|| super::dom::first_i(row, "[role=\"rowheader\"]"));
     if let Some(cell) = title_cell {
         return title_in(&cell, true);
     }
     // No title column known: the first cell with a named link or button.
-    row_cells(row).iter().find_map(|c| title_in(c, false))
+    r.cells().iter().find_map(|c| title_in(c, false))
 }
 
 /// The title a cell shows: its first named link or button, else (when `text_ok`) its text.
@@ -849,34 +909,30 @@ fn title_in(cell: &Element, text_ok: bool) -> Option<RowAction> {
 /// The category a row shows: the cell of its column (any known wording), else the one cell
 /// whose whole text is a category.
 pub fn row_category(map: &ColumnMap, row: &Element) -> Option<Category> {
-    row_value(
-        map,
-        row,
-        |m| m.category.clone(),
-        category_in_place,
-        category_of,
-    )
+    Row::new(row.clone()).category(map)
 }
 
 /// The status a row shows, as the API names it: the cell of its column, else the one cell
 /// whose whole text is a status.
 pub fn row_status(map: &ColumnMap, row: &Element) -> Option<ActionStatus> {
-    row_value(map, row, |m| m.status.clone(), status_in_place, status_of)
+    Row::new(row.clone()).status(map)
 }
 
 fn row_value<T>(
-    map: &ColumnMap,
-    row: &Element,
-    column: impl Fn(&ColumnMap) -> Option<Column>,
+    row: &Row,
+    column: Option<&Column>,
     in_place: fn(&str) -> Option<T>,
     whole: fn(&str) -> Option<T>,
 ) -> Option<T> {
-    if let Some(col) = column(map) {
-        if let Some(v) = cell_at(row, &col).and_then(|cell| in_place(&readable_text(&cell))) {
+    if let Some(col) = column {
+        if let Some(v) = row
+            .cell(col)
+            .and_then(|cell| in_place(&readable_text(cell)))
+        {
             return Some(v);
         }
     }
-    row_cells(row).iter().find_map(|c| whole(&readable_text(c)))
+    row.cells().iter().find_map(|c| whole(&readable_text(c)))
 }
 
 // ---------------------------------------------------------------------------------------------
