@@ -13,9 +13,11 @@ mod sleep;
 
 use sleep::sleep;
 use snshare_core::domain::action_status::ActionStatus;
-use snshare_core::domain::ticket::Category;
+use snshare_core::domain::draft::ComplianceFacts;
+use snshare_core::domain::ticket::{Category, TicketKind};
 use snshare_web::form_request::{
-    decode_bulk, encode_bulk, opener, BulkFormRequest, Picked, OPENER_ATTR,
+    decode_bulk, decode_task, encode_bulk, encode_task, opener, ActionContext, BulkFormRequest,
+    Picked, TaskFormRequest, OPENER_ATTR,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -184,4 +186,68 @@ async fn a_close_before_the_form_showed_keeps_it_closed() {
     snshare_forms::close_forms();
     sleep(20).await;
     assert!(hosts().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The task form's request
+// ---------------------------------------------------------------------------------------------
+
+/// The content script's request for `action` (none: a card's) as the signed-in user, opened
+/// from the control carrying `opener`.
+fn task(action: Option<ActionContext>, kind: Option<TicketKind>, opener: &str) -> TaskFormRequest {
+    TaskFormRequest {
+        action,
+        kind,
+        user_id: Some("MeganB@contoso.onmicrosoft.com".into()),
+        title_key: None,
+        page_lang: String::new(),
+        theme: "light".into(),
+        opener: opener.into(),
+        planned_offer: None,
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_task_request_reads_back_as_written() {
+    let full = TaskFormRequest {
+        action: Some(ActionContext {
+            compliance: Some(ComplianceFacts {
+                assessments: "ISO 27001".into(),
+                regulations: XSS_TITLE.into(),
+                control_family: "Access".into(),
+                points: "0/27".into(),
+                implementation_status: "Not implemented".into(),
+                test_status: "None".into(),
+            }),
+            status: Some(ActionStatus::ToAddress),
+            ..ActionContext::from_row("cm:a1", XSS_TITLE, Some(Category::Identity), None)
+        }),
+        kind: Some(TicketKind::ChangeRequest),
+        title_key: Some("cm:ensure~1a2b".into()),
+        planned_offer: Some("Planned".into()),
+        ..task(None, None, "ab12")
+    };
+    assert_eq!(decode_task(&encode_task(&full)).unwrap(), full);
+    // A card's: no action, no kind, no account.
+    let bare = TaskFormRequest {
+        user_id: None,
+        ..task(None, None, "")
+    };
+    assert_eq!(decode_task(&encode_task(&bare)).unwrap(), bare);
+}
+
+#[wasm_bindgen_test]
+fn a_malformed_task_request_is_refused_and_odd_values_dropped() {
+    assert!(decode_task(&JsValue::UNDEFINED).is_err());
+    assert!(decode_task(&JsValue::from_str("AdminMFAV2")).is_err());
+    let no_id = js_sys::JSON::parse(r#"{"action": {"title": "x"}}"#).unwrap();
+    assert!(decode_task(&no_id).is_err());
+    let odd = js_sys::JSON::parse(
+        r#"{"action": {"id": "k", "title": "t", "category": "nope", "status": 7}, "kind": "problem"}"#,
+    )
+    .unwrap();
+    let r = decode_task(&odd).unwrap();
+    let a = r.action.unwrap();
+    assert_eq!((a.category, a.status, r.kind), (None, None, None));
+    assert_eq!(r.theme, "light");
 }
