@@ -30,10 +30,12 @@
       .then(([m, { instantiate }]) => { m.__wbg_set_wasm(instantiate(m)); return m; })
   ).catch((e) => { forms = undefined; throw e; });
   const failed = (e) => console.warn('snshare: the forms did not load', e);
-  // An open asked for while the page stays: the module's export.
+  // An open asked for while the page stays: the module's export, or the content script's word
+  // next to the control when the module cannot load (the extension was updated under the tab).
   const opening = (request, open) => {
     const asked = generation;
-    loadForms().then((m) => { if (asked === generation) open(m); }, failed);
+    loadForms().then((m) => { if (asked === generation) open(m); },
+      (e) => { failed(e); if (asked === generation) core.forms_unavailable(request); });
   };
   core.content_start(engine, {
     preload: () => { loadForms().catch(failed); },

@@ -1173,6 +1173,40 @@ fn the_task_form_request_carries_what_the_page_showed() {
     drop(keep);
 }
 
+/// content.js could not load the forms module: the person reads why next to the control they
+/// used, once, and the message goes with the next attempt.
+#[wasm_bindgen_test]
+fn a_forms_module_that_does_not_load_is_said_next_to_the_opener() {
+    setup();
+    let root = mount("<div><button id=\"opener\">Share</button><span id=\"after\"></span></div>");
+    let opener = doc().get_element_by_id("opener").unwrap();
+    opener
+        .set_attribute(snshare_web::form_request::OPENER_ATTR, "fa11ed")
+        .unwrap();
+    let request =
+        snshare_web::form_request::encode_task(&snshare_web::form_request::TaskFormRequest {
+            action: None,
+            kind: None,
+            user_id: None,
+            title_key: None,
+            page_lang: String::new(),
+            theme: "light".into(),
+            opener: "fa11ed".into(),
+            planned_offer: None,
+        });
+    snshare_content::forms_unavailable(request.clone());
+    snshare_content::forms_unavailable(request);
+    let alerts = all(&root, "[role=alert]");
+    assert_eq!(alerts.len(), 1, "said once");
+    assert_eq!(opener.next_element_sibling().as_ref(), Some(&alerts[0]));
+    assert_eq!(
+        text(&alerts[0]),
+        "snshare could not open its form. Reload the page to try again."
+    );
+    forms::close();
+    assert!(all(&root, "[role=alert]").is_empty());
+}
+
 /// The cards at 300 px: each ticket as two lines (number and state, then
 /// the name), every number whole, page text as text.
 #[wasm_bindgen_test]

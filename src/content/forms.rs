@@ -7,7 +7,9 @@
 //!
 //! The task form is opened here ([`open_task`]) by the row share button, the Share menu's item,
 //! Compliance Manager's command and the cards: the action as the page shows it (read here, in
-//! the content script), the account, the theme and the opener travel in the request.
+//! the content script), the account, the theme and the opener travel in the request. When the
+//! module cannot be loaded (the extension was updated under the open tab), content.js says so
+//! through [`unavailable`]: a message next to the control, never a click that does nothing.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,22 +18,24 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use super::app::Ctx;
-use super::dom::{self, Listener};
+use super::dom::{self, Listener, OWN_ATTR};
 use super::selectors::PanelContent;
 use super::{bulk_status, styles};
 use crate::domain::action_status::ActionStatus;
 use crate::domain::ticket::TicketKind;
 pub use crate::platform::form_request::ActionContext;
 use crate::platform::form_request::{
-    encode_bulk, encode_task, BulkFormRequest, TaskFormRequest, OPENER_ATTR,
+    self, encode_bulk, encode_task, BulkFormRequest, TaskFormRequest, OPENER_ATTR,
 };
 use crate::platform::present::action_link;
 pub use crate::platform::present::description_from_row;
-use crate::platform::random_hex;
+use crate::platform::{random_hex, t};
 
 thread_local! {
     /// content.js's `{ preload, open_bulk, open_task, close }`.
     static HOOKS: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
+    /// The message that the forms could not load, while it shows.
+    static UNAVAILABLE_NOTE: RefCell<Option<Element>> = const { RefCell::new(None) };
     /// The listeners that preload the module on the first touch of a control, until then.
     static TOUCH: RefCell<Vec<Listener>> = const { RefCell::new(Vec::new()) };
 }
@@ -75,6 +79,7 @@ fn call(name: &'static str, arg: Option<&JsValue>) {
 
 /// Opens the bulk form for the selection.
 pub fn open_bulk(request: &BulkFormRequest) {
+    remove_unavailable();
     call("open_bulk", Some(&encode_bulk(request)));
 }
 
@@ -103,6 +108,7 @@ pub fn open_for_action(ctx: &Rc<Ctx>, action: ActionContext, opener: Option<Elem
 /// Opens the task form (the forms module closes one that is open).
 pub fn open_task(ctx: &Rc<Ctx>, request: FormRequest) {
     let Some(doc) = dom::document() else { return };
+    remove_unavailable();
     let FormRequest {
         action,
         kind,
@@ -129,7 +135,38 @@ pub fn open_task(ctx: &Rc<Ctx>, request: FormRequest) {
 
 /// Closes the forms (the page changed).
 pub fn close() {
+    remove_unavailable();
     call("close", None);
+}
+
+/// The forms module did not load for `request` (content.js's, as it was handed over): a message
+/// next to the control that opened it (else at the top of the page), announced at once. Any
+/// draft stays in the worker, where the form would have read it.
+pub fn unavailable(request: &JsValue) {
+    let Some(doc) = dom::document() else { return };
+    remove_unavailable();
+    let token = crate::wire::decode::string(request, "opener").unwrap_or_default();
+    let note = dom::el(&doc, "div", "snshare-alert", &t("forms_unavailable"));
+    dom::set(&note, OWN_ATTR, "forms-unavailable");
+    dom::set(&note, "role", "alert");
+    match form_request::opener(&token) {
+        Some(o) => {
+            let _ = o.after_with_node_1(&note);
+        }
+        None => {
+            if let Some(body) = doc.body() {
+                let _ = body.prepend_with_node_1(&note);
+            }
+        }
+    }
+    UNAVAILABLE_NOTE.with(|n| *n.borrow_mut() = Some(note));
+}
+
+/// The message goes with the next attempt, or when the page changes.
+fn remove_unavailable() {
+    if let Some(note) = UNAVAILABLE_NOTE.with(|n| n.borrow_mut().take()) {
+        note.remove();
+    }
 }
 
 /// An action from the open detail panel: description and remediation text.

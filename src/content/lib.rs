@@ -123,6 +123,13 @@ pub fn set_action_status(action_id: &str, status: &str) -> bool {
         .is_ok_and(|s| bulk_status::set_for(action_id, s))
 }
 
+/// content.js could not load the forms module for `request` (the one `forms` handed it): the
+/// person is told next to the control they used.
+#[wasm_bindgen]
+pub fn forms_unavailable(request: JsValue) {
+    forms::unavailable(&request);
+}
+
 fn start_features(doc: &web_sys::Document, root: web_sys::Element, forms: JsValue) {
     styles::install(doc);
     forms::install(forms, doc);
