@@ -30,12 +30,18 @@
       .then(([m, { instantiate }]) => { m.__wbg_set_wasm(instantiate(m)); return m; })
   ).catch((e) => { forms = undefined; throw e; });
   const failed = (e) => console.warn('snshare: the forms did not load', e);
+  // An open asked for while the page stays: the module's export, or the content script's word
+  // next to the control when the module cannot load (the extension was updated under the tab).
+  const opening = (request, open) => {
+    const asked = generation;
+    loadForms().then((m) => { if (asked === generation) open(m); },
+      (e) => { failed(e); if (asked === generation) core.forms_unavailable(request); });
+  };
   core.content_start(engine, {
     preload: () => { loadForms().catch(failed); },
-    open_bulk: (request) => {
-      const asked = generation;
-      loadForms().then((m) => { if (asked === generation) m.open_bulk_form(request, core.tickets_changed); }, failed);
-    },
+    open_bulk: (request) => opening(request, (m) => m.open_bulk_form(request, core.tickets_changed)),
+    open_task: (request) => opening(request,
+      (m) => m.open_task_form(request, core.tickets_changed, core.set_action_status)),
     close: () => { generation++; if (forms) forms.then((m) => m.close_forms(), () => {}); },
   });
   // The popup asks what snshare recognized on this tab (the recognition report), and which of

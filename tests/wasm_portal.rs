@@ -1,37 +1,30 @@
-//! The content script's selectors and task form in a real browser.
+//! The content script's selectors, and what it hands the forms module, in a real browser.
 //!
 //! Each replica variant (tests/fixtures/portal/README.md) is rebuilt here as a DOM snippet of
 //! the same shape — same roles, header texts, wrappers, link styles, panels and menus, junk
 //! class names — and every selector is checked against it with the exact number of matches
-//! expected. The task form is opened for real (no extension around it: the worker "does not
-//! answer", which the form must survive) and its validation is driven as a user would.
+//! expected. The task form itself is the forms module's (tests/wasm_forms.rs): here, the request
+//! the content script writes for it, and its word when that module cannot load.
 #![cfg(target_arch = "wasm32")]
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
-#[path = "common/sleep.rs"]
-mod sleep;
 
-use std::rc::Rc;
-
-use sleep::sleep;
 use snshare_content::app::Ctx;
-use snshare_content::selectors::{self, Section};
-use snshare_content::task_form::{
-    description_from_panel, description_from_row, ActionContext, FormRequest,
+use snshare_content::forms::{
+    self, action_from_panel, description_from_panel, description_from_row, ActionContext,
+    FormRequest,
 };
+use snshare_content::selectors::{self, Section};
 use snshare_content::tickets;
 use snshare_core::domain::action_status::ActionStatus;
 use snshare_core::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{
-    Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, ShadowRoot,
-};
+use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -77,18 +70,6 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-}
-
-/// Waits (polling every 10 ms, at most 5 s) until `done` holds; fails naming `what`. The
-/// timeout is only a bound: each check goes on as soon as its condition is met.
-async fn until(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        sleep(10).await;
-    }
-    panic!("not within 5 s: {what}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1145,485 +1126,85 @@ fn descriptions_are_plain_text_with_the_link() {
     );
 }
 
-struct Form {
-    root: ShadowRoot,
-}
-
-impl Form {
-    /// The open form: its host in the page, its root from the content script (the root is
-    /// closed, so the host does not give it).
-    fn find(ctx: &Ctx) -> Option<Form> {
-        doc().query_selector("[data-snshare=\"form\"]").unwrap()?;
-        Some(Form {
-            root: ctx.form_root()?,
-        })
-    }
-    fn q(&self, sel: &str) -> Element {
-        self.root
-            .query_selector(sel)
-            .unwrap()
-            .unwrap_or_else(|| panic!("no {sel}"))
-    }
-    fn input(&self, id: &str) -> HtmlInputElement {
-        self.q(&format!("#{id}")).dyn_into().unwrap()
-    }
-    fn send(&self) -> HtmlButtonElement {
-        let b: Vec<Element> = (0..self.root.query_selector_all("button").unwrap().length())
-            .filter_map(|i| self.root.query_selector_all("button").unwrap().item(i))
-            .filter_map(|n| n.dyn_into::<Element>().ok())
-            .filter(|b| text(b) == "Send to ServiceNow")
-            .collect();
-        assert_eq!(b.len(), 1);
-        b[0].clone().dyn_into().unwrap()
-    }
-    fn error(&self, id: &str) -> String {
-        text(&self.q(&format!("#{id}")))
-    }
-    fn type_into(&self, id: &str, value: &str) {
-        let e = self.q(&format!("#{id}"));
-        if let Some(i) = e.dyn_ref::<HtmlInputElement>() {
-            i.set_value(value);
-        } else if let Some(t) = e.dyn_ref::<HtmlTextAreaElement>() {
-            t.set_value(value);
-        } else if let Some(s) = e.dyn_ref::<HtmlSelectElement>() {
-            s.set_value(value);
-        }
-        let init = web_sys::EventInit::new();
-        init.set_bubbles(true);
-        let ev = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
-        e.dispatch_event(&ev).unwrap();
-    }
-    fn key(&self, target: &Element, key: &str, shift: bool) -> bool {
-        let init = web_sys::KeyboardEventInit::new();
-        init.set_key(key);
-        init.set_shift_key(shift);
-        init.set_bubbles(true);
-        init.set_cancelable(true);
-        init.set_composed(true);
-        let ev =
-            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-        target.dispatch_event(&ev).unwrap()
-    }
-    fn active(&self) -> Option<Element> {
-        self.root.active_element()
-    }
-    /// The form's checks (worker status, open tickets) are over: the "Checking…" line is gone.
-    fn checked(&self) -> bool {
-        self.q("[data-part=checking]").has_attribute("hidden")
-    }
-    /// Send would send: shown, and not saying it waits.
-    fn send_offered(&self) -> bool {
-        let send = self.send();
-        !self.send_waits() && !send.has_attribute("hidden")
-    }
-    /// Send says it cannot send now (`aria-disabled`), yet stays focusable: never `disabled`.
-    fn send_waits(&self) -> bool {
-        let send = self.send();
-        assert!(!send.disabled(), "Send is never taken out of the Tab order");
-        send.get_attribute("aria-disabled").as_deref() == Some("true")
-    }
-    /// What the assertive live region says (the first error when Send cannot send).
-    fn announced(&self) -> String {
-        text(&self.q("[aria-live=assertive]"))
-    }
-}
-
-fn action(title: &str) -> ActionContext {
-    ActionContext::from_row("contoso_html_probe", title, Some(Category::Data), None)
-}
-
-/// A form for an action titled `title` with no worker around, once its checks failed and Send
-/// is offered.
-async fn form_ready(title: &str) -> (Rc<Ctx>, Form) {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action(title)),
-            kind: None,
-            return_focus: None,
-        },
-    );
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
-    (ctx, form)
-}
-
-fn open(ctx: &Rc<Ctx>, request: FormRequest) -> Form {
-    ctx.open_form(request);
-    Form::find(ctx).expect("the form is in the page")
-}
-
+/// The content script's side of the seam: what the row button's request carries (the account
+/// the page shows, the title key, the theme, the opener's token), through content.js's hook.
 #[wasm_bindgen_test]
-async fn the_form_prefills_from_the_action_as_text_and_names_its_fields() {
+fn the_task_form_request_carries_what_the_page_showed() {
     setup();
-    mount(&banner("Account manager for Megan Bowen", true));
+    mount(&format!(
+        "{}<button id=\"opener\" aria-label=\"Share to ServiceNow: Require MFA\"></button>",
+        banner("Account manager for Megan Bowen", true)
+    ));
+    let seen = js_sys::Array::new();
+    let hooks = js_sys::Object::new();
+    let keep = Closure::<dyn Fn(JsValue)>::new({
+        let seen = seen.clone();
+        move |r: JsValue| {
+            seen.push(&r);
+        }
+    });
+    js_sys::Reflect::set(&hooks, &"open_task".into(), keep.as_ref()).unwrap();
+    forms::install(hooks.into(), &doc());
     let ctx = Ctx::new();
-    let opener = doc().create_element("button").unwrap();
-    doc()
-        .get_element_by_id("fixture")
-        .unwrap()
-        .append_child(&opener)
-        .unwrap();
-    let form = open(
+    let opener = doc().get_element_by_id("opener").unwrap();
+    let action =
+        ActionContext::from_row("AdminMFAV2", "Require MFA", Some(Category::Identity), None);
+    forms::open_task(
         &ctx,
         FormRequest {
-            action: Some(action(XSS_TITLE)),
+            action: Some(action.clone()),
             kind: None,
             return_focus: Some(opener.clone()),
         },
     );
-    // One dialog, a modal <dialog> in the top layer (the page behind it is inert).
-    let dialog = form.q("dialog");
-    assert!(form.root.query_selector("[role=dialog]").unwrap().is_none());
-    let title_id = dialog.get_attribute("aria-labelledby").unwrap();
-    assert_eq!(
-        text(&form.q(&format!("#{title_id}"))),
-        "Share to ServiceNow"
-    );
-    assert!(dialog.matches(":modal").unwrap(), "shown with showModal()");
-    // Text from the page stays text: the title is the value, and no element was made of it.
-    assert_eq!(form.input("snshare-name").value(), XSS_TITLE);
-    assert_eq!(text(&form.q(".sub")), XSS_TITLE);
-    assert!(form.root.query_selector("img").unwrap().is_none());
-    let desc: HtmlTextAreaElement = form.q("#snshare-description").dyn_into().unwrap();
-    assert!(desc.value().starts_with(XSS_TITLE));
-    assert!(desc.value().ends_with("actionId=contoso_html_probe"));
-    // Every control has its label.
-    for (id, label) in [
-        ("snshare-kind", "Ticket type"),
-        ("snshare-name", "Task name"),
-        ("snshare-description", "Description"),
-        ("snshare-priority", "Priority"),
-        ("snshare-due", "Due date"),
-        ("snshare-user", "User ID"),
-        ("snshare-source", "Recommendation source"),
-        ("snshare-category", "Category"),
-    ] {
-        assert_eq!(text(&form.q(&format!("label[for={id}]"))), label);
-    }
-    let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
-    let options: Vec<String> = (0..kind.length())
-        .map(|i| text(&kind.item(i).unwrap()))
-        .collect();
-    assert_eq!(options, ["Incident", "Change request"]);
-    assert_eq!(kind.value(), "incident");
-    let prio: HtmlSelectElement = form.q("#snshare-priority").dyn_into().unwrap();
-    let options: Vec<String> = (0..prio.length())
-        .map(|i| text(&prio.item(i).unwrap()))
-        .collect();
-    assert_eq!(options, ["Critical", "High", "Moderate", "Low", "Planning"]);
-    assert_eq!(form.input("snshare-due").type_(), "date");
-    assert_eq!(
-        form.input("snshare-user").value(),
-        "MeganB@contoso.onmicrosoft.com"
-    );
-    assert!(form.input("snshare-user").read_only());
-    assert_eq!(
-        form.input("snshare-source").value(),
-        "Microsoft recommendation"
-    );
-    assert_eq!(form.input("snshare-category").value(), "Data");
-    assert_eq!(
-        text(&form.q("#snshare-name-counter")),
-        format!("{}/160", XSS_TITLE.chars().count())
-    );
-    // Focus starts inside the dialog.
-    assert_eq!(
-        form.active().map(|e| e.id()).as_deref(),
-        Some("snshare-kind")
-    );
-    // Without a worker the checks fail quickly, and Send is offered (the share will say).
-    until("Send is offered once the checks fail", || {
-        form.send_offered()
-    })
-    .await;
-    // Cancel closes; focus goes back to the opener.
-    let cancel: HtmlElement = form.q(".foot button:not(.primary)").dyn_into().unwrap();
-    assert_eq!(text(&cancel), "Cancel");
-    cancel.click();
-    assert!(Form::find(&ctx).is_none());
-    until("focus is back on the opener", || {
-        doc().active_element().as_ref() == Some(&opener)
-    })
-    .await;
+    assert_eq!(seen.length(), 1);
+    let r = snshare_web::form_request::decode_task(&seen.get(0)).unwrap();
+    assert_eq!(r.action, Some(action));
+    assert_eq!(r.user_id.as_deref(), Some("MeganB@contoso.onmicrosoft.com"));
+    assert_eq!(r.title_key, ctx.title_key("Require MFA"));
+    assert!(r.title_key.is_some());
+    assert!(r.theme == "light" || r.theme == "dark");
+    let token = opener
+        .get_attribute(snshare_web::form_request::OPENER_ATTR)
+        .unwrap();
+    assert_eq!(r.opener, token);
+    assert_eq!(r.planned_offer, None, "no panel shows the action");
+    forms::install(JsValue::UNDEFINED, &doc());
+    drop(keep);
 }
 
+/// content.js could not load the forms module: the person reads why next to the control they
+/// used, once, and the message goes with the next attempt.
 #[wasm_bindgen_test]
-async fn validation_messages_sit_next_to_their_field_and_send_waits_for_a_valid_form() {
-    let (ctx, form) = form_ready("Require MFA for administrative roles").await;
-    assert_eq!(form.error("snshare-err-name"), "");
-
-    form.type_into("snshare-name", "");
-    assert_eq!(form.error("snshare-err-name"), "Enter a task name.");
-    assert_eq!(
-        form.input("snshare-name")
-            .get_attribute("aria-invalid")
-            .as_deref(),
-        Some("true")
-    );
-    // Tied to its field, and Send says it waits instead of going away.
-    assert!(form
-        .input("snshare-name")
-        .get_attribute("aria-describedby")
-        .unwrap()
-        .split(' ')
-        .any(|id| id == "snshare-err-name"));
-    assert!(form.send_waits());
-
-    let long = "x".repeat(161);
-    form.type_into("snshare-name", &long);
-    assert_eq!(
-        form.error("snshare-err-name"),
-        "The task name can have at most 160 characters."
-    );
-    assert_eq!(text(&form.q("#snshare-name-counter")), "161/160");
-    assert!(form
-        .q("#snshare-name-counter")
-        .class_list()
-        .contains("over"));
-    assert!(form.send_waits());
-
-    form.type_into("snshare-name", &"é".repeat(160));
-    assert_eq!(form.error("snshare-err-name"), "");
-    assert_eq!(text(&form.q("#snshare-name-counter")), "160/160");
-    assert!(!form.send_waits());
-
-    form.type_into("snshare-due", "2000-01-01");
-    assert_eq!(
-        form.error("snshare-err-due"),
-        "The due date cannot be in the past."
-    );
-    assert!(form.send_waits());
-    // Pressed anyway: nothing is sent, the first error is announced and its field focused.
-    ctx.send_form_as_user();
-    assert_eq!(text(&form.q(".result")), "", "nothing sent");
-    assert_eq!(form.announced(), "The due date cannot be in the past.");
-    assert_eq!(
-        form.active().map(|e| e.id()).as_deref(),
-        Some("snshare-due")
-    );
-    form.type_into("snshare-due", "");
-    assert_eq!(form.error("snshare-err-due"), "Choose a due date.");
-    form.type_into("snshare-due", "2999-12-31");
-    assert_eq!(
-        form.error("snshare-err-due"),
-        "The due date is too far ahead: choose a date within 10 years."
-    );
-    assert!(form.send_waits());
-    let next_year = js_sys::Date::new_0().get_full_year() + 1;
-    form.type_into("snshare-due", &format!("{next_year}-12-31"));
-    assert_eq!(form.error("snshare-err-due"), "");
-    assert!(!form.send_waits());
-
-    // Esc closes.
-    let dialog = form.q("dialog");
-    let not_cancelled = form.key(&form.q("#snshare-name"), "Escape", false);
-    assert!(!not_cancelled, "Esc is handled");
-    assert!(Form::find(&ctx).is_none());
-    let _ = dialog;
-    sleep(10).await;
-}
-
-#[wasm_bindgen_test]
-async fn focus_stays_in_the_dialog() {
-    let (ctx, form) = form_ready("Require MFA").await;
-    let cancel = form.q(".foot button:not(.primary)");
-    cancel.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
-    assert_eq!(form.active(), Some(cancel.clone()));
-    // Tab on the last control wraps to the first (the header's close button); Shift+Tab on
-    // the first to the last.
-    let close = form.q("button.close");
-    assert_eq!(close.get_attribute("aria-label").as_deref(), Some("Close"));
-    assert!(!form.key(&cancel, "Tab", false));
-    assert_eq!(form.active(), Some(close.clone()));
-    assert!(!form.key(&close, "Tab", true));
-    assert_eq!(form.active(), Some(cancel.clone()));
-    let kind = form.q("#snshare-kind");
-    // In the middle, Tab is the browser's.
-    kind.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
-    assert!(form.key(&kind, "Tab", false));
-    ctx.close_form();
-    assert!(Form::find(&ctx).is_none());
-    sleep(10).await;
-}
-
-#[wasm_bindgen_test]
-async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
+fn a_forms_module_that_does_not_load_is_said_next_to_the_opener() {
     setup();
-    mount("<header role=\"banner\"></header>");
-    let ctx = Ctx::new();
-    let form = open(
-        &ctx,
-        FormRequest {
+    let root = mount("<div><button id=\"opener\">Share</button><span id=\"after\"></span></div>");
+    let opener = doc().get_element_by_id("opener").unwrap();
+    opener
+        .set_attribute(snshare_web::form_request::OPENER_ATTR, "fa11ed")
+        .unwrap();
+    let request =
+        snshare_web::form_request::encode_task(&snshare_web::form_request::TaskFormRequest {
             action: None,
-            kind: Some(TicketKind::ChangeRequest),
-            return_focus: None,
-        },
-    );
-    // Over, so a disabled Send below is the empty fields' doing, not the checks'.
-    until("the checks are over", || form.checked()).await;
-    let kind: HtmlSelectElement = form.q("#snshare-kind").dyn_into().unwrap();
-    assert_eq!(kind.value(), "change_request");
-    assert_eq!(form.input("snshare-source").value(), "User recommendation");
-    assert_eq!(form.input("snshare-category").value(), "Not set");
-    assert_eq!(form.input("snshare-name").value(), "");
-    // An empty name is not an error before it is touched, but Send waits for it; pressed, it
-    // shows and announces the first error and takes focus there.
-    assert_eq!(form.error("snshare-err-name"), "");
-    assert!(form.send_waits());
-    ctx.send_form_as_user();
-    assert_eq!(form.error("snshare-err-name"), "Enter a task name.");
-    assert_eq!(form.announced(), "Enter a task name.");
-    assert_eq!(
-        form.active().map(|e| e.id()).as_deref(),
-        Some("snshare-name")
-    );
-    // No account control and no option value: the user ID can be typed, and is required.
-    let user = form.input("snshare-user");
-    assert!(!user.read_only());
-    assert!(form
-        .error("snshare-err-user")
-        .starts_with("Your user ID could not be read"));
-    form.type_into("snshare-name", "Review guest access");
-    assert!(form.send_waits());
-    form.type_into("snshare-user", "admin@contoso.example");
-    assert_eq!(form.error("snshare-err-user"), "");
-    assert!(!form.send_waits());
-    ctx.close_form();
-    sleep(10).await;
-}
-
-#[wasm_bindgen_test]
-async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
-    let (ctx, form) = form_ready("Require MFA").await;
-    ctx.send_form_as_user();
-    until("the share's outcome is shown", || {
-        form.q(".result").get_attribute("role").as_deref() == Some("alert")
-    })
-    .await;
-    let result = form.q(".result");
-    assert_eq!(result.get_attribute("role").as_deref(), Some("alert"));
-    assert!(
-        text(&result).contains("The extension could not send this"),
-        "{}",
-        text(&result)
-    );
-    assert!(all(&result.clone(), "button")
-        .iter()
-        .any(|b| text(b) == "Retry"));
-    // Focus never left the dialog: it lands on Retry.
-    assert_eq!(form.active().map(|e| text(&e)).as_deref(), Some("Retry"));
-    // Nothing typed is lost.
-    assert_eq!(form.input("snshare-name").value(), "Require MFA");
-    assert!(Form::find(&ctx).is_some());
-    ctx.close_form();
-    sleep(10).await;
-}
-
-/// A script of the page (security review M2) finds the form's host but not its root, and none
-/// of what it can provoke sends: a script's click on Send, `requestSubmit()`, a `submit` event,
-/// a synthetic Enter. Only a person's click does (here `send_form_as_user`, since a test is a
-/// script too).
-#[wasm_bindgen_test]
-async fn a_page_script_can_neither_see_into_the_form_nor_send_it() {
-    let (ctx, form) = form_ready("Require MFA").await;
-    let host = doc()
-        .query_selector("[data-snshare=\"form\"]")
-        .unwrap()
-        .unwrap();
-    assert!(host.shadow_root().is_none(), "the form's root is closed");
-    assert!(
-        doc().query_selector("#snshare-name").unwrap().is_none(),
-        "its fields are not in the page's tree"
-    );
-    let result = form.q(".result");
-    // Every attempt runs its handlers synchronously: a send would show "Sending…" at once.
-    form.send().click();
-    assert_eq!(text(&result), "", "a script's click on Send sends nothing");
-    let html_form: web_sys::HtmlFormElement = form.q("form").dyn_into().unwrap();
-    html_form.request_submit().unwrap();
-    html_form
-        .request_submit_with_submitter(Some(form.send().unchecked_ref()))
-        .unwrap();
-    assert_eq!(text(&result), "", "requestSubmit() sends nothing");
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    init.set_cancelable(true);
-    let submit = web_sys::Event::new_with_event_init_dict("submit", &init).unwrap();
-    html_form.dispatch_event(&submit).unwrap();
-    form.key(&form.q("#snshare-name"), "Enter", false);
-    assert_eq!(
-        text(&result),
-        "",
-        "a synthetic submit or Enter sends nothing"
-    );
-    assert!(form.send_offered());
-    // The same observation sees a person's send at once.
-    form.send().focus().unwrap();
-    ctx.send_form_as_user();
-    assert_eq!(text(&result), "Sending to ServiceNow…");
-    // While sending, Send stays focused (in the dialog), busy, and says it waits.
-    assert_eq!(form.active(), Some(form.send().into()));
-    assert_eq!(
-        form.send().get_attribute("aria-busy").as_deref(),
-        Some("true")
-    );
-    assert!(form.send_waits());
-    until("the share's outcome is shown", || {
-        result.get_attribute("role").as_deref() == Some("alert")
-    })
-    .await;
-    ctx.close_form();
-    sleep(10).await;
-}
-
-/// A page title longer than a task name may be (232 characters) opens with its error shown,
-/// tied to the field; Send stays focusable and, pressed, takes focus to the name.
-#[wasm_bindgen_test]
-async fn a_prefilled_over_long_title_opens_with_its_error_shown() {
-    setup();
-    mount(&banner("Account manager for Megan Bowen", true));
-    let ctx = Ctx::new();
-    let long = "Ensure ".repeat(33) + "MFA";
-    assert_eq!(long.chars().count(), 234);
-    let form = open(
-        &ctx,
-        FormRequest {
-            action: Some(action(&long)),
             kind: None,
-            return_focus: None,
-        },
-    );
+            user_id: None,
+            title_key: None,
+            page_lang: String::new(),
+            theme: "light".into(),
+            opener: "fa11ed".into(),
+            planned_offer: None,
+        });
+    snshare_content::forms_unavailable(request.clone());
+    snshare_content::forms_unavailable(request);
+    let alerts = all(&root, "[role=alert]");
+    assert_eq!(alerts.len(), 1, "said once");
+    assert_eq!(opener.next_element_sibling().as_ref(), Some(&alerts[0]));
     assert_eq!(
-        form.error("snshare-err-name"),
-        "The task name can have at most 160 characters."
+        text(&alerts[0]),
+        "snshare could not open its form. Reload the page to try again."
     );
-    assert_eq!(
-        form.input("snshare-name")
-            .get_attribute("aria-invalid")
-            .as_deref(),
-        Some("true")
-    );
-    until("the checks are over", || form.checked()).await;
-    assert!(form.send_waits());
-    assert!(!form.send().has_attribute("hidden"));
-    form.send().focus().unwrap();
-    ctx.send_form_as_user();
-    assert_eq!(
-        form.announced(),
-        "The task name can have at most 160 characters."
-    );
-    assert_eq!(
-        form.active().map(|e| e.id()).as_deref(),
-        Some("snshare-name")
-    );
-    ctx.close_form();
-    sleep(10).await;
+    forms::close();
+    assert!(all(&root, "[role=alert]").is_empty());
 }
 
 /// The cards at 300 px: each ticket as two lines (number and state, then
@@ -2691,7 +2272,7 @@ fn the_panel_status_is_read_beside_its_label_or_from_the_checked_choice() {
         );
         assert_eq!(c.category, Some(Category::Devices));
         // The form's context carries it; the ticket says it in the API's words.
-        let context = ActionContext::from_panel("AdminMFAV2", &c, None);
+        let context = action_from_panel("AdminMFAV2", &c, None);
         assert_eq!(context.status, c.status);
     }
     // A status picker: the checked choice (ARIA radios, or native ones and their labels); the

@@ -1,5 +1,5 @@
 //! What the features share for the life of the page: where the list and the panel are, the
-//! ticket snapshot, the task form (one at a time), cached labels, and what the page taught about
+//! ticket snapshot, cached labels, and what the page taught about
 //! actions and the signed-in account. An action's id comes from the row's link, the open panel's
 //! URL, the title → id map learned per tenant, and only then a key made from the title.
 
@@ -43,22 +43,9 @@ pub struct Recognition {
     pub share_button: Option<bool>,
 }
 
-/// The task form as the context holds it (`task_form::TaskForm`): one open at a time, closed on
-/// navigation or when another opens. A trait, so the context the form reads does not depend on
-/// the form; `Ctx::open_form` is in `task_form`.
-pub trait OpenForm {
-    fn id(&self) -> u32;
-    fn root(&self) -> web_sys::ShadowRoot;
-    /// Sends as a person's click on Send would (tests).
-    fn send_as_user(&self);
-    /// Removes its nodes; its listeners go when it is dropped.
-    fn close(&self);
-}
-
 pub struct Ctx {
     list: RefCell<Option<Element>>,
     panel: RefCell<Option<Element>>,
-    form: RefCell<Option<Box<dyn OpenForm>>>,
     pub tickets: RefCell<TicketStore>,
     /// "Share to ServiceNow: $1" split around the title, fetched once (one i18n call per page,
     /// not per row).
@@ -94,7 +81,6 @@ impl Ctx {
         Rc::new(Ctx {
             list: RefCell::new(None),
             panel: RefCell::new(None),
-            form: RefCell::new(None),
             tickets: RefCell::new(TicketStore::default()),
             share_label,
             titles: RefCell::new(TitleMap::default()),
@@ -333,41 +319,6 @@ impl Ctx {
             selectors::find_panel
         };
         tracked(&self.panel, may_search, find)
-    }
-
-    /// Holds the form just opened (`task_form`'s `Ctx::open_form` closed the previous one).
-    pub fn set_form(&self, form: Option<Box<dyn OpenForm>>) {
-        *self.form.borrow_mut() = form;
-    }
-
-    /// Closes the form. Its nodes go at once; its listeners a moment later, since this may run
-    /// inside one of them.
-    pub fn close_form(&self) {
-        let form = self.form.borrow_mut().take();
-        if let Some(form) = form {
-            form.close();
-            wasm_bindgen_futures::spawn_local(async move { drop(form) });
-        }
-    }
-
-    /// The open form's shadow root (tests: it is closed to the page).
-    pub fn form_root(&self) -> Option<web_sys::ShadowRoot> {
-        self.form.borrow().as_ref().map(|f| f.root())
-    }
-
-    /// Sends the open form as a person's click on Send would (tests).
-    pub fn send_form_as_user(&self) {
-        if let Some(f) = self.form.borrow().as_ref() {
-            f.send_as_user();
-        }
-    }
-
-    /// Closes the form if it is this one (the form's own Cancel/Esc).
-    pub fn close_form_if(&self, id: u32) {
-        let is_it = self.form.borrow().as_ref().is_some_and(|f| f.id() == id);
-        if is_it {
-            self.close_form();
-        }
     }
 }
 

@@ -24,13 +24,13 @@ use super::dom::{self, append, set, Listener, OWN_ATTR};
 use super::row_share::{SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{ColumnMap, Row};
-use super::task_form::{description_from_row, link_to};
 use super::{bulk_status, forms, selectors, styles};
 use crate::domain::action_status::ActionStatus;
 use crate::domain::action_title::title_key;
 use crate::domain::portal_url::PortalPage;
 use crate::domain::ticket::Category;
 use crate::platform::form_request::{BulkFormRequest, Picked};
+use crate::platform::present::{action_link as link_to, description_from_row};
 use crate::platform::{t, t_with, template};
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };

@@ -77,16 +77,31 @@ pub fn offer(doc: &Document, panel: &Element, status: ActionStatus) -> Option<El
     Some(button)
 }
 
-/// The offer for the action the open panel shows (the form's ticket was created from it), if
-/// the panel is `action_id`'s.
-pub fn offer_for(doc: &Document, action_id: Option<&str>, status: ActionStatus) -> Option<Element> {
+/// The open panel, when it shows `action_id` (the page's URL names it).
+fn panel_of(doc: &Document, action_id: &str) -> Option<Element> {
     let href = web_sys::window()?.location().href().ok()?;
     let page = crate::domain::portal_url::PortalPage::from_url(&href)?;
-    if page.action_id()? != action_id? {
+    if page.action_id()? != action_id {
         return None;
     }
-    let panel = selectors::find_panel(&doc.document_element()?)?;
-    offer(doc, &panel, status)
+    selectors::find_panel(&doc.document_element()?)
+}
+
+/// The page's name for `status` when the panel showing `action_id` offers it and the action
+/// does not have it yet (the task form offers it once its ticket exists).
+pub fn offered(doc: &Document, action_id: &str, status: ActionStatus) -> Option<String> {
+    let panel = panel_of(doc, action_id)?;
+    let (_, name, choice) = choices(&panel).into_iter().find(|(s, _, _)| *s == status)?;
+    (!checked(&choice)).then_some(name)
+}
+
+/// Chooses `status` in the control of the panel showing `action_id` (the task form's offer, on
+/// a person's click): whether the action has it now.
+pub fn set_for(action_id: &str, status: ActionStatus) -> bool {
+    dom::document()
+        .and_then(|d| panel_of(&d, action_id))
+        .and_then(|panel| choose(&panel, status))
+        .is_some()
 }
 
 /// A person's click on an offer drawn in the page (the panel's badges): one delegated
@@ -124,15 +139,17 @@ pub fn apply(button: &Element) {
                 .and_then(|r| selectors::find_panel(&r))
         });
     let Some(panel) = panel else { return };
-    let Some((_, name, choice)) = choices(&panel).into_iter().find(|(s, _, _)| *s == status) else {
-        return;
-    };
-    // The portal's own control, as the person would use it.
-    if let Some(h) = choice.dyn_ref::<HtmlElement>() {
-        h.click();
-    }
-    if checked(&choice) {
+    if let Some(name) = choose(&panel, status) {
         button.set_text_content(Some(&t_with("bulk_status_set", &[&name])));
         set(button, "disabled", "");
     }
+}
+
+/// Clicks `status`'s choice in the panel's control, as the person would: its name when it took.
+fn choose(panel: &Element, status: ActionStatus) -> Option<String> {
+    let (_, name, choice) = choices(panel).into_iter().find(|(s, _, _)| *s == status)?;
+    if let Some(h) = choice.dyn_ref::<HtmlElement>() {
+        h.click();
+    }
+    checked(&choice).then_some(name)
 }

@@ -20,12 +20,11 @@ use web_sys::{Document, Element, Event};
 
 use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
+use super::forms::{self, FormRequest};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
 use super::styles;
-use super::task_form::ticket_link;
-use super::task_form::FormRequest;
 use super::tickets::{self, TicketStore};
 use super::wire;
 use crate::domain::action_status::ActionStatus;
@@ -35,6 +34,7 @@ use crate::domain::correlation::action_key;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
 use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
+use crate::platform::present::ticket_node as ticket_link;
 use crate::platform::template::{self, Markup};
 use crate::platform::{t, t_with};
 
@@ -402,11 +402,14 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
                 Some("change_request") => TicketKind::ChangeRequest,
                 _ => TicketKind::Incident,
             };
-            ctx.open_form(FormRequest {
-                action: None,
-                kind: Some(kind),
-                return_focus: Some(button),
-            });
+            forms::open_task(
+                ctx,
+                FormRequest {
+                    action: None,
+                    kind: Some(kind),
+                    return_focus: Some(button),
+                },
+            );
         }
         _ => {}
     }

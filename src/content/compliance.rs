@@ -24,10 +24,10 @@ use web_sys::{Element, Event};
 
 use super::app::Ctx;
 use super::dom::{self, all, closest, first, is_ours, set, Listener, OWN_ATTR};
+use super::forms::{self, action_from_panel, ActionContext};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, label_match, readable_text, same_label, Column};
-use super::task_form::{ActionContext, FormRequest};
 use crate::domain::draft::ComplianceFacts;
 use crate::domain::portal_url::{action_id_from_href, PortalPage};
 use crate::platform::t;
@@ -421,15 +421,11 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
     if key.is_empty() {
         return;
     }
-    let mut context = ActionContext::from_panel(&key, &content, None);
+    let mut context = action_from_panel(&key, &content, None);
     context.category = None;
     context.status = None;
     context.compliance = Some(details_facts(&details));
-    ctx.open_form(FormRequest {
-        action: Some(context),
-        kind: None,
-        return_focus: Some(button),
-    });
+    forms::open_for_action(ctx, context, Some(button));
 }
 
 impl Drop for DetailsShare {

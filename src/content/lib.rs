@@ -13,9 +13,10 @@
 //! | `cards` | home, Secure Score overview, Compliance Manager overview | the Change / Incident management cards |
 //! | `compliance` | Compliance Manager's Improvement actions, an action's details | "Share to ServiceNow" among the details' commands |
 //!
-//! The task form (`task_form`) is opened by them and closes when the page changes; the bulk form
-//! is the forms module's, reached through `forms`. Everything
-//! the features look for in the portal is in `selectors`.
+//! The task form and the bulk form are the forms module's (`snshare_forms`, downloaded on first
+//! need, issue 17): the features read what the form needs from the page and open it through
+//! `forms`, and the forms close when the page changes. Everything the features look for in the
+//! portal is in `selectors`.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -37,14 +38,13 @@ mod bulk;
 mod bulk_status;
 pub mod cards;
 pub mod compliance;
-mod forms;
+pub mod forms;
 pub mod report;
 mod row_share;
 pub mod scheduler;
 pub mod selectors;
 mod share_menu;
 pub mod styles;
-pub mod task_form;
 pub mod tickets;
 
 pub use badges::badges_for;
@@ -105,13 +105,29 @@ pub fn content_start(engine: &str, forms: JsValue) {
     });
 }
 
-/// The forms module's bulk share ended: the ticket snapshot is read again (its new tickets
-/// show as badges and on the cards).
+/// A share or bulk share of the forms module settled: the ticket snapshot is read again (its new
+/// tickets show as badges and on the cards).
 #[wasm_bindgen]
 pub fn tickets_changed() {
     if let Some(ctx) = CTX.with(|c| c.borrow().clone()) {
         tickets::refresh(&ctx.tickets);
     }
+}
+
+/// The task form's "Set status to Planned" (issue 18), on a person's click: the status is chosen
+/// in the portal's own control of the panel showing `action_id`. Whether it took.
+#[wasm_bindgen]
+pub fn set_action_status(action_id: &str, status: &str) -> bool {
+    status
+        .parse()
+        .is_ok_and(|s| bulk_status::set_for(action_id, s))
+}
+
+/// content.js could not load the forms module for `request` (the one `forms` handed it): the
+/// person is told next to the control they used.
+#[wasm_bindgen]
+pub fn forms_unavailable(request: JsValue) {
+    forms::unavailable(&request);
 }
 
 fn start_features(doc: &web_sys::Document, root: web_sys::Element, forms: JsValue) {

@@ -23,9 +23,9 @@ use web_sys::{Element, Event};
 
 use super::app::Ctx;
 use super::dom::{self, closest, set, Listener, OWN_ATTR};
+use super::forms::{self, action_from_panel, ActionContext};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, row_action};
-use super::task_form::{ActionContext, FormRequest};
 use crate::domain::portal_url::PortalPage;
 use crate::platform::t;
 
@@ -248,7 +248,7 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
         == Some(key.as_str());
     let panel = if on_detail { ctx.panel(true).0 } else { None };
     let mut context = match panel {
-        Some(p) => ActionContext::from_panel(&key, &selectors::read_panel(&p), Some(&action.title)),
+        Some(p) => action_from_panel(&key, &selectors::read_panel(&p), Some(&action.title)),
         None => ActionContext::from_row(&key, &action.title, None, None),
     };
     if ctx.is_cm() {
@@ -261,11 +261,7 @@ fn on_click(ctx: &Rc<Ctx>, e: &Event) {
     if context.status.is_none() && !ctx.is_cm() {
         context.status = selectors::row_status(&selectors::column_map(&list), &row);
     }
-    ctx.open_form(FormRequest {
-        action: Some(context),
-        kind: None,
-        return_focus: Some(button),
-    });
+    forms::open_for_action(ctx, context, Some(button));
 }
 
 impl Drop for RowShare {

@@ -403,7 +403,7 @@ impl App {
         }
         *self.page.borrow_mut() = page.clone();
         // The form belongs to the page it was opened on.
-        self.ctx.close_form();
+        super::forms::close();
         let mut runs = self.runs.borrow_mut();
         let Some(page) = page else {
             runs.clear();

@@ -24,10 +24,10 @@ use web_sys::{Element, Event, KeyboardEvent};
 
 use super::app::Ctx;
 use super::dom::{self, all, closest, first, matches, set, Listener, OWN_ATTR, TICKET_ICON};
+use super::forms::{self, action_from_panel, ActionContext};
 use super::row_share::CMD_ATTR;
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, BUTTON, MENU_BUTTON, MENU_ITEM};
-use super::task_form::{ActionContext, FormRequest};
 use crate::domain::portal_url::PortalPage;
 use crate::platform::{now_ms, t};
 
@@ -303,7 +303,7 @@ fn open_form(ctx: &Rc<Ctx>, armed: &Armed) {
     if key.is_empty() {
         return;
     }
-    let mut context = ActionContext::from_panel(&key, &content, None);
+    let mut context = action_from_panel(&key, &content, None);
     if context.title.is_empty() || context.category.is_none() || context.status.is_none() {
         // What the panel does not show, the row of the list that shows the same action may.
         if let Some(list) = ctx.list(true).0 {
@@ -327,11 +327,7 @@ fn open_form(ctx: &Rc<Ctx>, armed: &Armed) {
             }
         }
     }
-    ctx.open_form(FormRequest {
-        action: Some(context),
-        kind: None,
-        return_focus: share_button,
-    });
+    forms::open_for_action(ctx, context, share_button);
 }
 
 impl Drop for ShareMenu {

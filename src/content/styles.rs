@@ -52,6 +52,7 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-pick{float:left;margin:5px 6px 0 0;width:16px;height:16px;accent-color:var(--snshare-primary)}
 .snshare-bulkbar{position:fixed;z-index:999999;left:50%;bottom:24px;transform:translateX(-50%);display:flex;align-items:center;gap:12px;padding:8px 12px;border:1px solid var(--snshare-btn-border);border-radius:6px;background:var(--snshare-btn-bg);color:var(--snshare-btn-fg);box-shadow:0 4px 16px rgba(0,0,0,.25);font-size:13px}
 .snshare-bulkbar[hidden]{display:none}
+.snshare-alert{display:block;margin:4px 0;padding:6px 10px;border:1px solid var(--snshare-queued-fg);border-radius:4px;background:var(--snshare-queued-bg);color:var(--snshare-queued-fg);font-size:13px;white-space:normal}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
 @media (forced-colors:active){.snshare-card,.snshare-ticket,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-ticket{border-color:CanvasText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
 /* A narrow title cell (a 640 px window) stays the title's: the slot takes half of it at most,

@@ -276,23 +276,12 @@ impl Inner {
     }
 
     fn search_groups(this: &Rc<Self>) {
-        let text = this.value("group").trim().to_owned();
-        if text.is_empty() {
-            return;
-        }
-        let w = Rc::downgrade(this);
-        wasm_bindgen_futures::spawn_local(async move {
-            let found = wire::search_groups(&text).await.unwrap_or_default();
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+        crate::search_groups(this, &this.value("group"), |i, _, found| {
+            if i.closed.get() {
                 return;
-            };
-            if let (Some(list), Some(doc)) = (part(&i.overlay, "group-list"), dom::document()) {
-                list.set_text_content(None);
-                for g in &found {
-                    let o = dom::el(&doc, "option", "", "");
-                    set(&o, "value", &g.name);
-                    append(&list, &o);
-                }
+            }
+            if let Some(list) = part(&i.overlay, "group-list") {
+                crate::show_groups(&list, &found);
             }
             *i.groups_found.borrow_mut() = found;
         });

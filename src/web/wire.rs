@@ -325,7 +325,7 @@ pub mod encode {
         }
     }
 
-    fn compliance(c: &ComplianceFacts) -> JsValue {
+    pub fn compliance(c: &ComplianceFacts) -> JsValue {
         Obj::new()
             .str("assessments", &c.assessments)
             .str("regulations", &c.regulations)
@@ -593,7 +593,7 @@ pub mod decode {
     }
 
     /// A draft's Compliance Manager facts (absent, or not an object: none).
-    fn compliance_facts(v: &JsValue) -> Option<crate::domain::draft::ComplianceFacts> {
+    pub fn compliance_facts(v: &JsValue) -> Option<crate::domain::draft::ComplianceFacts> {
         if !v.is_object() {
             return None;
         }

@@ -3,7 +3,10 @@
 // duplicates are caught, failures keep the draft, and the cards and badges show the tickets.
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, PORTAL, INSTANCE, DIST, connect, sendFromExtensionPage } from './harness.mjs';
+import {
+  test, expect, PORTAL, INSTANCE, DIST, ROOT, english, connect, sendFromExtensionPage, launchExtension, watchErrors,
+  grantedExtensionDir,
+} from './harness.mjs';
 
 const MFA = 'AdminMFAV2';
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
@@ -339,4 +342,52 @@ test.describe('under the strict page CSP (the JS build of the core)', () => {
     expect(records).toHaveLength(1);
     expect(records[0].description).toContain('Category: Identity');
   });
+});
+
+// The forms module cannot be loaded (as when the extension was updated under an open tab, and
+// the tab's content script asks the new files for the old module): the row button does not
+// silently do nothing. The person is told next to it, and the draft the worker holds stays.
+test('a forms module that does not load is said next to the row button, and the draft is kept', async ({ servers, sandbox }) => {
+  const broken = path.join(ROOT, 'target/e2e/extension-forms-missing');
+  fs.rmSync(broken, { recursive: true, force: true });
+  fs.cpSync(grantedExtensionDir(), broken, { recursive: true });
+  for (const f of ['pkg/snshare_forms_bg.wasm', 'pkg-js/snshare_forms_bg.wasm.js']) fs.rmSync(path.join(broken, f));
+  const { context, extensionId, userDataDir } = await launchExtension({
+    portalPort: servers.replicas.none.port, sandboxPort: sandbox.port, extensionDir: broken,
+  });
+  try {
+    const watch = watchErrors(context, extensionId);
+    // The missing file itself, on purpose.
+    watch.allow(/snshare_forms_bg\.wasm/);
+    const ext = await connect(context, extensionId);
+    const due = new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10);
+    const draft = {
+      kind: 'incident', name: 'Draft typed before the update', description: 'Kept', priority: 'moderate',
+      due_date: due, user_id: UPN, source: 'microsoft', category: null, action_id: MFA, action_url: null,
+      assignment_group: null,
+    };
+    const saved = await sendFromExtensionPage(ext, { type: 'save_draft', data: { key: MFA, draft } });
+    expect(saved.body.type).toBe('done');
+    const portal = context.pages()[0] ?? await context.newPage();
+    await open(portal, '/securescore?viewid=actions');
+    const button = rowButton(portal, MFA_TITLE);
+    await button.click();
+    const alert = portal.getByRole('alert').filter({ hasText: english('forms_unavailable') });
+    await expect(alert).toBeVisible({ timeout: 15_000 });
+    await expect(form(portal)).toHaveCount(0);
+    // Next to the control the person used, and said once however often they try.
+    expect(await button.evaluate((b) => b.nextElementSibling?.getAttribute('role'))).toBe('alert');
+    await button.click();
+    await expect(alert).toBeVisible();
+    await expect(portal.getByRole('alert')).toHaveCount(1);
+    const kept = await sendFromExtensionPage(ext, { type: 'get_draft', data: { key: MFA } });
+    expect(kept.body.data.name).toBe(draft.name);
+    // The page changes: the message goes with it.
+    await portal.evaluate(() => __replica.navigate('/securescore?viewid=overview'));
+    await expect(alert).toHaveCount(0);
+    expect(watch.unexpected()).toEqual([]);
+  } finally {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
 });

@@ -5,9 +5,11 @@
 //! and swallows clicks outside it), its host is mounted next to the control that opened it, inside
 //! the trap, so the form takes focus, clicks and keys.
 //!
-//! Opened by the row share button, the Share menu's "ServiceNow" item and the cards' "Create
-//! ticket". Prefilled from the page (as text), then from the options' defaults and a saved draft
-//! when the worker answers. Before Send is offered it asks the worker whether the connection
+//! In the forms module (issue 17: not in the portal's first download): the content script's row
+//! share button, Share menu item, Compliance Manager command and cards' "Create ticket" write a
+//! `TaskFormRequest` (`snshare_web::form_request`) and `open_task_form` opens it here.
+//! Prefilled from the page (as text, read by the content script), then from the options'
+//! defaults and a saved draft when the worker answers. Before Send is offered it asks the worker whether the connection
 //! exists (else a "Connect to ServiceNow" step) and whether an open ticket exists for the action
 //! (else Send is offered only after an explicit "Create another ticket"). Drafts are saved as
 //! the user types and kept until a ticket is created or queued; one share id per draft, so a
@@ -22,25 +24,19 @@
 //! control that opened it.
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Element, Event, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement,
     HtmlTextAreaElement, KeyboardEvent, ShadowRoot,
 };
 
-use super::app::Ctx;
-use super::app::OpenForm;
-use super::dom::{self, append, set, Debouncer, Listener};
-use super::selectors::{self, PanelContent};
-use super::{styles, tickets, wire};
+use crate::dom::{self, append, set, Debouncer, Listener};
 use crate::domain::action_status::ActionStatus;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
-use crate::domain::draft::{
-    default_due_date, format_date, ComplianceFacts, TaskDraft, TASK_NAME_MAX,
-};
+use crate::domain::draft::{default_due_date, format_date, TaskDraft, TASK_NAME_MAX};
 use crate::domain::settings::TicketDefaults;
 use crate::domain::task_form::duplicate_keys;
 use crate::domain::task_form::Edit;
@@ -51,17 +47,15 @@ use crate::domain::task_form::Phase;
 use crate::domain::task_form::Press;
 use crate::domain::task_form::Step;
 use crate::domain::task_form::TaskForm as FormState;
-use crate::domain::ticket::{Category, Priority, RecommendationSource, TicketKind, TicketSummary};
+use crate::domain::ticket::{Priority, RecommendationSource, TicketKind, TicketSummary};
+use crate::form_request::{self, TaskFormRequest};
 use crate::messages::{CreateApi, ExtensionPage, ShareOutcome, ShareRequest};
 use crate::platform::i18n::{format_day, ui_lang};
-use crate::platform::{form_host, present};
-// The action's link, the row's description and a ticket's number, as the bulk form (in the
-// forms module) makes them too.
-pub use crate::platform::present::{
-    action_link as link_to, description_from_row, ticket_node as ticket_link,
-};
+use crate::platform::present::{action_link, ticket_node};
 use crate::platform::template::{self, Markup};
+use crate::platform::{form_host, present};
 use crate::platform::{random_hex, t, t_with, today};
+use crate::wire;
 
 /// Marks the form's host element in the page.
 pub const HOST_ATTR_VALUE: &str = "form";
@@ -69,61 +63,11 @@ pub const HOST_ATTR_VALUE: &str = "form";
 pub const NEW_DRAFT_KEY: &str = "new";
 const SAVE_DEBOUNCE_MS: i32 = 400;
 
-/// The improvement action a form is about, as read from the page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionContext {
-    pub id: String,
-    pub title: String,
-    pub category: Option<Category>,
-    /// The action's status in Secure Score, as the API names it (the page's language aside).
-    pub status: Option<ActionStatus>,
-    /// The description to prefill (plain text, ends with the link to the action).
-    pub description: String,
-    /// What Compliance Manager shows of the action (its id is `cm:<id>`).
-    pub compliance: Option<ComplianceFacts>,
-}
-
-impl ActionContext {
-    /// From a row of the list: title, category and status only.
-    pub fn from_row(
-        id: &str,
-        title: &str,
-        category: Option<Category>,
-        status: Option<ActionStatus>,
-    ) -> Self {
-        ActionContext {
-            id: id.to_owned(),
-            title: title.to_owned(),
-            category,
-            status,
-            description: description_from_row(title, &link_to(id)),
-            compliance: None,
-        }
-    }
-
-    /// From the open detail panel: description and remediation text.
-    pub fn from_panel(id: &str, content: &PanelContent, row_title: Option<&str>) -> Self {
-        let title = if content.title.is_empty() {
-            row_title.unwrap_or_default().to_owned()
-        } else {
-            content.title.clone()
-        };
-        ActionContext {
-            id: id.to_owned(),
-            description: description_from_panel(content, &link_to(id)),
-            title,
-            category: content.category,
-            status: content.status,
-            compliance: None,
-        }
-    }
-}
-
 /// Where the form's host goes: next to the control that opened it when that control is inside a
 /// modal panel (inside its focus trap), else the end of the body.
 fn mount(host: &Element, body: &Element, opener: Option<&Element>) {
-    let in_modal = opener
-        .filter(|o| selectors::connected(o) && dom::closest(o, "[aria-modal=\"true\"]").is_some());
+    let in_modal =
+        opener.filter(|o| connected(o) && dom::closest(o, "[aria-modal=\"true\"]").is_some());
     match in_modal {
         Some(o) => {
             let _ = o.after_with_node_1(host);
@@ -132,44 +76,6 @@ fn mount(host: &Element, body: &Element, opener: Option<&Element>) {
             let _ = body.append_child(host);
         }
     }
-}
-
-/// The description prefilled from the panel: description, prerequisites, next steps (under
-/// the portal's own headings), then the link.
-pub fn description_from_panel(content: &PanelContent, link: &str) -> String {
-    let mut blocks: Vec<String> = Vec::new();
-    if !content.description.trim().is_empty() {
-        blocks.push(content.description.trim().to_owned());
-    }
-    if let Some((heading, text)) = &content.prerequisites {
-        if !text.trim().is_empty() {
-            blocks.push(format!("{heading}:\n{}", text.trim()));
-        }
-    }
-    if let Some((heading, steps)) = &content.next_steps {
-        if !steps.is_empty() {
-            let list: Vec<String> = steps
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("{}. {s}", i + 1))
-                .collect();
-            blocks.push(format!("{heading}:\n{}", list.join("\n")));
-        }
-    }
-    if blocks.is_empty() && !content.title.trim().is_empty() {
-        blocks.push(content.title.trim().to_owned());
-    }
-    blocks.push(link.to_owned());
-    blocks.join("\n\n")
-}
-
-/// What opens a form.
-pub struct FormRequest {
-    pub action: Option<ActionContext>,
-    /// Preselected ticket type (a card's own kind); else the options' default.
-    pub kind: Option<TicketKind>,
-    /// Where focus goes back when the form closes.
-    pub return_focus: Option<Element>,
 }
 
 fn kind_from(v: &str) -> TicketKind {
@@ -198,13 +104,13 @@ fn piece(name: &str) -> Option<Element> {
 
 /// A part the form cannot do without (the markup is ours: missing only if it was broken). One
 /// lookup for every type: `template::part` per type would be one copy of it per type in the
-/// content script's wasm.
+/// module's wasm.
 fn need<T: JsCast>(root: &Element, name: &str) -> Option<T> {
     template::part::<Element>(root, name)?.dyn_into().ok()
 }
 
 /// A listener that reaches the form while it lives. One shape for all of them (a plain `fn`, no
-/// captures): one copy in the content script's wasm rather than one per listener.
+/// captures): one copy in the module's wasm rather than one per listener.
 fn listen(
     inner: &Rc<Inner>,
     target: &web_sys::EventTarget,
@@ -348,7 +254,13 @@ impl Fields {
 
 struct Inner {
     id: u32,
-    ctx: Weak<Ctx>,
+    /// The content script's: refreshes its ticket snapshot (a share settled).
+    tickets_changed: js_sys::Function,
+    /// The content script's: sets the action's status in the portal's own control (issue 18),
+    /// `(action_id, status)` → whether it took.
+    set_status: js_sys::Function,
+    /// The page's name for "Planned" when the panel offered it as the form opened.
+    planned_offer: Option<String>,
     root: ShadowRoot,
     f: Fields,
     key: String,
@@ -386,14 +298,18 @@ impl TaskForm {
         self.inner.root.clone()
     }
 
-    /// What a person's click on Send does. For the content script's own tests, which run as a
-    /// script and so cannot make the trusted click the form waits for.
+    /// What a person's click on Send does. For the tests, which run as a script and so cannot
+    /// make the trusted click the form waits for.
     pub fn send_as_user(&self) {
         Inner::send(&self.inner);
     }
 
     /// Builds and shows the form; `None` when the page has no body.
-    pub fn open(ctx: Rc<Ctx>, request: FormRequest) -> Option<TaskForm> {
+    pub fn open(
+        request: TaskFormRequest,
+        tickets_changed: js_sys::Function,
+        set_status: js_sys::Function,
+    ) -> Option<TaskForm> {
         let doc = dom::document()?;
         let body = doc.body()?;
         let id = NEXT_ID.with(|n| {
@@ -418,12 +334,12 @@ impl TaskForm {
                 priority: defaults.priority,
                 due_date: default_due_date(today, defaults.due_in_days),
                 // The page's account control, else the UPN it showed earlier on this tenant.
-                user_id: ctx.upn().unwrap_or_default(),
+                user_id: request.user_id.clone().unwrap_or_default(),
                 source,
                 category,
                 status: action.as_ref().and_then(|a| a.status),
                 action_id: action.as_ref().map(|a| a.id.clone()),
-                action_url: action.as_ref().map(|a| link_to(&a.id)),
+                action_url: action.as_ref().map(|a| action_link(&a.id)),
                 assignment_group: None,
                 compliance: action
                     .as_ref()
@@ -438,7 +354,7 @@ impl TaskForm {
         let (host, root) = form_host::create(
             &doc,
             HOST_ATTR_VALUE,
-            styles::apply_theme(&doc),
+            &request.theme,
             &ui_lang(),
             form_host::FORM_CSS,
         )?;
@@ -472,14 +388,16 @@ impl TaskForm {
             .unwrap_or_else(|| NEW_DRAFT_KEY.to_owned());
         let lookup_keys = duplicate_keys(
             action.as_ref().map(|a| a.id.clone()),
-            action.as_ref().and_then(|a| ctx.title_key(&a.title)),
+            action.as_ref().and(request.title_key),
         );
         let form: Element = need(&overlay, "form")?;
         let close: Element = need(&overlay, "close")?;
         let create_another: Element = need(&overlay, "create-another")?;
         let inner = Rc::new(Inner {
             id,
-            ctx: Rc::downgrade(&ctx),
+            tickets_changed,
+            set_status,
+            planned_offer: request.planned_offer,
             root: root.clone(),
             f,
             key,
@@ -489,7 +407,7 @@ impl TaskForm {
             saver: RefCell::new(None),
             group_search: RefCell::new(None),
             closures: RefCell::new(Vec::new()),
-            return_focus: request.return_focus,
+            return_focus: form_request::opener(&request.opener),
             closed: Cell::new(false),
             send_armed: Cell::new(false),
         });
@@ -609,7 +527,7 @@ impl TaskForm {
     /// The opener, or the control of snshare's that replaced it when the portal redrew its row
     /// meanwhile (the same name): focus is not left on the page's body.
     fn return_target(opener: Element) -> Option<Element> {
-        if selectors::connected(&opener) {
+        if connected(&opener) {
             return Some(opener);
         }
         let label = opener.get_attribute("aria-label")?;
@@ -647,17 +565,12 @@ impl Inner {
     }
 
     fn search_groups(this: &Rc<Self>) {
-        let text = this.f.group.value().trim().to_owned();
-        if text.is_empty() {
-            return;
-        }
-        let w = Rc::downgrade(this);
-        wasm_bindgen_futures::spawn_local(async move {
-            let found = wire::search_groups(&text).await.unwrap_or_default();
-            let Some(i) = w.upgrade().filter(|i| !i.closed.get()) else {
+        let text = this.f.group.value();
+        crate::search_groups(this, &text, |i, text, found| {
+            if i.closed.get() {
                 return;
-            };
-            i.state.borrow_mut().groups_answered(&text, found);
+            }
+            i.state.borrow_mut().groups_answered(text, found);
             i.render_group_list();
             i.render();
         });
@@ -665,15 +578,7 @@ impl Inner {
 
     /// The groups found, as the group field's suggestions (their names as text).
     fn render_group_list(&self) {
-        let Some(doc) = dom::document() else { return };
-        let list = &self.f.group_list;
-        list.set_text_content(None);
-        for g in self.state.borrow().groups_found() {
-            if let Ok(o) = doc.create_element("option") {
-                set(&o, "value", &g.name);
-                append(list, &o);
-            }
-        }
+        crate::show_groups(&self.f.group_list, self.state.borrow().groups_found());
     }
 
     fn save_draft(&self) {
@@ -840,9 +745,7 @@ impl Inner {
     }
 
     fn request_close(&self) {
-        if let Some(ctx) = self.ctx.upgrade() {
-            ctx.close_form_if(self.id);
-        }
+        crate::close_task_if(self.id);
     }
 
     /// Options' defaults, then a saved draft: applied only while the user has not typed.
@@ -973,7 +876,7 @@ impl Inner {
                 continue;
             };
             if let Some(slot) = template::part::<Element>(&item, "link") {
-                let _ = slot.replace_with_with_node_1(&ticket_link(&doc, tk));
+                let _ = slot.replace_with_with_node_1(&ticket_node(&doc, tk));
             }
             for (part, text) in [("state", &tk.state_label), ("name", &tk.short_description)] {
                 if let Some(e) = template::part::<Element>(&item, part) {
@@ -1039,7 +942,7 @@ impl Inner {
                 let content = piece("created");
                 if let (Some(c), Some(doc)) = (&content, dom::document()) {
                     if let Some(slot) = template::part::<Element>(c, "link") {
-                        let _ = slot.replace_with_with_node_1(&ticket_link(&doc, &ticket));
+                        let _ = slot.replace_with_with_node_1(&ticket_node(&doc, &ticket));
                     }
                     if let Some(via) = template::part::<Element>(c, "via") {
                         let (key, name) = match api {
@@ -1052,15 +955,8 @@ impl Inner {
                         set(&via, "data-api", name);
                     }
                     // Issue 18: the action's status, set in the portal's own control on a click.
-                    let action = self.state.borrow().draft().action_id.clone();
-                    if let Some(b) = super::bulk_status::offer_for(
-                        &doc,
-                        action.as_deref(),
-                        ActionStatus::Planned,
-                    ) {
+                    if let Some(b) = self.status_offer(&doc) {
                         append(c, &b);
-                        let target = b.clone();
-                        self.on_click(&b, move |_| super::bulk_status::apply(&target));
                     }
                 }
                 (Outcome::Created, content, false)
@@ -1098,9 +994,7 @@ impl Inner {
             // Kept until a ticket exists, even if the form is closed meanwhile.
             self.save_draft();
         }
-        if let Some(ctx) = self.ctx.upgrade() {
-            tickets::refresh(&ctx.tickets);
-        }
+        let _ = self.tickets_changed.call0(&JsValue::NULL);
         if self.closed.get() {
             return;
         }
@@ -1132,6 +1026,34 @@ impl Inner {
         Some(content)
     }
 
+    /// "Set status to Planned" (the page's name for it), when the panel offered it as the form
+    /// opened: a person's click has the content script choose it in the portal's own control,
+    /// and the offer then says it is set.
+    fn status_offer(self: &Rc<Self>, doc: &web_sys::Document) -> Option<Element> {
+        let name = self.planned_offer.clone()?;
+        let action = self.state.borrow().draft().action_id.clone()?;
+        let button = dom::el(
+            doc,
+            "button",
+            "snshare-btn",
+            &t_with("bulk_set_status", &[&name]),
+        );
+        set(&button, "type", "button");
+        let target = button.clone();
+        self.on_click(&button, move |i| {
+            let status = JsValue::from_str(ActionStatus::Planned.as_str());
+            let took = i
+                .set_status
+                .call2(&JsValue::NULL, &JsValue::from_str(&action), &status)
+                .is_ok_and(|v| v.is_truthy());
+            if took {
+                target.set_text_content(Some(&t_with("bulk_status_set", &[&name])));
+                set(&target, "disabled", "");
+            }
+        });
+        Some(button)
+    }
+
     fn forget_draft(&self) {
         let key = self.key.clone();
         if let Some(s) = self.saver.borrow().as_ref() {
@@ -1143,29 +1065,7 @@ impl Inner {
     }
 }
 
-impl Ctx {
-    /// Opens the task form (closing one that is open).
-    pub fn open_form(self: &Rc<Self>, request: FormRequest) {
-        self.close_form();
-        let form = TaskForm::open(self.clone(), request);
-        self.set_form(form.map(|f| Box::new(f) as Box<dyn OpenForm>));
-    }
-}
-
-impl OpenForm for TaskForm {
-    fn id(&self) -> u32 {
-        TaskForm::id(self)
-    }
-
-    fn root(&self) -> ShadowRoot {
-        TaskForm::root(self)
-    }
-
-    fn send_as_user(&self) {
-        TaskForm::send_as_user(self)
-    }
-
-    fn close(&self) {
-        TaskForm::close(self)
-    }
+/// In the page (a node the portal removed is not).
+fn connected(e: &Element) -> bool {
+    e.unchecked_ref::<web_sys::Node>().is_connected()
 }
