@@ -60,14 +60,19 @@ struct Shared {
     /// The list has the portal's own row selection.
     portal_mode: Cell<bool>,
     bar: Option<Element>,
+    /// The count the bar shows (drawn again only when it changes).
+    shown: Cell<Option<usize>>,
 }
 
 struct Bulk {
     shared: Rc<Shared>,
+    /// The action whose panel the page shows (from the URL, given at start and on each
+    /// navigation: not read again per batch).
+    action_id: Option<String>,
     _listeners: Vec<Listener>,
 }
 
-fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
+fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
     let bar = dom::document().and_then(|doc| {
         let bar = piece_bar(&doc)?;
         if let Some(b) = doc.body() {
@@ -80,6 +85,7 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
         picked: RefCell::new(Vec::new()),
         portal_mode: Cell::new(false),
         bar,
+        shown: Cell::new(None),
     });
     let mut listeners = Vec::new();
     if let Some(w) = web_sys::window() {
@@ -134,6 +140,7 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
     }
     Box::new(Bulk {
         shared,
+        action_id: page.action_id().map(str::to_owned),
         _listeners: listeners,
     })
 }
@@ -161,7 +168,9 @@ fn piece_bar(doc: &web_sys::Document) -> Option<Element> {
 
 impl Feature for Bulk {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
-        panel_offer(ctx, batch);
+        if let Some(action_id) = &self.action_id {
+            panel_offer(ctx, batch, action_id);
+        }
         let rows = if batch.initial || batch.tickets_changed || batch.rows_rebound.get() {
             batch.all_rows(ctx)
         } else {
@@ -194,6 +203,10 @@ impl Feature for Bulk {
         }
         s.render_bar();
     }
+
+    fn navigated(&mut self, _ctx: &Rc<Ctx>, page: &PortalPage) {
+        self.action_id = page.action_id().map(str::to_owned);
+    }
 }
 
 /// The status column of the rows passing by, for the cards (issue 18): one cell per row,
@@ -206,26 +219,16 @@ fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Row]) {
         let status = row
             .cell(col)
             .and_then(|c| selectors::status_in_place(&selectors::readable_text(c)));
-        let (Some(status), Some(action)) = (status, row.action(map)) else {
+        let (Some(status), Some(resolved)) = (status, row.resolved(ctx, map)) else {
             continue;
         };
-        let key = ctx.resolve(action.action_id.as_deref(), &action.title).key;
-        super::cards::note_status(&key, status);
+        super::cards::note_status(&resolved.key, status);
     }
 }
 
 /// On an action's panel whose ticket is resolved or closed: the offer of the matching status
 /// (`bulk_status`), next to the panel's badges once both they and the status control are there.
-fn panel_offer(ctx: &Rc<Ctx>, batch: &Batch) {
-    let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
-        return;
-    };
-    let Some(page) = PortalPage::from_url(&href) else {
-        return;
-    };
-    let Some(action_id) = page.action_id() else {
-        return;
-    };
+fn panel_offer(ctx: &Rc<Ctx>, batch: &Batch, action_id: &str) {
     let Some(panel) = ctx.panel(batch.structure || batch.initial).0 else {
         return;
     };
@@ -280,7 +283,7 @@ impl Shared {
         let ctx = self.ctx.upgrade()?;
         let action = row.action(map)?;
         Some(Picked {
-            key: ctx.resolve(action.action_id.as_deref(), &action.title).key,
+            key: row.resolved(&ctx, map)?.key.clone(),
             title: action.title.clone(),
             category: row.category(map),
             status: row.status(map),
@@ -288,30 +291,40 @@ impl Shared {
     }
 
     fn set_picked(&self, p: Picked, on: bool) {
-        let changed = {
-            let mut picked = self.picked.borrow_mut();
-            let at = picked.iter().position(|x| x.key == p.key);
-            match (at, on) {
-                (None, true) => {
-                    picked.push(p);
-                    true
-                }
-                (Some(i), false) => {
-                    picked.remove(i);
-                    true
-                }
-                _ => false,
+        self.select(&p.key.clone(), on, || Some(p));
+    }
+
+    /// Adds the action `key` to the selection (`pick` says what it is, asked only then) or
+    /// removes it.
+    fn select(&self, key: &str, on: bool, pick: impl FnOnce() -> Option<Picked>) {
+        let at = self.picked.borrow().iter().position(|x| x.key == key);
+        match (at, on) {
+            (None, true) => match pick() {
+                Some(p) => self.picked.borrow_mut().push(p),
+                None => return,
+            },
+            (Some(i), false) => {
+                self.picked.borrow_mut().remove(i);
             }
-        };
-        if changed {
-            self.render_bar();
+            _ => return,
         }
+        self.render_bar();
     }
 
     fn read_row(&self, map: &ColumnMap, row: &Row) {
-        if let Some(p) = self.row_pick(map, row) {
-            self.set_picked(p, portal_selected(&row.el));
+        let on = portal_selected(&row.el);
+        if !on && self.picked.borrow().is_empty() {
+            // Nothing to add or remove: the row is not read further.
+            return;
         }
+        let Some(ctx) = self.ctx.upgrade() else {
+            return;
+        };
+        let Some(key) = row.resolved(&ctx, map).map(|r| r.key.as_str()) else {
+            return;
+        };
+        // The row's category and status are read only when it joins the selection.
+        self.select(key, on, || self.row_pick(map, row));
     }
 
     /// Every row on screen, after the person clicked or typed (the portal's selection).
@@ -364,6 +377,9 @@ impl Shared {
     fn render_bar(&self) {
         let Some(bar) = &self.bar else { return };
         let n = self.picked.borrow().len();
+        if self.shown.replace(Some(n)) == Some(n) {
+            return;
+        }
         dom::toggle_attr(bar, "hidden", n == 0);
         let count = n.to_string();
         if let Some(c) = part(bar, "count") {

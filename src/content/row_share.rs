@@ -134,18 +134,20 @@ impl RowShare {
             Some(id) => ctx.learn(&action.title, id),
             None => self.map_bound = true,
         }
-        let resolved = ctx.resolve(action.action_id.as_deref(), &action.title);
-        let title_key = resolved.title_key.clone().unwrap_or_default();
+        let Some(resolved) = row.resolved(ctx, map) else {
+            return;
+        };
+        let title_key = resolved.title_key.as_deref().unwrap_or_default();
         match slot {
             Some(slot) => {
                 if dom::attr_i(&slot, SLOT_ATTR).as_deref() == Some(resolved.key.as_str())
-                    && dom::attr_i(&slot, TITLE_KEY_ATTR).as_deref() == Some(title_key.as_str())
+                    && dom::attr_i(&slot, TITLE_KEY_ATTR).as_deref() == Some(title_key)
                 {
                     return;
                 }
                 // A recycled row (same nodes, another action), or its id was learned.
                 dom::set_i(&slot, SLOT_ATTR, &resolved.key);
-                dom::set_i(&slot, TITLE_KEY_ATTR, &title_key);
+                dom::set_i(&slot, TITLE_KEY_ATTR, title_key);
                 if let Some(button) = slot.first_element_child() {
                     dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
                 }
@@ -162,7 +164,7 @@ impl RowShare {
                     return;
                 };
                 dom::set_i(&slot, SLOT_ATTR, &resolved.key);
-                dom::set_i(&slot, TITLE_KEY_ATTR, &title_key);
+                dom::set_i(&slot, TITLE_KEY_ATTR, title_key);
                 if let Some(button) = slot.first_element_child() {
                     dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
                 }

@@ -179,6 +179,15 @@ fn rows_in(list: &Element, batch: &Batch) -> Vec<Row> {
 
 type ObserverCallback = Closure<dyn FnMut(js_sys::Array, MutationObserver)>;
 
+#[wasm_bindgen]
+extern "C" {
+    /// An `Element` whose `hasAttribute` takes the name as a JS value made once per callback.
+    #[wasm_bindgen(js_name = Element)]
+    type RawNode;
+    #[wasm_bindgen(method, js_name = hasAttribute)]
+    fn has_attribute(this: &RawNode, name: &JsValue) -> bool;
+}
+
 struct Running {
     def: &'static FeatureDef,
     run: Box<dyn Feature>,
@@ -293,6 +302,8 @@ fn collect(records: &js_sys::Array) -> Batch {
     let child_list = JsValue::from_str("childList");
     let character_data = JsValue::from_str("characterData");
     let type_key = JsValue::from_str("type");
+    let own = JsValue::from_str(OWN_ATTR);
+    let ours = |e: &Element| e.unchecked_ref::<RawNode>().has_attribute(&own);
     for i in 0..records.length() {
         let record: MutationRecord = records.get(i).unchecked_into();
         // Targets are elements: the observer watches the document element's subtree for child
@@ -301,7 +312,9 @@ fn collect(records: &js_sys::Array) -> Batch {
             continue;
         };
         let kind = js_sys::Reflect::get(&record, &type_key).unwrap_or(JsValue::UNDEFINED);
-        if kind == character_data {
+        // Most records are child lists: that comparison first.
+        let is_child_list = kind == child_list;
+        if !is_child_list && kind == character_data {
             // The target is a text node: its element changed text.
             let node: &web_sys::Node = target.unchecked_ref();
             if let Some(parent) = node.parent_element() {
@@ -311,23 +324,24 @@ fn collect(records: &js_sys::Array) -> Batch {
             }
             continue;
         }
-        if kind == child_list {
+        if is_child_list {
             // snshare changes only its own top-level nodes (a slot, a card, the badge holder) or
             // adds them whole, so checking the target and the added nodes themselves is enough;
             // the observer does not see into the form's shadow root at all.
-            if dom::has_attr_i(&target, OWN_ATTR) {
+            if ours(&target) {
                 continue;
             }
             let added = record.added_nodes();
             for k in 0..added.length() {
                 if let Some(e) = added.item(k).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    if !dom::has_attr_i(&e, OWN_ATTR) {
+                    if !ours(&e) {
                         batch.added.push(e);
                         batch.structure = true;
                     }
                 }
             }
-            if record.removed_nodes().length() > 0 {
+            // Once the batch is structural, removals change nothing more: not asked again.
+            if !batch.structure && record.removed_nodes().length() > 0 {
                 batch.structure = true;
             }
             batch.changed.push(target);
@@ -366,7 +380,6 @@ impl App {
     }
 
     fn flush(&self, mut batch: Batch) {
-        mark("snshare:batch-start");
         self.frame_pending.set(false);
         self.check_navigation();
         if self.tickets_dirty.replace(false) {
@@ -385,7 +398,6 @@ impl App {
         if let Some((observer, _)) = self.observer.borrow().as_ref() {
             let _ = observer.take_records();
         }
-        mark("snshare:batch-end");
     }
 
     /// Starts, keeps or drops feature runs when the page changed.

@@ -43,6 +43,9 @@ pub const LIST: &str = "[role=\"grid\"], [role=\"treegrid\"], table";
 pub const ROW: &str = "[role=\"row\"], tr";
 /// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`).
 pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
+/// A column's key on Fluent's cells.
+const AUTOMATION_KEY: &str = "data-automation-key";
+const COLINDEX: &str = "aria-colindex";
 /// Column headers of a list.
 pub const HEADER_CELL: &str = "[role=\"columnheader\"], th";
 /// The link that opens an action (its `href` carries `actionId`, or, on Compliance Manager, the
@@ -571,7 +574,7 @@ pub fn section_of(heading: &str) -> Option<Section> {
 /// hidden (`aria-hidden`, `hidden`) — private-use icon glyphs dropped, whitespace collapsed. One
 /// function for header texts, button names, panel titles and section titles.
 pub fn accessible_name(e: &Element) -> String {
-    if let Some(ids) = e.get_attribute("aria-labelledby") {
+    if let Some(ids) = super::dom::attr_i(e, "aria-labelledby") {
         if let Some(doc) = e.owner_document() {
             let parts: Vec<String> = ids
                 .split_whitespace()
@@ -590,7 +593,7 @@ pub fn accessible_name(e: &Element) -> String {
 /// A referenced label's name: its `aria-label`, else its readable text (a referenced node's own
 /// `aria-labelledby` is not followed, as in the accessible-name algorithm).
 fn label_or_content(e: &Element) -> String {
-    match e.get_attribute("aria-label").map(|l| normalize(&l)) {
+    match super::dom::attr_i(e, "aria-label").map(|l| normalize(&l)) {
         Some(l) if !l.is_empty() => l,
         _ => readable_text(e),
     }
@@ -599,7 +602,7 @@ fn label_or_content(e: &Element) -> String {
 /// The text of `e` a screen reader reads: hidden subtrees and snshare's own nodes skipped.
 pub fn readable_text(e: &Element) -> String {
     // Most elements hide nothing: one query, then `textContent`.
-    if first(e, UNREAD).is_none() {
+    if super::dom::first_i(e, UNREAD).is_none() {
         return text_of(e);
     }
     let mut out = String::new();
@@ -615,10 +618,10 @@ fn collect_text(node: &Node, out: &mut String) {
             Node::TEXT_NODE => out.push_str(&k.text_content().unwrap_or_default()),
             Node::ELEMENT_NODE => {
                 let el: &Element = k.unchecked_ref();
-                if matches(el, UNREAD) {
+                if super::dom::matches_i(el, UNREAD) {
                     continue;
                 }
-                match el.get_attribute("aria-label").map(|l| normalize(&l)) {
+                match super::dom::attr_i(el, "aria-label").map(|l| normalize(&l)) {
                     Some(l) if !l.is_empty() => {
                         out.push(' ');
                         out.push_str(&l);
@@ -682,8 +685,8 @@ pub struct ColumnMap {
 
 /// A header's column key (Fluent: `data-item-key` on headers, `data-automation-key` on cells).
 fn column_key(e: &Element) -> Option<String> {
-    e.get_attribute("data-automation-key")
-        .or_else(|| e.get_attribute("data-item-key"))
+    super::dom::attr_i(e, AUTOMATION_KEY)
+        .or_else(|| super::dom::attr_i(e, "data-item-key"))
         .filter(|k| !k.is_empty())
 }
 
@@ -695,7 +698,7 @@ pub fn column_map(list: &Element) -> ColumnMap {
     let headers = header_cells(list);
     let col = |position: usize, h: &Element| Column {
         position,
-        colindex: h.get_attribute("aria-colindex"),
+        colindex: super::dom::attr_i(h, COLINDEX),
         key: column_key(h),
     };
     for (position, h) in headers.iter().enumerate() {
@@ -734,14 +737,17 @@ fn linked_column(list: &Element) -> Option<Column> {
     let position = row_cells(&row).iter().position(|c| c == &cell)?;
     Some(Column {
         position,
-        colindex: cell.get_attribute("aria-colindex"),
+        colindex: super::dom::attr_i(&cell, COLINDEX),
         key: column_key(&cell),
     })
 }
 
 /// A row's cells: every data cell under it, however deep (not only its children).
 pub fn row_cells(row: &Element) -> Vec<Element> {
-    all(row, CELL).into_iter().filter(|c| !is_ours(c)).collect()
+    super::dom::all_i(row, CELL)
+        .into_iter()
+        .filter(|c| !is_ours(c))
+        .collect()
 }
 
 /// The cell of `row` in `col`: by column key, else `aria-colindex`, else position.
@@ -757,6 +763,7 @@ pub struct Row {
     pub el: Element,
     cells: OnceCell<Vec<Element>>,
     action: OnceCell<Option<RowAction>>,
+    resolved: OnceCell<Option<super::app::ResolvedAction>>,
 }
 
 impl Row {
@@ -765,6 +772,7 @@ impl Row {
             el,
             cells: OnceCell::new(),
             action: OnceCell::new(),
+            resolved: OnceCell::new(),
         }
     }
 
@@ -776,15 +784,15 @@ impl Row {
     /// The cell in `col`: by column key, else `aria-colindex`, else position.
     pub fn cell(&self, col: &Column) -> Option<&Element> {
         let cells = self.cells();
-        let by = |name: &str, want: &Option<String>| {
+        let by = |name: &'static str, want: &Option<String>| {
             want.as_deref().and_then(|w| {
                 cells
                     .iter()
-                    .find(|c| c.get_attribute(name).as_deref() == Some(w))
+                    .find(|c| super::dom::attr_i(c, name).as_deref() == Some(w))
             })
         };
-        by("data-automation-key", &col.key)
-            .or_else(|| by("aria-colindex", &col.colindex))
+        by(AUTOMATION_KEY, &col.key)
+            .or_else(|| by(COLINDEX, &col.colindex))
             .or_else(|| cells.get(col.position))
     }
 
@@ -792,6 +800,21 @@ impl Row {
     /// reads it with one map, so the first answer is kept.
     pub fn action(&self, map: &ColumnMap) -> Option<&RowAction> {
         self.action.get_or_init(|| read_action(map, self)).as_ref()
+    }
+
+    /// The row's action as snshare keys it (`Ctx::resolve`), worked out once per pass: the
+    /// first feature that asks (the share button, after the row taught its title) decides.
+    pub fn resolved(
+        &self,
+        ctx: &super::app::Ctx,
+        map: &ColumnMap,
+    ) -> Option<&super::app::ResolvedAction> {
+        self.resolved
+            .get_or_init(|| {
+                let action = self.action(map)?;
+                Some(ctx.resolve(action.action_id.as_deref(), &action.title))
+            })
+            .as_ref()
     }
 
     /// The category the row shows ([`row_category`]).
@@ -815,7 +838,7 @@ pub fn action_rows(list: &Element) -> Vec<Element> {
 
 /// [`action_rows`] under the list's columns `map`, each row with its action read.
 pub fn read_action_rows(list: &Element, map: &ColumnMap) -> Vec<Row> {
-    all(list, ROW)
+    super::dom::all_i(list, ROW)
         .into_iter()
         .map(Row::new)
         .filter(|r| r.action(map).is_some())
@@ -876,17 +899,15 @@ fn read_action(map: &ColumnMap, r: &Row) -> Option<RowAction> {
 
 /// The title a cell shows: its first named link or button, else (when `text_ok`) its text.
 fn title_in(cell: &Element, text_ok: bool) -> Option<RowAction> {
-    let control = all(cell, TITLE_CONTROL)
+    let control = super::dom::all_i(cell, TITLE_CONTROL)
         .into_iter()
-        .filter(|c| !is_ours(c) && !matches(c, NOT_TITLE))
+        .filter(|c| !is_ours(c) && !super::dom::matches_i(c, NOT_TITLE))
         .find_map(|c| {
             let name = accessible_name(&c);
             (!name.is_empty()).then_some((c, name))
         });
     if let Some((c, title)) = control {
-        let action_id = c
-            .get_attribute("href")
-            .and_then(|h| action_id_from_href(&h));
+        let action_id = super::dom::attr_i(&c, "href").and_then(|h| action_id_from_href(&h));
         return Some(RowAction {
             title_element: c,
             in_cell: false,

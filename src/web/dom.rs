@@ -265,6 +265,8 @@ extern "C" {
     // given are literals, valid by construction and checked by tests/wasm_portal.rs.
     #[wasm_bindgen(method, js_name = querySelector)]
     fn query_selector_js(this: &RawElement, selector: &JsValue) -> Option<Element>;
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_selector_all_js(this: &RawElement, selector: &JsValue) -> web_sys::NodeList;
     #[wasm_bindgen(method, js_name = matches)]
     fn matches_js(this: &RawElement, selector: &JsValue) -> bool;
     #[wasm_bindgen(method, js_name = closest)]
@@ -306,6 +308,20 @@ pub fn with_js<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
 /// [`first`] for a selector literal used on every row.
 pub fn first_i(root: &Element, selector: &'static str) -> Option<Element> {
     with_js(selector, |s| raw(root).query_selector_js(s))
+}
+
+/// [`all`] for a selector literal used on every row.
+pub fn all_i(root: &Element, selector: &'static str) -> Vec<Element> {
+    let list = with_js(selector, |s| raw(root).query_selector_all_js(s));
+    let n = list.length();
+    let mut out = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        // A selector matches elements only.
+        if let Some(node) = list.item(i) {
+            out.push(node.unchecked_into::<Element>());
+        }
+    }
+    out
 }
 
 /// [`closest`] for a selector literal used on every row or cell.

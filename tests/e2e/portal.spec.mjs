@@ -172,6 +172,36 @@ test.describe('lists that change under the buttons', () => {
     await expectOneButtonPerRow(portal, 20);
   });
 
+  test('a row the page adds has its button in the same task, before anything else sees it', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67);
+    // An observer made after snshare's is told after it, at the same microtask checkpoint of
+    // the task that inserted the rows: a row without its button there waits for a frame or a
+    // timer, and would be painted without it.
+    await portal.evaluate(() => {
+      const seen = { rows: 0, without: [] };
+      window.__rowsSeen = seen;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const n of record.addedNodes) {
+            if (n.nodeType !== 1) continue;
+            const rows = n.matches('[role="row"], tr') ? [n] : [...n.querySelectorAll('[role="row"], tr')];
+            for (const row of rows) {
+              const link = row.querySelector('a[href*="actionId="]');
+              if (!link) continue;
+              seen.rows += 1;
+              if (!row.querySelector('button[data-snshare-cmd="share-row"]')) seen.without.push(link.textContent.trim());
+            }
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await portal.evaluate(() => __replica.addRows(40));
+    expect(await portal.evaluate(() => __replica.rerenderRow('AdminMFAV2'))).toBe(true);
+    await expectOneButtonPerRow(portal, 107);
+    expect(await portal.evaluate(() => window.__rowsSeen)).toEqual({ rows: 41, without: [] });
+  });
+
   test('navigating away and back (pushState, popstate, detail) adds nothing twice', async ({ portal }) => {
     await open(portal, '/securescore?viewid=actions');
     await expectOneButtonPerRow(portal, 67);
