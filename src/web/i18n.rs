@@ -32,6 +32,9 @@ struct PageCatalogue {
 
 thread_local! {
     static PAGE: RefCell<Option<PageCatalogue>> = const { RefCell::new(None) };
+    /// The browser's side of [`ui_lang`], asked of `chrome.i18n` once: it does not change while
+    /// a page lives, and a badge on every row asked for it (two extension API calls each).
+    static BROWSER_LANG: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
 }
 
 #[wasm_bindgen]
@@ -117,13 +120,18 @@ pub async fn follow_page_language(page_lang: &str) {
 pub fn ui_lang() -> String {
     PAGE.with(|p| p.borrow().as_ref().map(|c| c.lang.clone()))
         .unwrap_or_else(|| {
-            let shown = catalogue_tag();
-            let browser = chrome::i18n_get_ui_language();
-            if catalogue_for(&browser) == catalogue_for(&shown) {
-                browser
-            } else {
-                shown
-            }
+            BROWSER_LANG.with(|l| {
+                l.get_or_init(|| {
+                    let shown = catalogue_tag();
+                    let browser = chrome::i18n_get_ui_language();
+                    if catalogue_for(&browser) == catalogue_for(&shown) {
+                        browser
+                    } else {
+                        shown
+                    }
+                })
+                .clone()
+            })
         })
 }
 
