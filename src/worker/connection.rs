@@ -18,7 +18,7 @@ use crate::domain::token::{Secret, TokenSet};
 use crate::messages::AuthMethod;
 use crate::platform::fetch::FetchTransport;
 use crate::platform::storage::{self, Area};
-use crate::platform::{now_ms, random_bytes, worker};
+use crate::platform::{join, now_ms, random_bytes, worker};
 use crate::servicenow::client::Client;
 use crate::servicenow::error::{AuthError, ClientError, Grant};
 use crate::servicenow::oauth::{
@@ -118,11 +118,15 @@ impl Managed {
 
 /// The settings in force: stored values with the administrator's policy on top.
 pub async fn effective_settings() -> (Settings, Vec<String>) {
-    let mut settings = store::settings().await;
-    let managed: Managed = storage::managed().await;
+    // Three independent reads side by side (a Send waits for them before its request leaves).
+    let ((mut settings, managed), secret) = join(
+        join(store::settings(), storage::managed::<Managed>()),
+        store::stored_client_secret(),
+    )
+    .await;
     managed.apply(&mut settings);
-    settings.client_secret =
-        store::client_secret(settings.instance.as_deref(), settings.client_id.as_deref()).await;
+    settings.client_secret = secret
+        .and_then(|s| s.for_client(settings.instance.as_deref(), settings.client_id.as_deref()));
     (settings, managed.locked())
 }
 
@@ -174,6 +178,10 @@ pub struct Session {
     pub instance: InstanceUrl,
     pub oauth: OAuthClient,
     pub settings: Settings,
+    /// The connection record as this session last read or wrote it, with `store::
+    /// connection_writes` then: while no write came after it, a success that changes nothing in
+    /// it (connected, success noted within the minute) reads and writes nothing.
+    pub(crate) known: std::cell::RefCell<Option<(ConnectionRecord, u64)>>,
 }
 
 pub(crate) fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
@@ -194,11 +202,10 @@ pub async fn configured() -> Result<Session, CallError> {
 
 /// `configured`, with the connection record of its instance as read for it.
 async fn configured_with_record() -> Result<(Session, Option<ConnectionRecord>), CallError> {
-    let (settings, _) = effective_settings().await;
+    let writes = store::connection_writes();
+    let ((settings, _), record) = join(effective_settings(), store::connection()).await;
     let (instance, oauth) = oauth_client(&settings).ok_or(CallError::NotConnected)?;
-    let record = store::connection()
-        .await
-        .filter(|r| r.instance == instance.origin());
+    let record = record.filter(|r| r.instance == instance.origin());
     let owner = record
         .as_ref()
         .and_then(|r| r.user.clone())
@@ -213,6 +220,7 @@ async fn configured_with_record() -> Result<(Session, Option<ConnectionRecord>),
             instance,
             oauth,
             settings,
+            known: std::cell::RefCell::new(record.clone().map(|r| (r, writes))),
         },
         record,
     ))
@@ -364,19 +372,31 @@ impl Session {
     }
 
     async fn note_success(&self) {
+        let now = now_ms();
+        let needs_write = |r: &ConnectionRecord| {
+            r.state != ConnectionState::Connected
+                || r.last_success_at
+                    .is_none_or(|t| now.saturating_sub(t) > SUCCESS_WRITE_INTERVAL_MS)
+        };
+        // What the session read when it was made (moments ago) says whether anything would
+        // change: usually nothing, and then no storage round trip before the answer.
+        if self.known.borrow().as_ref().is_some_and(|(r, writes)| {
+            *writes == store::connection_writes()
+                && r.instance == self.instance.origin()
+                && !needs_write(r)
+        }) {
+            return;
+        }
         if let Some(mut r) = store::connection()
             .await
             .filter(|r| r.instance == self.instance.origin())
         {
-            let now = now_ms();
-            let stale = r
-                .last_success_at
-                .is_none_or(|t| now.saturating_sub(t) > SUCCESS_WRITE_INTERVAL_MS);
-            if r.state != ConnectionState::Connected || stale {
+            if needs_write(&r) {
                 r.state = ConnectionState::Connected;
                 r.last_success_at = Some(now);
                 store::save_connection(&r).await;
             }
+            *self.known.borrow_mut() = Some((r, store::connection_writes()));
         }
     }
 }
@@ -454,7 +474,11 @@ pub async fn authorize(method: AuthMethod) -> Result<ConnectionStatus, Diagnosis
         .as_ref()
         .is_some_and(|p| p.instance == session.instance.origin());
     if !same_instance {
-        let _ = storage::remove(Area::Local, &[store::TICKETS, store::STATE_NAMES]).await;
+        let _ = storage::remove(
+            Area::Local,
+            &[store::TICKETS, store::RECENT, store::STATE_NAMES],
+        )
+        .await;
     }
     store::save_connection(&ConnectionRecord {
         instance: session.instance.origin(),

@@ -85,7 +85,7 @@ async fn try_with_outbox<T>(
     lock.run(async {
         let mut outbox = store::outbox_for_update().await?;
         let out = f(&mut outbox);
-        store::save_outbox(&outbox).await?;
+        store::save_outbox(&mut outbox).await?;
         Ok(out)
     })
     .await
@@ -133,7 +133,9 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
             };
         }
     };
-    let already_queued = store::outbox().await.get(&req.share_id).is_some();
+    let already_queued = store::with_outbox_read(|o| o.get(&req.share_id).is_some())
+        .await
+        .unwrap_or(false);
     if !req.allow_duplicate && !already_queued {
         if let Some(action) = req
             .draft
@@ -150,10 +152,12 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
         }
     }
     let origin = session.instance.origin();
-    let Ok((share_id, claimed)) = enqueue(&req, &origin, true).await else {
+    // The state names the answer is read with do not depend on the write: read beside it.
+    let (queued, names) = join(enqueue(&req, &origin, true), tickets::state_names(&origin)).await;
+    let Ok((share_id, claimed)) = queued else {
         return not_stored(&req);
     };
-    match attempt_claimed(&share_id, claimed, Some(session)).await {
+    match attempt_claimed(&share_id, claimed, Some((session, names))).await {
         Attempted::Created(ticket, api) => ShareOutcome::Created { ticket, api },
         Attempted::Failed(diagnosis) => ShareOutcome::Failed {
             share_id,
@@ -282,12 +286,13 @@ async fn attempt(share_id: &str) -> Attempted {
     attempt_claimed(share_id, claimed, None).await
 }
 
-/// The attempt after the claim: (look up,) create, settle. `session`: the one the caller
-/// already holds, used when it is still for the entry's instance.
+/// The attempt after the claim: (look up,) create, settle. `held`: the session the caller
+/// already holds, with the state names of its instance, used when it is still for the entry's
+/// instance.
 async fn attempt_claimed(
     share_id: &str,
     claimed: Claimed,
-    session: Option<connection::Session>,
+    held: Option<(connection::Session, Vec<crate::messages::StateName>)>,
 ) -> Attempted {
     let now = now_ms();
     let (entry, mut lease) = match claimed {
@@ -296,10 +301,12 @@ async fn attempt_claimed(
             return Attempted::Paused(last.unwrap_or(Diagnosis::Timeout))
         }
         _ => {
-            let status = store::outbox()
-                .await
-                .get(share_id)
-                .map(|e| (e.status.clone(), e.last_error.clone()));
+            let status = store::with_outbox_read(|o| {
+                o.get(share_id)
+                    .map(|e| (e.status.clone(), e.last_error.clone()))
+            })
+            .await
+            .flatten();
             return match status {
                 Some((OutboxStatus::Failed { diagnosis }, _)) => Attempted::Failed(diagnosis),
                 Some((_, last)) => Attempted::Queued(last.unwrap_or(Diagnosis::Timeout)),
@@ -307,9 +314,9 @@ async fn attempt_claimed(
             };
         }
     };
-    let session = match session {
-        Some(s) => Ok(s),
-        None => connection::session().await,
+    let (session, names) = match held {
+        Some((s, names)) => (Ok(s), Some(names)),
+        None => (connection::session().await, None),
     };
     let session = match session {
         Ok(s) if s.instance.origin() == entry.instance => s,
@@ -323,7 +330,10 @@ async fn attempt_claimed(
             return Attempted::Queued(reason);
         }
     };
-    let names = tickets::state_names(&entry.instance).await;
+    let names = match names {
+        Some(names) if session.instance.origin() == entry.instance => names,
+        _ => tickets::state_names(&entry.instance).await,
+    };
     let result: Result<(TicketSummary, CreateApi), CallError> = async {
         if lease.check_first {
             let found = session
@@ -377,16 +387,18 @@ async fn attempt_claimed(
                 })
                 .await;
             };
-            // The ticket cache and the draft do not depend on the outbox: their writes go
-            // beside the settle's, not after it. All three are stored before the answer, so
-            // the cards the form refreshes next already have the ticket and no queued share.
+            // The ticket cache does not depend on the outbox: its write goes beside the
+            // settle's, not after it. Both are stored before the answer, so the number shown is
+            // kept and the cards the form refreshes next have the ticket and no queued share.
             let remember = tickets::remember(ticket.clone(), &entry.instance);
-            let forget_draft = async {
-                if let Some(key) = entry.draft.action_id.as_deref() {
-                    super::drafts::delete(key).await;
-                }
-            };
-            join(settle, join(remember, forget_draft)).await;
+            join(settle, remember).await;
+            // The draft goes after the answer: the form forgets it too, and one left behind by
+            // a stopped worker is only a draft the user can discard, never a second ticket.
+            if let Some(key) = entry.draft.action_id.clone() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    super::drafts::delete(&key).await;
+                });
+            }
             Attempted::Created(ticket, api)
         }
         Err(e) => {
@@ -488,7 +500,9 @@ async fn create(
 /// Retry and after authorization.
 pub async fn drive() {
     let now = now_ms();
-    let due = store::outbox().await.due(now);
+    let due = store::with_outbox_read(|o| o.due(now))
+        .await
+        .unwrap_or_default();
     run(due).await;
     schedule().await;
 }
@@ -505,7 +519,10 @@ async fn run(due: Vec<String>) {
 /// Wakes the outbox when the next entry is due: an alarm (survives the worker), plus a timer
 /// of our own for short waits.
 async fn schedule() {
-    let Some(at) = store::outbox().await.next_wake_at() else {
+    let Some(at) = store::with_outbox_read(|o| o.next_wake_at())
+        .await
+        .flatten()
+    else {
         worker::clear_alarm(OUTBOX_ALARM).await;
         return;
     };
@@ -521,7 +538,10 @@ async fn schedule() {
 
 /// Like `drive`, without rescheduling when nothing was due (keeps timers from multiplying).
 async fn drive_once_due() {
-    let due = store::outbox().await.due(now_ms());
+    let now = now_ms();
+    let due = store::with_outbox_read(|o| o.due(now))
+        .await
+        .unwrap_or_default();
     if due.is_empty() {
         return;
     }
@@ -530,12 +550,9 @@ async fn drive_once_due() {
 }
 
 pub async fn views() -> Vec<OutboxView> {
-    store::outbox()
+    store::with_outbox_read(|o| o.entries.iter().map(OutboxEntry::view).collect())
         .await
-        .entries
-        .iter()
-        .map(OutboxEntry::view)
-        .collect()
+        .unwrap_or_default()
 }
 
 pub async fn retry(share_id: &str) -> Result<(), String> {

@@ -145,6 +145,7 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
             instance,
             oauth,
             settings: stored.clone(),
+            known: Default::default(),
         });
         let revoke = revocation(old).await;
         store::forget_instance_data().await;

@@ -18,6 +18,7 @@ use crate::domain::state_names::ChoiceLabel;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::domain::token::{Secret, TokenSet};
 use crate::messages::StateNameOverride;
+use crate::platform::join;
 use crate::platform::storage::{self, Area, StorageError};
 use crate::platform::vault;
 
@@ -28,6 +29,8 @@ pub const REFRESH_TOKEN: &str = "auth.refresh";
 /// The client secret's key in the secret store.
 pub const CLIENT_SECRET: &str = "client_secret";
 pub const ACCESS_TOKEN: &str = "auth.access";
+/// Where earlier versions kept the whole outbox, one list under one key (moved at the first
+/// read to one key per entry, `OUTBOX_ENTRY_PREFIX`).
 pub const OUTBOX: &str = "outbox";
 pub const TICKETS: &str = "tickets.cache";
 pub const STATE_NAMES: &str = "state_names";
@@ -166,15 +169,29 @@ pub async fn save_settings(settings: &Settings) -> Result<(), StorageError> {
 /// never goes to an instance or client it was not entered for (security review L1), even when
 /// policy changes the instance underneath.
 pub async fn client_secret(instance: Option<&str>, client_id: Option<&str>) -> Option<String> {
+    stored_client_secret()
+        .await?
+        .for_client(instance, client_id)
+}
+
+/// The client secret as stored, with what it was entered for (read before the settings are
+/// known, beside them; `BoundSecret::for_client` checks it).
+pub async fn stored_client_secret() -> Option<BoundSecret> {
     let stored = vault::get(CLIENT_SECRET).await.ok().flatten()?;
-    let bound: BoundSecret = serde_json::from_str(&stored).ok()?;
-    (bound.instance.as_deref() == instance && bound.client_id.as_deref() == client_id)
-        .then_some(bound.secret)
+    serde_json::from_str(&stored).ok()
+}
+
+impl BoundSecret {
+    /// The secret, if it was entered for this instance and client id.
+    pub fn for_client(self, instance: Option<&str>, client_id: Option<&str>) -> Option<String> {
+        (self.instance.as_deref() == instance && self.client_id.as_deref() == client_id)
+            .then_some(self.secret)
+    }
 }
 
 /// The client secret with what it was entered for.
 #[derive(Serialize, Deserialize)]
-struct BoundSecret {
+pub struct BoundSecret {
     instance: Option<String>,
     client_id: Option<String>,
     secret: String,
@@ -185,7 +202,23 @@ pub async fn connection() -> Option<ConnectionRecord> {
 }
 
 pub async fn save_connection(record: &ConnectionRecord) {
+    note_connection_write();
     let _ = set(Area::Local, CONNECTION, record).await;
+}
+
+thread_local! {
+    /// Changes of the connection record made by this worker (its only writer).
+    static CONNECTION_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn note_connection_write() {
+    CONNECTION_WRITES.with(|w| w.set(w.get().wrapping_add(1)));
+}
+
+/// How many times this worker has changed the connection record: a copy read when this was
+/// the same is still what storage holds.
+pub fn connection_writes() -> u64 {
+    CONNECTION_WRITES.with(std::cell::Cell::get)
 }
 
 /// The refresh token: from the secret store; one still in `storage.local` (an earlier
@@ -256,7 +289,8 @@ pub async fn forget_tokens() {
 /// queued shares stay visible so nothing typed is lost).
 pub async fn forget_instance_data() {
     forget_tokens().await;
-    let _ = storage::remove(Area::Local, &[CONNECTION, TICKETS, STATE_NAMES]).await;
+    note_connection_write();
+    let _ = storage::remove(Area::Local, &[CONNECTION, TICKETS, RECENT, STATE_NAMES]).await;
 }
 
 pub async fn portal_accounts() -> Vec<String> {
@@ -294,6 +328,15 @@ pub async fn learn_api(instance: &str, api: crate::domain::capabilities::Api, av
     }
 }
 
+/// Each queued share under a key of its own (`outbox:<share id>`): a change writes or deletes
+/// only the entries it touched, whatever the number queued. One storage call per change (the
+/// entries a change wrote go in one `set`), so every key holds either the entry before or after.
+pub const OUTBOX_ENTRY_PREFIX: &str = "outbox:";
+
+fn outbox_key(share_id: &str) -> String {
+    format!("{OUTBOX_ENTRY_PREFIX}{share_id}")
+}
+
 thread_local! {
     /// The outbox as this worker last read or wrote it. Only the worker writes the outbox (pages
     /// and content scripts go through messages), so within one worker's life this is what
@@ -303,12 +346,27 @@ thread_local! {
     /// Writes of the outbox started by this worker: a read that overlapped one may be older
     /// than storage and is not kept.
     static OUTBOX_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// One read of the stored outbox at a time (it may move the old layout, see
+    /// `migrate_outbox`): a second reader waits and finds it held.
+    static OUTBOX_READ_LOCK: std::rc::Rc<AsyncLock> = std::rc::Rc::new(AsyncLock::new());
 }
 
-/// The outbox as stored, an unreadable entry set aside in place (`Outbox::from_stored`); an
+/// The outbox as stored, an unreadable entry set aside in place (`Outbox::from_keyed`); an
 /// empty one when storage cannot be read (for display; writers use `outbox_for_update`).
 pub async fn outbox() -> Outbox {
     outbox_for_update().await.unwrap_or_default()
+}
+
+/// Reads the outbox without copying it (`None`: storage could not be read).
+pub async fn with_outbox_read<T>(f: impl FnOnce(&Outbox) -> T) -> Option<T> {
+    if OUTBOX_HELD.with(|h| h.borrow().is_none()) {
+        let read = outbox_for_update().await.ok()?;
+        // Read, but not kept (a write overlapped the read): from the copy read.
+        if OUTBOX_HELD.with(|h| h.borrow().is_none()) {
+            return Some(f(&read));
+        }
+    }
+    OUTBOX_HELD.with(|h| h.borrow().as_ref().map(f))
 }
 
 /// The outbox to change and save back: an error when storage cannot be read, so a failed read
@@ -318,29 +376,250 @@ pub async fn outbox_for_update() -> Result<Outbox, StorageError> {
     if let Some(held) = OUTBOX_HELD.with(|h| h.borrow().clone()) {
         return Ok(held);
     }
-    let writes = OUTBOX_WRITES.with(std::cell::Cell::get);
-    let read = storage::get_each(Area::Local, OUTBOX)
-        .await
-        .map(Outbox::from_stored)?;
-    if OUTBOX_WRITES.with(std::cell::Cell::get) == writes {
-        OUTBOX_HELD.with(|h| *h.borrow_mut() = Some(read.clone()));
-    }
-    Ok(read)
+    let lock = OUTBOX_READ_LOCK.with(std::rc::Rc::clone);
+    lock.run(async {
+        if let Some(held) = OUTBOX_HELD.with(|h| h.borrow().clone()) {
+            return Ok(held);
+        }
+        let writes = OUTBOX_WRITES.with(std::cell::Cell::get);
+        migrate_outbox().await?;
+        let read = Outbox::from_keyed(read_outbox_entries().await?);
+        if OUTBOX_WRITES.with(std::cell::Cell::get) == writes {
+            OUTBOX_HELD.with(|h| *h.borrow_mut() = Some(read.clone()));
+        }
+        Ok(read)
+    })
+    .await
 }
 
-pub async fn save_outbox(outbox: &Outbox) -> Result<(), StorageError> {
+/// Stores what changed in `outbox` since it was read (`Outbox::take_changes`): the entries
+/// written in one `set`, the ones that left in one `remove`. Each key holds a whole entry, so a
+/// worker stopped in between leaves every entry as before or as after, never half of one.
+pub async fn save_outbox(outbox: &mut Outbox) -> Result<(), StorageError> {
+    let changes = outbox.take_changes();
     OUTBOX_WRITES.with(|w| w.set(w.get().wrapping_add(1)));
-    let saved = set(Area::Local, OUTBOX, outbox).await;
+    let saved = write_outbox_changes(outbox, &changes).await;
     OUTBOX_HELD.with(|h| *h.borrow_mut() = saved.is_ok().then(|| outbox.clone()));
     saved
 }
 
+async fn write_outbox_changes(
+    outbox: &Outbox,
+    changes: &crate::domain::outbox::Changes,
+) -> Result<(), StorageError> {
+    let written: Vec<&crate::domain::outbox::OutboxEntry> = changes
+        .written
+        .iter()
+        .filter_map(|id| outbox.get(id))
+        .collect();
+    if !written.is_empty() {
+        set_many(
+            written
+                .iter()
+                .map(|e| (outbox_key(&e.share_id), *e))
+                .collect(),
+        )
+        .await?;
+    }
+    if !changes.removed.is_empty() {
+        let keys: Vec<String> = changes.removed.iter().map(|id| outbox_key(id)).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        storage::remove(Area::Local, &keys).await?;
+    }
+    Ok(())
+}
+
+/// Forgets the outbox held in memory: the next reader reads storage, as a restarted worker does.
+#[doc(hidden)]
+pub fn forget_held_outbox() {
+    OUTBOX_HELD.with(|h| *h.borrow_mut() = None);
+}
+
+/// Moves an outbox stored by an earlier version (one `outbox` key holding the whole list) to
+/// one key per entry. First every entry to its own key (one `set`), then the old key removed:
+/// a worker stopped in between finds the old key again and writes the same entries again (no
+/// entry was sent meanwhile: nothing reads the outbox until the move is complete), so nothing
+/// is lost or queued twice. An entry that cannot be read moves as what could be read of it.
+async fn migrate_outbox() -> Result<(), StorageError> {
+    let legacy = storage::get_each(Area::Local, OUTBOX).await?;
+    if legacy.is_empty() {
+        return Ok(());
+    }
+    let old = Outbox::from_stored(legacy);
+    set_many(
+        old.entries
+            .iter()
+            .map(|e| (outbox_key(&e.share_id), e))
+            .collect(),
+    )
+    .await?;
+    storage::remove(Area::Local, &[OUTBOX]).await
+}
+
+/// Every `outbox:<id>` entry: `(id, the entry or its JSON text)`.
+async fn read_outbox_entries(
+) -> Result<Vec<(String, Result<crate::domain::outbox::OutboxEntry, String>)>, StorageError> {
+    let items = match outbox_keys().await? {
+        Some(keys) if keys.is_empty() => return Ok(Vec::new()),
+        Some(keys) => {
+            let list = js_sys::Array::new();
+            for k in &keys {
+                list.push(&JsValue::from_str(k));
+            }
+            storage_local_get(&list).await?
+        }
+        // Without `getKeys`: one read of everything (once per worker start).
+        None => storage_local_get(&JsValue::NULL).await?,
+    };
+    let mut out = Vec::new();
+    for key in js_sys::Object::keys(items.unchecked_ref::<js_sys::Object>()).iter() {
+        let Some(key) = key.as_string() else { continue };
+        let Some(id) = key.strip_prefix(OUTBOX_ENTRY_PREFIX) else {
+            continue;
+        };
+        let item = js_sys::Reflect::get(&items, &JsValue::from_str(&key)).unwrap_or_default();
+        let entry = crate::platform::from_js(item.clone()).map_err(|_| {
+            js_sys::JSON::stringify(&item)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default()
+        });
+        out.push((id.to_owned(), entry));
+    }
+    Ok(out)
+}
+
+/// The outbox's keys, named by `chrome.storage.local.getKeys` (Chrome 130) without reading
+/// any value; `None` where the browser has no `getKeys`.
+async fn outbox_keys() -> Result<Option<Vec<String>>, StorageError> {
+    let get = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &JsValue::from_str(k)).ok();
+    let has_get_keys = get(&js_sys::global(), "chrome")
+        .and_then(|c| get(&c, "storage"))
+        .and_then(|s| get(&s, "local"))
+        .and_then(|l| get(&l, "getKeys"))
+        .is_some_and(|f| f.is_function());
+    if !has_get_keys {
+        return Ok(None);
+    }
+    let unavailable = |e: JsValue| StorageError::Unavailable(crate::platform::js_error_message(&e));
+    let keys = JsFuture::from(storage_local_get_keys().map_err(unavailable)?)
+        .await
+        .map_err(unavailable)?;
+    Ok(Some(
+        js_sys::Array::from(&keys)
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter(|k| k.starts_with(OUTBOX_ENTRY_PREFIX))
+            .collect(),
+    ))
+}
+
+/// Several keys in one `chrome.storage.local.set`: all written, or none.
+async fn set_many<T: Serialize>(items: Vec<(String, &T)>) -> Result<(), StorageError> {
+    let object = js_sys::Object::new();
+    for (key, value) in items {
+        let js = crate::platform::to_js(value).map_err(|e| StorageError::Encode {
+            key: key.clone(),
+            message: e.to_string(),
+        })?;
+        js_sys::Reflect::set(&object, &JsValue::from_str(&key), &js)
+            .map_err(|e| StorageError::Unavailable(crate::platform::js_error_message(&e)))?;
+    }
+    let promise = crate::platform::chrome::storage_local_set(&object)
+        .map_err(|e| StorageError::Unavailable(crate::platform::js_error_message(&e)))?;
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| StorageError::Unavailable(crate::platform::js_error_message(&e)))
+}
+
+async fn storage_local_get(keys: &JsValue) -> Result<JsValue, StorageError> {
+    let promise = crate::platform::chrome::storage_local_get(keys)
+        .map_err(|e| StorageError::Unavailable(crate::platform::js_error_message(&e)))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| StorageError::Unavailable(crate::platform::js_error_message(&e)))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = getKeys, catch)]
+    fn storage_local_get_keys() -> Result<js_sys::Promise, JsValue>;
+}
+
+/// The ticket cache as cards, badges, the popup and the list read it: as last fetched, with the
+/// tickets created since (`RECENT`) in front.
 pub async fn ticket_cache() -> TicketCache {
-    get(Area::Local, TICKETS)
+    let (cache, recent) = join(fetched_ticket_cache(), recent_tickets()).await;
+    cache.with_recent(recent)
+}
+
+/// The ticket cache as last fetched, without the tickets created since.
+pub async fn fetched_ticket_cache() -> TicketCache {
+    local_or_default(TICKETS).await
+}
+
+/// A value of `storage.local`; the default when it is absent or unreadable (caches only).
+async fn local_or_default<T: serde::de::DeserializeOwned + Default>(key: &str) -> T {
+    get(Area::Local, key)
         .await
         .ok()
         .flatten()
         .unwrap_or_default()
+}
+
+/// Tickets snshare created since the cache was fetched, newest first. A create writes this short
+/// list, not the whole cache (up to two kinds × `CACHE_LIMIT` tickets, rewritten on every
+/// create before): the answer waits for a small write. A fetch keeps only the ones created
+/// after it started.
+pub const RECENT: &str = "tickets.recent";
+/// At most this many (the oldest go first; the next fetch brings them back).
+pub const RECENT_MAX: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RecentTickets {
+    pub instance: String,
+    /// Each ticket with when it was noted (unix ms).
+    pub tickets: Vec<(TicketSummary, u64)>,
+}
+
+pub async fn recent_tickets() -> RecentTickets {
+    local_or_default(RECENT).await
+}
+
+impl RecentTickets {
+    /// A ticket just created, in front (once).
+    pub fn note(&mut self, instance: &str, ticket: TicketSummary, now: u64) {
+        if self.instance != instance {
+            *self = RecentTickets {
+                instance: instance.to_owned(),
+                tickets: Vec::new(),
+            };
+        }
+        self.tickets.retain(|(t, _)| t.sys_id != ticket.sys_id);
+        self.tickets.insert(0, (ticket, now));
+        self.tickets.truncate(RECENT_MAX);
+    }
+
+    /// What a fetch started at `started` did not see (noted after it started).
+    pub fn after_fetch(&mut self, started: u64) {
+        self.tickets.retain(|(_, at)| *at >= started);
+    }
+}
+
+impl TicketCache {
+    /// The cache with `recent` in front (each ticket once), when both are of one instance.
+    pub fn with_recent(mut self, recent: RecentTickets) -> TicketCache {
+        if recent.instance != self.instance || recent.tickets.is_empty() {
+            return self;
+        }
+        self.tickets
+            .retain(|t| !recent.tickets.iter().any(|(r, _)| r.sys_id == t.sys_id));
+        let mut tickets: Vec<TicketSummary> = recent.tickets.into_iter().map(|(t, _)| t).collect();
+        tickets.append(&mut self.tickets);
+        self.tickets = tickets;
+        self
+    }
 }
 
 pub async fn state_names(instance: &str) -> StateNamesRecord {

@@ -29,6 +29,8 @@ pub const REFRESH_ALARM: &str = "tickets.refresh";
 
 thread_local! {
     static REFRESH_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
+    /// The read-change-write of `store::RECENT` (a create notes a ticket, a fetch lets go).
+    static RECENT_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
     /// Refreshes started and not yet done (a user's refresh can wait behind a running one).
     static REFRESHING: Cell<u32> = const { Cell::new(0) };
     /// Actions found without an open ticket moments ago (the form checks when it opens), so
@@ -126,7 +128,9 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     let names = state_names(&instance).await;
     let mut tickets = cache.tickets;
     relabel(&mut tickets, &names);
-    let queued_action_ids = store::outbox().await.queued_action_ids();
+    let queued_action_ids = store::with_outbox_read(|o| o.queued_action_ids())
+        .await
+        .unwrap_or_default();
     TicketSnapshot {
         fetched_at: cache.fetched_at,
         counts: counts(&tickets, &cache.state_counts, &names),
@@ -186,7 +190,7 @@ pub async fn refresh(forced_at: Option<u64>) -> Result<(), CallError> {
             let instance = session.instance.origin();
             let interval = refresh_interval_ms(session.settings.refresh_minutes, &instance).await;
             let started = now_ms();
-            let cache = store::ticket_cache().await;
+            let cache = store::fetched_ticket_cache().await;
             let fresh = match forced_at {
                 Some(at) => cache.instance == instance && cache.fetched_at.is_some_and(|t| t >= at),
                 None => is_fresh(&cache, &instance, interval, started),
@@ -272,7 +276,22 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
         totals,
         state_counts,
     };
-    let _ = store::set(Area::Local, store::TICKETS, &cache).await;
+    if store::set(Area::Local, store::TICKETS, &cache)
+        .await
+        .is_ok()
+    {
+        // The fetch saw every ticket created before it started.
+        let lock = RECENT_LOCK.with(Rc::clone);
+        lock.run(async {
+            let mut recent = store::recent_tickets().await;
+            let before = recent.tickets.len();
+            recent.after_fetch(started);
+            if recent.tickets.len() != before {
+                let _ = store::set(Area::Local, store::RECENT, &recent).await;
+            }
+        })
+        .await;
+    }
     Ok(())
 }
 
@@ -351,19 +370,17 @@ async fn read_cards(
 }
 
 /// A ticket just created: into the cache at once, so its badge shows before the next refresh.
+/// Into `store::RECENT` (a short list), not the whole cache: neither waits for a refresh on
+/// the network nor rewrites every cached ticket.
 pub async fn remember(ticket: TicketSummary, instance: &str) {
     if let Some(action) = ticket.action_id.as_deref() {
         note_checked(action, false);
     }
-    let lock = REFRESH_LOCK.with(Rc::clone);
+    let lock = RECENT_LOCK.with(Rc::clone);
     lock.run(async {
-        let mut cache = store::ticket_cache().await;
-        if cache.instance != instance {
-            return;
-        }
-        cache.tickets.retain(|t| t.sys_id != ticket.sys_id);
-        cache.tickets.insert(0, ticket);
-        let _ = store::set(Area::Local, store::TICKETS, &cache).await;
+        let mut recent = store::recent_tickets().await;
+        recent.note(instance, ticket, now_ms());
+        let _ = store::set(Area::Local, store::RECENT, &recent).await;
     })
     .await;
 }

@@ -1072,9 +1072,11 @@ if (QUICK && soakAt < 0) {
     results.set('outbox_soak_records', r.records, { note: `shares with a record (of ${SOAK_SHARES})` });
     results.set('outbox_soak_duplicates', r.duplicates);
     results.set('outbox_soak_left', r.left, { note: r.left ? 'still in the outbox when the wait ended or failed' : undefined });
-    results.set('outbox_soak_wall_s', r.wallS, { note: 'first share -> outbox empty' });
+    const blocks = r.blocks.map((b) => `${b.upTo}: ${round(b.s)} s (${b.queued ?? '?'} queued)`).join(', ');
+    results.set('outbox_soak_wall_s', r.wallS, { note: `first share -> outbox empty; send time per 100 shares: ${blocks}` });
     results.set('outbox_soak_faults', r.faults, { note: `faults injected before shares (PRNG seed ${r.seed}, BENCH_SOAK_SEED to change): ${JSON.stringify(r.kinds)}` });
     log(`   records ${r.records}/${SOAK_SHARES}, duplicates ${r.duplicates}, left ${r.left}, ${round(r.wallS)} s, ${r.faults} faults, answers ${JSON.stringify(r.outcomes)}`);
+    log(`   send time per 100 shares (outbox size then): ${blocks}`);
   });
 }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   test, expect, connect, launchExtension, watchErrors, stopServiceWorker, sendFromExtensionPage,
-  grantedExtensionDir, startSandbox,
+  grantedExtensionDir, startSandbox, INSTANCE,
 } from './harness.mjs';
 
 test.describe.configure({ timeout: 120_000 });
@@ -197,4 +197,25 @@ test('a permanent failure waits in the popup with Retry and Discard', async ({ c
   await popup.getByRole('button', { name: /^Discard/ }).click();
   await expect.poll(async () => (await outbox(page)).length).toBe(0);
   expect((await recordsFor(sandbox, 'OutboxQ')).length).toBe(0);
+});
+
+test('an outbox stored by an earlier version under one key moves to one key per share and each goes once', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  const now = Date.now();
+  const stored = (actionId, shareId, status, extra = {}) => ({
+    share_id: shareId, instance: INSTANCE, draft: draft(actionId), correlation_id: `snshare:${actionId}:${shareId}`,
+    status, attempts: 0, not_before: 0, last_error: null, created_at: now, ...extra,
+  });
+  // An earlier version's layout: the whole outbox as one list. One entry waits; one was being
+  // sent when that worker stopped (its create arrived: only the lookup may adopt it).
+  // (The sandbox numbers seeded correlation ids: this one is `snshare:OutboxM2:sharemoved21`.)
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: 'snshare:OutboxM2:sharemoved2', user: 'snshare.integration' });
+  await page.evaluate((entries) => chrome.storage.local.set({ outbox: entries }), [
+    stored('OutboxM1', 'sharemoved1', { status: 'pending' }),
+    stored('OutboxM2', 'sharemoved21', { status: 'sending', lease_until: 1 }, { attempts: 1, created_at: now + 1 }),
+  ]);
+  await stopServiceWorker(context, extensionId);
+  await expectExactlyOnce(page, sandbox, ['OutboxM1', 'OutboxM2']);
+  const keys = Object.keys(await page.evaluate(() => chrome.storage.local.get(null)));
+  expect(keys.filter((k) => k === 'outbox' || k.startsWith('outbox:'))).toEqual([]);
 });

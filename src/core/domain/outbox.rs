@@ -384,11 +384,48 @@ impl OutboxEntry {
     }
 }
 
-/// All queued shares, as stored in `chrome.storage.local`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// All queued shares. Stored one entry per key (`outbox:<share id>`, see the worker's `store`),
+/// so a change writes only the entries it touched: the outbox records them (`take_changes`).
+/// Earlier versions stored the whole list under one key, the JSON array this serializes to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Outbox {
+    /// Read freely; changed only through the methods below, which record what they touch.
     pub entries: Vec<OutboxEntry>,
+    #[serde(skip)]
+    changes: Changes,
+}
+
+/// Two outboxes are equal when they hold the same entries (not the same pending changes).
+impl PartialEq for Outbox {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Eq for Outbox {}
+
+/// The share ids a change wrote (added or changed) and removed since the last `take_changes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub written: std::collections::BTreeSet<String>,
+    pub removed: std::collections::BTreeSet<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty() && self.removed.is_empty()
+    }
+
+    fn wrote(&mut self, share_id: &str) {
+        self.removed.remove(share_id);
+        self.written.insert(share_id.to_owned());
+    }
+
+    fn removed(&mut self, share_id: &str) {
+        self.written.remove(share_id);
+        self.removed.insert(share_id.to_owned());
+    }
 }
 
 impl Outbox {
@@ -398,6 +435,7 @@ impl Outbox {
         if self.get(&entry.share_id).is_some() {
             return false;
         }
+        self.changes.wrote(&entry.share_id);
         self.entries.push(entry);
         true
     }
@@ -406,15 +444,45 @@ impl Outbox {
         self.entries.iter().find(|e| e.share_id == share_id)
     }
 
+    /// The entry, to change: it is counted as written (`take_changes`) whether or not the
+    /// caller changes it.
     pub fn get_mut(&mut self, share_id: &str) -> Option<&mut OutboxEntry> {
-        self.entries.iter_mut().find(|e| e.share_id == share_id)
+        let entry = self.entries.iter_mut().find(|e| e.share_id == share_id)?;
+        self.changes.wrote(share_id);
+        Some(entry)
     }
 
     /// ServiceNow confirmed (or a lookup adopted) the record: the entry leaves the outbox.
     /// Accepted from any holder, even with an expired lease: the record exists either way.
     pub fn complete(&mut self, share_id: &str) -> Option<OutboxEntry> {
         let i = self.entries.iter().position(|e| e.share_id == share_id)?;
+        self.changes.removed(share_id);
         Some(self.entries.remove(i))
+    }
+
+    /// What changed since the last call (the entries to store and to delete), forgotten here.
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// The outbox as stored one entry per key: `(share id of the key, the entry or its JSON
+    /// text)`. The key's id is the entry's (a damaged entry cannot move to another key);
+    /// oldest first, as they were queued. An unreadable entry is set aside in place.
+    pub fn from_keyed(stored: Vec<(String, Result<OutboxEntry, String>)>) -> Self {
+        let mut entries: Vec<OutboxEntry> = stored
+            .into_iter()
+            .enumerate()
+            .map(|(i, (id, entry))| {
+                let mut entry = entry.unwrap_or_else(|raw| OutboxEntry::unreadable(&raw, i));
+                entry.share_id = id;
+                entry
+            })
+            .collect();
+        entries.sort_by(|a, b| (a.created_at, &a.share_id).cmp(&(b.created_at, &b.share_id)));
+        Outbox {
+            entries,
+            changes: Changes::default(),
+        }
     }
 
     /// The user's Discard. `Ok(None)` when there was no such entry.
@@ -478,8 +546,11 @@ impl Outbox {
     /// A 429 pauses all sending to that instance until `until_ms`.
     pub fn pause_instance(&mut self, instance: &str, until_ms: u64) {
         for e in self.entries.iter_mut().filter(|e| e.instance == instance) {
-            if matches!(e.status, OutboxStatus::Pending | OutboxStatus::Unknown) {
-                e.not_before = e.not_before.max(until_ms);
+            if matches!(e.status, OutboxStatus::Pending | OutboxStatus::Unknown)
+                && e.not_before < until_ms
+            {
+                e.not_before = until_ms;
+                self.changes.wrote(&e.share_id);
             }
         }
     }
@@ -894,6 +965,79 @@ mod tests {
         let o = Outbox::from_stored(vec![Ok(good.clone()), Ok(good)]);
         assert_eq!(o.entries.len(), 2);
         assert_ne!(o.entries[0].share_id, o.entries[1].share_id);
+    }
+
+    fn ids(list: &[&str]) -> std::collections::BTreeSet<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_change_names_only_the_entries_it_touched() {
+        let mut o = Outbox::default();
+        for id in ["a", "b", "c"] {
+            o.push(entry(id));
+        }
+        assert_eq!(o.take_changes().written, ids(&["a", "b", "c"]));
+        assert!(o.take_changes().is_empty(), "taken once");
+        // A claim writes its entry only.
+        o.get_mut("b").unwrap().claim(T0, LEASE).unwrap();
+        let c = o.take_changes();
+        assert_eq!((c.written, c.removed), (ids(&["b"]), ids(&[])));
+        // A settle removes it; a push of the same share id in one change comes back written.
+        o.complete("b");
+        let c = o.take_changes();
+        assert_eq!((c.written, c.removed), (ids(&[]), ids(&["b"])));
+        o.push(entry("d"));
+        o.complete("d");
+        let c = o.take_changes();
+        assert_eq!((c.written, c.removed), (ids(&[]), ids(&["d"])));
+        o.complete("a");
+        o.push(entry("a"));
+        let c = o.take_changes();
+        assert_eq!((c.written, c.removed), (ids(&["a"]), ids(&[])));
+        // A pause writes only the entries it moved: not a failed one, not one already later.
+        let l = o.get_mut("c").unwrap().claim(T0, LEASE).unwrap();
+        o.get_mut("c")
+            .unwrap()
+            .fail_permanent(&l, Diagnosis::Timeout)
+            .unwrap();
+        let mut late = entry("late");
+        late.not_before = T0 + 50_000;
+        o.push(late);
+        let mut other = entry("other");
+        other.instance = "https://other.service-now.com".into();
+        o.push(other);
+        o.take_changes();
+        o.pause_instance("https://dev1.service-now.com", T0 + 10_000);
+        assert_eq!(o.take_changes().written, ids(&["a"]));
+        assert_eq!(o.get("late").map(|e| e.not_before), Some(T0 + 50_000));
+        // Nothing found, nothing written.
+        assert!(o.get_mut("nope").is_none() && o.complete("nope").is_none());
+        assert!(o.take_changes().is_empty());
+    }
+
+    #[test]
+    fn the_outbox_read_key_by_key_keeps_each_entry_under_its_key_in_queue_order() {
+        let mut first = entry("first");
+        first.created_at = T0 - 5;
+        let mut moved = entry("other");
+        moved.created_at = T0;
+        let o = Outbox::from_keyed(vec![
+            ("second".into(), Ok(moved)),
+            (
+                "broken".into(),
+                Err(r#"{"share_id":"elsewhere","created_at":3}"#.into()),
+            ),
+            ("first".into(), Ok(first.clone())),
+        ]);
+        let order: Vec<&str> = o.entries.iter().map(|e| e.share_id.as_str()).collect();
+        assert_eq!(order, ["broken", "first", "second"]);
+        // The key decides the id: a damaged entry stays under its own key, discardable.
+        let broken = o.get("broken").unwrap();
+        assert_eq!(broken.last_error, Some(Diagnosis::ShareUnreadable));
+        assert!(o.get("elsewhere").is_none());
+        assert_eq!(o.get("first"), Some(&first));
+        assert_eq!(o.due(T0), vec!["first".to_owned(), "second".to_owned()]);
     }
 
     #[test]

@@ -47,6 +47,8 @@ export async function soak({ page, sandbox, shares = 200, faultRate = 0.3, seed 
   let faults = 0;
   const kinds = {};
   const t0 = Date.now();
+  const blocks = [];
+  let blockAt = t0;
   const probe = await sendFromExtensionPage(page, { type: 'get_outbox' });
   if (probe?.body?.type !== 'outbox') {
     const e = new Error(`get_outbox answered ${JSON.stringify(probe?.body).slice(0, 200)}`);
@@ -72,7 +74,13 @@ export async function soak({ page, sandbox, shares = 200, faultRate = 0.3, seed 
       const o = body.data?.outcome ?? 'unknown';
       outcomes[o] = (outcomes[o] ?? 0) + 1;
     }
-    if ((i + 1) % 50 === 0) log(`    ${i + 1}/${shares} sent (${faults} faults so far) ${JSON.stringify(outcomes)}`);
+    if ((i + 1) % 100 === 0 || i + 1 === shares) {
+      // How the cost grows: each block's send time, and how many shares wait in the outbox then.
+      const queued = (await sendFromExtensionPage(page, { type: 'get_outbox' }))?.body?.data?.length ?? null;
+      blocks.push({ upTo: i + 1, s: (Date.now() - blockAt) / 1000, queued });
+      blockAt = Date.now();
+    }
+    if ((i + 1) % 50 === 0) log(`    ${i + 1}/${shares} sent (${faults} faults so far, ${((Date.now() - t0) / 1000).toFixed(0)} s) ${JSON.stringify(outcomes)}`);
   }
   const sentAt = Date.now();
   // Drain: poll the outbox until it is empty (failed entries stay: they count as left).
@@ -106,6 +114,7 @@ export async function soak({ page, sandbox, shares = 200, faultRate = 0.3, seed 
     outcomes,
     wallS: (drainedAt - t0) / 1000,
     sendS: (sentAt - t0) / 1000,
+    blocks,
     tag,
   };
 }

@@ -1,0 +1,334 @@
+//! The worker's outbox storage in a real browser, against a `chrome.storage.local` stand-in that
+//! logs every call and can fail one: one key per entry, each change writing only what it touched,
+//! and the move from the old single-key layout (nothing lost, nothing twice, also when the move
+//! is cut short).
+#![cfg(target_arch = "wasm32")]
+// A test that cannot read what it set up has nothing left to check: it stops there.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use snshare_core::domain::diagnosis::Diagnosis;
+use snshare_core::domain::draft::TaskDraft;
+use snshare_core::domain::outbox::{Outbox, OutboxEntry, OutboxStatus};
+use snshare_core::domain::ticket::{Priority, RecommendationSource, TicketKind, TicketSummary};
+use snshare_worker::store::{self, RecentTickets, TicketCache};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const INSTANCE: &str = "https://dev1.service-now.com";
+const T0: u64 = 1_800_000_000_000;
+
+/// A fresh, empty `chrome.storage.local` (and an outbox no longer held: as a started worker).
+fn stub_storage() {
+    let install = js_sys::Function::new_no_args(
+        "const c = globalThis.chrome = globalThis.chrome || {};
+         c.storage = c.storage || {};
+         const data = new Map();
+         const log = [];
+         const fail = { set: 0, remove: 0 };
+         globalThis.__store = { data, log, fail };
+         const copy = (v) => JSON.parse(JSON.stringify(v));
+         c.storage.local = {
+           get: async (keys) => {
+             const list = keys == null ? [...data.keys()] : Array.isArray(keys) ? keys : [keys];
+             log.push(['get', list]);
+             const out = {};
+             for (const k of list) if (data.has(k)) out[k] = copy(data.get(k));
+             return out;
+           },
+           set: async (items) => {
+             log.push(['set', Object.keys(items).sort()]);
+             if (fail.set > 0) { fail.set -= 1; throw new Error('set refused (test)'); }
+             for (const [k, v] of Object.entries(items)) data.set(k, copy(v));
+           },
+           remove: async (keys) => {
+             const list = Array.isArray(keys) ? keys : [keys];
+             log.push(['remove', list.slice().sort()]);
+             if (fail.remove > 0) { fail.remove -= 1; throw new Error('remove refused (test)'); }
+             for (const k of list) data.delete(k);
+           },
+           getKeys: async () => [...data.keys()],
+         };",
+    );
+    assert!(install.call0(&JsValue::NULL).is_ok(), "storage stubbed");
+    store::forget_held_outbox();
+}
+
+fn eval(body: &str) -> JsValue {
+    js_sys::Function::new_no_args(body)
+        .call0(&JsValue::NULL)
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The stored value of `key`, as JSON.
+fn stored(key: &str) -> Option<serde_json::Value> {
+    let text = eval(&format!(
+        "const v = __store.data.get({}); return v === undefined ? null : JSON.stringify(v);",
+        serde_json::Value::from(key)
+    ));
+    serde_json::from_str(&text.as_string()?).ok()
+}
+
+fn put(key: &str, value: &serde_json::Value) {
+    eval(&format!(
+        "__store.data.set({}, {value});",
+        serde_json::Value::from(key)
+    ));
+}
+
+fn keys() -> Vec<String> {
+    let text = eval("return JSON.stringify([...__store.data.keys()].sort());");
+    serde_json::from_str(&text.as_string().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The writes since the last call: `(set|remove, keys)`.
+fn writes() -> Vec<(String, Vec<String>)> {
+    let text = eval(
+        "const w = __store.log.filter((c) => c[0] !== 'get'); __store.log.length = 0;
+         return JSON.stringify(w);",
+    );
+    serde_json::from_str(&text.as_string().unwrap_or_default()).unwrap_or_default()
+}
+
+fn entry(id: &str, at: u64) -> OutboxEntry {
+    OutboxEntry::new(
+        id.into(),
+        INSTANCE.into(),
+        TaskDraft {
+            kind: TicketKind::Incident,
+            name: format!("Share {id}"),
+            description: "What the user typed".into(),
+            priority: Priority::High,
+            due_date: "2030-01-01".into(),
+            user_id: "admin@contoso.com".into(),
+            source: RecommendationSource::Microsoft,
+            category: None,
+            status: None,
+            action_id: Some(format!("Action{id}")),
+            action_url: None,
+            assignment_group: None,
+            compliance: None,
+        },
+        format!("snshare:Action{id}:{id}"),
+        at,
+    )
+}
+
+/// One entry in each state an outbox of the old layout can hold.
+fn every_state() -> Vec<OutboxEntry> {
+    let pending = entry("pending1", T0);
+    let mut sending = entry("sending1", T0 + 1);
+    sending.status = OutboxStatus::Sending {
+        lease_until: T0 + 30_000,
+    };
+    sending.attempts = 1;
+    let mut unknown = entry("unknown1", T0 + 2);
+    unknown.status = OutboxStatus::Unknown;
+    unknown.attempts = 2;
+    unknown.not_before = T0 + 8_000;
+    unknown.last_error = Some(Diagnosis::Timeout);
+    let mut failed = entry("failed1", T0 + 3);
+    failed.status = OutboxStatus::Failed {
+        diagnosis: Diagnosis::RecordRejected {
+            message: "Data policy".into(),
+        },
+    };
+    failed.attempts = 1;
+    let mut interrupted = entry("stopped1", T0 + 4);
+    interrupted.status = OutboxStatus::Sending { lease_until: 1 };
+    interrupted.interrupted = 2;
+    interrupted.attempts = 2;
+    vec![pending, sending, unknown, failed, interrupted]
+}
+
+/// The old layout: the whole list under `outbox`, with an entry that cannot be read.
+fn old_layout() -> serde_json::Value {
+    let mut list: Vec<serde_json::Value> = every_state()
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap_or_default())
+        .collect();
+    list.insert(
+        2,
+        serde_json::json!({"share_id": "broken1", "draft": {"name": "Damaged", "due_date": 5}, "created_at": T0 + 5}),
+    );
+    serde_json::Value::Array(list)
+}
+
+/// What the old layout reads as: every entry, the damaged one set aside (failed, discardable).
+fn check_moved(o: &Outbox) {
+    let mut want = every_state();
+    for e in &want {
+        assert_eq!(o.get(&e.share_id), Some(e), "{}", e.share_id);
+    }
+    let broken = o.get("broken1").expect("the damaged entry is kept");
+    assert_eq!(broken.last_error, Some(Diagnosis::ShareUnreadable));
+    assert_eq!(broken.draft.name, "Damaged");
+    assert_eq!(o.entries.len(), want.len() + 1, "nothing twice");
+    want.push(broken.clone());
+    let mut expected_keys: Vec<String> = want
+        .iter()
+        .map(|e| format!("outbox:{}", e.share_id))
+        .collect();
+    expected_keys.sort();
+    assert_eq!(keys(), expected_keys, "one key per entry, the old key gone");
+    for e in &want {
+        let key = format!("outbox:{}", e.share_id);
+        assert_eq!(
+            stored(&key).and_then(|v| serde_json::from_value::<OutboxEntry>(v).ok()),
+            Some(e.clone()),
+            "{key}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_outbox_of_the_old_layout_moves_to_one_key_per_entry_with_nothing_lost() {
+    stub_storage();
+    put("outbox", &old_layout());
+    let o = store::outbox_for_update().await.expect("read");
+    check_moved(&o);
+    // A restarted worker reads the same outbox from the entries' keys, and moves nothing again.
+    store::forget_held_outbox();
+    writes();
+    let again = store::outbox_for_update().await.expect("read again");
+    assert_eq!(again, o);
+    assert_eq!(writes(), Vec::<(String, Vec<String>)>::new());
+}
+
+#[wasm_bindgen_test]
+async fn a_move_cut_short_is_done_again_and_nothing_is_lost_or_doubled() {
+    // Stopped after the entries were written, before the old key was removed: nothing is sent
+    // from that half-moved state, and the next start moves the same entries again.
+    stub_storage();
+    put("outbox", &old_layout());
+    eval("__store.fail.remove = 1;");
+    assert!(store::outbox_for_update().await.is_err());
+    assert!(
+        stored("outbox").is_some(),
+        "the old key stays until every entry is stored"
+    );
+    assert!(stored("outbox:pending1").is_some());
+    store::forget_held_outbox();
+    let o = store::outbox_for_update()
+        .await
+        .expect("moved on the next start");
+    check_moved(&o);
+
+    // Stopped before the entries were written: the old key is what is left, whole.
+    stub_storage();
+    put("outbox", &old_layout());
+    eval("__store.fail.set = 1;");
+    assert!(store::outbox_for_update().await.is_err());
+    assert_eq!(stored("outbox"), Some(old_layout()));
+    store::forget_held_outbox();
+    let o = store::outbox_for_update()
+        .await
+        .expect("moved on the next start");
+    check_moved(&o);
+}
+
+#[wasm_bindgen_test]
+async fn a_change_writes_only_the_entries_it_touched() {
+    stub_storage();
+    let mut o = store::outbox_for_update().await.expect("empty outbox");
+    for i in 0..50 {
+        o.push(entry(&format!("s{i}"), T0 + i));
+    }
+    writes();
+    store::save_outbox(&mut o).await.expect("stored");
+    assert_eq!(writes().len(), 1, "fifty new entries, one write");
+    store::forget_held_outbox();
+
+    let mut o = store::outbox_for_update().await.expect("read");
+    assert_eq!(o.entries.len(), 50);
+    writes();
+    o.get_mut("s7")
+        .and_then(|e| e.claim(T0 + 100, 30_000).ok())
+        .expect("claimed");
+    store::save_outbox(&mut o).await.expect("claim stored");
+    assert_eq!(
+        writes(),
+        vec![("set".to_owned(), vec!["outbox:s7".to_owned()])]
+    );
+    o.complete("s7");
+    o.get_mut("s9")
+        .and_then(|e| e.claim(T0 + 100, 30_000).ok())
+        .expect("claimed");
+    store::save_outbox(&mut o).await.expect("settle stored");
+    assert_eq!(
+        writes(),
+        vec![
+            ("set".to_owned(), vec!["outbox:s9".to_owned()]),
+            ("remove".to_owned(), vec!["outbox:s7".to_owned()]),
+        ]
+    );
+    // What a restarted worker reads is what this one holds.
+    let held = store::outbox_for_update().await.expect("held");
+    store::forget_held_outbox();
+    assert_eq!(store::outbox_for_update().await.expect("read"), held);
+    assert_eq!(held.entries.len(), 49);
+    assert!(stored("outbox:s7").is_none());
+
+    // A refused write is not believed: the next reader sees what storage kept.
+    let mut o = store::outbox_for_update().await.expect("read");
+    o.complete("s1");
+    eval("__store.fail.remove = 1;");
+    assert!(store::save_outbox(&mut o).await.is_err());
+    assert!(store::outbox_for_update()
+        .await
+        .expect("read")
+        .get("s1")
+        .is_some());
+}
+
+fn ticket(sys_id: &str) -> TicketSummary {
+    TicketSummary {
+        kind: TicketKind::Incident,
+        sys_id: sys_id.into(),
+        number: format!("INC{sys_id}"),
+        short_description: "Enable MFA".into(),
+        state: "1".into(),
+        state_label: "New".into(),
+        open: true,
+        priority: Some(Priority::High),
+        assigned_to: None,
+        updated_on: "2030-01-01 00:00:00".into(),
+        correlation_id: format!("snshare:A{sys_id}:s{sys_id}"),
+        action_id: Some(format!("A{sys_id}")),
+        link: String::new(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_created_ticket_is_read_with_the_cache_until_a_fetch_that_saw_it() {
+    let cache = TicketCache {
+        instance: INSTANCE.into(),
+        fetched_at: Some(T0),
+        tickets: vec![ticket("1"), ticket("2")],
+        ..TicketCache::default()
+    };
+    let mut recent = RecentTickets::default();
+    recent.note(INSTANCE, ticket("3"), T0 + 10);
+    recent.note(INSTANCE, ticket("2"), T0 + 20);
+    let numbers = |c: TicketCache| c.tickets.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    // Newest first, each once.
+    assert_eq!(
+        numbers(cache.clone().with_recent(recent.clone())),
+        ["INC2", "INC3", "INC1"]
+    );
+    // Another instance's tickets never mix in.
+    let mut other = recent.clone();
+    other.note("https://other.service-now.com", ticket("9"), T0 + 30);
+    assert_eq!(numbers(cache.clone().with_recent(other)), ["INC1", "INC2"]);
+    // A fetch started at T0 + 15 saw ticket 3, not ticket 2.
+    recent.after_fetch(T0 + 15);
+    assert_eq!(
+        recent
+            .tickets
+            .iter()
+            .map(|(t, _)| t.number.as_str())
+            .collect::<Vec<_>>(),
+        ["INC2"]
+    );
+}
