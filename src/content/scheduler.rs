@@ -381,11 +381,13 @@ impl App {
 
     fn flush(&self, mut batch: Batch) {
         self.frame_pending.set(false);
-        self.check_navigation();
+        let navigated = self.check_navigation();
         if self.tickets_dirty.replace(false) {
             batch.tickets_changed = true;
         }
-        if batch.structure || batch.initial {
+        // A page already complete when snshare starts, and quiet from then on, has no structural
+        // batch: its account control is read on the first one (and after each navigation).
+        if batch.structure || batch.initial || navigated {
             self.ctx.watch_account(false);
         }
         let mut runs = self.runs.borrow_mut();
@@ -400,18 +402,19 @@ impl App {
         }
     }
 
-    /// Starts, keeps or drops feature runs when the page changed.
-    fn check_navigation(&self) {
+    /// Starts, keeps or drops feature runs when the page changed. Whether the URL changed (the
+    /// first flush included).
+    fn check_navigation(&self) -> bool {
         let href = web_sys::window()
             .and_then(|w| w.location().href().ok())
             .unwrap_or_default();
         if *self.href.borrow() == href {
-            return;
+            return false;
         }
         *self.href.borrow_mut() = href.clone();
         let page = PortalPage::from_url(&href);
         if *self.page.borrow() == page {
-            return;
+            return true;
         }
         *self.page.borrow_mut() = page.clone();
         // The form belongs to the page it was opened on.
@@ -419,7 +422,7 @@ impl App {
         let mut runs = self.runs.borrow_mut();
         let Some(page) = page else {
             runs.clear();
-            return;
+            return true;
         };
         runs.retain(|r| (r.def.applies)(&page));
         for r in runs.iter_mut() {
@@ -447,5 +450,6 @@ impl App {
                 .unwrap_or(runs.len());
             runs.insert(at, Running { def, run });
         }
+        true
     }
 }

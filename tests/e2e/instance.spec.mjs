@@ -89,6 +89,21 @@ test('a personal account is flagged whether the portal or the connection comes f
   expect(failed[0].diagnosis.user_name).toBe(PERSONAL.user);
 });
 
+test('a portal page complete before snshare starts, and quiet after, still tells its account', async ({ context, extensionId, portal }) => {
+  // The page arrives whole (no script builds it), so snshare's observer sees no change at all:
+  // the account control must be read on its first look, not on a later change.
+  const html = '<!doctype html><html lang="en"><head><title>Microsoft Defender</title></head><body>'
+    + '<header role="banner"><button type="button" id="mectrl_main_trigger" aria-label="Account manager for Megan Bowen">'
+    + '<span>Megan Bowen</span> <span>MeganB@contoso.onmicrosoft.com</span></button></header>'
+    + '<main><h1>Home</h1></main></body></html>';
+  await portal.route(`${PORTAL}/homepage?quiet=1`, (route) => route.fulfill({ contentType: 'text/html', body: html }));
+  const options = await connectWithPassword(context, extensionId);
+  await portal.goto(`${PORTAL}/homepage?quiet=1`);
+  await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  await expect.poll(async () => (await options.evaluate(() => chrome.storage.local.get('portal.accounts')))['portal.accounts'], { timeout: 10_000 })
+    .toEqual(['meganb@contoso.onmicrosoft.com']);
+});
+
 test('a ServiceNow user not marked for integrations is flagged, whoever is at the portal', async ({ context, extensionId }) => {
   const options = await connectWithPassword(context, extensionId, NOT_INTEGRATION);
   const status = await sendFromExtensionPage(options, { type: 'get_status' });
