@@ -714,6 +714,105 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
     sleep(10).await;
 }
 
+/// The ticket number is drawn before anything else the answer starts: the cards' refresh
+/// (`tickets_changed`) and the draft's deletion are messages of their own, and the person waits
+/// for the number, not for them (issue 17, share overhead). A worker stand-in answers the share
+/// with a created incident and notes, for each message and for the refresh, whether the number
+/// was already in the form.
+#[wasm_bindgen_test]
+async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
+    use snshare_core::domain::ticket::TicketSummary;
+    use snshare_core::messages::{CreateApi, Response, ResponseBody, ShareOutcome};
+    setup();
+    let ticket = TicketSummary {
+        kind: TicketKind::Incident,
+        sys_id: "a1b2".into(),
+        number: "INC0010042".into(),
+        short_description: "Require MFA".into(),
+        state: "1".into(),
+        state_label: "New".into(),
+        open: true,
+        priority: None,
+        assigned_to: None,
+        updated_on: "2026-01-05 10:00:00".into(),
+        correlation_id: "snshare:contoso_html_probe:s1".into(),
+        action_id: Some("contoso_html_probe".into()),
+        link: "https://snshare-test.service-now.com/nav_to.do?uri=incident.do%3Fsys_id%3Da1b2"
+            .into(),
+    };
+    let answer =
+        serde_json::to_string(&Response::new(ResponseBody::Share(ShareOutcome::Created {
+            ticket,
+            api: CreateApi::TableApi,
+        })))
+        .unwrap();
+    // Every other request fails, as without a worker: the form then offers Send.
+    js_sys::Function::new_with_args(
+        "answer",
+        r#"
+        const seen = [];
+        globalThis.__snshareSeen = seen;
+        globalThis.__snshareNumberShown = () => {
+          const root = document.querySelector('[data-snshare="form"]')?.shadowRoot;
+          return !!root && [...root.querySelectorAll('a')].some((a) => a.textContent.startsWith('INC0010042'));
+        };
+        chrome.runtime.sendMessage = (m) => {
+          const type = m?.body?.type;
+          seen.push(type + ':' + __snshareNumberShown());
+          return Promise.resolve(type === 'share' ? JSON.parse(answer)
+            : { v: 1, body: { type: 'error', data: { code: 'failed', message: 'not in this test' } } });
+        };
+        "#,
+    )
+    .call1(&JsValue::NULL, &answer.into())
+    .unwrap();
+    let refreshed = js_sys::Function::new_no_args(
+        "__snshareSeen.push('tickets_changed:' + __snshareNumberShown());",
+    );
+    snshare_forms::open_task_form(
+        encode_task(&task(Some(action("Require MFA")), None, "")),
+        refreshed,
+        no_op(),
+    );
+    until("the form is in the page", || Form::find().is_some()).await;
+    let form = Form::find().unwrap();
+    until("Send is offered once the checks fail", || {
+        form.send_offered()
+    })
+    .await;
+    snshare_forms::send_task_form_as_user();
+    until("the number is shown", || {
+        all(&form.q(".result"), "a")
+            .iter()
+            .any(|a| text(a) == "INC0010042")
+    })
+    .await;
+    sleep(50).await;
+    let seen: Vec<String> = js_sys::Array::from(
+        &js_sys::Reflect::get(&js_sys::global(), &"__snshareSeen".into()).unwrap(),
+    )
+    .iter()
+    .filter_map(|v| v.as_string())
+    .collect();
+    let after_share: Vec<&String> = seen
+        .iter()
+        .skip_while(|s| !s.starts_with("share:"))
+        .collect();
+    assert_eq!(
+        after_share.first().map(|s| s.as_str()),
+        Some("share:false"),
+        "{seen:?}"
+    );
+    for what in ["tickets_changed", "delete_draft"] {
+        assert!(
+            after_share.contains(&&format!("{what}:true")),
+            "{what} must start only once the number is drawn: {seen:?}"
+        );
+    }
+    snshare_forms::close_forms();
+    sleep(10).await;
+}
+
 /// A script of the page (security review M2) finds the form's host but not its root, and none
 /// of what it can provoke sends: a script's click on Send, `requestSubmit()`, a `submit` event,
 /// a synthetic Enter. Only a person's click does (here `send_form_as_user`, since a test is a

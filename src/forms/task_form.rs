@@ -988,6 +988,14 @@ impl Inner {
         };
         let sent = matches!(answer, Outcome::Created | Outcome::Queued);
         let step = self.state.borrow_mut().share_answered(answer);
+        // The number (or what went wrong) first: it is what the person waits for. The draft's
+        // deletion or save and the cards' refresh are messages of their own, started after it.
+        if !self.closed.get() {
+            self.show_result(content, alert);
+            self.render_duplicates();
+            self.render();
+            self.apply(&step);
+        }
         if sent {
             self.forget_draft();
         } else {
@@ -995,13 +1003,6 @@ impl Inner {
             self.save_draft();
         }
         let _ = self.tickets_changed.call0(&JsValue::NULL);
-        if self.closed.get() {
-            return;
-        }
-        self.show_result(content, alert);
-        self.render_duplicates();
-        self.render();
-        self.apply(&step);
     }
 
     /// A failure in words, the fix, and Retry (same share id: never two tickets for one click).
