@@ -11,6 +11,8 @@
 #   ./build.sh demo      sandbox + portal replica + Chromium with the extension loaded
 #   ./build.sh bench     performance figures -> target/bench/results.json
 #   ./build.sh fuzz      cargo-fuzz targets of fuzz/, FUZZ_SECONDS each (default 300); not a test
+#   ./build.sh sizes [surface]  where the content script's (or a surface's) wasm bytes are, by
+#                        crate, module and function (tests/tools/wasm_sizes.py)
 #
 # Each step installs what is missing (rustup target, wasm-bindgen CLI of the Cargo.lock version,
 # npm dev tools from package-lock.json, Debian's chromium/chromedriver/xvfb/xdotool) and skips
@@ -136,7 +138,7 @@ bindgen() {
 }
 
 opt() { wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-          --enable-reference-types --enable-multivalue --enable-mutable-globals "$1" -o "$1"; }
+          --enable-reference-types --enable-multivalue --enable-mutable-globals "$1" -o "$1" "${@:2}"; }
 
 build_step() {
   # $1 = what the step makes, rest = command. Checked here rather than left to `set -e`, which
@@ -624,6 +626,28 @@ cmd_bench() {
   node tests/e2e/bench.mjs "$@"
 }
 
+cmd_sizes() {
+  # ./build.sh sizes [surface] [wasm_sizes.py options]: where a surface's wasm bytes are (default
+  # the content script), by crate, module and function. The shipped build (same flags, same
+  # wasm-opt -Oz) with the function names kept through wasm-bindgen (--keep-debug) and wasm-opt
+  # (-g), read by tests/tools/wasm_sizes.py; the sizes are the shipped functions' (the name
+  # section aside). Into target/sizes/, not dist/.
+  local surface=content
+  if [ $# -gt 0 ] && [[ $1 != -* ]]; then surface=$1; shift; fi
+  build_step "Rust wasm target" ensure_rust
+  build_step "pinned nightly and rust-src (std rebuilt for size)" ensure_nightly
+  build_step "wasm-bindgen CLI" ensure_wasm_bindgen
+  build_step "npm dev tools" ensure_npm
+  local wasm=$SMALL_DIR/$WASM_TARGET/release/snshare_$surface.wasm out=$ROOT/target/sizes
+  rm -f "$wasm"; rm -rf "$out"; mkdir -p "$out"
+  build_step "$surface wasm (cargo build -p snshare-$surface)" cargo_wasm "$surface"
+  build_step "wasm-bindgen of the $surface wasm, names kept" \
+    wasm-bindgen "$wasm" --out-dir "$out" --out-name "snshare_$surface" --target web \
+      --no-typescript --keep-debug
+  build_step "wasm-opt of the $surface wasm, names kept" opt "$out/snshare_${surface}_bg.wasm" -g
+  python3 tests/tools/wasm_sizes.py "$out/snshare_${surface}_bg.wasm" "$@"
+}
+
 cmd_fuzz() {
   # ./build.sh fuzz [target...]: every cargo-fuzz target in fuzz/ (or the ones named), each for
   # FUZZ_SECONDS (default 300), on the pinned nightly; not part of `./build.sh test`. The build
@@ -665,6 +689,7 @@ case "${1:-build}" in
   demo) cmd_demo ;;
   bench) shift; cmd_bench "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
+  sizes) shift; cmd_sizes "$@" ;;
   release) cmd_release ;;
-  *) die "unknown command '$1' (build | test | demo | bench | fuzz | release)" ;;
+  *) die "unknown command '$1' (build | test | demo | bench | fuzz | release | sizes)" ;;
 esac
