@@ -1303,6 +1303,46 @@ fn a_card_at_300_px_shows_every_ticket_number_whole() {
     }
 }
 
+/// The popup's "Share all actions on this page that have no ticket" reads the content script's
+/// preview with its own serde type: every category and status, and none, come back as written.
+#[wasm_bindgen_test]
+fn the_bulk_preview_reads_back_as_the_popup_reads_it() {
+    use snshare_content::{preview_json, PreviewItem};
+    use snshare_pages::popup::PreviewItem as Read;
+    let categories = Category::ALL.map(Some);
+    let statuses = ActionStatus::ALL.map(Some);
+    let want: Vec<Read> = (0..categories.len().max(statuses.len()) + 1)
+        .map(|i| {
+            let text = |what: &str| format!("{what} {i} \"quoted\" <b>é</b>\n");
+            Read {
+                key: format!("title.{i:012x}"),
+                title: text("title"),
+                category: categories.get(i).copied().flatten(),
+                status: statuses.get(i).copied().flatten(),
+                description: text("description"),
+                link: text("https://security.microsoft.com/actions?id="),
+                user_id: text("user"),
+            }
+        })
+        .collect();
+    let items: Vec<PreviewItem> = want
+        .iter()
+        .cloned()
+        .map(|r| PreviewItem {
+            key: r.key,
+            title: r.title,
+            category: r.category,
+            status: r.status,
+            description: r.description,
+            link: r.link,
+            user_id: r.user_id,
+        })
+        .collect();
+    let read: Vec<Read> = serde_json::from_str(&preview_json(&items)).unwrap();
+    assert_eq!(read, want);
+    assert_eq!(preview_json(&[]), "[]");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The answers the content script decodes by hand read exactly what the contract's serde writes
 // ---------------------------------------------------------------------------------------------

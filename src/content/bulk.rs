@@ -32,6 +32,7 @@ use crate::domain::ticket::Category;
 use crate::platform::form_request::{BulkFormRequest, Picked};
 use crate::platform::present::{action_link as link_to, description_from_row};
 use crate::platform::{t, t_with, template};
+use crate::wire::encode as wire_encode;
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };
 
@@ -426,15 +427,40 @@ impl Drop for Bulk {
 
 /// One action of the list without a ticket, for the popup's "Share all actions on this page
 /// that have no ticket" (issue 18).
-#[derive(serde::Serialize)]
-struct PreviewItem {
-    key: String,
-    title: String,
-    category: Option<Category>,
-    status: Option<ActionStatus>,
-    description: String,
-    link: String,
-    user_id: String,
+pub struct PreviewItem {
+    pub key: String,
+    pub title: String,
+    pub category: Option<Category>,
+    pub status: Option<ActionStatus>,
+    pub description: String,
+    pub link: String,
+    pub user_id: String,
+}
+
+/// The preview as the popup reads it (`snshare_pages::popup::PreviewItem`, with serde): a JSON
+/// list of objects, enums by their names, `None` as `null`. Written through JS objects and
+/// `JSON.stringify`, not `serde_json`, whose serializer was otherwise compiled into the
+/// portal's download for this one answer (`tests/wasm_portal.rs` reads it back with the
+/// popup's own type).
+pub fn preview_json(items: &[PreviewItem]) -> String {
+    let list: js_sys::Array = items
+        .iter()
+        .map(|i| {
+            wire_encode::Obj::new()
+                .str("key", &i.key)
+                .str("title", &i.title)
+                .opt("category", i.category.map(|c| c.as_str()))
+                .opt("status", i.status.map(|s| s.as_str()))
+                .str("description", &i.description)
+                .str("link", &i.link)
+                .str("user_id", &i.user_id)
+                .done()
+        })
+        .collect();
+    js_sys::JSON::stringify(&list)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "[]".to_owned())
 }
 
 /// The popup asks (through `extension/content.js`): the actions of the list now in the page
@@ -474,5 +500,5 @@ pub fn bulk_preview() -> String {
             user_id: user_id.clone(),
         });
     }
-    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
+    preview_json(&items)
 }

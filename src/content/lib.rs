@@ -48,6 +48,7 @@ pub mod styles;
 pub mod tickets;
 
 pub use badges::badges_for;
+pub use bulk::{preview_json, PreviewItem};
 pub use share_menu::add_item as add_share_menu_item;
 pub use wire::decode as wire_decode;
 pub use wire::encode as wire_encode;
