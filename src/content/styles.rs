@@ -13,13 +13,16 @@ pub const STYLE_ID: &str = "snshare-style";
 /// the root, light by default and dark under `data-snshare-theme="dark"` (see [`apply_theme`]);
 /// every text colour keeps 4.5:1 on the portal's surfaces of that theme. Under forced colours
 /// (Windows high contrast) the system colours take over and edges become visible borders.
-pub const INLINE_CSS: &str = r#"
+/// Notes on the rules are Rust comments, not CSS ones: they stay out of the portal's download.
+pub const INLINE_CSS: &str = concat!(
+    r#"
 :root{--snshare-link:#0f6cbd;--snshare-muted:#605e5c;--snshare-rule:#edebe9;--snshare-badge-bg:#e8f1fb;--snshare-badge-fg:#0f548c;--snshare-closed-bg:#f0f0f0;--snshare-closed-fg:#424242;--snshare-queued-bg:#fff4ce;--snshare-queued-fg:#6a4b00;--snshare-btn-bg:#fff;--snshare-btn-fg:#201f1e;--snshare-btn-border:#8a8886;--snshare-btn-hover:#f3f2f1;--snshare-primary:#0f6cbd;--snshare-primary-hover:#115ea3;--snshare-focus:#0f6cbd}
 :root[data-snshare-theme=dark]{--snshare-link:#479ef5;--snshare-muted:#c8c6c4;--snshare-rule:#484644;--snshare-badge-bg:#0c3b5e;--snshare-badge-fg:#ebf3fc;--snshare-closed-bg:#3b3a39;--snshare-closed-fg:#f3f2f1;--snshare-queued-bg:#463100;--snshare-queued-fg:#fde7a3;--snshare-btn-bg:#292827;--snshare-btn-fg:#f3f2f1;--snshare-btn-border:#979593;--snshare-btn-hover:#3b3a39;--snshare-primary:#115ea3;--snshare-primary-hover:#0f548c;--snshare-focus:#479ef5}
 .snshare-slot{display:inline-flex;float:left;align-items:center;gap:4px;flex:none;margin-right:6px;vertical-align:middle;white-space:nowrap}
-/* A title button after the slot takes the width the slot (button and badges) leaves, with its
-   own ellipsis: next to the floated slot, a block that clips its overflow is narrowed to fit. */
-.snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{display:block;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+"#,
+    // A title button after the slot takes the width the slot (button and badges) leaves, with its
+    // own ellipsis: next to the floated slot, a block that clips its overflow is narrowed to fit.
+    r#".snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{display:block;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:var(--snshare-link);cursor:pointer;font:inherit}
 .snshare-share:hover{background:rgba(15,108,189,.1);border-color:rgba(15,108,189,.3)}
 .snshare-share::before{content:"";box-sizing:border-box;width:14px;height:10px;border:1.5px solid currentColor;border-radius:2px;background:linear-gradient(currentColor,currentColor) 3px 0/1.5px 100% no-repeat}
@@ -55,12 +58,14 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-alert{display:block;margin:4px 0;padding:6px 10px;border:1px solid var(--snshare-queued-fg);border-radius:4px;background:var(--snshare-queued-bg);color:var(--snshare-queued-fg);font-size:13px;white-space:normal}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
 @media (forced-colors:active){.snshare-card,.snshare-ticket,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-ticket{border-color:CanvasText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
-/* A narrow title cell (a 640 px window) stays the title's: the slot takes half of it at most,
-   or what leaves the title 14em, and a badge too long for it ends in an ellipsis (its name
-   and tooltip keep every word). */
-.snshare-slot{max-width:max(50%,calc(100% - 14em));min-width:0}
+"#,
+    // A narrow title cell (a 640 px window) stays the title's: the slot takes half of it at most,
+    // or what leaves the title 14em, and a badge too long for it ends in an ellipsis (its name
+    // and tooltip keep every word).
+    r#".snshare-slot{max-width:max(50%,calc(100% - 14em));min-width:0}
 .snshare-slot>.snshare-badge{display:inline-block;flex:0 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis}
-"#;
+"#,
+);
 
 /// Which theme snshare's in-page UI takes: the portal's own, read from the background it
 /// paints (whatever class or attribute the portal uses to switch it), else the system's
