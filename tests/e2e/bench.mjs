@@ -970,7 +970,7 @@ await phase('day', 'instance_requests_per_user_hour: a simulated 8-hour day (por
     // A portal tab opened, looked at and closed (its cards and badges ask the worker).
     const page = await ext.context.newPage();
     await page.goto(PORTAL + pages[visits % pages.length]);
-    await expect(page.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+    await expect(page.locator('html')).toHaveAttribute('data-snshare-worker', 'ok', { timeout: 30_000 });
     await page.evaluate(() => __replica.ready);
     visits++;
     if (shareAt.has(sim)) {
@@ -982,7 +982,10 @@ await phase('day', 'instance_requests_per_user_hour: a simulated 8-hour day (por
       const send = form.getByRole('button', { name: 'Send to ServiceNow' });
       const another = form.getByRole('button', { name: 'Create another ticket' });
       // The seeded actions already have open tickets: the user creates another one.
-      await expect(send.or(another).first()).toBeVisible({ timeout: 30_000 });
+      // The form draws Send before its duplicate check answers: wait for the check's outcome
+      // (Send enabled, or the offer to create another), not for Send to be drawn.
+      // (isEnabled would wait for a Send that the offer replaced: a short timeout, read as no.)
+      await expect.poll(async () => (await another.isVisible()) || await send.isEnabled({ timeout: 200 }).catch(() => false), { timeout: 30_000 }).toBe(true);
       if (await another.isVisible()) await another.click();
       await expect(send).toBeEnabled({ timeout: 30_000 });
       if (shares % 2) await form.getByRole('combobox', { name: 'Ticket type' }).selectOption('change_request');
