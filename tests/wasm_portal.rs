@@ -2277,6 +2277,77 @@ fn a_row_status_and_category_are_read_from_their_columns_in_every_language() {
     }
 }
 
+/// A row's cell is found by its column's key, else its `aria-colindex`, else its position —
+/// one query for the cell when the key or index can go into a selector, the cells listed
+/// otherwise — and never inside snshare's nodes.
+#[wasm_bindgen_test]
+fn a_row_cell_is_found_by_key_then_index_then_position_never_in_snshare_nodes() {
+    setup();
+    // Header order: title, category, status; the rows' cells are in another order, and one
+    // row holds a look-alike status cell inside snshare's slot before its own.
+    let root = mount(
+        r#"<div role="grid"><div role="row">
+          <div role="columnheader" data-item-key="title" aria-colindex="1">Recommended action</div>
+          <div role="columnheader" data-item-key="cat" aria-colindex="2">Category</div>
+          <div role="columnheader" data-item-key="sta.tus-1" aria-colindex="3">Status</div></div>
+        <div role="row"><div role="presentation">
+          <div role="gridcell" data-automation-key="sta.tus-1" aria-colindex="3">Planned</div>
+          <div role="gridcell" data-automation-key="title" aria-colindex="1"><a href="/securescore?viewid=actions&amp;actionId=A1">One</a></div>
+          <div role="gridcell" data-automation-key="cat" aria-colindex="2">Data</div></div></div>
+        <div role="row">
+          <span data-snshare="row"><div role="gridcell" data-automation-key="sta.tus-1">Completed</div></span>
+          <div role="gridcell" data-automation-key="title"><a href="/securescore?viewid=actions&amp;actionId=A2">Two</a></div>
+          <div role="gridcell" data-automation-key="cat">Apps</div>
+          <div role="gridcell" data-automation-key="sta.tus-1">Risk accepted</div></div>
+        <div role="row">
+          <div role="gridcell" aria-colindex="3">To address</div>
+          <div role="gridcell" aria-colindex="1"><a href="/securescore?viewid=actions&amp;actionId=A3">Three</a></div>
+          <div role="gridcell" aria-colindex="2">Identity</div></div>
+        <div role="row">
+          <div role="gridcell"><a href="/securescore?viewid=actions&amp;actionId=A4">Four</a></div>
+          <div role="gridcell">Device</div>
+          <div role="gridcell">Completed</div></div></div>"#,
+    );
+    let list = selectors::find_list(&root).unwrap();
+    let map = selectors::column_map(&list);
+    let status = map.status.clone().expect("status column");
+    assert_eq!(status.key.as_deref(), Some("sta.tus-1"));
+    let rows = selectors::action_rows(&list);
+    assert_eq!(rows.len(), 4);
+    let status_text = |row: &Element| {
+        selectors::cell_at(row, &status)
+            .map(|c| text(&c))
+            .unwrap_or_default()
+    };
+    // By key (not the third cell), by key past snshare's look-alike, by index, by position.
+    assert_eq!(status_text(&rows[0]), "Planned");
+    assert_eq!(status_text(&rows[1]), "Risk accepted");
+    assert_eq!(status_text(&rows[2]), "To address");
+    assert_eq!(status_text(&rows[3]), "Completed");
+    assert_eq!(
+        selectors::row_status(&map, &rows[1]),
+        Some(ActionStatus::RiskAccepted)
+    );
+    // A key no selector can carry as it is (a quote): the cells are compared one by one.
+    let odd = selectors::Column {
+        position: 0,
+        colindex: None,
+        key: Some("sta\"tus".to_owned()),
+    };
+    rows[1]
+        .query_selector("[data-automation-key=\"cat\"]")
+        .unwrap()
+        .unwrap()
+        .set_attribute("data-automation-key", "sta\"tus")
+        .unwrap();
+    assert_eq!(
+        selectors::cell_at(&rows[1], &odd)
+            .map(|c| text(&c))
+            .as_deref(),
+        Some("Apps")
+    );
+}
+
 /// A panel showing `glance` in its "At a glance" section and `picker` below.
 fn status_panel(glance: &str, picker: &str) -> String {
     format!(

@@ -12,7 +12,7 @@ use super::dom::{self, Debouncer};
 use super::selectors;
 use super::tickets::TicketStore;
 use super::wire;
-use crate::domain::action_title::{title_key, TitleMap};
+use crate::domain::action_title::{normalize_title, normalized_title_key, title_key, TitleMap};
 use crate::domain::portal_url::{cm_id, CM_ORIGINS};
 use crate::platform::{now_ms, t_with};
 
@@ -55,6 +55,8 @@ pub struct Ctx {
     /// Bumped when `titles` learns something: rows bound to a title key are bound again.
     pub titles_generation: Cell<u32>,
     to_learn: RefCell<Vec<(String, String)>>,
+    /// This batch learned a pair ([`Ctx::batch_done`] announces it).
+    learned: Cell<bool>,
     learner: RefCell<Option<Debouncer>>,
     learn_failures: Cell<u8>,
     /// The signed-in UPN: read from the page, else remembered by the worker for the tenant.
@@ -86,6 +88,7 @@ impl Ctx {
             titles: RefCell::new(TitleMap::default()),
             titles_generation: Cell::new(0),
             to_learn: RefCell::new(Vec::new()),
+            learned: Cell::new(false),
             learner: RefCell::new(None),
             learn_failures: Cell::new(0),
             upn: RefCell::new(None),
@@ -151,25 +154,58 @@ impl Ctx {
 
     /// The action a row, panel or menu shows, keyed by the best source available.
     pub fn resolve(&self, action_id: Option<&str>, title: &str) -> ResolvedAction {
-        let title_key = self.title_key(title);
+        self.resolve_normalized(action_id, &normalize_title(title))
+    }
+
+    /// [`resolve`](Self::resolve) for a title already normalized (a row's title is normalized
+    /// once for the map and its key).
+    pub fn resolve_normalized(&self, action_id: Option<&str>, normalized: &str) -> ResolvedAction {
+        let title_key = normalized_title_key(normalized).map(|k| self.namespaced(&k));
         let key = action_id
             .map(str::to_owned)
-            .or_else(|| self.titles.borrow().get(title).map(str::to_owned))
+            .or_else(|| {
+                self.titles
+                    .borrow()
+                    .get_normalized(normalized)
+                    .map(str::to_owned)
+            })
             .map(|id| self.namespaced(&id))
             .or_else(|| title_key.clone())
             .unwrap_or_default();
         ResolvedAction { key, title_key }
     }
 
-    /// The page showed `title` for `action_id` (a linked row, an open panel).
+    /// The page showed `title` for `action_id` (a linked row, an open panel). Called from a
+    /// batch: the rows bound by title and the worker hear of it once, when the batch ends
+    /// ([`batch_done`](Self::batch_done)).
     pub fn learn(&self, title: &str, action_id: &str) {
-        if !self.titles.borrow_mut().learn(title, action_id) {
+        self.learn_normalized(&normalize_title(title), action_id);
+    }
+
+    /// [`learn`](Self::learn) for a title already normalized.
+    pub fn learn_normalized(&self, normalized: &str, action_id: &str) {
+        if !self
+            .titles
+            .borrow_mut()
+            .learn_normalized(normalized, action_id)
+        {
             return;
         }
         self.to_learn
             .borrow_mut()
-            .push((title.to_owned(), action_id.to_owned()));
-        self.titles_changed();
+            .push((normalized.to_owned(), action_id.to_owned()));
+        self.titles_generation
+            .set(self.titles_generation.get().wrapping_add(1));
+        self.learned.set(true);
+    }
+
+    /// The end of a batch: what it learned is announced once — the next batch binds the rows
+    /// keyed by title again, the worker gets the pairs after the burst — not once per row.
+    pub fn batch_done(&self) {
+        if !self.learned.replace(false) {
+            return;
+        }
+        super::scheduler::request_flush();
         if let Some(l) = self.learner.borrow().as_ref() {
             l.trigger();
         }

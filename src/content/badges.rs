@@ -68,8 +68,25 @@ impl Feature for Badges {
             };
         if !rows.is_empty() {
             if let Some(doc) = dom::document() {
+                let map = batch.columns(ctx);
                 for row in rows {
-                    draw_row(&doc, &store, &generation, &row.el);
+                    let made = row
+                        .new_slot()
+                        .and_then(|slot| Some((slot, row.resolved(ctx, map?)?)));
+                    match made {
+                        // A slot the share button was just put in: nothing to clear, its keys
+                        // known, and nothing to do when its action has no ticket (most rows
+                        // of a long list) — a later batch finds it unmarked and looks again.
+                        Some((slot, resolved)) => draw_new_slot(
+                            &doc,
+                            &store,
+                            &generation,
+                            slot,
+                            &resolved.key,
+                            resolved.title_key.as_deref(),
+                        ),
+                        _ => draw_row(&doc, &store, &generation, &row.el),
+                    }
                 }
             }
         }
@@ -94,11 +111,35 @@ fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element
     };
     let title_key = dom::attr_i(&slot, TITLE_KEY_ATTR).filter(|k| !k.is_empty());
     clear_badges(&slot);
+    let badges = badges_for(doc, store, &action_id, title_key.as_deref());
+    put_badges(&slot, badges, generation);
+}
+
+/// [`draw_row`] for a slot made in this batch, with its action's keys.
+fn draw_new_slot(
+    doc: &Document,
+    store: &TicketStore,
+    generation: &str,
+    slot: &Element,
+    action_id: &str,
+    title_key: Option<&str>,
+) {
+    if !store.has_badges() {
+        return;
+    }
+    let badges = badges_for(doc, store, action_id, title_key.filter(|k| !k.is_empty()));
+    if !badges.is_empty() {
+        put_badges(slot, badges, generation);
+    }
+}
+
+/// Appends a cleared slot's badges, names them on its button, marks the slot drawn.
+fn put_badges(slot: &Element, badges: Vec<Element>, generation: &str) {
     // One Tab stop per row (the share button): its badges are reached with the arrow keys
     // (`row_share::on_key`), and the button's description names them, so the one stop tells
     // the ticket too.
     let mut names = Vec::new();
-    for b in badges_for(doc, store, &action_id, title_key.as_deref()) {
+    for b in badges {
         if b.tag_name().eq_ignore_ascii_case("a") {
             set(&b, "tabindex", "-1");
         }
@@ -109,7 +150,7 @@ fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element
         {
             names.push(name);
         }
-        dom::append(&slot, &b);
+        dom::append(slot, &b);
     }
     if let Some(button) = slot.first_element_child() {
         if names.is_empty() {
@@ -118,7 +159,7 @@ fn draw_row(doc: &Document, store: &TicketStore, generation: &str, row: &Element
             set(&button, DESCRIPTION_ATTR, &names.join(", "));
         }
     }
-    dom::set_i(&slot, BADGE_ATTR, generation);
+    dom::set_i(slot, BADGE_ATTR, generation);
 }
 
 impl Badges {

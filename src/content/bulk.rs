@@ -219,7 +219,7 @@ fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Row]) {
     for row in rows {
         let status = row
             .cell(col)
-            .and_then(|c| selectors::status_in_place(&selectors::readable_text(c)));
+            .and_then(|c| selectors::status_in_place(&selectors::readable_text(&c)));
         let (Some(status), Some(resolved)) = (status, row.resolved(ctx, map)) else {
             continue;
         };

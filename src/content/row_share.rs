@@ -130,9 +130,10 @@ impl RowShare {
             }
             return;
         };
-        match &action.action_id {
-            Some(id) => ctx.learn(&action.title, id),
-            None => self.map_bound = true,
+        match (&action.action_id, row.normalized_title(map)) {
+            (Some(id), Some(normalized)) => ctx.learn_normalized(normalized, id),
+            (Some(_), None) => {}
+            (None, _) => self.map_bound = true,
         }
         let Some(resolved) = row.resolved(ctx, map) else {
             return;
@@ -160,9 +161,8 @@ impl RowShare {
                 let Ok(node) = template.clone_node_with_deep(true) else {
                     return;
                 };
-                let Ok(slot) = node.dyn_into::<Element>() else {
-                    return;
-                };
+                // A clone of an element is an element: no `instanceof` asked per row.
+                let slot: Element = node.unchecked_into();
                 dom::set_i(&slot, SLOT_ATTR, &resolved.key);
                 dom::set_i(&slot, TITLE_KEY_ATTR, title_key);
                 if let Some(button) = slot.first_element_child() {
@@ -173,6 +173,7 @@ impl RowShare {
                 } else {
                     let _ = action.title_element.before_with_node_1(&slot);
                 }
+                row.made_slot(slot);
             }
         }
     }

@@ -395,6 +395,7 @@ impl App {
             r.run.on_batch(&self.ctx, &batch);
         }
         drop(runs);
+        self.ctx.batch_done();
         // What is queued now is what the features just did (the page's scripts cannot run in
         // between): drop it rather than be called back to skip it node by node.
         if let Some((observer, _)) = self.observer.borrow().as_ref() {

@@ -43,6 +43,14 @@ pub const LIST: &str = "[role=\"grid\"], [role=\"treegrid\"], table";
 pub const ROW: &str = "[role=\"row\"], tr";
 /// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`).
 pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
+/// [`CELL`]s that are not snshare's (nor inside its nodes): one query per row, no `closest`
+/// asked per cell.
+const PAGE_CELL: &str = ":is([role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td):not([data-snshare], [data-snshare] *)";
+/// [`ACTION_LINK`]s that are not snshare's.
+const PAGE_ACTION_LINK: &str = ":is(a[href*=\"actionid=\" i], a[href*=\"/compliancemanager/improvementactions/\" i]):not([data-snshare], [data-snshare] *)";
+/// [`TITLE_CONTROL`]s of the page that can be a title: not a control that is never one
+/// (selection checkboxes, menus, hidden), not snshare's.
+const PAGE_TITLE_CONTROL: &str = ":is(a[href], button, [role=\"link\"], [role=\"button\"]):not([role=\"checkbox\"], [aria-haspopup], input, [aria-hidden=\"true\"], [data-snshare], [data-snshare] *)";
 /// A column's key on Fluent's cells.
 const AUTOMATION_KEY: &str = "data-automation-key";
 const COLINDEX: &str = "aria-colindex";
@@ -55,8 +63,6 @@ pub const ACTION_LINK: &str =
 /// What can carry an action's title in its cell: a link, or a Fluent `Link` without `href`
 /// (a `<button>`), or their ARIA forms.
 pub const TITLE_CONTROL: &str = "a[href], button, [role=\"link\"], [role=\"button\"]";
-/// Controls that are never a title (selection checkboxes, menus).
-const NOT_TITLE: &str = "[role=\"checkbox\"], [aria-haspopup], input, [aria-hidden=\"true\"]";
 /// Candidates for the action detail panel.
 pub const PANEL: &str = "[role=\"dialog\"], [role=\"complementary\"]";
 /// The panel's title when it has no `aria-labelledby` (Fluent: `div[role=heading]`).
@@ -744,15 +750,12 @@ fn linked_column(list: &Element) -> Option<Column> {
 
 /// A row's cells: every data cell under it, however deep (not only its children).
 pub fn row_cells(row: &Element) -> Vec<Element> {
-    super::dom::all_i(row, CELL)
-        .into_iter()
-        .filter(|c| !is_ours(c))
-        .collect()
+    super::dom::all_i(row, PAGE_CELL)
 }
 
 /// The cell of `row` in `col`: by column key, else `aria-colindex`, else position.
 pub fn cell_at(row: &Element, col: &Column) -> Option<Element> {
-    Row::new(row.clone()).cell(col).cloned()
+    Row::new(row.clone()).cell(col)
 }
 
 /// A row as one pass over the page reads it: its cells and its action are looked up at most
@@ -763,7 +766,11 @@ pub struct Row {
     pub el: Element,
     cells: OnceCell<Vec<Element>>,
     action: OnceCell<Option<RowAction>>,
+    /// The action's title in `normalize_title`'s form (for the title map and the title key).
+    normalized: OnceCell<String>,
     resolved: OnceCell<Option<super::app::ResolvedAction>>,
+    /// The share slot the row's button was put in during this pass, new (no badges yet).
+    new_slot: OnceCell<Element>,
 }
 
 impl Row {
@@ -772,7 +779,9 @@ impl Row {
             el,
             cells: OnceCell::new(),
             action: OnceCell::new(),
+            normalized: OnceCell::new(),
             resolved: OnceCell::new(),
+            new_slot: OnceCell::new(),
         }
     }
 
@@ -782,7 +791,28 @@ impl Row {
     }
 
     /// The cell in `col`: by column key, else `aria-colindex`, else position.
-    pub fn cell(&self, col: &Column) -> Option<&Element> {
+    pub fn cell(&self, col: &Column) -> Option<Element> {
+        // Before the row's cells were listed: the cell by its column's attribute, one query,
+        // and the row keeps no cell it does not need (a batch of 2,000 rows holds them all).
+        if self.cells.get().is_none() {
+            for (name, want) in [(AUTOMATION_KEY, &col.key), (COLINDEX, &col.colindex)] {
+                let Some(w) = want.as_deref() else { continue };
+                match super::dom::first_with_attr(&self.el, name, w, PAGE_CELL) {
+                    Some(Some(cell)) => return Some(cell),
+                    Some(None) => continue,
+                    // A value no selector can carry as it is: looked for among the cells.
+                    None => break,
+                }
+            }
+            if col
+                .key
+                .iter()
+                .chain(&col.colindex)
+                .all(|w| super::dom::plain_value(w))
+            {
+                return self.cells().get(col.position).cloned();
+            }
+        }
         let cells = self.cells();
         let by = |name: &'static str, want: &Option<String>| {
             want.as_deref().and_then(|w| {
@@ -794,12 +824,23 @@ impl Row {
         by(AUTOMATION_KEY, &col.key)
             .or_else(|| by(COLINDEX, &col.colindex))
             .or_else(|| cells.get(col.position))
+            .cloned()
     }
 
     /// The action the row shows ([`row_action`]), under the list's columns `map`. One pass
     /// reads it with one map, so the first answer is kept.
     pub fn action(&self, map: &ColumnMap) -> Option<&RowAction> {
         self.action.get_or_init(|| read_action(map, self)).as_ref()
+    }
+
+    /// The action's title as the title map and the title key compare it, normalized once.
+    pub fn normalized_title(&self, map: &ColumnMap) -> Option<&str> {
+        let action = self.action(map)?;
+        Some(
+            self.normalized
+                .get_or_init(|| normalize_title(&action.title))
+                .as_str(),
+        )
     }
 
     /// The row's action as snshare keys it (`Ctx::resolve`), worked out once per pass: the
@@ -812,9 +853,21 @@ impl Row {
         self.resolved
             .get_or_init(|| {
                 let action = self.action(map)?;
-                Some(ctx.resolve(action.action_id.as_deref(), &action.title))
+                let normalized = self.normalized_title(map)?;
+                Some(ctx.resolve_normalized(action.action_id.as_deref(), normalized))
             })
             .as_ref()
+    }
+
+    /// The share feature made the row's slot in this pass: the badges after it need not read
+    /// it back from the page.
+    pub fn made_slot(&self, slot: Element) {
+        let _ = self.new_slot.set(slot);
+    }
+
+    /// The slot made in this pass ([`made_slot`](Self::made_slot)), if any.
+    pub fn new_slot(&self) -> Option<&Element> {
+        self.new_slot.get()
     }
 
     /// The category the row shows ([`row_category`]).
@@ -870,7 +923,7 @@ pub fn row_action(map: &ColumnMap, row: &Element) -> Option<RowAction> {
 
 fn read_action(map: &ColumnMap, r: &Row) -> Option<RowAction> {
     let row = &r.el;
-    if let Some(link) = super::dom::first_i(row, ACTION_LINK).filter(|l| !is_ours(l)) {
+    if let Some(link) = super::dom::first_i(row, PAGE_ACTION_LINK) {
         let action_id = super::dom::attr_i(&link, "href").and_then(|h| action_id_from_href(&h));
         let title = accessible_name(&link);
         if action_id.is_some() && !title.is_empty() {
@@ -888,7 +941,7 @@ fn read_action(map: &ColumnMap, r: &Row) -> Option<RowAction> {
     let title_cell = map
         .title
         .as_ref()
-        .and_then(|c| r.cell(c).cloned())
+        .and_then(|c| r.cell(c))
         .or_else(|| super::dom::first_i(row, "[role=\"rowheader\"]"));
     if let Some(cell) = title_cell {
         return title_in(&cell, true);
@@ -899,9 +952,8 @@ fn read_action(map: &ColumnMap, r: &Row) -> Option<RowAction> {
 
 /// The title a cell shows: its first named link or button, else (when `text_ok`) its text.
 fn title_in(cell: &Element, text_ok: bool) -> Option<RowAction> {
-    let control = super::dom::all_i(cell, TITLE_CONTROL)
+    let control = super::dom::all_i(cell, PAGE_TITLE_CONTROL)
         .into_iter()
-        .filter(|c| !is_ours(c) && !super::dom::matches_i(c, NOT_TITLE))
         .find_map(|c| {
             let name = accessible_name(&c);
             (!name.is_empty()).then_some((c, name))
@@ -948,7 +1000,7 @@ fn row_value<T>(
     if let Some(col) = column {
         if let Some(v) = row
             .cell(col)
-            .and_then(|cell| in_place(&readable_text(cell)))
+            .and_then(|cell| in_place(&readable_text(&cell)))
         {
             return Some(v);
         }

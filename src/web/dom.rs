@@ -348,3 +348,73 @@ pub fn has_attr_i(e: &Element, name: &'static str) -> bool {
 pub fn set_i(e: &Element, name: &'static str, value: &str) {
     with_js(name, |n| raw(e).set_attribute_js(n, value));
 }
+
+/// Whether an attribute value can go into a selector as it is (column keys, indices): letters,
+/// digits, `_`, `-`, `.`.
+pub fn plain_value(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// A selector made from a value of the page: `[name="value"]` + a literal, as a JS string.
+struct AttrSelector {
+    /// The literals' addresses and lengths (name, rest), as in `with_js`.
+    literals: (usize, usize, usize, usize),
+    value: String,
+    js: JsValue,
+}
+
+thread_local! {
+    /// The selectors made from the page's values: a list's few columns, each asked once per row.
+    static BY_ATTR: std::cell::RefCell<Vec<AttrSelector>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+/// Past this many, the oldest selector made from the page's values is dropped.
+const BY_ATTR_MAX: usize = 16;
+
+/// The first element under `root` matching `[name="value"]` and the selector literal `rest`,
+/// in one query; `None` when `value` cannot go into a selector as it is ([`plain_value`]).
+pub fn first_with_attr(
+    root: &Element,
+    name: &'static str,
+    value: &str,
+    rest: &'static str,
+) -> Option<Option<Element>> {
+    if !plain_value(value) {
+        return None;
+    }
+    let key = (
+        name.as_ptr() as usize,
+        name.len(),
+        rest.as_ptr() as usize,
+        rest.len(),
+    );
+    BY_ATTR.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let at = match cache
+            .iter()
+            .position(|c| c.literals == key && c.value == value)
+        {
+            Some(at) => at,
+            None => {
+                if cache.len() >= BY_ATTR_MAX {
+                    cache.remove(0);
+                }
+                let mut selector = String::with_capacity(name.len() + value.len() + rest.len() + 5);
+                for part in ["[", name, "=\"", value, "\"]", rest] {
+                    selector.push_str(part);
+                }
+                cache.push(AttrSelector {
+                    literals: key,
+                    value: value.to_owned(),
+                    js: JsValue::from_str(&selector),
+                });
+                cache.len() - 1
+            }
+        };
+        cache.get(at).map(|c| raw(root).query_selector_js(&c.js))
+    })
+}

@@ -293,7 +293,7 @@ async fn answer(body: RequestBody) -> ResponseBody {
         RequestBody::GetPortalContext { tenant } => {
             let ctx = portal_context::get(&tenant).await;
             ResponseBody::PortalContext {
-                titles: ctx.titles.entries,
+                titles: ctx.titles.entries(),
                 upn: ctx.upn,
             }
         }

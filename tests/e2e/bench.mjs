@@ -690,9 +690,19 @@ async function rowsAtOnce(n, count) {
       throw new Error('the 200 rows did not all get a button');
     }
     await quiet(page, 500);
+    // BENCH_PROFILE=1: a CPU profile of each run (rows inserted -> buttons) into
+    // target/bench/profile-<n>-<run>.cpuprofile, for finding where the time goes (a build whose
+    // wasm keeps its name section shows snshare's functions by name). Off by default: the
+    // profiler slows what it measures.
+    const cdp = process.env.BENCH_PROFILE ? await cdpOf(ext.context, page) : null;
+    if (cdp) await startProfile(cdp);
     const t0 = await page.evaluate((k) => { __snshareBench.reset(); return __snshareBench.setRowsAtOnce(k); }, n);
     await within(page, () => window.__snshareSetRows, null, 20_000 + n * 5);
     const all = await buttonsFor(page, n, 30_000 + n * 10);
+    if (cdp) {
+      fs.writeFileSync(path.join(OUT, `profile-${n}-${i + 1}.cpuprofile`), JSON.stringify(await stopProfile(cdp)));
+      await cdp.detach();
+    }
     const r = await page.evaluate(() => ({
       lat: __snshareBench.latencies(), firstIns: Math.min(...[...__snshareBench.rows.values()].map((x) => x.ins)),
       lastIns: __snshareBench.lastInsertAt(), lastBtn: __snshareBench.lastButtonAt(), own: __snshareBench.ownMaxMs,

@@ -10,6 +10,8 @@
 //!   is itself a valid correlation key (`snshare:title.<hex>:<share>`).
 //! - [`TitleMap`]: the learned pairs of one tenant, bounded, most recently learned kept.
 
+use std::collections::{HashMap, VecDeque};
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -79,15 +81,22 @@ pub fn fold_case(c: char) -> char {
 
 /// `title.<12 hex of SHA-256 of the normalized title>`; `None` for a title with no text.
 pub fn title_key(title: &str) -> Option<String> {
-    let n = normalize_title(title);
-    if n.is_empty() {
+    normalized_title_key(&normalize_title(title))
+}
+
+/// [`title_key`] of a title already in [`normalize_title`]'s form (a row's title is
+/// normalized once for the map and the key).
+pub fn normalized_title_key(normalized: &str) -> Option<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if normalized.is_empty() {
         return None;
     }
-    let digest = Sha256::digest(n.as_bytes());
+    let digest = Sha256::digest(normalized.as_bytes());
     let mut key = String::with_capacity(TITLE_KEY_PREFIX.len() + TITLE_KEY_HEX);
     key.push_str(TITLE_KEY_PREFIX);
     for b in digest.iter().take(TITLE_KEY_HEX / 2) {
-        key.push_str(&format!("{b:02x}"));
+        key.push(char::from(HEX[usize::from(b >> 4)]));
+        key.push(char::from(HEX[usize::from(b & 0x0f)]));
     }
     Some(key)
 }
@@ -98,41 +107,82 @@ pub fn is_title_key(id: &str) -> bool {
     super::portal_url::portal_id(id).starts_with(TITLE_KEY_PREFIX)
 }
 
-/// Learned pairs (normalized title, action id) of one tenant, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Learned pairs (normalized title, action id) of one tenant. A title learned again with
+/// another id takes it (the most recent wins) and becomes the newest; past
+/// [`TITLE_MAP_MAX`] titles the oldest go. Looked up by title in constant time: a list of
+/// 2,000 rows teaches 2,000 pairs in one batch, which a scan per pair made quadratic.
+/// Stored as `{"entries": [[title, id], …]}`, oldest first (what earlier versions wrote).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "StoredTitles", into = "StoredTitles")]
 pub struct TitleMap {
-    pub entries: Vec<(String, String)>,
+    /// Normalized title → (its stamp in `order`, action id).
+    ids: HashMap<String, (u64, String)>,
+    /// (stamp, normalized title), oldest first. An entry whose stamp is no longer its title's
+    /// (learned again since) is stale: skipped, and dropped when it reaches the front.
+    order: VecDeque<(u64, String)>,
+    next: u64,
 }
+
+/// [`TitleMap`] as storage and messages carry it.
+#[derive(Serialize, Deserialize)]
+struct StoredTitles {
+    entries: Vec<(String, String)>,
+}
+
+impl From<StoredTitles> for TitleMap {
+    fn from(stored: StoredTitles) -> Self {
+        let mut map = TitleMap::default();
+        // In order: a title written twice (by a version that allowed it) keeps its later id, as
+        // lookups from the newest end found it.
+        for (title, id) in stored.entries {
+            map.insert(title, &id);
+        }
+        map
+    }
+}
+
+impl From<TitleMap> for StoredTitles {
+    fn from(map: TitleMap) -> Self {
+        StoredTitles {
+            entries: map.entries(),
+        }
+    }
+}
+
+impl PartialEq for TitleMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries() == other.entries()
+    }
+}
+
+impl Eq for TitleMap {}
 
 impl TitleMap {
     /// The id learned for a title.
     pub fn get(&self, title: &str) -> Option<&str> {
-        let n = normalize_title(title);
-        self.entries
-            .iter()
-            .rev()
-            .find(|(t, _)| *t == n)
-            .map(|(_, id)| id.as_str())
+        self.get_normalized(&normalize_title(title))
+    }
+
+    /// [`get`](Self::get) for a title already in [`normalize_title`]'s form.
+    pub fn get_normalized(&self, normalized: &str) -> Option<&str> {
+        self.ids.get(normalized).map(|(_, id)| id.as_str())
     }
 
     /// Learns one pair; `true` when the map changed. Title keys are never learned as ids.
     pub fn learn(&mut self, title: &str, action_id: &str) -> bool {
-        let n = normalize_title(title);
+        self.learn_normalized(&normalize_title(title), action_id)
+    }
+
+    /// [`learn`](Self::learn) for a title already in [`normalize_title`]'s form.
+    pub fn learn_normalized(&mut self, normalized: &str, action_id: &str) -> bool {
         let id = action_id.trim();
-        if n.is_empty() || id.is_empty() || is_title_key(id) {
+        if normalized.is_empty() || id.is_empty() || is_title_key(id) {
             return false;
         }
-        if let Some(pos) = self.entries.iter().position(|(t, _)| *t == n) {
-            if self.entries[pos].1 == id {
-                return false;
-            }
-            self.entries.remove(pos);
+        if self.get_normalized(normalized) == Some(id) {
+            return false;
         }
-        self.entries.push((n, id.to_owned()));
-        if self.entries.len() > TITLE_MAP_MAX {
-            let extra = self.entries.len() - TITLE_MAP_MAX;
-            self.entries.drain(..extra);
-        }
+        self.insert(normalized.to_owned(), id);
         true
     }
 
@@ -143,6 +193,49 @@ impl TitleMap {
             changed |= self.learn(t, id);
         }
         changed
+    }
+
+    /// The pairs, oldest first.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        self.order
+            .iter()
+            .filter_map(|(stamp, title)| match self.ids.get(title) {
+                Some((s, id)) if s == stamp => Some((title.clone(), id.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// How many titles the map knows.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Sets `title`'s id and makes it the newest; the oldest go past the bound.
+    fn insert(&mut self, title: String, id: &str) {
+        let stamp = self.next;
+        self.next += 1;
+        self.order.push_back((stamp, title.clone()));
+        self.ids.insert(title, (stamp, id.to_owned()));
+        while self.ids.len() > TITLE_MAP_MAX {
+            let Some((stamp, title)) = self.order.pop_front() else {
+                break;
+            };
+            if self.ids.get(&title).is_some_and(|(s, _)| *s == stamp) {
+                self.ids.remove(&title);
+            }
+        }
+        // Titles learned again leave stale entries behind: dropped once they are as many as
+        // the live ones.
+        if self.order.len() > 2 * self.ids.len() + 16 {
+            let ids = &self.ids;
+            self.order
+                .retain(|(stamp, title)| ids.get(title).is_some_and(|(s, _)| s == stamp));
+        }
     }
 }
 
@@ -184,6 +277,13 @@ mod tests {
         );
         assert_ne!(a, title_key("Require MFA for all users").unwrap());
         assert!(a.starts_with("title.") && a.len() == 18, "{a}");
+        // The first 12 hex digits of SHA-256("require mfa"), as stored tickets carry them.
+        assert_eq!(title_key("Require MFA").unwrap(), "title.fa6631fe6058");
+        assert_eq!(
+            normalized_title_key("require mfa").as_deref(),
+            Some("title.fa6631fe6058")
+        );
+        assert_eq!(normalized_title_key(""), None);
         assert!(is_title_key(&a));
         assert!(!is_title_key("AdminMFAV2"));
         assert!(is_title_key(&format!("cm:{a}")));
@@ -204,15 +304,122 @@ mod tests {
         assert_eq!(m.get("REQUIRE MFA"), Some("AdminMFAV2"));
         assert!(m.learn("Require MFA", "AdminMFAV3"));
         assert_eq!(m.get("Require MFA"), Some("AdminMFAV3"));
-        assert_eq!(m.entries.len(), 1);
+        assert_eq!(m.len(), 1);
         assert!(!m.learn("", "x"));
         assert!(!m.learn("t", "title.0123456789ab"));
         for i in 0..TITLE_MAP_MAX + 5 {
             m.learn(&format!("t{i}"), &format!("id{i}"));
         }
-        assert_eq!(m.entries.len(), TITLE_MAP_MAX);
+        assert_eq!(m.len(), TITLE_MAP_MAX);
         assert_eq!(m.get("Require MFA"), None);
         assert_eq!(m.get("t5"), Some("id5"));
         assert_eq!(m.get("t4"), None);
+    }
+
+    /// The map as it was before it had an index: a list scanned per lookup, oldest first (the
+    /// model the indexed map must agree with).
+    #[derive(Default)]
+    struct ScannedMap(Vec<(String, String)>);
+
+    impl ScannedMap {
+        fn get(&self, title: &str) -> Option<&str> {
+            let n = normalize_title(title);
+            self.0
+                .iter()
+                .rev()
+                .find(|(t, _)| *t == n)
+                .map(|(_, id)| id.as_str())
+        }
+
+        fn learn(&mut self, title: &str, action_id: &str) -> bool {
+            let n = normalize_title(title);
+            let id = action_id.trim();
+            if n.is_empty() || id.is_empty() || is_title_key(id) {
+                return false;
+            }
+            if let Some(pos) = self.0.iter().position(|(t, _)| *t == n) {
+                if self.0[pos].1 == id {
+                    return false;
+                }
+                self.0.remove(pos);
+            }
+            self.0.push((n, id.to_owned()));
+            if self.0.len() > TITLE_MAP_MAX {
+                let extra = self.0.len() - TITLE_MAP_MAX;
+                self.0.drain(..extra);
+            }
+            true
+        }
+    }
+
+    #[test]
+    fn a_list_of_thousands_of_rows_teaches_what_the_scanned_list_learned() {
+        let mut m = TitleMap::default();
+        let mut model = ScannedMap::default();
+        // 2,000 rows of a list, then the same list again (nothing new), then renamed ids,
+        // titles written differently, and more titles than the bound, in a scrambled order.
+        let mut x: u64 = 12;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize
+        };
+        let mut steps: Vec<(String, String)> = (0..2_000)
+            .map(|i| (format!("Action {i}"), format!("Id{i}")))
+            .collect();
+        steps.extend((0..2_000).map(|i| (format!("ACTION  {i}\u{E8A7}"), format!("Id{i}"))));
+        for _ in 0..3_000 {
+            let i = next() % 2_600;
+            let id = if next() % 4 == 0 {
+                format!("Re{i}")
+            } else {
+                format!("Id{i}")
+            };
+            steps.push((format!("action {i}"), id));
+        }
+        for (title, id) in &steps {
+            assert_eq!(
+                m.learn(title, id),
+                model.learn(title, id),
+                "learn {title} {id}"
+            );
+        }
+        assert_eq!(m.entries(), model.0, "same pairs in the same order");
+        for i in 0..2_600 {
+            let t = format!("Action {i}");
+            assert_eq!(m.get(&t), model.get(&t), "{t}");
+        }
+        // The first 2,000 learned in one go keep their ids: nothing relearned, nothing evicted.
+        let mut fresh = TitleMap::default();
+        for (title, id) in steps.iter().take(4_000) {
+            fresh.learn(title, id);
+        }
+        assert_eq!(fresh.len(), 2_000);
+        assert_eq!(fresh.get("action 0"), Some("Id0"));
+        assert_eq!(fresh.get("action 1999"), Some("Id1999"));
+    }
+
+    #[test]
+    fn the_map_is_stored_as_its_pairs_oldest_first() {
+        let mut m = TitleMap::default();
+        m.learn("B", "IdB");
+        m.learn("A", "IdA");
+        m.learn("b", "IdB2");
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"{"entries":[["a","IdA"],["b","IdB2"]]}"#);
+        let back: TitleMap = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        // A stored list that names a title twice: the later pair is the one looked up.
+        let old: TitleMap =
+            serde_json::from_str(r#"{"entries":[["a","Old"],["c","IdC"],["a","New"]]}"#).unwrap();
+        assert_eq!(old.get("A"), Some("New"));
+        assert_eq!(
+            old.entries(),
+            vec![
+                ("c".to_owned(), "IdC".to_owned()),
+                ("a".to_owned(), "New".to_owned())
+            ]
+        );
     }
 }
