@@ -7,8 +7,11 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/dom.rs"]
+mod dom;
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
+use dom::{all, text};
 #[path = "common/sleep.rs"]
 mod sleep;
 
@@ -54,18 +57,6 @@ fn install(manifest: &str) {
     let manifest = js_sys::Function::new_no_args(manifest);
     js_sys::Reflect::set(&runtime, &"getManifest".into(), &manifest).unwrap();
     js_sys::Reflect::set(&chrome, &"runtime".into(), &runtime).unwrap();
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn text(e: &Element) -> String {
-    e.text_content().unwrap_or_default().trim().to_string()
 }
 
 /// Waits (polling every 10 ms, at most 5 s) until `done` holds; fails naming `what`.

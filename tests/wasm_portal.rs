@@ -9,8 +9,11 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/dom.rs"]
+mod dom;
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
+use dom::{all, text};
 
 use snshare_content::app::Ctx;
 use snshare_content::forms::{
@@ -51,18 +54,6 @@ fn mount(html: &str) -> Element {
     root.set_inner_html(html);
     body.append_child(&root).unwrap();
     root
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn text(e: &Element) -> String {
-    e.text_content().unwrap_or_default().trim().to_string()
 }
 
 fn esc(s: &str) -> String {

@@ -8,8 +8,11 @@
 // are their helpers).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/dom.rs"]
+mod dom;
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
+use dom::all;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -59,14 +62,6 @@ fn recorder<A: 'static>() -> (Dispatch<A>, Rc<RefCell<Vec<A>>>) {
     let log = Rc::new(RefCell::new(Vec::new()));
     let l = log.clone();
     (Rc::new(move |a| l.borrow_mut().push(a)), log)
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i))
-        .filter_map(|n| n.dyn_into::<Element>().ok())
-        .collect()
 }
 
 fn one(root: &Element, selector: &str) -> Element {
