@@ -47,9 +47,9 @@ pub struct Ctx {
     list: RefCell<Option<Element>>,
     panel: RefCell<Option<Element>>,
     pub tickets: RefCell<TicketStore>,
-    /// "Share to ServiceNow: $1" split around the title, fetched once (one i18n call per page,
-    /// not per row).
-    share_label: (String, String),
+    /// "Share to ServiceNow: $1" split around the title, fetched once per language (one i18n
+    /// call per page, not per row).
+    share_label: RefCell<(String, String)>,
     /// Title → id pairs learned on this tenant (from the worker, then from the page).
     titles: RefCell<TitleMap>,
     /// Bumped when `titles` learns something: rows bound to a title key are bound again.
@@ -72,14 +72,24 @@ pub struct Ctx {
     cm: bool,
 }
 
+/// "Share to ServiceNow: $1" in the UI's language, split around the title.
+fn share_label_parts() -> (String, String) {
+    const MARK: &str = "\u{1}";
+    let template = t_with("portal_share_row", &[MARK]);
+    match template.split_once(MARK) {
+        Some((a, b)) => (a.to_owned(), b.to_owned()),
+        None => ("Share to ServiceNow: ".to_owned(), String::new()),
+    }
+}
+
 impl Ctx {
+    /// The UI's language changed (the page set its `lang`): strings kept are read again.
+    pub fn language_changed(&self) {
+        *self.share_label.borrow_mut() = share_label_parts();
+    }
+
     pub fn new() -> Rc<Ctx> {
-        const MARK: &str = "\u{1}";
-        let template = t_with("portal_share_row", &[MARK]);
-        let share_label = match template.split_once(MARK) {
-            Some((a, b)) => (a.to_owned(), b.to_owned()),
-            None => ("Share to ServiceNow: ".to_owned(), String::new()),
-        };
+        let share_label = RefCell::new(share_label_parts());
         Rc::new(Ctx {
             list: RefCell::new(None),
             panel: RefCell::new(None),
@@ -333,7 +343,8 @@ impl Ctx {
 
     /// The row button's accessible name for an action title.
     pub fn share_label(&self, title: &str) -> String {
-        let (a, b) = &self.share_label;
+        let label = self.share_label.borrow();
+        let (a, b) = &*label;
         let mut s = String::with_capacity(a.len() + title.len() + b.len());
         s.push_str(a);
         s.push_str(title);

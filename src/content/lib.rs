@@ -25,7 +25,6 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::platform::i18n;
 // The layers below, under the names the features use (`crate::domain::…`, `super::dom::…`).
 use snshare_core::{domain, messages};
 use snshare_web as platform;
@@ -97,13 +96,10 @@ pub fn content_start(engine: &str, forms: JsValue) {
     }
     let _ = js_sys::Reflect::set(&global, &started, &JsValue::TRUE);
     let _ = root.set_attribute(CORE_ATTR, engine);
-    // The in-page UI speaks the portal's language: its catalogue first, when the browser
-    // speaks another (an extension resource, loaded in a few milliseconds), then the features.
-    let page_lang = root.get_attribute("lang").unwrap_or_default();
-    wasm_bindgen_futures::spawn_local(async move {
-        i18n::follow_page_language(&page_lang).await;
-        start_features(&doc, root, forms);
-    });
+    // Started at once (document_start, issue 17): the observer is there before the portal's
+    // first rows. The page's language (`<html lang>`, which the page may set later) is followed
+    // and the stylesheet installed by the scheduler, before the batches that need them.
+    start_features(&doc, root, forms);
 }
 
 /// A share or bulk share of the forms module settled: the ticket snapshot is read again (its new
@@ -132,7 +128,6 @@ pub fn forms_unavailable(request: JsValue) {
 }
 
 fn start_features(doc: &web_sys::Document, root: web_sys::Element, forms: JsValue) {
-    styles::install(doc);
     forms::install(forms, doc);
     let ctx = app::Ctx::new();
     CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));

@@ -23,8 +23,10 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
 use super::app::Ctx;
 use super::dom::{self, mark, Listener, OWN_ATTR};
 use super::selectors::{self, ColumnMap, Row};
+use super::styles;
 use super::tickets;
 use crate::domain::portal_url::PortalPage;
+use crate::platform::i18n;
 
 /// One injected feature, for one run (from its `init` until the page no longer applies).
 /// Dropping it removes everything it added: nodes and listeners.
@@ -205,6 +207,10 @@ pub struct App {
     observer: RefCell<Option<(MutationObserver, ObserverCallback)>>,
     _listeners: RefCell<Vec<Listener>>,
     frame_cb: RefCell<Option<Closure<dyn FnMut()>>>,
+    /// The inline stylesheet is in (installed with the first batch that has a body).
+    styled: Cell<bool>,
+    /// The page's language catalogue is loading: batches wait for it.
+    paused: Cell<bool>,
 }
 
 thread_local! {
@@ -246,6 +252,8 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         observer: RefCell::new(None),
         _listeners: RefCell::new(Vec::new()),
         frame_cb: RefCell::new(None),
+        styled: Cell::new(false),
+        paused: Cell::new(false),
     });
     APP.with(|a| *a.borrow_mut() = Some(app.clone()));
     app.ctx.start_learning();
@@ -265,7 +273,11 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         move |records: js_sys::Array, _: MutationObserver| {
             if let Some(app) = weak.upgrade() {
                 let batch = collect(&records);
-                if !batch.is_empty() || app.tickets_dirty.get() || app.url_changed() {
+                if !batch.is_empty()
+                    || app.tickets_dirty.get()
+                    || app.url_changed()
+                    || app.lang_changed()
+                {
                     app.flush(batch);
                 }
             }
@@ -277,7 +289,12 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         init.set_character_data(true);
         init.set_subtree(true);
         init.set_attributes(true);
-        init.set_attribute_filter(&js_sys::Array::of2(&"href".into(), &"aria-expanded".into()));
+        // `lang`: the page may set its language after snshare started (document_start).
+        init.set_attribute_filter(&js_sys::Array::of3(
+            &"href".into(),
+            &"aria-expanded".into(),
+            &"lang".into(),
+        ));
         let _ = observer.observe_with_options(&root, &init);
         *app.observer.borrow_mut() = Some((observer, callback));
     }
@@ -289,6 +306,16 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         }
     });
     app._listeners.borrow_mut().push(popstate);
+    // Started before the page's stylesheets may have applied (document_start): the theme is
+    // read again once they have, at the load event.
+    if dom::document().is_some_and(|d| d.ready_state() != "complete") {
+        let load = Listener::new(window.as_ref(), "load", |_| {
+            if let Some(doc) = dom::document() {
+                styles::apply_theme(&doc);
+            }
+        });
+        app._listeners.borrow_mut().push(load);
+    }
 
     mark("snshare:first-scan-start");
     app.flush(Batch::default());
@@ -379,8 +406,65 @@ impl App {
         *self.href.borrow() != href
     }
 
+    /// The root's `lang` (the page's language), "" without one.
+    fn page_lang() -> String {
+        dom::document()
+            .and_then(|d| d.document_element())
+            .and_then(|r| r.get_attribute("lang"))
+            .unwrap_or_default()
+    }
+
+    fn lang_changed(&self) -> bool {
+        !self.paused.get() && !i18n::follows(&Self::page_lang())
+    }
+
+    /// Before a batch: the stylesheet, once the page has a body (its theme read from it), and
+    /// the page's language followed. False while that language's catalogue loads: the batch
+    /// waits, and the features start again with everything on the page once it is there.
+    fn prepare(&self) -> bool {
+        if self.paused.get() {
+            return false;
+        }
+        if !self.styled.get() {
+            if let Some(doc) = dom::document().filter(|d| d.body().is_some()) {
+                styles::install(&doc);
+                self.styled.set(true);
+            }
+        }
+        let lang = Self::page_lang();
+        if i18n::follows(&lang) {
+            return true;
+        }
+        if i18n::follow_now(&lang) {
+            self.restart_features();
+            return true;
+        }
+        self.paused.set(true);
+        wasm_bindgen_futures::spawn_local(async move {
+            i18n::follow_page_language(&lang).await;
+            if let Some(app) = APP.with(|a| a.borrow().clone()) {
+                app.paused.set(false);
+                app.restart_features();
+                app.flush(Batch::default());
+            }
+        });
+        false
+    }
+
+    /// The UI's language changed: what the features drew goes, and the next batch starts them
+    /// again (an initial batch: every row), in the new language.
+    fn restart_features(&self) {
+        self.ctx.language_changed();
+        self.runs.borrow_mut().clear();
+        *self.page.borrow_mut() = None;
+        self.href.borrow_mut().clear();
+    }
+
     fn flush(&self, mut batch: Batch) {
         self.frame_pending.set(false);
+        if !self.prepare() {
+            return;
+        }
         let navigated = self.check_navigation();
         if self.tickets_dirty.replace(false) {
             batch.tickets_changed = true;

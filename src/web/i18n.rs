@@ -7,10 +7,11 @@
 //! | in-page UI (share button, menu item, task form, cards, badges) | the portal's (`<html lang>`) when snshare has that catalogue, else the browser's |
 //!
 //! `chrome.i18n.getMessage` only knows the browser's language, so when the portal speaks
-//! another one the content script loads that catalogue once (`follow_page_language`), from the
-//! extension's own `_locales/<lang>/messages.json` (a web-accessible resource): nothing is added
-//! to the content script's download, and a page CSP does not apply to the content script's
-//! fetch of its own extension's file. A failed load leaves the browser's language.
+//! another one the content script loads that catalogue (`follow_page_language`, again when the
+//! page changes its `lang`), from the extension's own `_locales/<lang>/messages.json` (a
+//! web-accessible resource): nothing is added to the content script's download, and a page CSP
+//! does not apply to the content script's fetch of its own extension's file. A failed load
+//! leaves the browser's language.
 
 use std::cell::RefCell;
 
@@ -35,6 +36,9 @@ thread_local! {
     /// The browser's side of [`ui_lang`], asked of `chrome.i18n` once: it does not change while
     /// a page lives, and a badge on every row asked for it (two extension API calls each).
     static BROWSER_LANG: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+    /// The `<html lang>` the UI was last set up for ([`follow_now`], [`follow_page_language`]):
+    /// a page may set or change it after the content script started (document_start).
+    static FOLLOWED: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 #[wasm_bindgen]
@@ -75,20 +79,42 @@ fn browser_catalogue() -> &'static str {
     catalogue_for(&catalogue_tag()).unwrap_or("en")
 }
 
+/// Whether the UI is set up for the page language `page_lang` (the last one followed).
+pub fn follows(page_lang: &str) -> bool {
+    FOLLOWED.with(|f| f.borrow().as_deref() == Some(page_lang))
+}
+
+/// The catalogue `page_lang` needs loaded, if any: none when snshare lacks that language or the
+/// browser speaks it (`chrome.i18n` serves it).
+fn catalogue_to_load(page_lang: &str) -> Option<&'static str> {
+    catalogue_for(page_lang).filter(|dir| *dir != browser_catalogue())
+}
+
+/// Follows `page_lang` at once when that needs no catalogue loaded (the browser's language, or
+/// one snshare lacks): the UI speaks the browser's language. False when a catalogue is to be
+/// loaded first ([`follow_page_language`]).
+pub fn follow_now(page_lang: &str) -> bool {
+    if catalogue_to_load(page_lang).is_some() {
+        return false;
+    }
+    PAGE.with(|p| *p.borrow_mut() = None);
+    FOLLOWED.with(|f| *f.borrow_mut() = Some(page_lang.to_owned()));
+    true
+}
+
 /// In the content script: speak the page's language (`<html lang>`) when snshare has it and
-/// the browser speaks another. Loads that catalogue once; on any failure the UI stays in the
+/// the browser speaks another. Loads that catalogue; on any failure the UI speaks the
 /// browser's language.
 pub async fn follow_page_language(page_lang: &str) {
-    let Some(dir) = catalogue_for(page_lang) else {
-        return;
-    };
-    if dir == browser_catalogue() {
-        return;
-    }
+    let loaded = load_catalogue(page_lang).await;
+    PAGE.with(|p| *p.borrow_mut() = loaded);
+    FOLLOWED.with(|f| *f.borrow_mut() = Some(page_lang.to_owned()));
+}
+
+async fn load_catalogue(page_lang: &str) -> Option<PageCatalogue> {
+    let dir = catalogue_to_load(page_lang)?;
     let url = chrome::runtime_get_url(&format!("_locales/{dir}/messages.json"));
-    let Some(window) = web_sys::window() else {
-        return;
-    };
+    let window = web_sys::window()?;
     let loaded = async {
         let response: web_sys::Response =
             wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url))
@@ -98,10 +124,10 @@ pub async fn follow_page_language(page_lang: &str) {
     };
     let Ok(messages) = loaded.await else {
         super::log("snshare: the portal language's catalogue did not load; using the browser's");
-        return;
+        return None;
     };
     if !messages.is_object() {
-        return;
+        return None;
     }
     // The page's own tag when Intl takes it (region-specific dates: fr-CA), else the folder's.
     let page_tag = page_lang.trim();
@@ -110,7 +136,7 @@ pub async fn follow_page_language(page_lang: &str) {
     } else {
         dir.replace('_', "-")
     };
-    PAGE.with(|p| *p.borrow_mut() = Some(PageCatalogue { lang, messages }));
+    Some(PageCatalogue { lang, messages })
 }
 
 /// The language the surface's strings are in (for `lang` attributes and `Intl`): the page's

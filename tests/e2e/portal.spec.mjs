@@ -202,6 +202,19 @@ test.describe('lists that change under the buttons', () => {
     expect(await portal.evaluate(() => window.__rowsSeen)).toEqual({ rows: 41, without: [] });
   });
 
+  test('a page that sets its language after snshare started gets its buttons in that language', async ({ portal }) => {
+    // snshare starts at document_start, before the portal's scripts set <html lang>: it
+    // follows the attribute, not what it read at start (a catalogue loaded when the browser
+    // speaks another language, none when it speaks the page's).
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-fr' });
+    await expectOneButtonPerRow(portal, 67, 'grid-fr');
+    await portal.evaluate(() => { document.documentElement.lang = 'en'; });
+    await expectOneButtonPerRow(portal, 67, 'grid-en');
+    await portal.evaluate(() => { document.documentElement.lang = 'fr'; });
+    await expectOneButtonPerRow(portal, 67, 'grid-fr');
+    await expect(portal.locator('#snshare-style')).toHaveCount(1);
+  });
+
   test('navigating away and back (pushState, popstate, detail) adds nothing twice', async ({ portal }) => {
     await open(portal, '/securescore?viewid=actions');
     await expectOneButtonPerRow(portal, 67);
