@@ -3,14 +3,25 @@
 (async () => {
   const url = (p) => chrome.runtime.getURL(p);
   let core, engine = 'wasm';
-  // Ask the page's CSP first with the 8-byte empty module: where it refuses WebAssembly
-  // (CompileError/EvalError), the wasm build is not downloaded at all (issue 17).
-  const wasmAllowed = await WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))
+  // Injected at document_start (issue 17): rows the portal draws early get their buttons in
+  // snshare's first batch, and later rows in the observer callback of their own chunk.
+  // Everything is started at once, side by side: the CSP probe (the 8-byte empty module: where
+  // the page refuses WebAssembly, CompileError/EvalError, the wasm build is not downloaded at
+  // all), then the streaming compile of the wasm (off the page's main thread) beside the glue's
+  // import.
+  const wasmAllowed = WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))
     .then(() => true, () => false);
+  const wasm = wasmAllowed.then((ok) => {
+    if (!ok) throw new Error('the page CSP refuses WebAssembly');
+    return Promise.all([
+      import(url('pkg/snshare_content.js')),
+      WebAssembly.compileStreaming(fetch(url('pkg/snshare_content_bg.wasm'))),
+    ]);
+  });
   try {
-    if (!wasmAllowed) throw new Error('the page CSP refuses WebAssembly');
-    core = await import(url('pkg/snshare_content.js'));
-    await core.default({ module_or_path: url('pkg/snshare_content_bg.wasm') });
+    const [glue, module] = await wasm;
+    core = glue;
+    await core.default({ module_or_path: module });
   } catch (wasmRefusedOrFailed) {
     // Two modules, each at its own URL: a relative import between them would resolve against
     // the extension's fixed id, which use_dynamic_url refuses.
@@ -18,6 +29,12 @@
     const { instantiate } = await import(url('pkg-js/snshare_content_bg.wasm.js'));
     core.__wbg_set_wasm(instantiate(core));
     engine = 'js';
+  }
+  // At document_start a browser may not have made the root element yet (Firefox).
+  if (!document.documentElement) {
+    await new Promise((rooted) => new MutationObserver((_, o) => {
+      if (document.documentElement) { o.disconnect(); rooted(); }
+    }).observe(document, { childList: true }));
   }
   // The forms (issue 17: not in the portal's first download) are a module of their own,
   // imported on first need with the core's engine; the content script preloads it when a person

@@ -88,7 +88,7 @@ test('the content script is not injected on other origins', async ({ portal, ext
   await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
   expect(await contentScriptWorlds(portal, extensionId)).toBe(1);
   // ...and finds none on the ServiceNow instance (host-mapped to the sandbox, another origin)
-  // once the load event has passed: Chromium injects document_idle scripts by then.
+  // once the load event has passed: Chromium injects its document_start scripts long before.
   await portal.goto(`${INSTANCE}/oauth_auth.do?response_type=code&client_id=x&state=s&redirect_uri=https%3A%2F%2Fx.chromiumapp.org%2F`,
     { waitUntil: 'load' });
   await portal.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
