@@ -1991,6 +1991,41 @@ fn badges_are_found_under_the_title_key_too() {
     let _ = root;
 }
 
+/// A badge's name is the catalogue's message with the ticket's own texts put in once: texts
+/// that look like placeholders (`$1`) or hold control characters stay as they are.
+#[wasm_bindgen_test]
+fn badge_names_are_the_catalogues_with_the_tickets_texts_as_given() {
+    setup();
+    let odd = "In \u{3} Progress $1 \u{1}";
+    let store = tickets::store_with(&[
+        ticket(2, "AdminMFAV2", true, odd),
+        ticket(1, "AdminMFAV2", true, "New"),
+        ticket(3, "AdminMFAV2", false, "Closed"),
+        ticket(5, "X", true, "Work \u{3} in progress"),
+    ]);
+    let d = doc();
+    let name = |action: &str| {
+        snshare_content::badges_for(&d, &store, action, None)
+            .first()
+            .and_then(|b| b.get_attribute("aria-label"))
+    };
+    assert_eq!(
+        name("AdminMFAV2").as_deref(),
+        Some(
+            "ServiceNow ticket INC0000002: In \u{3} Progress $1 \u{1} (3 tickets for this action)"
+        )
+    );
+    assert_eq!(
+        name("X").as_deref(),
+        Some("ServiceNow ticket INC0000005: Work \u{3} in progress")
+    );
+    // Asked again (the names are kept once worded): the same.
+    assert_eq!(
+        name("X").as_deref(),
+        Some("ServiceNow ticket INC0000005: Work \u{3} in progress")
+    );
+}
+
 #[wasm_bindgen_test]
 fn the_recognition_report_holds_structure_only() {
     setup();

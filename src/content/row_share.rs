@@ -52,8 +52,10 @@ fn applies(page: &PortalPage) -> bool {
 }
 
 struct RowShare {
-    /// A slot with its button, cloned for each row (one clone instead of a dozen DOM calls).
-    template: Option<Element>,
+    /// A slot with its button, cloned for each row (one clone instead of a dozen DOM calls):
+    /// the slot and its button. A new row's attributes are set on it before the clone, so the
+    /// clone is not asked for its button.
+    template: Option<(Element, Element)>,
     /// The title map generation the rows were bound with.
     titles_generation: u32,
     /// Some row was bound without an id of its own (by the title map or its title key): a
@@ -76,7 +78,7 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
         set(&button, CMD_ATTR, CMD);
         set(&button, "title", &t("portal_share_short"));
         dom::append(&slot, &button);
-        slot
+        (slot, button)
     });
     let c = ctx.clone();
     // Capture phase on the window: the row's own click handlers (selection, opening the panel)
@@ -155,19 +157,23 @@ impl RowShare {
                 clear_badges(&slot);
             }
             None => {
-                let Some(template) = &self.template else {
+                let Some((template, template_button)) = &self.template else {
                     return;
                 };
+                // Every attribute a new slot gets is set on the template (each one overwritten
+                // for every row, none left from the row before), then cloned.
+                dom::set_i(template, SLOT_ATTR, &resolved.key);
+                dom::set_i(template, TITLE_KEY_ATTR, title_key);
+                dom::set_i(
+                    template_button,
+                    "aria-label",
+                    &ctx.share_label(&action.title),
+                );
                 let Ok(node) = template.clone_node_with_deep(true) else {
                     return;
                 };
                 // A clone of an element is an element: no `instanceof` asked per row.
                 let slot: Element = node.unchecked_into();
-                dom::set_i(&slot, SLOT_ATTR, &resolved.key);
-                dom::set_i(&slot, TITLE_KEY_ATTR, title_key);
-                if let Some(button) = slot.first_element_child() {
-                    dom::set_i(&button, "aria-label", &ctx.share_label(&action.title));
-                }
                 if action.in_cell {
                     let _ = action.title_element.prepend_with_node_1(&slot);
                 } else {

@@ -53,6 +53,8 @@ async function audit(page, variant = 'grid-en') {
   return page.evaluate((named) => {
     const rows = [...document.querySelectorAll('[role="row"], tr')].filter((r) => r.querySelector('a[href*="actionId="]'));
     const problems = [];
+    const keys = new Map();
+    const titles = new Map();
     for (const r of rows) {
       const a = r.querySelector('a[href*="actionId="]');
       const id = new URL(a.getAttribute('href'), location.href).searchParams.get('actionId');
@@ -63,6 +65,12 @@ async function audit(page, variant = 'grid-en') {
       if (b.getAttribute('aria-label') !== named.replace('\u0001', title)) problems.push(`${id}: named "${b.getAttribute('aria-label')}"`);
       const bound = b.closest('[data-snshare-action]')?.getAttribute('data-snshare-action');
       if (bound !== id) problems.push(`${id}: bound to ${bound}`);
+      // The slot's title key is its own title's: one key per title, never another row's.
+      const key = b.closest('[data-snshare-action]')?.getAttribute('data-snshare-title-key') ?? '';
+      if (!key.startsWith('title.')) problems.push(`${id}: title key "${key}"`);
+      else if ((keys.get(title) ?? key) !== key || (titles.get(key) ?? title) !== title) problems.push(`${id}: title key ${key} also another title's`);
+      keys.set(title, key);
+      titles.set(key, title);
       const cell = b.closest('[role="gridcell"], [role="rowheader"], td');
       if (!cell || !cell.contains(a)) problems.push(`${id}: not in the title cell`);
     }
