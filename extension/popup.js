@@ -1,2 +1,4 @@
 import init, { popup_start } from './pkg/snshare_pages.js';
-init({ module_or_path: './pkg/snshare_pages_bg.wasm' }).then(() => popup_start());
+// What the last opening drew (popup.rs, DRAWN_KEY) is read while the wasm loads, not after.
+const drawn = chrome.storage.session?.get('popup.drawn');
+init({ module_or_path: './pkg/snshare_pages_bg.wasm' }).then(() => popup_start(drawn));

@@ -23,9 +23,11 @@ use snshare_core::{domain, messages};
 use snshare_web as platform;
 use snshare_web::dom;
 
+/// `drawn`: the loader's `chrome.storage.session.get` of what the last opening drew (a
+/// promise), asked for while this wasm loaded; anything else reads it at the start.
 #[wasm_bindgen]
-pub fn popup_start() {
-    popup::start();
+pub fn popup_start(drawn: JsValue) {
+    popup::start(drawn.dyn_into::<js_sys::Promise>().ok());
 }
 
 #[wasm_bindgen]

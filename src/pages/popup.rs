@@ -343,7 +343,9 @@ thread_local! {
 
 const MAX_POLLS: u32 = 15;
 
-pub fn start() {
+/// `drawn`: the read of what the last opening drew, started by the page's loader
+/// (`extension/popup.js`) while the wasm loaded; `None` reads it now.
+pub fn start(drawn: Option<js_sys::Promise>) {
     let Some(root) = super::page_from_markup("popup_title") else {
         return;
     };
@@ -403,9 +405,10 @@ pub fn start() {
     *page.controls.borrow_mut() = Some(controls.build());
     page.render_status();
     PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
-    // Asked before the worker is: one storage read, answered without waking the worker.
+    // Asked before the worker is: one storage read, answered without waking the worker (and
+    // usually answered already: the loader asked while the wasm loaded).
     let p = page.clone();
-    spawn_local(async move { p.draw_last_drawn().await });
+    spawn_local(async move { p.draw_last_drawn(drawn).await });
     page.load(false);
     load_recognition(&page);
     load_bulk();
@@ -454,8 +457,12 @@ impl Popup {
 
     /// What the last opening drew, until the worker's answers come; nothing when they came
     /// first or nothing was kept (a damaged value is not drawn either).
-    async fn draw_last_drawn(self: &Rc<Self>) {
-        let Ok(Some(drawn)) = storage::get::<Drawn>(Area::Session, DRAWN_KEY).await else {
+    async fn draw_last_drawn(self: &Rc<Self>, started: Option<js_sys::Promise>) {
+        let read = match started {
+            Some(p) => storage::get_started::<Drawn>(p, DRAWN_KEY).await,
+            None => storage::get::<Drawn>(Area::Session, DRAWN_KEY).await,
+        };
+        let Ok(Some(drawn)) = read else {
             return;
         };
         if self.answered.get() {

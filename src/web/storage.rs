@@ -51,7 +51,31 @@ pub async fn get<T: serde::de::DeserializeOwned>(
     area: Area,
     key: &str,
 ) -> Result<Option<T>, StorageError> {
-    let raw = get_raw(area, key).await?;
+    decode(key, get_raw(area, key).await?)
+}
+
+/// `get` of a read the caller started earlier: the promise of `chrome.storage.<area>.get(key)`
+/// (an extension page's loader asks while its wasm loads, so the answer is there when the
+/// page starts).
+pub async fn get_started<T: serde::de::DeserializeOwned>(
+    started: js_sys::Promise,
+    key: &str,
+) -> Result<Option<T>, StorageError> {
+    let items = settle(Ok(started)).await?;
+    if !items.is_object() {
+        return Err(StorageError::Unavailable(format!(
+            "no stored items for '{key}'"
+        )));
+    }
+    let raw = js_sys::Reflect::get(&items, &JsValue::from_str(key))
+        .map_err(|e| StorageError::Unavailable(js_message(&e)))?;
+    decode(key, raw)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    key: &str,
+    raw: JsValue,
+) -> Result<Option<T>, StorageError> {
     if raw.is_undefined() || raw.is_null() {
         return Ok(None);
     }

@@ -182,6 +182,9 @@ pub struct Session {
     /// connection_writes` then: while no write came after it, a success that changes nothing in
     /// it (connected, success noted within the minute) reads and writes nothing.
     pub(crate) known: std::cell::RefCell<Option<(ConnectionRecord, u64)>>,
+    /// An access token read beside the session (`session_with_token`), taken by the first
+    /// call instead of a read of its own, when still usable.
+    pub(crate) read_token: std::cell::RefCell<Option<TokenSet>>,
 }
 
 pub(crate) fn oauth_client(settings: &Settings) -> Option<(InstanceUrl, OAuthClient)> {
@@ -221,6 +224,7 @@ async fn configured_with_record() -> Result<(Session, Option<ConnectionRecord>),
             oauth,
             settings,
             known: std::cell::RefCell::new(record.clone().map(|r| (r, writes))),
+            read_token: Default::default(),
         },
         record,
     ))
@@ -236,6 +240,15 @@ pub async fn session() -> Result<Session, CallError> {
         ),
         Some(_) => Ok(session),
     }
+}
+
+/// `session`, with the access token read side by side with the settings and the connection
+/// (a Send's first call then has it without a storage round trip of its own).
+pub async fn session_with_token() -> Result<Session, CallError> {
+    let (session, token) = join(session(), store::access_token()).await;
+    let session = session?;
+    *session.read_token.borrow_mut() = token;
+    Ok(session)
 }
 
 fn is_unauthorized(e: &ClientError) -> bool {
@@ -298,9 +311,15 @@ impl Session {
             // The access token alone decides whether a refresh is due: the refresh token (in
             // the secret store, an IndexedDB open away) is read only when one is.
             if rejected.is_none() {
-                if let Some(access) = store::access_token()
-                    .await
-                    .filter(|t| !t.access_token.is_empty() && !t.needs_refresh(now))
+                // Read with the session, if it was: a token another call refreshed meanwhile
+                // replaces an older one that is still valid only if this one is refused (401).
+                let read = self.read_token.borrow_mut().take();
+                let read = match read {
+                    Some(t) => Some(t),
+                    None => store::access_token().await,
+                };
+                if let Some(access) =
+                    read.filter(|t| !t.access_token.is_empty() && !t.needs_refresh(now))
                 {
                     return Ok(access.access_token);
                 }

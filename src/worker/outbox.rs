@@ -110,7 +110,9 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     if !errors.is_empty() {
         return ShareOutcome::Invalid { errors };
     }
-    let session = match connection::session().await {
+    // The access token is read beside the settings and the connection: the create then
+    // waits for the share's write alone.
+    let session = match connection::session_with_token().await {
         Ok(s) => s,
         Err(CallError::NotConnected) => return ShareOutcome::NotConnected,
         // Authorization needed: keep the share queued; it goes once the user authorizes.

@@ -146,6 +146,7 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
             oauth,
             settings: stored.clone(),
             known: Default::default(),
+            read_token: Default::default(),
         });
         let revoke = revocation(old).await;
         store::forget_instance_data().await;

@@ -113,6 +113,47 @@ test('a row share button creates an incident with every field, and the form show
   await expect(badge).toHaveAttribute('href', new RegExp(`^${INSTANCE.replace(/\./g, '\\.')}/`));
 });
 
+test('a Send reads the access token beside the settings, not after the share is stored', async ({ context, extensionId, portal }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, MFA_TITLE).click();
+  const dialog = form(portal);
+  const send = await sendReady(portal);
+  // The worker's storage calls and requests from here on, in the order they were made.
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
+  await worker.evaluate(() => {
+    const log = [];
+    globalThis.__calls = log;
+    const keys = (k) => (Array.isArray(k) ? k : k == null ? [] : typeof k === 'string' ? [k] : Object.keys(k));
+    const wrap = (area, name) => {
+      const f = chrome.storage[area][name].bind(chrome.storage[area]);
+      chrome.storage[area][name] = (k, ...rest) => {
+        log.push(`${area}.${name} ${keys(k).join(' ')}`);
+        return f(k, ...rest);
+      };
+    };
+    for (const area of ['local', 'session']) for (const name of ['get', 'set']) wrap(area, name);
+    const fetch = globalThis.fetch.bind(globalThis);
+    globalThis.fetch = (input, init) => {
+      log.push(`fetch ${input?.method ?? init?.method ?? 'GET'} ${new URL(input?.url ?? input).pathname}`);
+      return fetch(input, init);
+    };
+  });
+  await send.click();
+  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  const calls = await worker.evaluate(() => globalThis.__calls);
+  const create = calls.findIndex((c) => c.startsWith('fetch POST /api/now/table/incident'));
+  const stored = calls.findIndex((c) => /^local\.set .*outbox:/.test(c));
+  const token = calls.findIndex((c) => /^session\.get .*auth\.access/.test(c));
+  expect(create, calls.join('\n')).toBeGreaterThan(-1);
+  expect(stored, calls.join('\n')).toBeGreaterThan(-1);
+  // Stored before the request leaves (durability), and the token already read then.
+  expect(stored).toBeLessThan(create);
+  expect(token, calls.join('\n')).toBeGreaterThan(-1);
+  expect(token, calls.join('\n')).toBeLessThan(stored);
+  expect(calls.slice(stored, create).filter((c) => c.includes('auth.access')), calls.join('\n')).toEqual([]);
+});
+
 test('keyboard only: the Share menu creates a change request, page text kept as text', async ({ context, extensionId, portal, sandbox }) => {
   const alerts = [];
   portal.on('dialog', (d) => { alerts.push(d.message()); d.dismiss().catch(() => {}); });

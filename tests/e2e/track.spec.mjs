@@ -144,7 +144,8 @@ test('the popup shows the five latest tickets of each kind', async ({ context, e
   await expect(popup.getByRole('link', { name: 'View all tickets' })).toBeVisible();
 });
 
-test('the popup draws what it last drew before the worker answers', async ({ context, extensionId, sandbox }) => {
+/** Connected, 7 incidents in the cache, and the popup opened once (it keeps what it drew). */
+async function popupOpenedOnce(context, extensionId, sandbox) {
   await seed(sandbox, 'incident', 7);
   const options = await connect(context, extensionId);
   await warmCache(options);
@@ -152,6 +153,48 @@ test('the popup draws what it last drew before the worker answers', async ({ con
   await first.goto(`chrome-extension://${extensionId}/popup.html`);
   await expect(first.getByRole('link', { name: /^INC/ })).toHaveCount(5);
   await first.close();
+}
+
+test('the popup reads what it last drew while its wasm loads, and fetches the wasm once, preloaded', async ({ context, extensionId, sandbox }) => {
+  await popupOpenedOnce(context, extensionId, sandbox);
+  const popup = await context.newPage();
+  await popup.addInitScript(() => {
+    const get = chrome.storage.session.get.bind(chrome.storage.session);
+    chrome.storage.session.get = (keys, ...rest) => {
+      if (keys === 'popup.drawn' && window.__drawnAsked === undefined) window.__drawnAsked = performance.now();
+      return get(keys, ...rest);
+    };
+    for (const name of ['instantiateStreaming', 'instantiate']) {
+      const f = WebAssembly[name].bind(WebAssembly);
+      WebAssembly[name] = (...a) => {
+        window.__wasmAt ??= performance.now();
+        return f(...a);
+      };
+    }
+  });
+  // Who asks for the wasm: the page's markup (a preload), or the code once it has loaded.
+  const wasm = [];
+  const cdp = await context.newCDPSession(popup);
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (e.request.url.endsWith('/pkg/snshare_pages_bg.wasm')) wasm.push(e.initiator.type);
+  });
+  await cdp.send('Network.enable');
+  await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+  await expect(popup.getByRole('link', { name: /^INC/ })).toHaveCount(5);
+  const seen = await popup.evaluate(() => ({
+    drawnAsked: window.__drawnAsked ?? null,
+    wasmAt: window.__wasmAt ?? null,
+  }));
+  // The page's preload fetched it, and nothing fetched it a second time.
+  expect(wasm).toEqual(['parser']);
+  expect(seen.wasmAt).not.toBeNull();
+  expect(seen.drawnAsked).not.toBeNull();
+  // Asked before the wasm is even instantiated, not once it has started.
+  expect(seen.drawnAsked).toBeLessThan(seen.wasmAt);
+});
+
+test('the popup draws what it last drew before the worker answers', async ({ context, extensionId, sandbox }) => {
+  await popupOpenedOnce(context, extensionId, sandbox);
   // A worker that never answers: what the popup shows can only come from its own copy.
   const popup = await context.newPage();
   await popup.addInitScript(() => { chrome.runtime.sendMessage = () => new Promise(() => {}); });
