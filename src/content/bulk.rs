@@ -40,7 +40,10 @@ pub const DEF: FeatureDef = FeatureDef { applies, init };
 const PICK_ATTR: &str = "data-snshare-pick";
 const PICK_SELECTOR: &str = "[data-snshare-pick]";
 /// The portal's own selection in a row (Fluent `DetailsRow`): its check, or the row's state.
-const PORTAL_CHECK: &str = "[role=\"checkbox\"], input[type=\"checkbox\"]";
+/// The portal's own checkboxes in a row (snshare's excluded by the selector itself: one query
+/// per row, not a listing and a `closest` per checkbox; a batch reads every row of the list).
+const PORTAL_CHECK: &str =
+    ":is([role=\"checkbox\"], input[type=\"checkbox\"]):not([data-snshare], [data-snshare] *)";
 /// The panel's badges (drawn by `badges`).
 const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 
@@ -258,17 +261,15 @@ fn panel_offer(ctx: &Rc<Ctx>, batch: &Batch, action_id: &str) {
 
 /// Whether a row carries the portal's own selection (not snshare's checkbox).
 fn has_portal_selection(row: &Element) -> bool {
-    dom::has_attr_i(row, "aria-selected")
-        || dom::all(row, PORTAL_CHECK).iter().any(|c| !dom::is_ours(c))
+    dom::has_attr_i(row, "aria-selected") || dom::first_i(row, PORTAL_CHECK).is_some()
 }
 
 /// Whether the portal shows the row selected.
 fn portal_selected(row: &Element) -> bool {
     dom::attr_i(row, "aria-selected").as_deref() == Some("true")
-        || dom::all(row, PORTAL_CHECK).iter().any(|c| {
-            !dom::is_ours(c)
-                && (dom::attr_i(c, "aria-checked").as_deref() == Some("true")
-                    || c.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked()))
+        || dom::all_i(row, PORTAL_CHECK).iter().any(|c| {
+            dom::attr_i(c, "aria-checked").as_deref() == Some("true")
+                || c.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked())
         })
 }
 
