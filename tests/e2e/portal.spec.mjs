@@ -114,6 +114,33 @@ test.describe('row share buttons, in every markup variant', () => {
   }
 });
 
+test.describe('row selection for a bulk share', () => {
+  // snshare's own checkbox per row where the portal has no selection column, and none where it
+  // has one (its own checkboxes are the selection then). A later batch over the rows must not
+  // take snshare's checkboxes for the portal's and remove them.
+  const picks = (page) => page.evaluate(async () => {
+    // A change inside the first row: the observer's next batch reads that row again.
+    document.querySelector('[role="row"] [role="gridcell"]').append(document.createElement('span'));
+    await new Promise((r) => setTimeout(r, 0));
+    return document.querySelectorAll('[data-snshare-pick]').length;
+  });
+
+  test('grid-sv (no selection column): one snshare checkbox per row, kept through later batches', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-sv' });
+    const rows = await portal.evaluate(() => __replica.rowCount());
+    await expectOneButtonPerRow(portal, rows, 'grid-sv');
+    await expect.poll(() => portal.locator('[data-snshare-pick]').count()).toBe(rows);
+    expect(await picks(portal)).toBe(rows);
+    expect(await picks(portal)).toBe(rows);
+  });
+
+  test('grid-en (the portal\'s selection column): no snshare checkbox', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-en' });
+    await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()), 'grid-en');
+    expect(await picks(portal)).toBe(0);
+  });
+});
+
 for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
   test.describe(`strict page CSP (${variant})`, () => {
     test.use({ csp: 'strict' });
