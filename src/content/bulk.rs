@@ -42,8 +42,7 @@ const PICK_SELECTOR: &str = "[data-snshare-pick]";
 /// The portal's own selection in a row (Fluent `DetailsRow`): its check, or the row's state.
 /// The portal's own checkboxes in a row (snshare's excluded by the selector itself: one query
 /// per row, not a listing and a `closest` per checkbox; a batch reads every row of the list).
-const PORTAL_CHECK: &str =
-    ":is([role=\"checkbox\"], input[type=\"checkbox\"]):not([data-snshare], [data-snshare] *)";
+const PORTAL_CHECK: &str = selectors::page_only!("[role=\"checkbox\"], input[type=\"checkbox\"]");
 /// The panel's badges (drawn by `badges`).
 const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 

@@ -41,13 +41,23 @@ use crate::domain::ticket::Category;
 pub const LIST: &str = "[role=\"grid\"], [role=\"treegrid\"], table";
 /// Rows of a list (header, spacer and action rows alike).
 pub const ROW: &str = "[role=\"row\"], tr";
+/// `selector` without snshare's own nodes nor anything inside them: the page's elements only,
+/// in one query (no `closest` asked per match).
+macro_rules! page_only {
+    ($selector:literal) => {
+        concat!(":is(", $selector, "):not([data-snshare], [data-snshare] *)")
+    };
+}
+pub(crate) use page_only;
 /// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`).
 pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
 /// [`CELL`]s that are not snshare's (nor inside its nodes): one query per row, no `closest`
 /// asked per cell.
-const PAGE_CELL: &str = ":is([role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td):not([data-snshare], [data-snshare] *)";
+const PAGE_CELL: &str =
+    page_only!("[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td");
 /// [`ACTION_LINK`]s that are not snshare's.
-const PAGE_ACTION_LINK: &str = ":is(a[href*=\"actionid=\" i], a[href*=\"/compliancemanager/improvementactions/\" i]):not([data-snshare], [data-snshare] *)";
+const PAGE_ACTION_LINK: &str =
+    page_only!("a[href*=\"actionid=\" i], a[href*=\"/compliancemanager/improvementactions/\" i]");
 /// [`TITLE_CONTROL`]s of the page that can be a title: not a control that is never one
 /// (selection checkboxes, menus, hidden), not snshare's.
 const PAGE_TITLE_CONTROL: &str = ":is(a[href], button, [role=\"link\"], [role=\"button\"]):not([role=\"checkbox\"], [aria-haspopup], input, [aria-hidden=\"true\"], [data-snshare], [data-snshare] *)";
