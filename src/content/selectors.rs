@@ -29,7 +29,7 @@ use web_sys::{Element, Node};
 
 use super::dom::{all, closest, first, is_ours, matches, normalize, text_of};
 use crate::domain::action_status::ActionStatus;
-use crate::domain::action_title::normalize_title;
+use crate::domain::action_title::{normalize_title, normalized_chars};
 use crate::domain::portal_url::action_id_from_href;
 use crate::domain::ticket::Category;
 
@@ -280,17 +280,24 @@ pub const LANGUAGES: [Labels; 6] = [
 /// Whether a name is a label: the same text (glyphs, spacing and case aside), or the label
 /// followed by more words ("Category, sorted ascending", a header's screen-reader suffix).
 pub fn label_match(name: &str, label: &str) -> bool {
-    let name = normalize_title(name);
-    let label = normalize_title(label);
-    !label.is_empty()
-        && name.strip_prefix(&label).is_some_and(|rest| {
-            rest.is_empty() || rest.starts_with([' ', ',', ':', '(', '.', '-', '\u{ff0c}'])
-        })
+    // Character by character, no string built: every header and value cell is compared with
+    // the labels of six languages.
+    let mut name = normalized_chars(name);
+    let mut any = false;
+    for l in normalized_chars(label) {
+        if name.next() != Some(l) {
+            return false;
+        }
+        any = true;
+    }
+    any && name
+        .next()
+        .is_none_or(|c| [' ', ',', ':', '(', '.', '-', '\u{ff0c}'].contains(&c))
 }
 
 /// Whether two labels are the same for a person (glyphs, spacing and case aside).
 pub fn same_label(a: &str, b: &str) -> bool {
-    normalize_title(a) == normalize_title(b)
+    normalized_chars(a).eq(normalized_chars(b))
 }
 
 fn any_label(text: &str, pick: impl Fn(&Labels) -> &'static str) -> bool {
@@ -481,7 +488,7 @@ fn exact_value<T: Copy>(
     let t = value_text(text)?;
     pairs
         .into_iter()
-        .find(|(label, _)| normalize_title(label) == t)
+        .find(|(label, _)| normalized_chars(label).eq(t.chars()))
         .map(|(_, v)| v)
 }
 
