@@ -64,8 +64,9 @@ pub struct Batch {
     /// `row_share` bound every row again (the title → id map changed and some row was keyed
     /// by it): the row features after it look at every row too.
     pub rows_rebound: Cell<bool>,
-    /// The list's columns, read once for the batch.
-    columns: OnceCell<ColumnMap>,
+    /// The list's columns, read once for the batch (kept from the batches before while the
+    /// list's header stays: `Ctx::columns`).
+    columns: OnceCell<Rc<ColumnMap>>,
     touched_rows: OnceCell<Touched>,
     all_rows: OnceCell<Vec<Row>>,
 }
@@ -118,7 +119,7 @@ impl Batch {
         self.all_rows.get_or_init(|| {
             let (list, _) = ctx.list(self.structure || self.initial);
             match list {
-                Some(list) => selectors::read_action_rows(&list, self.columns_of(&list)),
+                Some(list) => selectors::read_action_rows(&list, self.columns_of(ctx, &list)),
                 None => Vec::new(),
             }
         })
@@ -130,11 +131,12 @@ impl Batch {
             return Some(map);
         }
         let (list, _) = ctx.list(self.structure || self.initial);
-        list.map(|l| self.columns_of(&l))
+        list.map(|l| self.columns_of(ctx, &l))
     }
 
-    fn columns_of(&self, list: &Element) -> &ColumnMap {
-        self.columns.get_or_init(|| selectors::column_map(list))
+    fn columns_of(&self, ctx: &Ctx, list: &Element) -> &ColumnMap {
+        self.columns
+            .get_or_init(|| ctx.columns(list, &self.changed, self.structure, self.initial))
     }
 }
 

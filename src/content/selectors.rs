@@ -23,6 +23,7 @@
 //! | card dashboard | the parent of the card holding the first `h2` inside `<main>` |
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
@@ -717,8 +718,13 @@ fn column_key(e: &Element) -> Option<String> {
 /// to the column definition, not the language); else by structure (the column whose cells link
 /// to `actionId`).
 pub fn column_map(list: &Element) -> ColumnMap {
+    read_columns(list, &header_cells(list)).0
+}
+
+/// [`column_map`] from the list's header cells, and whether the title column was found by its
+/// header (not by the rows' links).
+fn read_columns(list: &Element, headers: &[Element]) -> (ColumnMap, bool) {
     let mut map = ColumnMap::default();
-    let headers = header_cells(list);
     let col = |position: usize, h: &Element| Column {
         position,
         colindex: super::dom::attr_i(h, COLINDEX),
@@ -746,10 +752,104 @@ pub fn column_map(list: &Element) -> ColumnMap {
             map.status = Some(col(position, h));
         }
     }
-    if map.title.is_none() {
-        map.title = linked_column(list);
+    if map.title.is_some() {
+        return (map, true);
     }
-    map
+    map.title = linked_column(list);
+    (map, false)
+}
+
+/// The list's column map kept from one batch to the next while its header stays (issue 17:
+/// reading every header cell's name against six languages' labels was the largest cost each
+/// batch of rows paid). Read again when the list is another, when a batch changed something in
+/// or around a header row (a cell's text, cells added, removed or replaced, the row replaced),
+/// and always when the title column was not found by its header (found by the rows' links, it
+/// depends on the rows).
+#[derive(Default)]
+pub struct ColumnCache {
+    kept: Option<KeptColumns>,
+}
+
+struct KeptColumns {
+    list: Element,
+    /// The rows holding the header cells the map was read from (usually one).
+    header_rows: Vec<Element>,
+    map: Rc<ColumnMap>,
+}
+
+impl ColumnCache {
+    /// The columns of `list`. `changed`: the elements whose children or text changed since the
+    /// last call (a batch's); `structure`: nodes were added or removed; `fresh`: read anyway.
+    pub fn get(
+        &mut self,
+        list: &Element,
+        changed: &[Element],
+        structure: bool,
+        fresh: bool,
+    ) -> Rc<ColumnMap> {
+        if let Some(kept) = &self.kept {
+            if !fresh && &kept.list == list && !kept.header_changed(changed, structure) {
+                return kept.map.clone();
+            }
+        }
+        let headers = header_cells(list);
+        let (map, by_header) = read_columns(list, &headers);
+        let map = Rc::new(map);
+        self.kept = None;
+        if by_header {
+            let mut header_rows: Vec<Element> = Vec::new();
+            for h in &headers {
+                let Some(row) = closest(h, ROW).or_else(|| h.parent_element()) else {
+                    continue;
+                };
+                if !header_rows.contains(&row) {
+                    header_rows.push(row);
+                }
+            }
+            self.kept = Some(KeptColumns {
+                list: list.clone(),
+                header_rows,
+                map: map.clone(),
+            });
+        }
+        map
+    }
+
+    /// Forgets the kept map (the UI's language changed: everything is read again).
+    pub fn clear(&mut self) {
+        self.kept = None;
+    }
+}
+
+impl KeptColumns {
+    fn header_changed(&self, changed: &[Element], structure: bool) -> bool {
+        let list: &Node = self.list.as_ref();
+        let mut last: Option<&Element> = None;
+        for t in changed {
+            // A record per text node of a row: the same target in a run is looked at once.
+            if last == Some(t) {
+                continue;
+            }
+            last = Some(t);
+            let node: &Node = t.as_ref();
+            for row in &self.header_rows {
+                let row_node: &Node = row.as_ref();
+                // In the header row (a cell's text, a cell added or removed), or around it
+                // inside the list (the row replaced, another header row added).
+                if row_node.contains(Some(node))
+                    || (node.contains(Some(row_node)) && list.contains(Some(node)))
+                {
+                    return true;
+                }
+            }
+        }
+        // The header row taken out (its parent no longer holds it).
+        structure
+            && self
+                .header_rows
+                .iter()
+                .any(|r| !list.contains(Some(r.as_ref())))
+    }
 }
 
 /// The column of the first cell that links to an action.
