@@ -2572,3 +2572,97 @@ fn compliance_manager_details_summary_in_both_shapes() {
     assert_eq!(facts.points, "5/5");
     assert_eq!(facts.assessments, "");
 }
+
+/// A grid whose header names `columns` in that order, and one row of actions.
+fn header_grid(columns: &[&str]) -> String {
+    let header: String = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "<div role=\"columnheader\" aria-colindex=\"{}\"><span>{c}</span></div>",
+                i + 1
+            )
+        })
+        .collect();
+    format!(
+        "<div role=\"grid\"><div class=\"head\"><div role=\"row\">{header}</div></div>\
+         <div class=\"rows\"><div role=\"row\">\
+           <div role=\"gridcell\" aria-colindex=\"1\"><a href=\"/securescore?viewid=actions&amp;actionId=A1\">One</a></div>\
+           <div role=\"gridcell\" aria-colindex=\"2\">Data</div>\
+           <div role=\"gridcell\" aria-colindex=\"3\">Planned</div></div></div></div>"
+    )
+}
+
+#[wasm_bindgen_test]
+fn the_kept_column_map_is_read_again_when_the_header_or_the_list_changes() {
+    use std::rc::Rc;
+    setup();
+    let root = mount(&header_grid(&["Recommended action", "Category", "Status"]));
+    let list = selectors::find_list(&root).unwrap();
+    let q = |s: &str| list.query_selector(s).unwrap().unwrap();
+    let (head, rows, header_row) = (q(".head"), q(".rows"), q(".head [role=row]"));
+    let mut cache = selectors::ColumnCache::default();
+    let first = cache.get(&list, &[], true, false);
+    assert_eq!(first.status.as_ref().map(|c| c.position), Some(2));
+    assert_eq!(first.category.as_ref().map(|c| c.position), Some(1));
+
+    // Rows added, a row's text changed: the header stays, the map is kept (not read again).
+    let more = doc().create_element("div").unwrap();
+    more.set_attribute("role", "row").unwrap();
+    more.set_inner_html("<div role=\"gridcell\"><a href=\"/securescore?viewid=actions&amp;actionId=A2\">Two</a></div>");
+    rows.append_child(&more).unwrap();
+    let cell = q(".rows [role=gridcell]");
+    assert!(Rc::ptr_eq(
+        &first,
+        &cache.get(&list, &[rows.clone(), cell], true, false)
+    ));
+
+    // The header's cells reordered (Status before Category): read again.
+    let status = q("[role=columnheader][aria-colindex=\"3\"]");
+    let category = q("[role=columnheader][aria-colindex=\"2\"]");
+    header_row.insert_before(&status, Some(&category)).unwrap();
+    let reordered = cache.get(&list, std::slice::from_ref(&header_row), true, false);
+    assert_eq!(reordered.status.as_ref().map(|c| c.position), Some(1));
+    assert_eq!(reordered.category.as_ref().map(|c| c.position), Some(2));
+
+    // A header cell's text changed (the record names the text's element): read again.
+    let span = category.query_selector("span").unwrap().unwrap();
+    span.set_text_content(Some("Points"));
+    let renamed = cache.get(&list, &[span], false, false);
+    assert_eq!(renamed.category, None);
+    assert_eq!(renamed.status.as_ref().map(|c| c.position), Some(1));
+
+    // The header row replaced by a new one (the record names its parent): read again.
+    head.set_inner_html(
+        "<div role=\"row\"><div role=\"columnheader\">Status</div>\
+         <div role=\"columnheader\">Recommended action</div><div role=\"columnheader\">Category</div></div>",
+    );
+    let replaced = cache.get(&list, std::slice::from_ref(&head), true, false);
+    assert_eq!(replaced.title.as_ref().map(|c| c.position), Some(1));
+    assert_eq!(replaced.status.as_ref().map(|c| c.position), Some(0));
+    assert!(Rc::ptr_eq(
+        &replaced,
+        &cache.get(&list, &[rows], true, false)
+    ));
+
+    // Another list (the portal replaced it): read again, with nothing changed in it.
+    let root = mount(&header_grid(&["Category", "Recommended action", "Status"]));
+    let other = selectors::find_list(&root).unwrap();
+    let map = cache.get(&other, &[], false, false);
+    assert_eq!(map.title.as_ref().map(|c| c.position), Some(1));
+    assert_eq!(map.category.as_ref().map(|c| c.position), Some(0));
+    // And when asked to (the UI's language changed, a new feature run).
+    assert!(!Rc::ptr_eq(&map, &cache.get(&other, &[], false, true)));
+
+    // A title column found by the rows' links (no header names it) depends on the rows: never
+    // kept.
+    let root = mount(&header_grid(&["Points", "Group", "Owner"]));
+    let unnamed = selectors::find_list(&root).unwrap();
+    let by_links = cache.get(&unnamed, &[], false, false);
+    assert_eq!(by_links.title.as_ref().map(|c| c.position), Some(0));
+    assert!(!Rc::ptr_eq(
+        &by_links,
+        &cache.get(&unnamed, &[], false, false)
+    ));
+}

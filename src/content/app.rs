@@ -45,6 +45,8 @@ pub struct Recognition {
 
 pub struct Ctx {
     list: RefCell<Option<Element>>,
+    /// The list's columns, kept from batch to batch while its header stays.
+    columns: RefCell<selectors::ColumnCache>,
     panel: RefCell<Option<Element>>,
     pub tickets: RefCell<TicketStore>,
     /// "Share to ServiceNow: $1" split around the title, fetched once per language (one i18n
@@ -86,12 +88,14 @@ impl Ctx {
     /// The UI's language changed (the page set its `lang`): strings kept are read again.
     pub fn language_changed(&self) {
         *self.share_label.borrow_mut() = share_label_parts();
+        self.columns.borrow_mut().clear();
     }
 
     pub fn new() -> Rc<Ctx> {
         let share_label = RefCell::new(share_label_parts());
         Rc::new(Ctx {
             list: RefCell::new(None),
+            columns: RefCell::new(selectors::ColumnCache::default()),
             panel: RefCell::new(None),
             tickets: RefCell::new(TicketStore::default()),
             share_label,
@@ -356,6 +360,21 @@ impl Ctx {
     /// The flag says it was found just now (all its rows are new to snshare).
     pub fn list(&self, may_search: bool) -> (Option<Element>, bool) {
         tracked(&self.list, may_search, selectors::find_list)
+    }
+
+    /// The columns of `list` for a batch that changed `changed` (`structure`: added or removed
+    /// nodes; `fresh`: read them again whatever changed), kept from the batches before while
+    /// its header stays ([`selectors::ColumnCache`]).
+    pub fn columns(
+        &self,
+        list: &Element,
+        changed: &[Element],
+        structure: bool,
+        fresh: bool,
+    ) -> Rc<selectors::ColumnMap> {
+        self.columns
+            .borrow_mut()
+            .get(list, changed, structure, fresh)
     }
 
     /// The action detail panel, re-found (when `may_search`) if it was closed or replaced.

@@ -53,8 +53,11 @@ impl Feature for Badges {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
         if !self.asked && (!batch.touched_rows(ctx).is_empty() || ctx.panel(false).0.is_some()) {
             // The answer is one more batch (`tickets_changed`), drawn while the list renders.
+            // Asked in a task of its own: sending the message (its port opened, ~3 ms the first
+            // time) is not part of the batch that gives the first rows their buttons.
             self.asked = true;
-            tickets::ensure(&ctx.tickets);
+            let ctx = ctx.clone();
+            dom::after(0, move || tickets::ensure(&ctx.tickets));
         }
         let store = ctx.tickets.borrow();
         let generation = store.generation.to_string();

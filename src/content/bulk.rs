@@ -212,20 +212,28 @@ impl Feature for Bulk {
     }
 }
 
-/// The status column of the rows passing by, for the cards (issue 18): one cell per row,
-/// nothing where the list shows no status column.
+/// The status column of the rows passing by, for the cards (issue 18): one cell per row whose
+/// action has a ticket — the cards count only those (`cards::to_address`) — nothing where the
+/// list shows no status column. Rows read before the snapshot arrived are read again by the
+/// batch that brings it (every row), so most rows of a long list are never read for this.
 fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Row]) {
     let Some(col) = map.status.as_ref() else {
         return;
     };
+    let store = ctx.tickets.borrow();
     for row in rows {
+        let Some(resolved) = row.resolved(ctx, map) else {
+            continue;
+        };
+        if store.for_action(&resolved.key).is_none() {
+            continue;
+        }
         let status = row
             .cell(col)
             .and_then(|c| selectors::status_in_place(&selectors::readable_text(&c)));
-        let (Some(status), Some(resolved)) = (status, row.resolved(ctx, map)) else {
-            continue;
-        };
-        super::cards::note_status(&resolved.key, status);
+        if let Some(status) = status {
+            super::cards::note_status(&resolved.key, status);
+        }
     }
 }
 

@@ -23,13 +23,14 @@
 //! | card dashboard | the parent of the card holding the first `h2` inside `<main>` |
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
 use super::dom::{all, closest, first, is_ours, matches, normalize, text_of};
 use crate::domain::action_status::ActionStatus;
-use crate::domain::action_title::normalize_title;
+use crate::domain::action_title::{normalize_title, normalized_chars};
 use crate::domain::portal_url::action_id_from_href;
 use crate::domain::ticket::Category;
 
@@ -280,17 +281,24 @@ pub const LANGUAGES: [Labels; 6] = [
 /// Whether a name is a label: the same text (glyphs, spacing and case aside), or the label
 /// followed by more words ("Category, sorted ascending", a header's screen-reader suffix).
 pub fn label_match(name: &str, label: &str) -> bool {
-    let name = normalize_title(name);
-    let label = normalize_title(label);
-    !label.is_empty()
-        && name.strip_prefix(&label).is_some_and(|rest| {
-            rest.is_empty() || rest.starts_with([' ', ',', ':', '(', '.', '-', '\u{ff0c}'])
-        })
+    // Character by character, no string built: every header and value cell is compared with
+    // the labels of six languages.
+    let mut name = normalized_chars(name);
+    let mut any = false;
+    for l in normalized_chars(label) {
+        if name.next() != Some(l) {
+            return false;
+        }
+        any = true;
+    }
+    any && name
+        .next()
+        .is_none_or(|c| [' ', ',', ':', '(', '.', '-', '\u{ff0c}'].contains(&c))
 }
 
 /// Whether two labels are the same for a person (glyphs, spacing and case aside).
 pub fn same_label(a: &str, b: &str) -> bool {
-    normalize_title(a) == normalize_title(b)
+    normalized_chars(a).eq(normalized_chars(b))
 }
 
 fn any_label(text: &str, pick: impl Fn(&Labels) -> &'static str) -> bool {
@@ -481,7 +489,7 @@ fn exact_value<T: Copy>(
     let t = value_text(text)?;
     pairs
         .into_iter()
-        .find(|(label, _)| normalize_title(label) == t)
+        .find(|(label, _)| normalized_chars(label).eq(t.chars()))
         .map(|(_, v)| v)
 }
 
@@ -710,8 +718,13 @@ fn column_key(e: &Element) -> Option<String> {
 /// to the column definition, not the language); else by structure (the column whose cells link
 /// to `actionId`).
 pub fn column_map(list: &Element) -> ColumnMap {
+    read_columns(list, &header_cells(list)).0
+}
+
+/// [`column_map`] from the list's header cells, and whether the title column was found by its
+/// header (not by the rows' links).
+fn read_columns(list: &Element, headers: &[Element]) -> (ColumnMap, bool) {
     let mut map = ColumnMap::default();
-    let headers = header_cells(list);
     let col = |position: usize, h: &Element| Column {
         position,
         colindex: super::dom::attr_i(h, COLINDEX),
@@ -739,10 +752,104 @@ pub fn column_map(list: &Element) -> ColumnMap {
             map.status = Some(col(position, h));
         }
     }
-    if map.title.is_none() {
-        map.title = linked_column(list);
+    if map.title.is_some() {
+        return (map, true);
     }
-    map
+    map.title = linked_column(list);
+    (map, false)
+}
+
+/// The list's column map kept from one batch to the next while its header stays (issue 17:
+/// reading every header cell's name against six languages' labels was the largest cost each
+/// batch of rows paid). Read again when the list is another, when a batch changed something in
+/// or around a header row (a cell's text, cells added, removed or replaced, the row replaced),
+/// and always when the title column was not found by its header (found by the rows' links, it
+/// depends on the rows).
+#[derive(Default)]
+pub struct ColumnCache {
+    kept: Option<KeptColumns>,
+}
+
+struct KeptColumns {
+    list: Element,
+    /// The rows holding the header cells the map was read from (usually one).
+    header_rows: Vec<Element>,
+    map: Rc<ColumnMap>,
+}
+
+impl ColumnCache {
+    /// The columns of `list`. `changed`: the elements whose children or text changed since the
+    /// last call (a batch's); `structure`: nodes were added or removed; `fresh`: read anyway.
+    pub fn get(
+        &mut self,
+        list: &Element,
+        changed: &[Element],
+        structure: bool,
+        fresh: bool,
+    ) -> Rc<ColumnMap> {
+        if let Some(kept) = &self.kept {
+            if !fresh && &kept.list == list && !kept.header_changed(changed, structure) {
+                return kept.map.clone();
+            }
+        }
+        let headers = header_cells(list);
+        let (map, by_header) = read_columns(list, &headers);
+        let map = Rc::new(map);
+        self.kept = None;
+        if by_header {
+            let mut header_rows: Vec<Element> = Vec::new();
+            for h in &headers {
+                let Some(row) = closest(h, ROW).or_else(|| h.parent_element()) else {
+                    continue;
+                };
+                if !header_rows.contains(&row) {
+                    header_rows.push(row);
+                }
+            }
+            self.kept = Some(KeptColumns {
+                list: list.clone(),
+                header_rows,
+                map: map.clone(),
+            });
+        }
+        map
+    }
+
+    /// Forgets the kept map (the UI's language changed: everything is read again).
+    pub fn clear(&mut self) {
+        self.kept = None;
+    }
+}
+
+impl KeptColumns {
+    fn header_changed(&self, changed: &[Element], structure: bool) -> bool {
+        let list: &Node = self.list.as_ref();
+        let mut last: Option<&Element> = None;
+        for t in changed {
+            // A record per text node of a row: the same target in a run is looked at once.
+            if last == Some(t) {
+                continue;
+            }
+            last = Some(t);
+            let node: &Node = t.as_ref();
+            for row in &self.header_rows {
+                let row_node: &Node = row.as_ref();
+                // In the header row (a cell's text, a cell added or removed), or around it
+                // inside the list (the row replaced, another header row added).
+                if row_node.contains(Some(node))
+                    || (node.contains(Some(row_node)) && list.contains(Some(node)))
+                {
+                    return true;
+                }
+            }
+        }
+        // The header row taken out (its parent no longer holds it).
+        structure
+            && self
+                .header_rows
+                .iter()
+                .any(|r| !list.contains(Some(r.as_ref())))
+    }
 }
 
 /// The column of the first cell that links to an action.

@@ -36,28 +36,66 @@ pub fn is_glyph(c: char) -> bool {
 
 /// Text as a person reads it: glyphs dropped, runs of Unicode whitespace collapsed, trimmed.
 pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if is_glyph(c) {
-            continue;
+    Collapsed::new(s).collect()
+}
+
+/// [`collapse`]'s characters one by one, without building the string (labels are compared with
+/// page texts for every row: issue 17).
+pub struct Collapsed<'a> {
+    chars: std::str::Chars<'a>,
+    /// A character other than whitespace was given.
+    started: bool,
+    /// Whitespace was skipped since: a space goes before the next character, if one comes.
+    space: bool,
+    /// The character that comes after the space just given.
+    held: Option<char>,
+}
+
+impl<'a> Collapsed<'a> {
+    pub fn new(s: &'a str) -> Self {
+        Collapsed {
+            chars: s.chars(),
+            started: false,
+            space: false,
+            held: None,
         }
-        if c.is_whitespace() {
-            space = !out.is_empty();
-            continue;
-        }
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        out.push(c);
     }
-    out
+}
+
+impl Iterator for Collapsed<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if let Some(c) = self.held.take() {
+            return Some(c);
+        }
+        for c in self.chars.by_ref() {
+            if is_glyph(c) {
+                continue;
+            }
+            if c.is_whitespace() {
+                self.space = self.started;
+                continue;
+            }
+            self.started = true;
+            if std::mem::take(&mut self.space) {
+                self.held = Some(c);
+                return Some(' ');
+            }
+            return Some(c);
+        }
+        None
+    }
 }
 
 /// The form two titles are compared in: [`collapse`]d and case-folded with [`fold_case`].
 pub fn normalize_title(title: &str) -> String {
-    collapse(title).chars().map(fold_case).collect()
+    normalized_chars(title).collect()
+}
+
+/// [`normalize_title`]'s characters one by one, without building the string.
+pub fn normalized_chars(title: &str) -> impl Iterator<Item = char> + '_ {
+    Collapsed::new(title).map(fold_case)
 }
 
 /// Lower case for the scripts of the portal's languages: ASCII, Latin-1 and Latin Extended-A
@@ -266,6 +304,48 @@ mod tests {
             }
         }
         assert_eq!(collapse(" a \u{3000} b "), "a b");
+    }
+
+    /// `collapse` as a string built character by character (what it was before the iterator).
+    fn collapse_by_string(s: &str) -> String {
+        let mut out = String::new();
+        let mut space = false;
+        for c in s.chars().filter(|c| !is_glyph(*c)) {
+            if c.is_whitespace() {
+                space = !out.is_empty();
+                continue;
+            }
+            if std::mem::take(&mut space) {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn the_collapsed_characters_are_the_collapsed_string() {
+        for s in [
+            "",
+            " ",
+            "\u{E8A7}",
+            "a",
+            " a",
+            "a ",
+            "  a  b  ",
+            "\u{200b} a\u{200b} \u{E8A7} b\u{3000}",
+            "a\u{E8A7} b",
+            "a \u{E8A7}b",
+            "\u{a0}\u{2003}\nRequire  MFA\t",
+            "建議的 動作 ×",
+            "Risk accepted, sorted ascending",
+        ] {
+            assert_eq!(collapse(s), collapse_by_string(s), "{s:?}");
+            assert_eq!(Collapsed::new(s).collect::<String>(), collapse_by_string(s));
+            let folded: String = collapse_by_string(s).chars().map(fold_case).collect();
+            assert_eq!(normalize_title(s), folded, "{s:?}");
+            assert!(normalized_chars(s).eq(folded.chars()), "{s:?}");
+        }
     }
 
     #[test]
