@@ -74,33 +74,72 @@ async function settle(page) {
 }
 
 /**
+ * The rows by role (as a user finds them), and for each locator of `found` (by role and name),
+ * each element it finds with the rows that contain it, as indexes into `page.getByRole('row')`
+ * (and with `innerText`, its text as `allInnerTexts` reads it). One query per locator instead
+ * of one per row and locator: the rows are found by role once and kept in the page for the
+ * queries that follow, each of which would otherwise find every row again (a scoped query per
+ * row made an audit of 40 rows ~150 round trips, each walking the whole page).
+ */
+async function inRowsByRole(page, found, { innerText = false } = {}) {
+  const rows = await page.getByRole('row').evaluateAll((els) => {
+    window.__snshareTestRows = new Map(els.map((el, i) => [el, i]));
+    return els.length;
+  });
+  const items = [];
+  for (const locator of found) {
+    items.push(await locator.evaluateAll((els, text) => {
+      const map = window.__snshareTestRows;
+      return els.map((el) => {
+        const within = [];
+        // Up through shadow roots too: a scoped role query reaches into them.
+        for (let n = el; n; n = n.parentNode ?? n.host) if (map.has(n)) within.push(map.get(n));
+        return { rows: within, text: text ? el.innerText : null };
+      });
+    }, innerText));
+  }
+  return { rows, items };
+}
+
+/** How many of `items` (from inRowsByRole) are in each of `count` rows. */
+const perRow = (items, count) => {
+  const n = Array(count).fill(0);
+  for (const item of items) for (const k of item.rows) n[k] += 1;
+  return n;
+};
+
+/**
  * Every action row on screen has exactly one share button, found as a user finds it (role
  * button, name starting "Share to ServiceNow"), and when its name names an action it is this
  * row's. Returns the problems (empty when all is well).
  */
 async function audit(page) {
   const rows = await page.evaluate(() => __replica.visibleRows());
-  // Read once: an audit makes a few queries per row, and a loaded machine makes each one slow.
   const messages = await catalogueOf(page);
   const problems = [];
   const byRole = page.getByRole('row');
-  const n = await byRole.count();
+  // Every share button of the page, and which row holds each; and the buttons named after
+  // their own row's action (found within that row by role and exact name) or with the short
+  // name, for all rows in one query.
+  let named = page.getByRole('button', { name: say(messages, 'portal_share_short'), exact: true });
+  rows.forEach((r, k) => {
+    named = named.or(byRole.nth(k + 1).getByRole('button', { name: say(messages, 'portal_share_row', r.title), exact: true }));
+  });
+  const { rows: n, items: [shares, own] } = await inRowsByRole(page, [page.getByRole('button', { name: SHARE_ROW }), named]);
   if (n !== rows.length + 1) problems.push(`${n} rows by role for ${rows.length} action rows + header`);
+  const all = perRow(shares, n);
+  const ownName = perRow(own, n);
   for (let k = 0; k < rows.length && !problems.length; k++) {
-    const row = byRole.nth(k + 1);
-    const all = await row.getByRole('button', { name: SHARE_ROW }).count();
-    if (all !== 1) { problems.push(`${rows[k].id}: ${all} share buttons`); continue; }
-    const named = await row.getByRole('button', { name: say(messages, 'portal_share_row', rows[k].title), exact: true }).count()
-      + await row.getByRole('button', { name: say(messages, 'portal_share_short'), exact: true }).count();
-    if (named !== 1) problems.push(`${rows[k].id}: its button names another action`);
+    if (all[k + 1] !== 1) { problems.push(`${rows[k].id}: ${all[k + 1]} share buttons`); continue; }
+    if (ownName[k + 1] !== 1) problems.push(`${rows[k].id}: its button names another action`);
   }
-  const total = await page.getByRole('button', { name: SHARE_ROW }).count();
+  const total = shares.length;
   if (total !== rows.length) problems.push(`${total} share buttons for ${rows.length} rows`);
   return { rows: rows.length, problems };
 }
 
 async function expectOneButtonPerRow(page) {
-  // The bound is for a slow machine: one audit of 40 rows is ~150 queries.
+  // The bound is for a slow machine (an audit is five round trips, whatever the row count).
   await expect.poll(async () => (await audit(page)).problems, { timeout: 30_000 }).toEqual([]);
 }
 
@@ -835,12 +874,12 @@ async function badgeNamePattern(page) {
 async function badgeProblems(page, tracked) {
   const rows = await page.evaluate(() => __replica.visibleRows());
   const name = await badgeNamePattern(page);
-  const byRole = page.getByRole('row');
-  const n = await byRole.count();
+  // The badge links of the page by role and name, each with the rows that hold it.
+  const { rows: n, items: [links] } = await inRowsByRole(page, [page.getByRole('link', { name })], { innerText: true });
   if (n !== rows.length + 1) return [`${n} rows by role for ${rows.length} action rows + header`];
   const problems = [];
   for (let k = 0; k < rows.length; k++) {
-    const texts = await byRole.nth(k + 1).getByRole('link', { name }).allInnerTexts();
+    const texts = links.filter((l) => l.rows.includes(k + 1)).map((l) => l.text);
     const numbers = tracked.get(rows[k].id) ?? [];
     if (texts.length !== (numbers.length ? 1 : 0)) problems.push(`${rows[k].id}: ${texts.length} badges, ${numbers.length} tickets`);
     else if (texts.length && !numbers.some((number) => texts[0].includes(number))) problems.push(`${rows[k].id}: shows ${texts[0]}`);
