@@ -137,7 +137,9 @@ bindgen() {
   wasm-bindgen "$1" --out-dir "$2" --out-name "$3" --target "$4" --no-typescript
 }
 
-opt() { wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --converge: -Oz again until a pass over the module saves nothing more (the content wasm
+# 191 B gzip smaller; the MVP wasm of the JS build gains 16 B from it and is left without).
+opt() { wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
           --enable-reference-types --enable-multivalue --enable-mutable-globals "$1" -o "$1" "${@:2}"; }
 
 build_step() {

@@ -3,7 +3,6 @@
 //! visit, again after a share, and a few polls while the worker says it is refreshing.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::domain::correlation::{action_key, parse};
@@ -42,7 +41,7 @@ pub struct TicketStore {
     /// again; redrawing for it would replace the cards under the user's focus every poll.
     pub generation: u32,
     /// Built on first use (the badges'); the cards never need it.
-    by_action: std::cell::OnceCell<HashMap<String, ActionTickets>>,
+    by_action: std::cell::OnceCell<ByAction>,
     /// Action keys with a share waiting in the outbox, sorted (a handful: a sorted list, not a
     /// second hash set type in the portal's download).
     queued: Vec<String>,
@@ -57,10 +56,10 @@ impl TicketStore {
         self.raw.is_some()
     }
 
-    fn by_action(&self) -> &HashMap<String, ActionTickets> {
+    fn by_action(&self) -> &ByAction {
         self.by_action.get_or_init(|| match &self.raw {
             Some(raw) => index_raw(&raw.tickets),
-            None => HashMap::new(),
+            None => ByAction::default(),
         })
     }
 
@@ -130,9 +129,31 @@ impl TicketStore {
     }
 }
 
+/// What badges show, by action key: sorted by key and found by a binary search (built once per
+/// snapshot, read per row; no hash map type of its own in the portal's download).
+#[derive(Debug, Default)]
+pub struct ByAction(Vec<(String, ActionTickets)>);
+
+impl ByAction {
+    /// The tickets of the action with this key.
+    pub fn get(&self, key: &str) -> Option<&ActionTickets> {
+        let at = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        self.0.get(at).map(|(_, t)| t)
+    }
+
+    /// How many actions have tickets.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Groups the snapshot's tickets by action, reading three fields of each and decoding only the
 /// ticket each badge shows.
-fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> HashMap<String, ActionTickets> {
+fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> ByAction {
     let keys: Vec<(Option<String>, bool)> = tickets
         .iter()
         .map(|t| {
@@ -141,13 +162,15 @@ fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> HashMap<String, ActionTickets
             (key, decode::get(t, "open").as_bool() == Some(true))
         })
         .collect();
-    group(&keys)
-        .into_iter()
-        .filter_map(|(key, (shown, count))| {
-            let t = decode::ticket(tickets.get(shown)?).ok()?;
-            Some((key, ActionTickets { shown: t, count }))
-        })
-        .collect()
+    ByAction(
+        group(&keys)
+            .into_iter()
+            .filter_map(|(key, (shown, count))| {
+                let t = decode::ticket(tickets.get(shown)?).ok()?;
+                Some((key, ActionTickets { shown: t, count }))
+            })
+            .collect(),
+    )
 }
 
 /// The action key a ticket belongs to: from its correlation id, else its `action_id`.
@@ -157,33 +180,34 @@ fn ticket_key(correlation_id: Option<String>, action_id: Option<String>) -> Opti
         .or_else(|| action_id.as_deref().map(action_key))
 }
 
-/// Per action key: the index of the ticket a badge shows (the first open one, else the first —
-/// tickets are most recently updated first) and how many tickets the action has.
+/// Per action key, in key order: the index of the ticket a badge shows (the first open one,
+/// else the first — tickets are most recently updated first) and how many tickets the action
+/// has.
 fn group(keys: &[(Option<String>, bool)]) -> Vec<(String, (usize, usize))> {
-    // (shown, count, whether shown is open) per key.
-    let mut out: HashMap<String, (usize, usize, bool)> = HashMap::new();
-    for (i, (key, open)) in keys.iter().enumerate() {
-        let Some(key) = key else { continue };
-        match out.get_mut(key) {
-            Some(entry) => {
-                entry.1 += 1;
-                if *open && !entry.2 {
-                    entry.0 = i;
-                    entry.2 = true;
-                }
-            }
-            None => {
-                out.insert(key.clone(), (i, 1, *open));
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(key, (shown, count, _))| (key, (shown, count)))
+    // Each keyed ticket as (key, index): sorted, an action's tickets are one run, in the
+    // snapshot's order.
+    let mut order: Vec<(&str, usize)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (key, _))| Some((key.as_deref()?, i)))
+        .collect();
+    order.sort_unstable();
+    order
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|run| {
+            let &(key, first) = run.first()?;
+            let shown = run
+                .iter()
+                .map(|&(_, i)| i)
+                .find(|&i| keys.get(i).is_some_and(|(_, open)| *open))
+                .unwrap_or(first);
+            Some((key.to_owned(), (shown, run.len())))
+        })
         .collect()
 }
 
 /// Groups decoded tickets by action key (what `set` does on the raw snapshot).
-pub fn index(tickets: &[TicketSummary]) -> HashMap<String, ActionTickets> {
+pub fn index(tickets: &[TicketSummary]) -> ByAction {
     let keys: Vec<(Option<String>, bool)> = tickets
         .iter()
         .map(|t| {
@@ -193,18 +217,20 @@ pub fn index(tickets: &[TicketSummary]) -> HashMap<String, ActionTickets> {
             )
         })
         .collect();
-    group(&keys)
-        .into_iter()
-        .filter_map(|(key, (shown, count))| {
-            Some((
-                key,
-                ActionTickets {
-                    shown: tickets.get(shown)?.clone(),
-                    count,
-                },
-            ))
-        })
-        .collect()
+    ByAction(
+        group(&keys)
+            .into_iter()
+            .filter_map(|(key, (shown, count))| {
+                Some((
+                    key,
+                    ActionTickets {
+                        shown: tickets.get(shown)?.clone(),
+                        count,
+                    },
+                ))
+            })
+            .collect(),
+    )
 }
 
 /// A snapshot from data already decoded (tests).

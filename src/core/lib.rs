@@ -8,3 +8,27 @@
 pub mod domain;
 pub mod messages;
 pub mod servicenow;
+
+/// `bytes` in lowercase hex, two digits each (random ids, hashed action keys): one loop shared
+/// by both, not the formatting machinery once per caller.
+pub fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lower_hex_writes_two_lowercase_digits_per_byte() {
+        assert_eq!(
+            super::lower_hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]),
+            "000fa5ff10"
+        );
+        assert_eq!(super::lower_hex(&[]), "");
+    }
+}

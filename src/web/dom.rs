@@ -284,35 +284,36 @@ fn raw(e: &Element) -> &RawElement {
 }
 
 thread_local! {
-    static INTERNED: std::cell::RefCell<Vec<((usize, usize), JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static INTERNED: std::cell::RefCell<Vec<((usize, usize), &'static JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with `s` as a JS string made once per page (keyed by the literal's address and length).
-pub fn with_js<R>(s: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+/// `s` as a JS string made once per page (keyed by the literal's address and length). Not
+/// generic over what its callers do with it: one copy of the lookup, where a closure-taking
+/// helper was instantiated once per caller. Each literal's string is kept for the page's life
+/// (it was already: the cache never drops one), so it is handed out as `&'static`.
+pub fn interned(s: &'static str) -> &'static JsValue {
     // Address and length: the linker may place a literal inside a longer one ("state" at the
     // start of "state_label"), so the address alone does not name the string.
     let key = (s.as_ptr() as usize, s.len());
     INTERNED.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some((_, v)) = cache.iter().find(|(k, _)| *k == key) {
-            return f(v);
+            return *v;
         }
-        cache.push((key, JsValue::from_str(s)));
-        match cache.last() {
-            Some((_, v)) => f(v),
-            None => f(&JsValue::from_str(s)),
-        }
+        let v: &'static JsValue = Box::leak(Box::new(JsValue::from_str(s)));
+        cache.push((key, v));
+        v
     })
 }
 
 /// [`first`] for a selector literal used on every row.
 pub fn first_i(root: &Element, selector: &'static str) -> Option<Element> {
-    with_js(selector, |s| raw(root).query_selector_js(s))
+    raw(root).query_selector_js(interned(selector))
 }
 
 /// [`all`] for a selector literal used on every row.
 pub fn all_i(root: &Element, selector: &'static str) -> Vec<Element> {
-    let list = with_js(selector, |s| raw(root).query_selector_all_js(s));
+    let list = raw(root).query_selector_all_js(interned(selector));
     let n = list.length();
     let mut out = Vec::with_capacity(n as usize);
     for i in 0..n {
@@ -326,27 +327,27 @@ pub fn all_i(root: &Element, selector: &'static str) -> Vec<Element> {
 
 /// [`closest`] for a selector literal used on every row or cell.
 pub fn closest_i(e: &Element, selector: &'static str) -> Option<Element> {
-    with_js(selector, |s| raw(e).closest_js(s))
+    raw(e).closest_js(interned(selector))
 }
 
 /// [`matches`] for a selector literal used on every row.
 pub fn matches_i(e: &Element, selector: &'static str) -> bool {
-    with_js(selector, |s| raw(e).matches_js(s))
+    raw(e).matches_js(interned(selector))
 }
 
 /// `getAttribute` for a name literal used on every row.
 pub fn attr_i(e: &Element, name: &'static str) -> Option<String> {
-    with_js(name, |n| raw(e).get_attribute_js(n))
+    raw(e).get_attribute_js(interned(name))
 }
 
 /// `hasAttribute` for a name literal used on every row or record.
 pub fn has_attr_i(e: &Element, name: &'static str) -> bool {
-    with_js(name, |n| raw(e).has_attribute_js(n))
+    raw(e).has_attribute_js(interned(name))
 }
 
 /// `setAttribute` for a name literal used on every row.
 pub fn set_i(e: &Element, name: &'static str, value: &str) {
-    with_js(name, |n| raw(e).set_attribute_js(n, value));
+    raw(e).set_attribute_js(interned(name), value);
 }
 
 /// Whether an attribute value can go into a selector as it is (column keys, indices): letters,
@@ -361,7 +362,7 @@ pub fn plain_value(value: &str) -> bool {
 
 /// A selector made from a value of the page: `[name="value"]` + a literal, as a JS string.
 struct AttrSelector {
-    /// The literals' addresses and lengths (name, rest), as in `with_js`.
+    /// The literals' addresses and lengths (name, rest), as in `interned`.
     literals: (usize, usize, usize, usize),
     value: String,
     js: JsValue,

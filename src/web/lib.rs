@@ -57,13 +57,9 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A random id in lowercase hex (share ids, request ids).
 pub fn random_hex(bytes: usize) -> String {
-    let mut out = String::with_capacity(bytes * 2);
     let mut buf = vec![0u8; bytes];
     get_random_values(&mut buf);
-    for b in buf {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    snshare_core::lower_hex(&buf)
 }
 
 /// Log to the console for developers (never a token: callers pass only safe text).

@@ -275,7 +275,7 @@ pub mod encode {
         }
 
         pub fn set(self, key: &'static str, value: &JsValue) -> Self {
-            let _ = crate::dom::with_js(key, |k| Reflect::set(&self.0, k, value));
+            let _ = Reflect::set(&self.0, crate::dom::interned(key), value);
             self
         }
 
@@ -516,7 +516,7 @@ pub mod decode {
         if !obj.is_object() {
             return JsValue::UNDEFINED;
         }
-        crate::dom::with_js(key, |k| js_sys::Reflect::get(obj, k)).unwrap_or(JsValue::UNDEFINED)
+        js_sys::Reflect::get(obj, crate::dom::interned(key)).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// An optional string field (absent or null: `None`).

@@ -285,7 +285,9 @@ pub fn to_address_by_state<'a>(
     tickets: impl IntoIterator<Item = &'a TicketSummary>,
     status_of: impl Fn(&str) -> Option<ActionStatus>,
 ) -> Vec<(String, u32)> {
-    let mut seen: HashSet<(&str, String)> = HashSet::new();
+    // Sorted (state, action key) pairs already counted: a snapshot's tickets, not a hash set
+    // type of its own in the content script's download.
+    let mut seen: Vec<(&str, String)> = Vec::new();
     let mut out: Vec<(String, u32)> = Vec::new();
     for t in tickets {
         let key = parse(&t.correlation_id)
@@ -295,8 +297,10 @@ pub fn to_address_by_state<'a>(
         let Some(status) = status_of(&key) else {
             continue;
         };
-        if !seen.insert((t.state.as_str(), key)) {
-            continue;
+        let pair = (t.state.as_str(), key);
+        match seen.binary_search(&pair) {
+            Ok(_) => continue,
+            Err(at) => seen.insert(at, pair),
         }
         let add = u32::from(status == ActionStatus::ToAddress);
         match out.iter_mut().find(|(s, _)| *s == t.state) {

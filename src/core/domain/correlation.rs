@@ -127,11 +127,7 @@ fn hashed(id: &str, max: usize) -> String {
     let keep = max - 1 - HASH_HEX;
     let readable: String = id.chars().filter(|&c| is_key_char(c)).take(keep).collect();
     let digest = Sha256::digest(id.as_bytes());
-    let hex: String = digest
-        .iter()
-        .take(HASH_HEX / 2)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = crate::lower_hex(digest.get(..HASH_HEX / 2).unwrap_or_default());
     format!("{readable}~{hex}")
 }
 
@@ -196,6 +192,12 @@ mod tests {
             .eq("correlation_id", &id)
             .build()
             .is_ok());
+    }
+
+    #[test]
+    fn a_hashed_key_keeps_the_readable_part_and_8_hex_digits_of_the_ids_sha256() {
+        // SHA-256("a b<c>") starts ec 14 07 28.
+        assert_eq!(action_key("a b<c>"), "abc~ec140728");
     }
 
     #[test]
