@@ -12,13 +12,18 @@ pub mod servicenow;
 /// `bytes` in lowercase hex, two digits each (random ids, hashed action keys): one loop shared
 /// by both, not the formatting machinery once per caller.
 pub fn lower_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_lower_hex(&mut out, bytes);
+    out
+}
+
+/// [`lower_hex`] appended to `out` (a title key after its prefix, built once per row).
+pub fn push_lower_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
     }
-    out
 }
 
 #[cfg(test)]

@@ -125,17 +125,16 @@ pub fn title_key(title: &str) -> Option<String> {
 /// [`title_key`] of a title already in [`normalize_title`]'s form (a row's title is
 /// normalized once for the map and the key).
 pub fn normalized_title_key(normalized: &str) -> Option<String> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     if normalized.is_empty() {
         return None;
     }
     let digest = Sha256::digest(normalized.as_bytes());
     let mut key = String::with_capacity(TITLE_KEY_PREFIX.len() + TITLE_KEY_HEX);
     key.push_str(TITLE_KEY_PREFIX);
-    for b in digest.iter().take(TITLE_KEY_HEX / 2) {
-        key.push(char::from(HEX[usize::from(b >> 4)]));
-        key.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
+    crate::push_lower_hex(
+        &mut key,
+        digest.get(..TITLE_KEY_HEX / 2).unwrap_or_default(),
+    );
     Some(key)
 }
 
