@@ -1069,14 +1069,16 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
         ticket(1, "AdminMFAV2", true, "New"),
         ticket(4, "a b<c>", true, "New"),
     ];
-    let index = tickets::index(&list);
-    assert_eq!(index.len(), 2);
-    let mfa = index.get("AdminMFAV2").unwrap();
+    let store = tickets::store_with(&list);
+    let mfa = store.for_action("AdminMFAV2").unwrap();
     assert_eq!((mfa.shown.number.as_str(), mfa.count), ("INC0000002", 3));
-    assert_eq!(index.get("abc~ec140728").map(|a| a.count), Some(1));
-    assert!(index.get("AdminMFAV").is_none() && index.get("Z").is_none());
-    let closed_only = tickets::index(&[ticket(5, "X", false, "Closed")]);
-    assert_eq!(closed_only.get("X").unwrap().shown.state_label, "Closed");
+    assert_eq!(store.for_action("a b<c>").map(|a| a.count), Some(1));
+    assert!(store.for_action("AdminMFAV").is_none() && store.for_action("Z").is_none());
+    let closed_only = tickets::store_with(&[ticket(5, "X", false, "Closed")]);
+    assert_eq!(
+        closed_only.for_action("X").unwrap().shown.state_label,
+        "Closed"
+    );
 
     // The same from the snapshot as received (tickets left as JS objects until shown).
     let mut change = ticket(9, "Y", true, "New");

@@ -206,33 +206,6 @@ fn group(keys: &[(Option<String>, bool)]) -> Vec<(String, (usize, usize))> {
         .collect()
 }
 
-/// Groups decoded tickets by action key (what `set` does on the raw snapshot).
-pub fn index(tickets: &[TicketSummary]) -> ByAction {
-    let keys: Vec<(Option<String>, bool)> = tickets
-        .iter()
-        .map(|t| {
-            (
-                ticket_key(Some(t.correlation_id.clone()), t.action_id.clone()),
-                t.open,
-            )
-        })
-        .collect();
-    ByAction(
-        group(&keys)
-            .into_iter()
-            .filter_map(|(key, (shown, count))| {
-                Some((
-                    key,
-                    ActionTickets {
-                        shown: tickets.get(shown)?.clone(),
-                        count,
-                    },
-                ))
-            })
-            .collect(),
-    )
-}
-
 /// A snapshot from data already decoded (tests).
 pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
     let raw = RawSnapshot {
