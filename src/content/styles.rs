@@ -25,7 +25,13 @@ pub const INLINE_CSS: &str = concat!(
     r#".snshare-slot+button,.snshare-slot+[role=button],.snshare-slot+[role=link]{display:block;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .snshare-share{display:inline-flex;align-items:center;justify-content:center;box-sizing:border-box;width:24px;height:24px;min-width:24px;padding:0;margin:0;border:1px solid transparent;border-radius:4px;background:transparent;color:var(--snshare-link);cursor:pointer;font:inherit}
 .snshare-share:hover{background:rgba(15,108,189,.1);border-color:rgba(15,108,189,.3)}
-.snshare-share::before{content:"";box-sizing:border-box;width:14px;height:10px;border:1.5px solid currentColor;border-radius:2px;background:linear-gradient(currentColor,currentColor) 3px 0/1.5px 100% no-repeat}
+"#,
+    // The icon: a frame and its sidebar line, the line being the content box filled with the
+    // text colour (padding places it 3px inside the frame). A gradient drew the same pixels,
+    // but recording 200 gradients cost the portal's frames ~15-20 ms of paint per page load
+    // (issue 17: page_load_ratio). Forced colours replace a background colour with the
+    // system's Canvas, so there the icon keeps the button's system text colour (below).
+    r#".snshare-share::before{content:"";box-sizing:border-box;width:14px;height:10px;padding:0 6.5px 0 3px;border:1.5px solid currentColor;border-radius:2px;background:currentColor content-box}
 .snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline:2px solid var(--snshare-focus);outline-offset:1px}
 .snshare-badge{display:inline-flex;align-items:center;gap:4px;height:20px;padding:0 8px;border:1px solid transparent;border-radius:10px;font-size:12px;line-height:18px;font-weight:600;background:var(--snshare-badge-bg);color:var(--snshare-badge-fg);text-decoration:none;white-space:nowrap;flex:none}
 a.snshare-badge:hover{text-decoration:underline}
@@ -57,7 +63,7 @@ a.snshare-badge:hover{text-decoration:underline}
 .snshare-bulkbar[hidden]{display:none}
 .snshare-alert{display:block;margin:4px 0;padding:6px 10px;border:1px solid var(--snshare-queued-fg);border-radius:4px;background:var(--snshare-queued-bg);color:var(--snshare-queued-fg);font-size:13px;white-space:normal}
 .snshare-vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;margin:-1px!important;padding:0!important;border:0!important}
-@media (forced-colors:active){.snshare-card,.snshare-ticket,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-ticket{border-color:CanvasText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}}
+@media (forced-colors:active){.snshare-card,.snshare-ticket,.snshare-muted{background:Canvas;color:CanvasText}.snshare-latest a,a.snshare-badge{color:LinkText}.snshare-ticket{border-color:CanvasText}.snshare-badge,.snshare-share{border-color:CanvasText}.snshare-btn,.snshare-btn-primary{background:ButtonFace;color:ButtonText;border-color:ButtonText}.snshare-slot :focus-visible,.snshare-panel-badges :focus-visible,.snshare-card :focus-visible{outline-color:Highlight}.snshare-share::before{forced-color-adjust:none;color:ButtonText}}
 "#,
     // A narrow title cell (a 640 px window) stays the title's: the slot takes half of it at most,
     // or what leaves the title 14em, and a badge too long for it ends in an ellipsis (its name

@@ -282,3 +282,42 @@ test('the task form in every state, and the row and panel badges: no axe violati
     await axeInEveryTheme(portal, FORM, 'form, result');
   });
 });
+
+// The row's share icon is a frame with a sidebar line (`.snshare-share::before`), drawn with
+// solid fills only: a gradient drew the same pixels but cost the portal's frames 15-20 ms of
+// paint per page load (issue 17). The line is the pseudo-element's content box filled with the
+// text colour, which forced colours would turn into the system's Canvas: there the icon takes
+// the button's system text colour.
+test('the share icon: frame and sidebar line in the button\'s own colour in light, dark and forced colours, solid fills only', async ({ portal }) => {
+  await portal.goto(`${PORTAL}/securescore?viewid=actions`);
+  await portal.evaluate(() => __replica.ready);
+  const button = portal.locator('.snshare-share').first();
+  await expect(button).toBeVisible({ timeout: 15_000 });
+  const icon = () => button.evaluate((b) => {
+    const s = getComputedStyle(b, '::before');
+    const px = (v) => parseFloat(v);
+    return {
+      color: getComputedStyle(b).color,
+      frame: s.borderLeftColor,
+      line: s.backgroundColor,
+      clip: s.backgroundClip,
+      image: s.backgroundImage,
+      lineAt: px(s.borderLeftWidth) + px(s.paddingLeft),
+      lineWidth: px(s.width) - px(s.borderLeftWidth) - px(s.borderRightWidth) - px(s.paddingLeft) - px(s.paddingRight),
+      width: px(s.width),
+    };
+  });
+  const seen = {};
+  for (const mode of ['light', 'dark', 'forced']) {
+    await portal.evaluate((dark) => document.documentElement.setAttribute('data-snshare-theme', dark ? 'dark' : 'light'), mode === 'dark');
+    await portal.emulateMedia({ forcedColors: mode === 'forced' ? 'active' : 'none' });
+    const i = await icon();
+    seen[mode] = {
+      frame: i.frame === i.color, line: i.line === i.color, clip: i.clip, image: i.image,
+      // A line (not a filled box) in the frame's left half.
+      inside: i.lineAt >= 3 && i.lineWidth >= 1 && i.lineAt + i.lineWidth <= i.width / 2,
+    };
+  }
+  const drawn = { frame: true, line: true, clip: 'content-box', image: 'none', inside: true };
+  expect(seen).toEqual({ light: drawn, dark: drawn, forced: drawn });
+});
