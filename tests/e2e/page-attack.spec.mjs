@@ -56,14 +56,21 @@ test('a page script can neither make snshare write to ServiceNow nor read what i
   expect(saved.body.type).toBe('done');
   const before = await tickets(sandbox);
 
-  // The page marks itself as if snshare had started, before the content script runs: snshare
-  // starts anyway (it knows its own start by its own world, not by the page's DOM).
-  await portal.addInitScript(() => document.addEventListener('DOMContentLoaded', () =>
-    document.documentElement.setAttribute('data-snshare-core', 'page')));
+  // The page marks itself as if snshare had started, as soon as its document has a root (before
+  // the content script's core has loaded), and again at DOMContentLoaded: snshare starts anyway
+  // (it knows its own start by its own world, not by the page's DOM). Its own mark may then be
+  // overwritten by the page's: that snshare started is told by its worker mark and its buttons.
+  await portal.addInitScript(() => {
+    const mark = () => document.documentElement.setAttribute('data-snshare-core', 'page');
+    if (document.documentElement) mark();
+    else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); mark(); } })
+      .observe(document, { childList: true });
+    document.addEventListener('DOMContentLoaded', mark);
+  });
   // The action's detail page: rows with share buttons, the panel with its Share menu.
   await portal.goto(`${PORTAL}/securescore?viewid=actions&actionId=${MFA}`);
   await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
-  await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'wasm');
+  await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'page');
   await portal.evaluate(() => __replica.ready);
   const rowButton = portal.getByRole('button', { name: `Share to ServiceNow: ${MFA_TITLE}`, exact: true });
   await expect(rowButton).toBeVisible();
