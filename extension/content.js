@@ -61,11 +61,15 @@
       (m) => m.open_task_form(request, core.tickets_changed, core.set_action_status)),
     close: () => { generation++; if (forms) forms.then((m) => m.close_forms(), () => {}); },
   });
-  // The popup asks what snshare recognized on this tab (the recognition report), and which of
-  // its actions have no ticket.
+  // The popup asks what snshare recognized on this tab (the recognition report: the core counts,
+  // the forms module writes the outlines, issue 17), and which of its actions have no ticket.
   chrome.runtime.onMessage.addListener((message, sender, reply) => {
     if (sender.id === chrome.runtime.id && message && message.snshare === 'recognition_report') {
-      reply(core.recognition_report());
+      const parts = core.recognition_report();
+      if (!parts) { reply(''); return; }
+      loadForms().then((m) => reply(m.recognition_report_json(parts)),
+        (e) => { failed(e); reply(JSON.stringify(parts.report, null, 2)); });
+      return true;
     }
     // The popup's "Share all actions on this page that have no ticket" (issue 18).
     if (sender.id === chrome.runtime.id && message && message.snshare === 'bulk_preview') {

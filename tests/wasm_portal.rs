@@ -2064,7 +2064,8 @@ fn the_recognition_report_holds_structure_only() {
         fluent_menu(&["MARKERmenu11 Teams", "MARKERmenu11 Planner"], 40)
     ));
     let ctx = Ctx::new();
-    let report = snshare_content::report::report_for(&ctx);
+    // The content script's counts, finished with the outlines as the forms module writes them.
+    let report = snshare_web::outline::finish(&snshare_content::report::report_for(&ctx));
     for m in markers {
         assert!(
             !report.to_lowercase().contains(&m.to_lowercase()),

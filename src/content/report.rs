@@ -2,175 +2,51 @@
 //! this tab — page kind, rows found, rows with an action id, Share menu found — and the shape of
 //! what it looked at, for a bug report when the portal changed.
 //!
-//! The shape is structure only: tag names, roles, attribute names and counts. No text, no ids,
-//! no class names, no attribute values (a role is written only when it is a WAI-ARIA role), no
-//! custom element names and no attribute names outside a fixed vocabulary — whatever the page
-//! holds, nothing it says about the tenant, its people or its actions can leave in the report.
+//! The shape (outlines of the list, its first row, the panel and the open menu) is written by
+//! the forms module, loaded when the popup asks (`snshare_web::outline`, issue 17: its
+//! vocabularies and walk are not in the portal's first download): the content script hands it
+//! the elements. Structure only — no text, ids, class names or attribute values can leave in
+//! the report (`snshare_web::outline` says how).
 
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use super::app::Ctx;
-use super::dom::{self, all, first, is_ours};
+use super::dom::{self, all, first};
 use super::selectors::{self, ACTION_LINK, HEADER_CELL};
 use crate::domain::action_title::is_title_key;
 use crate::domain::portal_url::PortalPage;
 
 /// Report format version (the popup reads these fields).
 const FORMAT: &str = "snshare-recognition/1";
-/// Depth and size limits of an outline.
-const MAX_DEPTH: usize = 14;
-const MAX_LINES: usize = 160;
 
-const ROLES: &[&str] = &[
-    "alert",
-    "alertdialog",
-    "application",
-    "article",
-    "banner",
-    "button",
-    "cell",
-    "checkbox",
-    "columnheader",
-    "combobox",
-    "complementary",
-    "contentinfo",
-    "dialog",
-    "document",
-    "feed",
-    "figure",
-    "form",
-    "grid",
-    "gridcell",
-    "group",
-    "heading",
-    "img",
-    "link",
-    "list",
-    "listbox",
-    "listitem",
-    "log",
-    "main",
-    "menu",
-    "menubar",
-    "menuitem",
-    "menuitemcheckbox",
-    "menuitemradio",
-    "navigation",
-    "none",
-    "note",
-    "option",
-    "presentation",
-    "progressbar",
-    "radio",
-    "radiogroup",
-    "region",
-    "row",
-    "rowgroup",
-    "rowheader",
-    "scrollbar",
-    "search",
-    "searchbox",
-    "separator",
-    "slider",
-    "spinbutton",
-    "status",
-    "switch",
-    "tab",
-    "table",
-    "tablist",
-    "tabpanel",
-    "term",
-    "textbox",
-    "timer",
-    "toolbar",
-    "tooltip",
-    "tree",
-    "treegrid",
-    "treeitem",
-];
-
-/// Attribute names written as they are; any other is counted.
-const ATTRIBUTES: &[&str] = &[
-    "id",
-    "class",
-    "style",
-    "href",
-    "role",
-    "tabindex",
-    "title",
-    "type",
-    "hidden",
-    "name",
-    "for",
-    "disabled",
-    "open",
-    "lang",
-    "dir",
-    "scope",
-    "colspan",
-    "rowspan",
-    "headers",
-    "alt",
-    "src",
-    "target",
-    "rel",
-    "value",
-    "draggable",
-    "aria-activedescendant",
-    "aria-busy",
-    "aria-checked",
-    "aria-colcount",
-    "aria-colindex",
-    "aria-controls",
-    "aria-current",
-    "aria-describedby",
-    "aria-disabled",
-    "aria-expanded",
-    "aria-haspopup",
-    "aria-hidden",
-    "aria-label",
-    "aria-labelledby",
-    "aria-level",
-    "aria-live",
-    "aria-modal",
-    "aria-multiline",
-    "aria-orientation",
-    "aria-owns",
-    "aria-posinset",
-    "aria-pressed",
-    "aria-readonly",
-    "aria-rowcount",
-    "aria-rowindex",
-    "aria-selected",
-    "aria-setsize",
-    "aria-sort",
-    "data-automationid",
-    "data-automation-key",
-    "data-item-key",
-    "data-icon-name",
-    "data-is-focusable",
-    "data-list-index",
-    "data-item-index",
-    "data-selection-index",
-    "data-testid",
-    "data-is-scrollable",
-    "data-focuszone-id",
-    "data-portal-element",
-];
-
-/// The report for the current tab, as JSON text (the content script answers the popup with it).
+/// The report for the current tab, for content.js to finish in the forms module
+/// (`recognition_report_json`, whose JSON text answers the popup): [`report_for`]'s parts, or
+/// `undefined` before the features started.
 #[wasm_bindgen]
-pub fn recognition_report() -> String {
+pub fn recognition_report() -> JsValue {
     super::CTX
         .with(|c| c.borrow().clone())
-        .map(|ctx| report_for(&ctx))
-        .unwrap_or_default()
+        .map_or(JsValue::UNDEFINED, |ctx| report_for(&ctx))
 }
 
-/// The report of the page `ctx` works on.
-pub fn report_for(ctx: &Ctx) -> String {
+/// The report of the page `ctx` works on, as `{report, outlines}`: the report's fields, and the
+/// elements to outline as `[field, element, collapse selector or null]`
+/// (`snshare_web::outline::finish` writes them and gives the JSON text).
+pub fn report_for(ctx: &Ctx) -> JsValue {
     let o = js_sys::Object::new();
+    let outlines = js_sys::Array::new();
+    let outline = |field: &str, e: &Element, collapse: Option<&str>| {
+        outlines.push(
+            &[
+                JsValue::from_str(field),
+                e.into(),
+                collapse.map_or(JsValue::NULL, JsValue::from_str),
+            ]
+            .iter()
+            .collect::<js_sys::Array>(),
+        );
+    };
     let href = web_sys::window()
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
@@ -217,13 +93,9 @@ pub fn report_for(ctx: &Ctx) -> String {
         put(&o, "category_column", map.category.is_some().into());
         put(&o, "status_column", map.status.is_some().into());
         put(&o, "header_cells", (headers.len() as u32).into());
-        put(
-            &o,
-            "list_outline",
-            outline(list, Some(selectors::ROW)).into(),
-        );
+        outline("list_outline", list, Some(selectors::ROW));
         if let Some(row) = selectors::action_rows(list).first() {
-            put(&o, "row_outline", outline(row, None).into());
+            outline("row_outline", row, None);
         }
     }
     put(&o, "list_found", list.is_some().into());
@@ -251,7 +123,7 @@ pub fn report_for(ctx: &Ctx) -> String {
             "share_button_found",
             selectors::share_button(p).is_some().into(),
         );
-        put(&o, "panel_outline", outline(p, None).into());
+        outline("panel_outline", p, None);
     }
     let share_menu = match ctx.recognition.borrow().share_menu {
         Some(true) => "found",
@@ -263,7 +135,7 @@ pub fn report_for(ctx: &Ctx) -> String {
         let menus = selectors::open_menus(root);
         put(&o, "open_menus", (menus.len() as u32).into());
         if let Some(m) = menus.last() {
-            put(&o, "menu_outline", outline(m, None).into());
+            outline("menu_outline", m, None);
         }
         put(
             &o,
@@ -282,110 +154,12 @@ pub fn report_for(ctx: &Ctx) -> String {
         );
     }
     put(&o, "upn_found", ctx.upn().is_some().into());
-    js_sys::JSON::stringify_with_replacer_and_space(&o, &JsValue::NULL, &JsValue::from(2))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    let parts = js_sys::Object::new();
+    put(&parts, "report", o.into());
+    put(&parts, "outlines", outlines.into());
+    parts.into()
 }
 
 fn put(o: &js_sys::Object, k: &str, v: JsValue) {
     let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), &v);
-}
-
-/// One element as structure: `tag[role=…](attribute names)`, or `custom-element`.
-pub fn signature(e: &Element) -> String {
-    let tag = e.tag_name().to_ascii_lowercase();
-    let mut s = if tag.contains('-') || !tag.chars().all(|c| c.is_ascii_alphanumeric()) {
-        "custom-element".to_owned()
-    } else {
-        tag
-    };
-    if let Some(role) = e.get_attribute("role") {
-        let role = role.trim().to_ascii_lowercase();
-        if ROLES.contains(&role.as_str()) {
-            s.push_str(&format!("[role={role}]"));
-        } else {
-            s.push_str("[role=?]");
-        }
-    }
-    let names: Vec<String> = e
-        .get_attribute_names()
-        .iter()
-        .map(|n| n.as_string().unwrap_or_default().to_ascii_lowercase())
-        .collect();
-    // In the vocabulary's order: the same element reads the same whatever the page's order.
-    let known: Vec<&str> = ATTRIBUTES
-        .iter()
-        .copied()
-        .filter(|a| *a != "role" && names.iter().any(|n| n == a))
-        .collect();
-    let other = names
-        .iter()
-        .filter(|n| !ATTRIBUTES.contains(&n.as_str()))
-        .count();
-    if !known.is_empty() || other > 0 {
-        s.push('(');
-        s.push_str(&known.join(","));
-        if other > 0 {
-            if !known.is_empty() {
-                s.push(',');
-            }
-            s.push_str(&format!("+{other}"));
-        }
-        s.push(')');
-    }
-    s
-}
-
-/// The subtree's structure, one line per element, runs of alike siblings written once with a
-/// count; `collapse` names elements (rows) whose second and later occurrences are only counted.
-pub fn outline(root: &Element, collapse: Option<&str>) -> String {
-    let mut out = Vec::new();
-    walk(root, 0, collapse, &mut out);
-    if out.len() >= MAX_LINES {
-        out.truncate(MAX_LINES);
-        out.push("…".to_owned());
-    }
-    out.join("\n")
-}
-
-fn walk(e: &Element, depth: usize, collapse: Option<&str>, out: &mut Vec<String>) {
-    if out.len() >= MAX_LINES || is_ours(e) {
-        return;
-    }
-    out.push(format!("{}{}", "  ".repeat(depth), signature(e)));
-    if depth >= MAX_DEPTH {
-        return;
-    }
-    let kids = e.children();
-    let mut i = 0;
-    let mut seen_collapsed = 0u32;
-    while i < kids.length() {
-        let Some(k) = kids.item(i) else { break };
-        if is_ours(&k) {
-            i += 1;
-            continue;
-        }
-        let sig = signature(&k);
-        let mut run = 1;
-        while let Some(n) = kids.item(i + run) {
-            if is_ours(&n) || signature(&n) != sig {
-                break;
-            }
-            run += 1;
-        }
-        let collapsed = collapse.is_some_and(|c| dom::matches(&k, c));
-        if collapsed && seen_collapsed > 0 {
-            out.push(format!("{}{sig} ×{run}", "  ".repeat(depth + 1)));
-        } else {
-            walk(&k, depth + 1, collapse, out);
-            if run > 1 {
-                out.push(format!("{}… ×{run}", "  ".repeat(depth + 1)));
-            }
-        }
-        if collapsed {
-            seen_collapsed += 1;
-        }
-        i += run;
-    }
 }

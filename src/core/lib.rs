@@ -19,10 +19,19 @@ pub fn lower_hex(bytes: &[u8]) -> String {
 
 /// [`lower_hex`] appended to `out` (a title key after its prefix, built once per row).
 pub fn push_lower_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    push_hex(out, bytes, b"0123456789abcdef");
+}
+
+/// `bytes` in uppercase hex, two digits each, appended to `out` (percent-encoding's `%XX`): the
+/// same loop as [`push_lower_hex`], not `write!(out, "{b:02X}")`'s formatting machinery.
+pub fn push_upper_hex(out: &mut String, bytes: &[u8]) {
+    push_hex(out, bytes, b"0123456789ABCDEF");
+}
+
+fn push_hex(out: &mut String, bytes: &[u8], digits: &[u8; 16]) {
     for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        out.push(char::from(digits[usize::from(b >> 4)]));
+        out.push(char::from(digits[usize::from(b & 0x0f)]));
     }
 }
 
@@ -35,5 +44,12 @@ mod tests {
             "000fa5ff10"
         );
         assert_eq!(super::lower_hex(&[]), "");
+    }
+
+    #[test]
+    fn push_upper_hex_appends_two_uppercase_digits_per_byte() {
+        let mut out = String::from("%");
+        super::push_upper_hex(&mut out, &[0x00, 0x0f, 0xa5, 0xff, 0x10]);
+        assert_eq!(out, "%000FA5FF10");
     }
 }

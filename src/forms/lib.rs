@@ -12,6 +12,7 @@
 //! | `open_task_form` | the task form: one ticket, for an action (row button, Share menu, Compliance Manager command) or none (a card's "Create ticket") |
 //! | `open_bulk_form` | bulk share (issue 18): one form for several selected actions |
 //! | `close_forms` | (closes every form: the page changed) |
+//! | `recognition_report_json` | (no form: the popup's recognition report, its outlines written here) |
 //!
 //! One form is open at a time: opening one closes the other.
 
@@ -61,6 +62,15 @@ async fn follow_page_language(page_lang: &str) {
     if !LANGUAGE.with(|l| l.replace(true)) {
         platform::i18n::follow_page_language(page_lang).await;
     }
+}
+
+/// The popup asked for the recognition report: the content script's counts and elements
+/// (`snshare_content::report::report_for`) finished with the elements' outlines, as the JSON
+/// text the popup reads. The outlines' code is here, not in the portal's first download
+/// (issue 17).
+#[wasm_bindgen]
+pub fn recognition_report_json(parts: JsValue) -> String {
+    platform::outline::finish(&parts)
 }
 
 /// Opens the bulk form for `request` (`form_request::encode_bulk`'s object), closing one that

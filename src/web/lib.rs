@@ -13,6 +13,7 @@ pub mod form_host;
 pub mod form_request;
 pub mod i18n;
 pub mod messaging;
+pub mod outline;
 pub mod present;
 pub mod storage;
 pub mod template;

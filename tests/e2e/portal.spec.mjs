@@ -163,6 +163,41 @@ for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
   });
 }
 
+// The popup's recognition report: the content script counts what it recognized, the forms
+// module (downloaded only then, issue 17) writes the outlines, content.js answers with both —
+// with the wasm build and with the JS build a strict page CSP gets.
+for (const [csp, engine] of [['none', 'wasm'], ['strict', 'js']]) {
+  test.describe(`the recognition report, page CSP ${csp}`, () => {
+    test.use({ csp });
+
+    test(`${engine}: the popup's report counts the rows and outlines the list, its first row and the panel`, async ({ context, extensionId, portal }) => {
+      const asked = [];
+      portal.on('request', (r) => { if (r.url().startsWith('chrome-extension://')) asked.push(new URL(r.url()).pathname); });
+      await open(portal, '/securescore?viewid=actions&actionId=AdminMFAV2');
+      await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', engine);
+      await expectOneButtonPerRow(portal, 67);
+      expect(asked.filter((p) => p.includes('snshare_forms'))).toEqual([]);
+      // Asked as the popup asks the active tab.
+      const popup = await context.newPage();
+      await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+      await portal.bringToFront();
+      const text = await popup.evaluate(async () => {
+        const [tab] = await chrome.tabs.query({ active: true, currentWindow: true });
+        return chrome.tabs.sendMessage(tab.id, { snshare: 'recognition_report' });
+      });
+      const report = JSON.parse(text);
+      expect(report).toMatchObject({ format: 'snshare-recognition/1', page: 'action_detail', list_found: true, rows_found: 67, panel_found: true });
+      expect(report.list_outline).toMatch(/^div\[role=grid\]/);
+      // Alike rows written once, with a count.
+      expect(report.list_outline).toMatch(/\n +div\[role=row\]\(/);
+      expect(report.list_outline).toMatch(/… ×\d+/);
+      expect(report.row_outline).toMatch(/^div\[role=row\]/);
+      expect(report.panel_outline).toBeTruthy();
+      expect(asked.some((p) => p.includes('snshare_forms'))).toBe(true);
+    });
+  });
+}
+
 test.describe('lists that change under the buttons', () => {
   test('500 virtualized rows scrolled through: one button per visible row, bound to its action', async ({ portal }) => {
     await open(portal, '/securescore?viewid=actions', { 'replica-virtual': 1, 'replica-rows': 500 });

@@ -10,8 +10,6 @@
 //! Percent-encoding is hand-rolled (a few lines) instead of pulling the `url` crate, whose IDNA
 //! tables cost far more wasm than everything here.
 
-use std::fmt::Write as _;
-
 /// Why an encoded query could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
@@ -302,8 +300,8 @@ pub fn percent_encode(text: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(b));
         } else {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            crate::push_upper_hex(&mut out, &[b]);
         }
     }
     out
