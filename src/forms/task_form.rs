@@ -57,8 +57,6 @@ use crate::platform::{form_host, present};
 use crate::platform::{random_hex, t, t_with, today};
 use crate::wire;
 
-/// Marks the form's host element in the page.
-pub const HOST_ATTR_VALUE: &str = "form";
 /// Draft key of a ticket without an action (a card's "Create ticket").
 pub const NEW_DRAFT_KEY: &str = "new";
 const SAVE_DEBOUNCE_MS: i32 = 400;
@@ -353,7 +351,7 @@ impl TaskForm {
         // can differ from the portal's when snshare lacks the portal's language.
         let (host, root) = form_host::create(
             &doc,
-            HOST_ATTR_VALUE,
+            form_host::TASK_HOST,
             &request.theme,
             &ui_lang(),
             form_host::FORM_CSS,
