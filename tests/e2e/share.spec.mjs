@@ -182,6 +182,35 @@ test('a click inside the form leaves the portal\'s list unread; one on the page 
   expect(bar).toEqual({ before: false, afterForm: false, afterPage: true });
 });
 
+test('a share settles without reading the bulk records the worker already knows', async ({ context, extensionId, portal }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  const share = async (title) => {
+    await rowButton(portal, title).click();
+    const dialog = form(portal);
+    await (await sendReady(portal)).click();
+    await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toHaveCount(0);
+  };
+  // The first share of this worker reads them (and finds none); the second is logged.
+  await share(MFA_TITLE);
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
+  await worker.evaluate(() => {
+    const log = [];
+    globalThis.__reads = log;
+    const f = chrome.storage.local.get.bind(chrome.storage.local);
+    chrome.storage.local.get = (k, ...rest) => {
+      log.push(JSON.stringify(k));
+      return f(k, ...rest);
+    };
+  });
+  await share(XSS_TITLE);
+  const reads = await worker.evaluate(() => globalThis.__reads);
+  expect(reads.length, 'the logged share read storage').toBeGreaterThan(0);
+  expect(reads.filter((k) => k.includes('bulk.records')), reads.join('\n')).toEqual([]);
+});
+
 test('keyboard only: the Share menu creates a change request, page text kept as text', async ({ context, extensionId, portal, sandbox }) => {
   const alerts = [];
   portal.on('dialog', (d) => { alerts.push(d.message()); d.dismiss().catch(() => {}); });
