@@ -710,11 +710,12 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
 /// for the number, not for them (issue 17, share overhead). A worker stand-in answers the share
 /// with a created incident and notes, for each message and for the refresh, whether the number
 /// was already in the form.
-#[wasm_bindgen_test]
-async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
+/// The worker's answer to a share is a created INC0010042; every other request fails, as
+/// without a worker (the form then offers Send). `__snshareSeen` lists the requests, each with
+/// whether the number was shown when it left.
+fn answer_shares_with_a_ticket() {
     use snshare_core::domain::ticket::TicketSummary;
     use snshare_core::messages::{CreateApi, Response, ResponseBody, ShareOutcome};
-    setup();
     let ticket = TicketSummary {
         kind: TicketKind::Incident,
         sys_id: "a1b2".into(),
@@ -737,7 +738,6 @@ async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
             api: CreateApi::TableApi,
         })))
         .unwrap();
-    // Every other request fails, as without a worker: the form then offers Send.
     js_sys::Function::new_with_args(
         "answer",
         r#"
@@ -757,12 +757,15 @@ async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
     )
     .call1(&JsValue::NULL, &answer.into())
     .unwrap();
-    let refreshed = js_sys::Function::new_no_args(
-        "__snshareSeen.push('tickets_changed:' + __snshareNumberShown());",
-    );
+}
+
+/// The task form for "Require MFA" with [`answer_shares_with_a_ticket`], once it offers Send.
+async fn form_answering_with_a_ticket(tickets_changed: js_sys::Function) -> Form {
+    setup();
+    answer_shares_with_a_ticket();
     snshare_forms::open_task_form(
         encode_task(&task(Some(action("Require MFA")), None, "")),
-        refreshed,
+        tickets_changed,
         no_op(),
     );
     until("the form is in the page", || Form::find().is_some()).await;
@@ -771,13 +774,26 @@ async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
         form.send_offered()
     })
     .await;
-    snshare_forms::send_task_form_as_user();
+    form
+}
+
+async fn until_the_number_is_shown(form: &Form) {
     until("the number is shown", || {
         all(&form.q(".result"), "a")
             .iter()
             .any(|a| text(a) == "INC0010042")
     })
     .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
+    let refreshed = js_sys::Function::new_no_args(
+        "__snshareSeen.push('tickets_changed:' + __snshareNumberShown());",
+    );
+    let form = form_answering_with_a_ticket(refreshed).await;
+    snshare_forms::send_task_form_as_user();
+    until_the_number_is_shown(&form).await;
     sleep(50).await;
     let seen: Vec<String> = js_sys::Array::from(
         &js_sys::Reflect::get(&js_sys::global(), &"__snshareSeen".into()).unwrap(),
@@ -800,6 +816,46 @@ async fn the_number_is_drawn_before_the_refresh_and_the_draft_deletion_start() {
             "{what} must start only once the number is drawn: {seen:?}"
         );
     }
+    snshare_forms::close_forms();
+    sleep(10).await;
+}
+
+/// Issue 17: Send, focused when the number comes, lets go of focus before it is hidden. An
+/// element hidden while focused is blurred inside that `setAttribute`, with the whole page's
+/// style and layout forced there, and the focus moved to the number forced them once more.
+#[wasm_bindgen_test]
+async fn send_lets_go_of_focus_before_it_is_hidden_and_focus_lands_on_the_number() {
+    let form = form_answering_with_a_ticket(no_op()).await;
+    let send = form.send();
+    send.focus().unwrap();
+    // Whether Send was hidden when it lost focus, each time it did.
+    let hidden_at_blur = js_sys::Array::new();
+    let record = {
+        let (send, log) = (send.clone(), hidden_at_blur.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            log.push(&JsValue::from_bool(send.has_attribute("hidden")));
+        })
+    };
+    send.add_event_listener_with_callback("blur", record.as_ref().unchecked_ref())
+        .unwrap();
+    snshare_forms::send_task_form_as_user();
+    until_the_number_is_shown(&form).await;
+    assert!(
+        send.has_attribute("hidden"),
+        "Send is hidden once the ticket exists"
+    );
+    let blurs: Vec<bool> = hidden_at_blur.iter().filter_map(|v| v.as_bool()).collect();
+    assert_eq!(
+        blurs,
+        vec![false],
+        "Send lost focus once, while still shown"
+    );
+    assert_eq!(
+        form.active().map(|a| text(&a)),
+        Some("INC0010042".to_owned()),
+        "focus is on the number"
+    );
+    drop(record);
     snshare_forms::close_forms();
     sleep(10).await;
 }

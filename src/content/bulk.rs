@@ -29,6 +29,7 @@ use crate::domain::action_status::ActionStatus;
 use crate::domain::action_title::title_key;
 use crate::domain::portal_url::PortalPage;
 use crate::domain::ticket::Category;
+use crate::platform::form_host;
 use crate::platform::form_request::{BulkFormRequest, Picked};
 use crate::platform::present::{action_link as link_to, description_from_row};
 use crate::platform::{t, t_with, template};
@@ -93,9 +94,14 @@ fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
     let mut listeners = Vec::new();
     if let Some(w) = web_sys::window() {
         // After the portal handled a click or a key (bubble phase, next task): read its selection.
+        // Not for one inside snshare's forms (a modal dialog: the portal's selection cannot
+        // change under it): a Send would read every row of the list while its answer waits.
         for kind in ["click", "keyup"] {
             let s = Rc::downgrade(&shared);
-            listeners.push(Listener::new(w.as_ref(), kind, move |_| {
+            listeners.push(Listener::new(w.as_ref(), kind, move |e| {
+                if target(&e).is_some_and(|t| form_host::is_host(&t)) {
+                    return;
+                }
                 let s = s.clone();
                 dom::after(0, move || {
                     if let Some(s) = s.upgrade() {

@@ -93,7 +93,7 @@ impl BulkForm {
         let doc = dom::document()?;
         let body = doc.body()?;
         let css = format!("{}{BULK_CSS}", form_host::FORM_CSS);
-        let (host, root) = form_host::create(&doc, "bulk-form", &theme, &ui_lang(), &css)?;
+        let (host, root) = form_host::create(&doc, form_host::BULK_HOST, &theme, &ui_lang(), &css)?;
         let overlay = piece("overlay")?;
         let _ = root.append_child(&overlay);
         if let Some(title) = part(&overlay, "title") {

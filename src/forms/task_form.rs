@@ -57,8 +57,6 @@ use crate::platform::{form_host, present};
 use crate::platform::{random_hex, t, t_with, today};
 use crate::wire;
 
-/// Marks the form's host element in the page.
-pub const HOST_ATTR_VALUE: &str = "form";
 /// Draft key of a ticket without an action (a card's "Create ticket").
 pub const NEW_DRAFT_KEY: &str = "new";
 const SAVE_DEBOUNCE_MS: i32 = 400;
@@ -353,7 +351,7 @@ impl TaskForm {
         // can differ from the portal's when snshare lacks the portal's language.
         let (host, root) = form_host::create(
             &doc,
-            HOST_ATTR_VALUE,
+            form_host::TASK_HOST,
             &request.theme,
             &ui_lang(),
             form_host::FORM_CSS,
@@ -686,17 +684,23 @@ impl Inner {
             self.f.error_live.set_text_content(None);
             self.f.error_live.set_text_content(Some(&t(key)));
         }
-        let target = match step.focus {
-            None => return,
-            Some(Focus::Field(field)) => Some(self.f.control(field)),
-            Some(Focus::Send) => Some(self.f.send.clone().into()),
-            Some(Focus::TicketLink) => dom::first(&self.f.result, "a[href]"),
-            Some(Focus::Result) => None,
-            Some(Focus::Retry) => template::part(&self.f.result, "retry"),
-            Some(Focus::Duplicates) => Some(self.f.duplicates.clone()),
-            Some(Focus::Connect) => Some(self.f.connect.clone()),
+        if let Some(focus) = step.focus {
+            dom::focus(&self.focus_target(focus));
+        }
+    }
+
+    /// The element `focus` stands for (the result region when it is missing).
+    fn focus_target(&self, focus: Focus) -> Element {
+        let target = match focus {
+            Focus::Field(field) => Some(self.f.control(field)),
+            Focus::Send => Some(self.f.send.clone().into()),
+            Focus::TicketLink => dom::first(&self.f.result, "a[href]"),
+            Focus::Result => None,
+            Focus::Retry => template::part(&self.f.result, "retry"),
+            Focus::Duplicates => Some(self.f.duplicates.clone()),
+            Focus::Connect => Some(self.f.connect.clone()),
         };
-        dom::focus(&target.unwrap_or_else(|| self.f.result.clone()));
+        target.unwrap_or_else(|| self.f.result.clone())
     }
 
     fn on_keydown(&self, e: &Event) {
@@ -993,8 +997,20 @@ impl Inner {
         if !self.closed.get() {
             self.show_result(content, alert);
             self.render_duplicates();
+            // Focus moves before `render` when its target is already in the form (the number,
+            // Retry, a field): Send, hidden while focused, would be blurred inside that
+            // `setAttribute`, the whole page's style and layout forced there, and forced again
+            // by the focus moved after it (issue 17: the number's drawing). `blur()` forces
+            // them too: focus goes straight to where it belongs.
+            let early = step.focus.map(|f| self.focus_target(f)).filter(connected);
+            if let Some(target) = &early {
+                dom::focus(target);
+            }
             self.render();
-            self.apply(&step);
+            self.apply(&Step {
+                focus: step.focus.filter(|_| early.is_none()),
+                ..step
+            });
         }
         if sent {
             self.forget_draft();

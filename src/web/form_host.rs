@@ -38,8 +38,21 @@ pub fn shadow_mode() -> ShadowRootMode {
     }
 }
 
-/// A form's host (not yet in the page), marked `data-snshare="<own>"`, and its shadow root
-/// with `css` in it. `None` when the browser refuses the shadow root.
+/// The task form's host mark (`data-snshare="form"`).
+pub const TASK_HOST: &str = "form";
+/// The bulk form's host mark.
+pub const BULK_HOST: &str = "bulk-form";
+
+/// Whether `e` is a form's host: what the page's listeners see as the target of any event
+/// from inside the form (its shadow root retargets them), a click on Send included.
+pub fn is_host(e: &Element) -> bool {
+    e.get_attribute(OWN_ATTR)
+        .is_some_and(|v| v == TASK_HOST || v == BULK_HOST)
+}
+
+/// A form's host (not yet in the page), marked `data-snshare="<own>"` (`TASK_HOST` or
+/// `BULK_HOST`), and its shadow root with `css` in it. `None` when the browser refuses the
+/// shadow root.
 pub fn create(
     doc: &Document,
     own: &str,

@@ -6,6 +6,7 @@
 //! dropped connection after the commit) is looked up by correlation id before anything is sent
 //! again, and a closed tab or browser loses nothing (the worker resumes the outbox on start).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -27,14 +28,30 @@ pub const BULKS: &str = "bulk.records";
 
 thread_local! {
     static BULK_LOCK: Rc<AsyncLock> = Rc::new(AsyncLock::new());
+    /// The bulk records as this worker last read or wrote them (it is their only writer): a
+    /// share's settle looks for its bulk without a storage read (issue 17). `None` until the
+    /// first read, and again after a write that failed.
+    static KNOWN: RefCell<Option<Vec<BulkRecord>>> = const { RefCell::new(None) };
 }
 
 async fn records() -> Vec<BulkRecord> {
-    store::get(Area::Local, BULKS)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+    if let Some(known) = KNOWN.with(|k| k.borrow().clone()) {
+        return known;
+    }
+    match store::get(Area::Local, BULKS).await {
+        Ok(stored) => {
+            let all: Vec<BulkRecord> = stored.unwrap_or_default();
+            KNOWN.with(|k| *k.borrow_mut() = Some(all.clone()));
+            all
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Stores the bulk records, and keeps them as known only when the write took.
+async fn save(all: &[BulkRecord]) {
+    let stored = store::set(Area::Local, BULKS, &all).await.is_ok();
+    KNOWN.with(|k| *k.borrow_mut() = stored.then(|| all.to_vec()));
 }
 
 /// Reads, changes and saves the bulk records under their lock.
@@ -43,7 +60,7 @@ async fn with_records<T>(f: impl FnOnce(&mut Vec<BulkRecord>) -> T) -> T {
     lock.run(async {
         let mut all = records().await;
         let out = f(&mut all);
-        let _ = store::set(Area::Local, BULKS, &all).await;
+        save(&all).await;
         out
     })
     .await
@@ -179,7 +196,7 @@ pub async fn note_created(share_id: &str, ticket: &TicketSummary) {
     lock.run(async move {
         let mut all = records().await;
         if all.iter_mut().any(|r| r.created(&share_id, &ticket)) {
-            let _ = store::set(Area::Local, BULKS, &all).await;
+            save(&all).await;
         }
     })
     .await;

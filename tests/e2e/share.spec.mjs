@@ -154,6 +154,63 @@ test('a Send reads the access token beside the settings, not after the share is 
   expect(calls.slice(stored, create).filter((c) => c.includes('auth.access')), calls.join('\n')).toEqual([]);
 });
 
+test('a click inside the form leaves the portal\'s list unread; one on the page reads its selection', async ({ context, extensionId, portal }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, MFA_TITLE).click();
+  await sendReady(portal);
+  // In one go, so that no batch of the content script comes in between: the portal selects a
+  // row without a click or key of the person's (its own script), then a click inside the form
+  // (Send's, in a share), then one on the page. The bulk bar reads the portal's selection in
+  // the task after a click: after the form's, nothing may have been read.
+  const bar = await portal.evaluate(async (mfa) => {
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const shown = () => !document.querySelector('[data-snshare="bulk-bar"]').hidden;
+    const link = [...document.querySelectorAll('[role="row"] a[href*="actionId="]')].find((a) => !a.href.endsWith(mfa));
+    const row = link.closest('[role="row"]');
+    const before = shown();
+    row.setAttribute('aria-selected', 'true');
+    row.querySelector('[role="checkbox"]').setAttribute('aria-checked', 'true');
+    const click = (e) => e.dispatchEvent(new MouseEvent('click', { bubbles: true, composed: true }));
+    click(document.querySelector('[data-snshare="form"]').shadowRoot.querySelector('h2'));
+    await tick();
+    const afterForm = shown();
+    click(document.querySelector('main'));
+    await tick();
+    return { before, afterForm, afterPage: shown() };
+  }, `actionId=${MFA}`);
+  expect(bar).toEqual({ before: false, afterForm: false, afterPage: true });
+});
+
+test('a share settles without reading the bulk records the worker already knows', async ({ context, extensionId, portal }) => {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  const share = async (title) => {
+    await rowButton(portal, title).click();
+    const dialog = form(portal);
+    await (await sendReady(portal)).click();
+    await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toHaveCount(0);
+  };
+  // The first share of this worker reads them (and finds none); the second is logged.
+  await share(MFA_TITLE);
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
+  await worker.evaluate(() => {
+    const log = [];
+    globalThis.__reads = log;
+    const f = chrome.storage.local.get.bind(chrome.storage.local);
+    chrome.storage.local.get = (k, ...rest) => {
+      log.push(JSON.stringify(k));
+      return f(k, ...rest);
+    };
+  });
+  await share(XSS_TITLE);
+  const reads = await worker.evaluate(() => globalThis.__reads);
+  expect(reads.length, 'the logged share read storage').toBeGreaterThan(0);
+  expect(reads.filter((k) => k.includes('bulk.records')), reads.join('\n')).toEqual([]);
+});
+
 test('keyboard only: the Share menu creates a change request, page text kept as text', async ({ context, extensionId, portal, sandbox }) => {
   const alerts = [];
   portal.on('dialog', (d) => { alerts.push(d.message()); d.dismiss().catch(() => {}); });
