@@ -57,15 +57,20 @@ test('a page script can neither make snshare write to ServiceNow nor read what i
   const before = await tickets(sandbox);
 
   // The page marks itself as if snshare had started, as soon as its document has a root (before
-  // the content script's core has loaded), and again at DOMContentLoaded: snshare starts anyway
-  // (it knows its own start by its own world, not by the page's DOM). Its own mark may then be
-  // overwritten by the page's: that snshare started is told by its worker mark and its buttons.
+  // the content script's core has loaded), and puts its mark back whenever it is changed:
+  // snshare starts anyway (it knows its own start by its own world, not by the page's DOM).
+  // The root keeps the page's mark whichever wrote first; that snshare started is told by its
+  // worker mark and its buttons.
   await portal.addInitScript(() => {
-    const mark = () => document.documentElement.setAttribute('data-snshare-core', 'page');
-    if (document.documentElement) mark();
-    else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); mark(); } })
+    const hold = () => {
+      const root = document.documentElement;
+      const mark = () => { if (root.getAttribute('data-snshare-core') !== 'page') root.setAttribute('data-snshare-core', 'page'); };
+      mark();
+      new MutationObserver(mark).observe(root, { attributes: true, attributeFilter: ['data-snshare-core'] });
+    };
+    if (document.documentElement) hold();
+    else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); hold(); } })
       .observe(document, { childList: true });
-    document.addEventListener('DOMContentLoaded', mark);
   });
   // The action's detail page: rows with share buttons, the panel with its Share menu.
   await portal.goto(`${PORTAL}/securescore?viewid=actions&actionId=${MFA}`);
