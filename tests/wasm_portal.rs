@@ -1396,8 +1396,31 @@ mod decoders {
             }],
             queued_action_ids: vec!["AdminMFAV2".into()],
             refreshing: true,
+            by_action: Vec::new(),
         };
         assert_eq!(decode::snapshot(&to_js(&snap).unwrap()).unwrap(), snap);
+        // The worker's index of the snapshot by action, as the content script reads it; an
+        // entry it cannot read is skipped, an answer without one has no badges to look up.
+        let mut indexed = snap.clone();
+        indexed.by_action = snshare_core::domain::ticket::index_by_action(&indexed.tickets);
+        let js = to_js(&indexed).unwrap();
+        let bad = js_sys::Object::new();
+        js_sys::Reflect::set(&bad, &"key".into(), &"Z".into()).unwrap();
+        js_sys::Reflect::set(&bad, &"shown".into(), &(-1).into()).unwrap();
+        js_sys::Reflect::set(&bad, &"count".into(), &1.into()).unwrap();
+        js_sys::Reflect::get(&js, &"by_action".into())
+            .unwrap()
+            .unchecked_into::<js_sys::Array>()
+            .push(&bad);
+        let raw = decode::raw_snapshot(&js).unwrap();
+        assert_eq!(
+            raw.by_action,
+            vec![("AdminMFAV2".to_owned(), 0, 1), ("x".to_owned(), 1, 1)]
+        );
+        assert!(decode::raw_snapshot(&to_js(&snap).unwrap())
+            .unwrap()
+            .by_action
+            .is_empty());
         let empty = TicketSnapshot::default();
         assert_eq!(decode::snapshot(&to_js(&empty).unwrap()).unwrap(), empty);
         for d in [

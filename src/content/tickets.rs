@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::domain::correlation::{action_key, parse};
+use crate::domain::correlation::action_key;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::StateCount;
 use crate::platform::now_ms;
@@ -40,8 +40,8 @@ pub struct TicketStore {
     /// older one are redone. A poll while the worker refreshes answers the same snapshot
     /// again; redrawing for it would replace the cards under the user's focus every poll.
     pub generation: u32,
-    /// Built on first use (the badges'); the cards never need it.
-    by_action: std::cell::OnceCell<ByAction>,
+    /// The worker's index of the snapshot by action (the badges'; the cards never read it).
+    by_action: ByAction,
     /// Action keys with a share waiting in the outbox, sorted (a handful: a sorted list, not a
     /// second hash set type in the portal's download).
     queued: Vec<String>,
@@ -56,20 +56,12 @@ impl TicketStore {
         self.raw.is_some()
     }
 
-    fn by_action(&self) -> &ByAction {
-        self.by_action.get_or_init(|| match &self.raw {
-            Some(raw) => index_raw(&raw.tickets),
-            None => ByAction::default(),
-        })
-    }
-
     /// Tickets of an action (by its id), if any.
     pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
-        let by_action = self.by_action();
-        if by_action.is_empty() {
+        if self.by_action.is_empty() {
             return None;
         }
-        by_action.get(&action_key(action_id))
+        self.by_action.get(&action_key(action_id))
     }
 
     pub fn is_queued(&self, action_id: &str) -> bool {
@@ -78,7 +70,7 @@ impl TicketStore {
 
     /// Whether any badge can show at all (skips per-row work when not).
     pub fn has_badges(&self) -> bool {
-        !self.queued.is_empty() || !self.by_action().is_empty()
+        !self.queued.is_empty() || !self.by_action.is_empty()
     }
 
     /// Counts per state of one kind (the cards).
@@ -103,7 +95,7 @@ impl TicketStore {
             .collect()
     }
 
-    fn set(&mut self, raw: RawSnapshot) {
+    fn set(&mut self, mut raw: RawSnapshot) {
         let same = self.error.is_none()
             && self.raw.as_ref().is_some_and(|old| {
                 old.fetched_at == raw.fetched_at
@@ -116,7 +108,17 @@ impl TicketStore {
             self.raw = Some(raw);
             return;
         }
-        self.by_action = std::cell::OnceCell::new();
+        // The ticket each badge shows is decoded here, in the task that brought the answer
+        // (usually before the portal's rows): the rows' batches only look it up.
+        self.by_action = ByAction(
+            std::mem::take(&mut raw.by_action)
+                .into_iter()
+                .filter_map(|(key, shown, count)| {
+                    let shown = decode::ticket(raw.tickets.get(shown)?).ok()?;
+                    Some((key, ActionTickets { shown, count }))
+                })
+                .collect(),
+        );
         self.queued = raw
             .queued_action_ids
             .iter()
@@ -129,8 +131,9 @@ impl TicketStore {
     }
 }
 
-/// What badges show, by action key: sorted by key and found by a binary search (built once per
-/// snapshot, read per row; no hash map type of its own in the portal's download).
+/// What badges show, by action key: the worker's index (`ticket::index_by_action`), sorted by
+/// key and found by a binary search, with each action's shown ticket decoded. No hash map type
+/// of its own in the portal's download, and no correlation id parsed or hashed on the page.
 #[derive(Debug, Default)]
 pub struct ByAction(Vec<(String, ActionTickets)>);
 
@@ -141,69 +144,9 @@ impl ByAction {
         self.0.get(at).map(|(_, t)| t)
     }
 
-    /// How many actions have tickets.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
-
-/// Groups the snapshot's tickets by action, reading three fields of each and decoding only the
-/// ticket each badge shows.
-fn index_raw(tickets: &[wasm_bindgen::JsValue]) -> ByAction {
-    let keys: Vec<(Option<String>, bool)> = tickets
-        .iter()
-        .map(|t| {
-            let key = ticket_key(decode::string(t, "correlation_id"), None)
-                .or_else(|| ticket_key(None, decode::string(t, "action_id")));
-            (key, decode::get(t, "open").as_bool() == Some(true))
-        })
-        .collect();
-    ByAction(
-        group(&keys)
-            .into_iter()
-            .filter_map(|(key, (shown, count))| {
-                let t = decode::ticket(tickets.get(shown)?).ok()?;
-                Some((key, ActionTickets { shown: t, count }))
-            })
-            .collect(),
-    )
-}
-
-/// The action key a ticket belongs to: from its correlation id, else its `action_id`.
-fn ticket_key(correlation_id: Option<String>, action_id: Option<String>) -> Option<String> {
-    correlation_id
-        .and_then(|c| parse(&c).and_then(|c| c.action_key))
-        .or_else(|| action_id.as_deref().map(action_key))
-}
-
-/// Per action key, in key order: the index of the ticket a badge shows (the first open one,
-/// else the first — tickets are most recently updated first) and how many tickets the action
-/// has.
-fn group(keys: &[(Option<String>, bool)]) -> Vec<(String, (usize, usize))> {
-    // Each keyed ticket as (key, index): sorted, an action's tickets are one run, in the
-    // snapshot's order.
-    let mut order: Vec<(&str, usize)> = keys
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (key, _))| Some((key.as_deref()?, i)))
-        .collect();
-    order.sort_unstable();
-    order
-        .chunk_by(|a, b| a.0 == b.0)
-        .filter_map(|run| {
-            let &(key, first) = run.first()?;
-            let shown = run
-                .iter()
-                .map(|&(_, i)| i)
-                .find(|&i| keys.get(i).is_some_and(|(_, open)| *open))
-                .unwrap_or(first);
-            Some((key.to_owned(), (shown, run.len())))
-        })
-        .collect()
 }
 
 /// A snapshot from data already decoded (tests).
@@ -212,6 +155,10 @@ pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
         tickets: tickets
             .iter()
             .filter_map(|t| crate::platform::to_js(t).ok())
+            .collect(),
+        by_action: crate::domain::ticket::index_by_action(tickets)
+            .into_iter()
+            .map(|a| (a.key, a.shown as usize, a.count as usize))
             .collect(),
         ..RawSnapshot::default()
     };

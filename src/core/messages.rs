@@ -369,6 +369,10 @@ pub struct TicketSnapshot {
     pub queued_action_ids: Vec<String>,
     /// True while a refresh is running in the background.
     pub refreshing: bool,
+    /// The tickets grouped by action, sorted by key (`ticket::index_by_action`): the content
+    /// script's badges look rows up in it without reading every ticket.
+    #[serde(default)]
+    pub by_action: Vec<crate::domain::ticket::ActionIndex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

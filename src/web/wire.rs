@@ -685,6 +685,8 @@ pub mod decode {
             counts: raw.counts,
             queued_action_ids: raw.queued_action_ids,
             refreshing: raw.refreshing,
+            // The badges' index: only the content script reads it (from the raw snapshot).
+            by_action: Vec::new(),
         })
     }
 
@@ -698,6 +700,9 @@ pub mod decode {
         pub refreshing: bool,
         /// When the worker's cache was read from the instance (unix ms; none before the first).
         pub fetched_at: Option<f64>,
+        /// The worker's index of the tickets by action (`ticket::index_by_action`): (action
+        /// key, index of the ticket shown, count), sorted by key; malformed entries skipped.
+        pub by_action: Vec<(String, usize, usize)>,
     }
 
     pub fn raw_snapshot(data: &JsValue) -> R<RawSnapshot> {
@@ -713,6 +718,14 @@ pub mod decode {
                 .collect(),
             refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
             fetched_at: number(data, "fetched_at"),
+            by_action: list(data, "by_action")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|a| {
+                    let at = |k| number(a, k).map(|n| n as usize);
+                    Some((string(a, "key")?, at("shown")?, at("count")?))
+                })
+                .collect(),
         })
     }
 

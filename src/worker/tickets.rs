@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::domain::capabilities::{refresh_minutes, Api};
 use crate::domain::settings::DEFAULT_REFRESH_MINUTES;
 use crate::domain::state_names::{label_for, merge_all, ChoiceLabel};
-use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::domain::ticket::{index_by_action, TicketKind, TicketSummary};
 use crate::messages::{
     StateCount, StateName, StateNameOverride, TicketListQuery, TicketPage, TicketSnapshot,
     TicketSort,
@@ -134,6 +134,7 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     TicketSnapshot {
         fetched_at: cache.fetched_at,
         counts: counts(&tickets, &cache.state_counts, &names),
+        by_action: index_by_action(&tickets),
         tickets,
         queued_action_ids,
         refreshing,

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::correlation::{action_key, parse};
 use super::names::names;
 
 /// The two ServiceNow tables snshare creates records in.
@@ -260,6 +261,54 @@ pub struct TicketSummary {
     pub link: String,
 }
 
+/// One action's tickets in a snapshot, as its badge shows them: the ticket shown (an index into
+/// the snapshot's tickets: the most recently updated open one, else the most recent) and how
+/// many tickets the action has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionIndex {
+    /// The action key (`correlation::action_key`) the tickets belong to.
+    pub key: String,
+    pub shown: u32,
+    pub count: u32,
+}
+
+/// The action a ticket belongs to, as a key: from its correlation id, else its `action_id`.
+pub fn ticket_action_key(t: &TicketSummary) -> Option<String> {
+    parse(&t.correlation_id)
+        .and_then(|c| c.action_key)
+        .or_else(|| t.action_id.as_deref().map(action_key))
+}
+
+/// The snapshot's tickets (most recently updated first) grouped by action, in key order: what
+/// the badges look rows up in. Built by the worker with each snapshot, so the portal page
+/// neither parses 1,000 correlation ids nor hashes their keys (issue 17).
+pub fn index_by_action(tickets: &[TicketSummary]) -> Vec<ActionIndex> {
+    // Each keyed ticket as (key, index): sorted, an action's tickets are one run, in the
+    // snapshot's order.
+    let mut order: Vec<(String, usize)> = tickets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| Some((ticket_action_key(t)?, i)))
+        .collect();
+    order.sort_unstable();
+    order
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|run| {
+            let (key, first) = run.first()?;
+            let shown = run
+                .iter()
+                .map(|(_, i)| *i)
+                .find(|&i| tickets.get(i).is_some_and(|t| t.open))
+                .unwrap_or(*first);
+            Some(ActionIndex {
+                key: key.clone(),
+                shown: u32::try_from(shown).ok()?,
+                count: u32::try_from(run.len()).ok()?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +453,57 @@ mod tests {
         );
         assert_eq!(ComplianceManager.label(), "Compliance Manager");
         assert_eq!(ComplianceManager.as_str(), "compliance_manager");
+    }
+
+    fn summary(n: u32, correlation_id: &str, action_id: Option<&str>, open: bool) -> TicketSummary {
+        TicketSummary {
+            kind: TicketKind::Incident,
+            sys_id: format!("s{n}"),
+            number: format!("INC{n:07}"),
+            short_description: String::new(),
+            state: if open { "1" } else { "7" }.into(),
+            state_label: String::new(),
+            open,
+            priority: None,
+            assigned_to: None,
+            updated_on: String::new(),
+            correlation_id: correlation_id.into(),
+            action_id: action_id.map(str::to_owned),
+            link: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_index_groups_by_action_key_and_shows_the_latest_open_ticket() {
+        use crate::domain::correlation::correlation_id;
+        let long = "a".repeat(90);
+        // Most recently updated first, as the cache holds them.
+        let tickets = vec![
+            summary(1, &correlation_id(Some("B"), "s1"), None, false),
+            summary(2, &correlation_id(Some("A"), "s2"), None, true),
+            summary(3, &correlation_id(Some("B"), "s3"), None, true),
+            summary(4, "not ours", None, true),
+            // Written before correlation ids carried the action: its action_id says it.
+            summary(5, "snshare", Some(" A "), true),
+            summary(6, &correlation_id(Some("C"), "s6"), None, false),
+            summary(7, &correlation_id(Some(&long), "s7"), None, true),
+            summary(8, &correlation_id(Some("C"), "s8"), None, false),
+        ];
+        let index = index_by_action(&tickets);
+        let found: Vec<(String, u32, u32)> = index
+            .iter()
+            .map(|a| (a.key.clone(), a.shown, a.count))
+            .collect();
+        let mut expected = vec![
+            ("A".to_owned(), 1, 2),
+            ("B".to_owned(), 2, 2),
+            ("C".to_owned(), 5, 2),
+            (action_key(&long), 6, 1),
+        ];
+        expected.sort();
+        assert_eq!(found, expected);
+        // Sorted by key: a binary search finds each action.
+        assert!(index.windows(2).all(|w| w[0].key < w[1].key));
+        assert!(index_by_action(&[]).is_empty());
     }
 }
