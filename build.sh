@@ -301,8 +301,9 @@ PY
 }
 
 minify() {
-  # $1 = source, $2 = destination (may be the source itself).
-  esbuild --minify --log-level=warning "$1" --outfile="$2.min" && mv "$2.min" "$2"
+  # $1 = source, $2 = destination (may be the source itself). UTF-8 out: the wasm2js modules'
+  # data literals (wasm2js_as_factory) stay one or two bytes per byte, not a \xHH escape.
+  esbuild --minify --charset=utf8 --log-level=warning "$1" --outfile="$2.min" && mv "$2.min" "$2"
 }
 
 wasm2js_as_factory() {
@@ -328,6 +329,31 @@ grow = "newHEAP8.set(HEAP8);\n"
 if body.count(grow) != 1:
     sys.exit("wasm2js output does not grow its memory as expected")
 body = body.replace(grow, grow + "HEAP8.buffer.transfer(0);\n")
+# The data segments as Latin-1 string literals, not base64 (issue 17: base64 does not
+# compress; the content script's strict-CSP build lost 3.4 KiB gzip, the forms' 4.1 KiB).
+# Each byte is one UTF-16 unit of the literal; the minifier keeps them as UTF-8 (--charset).
+import base64
+def latin1(data):
+    out = []
+    for i, c in enumerate(data):
+        digit_next = i + 1 < len(data) and 48 <= data[i + 1] <= 57
+        if c == 0:
+            out.append("\\x00" if digit_next else "\\0")
+        elif c in (0x22, 0x5C):
+            out.append("\\" + chr(c))
+        elif c < 0x20 or c == 0x7F:
+            out.append("\\x%02x" % c)
+        else:
+            out.append(chr(c))
+    return '"' + "".join(out) + '"'
+body, n = re.subn(r'base64DecodeToExistingUint8Array\((\w+), (\d+), "([A-Za-z0-9+/=]*)"\);',
+                  lambda m: f"latin1Bytes({m.group(1)}, {m.group(2)}, "
+                            f"{latin1(base64.b64decode(m.group(3)))});", body)
+decoder = "function base64DecodeToExistingUint8Array("
+if n == 0 or decoder not in body:
+    sys.exit("wasm2js output does not write its data segments as expected")
+body = body.replace(decoder, "function latin1Bytes(u8, at, s) { for (var i = 0; i < s.length; i++) "
+                    "u8[at + i] = s.charCodeAt(i); }\n" + decoder, 1)
 with open(path, "w", encoding="utf-8") as f:
     f.write(f"export function instantiate({glue}) {{\nvar __exports = {{}};\n"
             + body + "\nreturn __exports;\n}\n")
