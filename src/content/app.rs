@@ -14,7 +14,8 @@ use super::tickets::TicketStore;
 use super::wire;
 use crate::domain::action_title::{normalize_title, normalized_title_key, title_key, TitleMap};
 use crate::domain::portal_url::{cm_id, CM_ORIGINS};
-use crate::platform::{now_ms, t_with};
+use crate::platform::i18n::Template;
+use crate::platform::now_ms;
 
 /// Learned pairs are handed to the worker in one message per burst (a list renders its rows
 /// over several frames).
@@ -49,9 +50,9 @@ pub struct Ctx {
     columns: RefCell<selectors::ColumnCache>,
     panel: RefCell<Option<Element>>,
     pub tickets: RefCell<TicketStore>,
-    /// "Share to ServiceNow: $1" split around the title, fetched once per language (one i18n
-    /// call per page, not per row).
-    share_label: RefCell<(String, String)>,
+    /// "Share to ServiceNow: $1", fetched once per language (one i18n call per page, not per
+    /// row).
+    share_label: RefCell<Template>,
     /// Title → id pairs learned on this tenant (from the worker, then from the page).
     titles: RefCell<TitleMap>,
     /// Bumped when `titles` learns something: rows bound to a title key are bound again.
@@ -74,25 +75,20 @@ pub struct Ctx {
     cm: bool,
 }
 
-/// "Share to ServiceNow: $1" in the UI's language, split around the title.
-fn share_label_parts() -> (String, String) {
-    const MARK: &str = "\u{1}";
-    let template = t_with("portal_share_row", &[MARK]);
-    match template.split_once(MARK) {
-        Some((a, b)) => (a.to_owned(), b.to_owned()),
-        None => ("Share to ServiceNow: ".to_owned(), String::new()),
-    }
+/// "Share to ServiceNow: $1" in the UI's language.
+fn share_label_template() -> Template {
+    Template::new("portal_share_row", 1)
 }
 
 impl Ctx {
     /// The UI's language changed (the page set its `lang`): strings kept are read again.
     pub fn language_changed(&self) {
-        *self.share_label.borrow_mut() = share_label_parts();
+        *self.share_label.borrow_mut() = share_label_template();
         self.columns.borrow_mut().clear();
     }
 
     pub fn new() -> Rc<Ctx> {
-        let share_label = RefCell::new(share_label_parts());
+        let share_label = RefCell::new(share_label_template());
         Rc::new(Ctx {
             list: RefCell::new(None),
             columns: RefCell::new(selectors::ColumnCache::default()),
@@ -347,13 +343,7 @@ impl Ctx {
 
     /// The row button's accessible name for an action title.
     pub fn share_label(&self, title: &str) -> String {
-        let label = self.share_label.borrow();
-        let (a, b) = &*label;
-        let mut s = String::with_capacity(a.len() + title.len() + b.len());
-        s.push_str(a);
-        s.push_str(title);
-        s.push_str(b);
-        s
+        self.share_label.borrow().fill(&[title])
     }
 
     /// The Recommended actions list, re-found (when `may_search`) if the portal replaced it.

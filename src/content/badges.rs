@@ -20,8 +20,8 @@ use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
 use super::tickets::{self, ActionTickets, TicketStore};
 use crate::domain::portal_url::PortalPage;
-use crate::platform::i18n::ui_lang;
-use crate::platform::{t, t_with};
+use crate::platform::i18n::{ui_lang, Template};
+use crate::platform::t;
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };
 
@@ -242,35 +242,18 @@ pub fn badges_for(
     out
 }
 
-/// Marks standing for `$1`, `$2`, `$3` in a message fetched once ([`BadgeNames`]).
-const MARKS: [char; 3] = ['\u{1}', '\u{2}', '\u{3}'];
-
 /// The badges' accessible names ("ServiceNow ticket $1: $2" and its many-tickets form), asked
-/// of the catalogue once per language with marks in place of `$1`… and filled in here: a list
-/// of 2,000 rows with tickets asked `chrome.i18n` once per badge.
+/// of the catalogue once per language (`Template`): a list of 2,000 rows with tickets asked
+/// `chrome.i18n` once per badge.
 struct BadgeNames {
     lang: String,
-    one: String,
-    many: String,
+    one: Template,
+    many: Template,
 }
 
 thread_local! {
     static BADGE_NAMES: std::cell::RefCell<Option<BadgeNames>> =
         const { std::cell::RefCell::new(None) };
-}
-
-/// `message` (fetched with [`MARKS`] as its substitutions) with each mark replaced by its
-/// substitution, in one pass: a substitution's own text is never read again.
-fn fill(message: &str, subs: &[&str]) -> String {
-    let mut out =
-        String::with_capacity(message.len() + subs.iter().map(|s| s.len()).sum::<usize>());
-    for c in message.chars() {
-        match MARKS.iter().position(|m| *m == c).and_then(|i| subs.get(i)) {
-            Some(sub) => out.push_str(sub),
-            None => out.push(c),
-        }
-    }
-    out
 }
 
 /// A badge's accessible name, as `t_with(key, subs)` words it.
@@ -279,16 +262,14 @@ fn badge_name(many: bool, subs: &[&str]) -> String {
     BADGE_NAMES.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.as_ref().is_none_or(|n| n.lang != lang) {
-            let marks: Vec<String> = MARKS.iter().map(|m| m.to_string()).collect();
-            let marks: Vec<&str> = marks.iter().map(String::as_str).collect();
             *cell = Some(BadgeNames {
-                one: t_with("badge_ticket", &marks[..2]),
-                many: t_with("badge_ticket_many", &marks),
+                one: Template::new("badge_ticket", 2),
+                many: Template::new("badge_ticket_many", 3),
                 lang,
             });
         }
         match cell.as_ref() {
-            Some(n) => fill(if many { &n.many } else { &n.one }, subs),
+            Some(n) => if many { &n.many } else { &n.one }.fill(subs),
             None => String::new(),
         }
     })
