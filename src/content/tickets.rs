@@ -40,8 +40,12 @@ pub struct TicketStore {
     /// older one are redone. A poll while the worker refreshes answers the same snapshot
     /// again; redrawing for it would replace the cards under the user's focus every poll.
     pub generation: u32,
-    /// The worker's index of the snapshot by action (the badges'; the cards never read it).
-    by_action: ByAction,
+    /// The worker's index of the snapshot by action: (action key, index of the ticket shown,
+    /// count), sorted by key.
+    index: Vec<(String, usize, usize)>,
+    /// The index with each shown ticket decoded, built on first use (the badges'); the cards
+    /// never need it.
+    by_action: std::cell::OnceCell<ByAction>,
     /// Action keys with a share waiting in the outbox, sorted (a handful: a sorted list, not a
     /// second hash set type in the portal's download).
     queued: Vec<String>,
@@ -56,12 +60,35 @@ impl TicketStore {
         self.raw.is_some()
     }
 
+    fn by_action(&self) -> &ByAction {
+        self.by_action.get_or_init(|| {
+            let Some(raw) = &self.raw else {
+                return ByAction::default();
+            };
+            ByAction(
+                self.index
+                    .iter()
+                    .filter_map(|(key, shown, count)| {
+                        let shown = decode::ticket(raw.tickets.get(*shown)?).ok()?;
+                        Some((
+                            key.clone(),
+                            ActionTickets {
+                                shown,
+                                count: *count,
+                            },
+                        ))
+                    })
+                    .collect(),
+            )
+        })
+    }
+
     /// Tickets of an action (by its id), if any.
     pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
-        if self.by_action.is_empty() {
+        if self.index.is_empty() {
             return None;
         }
-        self.by_action.get(&action_key(action_id))
+        self.by_action().get(&action_key(action_id))
     }
 
     pub fn is_queued(&self, action_id: &str) -> bool {
@@ -70,7 +97,7 @@ impl TicketStore {
 
     /// Whether any badge can show at all (skips per-row work when not).
     pub fn has_badges(&self) -> bool {
-        !self.queued.is_empty() || !self.by_action.is_empty()
+        !self.queued.is_empty() || !self.index.is_empty()
     }
 
     /// Counts per state of one kind (the cards).
@@ -108,17 +135,8 @@ impl TicketStore {
             self.raw = Some(raw);
             return;
         }
-        // The ticket each badge shows is decoded here, in the task that brought the answer
-        // (usually before the portal's rows): the rows' batches only look it up.
-        self.by_action = ByAction(
-            std::mem::take(&mut raw.by_action)
-                .into_iter()
-                .filter_map(|(key, shown, count)| {
-                    let shown = decode::ticket(raw.tickets.get(shown)?).ok()?;
-                    Some((key, ActionTickets { shown, count }))
-                })
-                .collect(),
-        );
+        self.index = std::mem::take(&mut raw.by_action);
+        self.by_action = std::cell::OnceCell::new();
         self.queued = raw
             .queued_action_ids
             .iter()
@@ -131,8 +149,8 @@ impl TicketStore {
     }
 }
 
-/// What badges show, by action key: the worker's index (`ticket::index_by_action`), sorted by
-/// key and found by a binary search, with each action's shown ticket decoded. No hash map type
+/// What badges show, by action key: the worker's index (`ticket::index_by_action`) with each
+/// action's shown ticket decoded, sorted by key and found by a binary search. No hash map type
 /// of its own in the portal's download, and no correlation id parsed or hashed on the page.
 #[derive(Debug, Default)]
 pub struct ByAction(Vec<(String, ActionTickets)>);
