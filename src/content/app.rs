@@ -204,8 +204,7 @@ impl Ctx {
         self.to_learn
             .borrow_mut()
             .push((normalized.to_owned(), action_id.to_owned()));
-        self.titles_generation
-            .set(self.titles_generation.get().wrapping_add(1));
+        self.bump_titles_generation();
         self.learned.set(true);
     }
 
@@ -221,9 +220,14 @@ impl Ctx {
         }
     }
 
-    fn titles_changed(&self) {
+    /// Rows bound by their title key are bound again on their next batch (`row_share`).
+    fn bump_titles_generation(&self) {
         self.titles_generation
             .set(self.titles_generation.get().wrapping_add(1));
+    }
+
+    fn titles_changed(&self) {
+        self.bump_titles_generation();
         // Rows bound by their title look again (`row_share`), on the next batch: one comes even
         // when the page is quiet. The ticket snapshot did not change.
         super::scheduler::request_flush();
