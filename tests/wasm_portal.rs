@@ -2693,3 +2693,37 @@ fn the_kept_column_map_is_read_again_when_the_header_or_the_list_changes() {
         &cache.get(&unnamed, &[], false, false)
     ));
 }
+
+/// The portal's row selection: a row's own `aria-selected` when it has one (its check is not
+/// asked, even when it says otherwise), else its checkboxes (ARIA or native); snshare's own
+/// checkbox never counts.
+#[wasm_bindgen_test]
+fn portal_row_selection_from_the_row_or_its_checks() {
+    setup();
+    let root = mount(
+        r#"<div role="row" id="r1" aria-selected="true"><div role="checkbox" aria-checked="false"></div></div>
+           <div role="row" id="r2" aria-selected="false"><div role="checkbox" aria-checked="true"></div></div>
+           <div role="row" id="r3"><span role="checkbox" aria-checked="true"></span></div>
+           <div role="row" id="r4"><input type="checkbox" id="box4"></div>
+           <div role="row" id="r5"><span data-snshare="pick"><input type="checkbox" checked></span></div>
+           <div role="row" id="r6"><span>no selection</span></div>"#,
+    );
+    let row = |id: &str| root.query_selector(&format!("#{id}")).unwrap().unwrap();
+    assert!(selectors::portal_selected(&row("r1")));
+    assert!(!selectors::portal_selected(&row("r2")));
+    assert!(selectors::portal_selected(&row("r3")));
+    assert!(!selectors::portal_selected(&row("r4")));
+    row("box4")
+        .unchecked_into::<web_sys::HtmlInputElement>()
+        .set_checked(true);
+    assert!(selectors::portal_selected(&row("r4")));
+    assert!(
+        !selectors::portal_selected(&row("r5")),
+        "snshare's own checkbox"
+    );
+    for id in ["r1", "r2", "r3", "r4"] {
+        assert!(selectors::has_portal_selection(&row(id)), "{id}");
+    }
+    assert!(!selectors::has_portal_selection(&row("r5")));
+    assert!(!selectors::has_portal_selection(&row("r6")));
+}

@@ -43,7 +43,6 @@ const PICK_SELECTOR: &str = "[data-snshare-pick]";
 /// The portal's own selection in a row (Fluent `DetailsRow`): its check, or the row's state.
 /// The portal's own checkboxes in a row (snshare's excluded by the selector itself: one query
 /// per row, not a listing and a `closest` per checkbox; a batch reads every row of the list).
-const PORTAL_CHECK: &str = selectors::page_only!("[role=\"checkbox\"], input[type=\"checkbox\"]");
 /// The panel's badges (drawn by `badges`).
 const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 
@@ -195,7 +194,7 @@ impl Feature for Bulk {
         if let Some(map) = map {
             note_statuses(ctx, map, rows);
         }
-        if !s.portal_mode.get() && rows.iter().any(|r| has_portal_selection(&r.el)) {
+        if !s.portal_mode.get() && rows.iter().any(|r| selectors::has_portal_selection(&r.el)) {
             s.portal_mode.set(true);
             if let Some(root) = dom::document().and_then(|d| d.document_element()) {
                 dom::remove_all(&root, PICK_SELECTOR);
@@ -272,20 +271,6 @@ fn panel_offer(ctx: &Rc<Ctx>, batch: &Batch, action_id: &str) {
     }
 }
 
-/// Whether a row carries the portal's own selection (not snshare's checkbox).
-fn has_portal_selection(row: &Element) -> bool {
-    dom::has_attr_i(row, "aria-selected") || dom::first_i(row, PORTAL_CHECK).is_some()
-}
-
-/// Whether the portal shows the row selected.
-fn portal_selected(row: &Element) -> bool {
-    dom::attr_i(row, "aria-selected").as_deref() == Some("true")
-        || dom::all_i(row, PORTAL_CHECK).iter().any(|c| {
-            dom::attr_i(c, "aria-checked").as_deref() == Some("true")
-                || c.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked())
-        })
-}
-
 impl Shared {
     /// The list's column map, for a row outside a batch (a click on snshare's checkbox).
     fn columns(&self) -> Option<ColumnMap> {
@@ -327,7 +312,7 @@ impl Shared {
     }
 
     fn read_row(&self, map: &ColumnMap, row: &Row) {
-        let on = portal_selected(&row.el);
+        let on = selectors::portal_selected(&row.el);
         if !on && self.picked.borrow().is_empty() {
             // Nothing to add or remove: the row is not read further.
             return;

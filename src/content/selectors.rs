@@ -49,7 +49,6 @@ macro_rules! page_only {
         concat!(":is(", $selector, "):not([data-snshare], [data-snshare] *)")
     };
 }
-pub(crate) use page_only;
 /// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`).
 pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
 /// [`CELL`]s that are not snshare's (nor inside its nodes): one query per row, no `closest`
@@ -996,6 +995,29 @@ impl Row {
     pub fn status(&self, map: &ColumnMap) -> Option<ActionStatus> {
         row_value(self, map.status.as_ref(), status_in_place, status_of)
     }
+}
+
+/// The portal's own row selection controls (Fluent's row checks), not snshare's.
+const PORTAL_CHECK: &str = page_only!("[role=\"checkbox\"], input[type=\"checkbox\"]");
+
+/// Whether a row carries the portal's own selection (not snshare's checkbox).
+pub fn has_portal_selection(row: &Element) -> bool {
+    super::dom::has_attr_i(row, "aria-selected") || super::dom::first_i(row, PORTAL_CHECK).is_some()
+}
+
+/// Whether the portal shows the row selected. A row that says so itself (`aria-selected`, which
+/// Fluent's DetailsList and DataGrid rows keep in step with their check) is taken at its word:
+/// its checkboxes are looked for only on rows without it (2,000 new rows asked for theirs cost
+/// a query each, most of the bulk feature's share of that batch).
+pub fn portal_selected(row: &Element) -> bool {
+    if let Some(selected) = super::dom::attr_i(row, "aria-selected") {
+        return selected == "true";
+    }
+    super::dom::all_i(row, PORTAL_CHECK).iter().any(|c| {
+        super::dom::attr_i(c, "aria-checked").as_deref() == Some("true")
+            || c.dyn_ref::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| i.checked())
+    })
 }
 
 /// Rows of the list that show an action (header, spacer and loading rows excluded).
