@@ -40,9 +40,6 @@ pub const DEF: FeatureDef = FeatureDef { applies, init };
 /// On snshare's own row checkbox: the action key it selects.
 const PICK_ATTR: &str = "data-snshare-pick";
 const PICK_SELECTOR: &str = "[data-snshare-pick]";
-/// The portal's own selection in a row (Fluent `DetailsRow`): its check, or the row's state.
-/// The portal's own checkboxes in a row (snshare's excluded by the selector itself: one query
-/// per row, not a listing and a `closest` per checkbox; a batch reads every row of the list).
 /// The panel's badges (drawn by `badges`).
 const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 

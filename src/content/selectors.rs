@@ -997,7 +997,8 @@ impl Row {
     }
 }
 
-/// The portal's own row selection controls (Fluent's row checks), not snshare's.
+/// The portal's own checkboxes in a row (Fluent's row checks; snshare's excluded by the
+/// selector itself: one query per row, not a listing and a `closest` per checkbox).
 const PORTAL_CHECK: &str = page_only!("[role=\"checkbox\"], input[type=\"checkbox\"]");
 
 /// Whether a row carries the portal's own selection (not snshare's checkbox).
