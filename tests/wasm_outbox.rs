@@ -27,7 +27,11 @@ fn stub_storage() {
          const data = new Map();
          const log = [];
          const fail = { set: 0, remove: 0 };
-         globalThis.__store = { data, log, fail };
+         const listeners = [];
+         c.storage.onChanged = { addListener: (f) => listeners.push(f) };
+         // What another context's write makes the worker hear.
+         const fire = (changes, area) => listeners.forEach((f) => f(changes, area));
+         globalThis.__store = { data, log, fail, fire };
          const copy = (v) => JSON.parse(JSON.stringify(v));
          c.storage.local = {
            get: async (keys) => {
@@ -53,6 +57,7 @@ fn stub_storage() {
     );
     assert!(install.call0(&JsValue::NULL).is_ok(), "storage stubbed");
     store::forget_held_outbox();
+    store::forget_held_tickets();
 }
 
 fn eval(body: &str) -> JsValue {
@@ -331,4 +336,77 @@ fn a_created_ticket_is_read_with_the_cache_until_a_fetch_that_saw_it() {
             .collect::<Vec<_>>(),
         ["INC2"]
     );
+}
+
+/// The keys read since the last call.
+fn reads() -> Vec<String> {
+    let text = eval(
+        "const r = __store.log.filter((c) => c[0] === 'get').flatMap((c) => c[1]);
+         __store.log.length = 0;
+         return JSON.stringify(r);",
+    );
+    serde_json::from_str(&text.as_string().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A page's snapshot is answered from the ticket cache the worker holds (issue 17: reading
+/// 1,000 tickets from storage took ~30 ms per portal page): read from storage once, again after
+/// any change of the cache or the recent tickets — the worker's own writes, another context's
+/// (`storage.onChanged`), and never kept from a read that a change overlapped.
+#[wasm_bindgen_test]
+async fn the_ticket_cache_is_read_once_and_again_after_any_change() {
+    stub_storage();
+    store::watch_ticket_changes();
+    let numbers = |c: TicketCache| c.tickets.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    let cache = |tickets: Vec<TicketSummary>| TicketCache {
+        instance: INSTANCE.into(),
+        fetched_at: Some(T0),
+        tickets,
+        ..TicketCache::default()
+    };
+    put(
+        store::TICKETS,
+        &serde_json::to_value(cache(vec![ticket("1")])).unwrap(),
+    );
+    assert_eq!(numbers(store::ticket_cache().await), ["INC1"]);
+    assert_eq!(reads(), [store::TICKETS, store::RECENT]);
+    assert_eq!(numbers(store::ticket_cache().await), ["INC1"]);
+    assert!(reads().is_empty(), "held: storage not read again");
+
+    // The worker's own write (a ticket just created).
+    let mut recent = RecentTickets::default();
+    recent.note(INSTANCE, ticket("2"), T0 + 10);
+    store::set_tickets(store::RECENT, &recent).await.unwrap();
+    reads();
+    assert_eq!(numbers(store::ticket_cache().await), ["INC2", "INC1"]);
+    assert_eq!(reads(), [store::TICKETS, store::RECENT]);
+
+    // Another context's change, heard through storage.onChanged; other keys change nothing.
+    put(
+        store::TICKETS,
+        &serde_json::to_value(cache(vec![ticket("3")])).unwrap(),
+    );
+    eval("__store.fire({ settings: {} }, 'local'); __store.fire({ 'tickets.cache': {} }, 'sync');");
+    assert_eq!(numbers(store::ticket_cache().await), ["INC2", "INC1"]);
+    eval("__store.fire({ 'tickets.cache': {} }, 'local');");
+    assert_eq!(numbers(store::ticket_cache().await), ["INC2", "INC3"]);
+    reads();
+
+    // A read overlapped by a change is answered but not held.
+    store::forget_held_tickets();
+    let (read, ()) = snshare_worker::platform::join(store::ticket_cache(), async {
+        store::forget_held_tickets();
+    })
+    .await;
+    assert_eq!(numbers(read), ["INC2", "INC3"]);
+    reads();
+    store::ticket_cache().await;
+    assert_eq!(reads(), [store::TICKETS, store::RECENT], "read again");
+
+    // A read that failed is not held either.
+    eval("__store.data.set('tickets.cache', 'not a cache');");
+    store::forget_held_tickets();
+    reads();
+    assert!(store::ticket_cache().await.tickets.len() <= 1);
+    store::ticket_cache().await;
+    assert_eq!(reads().len(), 4, "read again after a failed read");
 }

@@ -1491,6 +1491,11 @@ mod decoders {
             },
             B::GetTickets {
                 force_refresh: false,
+                shown_only: false,
+            },
+            B::GetTickets {
+                force_refresh: true,
+                shown_only: true,
             },
             B::GetDraft { key: "new".into() },
             B::SaveDraft {

@@ -57,7 +57,9 @@ impl Feature for Badges {
             // time) is not part of the batch that gives the first rows their buttons.
             self.asked = true;
             let ctx = ctx.clone();
-            dom::after(0, move || tickets::ensure(&ctx.tickets));
+            dom::after(0, move || {
+                tickets::ensure(&ctx.tickets, tickets::Need::Shown)
+            });
         }
         let store = ctx.tickets.borrow();
         let generation = store.generation.to_string();

@@ -132,7 +132,7 @@ impl Feature for Cards {
         };
         if matches!(mode, Mode::Tickets(_)) && !self.asked_tickets {
             self.asked_tickets = true;
-            tickets::ensure(&ctx.tickets);
+            tickets::ensure(&ctx.tickets, tickets::Need::Every);
         }
         let generation = ctx.tickets.borrow().generation;
         let key = (mode, if mode == Mode::Connect { 0 } else { generation });

@@ -1,6 +1,11 @@
 //! The ticket snapshot as the content script holds it: fetched from the worker's cache
 //! (`GetTickets`), indexed by action for badges, shared with the cards. One request per page
 //! visit, again after a share, and a few polls while the worker says it is refreshing.
+//!
+//! A list page's badges read one ticket per action: its snapshot is cut to those by the worker
+//! ([`Need::Shown`]), so a cache of 1,000 or 10,000 tickets does not cross the messaging while
+//! the portal renders its list. The cards read every ticket ([`Need::Every`]): once they ask,
+//! the store holds the whole snapshot for the rest of the page's life.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,6 +23,15 @@ const FRESH_MS: u64 = 60_000;
 /// Polls while the worker refreshes in the background.
 const MAX_POLLS: u32 = 4;
 const POLL_MS: i32 = 2_500;
+
+/// What a surface reads from the snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Each action's shown ticket and its count (badges, bulk selection).
+    Shown,
+    /// Every ticket (the cards' counts per state, latest tickets and "To address").
+    Every,
+}
 
 /// What a badge shows for one action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +66,17 @@ pub struct TicketStore {
     in_flight: bool,
     fetched_at: u64,
     polls: u32,
+    /// The snapshot held carries every ticket, not only each action's shown one.
+    every: bool,
+    /// A surface of this page reads every ticket (`Need::Every`): fetches ask for all of them.
+    wants_every: bool,
 }
 
 impl TicketStore {
-    /// Whether a snapshot arrived.
+    /// Whether a snapshot with every ticket arrived (what the cards draw from; a list page's
+    /// snapshot of shown tickets does not count).
     pub fn loaded(&self) -> bool {
-        self.raw.is_some()
+        self.raw.is_some() && self.every
     }
 
     fn by_action(&self) -> &ByAction {
@@ -122,8 +141,9 @@ impl TicketStore {
             .collect()
     }
 
-    fn set(&mut self, mut raw: RawSnapshot) {
+    fn set(&mut self, mut raw: RawSnapshot, every: bool) {
         let same = self.error.is_none()
+            && self.every == every
             && self.raw.as_ref().is_some_and(|old| {
                 old.fetched_at == raw.fetched_at
                     && old.tickets.len() == raw.tickets.len()
@@ -144,6 +164,7 @@ impl TicketStore {
             .collect();
         self.queued.sort_unstable();
         self.raw = Some(raw);
+        self.every = every;
         self.error = None;
         self.generation = self.generation.wrapping_add(1);
     }
@@ -181,15 +202,21 @@ pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
         ..RawSnapshot::default()
     };
     let mut store = TicketStore::default();
-    store.set(raw);
+    store.set(raw, true);
     store
 }
 
-/// Fetches the snapshot unless a fresh one is held or a fetch is running.
-pub fn ensure(store: &std::cell::RefCell<TicketStore>) {
+/// Fetches the snapshot unless a fresh one that has what `need` reads is held or a fetch is
+/// running (a fetch for less than every ticket is followed by one for all of them when the
+/// cards asked meanwhile).
+pub fn ensure(store: &std::cell::RefCell<TicketStore>, need: Need) {
     let should = {
-        let s = store.borrow();
-        !s.in_flight && (s.raw.is_none() || now_ms().saturating_sub(s.fetched_at) > FRESH_MS)
+        let mut s = store.borrow_mut();
+        s.wants_every |= need == Need::Every;
+        !s.in_flight
+            && (s.raw.is_none()
+                || now_ms().saturating_sub(s.fetched_at) > FRESH_MS
+                || (s.wants_every && !s.every))
     };
     if should {
         fetch(store);
@@ -204,38 +231,60 @@ pub fn refresh(store: &std::cell::RefCell<TicketStore>) {
     }
 }
 
+/// What to do once an answer is applied.
+enum Next {
+    Done,
+    /// The cards asked for every ticket while a list page's fetch was running.
+    FetchEvery,
+    /// The worker is refreshing: ask again in a moment.
+    Poll,
+}
+
 fn fetch(store: &std::cell::RefCell<TicketStore>) {
-    store.borrow_mut().in_flight = true;
+    let every = {
+        let mut s = store.borrow_mut();
+        s.in_flight = true;
+        s.wants_every
+    };
     // The answer is applied to the page's store (the one `Ctx`), found again when it arrives.
     wasm_bindgen_futures::spawn_local(async move {
-        let answer = wire::tickets_raw().await;
-        let poll = with_store(|store| {
+        let answer = wire::tickets_raw(!every).await;
+        let next = with_store(|store| {
             let mut s = store.borrow_mut();
             s.in_flight = false;
             s.fetched_at = now_ms();
-            let poll = match answer {
+            match answer {
                 Ok(raw) => {
                     let refreshing = raw.refreshing;
-                    s.set(raw);
-                    refreshing && s.polls < MAX_POLLS
+                    s.set(raw, every);
+                    if s.wants_every && !every {
+                        Next::FetchEvery
+                    } else if refreshing && s.polls < MAX_POLLS {
+                        s.polls += 1;
+                        Next::Poll
+                    } else {
+                        Next::Done
+                    }
                 }
                 Err(e) => {
                     s.error = Some(e);
                     s.generation = s.generation.wrapping_add(1);
-                    false
+                    Next::Done
                 }
-            };
-            if poll {
-                s.polls += 1;
             }
-            poll
         });
-        let Some(poll) = poll else { return };
+        let Some(next) = next else { return };
         changed();
-        if poll {
-            super::dom::after(POLL_MS, || {
+        match next {
+            Next::Done => {}
+            Next::FetchEvery => {
                 with_store(fetch);
-            });
+            }
+            Next::Poll => {
+                super::dom::after(POLL_MS, || {
+                    with_store(fetch);
+                });
+            }
         }
     });
 }

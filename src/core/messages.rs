@@ -169,6 +169,10 @@ pub enum RequestBody {
     /// The cached tickets for cards, badges and the popup; refreshes when stale.
     GetTickets {
         force_refresh: bool,
+        /// Only each action's shown ticket (`ticket::shown_only`): what a list page's badges
+        /// read. Cards and the popup read every ticket.
+        #[serde(default)]
+        shown_only: bool,
     },
     /// One page of the full list, loaded from ServiceNow on demand.
     ListTickets(TicketListQuery),
@@ -244,7 +248,8 @@ impl RequestBody {
                     | RequestBody::GetBulk { .. }
                     | RequestBody::RetryBulk { .. }
                     | RequestBody::GetTickets {
-                        force_refresh: false
+                        force_refresh: false,
+                        ..
                     }
                     | RequestBody::GetDraft { .. }
                     | RequestBody::SaveDraft { .. }
@@ -873,6 +878,11 @@ mod tests {
             },
             RequestBody::GetTickets {
                 force_refresh: false,
+                shown_only: false,
+            },
+            RequestBody::GetTickets {
+                force_refresh: false,
+                shown_only: true,
             },
             RequestBody::GetDraft { key: "mfa".into() },
             RequestBody::SaveDraft {
@@ -903,6 +913,7 @@ mod tests {
             RequestBody::SaveStateNames(vec![]),
             RequestBody::GetTickets {
                 force_refresh: true,
+                shown_only: false,
             },
             RequestBody::RetryShare {
                 share_id: "s".into(),

@@ -530,7 +530,11 @@ impl Popup {
         if force_refresh {
             self.set_refreshing(true);
         }
-        send(RequestBody::GetTickets { force_refresh }).await
+        send(RequestBody::GetTickets {
+            force_refresh,
+            shown_only: false,
+        })
+        .await
     }
 
     async fn load_tickets(self: &Rc<Self>, force_refresh: bool, generation: u32) {

@@ -885,6 +885,7 @@ impl TicketsPage {
         spawn_local(async move {
             let mut answer = send(RequestBody::GetTickets {
                 force_refresh: true,
+                shown_only: false,
             })
             .await;
             let mut polls = 0;
@@ -895,6 +896,7 @@ impl TicketsPage {
                 sleep(REFRESH_POLL_MS).await;
                 answer = send(RequestBody::GetTickets {
                     force_refresh: false,
+                    shown_only: false,
                 })
                 .await;
             }

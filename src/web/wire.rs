@@ -195,11 +195,13 @@ pub async fn learn_portal_context(
     .await
 }
 
-/// The worker's cached tickets, kept as JS objects (see `tickets::TicketStore`).
-pub async fn tickets_raw() -> Result<decode::RawSnapshot, String> {
+/// The worker's cached tickets (`shown_only`: each action's shown ticket, what a list page's
+/// badges read), kept as JS objects until a ticket is shown (see `tickets::TicketStore`).
+pub async fn tickets_raw(shown_only: bool) -> Result<decode::RawSnapshot, String> {
     ask_for(
         RequestBody::GetTickets {
             force_refresh: false,
+            shown_only,
         },
         "snapshot",
         TIMEOUT_MS,
@@ -381,11 +383,15 @@ pub mod encode {
             B::FindOpenTickets { action_id } => {
                 self::body("find_open_tickets", one("action_id", action_id))
             }
-            B::GetTickets { force_refresh } => self::body(
+            B::GetTickets {
+                force_refresh,
+                shown_only,
+            } => self::body(
                 "get_tickets",
                 Some(
                     Obj::new()
                         .set("force_refresh", &JsValue::from_bool(*force_refresh))
+                        .set("shown_only", &JsValue::from_bool(*shown_only))
                         .done(),
                 ),
             ),

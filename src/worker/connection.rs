@@ -493,11 +493,7 @@ pub async fn authorize(method: AuthMethod) -> Result<ConnectionStatus, Diagnosis
         .as_ref()
         .is_some_and(|p| p.instance == session.instance.origin());
     if !same_instance {
-        let _ = storage::remove(
-            Area::Local,
-            &[store::TICKETS, store::RECENT, store::STATE_NAMES],
-        )
-        .await;
+        let _ = store::forget_tickets(&[store::TICKETS, store::RECENT, store::STATE_NAMES]).await;
     }
     store::save_connection(&ConnectionRecord {
         instance: session.instance.origin(),

@@ -19,6 +19,7 @@ use super::{bulk, diagnostics, drafts, mapping, outbox, portal_context, settings
 /// to the extension's own pages and worker, and resume the outbox.
 pub fn on_start() {
     storage::restrict_local_storage();
+    store::watch_ticket_changes();
     wasm_bindgen_futures::spawn_local(async {
         outbox::drive().await;
         // Tickets are refreshed when a surface asks and the cache is stale, never on a timer:
@@ -236,9 +237,10 @@ async fn answer(body: RequestBody) -> ResponseBody {
             Ok(t) => ResponseBody::Tickets(t),
             Err(e) => failed(e),
         },
-        RequestBody::GetTickets { force_refresh } => {
-            ResponseBody::Snapshot(tickets::snapshot(force_refresh).await)
-        }
+        RequestBody::GetTickets {
+            force_refresh,
+            shown_only,
+        } => ResponseBody::Snapshot(tickets::snapshot(force_refresh, shown_only).await),
         RequestBody::ListTickets(q) => match tickets::list(q).await {
             Ok(page) => ResponseBody::Page(page),
             Err(e) => failed(e),

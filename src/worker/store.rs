@@ -290,7 +290,7 @@ pub async fn forget_tokens() {
 pub async fn forget_instance_data() {
     forget_tokens().await;
     note_connection_write();
-    let _ = storage::remove(Area::Local, &[CONNECTION, TICKETS, RECENT, STATE_NAMES]).await;
+    let _ = forget_tickets(&[CONNECTION, TICKETS, RECENT, STATE_NAMES]).await;
 }
 
 pub async fn portal_accounts() -> Vec<String> {
@@ -547,11 +547,86 @@ extern "C" {
     fn storage_local_get_keys() -> Result<js_sys::Promise, JsValue>;
 }
 
+thread_local! {
+    /// The ticket cache with the tickets created since, as this worker last read it: a page's
+    /// snapshot is answered without reading up to two kinds × `CACHE_LIMIT` tickets from
+    /// `storage.local` again (~30 ms of the worker's and the browser's time per portal page,
+    /// while the portal renders; issue 17). Any change of `TICKETS` or `RECENT` forgets it:
+    /// this worker's writes (`set_tickets`, `forget_tickets`) and anyone's (`storage.onChanged`,
+    /// `watch_ticket_changes`).
+    static TICKETS_HELD: RefCell<Option<TicketCache>> = const { RefCell::new(None) };
+    /// Changes of `TICKETS` or `RECENT` seen: a read that overlapped one may be older than
+    /// storage and is not kept.
+    static TICKETS_CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// The ticket cache as cards, badges, the popup and the list read it: as last fetched, with the
-/// tickets created since (`RECENT`) in front.
+/// tickets created since (`RECENT`) in front. From storage once, then as held until either
+/// changes; a read that failed is not held (the next one tries storage again).
 pub async fn ticket_cache() -> TicketCache {
-    let (cache, recent) = join(fetched_ticket_cache(), recent_tickets()).await;
-    cache.with_recent(recent)
+    if let Some(held) = TICKETS_HELD.with(|h| h.borrow().clone()) {
+        return held;
+    }
+    let changes = TICKETS_CHANGES.with(std::cell::Cell::get);
+    let (cache, recent) = join(
+        get::<TicketCache>(Area::Local, TICKETS),
+        get::<RecentTickets>(Area::Local, RECENT),
+    )
+    .await;
+    let keep = cache.is_ok() && recent.is_ok();
+    let cache = cache
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .with_recent(recent.ok().flatten().unwrap_or_default());
+    if keep && TICKETS_CHANGES.with(std::cell::Cell::get) == changes {
+        TICKETS_HELD.with(|h| *h.borrow_mut() = Some(cache.clone()));
+    }
+    cache
+}
+
+/// Forgets the ticket cache held by `ticket_cache`: `TICKETS` or `RECENT` changed or is about
+/// to.
+pub fn forget_held_tickets() {
+    TICKETS_CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
+    TICKETS_HELD.with(|h| *h.borrow_mut() = None);
+}
+
+/// Writes `TICKETS` or `RECENT`: what `ticket_cache` holds is forgotten before the write and
+/// again once it is done (a read between the two may have seen the old value).
+pub async fn set_tickets<T: Serialize>(key: &str, value: &T) -> Result<(), StorageError> {
+    forget_held_tickets();
+    let written = set(Area::Local, key, value).await;
+    forget_held_tickets();
+    written
+}
+
+/// Removes keys of `storage.local` among which `TICKETS` or `RECENT`, forgetting the held cache
+/// as `set_tickets` does.
+pub async fn forget_tickets(keys: &[&str]) -> Result<(), StorageError> {
+    forget_held_tickets();
+    let removed = storage::remove(Area::Local, keys).await;
+    forget_held_tickets();
+    removed
+}
+
+/// Forgets the held ticket cache whenever `TICKETS` or `RECENT` changes in `storage.local`,
+/// whoever changed it (a test or a tool may; the worker's own writes already did).
+pub fn watch_ticket_changes() {
+    let cb = Closure::<dyn Fn(JsValue, JsValue)>::new(|changes: JsValue, area: JsValue| {
+        if area.as_string().as_deref() != Some("local") {
+            return;
+        }
+        let touched = [TICKETS, RECENT]
+            .iter()
+            .any(|k| js_sys::Reflect::has(&changes, &JsValue::from_str(k)).unwrap_or(true));
+        if touched {
+            forget_held_tickets();
+        }
+    });
+    let _ = crate::platform::chrome::storage_on_changed_add_listener(cb.as_ref().unchecked_ref());
+    // The worker's whole life: registered once, at its start.
+    cb.forget();
 }
 
 /// The ticket cache as last fetched, without the tickets created since.

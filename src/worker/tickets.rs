@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::domain::capabilities::{refresh_minutes, Api};
 use crate::domain::settings::DEFAULT_REFRESH_MINUTES;
 use crate::domain::state_names::{label_for, merge_all, ChoiceLabel};
-use crate::domain::ticket::{index_by_action, TicketKind, TicketSummary};
+use crate::domain::ticket::{self, index_by_action, TicketKind, TicketSummary};
 use crate::messages::{
     StateCount, StateName, StateNameOverride, TicketListQuery, TicketPage, TicketSnapshot,
     TicketSort,
@@ -98,7 +98,9 @@ fn relabel(tickets: &mut [TicketSummary], names: &[StateName]) {
 
 /// What cards, badges and the popup render. Starts a background refresh when the cache is
 /// stale (or `force`), never while the connection is not authorized.
-pub async fn snapshot(force: bool) -> TicketSnapshot {
+/// The cached tickets (`shown_only`: each action's shown ticket, for a list page's badges),
+/// starting a refresh when the cache is stale or `force` asks.
+pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
     let now = now_ms();
     let (settings, _) = connection::effective_settings().await;
     let instance = settings.instance.clone().unwrap_or_default();
@@ -131,10 +133,15 @@ pub async fn snapshot(force: bool) -> TicketSnapshot {
     let queued_action_ids = store::with_outbox_read(|o| o.queued_action_ids())
         .await
         .unwrap_or_default();
+    let counts = counts(&tickets, &cache.state_counts, &names);
+    let mut by_action = index_by_action(&tickets);
+    if shown_only {
+        (tickets, by_action) = ticket::shown_only(tickets, by_action);
+    }
     TicketSnapshot {
         fetched_at: cache.fetched_at,
-        counts: counts(&tickets, &cache.state_counts, &names),
-        by_action: index_by_action(&tickets),
+        counts,
+        by_action,
         tickets,
         queued_action_ids,
         refreshing,
@@ -277,10 +284,7 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
         totals,
         state_counts,
     };
-    if store::set(Area::Local, store::TICKETS, &cache)
-        .await
-        .is_ok()
-    {
+    if store::set_tickets(store::TICKETS, &cache).await.is_ok() {
         // The fetch saw every ticket created before it started.
         let lock = RECENT_LOCK.with(Rc::clone);
         lock.run(async {
@@ -288,7 +292,7 @@ async fn fetch_into_cache(session: &Session) -> Result<(), CallError> {
             let before = recent.tickets.len();
             recent.after_fetch(started);
             if recent.tickets.len() != before {
-                let _ = store::set(Area::Local, store::RECENT, &recent).await;
+                let _ = store::set_tickets(store::RECENT, &recent).await;
             }
         })
         .await;
@@ -381,7 +385,7 @@ pub async fn remember(ticket: TicketSummary, instance: &str) {
     lock.run(async {
         let mut recent = store::recent_tickets().await;
         recent.note(instance, ticket, now_ms());
-        let _ = store::set(Area::Local, store::RECENT, &recent).await;
+        let _ = store::set_tickets(store::RECENT, &recent).await;
     })
     .await;
 }

@@ -9,7 +9,7 @@
 //   … --scale                             also the figures at 10,000 rows and tickets and the heap
 //                                         after 1,000 navigations (tens of minutes)
 //   BENCH_ONLY=share,cards …              only those phases (keys: payload sandbox sw share
-//                                         pages requests inject200 startup inject2000
+//                                         pages snapshot requests inject200 startup inject2000
 //                                         inject10000 churn cards leak pageload day counts
 //                                         tickets10k soak bulk); BENCH_DEBUG=1 prints stack traces
 //   … --compare OLD.json                  then prints the change per figure against OLD.json
@@ -523,6 +523,33 @@ await phase('always', 'seed 1000 tickets (500 incidents, 500 change requests; 5 
   log(`   cache: ${snap.tickets.length} tickets`);
   seeded = snap.tickets.length >= 1000;
   if (!seeded) throw new Error(`the cache holds ${snap.tickets.length} tickets, not 1000 (counts ${JSON.stringify(snap.counts).slice(0, 200)}; the refresh's requests: ${table.map((r) => `${r.method} ${r.path} ${r.status}`).join(', ')})`);
+});
+
+// What asking for the ticket snapshot costs (issue 17): the worker's answer through the messaging
+// into a page, the whole cache (cards, popup) against a list page's cut (each action's shown
+// ticket: 200 of the 1,000), 20 interleaved pairs from an extension page.
+await phase('snapshot', 'snapshot_answer_all_ms and snapshot_answer_list_ms: get_tickets sent -> answer received, the whole cache of 1000 vs a list page\'s cut (200 actions), 20 interleaved pairs', ['snapshot_answer_all_ms', 'snapshot_answer_list_ms'], async () => {
+  if (!seeded) throw new Error('no seeded tickets');
+  const ask = (shownOnly) => extPage.evaluate(async (s) => {
+    const t0 = performance.now();
+    const r = await chrome.runtime.sendMessage({ v: 1, body: { type: 'get_tickets', data: { force_refresh: false, shown_only: s } } });
+    return { ms: performance.now() - t0, tickets: r?.body?.data?.tickets?.length ?? -1 };
+  }, shownOnly);
+  await ask(false);
+  await ask(true);
+  const all = [];
+  const list = [];
+  const sizes = new Set();
+  for (let i = 0; i < 20; i++) {
+    for (const shownOnly of i % 2 ? [true, false] : [false, true]) {
+      const r = await ask(shownOnly);
+      (shownOnly ? list : all).push(r.ms);
+      sizes.add(`${shownOnly ? 'list' : 'all'} ${r.tickets}`);
+    }
+  }
+  const [allSize, listSize] = ['all', 'list'].map((k) => [...sizes].filter((s) => s.startsWith(k)).join('/'));
+  results.set('snapshot_answer_all_ms', median(all), { note: `${allSize} tickets per answer, runs ${fmtRuns(all)} ms`, runs: all });
+  results.set('snapshot_answer_list_ms', median(list), { note: `${listSize} tickets per answer, runs ${fmtRuns(list)} ms`, runs: list });
 });
 
 // The extension's own pages, from the cache: navigation start -> what the user came for is drawn,

@@ -5,7 +5,7 @@
 // The flows that create tickets are in share.spec.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, PORTAL, DIST, connect, INTEGRATION_USER } from './harness.mjs';
+import { test, expect, PORTAL, DIST, connect, sendFromExtensionPage, INTEGRATION_USER } from './harness.mjs';
 
 const XSS_TITLE = 'Ensure <img src=x onerror=alert(1)> is blocked';
 /** AdminMFAV2's title in the replica's data. */
@@ -323,6 +323,47 @@ test.describe('lists that change under the buttons', () => {
     // their own.
     expect(deliveries.filter((d) => d.older > 0 && d.fresh === 0).length).toBeGreaterThan(0);
     expect(deliveries.filter((d) => d.fresh > 0 && d.older > 0)).toEqual([]);
+  });
+
+  test('a list page is sent each action\'s shown ticket, not the whole cache; the cards then get every ticket', async ({ context, extensionId, portal, sandbox }) => {
+    // Issue 17: the list's badges read one ticket per action, so the worker's answer to the list
+    // page is cut to those (a cache of 1,000 or 10,000 tickets does not cross the messaging
+    // while the portal renders). The cards, reached without a page load, read every ticket.
+    await open(portal, '/securescore?viewid=actions', { 'replica-rows': 40 });
+    const ids = await portal.evaluate(() => __replica.actions.slice(0, 8).map((a) => a.id));
+    for (const id of ids) await sandbox.seed({ table: 'incident', count: 3, correlation_prefix: `snshare:${id}:`, user: INTEGRATION_USER.user });
+    const options = await connect(context, extensionId);
+    const snapshot = async (shownOnly) => (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false, shown_only: shownOnly } })).body.data;
+    await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
+    await expect.poll(async () => { const s = await snapshot(false); return !s.refreshing && s.fetched_at !== null; }, { timeout: 20_000 }).toBe(true);
+    const whole = await snapshot(false);
+    const cut = await snapshot(true);
+    expect(whole.tickets).toHaveLength(3 * ids.length);
+    expect(cut.tickets).toHaveLength(ids.length);
+    expect(cut.by_action.map((a) => [a.key, a.count])).toEqual(whole.by_action.map((a) => [a.key, a.count]));
+    for (const [i, a] of cut.by_action.entries()) {
+      expect(cut.tickets[a.shown].number).toBe(whole.tickets[whole.by_action[i].shown].number);
+    }
+    // What the portal's tab asks the worker for, recorded beside the worker's own listener.
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
+    await worker.evaluate((portalOrigin) => {
+      globalThis.__ticketAsks = [];
+      chrome.runtime.onMessage.addListener((m, sender) => {
+        if (m?.body?.type === 'get_tickets' && String(sender.url).startsWith(portalOrigin)) globalThis.__ticketAsks.push(m.body.data);
+      });
+    }, PORTAL);
+    const asks = () => worker.evaluate(() => globalThis.__ticketAsks);
+    await portal.bringToFront();
+    await portal.reload();
+    await portal.evaluate(() => __replica.ready);
+    await expect(portal.getByRole('link', { name: /^ServiceNow ticket INC\d{7}: / })).toHaveCount(ids.length, { timeout: 15_000 });
+    expect(await asks()).toEqual([{ force_refresh: false, shown_only: true }]);
+    // The cards list the latest incidents of the whole cache, not of the list's cut.
+    await navigate(portal, '/homepage');
+    const card = portal.getByRole('region', { name: 'Incident management' });
+    const latest = whole.tickets.filter((t) => t.kind === 'incident').slice(0, 5).map((t) => t.number);
+    await expect(card.getByRole('link', { name: /^INC\d{7}$/ })).toHaveText(latest, { timeout: 15_000 });
+    expect(await asks()).toEqual([{ force_refresh: false, shown_only: true }, { force_refresh: false, shown_only: false }]);
   });
 
   test('a page that sets its language after snshare started gets its buttons in that language', async ({ portal }) => {

@@ -309,6 +309,31 @@ pub fn index_by_action(tickets: &[TicketSummary]) -> Vec<ActionIndex> {
         .collect()
 }
 
+/// A snapshot cut to what a list page's badges show: each action's shown ticket only, in the
+/// index's key order, with the index pointing at them (`shown` = the ticket's new place; `count`
+/// still every ticket of the action). A list of 200 actions over a cache of 1,000 tickets, or
+/// 10,000, crosses the worker's messaging with one ticket per action (issue 17).
+pub fn shown_only(
+    tickets: Vec<TicketSummary>,
+    index: Vec<ActionIndex>,
+) -> (Vec<TicketSummary>, Vec<ActionIndex>) {
+    let mut slots: Vec<Option<TicketSummary>> = tickets.into_iter().map(Some).collect();
+    let mut shown = Vec::with_capacity(index.len());
+    let mut kept = Vec::with_capacity(index.len());
+    for a in index {
+        // Each index entry names its own ticket (one shown per action): taken, not cloned.
+        let Some(t) = slots.get_mut(a.shown as usize).and_then(Option::take) else {
+            continue;
+        };
+        let Ok(at) = u32::try_from(shown.len()) else {
+            break;
+        };
+        shown.push(t);
+        kept.push(ActionIndex { shown: at, ..a });
+    }
+    (shown, kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,5 +530,33 @@ mod tests {
         // Sorted by key: a binary search finds each action.
         assert!(index.windows(2).all(|w| w[0].key < w[1].key));
         assert!(index_by_action(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_list_pages_snapshot_keeps_each_actions_shown_ticket_and_its_count() {
+        use crate::domain::correlation::correlation_id;
+        let tickets = vec![
+            summary(1, &correlation_id(Some("B"), "s1"), None, false),
+            summary(2, &correlation_id(Some("A"), "s2"), None, true),
+            summary(3, &correlation_id(Some("B"), "s3"), None, true),
+            summary(4, "not ours", None, true),
+            summary(5, &correlation_id(Some("A"), "s5"), None, false),
+        ];
+        let index = index_by_action(&tickets);
+        let (shown, cut) = shown_only(tickets.clone(), index.clone());
+        // One ticket per action, found through the cut index as through the whole one.
+        assert_eq!(shown.len(), 2);
+        assert_eq!(cut.len(), index.len());
+        for (whole, part) in index.iter().zip(&cut) {
+            assert_eq!((&whole.key, whole.count), (&part.key, part.count));
+            assert_eq!(
+                tickets.get(whole.shown as usize),
+                shown.get(part.shown as usize)
+            );
+        }
+        // B's open ticket (3), not its newer closed one; A's open one (2).
+        let numbers: Vec<&str> = shown.iter().map(|t| t.number.as_str()).collect();
+        assert_eq!(numbers, ["INC0000002", "INC0000003"]);
+        assert_eq!(shown_only(Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
     }
 }

@@ -64,6 +64,10 @@ export const METRICS = [
   ['inject_10000_rows_ms', 'ms', null],
   ['cards_render_10000_ms', 'ms', null],
   ['list_ready_1000_ms', 'ms', null],
+  // issue 17: the ticket snapshot asked for by a list page (each action's shown ticket) and by
+  // the cards and the popup (every ticket)
+  ['snapshot_answer_list_ms', 'ms', null],
+  ['snapshot_answer_all_ms', 'ms', null],
   ['list_ready_10000_ms', 'ms', null],
   ['nav_1000_wall_s', 's', null],
   ['startup_main_thread_self_ms', 'ms', null],
