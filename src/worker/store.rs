@@ -551,9 +551,12 @@ thread_local! {
     /// The ticket cache with the tickets created since, as this worker last read it: a page's
     /// snapshot is answered without reading up to two kinds × `CACHE_LIMIT` tickets from
     /// `storage.local` again (~30 ms of the worker's and the browser's time per portal page,
-    /// while the portal renders; issue 17). Any change of `TICKETS` or `RECENT` forgets it:
-    /// this worker's writes (`set_tickets`, `forget_tickets`) and anyone's (`storage.onChanged`,
-    /// `watch_ticket_changes`).
+    /// while the portal renders; issue 17). Only the worker writes `TICKETS` and `RECENT`
+    /// (pages and content scripts go through messages), and each of its writes forgets it
+    /// (`set_tickets`, `forget_tickets`); a stopped worker starts again from storage. Not
+    /// `storage.onChanged`: a listener in the worker has every storage write of the worker
+    /// (the outbox's, a share's) delivered back to it with its values, which cost each share
+    /// ~10 ms.
     static TICKETS_HELD: RefCell<Option<TicketCache>> = const { RefCell::new(None) };
     /// Changes of `TICKETS` or `RECENT` seen: a read that overlapped one may be older than
     /// storage and is not kept.
@@ -608,25 +611,6 @@ pub async fn forget_tickets(keys: &[&str]) -> Result<(), StorageError> {
     let removed = storage::remove(Area::Local, keys).await;
     forget_held_tickets();
     removed
-}
-
-/// Forgets the held ticket cache whenever `TICKETS` or `RECENT` changes in `storage.local`,
-/// whoever changed it (a test or a tool may; the worker's own writes already did).
-pub fn watch_ticket_changes() {
-    let cb = Closure::<dyn Fn(JsValue, JsValue)>::new(|changes: JsValue, area: JsValue| {
-        if area.as_string().as_deref() != Some("local") {
-            return;
-        }
-        let touched = [TICKETS, RECENT]
-            .iter()
-            .any(|k| js_sys::Reflect::has(&changes, &JsValue::from_str(k)).unwrap_or(true));
-        if touched {
-            forget_held_tickets();
-        }
-    });
-    let _ = crate::platform::chrome::storage_on_changed_add_listener(cb.as_ref().unchecked_ref());
-    // The worker's whole life: registered once, at its start.
-    cb.forget();
 }
 
 /// The ticket cache as last fetched, without the tickets created since.
