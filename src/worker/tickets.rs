@@ -96,10 +96,9 @@ fn relabel(tickets: &mut [TicketSummary], names: &[StateName]) {
     }
 }
 
-/// What cards, badges and the popup render. Starts a background refresh when the cache is
-/// stale (or `force`), never while the connection is not authorized.
-/// The cached tickets (`shown_only`: each action's shown ticket, for a list page's badges),
-/// starting a refresh when the cache is stale or `force` asks.
+/// What cards, badges and the popup render (`shown_only`: each action's shown ticket, what a
+/// list page's badges read). Starts a background refresh when the cache is stale (or `force`),
+/// never while the connection is not authorized.
 pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
     let now = now_ms();
     let (settings, _) = connection::effective_settings().await;
