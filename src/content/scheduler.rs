@@ -57,6 +57,8 @@ pub struct Batch {
     pub changed: Vec<Element>,
     /// Something of the page's was added or removed.
     pub structure: bool,
+    /// Some element's `lang` changed: the page's language is read again.
+    lang: bool,
     /// First batch of a feature run: look at everything.
     pub initial: bool,
     /// The ticket snapshot changed (badges, cards).
@@ -94,6 +96,7 @@ impl Batch {
             && self.expanded.is_empty()
             && !self.structure
             && !self.tickets_changed
+            && !self.lang
     }
 
     /// Action-list rows this batch added or changed (every row on an initial batch or when the
@@ -190,6 +193,24 @@ extern "C" {
     type RawNode;
     #[wasm_bindgen(method, js_name = hasAttribute)]
     fn has_attribute(this: &RawNode, name: &JsValue) -> bool;
+
+    /// A `MutationRecord` whose `type` is read as the JS string it is (compared, not copied).
+    #[wasm_bindgen(js_name = MutationRecord)]
+    type RawRecord;
+    #[wasm_bindgen(method, getter, js_name = type)]
+    fn kind(this: &RawRecord) -> JsValue;
+
+    /// The window's `Location`, kept for the page's life; `href` as the JS string it is.
+    #[wasm_bindgen(js_name = Location)]
+    type RawLocation;
+    #[wasm_bindgen(method, getter, catch, js_name = href)]
+    fn href_js(this: &RawLocation) -> Result<JsValue, JsValue>;
+
+    /// The window's `navigation` (the Navigation API, where the browser has it).
+    #[wasm_bindgen(js_name = Navigation)]
+    type RawNavigation;
+    #[wasm_bindgen(method, getter, js_name = currentEntry)]
+    fn current_entry(this: &RawNavigation) -> JsValue;
 }
 
 struct Running {
@@ -202,8 +223,21 @@ pub struct App {
     ctx: Rc<Ctx>,
     defs: &'static [FeatureDef],
     runs: RefCell<Vec<Running>>,
-    href: RefCell<String>,
+    href: RefCell<JsValue>,
     page: RefCell<Option<PortalPage>>,
+    /// The window's location, read once: each batch compares its `href` with the last seen.
+    location: RawLocation,
+    /// The Navigation API, when the browser has it: its current entry is a new object after
+    /// every change of address (pushState, replaceState, popstate, a fragment), so an entry the
+    /// same as the last one seen means the same address without reading `href` (issue 17:
+    /// Blink writes `href` out anew on each read, 5 % of snshare's time under heavy churn).
+    navigation: Option<RawNavigation>,
+    /// The current entry when `href` was last read (undefined: none yet).
+    entry: RefCell<JsValue>,
+    /// The root's `lang` as last read (`None`: read it on the next batch). The observer watches
+    /// that attribute, so it is read again only when a batch says it changed (issue 17: reading
+    /// it on every batch was a tenth of snshare's time under heavy DOM churn).
+    lang: RefCell<Option<String>>,
     frame_pending: Cell<bool>,
     tickets_dirty: Cell<bool>,
     observer: RefCell<Option<(MutationObserver, ObserverCallback)>>,
@@ -250,8 +284,15 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         ctx,
         defs,
         runs: RefCell::new(Vec::new()),
-        href: RefCell::new(String::new()),
+        href: RefCell::new(JsValue::UNDEFINED),
         page: RefCell::new(None),
+        location: window.location().unchecked_into(),
+        navigation: js_sys::Reflect::get(&window, dom::interned("navigation"))
+            .ok()
+            .filter(JsValue::is_object)
+            .map(JsCast::unchecked_into),
+        entry: RefCell::new(JsValue::UNDEFINED),
+        lang: RefCell::new(None),
         frame_pending: Cell::new(false),
         tickets_dirty: Cell::new(false),
         observer: RefCell::new(None),
@@ -278,11 +319,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         move |records: js_sys::Array, _: MutationObserver| {
             if let Some(app) = weak.upgrade() {
                 let batch = collect(&records);
-                if !batch.is_empty()
-                    || app.tickets_dirty.get()
-                    || app.url_changed()
-                    || app.lang_changed()
-                {
+                if !batch.is_empty() || app.tickets_dirty.get() || app.url_changed() {
                     app.flush(batch);
                 }
             }
@@ -387,12 +424,11 @@ fn warm_up(ctx: &Ctx) {
 /// Turns mutation records into a batch, skipping snshare's own nodes.
 fn collect(records: &js_sys::Array) -> Batch {
     let mut batch = Batch::default();
-    // Compared as JS values: no string copied into wasm per record.
-    let child_list = JsValue::from_str("childList");
-    let character_data = JsValue::from_str("characterData");
-    let type_key = JsValue::from_str("type");
-    let own = JsValue::from_str(OWN_ATTR);
-    let ours = |e: &Element| e.unchecked_ref::<RawNode>().has_attribute(&own);
+    // Compared as JS values: no string copied into wasm per record, none made per callback.
+    let child_list = dom::interned("childList");
+    let character_data = dom::interned("characterData");
+    let own = dom::interned(OWN_ATTR);
+    let ours = |e: &Element| e.unchecked_ref::<RawNode>().has_attribute(own);
     for i in 0..records.length() {
         let record: MutationRecord = records.get(i).unchecked_into();
         // Targets are elements: the observer watches the document element's subtree for child
@@ -400,10 +436,10 @@ fn collect(records: &js_sys::Array) -> Batch {
         let Some(target) = record.target().map(JsCast::unchecked_into::<Element>) else {
             continue;
         };
-        let kind = js_sys::Reflect::get(&record, &type_key).unwrap_or(JsValue::UNDEFINED);
+        let kind = record.unchecked_ref::<RawRecord>().kind();
         // Most records are child lists: that comparison first.
-        let is_child_list = kind == child_list;
-        if !is_child_list && kind == character_data {
+        let is_child_list = kind == *child_list;
+        if !is_child_list && kind == *character_data {
             // The target is a text node: its element changed text.
             let node: &web_sys::Node = target.unchecked_ref();
             if let Some(parent) = node.parent_element() {
@@ -438,6 +474,7 @@ fn collect(records: &js_sys::Array) -> Batch {
             match record.attribute_name().as_deref() {
                 Some("href") if !dom::is_ours(&target) => batch.hrefs.push(target),
                 Some("aria-expanded") => batch.expanded.push(target),
+                Some("lang") => batch.lang = true,
                 _ => {}
             }
         }
@@ -461,11 +498,35 @@ impl App {
         }
     }
 
+    /// `location.href` as a JS string (undefined if it cannot be read).
+    fn href_now(&self) -> JsValue {
+        self.location.href_js().unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// The address and the current history entry, when the address differs from the last one
+    /// seen. The same entry as then says it does not, without reading it; otherwise one
+    /// comparison of JS strings: nothing is copied into wasm unless the page changed.
+    fn new_href(&self) -> Option<(JsValue, JsValue)> {
+        let entry = self
+            .navigation
+            .as_ref()
+            .map(RawNavigation::current_entry)
+            .filter(JsValue::is_object)
+            .unwrap_or(JsValue::UNDEFINED);
+        if entry.is_object() && entry == *self.entry.borrow() {
+            return None;
+        }
+        let now = self.href_now();
+        if *self.href.borrow() == now {
+            // A new entry at the same address (pushState of the same URL): kept.
+            *self.entry.borrow_mut() = entry;
+            return None;
+        }
+        Some((now, entry))
+    }
+
     fn url_changed(&self) -> bool {
-        let href = web_sys::window()
-            .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
-        *self.href.borrow() != href
+        self.new_href().is_some()
     }
 
     /// The root's `lang` (the page's language), "" without one.
@@ -476,14 +537,11 @@ impl App {
             .unwrap_or_default()
     }
 
-    fn lang_changed(&self) -> bool {
-        !self.paused.get() && !i18n::follows(&Self::page_lang())
-    }
-
     /// Before a batch: the stylesheet, once the page has a body (its theme read from it), and
     /// the page's language followed. False while that language's catalogue loads: the batch
     /// waits, and the features start again with everything on the page once it is there.
-    fn prepare(&self) -> bool {
+    /// `lang_changed`: the batch saw a `lang` attribute change (the root's is read again).
+    fn prepare(&self, lang_changed: bool) -> bool {
         if self.paused.get() {
             return false;
         }
@@ -493,10 +551,17 @@ impl App {
                 self.styled.set(true);
             }
         }
-        let lang = Self::page_lang();
-        if i18n::follows(&lang) {
-            return true;
+        if lang_changed {
+            *self.lang.borrow_mut() = None;
         }
+        let lang = {
+            let mut held = self.lang.borrow_mut();
+            let lang = held.get_or_insert_with(Self::page_lang);
+            if i18n::follows(lang) {
+                return true;
+            }
+            lang.clone()
+        };
         if i18n::follow_now(&lang) {
             self.restart_features();
             return true;
@@ -506,6 +571,8 @@ impl App {
             i18n::follow_page_language(&lang).await;
             if let Some(app) = APP.with(|a| a.borrow().clone()) {
                 app.paused.set(false);
+                // A change while the catalogue loaded was not looked at: read it again.
+                *app.lang.borrow_mut() = None;
                 app.restart_features();
                 app.flush(Batch::default());
             }
@@ -519,12 +586,13 @@ impl App {
         self.ctx.language_changed();
         self.runs.borrow_mut().clear();
         *self.page.borrow_mut() = None;
-        self.href.borrow_mut().clear();
+        *self.href.borrow_mut() = JsValue::UNDEFINED;
+        *self.entry.borrow_mut() = JsValue::UNDEFINED;
     }
 
     fn flush(&self, mut batch: Batch) {
         self.frame_pending.set(false);
-        if !self.prepare() {
+        if !self.prepare(batch.lang) {
             return;
         }
         let navigated = self.check_navigation();
@@ -552,13 +620,12 @@ impl App {
     /// Starts, keeps or drops feature runs when the page changed. Whether the URL changed (the
     /// first flush included).
     fn check_navigation(&self) -> bool {
-        let href = web_sys::window()
-            .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
-        if *self.href.borrow() == href {
+        let Some((now, entry)) = self.new_href() else {
             return false;
-        }
-        *self.href.borrow_mut() = href.clone();
+        };
+        let href = now.as_string().unwrap_or_default();
+        *self.href.borrow_mut() = now;
+        *self.entry.borrow_mut() = entry;
         let page = PortalPage::from_url(&href);
         if *self.page.borrow() == page {
             return true;

@@ -841,6 +841,8 @@ await phase('churn', 'churn_cpu_share: snshare\'s share of main-thread time whil
     const profile = await stopProfile(cdp);
     await cdp.detach();
     await page.close();
+    // BENCH_PROFILE=1 keeps each run's profile (target/bench/profile-churn-<run>.cpuprofile).
+    if (process.env.BENCH_PROFILE) fs.writeFileSync(path.join(OUT, `profile-churn-${i + 1}.cpuprofile`), JSON.stringify(profile));
     const t = extensionTime(profile, { calibration: cal, from: r.t0, to: r.t1 });
     if (!t.calibrated) return MISS;
     if (i === 0) log(`   ${r.operations} operations (${r.added} added, ${r.removed} removed) in ${r.elapsedMs} ms`);
