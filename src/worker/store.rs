@@ -4,7 +4,7 @@
 //! (`platform::vault`, the extension origin's IndexedDB) holds the refresh token and the client
 //! secret, out of every content script's reach.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
@@ -208,7 +208,7 @@ pub async fn save_connection(record: &ConnectionRecord) {
 
 thread_local! {
     /// Changes of the connection record made by this worker (its only writer).
-    static CONNECTION_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static CONNECTION_WRITES: Cell<u64> = const { Cell::new(0) };
 }
 
 fn note_connection_write() {
@@ -218,7 +218,7 @@ fn note_connection_write() {
 /// How many times this worker has changed the connection record: a copy read when this was
 /// the same is still what storage holds.
 pub fn connection_writes() -> u64 {
-    CONNECTION_WRITES.with(std::cell::Cell::get)
+    CONNECTION_WRITES.with(Cell::get)
 }
 
 /// The refresh token: from the secret store; one still in `storage.local` (an earlier
@@ -337,15 +337,64 @@ fn outbox_key(share_id: &str) -> String {
     format!("{OUTBOX_ENTRY_PREFIX}{share_id}")
 }
 
+/// A stored value this worker holds in memory as it last read or wrote it: only the worker
+/// writes it (pages and content scripts go through messages), so within one worker's life the
+/// copy held is what storage holds; a stopped worker starts again from storage. Changes are
+/// counted: a read that overlapped one may be older than storage and is not kept.
+struct Held<T> {
+    value: RefCell<Option<T>>,
+    changes: Cell<u64>,
+}
+
+impl<T: Clone> Held<T> {
+    const fn new() -> Self {
+        Held {
+            value: RefCell::new(None),
+            changes: Cell::new(0),
+        }
+    }
+
+    /// A copy of the value held, if any.
+    fn get(&self) -> Option<T> {
+        self.value.borrow().clone()
+    }
+
+    /// `f` on the value held, without copying it.
+    fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        self.value.borrow().as_ref().map(f)
+    }
+
+    fn is_held(&self) -> bool {
+        self.value.borrow().is_some()
+    }
+
+    /// The change count: taken before a read, handed to [`Held::keep_read`] after it.
+    fn changes(&self) -> u64 {
+        self.changes.get()
+    }
+
+    /// A change of the stored value starts: counted, so reads it overlaps are not kept.
+    fn note_change(&self) {
+        self.changes.set(self.changes.get().wrapping_add(1));
+    }
+
+    /// Holds `value` (what storage now holds), or nothing.
+    fn put(&self, value: Option<T>) {
+        *self.value.borrow_mut() = value;
+    }
+
+    /// Holds `read`, read from storage, if nothing changed since `changes` was taken.
+    fn keep_read(&self, read: &T, changes: u64) {
+        if self.changes.get() == changes {
+            self.put(Some(read.clone()));
+        }
+    }
+}
+
 thread_local! {
-    /// The outbox as this worker last read or wrote it. Only the worker writes the outbox (pages
-    /// and content scripts go through messages), so within one worker's life this is what
-    /// storage holds; a stopped worker starts again from storage. A failed write forgets it, so
-    /// the next reader sees what storage really kept.
-    static OUTBOX_HELD: RefCell<Option<Outbox>> = const { RefCell::new(None) };
-    /// Writes of the outbox started by this worker: a read that overlapped one may be older
-    /// than storage and is not kept.
-    static OUTBOX_WRITES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The outbox as this worker last read or wrote it; each write it starts is a change. A
+    /// failed write forgets it, so the next reader sees what storage really kept.
+    static OUTBOX_HELD: Held<Outbox> = const { Held::new() };
     /// One read of the stored outbox at a time (it may move the old layout, see
     /// `migrate_outbox`): a second reader waits and finds it held.
     static OUTBOX_READ_LOCK: std::rc::Rc<AsyncLock> = std::rc::Rc::new(AsyncLock::new());
@@ -359,34 +408,32 @@ pub async fn outbox() -> Outbox {
 
 /// Reads the outbox without copying it (`None`: storage could not be read).
 pub async fn with_outbox_read<T>(f: impl FnOnce(&Outbox) -> T) -> Option<T> {
-    if OUTBOX_HELD.with(|h| h.borrow().is_none()) {
+    if !OUTBOX_HELD.with(Held::is_held) {
         let read = outbox_for_update().await.ok()?;
         // Read, but not kept (a write overlapped the read): from the copy read.
-        if OUTBOX_HELD.with(|h| h.borrow().is_none()) {
+        if !OUTBOX_HELD.with(Held::is_held) {
             return Some(f(&read));
         }
     }
-    OUTBOX_HELD.with(|h| h.borrow().as_ref().map(f))
+    OUTBOX_HELD.with(|h| h.with(f))
 }
 
 /// The outbox to change and save back: an error when storage cannot be read, so a failed read
 /// is never saved back over the queued shares as an empty outbox. Read from storage once per
 /// worker start, then from what this worker wrote.
 pub async fn outbox_for_update() -> Result<Outbox, StorageError> {
-    if let Some(held) = OUTBOX_HELD.with(|h| h.borrow().clone()) {
+    if let Some(held) = OUTBOX_HELD.with(Held::get) {
         return Ok(held);
     }
     let lock = OUTBOX_READ_LOCK.with(std::rc::Rc::clone);
     lock.run(async {
-        if let Some(held) = OUTBOX_HELD.with(|h| h.borrow().clone()) {
+        if let Some(held) = OUTBOX_HELD.with(Held::get) {
             return Ok(held);
         }
-        let writes = OUTBOX_WRITES.with(std::cell::Cell::get);
+        let writes = OUTBOX_HELD.with(Held::changes);
         migrate_outbox().await?;
         let read = Outbox::from_keyed(read_outbox_entries().await?);
-        if OUTBOX_WRITES.with(std::cell::Cell::get) == writes {
-            OUTBOX_HELD.with(|h| *h.borrow_mut() = Some(read.clone()));
-        }
+        OUTBOX_HELD.with(|h| h.keep_read(&read, writes));
         Ok(read)
     })
     .await
@@ -397,9 +444,9 @@ pub async fn outbox_for_update() -> Result<Outbox, StorageError> {
 /// worker stopped in between leaves every entry as before or as after, never half of one.
 pub async fn save_outbox(outbox: &mut Outbox) -> Result<(), StorageError> {
     let changes = outbox.take_changes();
-    OUTBOX_WRITES.with(|w| w.set(w.get().wrapping_add(1)));
+    OUTBOX_HELD.with(Held::note_change);
     let saved = write_outbox_changes(outbox, &changes).await;
-    OUTBOX_HELD.with(|h| *h.borrow_mut() = saved.is_ok().then(|| outbox.clone()));
+    OUTBOX_HELD.with(|h| h.put(saved.is_ok().then(|| outbox.clone())));
     saved
 }
 
@@ -432,7 +479,7 @@ async fn write_outbox_changes(
 /// Forgets the outbox held in memory: the next reader reads storage, as a restarted worker does.
 #[doc(hidden)]
 pub fn forget_held_outbox() {
-    OUTBOX_HELD.with(|h| *h.borrow_mut() = None);
+    OUTBOX_HELD.with(|h| h.put(None));
 }
 
 /// Moves an outbox stored by an earlier version (one `outbox` key holding the whole list) to
@@ -551,26 +598,22 @@ thread_local! {
     /// The ticket cache with the tickets created since, as this worker last read it: a page's
     /// snapshot is answered without reading up to two kinds × `CACHE_LIMIT` tickets from
     /// `storage.local` again (~30 ms of the worker's and the browser's time per portal page,
-    /// while the portal renders; issue 17). Only the worker writes `TICKETS` and `RECENT`
-    /// (pages and content scripts go through messages), and each of its writes forgets it
-    /// (`set_tickets`, `forget_tickets`); a stopped worker starts again from storage. Not
+    /// while the portal renders; issue 17). Each write of `TICKETS` or `RECENT` is a change
+    /// and forgets it (`set_tickets`, `forget_tickets`). Not
     /// `storage.onChanged`: a listener in the worker has every storage write of the worker
     /// (the outbox's, a share's) delivered back to it with its values, which cost each share
     /// ~10 ms.
-    static TICKETS_HELD: RefCell<Option<TicketCache>> = const { RefCell::new(None) };
-    /// Changes of `TICKETS` or `RECENT` seen: a read that overlapped one may be older than
-    /// storage and is not kept.
-    static TICKETS_CHANGES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static TICKETS_HELD: Held<TicketCache> = const { Held::new() };
 }
 
 /// The ticket cache as cards, badges, the popup and the list read it: as last fetched, with the
 /// tickets created since (`RECENT`) in front. From storage once, then as held until either
 /// changes; a read that failed is not held (the next one tries storage again).
 pub async fn ticket_cache() -> TicketCache {
-    if let Some(held) = TICKETS_HELD.with(|h| h.borrow().clone()) {
+    if let Some(held) = TICKETS_HELD.with(Held::get) {
         return held;
     }
-    let changes = TICKETS_CHANGES.with(std::cell::Cell::get);
+    let changes = TICKETS_HELD.with(Held::changes);
     let (cache, recent) = join(
         get::<TicketCache>(Area::Local, TICKETS),
         get::<RecentTickets>(Area::Local, RECENT),
@@ -582,8 +625,8 @@ pub async fn ticket_cache() -> TicketCache {
         .flatten()
         .unwrap_or_default()
         .with_recent(recent.ok().flatten().unwrap_or_default());
-    if keep && TICKETS_CHANGES.with(std::cell::Cell::get) == changes {
-        TICKETS_HELD.with(|h| *h.borrow_mut() = Some(cache.clone()));
+    if keep {
+        TICKETS_HELD.with(|h| h.keep_read(&cache, changes));
     }
     cache
 }
@@ -591,8 +634,10 @@ pub async fn ticket_cache() -> TicketCache {
 /// Forgets the ticket cache held by `ticket_cache`: `TICKETS` or `RECENT` changed or is about
 /// to.
 pub fn forget_held_tickets() {
-    TICKETS_CHANGES.with(|c| c.set(c.get().wrapping_add(1)));
-    TICKETS_HELD.with(|h| *h.borrow_mut() = None);
+    TICKETS_HELD.with(|h| {
+        h.note_change();
+        h.put(None);
+    });
 }
 
 /// Writes `TICKETS` or `RECENT`: what `ticket_cache` holds is forgotten before the write and
