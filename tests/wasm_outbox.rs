@@ -35,6 +35,8 @@ fn stub_storage() {
              log.push(['get', list]);
              const out = {};
              for (const k of list) if (data.has(k)) out[k] = copy(data.get(k));
+             // What was stored when asked, answered a task later (a read still on its way).
+             if (globalThis.__store.slowGet) await new Promise((r) => setTimeout(r, 0));
              return out;
            },
            set: async (items) => {
@@ -281,6 +283,38 @@ async fn a_change_writes_only_the_entries_it_touched() {
         .expect("read")
         .get("s1")
         .is_some());
+}
+
+/// A read of the outbox that one of the worker's writes overlapped may be older than storage: it
+/// is answered, but not held (the next reader reads storage again). The write here is refused,
+/// so what storage holds is known: the outbox before it.
+#[wasm_bindgen_test]
+async fn an_outbox_read_that_a_write_overlapped_is_not_held() {
+    stub_storage();
+    let mut o = store::outbox_for_update().await.expect("empty outbox");
+    o.push(entry("s1", T0));
+    store::save_outbox(&mut o).await.expect("stored");
+    // As a started worker: nothing held, the next reader reads storage while s2 is written.
+    store::forget_held_outbox();
+    o.push(entry("s2", T0 + 1));
+    // The read is on its way (its answers come a task later) when the write starts.
+    eval("__store.fail.set = 1; __store.slowGet = true;");
+    let (read, saved) = snshare_worker::platform::join(store::outbox_for_update(), async {
+        for _ in 0..8 {
+            let tick = js_sys::Promise::resolve(&JsValue::NULL);
+            let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
+        }
+        assert!(!reads().is_empty(), "the read started first");
+        store::save_outbox(&mut o).await
+    })
+    .await;
+    eval("__store.slowGet = false;");
+    assert!(saved.is_err(), "the write was refused");
+    let read = read.expect("read");
+    assert!(read.get("s1").is_some() && read.get("s2").is_none());
+    reads();
+    assert_eq!(store::outbox_for_update().await.expect("read again"), read);
+    assert!(!reads().is_empty(), "not held: storage read again");
 }
 
 fn ticket(sys_id: &str) -> TicketSummary {
