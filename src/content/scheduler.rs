@@ -205,12 +205,6 @@ extern "C" {
     type RawLocation;
     #[wasm_bindgen(method, getter, catch, js_name = href)]
     fn href_js(this: &RawLocation) -> Result<JsValue, JsValue>;
-
-    /// The window's `navigation` (the Navigation API, where the browser has it).
-    #[wasm_bindgen(js_name = Navigation)]
-    type RawNavigation;
-    #[wasm_bindgen(method, getter, js_name = currentEntry)]
-    fn current_entry(this: &RawNavigation) -> JsValue;
 }
 
 struct Running {
@@ -227,13 +221,6 @@ pub struct App {
     page: RefCell<Option<PortalPage>>,
     /// The window's location, read once: each batch compares its `href` with the last seen.
     location: RawLocation,
-    /// The Navigation API, when the browser has it: its current entry is a new object after
-    /// every change of address (pushState, replaceState, popstate, a fragment), so an entry the
-    /// same as the last one seen means the same address without reading `href` (issue 17:
-    /// Blink writes `href` out anew on each read, 5 % of snshare's time under heavy churn).
-    navigation: Option<RawNavigation>,
-    /// The current entry when `href` was last read (undefined: none yet).
-    entry: RefCell<JsValue>,
     /// The root's `lang` as last read (`None`: read it on the next batch). The observer watches
     /// that attribute, so it is read again only when a batch says it changed (issue 17: reading
     /// it on every batch was a tenth of snshare's time under heavy DOM churn).
@@ -287,11 +274,6 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         href: RefCell::new(JsValue::UNDEFINED),
         page: RefCell::new(None),
         location: window.location().unchecked_into(),
-        navigation: js_sys::Reflect::get(&window, dom::interned("navigation"))
-            .ok()
-            .filter(JsValue::is_object)
-            .map(JsCast::unchecked_into),
-        entry: RefCell::new(JsValue::UNDEFINED),
         lang: RefCell::new(None),
         frame_pending: Cell::new(false),
         tickets_dirty: Cell::new(false),
@@ -503,26 +485,11 @@ impl App {
         self.location.href_js().unwrap_or(JsValue::UNDEFINED)
     }
 
-    /// The address and the current history entry, when the address differs from the last one
-    /// seen. The same entry as then says it does not, without reading it; otherwise one
-    /// comparison of JS strings: nothing is copied into wasm unless the page changed.
-    fn new_href(&self) -> Option<(JsValue, JsValue)> {
-        let entry = self
-            .navigation
-            .as_ref()
-            .map(RawNavigation::current_entry)
-            .filter(JsValue::is_object)
-            .unwrap_or(JsValue::UNDEFINED);
-        if entry.is_object() && entry == *self.entry.borrow() {
-            return None;
-        }
+    /// The address, when it differs from the last one seen: one comparison of JS strings,
+    /// nothing copied into wasm unless the page changed.
+    fn new_href(&self) -> Option<JsValue> {
         let now = self.href_now();
-        if *self.href.borrow() == now {
-            // A new entry at the same address (pushState of the same URL): kept.
-            *self.entry.borrow_mut() = entry;
-            return None;
-        }
-        Some((now, entry))
+        (*self.href.borrow() != now).then_some(now)
     }
 
     fn url_changed(&self) -> bool {
@@ -587,7 +554,6 @@ impl App {
         self.runs.borrow_mut().clear();
         *self.page.borrow_mut() = None;
         *self.href.borrow_mut() = JsValue::UNDEFINED;
-        *self.entry.borrow_mut() = JsValue::UNDEFINED;
     }
 
     fn flush(&self, mut batch: Batch) {
@@ -620,12 +586,11 @@ impl App {
     /// Starts, keeps or drops feature runs when the page changed. Whether the URL changed (the
     /// first flush included).
     fn check_navigation(&self) -> bool {
-        let Some((now, entry)) = self.new_href() else {
+        let Some(now) = self.new_href() else {
             return false;
         };
         let href = now.as_string().unwrap_or_default();
         *self.href.borrow_mut() = now;
-        *self.entry.borrow_mut() = entry;
         let page = PortalPage::from_url(&href);
         if *self.page.borrow() == page {
             return true;
