@@ -640,22 +640,25 @@ pub fn forget_held_tickets() {
     });
 }
 
-/// Writes `TICKETS` or `RECENT`: what `ticket_cache` holds is forgotten before the write and
-/// again once it is done (a read between the two may have seen the old value).
+/// Runs a change of `TICKETS` or `RECENT` (`change` is not started before it is awaited here):
+/// what `ticket_cache` holds is forgotten before it and again once it is done (a read between
+/// the two may have seen the old value).
+async fn changing_tickets<T>(change: impl Future<Output = T>) -> T {
+    forget_held_tickets();
+    let done = change.await;
+    forget_held_tickets();
+    done
+}
+
+/// Writes `TICKETS` or `RECENT`, forgetting the held cache around the write.
 pub async fn set_tickets<T: Serialize>(key: &str, value: &T) -> Result<(), StorageError> {
-    forget_held_tickets();
-    let written = set(Area::Local, key, value).await;
-    forget_held_tickets();
-    written
+    changing_tickets(set(Area::Local, key, value)).await
 }
 
 /// Removes keys of `storage.local` among which `TICKETS` or `RECENT`, forgetting the held cache
 /// as `set_tickets` does.
 pub async fn forget_tickets(keys: &[&str]) -> Result<(), StorageError> {
-    forget_held_tickets();
-    let removed = storage::remove(Area::Local, keys).await;
-    forget_held_tickets();
-    removed
+    changing_tickets(storage::remove(Area::Local, keys)).await
 }
 
 /// The ticket cache as last fetched, without the tickets created since.
