@@ -13,7 +13,6 @@
 //! Applies on the home page and the Secure Score overview.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use web_sys::{Document, Element, Event};
@@ -70,7 +69,9 @@ thread_local! {
     static SEQ: Cell<u32> = const { Cell::new(0) };
     /// The status the Recommended actions list showed for each action seen on this page, by
     /// action key (issue 18): read from the rows as they pass, never asked of the portal.
-    static SEEN_STATUS: RefCell<HashMap<String, ActionStatus>> = RefCell::default();
+    /// FxHash, as the title map (`domain::action_title`): std's SipHash is 64-bit code the
+    /// portal downloads for nothing a page could gain by colliding.
+    static SEEN_STATUS: RefCell<rustc_hash::FxHashMap<String, ActionStatus>> = RefCell::default();
 }
 
 /// Actions whose status is remembered: more than a tenant has.

@@ -10,8 +10,9 @@
 //!   is itself a valid correlation key (`snshare:title.<hex>:<share>`).
 //! - [`TitleMap`]: the learned pairs of one tenant, bounded, most recently learned kept.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -152,12 +153,20 @@ pub fn is_title_key(id: &str) -> bool {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(from = "StoredTitles", into = "StoredTitles")]
 pub struct TitleMap {
-    /// Normalized title → (its stamp in `order`, action id).
-    ids: HashMap<String, (u64, String)>,
+    /// Normalized title → (its stamp in `order`, action id). Hashed with FxHash, not std's
+    /// SipHash: every row of a list teaches its title here, and in the content script's
+    /// wasm (and more so in its JavaScript build, where SipHash's 64-bit rounds become pairs of
+    /// 32-bit operations) SipHash cost 0.8 KiB (2 KiB) gzip. FxHash resists no crafted
+    /// collisions; at most [`TITLE_MAP_MAX`] titles are kept, so a page that crafted them all
+    /// would slow its own map to ~2,000 comparisons per lookup, no worse.
+    ids: FxHashMap<String, (u32, String)>,
     /// (stamp, normalized title), oldest first. An entry whose stamp is no longer its title's
     /// (learned again since) is stale: skipped, and dropped when it reaches the front.
-    order: VecDeque<(u64, String)>,
-    next: u64,
+    order: VecDeque<(u32, String)>,
+    /// The next stamp. Stamps are only compared for equality, and an entry leaves `order`
+    /// within ~2 × [`TITLE_MAP_MAX`] learns, so they wrap safely; 32 bits, as the content
+    /// script's JavaScript build would turn every 64-bit operation into two.
+    next: u32,
 }
 
 /// [`TitleMap`] as storage and messages carry it.
@@ -255,7 +264,7 @@ impl TitleMap {
     /// Sets `title`'s id and makes it the newest; the oldest go past the bound.
     fn insert(&mut self, title: String, id: &str) {
         let stamp = self.next;
-        self.next += 1;
+        self.next = self.next.wrapping_add(1);
         self.order.push_back((stamp, title.clone()));
         self.ids.insert(title, (stamp, id.to_owned()));
         while self.ids.len() > TITLE_MAP_MAX {
