@@ -393,6 +393,10 @@ build() {
   cat "$js_log"
   build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script and the forms)" \
     bash -c 'cd extension && find . -type f ! -name "*.md" ! -name "manifest.*.json" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
+  # content.js is the one loader every portal page downloads and parses at document_start:
+  # minified like the glue it imports (1,857 -> 874 B gzip; its source, with the comments, is
+  # extension/content.js). The extension pages' loaders stay as written.
+  build_step "minify content.js" minify "$DIST/content.js" "$DIST/content.js"
   build_step "dist/snshare-chrome.zip" deterministic_zip "$DIST" "$DIST_ROOT/snshare-chrome.zip"
   build_firefox
   say "built: $(du -sh "$DIST" | cut -f1) in dist/chrome; wasm $(for surface in "${SURFACES[@]}"; do
