@@ -424,7 +424,7 @@ fn current_tenant(previous: &str) -> String {
                 .map(|(_, v)| v)
         });
     match tid {
-        Some(tid) => format!("{origin}|{tid}"),
+        Some(tid) => [origin.as_str(), "|", tid.as_str()].concat(),
         None if previous.starts_with(&origin) => previous.to_owned(),
         None => origin,
     }

@@ -62,7 +62,7 @@ impl Feature for Badges {
             });
         }
         let store = ctx.tickets.borrow();
-        let generation = store.generation.to_string();
+        let generation = snshare_core::decimal(store.generation as usize);
         let rows: &[selectors::Row] =
             if batch.tickets_changed || batch.initial || batch.rows_rebound.get() {
                 batch.all_rows(ctx)
@@ -283,14 +283,19 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
     let name = if info.count > 1 {
         badge_name(
             true,
-            &[&tk.number, &tk.state_label, &info.count.to_string()],
+            &[
+                &tk.number,
+                &tk.state_label,
+                &snshare_core::decimal(info.count),
+            ],
         )
     } else {
         badge_name(false, &[&tk.number, &tk.state_label])
     };
-    let mut text = format!("{} · {}", tk.number, tk.state_label);
+    let mut text = [tk.number.as_str(), " · ", tk.state_label.as_str()].concat();
     if info.count > 1 {
-        text.push_str(&format!(" +{}", info.count - 1));
+        text.push_str(" +");
+        snshare_core::push_decimal(&mut text, info.count - 1);
     }
     let class = if tk.open {
         "snshare-badge"
@@ -314,7 +319,7 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
     dom::set_i(
         &badge,
         "title",
-        &format!("{name} — {}", tk.short_description),
+        &[name.as_str(), " — ", tk.short_description.as_str()].concat(),
     );
     badge
 }

@@ -213,7 +213,9 @@ fn next_id(prefix: &str) -> String {
         s.set(v);
         v
     });
-    format!("snshare-{prefix}-{n}")
+    let mut id = ["snshare-", prefix, "-"].concat();
+    snshare_core::push_decimal(&mut id, n as usize);
+    id
 }
 
 /// The cards' markup and its pieces (compiled in: never page or ServiceNow data).
@@ -379,7 +381,7 @@ fn latest_list(doc: &Document, tickets: &[TicketSummary]) -> Option<Element> {
             set(
                 &updated,
                 "datetime",
-                &format!("{}Z", tk.updated_on.replacen(' ', "T", 1)),
+                &(tk.updated_on.replacen(' ', "T", 1) + "Z"),
             );
         }
         if let Some(name) = template::part::<Element>(&item, "name") {

@@ -199,7 +199,7 @@ pub fn description_from_panel(content: &PanelContent, link: &str) -> String {
     }
     if let Some((heading, text)) = &content.prerequisites {
         if !text.trim().is_empty() {
-            blocks.push(format!("{heading}:\n{}", text.trim()));
+            blocks.push([heading.as_str(), ":\n", text.trim()].concat());
         }
     }
     if let Some((heading, steps)) = &content.next_steps {
@@ -207,9 +207,14 @@ pub fn description_from_panel(content: &PanelContent, link: &str) -> String {
             let list: Vec<String> = steps
                 .iter()
                 .enumerate()
-                .map(|(i, s)| format!("{}. {s}", i + 1))
+                .map(|(i, s)| {
+                    let mut line = snshare_core::decimal(i + 1);
+                    line.push_str(". ");
+                    line.push_str(s);
+                    line
+                })
                 .collect();
-            blocks.push(format!("{heading}:\n{}", list.join("\n")));
+            blocks.push([heading.as_str(), ":\n", &list.join("\n")].concat());
         }
     }
     if blocks.is_empty() && !content.title.trim().is_empty() {

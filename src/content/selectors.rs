@@ -1345,7 +1345,7 @@ pub fn choice_name(choice: &Element) -> String {
     let by_for = (!choice.id().is_empty())
         .then(|| {
             doc.and_then(|d| {
-                d.query_selector(&format!("label[for=\"{}\"]", choice.id()))
+                d.query_selector(&["label[for=\"", &choice.id(), "\"]"].concat())
                     .ok()
                     .flatten()
             })

@@ -35,8 +35,57 @@ fn push_hex(out: &mut String, bytes: &[u8], digits: &[u8; 16]) {
     }
 }
 
+/// `n` in decimal (a count, a generation): what `n.to_string()` writes, without the formatting
+/// machinery, which the content script otherwise carries for its few numbers (issue 17).
+pub fn decimal(n: usize) -> String {
+    let mut out = String::new();
+    push_decimal(&mut out, n);
+    out
+}
+
+/// [`decimal`] appended to `out`.
+pub fn push_decimal(out: &mut String, n: usize) {
+    // usize::MAX has 20 digits where it is 64-bit.
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        // `rest % 10` is a single digit: the cast cannot truncate.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimal_writes_what_to_string_writes() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            1_000_000,
+            usize::MAX - 1,
+            usize::MAX,
+        ] {
+            assert_eq!(super::decimal(n), n.to_string());
+        }
+        let mut out = String::from("+");
+        super::push_decimal(&mut out, 42);
+        assert_eq!(out, "+42");
+    }
+
     #[test]
     fn lower_hex_writes_two_lowercase_digits_per_byte() {
         assert_eq!(

@@ -207,7 +207,7 @@ pub fn opener(token: &str) -> Option<web_sys::Element> {
         return None;
     }
     let doc = web_sys::window()?.document()?;
-    doc.query_selector(&format!("[{OPENER_ATTR}=\"{token}\"]"))
+    doc.query_selector(&["[", OPENER_ATTR, "=\"", token, "\"]"].concat())
         .ok()
         .flatten()
 }

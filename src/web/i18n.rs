@@ -113,7 +113,7 @@ pub async fn follow_page_language(page_lang: &str) {
 
 async fn load_catalogue(page_lang: &str) -> Option<PageCatalogue> {
     let dir = catalogue_to_load(page_lang)?;
-    let url = chrome::runtime_get_url(&format!("_locales/{dir}/messages.json"));
+    let url = chrome::runtime_get_url(&["_locales/", dir, "/messages.json"].concat());
     let window = web_sys::window()?;
     let loaded = async {
         let response: web_sys::Response =
@@ -236,7 +236,16 @@ pub fn format_number(n: u64) -> String {
         .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
         .ok()
         .and_then(|s| s.as_string())
-        .unwrap_or_else(|| n.to_string())
+        .unwrap_or_else(|| plain_number(n))
+}
+
+/// `n` as JavaScript writes it, where `Intl` could not: the browser's digits, not Rust's
+/// formatting machinery, which the content script would carry for this one fallback.
+pub(crate) fn plain_number(n: u64) -> String {
+    js_sys::Number::from(n as f64)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 fn page_message(key: &str, subs: &[&str]) -> Option<String> {
@@ -289,7 +298,7 @@ pub fn format_time(ms: u64) -> String {
 /// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS`, short, in the user's time zone; the raw text when
 /// it does not parse.
 pub fn format_sn_time(s: &str) -> String {
-    let iso = format!("{}Z", s.trim().replacen(' ', "T", 1));
+    let iso = s.trim().replacen(' ', "T", 1) + "Z";
     let ms = js_sys::Date::parse(&iso);
     if ms.is_finite() {
         let date = js_sys::Date::new(&JsValue::from_f64(ms));

@@ -47,7 +47,7 @@ pub fn duration_words(secs: u64) -> String {
         .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
         .ok()
         .and_then(|s| s.as_string())
-        .unwrap_or_else(|| format!("{n} {unit}s"))
+        .unwrap_or_else(|| [&super::i18n::plain_number(n), " ", unit, "s"].concat())
 }
 
 /// A ticket's number as a link into ServiceNow, opening in a new tab, when its link passes
@@ -123,5 +123,5 @@ pub fn action_link(action_id: &str) -> String {
 
 /// The description prefilled from a row of the list: the title, then the link.
 pub fn description_from_row(title: &str, link: &str) -> String {
-    format!("{}\n\n{link}", title.trim())
+    [title.trim(), "\n\n", link].concat()
 }

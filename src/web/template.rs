@@ -43,7 +43,7 @@ pub fn translate_with(root: &Element, lookup: &dyn Fn(&str) -> String) {
             node.set_text_content(Some(&lookup(&key)));
         }
         for attr in I18N_ATTRS {
-            if let Some(key) = node.get_attribute(&format!("data-i18n-{attr}")) {
+            if let Some(key) = node.get_attribute(&["data-i18n-", attr].concat()) {
                 let _ = node.set_attribute(attr, &lookup(&key));
             }
         }
@@ -117,15 +117,20 @@ pub fn part<T: JsCast>(root: &Element, name: &str) -> Option<T> {
     if root.get_attribute("data-part").as_deref() == Some(name) {
         return root.clone().dyn_into::<T>().ok();
     }
-    root.query_selector(&format!("[data-part=\"{name}\"]"))
+    root.query_selector(&part_selector(name))
         .ok()??
         .dyn_into::<T>()
         .ok()
 }
 
+/// `[data-part="name"]`.
+fn part_selector(name: &str) -> String {
+    ["[data-part=\"", name, "\"]"].concat()
+}
+
 /// Every node `data-part="name"` inside `root`, in document order.
 pub fn parts(root: &Element, name: &str) -> Vec<Element> {
-    let Ok(list) = root.query_selector_all(&format!("[data-part=\"{name}\"]")) else {
+    let Ok(list) = root.query_selector_all(&part_selector(name)) else {
         return Vec::new();
     };
     (0..list.length())

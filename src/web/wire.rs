@@ -72,9 +72,9 @@ async fn ask_for<T>(
 ) -> Result<T, String> {
     let (kind, data) = ask(body, timeout_ms).await?;
     if kind != expect {
-        return Err(format!("unexpected answer ({kind})"));
+        return Err(["unexpected answer (", &kind, ")"].concat());
     }
-    read(&data).map_err(|e| format!("malformed answer: {e}"))
+    read(&data).map_err(|e| ["malformed answer: ", &e].concat())
 }
 
 /// Plumbing check: the worker answers `pong`.
@@ -244,7 +244,7 @@ pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
 pub fn open_page_now(page: ExtensionPage) {
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = open_page(page).await {
-            crate::log(&format!("snshare: could not open the page: {e}"));
+            crate::log(&["snshare: could not open the page: ", &e].concat());
         }
     });
 }
@@ -531,13 +531,11 @@ pub mod decode {
     }
 
     fn req(obj: &JsValue, key: &'static str) -> R<String> {
-        string(obj, key).ok_or_else(|| format!("{key} missing"))
+        string(obj, key).ok_or_else(|| missing(key))
     }
 
     fn boolean(obj: &JsValue, key: &'static str) -> R<bool> {
-        get(obj, key)
-            .as_bool()
-            .ok_or_else(|| format!("{key} missing"))
+        get(obj, key).as_bool().ok_or_else(|| missing(key))
     }
 
     fn number(obj: &JsValue, key: &'static str) -> Option<f64> {
@@ -551,8 +549,14 @@ pub mod decode {
         if js_sys::Array::is_array(&v) {
             Ok(js_sys::Array::from(&v).iter().collect())
         } else {
-            Err(format!("{key} is not a list"))
+            Err([key, " is not a list"].concat())
         }
+    }
+
+    /// "`key` missing": what every decoder says of an absent field (no formatting machinery
+    /// in the content script for its error texts).
+    fn missing(key: &str) -> String {
+        [key, " missing"].concat()
     }
 
     fn each<T>(v: &JsValue, read: fn(&JsValue) -> R<T>) -> R<Vec<T>> {
@@ -564,8 +568,8 @@ pub mod decode {
 
     /// A named value (`Enum::as_str`'s name, read back with its `FromStr`).
     fn enum_of<T: std::str::FromStr>(value: Option<String>, what: &str) -> R<T> {
-        let v = value.ok_or_else(|| format!("{what} missing"))?;
-        v.parse().map_err(|_| format!("unknown {what} {v}"))
+        let v = value.ok_or_else(|| missing(what))?;
+        v.parse().map_err(|_| ["unknown ", what, " ", &v].concat())
     }
 
     pub fn kind(v: Option<String>) -> R<TicketKind> {
@@ -809,7 +813,7 @@ pub mod decode {
                     Some("failed") => BulkItemState::Failed {
                         diagnosis: diagnosis(&get(i, "diagnosis")),
                     },
-                    other => return Err(format!("unknown state {}", other.unwrap_or("(none)"))),
+                    other => return Err(["unknown state ", other.unwrap_or("(none)")].concat()),
                 };
                 Ok(BulkItemView {
                     share_id: req(i, "share_id")?,
@@ -855,7 +859,7 @@ pub mod decode {
                     .collect::<R<_>>()?,
             }),
             Some("not_connected") => Ok(ShareOutcome::NotConnected),
-            other => Err(format!("unknown outcome {}", other.unwrap_or("(none)"))),
+            other => Err(["unknown outcome ", other.unwrap_or("(none)")].concat()),
         }
     }
 }

@@ -34,14 +34,14 @@ const HASH_HEX: usize = 8;
 /// action part empty: `snshare::<share key>`.
 pub fn correlation_id(action_id: Option<&str>, share_id: &str) -> String {
     let action = action_id.map(action_key).unwrap_or_default();
-    format!("{PREFIX}{action}:{}", key(share_id, SHARE_KEY_MAX))
+    [PREFIX, &action, ":", &key(share_id, SHARE_KEY_MAX)].concat()
 }
 
 /// The form an action id takes inside correlation ids (see the module documentation).
 pub fn action_key(action_id: &str) -> String {
     let id = action_id.trim();
     if let Some(cm) = id.strip_prefix(CM) {
-        return format!("{CM}{}", key(cm.trim(), ACTION_KEY_MAX - CM.len()));
+        return [CM, &key(cm.trim(), ACTION_KEY_MAX - CM.len())].concat();
     }
     let k = key(id, ACTION_KEY_MAX);
     if k.eq_ignore_ascii_case(CM_WORD) {
@@ -56,7 +56,7 @@ const CM_WORD: &str = "cm";
 
 /// `snshare:<action key>:`, for `STARTSWITH` lookups of an action's tickets.
 pub fn action_prefix(action_id: &str) -> String {
-    format!("{PREFIX}{}:", action_key(action_id))
+    [PREFIX, &action_key(action_id), ":"].concat()
 }
 
 /// The two parts of a parsed correlation id (as keys, see the module documentation).
@@ -80,7 +80,7 @@ pub fn parse(correlation_id: &str) -> Option<Correlation> {
             return None;
         }
         return Some(Correlation {
-            action_key: Some(format!("{CM}{action}")),
+            action_key: Some([CM, action].concat()),
             share_key: share.map(str::to_owned),
         });
     }
@@ -125,10 +125,11 @@ fn key(id: &str, max: usize) -> String {
 fn hashed(id: &str, max: usize) -> String {
     // Keep what is readable, then a hash of the whole id so distinct ids stay distinct.
     let keep = max - 1 - HASH_HEX;
-    let readable: String = id.chars().filter(|&c| is_key_char(c)).take(keep).collect();
+    let mut out: String = id.chars().filter(|&c| is_key_char(c)).take(keep).collect();
     let digest = Sha256::digest(id.as_bytes());
-    let hex = crate::lower_hex(digest.get(..HASH_HEX / 2).unwrap_or_default());
-    format!("{readable}~{hex}")
+    out.push('~');
+    crate::push_lower_hex(&mut out, digest.get(..HASH_HEX / 2).unwrap_or_default());
+    out
 }
 
 #[cfg(test)]

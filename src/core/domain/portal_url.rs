@@ -214,7 +214,7 @@ pub fn cm_id(id: &str) -> String {
     if is_cm_id(id) {
         id.to_owned()
     } else {
-        format!("{CM_NAMESPACE}{id}")
+        [CM_NAMESPACE, id].concat()
     }
 }
 
@@ -243,25 +243,21 @@ pub fn action_link_on(origin: &str, action_id: &str) -> String {
             .into_iter()
             .find(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/')))
             .unwrap_or(CM_ORIGIN);
+        const LIST: &str = "/compliancemanager?viewid=ImprovementActions";
         if super::action_title::is_title_key(id) {
-            return format!("{origin}/compliancemanager?viewid=ImprovementActions");
+            return [origin, LIST].concat();
         }
-        return format!(
-            "{origin}/compliancemanager?viewid=ImprovementActions&actionId={}",
-            percent_encode(id)
-        );
+        return [origin, LIST, "&actionId=", &percent_encode(id)].concat();
     }
     let origin = PORTAL_ORIGINS
         .into_iter()
         .find(|o| o.eq_ignore_ascii_case(origin.trim_end_matches('/')))
         .unwrap_or(PORTAL_ORIGIN);
+    const LIST: &str = "/securescore?viewid=actions";
     if super::action_title::is_title_key(action_id) {
-        return format!("{origin}/securescore?viewid=actions");
+        return [origin, LIST].concat();
     }
-    format!(
-        "{origin}/securescore?viewid=actions&actionId={}",
-        percent_encode(action_id)
-    )
+    [origin, LIST, "&actionId=", &percent_encode(action_id)].concat()
 }
 
 /// The action id carried by any link (a row's href, a panel URL), whatever the page. A link to
