@@ -69,8 +69,9 @@ thread_local! {
     static SEQ: Cell<u32> = const { Cell::new(0) };
     /// The status the Recommended actions list showed for each action seen on this page, by
     /// action key (issue 18): read from the rows as they pass, never asked of the portal.
-    /// FxHash, as the title map (`domain::action_title`): std's SipHash is 64-bit code the
-    /// portal downloads for nothing a page could gain by colliding.
+    /// FxHash, as the title map (`domain::action_title`): std's SipHash would add its 64-bit
+    /// rounds to the portal's download, and a page that collided keys could only slow its own
+    /// cards.
     static SEEN_STATUS: RefCell<rustc_hash::FxHashMap<String, ActionStatus>> = RefCell::default();
 }
 
