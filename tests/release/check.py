@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the store packages of `./build.sh release` (the release test of `./build.sh test`).
 
-    check.py [--images] RELEASE_DIR [OTHER_RELEASE_DIR]
+    check.py [--images] [--content-names WASM] RELEASE_DIR [OTHER_RELEASE_DIR]
 
 For each store zip (Chrome Web Store, Edge Add-ons, AMO): no development `key` and no test-only
 manifest key or host, no source map, no absolute path of the machine that built it in any file,
@@ -9,7 +9,10 @@ every file the manifest names is in the zip, the icons the stores read from the 
 48 and 128) each a PNG of its size, and the AMO manifest is Firefox's. With a second release
 folder (another run of `./build.sh release`): every zip is byte-identical to its twin. With
 `--images` (`./build.sh release` once it made them): the store images of RELEASE_DIR/store are
-there in the sizes the stores take (STORE_ICONS, 1280x800 screenshots).
+there in the sizes the stores take (STORE_ICONS, 1280x800 screenshots). With `--content-names`
+(the content script's wasm with its function names kept, `./build.sh sizes`): none of its
+functions is Rust's formatting machinery, which the content script left for its size (issue
+17; README "What the portal downloads").
 Prints one line per check and ends with "N passed, M failed"; exits non-zero on a failure.
 """
 import json
@@ -138,10 +141,37 @@ def check_images(folder):
     check(f"store screenshots: each a {SCREENSHOT[0]}x{SCREENSHOT[1]} PNG", not wrong, ", ".join(wrong))
 
 
+# Functions of Rust's formatting machinery (`format!`, `to_string` of a number, `{}` of any
+# value): one call to any of them in the content script brings them all back.
+FORMATTING = re.compile(r"^(<?core::fmt::|<?alloc::fmt::|.*as core::fmt::(Display|Debug|Write)>)")
+
+
+def check_content_names(wasm):
+    """The content script's wasm, names kept: no function of the formatting machinery."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    import wasm_sizes  # noqa: E402 (tests/tools, found once the path is set)
+
+    _, _, _, names = wasm_sizes.parse(open(wasm, "rb").read())
+    found = sorted(n for n in wasm_sizes.demangle_all(list(names.values())).values()
+                   if FORMATTING.match(n))
+    check("content script: no Rust formatting machinery (core::fmt, alloc::fmt)", bool(names) and not found,
+          ", ".join(found[:5]) or "no function names in " + wasm)
+
+
 def main():
-    args = [a for a in sys.argv[1:] if a != "--images"]
+    argv = sys.argv[1:]
+    names_wasm = None
+    if "--content-names" in argv:
+        at = argv.index("--content-names")
+        names_wasm = argv[at + 1] if at + 1 < len(argv) else None
+        argv = argv[:at] + argv[at + 2:]
+        if names_wasm is None:
+            sys.exit(__doc__)
+    args = [a for a in argv if a != "--images"]
     if not args:
         sys.exit(__doc__)
+    if names_wasm:
+        check_content_names(names_wasm)
     first = zips(args[0])
     check("a zip for each store", sorted(first) == sorted(STORES), ", ".join(sorted(first)))
     for store, path in first.items():
