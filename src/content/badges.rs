@@ -62,7 +62,7 @@ impl Feature for Badges {
             });
         }
         let store = ctx.tickets.borrow();
-        let generation = snshare_core::decimal(store.generation as usize);
+        let generation = snshare_core::decimal(store.generation.into());
         let rows: &[selectors::Row] =
             if batch.tickets_changed || batch.initial || batch.rows_rebound.get() {
                 batch.all_rows(ctx)
@@ -286,7 +286,7 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
             &[
                 &tk.number,
                 &tk.state_label,
-                &snshare_core::decimal(info.count),
+                &snshare_core::decimal(info.count as u64),
             ],
         )
     } else {
@@ -295,7 +295,7 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Element {
     let mut text = [tk.number.as_str(), " · ", tk.state_label.as_str()].concat();
     if info.count > 1 {
         text.push_str(" +");
-        snshare_core::push_decimal(&mut text, info.count - 1);
+        snshare_core::push_decimal(&mut text, info.count as u64 - 1);
     }
     let class = if tk.open {
         "snshare-badge"

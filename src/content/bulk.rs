@@ -378,7 +378,7 @@ impl Shared {
             return;
         }
         dom::toggle_attr(bar, "hidden", n == 0);
-        let count = snshare_core::decimal(n);
+        let count = snshare_core::decimal(n as u64);
         if let Some(c) = part(bar, "count") {
             c.set_text_content(Some(&t_with("bulk_selected", &[&count])));
         }

@@ -32,7 +32,7 @@ use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::ExtensionPage;
-use crate::platform::i18n::{format_number, format_sn_time, ui_lang};
+use crate::platform::i18n::{format_number, format_sn_time, sn_time_iso, ui_lang};
 use crate::platform::present::ticket_node as ticket_link;
 use crate::platform::template::{self, Markup};
 use crate::platform::{t, t_with};
@@ -215,7 +215,7 @@ fn next_id(prefix: &str) -> String {
         v
     });
     let mut id = ["snshare-", prefix, "-"].concat();
-    snshare_core::push_decimal(&mut id, n as usize);
+    snshare_core::push_decimal(&mut id, n.into());
     id
 }
 
@@ -379,11 +379,7 @@ fn latest_list(doc: &Document, tickets: &[TicketSummary]) -> Option<Element> {
         fill(&item, "state", &tk.state_label);
         if let Some(updated) = template::part::<Element>(&item, "updated") {
             updated.set_text_content(Some(&format_sn_time(&tk.updated_on)));
-            set(
-                &updated,
-                "datetime",
-                &(tk.updated_on.replacen(' ', "T", 1) + "Z"),
-            );
+            set(&updated, "datetime", &sn_time_iso(&tk.updated_on));
         }
         if let Some(name) = template::part::<Element>(&item, "name") {
             name.set_text_content(Some(&tk.short_description));

@@ -208,7 +208,7 @@ pub fn description_from_panel(content: &PanelContent, link: &str) -> String {
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let mut line = snshare_core::decimal(i + 1);
+                    let mut line = snshare_core::decimal(i as u64 + 1);
                     line.push_str(". ");
                     line.push_str(s);
                     line

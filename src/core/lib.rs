@@ -37,15 +37,15 @@ fn push_hex(out: &mut String, bytes: &[u8], digits: &[u8; 16]) {
 
 /// `n` in decimal (a count, a generation): what `n.to_string()` writes, without the formatting
 /// machinery, which the content script otherwise carries for its few numbers (issue 17).
-pub fn decimal(n: usize) -> String {
+pub fn decimal(n: u64) -> String {
     let mut out = String::new();
     push_decimal(&mut out, n);
     out
 }
 
 /// [`decimal`] appended to `out`.
-pub fn push_decimal(out: &mut String, n: usize) {
-    // usize::MAX has 20 digits where it is 64-bit.
+pub fn push_decimal(out: &mut String, n: u64) {
+    // u64::MAX has 20 digits.
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
@@ -76,8 +76,8 @@ mod tests {
             100,
             12_345,
             1_000_000,
-            usize::MAX - 1,
-            usize::MAX,
+            u64::MAX - 1,
+            u64::MAX,
         ] {
             assert_eq!(super::decimal(n), n.to_string());
         }

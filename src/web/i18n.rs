@@ -236,16 +236,7 @@ pub fn format_number(n: u64) -> String {
         .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
         .ok()
         .and_then(|s| s.as_string())
-        .unwrap_or_else(|| plain_number(n))
-}
-
-/// `n` as JavaScript writes it, where `Intl` could not: the browser's digits, not Rust's
-/// formatting machinery, which the content script would carry for this one fallback.
-pub(crate) fn plain_number(n: u64) -> String {
-    js_sys::Number::from(n as f64)
-        .to_string_with_radix(10)
-        .map(String::from)
-        .unwrap_or_default()
+        .unwrap_or_else(|| snshare_core::decimal(n))
 }
 
 fn page_message(key: &str, subs: &[&str]) -> Option<String> {
@@ -295,10 +286,16 @@ pub fn format_time(ms: u64) -> String {
     local_time(&date, Style::Medium, Some(Style::Short))
 }
 
+/// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS` as ISO 8601 (`YYYY-MM-DDTHH:MM:SSZ`), for
+/// `Date.parse` and a `<time datetime>`.
+pub fn sn_time_iso(s: &str) -> String {
+    s.replacen(' ', "T", 1) + "Z"
+}
+
 /// ServiceNow's UTC `YYYY-MM-DD HH:MM:SS`, short, in the user's time zone; the raw text when
 /// it does not parse.
 pub fn format_sn_time(s: &str) -> String {
-    let iso = s.trim().replacen(' ', "T", 1) + "Z";
+    let iso = sn_time_iso(s.trim());
     let ms = js_sys::Date::parse(&iso);
     if ms.is_finite() {
         let date = js_sys::Date::new(&JsValue::from_f64(ms));

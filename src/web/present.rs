@@ -47,7 +47,7 @@ pub fn duration_words(secs: u64) -> String {
         .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
         .ok()
         .and_then(|s| s.as_string())
-        .unwrap_or_else(|| [&super::i18n::plain_number(n), " ", unit, "s"].concat())
+        .unwrap_or_else(|| [&snshare_core::decimal(n), " ", unit, "s"].concat())
 }
 
 /// A ticket's number as a link into ServiceNow, opening in a new tab, when its link passes
