@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::domain::correlation::action_key;
+use crate::domain::correlation::{action_key, action_key_of};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::StateCount;
 use crate::platform::now_ms;
@@ -107,11 +107,17 @@ impl TicketStore {
         if self.index.is_empty() {
             return None;
         }
-        self.by_action().get(&action_key(action_id))
+        self.by_action().get(&action_key_of(action_id))
     }
 
     pub fn is_queued(&self, action_id: &str) -> bool {
-        !self.queued.is_empty() && self.queued.binary_search(&action_key(action_id)).is_ok()
+        if self.queued.is_empty() {
+            return false;
+        }
+        let key = action_key_of(action_id);
+        self.queued
+            .binary_search_by(|k| k.as_str().cmp(&key))
+            .is_ok()
     }
 
     /// Whether any badge can show at all (skips per-row work when not).

@@ -17,6 +17,8 @@
 //! Score action whose id is itself `cm` (any case) is written hashed, so its query prefix never
 //! starts Compliance Manager's.
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256};
 
 /// What every snshare correlation id starts with.
@@ -39,15 +41,26 @@ pub fn correlation_id(action_id: Option<&str>, share_id: &str) -> String {
 
 /// The form an action id takes inside correlation ids (see the module documentation).
 pub fn action_key(action_id: &str) -> String {
+    action_key_of(action_id).into_owned()
+}
+
+/// [`action_key`] without a copy when the id is its own key (every Secure Score control name):
+/// the badges look up every row's action by it.
+pub fn action_key_of(action_id: &str) -> Cow<'_, str> {
+    let id = action_id.trim_ascii();
+    // A plain key has no `:`, so it is never in Compliance Manager's namespace.
+    if is_plain(id, ACTION_KEY_MAX) && !id.eq_ignore_ascii_case(CM_WORD) {
+        return Cow::Borrowed(id);
+    }
     let id = action_id.trim();
     if let Some(cm) = id.strip_prefix(CM) {
-        return [CM, &key(cm.trim(), ACTION_KEY_MAX - CM.len())].concat();
+        return Cow::Owned([CM, &key(cm.trim(), ACTION_KEY_MAX - CM.len())].concat());
     }
     let k = key(id, ACTION_KEY_MAX);
     if k.eq_ignore_ascii_case(CM_WORD) {
-        return hashed(id, ACTION_KEY_MAX);
+        return Cow::Owned(hashed(id, ACTION_KEY_MAX));
     }
-    k
+    Cow::Owned(k)
 }
 
 /// Compliance Manager's namespace (`portal_url::CM_NAMESPACE`).
@@ -111,12 +124,23 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
 }
 
+/// [`is_key_char`] on a byte: every key character is ASCII, so a string is all key characters
+/// exactly when its bytes are (a byte of a multi-byte character never is one).
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// Whether `id` is its own key: not empty, at most `max` bytes, only key characters.
+fn is_plain(id: &str, max: usize) -> bool {
+    !id.is_empty() && id.len() <= max && id.bytes().all(is_key_byte)
+}
+
 fn is_key(s: &str) -> bool {
-    s.chars().all(|c| is_key_char(c) || c == '~')
+    s.bytes().all(|b| is_key_byte(b) || b == b'~')
 }
 
 fn key(id: &str, max: usize) -> String {
-    if !id.is_empty() && id.len() <= max && id.chars().all(is_key_char) {
+    if is_plain(id, max) {
         return id.to_owned();
     }
     hashed(id, max)
@@ -148,6 +172,38 @@ mod tests {
         );
         assert_eq!(correlation_id(None, "s1"), "snshare::s1");
         assert_eq!(action_prefix("AdminMFAV2"), "snshare:AdminMFAV2:");
+    }
+
+    #[test]
+    fn an_id_that_is_its_own_key_is_not_copied_and_keys_as_before() {
+        // The badges' lookup borrows a plain id; every other id takes the one path that
+        // trims, hashes or namespaces it.
+        for (id, want, borrowed) in [
+            ("AdminMFAV2", "AdminMFAV2", true),
+            ("  AdminMFAV2\t", "AdminMFAV2", true),
+            ("\u{a0}AdminMFAV2\u{2003}", "AdminMFAV2", false),
+            ("\u{b}AdminMFAV2", "AdminMFAV2", false),
+            ("cm", &hashed("cm", ACTION_KEY_MAX), false),
+            ("CM", &hashed("CM", ACTION_KEY_MAX), false),
+            ("cm:a1", "cm:a1", false),
+            ("a b<c>", "abc~ec140728", false),
+            ("Δaction", &hashed("Δaction", ACTION_KEY_MAX), false),
+            (
+                &"A".repeat(ACTION_KEY_MAX),
+                &"A".repeat(ACTION_KEY_MAX),
+                true,
+            ),
+            (
+                &"A".repeat(ACTION_KEY_MAX + 1),
+                &hashed(&"A".repeat(ACTION_KEY_MAX + 1), ACTION_KEY_MAX),
+                false,
+            ),
+        ] {
+            let key = action_key_of(id);
+            assert_eq!(key, want, "{id:?}");
+            assert_eq!(matches!(key, Cow::Borrowed(_)), borrowed, "{id:?}");
+            assert_eq!(action_key(id), want, "{id:?}");
+        }
     }
 
     #[test]

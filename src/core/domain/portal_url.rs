@@ -24,7 +24,7 @@
 //! Score action of the same id.
 
 use super::names::names;
-use super::query::{parse_query_string, percent_decode, percent_encode};
+use super::query::{decoded, parse_query_string, percent_encode};
 
 /// The commercial portal's origin.
 pub const PORTAL_ORIGIN: &str = "https://security.microsoft.com";
@@ -273,7 +273,7 @@ pub fn action_id_from_href(href: &str) -> Option<String> {
     }
     let query = href.split('#').next()?.split_once('?')?.1;
     let value = query_value(query, "actionid")?;
-    let id = percent_decode(value);
+    let id = decoded(value);
     let id = id.trim();
     is_action_id(id).then(|| id.to_owned())
 }
@@ -286,12 +286,7 @@ fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
     query.split('&').filter(|p| !p.is_empty()).find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         // A name without `%` or `+` decodes to itself: compared as it is, no copy.
-        let same = if k.contains(['%', '+']) {
-            percent_decode(k).eq_ignore_ascii_case(key)
-        } else {
-            k.eq_ignore_ascii_case(key)
-        };
-        same.then_some(v)
+        decoded(k).eq_ignore_ascii_case(key).then_some(v)
     })
 }
 

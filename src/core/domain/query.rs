@@ -307,6 +307,16 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
+/// [`percent_decode`] without a copy when `text` has nothing to decode (no `%`, no `+`): every
+/// row's link goes through it.
+pub fn decoded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| matches!(b, b'%' | b'+')) {
+        std::borrow::Cow::Owned(percent_decode(text))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Decodes `%XX` escapes and, for form/query values, `+` as space. Malformed escapes are kept
 /// as written; invalid UTF-8 becomes U+FFFD (the result is shown or compared, never executed).
 pub fn percent_decode(text: &str) -> String {
@@ -409,6 +419,16 @@ pub fn query_param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoded_borrows_what_has_nothing_to_decode_and_decodes_the_rest() {
+        for text in ["AdminMFAV2", "", "a.b-c_d~e", "Δ ü", "100%", "a+b", "%41%zz", "x%2Bx"] {
+            let d = decoded(text);
+            assert_eq!(d, percent_decode(text), "{text:?}");
+            let borrowed = matches!(d, std::borrow::Cow::Borrowed(_));
+            assert_eq!(borrowed, !text.contains(['%', '+']), "{text:?}");
+        }
+    }
 
     #[test]
     fn builds_the_ticket_list_query() {
