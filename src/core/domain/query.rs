@@ -422,7 +422,16 @@ mod tests {
 
     #[test]
     fn decoded_borrows_what_has_nothing_to_decode_and_decodes_the_rest() {
-        for text in ["AdminMFAV2", "", "a.b-c_d~e", "Δ ü", "100%", "a+b", "%41%zz", "x%2Bx"] {
+        for text in [
+            "AdminMFAV2",
+            "",
+            "a.b-c_d~e",
+            "Δ ü",
+            "100%",
+            "a+b",
+            "%41%zz",
+            "x%2Bx",
+        ] {
             let d = decoded(text);
             assert_eq!(d, percent_decode(text), "{text:?}");
             let borrowed = matches!(d, std::borrow::Cow::Borrowed(_));
