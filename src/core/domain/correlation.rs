@@ -121,11 +121,11 @@ pub fn matches_action(correlation_id: &str, action_id: &str) -> bool {
 }
 
 fn is_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+    u8::try_from(c).is_ok_and(is_key_byte)
 }
 
-/// [`is_key_char`] on a byte: every key character is ASCII, so a string is all key characters
-/// exactly when its bytes are (a byte of a multi-byte character never is one).
+/// The key characters, as bytes: all ASCII, so a string is all key characters exactly when its
+/// bytes are (a byte of a multi-byte character never is one).
 fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
 }
