@@ -140,10 +140,10 @@ bindgen() {
 # --converge: -Oz again until a pass over the module saves nothing more (the content wasm
 # 191 B gzip smaller; the MVP wasm of the JS build gains 16 B from it and is left without).
 # --low-memory-unused: constant address offsets folded into loads and stores (the content
-# script's payload 0.5 KiB gzip smaller, its JS build 0.9 KiB), only for offsets under 1 KiB. Sound where the program never addresses
-# that lowest KiB: Rust's wasm32 stack is the first MiB of memory and grows down from its top
-# (__stack_pointer starts at 1048576, the data after it), so only a stack over 1,023 KiB deep
-# would reach it.
+# script's payload 0.5 KiB gzip smaller, its JS build 0.9 KiB), only for offsets under 1 KiB.
+# Sound where the program never addresses that lowest KiB: Rust's wasm32 stack is the first MiB
+# of memory and grows down from its top (__stack_pointer starts at 1048576, the data after
+# it), so only a stack over 1,023 KiB deep would reach it.
 LOW_MEMORY_UNUSED=--low-memory-unused
 opt() { wasm-opt -Oz --converge $LOW_MEMORY_UNUSED --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
           --enable-reference-types --enable-multivalue --enable-mutable-globals "$1" -o "$1" "${@:2}"; }
