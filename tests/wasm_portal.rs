@@ -953,7 +953,7 @@ fn the_signed_in_upn_is_read_from_the_account_control_in_every_language() {
         // By its label alone (no well-known id).
         let root = mount(&banner(&label, false));
         assert_eq!(
-            all(&root, selectors::BANNER_CONTROLS)
+            selectors::banner_controls(&root)
                 .iter()
                 .filter(|e| selectors::is_account_label(&e.get_attribute("aria-label").unwrap()))
                 .count(),

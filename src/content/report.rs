@@ -140,7 +140,7 @@ pub fn report_for(ctx: &Ctx) -> JsValue {
         put(
             &o,
             "account_control_found",
-            first(root, selectors::ACCOUNT_CONTROL).is_some().into(),
+            (!selectors::account_controls(root).is_empty()).into(),
         );
         put(
             &o,
