@@ -184,6 +184,7 @@ build_js_fallback() {
       wasm-opt -Oz $LOW_MEMORY_UNUSED "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
     build_step "short import names of the MVP $surface wasm" \
       short_names "$out/${name}_bg.wasm" "$out/${name}_bg.js"
+    build_step "short strings decoded by the MVP $surface glue" short_strings "$out/${name}_bg.js"
     build_step "wasm2js of the $surface wasm" \
       wasm2js -Oz "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm.js"
     # Two modules without imports between them, each imported by content.js at its own URL:
@@ -306,6 +307,27 @@ open(glue_path, "w", encoding="utf-8").write(glue)
 PY
 }
 
+short_strings() {
+  # $1 = an in-page surface's unminified wasm-bindgen glue (rewritten): its getStringFromWasm0
+  # becomes src/web/glue/short_strings.js, which decodes strings up to 128 bytes itself
+  # instead of asking a TextDecoder for each (README "2,000 rows at once: short strings"). A
+  # glue whose function reads otherwise (another wasm-bindgen) fails the build rather than
+  # ship unpatched.
+  python3 - "$1" "$ROOT/src/web/glue/short_strings.js" <<'PY'
+import sys
+path = sys.argv[1]
+glue = open(path, encoding="utf-8").read()
+old = """function getStringFromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
+}"""
+new = open(sys.argv[2], encoding="utf-8").read().strip()
+if glue.count(old) != 1:
+    sys.exit(f"{path}: getStringFromWasm0 is not wasm-bindgen's as build.sh knows it (short_strings)")
+open(path, "w", encoding="utf-8").write(glue.replace(old, new))
+PY
+}
+
 minify() {
   # $1 = source, $2 = destination (may be the source itself). UTF-8 out: the wasm2js modules'
   # data literals (wasm2js_as_factory) stay one or two bytes per byte, not a \xHH escape.
@@ -392,6 +414,7 @@ build() {
   for surface in "${IN_PAGE[@]}"; do
     build_step "short import names of the $surface wasm" short_names \
       "$DIST/pkg/snshare_${surface}_bg.wasm" "$DIST/pkg/snshare_$surface.js"
+    build_step "short strings decoded by the $surface glue" short_strings "$DIST/pkg/snshare_$surface.js"
     build_step "minify the $surface glue" minify \
       "$DIST/pkg/snshare_$surface.js" "$DIST/pkg/snshare_$surface.js"
   done

@@ -35,6 +35,41 @@ test.describe('the package', () => {
       expect(fs.existsSync(path.join(DIST, f)), f).toBe(true);
     }
   });
+
+  // build.sh (`short_strings`) puts src/web/glue/short_strings.js in place of wasm-bindgen's
+  // string decoder in the in-page glue: it must read every string as the TextDecoder it replaces.
+  test('the in-page glue decodes the strings the wasm hands it as a TextDecoder does', () => {
+    const source = fs.readFileSync(path.join(ROOT, 'src/web/glue/short_strings.js'), 'utf8');
+    const memory = new Uint8Array(1 << 12);
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    const decodeText = (bytes) => decoder.decode(bytes);
+    const decode = new Function('getUint8ArrayMemory0', 'decodeText',
+      `${source}\nreturn getStringFromWasm0;`)(() => memory, decodeText);
+    const encoder = new TextEncoder();
+    const mismatches = [];
+    const check = (text, at) => {
+      const { written } = encoder.encodeInto(text, memory.subarray(at));
+      const [got, want] = [decode(at, written), decoder.decode(memory.subarray(at, at + written))];
+      if (got !== want && mismatches.length < 5) mismatches.push([want, got]);
+    };
+    // Every code point (one, two, three and four bytes, a two-unit character), between others.
+    for (let cp = 0; cp <= 0x10ffff; cp += 1) {
+      if (cp < 0xd800 || cp > 0xdfff) check(`${String.fromCodePoint(cp)}a${String.fromCodePoint(cp)}`, cp % 61);
+    }
+    // Every length around the 128 bytes where the TextDecoder takes over, a BOM kept.
+    const pieces = ['a', 'é', '“', '𝔸', '\ufeff'];
+    for (let length = 0; length < 300; length += 1) {
+      let text = '';
+      for (let i = 0; encoder.encode(text).length < length; i += 1) text += pieces[(i * 7 + length) % pieces.length];
+      check(text, length % 13);
+    }
+    expect(mismatches).toEqual([]);
+    // ...and the build did put it there: the minified glue of both builds of both in-page surfaces.
+    for (const glue of ['pkg/snshare_content.js', 'pkg-js/snshare_content.js', 'pkg/snshare_forms.js',
+      'pkg-js/snshare_forms.js']) {
+      expect(fs.readFileSync(path.join(DIST, glue), 'utf8'), glue).toContain('String.fromCharCode.apply(null,');
+    }
+  });
 });
 
 for (const csp of ['none', 'strict']) {
