@@ -304,6 +304,9 @@ fn applies(page: &PortalPage) -> bool {
 struct DetailsShare {
     /// The URL is an action's details (else only a flyout counts as details).
     on_detail: bool,
+    /// A button was placed in some details since the page was last without them: only then is
+    /// the page asked for it when the details are gone (not on every batch of the list).
+    placed: bool,
     _click: Option<Listener>,
 }
 
@@ -313,6 +316,7 @@ fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
         .map(|w| Listener::with_capture(w.as_ref(), "click", true, move |e| on_click(&c, &e)));
     Box::new(DetailsShare {
         on_detail: page.action_id().is_some(),
+        placed: false,
         _click: click,
     })
 }
@@ -322,9 +326,12 @@ impl Feature for DetailsShare {
         let (details, _) = ctx.panel(batch.structure || batch.initial);
         let details = details.filter(|d| self.on_detail || dom::matches(d, selectors::PANEL));
         let Some(details) = details else {
-            // Back on the list: the page's main region is no details any more.
-            if let Some(root) = dom::document().and_then(|d| d.document_element()) {
-                dom::remove_all(&root, MARK_SELECTOR);
+            // Back on the list: the page's main region is no details any more. Its button goes
+            // where the portal kept it; the whole page is walked for it once, not on every batch.
+            if std::mem::take(&mut self.placed) {
+                if let Some(root) = dom::document().and_then(|d| d.document_element()) {
+                    dom::remove_all(&root, MARK_SELECTOR);
+                }
             }
             return;
         };
@@ -337,6 +344,7 @@ impl Feature for DetailsShare {
             mine.remove();
         }
         add_button(&details);
+        self.placed = true;
     }
 
     fn navigated(&mut self, _ctx: &Rc<Ctx>, page: &PortalPage) {

@@ -153,3 +153,27 @@ for (const [variant, v] of Object.entries(VARIANTS)) {
     });
   }
 }
+
+// The details' share button is looked for across the page only once a button was placed (the
+// list's batches do not walk the page for it): still taken away where the portal leaves the
+// details' commands in place when it goes back to the list.
+test('the details share button goes with the details, where the portal keeps their commands', async ({ context, portal }) => {
+  const v = VARIANTS['grid-en'];
+  const en = catalogue('en');
+  await context.addCookies([{ name: 'replica-cm-variant', value: 'grid-en', url: v.origin }]);
+  await portal.goto(v.origin + v.list);
+  await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+  await portal.evaluate(() => __replica.ready);
+  await portal.getByRole('link', { name: v.mfa, exact: true }).click();
+  const details = v.details(portal);
+  await expect(details.getByRole('button', { name: v.assign })).toBeVisible({ timeout: 15_000 });
+  const share = portal.getByRole('button', { name: msg(en, 'portal_share_short'), exact: true });
+  await expect(share).toHaveCount(1, { timeout: 15_000 });
+  // The list's address, and the details' title gone; their command bar stays.
+  await portal.evaluate((list) => {
+    history.pushState({}, '', list);
+    document.querySelector('main h1').remove();
+  }, v.list);
+  await expect(share).toHaveCount(0);
+  await expect(details.getByRole('button', { name: v.assign })).toHaveCount(1);
+});
