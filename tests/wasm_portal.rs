@@ -2018,6 +2018,7 @@ fn badges_are_found_under_the_title_key_too() {
     let by_id = snshare_content::badges_for(&d, &store, "AdminMFAV2", Some(&key));
     assert_eq!(by_id.len(), 1);
     assert!(by_id[0]
+        .el
         .get_attribute("aria-label")
         .unwrap()
         .contains("INC0000007"));
@@ -2041,7 +2042,7 @@ fn badge_names_are_the_catalogues_with_the_tickets_texts_as_given() {
     let name = |action: &str| {
         snshare_content::badges_for(&d, &store, action, None)
             .first()
-            .and_then(|b| b.get_attribute("aria-label"))
+            .and_then(|b| b.el.get_attribute("aria-label"))
     };
     assert_eq!(
         name("AdminMFAV2").as_deref(),

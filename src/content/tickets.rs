@@ -102,6 +102,18 @@ impl TicketStore {
         })
     }
 
+    /// Decodes each action's shown ticket now, if not yet (what [`Self::for_action`] reads).
+    pub fn prepare_shown(&self) {
+        if !self.index.is_empty() {
+            self.by_action();
+        }
+    }
+
+    /// Some action's tickets (the first by key), if any action has one.
+    pub fn any_shown(&self) -> Option<&ActionTickets> {
+        self.by_action().0.first().map(|(_, t)| t)
+    }
+
     /// Tickets of an action (by its id), if any.
     pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
         if self.index.is_empty() {
