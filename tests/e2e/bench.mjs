@@ -959,7 +959,7 @@ await scalePhase('leak', 'nav_heap_growth_mb: heap growth over 1,000 in-portal n
   log(`   growth ${fmtRuns(runs, 2)} MiB (${detail.join(', ')}); ${fmtRuns(walls)} s per 1,000 navigations`);
 });
 
-await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> the portal\'s own readiness, with ÷ without snshare, 20 interleaved pairs; buttons_ready_after_portal_ms beside it', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms', 'buttons_ready_after_portal_ms'], async () => {
+await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> the portal\'s own readiness, with ÷ without snshare, 20 interleaved pairs; buttons_ready_after_portal_ms beside it', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms', 'buttons_ready_after_portal_ms', 'page_load_extra_before_rows_ms', 'page_load_extra_during_rows_ms'], async () => {
   const pages = {
     with: await newPortalPage(ext.context, idleWatcher),
     without: await newPortalPage(plain, idleWatcher),
@@ -978,7 +978,7 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
         if (quiet >= 500) break;
         await new Promise((r) => setTimeout(r, 500 - quiet + 5));
       }
-      return { readyAt, settledAt: Math.max(readyAt, B.lastMutationAt) };
+      return { readyAt, settledAt: Math.max(readyAt, B.lastMutationAt), rowsAt: B.rowsAt.slice() };
     });
   };
   await load(pages.with);
@@ -987,6 +987,10 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
   const wo = [];
   const after = [];
   const ratios = [];
+  // Where the difference lies, per pair (with − without): before the first rows, and from the
+  // first rows to the last (the replica's chunks, one per animation frame).
+  const beforeRows = [];
+  const duringRows = [];
   for (let i = 0; i < 20; i++) {
     const order = i % 2 ? ['without', 'with'] : ['with', 'without'];
     const pair = {};
@@ -995,6 +999,11 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
     wo.push(pair.without.readyAt);
     after.push(pair.with.settledAt - pair.with.readyAt);
     ratios.push(pair.with.readyAt / pair.without.readyAt);
+    const [a, b] = [pair.with.rowsAt, pair.without.rowsAt];
+    if (a.length && b.length) {
+      beforeRows.push(a[0] - b[0]);
+      duringRows.push((a.at(-1) - a[0]) - (b.at(-1) - b[0]));
+    }
   }
   await pages.with.close();
   await pages.without.close();
@@ -1002,6 +1011,10 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
   results.set('page_load_idle_without_ms', median(wo), { note: `portal ready without snshare, runs ${fmtRuns(wo, 0)} ms`, runs: wo });
   results.set('page_load_ratio', median(ratios), { note: 'navigation start -> __replica.ready (the portal\'s rows rendered), with ÷ without, median of the 20 pairs\' ratios', runs: ratios });
   results.set('buttons_ready_after_portal_ms', median(after), { note: `portal ready -> snshare's last mutation before 500 ms of quiet, runs ${fmtRuns(after, 0)} ms`, runs: after });
+  if (beforeRows.length) {
+    results.set('page_load_extra_before_rows_ms', median(beforeRows), { note: `with − without, navigation -> the portal's first rows inserted, per pair: ${fmtRuns(beforeRows, 0)} ms`, runs: beforeRows });
+    results.set('page_load_extra_during_rows_ms', median(duringRows), { note: `with − without, the portal's first rows -> its last rows inserted (its chunks, one per frame), per pair: ${fmtRuns(duringRows, 0)} ms`, runs: duringRows });
+  }
 });
 
 // A user's day, compressed: the worker reads its clock with an offset the bench sets

@@ -150,10 +150,22 @@ export function rowWatcher({ buttonPrefix = 'Share to ServiceNow', rows = true, 
 
 /** Only the DOM-idle tracker (for the page-load ratio: same cost with and without snshare). */
 export function idleWatcher() {
-  const B = { lastMutationAt: 0 };
+  // rowsAt: when the page inserted action rows (one entry per observer delivery that added
+  // any): the replica's chunks, to tell the time before the first rows from the time between chunks.
+  const B = { lastMutationAt: 0, rowsAt: [] };
   Object.defineProperty(window, '__snshareIdle', { value: B, configurable: true });
-  new MutationObserver(() => { B.lastMutationAt = performance.now(); })
-    .observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+  new MutationObserver((records) => {
+    const now = performance.now();
+    B.lastMutationAt = now;
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (n.nodeType === 1 && n.matches('tr, [role="row"]') && n.querySelector('a[href*="actionId="]')) {
+          if (B.rowsAt.at(-1) !== now) B.rowsAt.push(now);
+          return;
+        }
+      }
+    }
+  }).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
 }
 
 /** Only the profile calibrator (for profiled runs that need no DOM watcher of their own). */
