@@ -69,9 +69,8 @@ impl Feature for Badges {
         let store = ctx.tickets.borrow();
         if batch.tickets_changed && store.has_badges() {
             // In the task that brought the snapshot, before the portal's rows (issue 17): each
-            // action's shown ticket decoded, and the badges' kit made (`warm_up`), here rather
+            // action's shown ticket decoded and the badges' kit made (`warm_up`), here rather
             // than in the batch of the first rows, which would wait ~7 ms more for their buttons.
-            store.prepare_shown();
             if let Some(doc) = dom::document() {
                 warm_up(&doc, &store);
             }
@@ -153,8 +152,9 @@ fn draw_new_slot(
 }
 
 /// A row's badges drawn once into a slot of snshare's own that never enters the page, when the
-/// snapshot arrives: V8 compiles wasm functions on their first call, and the first rows'
-/// batch would otherwise wait for that (issue 17: the first chunk of 200 rows took twice a
+/// snapshot arrives: finding a ticket to draw decodes each action's shown ticket (what every
+/// row's lookup reads), and V8 compiles wasm functions on their first call; the first rows'
+/// batch would otherwise wait for both (issue 17: the first chunk of 200 rows took twice a
 /// later chunk's time once badges came with the buttons). Nothing is kept or shown.
 fn warm_up(doc: &Document, store: &TicketStore) {
     let Some(info) = store.any_shown() else {
@@ -269,6 +269,9 @@ pub fn badges_for(
     out
 }
 
+/// A ticket badge's classes: open, closed (indexed by `usize::from(!open)`).
+const BADGE_CLASSES: [&str; 2] = ["snshare-badge", "snshare-badge snshare-badge-closed"];
+
 /// What every badge of a language shares, made once per language: the accessible names
 /// ("ServiceNow ticket $1: $2" and its many-tickets form, asked of the catalogue once, not once
 /// per badge of a 2,000-row list) and a link badge, open and closed, with the attributes every
@@ -305,10 +308,7 @@ fn with_kit<R>(doc: &Document, f: impl FnOnce(&BadgeKit) -> R) -> R {
                 BadgeKit {
                     one: Template::new("badge_ticket", 2),
                     many: Template::new("badge_ticket_many", 3),
-                    links: [
-                        link("snshare-badge"),
-                        link("snshare-badge snshare-badge-closed"),
-                    ],
+                    links: BADGE_CLASSES.map(link),
                     lang,
                 }
             }
@@ -328,17 +328,18 @@ pub struct Badge {
 /// "INC0010001 · In Progress +2", named "ServiceNow ticket INC0010001: In Progress (3 tickets…)".
 pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Badge {
     let tk = &info.shown;
-    let count = snshare_core::decimal(info.count as u64);
+    let state = usize::from(!tk.open);
     let href = crate::domain::instance::ticket_href(&tk.link, None);
-    let (name, made) = with_kit(doc, |kit| {
+    // The name, and a copy of the link badge when the ticket links into ServiceNow.
+    let (name, link) = with_kit(doc, |kit| {
         let name = if info.count > 1 {
+            let count = snshare_core::decimal(info.count as u64);
             kit.many.fill(&[&tk.number, &tk.state_label, &count])
         } else {
             kit.one.fill(&[&tk.number, &tk.state_label])
         };
-        let link = &kit.links[usize::from(!tk.open)];
-        let made = href.and_then(|_| link.clone_node().ok());
-        (name, made)
+        let link = href.and_then(|h| Some((kit.links.get(state)?.clone_node().ok()?, h)));
+        (name, link)
     });
     let mut text = [tk.number.as_str(), " · ", tk.state_label.as_str()].concat();
     if info.count > 1 {
@@ -346,20 +347,15 @@ pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Badge {
         snshare_core::push_decimal(&mut text, info.count as u64 - 1);
     }
     // Attribute names as JS strings made once (a badge on each of thousands of rows).
-    let (el, link) = match (made, href) {
-        (Some(copy), Some(href)) => {
+    let (el, link) = match link {
+        Some((copy, href)) => {
             let a: Element = copy.unchecked_into();
             a.set_text_content(Some(&text));
             dom::set_i(&a, "href", href);
             (a, true)
         }
-        _ => {
-            let class = if tk.open {
-                "snshare-badge"
-            } else {
-                "snshare-badge snshare-badge-closed"
-            };
-            let s = dom::el(doc, "span", class, &text);
+        None => {
+            let s = dom::el(doc, "span", BADGE_CLASSES[state], &text);
             dom::set_i(&s, "role", "img");
             dom::set_i(&s, "lang", &ui_lang());
             (s, false)

@@ -102,14 +102,8 @@ impl TicketStore {
         })
     }
 
-    /// Decodes each action's shown ticket now, if not yet (what [`Self::for_action`] reads).
-    pub fn prepare_shown(&self) {
-        if !self.index.is_empty() {
-            self.by_action();
-        }
-    }
-
-    /// Some action's tickets (the first by key), if any action has one.
+    /// Some action's tickets (the first by key), if any action has one. Decodes each action's
+    /// shown ticket first, if not yet (what [`Self::for_action`] reads).
     pub fn any_shown(&self) -> Option<&ActionTickets> {
         self.by_action().0.first().map(|(_, t)| t)
     }
