@@ -23,7 +23,7 @@ use snshare_content::forms::{
 use snshare_content::selectors::{self, Section};
 use snshare_content::tickets;
 use snshare_core::domain::action_status::ActionStatus;
-use snshare_core::domain::ticket::{Category, Priority, TicketKind, TicketSummary};
+use snshare_core::domain::ticket::{Category, Priority, ShownTicket, TicketKind, TicketSummary};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -1080,7 +1080,8 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
         "Closed"
     );
 
-    // The same from the snapshot as received (tickets left as JS objects until shown).
+    // The same from the snapshot as received (the cards' tickets left as JS objects until
+    // shown; the badges' packed).
     let mut change = ticket(9, "Y", true, "New");
     change.kind = TicketKind::ChangeRequest;
     let mut all = list.clone();
@@ -1088,7 +1089,10 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
     let store = tickets::store_with(&all);
     assert!(store.loaded() && store.has_badges());
     let mfa = store.for_action(" AdminMFAV2 ").unwrap();
-    assert_eq!((mfa.shown.clone(), mfa.count), (list[1].clone(), 3));
+    assert_eq!(
+        (mfa.shown.clone(), mfa.count),
+        (ShownTicket::from(&list[1]), 3)
+    );
     assert_eq!(store.for_action("a b<c>").map(|a| a.count), Some(1));
     assert!(store.for_action("unknown").is_none());
     assert_eq!(
@@ -1396,30 +1400,28 @@ mod decoders {
             }],
             queued_action_ids: vec!["AdminMFAV2".into()],
             refreshing: true,
-            by_action: Vec::new(),
+            shown: String::new(),
         };
         assert_eq!(decode::snapshot(&to_js(&snap).unwrap()).unwrap(), snap);
-        // The worker's index of the snapshot by action, as the content script reads it; an
-        // entry it cannot read is skipped, an answer without one has no badges to look up.
+        // Each action's shown ticket, packed by the worker, as the content script reads it:
+        // the text crosses whole; an answer without it has no badges to look up.
         let mut indexed = snap.clone();
-        indexed.by_action = snshare_core::domain::ticket::index_by_action(&indexed.tickets);
-        let js = to_js(&indexed).unwrap();
-        let bad = js_sys::Object::new();
-        js_sys::Reflect::set(&bad, &"key".into(), &"Z".into()).unwrap();
-        js_sys::Reflect::set(&bad, &"shown".into(), &(-1).into()).unwrap();
-        js_sys::Reflect::set(&bad, &"count".into(), &1.into()).unwrap();
-        js_sys::Reflect::get(&js, &"by_action".into())
-            .unwrap()
-            .unchecked_into::<js_sys::Array>()
-            .push(&bad);
-        let raw = decode::raw_snapshot(&js).unwrap();
-        assert_eq!(
-            raw.by_action,
-            vec![("AdminMFAV2".to_owned(), 0, 1), ("x".to_owned(), 1, 1)]
+        indexed.shown = snshare_core::domain::ticket::pack_shown(
+            &indexed.tickets,
+            &snshare_core::domain::ticket::index_by_action(&indexed.tickets),
         );
+        let raw = decode::raw_snapshot(&to_js(&indexed).unwrap()).unwrap();
+        let read = snshare_core::domain::ticket::unpack_shown(&raw.shown);
+        assert_eq!(
+            read.iter()
+                .map(|a| (a.key.as_str(), a.count, a.shown.number.as_str()))
+                .collect::<Vec<_>>(),
+            [("AdminMFAV2", 1, t.number.as_str()), ("x", 1, "INC0000008")]
+        );
+        assert_eq!(read[0].shown.kind, TicketKind::ChangeRequest);
         assert!(decode::raw_snapshot(&to_js(&snap).unwrap())
             .unwrap()
-            .by_action
+            .shown
             .is_empty());
         let empty = TicketSnapshot::default();
         assert_eq!(decode::snapshot(&to_js(&empty).unwrap()).unwrap(), empty);

@@ -618,7 +618,7 @@ fn popup_shows_five_latest_per_kind_with_counts() {
         ],
         queued_action_ids: vec![],
         refreshing: false,
-        by_action: Vec::new(),
+        shown: String::new(),
     };
     load_page(POPUP_HTML);
     let view = render_tickets(&snapshot).unwrap().build();
@@ -655,7 +655,7 @@ fn popup_keeps_only_what_it_draws_and_draws_it_alike() {
         }],
         queued_action_ids: vec!["ActionQ".into()],
         refreshing: true,
-        by_action: Vec::new(),
+        shown: String::new(),
     };
     let drawn = Drawn::new(connected(), &snapshot);
     // Five of each kind and nothing the popup does not draw; a refresh that was running is

@@ -11,7 +11,7 @@ use web_sys::{Document, Element, Event, HtmlElement};
 use super::dom::{self, closest, set, OWN_ATTR};
 use super::selectors;
 use crate::domain::action_status::ActionStatus;
-use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::domain::ticket::{ShownTicket, TicketKind};
 use crate::platform::t_with;
 
 /// On an offer button: the status it sets (`ActionStatus::as_str`).
@@ -23,7 +23,7 @@ const CHOICE: &str =
 
 /// The status a ticket's state suggests for its action: resolved → "Resolved through third
 /// party", closed → "Completed"; anything else (open, canceled) suggests nothing.
-pub fn follow_up(ticket: &TicketSummary) -> Option<ActionStatus> {
+pub fn follow_up(ticket: &ShownTicket) -> Option<ActionStatus> {
     match (ticket.kind, ticket.state.as_str()) {
         (TicketKind::Incident, "6") => Some(ActionStatus::ResolvedThroughThirdParty),
         (TicketKind::Incident, "7") | (TicketKind::ChangeRequest, "3") => {

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::domain::correlation::{action_key, action_key_of};
-use crate::domain::ticket::{TicketKind, TicketSummary};
+use crate::domain::ticket::{unpack_shown, ShownTicket, TicketKind, TicketSummary};
 use crate::messages::StateCount;
 use crate::platform::now_ms;
 
@@ -37,14 +37,14 @@ pub enum Need {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionTickets {
     /// The most recent open ticket, else the most recent one.
-    pub shown: TicketSummary,
+    pub shown: ShownTicket,
     /// All tickets of the action.
     pub count: usize,
 }
 
 /// The snapshot as received: its tickets stay JS objects, and a ticket is decoded in full only
-/// when a badge or a card shows it (a cache of 1000 tickets is read as 3 fields per ticket, not
-/// 13).
+/// when a card shows it (a cache of 1000 tickets is read as 1 field per ticket, not 13). The
+/// badges' tickets come packed in one text, read when the snapshot arrives.
 #[derive(Default)]
 pub struct TicketStore {
     raw: Option<RawSnapshot>,
@@ -54,12 +54,8 @@ pub struct TicketStore {
     /// older one are redone. A poll while the worker refreshes answers the same snapshot
     /// again; redrawing for it would replace the cards under the user's focus every poll.
     pub generation: u32,
-    /// The worker's index of the snapshot by action: (action key, index of the ticket shown,
-    /// count), sorted by key.
-    index: Vec<(String, usize, usize)>,
-    /// The index with each shown ticket decoded, built on first use (the badges'); the cards
-    /// never need it.
-    by_action: std::cell::OnceCell<ByAction>,
+    /// Each action's shown ticket and count, by key (the worker's packed `shown`).
+    by_action: ByAction,
     /// Action keys with a share waiting in the outbox, sorted (a handful: a sorted list, not a
     /// second hash set type in the portal's download).
     queued: Vec<String>,
@@ -79,41 +75,17 @@ impl TicketStore {
         self.raw.is_some() && self.every
     }
 
-    fn by_action(&self) -> &ByAction {
-        self.by_action.get_or_init(|| {
-            let Some(raw) = &self.raw else {
-                return ByAction::default();
-            };
-            ByAction(
-                self.index
-                    .iter()
-                    .filter_map(|(key, shown, count)| {
-                        let shown = decode::ticket(raw.tickets.get(*shown)?).ok()?;
-                        Some((
-                            key.clone(),
-                            ActionTickets {
-                                shown,
-                                count: *count,
-                            },
-                        ))
-                    })
-                    .collect(),
-            )
-        })
-    }
-
-    /// Some action's tickets (the first by key), if any action has one. Decodes each action's
-    /// shown ticket first, if not yet (what [`Self::for_action`] reads).
+    /// Some action's tickets (the first by key), if any action has one.
     pub fn any_shown(&self) -> Option<&ActionTickets> {
-        self.by_action().0.first().map(|(_, t)| t)
+        self.by_action.0.first().map(|(_, t)| t)
     }
 
     /// Tickets of an action (by its id), if any.
     pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
-        if self.index.is_empty() {
+        if self.by_action.is_empty() {
             return None;
         }
-        self.by_action().get(&action_key_of(action_id))
+        self.by_action.get(&action_key_of(action_id))
     }
 
     pub fn is_queued(&self, action_id: &str) -> bool {
@@ -128,7 +100,7 @@ impl TicketStore {
 
     /// Whether any badge can show at all (skips per-row work when not).
     pub fn has_badges(&self) -> bool {
-        !self.queued.is_empty() || !self.index.is_empty()
+        !self.queued.is_empty() || !self.by_action.is_empty()
     }
 
     /// Counts per state of one kind (the cards).
@@ -153,12 +125,13 @@ impl TicketStore {
             .collect()
     }
 
-    fn set(&mut self, mut raw: RawSnapshot, every: bool) {
+    fn set(&mut self, raw: RawSnapshot, every: bool) {
         let same = self.error.is_none()
             && self.every == every
             && self.raw.as_ref().is_some_and(|old| {
                 old.fetched_at == raw.fetched_at
                     && old.tickets.len() == raw.tickets.len()
+                    && old.shown == raw.shown
                     && old.counts == raw.counts
                     && old.queued_action_ids == raw.queued_action_ids
             });
@@ -167,8 +140,20 @@ impl TicketStore {
             self.raw = Some(raw);
             return;
         }
-        self.index = std::mem::take(&mut raw.by_action);
-        self.by_action = std::cell::OnceCell::new();
+        // Already sorted by key, as the worker's index was.
+        self.by_action = ByAction(
+            unpack_shown(&raw.shown)
+                .into_iter()
+                .map(|a| {
+                    let count = a.count as usize;
+                    let tickets = ActionTickets {
+                        shown: a.shown,
+                        count,
+                    };
+                    (a.key, tickets)
+                })
+                .collect(),
+        );
         self.queued = raw
             .queued_action_ids
             .iter()
@@ -182,8 +167,8 @@ impl TicketStore {
     }
 }
 
-/// What badges show, by action key: the worker's index (`ticket::index_by_action`) with each
-/// action's shown ticket decoded, sorted by key and found by a binary search. No hash map type
+/// What badges show, by action key: the worker's packed shown tickets (`ticket::pack_shown`),
+/// sorted by key and found by a binary search. No hash map type
 /// of its own in the portal's download, and no correlation id parsed or hashed on the page.
 #[derive(Debug, Default)]
 pub struct ByAction(Vec<(String, ActionTickets)>);
@@ -207,10 +192,10 @@ pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
             .iter()
             .filter_map(|t| crate::platform::to_js(t).ok())
             .collect(),
-        by_action: crate::domain::ticket::index_by_action(tickets)
-            .into_iter()
-            .map(|a| (a.key, a.shown as usize, a.count as usize))
-            .collect(),
+        shown: crate::domain::ticket::pack_shown(
+            tickets,
+            &crate::domain::ticket::index_by_action(tickets),
+        ),
         ..RawSnapshot::default()
     };
     let mut store = TicketStore::default();

@@ -374,10 +374,11 @@ pub struct TicketSnapshot {
     pub queued_action_ids: Vec<String>,
     /// True while a refresh is running in the background.
     pub refreshing: bool,
-    /// The tickets grouped by action, sorted by key (`ticket::index_by_action`): the content
-    /// script's badges look rows up in it without reading every ticket.
+    /// Each action's shown ticket and count, in key order, packed into one text
+    /// (`ticket::pack_shown`): what the content script's badges look rows up in. A list page's
+    /// snapshot (`shown_only`) carries only this, no `tickets`.
     #[serde(default)]
-    pub by_action: Vec<crate::domain::ticket::ActionIndex>,
+    pub shown: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,7 +65,7 @@ impl Drawn {
                 counts: snapshot.counts.clone(),
                 queued_action_ids: Vec::new(),
                 refreshing: false,
-                by_action: Vec::new(),
+                shown: String::new(),
             },
         }
     }

@@ -195,8 +195,9 @@ pub async fn learn_portal_context(
     .await
 }
 
-/// The worker's cached tickets (`shown_only`: each action's shown ticket, what a list page's
-/// badges read), kept as JS objects until a ticket is shown (see `tickets::TicketStore`).
+/// The worker's cached tickets, kept as JS objects until a card shows one, with each action's
+/// shown ticket packed for the badges (`shown_only`: that alone, what a list page reads; see
+/// `tickets::TicketStore`).
 pub async fn tickets_raw(shown_only: bool) -> Result<decode::RawSnapshot, String> {
     ask_for(
         RequestBody::GetTickets {
@@ -695,13 +696,12 @@ pub mod decode {
             counts: raw.counts,
             queued_action_ids: raw.queued_action_ids,
             refreshing: raw.refreshing,
-            // The badges' index: only the content script reads it (from the raw snapshot).
-            by_action: Vec::new(),
+            shown: raw.shown,
         })
     }
 
     /// `ResponseBody::Snapshot` with its tickets left as JS objects, decoded with [`ticket`]
-    /// when shown.
+    /// when a card shows them; the badges read `shown`.
     #[derive(Default)]
     pub struct RawSnapshot {
         pub tickets: Vec<JsValue>,
@@ -710,9 +710,9 @@ pub mod decode {
         pub refreshing: bool,
         /// When the worker's cache was read from the instance (unix ms; none before the first).
         pub fetched_at: Option<f64>,
-        /// The worker's index of the tickets by action (`ticket::index_by_action`): (action
-        /// key, index of the ticket shown, count), sorted by key; malformed entries skipped.
-        pub by_action: Vec<(String, usize, usize)>,
+        /// Each action's shown ticket and count, packed (`ticket::pack_shown`; read with
+        /// `ticket::unpack_shown`); empty when the answer has none.
+        pub shown: String,
     }
 
     pub fn raw_snapshot(data: &JsValue) -> R<RawSnapshot> {
@@ -728,14 +728,7 @@ pub mod decode {
                 .collect(),
             refreshing: get(data, "refreshing").as_bool().unwrap_or(false),
             fetched_at: number(data, "fetched_at"),
-            by_action: list(data, "by_action")
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|a| {
-                    let at = |k| number(a, k).map(|n| n as usize);
-                    Some((string(a, "key")?, at("shown")?, at("count")?))
-                })
-                .collect(),
+            shown: string(data, "shown").unwrap_or_default(),
         })
     }
 

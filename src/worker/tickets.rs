@@ -96,8 +96,8 @@ fn relabel(tickets: &mut [TicketSummary], names: &[StateName]) {
     }
 }
 
-/// What cards, badges and the popup render (`shown_only`: each action's shown ticket, what a
-/// list page's badges read). Starts a background refresh when the cache is stale (or `force`),
+/// What cards, badges and the popup render, with each action's shown ticket packed for the
+/// badges (`shown_only`: that alone, what a list page reads). Starts a background refresh when the cache is stale (or `force`),
 /// never while the connection is not authorized.
 pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
     let now = now_ms();
@@ -133,14 +133,15 @@ pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
         .await
         .unwrap_or_default();
     let counts = counts(&tickets, &cache.state_counts, &names);
-    let mut by_action = index_by_action(&tickets);
+    let shown = ticket::pack_shown(&tickets, &index_by_action(&tickets));
     if shown_only {
-        (tickets, by_action) = ticket::shown_only(tickets, by_action);
+        // A list page reads its badges from `shown` alone.
+        tickets = Vec::new();
     }
     TicketSnapshot {
         fetched_at: cache.fetched_at,
         counts,
-        by_action,
+        shown,
         tickets,
         queued_action_ids,
         refreshing,
