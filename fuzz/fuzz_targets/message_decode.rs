@@ -1,7 +1,7 @@
 //! What a sender can put in a `chrome.runtime` message, decoded as the worker decodes it (the
 //! same serde `Request`), checked against the sender rules, and for a share, carried as far as
 //! the record the worker would send to ServiceNow: validation, correlation id, the create body.
-//! Also the answers the content script and pages decode. No message may panic the worker.
+//! Also the answers the content script and pages decode, and the badges' packed tickets. No message may panic the worker.
 //!
 //! The worker decodes from a JS value (serde-wasm-bindgen), this target from JSON: the derive
 //! that decides what is accepted is the same.
@@ -10,7 +10,9 @@
 use libfuzzer_sys::fuzz_target;
 use snshare_core::domain::correlation;
 use snshare_core::domain::settings::FieldMapping;
-use snshare_core::messages::{Request, RequestBody, Response, SenderInfo, SenderKind};
+use snshare_core::messages::{
+    OwnExtension, Request, RequestBody, Response, SenderInfo, SenderKind,
+};
 use snshare_core::servicenow::NewTicket;
 
 /// Offsets a browser reports (minutes east of UTC), from the Line Islands to Baker Island.
@@ -18,8 +20,8 @@ const OFFSETS: [i32; 6] = [-720, -300, 0, 60, 330, 840];
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(sender) = serde_json::from_slice::<SenderInfo>(data) {
-        let own = "pgmckfnkcjjdbjackbdfdggbempndbni";
-        if sender.classify(own) == Some(SenderKind::PortalContentScript) {
+        let own = OwnExtension::chromium("pgmckfnkcjjdbjackbdfdggbempndbni");
+        if sender.classify(&own) == Some(SenderKind::PortalContentScript) {
             let origin = sender
                 .origin
                 .as_deref()
@@ -34,6 +36,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = serde_json::from_slice::<Response>(data);
+    // The badges' packed tickets (`ticket::unpack_shown`): any text reads without a panic.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = snshare_core::domain::ticket::unpack_shown(text);
+    }
 
     let Ok(request) = serde_json::from_slice::<Request>(data) else {
         return;

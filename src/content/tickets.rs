@@ -168,8 +168,8 @@ impl TicketStore {
 }
 
 /// What badges show, by action key: the worker's packed shown tickets (`ticket::pack_shown`),
-/// sorted by key and found by a binary search. No hash map type
-/// of its own in the portal's download, and no correlation id parsed or hashed on the page.
+/// sorted by key and found by a binary search. No hash map type of its own in the portal's
+/// download, and no correlation id parsed or hashed on the page.
 #[derive(Debug, Default)]
 pub struct ByAction(Vec<(String, ActionTickets)>);
 
