@@ -1406,6 +1406,8 @@ mod decoders {
         // Each action's shown ticket, packed by the worker, as the content script reads it:
         // the text crosses whole; an answer without it has no badges to look up.
         let mut indexed = snap.clone();
+        // Text beyond ASCII crosses whole (the browser's encoder, not wasm-bindgen's copy).
+        indexed.tickets[0].short_description = "état « ouvert » 🙂 MFA".into();
         indexed.shown = snshare_core::domain::ticket::pack_shown(
             &indexed.tickets,
             &snshare_core::domain::ticket::index_by_action(&indexed.tickets),
@@ -1419,6 +1421,11 @@ mod decoders {
             [("AdminMFAV2", 1, t.number.as_str()), ("x", 1, "INC0000008")]
         );
         assert_eq!(read[0].shown.kind, TicketKind::ChangeRequest);
+        assert_eq!(read[0].shown.short_description, "état « ouvert » 🙂 MFA");
+        // A `shown` that is not a text reads as none.
+        let odd = to_js(&indexed).unwrap();
+        js_sys::Reflect::set(&odd, &"shown".into(), &7.into()).unwrap();
+        assert!(decode::raw_snapshot(&odd).unwrap().shown.is_empty());
         assert!(decode::raw_snapshot(&to_js(&snap).unwrap())
             .unwrap()
             .shown
