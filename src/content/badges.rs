@@ -19,8 +19,9 @@ use super::row_share::DESCRIPTION_ATTR;
 use super::row_share::{clear_badges, BADGE_ATTR, SLOT_ATTR, SLOT_SELECTOR, TITLE_KEY_ATTR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
-use super::tickets::{self, ActionTickets, TicketStore};
+use super::tickets::{self, TicketStore};
 use crate::domain::portal_url::PortalPage;
+use crate::domain::ticket::ShownAction;
 use crate::platform::i18n::{ui_lang, Template};
 use crate::platform::t;
 
@@ -68,9 +69,10 @@ impl Feature for Badges {
         }
         let store = ctx.tickets.borrow();
         if batch.tickets_changed && store.has_badges() {
-            // In the task that brought the snapshot, before the portal's rows (issue 17): each
-            // action's shown ticket decoded and the badges' kit made (`warm_up`), here rather
-            // than in the batch of the first rows, which would wait ~7 ms more for their buttons.
+            // In the task that brought the snapshot (which read each action's shown ticket),
+            // before the portal's rows (issue 17): the badges' kit made and their code run once
+            // (`warm_up`), here rather than in the batch of the first rows, which would wait
+            // ~7 ms more for their buttons.
             if let Some(doc) = dom::document() {
                 warm_up(&doc, &store);
             }
@@ -152,10 +154,9 @@ fn draw_new_slot(
 }
 
 /// A row's badges drawn once into a slot of snshare's own that never enters the page, when the
-/// snapshot arrives: finding a ticket to draw decodes each action's shown ticket (what every
-/// row's lookup reads), and V8 compiles wasm functions on their first call; the first rows'
-/// batch would otherwise wait for both (issue 17: the first chunk of 200 rows took twice a
-/// later chunk's time once badges came with the buttons). Nothing is kept or shown.
+/// snapshot arrives: V8 compiles wasm functions on their first call, and the first rows' batch
+/// would otherwise wait for that (issue 17: the first chunk of 200 rows took twice a later
+/// chunk's time once badges came with the buttons). Nothing is kept or shown.
 fn warm_up(doc: &Document, store: &TicketStore) {
     let Some(info) = store.any_shown() else {
         return;
@@ -326,7 +327,7 @@ pub struct Badge {
 }
 
 /// "INC0010001 · In Progress +2", named "ServiceNow ticket INC0010001: In Progress (3 tickets…)".
-pub fn ticket_badge(doc: &Document, info: &ActionTickets) -> Badge {
+pub fn ticket_badge(doc: &Document, info: &ShownAction) -> Badge {
     let tk = &info.shown;
     let state = usize::from(!tk.open);
     let href = crate::domain::instance::ticket_href(&tk.link, None);

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::domain::correlation::{action_key, action_key_of};
-use crate::domain::ticket::{unpack_shown, ShownTicket, TicketKind, TicketSummary};
+use crate::domain::ticket::{unpack_shown, ShownAction, TicketKind, TicketSummary};
 use crate::messages::StateCount;
 use crate::platform::now_ms;
 
@@ -31,15 +31,6 @@ pub enum Need {
     Shown,
     /// Every ticket (the cards' counts per state, latest tickets and "To address").
     Every,
-}
-
-/// What a badge shows for one action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionTickets {
-    /// The most recent open ticket, else the most recent one.
-    pub shown: ShownTicket,
-    /// All tickets of the action.
-    pub count: usize,
 }
 
 /// The snapshot as received: its tickets stay JS objects, and a ticket is decoded in full only
@@ -76,12 +67,12 @@ impl TicketStore {
     }
 
     /// Some action's tickets (the first by key), if any action has one.
-    pub fn any_shown(&self) -> Option<&ActionTickets> {
-        self.by_action.0.first().map(|(_, t)| t)
+    pub fn any_shown(&self) -> Option<&ShownAction> {
+        self.by_action.0.first()
     }
 
     /// Tickets of an action (by its id), if any.
-    pub fn for_action(&self, action_id: &str) -> Option<&ActionTickets> {
+    pub fn for_action(&self, action_id: &str) -> Option<&ShownAction> {
         if self.by_action.is_empty() {
             return None;
         }
@@ -141,19 +132,7 @@ impl TicketStore {
             return;
         }
         // Already sorted by key, as the worker's index was.
-        self.by_action = ByAction(
-            unpack_shown(&raw.shown)
-                .into_iter()
-                .map(|a| {
-                    let count = a.count as usize;
-                    let tickets = ActionTickets {
-                        shown: a.shown,
-                        count,
-                    };
-                    (a.key, tickets)
-                })
-                .collect(),
-        );
+        self.by_action = ByAction(unpack_shown(&raw.shown));
         self.queued = raw
             .queued_action_ids
             .iter()
@@ -171,13 +150,13 @@ impl TicketStore {
 /// sorted by key and found by a binary search. No hash map type of its own in the portal's
 /// download, and no correlation id parsed or hashed on the page.
 #[derive(Debug, Default)]
-pub struct ByAction(Vec<(String, ActionTickets)>);
+pub struct ByAction(Vec<ShownAction>);
 
 impl ByAction {
     /// The tickets of the action with this key.
-    pub fn get(&self, key: &str) -> Option<&ActionTickets> {
-        let at = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
-        self.0.get(at).map(|(_, t)| t)
+    pub fn get(&self, key: &str) -> Option<&ShownAction> {
+        let at = self.0.binary_search_by(|a| a.key.as_str().cmp(key)).ok()?;
+        self.0.get(at)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -97,8 +97,8 @@ fn relabel(tickets: &mut [TicketSummary], names: &[StateName]) {
 }
 
 /// What cards, badges and the popup render, with each action's shown ticket packed for the
-/// badges (`shown_only`: that alone, what a list page reads). Starts a background refresh when the cache is stale (or `force`),
-/// never while the connection is not authorized.
+/// badges (`shown_only`: that alone, what a list page reads). Starts a background refresh when
+/// the cache is stale (or `force`), never while the connection is not authorized.
 pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
     let now = now_ms();
     let (settings, _) = connection::effective_settings().await;
