@@ -1470,7 +1470,7 @@ mod decoders {
         use snshare_core::domain::draft::ComplianceFacts;
         use snshare_core::messages::{
             BulkItem, BulkShareRequest, ExtensionPage, RecordTable, Request, RequestBody as B,
-            ShareRequest,
+            ShareRequest, SnapshotNeed,
         };
         let bare = TaskDraft {
             category: None,
@@ -1500,11 +1500,15 @@ mod decoders {
             },
             B::GetTickets {
                 force_refresh: false,
-                shown_only: false,
+                need: SnapshotNeed::Every,
             },
             B::GetTickets {
                 force_refresh: true,
-                shown_only: true,
+                need: SnapshotNeed::Shown,
+            },
+            B::GetTickets {
+                force_refresh: false,
+                need: SnapshotNeed::Both,
             },
             B::GetDraft { key: "new".into() },
             B::SaveDraft {

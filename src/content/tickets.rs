@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use crate::domain::correlation::{action_key, action_key_of};
 use crate::domain::ticket::{unpack_shown, ShownAction, TicketKind, TicketSummary};
-use crate::messages::StateCount;
+use crate::messages::{SnapshotNeed, StateCount};
 use crate::platform::now_ms;
 
 use super::wire;
@@ -224,7 +224,12 @@ fn fetch(store: &std::cell::RefCell<TicketStore>) {
     };
     // The answer is applied to the page's store (the one `Ctx`), found again when it arrives.
     wasm_bindgen_futures::spawn_local(async move {
-        let answer = wire::tickets_raw(!every).await;
+        let answer = wire::tickets_raw(if every {
+            SnapshotNeed::Both
+        } else {
+            SnapshotNeed::Shown
+        })
+        .await;
         let next = with_store(|store| {
             let mut s = store.borrow_mut();
             s.in_flight = false;

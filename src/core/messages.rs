@@ -169,10 +169,9 @@ pub enum RequestBody {
     /// The cached tickets for cards, badges and the popup; refreshes when stale.
     GetTickets {
         force_refresh: bool,
-        /// Only each action's shown ticket (`ticket::shown_only`): what a list page's badges
-        /// read. Cards and the popup read every ticket.
+        /// What the asking surface reads, so the worker builds and sends only that.
         #[serde(default)]
-        shown_only: bool,
+        need: SnapshotNeed,
     },
     /// One page of the full list, loaded from ServiceNow on demand.
     ListTickets(TicketListQuery),
@@ -375,10 +374,45 @@ pub struct TicketSnapshot {
     /// True while a refresh is running in the background.
     pub refreshing: bool,
     /// Each action's shown ticket and count, in key order, packed into one text
-    /// (`ticket::pack_shown`): what the content script's badges look rows up in. A list page's
-    /// snapshot (`shown_only`) carries only this, no `tickets`.
+    /// (`ticket::pack_shown`): what the content script's badges look rows up in. Empty when
+    /// the asker needs [`SnapshotNeed::Every`]; a list page's snapshot
+    /// ([`SnapshotNeed::Shown`]) carries only this, no `tickets` and no `counts`.
     #[serde(default)]
     pub shown: String,
+}
+
+/// What a surface reads of the ticket snapshot (`GetTickets`): the worker packs the badges' text
+/// and copies the whole cache only for the surfaces that read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotNeed {
+    /// Each action's shown ticket, packed (`shown`), and the queued actions: a list page's
+    /// badges and bulk selection. No `tickets`, no `counts`.
+    Shown,
+    /// Every ticket and the counts, without the packed text: the popup and the ticket list.
+    Every,
+    /// Both: a portal page with cards, whose rows also carry badges. What an ask that names
+    /// no need gets.
+    #[default]
+    Both,
+}
+
+names!(SnapshotNeed {
+    Shown => "shown",
+    Every => "every",
+    Both => "both",
+});
+
+impl SnapshotNeed {
+    /// Whether the answer carries the packed shown tickets.
+    pub fn shown(self) -> bool {
+        self != Self::Every
+    }
+
+    /// Whether the answer carries every ticket and the counts.
+    pub fn every(self) -> bool {
+        self != Self::Shown
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -649,6 +683,7 @@ mod tests {
     fn sort_and_api_names_match_serde() {
         crate::domain::names::check_table(&TicketSort::ALL, TicketSort::as_str);
         crate::domain::names::check_table(&CreateApi::ALL, CreateApi::as_str);
+        crate::domain::names::check_table(&SnapshotNeed::ALL, SnapshotNeed::as_str);
         crate::domain::names::check_table(&ExtensionPage::ALL, ExtensionPage::as_str);
         crate::domain::names::check_table(&RecordTable::ALL, RecordTable::as_str);
     }
@@ -664,6 +699,36 @@ mod tests {
         assert_eq!(json["body"]["data"]["action_id"], "mfa");
         let back: Request = serde_json::from_value(json).expect("deserializes");
         assert_eq!(back, req);
+    }
+
+    #[test]
+    fn a_snapshot_ask_that_names_no_need_gets_both() {
+        let ask = |data: serde_json::Value| {
+            serde_json::from_value::<RequestBody>(serde_json::json!({
+                "type": "get_tickets",
+                "data": data,
+            }))
+            .ok()
+        };
+        let get = |need| RequestBody::GetTickets {
+            force_refresh: false,
+            need,
+        };
+        assert_eq!(
+            ask(serde_json::json!({ "force_refresh": false })),
+            Some(get(SnapshotNeed::Both))
+        );
+        assert_eq!(
+            ask(serde_json::json!({ "force_refresh": false, "need": "shown" })),
+            Some(get(SnapshotNeed::Shown))
+        );
+        assert_eq!(
+            ask(serde_json::json!({ "force_refresh": false, "need": "all" })),
+            None
+        );
+        assert!(SnapshotNeed::Both.shown() && SnapshotNeed::Both.every());
+        assert!(SnapshotNeed::Shown.shown() && !SnapshotNeed::Shown.every());
+        assert!(!SnapshotNeed::Every.shown() && SnapshotNeed::Every.every());
     }
 
     #[test]
@@ -879,11 +944,11 @@ mod tests {
             },
             RequestBody::GetTickets {
                 force_refresh: false,
-                shown_only: false,
+                need: SnapshotNeed::Both,
             },
             RequestBody::GetTickets {
                 force_refresh: false,
-                shown_only: true,
+                need: SnapshotNeed::Shown,
             },
             RequestBody::GetDraft { key: "mfa".into() },
             RequestBody::SaveDraft {
@@ -914,7 +979,7 @@ mod tests {
             RequestBody::SaveStateNames(vec![]),
             RequestBody::GetTickets {
                 force_refresh: true,
-                shown_only: false,
+                need: SnapshotNeed::Both,
             },
             RequestBody::RetryShare {
                 share_id: "s".into(),

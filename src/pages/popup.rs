@@ -11,7 +11,9 @@ use crate::domain::diagnosis::Diagnosis;
 use crate::domain::instance::InstanceUrl;
 use crate::domain::outbox::OutboxStatus;
 use crate::domain::ticket::{TicketKind, TicketSummary};
-use crate::messages::{AuthMethod, OutboxView, RequestBody, ResponseBody, TicketSnapshot};
+use crate::messages::{
+    AuthMethod, OutboxView, RequestBody, ResponseBody, SnapshotNeed, TicketSnapshot,
+};
 use crate::platform::i18n::{format_number, t_count};
 use crate::platform::storage::{self, Area};
 use crate::platform::{chrome, messaging::send, t, t_with};
@@ -532,7 +534,7 @@ impl Popup {
         }
         send(RequestBody::GetTickets {
             force_refresh,
-            shown_only: false,
+            need: SnapshotNeed::Every,
         })
         .await
     }

@@ -13,7 +13,7 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 use crate::domain::ticket::{Category, RecommendationSource, TicketKind, TicketSummary};
 use crate::domain::ticket_list::TicketChanges;
 use crate::messages::{
-    RequestBody, ResponseBody, StateName, TicketListQuery, TicketPage, TicketSort,
+    RequestBody, ResponseBody, SnapshotNeed, StateName, TicketListQuery, TicketPage, TicketSort,
 };
 use crate::platform::i18n::format_number;
 use crate::platform::i18n::t_count;
@@ -885,7 +885,7 @@ impl TicketsPage {
         spawn_local(async move {
             let mut answer = send(RequestBody::GetTickets {
                 force_refresh: true,
-                shown_only: false,
+                need: SnapshotNeed::Every,
             })
             .await;
             let mut polls = 0;
@@ -896,7 +896,7 @@ impl TicketsPage {
                 sleep(REFRESH_POLL_MS).await;
                 answer = send(RequestBody::GetTickets {
                     force_refresh: false,
-                    shown_only: false,
+                    need: SnapshotNeed::Every,
                 })
                 .await;
             }

@@ -21,7 +21,9 @@ use crate::domain::connection::ConnectionState;
 use crate::domain::draft::TaskDraft;
 use crate::domain::settings::RecordRef;
 use crate::domain::ticket::TicketSummary;
-use crate::messages::{BulkView, ExtensionPage, RequestBody, ShareOutcome, ShareRequest};
+use crate::messages::{
+    BulkView, ExtensionPage, RequestBody, ShareOutcome, ShareRequest, SnapshotNeed,
+};
 
 /// How long a plain request may take before the UI stops waiting.
 const TIMEOUT_MS: i32 = 15_000;
@@ -196,13 +198,12 @@ pub async fn learn_portal_context(
 }
 
 /// The worker's cached tickets, kept as JS objects until a card shows one, with each action's
-/// shown ticket packed for the badges (`shown_only`: that alone, what a list page reads; see
-/// `tickets::TicketStore`).
-pub async fn tickets_raw(shown_only: bool) -> Result<decode::RawSnapshot, String> {
+/// shown ticket packed for the badges: what `need` names (see `tickets::TicketStore`).
+pub async fn tickets_raw(need: SnapshotNeed) -> Result<decode::RawSnapshot, String> {
     ask_for(
         RequestBody::GetTickets {
             force_refresh: false,
-            shown_only,
+            need,
         },
         "snapshot",
         TIMEOUT_MS,
@@ -386,13 +387,13 @@ pub mod encode {
             }
             B::GetTickets {
                 force_refresh,
-                shown_only,
+                need,
             } => self::body(
                 "get_tickets",
                 Some(
                     Obj::new()
                         .set("force_refresh", &JsValue::from_bool(*force_refresh))
-                        .set("shown_only", &JsValue::from_bool(*shown_only))
+                        .str("need", need.as_str())
                         .done(),
                 ),
             ),

@@ -238,8 +238,8 @@ async fn answer(body: RequestBody) -> ResponseBody {
         },
         RequestBody::GetTickets {
             force_refresh,
-            shown_only,
-        } => ResponseBody::Snapshot(tickets::snapshot(force_refresh, shown_only).await),
+            need,
+        } => ResponseBody::Snapshot(tickets::snapshot(force_refresh, need).await),
         RequestBody::ListTickets(q) => match tickets::list(q).await {
             Ok(page) => ResponseBody::Page(page),
             Err(e) => failed(e),

@@ -10,8 +10,8 @@ use crate::domain::settings::DEFAULT_REFRESH_MINUTES;
 use crate::domain::state_names::{label_for, merge_all, ChoiceLabel};
 use crate::domain::ticket::{self, index_by_action, TicketKind, TicketSummary};
 use crate::messages::{
-    StateCount, StateName, StateNameOverride, TicketListQuery, TicketPage, TicketSnapshot,
-    TicketSort,
+    SnapshotNeed, StateCount, StateName, StateNameOverride, TicketListQuery, TicketPage,
+    TicketSnapshot, TicketSort,
 };
 use crate::platform::storage::Area;
 use crate::platform::{i18n_language, now_ms};
@@ -96,10 +96,10 @@ fn relabel(tickets: &mut [TicketSummary], names: &[StateName]) {
     }
 }
 
-/// What cards, badges and the popup render, with each action's shown ticket packed for the
-/// badges (`shown_only`: that alone, what a list page reads). Starts a background refresh when
-/// the cache is stale (or `force`), never while the connection is not authorized.
-pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
+/// What cards, badges and the popup render, as much of it as `need` names: every ticket with
+/// the counts, and each action's shown ticket packed for the badges. Starts a background
+/// refresh when the cache is stale (or `force`), never while the connection is not authorized.
+pub async fn snapshot(force: bool, need: SnapshotNeed) -> TicketSnapshot {
     let now = now_ms();
     let (settings, _) = connection::effective_settings().await;
     let instance = settings.instance.clone().unwrap_or_default();
@@ -132,12 +132,18 @@ pub async fn snapshot(force: bool, shown_only: bool) -> TicketSnapshot {
     let queued_action_ids = store::with_outbox_read(|o| o.queued_action_ids())
         .await
         .unwrap_or_default();
-    let counts = counts(&tickets, &cache.state_counts, &names);
-    let shown = ticket::pack_shown(&tickets, &index_by_action(&tickets));
-    if shown_only {
+    let shown = if need.shown() {
+        ticket::pack_shown(&tickets, &index_by_action(&tickets))
+    } else {
+        String::new()
+    };
+    let counts = if need.every() {
+        counts(&tickets, &cache.state_counts, &names)
+    } else {
         // A list page reads its badges from `shown` alone.
         tickets = Vec::new();
-    }
+        Vec::new()
+    };
     TicketSnapshot {
         fetched_at: cache.fetched_at,
         counts,

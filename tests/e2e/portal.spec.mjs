@@ -335,19 +335,28 @@ test.describe('lists that change under the buttons', () => {
     // Issue 17: the list's badges read one ticket per action, so the worker's answer to the list
     // page is cut to those (a cache of 1,000 or 10,000 tickets does not cross the messaging
     // while the portal renders). The cards, reached without a page load, read every ticket.
+    // The popup and the ticket list read every ticket and no badge: no packed text for them.
     await open(portal, '/securescore?viewid=actions', { 'replica-rows': 40 });
     const ids = await portal.evaluate(() => __replica.actions.slice(0, 8).map((a) => a.id));
     for (const id of ids) await sandbox.seed({ table: 'incident', count: 3, correlation_prefix: `snshare:${id}:`, user: INTEGRATION_USER.user });
     const options = await connect(context, extensionId);
-    const snapshot = async (shownOnly) => (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false, shown_only: shownOnly } })).body.data;
+    const snapshot = async (need) => (await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: false, need } })).body.data;
     await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
-    await expect.poll(async () => { const s = await snapshot(false); return !s.refreshing && s.fetched_at !== null; }, { timeout: 20_000 }).toBe(true);
-    const whole = await snapshot(false);
-    const cut = await snapshot(true);
+    await expect.poll(async () => { const s = await snapshot('both'); return !s.refreshing && s.fetched_at !== null; }, { timeout: 20_000 }).toBe(true);
+    const whole = await snapshot('both');
+    const cut = await snapshot('shown');
+    const every = await snapshot('every');
     expect(whole.tickets).toHaveLength(3 * ids.length);
-    // The list page's answer: no ticket objects, each action's shown ticket packed in `shown`
-    // (`ticket::pack_shown`: per action 9 fields, each "<length in UTF-8 bytes>:<field>").
+    expect(whole.counts.length).toBeGreaterThan(0);
+    // The popup's and the ticket list's answer: every ticket and the counts, nothing packed.
+    expect(every.tickets).toEqual(whole.tickets);
+    expect(every.counts).toEqual(whole.counts);
+    expect(every.shown).toBe('');
+    // The list page's answer: no ticket objects and no counts, each action's shown ticket packed
+    // in `shown` (`ticket::pack_shown`: per action 9 fields, each "<length in UTF-8 bytes>:<field>").
     expect(cut.tickets).toHaveLength(0);
+    expect(cut.counts).toHaveLength(0);
+    expect(cut.shown).not.toBe('');
     expect(cut.shown).toBe(whole.shown);
     const bytes = new TextEncoder().encode(cut.shown);
     const text = (from, to) => new TextDecoder().decode(bytes.subarray(from, to));
@@ -384,13 +393,13 @@ test.describe('lists that change under the buttons', () => {
     await portal.reload();
     await portal.evaluate(() => __replica.ready);
     await expect(portal.getByRole('link', { name: /^ServiceNow ticket INC\d{7}: / })).toHaveCount(ids.length, { timeout: 15_000 });
-    expect(await asks()).toEqual([{ force_refresh: false, shown_only: true }]);
+    expect(await asks()).toEqual([{ force_refresh: false, need: 'shown' }]);
     // The cards list the latest incidents of the whole cache, not of the list's cut.
     await navigate(portal, '/homepage');
     const card = portal.getByRole('region', { name: 'Incident management' });
     const latest = whole.tickets.filter((t) => t.kind === 'incident').slice(0, 5).map((t) => t.number);
     await expect(card.getByRole('link', { name: /^INC\d{7}$/ })).toHaveText(latest, { timeout: 15_000 });
-    expect(await asks()).toEqual([{ force_refresh: false, shown_only: true }, { force_refresh: false, shown_only: false }]);
+    expect(await asks()).toEqual([{ force_refresh: false, need: 'shown' }, { force_refresh: false, need: 'both' }]);
   });
 
   test('a page that sets its language after snshare started gets its buttons in that language', async ({ portal }) => {
