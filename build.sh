@@ -818,6 +818,13 @@ cmd_sizes() {
     wasm-bindgen "$wasm" --out-dir "$out" --out-name "snshare_$surface" --target web \
       --no-typescript --keep-debug
   build_step "wasm-opt of the $surface wasm, names kept" opt "$out/snshare_${surface}_bg.wasm" -g
+  # The in-page surfaces' glue decodes short strings as shipped, so a CPU profile taken with
+  # this build in place of the bench build's (README "Performance") does not charge snshare a
+  # TextDecoder call per string that the shipped glue does not make.
+  case $surface in
+    content | forms)
+      build_step "short strings decoded by the $surface glue" short_strings "$out/snshare_$surface.js" ;;
+  esac
   python3 tests/tools/wasm_sizes.py "$out/snshare_${surface}_bg.wasm" "$@"
 }
 

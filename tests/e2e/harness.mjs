@@ -159,6 +159,8 @@ export function chromiumArgs({ portalPort, sandboxPort, extensionDir = DIST, als
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--disable-features=Translate,OptimizationHints,MediaRouter',
     ...extra,
+    // For experiments only (README "Performance"): e.g. SNSHARE_CHROMIUM_ARGS='--js-flags=--no-wasm-lazy-compilation'.
+    ...(process.env.SNSHARE_CHROMIUM_ARGS ? process.env.SNSHARE_CHROMIUM_ARGS.split(' ').filter(Boolean) : []),
   ];
 }
 

@@ -37,7 +37,11 @@ pub fn is_glyph(c: char) -> bool {
 
 /// Text as a person reads it: glyphs dropped, runs of Unicode whitespace collapsed, trimmed.
 pub fn collapse(s: &str) -> String {
-    Collapsed::new(s).collect()
+    // Never longer than `s` (whitespace runs become one space, glyphs go): one allocation, where
+    // collecting the characters grew the string step by step (issue 17: every row's title).
+    let mut out = String::with_capacity(s.len());
+    out.extend(Collapsed::new(s));
+    out
 }
 
 /// [`collapse`]'s characters one by one, without building the string (labels are compared with
@@ -91,7 +95,11 @@ impl Iterator for Collapsed<'_> {
 
 /// The form two titles are compared in: [`collapse`]d and case-folded with [`fold_case`].
 pub fn normalize_title(title: &str) -> String {
-    normalized_chars(title).collect()
+    // Never longer than `title` in UTF-8 ([`collapse`], and `fold_case` maps no character to a
+    // longer one): one allocation.
+    let mut out = String::with_capacity(title.len());
+    out.extend(normalized_chars(title));
+    out
 }
 
 /// [`normalize_title`]'s characters one by one, without building the string.
@@ -353,6 +361,18 @@ mod tests {
             let folded: String = collapse_by_string(s).chars().map(fold_case).collect();
             assert_eq!(normalize_title(s), folded, "{s:?}");
             assert!(normalized_chars(s).eq(folded.chars()), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_collapsed_or_normalized_text_is_never_longer_than_the_page_text() {
+        // `collapse` and `normalize_title` allocate the page text's length once: no character
+        // may come out longer in UTF-8 than it went in (a run of whitespace, a glyph, any case).
+        for c in (0..0x3100).chain(0xE000..0xE100).filter_map(char::from_u32) {
+            for s in [c.to_string(), format!(" {c}{c} x{c}\u{3000}{c} ")] {
+                assert!(collapse(&s).len() <= s.len(), "{c:?}");
+                assert!(normalize_title(&s).len() <= s.len(), "{c:?}");
+            }
         }
     }
 
