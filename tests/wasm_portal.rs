@@ -2749,3 +2749,44 @@ fn portal_row_selection_from_the_row_or_its_checks() {
     assert!(!selectors::has_portal_selection(&row("r5")));
     assert!(!selectors::has_portal_selection(&row("r6")));
 }
+
+/// Issue 17: a row's status cell is read when the page is idle (or when the cards count), not
+/// in the batch that gives the row its button; by then the list may have recycled the row for
+/// another action, whose status must not be taken for the first one's.
+#[wasm_bindgen_test]
+fn a_status_cell_is_read_later_and_only_for_the_action_its_row_still_shows() {
+    use snshare_content::cards::{note_status_later, seen_status};
+    let row = |key: &str, status: &str| {
+        let r = doc().create_element("div").unwrap();
+        r.set_attribute("role", "row").unwrap();
+        r.set_inner_html(&format!(
+            "<div role=\"gridcell\"><span data-snshare-action=\"{key}\"></span><a>Title</a></div>\
+             <div role=\"gridcell\"><i aria-hidden=\"true\">\u{E73E}</i> {status}</div>"
+        ));
+        let cell = r.last_element_child().unwrap();
+        (r, cell)
+    };
+    let (kept, kept_cell) = row("StatusKept", "Planned");
+    let (recycled, recycled_cell) = row("StatusRecycled", "Completed");
+    note_status_later("StatusKept", &kept, kept_cell.clone());
+    note_status_later("StatusRecycled", &recycled, recycled_cell.clone());
+    // Before the cells are read: the first row's status changes, the second row now shows
+    // another action (its slot re-keyed, as the row feature does for a recycled row).
+    kept_cell.set_inner_html("<i aria-hidden=\"true\">\u{E73E}</i> Completed");
+    all(&recycled, "[data-snshare-action]")[0]
+        .set_attribute("data-snshare-action", "StatusOther")
+        .unwrap();
+    recycled_cell.set_inner_html("To address");
+    assert_eq!(seen_status("StatusKept"), Some(ActionStatus::Completed));
+    assert_eq!(seen_status("StatusRecycled"), None);
+    assert_eq!(seen_status("StatusOther"), None);
+    // A row the portal removed still holds what it showed.
+    let (removed, removed_cell) = row("StatusRemoved", "Risk accepted");
+    doc().body().unwrap().append_child(&removed).unwrap();
+    note_status_later("StatusRemoved", &removed, removed_cell);
+    removed.remove();
+    assert_eq!(
+        seen_status("StatusRemoved"),
+        Some(ActionStatus::RiskAccepted)
+    );
+}

@@ -216,8 +216,9 @@ impl Feature for Bulk {
 
 /// The status column of the rows passing by, for the cards (issue 18): one cell per row whose
 /// action has a ticket — the cards count only those (`cards::to_address`) — nothing where the
-/// list shows no status column. Rows read before the snapshot arrived are read again by the
-/// batch that brings it (every row), so most rows of a long list are never read for this.
+/// list shows no status column. Rows seen before the snapshot arrived are seen again by the
+/// batch that brings it (every row), so most rows of a long list are never read for this. The
+/// cells are read when the page is idle (`cards::note_status_later`), not in this batch.
 fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Row]) {
     let Some(col) = map.status.as_ref() else {
         return;
@@ -230,11 +231,8 @@ fn note_statuses(ctx: &Ctx, map: &ColumnMap, rows: &[Row]) {
         if store.for_action(&resolved.key).is_none() {
             continue;
         }
-        let status = row
-            .cell(col)
-            .and_then(|c| selectors::status_in_place(&selectors::readable_text(&c)));
-        if let Some(status) = status {
-            super::cards::note_status(&resolved.key, status);
+        if let Some(cell) = row.cell(col) {
+            super::cards::note_status_later(&resolved.key, &row.el, cell);
         }
     }
 }

@@ -20,7 +20,7 @@ use web_sys::{Document, Element, Event};
 use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
 use super::forms::{self, FormRequest};
-use super::row_share::CMD_ATTR;
+use super::row_share::{CMD_ATTR, SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
 use super::styles;
@@ -73,13 +73,66 @@ thread_local! {
     /// rounds to the portal's download, and a page that collided keys could only slow its own
     /// cards.
     static SEEN_STATUS: RefCell<rustc_hash::FxHashMap<String, ActionStatus>> = RefCell::default();
+    /// Status cells read when the page is next idle, or when the cards need them.
+    static PENDING: RefCell<PendingStatuses> = const {
+        RefCell::new(PendingStatuses { cells: Vec::new(), scheduled: false })
+    };
 }
 
 /// Actions whose status is remembered: more than a tenant has.
 const MAX_SEEN: usize = 5_000;
 
-/// A row of the list showed this action's status (the selection's row pass reads it).
-pub fn note_status(action_id: &str, status: ActionStatus) {
+/// Cells waiting to be read beyond this are read at once (a list scrolled without a pause).
+const MAX_PENDING: usize = 1_000;
+
+/// Status cells of the list read later (issue 17): reading one (its icon skipped, its text
+/// collapsed) is not part of giving a row its button, so it is not done in the batch that runs
+/// in the portal's frame.
+struct PendingStatuses {
+    /// Each row, its status cell, and the key of the action its share slot was given.
+    cells: Vec<(Element, Element, String)>,
+    /// An idle callback is asked for and has not run yet.
+    scheduled: bool,
+}
+
+/// Reads `row`'s status `cell` for the action `key` when the page is next idle, or before the
+/// cards count "To address", whichever comes first.
+pub fn note_status_later(key: &str, row: &Element, cell: Element) {
+    if PENDING.with(|p| p.borrow().cells.len() >= MAX_PENDING) {
+        read_pending_statuses();
+    }
+    let schedule = PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        p.cells.push((row.clone(), cell, key.to_owned()));
+        !std::mem::replace(&mut p.scheduled, true)
+    });
+    if schedule {
+        dom::when_idle(|| {
+            PENDING.with(|p| p.borrow_mut().scheduled = false);
+            read_pending_statuses();
+        });
+    }
+}
+
+/// Reads every pending status cell. A row whose slot now carries another action (the list
+/// recycled it) is skipped: the batch that re-keyed it queued it again under its new action.
+/// A row the portal removed still holds what it showed.
+fn read_pending_statuses() {
+    let cells = PENDING.with(|p| std::mem::take(&mut p.borrow_mut().cells));
+    for (row, cell, key) in cells {
+        let shown = dom::first_i(&row, SLOT_SELECTOR).and_then(|s| dom::attr_i(&s, SLOT_ATTR));
+        if shown.as_deref() != Some(key.as_str()) {
+            continue;
+        }
+        if let Some(status) = selectors::status_in_place(&selectors::readable_text(&cell)) {
+            note_status(&key, status);
+        }
+    }
+}
+
+/// A row of the list showed this action's status (read from its cell when the page was idle).
+#[inline(never)]
+fn note_status(action_id: &str, status: ActionStatus) {
     SEEN_STATUS.with(|s| {
         let mut s = s.borrow_mut();
         let key = action_key(action_id);
@@ -89,9 +142,16 @@ pub fn note_status(action_id: &str, status: ActionStatus) {
     });
 }
 
+/// The status the list last showed for an action, its pending cells read first (tests).
+pub fn seen_status(action_id: &str) -> Option<ActionStatus> {
+    read_pending_statuses();
+    SEEN_STATUS.with(|s| s.borrow().get(&action_key(action_id)).copied())
+}
+
 /// Per state of `kind`: how many of the actions behind its tickets were last seen "To address",
 /// where the list showed any of them (nothing decoded when no row was seen).
 fn to_address(store: &TicketStore, kind: TicketKind) -> Vec<(String, u32)> {
+    read_pending_statuses();
     SEEN_STATUS.with(|seen| {
         let seen = seen.borrow();
         if seen.is_empty() {

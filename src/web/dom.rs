@@ -189,6 +189,19 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) -> Option<i32> {
         .ok()
 }
 
+/// Runs `f` once when the page is next idle (`requestIdleCallback`: after a frame's work, never
+/// in it), or after a timer where the browser has no idle callbacks.
+pub fn when_idle(f: impl FnOnce() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let cb = Closure::once_into_js(f);
+    if window.request_idle_callback(cb.unchecked_ref()).is_err() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 50);
+    }
+}
+
 /// The value of an input, select or text area (empty for anything else).
 pub fn value_of(node: &Element) -> String {
     if let Some(i) = node.dyn_ref::<HtmlInputElement>() {
