@@ -131,7 +131,6 @@ fn read_pending_statuses() {
 }
 
 /// A row of the list showed this action's status (read from its cell when the page was idle).
-#[inline(never)]
 fn note_status(action_id: &str, status: ActionStatus) {
     SEEN_STATUS.with(|s| {
         let mut s = s.borrow_mut();
