@@ -1,7 +1,8 @@
 //! What a sender can put in a `chrome.runtime` message, decoded as the worker decodes it (the
 //! same serde `Request`), checked against the sender rules, and for a share, carried as far as
 //! the record the worker would send to ServiceNow: validation, correlation id, the create body.
-//! Also the answers the content script and pages decode, and the badges' packed tickets. No message may panic the worker.
+//! Also the answers the content script and pages decode, and the badges' packed tickets. No
+//! message may panic the worker.
 //!
 //! The worker decodes from a JS value (serde-wasm-bindgen), this target from JSON: the derive
 //! that decides what is accepted is the same.

@@ -22,6 +22,7 @@ use super::selectors;
 use super::tickets::{self, TicketStore};
 use crate::domain::portal_url::PortalPage;
 use crate::domain::ticket::ShownAction;
+use crate::messages::SnapshotNeed;
 use crate::platform::i18n::{ui_lang, Template};
 use crate::platform::t;
 
@@ -64,7 +65,7 @@ impl Feature for Badges {
             self.asked = true;
             let ctx = ctx.clone();
             dom::after(0, move || {
-                tickets::ensure(&ctx.tickets, tickets::Need::Shown)
+                tickets::ensure(&ctx.tickets, SnapshotNeed::Shown)
             });
         }
         let store = ctx.tickets.borrow();

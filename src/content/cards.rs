@@ -31,7 +31,7 @@ use crate::domain::bulk::to_address_by_state;
 use crate::domain::connection::ConnectionState;
 use crate::domain::correlation::action_key;
 use crate::domain::ticket::{TicketKind, TicketSummary};
-use crate::messages::ExtensionPage;
+use crate::messages::{ExtensionPage, SnapshotNeed};
 use crate::platform::i18n::{format_number, format_sn_time, sn_time_iso, ui_lang};
 use crate::platform::present::ticket_node as ticket_link;
 use crate::platform::template::{self, Markup};
@@ -193,7 +193,7 @@ impl Feature for Cards {
         };
         if matches!(mode, Mode::Tickets(_)) && !self.asked_tickets {
             self.asked_tickets = true;
-            tickets::ensure(&ctx.tickets, tickets::Need::Every);
+            tickets::ensure(&ctx.tickets, SnapshotNeed::Both);
         }
         let generation = ctx.tickets.borrow().generation;
         let key = (mode, if mode == Mode::Connect { 0 } else { generation });

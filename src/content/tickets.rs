@@ -3,9 +3,10 @@
 //! visit, again after a share, and a few polls while the worker says it is refreshing.
 //!
 //! A list page's badges read one ticket per action: its snapshot is cut to those by the worker
-//! ([`Need::Shown`]), so a cache of 1,000 or 10,000 tickets does not cross the messaging while
-//! the portal renders its list. The cards read every ticket ([`Need::Every`]): once they ask,
-//! the store holds the whole snapshot for the rest of the page's life.
+//! ([`SnapshotNeed::Shown`]), so a cache of 1,000 or 10,000 tickets does not cross the messaging
+//! while the portal renders its list. The cards read every ticket as well
+//! ([`SnapshotNeed::Both`]): once they ask, the store holds the whole snapshot for the rest of
+//! the page's life.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,15 +24,6 @@ const FRESH_MS: u64 = 60_000;
 /// Polls while the worker refreshes in the background.
 const MAX_POLLS: u32 = 4;
 const POLL_MS: i32 = 2_500;
-
-/// What a surface reads from the snapshot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Each action's shown ticket and its count (badges, bulk selection).
-    Shown,
-    /// Every ticket (the cards' counts per state, latest tickets and "To address").
-    Every,
-}
 
 /// The snapshot as received: its tickets stay JS objects, and a ticket is decoded in full only
 /// when a card shows it (a cache of 1000 tickets is read as 1 field per ticket, not 13). The
@@ -55,7 +47,7 @@ pub struct TicketStore {
     polls: u32,
     /// The snapshot held carries every ticket, not only each action's shown one.
     every: bool,
-    /// A surface of this page reads every ticket (`Need::Every`): fetches ask for all of them.
+    /// A surface of this page reads every ticket (the cards): fetches ask for all of them.
     wants_every: bool,
 }
 
@@ -184,11 +176,12 @@ pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
 
 /// Fetches the snapshot unless a fresh one that has what `need` reads is held or a fetch is
 /// running (a fetch for less than every ticket is followed by one for all of them when the
-/// cards asked meanwhile).
-pub fn ensure(store: &std::cell::RefCell<TicketStore>, need: Need) {
+/// cards asked meanwhile). The page's badges always read the shown tickets, so the store asks
+/// for [`SnapshotNeed::Shown`], or [`SnapshotNeed::Both`] once any surface needs every ticket.
+pub fn ensure(store: &std::cell::RefCell<TicketStore>, need: SnapshotNeed) {
     let should = {
         let mut s = store.borrow_mut();
-        s.wants_every |= need == Need::Every;
+        s.wants_every |= need.every();
         !s.in_flight
             && (s.raw.is_none()
                 || now_ms().saturating_sub(s.fetched_at) > FRESH_MS
