@@ -194,8 +194,69 @@ export function grantedExtensionDir({ openShadowRoot = true } = {}) {
   return dir;
 }
 
-/** A persistent Chromium profile with the extension; returns { context, extensionId, worker }. */
-export async function launchExtension({ userDataDir, portalPort, sandboxPort, headless = true, extensionDir, alsoLoad, extra, viewport } = {}) {
+/**
+ * Headless Chromium draws the front tab at the display's rate and every tab behind it at one
+ * frame a second. A portal tab behind the options page that connect() opened got one
+ * `requestAnimationFrame` a second: each click on it waited ~2 s for Playwright's check that the
+ * element stands still (two frames), and the replica, which renders its rows one chunk per frame,
+ * rendered 50 rows a second. A person looks at the tab they act on, so the tests do too: an
+ * action, a navigation or a key or mouse event on a page brings that page to the front first
+ * (one `bringToFront` when the front page changes). Which page is in front is tracked per
+ * browser context: a page that opens is in front, a page that closes leaves it unknown.
+ */
+const FRONT = new WeakMap();
+const FRONTED = new WeakSet();
+const ACTIONS = {
+  frame: ['goto', 'click', 'dblclick', 'fill', 'press', 'type', 'check', 'uncheck', 'setChecked', 'hover', 'tap',
+    'focus', 'selectOption', 'dragAndDrop', 'setInputFiles'],
+  page: ['reload', 'goBack', 'goForward'],
+  input: ['down', 'up', 'press', 'type', 'insertText', 'click', 'dblclick', 'move', 'wheel'],
+};
+
+async function toFront(page) {
+  const context = page?.context();
+  if (!context || !FRONT.has(context) || FRONT.get(context) === page || page.isClosed()) return;
+  FRONT.set(context, page);
+  await page.bringToFront();
+}
+
+function patchOnce(proto, names, pageOf) {
+  if (FRONTED.has(proto)) return;
+  FRONTED.add(proto);
+  for (const name of names) {
+    const original = proto[name];
+    if (typeof original !== 'function') continue;
+    proto[name] = async function frontFirst(...args) {
+      await toFront(pageOf(this));
+      return original.apply(this, args);
+    };
+  }
+}
+
+/** Brings each page of `context` to the front before it is acted on (see FRONT above). */
+export function frontOnAction(context) {
+  FRONT.set(context, context.pages().at(-1));
+  context.on('page', (page) => {
+    FRONT.set(context, page);
+    page.on('close', () => { if (FRONT.get(context) === page) FRONT.set(context, undefined); });
+  });
+  for (const page of context.pages()) {
+    page.on('close', () => { if (FRONT.get(context) === page) FRONT.set(context, undefined); });
+  }
+  const sample = context.pages()[0];
+  if (!sample) return;
+  patchOnce(Object.getPrototypeOf(sample.mainFrame()), ACTIONS.frame, (frame) => frame.page());
+  patchOnce(Object.getPrototypeOf(sample), ACTIONS.page, (page) => page);
+  patchOnce(Object.getPrototypeOf(sample.keyboard), ACTIONS.input, (input) => input._page);
+  patchOnce(Object.getPrototypeOf(sample.mouse), ACTIONS.input, (input) => input._page);
+}
+
+/**
+ * A persistent Chromium profile with the extension; returns { context, extensionId, worker }.
+ * `frontOnAction` (default true) brings each page acted on to the front (see FRONT above); the
+ * bench measures without it.
+ */
+export async function launchExtension({ userDataDir, portalPort, sandboxPort, headless = true, extensionDir, alsoLoad, extra, viewport, front = true } = {}) {
   const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-profile-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
@@ -209,6 +270,7 @@ export async function launchExtension({ userDataDir, portalPort, sandboxPort, he
   const worker = context.serviceWorkers().find(isOurs)
     ?? await context.waitForEvent('serviceworker', { predicate: isOurs, timeout: 15_000 });
   const extensionId = new URL(worker.url()).host;
+  if (front) frontOnAction(context);
   return { context, extensionId, worker, userDataDir: dir };
 }
 
