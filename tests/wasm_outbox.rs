@@ -16,6 +16,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "common/sleep.rs"]
+mod sleep;
+
 const INSTANCE: &str = "https://dev1.service-now.com";
 const T0: u64 = 1_800_000_000_000;
 
@@ -444,4 +447,111 @@ async fn the_ticket_cache_is_read_once_and_again_after_each_write() {
     assert!(store::ticket_cache().await.tickets.len() <= 1);
     store::ticket_cache().await;
     assert_eq!(reads().len(), 4, "read again after a failed read");
+}
+
+// The administrator's policy (`snshare_worker::policy`): the browser's policy service answers
+// `storage.managed.get` only seconds after each start; the settings then go by the policy last
+// seen, and the live one replaces it when it lands.
+
+/// `chrome.storage.managed` answering `policy` after `delay_ms` (or rejecting, as Firefox does
+/// without a managed storage manifest), and the worker as just started.
+fn stub_managed(policy: &str, delay_ms: u32, rejects: bool) {
+    eval(&format!(
+        "globalThis.chrome.storage.managed = {{ get: () => new Promise((resolve, reject) =>
+           setTimeout(() => {rejects} ? reject(new Error('no managed storage (test)')) : resolve({policy}), {delay_ms})) }};"
+    ));
+    snshare_worker::policy::forget_live_reads();
+}
+
+fn policy(json: serde_json::Value) -> snshare_worker::policy::Managed {
+    serde_json::from_value(json).unwrap()
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+#[wasm_bindgen_test]
+async fn a_policy_service_not_up_yet_gives_the_policy_last_seen_then_the_live_one_is_kept() {
+    stub_storage();
+    let old = serde_json::json!({ "instance": "https://old.service-now.com" });
+    put(store::POLICY_SEEN, &old);
+    stub_managed(
+        r#"{ "instance": "https://new.service-now.com", "due_in_days": 5 }"#,
+        400,
+        false,
+    );
+    let t = now();
+    let shown = snshare_worker::policy::managed().await;
+    assert!(
+        now() - t < 300.0,
+        "not held by the policy service: {} ms",
+        now() - t
+    );
+    assert_eq!(shown, policy(old));
+    assert_eq!(shown.locked(), ["instance"]);
+
+    // The live read lands: the copy is the live policy, and the next read is live.
+    sleep::sleep(600).await;
+    let live = serde_json::json!({ "instance": "https://new.service-now.com", "due_in_days": 5 });
+    assert_eq!(stored(store::POLICY_SEEN), Some(live.clone()));
+    stub_managed(
+        r#"{ "instance": "https://new.service-now.com", "due_in_days": 5 }"#,
+        0,
+        false,
+    );
+    assert_eq!(snshare_worker::policy::managed().await, policy(live));
+}
+
+#[wasm_bindgen_test]
+async fn the_worker_start_reads_the_live_policy_however_long_it_takes_and_keeps_it() {
+    stub_storage();
+    put(
+        store::POLICY_SEEN,
+        &serde_json::json!({ "instance": "https://old.service-now.com" }),
+    );
+    stub_managed(r#"{ "client_id": "from-policy" }"#, 300, false);
+    let t = now();
+    snshare_worker::policy::refresh().await;
+    assert!(
+        now() - t >= 250.0,
+        "refreshed before the policy service answered"
+    );
+    // The copy went with the live policy: nothing of the old one is left.
+    sleep::sleep(50).await;
+    assert_eq!(
+        stored(store::POLICY_SEEN),
+        Some(serde_json::json!({ "client_id": "from-policy" }))
+    );
+    // A policy taken away: the copy goes too.
+    stub_managed("{}", 0, false);
+    snshare_worker::policy::refresh().await;
+    sleep::sleep(50).await;
+    assert_eq!(stored(store::POLICY_SEEN), None);
+}
+
+#[wasm_bindgen_test]
+async fn no_policy_writes_nothing_and_a_browser_without_the_area_has_none() {
+    stub_storage();
+    stub_managed("{}", 0, false);
+    assert_eq!(
+        snshare_worker::policy::managed().await.locked(),
+        Vec::<String>::new()
+    );
+    sleep::sleep(50).await;
+    let log = eval("return JSON.stringify(__store.log.filter(([op]) => op !== 'get'))");
+    assert_eq!(
+        log.as_string().as_deref(),
+        Some("[]"),
+        "no copy written for no policy"
+    );
+
+    // Firefox without a managed storage manifest rejects: no policy, and no wait.
+    stub_managed("{}", 0, true);
+    let t = now();
+    assert_eq!(
+        snshare_worker::policy::managed().await.locked(),
+        Vec::<String>::new()
+    );
+    assert!(now() - t < 40.0, "a rejecting area is no policy, at once");
 }

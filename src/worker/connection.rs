@@ -5,19 +5,16 @@
 use std::future::Future;
 use std::rc::Rc;
 
-use serde::Deserialize;
-
 use crate::domain::connection::{ConnectedUser, ConnectionState, ConnectionStatus};
 use crate::domain::diagnosis::{integration_user_check, Diagnosis};
 use crate::domain::instance::InstanceUrl;
 use crate::domain::pkce::{oauth_state, PkceVerifier};
 use crate::domain::retry::Failure;
 use crate::domain::settings::Settings;
-use crate::domain::ticket::{Priority, TicketKind};
 use crate::domain::token::{Secret, TokenSet};
 use crate::messages::AuthMethod;
 use crate::platform::fetch::FetchTransport;
-use crate::platform::storage::{self, Area};
+use crate::platform::storage::Area;
 use crate::platform::{join, now_ms, random_bytes, worker};
 use crate::servicenow::client::Client;
 use crate::servicenow::error::{AuthError, ClientError, Grant};
@@ -71,56 +68,11 @@ impl From<ClientError> for CallError {
     }
 }
 
-/// Values an administrator pushes by policy (`storage.managed`, see managed_schema.json).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct Managed {
-    instance: Option<String>,
-    client_id: Option<String>,
-    default_kind: Option<TicketKind>,
-    default_priority: Option<Priority>,
-    due_in_days: Option<u32>,
-}
-
-impl Managed {
-    fn locked(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut lock = |set: bool, name: &str| {
-            if set {
-                out.push(name.to_string());
-            }
-        };
-        lock(self.instance.is_some(), "instance");
-        lock(self.client_id.is_some(), "client_id");
-        lock(self.default_kind.is_some(), "default_kind");
-        lock(self.default_priority.is_some(), "default_priority");
-        lock(self.due_in_days.is_some(), "due_in_days");
-        out
-    }
-
-    pub(crate) fn apply(&self, s: &mut Settings) {
-        if let Some(i) = &self.instance {
-            s.instance = InstanceUrl::parse(i).ok().map(|u| u.origin());
-        }
-        if let Some(c) = &self.client_id {
-            s.client_id = Some(c.trim().to_string());
-        }
-        if let Some(k) = self.default_kind {
-            s.defaults.kind = k;
-        }
-        if let Some(p) = self.default_priority {
-            s.defaults.priority = p;
-        }
-        if let Some(d) = self.due_in_days {
-            s.defaults.due_in_days = d.clamp(1, 365);
-        }
-    }
-}
-
 /// The settings in force: stored values with the administrator's policy on top.
 pub async fn effective_settings() -> (Settings, Vec<String>) {
     // Three independent reads side by side (a Send waits for them before its request leaves).
     let ((mut settings, managed), secret) = join(
-        join(store::settings(), storage::managed::<Managed>()),
+        join(store::settings(), super::policy::managed()),
         store::stored_client_secret(),
     )
     .await;

@@ -14,6 +14,7 @@ pub mod drafts;
 pub mod mapping;
 pub mod outbox;
 pub mod platform;
+pub mod policy;
 pub mod portal_context;
 pub mod settings;
 pub mod store;

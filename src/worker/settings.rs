@@ -12,7 +12,7 @@ use crate::platform::worker;
 use crate::servicenow::client::Client;
 
 use super::connection::{
-    effective_settings, oauth_client, revocation, Managed, Session, REQUEST_TIMEOUT_MS,
+    effective_settings, oauth_client, revocation, Session, REQUEST_TIMEOUT_MS,
 };
 use super::store;
 
@@ -119,7 +119,7 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
         refresh_minutes: input.refresh_minutes,
         mapping: input.mapping.unwrap_or_else(|| stored.mapping.clone()),
     };
-    Managed::default().apply(&mut next);
+    super::policy::Managed::default().apply(&mut next);
     let stored_secret_for_revoke = stored_secret;
     let changed_target = next.instance != stored.instance || next.client_id != stored.client_id;
     if changed_target && input_secret_blank {

@@ -39,6 +39,9 @@ pub const DRAFT_PREFIX: &str = "draft:";
 pub const PORTAL_ACCOUNTS: &str = "portal.accounts";
 /// One key per portal tenant: learned action titles and the signed-in UPN.
 pub const PORTAL_PREFIX: &str = "portal:";
+/// The administrator's policy as last read live (see `policy`): what the settings go by while
+/// the browser's policy service is not up yet after a start.
+pub const POLICY_SEEN: &str = "policy.seen";
 /// The PKCE verifier and state of an authorization in progress (session: never on disk).
 pub const PENDING_AUTH: &str = "auth.pending";
 

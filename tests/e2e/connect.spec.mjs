@@ -275,3 +275,25 @@ test('a page on the portal gets no token or secret through any message', async (
   expect(vault).toBe('no such database here');
   await world.close();
 });
+
+// After each browser start, Chromium answers `storage.managed.get` only once its policy service
+// is up, 2–7 s later. The options page (like the popup and a share) must not wait for it: the
+// worker goes by the policy last seen meanwhile (src/worker/policy.rs).
+test('a browser just started: the options page shows its form before the policy service answers', async ({ context, extensionId }) => {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  // Asked as the page starts: still unanswered when the form shows, unless the page waited.
+  const { formAt, policyAt } = await options.evaluate(() => new Promise((resolve) => {
+    const t0 = performance.now();
+    let policyAt;
+    chrome.storage.managed.get(null).then(() => { policyAt = performance.now() - t0; });
+    const poll = () => {
+      const field = document.getElementById('instance');
+      if (field && field.offsetParent !== null) resolve({ formAt: performance.now() - t0, policyAt });
+      else setTimeout(poll, 5);
+    };
+    poll();
+  }));
+  expect(policyAt, `the form at ${Math.round(formAt)} ms, after the policy service's answer at ${Math.round(policyAt)} ms`).toBeUndefined();
+  await expect(options.getByRole('textbox', { name: 'ServiceNow instance' })).toBeEditable();
+});

@@ -20,12 +20,16 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
 }
 
-/// Resolves after `ms` milliseconds (window and worker alike).
-pub async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
+/// A promise that resolves to `undefined` after `ms` milliseconds (window and worker alike).
+pub fn timer(ms: u32) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, _| {
         set_timeout(&resolve, i32::try_from(ms).unwrap_or(i32::MAX));
-    });
-    let _ = JsFuture::from(promise).await;
+    })
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    let _ = JsFuture::from(timer(ms)).await;
 }
 
 /// `fetch` as a `Transport`. Stateless: the worker may build one per call.
