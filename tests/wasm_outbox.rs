@@ -22,7 +22,8 @@ mod sleep;
 const INSTANCE: &str = "https://dev1.service-now.com";
 const T0: u64 = 1_800_000_000_000;
 
-/// A fresh, empty `chrome.storage.local` (and an outbox no longer held: as a started worker).
+/// A fresh, empty `chrome.storage.local`, no policy (and an outbox no longer held: as a started
+/// worker).
 fn stub_storage() {
     let install = js_sys::Function::new_no_args(
         "const c = globalThis.chrome = globalThis.chrome || {};
@@ -54,11 +55,14 @@ fn stub_storage() {
              for (const k of list) data.delete(k);
            },
            getKeys: async () => [...data.keys()],
-         };",
+         };
+         // No policy, answered at once (the policy tests stub their own).
+         c.storage.managed = { get: async () => ({}) };",
     );
     assert!(install.call0(&JsValue::NULL).is_ok(), "storage stubbed");
     store::forget_held_outbox();
     store::forget_held_tickets();
+    snshare_worker::policy::forget_live_reads();
 }
 
 fn eval(body: &str) -> JsValue {
@@ -500,7 +504,13 @@ async fn a_policy_service_not_up_yet_gives_the_policy_last_seen_then_the_live_on
         0,
         false,
     );
-    assert_eq!(snshare_worker::policy::managed().await, policy(live));
+    assert_eq!(
+        snshare_worker::policy::managed().await,
+        policy(live.clone())
+    );
+    // Its comparison with the copy done (no write: the same), before the next test's storage.
+    sleep::sleep(50).await;
+    assert_eq!(stored(store::POLICY_SEEN), Some(live));
 }
 
 #[wasm_bindgen_test]

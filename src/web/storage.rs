@@ -113,15 +113,6 @@ pub async fn get_each<T: serde::de::DeserializeOwned>(
         .collect())
 }
 
-/// All managed (policy) values as one object; `None` when no policy is set or the area is
-/// unavailable (e.g. no managed_schema support), which is the normal case.
-pub async fn managed<T: serde::de::DeserializeOwned + Default>() -> T {
-    let Ok(items) = settle(chrome::storage_managed_get(&JsValue::NULL)).await else {
-        return T::default();
-    };
-    from_js(items).unwrap_or_default()
-}
-
 pub async fn set<T: serde::Serialize>(
     area: Area,
     key: &str,

@@ -151,7 +151,7 @@ const rawKiB = (f) => fs.statSync(path.join(DIST, f)).size / 1024;
 /** The extension files a portal page requests (the loader, content.js, is injected by the browser). */
 async function payloadOf(csp) {
   const replica = await startReplica(csp);
-  const launched = await launchExtension({ portalPort: replica.port });
+  const launched = await launchExtension({ portalPort: replica.port, front: false });
   try {
     const page = await launched.context.newPage();
     const prefix = `chrome-extension://${launched.extensionId}/`;
@@ -365,7 +365,7 @@ await phase('sandbox', 'sandbox: start-up (spawn -> LISTENING, median of 5) and 
 const sandbox = await startSandbox(['--no-demo-records']);
 const replica = await startReplica('none');
 const extDir = grantedDir();
-const ext = await launchExtension({ portalPort: replica.port, sandboxPort: sandbox.port, extensionDir: extDir });
+const ext = await launchExtension({ portalPort: replica.port, sandboxPort: sandbox.port, extensionDir: extDir, front: false });
 const watch = watchErrors(ext.context, ext.extensionId);
 const plainProfile = fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-bench-plain-'));
 const plain = await chromium.launchPersistentContext(plainProfile, {

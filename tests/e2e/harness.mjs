@@ -253,8 +253,8 @@ export function frontOnAction(context) {
 
 /**
  * A persistent Chromium profile with the extension; returns { context, extensionId, worker }.
- * `frontOnAction` (default true) brings each page acted on to the front (see FRONT above); the
- * bench measures without it.
+ * `front` (default true) brings each page acted on to the front (`frontOnAction`, see FRONT
+ * above); the bench, which brings its pages to the front itself, measures without it.
  */
 export async function launchExtension({ userDataDir, portalPort, sandboxPort, headless = true, extensionDir, alsoLoad, extra, viewport, front = true } = {}) {
   const dir = userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-profile-'));
