@@ -1,8 +1,9 @@
 // Connect: the options page, the real OAuth consent page of the sandbox, the token lifecycle
 // and the diagnoses of Test connection, each produced by the matching sandbox fault.
+import fs from 'node:fs';
 import {
   test, expect, INSTANCE, INTEGRATION_USER, PERSONAL_USER, connect, fillConnection, signInAndAllow,
-  sendFromExtensionPage, english, contentScriptWorld,
+  sendFromExtensionPage, english, contentScriptWorld, launchExtension,
 } from './harness.mjs';
 
 const tokenGrants = async (sandbox, since = 0) =>
@@ -278,22 +279,36 @@ test('a page on the portal gets no token or secret through any message', async (
 
 // After each browser start, Chromium answers `storage.managed.get` only once its policy service
 // is up, 2–7 s later. The options page (like the popup and a share) must not wait for it: the
-// worker goes by the policy last seen meanwhile (src/worker/policy.rs).
-test('a browser just started: the options page shows its form before the policy service answers', async ({ context, extensionId }) => {
-  const options = await context.newPage();
-  await options.goto(`chrome-extension://${extensionId}/options.html`);
-  // Asked as the page starts: still unanswered when the form shows, unless the page waited.
-  const { formAt, policyAt } = await options.evaluate(() => new Promise((resolve) => {
-    const t0 = performance.now();
-    let policyAt;
-    chrome.storage.managed.get(null).then(() => { policyAt = performance.now() - t0; });
-    const poll = () => {
-      const field = document.getElementById('instance');
-      if (field && field.offsetParent !== null) resolve({ formAt: performance.now() - t0, policyAt });
-      else setTimeout(poll, 5);
-    };
-    poll();
-  }));
-  expect(policyAt, `the form at ${Math.round(formAt)} ms, after the policy service's answer at ${Math.round(policyAt)} ms`).toBeUndefined();
-  await expect(options.getByRole('textbox', { name: 'ServiceNow instance' })).toBeEditable();
+// worker goes by the policy last seen meanwhile (src/worker/policy.rs). The page asks the
+// service too: if it answers within 30 ms, the service was already up (a slow machine took
+// that long to open the page) and nothing could have waited, so a new browser is started.
+test('a browser just started: the options page shows its form before the policy service answers', async () => {
+  let seen;
+  for (let start = 0; start < 3 && !seen; start++) {
+    const { context, extensionId, userDataDir } = await launchExtension();
+    try {
+      const options = await context.newPage();
+      await options.goto(`chrome-extension://${extensionId}/options.html`);
+      const r = await options.evaluate(() => new Promise((resolve) => {
+        const t0 = performance.now();
+        let policyAt;
+        chrome.storage.managed.get(null).then(() => { policyAt = performance.now() - t0; });
+        const poll = () => {
+          const field = document.getElementById('instance');
+          if (policyAt !== undefined && policyAt < 30) resolve({ up: true });
+          else if (field && field.offsetParent !== null) resolve({ formAt: performance.now() - t0, policyAt });
+          else setTimeout(poll, 5);
+        };
+        setTimeout(poll, 30);
+      }));
+      if (r.up) continue;
+      seen = r;
+      expect(r.policyAt, `the form at ${Math.round(r.formAt)} ms, after the policy service's answer at ${Math.round(r.policyAt)} ms`).toBeUndefined();
+      await expect(options.getByRole('textbox', { name: 'ServiceNow instance' })).toBeEditable();
+    } finally {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    }
+  }
+  expect(seen, 'three browser starts, each with the policy service already up when the page asked').toBeDefined();
 });
