@@ -19,8 +19,6 @@ use super::{bulk, diagnostics, drafts, mapping, outbox, portal_context, settings
 /// to the extension's own pages and worker, and resume the outbox.
 pub fn on_start() {
     storage::restrict_local_storage();
-    // The policy service is asked as early as the worker can (see `policy`).
-    wasm_bindgen_futures::spawn_local(super::policy::refresh());
     wasm_bindgen_futures::spawn_local(async {
         outbox::drive().await;
         // Tickets are refreshed when a surface asks and the cache is stale, never on a timer:

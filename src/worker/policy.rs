@@ -10,9 +10,10 @@
 //!   last seen (`store::POLICY_SEEN`, in `storage.local`, which only the extension's own pages
 //!   and worker can read; no policy before the first live read);
 //! - the live read still lands: when it differs from the copy, the copy is rewritten (the
-//!   pages listening to storage draw again), and the next read is live;
-//! - the worker asks as it starts (`refresh`), so the copy is current as early as the browser
-//!   allows.
+//!   pages listening to storage draw again), and the next read is live.
+//!
+//! When the service comes up does not depend on when it is first asked (a read made as the
+//! worker started was answered no sooner), so nothing asks before a surface needs the settings.
 //!
 //! A share made in those first seconds goes by the policy last seen. It cannot reach an
 //! instance the user was not connected to: each outbox entry is bound to its instance, and the
@@ -110,14 +111,6 @@ pub async fn managed() -> Managed {
         Ok(items) => landed(items),
         // Firefox without a managed storage manifest rejects: no policy.
         Err(_) => Managed::default(),
-    }
-}
-
-/// Reads the live policy, however long the browser takes, and keeps it as the copy: the
-/// worker's start.
-pub async fn refresh() {
-    if let Ok(live) = chrome::storage_managed_get(&JsValue::NULL) {
-        land(live).await;
     }
 }
 
