@@ -235,14 +235,13 @@ function patchOnce(proto, names, pageOf) {
 
 /** Brings each page of `context` to the front before it is acted on (see FRONT above). */
 export function frontOnAction(context) {
+  const track = (page) => page.on('close', () => { if (FRONT.get(context) === page) FRONT.set(context, undefined); });
   FRONT.set(context, context.pages().at(-1));
+  context.pages().forEach(track);
   context.on('page', (page) => {
     FRONT.set(context, page);
-    page.on('close', () => { if (FRONT.get(context) === page) FRONT.set(context, undefined); });
+    track(page);
   });
-  for (const page of context.pages()) {
-    page.on('close', () => { if (FRONT.get(context) === page) FRONT.set(context, undefined); });
-  }
   const sample = context.pages()[0];
   if (!sample) return;
   patchOnce(Object.getPrototypeOf(sample.mainFrame()), ACTIONS.frame, (frame) => frame.page());
