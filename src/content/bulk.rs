@@ -60,8 +60,11 @@ struct Shared {
     /// The list has the portal's own row selection.
     portal_mode: Cell<bool>,
     bar: Option<Element>,
-    /// The count the bar shows (drawn again only when it changes).
+    /// The count the bar shows (drawn again only when it changes; none: made hidden, empty).
     shown: Cell<Option<usize>>,
+    /// snshare's own checkboxes were put in rows: only then is the page searched for them
+    /// when they go (issue 17: a query of the whole page in the batch of a list's first rows).
+    picks_made: Cell<bool>,
 }
 
 struct Bulk {
@@ -86,6 +89,7 @@ fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
         portal_mode: Cell::new(false),
         bar,
         shown: Cell::new(None),
+        picks_made: Cell::new(false),
     });
     let mut listeners = Vec::new();
     if let Some(w) = web_sys::window() {
@@ -193,9 +197,7 @@ impl Feature for Bulk {
         }
         if !s.portal_mode.get() && rows.iter().any(|r| selectors::has_portal_selection(&r.el)) {
             s.portal_mode.set(true);
-            if let Some(root) = dom::document().and_then(|d| d.document_element()) {
-                dom::remove_all(&root, PICK_SELECTOR);
-            }
+            s.remove_picks();
         }
         if let Some(map) = map {
             for row in rows {
@@ -354,6 +356,7 @@ impl Shared {
                 set(&p, "type", "checkbox");
                 set(&p, OWN_ATTR, "pick");
                 let _ = slot.before_with_node_1(&p);
+                self.picks_made.set(true);
                 p
             }
         };
@@ -369,13 +372,28 @@ impl Shared {
         }
     }
 
+    /// Removes snshare's own checkboxes from the page, if any were made.
+    fn remove_picks(&self) {
+        if !self.picks_made.replace(false) {
+            return;
+        }
+        if let Some(root) = dom::document().and_then(|d| d.document_element()) {
+            dom::remove_all(&root, PICK_SELECTOR);
+        }
+    }
+
     fn render_bar(&self) {
         let Some(bar) = &self.bar else { return };
         let n = self.picked.borrow().len();
-        if self.shown.replace(Some(n)) == Some(n) {
+        // The bar is made hidden and empty: it is drawn once something is picked (issue 17:
+        // not with the catalogue's texts in the batch of a list's first rows).
+        if self.shown.replace(Some(n)).unwrap_or(0) == n {
             return;
         }
         dom::toggle_attr(bar, "hidden", n == 0);
+        if n == 0 {
+            return;
+        }
         let count = snshare_core::decimal(n as u64);
         if let Some(c) = part(bar, "count") {
             c.set_text_content(Some(&t_with("bulk_selected", &[&count])));
@@ -413,9 +431,7 @@ impl Drop for Bulk {
         if let Some(bar) = &self.shared.bar {
             bar.remove();
         }
-        if let Some(root) = dom::document().and_then(|d| d.document_element()) {
-            dom::remove_all(&root, PICK_SELECTOR);
-        }
+        self.shared.remove_picks();
     }
 }
 

@@ -139,6 +139,24 @@ test.describe('row selection for a bulk share', () => {
     await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()), 'grid-en');
     expect(await picks(portal)).toBe(0);
   });
+
+  test('grid-sv: when the portal\'s own row checks appear, snshare\'s checkboxes go', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-sv' });
+    const rows = await portal.evaluate(() => __replica.rowCount());
+    await expect.poll(() => portal.locator('[data-snshare-pick]').count()).toBe(rows);
+    // The list gains a selection column (as after a portal update): a row check in each row.
+    await portal.evaluate(() => {
+      for (const row of document.querySelectorAll('[role="row"]')) {
+        if (!row.querySelector('[role="gridcell"]')) continue;
+        const check = document.createElement('span');
+        check.setAttribute('role', 'checkbox');
+        check.setAttribute('aria-checked', 'false');
+        row.querySelector('[role="gridcell"]').prepend(check);
+      }
+    });
+    await expect.poll(() => portal.locator('[data-snshare-pick]').count()).toBe(0);
+    await expectOneButtonPerRow(portal, rows, 'grid-sv');
+  });
 });
 
 for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
