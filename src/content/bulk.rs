@@ -62,8 +62,9 @@ struct Shared {
     bar: Option<Element>,
     /// The count the bar shows (drawn again only when it changes; none: made hidden, empty).
     shown: Cell<Option<usize>>,
-    /// snshare's own checkboxes were put in rows: only then is the page searched for them
-    /// when they go (issue 17: a query of the whole page in the batch of a list's first rows).
+    /// snshare's own checkboxes were put in rows, or found there: only then is the page
+    /// searched for them when they go (issue 17: a query of the whole page in the batch of a
+    /// list's first rows).
     picks_made: Cell<bool>,
 }
 
@@ -347,6 +348,8 @@ impl Shared {
         let pick = slot
             .previous_element_sibling()
             .filter(|p| dom::matches_i(p, PICK_SELECTOR));
+        // Found or made below: the page holds snshare's checkboxes from now on.
+        self.picks_made.set(true);
         let pick = match pick {
             Some(p) if dom::attr_i(&p, PICK_ATTR).as_deref() == Some(key.as_str()) => return,
             Some(p) => p,
@@ -356,7 +359,6 @@ impl Shared {
                 set(&p, "type", "checkbox");
                 set(&p, OWN_ATTR, "pick");
                 let _ = slot.before_with_node_1(&p);
-                self.picks_made.set(true);
                 p
             }
         };
