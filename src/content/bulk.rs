@@ -60,8 +60,8 @@ struct Shared {
     /// The list has the portal's own row selection.
     portal_mode: Cell<bool>,
     bar: Option<Element>,
-    /// The count the bar shows (drawn again only when it changes; none: made hidden, empty).
-    shown: Cell<Option<usize>>,
+    /// The count the bar shows (drawn again only when it changes; 0: hidden, as it is made).
+    shown: Cell<usize>,
     /// snshare's own checkboxes were put in rows, or found there: only then is the page
     /// searched for them when they go (issue 17: a query of the whole page in the batch of a
     /// list's first rows).
@@ -89,7 +89,7 @@ fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
         picked: RefCell::new(Vec::new()),
         portal_mode: Cell::new(false),
         bar,
-        shown: Cell::new(None),
+        shown: Cell::new(0),
         picks_made: Cell::new(false),
     });
     let mut listeners = Vec::new();
@@ -389,7 +389,7 @@ impl Shared {
         let n = self.picked.borrow().len();
         // The bar is made hidden and empty: it is drawn once something is picked (issue 17:
         // not with the catalogue's texts in the batch of a list's first rows).
-        if self.shown.replace(Some(n)).unwrap_or(0) == n {
+        if self.shown.replace(n) == n {
             return;
         }
         dom::toggle_attr(bar, "hidden", n == 0);
