@@ -119,7 +119,6 @@ pub async fn save_settings(input: SettingsInput) -> Vec<SettingsError> {
         refresh_minutes: input.refresh_minutes,
         mapping: input.mapping.unwrap_or_else(|| stored.mapping.clone()),
     };
-    super::policy::Managed::default().apply(&mut next);
     let stored_secret_for_revoke = stored_secret;
     let changed_target = next.instance != stored.instance || next.client_id != stored.client_id;
     if changed_target && input_secret_blank {
