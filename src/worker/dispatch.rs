@@ -100,6 +100,9 @@ pub async fn route(message: JsValue, sender: &SenderInfo, own: &OwnExtension) ->
     if !request.body.allowed_from(kind) {
         return Response::error(ErrorCode::Forbidden, "request not allowed from this sender");
     }
+    // A Send answered before its ticket's bookkeeping was stored: whatever comes next reads
+    // it stored.
+    outbox::settled().await;
     match kind {
         SenderKind::ExtensionPage => Response::new(answer(request.body).await),
         SenderKind::PortalContentScript => {

@@ -159,7 +159,14 @@ pub async fn share(req: ShareRequest) -> ShareOutcome {
     let Ok((share_id, claimed)) = queued else {
         return not_stored(&req);
     };
-    match attempt_claimed(&share_id, claimed, Some((session, names))).await {
+    match attempt_claimed(
+        &share_id,
+        claimed,
+        Some((session, names)),
+        Settle::AfterAnswer,
+    )
+    .await
+    {
         Attempted::Created(ticket, api) => ShareOutcome::Created { ticket, api },
         Attempted::Failed(diagnosis) => ShareOutcome::Failed {
             share_id,
@@ -285,7 +292,58 @@ enum Attempted {
 async fn attempt(share_id: &str) -> Attempted {
     let now = now_ms();
     let claimed = with_outbox(|o| claim_in(o, share_id, now)).await;
-    attempt_claimed(share_id, claimed, None).await
+    attempt_claimed(share_id, claimed, None, Settle::BeforeAnswer).await
+}
+
+/// When a created ticket's bookkeeping (its bulk's record, the outbox letting go of the entry,
+/// the recent tickets) is stored: before the attempt returns (the outbox's own runs: the next
+/// entry is claimed after the pacing is stored), or after it, for the user's Send (issue 17:
+/// the number is shown without waiting for those writes; every message the worker handles next
+/// waits for them, see [`settled`]).
+#[derive(Clone, Copy)]
+enum Settle {
+    BeforeAnswer,
+    AfterAnswer,
+}
+
+thread_local! {
+    /// The settles still being stored after their Send was answered, as one promise: each
+    /// settle starts after the one before it, so the last one stands for all.
+    static SETTLING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// Stores `settle` after the answer: started now, awaited by [`settled`].
+fn settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) {
+    let before = SETTLING.with(|s| s.borrow_mut().take());
+    let promise = wasm_bindgen_futures::future_to_promise(async move {
+        if let Some(before) = before {
+            let _ = wasm_bindgen_futures::JsFuture::from(before).await;
+        }
+        settle.await;
+        Ok(wasm_bindgen::JsValue::UNDEFINED)
+    });
+    SETTLING.with(|s| *s.borrow_mut() = Some(promise));
+}
+
+/// Waits until every created ticket answered before its bookkeeping was stored has it stored:
+/// what the worker reads or answers next (the form's refresh of the cards, the popup, the
+/// outbox's next run) sees the ticket and no queued share, as when the answer waited.
+pub async fn settled() {
+    let Some(promise) = SETTLING.with(|s| s.borrow().clone()) else {
+        return;
+    };
+    let _ = wasm_bindgen_futures::JsFuture::from(promise.clone()).await;
+    SETTLING.with(|s| {
+        let mut s = s.borrow_mut();
+        // The same promise: no settle began while this one was awaited.
+        let same = |p: &js_sys::Promise| {
+            let p: &wasm_bindgen::JsValue = p.as_ref();
+            p == AsRef::<wasm_bindgen::JsValue>::as_ref(&promise)
+        };
+        if s.as_ref().is_some_and(same) {
+            *s = None;
+        }
+    });
 }
 
 /// The attempt after the claim: (look up,) create, settle. `held`: the session the caller
@@ -295,6 +353,7 @@ async fn attempt_claimed(
     share_id: &str,
     claimed: Claimed,
     held: Option<(connection::Session, Vec<crate::messages::StateName>)>,
+    when: Settle,
 ) -> Attempted {
     let now = now_ms();
     let (entry, mut lease) = match claimed {
@@ -369,31 +428,42 @@ async fn attempt_claimed(
 
     match result {
         Ok((ticket, api)) => {
-            let settle = async {
+            let share_id = share_id.to_owned();
+            let created = ticket.clone();
+            let instance = entry.instance.clone();
+            let settle = async move {
                 // Into its bulk's record first: if the worker stops before the outbox lets go
                 // of the entry, the lookup of the next attempt adopts the record and notes it
                 // again.
-                super::bulk::note_created(share_id, &ticket).await;
+                super::bulk::note_created(&share_id, &created).await;
                 with_outbox(|o| {
                     // Only the lease holder completes; a stale result (lease expired and taken
                     // over) is dropped and the new holder's lookup adopts the record.
-                    if o.get(share_id).is_some_and(|e| {
+                    if o.get(&share_id).is_some_and(|e| {
                         e.status
                             == OutboxStatus::Sending {
                                 lease_until: lease.until,
                             }
                     }) {
-                        o.complete(share_id);
+                        o.complete(&share_id);
                     }
-                    pace(o, &entry.instance, now_ms());
+                    pace(o, &instance, now_ms());
                 })
                 .await;
             };
             // The ticket cache does not depend on the outbox: its write goes beside the
-            // settle's, not after it. Both are stored before the answer, so the number shown is
-            // kept and the cards the form refreshes next have the ticket and no queued share.
-            let remember = tickets::remember(ticket.clone(), &entry.instance);
-            join(settle, remember).await;
+            // settle's, not after it. Stored before the answer, or before anything the worker
+            // handles after it: the cards the form refreshes next have the ticket and no queued
+            // share. A worker stopped before the writes leaves the entry leased: the lookup of
+            // its next attempt finds the record and adopts it, so no second ticket is made.
+            let (remembered, instance) = (ticket.clone(), entry.instance.clone());
+            let settle = async move {
+                join(settle, tickets::remember(remembered, &instance)).await;
+            };
+            match when {
+                Settle::BeforeAnswer => settle.await,
+                Settle::AfterAnswer => settle_after_answer(settle),
+            }
             // The draft goes after the answer: the form forgets it too, and one left behind by
             // a stopped worker is only a draft the user can discard, never a second ticket.
             if let Some(key) = entry.draft.action_id.clone() {
@@ -501,6 +571,7 @@ async fn create(
 /// Sends every due entry, one at a time. Called on worker start, on the alarm, after a user's
 /// Retry and after authorization.
 pub async fn drive() {
+    settled().await;
     let now = now_ms();
     let due = store::with_outbox_read(|o| o.due(now))
         .await
@@ -540,6 +611,7 @@ async fn schedule() {
 
 /// Like `drive`, without rescheduling when nothing was due (keeps timers from multiplying).
 async fn drive_once_due() {
+    settled().await;
     let now = now_ms();
     let due = store::with_outbox_read(|o| o.due(now))
         .await

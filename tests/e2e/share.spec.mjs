@@ -33,6 +33,16 @@ async function sendReady(page) {
   return send;
 }
 
+/** Connected, on the list, the form of `title` open with Send offered; and the worker. */
+async function sendReadyFor(context, extensionId, portal, title) {
+  await connect(context, extensionId);
+  await open(portal, '/securescore?viewid=actions');
+  await rowButton(portal, title).click();
+  const send = await sendReady(portal);
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
+  return { dialog: form(portal), send, worker };
+}
+
 /** Forces a ticket refresh in the worker and waits until it is over. */
 async function warmCache(page) {
   await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
@@ -114,13 +124,8 @@ test('a row share button creates an incident with every field, and the form show
 });
 
 test('a Send reads the access token beside the settings, not after the share is stored', async ({ context, extensionId, portal }) => {
-  await connect(context, extensionId);
-  await open(portal, '/securescore?viewid=actions');
-  await rowButton(portal, MFA_TITLE).click();
-  const dialog = form(portal);
-  const send = await sendReady(portal);
+  const { dialog, send, worker } = await sendReadyFor(context, extensionId, portal, MFA_TITLE);
   // The worker's storage calls and requests from here on, in the order they were made.
-  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
   await worker.evaluate(() => {
     const log = [];
     globalThis.__calls = log;
@@ -152,6 +157,50 @@ test('a Send reads the access token beside the settings, not after the share is 
   expect(token, calls.join('\n')).toBeGreaterThan(-1);
   expect(token, calls.join('\n')).toBeLessThan(stored);
   expect(calls.slice(stored, create).filter((c) => c.includes('auth.access')), calls.join('\n')).toEqual([]);
+});
+
+test('a Send shows its number before the ticket\'s bookkeeping is stored; the worker\'s next answer has it stored', async ({ context, extensionId, portal }) => {
+  const { dialog, send, worker } = await sendReadyFor(context, extensionId, portal, MFA_TITLE);
+  // Once the create has left, the worker's writes that settle it (the outbox letting go of the
+  // entry, the recent tickets) are held until the test lets them go.
+  await worker.evaluate(() => {
+    let created = false;
+    const held = [];
+    globalThis.__held = held;
+    globalThis.__release = () => { for (const go of held.splice(0)) go(); };
+    const fetch = globalThis.fetch.bind(globalThis);
+    globalThis.fetch = (input, init) => {
+      const method = input?.method ?? init?.method ?? 'GET';
+      if (method === 'POST' && new URL(input?.url ?? input).pathname === '/api/now/table/incident') created = true;
+      return fetch(input, init);
+    };
+    const keys = (k) => (Array.isArray(k) ? k : k == null ? [] : typeof k === 'string' ? [k] : Object.keys(k));
+    for (const name of ['set', 'remove']) {
+      const f = chrome.storage.local[name].bind(chrome.storage.local);
+      chrome.storage.local[name] = (k, ...rest) => {
+        const settles = keys(k).some((key) => key.startsWith('outbox:') || key === 'tickets.recent');
+        if (!created || !settles) return f(k, ...rest);
+        return new Promise((go) => held.push(go)).then(() => f(k, ...rest));
+      };
+    }
+  });
+  await send.click();
+  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 15_000 });
+  // The number is there while the writes are still held: the answer did not wait for them.
+  expect(await worker.evaluate(() => globalThis.__held.length)).toBeGreaterThan(0);
+  // What the worker is asked meanwhile waits for them, and then reads the share settled.
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  const answer = options.evaluate(() => chrome.runtime.sendMessage({ v: 1, body: { type: 'get_tickets', data: { force_refresh: false } } })
+    .then((r) => ({ at: performance.now(), queued: r.body.data.queued_action_ids })));
+  await options.waitForTimeout(300);
+  const releasedAt = await options.evaluate(() => performance.now());
+  await worker.evaluate(() => globalThis.__release());
+  const got = await answer;
+  expect(got.at).toBeGreaterThan(releasedAt);
+  expect(got.queued).not.toContain(MFA);
+  expect((await failedShares(options, MFA))).toEqual([]);
+  await options.close();
 });
 
 test('a click inside the form leaves the portal\'s list unread; one on the page reads its selection', async ({ context, extensionId, portal }) => {
