@@ -514,6 +514,46 @@ async fn a_policy_service_not_up_yet_gives_the_policy_last_seen_then_the_live_on
 }
 
 #[wasm_bindgen_test]
+async fn a_browser_that_has_not_answered_a_live_read_is_not_waited_for_again_until_it_does() {
+    stub_storage();
+    let old = serde_json::json!({ "instance": "https://old.service-now.com" });
+    put(store::POLICY_SEEN, &old);
+    // The first live read is answered after 400 ms, the later ones at once; each one counted.
+    eval(
+        r#"globalThis.__managedReads = 0;
+           globalThis.chrome.storage.managed = { get: () => new Promise((resolve) =>
+             setTimeout(() => resolve({ instance: 'https://new.service-now.com' }),
+                        globalThis.__managedReads++ === 0 ? 400 : 0)) };"#,
+    );
+    snshare_worker::policy::forget_live_reads();
+    let managed_reads = || eval("return __managedReads").as_f64();
+
+    // The first read waits for the live policy, then takes the copy.
+    let t = now();
+    assert_eq!(snshare_worker::policy::managed().await, policy(old.clone()));
+    let waited = now() - t;
+    assert!(
+        waited >= f64::from(snshare_worker::policy::SHOWN_WAIT_MS) - 5.0,
+        "{waited} ms"
+    );
+    // While that read is on its way, the next ones take the copy at once and ask nothing.
+    for _ in 0..3 {
+        let t = now();
+        assert_eq!(snshare_worker::policy::managed().await, policy(old.clone()));
+        assert!(now() - t < 30.0, "waited again: {} ms", now() - t);
+    }
+    assert_eq!(managed_reads(), Some(1.0));
+
+    // Landed: the next read asks the browser again, and it is live.
+    sleep::sleep(500).await;
+    let live = serde_json::json!({ "instance": "https://new.service-now.com" });
+    assert_eq!(snshare_worker::policy::managed().await, policy(live));
+    assert_eq!(managed_reads(), Some(2.0));
+    // Its comparison with the copy done, before the next test's storage.
+    sleep::sleep(50).await;
+}
+
+#[wasm_bindgen_test]
 async fn a_late_live_policy_replaces_the_copy_whole_and_a_policy_taken_away_removes_it() {
     stub_storage();
     put(

@@ -10,7 +10,10 @@
 //!   last seen (`store::POLICY_SEEN`, in `storage.local`, which only the extension's own pages
 //!   and worker can read; no policy before the first live read);
 //! - the live read still lands: when it differs from the copy, the copy is rewritten (the
-//!   pages listening to storage draw again), and the next read is live.
+//!   pages listening to storage draw again), and the next read is live;
+//! - until it has landed, the next reads go by the copy at once: a browser that did not answer
+//!   one read in time is not waited for again (each Send was 50 ms slower until the service
+//!   came up, and for ever where it never does; issue 17).
 //!
 //! When the service comes up does not depend on when it is first asked (a read made as the
 //! worker started was answered no sooner), so nothing asks before a surface needs the settings.
@@ -42,6 +45,9 @@ pub const SHOWN_WAIT_MS: u32 = 50;
 thread_local! {
     /// The copy was compared with a live read in this worker's life.
     static COPY_CHECKED: Cell<bool> = const { Cell::new(false) };
+    /// A live read the browser did not answer within `SHOWN_WAIT_MS` is still on its way: its
+    /// policy service is not up (yet, or in some browsers ever).
+    static UNANSWERED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Values an administrator pushes by policy (`storage.managed`, see managed_schema.json).
@@ -97,6 +103,12 @@ impl Managed {
 /// The policy in force: the live one if the browser answers within `SHOWN_WAIT_MS`, else the
 /// one last seen (the live read then updates the copy when it lands).
 pub async fn managed() -> Managed {
+    // The browser has not answered the last live read: it would not answer this one in time
+    // either. The copy at once, not after another wait (each Send and each page would wait
+    // SHOWN_WAIT_MS until the service is up, or for ever where it never comes up).
+    if UNANSWERED.with(Cell::get) {
+        return seen().await;
+    }
     // A browser without the area (no managed schema support) throws: no policy.
     let Ok(live) = chrome::storage_managed_get(&JsValue::NULL) else {
         return Managed::default();
@@ -105,6 +117,7 @@ pub async fn managed() -> Managed {
     match JsFuture::from(race).await {
         // The timer won: the live read is still on its way.
         Ok(v) if v.is_undefined() => {
+            UNANSWERED.with(|u| u.set(true));
             wasm_bindgen_futures::spawn_local(land(live));
             seen().await
         }
@@ -116,7 +129,10 @@ pub async fn managed() -> Managed {
 
 /// Waits for a live read, however long the browser takes, and takes its answer in.
 async fn land(live: js_sys::Promise) {
-    if let Ok(items) = JsFuture::from(live).await {
+    let answer = JsFuture::from(live).await;
+    // Answered (or refused): the next read asks again.
+    UNANSWERED.with(|u| u.set(false));
+    if let Ok(items) = answer {
         landed(items);
     }
 }
@@ -126,6 +142,7 @@ async fn land(live: js_sys::Promise) {
 #[doc(hidden)]
 pub fn forget_live_reads() {
     COPY_CHECKED.with(|c| c.set(false));
+    UNANSWERED.with(|u| u.set(false));
 }
 
 /// A live read's answer: the policy in force, kept as the copy when it changed.
