@@ -478,8 +478,12 @@ await phase('share', 'share_overhead_ms: Send click -> ticket number shown, minu
     });
     const { next } = await sandbox.call('GET', '/sandbox/requests?since=1000000000000');
     await send.click();
-    await expect(form.getByRole('link', { name: /^(INC|CHG)\d+/ })).toBeVisible({ timeout: 30_000 });
+    // Waited for in the page, by the observer's mark: Playwright's role locator, polled meanwhile,
+    // walks the whole portal page's accessibility tree (~300 ms a poll on the 200-row list), and
+    // the page draws the number only after that poll, so the wait would be measured.
+    await page.waitForFunction(() => window.__snshareShare.link !== null, null, { timeout: 30_000, polling: 'raf' });
     const T = await page.evaluate(() => window.__snshareShare);
+    await expect(form.getByRole('link', { name: /^(INC|CHG)\d+/ })).toBeVisible();
     const linkWall = T.origin + T.link;
     const reqs = (await sandbox.call('GET', `/sandbox/requests?since=${next}`)).result.filter((r) => r.time_ms <= linkWall);
     const server = reqs.reduce((s, r) => s + r.duration_ms, 0);
