@@ -453,6 +453,44 @@ async fn the_ticket_cache_is_read_once_and_again_after_each_write() {
     assert_eq!(reads().len(), 4, "read again after a failed read");
 }
 
+// A Send is answered before its ticket's bookkeeping is stored (`outbox::settle_after_answer`);
+// whatever the worker handles next waits for those writes (`outbox::settled`), but not for ever.
+
+#[wasm_bindgen_test]
+async fn what_the_worker_handles_after_a_send_waits_for_its_bookkeeping_in_call_order() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let done = Rc::new(RefCell::new(Vec::new()));
+    for (name, ms) in [("first", 150), ("second", 10)] {
+        let done = done.clone();
+        snshare_worker::outbox::settle_after_answer(async move {
+            sleep::sleep(ms).await;
+            done.borrow_mut().push(name);
+        });
+    }
+    assert!(done.borrow().is_empty());
+    snshare_worker::outbox::settled().await;
+    // Both stored, each settle after the one before it.
+    assert_eq!(*done.borrow(), ["first", "second"]);
+    // Nothing left to wait for: at once.
+    let t = now();
+    snshare_worker::outbox::settled().await;
+    assert!(now() - t < 20.0, "{} ms", now() - t);
+}
+
+#[wasm_bindgen_test]
+async fn bookkeeping_that_storage_never_stores_holds_the_next_messages_five_seconds_at_most() {
+    snshare_worker::outbox::settle_after_answer(std::future::pending());
+    let t = now();
+    snshare_worker::outbox::settled().await;
+    let waited = now() - t;
+    assert!((4_900.0..7_000.0).contains(&waited), "{waited} ms");
+    // Given up on: the next message is not held again.
+    let t = now();
+    snshare_worker::outbox::settled().await;
+    assert!(now() - t < 20.0, "{} ms", now() - t);
+}
+
 // The administrator's policy (`snshare_worker::policy`): the browser's policy service answers
 // `storage.managed.get` only seconds after each start; the settings then go by the policy last
 // seen, and the live one replaces it when it lands.

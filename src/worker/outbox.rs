@@ -312,8 +312,10 @@ thread_local! {
     static SETTLING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
 }
 
-/// Stores `settle` after the answer: started now, awaited by [`settled`].
-fn settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) {
+/// Stores `settle` after the answer: started now, awaited by [`settled`]. Public for the
+/// tests of that wait.
+#[doc(hidden)]
+pub fn settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) {
     let before = SETTLING.with(|s| s.borrow_mut().take());
     let promise = wasm_bindgen_futures::future_to_promise(async move {
         if let Some(before) = before {
@@ -325,14 +327,24 @@ fn settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) 
     SETTLING.with(|s| *s.borrow_mut() = Some(promise));
 }
 
+/// How long a message waits for the settles still being stored: storage that stopped
+/// answering must not hold every later message (the share's number is already shown; a read
+/// made after this sees the share as still being sent, until its writes land).
+const SETTLED_WAIT_MS: u32 = 5_000;
+
 /// Waits until every created ticket answered before its bookkeeping was stored has it stored:
 /// what the worker reads or answers next (the form's refresh of the cards, the popup, the
-/// outbox's next run) sees the ticket and no queued share, as when the answer waited.
+/// outbox's next run) sees the ticket and no queued share, as when the answer waited. At most
+/// `SETTLED_WAIT_MS`.
 pub async fn settled() {
     let Some(promise) = SETTLING.with(|s| s.borrow().clone()) else {
         return;
     };
-    let _ = wasm_bindgen_futures::JsFuture::from(promise.clone()).await;
+    let bounded = js_sys::Promise::race(&js_sys::Array::of2(
+        &promise,
+        &crate::platform::fetch::timer(SETTLED_WAIT_MS),
+    ));
+    let _ = wasm_bindgen_futures::JsFuture::from(bounded).await;
     SETTLING.with(|s| {
         let mut s = s.borrow_mut();
         // The same promise: no settle began while this one was awaited.
