@@ -498,9 +498,17 @@ async fn bookkeeping_that_storage_never_stores_holds_the_next_messages_five_seco
 /// `chrome.storage.managed` answering `policy` after `delay_ms` (or rejecting, as Firefox does
 /// without a managed storage manifest), and the worker as just started.
 fn stub_managed(policy: &str, delay_ms: u32, rejects: bool) {
+    stub_managed_reads(policy, delay_ms, delay_ms, rejects);
+}
+
+/// As `stub_managed`, the first read answered after `first_ms` and the later ones after
+/// `later_ms`; the reads counted in `__managedReads`.
+fn stub_managed_reads(policy: &str, first_ms: u32, later_ms: u32, rejects: bool) {
     eval(&format!(
-        "globalThis.chrome.storage.managed = {{ get: () => new Promise((resolve, reject) =>
-           setTimeout(() => {rejects} ? reject(new Error('no managed storage (test)')) : resolve({policy}), {delay_ms})) }};"
+        "globalThis.__managedReads = 0;
+         globalThis.chrome.storage.managed = {{ get: () => new Promise((resolve, reject) =>
+           setTimeout(() => {rejects} ? reject(new Error('no managed storage (test)')) : resolve({policy}),
+                      globalThis.__managedReads++ === 0 ? {first_ms} : {later_ms})) }};"
     ));
     snshare_worker::policy::forget_live_reads();
 }
@@ -557,13 +565,12 @@ async fn a_browser_that_has_not_answered_a_live_read_is_not_waited_for_again_unt
     let old = serde_json::json!({ "instance": "https://old.service-now.com" });
     put(store::POLICY_SEEN, &old);
     // The first live read is answered after 400 ms, the later ones at once; each one counted.
-    eval(
-        r#"globalThis.__managedReads = 0;
-           globalThis.chrome.storage.managed = { get: () => new Promise((resolve) =>
-             setTimeout(() => resolve({ instance: 'https://new.service-now.com' }),
-                        globalThis.__managedReads++ === 0 ? 400 : 0)) };"#,
+    stub_managed_reads(
+        r#"{ "instance": "https://new.service-now.com" }"#,
+        400,
+        0,
+        false,
     );
-    snshare_worker::policy::forget_live_reads();
     let managed_reads = || eval("return __managedReads").as_f64();
 
     // The first read waits for the live policy, then takes the copy.

@@ -348,11 +348,7 @@ pub async fn settled() {
     SETTLING.with(|s| {
         let mut s = s.borrow_mut();
         // The same promise: no settle began while this one was awaited.
-        let same = |p: &js_sys::Promise| {
-            let p: &wasm_bindgen::JsValue = p.as_ref();
-            p == AsRef::<wasm_bindgen::JsValue>::as_ref(&promise)
-        };
-        if s.as_ref().is_some_and(same) {
+        if s.as_ref().is_some_and(|p| js_sys::Object::is(p, &promise)) {
             *s = None;
         }
     });
@@ -440,37 +436,36 @@ async fn attempt_claimed(
 
     match result {
         Ok((ticket, api)) => {
-            let share_id = share_id.to_owned();
-            let created = ticket.clone();
-            let instance = entry.instance.clone();
+            let (share_id, created, instance) =
+                (share_id.to_owned(), ticket.clone(), entry.instance.clone());
             let settle = async move {
-                // Into its bulk's record first: if the worker stops before the outbox lets go
-                // of the entry, the lookup of the next attempt adopts the record and notes it
-                // again.
-                super::bulk::note_created(&share_id, &created).await;
-                with_outbox(|o| {
-                    // Only the lease holder completes; a stale result (lease expired and taken
-                    // over) is dropped and the new holder's lookup adopts the record.
-                    if o.get(&share_id).is_some_and(|e| {
-                        e.status
-                            == OutboxStatus::Sending {
-                                lease_until: lease.until,
-                            }
-                    }) {
-                        o.complete(&share_id);
-                    }
-                    pace(o, &instance, now_ms());
-                })
-                .await;
-            };
-            // The ticket cache does not depend on the outbox: its write goes beside the
-            // settle's, not after it. Stored before the answer, or before anything the worker
-            // handles after it: the cards the form refreshes next have the ticket and no queued
-            // share. A worker stopped before the writes leaves the entry leased: the lookup of
-            // its next attempt finds the record and adopts it, so no second ticket is made.
-            let (remembered, instance) = (ticket.clone(), entry.instance.clone());
-            let settle = async move {
-                join(settle, tickets::remember(remembered, &instance)).await;
+                let outbox = async {
+                    // Into its bulk's record first: if the worker stops before the outbox lets
+                    // go of the entry, the lookup of the next attempt adopts the record and
+                    // notes it again.
+                    super::bulk::note_created(&share_id, &created).await;
+                    with_outbox(|o| {
+                        // Only the lease holder completes; a stale result (lease expired and
+                        // taken over) is dropped and the new holder's lookup adopts the record.
+                        if o.get(&share_id).is_some_and(|e| {
+                            e.status
+                                == OutboxStatus::Sending {
+                                    lease_until: lease.until,
+                                }
+                        }) {
+                            o.complete(&share_id);
+                        }
+                        pace(o, &instance, now_ms());
+                    })
+                    .await;
+                };
+                // The ticket cache does not depend on the outbox: its write goes beside the
+                // outbox's, not after it. Stored before the answer, or before anything the
+                // worker handles after it: the cards the form refreshes next have the ticket
+                // and no queued share. A worker stopped before the writes leaves the entry
+                // leased: the lookup of its next attempt finds the record and adopts it, so no
+                // second ticket is made.
+                join(outbox, tickets::remember(created.clone(), &instance)).await;
             };
             match when {
                 Settle::BeforeAnswer => settle.await,
