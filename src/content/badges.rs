@@ -79,14 +79,13 @@ impl Feature for Badges {
             }
         }
         let generation = snshare_core::decimal(store.generation.into());
-        let rows: &[selectors::Row] =
-            if batch.tickets_changed || batch.initial || batch.rows_rebound.get() {
-                batch.all_rows(ctx)
-            } else if store.has_badges() {
-                batch.touched_rows(ctx)
-            } else {
-                &[]
-            };
+        let rows: &[selectors::Row] = if batch.tickets_changed || batch.initial {
+            batch.all_rows(ctx)
+        } else if store.has_badges() {
+            batch.touched_rows(ctx)
+        } else {
+            &[]
+        };
         if !rows.is_empty() {
             if let Some(doc) = dom::document() {
                 let map = batch.columns(ctx);

@@ -181,7 +181,7 @@ impl Feature for Bulk {
         if let Some(action_id) = &self.action_id {
             panel_offer(ctx, batch, action_id);
         }
-        let rows = if batch.initial || batch.tickets_changed || batch.rows_rebound.get() {
+        let rows = if batch.initial || batch.tickets_changed {
             batch.all_rows(ctx)
         } else {
             batch.touched_rows(ctx)

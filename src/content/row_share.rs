@@ -40,6 +40,10 @@ const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
 pub const BADGE_ATTR: &str = "data-snshare-badges";
 /// On the slot: the title key of its action (badges look under it too).
 pub const TITLE_KEY_ATTR: &str = "data-snshare-title-key";
+/// On the slot of a row that shows no action id of its own: its key comes from the title map or
+/// is the title key, so what the map learns may re-key it (`scheduler::Batch::touched_rows`).
+pub const BY_TITLE_ATTR: &str = "data-snshare-by-title";
+pub const BY_TITLE_SELECTOR: &str = "[data-snshare-by-title]";
 /// On the share button: the names of its row's badges (read with the one Tab stop).
 pub const DESCRIPTION_ATTR: &str = "aria-description";
 /// What the arrow keys move between inside a slot: the share button and linked badges.
@@ -56,12 +60,6 @@ struct RowShare {
     /// the slot and its button. A new row's attributes are set on it before the clone, so the
     /// clone is not asked for its button.
     template: Option<(Element, Element)>,
-    /// The title map generation the rows were bound with.
-    titles_generation: u32,
-    /// Some row was bound without an id of its own (by the title map or its title key): a
-    /// change of the title map may re-key it. Rows that link to their action never change with
-    /// the map, so a list of them is not bound again each time a row teaches a title.
-    map_bound: bool,
     _click: Option<Listener>,
     _keys: Option<Listener>,
 }
@@ -91,8 +89,6 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
         .map(|w| Listener::with_capture(w.as_ref(), "keydown", true, move |e| on_key(&e)));
     Box::new(RowShare {
         template,
-        titles_generation: ctx.titles_generation.get(),
-        map_bound: false,
         _click: click,
         _keys: keys,
     })
@@ -100,13 +96,8 @@ fn init(ctx: &Rc<Ctx>, _page: &PortalPage) -> Box<dyn Feature> {
 
 impl Feature for RowShare {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
-        let generation = ctx.titles_generation.get();
-        let relearned = std::mem::replace(&mut self.titles_generation, generation) != generation;
-        let every = batch.initial || (relearned && self.map_bound);
-        let rows = if every {
-            // Every row is bound now: whether one depends on the map is known afresh.
-            self.map_bound = false;
-            batch.rows_rebound.set(!batch.initial);
+        // After the title map learned something, the touched rows include those keyed by it.
+        let rows = if batch.initial {
             batch.all_rows(ctx)
         } else {
             batch.touched_rows(ctx)
@@ -132,17 +123,19 @@ impl RowShare {
             }
             return;
         };
-        match (&action.action_id, row.normalized_title(map)) {
-            (Some(id), Some(normalized)) => ctx.learn_normalized(normalized, id),
-            (Some(_), None) => {}
-            (None, _) => self.map_bound = true,
+        if let (Some(id), Some(normalized)) = (&action.action_id, row.normalized_title(map)) {
+            ctx.learn_normalized(normalized, id);
         }
+        let by_title = action.action_id.is_none();
         let Some(resolved) = row.resolved(ctx, map) else {
             return;
         };
         let title_key = resolved.title_key.as_deref().unwrap_or_default();
         match slot {
             Some(slot) => {
+                if dom::has_attr_i(&slot, BY_TITLE_ATTR) != by_title {
+                    mark_by_title(&slot, by_title);
+                }
                 if dom::attr_i(&slot, SLOT_ATTR).as_deref() == Some(resolved.key.as_str())
                     && dom::attr_i(&slot, TITLE_KEY_ATTR).as_deref() == Some(title_key)
                 {
@@ -174,6 +167,11 @@ impl RowShare {
                 };
                 // A clone of an element is an element: no `instanceof` asked per row.
                 let slot: Element = node.unchecked_into();
+                // Most rows link to their action: the mark is set on the few that do not,
+                // not on the template for every row.
+                if by_title {
+                    mark_by_title(&slot, true);
+                }
                 if action.in_cell {
                     let _ = action.title_element.prepend_with_node_1(&slot);
                 } else {
@@ -182,6 +180,15 @@ impl RowShare {
                 row.made_slot(slot);
             }
         }
+    }
+}
+
+/// Marks the slot as keyed through its title ([`BY_TITLE_ATTR`]), or clears the mark.
+fn mark_by_title(slot: &Element, by_title: bool) {
+    if by_title {
+        dom::set_i(slot, BY_TITLE_ATTR, "");
+    } else {
+        let _ = slot.remove_attribute(BY_TITLE_ATTR);
     }
 }
 

@@ -22,6 +22,7 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
 
 use super::app::Ctx;
 use super::dom::{self, mark, Listener, OWN_ATTR};
+use super::row_share;
 use super::selectors::{self, ColumnMap, Row};
 use super::styles;
 use super::tickets;
@@ -63,9 +64,9 @@ pub struct Batch {
     pub initial: bool,
     /// The ticket snapshot changed (badges, cards).
     pub tickets_changed: bool,
-    /// `row_share` bound every row again (the title → id map changed and some row was keyed
-    /// by it): the row features after it look at every row too.
-    pub rows_rebound: Cell<bool>,
+    /// The title → id map learned something since the last batch: the rows keyed through
+    /// their title (`row_share::BY_TITLE_ATTR`) are touched too, for every row feature.
+    titles_relearned: bool,
     /// The list's columns, read once for the batch (kept from the batches before while the
     /// list's header stays: `Ctx::columns`).
     columns: OnceCell<Rc<ColumnMap>>,
@@ -108,7 +109,21 @@ impl Batch {
             match list {
                 None => Touched::These(Vec::new()),
                 Some(_) if fresh || self.initial => Touched::Every,
-                Some(list) => Touched::These(rows_in(&list, self)),
+                Some(list) => {
+                    let mut rows = rows_in(&list, self);
+                    if self.titles_relearned {
+                        // Only these can be re-keyed by the map: a row that links to its action
+                        // keeps its id whatever the map learns (a list of linked rows, taught
+                        // by its own rows chunk by chunk, is not bound again each time).
+                        rows.extend(
+                            dom::all_i(&list, row_share::BY_TITLE_SELECTOR)
+                                .iter()
+                                .filter_map(selectors::row_of)
+                                .map(Row::new),
+                        );
+                    }
+                    Touched::These(rows)
+                }
             }
         });
         match touched {
@@ -236,6 +251,8 @@ pub struct App {
     styled: Cell<bool>,
     /// The page's language catalogue is loading: batches wait for it.
     paused: Cell<bool>,
+    /// The title map's generation the last batch saw (`Batch::titles_relearned`).
+    titles_seen: Cell<u32>,
 }
 
 thread_local! {
@@ -269,6 +286,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         return;
     };
     tickets::on_change(tickets_changed);
+    let ctx_generation = ctx.titles_generation.get();
     let app = Rc::new(App {
         ctx,
         defs,
@@ -284,6 +302,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         frame_cb: RefCell::new(None),
         styled: Cell::new(false),
         paused: Cell::new(false),
+        titles_seen: Cell::new(ctx_generation),
     });
     APP.with(|a| *a.borrow_mut() = Some(app.clone()));
     app.ctx.start_learning();
@@ -567,6 +586,8 @@ impl App {
         if self.tickets_dirty.replace(false) {
             batch.tickets_changed = true;
         }
+        let generation = self.ctx.titles_generation.get();
+        batch.titles_relearned = self.titles_seen.replace(generation) != generation;
         // A page already complete when snshare starts, and quiet from then on, has no structural
         // batch: its account control is read on the first one (and after each navigation).
         if batch.structure || batch.initial || navigated {

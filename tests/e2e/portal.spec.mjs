@@ -260,6 +260,38 @@ test.describe('lists that change under the buttons', () => {
     await expectOneButtonPerRow(portal, 20);
   });
 
+  // A row whose title is a button has no id of its own: its slot is keyed by the title until
+  // the page shows the action's id (its panel), and then by that id, the row still in place
+  // under the panel. Only such rows are bound again when the title map learns (issue 17: a
+  // list whose linked rows teach it chunk by chunk was bound again whole after every chunk).
+  test('fluent-fr: a row titled by a button is keyed by its action\'s id once its panel showed it', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'fluent-fr', 'replica-virtual': 0 });
+    const slots = () => portal.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-snshare-action]')].map((s) => [
+      s.nextElementSibling?.textContent.replace(/\s+/g, ' ').trim() ?? '',
+      { key: s.getAttribute('data-snshare-action'), byTitle: s.hasAttribute('data-snshare-by-title') },
+    ])));
+    const rows = await portal.evaluate(() => __replica.visibleRows());
+    const buttons = rows.filter((r) => !r.link);
+    const linked = rows.filter((r) => r.link);
+    expect(buttons.length).toBeGreaterThan(1);
+    expect(linked.length).toBeGreaterThan(1);
+    await expect.poll(async () => Object.keys(await slots()).length, { timeout: 10_000 }).toBe(rows.length);
+    const before = await slots();
+    for (const r of linked) expect(before[r.title]).toEqual({ key: r.id, byTitle: false });
+    for (const r of buttons) {
+      expect(before[r.title].byTitle).toBe(true);
+      expect(before[r.title].key).toMatch(/^title\.[0-9a-f]{12}$/);
+    }
+    const [target, other] = buttons;
+    await navigate(portal, `/securescore?viewid=actions&actionId=${target.id}`);
+    await expect(portal.getByRole('dialog')).toHaveCount(1);
+    // The row under the panel, re-keyed; the other button rows and the linked rows as they were.
+    await expect.poll(async () => (await slots())[target.title], { timeout: 10_000 }).toEqual({ key: target.id, byTitle: true });
+    const after = await slots();
+    expect(after[other.title]).toEqual(before[other.title]);
+    for (const r of linked) expect(after[r.title]).toEqual(before[r.title]);
+  });
+
   test('a row the page adds has its button in the same task, before anything else sees it', async ({ portal }) => {
     await open(portal, '/securescore?viewid=actions');
     await expectOneButtonPerRow(portal, 67);
