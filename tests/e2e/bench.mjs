@@ -12,6 +12,7 @@
 //                                         pages snapshot requests inject200 startup inject2000
 //                                         inject10000 churn cards leak pageload day counts
 //                                         tickets10k soak bulk); BENCH_DEBUG=1 prints stack traces
+//   BENCH_VARIANT=fluent-en …             the row phases on that replica markup (with BENCH_ONLY)
 //   … --compare OLD.json                  then prints the change per figure against OLD.json
 //   node tests/e2e/bench.mjs --compare OLD.json NEW.json   only compares two runs
 //
@@ -72,7 +73,8 @@ const ROWS = 200;
 const results = new Results();
 const started = Date.now();
 const meta = {
-  started: new Date(started).toISOString(), quick: QUICK, only: process.env.BENCH_ONLY || null, dist: DIST,
+  started: new Date(started).toISOString(), quick: QUICK, only: process.env.BENCH_ONLY || null,
+  variant: process.env.BENCH_VARIANT || null, dist: DIST,
   cpus: os.cpus().length, loadavg_start: os.loadavg().map((x) => round(x, 2)),
 };
 const log = (...a) => console.log(...a);
@@ -82,6 +84,36 @@ class NotYet extends Error {}
 
 /** BENCH_ONLY=share,cards runs only those phases (and what they need): for working on one figure. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim())) : null;
+
+/**
+ * BENCH_VARIANT=fluent-en (a replica variant, tests/fixtures/portal/variants.js): the list on
+ * that markup, not virtualized (every row in the page), instead of the default grid whose
+ * titles all link to their action. The real portal's Fluent list titles its rows with buttons
+ * (fluent-en) or mixes both (fluent-fr), which the default list never shows. For the row
+ * phases (inject200, startup, inject2000); it needs BENCH_ONLY, so its figures go to
+ * results-partial.json and never stand for the default list's. The row watcher then takes a row
+ * for an action row by its data cells (a row may show no id) and a share button by the
+ * variant's language.
+ */
+const VARIANT = process.env.BENCH_VARIANT || null;
+function variantWatch(variant) {
+  if (!variant) return {};
+  if (!ONLY) {
+    console.error('BENCH_VARIANT needs BENCH_ONLY (e.g. BENCH_ONLY=inject200,startup,inject2000)');
+    process.exit(2);
+  }
+  const src = fs.readFileSync(path.join(ROOT, 'tests/fixtures/portal/variants.js'), 'utf8');
+  const at = src.match(new RegExp(`(?:variants\\['${variant}'\\] =|'${variant}':) \\{\\s*lang: '([a-zA-Z]+)'`));
+  const dir = at && fs.readdirSync(path.join(DIST, '_locales')).find((d) => d === at[1] || d.startsWith(`${at[1]}_`));
+  if (!dir) {
+    console.error(`BENCH_VARIANT: no replica variant '${variant}' with a language snshare speaks`);
+    process.exit(2);
+  }
+  const catalogue = JSON.parse(fs.readFileSync(path.join(DIST, '_locales', dir, 'messages.json'), 'utf8'));
+  return { buttonPrefix: catalogue.portal_share_row.message.split('$1')[0].trim(), dataRows: true };
+}
+/** What the row watcher is told on every page (empty: the default list). */
+const WATCH = variantWatch(VARIANT);
 
 /**
  * Runs one group of measurements; a failure marks its metrics (not yet / error) and moves on.
@@ -290,6 +322,7 @@ async function wasmMemoryOf(context, page, extensionId) {
 // The run
 // -------------------------------------------------------------------------------------------
 log(`snshare bench${QUICK && soakAt < 0 ? ' (quick: no soak run)' : ''}: extension from ${DIST}`);
+if (VARIANT) log(`   the list in the replica's ${VARIANT} markup, not virtualized; share buttons named "${WATCH.buttonPrefix} …"`);
 if (os.loadavg()[0] > 1) log(`   note: load average ${meta.loadavg_start.join(' ')} on ${meta.cpus} CPUs: figures will be noisier than usual`);
 fs.mkdirSync(OUT, { recursive: true });
 const sandboxBinary = useReleaseServers();
@@ -377,7 +410,8 @@ const plain = await chromium.launchPersistentContext(plainProfile, {
   ignoreHTTPSErrors: true,
 });
 for (const c of [ext.context, plain]) {
-  await c.addCookies([{ name: 'replica-rows', value: String(ROWS), domain: PORTAL_HOST, path: '/' }]);
+  const cookie = (name, value) => ({ name, value: String(value), domain: PORTAL_HOST, path: '/' });
+  await c.addCookies([cookie('replica-rows', ROWS), ...(VARIANT ? [cookie('replica-variant', VARIANT), cookie('replica-virtual', 0)] : [])]);
 }
 const cleanup = async () => {
   await ext.context.close().catch(() => {});
@@ -632,7 +666,7 @@ await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status 
 
 await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 actions on screen (median of 5)', ['requests_per_card_refresh'], async () => {
   if (!seeded) throw new Error('no seeded tickets');
-  const page = await newPortalPage(ext.context, rowWatcher, {});
+  const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH });
   await page.goto(LIST);
   await replicaReady(page);
   await buttonsFor(page, ROWS);
@@ -659,7 +693,7 @@ await phase('inject200', 'inject_200_rows_ms: p95 row inserted -> its share butt
   const maxes = [];
   const chunks = [];
   for (let i = 0; i < 5; i++) {
-    const page = await newPortalPage(ext.context, rowWatcher, {});
+    const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH });
     // BENCH_PROFILE=1: a CPU profile of each page load (navigation -> every button) into
     // target/bench/profile-200-<run>.cpuprofile (the same origin first, so the profiler
     // carries over the navigation).
@@ -704,7 +738,7 @@ await phase('startup', 'startup_main_thread_ms: snshare\'s main-thread time, nav
   const selfRuns = [];
   let misses = 0;
   while (runs.length < 7) {
-    const page = await newPortalPage(ext.context, rowWatcher, { calibrateOnFirstButton: true });
+    const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH, calibrateOnFirstButton: true });
     await page.goto(`${PORTAL}/favicon.svg`); // same origin: the profiler carries over the navigation
     const cdp = await cdpOf(ext.context, page);
     await startProfile(cdp);
@@ -741,7 +775,7 @@ let heap2000 = null;
 async function rowsAtOnce(n, count) {
   const out = { runs: [], totals: [], builds: [], owns: [], heaps: [], wasm: [] };
   for (let i = 0; i < count; i++) {
-    const page = await newPortalPage(ext.context, rowWatcher, {});
+    const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH });
     await page.goto(LIST);
     await replicaReady(page);
     if (!(await buttonsFor(page, ROWS, 15_000))) {
@@ -806,7 +840,7 @@ await phase('inject2000', 'content_heap_mb: JS heap with − without snshare aft
   if (!heap2000) throw new NotYet('needs the 2000-row run');
   const without = [];
   for (let i = 0; i < 5; i++) {
-    const page = await newPortalPage(plain, rowWatcher, {});
+    const page = await newPortalPage(plain, rowWatcher, { ...WATCH });
     await page.goto(LIST);
     await replicaReady(page);
     await quiet(page, 500);
@@ -930,7 +964,7 @@ await scalePhase('leak', 'nav_heap_growth_mb: heap growth over 1,000 in-portal n
     return performance.now() - t;
   }, { navs, id });
   const growth = async (context, wasm) => {
-    const page = await newPortalPage(context, rowWatcher, {});
+    const page = await newPortalPage(context, rowWatcher, { ...WATCH });
     await page.goto(LIST);
     await replicaReady(page);
     const id = await page.evaluate(() => __replica.actions[3].id);

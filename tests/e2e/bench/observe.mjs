@@ -11,7 +11,7 @@
  * performance.now(), taken in a MutationObserver created before any other, so it is told first
  * at each microtask checkpoint).
  */
-export function rowWatcher({ buttonPrefix = 'Share to ServiceNow', rows = true, calibrateOnFirstButton = false } = {}) {
+export function rowWatcher({ buttonPrefix = 'Share to ServiceNow', rows = true, calibrateOnFirstButton = false, dataRows = false } = {}) {
   // See profile.mjs: ties the CPU profile's clock to performance.now(). The busy loop is
   // plain JS arithmetic: samples taken inside a fast API call (performance.now itself) may be
   // attributed to "(program)", so the clock is read only between rounds.
@@ -83,8 +83,12 @@ export function rowWatcher({ buttonPrefix = 'Share to ServiceNow', rows = true, 
   };
   Object.defineProperty(window, '__snshareBench', { value: B, configurable: true });
 
+  // dataRows: a list whose titles may be buttons (BENCH_VARIANT): any row with data cells and
+  // no column header is an action row.
   const isRow = (el) => (el.getAttribute('role') === 'row' || el.tagName === 'TR')
-    && el.querySelector('a[href*="actionId="]') !== null;
+    && (el.querySelector('a[href*="actionId="]') !== null
+      || (dataRows && el.querySelector('[role="gridcell"], [role="rowheader"], td') !== null
+        && el.querySelector('[role="columnheader"], th') === null));
   const nameOf = (el) => el.getAttribute('aria-label') || el.textContent || '';
   const isButton = (el) => (el.tagName === 'BUTTON' || el.getAttribute('role') === 'button')
     && nameOf(el).trim().startsWith(buttonPrefix);
