@@ -53,6 +53,9 @@ pub struct Ctx {
     /// "Share to ServiceNow: $1", fetched once per language (one i18n call per page, not per
     /// row).
     share_label: RefCell<Template>,
+    /// The name of snshare's own row checkbox, made on first use (a list with the portal's own
+    /// selection never needs it).
+    pick_label: RefCell<Option<Template>>,
     /// Title → id pairs learned on this tenant (from the worker, then from the page).
     titles: RefCell<TitleMap>,
     /// Bumped when `titles` learns something: rows bound to a title key are bound again.
@@ -84,6 +87,7 @@ impl Ctx {
     /// The UI's language changed (the page set its `lang`): strings kept are read again.
     pub fn language_changed(&self) {
         *self.share_label.borrow_mut() = share_label_template();
+        *self.pick_label.borrow_mut() = None;
         self.columns.borrow_mut().clear();
     }
 
@@ -95,6 +99,7 @@ impl Ctx {
             panel: RefCell::new(None),
             tickets: RefCell::new(TicketStore::default()),
             share_label,
+            pick_label: RefCell::new(None),
             titles: RefCell::new(TitleMap::default()),
             titles_generation: Cell::new(0),
             to_learn: RefCell::new(Vec::new()),
@@ -348,6 +353,15 @@ impl Ctx {
     /// The row button's accessible name for an action title.
     pub fn share_label(&self, title: &str) -> String {
         self.share_label.borrow().fill(&[title])
+    }
+
+    /// The name of a row's own checkbox ("Select for sharing to ServiceNow: <title>"), from a template
+    /// read from the catalogue once, not asked of the browser per row.
+    pub fn pick_label(&self, title: &str) -> String {
+        self.pick_label
+            .borrow_mut()
+            .get_or_insert_with(|| Template::new("bulk_pick", 1))
+            .fill(&[title])
     }
 
     /// The Recommended actions list, re-found (when `may_search`) if the portal replaced it.

@@ -66,6 +66,8 @@ struct Shared {
     /// searched for them when they go (issue 17: a query of the whole page in the batch of a
     /// list's first rows).
     picks_made: Cell<bool>,
+    /// A checkbox cloned for each row that gets one (its type, class and owner set once).
+    pick_template: RefCell<Option<Element>>,
 }
 
 struct Bulk {
@@ -91,6 +93,7 @@ fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
         bar,
         shown: Cell::new(0),
         picks_made: Cell::new(false),
+        pick_template: RefCell::new(None),
     });
     let mut listeners = Vec::new();
     if let Some(w) = web_sys::window() {
@@ -205,7 +208,7 @@ impl Feature for Bulk {
                 if s.portal_mode.get() {
                     s.read_row(map, row);
                 } else {
-                    s.bind_pick(map, row);
+                    s.bind_pick(ctx, map, row);
                 }
             }
         }
@@ -340,8 +343,13 @@ impl Shared {
     }
 
     /// snshare's own checkbox, just before the row's share slot, checked when its action is.
-    fn bind_pick(&self, map: &ColumnMap, row: &Row) {
-        let Some(slot) = dom::first_i(&row.el, SLOT_SELECTOR) else {
+    fn bind_pick(&self, ctx: &Ctx, map: &ColumnMap, row: &Row) {
+        // The slot the share button was just put in, else the row's.
+        let Some(slot) = row
+            .new_slot()
+            .cloned()
+            .or_else(|| dom::first_i(&row.el, SLOT_SELECTOR))
+        else {
             return;
         };
         let key = dom::attr_i(&slot, SLOT_ATTR).unwrap_or_default();
@@ -350,28 +358,59 @@ impl Shared {
             .filter(|p| dom::matches_i(p, PICK_SELECTOR));
         // Found or made below: the page holds snshare's checkboxes from now on.
         self.picks_made.set(true);
-        let pick = match pick {
-            Some(p) if dom::attr_i(&p, PICK_ATTR).as_deref() == Some(key.as_str()) => return,
-            Some(p) => p,
-            None => {
-                let Some(doc) = dom::document() else { return };
-                let p = dom::el(&doc, "input", "snshare-pick", "");
-                set(&p, "type", "checkbox");
-                set(&p, OWN_ATTR, "pick");
-                let _ = slot.before_with_node_1(&p);
-                p
-            }
-        };
+        if pick
+            .as_ref()
+            .is_some_and(|p| dom::attr_i(p, PICK_ATTR).as_deref() == Some(key.as_str()))
+        {
+            return;
+        }
         // Only the title names the checkbox: the row's category and status are read when it
         // is ticked.
         let Some(action) = row.action(map) else {
             return;
         };
-        dom::set_i(&pick, PICK_ATTR, &key);
-        set(&pick, "aria-label", &t_with("bulk_pick", &[&action.title]));
+        let label = ctx.pick_label(&action.title);
+        let picked = self.picked.borrow().iter().any(|p| p.key == key);
+        let pick = match pick {
+            Some(p) => {
+                dom::set_i(&p, PICK_ATTR, &key);
+                set(&p, "aria-label", &label);
+                p
+            }
+            None => {
+                // Its two attributes set on the template, then cloned: one call to make it.
+                let Some(p) = self.pick_template().and_then(|template| {
+                    dom::set_i(&template, PICK_ATTR, &key);
+                    set(&template, "aria-label", &label);
+                    template.clone_node().ok()
+                }) else {
+                    return;
+                };
+                let p: Element = p.unchecked_into();
+                let _ = slot.before_with_node_1(&p);
+                // A new checkbox is not checked: only an action picked before needs it set.
+                if !picked {
+                    return;
+                }
+                p
+            }
+        };
         if let Some(i) = pick.dyn_ref::<HtmlInputElement>() {
-            i.set_checked(self.picked.borrow().iter().any(|p| p.key == key));
+            i.set_checked(picked);
         }
+    }
+
+    /// The checkbox new rows' checkboxes are cloned from, made on first use.
+    fn pick_template(&self) -> Option<Element> {
+        let mut held = self.pick_template.borrow_mut();
+        if held.is_none() {
+            let doc = dom::document()?;
+            let p = dom::el(&doc, "input", "snshare-pick", "");
+            set(&p, "type", "checkbox");
+            set(&p, OWN_ATTR, "pick");
+            *held = Some(p);
+        }
+        held.clone()
     }
 
     /// Removes snshare's own checkboxes from the page, if any were made.

@@ -134,6 +134,42 @@ test.describe('row selection for a bulk share', () => {
     expect(await picks(portal)).toBe(rows);
   });
 
+  // Each checkbox is cloned from one template and named from a catalogue template read once
+  // (issue 17): what it must still be is its own row's, in the page's language, through a
+  // re-sort that shows other actions in the rows.
+  test('grid-sv: each snshare checkbox is named for its own row in the page\'s language, before its slot', async ({ portal }) => {
+    await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-sv' });
+    const rows = await portal.evaluate(() => __replica.rowCount());
+    const audit = () => portal.evaluate(() => [...document.querySelectorAll('[data-snshare-pick]')].map((p) => {
+      const a = p.closest('[role="row"], tr').querySelector('a[href*="actionId="]');
+      return {
+        label: p.getAttribute('aria-label'),
+        title: a.textContent.replace(/\s+/g, ' ').trim(),
+        id: new URL(a.getAttribute('href'), location.href).searchParams.get('actionId'),
+        key: p.getAttribute('data-snshare-pick'),
+        slot: p.nextElementSibling?.getAttribute('data-snshare-action'),
+        type: p.type,
+        checked: p.checked,
+      };
+    }));
+    // The rows whose checkbox is not as it must be, with what is wrong.
+    const problems = (seen) => seen.flatMap((s) => {
+      const wrong = [];
+      if (s.label !== ui('grid-sv', 'bulk_pick', s.title)) wrong.push(`named "${s.label}"`);
+      if (s.key !== s.id) wrong.push(`bound to ${s.key}`);
+      if (s.slot !== s.id) wrong.push(`before the slot of ${s.slot}`);
+      if (s.type !== 'checkbox' || s.checked) wrong.push(`a ${s.type}, checked ${s.checked}`);
+      return wrong.length ? [`${s.id}: ${wrong.join(', ')}`] : [];
+    });
+    await expect.poll(async () => (await audit()).length).toBe(rows);
+    expect(problems(await audit())).toEqual([]);
+    const before = (await audit()).map((s) => s.id).join();
+    await portal.evaluate(() => __replica.sortBy('title', true));
+    await expect.poll(async () => (await audit()).map((s) => s.id).join()).not.toBe(before);
+    await expect.poll(async () => problems(await audit())).toEqual([]);
+    expect(await portal.locator('[data-snshare-pick]').count()).toBe(rows);
+  });
+
   test('grid-en (the portal\'s selection column): no snshare checkbox', async ({ portal }) => {
     await open(portal, '/securescore?viewid=actions', { 'replica-variant': 'grid-en' });
     await expectOneButtonPerRow(portal, await portal.evaluate(() => __replica.rowCount()), 'grid-en');
