@@ -355,8 +355,8 @@ impl Ctx {
         self.share_label.borrow().fill(&[title])
     }
 
-    /// The name of a row's own checkbox ("Select for sharing to ServiceNow: <title>"), from a template
-    /// read from the catalogue once, not asked of the browser per row.
+    /// The name of a row's own checkbox ("Select for sharing to ServiceNow: <title>"), from a
+    /// template read from the catalogue once, not asked of the browser per row.
     pub fn pick_label(&self, title: &str) -> String {
         self.pick_label
             .borrow_mut()
