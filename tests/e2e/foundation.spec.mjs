@@ -70,6 +70,14 @@ test.describe('the package', () => {
       expect(fs.readFileSync(path.join(DIST, glue), 'utf8'), glue).toContain('String.fromCharCode.apply(null,');
     }
   });
+
+  // build.sh (`compile_hint`): V8 compiles a file's functions as it streams it only when the
+  // comment is the file's first line, so the minifier must not have moved or dropped it.
+  test('the content glue opens with the compile hint, then the glue itself', () => {
+    const [first, ...rest] = fs.readFileSync(path.join(DIST, 'pkg/snshare_content.js'), 'utf8').split('\n');
+    expect(first).toBe('//# allFunctionsCalledOnLoad');
+    expect(rest.join('\n')).toContain('export function content_start(');
+  });
 });
 
 for (const csp of ['none', 'strict']) {
