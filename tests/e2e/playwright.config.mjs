@@ -22,6 +22,7 @@ const LONG = new RegExp([
   'offline for 20 s',
   'a 10-second delay beyond the client timeout',
   'two queued shares survive closing the browser',
+  'the demo walkthrough passes twice',
 ].join('|'));
 
 export default defineConfig({
