@@ -337,9 +337,8 @@ minify() {
 compile_hint() {
   # $1 = a minified script. V8 (Chrome 136 on) compiles every function of a file that opens with
   # this comment while it parses the file, on the thread that streams it, instead of each one on
-  # the main thread at its first call: the content glue's functions that the portal's first
-  # batches call were compiled there, in those batches (README "The content glue compiled as it
-  # streams"). Other engines read a comment.
+  # the main thread at its first call, which for the content glue is in the portal's first
+  # batches (README "The content glue compiled as it streams"). Other engines read a comment.
   { printf '//# allFunctionsCalledOnLoad\n'; cat "$1"; } >"$1.hint" && mv "$1.hint" "$1"
 }
 

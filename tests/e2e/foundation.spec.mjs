@@ -71,8 +71,8 @@ test.describe('the package', () => {
     }
   });
 
-  // build.sh (`compile_hint`): V8 compiles a file's functions as it streams it only when the
-  // comment is the file's first line, so the minifier must not have moved or dropped it.
+  // build.sh (`compile_hint`) puts V8's compile hint at the top of the shipped glue, where V8
+  // looks for it, after the minifier (which drops comments) has run.
   test('the content glue opens with the compile hint, then the glue itself', () => {
     const [first, ...rest] = fs.readFileSync(path.join(DIST, 'pkg/snshare_content.js'), 'utf8').split('\n');
     expect(first).toBe('//# allFunctionsCalledOnLoad');
