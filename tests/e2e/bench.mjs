@@ -666,7 +666,7 @@ await phase('pages', 'popup_ready_ms and options_ready_ms: navigation -> status 
 
 await phase('requests', 'requests_per_card_refresh: one forced refresh, 200 actions on screen (median of 5)', ['requests_per_card_refresh'], async () => {
   if (!seeded) throw new Error('no seeded tickets');
-  const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH });
+  const page = await newPortalPage(ext.context, rowWatcher, WATCH);
   await page.goto(LIST);
   await replicaReady(page);
   await buttonsFor(page, ROWS);
@@ -693,7 +693,7 @@ await phase('inject200', 'inject_200_rows_ms: p95 row inserted -> its share butt
   const maxes = [];
   const chunks = [];
   for (let i = 0; i < 5; i++) {
-    const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH });
+    const page = await newPortalPage(ext.context, rowWatcher, WATCH);
     // BENCH_PROFILE=1: a CPU profile of each page load (navigation -> every button) into
     // target/bench/profile-200-<run>.cpuprofile (the same origin first, so the profiler
     // carries over the navigation).
@@ -775,7 +775,7 @@ let heap2000 = null;
 async function rowsAtOnce(n, count) {
   const out = { runs: [], totals: [], builds: [], owns: [], heaps: [], wasm: [] };
   for (let i = 0; i < count; i++) {
-    const page = await newPortalPage(ext.context, rowWatcher, { ...WATCH });
+    const page = await newPortalPage(ext.context, rowWatcher, WATCH);
     await page.goto(LIST);
     await replicaReady(page);
     if (!(await buttonsFor(page, ROWS, 15_000))) {
@@ -840,7 +840,7 @@ await phase('inject2000', 'content_heap_mb: JS heap with − without snshare aft
   if (!heap2000) throw new NotYet('needs the 2000-row run');
   const without = [];
   for (let i = 0; i < 5; i++) {
-    const page = await newPortalPage(plain, rowWatcher, { ...WATCH });
+    const page = await newPortalPage(plain, rowWatcher, WATCH);
     await page.goto(LIST);
     await replicaReady(page);
     await quiet(page, 500);
@@ -964,7 +964,7 @@ await scalePhase('leak', 'nav_heap_growth_mb: heap growth over 1,000 in-portal n
     return performance.now() - t;
   }, { navs, id });
   const growth = async (context, wasm) => {
-    const page = await newPortalPage(context, rowWatcher, { ...WATCH });
+    const page = await newPortalPage(context, rowWatcher, WATCH);
     await page.goto(LIST);
     await replicaReady(page);
     const id = await page.evaluate(() => __replica.actions[3].id);
