@@ -436,6 +436,9 @@ build() {
   # minified like the glue it imports (1,857 -> 874 B gzip; its source, with the comments, is
   # extension/content.js). The extension pages' loaders stay as written.
   build_step "minify content.js" minify "$DIST/content.js" "$DIST/content.js"
+  # content.css, the sheet the manifest has the browser inject into every portal page
+  # (extension/content.css keeps its comments).
+  build_step "minify content.css" minify "$DIST/content.css" "$DIST/content.css"
   build_step "dist/snshare-chrome.zip" deterministic_zip "$DIST" "$DIST_ROOT/snshare-chrome.zip"
   build_firefox
   say "built: $(du -sh "$DIST" | cut -f1) in dist/chrome; wasm $(for surface in "${SURFACES[@]}"; do

@@ -1211,7 +1211,10 @@ fn a_forms_module_that_does_not_load_is_said_next_to_the_opener() {
 fn a_card_at_300_px_shows_every_ticket_number_whole() {
     setup();
     let root = mount("<div id=\"dash\" style=\"width:300px\"></div>");
-    snshare_content::styles::install(&doc());
+    // The sheet the manifest has the browser inject into the portal.
+    let sheet = doc().create_element("style").unwrap();
+    sheet.set_text_content(Some(include_str!("../extension/content.css")));
+    root.append_child(&sheet).unwrap();
     let mut list: Vec<TicketSummary> = (1..=5)
         .map(|n| {
             let mut t = ticket(

@@ -247,8 +247,8 @@ pub struct App {
     observer: RefCell<Option<(MutationObserver, ObserverCallback)>>,
     _listeners: RefCell<Vec<Listener>>,
     frame_cb: RefCell<Option<Closure<dyn FnMut()>>>,
-    /// The inline stylesheet is in (installed with the first batch that has a body).
-    styled: Cell<bool>,
+    /// The portal's theme was read from its body (with the first batch that has one).
+    themed: Cell<bool>,
     /// The page's language catalogue is loading: batches wait for it.
     paused: Cell<bool>,
     /// The title map's generation the last batch saw (`Batch::titles_relearned`).
@@ -300,7 +300,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         observer: RefCell::new(None),
         _listeners: RefCell::new(Vec::new()),
         frame_cb: RefCell::new(None),
-        styled: Cell::new(false),
+        themed: Cell::new(false),
         paused: Cell::new(false),
         titles_seen: Cell::new(ctx_generation),
     });
@@ -525,18 +525,18 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Before a batch: the stylesheet, once the page has a body (its theme read from it), and
-    /// the page's language followed. False while that language's catalogue loads: the batch
+    /// Before a batch: the portal's theme, once the page has a body to read it from, and the
+    /// page's language followed. False while that language's catalogue loads: the batch
     /// waits, and the features start again with everything on the page once it is there.
     /// `lang_changed`: the batch saw a `lang` attribute change (the root's is read again).
     fn prepare(&self, lang_changed: bool) -> bool {
         if self.paused.get() {
             return false;
         }
-        if !self.styled.get() {
+        if !self.themed.get() {
             if let Some(doc) = dom::document().filter(|d| d.body().is_some()) {
-                styles::install(&doc);
-                self.styled.set(true);
+                styles::apply_theme(&doc);
+                self.themed.set(true);
             }
         }
         if lang_changed {

@@ -263,8 +263,15 @@ async function main() {
         // A different action in each mode: the first one has an open ticket by then.
         const title = csp === 'none' ? MFA_TITLE : await portal.evaluate((mfa) =>
           __replica.actions.map((a) => a.title).find((t) => t !== mfa && /^[\w ,.()-]+$/.test(t)), MFA_TITLE);
-        await (await deep(portal, 'button', `Share to ServiceNow: ${title}`)).click();
+        const share = await deep(portal, 'button', `Share to ServiceNow: ${title}`);
+        // snshare's sheets apply under the page's CSP too (the strict one lets no inline style
+        // in without its nonce): the manifest's for the button, the form's in its shadow root.
+        const width = await share.evaluate((b) => getComputedStyle(b).width);
+        if (width !== '24px') throw new Error(`the share button is ${width} wide, not 24px: snshare's sheet does not apply`);
+        await share.click();
         const send = await deep(portal, 'dialog button', 'Send to ServiceNow');
+        const dim = await send.evaluate((b) => getComputedStyle(b.closest('dialog')).backgroundColor);
+        if (dim !== 'rgba(0, 0, 0, 0.4)') throw new Error(`the form's overlay is ${dim}: the form's sheet does not apply`);
         await until('Send enabled', () => send.evaluate((b) => !b.disabled && b.getAttribute('aria-disabled') !== 'true'));
         await send.click();
         const link = await deep(portal, 'dialog a', '^INC\\d+', { regex: true });

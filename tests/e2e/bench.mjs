@@ -342,21 +342,25 @@ await phase('payload', 'payload: what the portal page loads (gzip -9 per file, s
     results.set(raw, rawKiB(file), { note: `${fs.statSync(path.join(DIST, file)).size} B, ${what} (1 KiB = 1024 B)` });
     results.set(gz, gzipKiB([file]), { note: `${file}, ${what}` });
   }
+  // What the manifest has the browser put into every portal page beside content.js: its sheet
+  // (extension/content.css), counted with the loader in each figure below.
+  const manifest = JSON.parse(fs.readFileSync(path.join(DIST, 'manifest.json'), 'utf8'));
+  const loaded = ['content.js', ...manifest.content_scripts.flatMap((cs) => cs.css ?? [])];
   // The content script's JS build (pkg-js/ also holds the forms', counted on their own below).
-  const fallbackFiles = ['content.js', ...fs.readdirSync(path.join(DIST, 'pkg-js')).filter((f) => f.startsWith('snshare_content')).map((f) => `pkg-js/${f}`)];
+  const fallbackFiles = [...loaded, ...fs.readdirSync(path.join(DIST, 'pkg-js')).filter((f) => f.startsWith('snshare_content')).map((f) => `pkg-js/${f}`)];
   results.set('js_fallback_raw_kb', fallbackFiles.reduce((sum, f) => sum + rawKiB(f), 0), { note: fallbackFiles.join(' + ') });
   results.set('js_fallback_gzip_kb', gzipKiB(fallbackFiles), { note: fallbackFiles.join(' + ') });
   const wasmPath = await payloadOf('none');
-  let files = ['content.js', ...wasmPath.files];
+  let files = [...loaded, ...wasmPath.files];
   let note = `${files.join(' + ')} (requested by the page, engine ${wasmPath.engine})`;
   if (wasmPath.files.length === 0) {
-    files = ['content.js', 'pkg/snshare_content.js', 'pkg/snshare_content_bg.wasm'];
+    files = [...loaded, 'pkg/snshare_content.js', 'pkg/snshare_content_bg.wasm'];
     note = `${files.join(' + ')} (no request seen: the static list)`;
   }
   results.set('content_payload_gzip_kb', gzipKiB(files), { note });
   log(`   wasm path: ${note}`);
   const strict = await payloadOf('strict');
-  const strictFiles = ['content.js', ...strict.files];
+  const strictFiles = [...loaded, ...strict.files];
   results.set('js_fallback_page_gzip_kb', gzipKiB(strictFiles), { note: `${strictFiles.join(' + ')} (page CSP without wasm-unsafe-eval, engine ${strict.engine})` });
   log(`   strict CSP: ${strictFiles.join(' + ')} (engine ${strict.engine})`);
   // What the first form's opening adds (informational: the page loads none of it until a

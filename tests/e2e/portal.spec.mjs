@@ -41,6 +41,25 @@ async function navigate(page, path) {
 }
 
 const shareButtons = (page) => page.getByRole('button', { name: SHARE_NAME });
+/**
+ * Checks that snshare's sheet (extension/content.css, which the manifest has the browser inject)
+ * is on the page (its colour variables on the root) and, on a list, styles the first share
+ * button as a 24 px square with its 14×10 icon; and that the content script put no stylesheet
+ * of its own into the page.
+ */
+async function expectStyledBySheet(page, { buttons = true } = {}) {
+  const link = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--snshare-link'));
+  expect(link.trim()).toMatch(/^#[0-9a-f]{6}$/i);
+  if (buttons) {
+    const look = await shareButtons(page).first().evaluate((b) => {
+      const s = getComputedStyle(b);
+      const icon = getComputedStyle(b, '::before');
+      return { width: s.width, height: s.height, icon: `${icon.width} ${icon.height}` };
+    });
+    expect(look).toEqual({ width: '24px', height: '24px', icon: '14px 10px' });
+  }
+  await expect(page.locator('style[data-snshare], #snshare-style')).toHaveCount(0);
+}
 /** The task form; its name has "ServiceNow" in every language. */
 const form = (page) => page.getByRole('dialog', { name: /ServiceNow/ });
 
@@ -109,7 +128,7 @@ test.describe('row share buttons, in every markup variant', () => {
       await expect(portal.getByRole('button', { name: ui(variant, 'portal_share_row', XSS_TITLE), exact: true })).toHaveCount(1);
       const first = await portal.evaluate(() => __replica.actions[0].title);
       await expect(portal.getByRole('button', { name: ui(variant, 'portal_share_row', first), exact: true })).toHaveCount(1);
-      await expect(portal.locator('#snshare-style')).toHaveCount(1);
+      await expectStyledBySheet(portal);
     });
   }
 });
@@ -205,12 +224,17 @@ for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
       await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
       await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
       await expectOneButtonPerRow(portal, 67, variant);
+      // The page's `style-src` lets no inline sheet in without its nonce: the manifest's sheet
+      // styles the buttons all the same.
+      await expectStyledBySheet(portal);
       // The page's CSP is asked first: the wasm build the page would refuse is never downloaded.
       expect([...new Set(asked.filter((p) => p.startsWith('/pkg-js/')))].sort()).toEqual(['/pkg-js/snshare_content.js', '/pkg-js/snshare_content_bg.wasm.js']);
       expect(asked.filter((p) => p.startsWith('/pkg/'))).toEqual([]);
       await shareButtons(portal).first().click();
       await expect(form(portal)).toBeVisible();
       await expect(form(portal).getByRole('textbox', { name: ui(variant, 'form_name') })).not.toHaveValue('');
+      // And the form's own sheet, in its shadow root, applies: the overlay dims the page.
+      await expect(form(portal)).toHaveCSS('background-color', 'rgba(0, 0, 0, 0.4)');
       await portal.keyboard.press('Escape');
       await expect(form(portal)).toHaveCount(0);
     });
@@ -498,7 +522,7 @@ test.describe('lists that change under the buttons', () => {
     await expectOneButtonPerRow(portal, 67, 'grid-en');
     await portal.evaluate(() => { document.documentElement.lang = 'fr'; });
     await expectOneButtonPerRow(portal, 67, 'grid-fr');
-    await expect(portal.locator('#snshare-style')).toHaveCount(1);
+    await expectStyledBySheet(portal);
   });
 
   test('navigating away and back (pushState, popstate, detail) adds nothing twice', async ({ portal }) => {
@@ -523,8 +547,21 @@ test.describe('lists that change under the buttons', () => {
     await portal.goForward();
     await portal.evaluate(() => __replica.ready);
     await expect(portal.getByRole('region', { name: 'Do you use ServiceNow?' })).toHaveCount(1);
-    await expect(portal.locator('#snshare-style')).toHaveCount(1);
+    await expectStyledBySheet(portal, { buttons: false });
     await expect(portal.locator('[data-snshare="form"]')).toHaveCount(0);
+  });
+
+  test('a portal that rewrites its <head> keeps the share buttons styled', async ({ portal }) => {
+    // Single-page apps manage their <head>: a sheet the content script put there would go with
+    // it, and the buttons would lose their size and icon. The manifest's sheet is the browser's.
+    await open(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67);
+    await portal.evaluate(() => { document.head.replaceChildren(); });
+    await navigate(portal, '/securescore?viewid=overview');
+    await portal.goBack();
+    await portal.evaluate(() => __replica.ready);
+    await expectOneButtonPerRow(portal, 67);
+    await expectStyledBySheet(portal);
   });
 });
 

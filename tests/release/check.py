@@ -93,7 +93,7 @@ def check_package(store, path):
         check(f"{store}: no test host in any file", not hosts, ", ".join(hosts[:5]))
         check(f"{store}: no source map reference", not map_refs, ", ".join(map_refs[:5]))
         named = [manifest["background"].get("service_worker")] + manifest["background"].get("scripts", [])
-        named += [js for cs in manifest["content_scripts"] for js in cs["js"]]
+        named += [f for cs in manifest["content_scripts"] for f in cs["js"] + cs.get("css", [])]
         named += [manifest["action"]["default_popup"], manifest["options_ui"]["page"]]
         named += list(manifest["icons"].values())
         # What content.js imports into the portal page (the content script and the forms it

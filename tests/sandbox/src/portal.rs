@@ -20,7 +20,8 @@ use crate::Error;
 pub enum Csp {
     /// No Content-Security-Policy header.
     None,
-    /// `script-src 'self' 'nonce-…'; object-src 'none'`: no `wasm-unsafe-eval`, so no WebAssembly.
+    /// `script-src 'self' 'nonce-…'; style-src 'self' 'nonce-…'; object-src 'none'`: no
+    /// `wasm-unsafe-eval`, so no WebAssembly, and no inline style without the nonce.
     Strict,
 }
 
@@ -143,7 +144,10 @@ impl Site {
             set_header(
                 &mut resp,
                 "content-security-policy",
-                &format!("script-src 'self' 'nonce-{nonce}'; object-src 'none'"),
+                &format!(
+                    "script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; \
+                     object-src 'none'"
+                ),
             );
         }
         resp

@@ -114,7 +114,9 @@ fn strict_csp_names_the_nonce_and_leaves_out_wasm_unsafe_eval() {
     let nonce = &nonces(&resp.body)[0];
     assert_eq!(
         csp,
-        format!("script-src 'self' 'nonce-{nonce}'; object-src 'none'")
+        format!(
+            "script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; object-src 'none'"
+        )
     );
     assert!(!csp.contains("wasm-unsafe-eval") && !csp.contains("unsafe-eval"));
     let other = r.http().get(&r.url("/other.html"), &[]);
