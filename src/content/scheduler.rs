@@ -249,6 +249,8 @@ pub struct App {
     frame_cb: RefCell<Option<Closure<dyn FnMut()>>>,
     /// The portal's theme was read from its body (with the first batch that has one).
     themed: Cell<bool>,
+    /// Follows the portal's theme while the page lives (`styles::ThemeWatch`).
+    theme: RefCell<Option<styles::ThemeWatch>>,
     /// The page's language catalogue is loading: batches wait for it.
     paused: Cell<bool>,
     /// The title map's generation the last batch saw (`Batch::titles_relearned`).
@@ -301,6 +303,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         _listeners: RefCell::new(Vec::new()),
         frame_cb: RefCell::new(None),
         themed: Cell::new(false),
+        theme: RefCell::new(None),
         paused: Cell::new(false),
         titles_seen: Cell::new(ctx_generation),
     });
@@ -351,6 +354,9 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         }
     });
     app._listeners.borrow_mut().push(popstate);
+    if let Some(doc) = dom::document() {
+        *app.theme.borrow_mut() = Some(styles::ThemeWatch::start(&doc));
+    }
     // Started before the page's stylesheets may have applied (document_start): the theme is
     // read again once they have, at the load event.
     if dom::document().is_some_and(|d| d.ready_state() != "complete") {
@@ -534,8 +540,11 @@ impl App {
             return false;
         }
         if !self.themed.get() {
-            if let Some(doc) = dom::document().filter(|d| d.body().is_some()) {
+            if let Some((doc, body)) = dom::document().and_then(|d| Some((d.clone(), d.body()?))) {
                 styles::apply_theme(&doc);
+                if let Some(watch) = self.theme.borrow().as_ref() {
+                    watch.observe(&body);
+                }
                 self.themed.set(true);
             }
         }

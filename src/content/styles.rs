@@ -6,7 +6,11 @@
 //! [`THEME_ATTR`]`="dark"`, which [`apply_theme`] sets. The forms' own sheet is
 //! `snshare_web::form_host::FORM_CSS`, in their shadow roots.
 
-use web_sys::{Document, Element};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, MutationObserver, MutationObserverInit};
+
+use super::dom::{self, Listener};
 
 /// Which theme snshare's in-page UI takes: the portal's own, read from the background it
 /// paints (whatever class or attribute the portal uses to switch it), else the system's
@@ -69,4 +73,60 @@ fn painted_lightness(e: &Element) -> Option<u32> {
         }
     }
     Some((2126 * r + 7152 * g + 722 * b) / 10_000)
+}
+
+/// The portal changed its theme's marks, or the system its scheme: the theme read again.
+/// Observer records come one callback per task, so a burst of changes is one read.
+fn theme_changed() {
+    if let Some(doc) = dom::document() {
+        apply_theme(&doc);
+    }
+}
+
+/// Follows the portal's theme while the page lives, so snshare's buttons, badges and cards
+/// switch with it, not at the next reload: the system's colour scheme (which [`theme`] falls
+/// back on), and the attributes of `<html>` and `<body>` a portal marks its theme with. Kept by
+/// the scheduler for the page's life.
+pub struct ThemeWatch {
+    _scheme: Option<Listener>,
+    /// The observer and its callback (which takes no arguments: any record is a change).
+    observer: Option<(MutationObserver, Closure<dyn FnMut()>)>,
+}
+
+impl ThemeWatch {
+    /// Starts following on `<html>`; `<body>` is added by [`observe`](Self::observe) once the
+    /// page has one.
+    pub fn start(doc: &Document) -> Self {
+        let scheme = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .map(|m| Listener::new(m.as_ref(), "change", |_| theme_changed()));
+        let callback = Closure::<dyn FnMut()>::new(theme_changed);
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref())
+            .ok()
+            .map(|o| (o, callback));
+        let watch = Self {
+            _scheme: scheme,
+            observer,
+        };
+        if let Some(root) = doc.document_element() {
+            watch.observe(&root);
+        }
+        watch
+    }
+
+    /// Follows the theme's marks on `e` too (the page's `<body>`).
+    pub fn observe(&self, e: &Element) {
+        if let Some((observer, _)) = &self.observer {
+            let init = MutationObserverInit::new();
+            // What a portal marks its theme with: a class, a `style` with its palette's
+            // variables, a theme attribute. snshare's own marks are not among them, so the
+            // root's theme mark does not call the observer back.
+            init.set_attribute_filter(&js_sys::Array::of3(
+                &"class".into(),
+                &"style".into(),
+                &"data-theme".into(),
+            ));
+            let _ = observer.observe_with_options(e, &init);
+        }
+    }
 }

@@ -563,6 +563,36 @@ test.describe('lists that change under the buttons', () => {
     await expectOneButtonPerRow(portal, 67);
     await expectStyledBySheet(portal);
   });
+
+  test(`the buttons follow the portal into its dark theme and back, and the system's scheme`, async ({ portal }) => {
+    // The portal switches its theme without a reload (its palette's variables on <html>, as the
+    // a11y spec's dark portal): snshare's colours follow at once, not at the next reload.
+    await open(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67);
+    const root = portal.locator('html');
+    const button = shareButtons(portal).first();
+    await expect(root).toHaveAttribute('data-snshare-theme', 'light');
+    await expect(button).toHaveCSS('color', 'rgb(15, 108, 189)');
+    const palette = (dark) => portal.evaluate((on) => {
+      const s = document.documentElement.style;
+      for (const [k, v] of Object.entries({ '--replica-bg': '#1b1a19', '--replica-surface': '#292827', '--replica-text': '#ffffff', '--replica-text-2': '#d2d0ce' })) {
+        if (on) s.setProperty(k, v); else s.removeProperty(k);
+      }
+    }, dark);
+    await palette(true);
+    await expect(root).toHaveAttribute('data-snshare-theme', 'dark');
+    await expect(button).toHaveCSS('color', 'rgb(71, 158, 245)');
+    await palette(false);
+    await expect(root).toHaveAttribute('data-snshare-theme', 'light');
+    // A portal that paints no background of its own follows the system's scheme.
+    await portal.evaluate(() => {
+      for (const e of [document.documentElement, document.body]) e.style.setProperty('background', 'transparent', 'important');
+    });
+    await portal.emulateMedia({ colorScheme: 'dark' });
+    await expect(root).toHaveAttribute('data-snshare-theme', 'dark');
+    await portal.emulateMedia({ colorScheme: 'light' });
+    await expect(root).toHaveAttribute('data-snshare-theme', 'light');
+  });
 });
 
 test.describe('the task form', () => {
