@@ -1,10 +1,11 @@
-//! The theme of what snshare adds inline to the portal, and of the forms' hosts. The sheet
-//! itself is `extension/content.css`, declared in the manifest (`content_scripts[].css`): the
-//! browser injects it at document_start, so no page CSP and no portal that rewrites its
-//! `<head>` can take it away, and the content script neither carries it nor hands it to the page
-//! (issue 17). Its colours are `--snshare-*` variables on the root, dark under
-//! [`THEME_ATTR`]`="dark"`, which [`apply_theme`] sets. The forms' own sheet is
-//! `snshare_web::form_host::FORM_CSS`, in their shadow roots.
+//! The theme of what snshare adds inline to the portal, and of the forms' hosts: read from the
+//! portal, and followed while the page lives ([`ThemeWatch`]). The sheet itself is
+//! `extension/content.css`, declared in the manifest (`content_scripts[].css`): the browser
+//! injects it at document_start, so no page CSP and no portal that rewrites its `<head>` can
+//! take it away, and the content script neither carries it nor hands it to the page (issue 17).
+//! Its colours are `--snshare-*` variables on the root, dark under [`THEME_ATTR`]`="dark"`,
+//! which [`apply_theme`] sets. The forms' own sheet is `snshare_web::form_host::FORM_CSS`, in
+//! their shadow roots.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
