@@ -12,6 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, MutationObserver, MutationObserverInit};
 
 use super::dom::{self, Listener};
+use crate::platform::form_host;
 
 /// Which theme snshare's in-page UI takes: the portal's own, read from the background it
 /// paints (whatever class or attribute the portal uses to switch it), else the system's
@@ -42,6 +43,11 @@ pub fn apply_theme(doc: &Document) -> &'static str {
     if let Some(root) = doc.document_element() {
         if root.get_attribute(THEME_ATTR).as_deref() != Some(theme) {
             let _ = root.set_attribute(THEME_ATTR, theme);
+            // A form open while the portal switched its theme switches with it (its sheet's
+            // colours hang on its host's `data-theme`).
+            for host in dom::all(&root, form_host::HOSTS) {
+                dom::set(&host, "data-theme", theme);
+            }
         }
     }
     theme

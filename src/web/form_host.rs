@@ -42,6 +42,8 @@ pub fn shadow_mode() -> ShadowRootMode {
 pub const TASK_HOST: &str = "form";
 /// The bulk form's host mark.
 pub const BULK_HOST: &str = "bulk-form";
+/// Both forms' hosts, in the page.
+pub const HOSTS: &str = "[data-snshare=\"form\"], [data-snshare=\"bulk-form\"]";
 
 /// Whether `e` is a form's host: what the page's listeners see as the target of any event
 /// from inside the form (its shadow root retargets them), a click on Send included.

@@ -564,7 +564,7 @@ test.describe('lists that change under the buttons', () => {
     await expectStyledBySheet(portal);
   });
 
-  test(`the buttons follow the portal into its dark theme and back, and the system's scheme`, async ({ portal }) => {
+  test(`the buttons and an open form follow the portal into its dark theme and back, and the system's scheme`, async ({ portal }) => {
     // The portal switches its theme without a reload (its palette's variables on <html>, as the
     // a11y spec's dark portal): snshare's colours follow at once, not at the next reload.
     await open(portal, '/securescore?viewid=actions');
@@ -584,6 +584,17 @@ test.describe('lists that change under the buttons', () => {
     await expect(button).toHaveCSS('color', 'rgb(71, 158, 245)');
     await palette(false);
     await expect(root).toHaveAttribute('data-snshare-theme', 'light');
+    // A form open meanwhile switches with the portal (its sheet hangs on its host's mark).
+    await button.click();
+    await expect(form(portal)).toBeVisible();
+    const host = portal.locator('[data-snshare="form"]');
+    await expect(host).toHaveAttribute('data-theme', 'light');
+    await palette(true);
+    await expect(host).toHaveAttribute('data-theme', 'dark');
+    await palette(false);
+    await expect(host).toHaveAttribute('data-theme', 'light');
+    await portal.keyboard.press('Escape');
+    await expect(form(portal)).toHaveCount(0);
     // A portal that paints no background of its own follows the system's scheme.
     await portal.evaluate(() => {
       for (const e of [document.documentElement, document.body]) e.style.setProperty('background', 'transparent', 'important');
