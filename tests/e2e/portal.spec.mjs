@@ -224,8 +224,8 @@ for (const variant of ['grid-en', 'table-it', 'grid-zh']) {
       await open(portal, '/securescore?viewid=actions', { 'replica-variant': variant });
       await expect(portal.locator('html')).toHaveAttribute('data-snshare-core', 'js');
       await expectOneButtonPerRow(portal, 67, variant);
-      // The page's `style-src` lets no inline sheet in without its nonce: the manifest's sheet
-      // styles the buttons all the same.
+      // Under the page's `style-src` (no inline style without its nonce), the manifest's sheet
+      // styles the buttons.
       await expectStyledBySheet(portal);
       // The page's CSP is asked first: the wasm build the page would refuse is never downloaded.
       expect([...new Set(asked.filter((p) => p.startsWith('/pkg-js/')))].sort()).toEqual(['/pkg-js/snshare_content.js', '/pkg-js/snshare_content_bg.wasm.js']);
