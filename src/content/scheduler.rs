@@ -357,16 +357,6 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
     if let Some(doc) = dom::document() {
         *app.theme.borrow_mut() = Some(styles::ThemeWatch::start(&doc));
     }
-    // Started before the page's stylesheets may have applied (document_start): the theme is
-    // read again once they have, at the load event.
-    if dom::document().is_some_and(|d| d.ready_state() != "complete") {
-        let load = Listener::new(window.as_ref(), "load", |_| {
-            if let Some(doc) = dom::document() {
-                styles::apply_theme(&doc);
-            }
-        });
-        app._listeners.borrow_mut().push(load);
-    }
 
     mark("snshare:first-scan-start");
     app.flush(Batch::default());
@@ -540,7 +530,7 @@ impl App {
             return false;
         }
         if !self.themed.get() {
-            if let Some((doc, body)) = dom::document().and_then(|d| Some((d.clone(), d.body()?))) {
+            if let Some((doc, body)) = dom::document().and_then(|d| d.body().map(|b| (d, b))) {
                 styles::apply_theme(&doc);
                 if let Some(watch) = self.theme.borrow().as_ref() {
                     watch.observe(&body);

@@ -82,7 +82,8 @@ fn painted_lightness(e: &Element) -> Option<u32> {
     Some((2126 * r + 7152 * g + 722 * b) / 10_000)
 }
 
-/// The portal changed its theme's marks, or the system its scheme: the theme read again.
+/// The page loaded, the portal changed its theme's marks, or the system its scheme: the theme
+/// read again.
 /// Observer records come one callback per task, so a burst of changes is one read.
 fn theme_changed() {
     if let Some(doc) = dom::document() {
@@ -91,10 +92,12 @@ fn theme_changed() {
 }
 
 /// Follows the portal's theme while the page lives, so snshare's buttons, badges and cards
-/// switch with it, not at the next reload: the system's colour scheme (which [`theme`] falls
-/// back on), and the attributes of `<html>` and `<body>` a portal marks its theme with. Kept by
-/// the scheduler for the page's life.
+/// switch with it, not at the next reload: the page's `load` (snshare starts at
+/// document_start, before the portal's stylesheets may have applied), the system's colour
+/// scheme (which [`theme`] falls back on), and the attributes of `<html>` and `<body>` a portal
+/// marks its theme with. Kept by the scheduler for the page's life.
 pub struct ThemeWatch {
+    _load: Option<Listener>,
     _scheme: Option<Listener>,
     /// The observer and its callback (which takes no arguments: any record is a change).
     observer: Option<(MutationObserver, Closure<dyn FnMut()>)>,
@@ -104,7 +107,12 @@ impl ThemeWatch {
     /// Starts following on `<html>`; `<body>` is added by [`observe`](Self::observe) once the
     /// page has one.
     pub fn start(doc: &Document) -> Self {
-        let scheme = web_sys::window()
+        let window = web_sys::window();
+        let load = window
+            .as_ref()
+            .filter(|_| doc.ready_state() != "complete")
+            .map(|w| Listener::new(w.as_ref(), "load", |_| theme_changed()));
+        let scheme = window
             .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
             .map(|m| Listener::new(m.as_ref(), "change", |_| theme_changed()));
         let callback = Closure::<dyn FnMut()>::new(theme_changed);
@@ -112,6 +120,7 @@ impl ThemeWatch {
             .ok()
             .map(|o| (o, callback));
         let watch = Self {
+            _load: load,
             _scheme: scheme,
             observer,
         };
