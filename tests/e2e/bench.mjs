@@ -38,10 +38,11 @@ import {
   chromiumArgs, connectWithPassword, stopServiceWorker, sendFromExtensionPage, watchErrors, expect,
 } from './harness.mjs';
 import { Results, compare } from './bench/report.mjs';
-import { median, percentile, round, sleep } from './bench/stats.mjs';
+import { median, percentile, round, sleep, trimmedMean } from './bench/stats.mjs';
 import { rowWatcher, idleWatcher, calibrator } from './bench/observe.mjs';
 import { startProfile, stopProfile, extensionTime } from './bench/profile.mjs';
 import { spawnSandbox, sequentialGets } from './bench/sandbox.mjs';
+import { browserCpu, cpuSpent } from './bench/cpu.mjs';
 import { bulk } from './bench/bulk.mjs';
 import { soak } from './bench/soak.mjs';
 
@@ -1005,17 +1006,21 @@ await scalePhase('leak', 'nav_heap_growth_mb: heap growth over 1,000 in-portal n
   log(`   growth ${fmtRuns(runs, 2)} MiB (${detail.join(', ')}); ${fmtRuns(walls)} s per 1,000 navigations`);
 });
 
-await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> the portal\'s own readiness, with ÷ without snshare, 20 interleaved pairs; buttons_ready_after_portal_ms beside it', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms', 'buttons_ready_after_portal_ms', 'page_load_extra_before_rows_ms', 'page_load_extra_during_rows_ms'], async () => {
+await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> the portal\'s own readiness, with ÷ without snshare, 20 interleaved pairs; buttons_ready_after_portal_ms beside it', ['page_load_ratio', 'page_load_idle_with_ms', 'page_load_idle_without_ms', 'buttons_ready_after_portal_ms', 'page_load_extra_before_rows_ms', 'page_load_extra_during_rows_ms', 'page_load_cpu_main_extra_ms', 'page_load_cpu_extra_ms'], async () => {
   const pages = {
     with: await newPortalPage(ext.context, idleWatcher),
     without: await newPortalPage(plain, idleWatcher),
   };
   // The portal's readiness is its own (__replica.ready: its rows rendered), never snshare's
   // mutations; snshare's last mutation after it is reported apart.
+  // Each load's CPU, by part of the browser (bench/cpu.mjs), from before the navigation to the
+  // end of the quiet: snshare's whole cost of a load, wherever it runs.
+  const profiles = new Map([[pages.with, ext.userDataDir], [pages.without, plainProfile]]);
   const load = async (page) => {
     await page.bringToFront();
+    const before = browserCpu(profiles.get(page));
     await page.goto(LIST);
-    return page.evaluate(async () => {
+    const r = await page.evaluate(async () => {
       await __replica.ready;
       const readyAt = performance.now();
       const B = window.__snshareIdle;
@@ -1026,6 +1031,7 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
       }
       return { readyAt, settledAt: Math.max(readyAt, B.lastMutationAt), rowsAt: B.rowsAt.slice() };
     });
+    return { ...r, cpu: cpuSpent(before, browserCpu(profiles.get(page))) };
   };
   await load(pages.with);
   await load(pages.without);
@@ -1037,6 +1043,10 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
   // first rows to the last (the replica's chunks, one per animation frame).
   const beforeRows = [];
   const duringRows = [];
+  // CPU ms, with − without, per pair: the pages' main threads, and every process together.
+  const cpuMain = [];
+  const cpuAll = [];
+  const cpuParts = { with: {}, without: {} };
   for (let i = 0; i < 20; i++) {
     const order = i % 2 ? ['without', 'with'] : ['with', 'without'];
     const pair = {};
@@ -1050,6 +1060,14 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
       beforeRows.push(a[0] - b[0]);
       duringRows.push((a.at(-1) - a[0]) - (b.at(-1) - b[0]));
     }
+    if (pair.with.cpu && pair.without.cpu) {
+      const sum = (c) => Object.values(c).reduce((x, y) => x + y, 0);
+      cpuMain.push(pair.with.cpu.main - pair.without.cpu.main);
+      cpuAll.push(sum(pair.with.cpu) - sum(pair.without.cpu));
+      for (const k of ['with', 'without']) {
+        for (const [part, ms] of Object.entries(pair[k].cpu)) cpuParts[k][part] = (cpuParts[k][part] ?? 0) + ms;
+      }
+    }
   }
   await pages.with.close();
   await pages.without.close();
@@ -1060,6 +1078,16 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
   if (beforeRows.length) {
     results.set('page_load_extra_before_rows_ms', median(beforeRows), { note: `with − without, navigation -> the portal's first rows inserted, per pair: ${fmtRuns(beforeRows, 0)} ms`, runs: beforeRows });
     results.set('page_load_extra_during_rows_ms', median(duringRows), { note: `with − without, the portal's first rows -> its last rows inserted (its chunks, one per frame), per pair: ${fmtRuns(duringRows, 0)} ms`, runs: duringRows });
+  }
+  if (cpuMain.length) {
+    // Mean ms per load of each part, with / without: where the difference runs. The figures are
+    // trimmed means of the pairs: CPU adds up, and one pair's loads vary by ±100 ms.
+    const n = cpuMain.length;
+    const parts = Object.keys(cpuParts.with).map((p) => `${p} ${Math.round(cpuParts.with[p] / n)}/${Math.round(cpuParts.without[p] / n)}`).join(', ');
+    results.set('page_load_cpu_main_extra_ms', trimmedMean(cpuMain), { note: `CPU of the pages' main threads per load (navigation -> 500 ms quiet), with − without, mean of the pairs without the highest and lowest tenth: ${fmtRuns(cpuMain, 0)} ms`, runs: cpuMain });
+    results.set('page_load_cpu_extra_ms', trimmedMean(cpuAll), { note: `CPU of every process of the browser per load, with − without, trimmed mean as above: ${fmtRuns(cpuAll, 0)} ms; mean ms per load with/without: ${parts}`, runs: cpuAll });
+  } else {
+    for (const m of ['page_load_cpu_main_extra_ms', 'page_load_cpu_extra_ms']) results.notYet(m, 'no /proc to read the browsers\' CPU time from (Linux only)');
   }
 });
 

@@ -77,6 +77,8 @@ export const METRICS = [
   ['buttons_ready_after_portal_ms', 'ms', null],
   ['page_load_extra_before_rows_ms', 'ms', null],
   ['page_load_extra_during_rows_ms', 'ms', null],
+  ['page_load_cpu_main_extra_ms', 'ms', null],
+  ['page_load_cpu_extra_ms', 'ms', null],
   ['requests_first_card_refresh', 'requests', null],
   ['content_js_heap_mb', 'MiB', null],
   ['content_wasm_memory_mb', 'MiB', null],
