@@ -324,6 +324,10 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
     let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(
         move |records: js_sys::Array, _: MutationObserver| {
             if let Some(app) = weak.upgrade() {
+                if app.page.borrow().is_none() {
+                    app.outside_features();
+                    return;
+                }
                 let batch = collect(&records);
                 if !batch.is_empty() || app.tickets_dirty.get() || app.url_changed() {
                     app.flush(batch);
@@ -513,6 +517,22 @@ impl App {
         self.new_href().is_some()
     }
 
+    /// The page changed on a portal page where no feature applies (most of the portal:
+    /// incidents, alerts, hunting…). Its records are not looked at, however many the page
+    /// makes: only a new address can start features (its batch reads the page's language
+    /// again, since no `lang` change was looked at meanwhile), and the signed-in account is
+    /// still read as it shows.
+    fn outside_features(&self) {
+        if self.url_changed() {
+            self.flush(Batch {
+                lang: true,
+                ..Batch::default()
+            });
+        } else {
+            self.ctx.watch_account(false);
+        }
+    }
+
     /// The root's `lang` (the page's language), "" without one.
     fn page_lang() -> String {
         dom::document()
@@ -625,6 +645,7 @@ impl App {
             runs.clear();
             return true;
         };
+        self.ctx.recall();
         runs.retain(|r| (r.def.applies)(&page));
         for r in runs.iter_mut() {
             r.run.navigated(&self.ctx, &page);

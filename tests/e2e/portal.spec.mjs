@@ -525,6 +525,40 @@ test.describe('lists that change under the buttons', () => {
     await expectStyledBySheet(portal);
   });
 
+  test('a portal page without snshare features is left alone, and the list reached from it speaks the page\'s language', async ({ portal, context }) => {
+    // Most of the portal (incidents, alerts, hunting; here Secure Score's history) shows nothing
+    // of snshare's: there it does not look at the page's mutations (issue 17), only at its
+    // address, and asks the worker neither for the tenant's learned titles nor for tickets.
+    // The <html lang> the page sets meanwhile is read when the list starts, and the titles are
+    // asked for then.
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'));
+    await worker.evaluate((portalOrigin) => {
+      globalThis.__portalAsks = [];
+      chrome.runtime.onMessage.addListener((m, sender) => {
+        if (String(sender.url).startsWith(portalOrigin) && m?.body?.type) globalThis.__portalAsks.push(m.body.type);
+      });
+    }, PORTAL);
+    const asks = () => worker.evaluate(() => globalThis.__portalAsks);
+    await open(portal, '/securescore?viewid=history', { 'replica-variant': 'grid-fr' });
+    await expect(portal.locator('html')).toHaveAttribute('data-snshare-worker', 'ok');
+    await expect(portal.locator('html')).toHaveAttribute('lang', 'fr');
+    await portal.evaluate(() => __replica.mutateChurn(2000, 1));
+    await portal.evaluate(() => { document.documentElement.lang = 'en'; });
+    await expect(portal.locator('[data-snshare]')).toHaveCount(0);
+    // The UPN the page shows may be handed over meanwhile (`learn_portal_context`).
+    expect(await asks()).toContain('ping');
+    expect(await asks()).not.toContain('get_portal_context');
+    expect(await asks()).not.toContain('get_tickets');
+    await navigate(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67, 'grid-en');
+    await expect.poll(asks).toContain('get_portal_context');
+    await navigate(portal, '/securescore?viewid=history');
+    await expect(portal.locator('[data-snshare]')).toHaveCount(0);
+    await portal.goBack();
+    await portal.evaluate(() => __replica.ready);
+    await expectOneButtonPerRow(portal, 67, 'grid-en');
+  });
+
   test('navigating away and back (pushState, popstate, detail) adds nothing twice', async ({ portal }) => {
     await open(portal, '/securescore?viewid=actions');
     await expectOneButtonPerRow(portal, 67);
