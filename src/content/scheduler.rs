@@ -366,17 +366,26 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
     app.flush(Batch::default());
     mark("snshare:first-scan-end");
     let weak = Rc::downgrade(&app);
-    dom::after(0, move || {
+    let warm = move || {
         if let Some(app) = weak.upgrade() {
             warm_up(&app.ctx);
         }
-    });
+    };
+    // A feature page's first rows come soon: warmed in the next task. The portal's other pages
+    // are not kept from loading: warmed once they are idle, for a list reached later in-app.
+    let href = app.href_now().as_string().unwrap_or_default();
+    if PortalPage::from_url(&href).is_some() {
+        dom::after(0, warm);
+    } else {
+        dom::when_idle(warm);
+    }
 }
 
 /// The row path once, on a list of snshare's own that never enters the page, in a task of its
-/// own soon after start: V8 compiles wasm functions on their first call, and the portal's
-/// first chunk of rows (issue 17: ~12 ms, twice a later chunk's) would otherwise wait for that.
-/// Reads only: nothing is learned, kept or drawn.
+/// own soon after start (on the portal's other pages, once the page is idle): V8 compiles wasm
+/// functions on their first call, and the portal's first chunk of rows (issue 17: ~12 ms, twice
+/// a later chunk's) would otherwise wait for that. Reads only: nothing is learned, kept or
+/// drawn.
 fn warm_up(ctx: &Ctx) {
     let Some(doc) = dom::document() else { return };
     let cell = |role: &str, text: &str| {
