@@ -64,7 +64,11 @@ export function browserCpu(userDataDir) {
   return out;
 }
 
-/** `after` − `before`, part by part. */
+/**
+ * `after` − `before`, part by part. A process that ended between the two reads (a renderer
+ * swapped by a navigation) takes its time with it: one pair can come out negative, which is
+ * why the bench reports trimmed means of 20 pairs.
+ */
 export function cpuSpent(before, after) {
   if (!before || !after) return null;
   return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - (before[k] ?? 0)]));
