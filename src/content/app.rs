@@ -65,8 +65,6 @@ pub struct Ctx {
     learned: Cell<bool>,
     learner: RefCell<Option<Debouncer>>,
     learn_failures: Cell<u8>,
-    /// What the worker remembers of the tenant was asked for ([`Ctx::recall`]).
-    recalled: Cell<bool>,
     /// The signed-in UPN: read from the page, else remembered by the worker for the tenant.
     upn: RefCell<Option<String>>,
     upn_read: Cell<bool>,
@@ -109,7 +107,6 @@ impl Ctx {
             learner: RefCell::new(None),
             learn_failures: Cell::new(0),
             upn: RefCell::new(None),
-            recalled: Cell::new(false),
             upn_read: Cell::new(false),
             account_checked_at: Cell::new(0),
             account_timer: Cell::new(false),
@@ -141,26 +138,16 @@ impl Ctx {
         title_key(title).map(|k| self.namespaced(&k))
     }
 
-    /// Sets up the learner: what the page teaches (titles → ids, the UPN) reaches the worker.
+    /// Loads what the worker remembers of this tenant (once per page), and sets up the learner.
     pub fn start_learning(self: &Rc<Self>) {
         let tenant = current_tenant(&self.tenant.borrow());
-        *self.tenant.borrow_mut() = tenant;
+        *self.tenant.borrow_mut() = tenant.clone();
         let weak = Rc::downgrade(self);
         *self.learner.borrow_mut() = Some(Debouncer::new(LEARN_DEBOUNCE_MS, move || {
             if let Some(ctx) = weak.upgrade() {
                 ctx.send_learned();
             }
         }));
-    }
-
-    /// Loads what the worker remembers of this tenant, once per page, when a page with
-    /// snshare's features first shows (the scheduler): the portal's other pages never need it,
-    /// and a feature page at load asks in the same task as before.
-    pub fn recall(self: &Rc<Self>) {
-        if self.recalled.replace(true) {
-            return;
-        }
-        let tenant = self.tenant.borrow().clone();
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
             let Ok((pairs, upn)) = wire::portal_context(&tenant).await else {

@@ -654,7 +654,6 @@ impl App {
             runs.clear();
             return true;
         };
-        self.ctx.recall();
         runs.retain(|r| (r.def.applies)(&page));
         for r in runs.iter_mut() {
             r.run.navigated(&self.ctx, &page);
