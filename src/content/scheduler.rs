@@ -328,7 +328,8 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
                     app.outside_features();
                     return;
                 }
-                let batch = collect(&records);
+                let list = app.ctx.list(false).0;
+                let batch = collect(&records, list.as_ref().map(AsRef::as_ref));
                 if !batch.is_empty() || app.tickets_dirty.get() || app.url_changed() {
                     app.flush(batch);
                 }
@@ -433,8 +434,9 @@ fn warm_up(ctx: &Ctx) {
     }
 }
 
-/// Turns mutation records into a batch, skipping snshare's own nodes.
-fn collect(records: &js_sys::Array) -> Batch {
+/// Turns mutation records into a batch, skipping snshare's own nodes. `list`: the action list
+/// as last found, if it is still in the page.
+fn collect(records: &js_sys::Array, list: Option<&web_sys::Node>) -> Batch {
     let mut batch = Batch::default();
     // Compared as JS values: no string copied into wasm per record, none made per callback.
     let child_list = dom::interned("childList");
@@ -466,6 +468,16 @@ fn collect(records: &js_sys::Array) -> Batch {
             // adds them whole, so checking the target and the added nodes themselves is enough;
             // the observer does not see into the form's shadow root at all.
             if ours(&target) {
+                continue;
+            }
+            // Only what changes inside the list names rows (`rows_in`) or its header
+            // (`ColumnCache`). A change anywhere else, or before a list is known (the batch then
+            // finds one and reads all its rows), says only that the page's structure changed:
+            // its nodes are not read one by one (issue 17: on a list page with a busy widget
+            // beside it, reading each record's added nodes was a third of snshare's time). A
+            // child-list record always adds or removes something.
+            if !list.is_some_and(|l| l.contains(Some(target.as_ref()))) {
+                batch.structure = true;
                 continue;
             }
             let added = record.added_nodes();

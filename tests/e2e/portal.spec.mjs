@@ -5,7 +5,7 @@
 // The flows that create tickets are in share.spec.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, PORTAL, DIST, connect, sendFromExtensionPage, INTEGRATION_USER } from './harness.mjs';
+import { test, expect, PORTAL, DIST, connect, sendFromExtensionPage, contentScriptWorld, INTEGRATION_USER } from './harness.mjs';
 
 const XSS_TITLE = 'Ensure <img src=x onerror=alert(1)> is blocked';
 /** AdminMFAV2's title in the replica's data. */
@@ -380,6 +380,36 @@ test.describe('lists that change under the buttons', () => {
     expect(await portal.evaluate(() => __replica.rerenderRow('AdminMFAV2'))).toBe(true);
     await expectOneButtonPerRow(portal, 107);
     expect(await portal.evaluate(() => window.__rowsSeen)).toEqual({ rows: 41, without: [] });
+  });
+
+  test('a busy widget beside the list has none of its added nodes read; rows the list adds still get their buttons', async ({ portal, extensionId }) => {
+    // Issue 17: only what changes inside the action list can name rows or its header. Elsewhere
+    // a change says only that the page's structure changed, and its nodes are not read one by
+    // one (a third of snshare's time beside a busy widget).
+    await open(portal, '/securescore?viewid=actions');
+    await expectOneButtonPerRow(portal, 67);
+    const world = await contentScriptWorld(portal, extensionId);
+    try {
+      // Counts the content script's reads of a record's added nodes: its world's own prototype.
+      await world.evaluate(() => {
+        const own = Object.getOwnPropertyDescriptor(MutationRecord.prototype, 'addedNodes');
+        globalThis.__addedNodesRead = 0;
+        Object.defineProperty(MutationRecord.prototype, 'addedNodes', {
+          configurable: true,
+          get() { globalThis.__addedNodesRead += 1; return own.get.call(this); },
+        });
+      });
+      const reads = () => world.evaluate(() => globalThis.__addedNodesRead);
+      await portal.evaluate(() => __replica.mutateChurn(2000, 1));
+      await portal.evaluate(() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50))));
+      expect(await reads()).toBe(0);
+      await expectOneButtonPerRow(portal, 67);
+      await portal.evaluate(() => __replica.addRows(10));
+      await expectOneButtonPerRow(portal, 77);
+      expect(await reads()).toBeGreaterThan(0);
+    } finally {
+      await world.close();
+    }
   });
 
   test('a list page\'s rows get their badges with their buttons: the snapshot is asked as the page opens', async ({ context, extensionId, portal, sandbox }) => {
