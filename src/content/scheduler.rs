@@ -47,7 +47,8 @@ pub struct FeatureDef {
 /// What changed since the last batch.
 #[derive(Default)]
 pub struct Batch {
-    /// Element nodes added by the page (snshare's own excluded).
+    /// Element nodes the page added inside the action list (snshare's own excluded); a change
+    /// elsewhere only sets `structure` (`collect`).
     pub added: Vec<Element>,
     /// Elements whose `href` changed.
     pub hrefs: Vec<Element>,
