@@ -1783,7 +1783,8 @@ fn accessible_names_are_computed_as_a_screen_reader_does() {
          <button id=\"label\" aria-label=\"  Share  \">{}Other</button>\
          <button id=\"glyphs\">{}  Share\u{E70D}\u{F0001} <span hidden>secret</span><span aria-hidden=\"true\">noise</span></button>\
          <div id=\"chain\" aria-labelledby=\"by\">x</div>\
-         <div id=\"empty\" aria-labelledby=\"missing\" aria-label=\"\"> Plain \n text </div>",
+         <div id=\"empty\" aria-labelledby=\"missing\" aria-label=\"\"> Plain \n text </div>\
+         <a id=\"plain\" href=\"/x\">\n Turn on <b>MFA</b>\u{E70D}  </a>",
         icon("Share"),
         icon("Share"),
         icon("Share")
@@ -1801,6 +1802,8 @@ fn accessible_names_are_computed_as_a_screen_reader_does() {
     // A referenced node's own aria-labelledby is not followed: its aria-label is used.
     assert_eq!(name("chain"), "not this");
     assert_eq!(name("empty"), "Plain text");
+    // No label and nothing hidden (a row's title link): its text, as the long way gives it.
+    assert_eq!(name("plain"), "Turn on MFA");
 }
 
 #[wasm_bindgen_test]

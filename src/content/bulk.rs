@@ -379,15 +379,14 @@ impl Shared {
             }
             None => {
                 // Its two attributes set on the template, then cloned: one call to make it.
-                let Some(p) = self.pick_template().and_then(|template| {
+                let Some(p) = self.pick_template().map(|template| {
                     dom::set_i(&template, PICK_ATTR, &key);
-                    set(&template, "aria-label", &label);
-                    template.clone_node().ok()
+                    dom::set_i(&template, "aria-label", &label);
+                    dom::clone_deep(&template)
                 }) else {
                     return;
                 };
-                let p: Element = p.unchecked_into();
-                let _ = slot.before_with_node_1(&p);
+                dom::put_before(&slot, &p);
                 // A new checkbox is not checked: only an action picked before needs it set.
                 if !picked {
                     return;

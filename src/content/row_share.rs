@@ -162,20 +162,16 @@ impl RowShare {
                     "aria-label",
                     &ctx.share_label(&action.title),
                 );
-                let Ok(node) = template.clone_node_with_deep(true) else {
-                    return;
-                };
-                // A clone of an element is an element: no `instanceof` asked per row.
-                let slot: Element = node.unchecked_into();
+                let slot = dom::clone_deep(template);
                 // Most rows link to their action: the mark is set on the few that do not,
                 // not on the template for every row.
                 if by_title {
                     mark_by_title(&slot, true);
                 }
                 if action.in_cell {
-                    let _ = action.title_element.prepend_with_node_1(&slot);
+                    dom::put_first(&action.title_element, &slot);
                 } else {
-                    let _ = action.title_element.before_with_node_1(&slot);
+                    dom::put_before(&action.title_element, &slot);
                 }
                 row.made_slot(slot);
             }

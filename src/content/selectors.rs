@@ -104,6 +104,10 @@ pub const MAIN: &str = "main, [role=\"main\"]";
 pub const CARD_TITLE: &str = "h2";
 /// Subtrees a screen reader does not read.
 const UNREAD: &str = "[aria-hidden=\"true\"], [hidden], [data-snshare], script, style, template";
+/// An element that names itself. A row's title link nearly never does: one `matches` where the
+/// two attributes were read one by one (issue 17). (`:has()` for the hidden subtrees too, in
+/// the same call, made 2,000 rows' names take 25 ms to read instead of 7.)
+const LABELLED: &str = "[aria-labelledby], [aria-label]";
 
 // ---------------------------------------------------------------------------------------------
 // Labels per language (the portal's texts; exact texts in tests/fixtures/portal/README.md)
@@ -604,6 +608,9 @@ pub fn section_of(heading: &str) -> Option<Section> {
 /// hidden (`aria-hidden`, `hidden`) — private-use icon glyphs dropped, whitespace collapsed. One
 /// function for header texts, button names, panel titles and section titles.
 pub fn accessible_name(e: &Element) -> String {
+    if !super::dom::matches_i(e, LABELLED) {
+        return readable_text(e);
+    }
     if let Some(ids) = super::dom::attr_i(e, "aria-labelledby") {
         if let Some(doc) = e.owner_document() {
             let parts: Vec<String> = ids

@@ -290,6 +290,14 @@ extern "C" {
     fn has_attribute_js(this: &RawElement, name: &JsValue) -> bool;
     #[wasm_bindgen(method, js_name = setAttribute)]
     fn set_attribute_js(this: &RawElement, name: &JsValue, value: &str);
+    // Nor these, given a node snshare just made (never an ancestor of where it goes): they throw
+    // only for such hierarchy errors, and `cloneNode` of an element never does.
+    #[wasm_bindgen(method, js_name = cloneNode)]
+    fn clone_node_js(this: &RawElement, deep: bool) -> Element;
+    #[wasm_bindgen(method, js_name = before)]
+    fn before_js(this: &RawElement, node: &Element);
+    #[wasm_bindgen(method, js_name = prepend)]
+    fn prepend_js(this: &RawElement, node: &Element);
 }
 
 fn raw(e: &Element) -> &RawElement {
@@ -361,6 +369,21 @@ pub fn has_attr_i(e: &Element, name: &'static str) -> bool {
 /// `setAttribute` for a name literal used on every row.
 pub fn set_i(e: &Element, name: &'static str, value: &str) {
     raw(e).set_attribute_js(interned(name), value);
+}
+
+/// A deep copy of `e` (a template of snshare's, cloned per row).
+pub fn clone_deep(e: &Element) -> Element {
+    raw(e).clone_node_js(true)
+}
+
+/// Puts `made`, an element snshare just made, right before `at` (nothing if `at` has no parent).
+pub fn put_before(at: &Element, made: &Element) {
+    raw(at).before_js(made);
+}
+
+/// Puts `made`, an element snshare just made, first inside `parent`.
+pub fn put_first(parent: &Element, made: &Element) {
+    raw(parent).prepend_js(made);
 }
 
 /// Whether an attribute value can go into a selector as it is (column keys, indices): letters,

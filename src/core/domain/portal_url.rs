@@ -301,8 +301,10 @@ fn strip_portal_origin(url: &str) -> Option<&str> {
 
 /// The path and query of an absolute URL on one of `origins`.
 fn strip_origin<'a>(url: &'a str, origins: &[&str]) -> Option<&'a str> {
-    let scheme_end = url.find("://")?;
-    if !url[..scheme_end].eq_ignore_ascii_case("https") {
+    // The first colon ends the scheme: a URL whose first colon starts no `://` has no scheme
+    // that could be `https` (a search for the string costs every row's link a searcher set-up).
+    let scheme_end = url.find(':')?;
+    if !url[scheme_end..].starts_with("://") || !url[..scheme_end].eq_ignore_ascii_case("https") {
         return None;
     }
     let after = &url[scheme_end + 3..];
@@ -322,7 +324,11 @@ fn strip_origin<'a>(url: &'a str, origins: &[&str]) -> Option<&'a str> {
 /// characters, absurd length) rather than carry it into tickets.
 pub(crate) fn is_action_id(id: &str) -> bool {
     let id = portal_id(id);
-    !id.is_empty() && id.chars().count() <= 200 && !id.chars().any(char::is_control)
+    // Portal ids are ASCII: tested byte by byte (every row's link passes here).
+    if id.is_ascii() {
+        return !id.is_empty() && id.len() <= 200 && !id.bytes().any(|b| b.is_ascii_control());
+    }
+    id.chars().count() <= 200 && !id.chars().any(char::is_control)
 }
 
 #[cfg(test)]
@@ -692,6 +698,32 @@ mod tests {
         assert_eq!(portal_id("x"), "x");
         assert!(is_action_id(&format!("cm:{}", "a".repeat(200))));
         assert!(!is_action_id("cm:"));
+    }
+
+    #[test]
+    fn action_ids_are_at_most_200_characters_without_controls_ascii_or_not() {
+        assert!(is_action_id(&"a".repeat(200)));
+        assert!(!is_action_id(&"a".repeat(201)));
+        // Counted in characters, not bytes.
+        assert!(is_action_id(&"é".repeat(200)));
+        assert!(!is_action_id(&"é".repeat(201)));
+        for control in ["\t", "\n", "\u{0}", "\u{7f}", "\u{85}", "\u{9f}"] {
+            assert!(!is_action_id(&format!("Mfa{control}Id")), "{control:?}");
+            assert!(!is_action_id(&format!("Mfé{control}Id")), "{control:?}");
+        }
+        assert!(is_action_id("Mfé\u{a0}Id"));
+        assert!(!is_action_id(""));
+        // A Compliance Manager path counts on its own `https` origins only, whatever the first
+        // colon's place; elsewhere the link's query is read as any page's.
+        let path = "/compliancemanager/improvementactions/abc";
+        for other in ["javascript:x://", "http://", "https:/", "https:x://"] {
+            let href = [other, "purview.microsoft.com", path].concat();
+            assert_eq!(action_id_from_href(&href), None, "{href}");
+        }
+        assert_eq!(
+            action_id_from_href(&["HTTPS://purview.microsoft.com:443", path].concat()),
+            Some("cm:abc".into())
+        );
     }
 
     #[test]
