@@ -361,7 +361,12 @@ fn ticket_card(
     };
     let (card, body, actions) = card_shell(doc, classes, &title, kind.table())?;
     let hint = match state {
-        ConnectionState::AuthorizationNeeded => Some(t("common_status_authorization_needed_hint")),
+        // The cards cannot authorize (the content script never touches the connection): the
+        // hint names their own button to the options page, where Authorize is.
+        ConnectionState::AuthorizationNeeded => Some(t_with(
+            "cards_authorization_needed_hint",
+            &[&t("cards_manage")],
+        )),
         ConnectionState::Unreachable => Some(t("common_status_unreachable_hint")),
         _ => None,
     };

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import {
   test, expect, INSTANCE, INTEGRATION_USER, PERSONAL_USER, connect, fillConnection, signInAndAllow,
-  sendFromExtensionPage, english, contentScriptWorld, launchExtension,
+  sendFromExtensionPage, english, contentScriptWorld, launchExtension, PORTAL,
 } from './harness.mjs';
 
 const tokenGrants = async (sandbox, since = 0) =>
@@ -88,7 +88,7 @@ test.describe('with 3-second access tokens', () => {
   });
 });
 
-test('a revoked refresh token asks for authorization, and Authorize reconnects', async ({ context, extensionId, sandbox }) => {
+test('a revoked refresh token asks for authorization, and Authorize reconnects', async ({ context, extensionId, sandbox, portal }) => {
   await interactiveIntegrationUser(sandbox);
   const options = await connect(context, extensionId, INTEGRATION_USER, { consent: true });
   await sandbox.revoke();
@@ -97,12 +97,20 @@ test('a revoked refresh token asks for authorization, and Authorize reconnects',
   expect(answer.body.type).toBe('snapshot');
   await expect.poll(async () => (await sendFromExtensionPage(options, { type: 'get_status' })).body.data.state,
     { timeout: 10_000 }).toBe('authorization_needed');
-  await options.reload();
-  await expect(options.getByRole('status')).toContainText(/authoriz/i);
+  // The portal's cards cannot authorize: their hint names their own way to the options page,
+  // and that button is there and leads to it.
+  await options.close();
+  await portal.goto(`${PORTAL}/homepage`);
+  const card = portal.getByRole('region', { name: 'Incident management' });
+  await expect(card).toContainText(english('cards_authorization_needed_hint', english('cards_manage')), { timeout: 15_000 });
+  const opened = context.waitForEvent('page', { predicate: (p) => p.url().includes('options.html') });
+  await card.getByRole('button', { name: english('cards_manage'), exact: true }).click();
+  const reopened = await opened;
+  await expect(reopened.getByRole('status')).toContainText(/authoriz/i);
   const authPage = context.waitForEvent('page', { predicate: (p) => /oauth_auth|login/.test(p.url()) });
-  await options.getByRole('button', { name: 'Authorize', exact: true }).click();
+  await reopened.getByRole('button', { name: 'Authorize', exact: true }).click();
   await signInAndAllow(await authPage);
-  await expect(options.getByRole('status')).toContainText(`Connected as ${INTEGRATION_USER.user}`, { timeout: 15_000 });
+  await expect(reopened.getByRole('status')).toContainText(`Connected as ${INTEGRATION_USER.user}`, { timeout: 15_000 });
 });
 
 test('the password grant fallback connects', async ({ context, extensionId }) => {
