@@ -164,3 +164,23 @@ test('far west of UTC: far dates, a poisoned outbox and a hostile ticket leave s
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an answer that never ends is cut off past 8 MB: the worker keeps its tickets and connection', async ({ context, extensionId, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 2, correlation_prefix: 'snshare:EndlessAnswer:', user: 'snshare.integration' });
+  const page = await connect(context, extensionId);
+  const snapshot = async () => (await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: false } })).body.data;
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => { const s = await snapshot(); return !s.refreshing && s.tickets.length; }, { timeout: 20_000 }).toBe(2);
+  // The next refresh's first request is answered 200 with JSON that never closes and no
+  // length (chunked): the worker must stop reading at its 8 MB limit, not read 256 MB.
+  await sandbox.fault({ kind: 'endless', path_prefix: '/api/now/', count: 1 });
+  await sendFromExtensionPage(page, { type: 'get_tickets', data: { force_refresh: true } });
+  await expect.poll(async () => (await snapshot()).refreshing, { timeout: 30_000 }).toBe(false);
+  expect((await sandbox.requests()).filter((r) => r.fault === 'endless')).toHaveLength(1);
+  const sent = await sandbox.endlessSent();
+  // Past 8 MB, give or take what the sockets held when the worker stopped reading.
+  expect(sent).toBeGreaterThan(8 * 1024 * 1024 - 64 * 1024);
+  expect(sent).toBeLessThan(48 * 1024 * 1024);
+  expect((await snapshot()).tickets).toHaveLength(2);
+  expect((await sendFromExtensionPage(page, { type: 'get_status' })).body.data.state).toBe('connected');
+});

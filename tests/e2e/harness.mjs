@@ -109,6 +109,8 @@ export async function startSandbox(extraArgs = []) {
     reset: () => call('POST', '/sandbox/reset', {}),
     fault: (f) => call('POST', '/sandbox/faults', f),
     clearFaults: () => call('DELETE', '/sandbox/faults'),
+    /** Bytes the `endless` fault's bodies have sent so far, all together. */
+    endlessSent: async () => (await call('GET', '/sandbox/endless')).result.sent,
     records: async (table) => (await call('GET', `/sandbox/records/${table}`)).result,
     requests: async (since = 0) => {
       const r = await call('GET', `/sandbox/requests?since=${since}`);

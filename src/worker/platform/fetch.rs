@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::servicenow::transport::{
     check_response_size, repair_lone_surrogates, HttpRequest, HttpResponse, Method, Transport,
-    TransportError,
+    TransportError, MAX_RESPONSE_BYTES,
 };
 
 #[wasm_bindgen]
@@ -30,6 +30,42 @@ pub fn timer(ms: u32) -> js_sys::Promise {
 /// Resolves after `ms` milliseconds.
 pub async fn sleep(ms: u32) {
     let _ = JsFuture::from(timer(ms)).await;
+}
+
+/// A response body as text, read chunk by chunk and refused (`Err((_, true))`) as soon as it
+/// passes `MAX_RESPONSE_BYTES`: a body sent without a length (chunked) would otherwise be read
+/// whole, however large, before it could be refused (security review I4). Decoded as
+/// `Response.text()` does: UTF-8, a leading byte order mark dropped, invalid bytes replaced.
+async fn read_capped(stream: Option<web_sys::ReadableStream>) -> Result<String, (String, bool)> {
+    let Some(stream) = stream else {
+        return Ok(String::new());
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let failed = |e: JsValue| (crate::platform::js_error_message(&e), false);
+    let field = |o: &JsValue, name: &str| js_sys::Reflect::get(o, &JsValue::from_str(name));
+    let mut bytes: Vec<u8> = Vec::new();
+    loop {
+        let step = JsFuture::from(reader.read()).await.map_err(failed)?;
+        if field(&step, "done").map_err(failed)?.as_bool() != Some(false) {
+            break;
+        }
+        let Ok(chunk) = field(&step, "value")
+            .map_err(failed)?
+            .dyn_into::<js_sys::Uint8Array>()
+        else {
+            return Err(("a response chunk that is not bytes".into(), false));
+        };
+        let len = chunk.length() as usize;
+        if check_response_size(Some((bytes.len() + len) as u64)).is_err() {
+            let _ = reader.cancel();
+            return Err((format!("more than {MAX_RESPONSE_BYTES} bytes"), true));
+        }
+        let start = bytes.len();
+        bytes.resize(start + len, 0);
+        chunk.copy_to(&mut bytes[start..]);
+    }
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    Ok(String::from_utf8_lossy(text).into_owned())
 }
 
 /// `fetch` as a `Transport`. Stateless: the worker may build one per call.
@@ -102,8 +138,15 @@ impl Transport for FetchTransport {
                 controller.abort();
                 return Err((e.to_string(), true));
             }
-            let body = resp.text().await.map_err(|e| (e.to_string(), false))?;
-            check_response_size(Some(body.len() as u64)).map_err(|e| (e.to_string(), true))?;
+            let body = match read_capped(resp.body()).await {
+                Ok(body) => body,
+                Err(e) => {
+                    if e.1 {
+                        controller.abort();
+                    }
+                    return Err(e);
+                }
+            };
             let body = match repair_lone_surrogates(&body) {
                 std::borrow::Cow::Borrowed(_) => body,
                 std::borrow::Cow::Owned(fixed) => fixed,
@@ -119,7 +162,7 @@ impl Transport for FetchTransport {
         result.map_err(|(e, too_large)| {
             if too_large {
                 TransportError::TooLarge {
-                    bytes: crate::servicenow::transport::MAX_RESPONSE_BYTES.saturating_add(1),
+                    bytes: MAX_RESPONSE_BYTES.saturating_add(1),
                 }
             } else if timed_out.get() {
                 TransportError::Timeout

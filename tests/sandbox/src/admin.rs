@@ -101,6 +101,9 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
         (Method::GET, ["faults"]) => {
             ok(serde_json::to_value(&app.lock().faults).unwrap_or(Value::Null))
         }
+        (Method::GET, ["endless"]) => ok(json!({
+            "sent": app.endless_sent.load(std::sync::atomic::Ordering::Relaxed)
+        })),
         (Method::DELETE, ["faults"]) => {
             app.lock().faults.clear();
             no_content()

@@ -156,6 +156,8 @@ pub struct App {
     state: Mutex<State>,
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
+    /// Bytes the `endless` fault's bodies sent, all of them together (`GET /sandbox/endless`).
+    pub endless_sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A request as the handlers see it: body read, query decoded.
@@ -275,6 +277,7 @@ impl App {
             state: Mutex::new(state),
             data_dir,
             _temp: temp,
+            endless_sent: Default::default(),
         })
     }
 
@@ -360,7 +363,17 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             truncated = true;
             let response = route(&app, &req, &mut info);
             let (parts, body) = response.into_parts();
-            Response::from_parts(parts, crate::net::Truncated::of(body_bytes(body)))
+            Response::from_parts(parts, crate::net::Faulty::truncated(body_bytes(body)))
+        }
+        Some(FaultKind::Endless) => {
+            // A 200 whose JSON never closes: what a broken or hostile server could stream.
+            let mut response = crate::net::response(StatusCode::OK, "application/json", "");
+            *response.body_mut() = crate::net::Faulty::endless(
+                bytes::Bytes::from_static(b"{\"result\":["),
+                bytes::Bytes::from(format!("{{\"padding\":\"{}\"}},", "x".repeat(64 * 1024))),
+                app.endless_sent.clone(),
+            );
+            response
         }
         Some(FaultKind::Rewrite { from, to }) => {
             let response = route(&app, &req, &mut info);

@@ -51,6 +51,9 @@ pub enum FaultKind {
     DropAfterCommit,
     /// Answer normally, with every `from` in the body replaced by `to`.
     Rewrite { from: String, to: String },
+    /// Answer 200 with a JSON body that does not end, no length announced (at most
+    /// `net::ENDLESS_MAX` bytes; what went out is counted, `GET /sandbox/endless`).
+    Endless,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -88,6 +91,7 @@ impl FaultSpec {
                 FaultKind::SlowAnswer { delay_ms: self.delay_ms.ok_or("kind slow_answer needs \"delay_ms\"")? }
             }
             "drop_after_commit" => FaultKind::DropAfterCommit,
+            "endless" => FaultKind::Endless,
             "rewrite" => match (self.from, self.to) {
                 (Some(from), Some(to)) if !from.is_empty() => {
                     let pad = self.pad.unwrap_or(0);
@@ -101,7 +105,7 @@ impl FaultSpec {
             },
             other => {
                 return Err(format!(
-                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, slow_answer, drop_after_commit, rewrite"
+                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, slow_answer, drop_after_commit, endless, rewrite"
                 ))
             }
         };
@@ -154,6 +158,7 @@ impl FaultKind {
             FaultKind::SlowAnswer { .. } => "slow_answer",
             FaultKind::DropAfterCommit => "drop_after_commit",
             FaultKind::Rewrite { .. } => "rewrite",
+            FaultKind::Endless => "endless",
         }
     }
 
@@ -196,6 +201,7 @@ impl FaultKind {
             FaultKind::Delay { .. }
             | FaultKind::SlowAnswer { .. }
             | FaultKind::DropAfterCommit
+            | FaultKind::Endless
             | FaultKind::Rewrite { .. } => {
                 envelope(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", None)
             }

@@ -29,32 +29,60 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::Error;
 
-pub type Body = http_body_util::Either<Full<Bytes>, Truncated>;
+pub type Body = http_body_util::Either<Full<Bytes>, Faulty>;
 
 /// A whole body.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     http_body_util::Either::Left(Full::new(bytes.into()))
 }
 
-/// A body that sends its first half and then fails, so the connection closes mid-answer
-/// (the `drop_after_commit` fault): the client has seen the status line and headers.
-pub struct Truncated {
+/// A body a fault makes: one that stops half-way (`drop_after_commit`), or one that does not
+/// end (`endless`).
+pub struct Faulty {
     first: Option<Bytes>,
-    /// Gives hyper time to flush the head and the first half before the failure.
-    cut: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    then: Then,
 }
 
-impl Truncated {
-    pub fn of(whole: Bytes) -> Body {
+enum Then {
+    /// Fails once hyper had time to flush the head and the first half.
+    Cut(Option<std::pin::Pin<Box<tokio::time::Sleep>>>),
+    /// The same chunk again, counted into the total, until the client goes or `left` is spent.
+    Repeat {
+        chunk: Bytes,
+        left: u64,
+        sent: Arc<std::sync::atomic::AtomicU64>,
+    },
+}
+
+/// How much an endless body sends at most (the client should stop reading long before).
+pub const ENDLESS_MAX: u64 = 256 * 1024 * 1024;
+
+impl Faulty {
+    /// The first half of `whole`, then the connection closes mid-answer: the client has seen
+    /// the status line and headers.
+    pub fn truncated(whole: Bytes) -> Body {
         let half = whole.slice(..whole.len() / 2);
-        http_body_util::Either::Right(Truncated {
+        http_body_util::Either::Right(Faulty {
             first: Some(half),
-            cut: None,
+            then: Then::Cut(None),
+        })
+    }
+
+    /// `head`, then `chunk` over and over with no length announced (chunked encoding), up to
+    /// [`ENDLESS_MAX`] bytes; what went out is added to `sent`.
+    pub fn endless(head: Bytes, chunk: Bytes, sent: Arc<std::sync::atomic::AtomicU64>) -> Body {
+        http_body_util::Either::Right(Faulty {
+            first: Some(head),
+            then: Then::Repeat {
+                chunk,
+                left: ENDLESS_MAX,
+                sent,
+            },
         })
     }
 }
 
-impl hyper::body::Body for Truncated {
+impl hyper::body::Body for Faulty {
     type Data = Bytes;
     type Error = std::io::Error;
 
@@ -63,17 +91,32 @@ impl hyper::body::Body for Truncated {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
         use std::future::Future as _;
+        use std::sync::atomic::Ordering;
+        use std::task::Poll;
         if let Some(b) = self.first.take() {
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b))));
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(b))));
         }
-        let cut = self.cut.get_or_insert_with(|| {
-            Box::pin(tokio::time::sleep(std::time::Duration::from_millis(100)))
-        });
-        match cut.as_mut().poll(cx) {
-            std::task::Poll::Pending => std::task::Poll::Pending,
-            std::task::Poll::Ready(()) => std::task::Poll::Ready(Some(Err(std::io::Error::other(
-                "connection dropped after commit",
-            )))),
+        match &mut self.then {
+            Then::Cut(cut) => {
+                let cut = cut.get_or_insert_with(|| {
+                    Box::pin(tokio::time::sleep(std::time::Duration::from_millis(100)))
+                });
+                match cut.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::other(
+                        "connection dropped after commit",
+                    )))),
+                }
+            }
+            Then::Repeat { chunk, left, sent } => {
+                let n = chunk.len() as u64;
+                if *left < n {
+                    return Poll::Ready(None);
+                }
+                *left -= n;
+                sent.fetch_add(n, Ordering::Relaxed);
+                Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk.clone()))))
+            }
         }
     }
 }
