@@ -648,3 +648,58 @@ async fn no_policy_writes_nothing_and_a_browser_without_the_area_has_none() {
     );
     assert!(now() - t < 40.0, "a rejecting area is no policy, at once");
 }
+
+/// A future run once by hand: what a dropped holder has done before it is dropped.
+fn poll_once<F: std::future::Future>(f: std::pin::Pin<&mut F>) -> bool {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    f.poll(&mut cx).is_ready()
+}
+
+/// The worker's lock (outbox, tokens, refresh): a holder whose future is dropped in its section
+/// lets the next holders in; one dropped while waiting its turn lets them in only once the
+/// holder before it is done. Otherwise every later share would wait for the worker's restart.
+#[wasm_bindgen_test]
+async fn a_lock_holder_dropped_midway_lets_the_next_ones_in_and_in_order() {
+    use snshare_worker::store::AsyncLock;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let lock = Rc::new(AsyncLock::new());
+    let log = Rc::new(RefCell::new(Vec::<&'static str>::new()));
+    let section = |name_in: &'static str, name_out: &'static str, ms: i32| {
+        let (lock, log) = (lock.clone(), log.clone());
+        async move {
+            lock.run(async {
+                log.borrow_mut().push(name_in);
+                sleep::sleep(ms).await;
+                log.borrow_mut().push(name_out);
+            })
+            .await
+        }
+    };
+    // Dropped in its section.
+    let mut a = Box::pin(section("a in", "a out", 60_000));
+    assert!(!poll_once(a.as_mut()));
+    wasm_bindgen_futures::spawn_local(section("b in", "b out", 0));
+    sleep::sleep(50).await;
+    assert_eq!(*log.borrow(), ["a in"], "b waits while a holds the lock");
+    drop(a);
+    sleep::sleep(50).await;
+    assert_eq!(*log.borrow(), ["a in", "b in", "b out"]);
+
+    // Dropped while waiting behind x: z still waits for x.
+    log.borrow_mut().clear();
+    wasm_bindgen_futures::spawn_local(section("x in", "x out", 300));
+    sleep::sleep(20).await;
+    let mut y = Box::pin(section("y in", "y out", 0));
+    assert!(!poll_once(y.as_mut()));
+    wasm_bindgen_futures::spawn_local(section("z in", "z out", 0));
+    drop(y);
+    sleep::sleep(100).await;
+    assert_eq!(
+        *log.borrow(),
+        ["x in"],
+        "z waits for x, though y left the line"
+    );
+    sleep::sleep(400).await;
+    assert_eq!(*log.borrow(), ["x in", "x out", "z in", "z out"]);
+}

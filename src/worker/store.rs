@@ -767,13 +767,41 @@ impl AsyncLock {
         let mut release: Option<js_sys::Function> = None;
         let mine = js_sys::Promise::new(&mut |resolve, _| release = Some(resolve));
         let previous = self.tail.replace(Some(mine));
+        let mut turn = Turn {
+            release,
+            waiting_for: previous.clone(),
+        };
         if let Some(p) = previous {
             let _ = JsFuture::from(p).await;
         }
-        let out = f.await;
-        if let Some(r) = release {
-            let _ = r.call0(&JsValue::UNDEFINED);
+        turn.waiting_for = None;
+        f.await
+        // `turn` lets the next holder in here.
+    }
+}
+
+/// A holder's place in an [`AsyncLock`]'s line. Dropped, it lets the next holder in: at the end
+/// of its section, and also when the holder's future is dropped before (a section that never
+/// ends would otherwise stop every later holder for the worker's life). Dropped while still
+/// waiting its turn, it lets the next one in only once the holder before it is done.
+struct Turn {
+    release: Option<js_sys::Function>,
+    waiting_for: Option<js_sys::Promise>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let Some(release) = self.release.take() else {
+            return;
+        };
+        match self.waiting_for.take() {
+            None => {
+                let _ = release.call0(&JsValue::UNDEFINED);
+            }
+            Some(before) => wasm_bindgen_futures::spawn_local(async move {
+                let _ = JsFuture::from(before).await;
+                let _ = release.call0(&JsValue::UNDEFINED);
+            }),
         }
-        out
     }
 }
