@@ -101,6 +101,31 @@ fn opener_button(token: &str) -> HtmlElement {
     b
 }
 
+/// Counts every snshare form host (`selector`) the page gets from now on, even one removed
+/// again at once; the returned function stops counting and gives the count. What a check that
+/// nothing opened waits on: a later open that did show, with this count at one, says the earlier
+/// one never showed (a fixed pause could end before a late form arrived).
+fn count_added(selector: &str) -> js_sys::Function {
+    js_sys::Function::new_with_args(
+        "selector",
+        "let seen = 0;
+         const o = new MutationObserver((records) => {
+           for (const r of records) for (const n of r.addedNodes) {
+             if (n.nodeType === 1 && (n.matches(selector) || n.querySelector(selector))) seen++;
+           }
+         });
+         o.observe(document.documentElement, { childList: true, subtree: true });
+         return () => { o.takeRecords().forEach(() => {}); o.disconnect(); return seen; };",
+    )
+    .call1(&JsValue::NULL, &JsValue::from_str(selector))
+    .unwrap()
+    .unchecked_into()
+}
+
+fn counted(stop: &js_sys::Function) -> f64 {
+    stop.call0(&JsValue::NULL).unwrap().as_f64().unwrap()
+}
+
 fn hosts() -> Vec<Element> {
     let list = doc()
         .query_selector_all("[data-snshare=\"bulk-form\"]")
@@ -197,21 +222,29 @@ async fn a_request_without_actions_or_malformed_opens_nothing() {
         picked: Vec::new(),
         ..request("")
     };
+    let added = count_added("[data-snshare=\"bulk-form\"]");
     snshare_forms::open_bulk_form(encode_bulk(&empty), changed.clone());
-    snshare_forms::open_bulk_form(JsValue::from_str("not a request"), changed);
-    sleep(20).await;
-    assert!(hosts().is_empty());
+    snshare_forms::open_bulk_form(JsValue::from_str("not a request"), changed.clone());
+    // A good request after them shows: by then the two before would have too.
+    snshare_forms::open_bulk_form(encode_bulk(&request("")), changed);
+    until("the good request's form shows", || hosts().len() == 1).await;
+    assert_eq!(counted(&added), 1.0, "only the good request opened a form");
+    snshare_forms::close_forms();
 }
 
 #[wasm_bindgen_test]
 async fn a_close_before_the_form_showed_keeps_it_closed() {
     setup();
     let changed = js_sys::Function::new_no_args("");
-    snshare_forms::open_bulk_form(encode_bulk(&request("")), changed);
+    let added = count_added("[data-snshare=\"bulk-form\"]");
+    snshare_forms::open_bulk_form(encode_bulk(&request("")), changed.clone());
     // The page changed before the form was drawn (it waits for the page's catalogue).
     snshare_forms::close_forms();
-    sleep(20).await;
-    assert!(hosts().is_empty());
+    // An open after the close shows: by then the one before would have too.
+    snshare_forms::open_bulk_form(encode_bulk(&request("")), changed);
+    until("the later form shows", || hosts().len() == 1).await;
+    assert_eq!(counted(&added), 1.0, "the closed open never drew its form");
+    snshare_forms::close_forms();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,20 +313,29 @@ async fn one_form_at_a_time_across_task_and_bulk() {
         hosts().is_empty(),
         "opening the task form closed the bulk form"
     );
-    // A malformed request opens nothing and leaves the open form alone.
+    // A malformed request opens nothing and leaves the open form alone: the bulk form asked
+    // for after it shows, and no task form was drawn in between.
+    let added = count_added("[data-snshare=\"form\"]");
     snshare_forms::open_task_form(JsValue::from_str("not a request"), no_op(), no_op());
-    sleep(20).await;
     assert!(Form::find().is_some());
+    snshare_forms::open_bulk_form(encode_bulk(&request("")), no_op());
+    until("the bulk form shows", || hosts().len() == 1).await;
+    assert_eq!(
+        counted(&added),
+        0.0,
+        "the malformed request drew no task form"
+    );
     snshare_forms::close_forms();
-    assert!(Form::find().is_none());
-    // An open the page change overtook stays closed.
+    assert!(Form::find().is_none() && hosts().is_empty());
+    // An open the page change overtook stays closed: the open after it shows, and is the only
+    // task form drawn.
+    let added = count_added("[data-snshare=\"form\"]");
     snshare_forms::open_task_form(encode_task(&task(None, None, "")), no_op(), no_op());
     snshare_forms::close_forms();
-    sleep(20).await;
-    assert!(doc()
-        .query_selector("[data-snshare=\"form\"]")
-        .unwrap()
-        .is_none());
+    snshare_forms::open_task_form(encode_task(&task(None, None, "")), no_op(), no_op());
+    until("the later task form shows", || Form::find().is_some()).await;
+    assert_eq!(counted(&added), 1.0, "the overtaken open drew no form");
+    snshare_forms::close_forms();
 }
 
 /// The portal redrew the row meanwhile: focus goes to snshare's control that replaced the
