@@ -140,11 +140,11 @@ impl Transport for FetchTransport {
             }
             let body = match read_capped(resp.body()).await {
                 Ok(body) => body,
-                Err(e) => {
-                    if e.1 {
+                Err((message, too_large)) => {
+                    if too_large {
                         controller.abort();
                     }
-                    return Err(e);
+                    return Err((message, too_large));
                 }
             };
             let body = match repair_lone_surrogates(&body) {

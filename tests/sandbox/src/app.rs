@@ -298,6 +298,8 @@ impl App {
         s.rate.clear();
         s.rate_epoch = now_secs();
         s.log.clear();
+        self.endless_sent
+            .store(0, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 }
