@@ -56,9 +56,15 @@ pub fn decode_choices(records: &[Record]) -> Vec<ChoiceLabel> {
         .collect()
 }
 
+/// The language every instance has choices in: the base system's.
+const BASE_LANGUAGE: &str = "en";
+
 impl<T: Transport> Client<T> {
-    /// The choices of `field` on `kind`'s table: sys_choice is usually admin-only, so callers
-    /// treat a refusal (or an empty answer) as "not readable", never as a failed connection.
+    /// The choices of `field` on `kind`'s table in `language`, else in English: sys_choice holds
+    /// a language's rows only where that language's plugin is active, and most instances have
+    /// English alone (a French browser would otherwise find no choices at all). sys_choice is
+    /// usually admin-only, so callers treat a refusal (or an empty answer) as "not readable",
+    /// never as a failed connection.
     pub async fn field_choices(
         &self,
         token: &Secret,
@@ -69,20 +75,28 @@ impl<T: Transport> Client<T> {
         let page = self
             .list(token, "sys_choice", &choices_params(kind, field, language)?)
             .await?;
+        let choices = decode_choices(&page.records);
+        if !choices.is_empty() || language.eq_ignore_ascii_case(BASE_LANGUAGE) {
+            return Ok(choices);
+        }
+        let page = self
+            .list(
+                token,
+                "sys_choice",
+                &choices_params(kind, field, BASE_LANGUAGE)?,
+            )
+            .await?;
         Ok(decode_choices(&page.records))
     }
 
-    /// The instance's labels for `kind`'s states in `language` (e.g. "en").
+    /// The instance's labels for `kind`'s states in `language` (e.g. "en"), else in English.
     pub async fn state_labels(
         &self,
         token: &Secret,
         kind: TicketKind,
         language: &str,
     ) -> Result<Vec<ChoiceLabel>, ClientError> {
-        let page = self
-            .list(token, "sys_choice", &state_choices_params(kind, language)?)
-            .await?;
-        Ok(decode_choices(&page.records))
+        self.field_choices(token, kind, "state", language).await
     }
 }
 
@@ -133,6 +147,47 @@ mod tests {
             query_param(&q, "sysparm_fields"),
             Some("value,label,sequence")
         );
+    }
+
+    #[test]
+    fn choices_fall_back_to_english_where_the_language_has_none() {
+        let query_of = |r: &crate::servicenow::transport::HttpRequest| {
+            let q = parse_query_string(r.url.split_once('?').unwrap().1);
+            query_param(&q, "sysparm_query").unwrap().to_owned()
+        };
+        // An instance with English only: French asked first, then English.
+        let fake = FakeTransport::new().json(200, r#"{"result":[]}"#).json(
+            200,
+            r#"{"result":[{"value":"network","label":"Network","sequence":"1"}]}"#,
+        );
+        let client = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+        let token = Secret::new("AT");
+        let got =
+            block_on(client.field_choices(&token, TicketKind::Incident, "category", "fr")).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].label, "Network");
+        let sent = fake.sent.borrow().clone();
+        assert_eq!(sent.len(), 2);
+        assert!(query_of(&sent[0]).contains("^language=fr^"));
+        assert!(query_of(&sent[1]).contains("^language=en^"));
+        // The language's own choices, where it has them: one request.
+        let fake = FakeTransport::new().json(
+            200,
+            r#"{"result":[{"value":"1","label":"Nouveau","sequence":"1"}]}"#,
+        );
+        let client = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+        let got = block_on(client.state_labels(&token, TicketKind::Incident, "fr")).unwrap();
+        assert_eq!(got[0].label, "Nouveau");
+        assert_eq!(fake.sent.borrow().len(), 1);
+        // English with none: nothing to fall back to, one request.
+        let fake = FakeTransport::new().json(200, r#"{"result":[]}"#);
+        let client = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+        assert!(
+            block_on(client.state_labels(&token, TicketKind::Incident, "en"))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(fake.sent.borrow().len(), 1);
     }
 
     #[test]
