@@ -109,13 +109,14 @@ fn count_added(selector: &str) -> js_sys::Function {
     js_sys::Function::new_with_args(
         "selector",
         "let seen = 0;
-         const o = new MutationObserver((records) => {
+         const count = (records) => {
            for (const r of records) for (const n of r.addedNodes) {
              if (n.nodeType === 1 && (n.matches(selector) || n.querySelector(selector))) seen++;
            }
-         });
+         };
+         const o = new MutationObserver(count);
          o.observe(document.documentElement, { childList: true, subtree: true });
-         return () => { o.takeRecords().forEach(() => {}); o.disconnect(); return seen; };",
+         return () => { count(o.takeRecords()); o.disconnect(); return seen; };",
     )
     .call1(&JsValue::NULL, &JsValue::from_str(selector))
     .unwrap()
