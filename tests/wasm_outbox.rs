@@ -658,6 +658,7 @@ fn poll_once<F: std::future::Future>(f: std::pin::Pin<&mut F>) -> bool {
 /// The worker's lock (outbox, tokens, refresh): a holder whose future is dropped in its section
 /// lets the next holders in; one dropped while waiting its turn lets them in only once the
 /// holder before it is done. Otherwise every later share would wait for the worker's restart.
+/// Sections wait on gates the test opens, not on time: what must not have run cannot have.
 #[wasm_bindgen_test]
 async fn a_lock_holder_dropped_midway_lets_the_next_ones_in_and_in_order() {
     use snshare_worker::store::AsyncLock;
@@ -665,41 +666,61 @@ async fn a_lock_holder_dropped_midway_lets_the_next_ones_in_and_in_order() {
     use std::rc::Rc;
     let lock = Rc::new(AsyncLock::new());
     let log = Rc::new(RefCell::new(Vec::<&'static str>::new()));
-    let section = |name_in: &'static str, name_out: &'static str, ms: i32| {
+    let section = |name_in: &'static str, name_out: &'static str, gate: Option<js_sys::Promise>| {
         let (lock, log) = (lock.clone(), log.clone());
         async move {
             lock.run(async {
                 log.borrow_mut().push(name_in);
-                sleep::sleep(ms).await;
+                if let Some(gate) = gate {
+                    let _ = wasm_bindgen_futures::JsFuture::from(gate).await;
+                }
                 log.borrow_mut().push(name_out);
             })
             .await
         }
     };
-    // Dropped in its section.
-    let mut a = Box::pin(section("a in", "a out", 60_000));
+    let gate = || {
+        let mut open = None;
+        let p = js_sys::Promise::new(&mut |resolve, _| open = Some(resolve));
+        (p, open.unwrap())
+    };
+    let until = |want: Vec<&'static str>| {
+        let log = log.clone();
+        async move {
+            for _ in 0..500 {
+                if *log.borrow() == want {
+                    return;
+                }
+                sleep::sleep(10).await;
+            }
+            panic!("not within 5 s: {want:?}, log {:?}", log.borrow());
+        }
+    };
+    // Dropped in its section (its gate never opens).
+    let (never, _kept) = gate();
+    let mut a = Box::pin(section("a in", "a out", Some(never)));
     assert!(!poll_once(a.as_mut()));
-    wasm_bindgen_futures::spawn_local(section("b in", "b out", 0));
+    wasm_bindgen_futures::spawn_local(section("b in", "b out", None));
     sleep::sleep(50).await;
     assert_eq!(*log.borrow(), ["a in"], "b waits while a holds the lock");
     drop(a);
-    sleep::sleep(50).await;
-    assert_eq!(*log.borrow(), ["a in", "b in", "b out"]);
+    until(vec!["a in", "b in", "b out"]).await;
 
     // Dropped while waiting behind x: z still waits for x.
     log.borrow_mut().clear();
-    wasm_bindgen_futures::spawn_local(section("x in", "x out", 300));
-    sleep::sleep(20).await;
-    let mut y = Box::pin(section("y in", "y out", 0));
+    let (x_gate, open_x) = gate();
+    wasm_bindgen_futures::spawn_local(section("x in", "x out", Some(x_gate)));
+    until(vec!["x in"]).await;
+    let mut y = Box::pin(section("y in", "y out", None));
     assert!(!poll_once(y.as_mut()));
-    wasm_bindgen_futures::spawn_local(section("z in", "z out", 0));
+    wasm_bindgen_futures::spawn_local(section("z in", "z out", None));
     drop(y);
-    sleep::sleep(100).await;
+    sleep::sleep(50).await;
     assert_eq!(
         *log.borrow(),
         ["x in"],
         "z waits for x, though y left the line"
     );
-    sleep::sleep(400).await;
-    assert_eq!(*log.borrow(), ["x in", "x out", "z in", "z out"]);
+    open_x.call0(&JsValue::UNDEFINED).unwrap();
+    until(vec!["x in", "x out", "z in", "z out"]).await;
 }
