@@ -15,7 +15,7 @@ use dom::{all, text};
 #[path = "common/sleep.rs"]
 mod sleep;
 
-use sleep::sleep;
+use sleep::{sleep, until};
 use snshare_core::domain::action_status::ActionStatus;
 use snshare_core::domain::draft::ComplianceFacts;
 use snshare_core::domain::ticket::{Category, TicketKind};
@@ -57,17 +57,6 @@ fn install(manifest: &str) {
     let manifest = js_sys::Function::new_no_args(manifest);
     js_sys::Reflect::set(&runtime, &"getManifest".into(), &manifest).unwrap();
     js_sys::Reflect::set(&chrome, &"runtime".into(), &runtime).unwrap();
-}
-
-/// Waits (polling every 10 ms, at most 5 s) until `done` holds; fails naming `what`.
-async fn until(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..500 {
-        if done() {
-            return;
-        }
-        sleep(10).await;
-    }
-    panic!("not within 5 s: {what}");
 }
 
 fn request(opener: &str) -> BulkFormRequest {

@@ -684,17 +684,9 @@ async fn a_lock_holder_dropped_midway_lets_the_next_ones_in_and_in_order() {
         let p = js_sys::Promise::new(&mut |resolve, _| open = Some(resolve));
         (p, open.unwrap())
     };
-    let until = |want: Vec<&'static str>| {
+    let logged = |want: &'static [&'static str]| {
         let log = log.clone();
-        async move {
-            for _ in 0..500 {
-                if *log.borrow() == want {
-                    return;
-                }
-                sleep::sleep(10).await;
-            }
-            panic!("not within 5 s: {want:?}, log {:?}", log.borrow());
-        }
+        async move { sleep::until(&format!("{want:?}"), || *log.borrow() == want).await }
     };
     // Dropped in its section (its gate never opens).
     let (never, _kept) = gate();
@@ -704,13 +696,13 @@ async fn a_lock_holder_dropped_midway_lets_the_next_ones_in_and_in_order() {
     sleep::sleep(50).await;
     assert_eq!(*log.borrow(), ["a in"], "b waits while a holds the lock");
     drop(a);
-    until(vec!["a in", "b in", "b out"]).await;
+    logged(&["a in", "b in", "b out"]).await;
 
     // Dropped while waiting behind x: z still waits for x.
     log.borrow_mut().clear();
     let (x_gate, open_x) = gate();
     wasm_bindgen_futures::spawn_local(section("x in", "x out", Some(x_gate)));
-    until(vec!["x in"]).await;
+    logged(&["x in"]).await;
     let mut y = Box::pin(section("y in", "y out", None));
     assert!(!poll_once(y.as_mut()));
     wasm_bindgen_futures::spawn_local(section("z in", "z out", None));
@@ -722,5 +714,5 @@ async fn a_lock_holder_dropped_midway_lets_the_next_ones_in_and_in_order() {
         "z waits for x, though y left the line"
     );
     open_x.call0(&JsValue::UNDEFINED).unwrap();
-    until(vec!["x in", "x out", "z in", "z out"]).await;
+    logged(&["x in", "x out", "z in", "z out"]).await;
 }

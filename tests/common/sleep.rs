@@ -13,3 +13,14 @@ pub async fn sleep(ms: i32) {
     });
     JsFuture::from(p).await.unwrap();
 }
+
+/// Waits (polling every 10 ms, at most 5 s) until `done` holds; fails naming `what`.
+pub async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("not within 5 s: {what}");
+}

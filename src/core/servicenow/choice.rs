@@ -14,12 +14,8 @@ use super::error::ClientError;
 use super::table::TableParams;
 use super::transport::Transport;
 
-/// `name=<table>^element=state^language=<lang>^inactive=false^ORDERBYsequence`, three fields.
-pub fn state_choices_params(kind: TicketKind, language: &str) -> Result<TableParams, ClientError> {
-    choices_params(kind, "state", language)
-}
-
-/// The active choices of one field of `kind`'s table in `language`.
+/// The active choices of one field of `kind`'s table in `language`:
+/// `name=<table>^element=<field>^language=<lang>^inactive=false^ORDERBYsequence`, three fields.
 pub fn choices_params(
     kind: TicketKind,
     field: &str,
@@ -72,20 +68,23 @@ impl<T: Transport> Client<T> {
         field: &str,
         language: &str,
     ) -> Result<Vec<ChoiceLabel>, ClientError> {
-        let page = self
-            .list(token, "sys_choice", &choices_params(kind, field, language)?)
+        let choices = self
+            .read_choices(token, &choices_params(kind, field, language)?)
             .await?;
-        let choices = decode_choices(&page.records);
         if !choices.is_empty() || language.eq_ignore_ascii_case(BASE_LANGUAGE) {
             return Ok(choices);
         }
-        let page = self
-            .list(
-                token,
-                "sys_choice",
-                &choices_params(kind, field, BASE_LANGUAGE)?,
-            )
-            .await?;
+        self.read_choices(token, &choices_params(kind, field, BASE_LANGUAGE)?)
+            .await
+    }
+
+    /// One read of sys_choice, decoded.
+    async fn read_choices(
+        &self,
+        token: &Secret,
+        params: &TableParams,
+    ) -> Result<Vec<ChoiceLabel>, ClientError> {
+        let page = self.list(token, "sys_choice", params).await?;
         Ok(decode_choices(&page.records))
     }
 
@@ -192,6 +191,6 @@ mod tests {
 
     #[test]
     fn language_cannot_inject_terms() {
-        assert!(state_choices_params(TicketKind::ChangeRequest, "en^ORname=x").is_err());
+        assert!(choices_params(TicketKind::ChangeRequest, "state", "en^ORname=x").is_err());
     }
 }

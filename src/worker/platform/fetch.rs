@@ -56,9 +56,9 @@ async fn read_capped(stream: Option<web_sys::ReadableStream>) -> Result<String, 
             return Err(("a response chunk that is not bytes".into(), false));
         };
         let len = chunk.length() as usize;
-        if check_response_size(Some((bytes.len() + len) as u64)).is_err() {
+        if let Err(e) = check_response_size(Some((bytes.len() + len) as u64)) {
             let _ = reader.cancel();
-            return Err((format!("more than {MAX_RESPONSE_BYTES} bytes"), true));
+            return Err((e.to_string(), true));
         }
         let start = bytes.len();
         bytes.resize(start + len, 0);
