@@ -219,24 +219,78 @@ impl Template {
 /// for the singular category ("1 ticket", French "0 ticket"), `other` for the rest; `$1` is
 /// the number formatted for the language.
 pub fn t_count(n: u64, one: &str, other: &str) -> String {
-    let locales = locales();
-    let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
-    let key = if rules.select(n as f64) == "one" {
-        one
-    } else {
-        other
-    };
-    t_with(key, &[&format_number(n)])
+    let singular = intl(IntlUse::Plural)
+        .dyn_into::<js_sys::Intl::PluralRules>()
+        .is_ok_and(|rules| rules.select(n as f64) == "one");
+    t_with(if singular { one } else { other }, &[&format_number(n)])
 }
 
 /// A whole number formatted for the surface's language (`1 234`, `1,234`).
 pub fn format_number(n: u64) -> String {
-    let nf = js_sys::Intl::NumberFormat::new(&locales(), &js_sys::Object::new());
-    nf.format()
-        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
-        .ok()
-        .and_then(|s| s.as_string())
+    intl_format(IntlUse::Number, &JsValue::from_f64(n as f64))
         .unwrap_or_else(|| snshare_core::decimal(n))
+}
+
+/// What an `Intl` object made for the surface's language is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IntlUse {
+    /// `Intl.DateTimeFormat` with these `dateStyle` and `timeStyle`.
+    Date(Style, Option<Style>),
+    /// `Intl.NumberFormat`, whole numbers.
+    Number,
+    /// `Intl.PluralRules`, cardinal.
+    Plural,
+}
+
+thread_local! {
+    /// The `Intl` objects made so far, by language and use (a formatter's bound `format`, the
+    /// plural rules themselves). Making one loads its locale data, 0.1 to 0.6 ms, where using
+    /// it takes a few µs: the ticket list formats a time per row, the cards a time per ticket
+    /// and a number per count, the task form its due day at every change of the draft. A
+    /// handful at most: a surface speaks one or two languages in its life.
+    static INTL: RefCell<Vec<(String, IntlUse, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The `Intl` object for `what` in the surface's language, made at its first use.
+fn intl(what: IntlUse) -> JsValue {
+    let lang = ui_lang();
+    INTL.with(|made| {
+        let mut made = made.borrow_mut();
+        if let Some((.., object)) = made.iter().find(|(l, w, _)| *l == lang && *w == what) {
+            return object.clone();
+        }
+        let locales = js_sys::Array::of1(&JsValue::from_str(&lang));
+        let object: JsValue = match what {
+            IntlUse::Date(day, time) => {
+                let opts = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &day.name().into());
+                if let Some(time) = time {
+                    let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &time.name().into());
+                }
+                js_sys::Intl::DateTimeFormat::new(&locales, &opts)
+                    .format()
+                    .into()
+            }
+            IntlUse::Number => js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new())
+                .format()
+                .into(),
+            IntlUse::Plural => {
+                js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new()).into()
+            }
+        };
+        made.push((lang, what, object.clone()));
+        object
+    })
+}
+
+/// `value` written by the formatter for `what` (a date or a number), in the surface's language.
+pub(crate) fn intl_format(what: IntlUse, value: &JsValue) -> Option<String> {
+    intl(what)
+        .dyn_into::<js_sys::Function>()
+        .ok()?
+        .call1(&JsValue::NULL, value)
+        .ok()?
+        .as_string()
 }
 
 fn page_message(key: &str, subs: &[&str]) -> Option<String> {

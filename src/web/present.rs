@@ -5,7 +5,7 @@
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
 
-use super::i18n::locales;
+use super::i18n::{intl_format, locales, IntlUse};
 use super::{t, t_with};
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::instance::ticket_href;
@@ -75,7 +75,7 @@ pub fn ticket_link(
 
 /// How much of a moment `local_time` writes (`Intl.DateTimeFormat`'s `dateStyle` and
 /// `timeStyle`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
     Full,
     Medium,
@@ -83,7 +83,7 @@ pub enum Style {
 }
 
 impl Style {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Style::Full => "full",
             Style::Medium => "medium",
@@ -95,16 +95,7 @@ impl Style {
 /// A moment in the surface's language and the user's time zone: the date, and the time when
 /// `time` is given. The one place snshare formats a date.
 pub fn local_time(date: &js_sys::Date, day: Style, time: Option<Style>) -> String {
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"dateStyle".into(), &day.name().into());
-    if let Some(time) = time {
-        let _ = js_sys::Reflect::set(&opts, &"timeStyle".into(), &time.name().into());
-    }
-    js_sys::Intl::DateTimeFormat::new(&locales(), &opts)
-        .format()
-        .call1(&JsValue::NULL, date)
-        .ok()
-        .and_then(|s| s.as_string())
+    intl_format(IntlUse::Date(day, time), date)
         .unwrap_or_else(|| String::from(date.to_iso_string()))
 }
 
