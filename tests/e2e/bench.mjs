@@ -913,6 +913,7 @@ await phase('churn', 'churn_cpu_share: snshare\'s share of main-thread time whil
 });
 
 /** snshare's main-thread time and the wall time, SPA navigation to /homepage -> both cards list tickets. */
+let cardsProfiles = 0;
 async function cardsSpa(count) {
   const spa = await profiledRuns(count, async () => {
     const page = await newPortalPage(ext.context, calibrator);
@@ -932,6 +933,11 @@ async function cardsSpa(count) {
     const profile = await stopProfile(cdp);
     await cdp.detach();
     await page.close();
+    // BENCH_PROFILE=1 keeps each run's profile (target/bench/profile-cards-<run>.cpuprofile).
+    if (process.env.BENCH_PROFILE && r !== null) {
+      cardsProfiles += 1;
+      fs.writeFileSync(path.join(OUT, `profile-cards-${cardsProfiles}.cpuprofile`), JSON.stringify({ ...profile, from: r.t0, to: r.t1, calibratedAt: r.cal }));
+    }
     if (r === null) throw new NotYet('no Incident/Change management cards listing tickets on /homepage');
     const t = extensionTime(profile, { calibration: r.cal, from: r.t0, to: r.t1 });
     if (!t.calibrated) return MISS;
