@@ -710,6 +710,63 @@ async fn a_card_ticket_has_no_action_and_an_unknown_user_must_be_given() {
     sleep(10).await;
 }
 
+/// The form's own fields that take no input now (read-only inputs and text, disabled lists).
+fn locked_fields(form: &Form) -> Vec<String> {
+    all(
+        &form.q("form"),
+        "input:not([type=hidden]), textarea, select",
+    )
+    .iter()
+    .filter(|e| e.has_attribute("readonly") || e.has_attribute("disabled"))
+    .filter_map(|e| e.get_attribute("id"))
+    .collect()
+}
+
+/// The fields the person fills in. Source and category are read-only from the start, and so
+/// is the user ID where the account is known, as in these forms.
+const EDITABLE: [&str; 6] = [
+    "snshare-kind",
+    "snshare-priority",
+    "snshare-name",
+    "snshare-description",
+    "snshare-due",
+    "snshare-group",
+];
+
+/// While the share is on its way the fields show what is being sent and take no typing:
+/// what the person typed then would be shown but not sent.
+#[wasm_bindgen_test]
+async fn the_fields_take_no_typing_while_the_share_is_on_its_way() {
+    let form = form_ready("Require MFA").await;
+    for id in EDITABLE {
+        assert!(
+            !locked_fields(&form).contains(&id.to_string()),
+            "{id} open before Send"
+        );
+    }
+    // A worker that has the share and has not answered yet.
+    js_sys::Function::new_no_args(
+        "chrome.runtime.sendMessage = (m) => m?.body?.type === 'share' ? new Promise(() => {})
+           : Promise.resolve({ v: 1, body: { type: 'error', data: { code: 'failed', message: 'not in this test' } } });",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    snshare_forms::send_task_form_as_user();
+    until("Send says it is sending", || {
+        form.send().get_attribute("aria-busy").as_deref() == Some("true")
+    })
+    .await;
+    let locked = locked_fields(&form);
+    for id in EDITABLE {
+        assert!(
+            locked.contains(&id.to_string()),
+            "{id} takes typing while sending: {locked:?}"
+        );
+    }
+    snshare_forms::close_forms();
+    sleep(10).await;
+}
+
 #[wasm_bindgen_test]
 async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
     let form = form_ready("Require MFA").await;
@@ -730,8 +787,15 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
         .any(|b| text(b) == "Retry"));
     // Focus never left the dialog: it lands on Retry.
     assert_eq!(form.active().map(|e| text(&e)).as_deref(), Some("Retry"));
-    // Nothing typed is lost.
+    // Nothing typed is lost, and the fields take typing again for the retry.
     assert_eq!(form.input("snshare-name").value(), "Require MFA");
+    let locked = locked_fields(&form);
+    for id in EDITABLE {
+        assert!(
+            !locked.contains(&id.to_string()),
+            "{id} still locked after the failure"
+        );
+    }
     assert!(Form::find().is_some());
     snshare_forms::close_forms();
     sleep(10).await;
@@ -887,6 +951,14 @@ async fn send_lets_go_of_focus_before_it_is_hidden_and_focus_lands_on_the_number
         Some("INC0010042".to_owned()),
         "focus is on the number"
     );
+    // The ticket holds what the fields show: they take no more typing.
+    let locked = locked_fields(&form);
+    for id in EDITABLE {
+        assert!(
+            locked.contains(&id.to_string()),
+            "{id} takes typing once sent: {locked:?}"
+        );
+    }
     drop(record);
     snshare_forms::close_forms();
     sleep(10).await;

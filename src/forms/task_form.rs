@@ -629,9 +629,18 @@ impl Inner {
             }
         }
         f.priority.set_value(st.draft().priority.as_str());
-        f.user_id.set_read_only(st.user_id_known());
 
         let phase = st.phase();
+        // What is on its way, and once sent what the ticket holds, is what the fields show: they
+        // take no typing then, which would be shown but never sent. A failed send unlocks them.
+        let locked = matches!(phase, Phase::Sending | Phase::Sent);
+        f.user_id.set_read_only(locked || st.user_id_known());
+        for text in [&f.name, &f.due, &f.group] {
+            text.set_read_only(locked);
+        }
+        f.description.set_read_only(locked);
+        f.kind.set_disabled(locked);
+        f.priority.set_disabled(locked);
         let hide = |e: &Element, hidden: bool| {
             let _ = if hidden {
                 e.set_attribute("hidden", "")
