@@ -733,17 +733,12 @@ const EDITABLE: [&str; 6] = [
     "snshare-group",
 ];
 
-/// While the share is on its way the fields show what is being sent and take no typing:
-/// what the person typed then would be shown but not sent.
+/// While the share is on its way the fields still take typing (kept in the draft for a Retry):
+/// locking them then made the frame drawn after Send heavier (issue 17). Once the ticket exists
+/// they take none (`send_lets_go_of_focus_before_it_is_hidden_and_focus_lands_on_the_number`).
 #[wasm_bindgen_test]
-async fn the_fields_take_no_typing_while_the_share_is_on_its_way() {
+async fn the_fields_still_take_typing_while_the_share_is_on_its_way() {
     let form = form_ready("Require MFA").await;
-    for id in EDITABLE {
-        assert!(
-            !locked_fields(&form).contains(&id.to_string()),
-            "{id} open before Send"
-        );
-    }
     // A worker that has the share and has not answered yet.
     js_sys::Function::new_no_args(
         "chrome.runtime.sendMessage = (m) => m?.body?.type === 'share' ? new Promise(() => {})
@@ -759,8 +754,8 @@ async fn the_fields_take_no_typing_while_the_share_is_on_its_way() {
     let locked = locked_fields(&form);
     for id in EDITABLE {
         assert!(
-            locked.contains(&id.to_string()),
-            "{id} takes typing while sending: {locked:?}"
+            !locked.contains(&id.to_string()),
+            "{id} locked while sending: {locked:?}"
         );
     }
     snshare_forms::close_forms();

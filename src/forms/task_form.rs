@@ -631,9 +631,11 @@ impl Inner {
         f.priority.set_value(st.draft().priority.as_str());
 
         let phase = st.phase();
-        // What is on its way, and once sent what the ticket holds, is what the fields show: they
-        // take no typing then, which would be shown but never sent. A failed send unlocks them.
-        let locked = matches!(phase, Phase::Sending | Phase::Sent);
+        // Once sent, the fields show what the ticket holds: they take no more typing, which
+        // would be shown but never sent. Not while sending: locking them then made the frame
+        // drawn after Send heavier, and the number ~3.7 ms later (issue 17); what is typed
+        // then is kept in the draft, for a Retry.
+        let locked = phase == Phase::Sent;
         f.user_id.set_read_only(locked || st.user_id_known());
         for text in [&f.name, &f.due, &f.group] {
             text.set_read_only(locked);
