@@ -912,8 +912,9 @@ await phase('churn', 'churn_cpu_share: snshare\'s share of main-thread time whil
   results.set('churn_cpu_share_elsewhere', median(other.shares), { note: `Secure Score's history (no snshare feature there): snshare ${fmtRuns(other.ms)} ms over ~5000 ms of churn${other.retried}`, runs: other.shares });
 });
 
-/** snshare's main-thread time and the wall time, SPA navigation to /homepage -> both cards list tickets. */
+/** How many cards profiles this run has written (BENCH_PROFILE=1). */
 let cardsProfiles = 0;
+/** snshare's main-thread time and the wall time, SPA navigation to /homepage -> both cards list tickets. */
 async function cardsSpa(count) {
   const spa = await profiledRuns(count, async () => {
     const page = await newPortalPage(ext.context, calibrator);
