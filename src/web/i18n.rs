@@ -243,20 +243,29 @@ pub(crate) enum IntlUse {
 }
 
 thread_local! {
-    /// The `Intl` objects made so far, by language and use (a formatter's bound `format`, the
-    /// plural rules themselves). Making one loads its locale data, 0.1 to 0.6 ms, where using
-    /// it takes a few µs: the ticket list formats a time per row, the cards a time per ticket
-    /// and a number per count, the task form its due day at every change of the draft. A
-    /// handful at most: a surface speaks one or two languages in its life.
-    static INTL: RefCell<Vec<(String, IntlUse, JsValue)>> = const { RefCell::new(Vec::new()) };
+    /// The `Intl` objects made so far, by language, use and, for dates, the time zone's
+    /// current offset (a formatter's bound `format`, the plural rules themselves). Making one
+    /// loads its locale data, 0.1 to 0.6 ms, where using it takes a few µs: the ticket list
+    /// formats a time per row, the cards a time per ticket and a number per count, the task
+    /// form its due day at every change of the draft. A handful at most: a surface speaks one
+    /// or two languages in its life, and a portal tab left open meets a new offset when its
+    /// computer changes time zone (a date formatter keeps the zone it was made in).
+    static INTL: RefCell<Vec<(String, IntlUse, i32, JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The `Intl` object for `what` in the surface's language, made at its first use.
 fn intl(what: IntlUse) -> JsValue {
     let lang = ui_lang();
+    let offset = match what {
+        IntlUse::Date(..) => js_sys::Date::new_0().get_timezone_offset() as i32,
+        IntlUse::Number | IntlUse::Plural => 0,
+    };
     INTL.with(|made| {
         let mut made = made.borrow_mut();
-        if let Some((.., object)) = made.iter().find(|(l, w, _)| *l == lang && *w == what) {
+        if let Some((.., object)) = made
+            .iter()
+            .find(|(l, w, o, _)| *l == lang && *w == what && *o == offset)
+        {
             return object.clone();
         }
         let locales = js_sys::Array::of1(&JsValue::from_str(&lang));
@@ -278,7 +287,7 @@ fn intl(what: IntlUse) -> JsValue {
                 js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new()).into()
             }
         };
-        made.push((lang, what, object.clone()));
+        made.push((lang, what, offset, object.clone()));
         object
     })
 }

@@ -447,6 +447,32 @@ test('cards show counts per state and the latest tickets; badges on rows and in 
   await expect(portal.getByRole('dialog', { name: MFA_TITLE }).getByRole('link', { name: /^ServiceNow ticket INC/ })).toHaveCount(1);
 });
 
+test('the cards\' times follow the computer into another time zone while the portal stays open', async ({ context, extensionId, portal, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
+  const options = await connect(context, extensionId);
+  await warmCache(options);
+  const time = portal.getByRole('region', { name: 'Incident management' }).getByRole('list', { name: 'Latest tickets' }).locator('time').first();
+  // The time as Intl writes it in the page now (snshare's formatters are the content script's).
+  const expected = async () => portal.evaluate((d) => new Intl.DateTimeFormat('en', { dateStyle: 'short', timeStyle: 'short' })
+    .format(new Date(d)), await time.getAttribute('datetime'));
+  const cdp = await context.newCDPSession(portal);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'UTC' });
+  await open(portal, '/homepage');
+  await expect(time).toBeVisible({ timeout: 15_000 });
+  const inUtc = await expected();
+  await expect(time).toHaveText(inUtc);
+  // The computer moves to Kathmandu (UTC+5:45); the tab stays, the cards are drawn again.
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Kathmandu' });
+  await portal.evaluate(() => __replica.navigate('/securescore?viewid=history'));
+  await expect(time).toHaveCount(0);
+  await portal.evaluate(() => __replica.navigate('/homepage'));
+  await expect(time).toBeVisible({ timeout: 15_000 });
+  const inKathmandu = await expected();
+  expect(inKathmandu).not.toBe(inUtc);
+  await expect(time).toHaveText(inKathmandu);
+  await cdp.detach();
+});
+
 test('a state changed in ServiceNow, and a renamed state, show on the card and the badge', async ({ context, extensionId, portal, sandbox }) => {
   await sandbox.seed({ table: 'incident', count: 1, correlation_prefix: `snshare:${MFA}:`, user: 'snshare.integration' });
   const record = (await sandbox.records('incident')).find((r) => String(r.correlation_id).startsWith(`snshare:${MFA}:`));
