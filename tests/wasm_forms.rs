@@ -782,13 +782,13 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
         .any(|b| text(b) == "Retry"));
     // Focus never left the dialog: it lands on Retry.
     assert_eq!(form.active().map(|e| text(&e)).as_deref(), Some("Retry"));
-    // Nothing typed is lost, and the fields take typing again for the retry.
+    // Nothing typed is lost, and the fields still take typing, for the retry.
     assert_eq!(form.input("snshare-name").value(), "Require MFA");
     let locked = locked_fields(&form);
     for id in EDITABLE {
         assert!(
             !locked.contains(&id.to_string()),
-            "{id} still locked after the failure"
+            "{id} locked after the failure"
         );
     }
     assert!(Form::find().is_some());
