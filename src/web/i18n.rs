@@ -238,6 +238,8 @@ pub(crate) enum IntlUse {
     Date(Style, Option<Style>),
     /// `Intl.NumberFormat`, whole numbers.
     Number,
+    /// `Intl.NumberFormat` of a unit, written out (`unitDisplay: long`): "30 seconds".
+    Unit(&'static str),
     /// `Intl.PluralRules`, cardinal.
     Plural,
 }
@@ -258,7 +260,7 @@ fn intl(what: IntlUse) -> JsValue {
     let lang = ui_lang();
     let offset = match what {
         IntlUse::Date(..) => js_sys::Date::new_0().get_timezone_offset() as i32,
-        IntlUse::Number | IntlUse::Plural => 0,
+        IntlUse::Number | IntlUse::Unit(_) | IntlUse::Plural => 0,
     };
     INTL.with(|made| {
         let mut made = made.borrow_mut();
@@ -283,6 +285,15 @@ fn intl(what: IntlUse) -> JsValue {
             IntlUse::Number => js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new())
                 .format()
                 .into(),
+            IntlUse::Unit(unit) => {
+                let opts = js_sys::Object::new();
+                for (k, v) in [("style", "unit"), ("unit", unit), ("unitDisplay", "long")] {
+                    let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
+                }
+                js_sys::Intl::NumberFormat::new(&locales, &opts)
+                    .format()
+                    .into()
+            }
             IntlUse::Plural => {
                 js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new()).into()
             }
@@ -292,7 +303,8 @@ fn intl(what: IntlUse) -> JsValue {
     })
 }
 
-/// `value` written by the formatter for `what` (a date or a number), in the surface's language.
+/// `value` written by the formatter for `what` (a date, a number or a unit), in the surface's
+/// language.
 pub(crate) fn intl_format(what: IntlUse, value: &JsValue) -> Option<String> {
     intl(what)
         .dyn_into::<js_sys::Function>()
@@ -336,11 +348,6 @@ fn substitute(message: &str, subs: &[&str]) -> String {
         }
     }
     out
-}
-
-/// The surface's language, as the `Intl` constructors take it.
-pub(crate) fn locales() -> js_sys::Array {
-    js_sys::Array::of1(&JsValue::from_str(&ui_lang()))
 }
 
 /// A unix-ms time, e.g. "12 Mar 2025, 14:05" (English) or "12 mars 2025, 14:05" (French).

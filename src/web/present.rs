@@ -5,7 +5,7 @@
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
 
-use super::i18n::{intl_format, locales, IntlUse};
+use super::i18n::{intl_format, IntlUse};
 use super::{t, t_with};
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::instance::ticket_href;
@@ -38,15 +38,7 @@ pub fn duration_words(secs: u64) -> String {
     } else {
         (secs.div_ceil(60), "minute")
     };
-    let opts = js_sys::Object::new();
-    for (k, v) in [("style", "unit"), ("unit", unit), ("unitDisplay", "long")] {
-        let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
-    }
-    js_sys::Intl::NumberFormat::new(&locales(), &opts)
-        .format()
-        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
-        .ok()
-        .and_then(|s| s.as_string())
+    intl_format(IntlUse::Unit(unit), &JsValue::from_f64(n as f64))
         .unwrap_or_else(|| [&snshare_core::decimal(n), " ", unit, "s"].concat())
 }
 
