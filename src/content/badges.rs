@@ -15,8 +15,11 @@ use web_sys::{Document, Element};
 
 use super::app::Ctx;
 use super::dom::{self, first, set, OWN_ATTR};
-use super::row_share::DESCRIPTION_ATTR;
-use super::row_share::{clear_badges, BADGE_ATTR, SLOT_ATTR, SLOT_SELECTOR, TITLE_KEY_ATTR};
+use super::marks::{
+    BADGE_ATTR, PANEL_BADGES as PANEL_SELECTOR, PANEL_BADGES_MARK as PANEL_MARK, SLOT_ATTR,
+    SLOT_SELECTOR, TITLE_KEY_ATTR,
+};
+use super::row_share::{clear_badges, DESCRIPTION_ATTR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
 use super::tickets::{self, TicketStore};
@@ -27,9 +30,6 @@ use crate::platform::i18n::{ui_lang, Template};
 use crate::platform::t;
 
 pub const DEF: FeatureDef = FeatureDef { applies, init };
-
-const PANEL_MARK: &str = "panel-badges";
-const PANEL_SELECTOR: &str = "[data-snshare=\"panel-badges\"]";
 
 fn applies(page: &PortalPage) -> bool {
     page.lists_actions()

@@ -21,7 +21,7 @@ use web_sys::{Element, Event, HtmlInputElement};
 
 use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
-use super::row_share::{SLOT_ATTR, SLOT_SELECTOR};
+use super::marks::{PANEL_BADGES, SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{ColumnMap, Row};
 use super::{bulk_status, forms, selectors, styles};
@@ -40,8 +40,6 @@ pub const DEF: FeatureDef = FeatureDef { applies, init };
 /// On snshare's own row checkbox: the action key it selects.
 const PICK_ATTR: &str = "data-snshare-pick";
 const PICK_SELECTOR: &str = "[data-snshare-pick]";
-/// The panel's badges (drawn by `badges`).
-const PANEL_BADGES: &str = "[data-snshare=\"panel-badges\"]";
 
 fn part(root: &Element, name: &str) -> Option<Element> {
     template::part::<Element>(root, name)

@@ -20,7 +20,7 @@ use web_sys::{Document, Element, Event};
 use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
 use super::forms::{self, FormRequest};
-use super::row_share::{CMD_ATTR, SLOT_ATTR, SLOT_SELECTOR};
+use super::marks::{CMD_ATTR, SLOT_ATTR, SLOT_SELECTOR};
 use super::scheduler::{self, Batch, Feature, FeatureDef};
 use super::selectors;
 use super::styles;

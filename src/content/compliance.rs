@@ -25,7 +25,7 @@ use web_sys::{Element, Event};
 use super::app::Ctx;
 use super::dom::{self, all, closest, first, is_ours, set, Listener, OWN_ATTR};
 use super::forms::{self, action_from_panel, ActionContext};
-use super::row_share::CMD_ATTR;
+use super::marks::CMD_ATTR;
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, label_match, readable_text, same_label, Column};
 use crate::domain::draft::ComplianceFacts;

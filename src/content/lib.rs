@@ -16,7 +16,7 @@
 //! The task form and the bulk form are the forms module's (`snshare_forms`, downloaded on first
 //! need, issue 17): the features read what the form needs from the page and open it through
 //! `forms`, and the forms close when the page changes. Everything the features look for in the
-//! portal is in `selectors`.
+//! portal is in `selectors`; every mark they leave on it is listed in `marks`.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -38,6 +38,7 @@ mod bulk_status;
 pub mod cards;
 pub mod compliance;
 pub mod forms;
+pub mod marks;
 pub mod report;
 mod row_share;
 pub mod scheduler;

@@ -24,26 +24,14 @@ use web_sys::{Element, Event};
 use super::app::Ctx;
 use super::dom::{self, closest, set, Listener, OWN_ATTR};
 use super::forms::{self, action_from_panel, ActionContext};
+use super::marks::{BADGE_ATTR, BY_TITLE_ATTR, CMD_ATTR, SLOT_ATTR, SLOT_SELECTOR, TITLE_KEY_ATTR};
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, row_action};
 use crate::domain::portal_url::PortalPage;
 use crate::platform::t;
 
-/// On the slot: the action id its button was bound for.
-pub const SLOT_ATTR: &str = "data-snshare-action";
-pub const SLOT_SELECTOR: &str = "[data-snshare-action]";
-/// On snshare's buttons: what a click does (one delegated listener per feature).
-pub const CMD_ATTR: &str = "data-snshare-cmd";
 const CMD: &str = "share-row";
 const CMD_SELECTOR: &str = "[data-snshare-cmd=\"share-row\"]";
-/// On the slot: the ticket snapshot generation its badges were drawn for (see `badges`).
-pub const BADGE_ATTR: &str = "data-snshare-badges";
-/// On the slot: the title key of its action (badges look under it too).
-pub const TITLE_KEY_ATTR: &str = "data-snshare-title-key";
-/// On the slot of a row that shows no action id of its own: its key comes from the title map or
-/// is the title key, so what the map learns may re-key it (`scheduler::Batch::touched_rows`).
-pub const BY_TITLE_ATTR: &str = "data-snshare-by-title";
-pub const BY_TITLE_SELECTOR: &str = "[data-snshare-by-title]";
 /// On the share button: the names of its row's badges (read with the one Tab stop).
 pub const DESCRIPTION_ATTR: &str = "aria-description";
 /// What the arrow keys move between inside a slot: the share button and linked badges.

@@ -22,7 +22,7 @@ use web_sys::{Element, MutationObserver, MutationObserverInit, MutationRecord};
 
 use super::app::Ctx;
 use super::dom::{self, mark, Listener, OWN_ATTR};
-use super::row_share;
+use super::marks;
 use super::selectors::{self, ColumnMap, Row};
 use super::styles;
 use super::tickets;
@@ -66,7 +66,7 @@ pub struct Batch {
     /// The ticket snapshot changed (badges, cards).
     pub tickets_changed: bool,
     /// The title → id map learned something since the last batch: the rows keyed through
-    /// their title (`row_share::BY_TITLE_ATTR`) are touched too, for every row feature.
+    /// their title (`marks::BY_TITLE_ATTR`) are touched too, for every row feature.
     titles_relearned: bool,
     /// The list's columns, read once for the batch (kept from the batches before while the
     /// list's header stays: `Ctx::columns`).
@@ -117,7 +117,7 @@ impl Batch {
                         // keeps its id whatever the map learns (a list of linked rows, taught
                         // by its own rows chunk by chunk, is not bound again each time).
                         rows.extend(
-                            dom::all_i(&list, row_share::BY_TITLE_SELECTOR)
+                            dom::all_i(&list, marks::BY_TITLE_SELECTOR)
                                 .iter()
                                 .filter_map(selectors::row_of)
                                 .map(Row::new),

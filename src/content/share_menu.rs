@@ -25,7 +25,7 @@ use web_sys::{Element, Event, KeyboardEvent};
 use super::app::Ctx;
 use super::dom::{self, all, closest, first, matches, set, Listener, OWN_ATTR, TICKET_ICON};
 use super::forms::{self, action_from_panel, ActionContext};
-use super::row_share::CMD_ATTR;
+use super::marks::CMD_ATTR;
 use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors::{self, BUTTON, MENU_BUTTON, MENU_ITEM};
 use crate::domain::portal_url::PortalPage;
