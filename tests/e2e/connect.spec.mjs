@@ -225,6 +225,21 @@ test('Remove connection says so when the instance does not confirm the revocatio
   await expect(options.getByText(english('options_removed'), { exact: true })).toHaveCount(0);
 });
 
+test('Remove connection revokes at an instance that refuses the token in the form: sent again in the query, as ServiceNow documents the call', async ({ context, extensionId, sandbox }) => {
+  const options = await connect(context, extensionId);
+  await sandbox.clearRequests();
+  // The first revocation (the refresh token, as a form) is refused; the instance takes the rest.
+  await sandbox.fault({ kind: 'status', status: 400, method: 'POST', path_prefix: '/oauth_revoke_token.do', count: 1 });
+  options.once('dialog', (d) => d.accept());
+  await options.getByRole('button', { name: 'Remove connection' }).click();
+  await expect(options.getByRole('status')).toContainText(/Not connected/i);
+  await expect(options.getByText(english('options_removed'), { exact: true })).toBeVisible();
+  await expect(options.getByText(english('warning_revoke_unconfirmed'), { exact: true })).toHaveCount(0);
+  const revocations = (await sandbox.requests()).filter((r) => r.path === '/oauth_revoke_token.do');
+  // The refresh token: the form refused, then the query; the access token: the form.
+  expect(revocations.map((r) => [r.status, /(^|&)token=./.test(r.query ?? '')])).toEqual([[400, false], [200, true], [200, false]]);
+});
+
 test('a page on the portal gets no token or secret through any message', async ({ context, extensionId, portal }) => {
   await connect(context, extensionId);
   await portal.goto('https://security.microsoft.com/homepage');

@@ -197,8 +197,9 @@ pub fn token_request(
     form_request(instance.url("/oauth_token.do"), form, timeout_ms)
 }
 
-/// `POST /oauth_revoke_token.do` (unverified on every release: a failure must not block
-/// removing the tokens locally).
+/// `POST /oauth_revoke_token.do` with the token in the form, kept out of the URL and the logs
+/// that keep URLs (unverified on every release: a failure must not block removing the tokens
+/// locally).
 pub fn revoke_request(
     instance: &InstanceUrl,
     client: &OAuthClient,
@@ -208,6 +209,22 @@ pub fn revoke_request(
     let mut form = QueryString::new().param("token", token.expose());
     client.push_credentials(&mut form);
     form_request(instance.url("/oauth_revoke_token.do"), form, timeout_ms)
+}
+
+/// The same call with the token in the query string, the shape ServiceNow documents
+/// (`oauth_revoke_token.do?token=…`; the client's credentials stay in the form). Sent only when
+/// an instance answered the form with a refusal ([`OAuthApi::revoke`]).
+pub fn revoke_request_in_query(
+    instance: &InstanceUrl,
+    client: &OAuthClient,
+    token: &Secret,
+    timeout_ms: u32,
+) -> HttpRequest {
+    let query = QueryString::new().param("token", token.expose()).finish();
+    let url = [instance.url("/oauth_revoke_token.do"), query].join("?");
+    let mut form = QueryString::new();
+    client.push_credentials(&mut form);
+    form_request(url, form, timeout_ms)
 }
 
 /// Reads the token endpoint's answer.
@@ -298,15 +315,26 @@ impl<T: Transport> Client<T> {
         Ok(fresh.keep_refresh_token_from(current))
     }
 
+    /// Revokes `token`: as a form, then, if the instance refused that (a 4xx other than 429),
+    /// once more in the documented query form. A timeout, a network failure, a rate limit or a
+    /// server error is not asked again.
     pub async fn revoke(&self, client: &OAuthClient, token: &Secret) -> Result<(), ClientError> {
         let req = revoke_request(self.instance(), client, token, self.timeout_ms());
-        self.execute(req, &Endpoint::Revoke).await.map(|_| ())
+        match self.execute(req, &Endpoint::Revoke).await {
+            Err(ClientError::Http(h)) if (400..500).contains(&h.status) && h.status != 429 => {
+                let req =
+                    revoke_request_in_query(self.instance(), client, token, self.timeout_ms());
+                self.execute(req, &Endpoint::Revoke).await.map(|_| ())
+            }
+            answer => answer.map(|_| ()),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::client::fake::{block_on, FakeTransport};
+    use super::super::transport::TransportError;
     use super::*;
     use crate::domain::query::percent_decode;
 
@@ -631,6 +659,7 @@ mod tests {
     fn revoke_posts_the_token() {
         let fake = FakeTransport::new()
             .reply(200, &[], "")
+            .reply(404, &[], "<html/>")
             .reply(404, &[], "<html/>");
         let client = Client::new(&fake, instance());
         assert_eq!(
@@ -646,5 +675,41 @@ mod tests {
         assert!(
             matches!(block_on(client.revoke(&confidential(), &Secret::new("RT"))), Err(ClientError::Http(h)) if h.endpoint == Endpoint::Revoke)
         );
+    }
+
+    #[test]
+    fn a_refused_revocation_is_asked_once_more_in_the_documented_query_form() {
+        let fake = FakeTransport::new()
+            .reply(400, &[], "<html/>")
+            .reply(200, &[], "");
+        let client = Client::new(&fake, instance());
+        assert_eq!(
+            block_on(client.revoke(&confidential(), &Secret::new("R T+/"))),
+            Ok(())
+        );
+        let sent = fake.sent.borrow().clone();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(query_param(&form(&sent[0]), "token"), Some("R T+/"));
+        let (path, query) = sent[1].url.split_once('?').unwrap();
+        assert_eq!(path, "https://dev1.service-now.com/oauth_revoke_token.do");
+        assert_eq!(
+            query_param(&parse_query_string(query), "token"),
+            Some("R T+/")
+        );
+        // The client still authenticates in the form; the token is not in it twice.
+        let body = form(&sent[1]);
+        assert_eq!(query_param(&body, "client_id"), Some("cid"));
+        assert_eq!(query_param(&body, "token"), None);
+
+        // Not asked again: no answer, a rate limit, a server error.
+        for fake in [
+            FakeTransport::new().fail(TransportError::Timeout),
+            FakeTransport::new().reply(429, &[], ""),
+            FakeTransport::new().reply(503, &[], ""),
+        ] {
+            let client = Client::new(&fake, instance());
+            assert!(block_on(client.revoke(&confidential(), &Secret::new("RT"))).is_err());
+            assert_eq!(fake.sent.borrow().len(), 1);
+        }
     }
 }

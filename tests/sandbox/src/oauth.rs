@@ -251,15 +251,16 @@ fn issue(
     r
 }
 
-/// `POST /oauth_revoke_token.do` (`token=…`): revokes an access token, or a refresh token and
-/// the access tokens issued with it. Unknown tokens are not an error (RFC 7009).
+/// `POST /oauth_revoke_token.do` (`token=…` in the form, or in the query string as ServiceNow
+/// documents the call): revokes an access token, or a refresh token and the access tokens
+/// issued with it. Unknown tokens are not an error (RFC 7009).
 pub fn revoke(s: &mut State, req: &Req) -> Response<Body> {
     let form = req.form();
     let Some(token) = form
         .iter()
-        .find(|(k, _)| k == "token")
+        .chain(req.query.iter())
+        .find(|(k, v)| k == "token" && !v.is_empty())
         .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty())
     else {
         return json_response(
             StatusCode::BAD_REQUEST,
