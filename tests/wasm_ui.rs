@@ -1589,3 +1589,40 @@ fn share_all_drafts_follow_the_options_and_the_page() {
         RecommendationSource::ComplianceManager
     );
 }
+
+/// The pages' message client: a worker that never answers ends as an error the page shows,
+/// not a wait without end; an answer in time is read; Authorize alone waits for as long as the
+/// person at ServiceNow's consent page takes.
+#[wasm_bindgen_test]
+async fn a_page_stops_waiting_for_a_worker_that_does_not_answer_except_for_authorize() {
+    use snshare_core::messages::{AuthMethod, RequestBody, ResponseBody};
+    use snshare_web::messaging::{send_within, wait_ms, WAIT_MS};
+
+    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap();
+    let runtime = js_sys::Object::new();
+    js_sys::Reflect::set(&chrome, &"runtime".into(), &runtime).unwrap();
+    let answer_with = |script: &str| {
+        let f = js_sys::Function::new_no_args(script);
+        js_sys::Reflect::set(&runtime, &"sendMessage".into(), &f).unwrap();
+    };
+
+    answer_with("return new Promise(() => {});");
+    match send_within(RequestBody::GetStatus, Some(50)).await {
+        ResponseBody::Error(e) => assert!(e.message.contains("did not answer in time"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    answer_with(
+        "return new Promise((ok) => setTimeout(() => ok({ v: 1, body: { type: 'done' } }), 10));",
+    );
+    assert!(matches!(
+        send_within(RequestBody::GetStatus, Some(1_000)).await,
+        ResponseBody::Done
+    ));
+
+    assert_eq!(wait_ms(&RequestBody::GetStatus), Some(WAIT_MS));
+    assert_eq!(wait_ms(&RequestBody::Disconnect), Some(WAIT_MS));
+    assert_eq!(
+        wait_ms(&RequestBody::Authorize(AuthMethod::AuthorizationCode)),
+        None
+    );
+}

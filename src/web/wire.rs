@@ -12,7 +12,6 @@
 //! so the two cannot drift apart unnoticed. Every failure — no answer, a timeout, an `error`
 //! answer, an unexpected variant or shape — comes back as `Err(text)`.
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -40,19 +39,12 @@ async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), St
     let msg = encode::request(&body)?;
     let promise = chrome::runtime_send_message(&msg)
         .map_err(|_| "the extension was updated or reloaded: reload the page".to_string())?;
-    let timeout = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                resolve.unchecked_ref(),
-                timeout_ms,
-            );
-        }
-    });
-    let race = js_sys::Promise::race(&js_sys::Array::of2(&promise, &timeout));
-    let answer = JsFuture::from(race).await.map_err(|e| {
-        decode::string(&e, "message")
-            .unwrap_or_else(|| "the extension's background worker did not answer".to_string())
-    })?;
+    let answer = JsFuture::from(crate::messaging::within(&promise, timeout_ms))
+        .await
+        .map_err(|e| {
+            decode::string(&e, "message")
+                .unwrap_or_else(|| "the extension's background worker did not answer".to_string())
+        })?;
     if answer.is_undefined() || answer.is_null() {
         return Err("the extension's background worker did not answer in time".to_string());
     }
