@@ -27,19 +27,10 @@ pub fn worker_online() -> bool {
     NAVIGATOR_ONLINE.with(|v| v.as_bool().unwrap_or(true))
 }
 
-/// The UI language as ServiceNow names languages (`en`, `it`, `zh_TW` → `zh`).
+/// The UI language as ServiceNow names languages (`en`, `it`, `zh-TW` → `zt`:
+/// `state_names::servicenow_language`).
 pub fn i18n_language() -> String {
-    let lang = chrome::i18n_get_ui_language();
-    let primary = lang
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("en")
-        .to_ascii_lowercase();
-    if primary.is_empty() {
-        "en".to_string()
-    } else {
-        primary
-    }
+    crate::domain::state_names::servicenow_language(&chrome::i18n_get_ui_language())
 }
 
 /// Runs both futures at once and waits for both (independent storage round trips overlap

@@ -210,6 +210,37 @@ fn clean_label(label: Option<&str>) -> Option<String> {
     (!cut.is_empty()).then_some(cut)
 }
 
+/// ServiceNow's code for the language of a browser tag (`chrome.i18n.getUILanguage()`: `en-US`,
+/// `zh-TW`, `it`): what sys_choice rows are kept under. ServiceNow's language records use the
+/// ISO 639-1 code, except for the variants it gives codes of their own (`fq` French Canadian,
+/// `pb` Brazilian Portuguese, `zt` Traditional Chinese). snshare speaks Traditional Chinese, so
+/// a browser in the `Hant` script, or in Taiwan's, Hong Kong's or Macau's Chinese without a
+/// script, asks for `zt`; other Chinese asks for `zh`. Canadian French and Brazilian Portuguese keep `fr` and
+/// `pt`, which more instances have. Whatever the code, an instance without that language
+/// answers in English (`Client::field_choices`). Not checked against a live instance here.
+pub fn servicenow_language(browser_tag: &str) -> String {
+    let subtags: Vec<String> = browser_tag
+        .split(['-', '_'])
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let primary = subtags.first().map(String::as_str).unwrap_or_default();
+    if primary.is_empty() {
+        return "en".to_owned();
+    }
+    if primary != "zh" {
+        return primary.to_owned();
+    }
+    // The script decides where the tag names one (`zh-Hans-HK` is Simplified), else the region.
+    let rest = &subtags[1..];
+    let traditional = match rest.iter().find(|s| *s == "hans" || *s == "hant") {
+        Some(script) => script == "hant",
+        None => rest
+            .iter()
+            .any(|s| matches!(s.as_str(), "tw" | "hk" | "mo")),
+    };
+    if traditional { "zt" } else { "zh" }.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,5 +416,28 @@ mod tests {
             stored[0].label.as_ref().map(|l| l.chars().count()),
             Some(CUSTOM_LABEL_MAX)
         );
+    }
+
+    #[test]
+    fn a_browser_language_becomes_servicenows_code_traditional_chinese_its_own() {
+        for (tag, code) in [
+            ("en-US", "en"),
+            ("it", "it"),
+            ("sv_SE", "sv"),
+            ("fr-CA", "fr"),
+            ("NL", "nl"),
+            ("zh-TW", "zt"),
+            ("zh_TW", "zt"),
+            ("zh-HK", "zt"),
+            ("zh-Hant-TW", "zt"),
+            ("zh-Hant", "zt"),
+            ("zh-CN", "zh"),
+            ("zh-Hans-HK", "zh"),
+            ("zh-MO", "zt"),
+            ("zh", "zh"),
+            ("", "en"),
+        ] {
+            assert_eq!(servicenow_language(tag), code, "{tag}");
+        }
     }
 }
