@@ -85,6 +85,56 @@ pub fn refresh_grant_returns_a_new_working_access_token(t: &Target) {
     assert_eq!(me.result()[0]["user_name"], json!(t.user));
 }
 
+/// Revocation as snshare sends it first: `POST /oauth_revoke_token.do` with the token and the
+/// client's credentials in the form. The refresh token no longer works after it.
+pub fn refresh_token_revoked_by_a_form(t: &Target) {
+    let refresh = t.password_grant()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = t.http.post_form(
+        &t.url("/oauth_revoke_token.do"),
+        &[
+            ("token", &refresh),
+            ("client_id", &t.client_id),
+            ("client_secret", &t.client_secret),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_refresh_refused(t, &refresh);
+}
+
+/// Revocation as ServiceNow documents it, `oauth_revoke_token.do?token=…` (snshare's second try
+/// when an instance refused the form), the client's credentials in the form.
+pub fn refresh_token_revoked_in_the_query_string(t: &Target) {
+    let refresh = t.password_grant()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query: String = form_urlencoded::byte_serialize(refresh.as_bytes()).collect();
+    let r = t.http.post_form(
+        &t.url(&format!("/oauth_revoke_token.do?token={query}")),
+        &[
+            ("client_id", &t.client_id),
+            ("client_secret", &t.client_secret),
+        ],
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_refresh_refused(t, &refresh);
+}
+
+/// The refresh grant with `refresh` gets the opaque 401 (it was revoked).
+fn assert_refresh_refused(t: &Target, refresh: &str) {
+    assert_opaque_401(&t.token_request(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &t.client_id),
+        ("client_secret", &t.client_secret),
+        ("refresh_token", refresh),
+    ]));
+}
+
 pub fn table_api_without_credentials_is_401_user_not_authenticated(t: &Target) {
     let r = t.http.get(
         &t.url("/api/now/table/incident?sysparm_limit=1"),
@@ -844,6 +894,8 @@ macro_rules! for_each_check {
             wrong_password_gets_the_opaque_401,
             wrong_client_secret_gets_the_opaque_401,
             refresh_grant_returns_a_new_working_access_token,
+            refresh_token_revoked_by_a_form,
+            refresh_token_revoked_in_the_query_string,
             table_api_without_credentials_is_401_user_not_authenticated,
             table_api_with_an_unknown_token_is_401,
             unknown_table_is_400_invalid_table,
