@@ -10,9 +10,10 @@ use crate::messages::{ErrorCode, Request, RequestBody, Response, ResponseBody};
 use super::{chrome, from_js, to_js};
 
 /// How long a page waits for the worker's answer to an ordinary request: longer than the
-/// worker's own ServiceNow calls take to fail on their own (8 s each, a token refresh before
-/// one), so what the page shows is their error, not this one.
-pub const WAIT_MS: i32 = 60_000;
+/// worker's own ServiceNow calls take to fail on their own (8 s each; Test connection makes six
+/// in a row, a token refresh among them), so what the page shows is their error, not
+/// this one.
+pub const WAIT_MS: i32 = 90_000;
 
 /// How long a page waits for the answer to `body`: not at all for Authorize, which waits for
 /// the person at ServiceNow's consent page.
