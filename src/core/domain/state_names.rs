@@ -213,11 +213,12 @@ fn clean_label(label: Option<&str>) -> Option<String> {
 /// ServiceNow's code for the language of a browser tag (`chrome.i18n.getUILanguage()`: `en-US`,
 /// `zh-TW`, `it`): what sys_choice rows are kept under. ServiceNow's language records use the
 /// ISO 639-1 code, except for the variants it gives codes of their own (`fq` French Canadian,
-/// `pb` Brazilian Portuguese, `zt` Traditional Chinese). snshare speaks Traditional Chinese, so
-/// a browser in the `Hant` script, or in Taiwan's, Hong Kong's or Macau's Chinese without a
-/// script, asks for `zt`; other Chinese asks for `zh`. Canadian French and Brazilian Portuguese keep `fr` and
-/// `pt`, which more instances have. Whatever the code, an instance without that language
-/// answers in English (`Client::field_choices`). Not checked against a live instance here.
+/// `pb` Brazilian Portuguese, `zt` Traditional Chinese). snshare speaks Traditional Chinese,
+/// so a browser in the `Hant` script, or in Taiwan's, Hong Kong's or Macau's Chinese without a
+/// script, asks for `zt`; other Chinese asks for `zh`. Canadian French and Brazilian Portuguese
+/// keep `fr` and `pt`, which more instances have. Whatever the code, an instance without that
+/// language answers in English (`Client::field_choices`). Not checked against a live instance
+/// here.
 pub fn servicenow_language(browser_tag: &str) -> String {
     let subtags: Vec<String> = browser_tag
         .split(['-', '_'])
@@ -231,7 +232,7 @@ pub fn servicenow_language(browser_tag: &str) -> String {
         return primary.to_owned();
     }
     // The script decides where the tag names one (`zh-Hans-HK` is Simplified), else the region.
-    let rest = &subtags[1..];
+    let rest = subtags.get(1..).unwrap_or_default();
     let traditional = match rest.iter().find(|s| *s == "hans" || *s == "hant") {
         Some(script) => script == "hant",
         None => rest
