@@ -216,12 +216,8 @@ pub fn event_action(e: &web_sys::Event) -> Option<(String, web_sys::Element)> {
 /// language (`Intl.RelativeTimeFormat`, "now" and "yesterday" where the language says so).
 pub fn format_age(fetched_at: u64, now: u64) -> String {
     let (count, unit) = crate::domain::ticket_list::age(fetched_at, now);
-    let locales = js_sys::Array::of1(&crate::platform::i18n::ui_lang().into());
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"numeric".into(), &"auto".into());
-    let ago =
-        js_sys::Intl::RelativeTimeFormat::new(&locales, &opts).format(-(count as f64), unit.name());
-    let ago = String::from(ago);
+    let ago = crate::platform::i18n::format_relative(-(count as f64), unit.name())
+        .unwrap_or_else(|| [snshare_core::decimal(count), " ".into(), unit.name().into()].concat());
     t_with("common_updated_ago", &[&ago])
 }
 

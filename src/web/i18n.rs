@@ -242,11 +242,15 @@ pub(crate) enum IntlUse {
     Unit(&'static str),
     /// `Intl.PluralRules`, cardinal.
     Plural,
+    /// `Intl.RelativeTimeFormat` in words where the language has them (`numeric: auto`:
+    /// "yesterday", "now").
+    Relative,
 }
 
 thread_local! {
     /// The `Intl` objects made so far, by language, use and, for dates, the time zone's
-    /// current offset (a formatter's bound `format`, the plural rules themselves). Making one
+    /// current offset (a formatter's bound `format`; the plural rules and the relative time
+    /// format themselves, whose methods take more than a value). Making one
     /// loads its locale data, 0.1 to 0.6 ms, where using it takes a few µs: the ticket list
     /// formats a time per row, the cards a time per ticket and a number per count, the task
     /// form its due day at every change of the draft. A handful at most: a surface speaks one
@@ -260,7 +264,7 @@ fn intl(what: IntlUse) -> JsValue {
     let lang = ui_lang();
     let offset = match what {
         IntlUse::Date(..) => js_sys::Date::new_0().get_timezone_offset() as i32,
-        IntlUse::Number | IntlUse::Unit(_) | IntlUse::Plural => 0,
+        IntlUse::Number | IntlUse::Unit(_) | IntlUse::Plural | IntlUse::Relative => 0,
     };
     INTL.with(|made| {
         let mut made = made.borrow_mut();
@@ -297,10 +301,24 @@ fn intl(what: IntlUse) -> JsValue {
             IntlUse::Plural => {
                 js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new()).into()
             }
+            IntlUse::Relative => {
+                let opts = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&opts, &"numeric".into(), &"auto".into());
+                js_sys::Intl::RelativeTimeFormat::new(&locales, &opts).into()
+            }
         };
         made.push((lang, what, offset, object.clone()));
         object
     })
+}
+
+/// `value` `unit`s from now (`-3`, `"minute"`: "3 minutes ago") in the surface's language, in
+/// words where the language has them ("yesterday", "now").
+pub fn format_relative(value: f64, unit: &str) -> Option<String> {
+    let format = intl(IntlUse::Relative)
+        .dyn_into::<js_sys::Intl::RelativeTimeFormat>()
+        .ok()?;
+    Some(format.format(value, unit).into())
 }
 
 /// `value` written by the formatter for `what` (a date, a number or a unit), in the surface's
