@@ -733,6 +733,19 @@ const EDITABLE: [&str; 6] = [
     "snshare-group",
 ];
 
+/// Each of the [`EDITABLE`] fields takes typing (`open`) or is locked, `when` (the message).
+fn assert_fields_take_typing(form: &Form, open: bool, when: &str) {
+    let locked = locked_fields(form);
+    for id in EDITABLE {
+        assert_eq!(
+            !locked.contains(&id.to_string()),
+            open,
+            "{id} {} {when}: locked {locked:?}",
+            if open { "locked" } else { "takes typing" }
+        );
+    }
+}
+
 /// While the share is on its way the fields still take typing (kept in the draft for a Retry):
 /// locking them then made the frame drawn after Send heavier (issue 17). Once the ticket exists
 /// they take none (`send_lets_go_of_focus_before_it_is_hidden_and_focus_lands_on_the_number`).
@@ -751,13 +764,7 @@ async fn the_fields_still_take_typing_while_the_share_is_on_its_way() {
         form.send().get_attribute("aria-busy").as_deref() == Some("true")
     })
     .await;
-    let locked = locked_fields(&form);
-    for id in EDITABLE {
-        assert!(
-            !locked.contains(&id.to_string()),
-            "{id} locked while sending: {locked:?}"
-        );
-    }
+    assert_fields_take_typing(&form, true, "while sending");
     snshare_forms::close_forms();
     sleep(10).await;
 }
@@ -784,13 +791,7 @@ async fn send_without_a_worker_shows_the_error_and_keeps_the_form() {
     assert_eq!(form.active().map(|e| text(&e)).as_deref(), Some("Retry"));
     // Nothing typed is lost, and the fields still take typing, for the retry.
     assert_eq!(form.input("snshare-name").value(), "Require MFA");
-    let locked = locked_fields(&form);
-    for id in EDITABLE {
-        assert!(
-            !locked.contains(&id.to_string()),
-            "{id} locked after the failure"
-        );
-    }
+    assert_fields_take_typing(&form, true, "after the failure");
     assert!(Form::find().is_some());
     snshare_forms::close_forms();
     sleep(10).await;
@@ -947,13 +948,7 @@ async fn send_lets_go_of_focus_before_it_is_hidden_and_focus_lands_on_the_number
         "focus is on the number"
     );
     // The ticket holds what the fields show: they take no more typing.
-    let locked = locked_fields(&form);
-    for id in EDITABLE {
-        assert!(
-            locked.contains(&id.to_string()),
-            "{id} takes typing once sent: {locked:?}"
-        );
-    }
+    assert_fields_take_typing(&form, false, "once sent");
     drop(record);
     snshare_forms::close_forms();
     sleep(10).await;
