@@ -185,9 +185,12 @@ test('a Send shows its number before the ticket\'s bookkeeping is stored; the wo
     }
   });
   await send.click();
-  await expect(dialog.getByRole('link', { name: /^INC\d{7}$/ })).toBeVisible({ timeout: 15_000 });
-  // The number is there while the writes are still held: the answer did not wait for them.
-  expect(await worker.evaluate(() => globalThis.__held.length)).toBeGreaterThan(0);
+  const number = dialog.getByRole('link', { name: /^INC\d{7}$/ });
+  await expect(number).toBeVisible({ timeout: 15_000 });
+  // The number is there while the writes are held: the answer did not wait for them. The worker
+  // starts them after answering, so they may reach storage a moment after the number shows.
+  await expect.poll(() => worker.evaluate(() => globalThis.__held.length), { timeout: 5_000 }).toBeGreaterThan(0);
+  await expect(number).toBeVisible();
   // What the worker is asked meanwhile waits for them, and then reads the share settled.
   const options = await context.newPage();
   await options.goto(`chrome-extension://${extensionId}/options.html`);
