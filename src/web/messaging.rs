@@ -24,7 +24,11 @@ pub fn wait_ms(body: &RequestBody) -> Option<i32> {
     }
 }
 
-/// `promise`, or `undefined` once `ms` milliseconds passed without it settling.
+/// What a request that got no answer in time ends with.
+pub const NO_ANSWER_IN_TIME: &str = "the extension's background worker did not answer in time";
+
+/// `promise`, or `undefined` once `ms` milliseconds passed without it settling (the caller
+/// then says [`NO_ANSWER_IN_TIME`]).
 pub fn within(promise: &js_sys::Promise, ms: i32) -> js_sys::Promise {
     let timeout = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(w) = web_sys::window() {
@@ -67,7 +71,7 @@ async fn try_send(body: RequestBody, wait: Option<i32>) -> Result<Response, Stri
             .unwrap_or_else(|| "the extension's background worker did not answer".to_string())
     })?;
     if answer.is_undefined() && wait.is_some() {
-        return Err("the extension's background worker did not answer in time".to_string());
+        return Err(NO_ANSWER_IN_TIME.to_string());
     }
     from_js::<Response>(answer).map_err(|e| format!("malformed answer from the worker: {e}"))
 }

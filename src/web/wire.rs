@@ -46,7 +46,7 @@ async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), St
                 .unwrap_or_else(|| "the extension's background worker did not answer".to_string())
         })?;
     if answer.is_undefined() || answer.is_null() {
-        return Err("the extension's background worker did not answer in time".to_string());
+        return Err(crate::messaging::NO_ANSWER_IN_TIME.to_string());
     }
     let body = decode::get(&answer, "body");
     let kind = decode::string(&body, "type").unwrap_or_default();

@@ -213,7 +213,7 @@ pub fn revoke_request(
 
 /// The same call with the token in the query string, the shape ServiceNow documents
 /// (`oauth_revoke_token.do?token=…`; the client's credentials stay in the form). Sent only when
-/// an instance answered the form with a refusal ([`OAuthApi::revoke`]).
+/// an instance answered the form with a refusal ([`Client::revoke`]).
 pub fn revoke_request_in_query(
     instance: &InstanceUrl,
     client: &OAuthClient,
