@@ -13,6 +13,8 @@
 mod dom;
 #[path = "common/i18n_stub.rs"]
 mod i18n_stub;
+#[path = "common/sleep.rs"]
+mod sleep;
 use dom::{all, text};
 
 use snshare_content::app::Ctx;
@@ -1101,6 +1103,66 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
     );
     assert_eq!(store.latest(TicketKind::ChangeRequest, 5), vec![change]);
     assert!(!tickets::TicketStore::default().has_badges());
+}
+
+/// The ticket store on its own, with no scheduler and no page context (code-shape review: it
+/// reached both through globals): it asks the worker, applies the answer to itself and tells
+/// its one listener; a store the page dropped takes no answer.
+#[wasm_bindgen_test]
+async fn the_ticket_store_fetches_and_tells_its_listener_on_its_own() {
+    use snshare_core::messages::SnapshotNeed;
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    // A worker that answers every snapshot request with one queued share, counting the asks.
+    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap();
+    let before = js_sys::Reflect::get(&chrome, &"runtime".into()).unwrap();
+    js_sys::Function::new_no_args(
+        "globalThis.__snshareAsks = 0;
+         chrome.runtime = { sendMessage: (m) => {
+           if (m?.body?.type !== 'get_tickets') return Promise.reject(new Error('unexpected ' + m?.body?.type));
+           globalThis.__snshareAsks += 1;
+           return Promise.resolve({ v: 1, body: { type: 'snapshot', data: {
+             tickets: [], counts: [], queued_action_ids: ['AdminMFAV2'], refreshing: false,
+             fetched_at: 1, shown: '' } } });
+         } };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let asks = || {
+        js_sys::Reflect::get(&js_sys::global(), &"__snshareAsks".into())
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+
+    let store: Rc<RefCell<tickets::TicketStore>> = Rc::default();
+    let heard = Rc::new(Cell::new(0));
+    store.borrow_mut().on_change({
+        let heard = heard.clone();
+        move || heard.set(heard.get() + 1)
+    });
+    tickets::ensure(&store, SnapshotNeed::Shown);
+    sleep::until("the listener hears of the snapshot", || heard.get() == 1).await;
+    assert!(store.borrow().is_queued("AdminMFAV2"));
+    assert!(store.borrow().has_badges());
+    // Fresh: asked again, it is not fetched again.
+    tickets::ensure(&store, SnapshotNeed::Shown);
+    sleep::sleep(50).await;
+    assert_eq!((asks(), heard.get()), (1.0, 1));
+
+    // A store dropped while its request is on the way: the answer goes nowhere.
+    let gone: Rc<RefCell<tickets::TicketStore>> = Rc::default();
+    let heard_gone = Rc::new(Cell::new(0));
+    gone.borrow_mut().on_change({
+        let heard = heard_gone.clone();
+        move || heard.set(heard.get() + 1)
+    });
+    tickets::refresh(&gone);
+    drop(gone);
+    sleep::until("the second request is made", || asks() == 2.0).await;
+    sleep::sleep(50).await;
+    assert_eq!(heard_gone.get(), 0);
+    js_sys::Reflect::set(&chrome, &"runtime".into(), &before).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,11 +4,12 @@
 //! URL, the title → id map learned per tenant, and only then a key made from the title.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use web_sys::Element;
 
 use super::dom::{self, Debouncer};
+use super::scheduler;
 use super::selectors;
 use super::tickets::TicketStore;
 use super::wire;
@@ -49,7 +50,11 @@ pub struct Ctx {
     /// The list's columns, kept from batch to batch while its header stays.
     columns: RefCell<selectors::ColumnCache>,
     panel: RefCell<Option<Element>>,
-    pub tickets: RefCell<TicketStore>,
+    pub tickets: Rc<RefCell<TicketStore>>,
+    /// The page's scheduler, asked for a batch when something not from a mutation changed.
+    pub scheduler: scheduler::Handle,
+    /// This context, for the timers and answers that come back to it later.
+    me: Weak<Ctx>,
     /// "Share to ServiceNow: $1", fetched once per language (one i18n call per page, not per
     /// row).
     share_label: RefCell<Template>,
@@ -93,11 +98,13 @@ impl Ctx {
 
     pub fn new() -> Rc<Ctx> {
         let share_label = RefCell::new(share_label_template());
-        Rc::new(Ctx {
+        Rc::new_cyclic(|me| Ctx {
             list: RefCell::new(None),
             columns: RefCell::new(selectors::ColumnCache::default()),
             panel: RefCell::new(None),
-            tickets: RefCell::new(TicketStore::default()),
+            tickets: Rc::default(),
+            scheduler: scheduler::Handle::default(),
+            me: me.clone(),
             share_label,
             pick_label: RefCell::new(None),
             titles: RefCell::new(TitleMap::default()),
@@ -219,7 +226,7 @@ impl Ctx {
         if !self.learned.replace(false) {
             return;
         }
-        super::scheduler::request_flush();
+        self.scheduler.request_flush();
         if let Some(l) = self.learner.borrow().as_ref() {
             l.trigger();
         }
@@ -235,7 +242,7 @@ impl Ctx {
         self.bump_titles_generation();
         // Rows bound by their title look again (`row_share`), on the next batch: one comes even
         // when the page is quiet. The ticket snapshot did not change.
-        super::scheduler::request_flush();
+        self.scheduler.request_flush();
     }
 
     fn send_learned(&self) {
@@ -249,11 +256,12 @@ impl Ctx {
             return;
         }
         let tenant = self.tenant.borrow().clone();
+        let me = self.me.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let sent = wire::learn_portal_context(&tenant, titles.clone(), upn)
                 .await
                 .is_ok();
-            let Some(ctx) = super::CTX.with(|c| c.borrow().clone()) else {
+            let Some(ctx) = me.upgrade() else {
                 return;
             };
             if sent {
@@ -268,8 +276,8 @@ impl Ctx {
                 return;
             }
             ctx.to_learn.borrow_mut().extend(titles);
-            dom::after(LEARN_RETRY_MS * i32::from(failures), || {
-                if let Some(ctx) = super::CTX.with(|c| c.borrow().clone()) {
+            dom::after(LEARN_RETRY_MS * i32::from(failures), move || {
+                if let Some(ctx) = me.upgrade() {
                     if let Some(l) = ctx.learner.borrow().as_ref() {
                         l.trigger();
                     }
@@ -316,8 +324,9 @@ impl Ctx {
         if !force && now.saturating_sub(self.account_checked_at.get()) < ACCOUNT_CHECK_MS {
             // Look once more when the pause is over: the flyout may have opened just now.
             if !self.account_timer.replace(true) {
-                dom::after(ACCOUNT_CHECK_MS as i32, || {
-                    if let Some(ctx) = super::CTX.with(|c| c.borrow().clone()) {
+                let me = self.me.clone();
+                dom::after(ACCOUNT_CHECK_MS as i32, move || {
+                    if let Some(ctx) = me.upgrade() {
                         ctx.account_timer.set(false);
                         ctx.watch_account(true);
                     }

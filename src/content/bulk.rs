@@ -515,8 +515,7 @@ pub fn preview_json(items: &[PreviewItem]) -> String {
 /// that have no ticket (none in the ticket cache, none queued), as JSON.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn bulk_preview() -> String {
-    let ctx = super::CTX.with(|c| c.borrow().clone());
-    let Some(ctx) = ctx else {
+    let Some(ctx) = super::page_ctx() else {
         return "[]".to_owned();
     };
     let Some(list) = ctx.list(true).0 else {

@@ -21,7 +21,7 @@ use super::app::Ctx;
 use super::dom::{self, append, set, Listener, OWN_ATTR};
 use super::forms::{self, FormRequest};
 use super::marks::{CMD_ATTR, SLOT_ATTR, SLOT_SELECTOR};
-use super::scheduler::{self, Batch, Feature, FeatureDef};
+use super::scheduler::{Batch, Feature, FeatureDef};
 use super::selectors;
 use super::styles;
 use super::tickets::{self, TicketStore};
@@ -163,12 +163,13 @@ fn to_address(store: &TicketStore, kind: TicketKind) -> Vec<(String, u32)> {
 fn init(ctx: &Rc<Ctx>, _page: &crate::domain::portal_url::PortalPage) -> Box<dyn Feature> {
     let status = Rc::new(RefCell::new(None));
     let s = Rc::downgrade(&status);
+    let weak = Rc::downgrade(ctx);
     wasm_bindgen_futures::spawn_local(async move {
         // A worker that cannot say shows no card at all rather than a wrong one.
         if let Ok(answer) = wire::status().await {
-            if let Some(s) = s.upgrade() {
+            if let (Some(s), Some(ctx)) = (s.upgrade(), weak.upgrade()) {
                 *s.borrow_mut() = Some(answer);
-                scheduler::request_flush();
+                ctx.scheduler.request_flush();
             }
         }
     });

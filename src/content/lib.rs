@@ -73,8 +73,15 @@ pub static FEATURES: [scheduler::FeatureDef; 6] = [
 ];
 
 thread_local! {
-    /// The page's one context (the features' shared state).
-    pub(crate) static CTX: RefCell<Option<Rc<app::Ctx>>> = const { RefCell::new(None) };
+    /// The page's running scheduler, which owns the context (the features' shared state). Its
+    /// one strong holder; read by the entry points content.js calls (`#[wasm_bindgen]` exports)
+    /// only: everything else is handed the context.
+    static PAGE: RefCell<Option<Rc<scheduler::App>>> = const { RefCell::new(None) };
+}
+
+/// The page's context, once the features started.
+pub(crate) fn page_ctx() -> Option<Rc<app::Ctx>> {
+    PAGE.with(|p| p.borrow().as_ref().map(|app| app.ctx().clone()))
 }
 
 /// Entry point, called by `extension/content.js` once the core is loaded; `forms` is its object
@@ -107,7 +114,7 @@ pub fn content_start(engine: &str, forms: JsValue) {
 /// tickets show as badges and on the cards).
 #[wasm_bindgen]
 pub fn tickets_changed() {
-    if let Some(ctx) = CTX.with(|c| c.borrow().clone()) {
+    if let Some(ctx) = page_ctx() {
         tickets::refresh(&ctx.tickets);
     }
 }
@@ -130,9 +137,8 @@ pub fn forms_unavailable(request: JsValue) {
 
 fn start_features(doc: &web_sys::Document, root: web_sys::Element, forms: JsValue) {
     forms::install(forms, doc);
-    let ctx = app::Ctx::new();
-    CTX.with(|c| *c.borrow_mut() = Some(ctx.clone()));
-    scheduler::start(ctx, &FEATURES);
+    let app = scheduler::start(app::Ctx::new(), &FEATURES);
+    PAGE.with(|p| *p.borrow_mut() = app);
     wasm_bindgen_futures::spawn_local(async move {
         let state = if wire::ping().await.is_ok() {
             "ok"

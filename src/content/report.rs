@@ -25,9 +25,7 @@ const FORMAT: &str = "snshare-recognition/1";
 /// `undefined` before the features started.
 #[wasm_bindgen]
 pub fn recognition_report() -> JsValue {
-    super::CTX
-        .with(|c| c.borrow().clone())
-        .map_or(JsValue::UNDEFINED, |ctx| report_for(&ctx))
+    super::page_ctx().map_or(JsValue::UNDEFINED, |ctx| report_for(&ctx))
 }
 
 /// The report of the page `ctx` works on, as `{report, outlines}`: the report's fields, and the

@@ -14,7 +14,7 @@
 //! their nodes and listeners go with them — and those that now apply are started, each once.
 
 use std::cell::{Cell, OnceCell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,7 +25,6 @@ use super::dom::{self, mark, Listener, OWN_ATTR};
 use super::marks;
 use super::selectors::{self, ColumnMap, Row};
 use super::styles;
-use super::tickets;
 use crate::domain::portal_url::PortalPage;
 use crate::platform::i18n;
 
@@ -258,37 +257,38 @@ pub struct App {
     titles_seen: Cell<u32>,
 }
 
-thread_local! {
-    static APP: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
-}
+/// The context's way to the scheduler (`Ctx::scheduler`): the scheduler holds the context, so
+/// the context holds the scheduler weakly, and nothing reaches it through a global. Empty until
+/// [`start`], and again once the page's scheduler is gone.
+#[derive(Default)]
+pub struct Handle(RefCell<Weak<App>>);
 
-/// Asks for a batch on the next animation frame (e.g. after an answer from the worker).
-pub fn request_flush() {
-    if let Some(app) = APP.with(|a| a.borrow().clone()) {
-        app.schedule_frame();
+impl App {
+    /// The page's context.
+    pub fn ctx(&self) -> &Rc<Ctx> {
+        &self.ctx
     }
 }
 
-/// The ticket snapshot changed: a batch says so at once, in the task that brought the answer.
-/// Left for the next frame, it would land in the batch of whatever rows the portal inserts in
-/// that frame, and those rows would wait for every badge of the page (issue 17: the second
-/// chunk of a rendering list waited 25 ms for its buttons).
-pub fn tickets_changed() {
-    if let Some(app) = APP.with(|a| a.borrow().clone()) {
-        app.tickets_dirty.set(true);
-        app.flush(Batch::default());
+impl Handle {
+    fn app(&self) -> Option<Rc<App>> {
+        self.0.borrow().upgrade()
+    }
+
+    /// Asks for a batch on the next animation frame (e.g. after an answer from the worker).
+    pub fn request_flush(&self) {
+        if let Some(app) = self.app() {
+            app.schedule_frame();
+        }
     }
 }
 
-/// Starts the observer and the features that apply to the current page.
-pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Some(root) = dom::document().and_then(|d| d.document_element()) else {
-        return;
-    };
-    tickets::on_change(tickets_changed);
+/// Starts the observer and the features that apply to the current page. The caller keeps the
+/// scheduler for the page's life: everything else holds it weakly, and the observer it started
+/// calls a callback the scheduler owns.
+pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) -> Option<Rc<App>> {
+    let window = web_sys::window()?;
+    let root = dom::document().and_then(|d| d.document_element())?;
     let ctx_generation = ctx.titles_generation.get();
     let app = Rc::new(App {
         ctx,
@@ -308,7 +308,14 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
         paused: Cell::new(false),
         titles_seen: Cell::new(ctx_generation),
     });
-    APP.with(|a| *a.borrow_mut() = Some(app.clone()));
+    *app.ctx.scheduler.0.borrow_mut() = Rc::downgrade(&app);
+    // The store tells the scheduler that the snapshot changed; it knows nothing above it.
+    let weak = Rc::downgrade(&app);
+    app.ctx.tickets.borrow_mut().on_change(move || {
+        if let Some(app) = weak.upgrade() {
+            app.tickets_changed();
+        }
+    });
     app.ctx.start_learning();
 
     let weak = Rc::downgrade(&app);
@@ -381,6 +388,7 @@ pub fn start(ctx: Rc<Ctx>, defs: &'static [FeatureDef]) {
     } else {
         dom::when_idle(warm);
     }
+    Some(app)
 }
 
 /// The row path once, on a list of snshare's own that never enters the page, in a task of its
@@ -508,6 +516,15 @@ fn collect(records: &js_sys::Array, list: Option<&web_sys::Node>) -> Batch {
 }
 
 impl App {
+    /// The ticket snapshot changed: a batch says so at once, in the task that brought the
+    /// answer. Left for the next frame, it would land in the batch of whatever rows the portal
+    /// inserts in that frame, and those rows would wait for every badge of the page (issue 17:
+    /// the second chunk of a rendering list waited 25 ms for its buttons).
+    fn tickets_changed(&self) {
+        self.tickets_dirty.set(true);
+        self.flush(Batch::default());
+    }
+
     fn schedule_frame(&self) {
         if self.frame_pending.replace(true) {
             return;
@@ -596,9 +613,10 @@ impl App {
             return true;
         }
         self.paused.set(true);
+        let ctx = self.ctx.clone();
         wasm_bindgen_futures::spawn_local(async move {
             i18n::follow_page_language(&lang).await;
-            if let Some(app) = APP.with(|a| a.borrow().clone()) {
+            if let Some(app) = ctx.scheduler.app() {
                 app.paused.set(false);
                 // A change while the catalogue loaded was not looked at: read it again.
                 *app.lang.borrow_mut() = None;

@@ -49,9 +49,18 @@ pub struct TicketStore {
     every: bool,
     /// A surface of this page reads every ticket (the cards): fetches ask for all of them.
     wants_every: bool,
+    /// Who hears that the snapshot changed (the scheduler, set at its start), so this store
+    /// needs to know nothing above it.
+    on_change: Option<Rc<dyn Fn()>>,
 }
 
 impl TicketStore {
+    /// Registers the one listener told when a snapshot is applied (the scheduler, which looks
+    /// at the page again).
+    pub fn on_change(&mut self, f: impl Fn() + 'static) {
+        self.on_change = Some(Rc::new(f));
+    }
+
     /// Whether a snapshot with every ticket arrived (what the cards draw from; a list page's
     /// snapshot of shown tickets does not count).
     pub fn loaded(&self) -> bool {
@@ -178,7 +187,7 @@ pub fn store_with(tickets: &[TicketSummary]) -> TicketStore {
 /// running (a fetch for less than every ticket is followed by one for all of them when the
 /// cards asked meanwhile). The page's badges always read the shown tickets, so the store asks
 /// for [`SnapshotNeed::Shown`], or [`SnapshotNeed::Both`] once any surface needs every ticket.
-pub fn ensure(store: &std::cell::RefCell<TicketStore>, need: SnapshotNeed) {
+pub fn ensure(store: &Rc<RefCell<TicketStore>>, need: SnapshotNeed) {
     let should = {
         let mut s = store.borrow_mut();
         s.wants_every |= need.every();
@@ -193,7 +202,7 @@ pub fn ensure(store: &std::cell::RefCell<TicketStore>, need: SnapshotNeed) {
 }
 
 /// Fetches the snapshot now (after a share).
-pub fn refresh(store: &std::cell::RefCell<TicketStore>) {
+pub fn refresh(store: &Rc<RefCell<TicketStore>>) {
     if !store.borrow().in_flight {
         store.borrow_mut().polls = 0;
         fetch(store);
@@ -209,13 +218,14 @@ enum Next {
     Poll,
 }
 
-fn fetch(store: &std::cell::RefCell<TicketStore>) {
+fn fetch(store: &Rc<RefCell<TicketStore>>) {
     let every = {
         let mut s = store.borrow_mut();
         s.in_flight = true;
         s.wants_every
     };
-    // The answer is applied to the page's store (the one `Ctx`), found again when it arrives.
+    // The answer is applied to the store that asked, if the page still holds it.
+    let weak = Rc::downgrade(store);
     wasm_bindgen_futures::spawn_local(async move {
         let answer = wire::tickets_raw(if every {
             SnapshotNeed::Both
@@ -223,11 +233,12 @@ fn fetch(store: &std::cell::RefCell<TicketStore>) {
             SnapshotNeed::Shown
         })
         .await;
-        let next = with_store(|store| {
+        let Some(store) = weak.upgrade() else { return };
+        let (next, on_change) = {
             let mut s = store.borrow_mut();
             s.in_flight = false;
             s.fetched_at = now_ms();
-            match answer {
+            let next = match answer {
                 Ok(raw) => {
                     let refreshing = raw.refreshing;
                     s.set(raw, every);
@@ -245,43 +256,24 @@ fn fetch(store: &std::cell::RefCell<TicketStore>) {
                     s.generation = s.generation.wrapping_add(1);
                     Next::Done
                 }
-            }
-        });
-        let Some(next) = next else { return };
-        changed();
+            };
+            (next, s.on_change.clone())
+        };
+        // Called with the store released: the features read it.
+        if let Some(f) = on_change {
+            f();
+        }
         match next {
             Next::Done => {}
-            Next::FetchEvery => {
-                with_store(fetch);
-            }
+            Next::FetchEvery => fetch(&store),
             Next::Poll => {
-                super::dom::after(POLL_MS, || {
-                    with_store(fetch);
+                let weak = Rc::downgrade(&store);
+                super::dom::after(POLL_MS, move || {
+                    if let Some(store) = weak.upgrade() {
+                        fetch(&store);
+                    }
                 });
             }
         }
     });
-}
-
-/// Runs `f` on the page's ticket store.
-fn with_store<R>(f: impl FnOnce(&std::cell::RefCell<TicketStore>) -> R) -> Option<R> {
-    super::CTX.with(|c| c.borrow().as_ref().map(|ctx| f(&ctx.tickets)))
-}
-
-thread_local! {
-    /// Who hears that the snapshot changed: the scheduler, registered at start.
-    static ON_CHANGE: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
-}
-
-/// Registers the one listener of [`changed`] (the scheduler, which redraws on its next batch),
-/// so this store needs to know nothing above it.
-pub fn on_change(f: impl Fn() + 'static) {
-    ON_CHANGE.with(|c| *c.borrow_mut() = Some(Rc::new(f)));
-}
-
-/// The ticket snapshot, or what rows are matched to it by, changed: the features look again.
-pub fn changed() {
-    if let Some(f) = ON_CHANGE.with(|c| c.borrow().clone()) {
-        f();
-    }
 }
