@@ -463,7 +463,7 @@ async fn what_the_worker_handles_after_a_send_waits_for_its_bookkeeping_in_call_
     let done = Rc::new(RefCell::new(Vec::new()));
     for (name, ms) in [("first", 150), ("second", 10)] {
         let done = done.clone();
-        snshare_worker::outbox::settle_after_answer(async move {
+        snshare_worker::outbox::test_settle_after_answer(async move {
             sleep::sleep(ms).await;
             done.borrow_mut().push(name);
         });
@@ -480,7 +480,7 @@ async fn what_the_worker_handles_after_a_send_waits_for_its_bookkeeping_in_call_
 
 #[wasm_bindgen_test]
 async fn bookkeeping_that_storage_never_stores_holds_the_next_messages_five_seconds_at_most() {
-    snshare_worker::outbox::settle_after_answer(std::future::pending());
+    snshare_worker::outbox::test_settle_after_answer(std::future::pending());
     let t = now();
     snshare_worker::outbox::settled().await;
     let waited = now() - t;

@@ -47,10 +47,16 @@ mod share_menu;
 pub mod styles;
 pub mod tickets;
 
+// The features' pieces tests/wasm_portal.rs checks one by one (`test-seams`: not in what ships).
+#[cfg(feature = "test-seams")]
 pub use badges::badges_for;
+#[cfg(feature = "test-seams")]
 pub use bulk::{preview_json, PreviewItem};
+#[cfg(feature = "test-seams")]
 pub use share_menu::add_item as add_share_menu_item;
+#[cfg(feature = "test-seams")]
 pub use wire::decode as wire_decode;
+#[cfg(feature = "test-seams")]
 pub use wire::encode as wire_encode;
 
 /// Which build of the core runs in the page: `wasm`, or `js` when the page's CSP forbids

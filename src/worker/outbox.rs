@@ -312,10 +312,14 @@ thread_local! {
     static SETTLING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
 }
 
-/// Stores `settle` after the answer: started now, awaited by [`settled`]. Public for the
-/// tests of that wait.
-#[doc(hidden)]
-pub fn settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) {
+/// [`settle_after_answer`], for the tests of that wait (`test-seams`: not in what ships).
+#[cfg(feature = "test-seams")]
+pub fn test_settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) {
+    settle_after_answer(settle);
+}
+
+/// Stores `settle` after the answer: started now, awaited by [`settled`].
+fn settle_after_answer(settle: impl std::future::Future<Output = ()> + 'static) {
     let before = SETTLING.with(|s| s.borrow_mut().take());
     let promise = wasm_bindgen_futures::future_to_promise(async move {
         if let Some(before) = before {

@@ -137,9 +137,8 @@ async fn land(live: js_sys::Promise) {
     }
 }
 
-/// Forgets that the copy was compared with a live read: as a restarted worker (the tests of
-/// this module).
-#[doc(hidden)]
+/// Forgets that the copy was compared with a live read: as a restarted worker (the tests).
+#[cfg(feature = "test-seams")]
 pub fn forget_live_reads() {
     COPY_CHECKED.with(|c| c.set(false));
     UNANSWERED.with(|u| u.set(false));

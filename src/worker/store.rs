@@ -479,8 +479,9 @@ async fn write_outbox_changes(
     Ok(())
 }
 
-/// Forgets the outbox held in memory: the next reader reads storage, as a restarted worker does.
-#[doc(hidden)]
+/// Forgets the outbox held in memory: the next reader reads storage, as a restarted worker does
+/// (the tests).
+#[cfg(feature = "test-seams")]
 pub fn forget_held_outbox() {
     OUTBOX_HELD.with(|h| h.put(None));
 }
