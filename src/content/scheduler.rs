@@ -263,13 +263,6 @@ pub struct App {
 #[derive(Default)]
 pub struct Handle(RefCell<Weak<App>>);
 
-impl App {
-    /// The page's context.
-    pub fn ctx(&self) -> &Rc<Ctx> {
-        &self.ctx
-    }
-}
-
 impl Handle {
     fn app(&self) -> Option<Rc<App>> {
         self.0.borrow().upgrade()
@@ -516,6 +509,11 @@ fn collect(records: &js_sys::Array, list: Option<&web_sys::Node>) -> Batch {
 }
 
 impl App {
+    /// The page's context.
+    pub fn ctx(&self) -> &Rc<Ctx> {
+        &self.ctx
+    }
+
     /// The ticket snapshot changed: a batch says so at once, in the task that brought the
     /// answer. Left for the next frame, it would land in the batch of whatever rows the portal
     /// inserts in that frame, and those rows would wait for every badge of the page (issue 17:
