@@ -10,6 +10,7 @@
 pub mod common;
 pub mod mapping;
 pub mod options;
+mod page;
 pub mod popup;
 pub mod tickets;
 

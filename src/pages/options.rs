@@ -579,10 +579,6 @@ struct OptionsPage {
     busy: Cell<bool>,
 }
 
-thread_local! {
-    static PAGE: RefCell<Option<Rc<OptionsPage>>> = const { RefCell::new(None) };
-}
-
 pub fn start() {
     let Some(doc) = page_document() else {
         return;
@@ -608,7 +604,7 @@ pub fn start() {
         mapping: RefCell::new(None),
         busy: Cell::new(false),
     });
-    PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
+    super::page::keep(&page);
     let p = page.clone();
     spawn_local(async move {
         let (mut view, error) = match send(RequestBody::GetSettings).await {
@@ -642,17 +638,8 @@ pub fn start() {
 }
 
 impl OptionsPage {
-    fn dispatch(self: &Rc<Self>) -> Dispatch<OptionsAction> {
-        let weak = Rc::downgrade(self);
-        Rc::new(move |action| {
-            if let Some(page) = weak.upgrade() {
-                page.on_action(action);
-            }
-        })
-    }
-
     fn bind(self: &Rc<Self>, root: &Element, view: SettingsView) -> Option<()> {
-        let dispatch = self.dispatch();
+        let dispatch = super::page::dispatch(self);
         let form = bind_settings_form(root, &view, &dispatch)?;
         let mapping = super::mapping::bind(root, &view)?;
         let buttons = Buttons {
@@ -830,82 +817,6 @@ impl OptionsPage {
                     toggle_attr(&b.save_names, "hidden", true);
                 }
                 *self.names.borrow_mut() = (Vec::new(), Vec::new());
-            }
-        }
-    }
-
-    fn on_action(self: &Rc<Self>, action: OptionsAction) {
-        match action {
-            OptionsAction::Connect => self.connect(AuthKind::Redirect),
-            OptionsAction::PasswordSignIn => self.connect(AuthKind::Password),
-            OptionsAction::Authorize => self.authorize(),
-            OptionsAction::Save => {
-                if self.busy.get() {
-                    return;
-                }
-                let Some(input) = self.read_form() else {
-                    return;
-                };
-                let p = self.clone();
-                spawn_local(async move {
-                    p.set_busy(true);
-                    p.progress(&p.form_msg, &t("options_saving"));
-                    if p.save(input).await {
-                        p.success(&p.form_msg, &t("options_saved"));
-                    }
-                    p.set_busy(false);
-                });
-            }
-            OptionsAction::TestConnection => {
-                if self.busy.get() {
-                    return;
-                }
-                let p = self.clone();
-                spawn_local(async move { p.test_connection().await });
-            }
-            OptionsAction::RemoveConnection => {
-                if self.busy.get() {
-                    return;
-                }
-                let confirmed = web_sys::window()
-                    .and_then(|w| w.confirm_with_message(&t("options_remove_confirm")).ok())
-                    .unwrap_or(false);
-                if !confirmed {
-                    return;
-                }
-                let p = self.clone();
-                spawn_local(async move { p.remove_connection().await });
-            }
-            OptionsAction::CopyRedirectUrl => {
-                let url = self.view.borrow().redirect_url.clone();
-                let p = self.clone();
-                spawn_local(async move {
-                    if !url.is_empty() && dom::copy_text(&url).await {
-                        p.success(&p.form_msg, &t("options_copied"));
-                    } else {
-                        if let Some(f) = p.form.borrow().as_ref() {
-                            f.redirect_url.select();
-                        }
-                        p.notice(&p.form_msg, &t("options_copy_failed"));
-                    }
-                });
-            }
-            OptionsAction::SaveStateNames => {
-                let overrides = {
-                    let names = self.names.borrow();
-                    state_name_overrides(&names.0, &names.1)
-                };
-                let p = self.clone();
-                spawn_local(async move {
-                    p.progress(&p.names_msg, &t("options_saving"));
-                    match send(RequestBody::SaveStateNames(overrides)).await {
-                        ResponseBody::Done | ResponseBody::StateNames(_) => {
-                            p.load_state_names().await;
-                            p.success(&p.names_msg, &t("options_state_names_saved"));
-                        }
-                        other => p.message(&p.names_msg, alert_view(&common::unexpected(&other))),
-                    }
-                });
             }
         }
     }
@@ -1171,4 +1082,84 @@ impl OptionsPage {
 enum AuthKind {
     Redirect,
     Password,
+}
+
+impl super::page::Page for OptionsPage {
+    type Action = OptionsAction;
+
+    fn on_action(self: &Rc<Self>, action: OptionsAction) {
+        match action {
+            OptionsAction::Connect => self.connect(AuthKind::Redirect),
+            OptionsAction::PasswordSignIn => self.connect(AuthKind::Password),
+            OptionsAction::Authorize => self.authorize(),
+            OptionsAction::Save => {
+                if self.busy.get() {
+                    return;
+                }
+                let Some(input) = self.read_form() else {
+                    return;
+                };
+                let p = self.clone();
+                spawn_local(async move {
+                    p.set_busy(true);
+                    p.progress(&p.form_msg, &t("options_saving"));
+                    if p.save(input).await {
+                        p.success(&p.form_msg, &t("options_saved"));
+                    }
+                    p.set_busy(false);
+                });
+            }
+            OptionsAction::TestConnection => {
+                if self.busy.get() {
+                    return;
+                }
+                let p = self.clone();
+                spawn_local(async move { p.test_connection().await });
+            }
+            OptionsAction::RemoveConnection => {
+                if self.busy.get() {
+                    return;
+                }
+                let confirmed = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&t("options_remove_confirm")).ok())
+                    .unwrap_or(false);
+                if !confirmed {
+                    return;
+                }
+                let p = self.clone();
+                spawn_local(async move { p.remove_connection().await });
+            }
+            OptionsAction::CopyRedirectUrl => {
+                let url = self.view.borrow().redirect_url.clone();
+                let p = self.clone();
+                spawn_local(async move {
+                    if !url.is_empty() && dom::copy_text(&url).await {
+                        p.success(&p.form_msg, &t("options_copied"));
+                    } else {
+                        if let Some(f) = p.form.borrow().as_ref() {
+                            f.redirect_url.select();
+                        }
+                        p.notice(&p.form_msg, &t("options_copy_failed"));
+                    }
+                });
+            }
+            OptionsAction::SaveStateNames => {
+                let overrides = {
+                    let names = self.names.borrow();
+                    state_name_overrides(&names.0, &names.1)
+                };
+                let p = self.clone();
+                spawn_local(async move {
+                    p.progress(&p.names_msg, &t("options_saving"));
+                    match send(RequestBody::SaveStateNames(overrides)).await {
+                        ResponseBody::Done | ResponseBody::StateNames(_) => {
+                            p.load_state_names().await;
+                            p.success(&p.names_msg, &t("options_state_names_saved"));
+                        }
+                        other => p.message(&p.names_msg, alert_view(&common::unexpected(&other))),
+                    }
+                });
+            }
+        }
+    }
 }

@@ -340,10 +340,6 @@ struct Popup {
     answered: Cell<bool>,
 }
 
-thread_local! {
-    static PAGE: RefCell<Option<Rc<Popup>>> = const { RefCell::new(None) };
-}
-
 const MAX_POLLS: u32 = 15;
 
 /// `drawn`: the read of what the last opening drew, started by the page's loader
@@ -389,7 +385,7 @@ pub fn start(drawn: Option<js_sys::Promise>) {
         early_tickets: RefCell::new(None),
         answered: Cell::new(false),
     });
-    let dispatch = page.dispatch();
+    let dispatch = super::page::dispatch(&page);
     let controls = wrap(root).on("click", move |e| {
         let Some((action, _)) = event_action(&e) else {
             return;
@@ -407,7 +403,7 @@ pub fn start(drawn: Option<js_sys::Promise>) {
     });
     *page.controls.borrow_mut() = Some(controls.build());
     page.render_status();
-    PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
+    super::page::keep(&page);
     // Asked before the worker is: one storage read, answered without waking the worker (and
     // usually answered already: the loader asked while the wasm loaded).
     let p = page.clone();
@@ -420,15 +416,6 @@ pub fn start(drawn: Option<js_sys::Promise>) {
 }
 
 impl Popup {
-    fn dispatch(self: &Rc<Self>) -> Dispatch<PopupAction> {
-        let weak = Rc::downgrade(self);
-        Rc::new(move |action| {
-            if let Some(p) = weak.upgrade() {
-                p.on_action(action);
-            }
-        })
-    }
-
     /// The status region is live: it is rewritten only when what it says changed, so a reload
     /// (every storage change) is not announced again.
     fn render_status(self: &Rc<Self>) {
@@ -441,7 +428,7 @@ impl Popup {
             Some(_) => {}
             None => region.clear(),
         }
-        match render_status_actions(status.as_ref(), &self.dispatch()) {
+        match render_status_actions(status.as_ref(), &super::page::dispatch(self)) {
             Some(actions) => self.actions.borrow_mut().set(actions.build()),
             None => self.actions.borrow_mut().clear(),
         }
@@ -610,7 +597,7 @@ impl Popup {
                 .get_attribute("data-share-id")?;
             Some((share, action))
         });
-        match render_outbox(items, &self.dispatch()) {
+        match render_outbox(items, &super::page::dispatch(self)) {
             Some(v) => self.outbox.borrow_mut().set(v.build()),
             None => self.outbox.borrow_mut().clear(),
         }
@@ -638,54 +625,6 @@ impl Popup {
             .or_else(|| dom::document()?.get_element_by_id("refresh"));
         if let Some(target) = target {
             dom::focus(&target);
-        }
-    }
-
-    fn on_action(self: &Rc<Self>, action: PopupAction) {
-        match action {
-            PopupAction::OpenOptions => {
-                super::open_options_page();
-                close_popup();
-            }
-            PopupAction::OpenTickets => {
-                super::open_tab(&chrome::runtime_get_url("tickets.html"));
-                close_popup();
-            }
-            PopupAction::Refresh => {
-                self.polls.set(0);
-                self.load(true);
-            }
-            PopupAction::Authorize => {
-                // Inside the click, for the user gesture; resolves at once when still granted.
-                let permission = self
-                    .status
-                    .borrow()
-                    .as_ref()
-                    .and_then(|s| s.instance.as_deref())
-                    .and_then(|i| InstanceUrl::parse(i).ok())
-                    .and_then(|u| super::request_host_permission(&u.permission_pattern()));
-                let p = self.clone();
-                spawn_local(async move {
-                    if let Some(permission) = permission {
-                        // Refused or not, the worker's answer says what is wrong.
-                        let _ = super::permission_outcome(permission).await;
-                    }
-                    p.show_message(view("popup-authorizing").map(|v| wrap(v).build()));
-                    match send(RequestBody::Authorize(AuthMethod::AuthorizationCode)).await {
-                        ResponseBody::Status(_) | ResponseBody::Done => {
-                            p.messages.borrow_mut().clear()
-                        }
-                        other => p.show_message(alert(&common::unexpected(&other))),
-                    }
-                    p.load(false);
-                });
-            }
-            PopupAction::Retry(share_id) => {
-                self.outbox_action(RequestBody::RetryShare { share_id })
-            }
-            PopupAction::Discard(share_id) => {
-                self.outbox_action(RequestBody::DiscardShare { share_id })
-            }
         }
     }
 
@@ -1018,4 +957,56 @@ async fn pause(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+impl super::page::Page for Popup {
+    type Action = PopupAction;
+
+    fn on_action(self: &Rc<Self>, action: PopupAction) {
+        match action {
+            PopupAction::OpenOptions => {
+                super::open_options_page();
+                close_popup();
+            }
+            PopupAction::OpenTickets => {
+                super::open_tab(&chrome::runtime_get_url("tickets.html"));
+                close_popup();
+            }
+            PopupAction::Refresh => {
+                self.polls.set(0);
+                self.load(true);
+            }
+            PopupAction::Authorize => {
+                // Inside the click, for the user gesture; resolves at once when still granted.
+                let permission = self
+                    .status
+                    .borrow()
+                    .as_ref()
+                    .and_then(|s| s.instance.as_deref())
+                    .and_then(|i| InstanceUrl::parse(i).ok())
+                    .and_then(|u| super::request_host_permission(&u.permission_pattern()));
+                let p = self.clone();
+                spawn_local(async move {
+                    if let Some(permission) = permission {
+                        // Refused or not, the worker's answer says what is wrong.
+                        let _ = super::permission_outcome(permission).await;
+                    }
+                    p.show_message(view("popup-authorizing").map(|v| wrap(v).build()));
+                    match send(RequestBody::Authorize(AuthMethod::AuthorizationCode)).await {
+                        ResponseBody::Status(_) | ResponseBody::Done => {
+                            p.messages.borrow_mut().clear()
+                        }
+                        other => p.show_message(alert(&common::unexpected(&other))),
+                    }
+                    p.load(false);
+                });
+            }
+            PopupAction::Retry(share_id) => {
+                self.outbox_action(RequestBody::RetryShare { share_id })
+            }
+            PopupAction::Discard(share_id) => {
+                self.outbox_action(RequestBody::DiscardShare { share_id })
+            }
+        }
+    }
 }

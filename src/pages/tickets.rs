@@ -600,10 +600,6 @@ struct TicketsPage {
     refresh_running: Cell<bool>,
 }
 
-thread_local! {
-    static PAGE: RefCell<Option<Rc<TicketsPage>>> = const { RefCell::new(None) };
-}
-
 /// How often the age line is brought up to date, and a running refresh looked at.
 const AGE_TICK_MS: i32 = 30_000;
 const REFRESH_POLL_MS: i32 = 1_000;
@@ -647,7 +643,7 @@ pub fn start() {
         loaded_once: Cell::new(false),
         refresh_running: Cell::new(false),
     });
-    let dispatch = page.dispatch();
+    let dispatch = super::page::dispatch(&page);
     if let Some((toolbar, controls)) = bind_toolbar(&root, &state, &[], &dispatch) {
         *page.controls.borrow_mut() = Some(controls);
         page.static_views.borrow_mut().push(toolbar.build());
@@ -661,7 +657,7 @@ pub fn start() {
             p.apply_search();
         }
     }));
-    PAGE.with(|p| *p.borrow_mut() = Some(page.clone()));
+    super::page::keep(&page);
 
     // Back/forward or an edited URL: follow the hash. Page-lifetime listener.
     let weak = Rc::downgrade(&page);
@@ -703,15 +699,6 @@ pub fn start() {
 }
 
 impl TicketsPage {
-    fn dispatch(self: &Rc<Self>) -> Dispatch<TicketsAction> {
-        let weak = Rc::downgrade(self);
-        Rc::new(move |action| {
-            if let Some(p) = weak.upgrade() {
-                p.on_action(action);
-            }
-        })
-    }
-
     fn show_controls(&self) {
         if let Some(c) = self.controls.borrow().as_ref() {
             c.show(&self.state.borrow(), &self.names.borrow());
@@ -765,112 +752,6 @@ impl TicketsPage {
             dom::toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
         }
         self.load(Reason::Filter);
-    }
-
-    fn on_action(self: &Rc<Self>, action: TicketsAction) {
-        let reason = match &action {
-            TicketsAction::Sort(_) | TicketsAction::Previous | TicketsAction::Next => {
-                Reason::Position
-            }
-            TicketsAction::Retry => Reason::Reload,
-            _ => Reason::Filter,
-        };
-        {
-            let mut s = self.state.borrow_mut();
-            match &action {
-                TicketsAction::Sort(sort) => {
-                    if s.sort == *sort {
-                        s.descending = !s.descending;
-                    } else {
-                        s.sort = *sort;
-                        s.descending = default_descending(*sort);
-                    }
-                    s.page = 0;
-                    *self.refocus.borrow_mut() =
-                        Some(format!("button[data-sort=\"{}\"]", sort_value(*sort)));
-                }
-                TicketsAction::Previous => {
-                    s.page = s.page.saturating_sub(1);
-                    *self.refocus.borrow_mut() = Some("[data-action=previous]".into());
-                }
-                TicketsAction::Next => {
-                    s.page = s.page.saturating_add(1);
-                    *self.refocus.borrow_mut() = Some("[data-action=next]".into());
-                }
-                TicketsAction::Kind(kind) => {
-                    if s.kind != *kind {
-                        // A state of the other kind means nothing now.
-                        if kind.is_some() && s.kind != *kind {
-                            let keep = s.state.as_ref().is_some_and(|st| {
-                                self.names
-                                    .borrow()
-                                    .iter()
-                                    .any(|n| Some(n.kind) == *kind && &n.state == st)
-                            });
-                            if !keep {
-                                s.state = None;
-                            }
-                        }
-                        s.kind = *kind;
-                        s.page = 0;
-                    }
-                }
-                TicketsAction::State(choice) => {
-                    match choice {
-                        Some((kind, state)) => {
-                            s.kind = Some(*kind);
-                            s.state = Some(state.clone());
-                        }
-                        None => s.state = None,
-                    }
-                    s.page = 0;
-                }
-                TicketsAction::Category(c) => {
-                    s.category = *c;
-                    s.page = 0;
-                }
-                TicketsAction::Source(src) => {
-                    s.source = *src;
-                    s.page = 0;
-                }
-                TicketsAction::Search { now } => {
-                    drop(s);
-                    if *now {
-                        if let Some(d) = self.debouncer.borrow().as_ref() {
-                            d.cancel();
-                        }
-                        self.apply_search();
-                    } else if let Some(d) = self.debouncer.borrow().as_ref() {
-                        d.trigger();
-                    }
-                    return;
-                }
-                TicketsAction::ClearFilters => {
-                    let (sort, descending) = (s.sort, s.descending);
-                    *s = ListState {
-                        sort,
-                        descending,
-                        ..ListState::default()
-                    };
-                    *self.refocus.borrow_mut() = Some("#ticket-search".into());
-                }
-                TicketsAction::Refresh => {
-                    drop(s);
-                    self.refresh();
-                    return;
-                }
-                TicketsAction::Retry => {}
-            }
-        }
-        if matches!(
-            action,
-            TicketsAction::Kind(_) | TicketsAction::State(_) | TicketsAction::ClearFilters
-        ) {
-            self.show_controls();
-        } else if let Some(c) = self.controls.borrow().as_ref() {
-            dom::toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
-        }
-        self.load(reason);
     }
 
     /// Refresh: the worker fetches the cache again (one request for both kinds), then the
@@ -982,7 +863,7 @@ impl TicketsPage {
             if seq != p.seq.get() {
                 return;
             }
-            let dispatch = p.dispatch();
+            let dispatch = super::page::dispatch(&p);
             let content = match answer {
                 ResponseBody::Page(page) => {
                     // Past the end (fewer tickets than the URL's page): go to the last page.
@@ -1043,4 +924,114 @@ async fn sleep(ms: i32) {
         });
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+impl super::page::Page for TicketsPage {
+    type Action = TicketsAction;
+
+    fn on_action(self: &Rc<Self>, action: TicketsAction) {
+        let reason = match &action {
+            TicketsAction::Sort(_) | TicketsAction::Previous | TicketsAction::Next => {
+                Reason::Position
+            }
+            TicketsAction::Retry => Reason::Reload,
+            _ => Reason::Filter,
+        };
+        {
+            let mut s = self.state.borrow_mut();
+            match &action {
+                TicketsAction::Sort(sort) => {
+                    if s.sort == *sort {
+                        s.descending = !s.descending;
+                    } else {
+                        s.sort = *sort;
+                        s.descending = default_descending(*sort);
+                    }
+                    s.page = 0;
+                    *self.refocus.borrow_mut() =
+                        Some(format!("button[data-sort=\"{}\"]", sort_value(*sort)));
+                }
+                TicketsAction::Previous => {
+                    s.page = s.page.saturating_sub(1);
+                    *self.refocus.borrow_mut() = Some("[data-action=previous]".into());
+                }
+                TicketsAction::Next => {
+                    s.page = s.page.saturating_add(1);
+                    *self.refocus.borrow_mut() = Some("[data-action=next]".into());
+                }
+                TicketsAction::Kind(kind) => {
+                    if s.kind != *kind {
+                        // A state of the other kind means nothing now.
+                        if kind.is_some() && s.kind != *kind {
+                            let keep = s.state.as_ref().is_some_and(|st| {
+                                self.names
+                                    .borrow()
+                                    .iter()
+                                    .any(|n| Some(n.kind) == *kind && &n.state == st)
+                            });
+                            if !keep {
+                                s.state = None;
+                            }
+                        }
+                        s.kind = *kind;
+                        s.page = 0;
+                    }
+                }
+                TicketsAction::State(choice) => {
+                    match choice {
+                        Some((kind, state)) => {
+                            s.kind = Some(*kind);
+                            s.state = Some(state.clone());
+                        }
+                        None => s.state = None,
+                    }
+                    s.page = 0;
+                }
+                TicketsAction::Category(c) => {
+                    s.category = *c;
+                    s.page = 0;
+                }
+                TicketsAction::Source(src) => {
+                    s.source = *src;
+                    s.page = 0;
+                }
+                TicketsAction::Search { now } => {
+                    drop(s);
+                    if *now {
+                        if let Some(d) = self.debouncer.borrow().as_ref() {
+                            d.cancel();
+                        }
+                        self.apply_search();
+                    } else if let Some(d) = self.debouncer.borrow().as_ref() {
+                        d.trigger();
+                    }
+                    return;
+                }
+                TicketsAction::ClearFilters => {
+                    let (sort, descending) = (s.sort, s.descending);
+                    *s = ListState {
+                        sort,
+                        descending,
+                        ..ListState::default()
+                    };
+                    *self.refocus.borrow_mut() = Some("#ticket-search".into());
+                }
+                TicketsAction::Refresh => {
+                    drop(s);
+                    self.refresh();
+                    return;
+                }
+                TicketsAction::Retry => {}
+            }
+        }
+        if matches!(
+            action,
+            TicketsAction::Kind(_) | TicketsAction::State(_) | TicketsAction::ClearFilters
+        ) {
+            self.show_controls();
+        } else if let Some(c) = self.controls.borrow().as_ref() {
+            dom::toggle_attr(&c.clear, "hidden", !self.state.borrow().has_filters());
+        }
+        self.load(reason);
+    }
 }
