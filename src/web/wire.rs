@@ -2,9 +2,11 @@
 //! forms module it loads on first need.
 //!
 //! Requests are the contract's `RequestBody`, written as the JS object serde makes of it by hand,
-//! field by field, for the variants the content script sends (`encode`): serde's serializer
-//! compiled every variant's fields (settings, mapping, state names…) and serde-wasm-bindgen's
-//! key cache into the portal's download. Answers are read by their
+//! field by field, for the variants the content script and the forms send (`encode`): serde's
+//! serializer compiled every variant's fields (settings, mapping, state names…) and
+//! serde-wasm-bindgen's key cache into the portal's download. Each request function encodes its
+//! own variant, so the content script links the encoders of the requests it makes, not those of
+//! the forms' shares and drafts. Answers are read by their
 //! `type` tag, and only the data of the variant expected is decoded — by hand, field by field,
 //! into the contract's own types (`decode`). Serde's derived deserializers for the whole
 //! `ResponseBody` (and the float formatting their errors pull in) were half of the wasm the portal
@@ -30,13 +32,15 @@ const TIMEOUT_MS: i32 = 15_000;
 const SHARE_TIMEOUT_MS: i32 = 60_000;
 
 /// A request whose answer carries nothing the caller reads (done, or an error).
-async fn tell(body: RequestBody, timeout_ms: i32) -> Result<(), String> {
+async fn tell(body: JsValue, timeout_ms: i32) -> Result<(), String> {
     ask(body, timeout_ms).await.map(|_| ())
 }
 
-/// Sends `body` and returns the answer's `(type, data)`.
-async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), String> {
-    let msg = encode::request(&body)?;
+/// Sends `body` (a request body as `encode` writes it) and returns the answer's `(type, data)`.
+/// Each function below encodes its own variant: the content script links the encoders of the
+/// requests it makes, not those of the forms' shares and drafts.
+async fn ask(body: JsValue, timeout_ms: i32) -> Result<(String, JsValue), String> {
+    let msg = encode::message(&body);
     let promise = chrome::runtime_send_message(&msg)
         .map_err(|_| "the extension was updated or reloaded: reload the page".to_string())?;
     let answer = JsFuture::from(crate::messaging::within(&promise, timeout_ms))
@@ -59,7 +63,7 @@ async fn ask(body: RequestBody, timeout_ms: i32) -> Result<(String, JsValue), St
 
 /// Sends `body`, expects an answer of type `expect`, decodes its data.
 async fn ask_for<T>(
-    body: RequestBody,
+    body: JsValue,
     expect: &str,
     timeout_ms: i32,
     read: fn(&JsValue) -> Result<T, String>,
@@ -73,13 +77,13 @@ async fn ask_for<T>(
 
 /// Plumbing check: the worker answers `pong`.
 pub async fn ping() -> Result<(), String> {
-    ask_for(RequestBody::Ping, "pong", TIMEOUT_MS, |_| Ok(())).await
+    ask_for(encode::body("ping", None), "pong", TIMEOUT_MS, |_| Ok(())).await
 }
 
 /// The connection's state (the rest of the status is the popup's and options' business).
 pub async fn status() -> Result<ConnectionState, String> {
     ask_for(
-        RequestBody::GetStatus,
+        encode::body("get_status", None),
         "status",
         TIMEOUT_MS,
         decode::status_state,
@@ -91,7 +95,7 @@ pub async fn status() -> Result<ConnectionState, String> {
 /// assignment group.
 pub async fn settings() -> Result<decode::FormSettings, String> {
     ask_for(
-        RequestBody::GetSettings,
+        encode::body("get_settings", None),
         "settings",
         TIMEOUT_MS,
         decode::form_settings,
@@ -102,10 +106,7 @@ pub async fn settings() -> Result<decode::FormSettings, String> {
 /// Groups whose name contains `text`, for the assignment group field.
 pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
     ask_for(
-        RequestBody::SearchRecords {
-            table: crate::messages::RecordTable::Group,
-            text: text.to_owned(),
-        },
+        encode::search_records(crate::messages::RecordTable::Group, text),
         "records",
         TIMEOUT_MS,
         decode::records,
@@ -115,9 +116,7 @@ pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
 
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
     ask_for(
-        RequestBody::GetDraft {
-            key: key.to_owned(),
-        },
+        encode::body("get_draft", encode::one("key", key)),
         "draft",
         TIMEOUT_MS,
         decode::optional_draft,
@@ -126,21 +125,12 @@ pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
 }
 
 pub async fn save_draft(key: &str, draft: TaskDraft) -> Result<(), String> {
-    tell(
-        RequestBody::SaveDraft {
-            key: key.to_owned(),
-            draft,
-        },
-        TIMEOUT_MS,
-    )
-    .await
+    tell(encode::save_draft(key, &draft), TIMEOUT_MS).await
 }
 
 pub async fn delete_draft(key: &str) -> Result<(), String> {
     tell(
-        RequestBody::DeleteDraft {
-            key: key.to_owned(),
-        },
+        encode::body("delete_draft", encode::one("key", key)),
         TIMEOUT_MS,
     )
     .await
@@ -148,9 +138,7 @@ pub async fn delete_draft(key: &str) -> Result<(), String> {
 
 pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, String> {
     ask_for(
-        RequestBody::FindOpenTickets {
-            action_id: action_id.to_owned(),
-        },
+        encode::body("find_open_tickets", encode::one("action_id", action_id)),
         "tickets",
         TIMEOUT_MS,
         decode::tickets,
@@ -162,9 +150,7 @@ pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, St
 /// the signed-in UPN.
 pub async fn portal_context(tenant: &str) -> Result<decode::PortalContext, String> {
     ask_for(
-        RequestBody::GetPortalContext {
-            tenant: tenant.to_owned(),
-        },
+        encode::body("get_portal_context", encode::one("tenant", tenant)),
         "portal_context",
         TIMEOUT_MS,
         decode::portal_context,
@@ -179,11 +165,7 @@ pub async fn learn_portal_context(
     upn: Option<String>,
 ) -> Result<(), String> {
     tell(
-        RequestBody::LearnPortalContext {
-            tenant: tenant.to_owned(),
-            titles,
-            upn,
-        },
+        encode::learn_portal_context(tenant, &titles, upn.as_deref()),
         TIMEOUT_MS,
     )
     .await
@@ -193,10 +175,7 @@ pub async fn learn_portal_context(
 /// shown ticket packed for the badges: what `need` names (see `tickets::TicketStore`).
 pub async fn tickets_raw(need: SnapshotNeed) -> Result<decode::RawSnapshot, String> {
     ask_for(
-        RequestBody::GetTickets {
-            force_refresh: false,
-            need,
-        },
+        encode::get_tickets(false, need),
         "snapshot",
         TIMEOUT_MS,
         decode::raw_snapshot,
@@ -206,7 +185,7 @@ pub async fn tickets_raw(need: SnapshotNeed) -> Result<decode::RawSnapshot, Stri
 
 pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
     ask_for(
-        RequestBody::Share(request),
+        encode::body("share", Some(encode::share(&request))),
         "share",
         SHARE_TIMEOUT_MS,
         decode::share_outcome,
@@ -217,7 +196,7 @@ pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
 /// Bulk share: the open tickets of several actions, in one lookup.
 pub async fn find_open_tickets_bulk(action_ids: Vec<String>) -> Result<Vec<TicketSummary>, String> {
     ask_for(
-        RequestBody::FindOpenTicketsBulk { action_ids },
+        encode::find_open_tickets_bulk(&action_ids),
         "tickets",
         SHARE_TIMEOUT_MS,
         decode::tickets,
@@ -227,11 +206,16 @@ pub async fn find_open_tickets_bulk(action_ids: Vec<String>) -> Result<Vec<Ticke
 
 /// Bulk share: starts (or resends, or with `None` only reads) a bulk; its progress.
 pub async fn bulk(body: RequestBody) -> Result<BulkView, String> {
+    let body = encode::body_of(&body)?;
     ask_for(body, "bulk", SHARE_TIMEOUT_MS, decode::bulk_view).await
 }
 
 pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
-    tell(RequestBody::OpenPage { page }, TIMEOUT_MS).await
+    tell(
+        encode::body("open_page", encode::one("page", page.as_str())),
+        TIMEOUT_MS,
+    )
+    .await
 }
 
 /// Fire-and-forget `OpenPage` from a click handler.
@@ -254,7 +238,7 @@ pub mod encode {
 
     use crate::domain::draft::{ComplianceFacts, TaskDraft};
     use crate::domain::settings::RecordRef;
-    use crate::messages::{RequestBody, ShareRequest, PROTOCOL_VERSION};
+    use crate::messages::{RecordTable, RequestBody, ShareRequest, SnapshotNeed, PROTOCOL_VERSION};
 
     /// A JS object, filled field by field (keys are literals, made into JS strings once).
     pub struct Obj(Object);
@@ -332,7 +316,7 @@ pub mod encode {
             .done()
     }
 
-    fn share(r: &ShareRequest) -> JsValue {
+    pub(super) fn share(r: &ShareRequest) -> JsValue {
         one_share(&r.share_id, &r.draft, r.allow_duplicate)
     }
 
@@ -345,7 +329,7 @@ pub mod encode {
             .done()
     }
 
-    fn strings(list: &[String]) -> JsValue {
+    pub(super) fn strings(list: &[String]) -> JsValue {
         list.iter()
             .map(|s| JsValue::from_str(s))
             .collect::<Array>()
@@ -353,7 +337,7 @@ pub mod encode {
     }
 
     /// `{type}` or `{type, data}`, as serde tags `RequestBody` (`tag = "type", content = "data"`).
-    fn body(kind: &'static str, data: Option<JsValue>) -> JsValue {
+    pub(super) fn body(kind: &'static str, data: Option<JsValue>) -> JsValue {
         let b = Obj::new().str("type", kind);
         match data {
             Some(d) => b.set("data", &d),
@@ -362,88 +346,117 @@ pub mod encode {
         .done()
     }
 
-    fn one(key: &'static str, value: &str) -> Option<JsValue> {
+    pub(super) fn one(key: &'static str, value: &str) -> Option<JsValue> {
         Some(Obj::new().str(key, value).done())
     }
 
-    /// The message for `body`; a variant only extension pages send is refused.
+    /// `{v, body}`: the message the worker reads.
+    pub(super) fn message(body: &JsValue) -> JsValue {
+        Obj::new()
+            .set("v", &JsValue::from(PROTOCOL_VERSION))
+            .set("body", body)
+            .done()
+    }
+
+    pub(super) fn get_tickets(force_refresh: bool, need: SnapshotNeed) -> JsValue {
+        body(
+            "get_tickets",
+            Some(
+                Obj::new()
+                    .set("force_refresh", &JsValue::from_bool(force_refresh))
+                    .str("need", need.as_str())
+                    .done(),
+            ),
+        )
+    }
+
+    pub(super) fn save_draft(key: &str, d: &TaskDraft) -> JsValue {
+        body(
+            "save_draft",
+            Some(Obj::new().str("key", key).set("draft", &draft(d)).done()),
+        )
+    }
+
+    pub(super) fn search_records(table: RecordTable, text: &str) -> JsValue {
+        body(
+            "search_records",
+            Some(
+                Obj::new()
+                    .str("table", table.as_str())
+                    .str("text", text)
+                    .done(),
+            ),
+        )
+    }
+
+    pub(super) fn learn_portal_context(
+        tenant: &str,
+        titles: &[(String, String)],
+        upn: Option<&str>,
+    ) -> JsValue {
+        let pairs: Array = titles
+            .iter()
+            .map(|(title, id)| Array::of2(&title.into(), &id.into()))
+            .collect();
+        body(
+            "learn_portal_context",
+            Some(
+                Obj::new()
+                    .str("tenant", tenant)
+                    .set("titles", &pairs)
+                    .opt("upn", upn)
+                    .done(),
+            ),
+        )
+    }
+
+    pub(super) fn find_open_tickets_bulk(action_ids: &[String]) -> JsValue {
+        body(
+            "find_open_tickets_bulk",
+            Some(Obj::new().set("action_ids", &strings(action_ids)).done()),
+        )
+    }
+
+    /// The message for `body`; a variant only extension pages send is refused. The in-page
+    /// requests themselves go through their own encoders (see [`super::ask`]).
     pub fn request(body: &RequestBody) -> Result<JsValue, String> {
+        body_of(body).map(|b| message(&b))
+    }
+
+    /// `body` as `{type, data}`.
+    pub(super) fn body_of(b: &RequestBody) -> Result<JsValue, String> {
         use RequestBody as B;
-        let body = match body {
-            B::Ping => self::body("ping", None),
-            B::GetStatus => self::body("get_status", None),
-            B::GetSettings => self::body("get_settings", None),
-            B::Share(r) => self::body("share", Some(share(r))),
+        Ok(match b {
+            B::Ping => body("ping", None),
+            B::GetStatus => body("get_status", None),
+            B::GetSettings => body("get_settings", None),
+            B::Share(r) => body("share", Some(share(r))),
             B::FindOpenTickets { action_id } => {
-                self::body("find_open_tickets", one("action_id", action_id))
+                body("find_open_tickets", one("action_id", action_id))
             }
             B::GetTickets {
                 force_refresh,
                 need,
-            } => self::body(
-                "get_tickets",
-                Some(
-                    Obj::new()
-                        .set("force_refresh", &JsValue::from_bool(*force_refresh))
-                        .str("need", need.as_str())
-                        .done(),
-                ),
-            ),
-            B::GetDraft { key } => self::body("get_draft", one("key", key)),
-            B::SaveDraft { key, draft } => self::body(
-                "save_draft",
-                Some(
-                    Obj::new()
-                        .str("key", key)
-                        .set("draft", &self::draft(draft))
-                        .done(),
-                ),
-            ),
-            B::DeleteDraft { key } => self::body("delete_draft", one("key", key)),
-            B::OpenPage { page } => self::body("open_page", one("page", page.as_str())),
-            B::SearchRecords { table, text } => self::body(
-                "search_records",
-                Some(
-                    Obj::new()
-                        .str("table", table.as_str())
-                        .str("text", text)
-                        .done(),
-                ),
-            ),
-            B::GetPortalContext { tenant } => {
-                self::body("get_portal_context", one("tenant", tenant))
-            }
+            } => get_tickets(*force_refresh, *need),
+            B::GetDraft { key } => body("get_draft", one("key", key)),
+            B::SaveDraft { key, draft } => save_draft(key, draft),
+            B::DeleteDraft { key } => body("delete_draft", one("key", key)),
+            B::OpenPage { page } => body("open_page", one("page", page.as_str())),
+            B::SearchRecords { table, text } => search_records(*table, text),
+            B::GetPortalContext { tenant } => body("get_portal_context", one("tenant", tenant)),
             B::LearnPortalContext {
                 tenant,
                 titles,
                 upn,
-            } => {
-                let pairs: Array = titles
-                    .iter()
-                    .map(|(title, id)| Array::of2(&title.into(), &id.into()))
-                    .collect();
-                self::body(
-                    "learn_portal_context",
-                    Some(
-                        Obj::new()
-                            .str("tenant", tenant)
-                            .set("titles", &pairs)
-                            .opt("upn", upn.as_deref())
-                            .done(),
-                    ),
-                )
-            }
-            B::FindOpenTicketsBulk { action_ids } => self::body(
-                "find_open_tickets_bulk",
-                Some(Obj::new().set("action_ids", &strings(action_ids)).done()),
-            ),
+            } => learn_portal_context(tenant, titles, upn.as_deref()),
+            B::FindOpenTicketsBulk { action_ids } => find_open_tickets_bulk(action_ids),
             B::ShareBulk(r) => {
                 let items: Array = r
                     .items
                     .iter()
                     .map(|i| one_share(&i.share_id, &i.draft, i.allow_duplicate))
                     .collect();
-                self::body(
+                body(
                     "share_bulk",
                     Some(
                         Obj::new()
@@ -453,14 +466,10 @@ pub mod encode {
                     ),
                 )
             }
-            B::GetBulk { bulk_id } => self::body("get_bulk", one("bulk_id", bulk_id)),
-            B::RetryBulk { bulk_id } => self::body("retry_bulk", one("bulk_id", bulk_id)),
+            B::GetBulk { bulk_id } => body("get_bulk", one("bulk_id", bulk_id)),
+            B::RetryBulk { bulk_id } => body("retry_bulk", one("bulk_id", bulk_id)),
             _ => return Err("not a request of the content script".to_owned()),
-        };
-        Ok(Obj::new()
-            .set("v", &JsValue::from(PROTOCOL_VERSION))
-            .set("body", &body)
-            .done())
+        })
     }
 }
 
