@@ -77,13 +77,13 @@ async fn ask_for<T>(
 
 /// Plumbing check: the worker answers `pong`.
 pub async fn ping() -> Result<(), String> {
-    ask_for(encode::body("ping", None), "pong", TIMEOUT_MS, |_| Ok(())).await
+    ask_for(encode::ping(), "pong", TIMEOUT_MS, |_| Ok(())).await
 }
 
 /// The connection's state (the rest of the status is the popup's and options' business).
 pub async fn status() -> Result<ConnectionState, String> {
     ask_for(
-        encode::body("get_status", None),
+        encode::get_status(),
         "status",
         TIMEOUT_MS,
         decode::status_state,
@@ -95,7 +95,7 @@ pub async fn status() -> Result<ConnectionState, String> {
 /// assignment group.
 pub async fn settings() -> Result<decode::FormSettings, String> {
     ask_for(
-        encode::body("get_settings", None),
+        encode::get_settings(),
         "settings",
         TIMEOUT_MS,
         decode::form_settings,
@@ -116,7 +116,7 @@ pub async fn search_groups(text: &str) -> Result<Vec<RecordRef>, String> {
 
 pub async fn get_draft(key: &str) -> Result<Option<TaskDraft>, String> {
     ask_for(
-        encode::body("get_draft", encode::one("key", key)),
+        encode::get_draft(key),
         "draft",
         TIMEOUT_MS,
         decode::optional_draft,
@@ -129,16 +129,12 @@ pub async fn save_draft(key: &str, draft: TaskDraft) -> Result<(), String> {
 }
 
 pub async fn delete_draft(key: &str) -> Result<(), String> {
-    tell(
-        encode::body("delete_draft", encode::one("key", key)),
-        TIMEOUT_MS,
-    )
-    .await
+    tell(encode::delete_draft(key), TIMEOUT_MS).await
 }
 
 pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, String> {
     ask_for(
-        encode::body("find_open_tickets", encode::one("action_id", action_id)),
+        encode::find_open_tickets(action_id),
         "tickets",
         TIMEOUT_MS,
         decode::tickets,
@@ -150,7 +146,7 @@ pub async fn find_open_tickets(action_id: &str) -> Result<Vec<TicketSummary>, St
 /// the signed-in UPN.
 pub async fn portal_context(tenant: &str) -> Result<decode::PortalContext, String> {
     ask_for(
-        encode::body("get_portal_context", encode::one("tenant", tenant)),
+        encode::get_portal_context(tenant),
         "portal_context",
         TIMEOUT_MS,
         decode::portal_context,
@@ -185,7 +181,7 @@ pub async fn tickets_raw(need: SnapshotNeed) -> Result<decode::RawSnapshot, Stri
 
 pub async fn share(request: ShareRequest) -> Result<ShareOutcome, String> {
     ask_for(
-        encode::body("share", Some(encode::share(&request))),
+        encode::share_request(&request),
         "share",
         SHARE_TIMEOUT_MS,
         decode::share_outcome,
@@ -211,11 +207,7 @@ pub async fn bulk(body: RequestBody) -> Result<BulkView, String> {
 }
 
 pub async fn open_page(page: ExtensionPage) -> Result<(), String> {
-    tell(
-        encode::body("open_page", encode::one("page", page.as_str())),
-        TIMEOUT_MS,
-    )
-    .await
+    tell(encode::open_page(page), TIMEOUT_MS).await
 }
 
 /// Fire-and-forget `OpenPage` from a click handler.
@@ -238,7 +230,9 @@ pub mod encode {
 
     use crate::domain::draft::{ComplianceFacts, TaskDraft};
     use crate::domain::settings::RecordRef;
-    use crate::messages::{RecordTable, RequestBody, ShareRequest, SnapshotNeed, PROTOCOL_VERSION};
+    use crate::messages::{
+        ExtensionPage, RecordTable, RequestBody, ShareRequest, SnapshotNeed, PROTOCOL_VERSION,
+    };
 
     /// A JS object, filled field by field (keys are literals, made into JS strings once).
     pub struct Obj(Object);
@@ -316,7 +310,7 @@ pub mod encode {
             .done()
     }
 
-    pub(super) fn share(r: &ShareRequest) -> JsValue {
+    fn share(r: &ShareRequest) -> JsValue {
         one_share(&r.share_id, &r.draft, r.allow_duplicate)
     }
 
@@ -329,7 +323,7 @@ pub mod encode {
             .done()
     }
 
-    pub(super) fn strings(list: &[String]) -> JsValue {
+    fn strings(list: &[String]) -> JsValue {
         list.iter()
             .map(|s| JsValue::from_str(s))
             .collect::<Array>()
@@ -337,7 +331,7 @@ pub mod encode {
     }
 
     /// `{type}` or `{type, data}`, as serde tags `RequestBody` (`tag = "type", content = "data"`).
-    pub(super) fn body(kind: &'static str, data: Option<JsValue>) -> JsValue {
+    fn body(kind: &'static str, data: Option<JsValue>) -> JsValue {
         let b = Obj::new().str("type", kind);
         match data {
             Some(d) => b.set("data", &d),
@@ -346,7 +340,7 @@ pub mod encode {
         .done()
     }
 
-    pub(super) fn one(key: &'static str, value: &str) -> Option<JsValue> {
+    fn one(key: &'static str, value: &str) -> Option<JsValue> {
         Some(Obj::new().str(key, value).done())
     }
 
@@ -356,6 +350,45 @@ pub mod encode {
             .set("v", &JsValue::from(PROTOCOL_VERSION))
             .set("body", body)
             .done()
+    }
+
+    // One encoder per request body, each tag spelled once: the request functions above call
+    // them, and `body_of` (checked against serde's output by tests/wasm_portal.rs) too.
+
+    pub(super) fn ping() -> JsValue {
+        body("ping", None)
+    }
+
+    pub(super) fn get_status() -> JsValue {
+        body("get_status", None)
+    }
+
+    pub(super) fn get_settings() -> JsValue {
+        body("get_settings", None)
+    }
+
+    pub(super) fn share_request(r: &ShareRequest) -> JsValue {
+        body("share", Some(share(r)))
+    }
+
+    pub(super) fn find_open_tickets(action_id: &str) -> JsValue {
+        body("find_open_tickets", one("action_id", action_id))
+    }
+
+    pub(super) fn get_draft(key: &str) -> JsValue {
+        body("get_draft", one("key", key))
+    }
+
+    pub(super) fn delete_draft(key: &str) -> JsValue {
+        body("delete_draft", one("key", key))
+    }
+
+    pub(super) fn open_page(page: ExtensionPage) -> JsValue {
+        body("open_page", one("page", page.as_str()))
+    }
+
+    pub(super) fn get_portal_context(tenant: &str) -> JsValue {
+        body("get_portal_context", one("tenant", tenant))
     }
 
     pub(super) fn get_tickets(force_refresh: bool, need: SnapshotNeed) -> JsValue {
@@ -427,23 +460,21 @@ pub mod encode {
     pub(super) fn body_of(b: &RequestBody) -> Result<JsValue, String> {
         use RequestBody as B;
         Ok(match b {
-            B::Ping => body("ping", None),
-            B::GetStatus => body("get_status", None),
-            B::GetSettings => body("get_settings", None),
-            B::Share(r) => body("share", Some(share(r))),
-            B::FindOpenTickets { action_id } => {
-                body("find_open_tickets", one("action_id", action_id))
-            }
+            B::Ping => ping(),
+            B::GetStatus => get_status(),
+            B::GetSettings => get_settings(),
+            B::Share(r) => share_request(r),
+            B::FindOpenTickets { action_id } => find_open_tickets(action_id),
             B::GetTickets {
                 force_refresh,
                 need,
             } => get_tickets(*force_refresh, *need),
-            B::GetDraft { key } => body("get_draft", one("key", key)),
+            B::GetDraft { key } => get_draft(key),
             B::SaveDraft { key, draft } => save_draft(key, draft),
-            B::DeleteDraft { key } => body("delete_draft", one("key", key)),
-            B::OpenPage { page } => body("open_page", one("page", page.as_str())),
+            B::DeleteDraft { key } => delete_draft(key),
+            B::OpenPage { page } => open_page(*page),
             B::SearchRecords { table, text } => search_records(*table, text),
-            B::GetPortalContext { tenant } => body("get_portal_context", one("tenant", tenant)),
+            B::GetPortalContext { tenant } => get_portal_context(tenant),
             B::LearnPortalContext {
                 tenant,
                 titles,
