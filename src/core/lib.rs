@@ -35,6 +35,17 @@ fn push_hex(out: &mut String, bytes: &[u8], digits: &[u8; 16]) {
     }
 }
 
+/// A hex digit's value, either case (`%XX` escapes, `\uXXXX` escapes): a `match`, where
+/// `u8::from_str_radix` would also take a leading sign and need the digits as a `str`.
+pub fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// `n` in decimal (a count, a generation): what `n.to_string()` writes, without the formatting
 /// machinery, which the content script otherwise carries for its few numbers (issue 17).
 pub fn decimal(n: u64) -> String {

@@ -326,8 +326,8 @@ pub fn percent_decode(text: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' => match (
-                bytes.get(i + 1).and_then(|&h| hex_value(h)),
-                bytes.get(i + 2).and_then(|&l| hex_value(l)),
+                bytes.get(i + 1).and_then(|&h| crate::hex_value(h)),
+                bytes.get(i + 2).and_then(|&l| crate::hex_value(l)),
             ) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
@@ -349,16 +349,6 @@ pub fn percent_decode(text: &str) -> String {
         }
     }
     lossy_utf8(&out)
-}
-
-/// A hex digit's value (either case).
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// `bytes` as text, each invalid sequence as one U+FFFD: what `String::from_utf8_lossy` gives,

@@ -168,7 +168,9 @@ pub fn repair_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
         if hex[0] != b'\\' || hex[1] != b'u' {
             return None;
         }
-        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+        hex[2..]
+            .iter()
+            .try_fold(0u16, |v, &d| Some(v << 4 | u16::from(crate::hex_value(d)?)))
     }
     let b = json.as_bytes();
     if !json.contains("\\u") {
@@ -292,6 +294,9 @@ mod tests {
             (r#"{"a":"\\ud800"}"#, "\\ud800"),
             (r#"{"a":"\ud800\ud800\udc00"}"#, "\u{fffd}\u{10000}"),
             (r#"{"a":"end\ud800"}"#, "end\u{fffd}"),
+            // Java writes its escapes in uppercase.
+            (r#"{"a":"x\uD800y"}"#, "x\u{fffd}y"),
+            (r#"{"a":"\uD83D\uDE00"}"#, "\u{1F600}"),
         ];
         for (raw, want) in cases {
             let fixed = repair_lone_surrogates(raw);
