@@ -171,8 +171,12 @@ build_js_fallback() {
   local tdir=$ROOT/target/mvp out=$ROOT/target/mvp/bindgen surface
   # The old MVP wasm must not stand in for a build that failed.
   for surface in "${IN_PAGE[@]}"; do rm -f "$tdir/$WASM_TARGET/release/snshare_$surface.wasm"; done
+  # MVP plus the two features wasm2js writes as plain JavaScript: memory.copy/fill become
+  # copyWithin/fill on the heap (not compiler_builtins' byte loops) and sign-ext becomes shifts
+  # (the content script's JS build 1.0 KiB gzip smaller; README "What the portal downloads").
+  # Not nontrapping-fptoint: wasm2js 132 aborts on its saturating conversions.
   build_step "${IN_PAGE[*]}, MVP wasm (cargo +nightly)" \
-    env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp $SMALL_RUSTFLAGS $RUSTFLAGS_REMAP" \
+    env CARGO_TARGET_DIR="$tdir" RUSTFLAGS="-C target-cpu=mvp -C target-feature=+bulk-memory,+sign-ext $SMALL_RUSTFLAGS $RUSTFLAGS_REMAP" \
     cargo "+$NIGHTLY" build --quiet --lib --release --target "$WASM_TARGET" \
       "${SMALL_BUILD_STD[@]}" "${IN_PAGE[@]/#/-psnshare-}" --no-default-features ${BENCH_FEATURE:+--features bench}
   rm -rf "$out"; mkdir -p "$out" "$DIST/pkg-js"
