@@ -172,7 +172,7 @@ build_js_fallback() {
   # The old MVP wasm must not stand in for a build that failed.
   for surface in "${IN_PAGE[@]}"; do rm -f "$tdir/$WASM_TARGET/release/snshare_$surface.wasm"; done
   # MVP plus the two features wasm2js writes as plain JavaScript: memory.copy/fill become
-  # copyWithin/fill on the heap (not compiler_builtins' byte loops) and sign-ext becomes shifts
+  # copyWithin/fill on the heap (not compiler_builtins' memcpy/memset loops) and sign-ext becomes shifts
   # (the content script's JS build 1.0 KiB gzip smaller; README "What the portal downloads").
   # Not nontrapping-fptoint: wasm2js 132 aborts on its saturating conversions.
   build_step "${IN_PAGE[*]}, MVP wasm (cargo +nightly)" \
