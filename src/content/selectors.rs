@@ -647,10 +647,12 @@ pub fn readable_text(e: &Element) -> String {
     normalize(&out)
 }
 
+/// Walks the children by `firstChild`/`nextSibling`: asking for `childNodes` would leave a live
+/// `NodeList` cached on each node walked for the node's life (README "How the cost grows").
 fn collect_text(node: &Node, out: &mut String) {
-    let kids = node.child_nodes();
-    for i in 0..kids.length() {
-        let Some(k) = kids.item(i) else { continue };
+    let mut next = node.first_child();
+    while let Some(k) = next {
+        next = k.next_sibling();
         match k.node_type() {
             Node::TEXT_NODE => out.push_str(&k.text_content().unwrap_or_default()),
             Node::ELEMENT_NODE => {
