@@ -258,6 +258,8 @@ struct Variant {
     name: &'static str,
     lang: &'static Lang,
     table: bool,
+    /// The div list's role: `grid`, or `table` (an ARIA table: its cells `role="cell"`).
+    list_role: &'static str,
     cols: &'static [&'static str],
     /// Renamed headers (grid-noheaders).
     renamed: &'static [(&'static str, &'static str)],
@@ -275,6 +277,7 @@ const VARIANTS: [Variant; 7] = [
         name: "grid-en",
         lang: &EN,
         table: false,
+        list_role: "grid",
         cols: &ALL_COLS,
         renamed: &[],
         selection: true,
@@ -289,6 +292,7 @@ const VARIANTS: [Variant; 7] = [
         name: "table-it",
         lang: &IT,
         table: true,
+        list_role: "grid",
         cols: &[
             "category",
             "title",
@@ -313,6 +317,7 @@ const VARIANTS: [Variant; 7] = [
         name: "grid-zh",
         lang: &ZH,
         table: false,
+        list_role: "grid",
         cols: &[
             "rank",
             "title",
@@ -337,6 +342,7 @@ const VARIANTS: [Variant; 7] = [
         name: "grid-sv",
         lang: &SV,
         table: false,
+        list_role: "grid",
         cols: &[
             "title",
             "rank",
@@ -352,7 +358,7 @@ const VARIANTS: [Variant; 7] = [
         title_role: "gridcell",
         title_wrap: "none",
         href: "relative",
-        panel: "dialog",
+        panel: "region",
         wrap_depth: 0,
         class: "sc-a1b2c3 kxyz12",
     },
@@ -360,6 +366,7 @@ const VARIANTS: [Variant; 7] = [
         name: "grid-fr",
         lang: &FR,
         table: false,
+        list_role: "grid",
         cols: &[
             "rank",
             "title",
@@ -384,6 +391,7 @@ const VARIANTS: [Variant; 7] = [
         name: "grid-nl",
         lang: &NL,
         table: false,
+        list_role: "table",
         cols: &[
             "rank",
             "status",
@@ -397,10 +405,10 @@ const VARIANTS: [Variant; 7] = [
         ],
         renamed: &[],
         selection: false,
-        title_role: "gridcell",
+        title_role: "cell",
         title_wrap: "none",
         href: "absolute",
-        panel: "dialog",
+        panel: "dialog-element",
         wrap_depth: 2,
         class: "jss1234",
     },
@@ -408,6 +416,7 @@ const VARIANTS: [Variant; 7] = [
         name: "grid-noheaders",
         lang: &EN,
         table: false,
+        list_role: "grid",
         cols: &[
             "status",
             "rank",
@@ -558,10 +567,10 @@ impl Variant {
                 self.class
             ));
             for (j, k) in cols.iter().enumerate() {
-                let role = if *k == "title" {
-                    self.title_role
-                } else {
-                    "gridcell"
+                let role = match (*k, self.list_role) {
+                    ("title", _) => self.title_role,
+                    (_, "table") => "cell",
+                    _ => "gridcell",
                 };
                 body.push_str(&format!(
                     "<div role=\"{role}\" aria-colindex=\"{}\" class=\"{}\">{}</div>",
@@ -578,7 +587,8 @@ impl Variant {
             " aria-label=\"Recommended actions\"".into()
         };
         let grid = format!(
-            "<div role=\"grid\" aria-rowcount=\"{}\" aria-colcount=\"{}\"{label} aria-readonly=\"true\"><div role=\"presentation\"><div role=\"row\" aria-rowindex=\"1\">{head}</div></div><div role=\"presentation\">{body}</div></div>",
+            "<div role=\"{}\" aria-rowcount=\"{}\" aria-colcount=\"{}\"{label} aria-readonly=\"true\"><div role=\"presentation\"><div role=\"row\" aria-rowindex=\"1\">{head}</div></div><div role=\"presentation\">{body}</div></div>",
+            self.list_role,
             ACTIONS.len() + 1,
             cols.len()
         );
@@ -630,6 +640,17 @@ impl Variant {
         if self.panel == "complementary" {
             format!(
                 "<main><aside role=\"complementary\"{labelled} class=\"{}\">{inner}</aside></main>",
+                self.class
+            )
+        } else if self.panel == "region" {
+            // A region labelled by its heading, beside the page's other named regions.
+            format!(
+                "<main><section aria-label=\"Overview\"><h2>Overview</h2><p>Score</p></section><section{labelled} class=\"{}\">{inner}</section></main>",
+                self.class
+            )
+        } else if self.panel == "dialog-element" {
+            format!(
+                "<div class=\"layer\"><dialog open{labelled} class=\"{}\">{inner}</dialog></div>",
                 self.class
             )
         } else {
@@ -822,7 +843,8 @@ fn the_panel_its_sections_and_its_share_button_in_every_variant() {
             v.list_html(false),
             v.panel_html("share-1")
         ));
-        assert_eq!(all(&root, selectors::PANEL).len(), 1, "{}", v.name);
+        let dialogs = if v.panel == "region" { 0 } else { 1 };
+        assert_eq!(all(&root, selectors::PANEL).len(), dialogs, "{}", v.name);
         let panel = selectors::find_panel(&root).unwrap_or_else(|| panic!("{}: no panel", v.name));
         let heading = selectors::panel_heading(&panel).unwrap();
         assert_eq!(
@@ -872,6 +894,39 @@ fn the_panel_its_sections_and_its_share_button_in_every_variant() {
             v.name
         );
     }
+}
+
+#[wasm_bindgen_test]
+fn a_region_is_the_panel_only_when_it_offers_share_and_does_not_hold_the_list() {
+    let v = &VARIANTS[0];
+    // The list's own page drawn as a named region with a Share of its own: not an action.
+    let root = mount(&format!(
+        "<section aria-label=\"Recommended actions\"><h2>Recommended actions</h2><button>Share</button>{}</section>",
+        v.list_html(false)
+    ));
+    assert!(selectors::find_panel(&root).is_none(), "the list's region");
+    // A named region, an aside and a closed <dialog> without the portal's Share.
+    let root = mount(
+        "<section aria-labelledby=\"h\"><h2 id=\"h\">Require MFA</h2><p>Text</p></section>\
+         <aside><h2>Related</h2><a href=\"/x\">More</a></aside>\
+         <dialog aria-labelledby=\"d\"><h2 id=\"d\">Closed</h2><button>Share</button></dialog>",
+    );
+    assert!(
+        selectors::find_panel(&root).is_none(),
+        "no Share, or not open"
+    );
+    // An open dialog is the panel before any region that looks like one; else the innermost
+    // region with the Share.
+    let region = "<div role=\"region\" aria-label=\"Page\"><h2>Page</h2><section aria-labelledby=\"r\"><h2 id=\"r\">From a region</h2><button><span>Share</span></button></section></div>";
+    let root = mount(&format!(
+        "{region}<dialog open aria-labelledby=\"d\"><h2 id=\"d\">From a dialog</h2></dialog>"
+    ));
+    let panel = selectors::find_panel(&root).unwrap();
+    assert_eq!(selectors::panel_title(&panel), "From a dialog");
+    let root = mount(region);
+    let panel = selectors::find_panel(&root).unwrap();
+    assert_eq!(selectors::panel_title(&panel), "From a region");
+    assert_eq!(panel.tag_name(), "SECTION");
 }
 
 #[wasm_bindgen_test]

@@ -324,7 +324,7 @@ fn init(ctx: &Rc<Ctx>, page: &PortalPage) -> Box<dyn Feature> {
 impl Feature for DetailsShare {
     fn on_batch(&mut self, ctx: &Rc<Ctx>, batch: &Batch) {
         let (details, _) = ctx.panel(batch.structure || batch.initial);
-        let details = details.filter(|d| self.on_detail || dom::matches(d, selectors::PANEL));
+        let details = details.filter(|d| self.on_detail || selectors::is_panel_element(d));
         let Some(details) = details else {
             // Back on the list: the page's main region is no details any more. Its button goes
             // where the portal kept it; the whole page is walked for it once, not on every batch.

@@ -38,8 +38,10 @@ use crate::domain::ticket::Category;
 // Selectors
 // ---------------------------------------------------------------------------------------------
 
-/// Candidates for the Recommended actions list.
-pub const LIST: &str = "[role=\"grid\"], [role=\"treegrid\"], table";
+/// Candidates for the Recommended actions list: an ARIA grid (Fluent's `DetailsList`), an ARIA
+/// table (`role="table"` with `role="cell"`s: Fluent v9's `Table` without native elements), or a
+/// `<table>`.
+pub const LIST: &str = "[role=\"grid\"], [role=\"treegrid\"], [role=\"table\"], table";
 /// Rows of a list (header, spacer and action rows alike).
 pub const ROW: &str = "[role=\"row\"], tr";
 /// `selector` without snshare's own nodes nor anything inside them: the page's elements only,
@@ -73,8 +75,13 @@ pub const ACTION_LINK: &str =
 /// What can carry an action's title in its cell: a link, or a Fluent `Link` without `href`
 /// (a `<button>`), or their ARIA forms.
 pub const TITLE_CONTROL: &str = "a[href], button, [role=\"link\"], [role=\"button\"]";
-/// Candidates for the action detail panel.
-pub const PANEL: &str = "[role=\"dialog\"], [role=\"complementary\"]";
+/// Candidates for the action detail panel: a dialog (ARIA or an open `<dialog>`) or a side panel.
+pub const PANEL: &str = "[role=\"dialog\"], dialog[open], [role=\"complementary\"]";
+/// A detail panel drawn as a region labelled by its heading (a named `<section>` is one), or an
+/// `<aside>`: taken only when no [`PANEL`] is one, and only when it holds the portal's Share
+/// button and not the list (`find_panel`), since a page has regions of every kind.
+const PANEL_REGION: &str =
+    "[role=\"region\"], section[aria-labelledby], section[aria-label], aside";
 /// The panel's title when it has no `aria-labelledby` (Fluent: `div[role=heading]`).
 pub const PANEL_HEADING: &str = "h1, h2, [role=\"heading\"]";
 /// Headings that end a section's text.
@@ -1170,11 +1177,32 @@ fn row_value<T>(
 
 /// The action detail panel (the most recently added one when several dialogs exist).
 pub fn find_panel(root: &Element) -> Option<Element> {
+    let shown =
+        |p: &Element| !is_ours(p) && p.get_attribute("aria-hidden").as_deref() != Some("true");
     all(root, PANEL)
         .into_iter()
         .rev()
-        .filter(|p| !is_ours(p) && p.get_attribute("aria-hidden").as_deref() != Some("true"))
+        .filter(shown)
         .find(|p| panel_heading(p).is_some())
+        .or_else(|| {
+            // The innermost region last in the page that looks like an action's details: its
+            // heading names it, it offers the portal's Share, and it is not the page around
+            // the list (a wrong panel would teach a wrong title → id).
+            all(root, PANEL_REGION)
+                .into_iter()
+                .rev()
+                .filter(shown)
+                .find(|p| {
+                    panel_heading(p).is_some()
+                        && share_button(p).is_some()
+                        && first(p, LIST).is_none()
+                })
+        })
+}
+
+/// Whether `e` is the kind of element a detail panel is ([`PANEL`] or a region).
+pub fn is_panel_element(e: &Element) -> bool {
+    matches(e, PANEL) || matches(e, PANEL_REGION)
 }
 
 /// The element holding the panel's title: the first `aria-labelledby` element, else its first
@@ -1258,13 +1286,16 @@ pub fn read_panel(panel: &Element) -> PanelContent {
     for (h, section, heading) in &titles {
         match section {
             Section::Description if out.description.is_empty() => {
-                out.description = following_text(h, &others).join("\n");
+                out.description = following_text(panel, h, &others).join("\n");
             }
             Section::Prerequisites if out.prerequisites.is_none() => {
-                out.prerequisites = Some((heading.clone(), following_text(h, &others).join("\n")));
+                out.prerequisites = Some((
+                    heading.clone(),
+                    following_text(panel, h, &others).join("\n"),
+                ));
             }
             Section::NextSteps if out.next_steps.is_none() => {
-                out.next_steps = Some((heading.clone(), following_text(h, &others)));
+                out.next_steps = Some((heading.clone(), following_text(panel, h, &others)));
             }
             _ => {}
         }
@@ -1277,7 +1308,7 @@ pub fn read_panel(panel: &Element) -> PanelContent {
 /// Text after a section title, up to the next title or heading: one entry per paragraph or
 /// list item. A title wrapped alone in its own element (`div > span`) reads from after the
 /// wrapper.
-fn following_text(title: &Element, titles: &[Element]) -> Vec<String> {
+fn following_text(panel: &Element, title: &Element, titles: &[Element]) -> Vec<String> {
     let is_boundary = |e: &Element| {
         matches(e, ANY_HEADING)
             || titles
@@ -1287,7 +1318,7 @@ fn following_text(title: &Element, titles: &[Element]) -> Vec<String> {
     let mut anchor = title.clone();
     while anchor.next_element_sibling().is_none() {
         match anchor.parent_element() {
-            Some(p) if !matches(&p, PANEL) && !is_boundary(&p) => anchor = p,
+            Some(p) if &p != panel && !matches(&p, PANEL) && !is_boundary(&p) => anchor = p,
             _ => break,
         }
     }

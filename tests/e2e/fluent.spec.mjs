@@ -182,10 +182,16 @@ async function expectOneServiceNowItem(page) {
   await expect(menu.getByRole('menuitem')).toHaveCount((await ownItems(page)).length + 1);
 }
 
-/** The detail panel: a dialog (or complementary pane) whose Share button has the page's name. */
+/** The detail panel as the variant draws it: a dialog (ARIA or native), a complementary pane,
+ *  or a region named by its heading, the action's title (grid-sv). */
+function detailPanel(page, title = MFA_TITLE) {
+  return page.getByRole('dialog').or(page.getByRole('complementary')).or(page.getByRole('region', { name: title, exact: true }));
+}
+
+/** The detail panel's Share button, by the page's name for it. */
 async function shareButton(page) {
   const share = await page.evaluate(() => __replica.strings.share);
-  return page.getByRole('dialog').or(page.getByRole('complementary')).getByRole('button', { name: share, exact: true });
+  return detailPanel(page).getByRole('button', { name: share, exact: true });
 }
 
 /** The Send button once the form's checks are done. */
@@ -968,7 +974,7 @@ async function expectReadableTitlesAt640(page, tracked) {
     for (const r of rows) {
       // What shows of the title: its box inside its cell's (a long title is clipped there).
       const widths = await rowOf(page, r.title).getByText(r.title, { exact: true }).evaluate((el) => {
-        const cell = el.closest('[role="gridcell"], [role="rowheader"], td').getBoundingClientRect();
+        const cell = el.closest('[role="gridcell"], [role="rowheader"], [role="cell"], td').getBoundingClientRect();
         const box = el.getBoundingClientRect();
         const em = parseFloat(getComputedStyle(el).fontSize);
         return { title: Math.min(box.right, cell.right) - Math.max(box.left, cell.left), cell: cell.width, em };
@@ -1029,7 +1035,7 @@ for (const csp of CSPS) {
           await expectBadgesOnTheirRows(portal, tracked);
           // The panel's badge names one of the action's tickets.
           await portal.evaluate((id) => __replica.navigate(`/securescore?viewid=actions&actionId=${id}`), MFA);
-          const panel = portal.getByRole('dialog').or(portal.getByRole('complementary'));
+          const panel = detailPanel(portal);
           const panelBadge = panel.getByRole('link', { name: await badgeNamePattern(portal) });
           await expect(panelBadge).toHaveCount(1, { timeout: 15_000 });
           expect(tracked.get(MFA)).toContain((await panelBadge.innerText()).split(/\s/)[0]);

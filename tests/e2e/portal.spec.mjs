@@ -90,7 +90,7 @@ async function audit(page, variant = 'grid-en') {
       else if ((keys.get(title) ?? key) !== key || (titles.get(key) ?? title) !== title) problems.push(`${id}: title key ${key} also another title's`);
       keys.set(title, key);
       titles.set(key, title);
-      const cell = b.closest('[role="gridcell"], [role="rowheader"], td');
+      const cell = b.closest('[role="gridcell"], [role="rowheader"], [role="cell"], td');
       if (!cell || !cell.contains(a)) problems.push(`${id}: not in the title cell`);
     }
     const total = document.querySelectorAll('button[data-snshare-cmd="share-row"]').length;
