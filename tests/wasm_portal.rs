@@ -917,7 +917,13 @@ fn a_region_is_the_panel_only_when_it_offers_share_and_does_not_hold_the_list() 
     );
     // An open dialog is the panel before any region that looks like one; else the innermost
     // region with the Share.
-    let region = "<div role=\"region\" aria-label=\"Page\"><h2>Page</h2><section aria-labelledby=\"r\"><h2 id=\"r\">From a region</h2><button><span>Share</span></button></section></div>";
+    // A page's own region with a Share and a heading, but no section of an action's.
+    let root = mount("<section aria-labelledby=\"s\"><h2 id=\"s\">Microsoft Secure Score</h2><button>Share</button><p>Your score</p></section>");
+    assert!(
+        selectors::find_panel(&root).is_none(),
+        "no action's sections"
+    );
+    let region = "<div role=\"region\" aria-label=\"Page\"><h2>Page</h2><section aria-labelledby=\"r\"><h2 id=\"r\">From a region</h2><button><span>Share</span></button><h3>Description</h3><p>Text</p></section></div>";
     let root = mount(&format!(
         "{region}<dialog open aria-labelledby=\"d\"><h2 id=\"d\">From a dialog</h2></dialog>"
     ));

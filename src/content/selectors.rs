@@ -79,7 +79,8 @@ pub const TITLE_CONTROL: &str = "a[href], button, [role=\"link\"], [role=\"butto
 pub const PANEL: &str = "[role=\"dialog\"], dialog[open], [role=\"complementary\"]";
 /// A detail panel drawn as a region labelled by its heading (a named `<section>` is one), or an
 /// `<aside>`: taken only when no [`PANEL`] is one, and only when it holds the portal's Share
-/// button and not the list (`find_panel`), since a page has regions of every kind.
+/// button and an action's sections, not the list (`find_panel`), since a page has regions of
+/// every kind.
 const PANEL_REGION: &str =
     "[role=\"region\"], section[aria-labelledby], section[aria-label], aside";
 /// The panel's title when it has no `aria-labelledby` (Fluent: `div[role=heading]`).
@@ -1186,8 +1187,9 @@ pub fn find_panel(root: &Element) -> Option<Element> {
         .find(|p| panel_heading(p).is_some())
         .or_else(|| {
             // The innermost region last in the page that looks like an action's details: its
-            // heading names it, it offers the portal's Share, and it is not the page around
-            // the list (a wrong panel would teach a wrong title → id).
+            // heading names it, it offers the portal's Share and titles a section of an
+            // action's (Description, Implementation…), and it is not the page around the list.
+            // A wrong panel would teach a wrong title → id.
             all(root, PANEL_REGION)
                 .into_iter()
                 .rev()
@@ -1196,6 +1198,7 @@ pub fn find_panel(root: &Element) -> Option<Element> {
                     panel_heading(p).is_some()
                         && share_button(p).is_some()
                         && first(p, LIST).is_none()
+                        && !section_titles(p).is_empty()
                 })
         })
 }
