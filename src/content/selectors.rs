@@ -1194,10 +1194,12 @@ pub fn find_panel(root: &Element) -> Option<Element> {
                 .into_iter()
                 .rev()
                 .filter(shown)
+                // Cheapest first: a region around the list (thousands of named buttons) is
+                // left at one query, before the Share is looked for among its buttons.
                 .find(|p| {
-                    panel_heading(p).is_some()
+                    first(p, LIST).is_none()
+                        && panel_heading(p).is_some()
                         && share_button(p).is_some()
-                        && first(p, LIST).is_none()
                         && !section_titles(p).is_empty()
                 })
         })
