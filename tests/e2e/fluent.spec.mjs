@@ -12,7 +12,7 @@ import { chromium } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, ROOT, INTEGRATION_USER, connect, launchExtension, grantedExtensionDir, watchErrors,
+  test, expect, PORTAL, PORTAL_HOST, INSTANCE_HOST, CHROMIUM, DIST, ROOT, CELL, INTEGRATION_USER, connect, launchExtension, grantedExtensionDir, watchErrors,
 } from './harness.mjs';
 
 const OLD = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
@@ -973,12 +973,12 @@ async function expectReadableTitlesAt640(page, tracked) {
     const rows = (await page.evaluate(() => __replica.visibleRows())).filter((r) => tracked.has(r.id));
     for (const r of rows) {
       // What shows of the title: its box inside its cell's (a long title is clipped there).
-      const widths = await rowOf(page, r.title).getByText(r.title, { exact: true }).evaluate((el) => {
-        const cell = el.closest('[role="gridcell"], [role="rowheader"], [role="cell"], td').getBoundingClientRect();
+      const widths = await rowOf(page, r.title).getByText(r.title, { exact: true }).evaluate((el, cellSelector) => {
+        const cell = el.closest(cellSelector).getBoundingClientRect();
         const box = el.getBoundingClientRect();
         const em = parseFloat(getComputedStyle(el).fontSize);
         return { title: Math.min(box.right, cell.right) - Math.max(box.left, cell.left), cell: cell.width, em };
-      });
+      }, CELL);
       // Ten characters or so, or 40 % of a cell too narrow for that.
       expect(widths.title, `${r.id} at 640 px: ${JSON.stringify(widths)}`).toBeGreaterThanOrEqual(Math.min(8 * widths.em, 0.4 * widths.cell));
     }

@@ -22,6 +22,11 @@ export const CM_HOSTS = ['purview.microsoft.com', 'compliance.microsoft.com'];
 export const INSTANCE_HOST = 'snshare-test.service-now.com';
 export const INSTANCE = `https://${INSTANCE_HOST}`;
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+/**
+ * A cell of the replica's lists in all their forms (ARIA grid and table, row headers, native
+ * table), for `closest()` in the page.
+ */
+export const CELL = '[role="gridcell"], [role="rowheader"], [role="cell"], td';
 export const INTEGRATION_USER = { user: 'snshare.integration', password: 'Integration#1' };
 export const PERSONAL_USER = { user: 'abel.tuter', password: 'Personal#1' };
 export const DEMO_CLIENT = { id: 'snshare-demo', secret: 'snshare-demo-secret' };

@@ -5,7 +5,7 @@
 // The flows that create tickets are in share.spec.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { test, expect, PORTAL, DIST, connect, sendFromExtensionPage, contentScriptWorld, INTEGRATION_USER } from './harness.mjs';
+import { test, expect, PORTAL, DIST, CELL, connect, sendFromExtensionPage, contentScriptWorld, INTEGRATION_USER } from './harness.mjs';
 
 const XSS_TITLE = 'Ensure <img src=x onerror=alert(1)> is blocked';
 /** AdminMFAV2's title in the replica's data. */
@@ -69,7 +69,7 @@ const form = (page) => page.getByRole('dialog', { name: /ServiceNow/ });
  */
 async function audit(page, variant = 'grid-en') {
   // The expected name with a marker where the row's title goes.
-  return page.evaluate((named) => {
+  return page.evaluate(({ named, cellSelector }) => {
     const rows = [...document.querySelectorAll('[role="row"], tr')].filter((r) => r.querySelector('a[href*="actionId="]'));
     const problems = [];
     const keys = new Map();
@@ -90,13 +90,13 @@ async function audit(page, variant = 'grid-en') {
       else if ((keys.get(title) ?? key) !== key || (titles.get(key) ?? title) !== title) problems.push(`${id}: title key ${key} also another title's`);
       keys.set(title, key);
       titles.set(key, title);
-      const cell = b.closest('[role="gridcell"], [role="rowheader"], [role="cell"], td');
+      const cell = b.closest(cellSelector);
       if (!cell || !cell.contains(a)) problems.push(`${id}: not in the title cell`);
     }
     const total = document.querySelectorAll('button[data-snshare-cmd="share-row"]').length;
     if (total !== rows.length) problems.push(`${total} buttons for ${rows.length} rows`);
     return { rows: rows.length, problems };
-  }, ui(variant, 'portal_share_row', '\u0001'));
+  }, { named: ui(variant, 'portal_share_row', '\u0001'), cellSelector: CELL });
 }
 
 /** Waits until a scrolled list stops recycling (the replica's scroll can still move after
