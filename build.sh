@@ -406,6 +406,20 @@ with open(path, "w", encoding="utf-8") as f:
 PY
 }
 
+# The build's background jobs, stopped with their children (wasm-opt, cargo) and their staging
+# folder if the build stops early: a failed step must not leave them running.
+BG_PIDS=(); BG_STAGE=""
+stop_background() {
+  local p
+  for p in "${BG_PIDS[@]}"; do
+    pkill -TERM -P "$p" 2>/dev/null || true
+    kill "$p" 2>/dev/null || true
+  done
+  BG_PIDS=()
+  [ -n "$BG_STAGE" ] && rm -rf "$BG_STAGE"
+  BG_STAGE=""
+}
+
 finish_surface() {
   # $1 = surface, $2 = its wasm: bound into $DIST/pkg and optimized (in build's background).
   build_step "wasm-bindgen of the $1 wasm" bindgen "$2" "$DIST/pkg" "snshare_$1" web
@@ -427,11 +441,13 @@ build() {
   # and wasm-opt runs keep one core busy each, which leaves the other idle on a 2-core machine.
   local js_log=$ROOT/target/mvp-build.log js_pid
   mkdir -p "$ROOT/target"
+  trap stop_background EXIT
   ( build_js_fallback ) >"$js_log" 2>&1 & js_pid=$!
+  BG_PIDS+=("$js_pid")
   # Each surface's wasm-bindgen and wasm-opt (one core, up to half a minute) run in the
   # background while cargo builds the next surface, on a copy of its wasm.
   local surface wasm pids=() stage
-  stage=$(mktemp -d "$ROOT/target/surfaces.XXXXXX")
+  stage=$(mktemp -d "$ROOT/target/surfaces.XXXXXX"); BG_STAGE=$stage
   for surface in "${SURFACES[@]}"; do
     wasm=$SMALL_DIR/$WASM_TARGET/release/snshare_$surface.wasm
     # An old wasm must not stand in for a build that failed.
@@ -439,14 +455,13 @@ build() {
     build_step "$surface wasm (cargo build -p snshare-$surface)" cargo_wasm "$surface"
     cp "$wasm" "$stage/snshare_$surface.wasm"
     ( IN_TEST=0 finish_surface "$surface" "$stage/snshare_$surface.wasm" ) >"$stage/$surface.log" 2>&1 &
-    pids+=($!)
+    pids+=($!); BG_PIDS+=($!)
   done
   local i
   for i in "${!SURFACES[@]}"; do
     surface=${SURFACES[$i]}
-    wait "${pids[$i]}" || { cat "$stage/$surface.log" >&2; build_failed "wasm-bindgen or wasm-opt of the $surface wasm (its log is above)" 1; }
+    wait "${pids[$i]}" || { cat "$stage/$surface.log" >&2; build_failed "the $surface wasm's wasm-bindgen or wasm-opt (its log is above)" 1; }
   done
-  rm -rf "$stage"
   # The portal downloads the in-page surfaces' glue with their wasm: minified (the content
   # script's 8.7 → 6.9 KiB gzip).
   for surface in "${IN_PAGE[@]}"; do
@@ -459,6 +474,7 @@ build() {
   build_step "the content glue compiled as it streams (V8's compile hint)" \
     compile_hint "$DIST/pkg/snshare_content.js"
   wait "$js_pid" || { cat "$js_log" >&2; build_failed "the JS build of the in-page surfaces (its log is above)" 1; }
+  BG_PIDS=(); stop_background; trap - EXIT
   cat "$js_log"
   build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script and the forms)" \
     bash -c 'cd extension && find . -type f ! -name "*.md" ! -name "manifest.*.json" ! -path "./templates/*" -print0 | xargs -0 -I{} cp --parents {} "$1/"' _ "$DIST"
