@@ -150,8 +150,8 @@ OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-si
   --enable-reference-types --enable-multivalue --enable-mutable-globals)
 opt() { wasm-opt -Oz --converge $LOW_MEMORY_UNUSED "${OPT_FEATURES[@]}" "$1" -o "$1" "${@:2}"; }
 # The worker's and the pages' wasm get one -Oz round: --converge took the worker's from 36 to
-# 64 s for 646 B of its 948 KB (0.07 %), and made the pages' 2 KB larger raw for 1.4 KB less
-# gzip. Neither is downloaded by the portal; the in-page surfaces keep --converge.
+# 64 s for 646 B of its 951 KB (0.07 %), the pages' from 23 to 34 s for 238 B. Neither is
+# downloaded by the portal; the in-page surfaces keep --converge.
 opt_once() { wasm-opt -Oz $LOW_MEMORY_UNUSED "${OPT_FEATURES[@]}" "$1" -o "$1"; }
 
 build_step() {
