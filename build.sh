@@ -148,11 +148,11 @@ bindgen() {
 LOW_MEMORY_UNUSED=--low-memory-unused
 OPT_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-reference-types --enable-multivalue --enable-mutable-globals)
-opt() { wasm-opt -Oz --converge $LOW_MEMORY_UNUSED "${OPT_FEATURES[@]}" "$1" -o "$1" "${@:2}"; }
-# The worker's and the pages' wasm get one -Oz round: --converge took the worker's from 36 to
-# 64 s for 646 B of its 951 KB (0.07 %), the pages' from 23 to 34 s for 238 B. Neither is
-# downloaded by the portal; the in-page surfaces keep --converge.
-opt_once() { wasm-opt -Oz $LOW_MEMORY_UNUSED "${OPT_FEATURES[@]}" "$1" -o "$1"; }
+# opt_once: one -Oz round, for the worker's and the pages' wasm: --converge took the worker's
+# from 36 to 64 s for 646 B of its 951 KB (0.07 %), the pages' from 23 to 34 s for 238 B.
+# Neither is downloaded by the portal; the in-page surfaces keep --converge (opt).
+opt_once() { wasm-opt -Oz $LOW_MEMORY_UNUSED "${OPT_FEATURES[@]}" "$1" -o "$1" "${@:2}"; }
+opt() { opt_once "$1" --converge "${@:2}"; }
 
 build_step() {
   # $1 = what the step makes, rest = command. Checked here rather than left to `set -e`, which
@@ -420,6 +420,12 @@ stop_background() {
   BG_STAGE=""
 }
 
+wait_job() {
+  # $1 = a background job of build, $2 = its log, $3 = what it makes: its failure, with its log,
+  # fails the build.
+  wait "$1" || { cat "$2" >&2; build_failed "$3 (its log is above)" 1; }
+}
+
 finish_surface() {
   # $1 = surface, $2 = its wasm: bound into $DIST/pkg and optimized (in build's background).
   build_step "wasm-bindgen of the $1 wasm" bindgen "$2" "$DIST/pkg" "snshare_$1" web
@@ -460,7 +466,7 @@ build() {
   local i
   for i in "${!SURFACES[@]}"; do
     surface=${SURFACES[$i]}
-    wait "${pids[$i]}" || { cat "$stage/$surface.log" >&2; build_failed "the $surface wasm's wasm-bindgen or wasm-opt (its log is above)" 1; }
+    wait_job "${pids[$i]}" "$stage/$surface.log" "the $surface wasm's wasm-bindgen or wasm-opt"
   done
   # The portal downloads the in-page surfaces' glue with their wasm: minified (the content
   # script's 8.7 → 6.9 KiB gzip).
@@ -473,7 +479,7 @@ build() {
   done
   build_step "the content glue compiled as it streams (V8's compile hint)" \
     compile_hint "$DIST/pkg/snshare_content.js"
-  wait "$js_pid" || { cat "$js_log" >&2; build_failed "the JS build of the in-page surfaces (its log is above)" 1; }
+  wait_job "$js_pid" "$js_log" "the JS build of the in-page surfaces"
   BG_PIDS=(); stop_background; trap - EXIT
   cat "$js_log"
   build_step "copy of extension/ into dist/chrome (templates/ is compiled into the content script and the forms)" \
@@ -812,7 +818,10 @@ cmd_test() {
   fi
   ensure_npm; ensure_browser; ensure_xvfb
   [[ " ${layers[*]} " == *" firefox "* ]] && ensure_firefox
-  [[ " ${layers[*]} " =~ " "(e2e|firefox|release)" " ]] && ensure_nightly
+  # The browser layers test the extension as built, with the nightly that builds it.
+  local needs_build=0
+  [[ " ${layers[*]} " =~ " "(e2e|firefox|release)" " ]] && needs_build=1
+  [ "$needs_build" = 1 ] && ensure_nightly
   if [ -n "$wbg_pid" ]; then
     wait "$wbg_pid" || { cat "$wbg_log" >&2; die "the wasm-bindgen CLI did not install (its log is above)"; }
   fi
@@ -821,7 +830,7 @@ cmd_test() {
   IN_TEST=1
   # Format and lint first, for the whole run: a red lint fails fast, before minutes of tests.
   [ ${#layers[@]} -gt 1 ] && { lint; phase lint; }
-  if [[ " ${layers[*]} " =~ " "(e2e|firefox|release)" " ]]; then
+  if [ "$needs_build" = 1 ]; then
     # Built first, so a failed step stops the run before any test (see build_step).
     say "building for the end-to-end suite"
     build

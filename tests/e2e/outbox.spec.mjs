@@ -51,7 +51,16 @@ async function createInFlight(sandbox, since) {
 /** Waits until the outbox is empty and exactly one record per share exists. */
 async function expectExactlyOnce(page, sandbox, actionIds, timeout = 60_000) {
   await expect.poll(async () => (await outbox(page)).length, { timeout, intervals: [500] }).toBe(0);
-  for (const id of actionIds) expect((await recordsFor(sandbox, id)).length, id).toBe(1);
+  for (const id of actionIds) {
+    const records = await recordsFor(sandbox, id);
+    if (records.length === 1) continue;
+    // Say how the count came about: which creates reached the sandbox, what each was answered
+    // and which fault it met, and which lookups ran between them (a duplicate seen once under
+    // load could not be explained after the fact).
+    const log = (await sandbox.requests()).filter((r) => r.path.startsWith('/api/now/table/'))
+      .map((r) => [r.index, r.method, r.path, r.status, r.fault, r.time_ms, r.duration_ms]);
+    expect(records.length, `${id}: ${JSON.stringify(log)}`).toBe(1);
+  }
 }
 
 test('503 three times, then the record is created once', async ({ context, extensionId, sandbox }) => {
