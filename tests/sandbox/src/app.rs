@@ -342,82 +342,100 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         return admin::handle(&app, &req).await;
     }
 
-    let fault = take_fault(&app, &req);
-    let mut info = LogInfo::default();
-    let drop_connection = false;
-    let mut truncated = false;
-    let response = match fault.as_ref().map(|f| &f.kind) {
-        Some(FaultKind::Delay { delay_ms }) => {
-            tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
-            route(&app, &req, &mut info)
+    // A real instance finishes a request it has read even when the client has gone: nothing on
+    // its side notices a closed connection before the answer is written, and ServiceNow's quota
+    // rules end a Table API transaction after 60 s, not the client's timeout. The answer is made
+    // (and committed, and logged) in a task of its own, which a closed connection does not
+    // cancel: a create held by a delay fault commits after the client gave up.
+    let task = tokio::spawn(async move {
+        let fault = take_fault(&app, &req);
+        let mut info = LogInfo::default();
+        let drop_connection = false;
+        let mut truncated = false;
+        let response = match fault.as_ref().map(|f| &f.kind) {
+            Some(FaultKind::Delay { delay_ms }) => {
+                tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+                route(&app, &req, &mut info)
+            }
+            Some(FaultKind::SlowAnswer { delay_ms }) => {
+                let response = route(&app, &req, &mut info);
+                tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+                response
+            }
+            Some(FaultKind::DropAfterCommit) => {
+                // Commit, then cut the answer short: the status line and headers go out, the body
+                // never completes (a Content-Length the body does not reach), and the connection
+                // closes. Closing before any byte instead would let the browser resend the POST
+                // by itself on a reused keep-alive connection — a duplicate no client code can
+                // see — which is not the failure this fault is for.
+                truncated = true;
+                let response = route(&app, &req, &mut info);
+                let (parts, body) = response.into_parts();
+                Response::from_parts(parts, crate::net::Faulty::truncated(body_bytes(body)))
+            }
+            Some(FaultKind::Endless) => {
+                // A 200 whose JSON never closes: what a broken or hostile server could stream.
+                let mut response = crate::net::response(StatusCode::OK, "application/json", "");
+                *response.body_mut() = crate::net::Faulty::endless(
+                    bytes::Bytes::from_static(b"{\"result\":["),
+                    bytes::Bytes::from(format!("{{\"padding\":\"{}\"}},", "x".repeat(64 * 1024))),
+                    app.endless_sent.clone(),
+                );
+                response
+            }
+            Some(FaultKind::Rewrite { from, to }) => {
+                let response = route(&app, &req, &mut info);
+                let (mut parts, body) = response.into_parts();
+                let text = String::from_utf8_lossy(&body_bytes(body)).replace(from.as_str(), to);
+                parts.headers.remove(hyper::header::CONTENT_LENGTH);
+                Response::from_parts(parts, crate::net::full(text))
+            }
+            Some(kind) => kind.response(&req),
+            None => route(&app, &req, &mut info),
+        };
+        let mut response = response;
+        if let Some(rl) = &info.rate_limit {
+            // Like an instance with a rate limit rule: on every answer the rule matched.
+            rl.set_headers(&mut response);
         }
-        Some(FaultKind::SlowAnswer { delay_ms }) => {
-            let response = route(&app, &req, &mut info);
-            tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
-            response
+        {
+            let mut s = app.lock();
+            let index = s.next_log_index;
+            s.next_log_index += 1;
+            if s.log.len() >= MAX_LOG {
+                // A long demo must not grow without bound; tests read far fewer.
+                s.log.drain(..MAX_LOG / 10);
+            }
+            s.log.push(LogEntry {
+                index,
+                method: req.method.to_string(),
+                path: req.path.clone(),
+                query: req.raw_query.clone(),
+                status: if drop_connection || truncated {
+                    0
+                } else {
+                    response.status().as_u16()
+                },
+                user: info.user,
+                grant: info.grant,
+                batch: info.batch,
+                fault: fault.map(|f| f.kind.name().to_string()),
+                time_ms,
+                duration_ms: started.elapsed().as_millis() as u64,
+            });
         }
-        Some(FaultKind::DropAfterCommit) => {
-            // Commit, then cut the answer short: the status line and headers go out, the body
-            // never completes (a Content-Length the body does not reach), and the connection
-            // closes. Closing before any byte instead would let the browser resend the POST
-            // by itself on a reused keep-alive connection — a duplicate no client code can
-            // see — which is not the failure this fault is for.
-            truncated = true;
-            let response = route(&app, &req, &mut info);
-            let (parts, body) = response.into_parts();
-            Response::from_parts(parts, crate::net::Faulty::truncated(body_bytes(body)))
+        (response, drop_connection)
+    });
+    let (response, drop_connection) = match task.await {
+        Ok(answer) => answer,
+        Err(e) => {
+            return net::response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain",
+                format!("sandbox: the request's task failed: {e}"),
+            )
         }
-        Some(FaultKind::Endless) => {
-            // A 200 whose JSON never closes: what a broken or hostile server could stream.
-            let mut response = crate::net::response(StatusCode::OK, "application/json", "");
-            *response.body_mut() = crate::net::Faulty::endless(
-                bytes::Bytes::from_static(b"{\"result\":["),
-                bytes::Bytes::from(format!("{{\"padding\":\"{}\"}},", "x".repeat(64 * 1024))),
-                app.endless_sent.clone(),
-            );
-            response
-        }
-        Some(FaultKind::Rewrite { from, to }) => {
-            let response = route(&app, &req, &mut info);
-            let (mut parts, body) = response.into_parts();
-            let text = String::from_utf8_lossy(&body_bytes(body)).replace(from.as_str(), to);
-            parts.headers.remove(hyper::header::CONTENT_LENGTH);
-            Response::from_parts(parts, crate::net::full(text))
-        }
-        Some(kind) => kind.response(&req),
-        None => route(&app, &req, &mut info),
     };
-    let mut response = response;
-    if let Some(rl) = &info.rate_limit {
-        // Like an instance with a rate limit rule: on every answer the rule matched.
-        rl.set_headers(&mut response);
-    }
-    {
-        let mut s = app.lock();
-        let index = s.next_log_index;
-        s.next_log_index += 1;
-        if s.log.len() >= MAX_LOG {
-            // A long demo must not grow without bound; tests read far fewer.
-            s.log.drain(..MAX_LOG / 10);
-        }
-        s.log.push(LogEntry {
-            index,
-            method: req.method.to_string(),
-            path: req.path.clone(),
-            query: req.raw_query.clone(),
-            status: if drop_connection || truncated {
-                0
-            } else {
-                response.status().as_u16()
-            },
-            user: info.user,
-            grant: info.grant,
-            batch: info.batch,
-            fault: fault.map(|f| f.kind.name().to_string()),
-            time_ms,
-            duration_ms: started.elapsed().as_millis() as u64,
-        });
-    }
     if drop_connection {
         ctx.abort();
         return never().await;

@@ -46,10 +46,15 @@ impl Default for Http {
 
 impl Http {
     pub fn new(ca_pem: Option<&str>) -> Http {
+        Self::with_timeout(ca_pem, Duration::from_secs(20))
+    }
+
+    /// A client that gives up on a request after `timeout` (the answer's wait included).
+    pub fn with_timeout(ca_pem: Option<&str>, timeout: Duration) -> Http {
         let mut cfg = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_global(Some(Duration::from_secs(20)));
+            .timeout_global(Some(timeout));
         if let Some(pem) = ca_pem {
             let cert = ureq::tls::Certificate::from_pem(pem.as_bytes())
                 .unwrap()

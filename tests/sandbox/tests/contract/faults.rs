@@ -185,6 +185,64 @@ fn delay_fault_delays_then_answers() {
     assert!(started.elapsed() < Duration::from_millis(400));
 }
 
+/// Like a real instance, which finishes what it has read whether or not anyone waits for the
+/// answer: a create held by a delay commits after the client gave up (the duplicate a client's
+/// too early lookup would make, issue 7).
+#[test]
+fn a_create_held_by_a_delay_commits_after_the_client_gave_up() {
+    let (_sb, t, token) = start();
+    inject(
+        &t,
+        json!({"kind": "delay", "delay_ms": 1_500, "method": "POST", "path_prefix": "/api/now/table/incident"}),
+    );
+    let marker = common::run_id("late");
+    let committed = || {
+        t.http
+            .get(&t.url("/sandbox/records/incident"), &[])
+            .result()
+            .as_array()
+            .map_or(0, |records| {
+                records
+                    .iter()
+                    .filter(|r| r["correlation_id"] == json!(marker))
+                    .count()
+            })
+    };
+    let impatient = common::Http::with_timeout(None, Duration::from_millis(300));
+    let auth = format!("Bearer {token}");
+    let body = json!({"short_description": "committed late", "correlation_id": marker}).to_string();
+    let result = impatient.try_send(
+        "POST",
+        &t.url("/api/now/table/incident"),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(&body),
+    );
+    assert!(result.is_err(), "the client gives up first: {result:?}");
+    assert_eq!(committed(), 0, "still held when the client gave up");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while committed() == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(committed(), 1, "committed once the delay was over");
+    let log = t.http.get(&t.url("/sandbox/requests"), &[]).result();
+    let create = log
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .rev()
+                .find(|e| e["method"] == json!("POST"))
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        (create["status"].clone(), create["fault"].clone()),
+        (json!(201), json!("delay"))
+    );
+}
+
 #[test]
 fn slow_answer_reads_on_arrival_and_answers_late() {
     let (_sb, t, token) = start();
