@@ -14,7 +14,7 @@ use crate::domain::correlation::correlation_id;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::outbox::{ClaimError, Lease, OutboxEntry, OutboxStatus};
 use crate::domain::pacing::{RateLimitHeaders, RateMeter};
-use crate::domain::retry::{classify, Attempt, RetryDecision};
+use crate::domain::retry::{classify, may_still_commit, Attempt, RetryDecision};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{CreateApi, OutboxView, ShareOutcome, ShareRequest};
 use crate::platform::fetch::sleep;
@@ -407,7 +407,11 @@ async fn attempt_claimed(
         Some(names) if session.instance.origin() == entry.instance => names,
         _ => tickets::state_names(&entry.instance).await,
     };
-    let result: Result<(TicketSummary, CreateApi), CallError> = async {
+    // Whether this attempt's create left (a failure before it, in the lookup, says nothing
+    // about the instance still working on a create).
+    let mut create_sent = false;
+    // `None`: the lookup found nothing while an earlier create may still commit.
+    let result: Result<Option<(TicketSummary, CreateApi)>, CallError> = async {
         if lease.check_first {
             let found = session
                 .call(|token| {
@@ -424,7 +428,10 @@ async fn attempt_claimed(
                 })
                 .await?;
             if let Some(ticket) = found {
-                return Ok((ticket, CreateApi::TableApi));
+                return Ok(Some((ticket, CreateApi::TableApi)));
+            }
+            if !entry.absence_is_final(now_ms()) {
+                return Ok(None);
             }
             lease.mark_checked_absent();
         }
@@ -434,12 +441,26 @@ async fn attempt_claimed(
             utc_offset_minutes(),
             &session.settings.mapping,
         );
-        create(&session, &entry.instance, &ticket, &names).await
+        create_sent = true;
+        create(&session, &entry.instance, &ticket, &names)
+            .await
+            .map(Some)
     }
     .await;
 
     match result {
-        Ok((ticket, api)) => {
+        Ok(None) => {
+            // Nothing found yet, and the instance may still commit the create that got no
+            // answer: look again later rather than send a second one.
+            with_outbox(|o| {
+                o.get_mut(share_id)
+                    .map(|x| x.recheck_later(&lease, now_ms()))
+            })
+            .await;
+            schedule().await;
+            Attempted::Queued(entry.last_error.clone().unwrap_or(Diagnosis::Timeout))
+        }
+        Ok(Some((ticket, api))) => {
             let (share_id, created, instance) =
                 (share_id.to_owned(), ticket.clone(), entry.instance.clone());
             let settle = async move {
@@ -501,8 +522,15 @@ async fn attempt_claimed(
                 ),
             };
             let instance = entry.instance.clone();
+            let unanswered = create_sent
+                && decision == RetryDecision::CheckThenRetry
+                && matches!(&e, CallError::Client(_))
+                && may_still_commit(&e.failure(now));
             with_outbox(|o| {
                 if let Some(x) = o.get_mut(share_id) {
+                    if unanswered {
+                        x.unanswered_create(now);
+                    }
                     let _ =
                         x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
                     if decision == RetryDecision::CheckThenRetry {

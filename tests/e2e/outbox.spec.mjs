@@ -101,6 +101,25 @@ test('a 10-second delay beyond the client timeout ends in one record', async ({ 
   await expectExactlyOnce(page, sandbox, ['OutboxD'], 90_000);
 });
 
+test('a create the instance commits after the first lookup: adopted, not resent', async ({ context, extensionId, sandbox }) => {
+  const page = await connect(context, extensionId);
+  // ServiceNow finishes a Table API create for up to 60 s whether or not the client still
+  // waits. Held 20 s, this one commits after the client's timeout (8 s) and after the first
+  // lookup (as long again): that lookup finding nothing does not prove there is nothing.
+  await sandbox.fault({ kind: 'delay', delay_ms: 20_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  const first = await share(page, 'OutboxL', 'sharelate');
+  expect(JSON.stringify(first.body)).toMatch(/queued/);
+  // Counted once the held create is over (the sandbox logs a request when it answers it).
+  const heldDone = async () => (await sandbox.requests()).some((r) => isCreate(r) && r.fault === 'delay');
+  await expect.poll(heldDone, { timeout: 40_000, intervals: [500] }).toBe(true);
+  await expectExactlyOnce(page, sandbox, ['OutboxL'], 90_000);
+  const log = await sandbox.requests();
+  expect(log.filter(isCreate).map((r) => [r.status, r.fault])).toEqual([[201, 'delay']]);
+  // Looked up before the commit and again after it.
+  const lookups = log.filter((r) => r.method === 'GET' && r.path === '/api/now/table/incident' && /correlation_id/.test(r.query));
+  expect(lookups.length).toBeGreaterThanOrEqual(2);
+});
+
 test('the access token expires mid-send: refreshed once, sent once', async ({ context, extensionId, sandbox }) => {
   const page = await connect(context, extensionId);
   // The token is valid when the share goes out; the sandbox holds the create, and the token
@@ -121,7 +140,9 @@ test('the access token expires mid-send: refreshed once, sent once', async ({ co
 test('the worker stopped between write and send resumes the share', async ({ context, extensionId, sandbox }) => {
   const page = await connect(context, extensionId);
   // Hold the create so the worker is stopped while the share is written but not confirmed.
-  await sandbox.fault({ kind: 'delay', delay_ms: 3_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  // Like a real instance, the sandbox commits it once the delay is over, worker or not: the
+  // next worker's lookup, once the lease has run out, adopts it.
+  await sandbox.fault({ kind: 'delay', delay_ms: 6_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
   const since = await logMark(sandbox);
   // The worker dies before it answers: the message channel closes instead.
   const pending = share(page, 'OutboxF', 'sharestopped').then((answer) => ({ answer }), (e) => ({ lost: String(e) }));

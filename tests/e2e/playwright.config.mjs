@@ -21,6 +21,7 @@ const LONG = new RegExp([
   '503 three times',
   'offline for 20 s',
   'a 10-second delay beyond the client timeout',
+  'a create the instance commits after the first lookup',
   'two queued shares survive closing the browser',
   'the demo walkthrough passes twice',
 ].join('|'));

@@ -57,7 +57,21 @@ pub struct OutboxEntry {
     /// such an entry is never sent, only discarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// Until when (Unix ms) a create of this entry that got no answer may still commit on the
+    /// instance: a lookup that finds nothing before then is repeated later, never followed by
+    /// a resend (see [`COMMIT_WINDOW_MS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub may_commit_until: Option<u64>,
 }
+
+/// How long a ServiceNow instance may go on with a create after it arrived, whatever the
+/// client does: the base system's quota rule "REST Table API request timeout" ends an inbound
+/// Table API transaction after 60 s (the client's timeout ends only its own wait), plus a
+/// margin. A lookup that finds nothing within this window of an unanswered create proves
+/// nothing: the create may commit a moment later, and a resend would make a second ticket.
+pub const COMMIT_WINDOW_MS: u64 = 65_000;
+/// Within that window, how long after a lookup that found nothing the next one is made.
+pub const RECHECK_MS: u64 = 15_000;
 
 /// Lease expiries in a row after which an entry is set aside (`Diagnosis::ShareInterrupted`).
 pub const MAX_INTERRUPTIONS: u32 = 3;
@@ -144,6 +158,7 @@ impl OutboxEntry {
             created_at: now_ms,
             interrupted: 0,
             unreadable: None,
+            may_commit_until: None,
         }
     }
 
@@ -198,6 +213,7 @@ impl OutboxEntry {
             created_at: value["created_at"].as_u64().unwrap_or(0),
             interrupted: 0,
             unreadable: Some(raw.chars().take(UNREADABLE_KEEP_CHARS).collect()),
+            may_commit_until: None,
         }
     }
 
@@ -219,7 +235,7 @@ impl OutboxEntry {
             OutboxStatus::Sending { lease_until } if lease_until > now_ms => {
                 return Err(ClaimError::Leased { until: lease_until })
             }
-            OutboxStatus::Sending { .. } => {
+            OutboxStatus::Sending { lease_until } => {
                 // The worker that held it stopped mid-attempt. If that keeps happening the
                 // entry itself may be the cause: set it aside so the others still go.
                 self.interrupted = self.interrupted.saturating_add(1);
@@ -229,6 +245,8 @@ impl OutboxEntry {
                     self.status = OutboxStatus::Failed { diagnosis };
                     return Err(ClaimError::SetAside);
                 }
+                // Its create, if it left, left before the lease ran out.
+                self.unanswered_create(lease_until);
                 true
             }
             OutboxStatus::Pending | OutboxStatus::Unknown if self.not_before > now_ms => {
@@ -248,6 +266,33 @@ impl OutboxEntry {
             check_first,
             checked: false,
         })
+    }
+
+    /// A create of this entry got no answer by `at_ms` (timeout, connection lost, gateway
+    /// timeout, or its worker stopped): the instance may commit it for [`COMMIT_WINDOW_MS`].
+    pub fn unanswered_create(&mut self, at_ms: u64) {
+        let until = at_ms.saturating_add(COMMIT_WINDOW_MS);
+        self.may_commit_until = Some(self.may_commit_until.map_or(until, |u| u.max(until)));
+    }
+
+    /// Whether a lookup made at `now_ms` that found no record proves there is none: no
+    /// unanswered create of this entry can still commit.
+    pub fn absence_is_final(&self, now_ms: u64) -> bool {
+        self.may_commit_until.is_none_or(|until| now_ms >= until)
+    }
+
+    /// The lookup found nothing while an unanswered create may still commit: nothing is sent,
+    /// the entry is looked up again after [`RECHECK_MS`] (at the latest when the window
+    /// closes, after which a lookup that finds nothing lets it be sent again). The claim's
+    /// attempt is given back: a lookup is not a send. Returns when the next lookup is due.
+    pub fn recheck_later(&mut self, lease: &Lease, now_ms: u64) -> Result<u64, TransitionError> {
+        self.check_lease(lease)?;
+        let until = self.may_commit_until.unwrap_or(now_ms);
+        let at = now_ms.saturating_add(RECHECK_MS).min(until).max(now_ms);
+        self.status = OutboxStatus::Unknown;
+        self.attempts = self.attempts.saturating_sub(1);
+        self.not_before = at;
+        Ok(at)
     }
 
     fn check_lease(&self, lease: &Lease) -> Result<(), TransitionError> {
@@ -637,6 +682,70 @@ mod tests {
             Err(ClaimError::Leased { until: T0 + LEASE })
         );
         assert!(!e.is_due(T0 + LEASE - 1));
+    }
+
+    #[test]
+    fn a_lookup_that_finds_nothing_while_an_unanswered_create_may_commit_is_repeated_not_resent() {
+        let mut e = entry("s1");
+        let l = e.claim(T0, LEASE).unwrap();
+        // The create timed out at T0 + 8 s.
+        let timed_out = T0 + 8_000;
+        e.unanswered_create(timed_out);
+        e.record_failure(
+            &l,
+            timed_out,
+            RetryDecision::CheckThenRetry,
+            Diagnosis::Timeout,
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(e.may_commit_until, Some(timed_out + COMMIT_WINDOW_MS));
+        // The first lookup, 8 s later, finds nothing: no proof, look again later.
+        let at = timed_out + 8_000;
+        let lookup = e.claim(at, LEASE).unwrap();
+        assert!(lookup.check_first);
+        assert!(!e.absence_is_final(at));
+        assert_eq!(e.recheck_later(&lookup, at), Ok(at + RECHECK_MS));
+        assert_eq!(e.status, OutboxStatus::Unknown);
+        assert_eq!(e.attempts, 1, "a lookup is not a send");
+        assert!(!e.is_due(at + RECHECK_MS - 1));
+        // Near the window's end the next lookup comes when it closes, not later.
+        let late = timed_out + COMMIT_WINDOW_MS - 5_000;
+        let lookup = e.claim(late, LEASE).unwrap();
+        assert_eq!(
+            e.recheck_later(&lookup, late),
+            Ok(timed_out + COMMIT_WINDOW_MS)
+        );
+        // Once it has closed, a lookup that finds nothing lets the share be sent again.
+        assert!(e.absence_is_final(timed_out + COMMIT_WINDOW_MS));
+        // A stale lease changes nothing.
+        assert_eq!(
+            e.recheck_later(&lookup, late + 1),
+            Err(TransitionError::StaleLease)
+        );
+    }
+
+    #[test]
+    fn the_window_only_grows_and_an_expired_lease_opens_one() {
+        let mut e = entry("s1");
+        assert!(e.absence_is_final(T0), "never sent: nothing can commit");
+        e.unanswered_create(T0 + 50_000);
+        e.unanswered_create(T0);
+        assert_eq!(e.may_commit_until, Some(T0 + 50_000 + COMMIT_WINDOW_MS));
+        // A worker stopped while holding the entry: its create, if any, left before the lease
+        // ran out.
+        let mut stopped = entry("s2");
+        stopped.claim(T0, LEASE).unwrap();
+        stopped.claim(T0 + LEASE, LEASE).unwrap();
+        assert_eq!(
+            stopped.may_commit_until,
+            Some(T0 + LEASE + COMMIT_WINDOW_MS)
+        );
+        // Entries stored before the window existed read as having none.
+        let json = serde_json::to_string(&entry("s3")).unwrap();
+        assert!(!json.contains("may_commit_until"));
+        let read: OutboxEntry = serde_json::from_str(&json).unwrap();
+        assert!(read.absence_is_final(T0));
     }
 
     #[test]

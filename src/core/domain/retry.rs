@@ -143,9 +143,50 @@ pub fn classify(failure: &Failure, attempt: Attempt) -> RetryDecision {
     }
 }
 
+/// Whether the instance may still be working on a request that failed this way: no answer
+/// came (a timeout, a connection lost after the request left) or a gateway gave up waiting for
+/// it (504). A create that failed so can commit later; after any other answer it is over.
+pub fn may_still_commit(failure: &Failure) -> bool {
+    matches!(
+        failure,
+        Failure::Timeout
+            | Failure::Network
+            | Failure::DroppedAfterSend
+            | Failure::Status { status: 504, .. }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_request_left_without_an_answer_may_still_commit() {
+        for f in [
+            Failure::Timeout,
+            Failure::Network,
+            Failure::DroppedAfterSend,
+        ] {
+            assert!(may_still_commit(&f), "{f:?}");
+        }
+        let status = |status| Failure::Status {
+            status,
+            retry_after_ms: None,
+        };
+        assert!(may_still_commit(&status(504)));
+        for f in [
+            Failure::Offline,
+            Failure::UnreadableSuccess,
+            Failure::AuthRejected,
+            Failure::Other,
+            status(500),
+            status(502),
+            status(503),
+            status(429),
+        ] {
+            assert!(!may_still_commit(&f), "{f:?}");
+        }
+    }
 
     const POST: Attempt = Attempt {
         idempotent: false,
