@@ -533,9 +533,10 @@ async fn attempt_claimed(
                     }
                     let _ =
                         x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
-                    if decision == RetryDecision::CheckThenRetry {
-                        // The instance may still be working on the request we gave up on: give
-                        // it as long again before the lookup decides whether to resend.
+                    if unanswered {
+                        // The instance may still be working on the create we gave up on: give
+                        // it as long again before the first lookup. After an answer (a 5xx)
+                        // it is done: the backoff alone.
                         x.not_before = x
                             .not_before
                             .max(now.saturating_add(u64::from(connection::REQUEST_TIMEOUT_MS)));

@@ -71,6 +71,13 @@ test('503 three times, then the record is created once', async ({ context, exten
   expect(first.body.type).toBe('share');
   expect(JSON.stringify(first.body)).toMatch(/queued/);
   await expectExactlyOnce(page, sandbox, ['OutboxA']);
+  // A 503 is an answer: the instance is done with that create, so the lookup and the resend
+  // wait only for the backoff (under 2 s after the first), not for the client's timeout (8 s)
+  // as after a create that got no answer.
+  const log = (await sandbox.requests()).filter((r) => r.path === '/api/now/table/incident');
+  const refused = log.find((r) => isCreate(r) && r.status === 503);
+  const next = log.find((r) => r.index > refused.index);
+  expect(next.time_ms - (refused.time_ms + refused.duration_ms)).toBeLessThan(6_000);
 });
 
 test('429 with Retry-After 5 waits, then sends once', async ({ context, extensionId, sandbox }) => {
