@@ -2,7 +2,9 @@
 //!
 //! The entry leaves the outbox only when ServiceNow confirmed the record. An attempt whose
 //! outcome is unknown (timeout, dropped connection, 5xx) is followed by a lookup of its own
-//! correlation id before anything is sent again. A lease on each entry keeps two runs (two
+//! correlation id before anything is sent again; while a create that got no answer may still
+//! commit on the instance (`domain::outbox::COMMIT_WINDOW_MS`), a lookup that finds nothing is
+//! repeated rather than followed by a resend. A lease on each entry keeps two runs (two
 //! wake-ups, a stopped and restarted worker) from sending the same entry twice.
 
 use std::cell::RefCell;
