@@ -144,12 +144,14 @@ test('the access token expires mid-send: refreshed once, sent once', async ({ co
   expect(log.filter((r) => r.path === '/oauth_token.do' && r.grant === 'refresh_token')).toHaveLength(1);
 });
 
-test('the worker stopped between write and send resumes the share', async ({ context, extensionId, sandbox }) => {
+test('the worker stopped between write and send: its create, committed after the lease ran out, is adopted, not resent', async ({ context, extensionId, sandbox }) => {
   const page = await connect(context, extensionId);
   // Hold the create so the worker is stopped while the share is written but not confirmed.
-  // Like a real instance, the sandbox commits it once the delay is over, worker or not: the
-  // next worker's lookup, once the lease has run out, adopts it.
-  await sandbox.fault({ kind: 'delay', delay_ms: 6_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
+  // Like a real instance, the sandbox commits it once the delay is over, worker or not: 40 s,
+  // after the lease (29 s from the claim) has run out and the next worker's first lookup found
+  // nothing. That lookup proves nothing while the instance may still commit (65 s after the
+  // lease): the next one, 15 s later, finds the record and adopts it.
+  await sandbox.fault({ kind: 'delay', delay_ms: 40_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
   const since = await logMark(sandbox);
   // The worker dies before it answers: the message channel closes instead.
   const pending = share(page, 'OutboxF', 'sharestopped').then((answer) => ({ answer }), (e) => ({ lost: String(e) }));
@@ -158,10 +160,17 @@ test('the worker stopped between write and send resumes the share', async ({ con
   // Stopped mid-send: the held create was still unanswered when the worker was gone.
   expect((await sandbox.requests(since)).filter(isCreate)).toEqual([]);
   expect(await pending).toHaveProperty('lost');
-  await expectExactlyOnce(page, sandbox, ['OutboxF'], 100_000);
+  const heldDone = async () => (await sandbox.requests(since)).some((r) => isCreate(r) && r.fault === 'delay');
+  await expect.poll(heldDone, { timeout: 50_000, intervals: [500] }).toBe(true);
+  await expectExactlyOnce(page, sandbox, ['OutboxF'], 60_000);
+  expect((await sandbox.requests(since)).filter(isCreate).map((r) => [r.status, r.fault])).toEqual([[201, 'delay']]);
 });
 
 test('two queued shares survive closing the browser and go after reopening', async ({ servers, sandbox }) => {
+  // A share whose retry was in flight when the browser closed is looked up once its lease (29 s)
+  // has run out, and not resent before the instance's commit window (65 s after that) has
+  // closed: up to ~95 s after the close.
+  test.setTimeout(200_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-profile-'));
   const launch = () => launchExtension({
     userDataDir: dir, portalPort: servers.replicas.none.port, sandboxPort: sandbox.port, extensionDir: grantedExtensionDir(),
@@ -181,7 +190,7 @@ test('two queued shares survive closing the browser and go after reopening', asy
     const watch = watchErrors(context, extensionId);
     const again = await context.newPage();
     await again.goto(`chrome-extension://${extensionId}/popup.html`);
-    await expectExactlyOnce(again, sandbox, ['OutboxG1', 'OutboxG2'], 90_000);
+    await expectExactlyOnce(again, sandbox, ['OutboxG1', 'OutboxG2'], 150_000);
     expect(watch.unexpected()).toEqual([]);
     await context.close();
   } finally {
