@@ -124,6 +124,10 @@ test('25 selected, 5 with open tickets: 20 tickets in one summary, through 429s 
 });
 
 test('a bulk whose browser closes after 10 tickets: the rest are created after the restart', async ({ servers, sandbox }) => {
+  // A share claimed at the close whose create had not reached the instance is resent only once
+  // the commit window after its lease has closed (~95 s after the close; rare: the close mostly
+  // finds the create held at the instance, which commits it and the lookup adopts it).
+  test.setTimeout(240_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snshare-profile-'));
   const launch = () => launchExtension({
     userDataDir: dir, portalPort: servers.replicas.none.port, sandboxPort: sandbox.port, extensionDir: grantedExtensionDir(),
@@ -150,7 +154,7 @@ test('a bulk whose browser closes after 10 tickets: the rest are created after t
     watch = watchErrors(context, extensionId);
     const again = await context.newPage();
     await again.goto(`chrome-extension://${extensionId}/popup.html`);
-    await expect.poll(created, { timeout: 60_000, intervals: [500] }).toBe(20);
+    await expect.poll(created, { timeout: 130_000, intervals: [500] }).toBe(20);
     const records = await sandbox.records('incident');
     for (const id of ids) expect(ofAction(records, id), id).toHaveLength(1);
     // The bulk's record has every ticket for its summary. A create that was in flight when the
