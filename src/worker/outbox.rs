@@ -16,7 +16,7 @@ use crate::domain::correlation::correlation_id;
 use crate::domain::diagnosis::Diagnosis;
 use crate::domain::outbox::{ClaimError, Lease, OutboxEntry, OutboxStatus};
 use crate::domain::pacing::{RateLimitHeaders, RateMeter};
-use crate::domain::retry::{classify, may_still_commit, Attempt, RetryDecision};
+use crate::domain::retry::{classify, may_still_commit, unanswered, Attempt, RetryDecision};
 use crate::domain::ticket::{TicketKind, TicketSummary};
 use crate::messages::{CreateApi, OutboxView, ShareOutcome, ShareRequest};
 use crate::platform::fetch::sleep;
@@ -524,18 +524,19 @@ async fn attempt_claimed(
                 ),
             };
             let instance = entry.instance.clone();
-            let unanswered = create_sent
+            let failure = e.failure(now);
+            let create_unanswered = create_sent
                 && decision == RetryDecision::CheckThenRetry
                 && matches!(&e, CallError::Client(_))
-                && may_still_commit(&e.failure(now));
+                && unanswered(&failure);
             with_outbox(|o| {
                 if let Some(x) = o.get_mut(share_id) {
-                    if unanswered {
+                    if create_unanswered && may_still_commit(&failure) {
                         x.unanswered_create(now);
                     }
                     let _ =
                         x.record_failure(&lease, now, decision, diagnosis.clone(), random_unit());
-                    if unanswered {
+                    if create_unanswered {
                         // The instance may still be working on the create we gave up on: give
                         // it as long again before the first lookup. After an answer (a 5xx)
                         // it is done: the backoff alone.

@@ -143,10 +143,10 @@ pub fn classify(failure: &Failure, attempt: Attempt) -> RetryDecision {
     }
 }
 
-/// Whether the instance may still be working on a request that failed this way: no answer
-/// came (a timeout, a connection lost after the request left) or a gateway gave up waiting for
-/// it (504). A create that failed so can commit later; after any other answer it is over.
-pub fn may_still_commit(failure: &Failure) -> bool {
+/// Whether no answer came to the request: a timeout, a connection that failed or dropped, or
+/// a gateway that gave up waiting for it (504). The instance may not be done with it: the
+/// lookup after such a failed create waits as long as the request timeout first.
+pub fn unanswered(failure: &Failure) -> bool {
     matches!(
         failure,
         Failure::Timeout
@@ -156,24 +156,32 @@ pub fn may_still_commit(failure: &Failure) -> bool {
     )
 }
 
+/// Whether the instance may still be working on a create that failed this way, for as long
+/// as its transaction limit allows (`outbox::COMMIT_WINDOW_MS`): it got the request and gave
+/// no answer in time. Not `Network`: a browser reports every connection that failed before an
+/// answer alike, and most are an instance it could not reach at all (DNS, TLS, refused); held
+/// for the window, every share of an unreachable instance would wait a minute more once it is
+/// back. After any answer the create is over.
+pub fn may_still_commit(failure: &Failure) -> bool {
+    unanswered(failure) && !matches!(failure, Failure::Network)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn only_a_request_left_without_an_answer_may_still_commit() {
-        for f in [
-            Failure::Timeout,
-            Failure::Network,
-            Failure::DroppedAfterSend,
-        ] {
-            assert!(may_still_commit(&f), "{f:?}");
+        for f in [Failure::Timeout, Failure::DroppedAfterSend] {
+            assert!(unanswered(&f) && may_still_commit(&f), "{f:?}");
         }
         let status = |status| Failure::Status {
             status,
             retry_after_ms: None,
         };
-        assert!(may_still_commit(&status(504)));
+        assert!(unanswered(&status(504)) && may_still_commit(&status(504)));
+        // A connection that failed: waited for, but mostly an instance not reached at all.
+        assert!(unanswered(&Failure::Network) && !may_still_commit(&Failure::Network));
         for f in [
             Failure::Offline,
             Failure::UnreadableSuccess,
@@ -184,7 +192,7 @@ mod tests {
             status(503),
             status(429),
         ] {
-            assert!(!may_still_commit(&f), "{f:?}");
+            assert!(!unanswered(&f) && !may_still_commit(&f), "{f:?}");
         }
     }
 
