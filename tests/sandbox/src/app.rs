@@ -142,6 +142,9 @@ pub struct State {
     pub next_fault_id: u64,
     pub log: Vec<LogEntry>,
     pub next_log_index: u64,
+    /// How many times the sandbox was reset: a request held across a reset (a delay fault
+    /// whose client left) belongs to the test before it, and neither commits nor is logged.
+    pub resets: u64,
     /// user → (hour window, requests in it)
     pub rate: HashMap<String, (u64, u32)>,
     /// Unix seconds the rate limit's windows are counted from: 0 (an instance's hours), or
@@ -269,6 +272,7 @@ impl App {
             next_fault_id: 1,
             log: Vec::new(),
             next_log_index: 0,
+            resets: 0,
             rate: HashMap::new(),
             rate_epoch: 0,
             seed_demo: config.seed,
@@ -298,6 +302,7 @@ impl App {
         s.rate.clear();
         s.rate_epoch = now_secs();
         s.log.clear();
+        s.resets += 1;
         self.endless_sent
             .store(0, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -348,6 +353,8 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
     // (and committed, and logged) in a task of its own, which a closed connection does not
     // cancel: a create held by a delay fault commits after the client gave up.
     let task = tokio::spawn(async move {
+        let resets = app.lock().resets;
+        let reset_since = || app.lock().resets != resets;
         let fault = take_fault(&app, &req);
         let mut info = LogInfo::default();
         let drop_connection = false;
@@ -355,6 +362,9 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         let response = match fault.as_ref().map(|f| &f.kind) {
             Some(FaultKind::Delay { delay_ms }) => {
                 tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
+                if reset_since() {
+                    return (gone(), drop_connection);
+                }
                 route(&app, &req, &mut info)
             }
             Some(FaultKind::SlowAnswer { delay_ms }) => {
@@ -397,6 +407,9 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         if let Some(rl) = &info.rate_limit {
             // Like an instance with a rate limit rule: on every answer the rule matched.
             rl.set_headers(&mut response);
+        }
+        if reset_since() {
+            return (response, drop_connection);
         }
         {
             let mut s = app.lock();
@@ -441,6 +454,15 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         return never().await;
     }
     response
+}
+
+/// The answer to a request held across a reset (its client is long gone).
+fn gone() -> Response<Body> {
+    net::response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "text/plain",
+        "sandbox: reset while this request was held",
+    )
 }
 
 fn take_fault(app: &App, req: &Req) -> Option<Fault> {

@@ -243,6 +243,45 @@ fn a_create_held_by_a_delay_commits_after_the_client_gave_up() {
     );
 }
 
+/// A create still held when the sandbox is reset belonged to the test before: it neither
+/// commits nor shows in the next test's log.
+#[test]
+fn a_create_held_across_a_reset_neither_commits_nor_is_logged() {
+    let (_sb, t, token) = start();
+    inject(
+        &t,
+        json!({"kind": "delay", "delay_ms": 1_000, "method": "POST", "path_prefix": "/api/now/table/incident"}),
+    );
+    let impatient = common::Http::with_timeout(None, Duration::from_millis(200));
+    let auth = format!("Bearer {token}");
+    let result = impatient.try_send(
+        "POST",
+        &t.url("/api/now/table/incident"),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(r#"{"short_description": "held across a reset"}"#),
+    );
+    assert!(result.is_err(), "the client gives up first: {result:?}");
+    let reset = t.http.post_json(&t.url("/sandbox/reset"), &json!({}));
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    std::thread::sleep(Duration::from_millis(1_500));
+    let log = t.http.get(&t.url("/sandbox/requests"), &[]).result();
+    assert_eq!(log, json!([]), "nothing logged after the reset");
+    let held = t
+        .http
+        .get(&t.url("/sandbox/records/incident"), &[])
+        .result()
+        .as_array()
+        .map_or(0, |r| {
+            r.iter()
+                .filter(|r| r["short_description"] == json!("held across a reset"))
+                .count()
+        });
+    assert_eq!(held, 0);
+}
+
 #[test]
 fn slow_answer_reads_on_arrival_and_answers_late() {
     let (_sb, t, token) = start();
