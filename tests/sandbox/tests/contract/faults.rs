@@ -23,6 +23,25 @@ fn inject(t: &Target, fault: Value) -> Value {
 
 const LIST: &str = "/api/now/table/incident?sysparm_limit=1";
 
+/// POSTs an incident with a client that stops waiting for the answer after `ms`.
+fn create_giving_up_after(
+    t: &Target,
+    token: &str,
+    body: &Value,
+    ms: u64,
+) -> Result<common::Resp, ureq::Error> {
+    let auth = format!("Bearer {token}");
+    common::Http::with_timeout(None, Duration::from_millis(ms)).try_send(
+        "POST",
+        &t.url("/api/now/table/incident"),
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(&body.to_string()),
+    )
+}
+
 #[test]
 fn status_fault_hits_count_requests_then_stops() {
     let (_sb, t, token) = start();
@@ -208,18 +227,8 @@ fn a_create_held_by_a_delay_commits_after_the_client_gave_up() {
                     .count()
             })
     };
-    let impatient = common::Http::with_timeout(None, Duration::from_millis(300));
-    let auth = format!("Bearer {token}");
-    let body = json!({"short_description": "committed late", "correlation_id": marker}).to_string();
-    let result = impatient.try_send(
-        "POST",
-        &t.url("/api/now/table/incident"),
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        Some(&body),
-    );
+    let body = json!({"short_description": "committed late", "correlation_id": marker});
+    let result = create_giving_up_after(&t, &token, &body, 300);
     assert!(result.is_err(), "the client gives up first: {result:?}");
     assert_eq!(committed(), 0, "still held when the client gave up");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -252,17 +261,8 @@ fn a_create_held_across_a_reset_neither_commits_nor_is_logged() {
         &t,
         json!({"kind": "delay", "delay_ms": 1_000, "method": "POST", "path_prefix": "/api/now/table/incident"}),
     );
-    let impatient = common::Http::with_timeout(None, Duration::from_millis(200));
-    let auth = format!("Bearer {token}");
-    let result = impatient.try_send(
-        "POST",
-        &t.url("/api/now/table/incident"),
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        Some(r#"{"short_description": "held across a reset"}"#),
-    );
+    let body = json!({"short_description": "held across a reset"});
+    let result = create_giving_up_after(&t, &token, &body, 200);
     assert!(result.is_err(), "the client gives up first: {result:?}");
     let reset = t.http.post_json(&t.url("/sandbox/reset"), &json!({}));
     assert_eq!(reset.status, 200, "{}", reset.body);
