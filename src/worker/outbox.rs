@@ -510,13 +510,14 @@ async fn attempt_claimed(
         Err(e) => {
             let now = now_ms();
             let diagnosis = e.diagnosis(now);
+            let failure = e.failure(now);
             let decision = match &e {
                 CallError::NeedsAuthorization(_) | CallError::NotConnected => {
                     with_outbox(|o| o.get_mut(share_id).map(|x| x.release(&lease, now))).await;
                     return Attempted::Queued(diagnosis);
                 }
                 CallError::Client(_) => classify(
-                    &e.failure(now),
+                    &failure,
                     Attempt {
                         idempotent: false,
                         refreshed: true,
@@ -524,11 +525,9 @@ async fn attempt_claimed(
                 ),
             };
             let instance = entry.instance.clone();
-            let failure = e.failure(now);
-            let create_unanswered = create_sent
-                && decision == RetryDecision::CheckThenRetry
-                && matches!(&e, CallError::Client(_))
-                && unanswered(&failure);
+            // No answer to this attempt's create (`classify` makes every such failure of a
+            // create `CheckThenRetry`).
+            let create_unanswered = create_sent && unanswered(&failure);
             with_outbox(|o| {
                 if let Some(x) = o.get_mut(share_id) {
                     if create_unanswered && may_still_commit(&failure) {

@@ -175,6 +175,18 @@ mod tests {
         for f in [Failure::Timeout, Failure::DroppedAfterSend] {
             assert!(unanswered(&f) && may_still_commit(&f), "{f:?}");
         }
+        // The outbox relies on it: a create left unanswered is always looked up first.
+        for f in [
+            Failure::Timeout,
+            Failure::DroppedAfterSend,
+            Failure::Network,
+            Failure::Status {
+                status: 504,
+                retry_after_ms: Some(1_000),
+            },
+        ] {
+            assert_eq!(classify(&f, POST), RetryDecision::CheckThenRetry, "{f:?}");
+        }
         let status = |status| Failure::Status {
             status,
             retry_after_ms: None,
