@@ -48,6 +48,14 @@ async function createInFlight(sandbox, since) {
   return faults.length === 0 && !answered;
 }
 
+/**
+ * A create held by a delay fault is over: the sandbox logs a request once it has answered it
+ * (and committed it, whether or not the client still waited).
+ */
+async function heldCreateDone(sandbox, since = 0) {
+  return (await sandbox.requests(since)).some((r) => isCreate(r) && r.fault === 'delay');
+}
+
 /** Waits until the outbox is empty and exactly one record per share exists. */
 async function expectExactlyOnce(page, sandbox, actionIds, timeout = 60_000) {
   await expect.poll(async () => (await outbox(page)).length, { timeout, intervals: [500] }).toBe(0);
@@ -116,9 +124,8 @@ test('a create the instance commits after the first lookup: adopted, not resent'
   await sandbox.fault({ kind: 'delay', delay_ms: 20_000, count: 1, path_prefix: '/api/now/table/incident', method: 'POST' });
   const first = await share(page, 'OutboxL', 'sharelate');
   expect(JSON.stringify(first.body)).toMatch(/queued/);
-  // Counted once the held create is over (the sandbox logs a request when it answers it).
-  const heldDone = async () => (await sandbox.requests()).some((r) => isCreate(r) && r.fault === 'delay');
-  await expect.poll(heldDone, { timeout: 40_000, intervals: [500] }).toBe(true);
+  // Counted once the held create is over.
+  await expect.poll(() => heldCreateDone(sandbox), { timeout: 40_000, intervals: [500] }).toBe(true);
   await expectExactlyOnce(page, sandbox, ['OutboxL'], 90_000);
   const log = await sandbox.requests();
   expect(log.filter(isCreate).map((r) => [r.status, r.fault])).toEqual([[201, 'delay']]);
@@ -160,8 +167,7 @@ test('the worker stopped between write and send: its create, committed after the
   // Stopped mid-send: the held create was still unanswered when the worker was gone.
   expect((await sandbox.requests(since)).filter(isCreate)).toEqual([]);
   expect(await pending).toHaveProperty('lost');
-  const heldDone = async () => (await sandbox.requests(since)).some((r) => isCreate(r) && r.fault === 'delay');
-  await expect.poll(heldDone, { timeout: 50_000, intervals: [500] }).toBe(true);
+  await expect.poll(() => heldCreateDone(sandbox, since), { timeout: 50_000, intervals: [500] }).toBe(true);
   await expectExactlyOnce(page, sandbox, ['OutboxF'], 60_000);
   expect((await sandbox.requests(since)).filter(isCreate).map((r) => [r.status, r.fault])).toEqual([[201, 'delay']]);
 });
