@@ -23,6 +23,17 @@ fn inject(t: &Target, fault: Value) -> Value {
 
 const LIST: &str = "/api/now/table/incident?sysparm_limit=1";
 
+/// How many incidents the sandbox holds whose `field` is `value`.
+fn incidents_with(t: &Target, field: &str, value: &str) -> usize {
+    t.http
+        .get(&t.url("/sandbox/records/incident"), &[])
+        .result()
+        .as_array()
+        .map_or(0, |records| {
+            records.iter().filter(|r| r[field] == json!(value)).count()
+        })
+}
+
 /// POSTs an incident with a client that stops waiting for the answer after `ms`.
 fn create_giving_up_after(
     t: &Target,
@@ -215,18 +226,7 @@ fn a_create_held_by_a_delay_commits_after_the_client_gave_up() {
         json!({"kind": "delay", "delay_ms": 1_500, "method": "POST", "path_prefix": "/api/now/table/incident"}),
     );
     let marker = common::run_id("late");
-    let committed = || {
-        t.http
-            .get(&t.url("/sandbox/records/incident"), &[])
-            .result()
-            .as_array()
-            .map_or(0, |records| {
-                records
-                    .iter()
-                    .filter(|r| r["correlation_id"] == json!(marker))
-                    .count()
-            })
-    };
+    let committed = || incidents_with(&t, "correlation_id", &marker);
     let body = json!({"short_description": "committed late", "correlation_id": marker});
     let result = create_giving_up_after(&t, &token, &body, 300);
     assert!(result.is_err(), "the client gives up first: {result:?}");
@@ -269,17 +269,10 @@ fn a_create_held_across_a_reset_neither_commits_nor_is_logged() {
     std::thread::sleep(Duration::from_millis(1_500));
     let log = t.http.get(&t.url("/sandbox/requests"), &[]).result();
     assert_eq!(log, json!([]), "nothing logged after the reset");
-    let held = t
-        .http
-        .get(&t.url("/sandbox/records/incident"), &[])
-        .result()
-        .as_array()
-        .map_or(0, |r| {
-            r.iter()
-                .filter(|r| r["short_description"] == json!("held across a reset"))
-                .count()
-        });
-    assert_eq!(held, 0);
+    assert_eq!(
+        incidents_with(&t, "short_description", "held across a reset"),
+        0
+    );
 }
 
 #[test]
@@ -344,17 +337,11 @@ fn drop_after_commit_stores_the_record_and_answers_nothing() {
         result.is_err(),
         "the client must see the connection close without an answer: {result:?}"
     );
-    let stored = t
-        .http
-        .get(&t.url("/sandbox/records/incident"), &[])
-        .result();
-    let hits: Vec<&Value> = stored
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["correlation_id"] == json!(marker))
-        .collect();
-    assert_eq!(hits.len(), 1, "the write was committed");
+    assert_eq!(
+        incidents_with(&t, "correlation_id", &marker),
+        1,
+        "the write was committed"
+    );
     let log = t.http.get(&t.url("/sandbox/requests"), &[]).result();
     let entry = log
         .as_array()
