@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::faults::{Fault, FaultKind};
-use crate::net::{self, never, Body, ConnCtx};
+use crate::net::{self, Body, ConnCtx};
 use crate::oauth::{OAuthState, Session};
 use crate::store::Store;
 use crate::{admin, batch, change, oauth, pages, seed, stats, table, Config, Error};
@@ -357,13 +357,12 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
         let reset_since = || app.lock().resets != resets;
         let fault = take_fault(&app, &req);
         let mut info = LogInfo::default();
-        let drop_connection = false;
         let mut truncated = false;
         let response = match fault.as_ref().map(|f| &f.kind) {
             Some(FaultKind::Delay { delay_ms }) => {
                 tokio::time::sleep(Duration::from_millis(*delay_ms)).await;
                 if reset_since() {
-                    return (gone(), drop_connection);
+                    return gone();
                 }
                 route(&app, &req, &mut info)
             }
@@ -409,7 +408,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
             rl.set_headers(&mut response);
         }
         if reset_since() {
-            return (response, drop_connection);
+            return response;
         }
         {
             let mut s = app.lock();
@@ -424,7 +423,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
                 method: req.method.to_string(),
                 path: req.path.clone(),
                 query: req.raw_query.clone(),
-                status: if drop_connection || truncated {
+                status: if truncated {
                     0
                 } else {
                     response.status().as_u16()
@@ -437,23 +436,15 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, ctx: ConnCtx) -> Resp
                 duration_ms: started.elapsed().as_millis() as u64,
             });
         }
-        (response, drop_connection)
+        response
     });
-    let (response, drop_connection) = match task.await {
-        Ok(answer) => answer,
-        Err(e) => {
-            return net::response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "text/plain",
-                format!("sandbox: the request's task failed: {e}"),
-            )
-        }
-    };
-    if drop_connection {
-        ctx.abort();
-        return never().await;
-    }
-    response
+    task.await.unwrap_or_else(|e| {
+        net::response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain",
+            format!("sandbox: the request's task failed: {e}"),
+        )
+    })
 }
 
 /// The answer to a request held across a reset (its client is long gone).

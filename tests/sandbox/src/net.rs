@@ -23,7 +23,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
@@ -134,21 +134,6 @@ pub struct ConnCtx {
     pub peer: SocketAddr,
     /// `https` or `http`: the scheme of links the server writes into its answers.
     pub scheme: &'static str,
-    abort: Arc<Notify>,
-}
-
-impl ConnCtx {
-    /// Closes the connection without an answer to the request in flight (the handler should then
-    /// never complete: see [`never`]).
-    pub fn abort(&self) {
-        self.abort.notify_one();
-    }
-}
-
-/// A future that never resolves: what a handler awaits after [`ConnCtx::abort`].
-pub async fn never() -> Response<Body> {
-    std::future::pending::<()>().await;
-    Response::new(full(Bytes::new()))
 }
 
 /// How a server gets its certificate.
@@ -352,12 +337,7 @@ async fn connection<I>(
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let abort = Arc::new(Notify::new());
-    let ctx = ConnCtx {
-        peer,
-        scheme,
-        abort: abort.clone(),
-    };
+    let ctx = ConnCtx { peer, scheme };
     let service = hyper::service::service_fn(move |req| {
         let fut = app(req, ctx.clone());
         async move { Ok::<_, Infallible>(fut.await) }
@@ -368,7 +348,6 @@ async fn connection<I>(
     // Dropping the connection future closes the socket, whatever it was doing.
     tokio::select! {
         _ = conn => {}
-        _ = abort.notified() => {}
         _ = stop.changed() => {}
     }
 }
