@@ -117,6 +117,8 @@ export async function startSandbox(extraArgs = []) {
     /** Bytes the `endless` fault's bodies have sent so far, all together. */
     endlessSent: async () => (await call('GET', '/sandbox/endless')).result.sent,
     records: async (table) => (await call('GET', `/sandbox/records/${table}`)).result,
+    /** Deletes a record as an administrator would (no business rules). */
+    deleteRecord: (table, sysId) => call('DELETE', `/sandbox/records/${table}/${sysId}`),
     requests: async (since = 0) => {
       const r = await call('GET', `/sandbox/requests?since=${since}`);
       return Array.isArray(r) ? r : r.result ?? r.requests ?? [];

@@ -2,7 +2,7 @@
 // least-privilege integration user (itil only, "Web service access only", its role rows hidden,
 // sys_choice refused), a change's priority not computed, invalid choices flagged, the Change
 // Management, Aggregate and Batch APIs each switchable.
-import { test, expect, PORTAL, connectWithPassword, sendFromExtensionPage } from './harness.mjs';
+import { test, expect, PORTAL, connectWithPassword, english, sendFromExtensionPage } from './harness.mjs';
 
 const MFA = 'AdminMFAV2';
 const MFA_TITLE = 'Ensure multifactor authentication is enabled for all users in administrative roles';
@@ -20,6 +20,15 @@ const form = (page) => page.getByRole('dialog', { name: 'Share to ServiceNow' })
 
 /** Opens the task form from the MFA row, sets type, priority and (optionally) the group, sends. */
 async function share(page, { kind, priority, group, another = false }) {
+  const { dialog, send } = await fill(page, { kind, priority, group, another });
+  await send.click();
+  const link = dialog.getByRole('link', { name: kind === 'incident' ? /^INC\d{7}$/ : /^CHG\d{7}$/ });
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  return { dialog, number: (await link.innerText()).trim() };
+}
+
+/** Opens the task form from the MFA row and sets type, priority and (optionally) the group. */
+async function fill(page, { kind, priority, group, another = false }) {
   await openPortal(page, '/securescore?viewid=actions');
   await page.getByRole('button', { name: `Share to ServiceNow: ${MFA_TITLE}`, exact: true }).click();
   const dialog = form(page);
@@ -35,10 +44,7 @@ async function share(page, { kind, priority, group, another = false }) {
     await expect(dialog.getByText('Choose a group from the list')).toHaveCount(0, { timeout: 10_000 });
   }
   await expect(send).toBeEnabled();
-  await send.click();
-  const link = dialog.getByRole('link', { name: kind === 'incident' ? /^INC\d{7}$/ : /^CHG\d{7}$/ });
-  await expect(link).toBeVisible({ timeout: 30_000 });
-  return { dialog, number: (await link.innerText()).trim() };
+  return { dialog, send };
 }
 
 /** The create requests the sandbox saw (card refreshes are batches and are left out). */
@@ -144,6 +150,57 @@ test('without the Change Management API the change goes through the Table API, o
     ['/api/sn_chg_rest/change/normal', 400],
     ['/api/now/table/change_request', 201],
   ]);
+});
+
+test('a standard change template in the options makes standard changes; once deleted, the share says so and makes no normal change', async ({ context, extensionId, portal, sandbox }) => {
+  const options = await connectWithPassword(context, extensionId);
+  const template = (await sandbox.records('std_change_record_producer')).find((t) => t.name === 'Enable a security policy setting');
+  const settings = (await sendFromExtensionPage(options, { type: 'get_settings' })).body.data;
+  const saveTemplate = async (chosen) => {
+    const saved = await sendFromExtensionPage(options, {
+      type: 'save_settings',
+      data: {
+        instance: settings.instance, client_id: settings.client_id, client_secret: null,
+        defaults: settings.defaults, fallback_user_id: settings.fallback_user_id,
+        refresh_minutes: settings.refresh_minutes,
+        mapping: { assignment_group: null, caller: null, category: [], standard_change_template: chosen },
+      },
+    });
+    expect(saved.body.data.errors).toEqual([]);
+  };
+  await saveTemplate({ sys_id: template.sys_id, name: template.name });
+  await sandbox.clearRequests();
+  await share(portal, { kind: 'change_request', priority: 'moderate' });
+  const dialog = form(portal);
+  await expect(dialog.getByText('Created through the Change Management API.')).toBeVisible();
+  let records = ours(await sandbox.records('change_request'));
+  expect(records).toHaveLength(1);
+  expect(records[0].type).toBe('standard');
+  expect(records[0].std_change_producer_version).toBe(template.sys_id);
+
+  // The template is deleted on the instance after it was chosen: no normal change in its place
+  // (that would skip the pre-approval the template stands for), and the user is told why.
+  await sandbox.deleteRecord('std_change_record_producer', template.sys_id);
+  await sandbox.clearRequests();
+  const { send } = await fill(portal, { kind: 'change_request', priority: 'moderate', another: true });
+  await send.click();
+  await expect(dialog.getByText(english('diagnosis_change_template_unusable'))).toBeVisible({ timeout: 30_000 });
+  await expect(dialog.getByText(english('diagnosis_change_template_unusable_fix'))).toBeVisible();
+  expect(ours(await sandbox.records('change_request'))).toHaveLength(1);
+  expect((await creates(sandbox)).map((q) => [q.path, q.status])).toEqual([
+    [`/api/sn_chg_rest/change/standard/${template.sys_id}`, 404],
+  ]);
+
+  // As the fix says: the template cleared, the kept draft sent again is a normal change, still
+  // through the Change Management API (a missing template did not mark the API missing).
+  await saveTemplate(null);
+  await sandbox.clearRequests();
+  await expect(send).toBeEnabled({ timeout: 15_000 });
+  await send.click();
+  await expect(dialog.getByRole('link', { name: /^CHG\d{7}$/ })).toBeVisible({ timeout: 30_000 });
+  records = ours(await sandbox.records('change_request'));
+  expect(records).toHaveLength(2);
+  expect((await creates(sandbox)).map((q) => [q.path, q.status])).toEqual([['/api/sn_chg_rest/change/normal', 200]]);
 });
 
 test('an incident leaves category untouched unless mapped, and then holds a valid choice', async ({ context, extensionId, portal, sandbox }) => {

@@ -46,6 +46,10 @@ pub enum Diagnosis {
     StateMismatch,
     /// ServiceNow refused the record (data policy, business rule, field too long…).
     RecordRejected { message: String },
+    /// The Change Management API has no usable standard change template under the sys_id the
+    /// options name (deleted, retired, or not readable by this user). Nothing was created: a
+    /// normal change instead would skip the pre-approval the template stands for.
+    ChangeTemplateUnusable,
     /// 5xx from the instance.
     ServerError { status: u16 },
     /// The request took longer than the client waits.
@@ -95,6 +99,7 @@ names!(data Diagnosis {
     ShareUnreadable => "share_unreadable",
     ShareInterrupted => "share_interrupted",
     StorageFailed => "storage_failed",
+    ChangeTemplateUnusable => "change_template_unusable",
 });
 
 /// The longest server text a diagnosis carries.
@@ -328,6 +333,7 @@ mod tests {
             Diagnosis::ShareUnreadable,
             Diagnosis::ShareInterrupted,
             Diagnosis::StorageFailed,
+            Diagnosis::ChangeTemplateUnusable,
         ]
     }
 
@@ -419,6 +425,7 @@ mod tests {
             "share_unreadable",
             "share_interrupted",
             "storage_failed",
+            "change_template_unusable",
         ];
         let names: Vec<&str> = all().iter().map(Diagnosis::name).collect();
         assert_eq!(names, pinned);
@@ -462,7 +469,7 @@ mod tests {
         let mut listed: Vec<String> = all().iter().map(|d| d.name().to_string()).collect();
         listed.sort();
         assert_eq!(listed, expected);
-        assert_eq!(expected.len(), 25, "{expected:?}");
+        assert_eq!(expected.len(), 26, "{expected:?}");
     }
 
     /// The English texts live in extension/_locales/en/messages.json (added with

@@ -17,10 +17,15 @@ use super::transport::{HttpRequest, Method, Transport};
 
 /// The endpoint path: a normal change, or a standard change from a template (its sys_id).
 pub fn change_path(template: Option<&str>) -> String {
-    match template.map(str::trim).filter(|t| !t.is_empty()) {
+    match named(template) {
         Some(t) => format!("/api/sn_chg_rest/change/standard/{}", percent_encode(t)),
         None => "/api/sn_chg_rest/change/normal".to_owned(),
     }
+}
+
+/// The template's sys_id, when one is named (a blank one is none: a normal change).
+fn named(template: Option<&str>) -> Option<&str> {
+    template.map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// The create request: the same fields as the Table API insert, without `type` (the endpoint
@@ -47,13 +52,16 @@ pub fn create_change_request(
 }
 
 /// An answer that says the Change Management API is not there for this user, so nothing was
-/// created and the Table API is the way: 404, 403, or 400 about the URI.
+/// created and the Table API is the way: 404, 403, or 400 about the URI. A 404 from the
+/// standard change endpoint is about its template (`Diagnosis::ChangeTemplateUnusable`): a
+/// normal change through the Table API would drop the pre-approval the template stands for.
 pub fn means_unavailable(e: &ClientError) -> bool {
     let ClientError::Http(h) = e else {
         return false;
     };
     match h.status {
-        404 | 403 => h.json_body,
+        404 => h.json_body && h.endpoint != Endpoint::StandardChange,
+        403 => h.json_body,
         400 => h.envelope.as_ref().is_some_and(|env| {
             env.text()
                 .to_lowercase()
@@ -78,7 +86,11 @@ impl<T: Transport> Client<T> {
         let resp = self
             .execute(
                 req,
-                &Endpoint::Table(TicketKind::ChangeRequest.table().into()),
+                &if named(template).is_some() {
+                    Endpoint::StandardChange
+                } else {
+                    Endpoint::Table(TicketKind::ChangeRequest.table().into())
+                },
             )
             .await?;
         let record = decode_one_or_only(TicketKind::ChangeRequest.table(), &resp)?;
@@ -90,6 +102,7 @@ impl<T: Transport> Client<T> {
 mod tests {
     use super::super::client::fake::{block_on, FakeTransport};
     use super::*;
+    use crate::domain::diagnosis::Diagnosis;
     use crate::domain::instance::InstanceUrl;
     use crate::domain::settings::FieldMapping;
     use crate::domain::ticket::Priority;
@@ -183,5 +196,47 @@ mod tests {
             r#"{"error":{"message":"Data policy violation","detail":"priority"},"status":"failure"}"#
         ));
         assert!(!c(500, r#"{"error":{"message":"x"},"status":"failure"}"#));
+    }
+
+    #[test]
+    fn a_template_the_instance_does_not_have_is_not_a_missing_api() {
+        let standard = |status: u16, body: &str| {
+            let fake = FakeTransport::new().json(status, body);
+            let client = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+            block_on(client.create_change(&Secret::new("AT"), &ticket(), Some("0bad"), &[]))
+                .unwrap_err()
+        };
+        let gone = standard(
+            404,
+            r#"{"error":{"message":"No Record found","detail":"Standard change template not found"},"status":"failure"}"#,
+        );
+        assert!(!means_unavailable(&gone));
+        assert_eq!(gone.diagnosis(0), Diagnosis::ChangeTemplateUnusable);
+        let retired = standard(
+            400,
+            r#"{"error":{"message":"Invalid standard change template","detail":"not active"},"status":"failure"}"#,
+        );
+        assert!(!means_unavailable(&retired));
+        assert_eq!(retired.diagnosis(0), Diagnosis::ChangeTemplateUnusable);
+        // The API itself missing or refused still reads as such with a template.
+        let missing = standard(
+            400,
+            r#"{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}"#,
+        );
+        assert!(means_unavailable(&missing));
+        let refused = standard(
+            403,
+            r#"{"error":{"message":"Insufficient rights","detail":null},"status":"failure"}"#,
+        );
+        assert!(means_unavailable(&refused));
+        // Any other refusal of the record keeps ServiceNow's words.
+        let rejected = standard(
+            400,
+            r#"{"error":{"message":"Data policy violation","detail":"priority"},"status":"failure"}"#,
+        );
+        assert!(matches!(
+            rejected.diagnosis(0),
+            Diagnosis::RecordRejected { .. }
+        ));
     }
 }

@@ -22,6 +22,7 @@
 //! | 403 whose body is not JSON (HTML/plain) | IpFiltered |
 //! | 401 from the Table API (after the refresh, or when none is possible) | AuthorizationLost |
 //! | 403 envelope "Insufficient rights"/ACL/security constraint, or any 403 on a read | MissingRoles { table } |
+//! | 404 from the standard change endpoint, or a 400 there about its template | ChangeTemplateUnusable |
 //! | 403 or 400 envelope on a create/update | RecordRejected { message } |
 //! | 404, 3xx or any other non-JSON error answer | NotServiceNow |
 //! | 2xx that is not JSON, or JSON without `result`/token | NotServiceNow |
@@ -133,8 +134,21 @@ fn diagnose_http(h: &HttpError, ctx: DiagnoseContext) -> Diagnosis {
             Endpoint::Token(Grant::RefreshToken) => Diagnosis::RefreshTokenExpired,
             Endpoint::Token(Grant::Password) => Diagnosis::CredentialsRejected,
             Endpoint::Token(Grant::AuthorizationCode) => Diagnosis::ClientRejected,
-            Endpoint::Revoke | Endpoint::Table(_) => Diagnosis::AuthorizationLost,
+            Endpoint::Revoke | Endpoint::Table(_) | Endpoint::StandardChange => {
+                Diagnosis::AuthorizationLost
+            }
         },
+        // The template is gone (404), or refused as retired or invalid (400 that says so).
+        404 if h.endpoint == Endpoint::StandardChange && h.json_body => {
+            Diagnosis::ChangeTemplateUnusable
+        }
+        400 if h.endpoint == Endpoint::StandardChange
+            && envelope_text
+                .as_deref()
+                .is_some_and(|t| t.to_ascii_lowercase().contains("template")) =>
+        {
+            Diagnosis::ChangeTemplateUnusable
+        }
         403 => {
             let lower = envelope_text
                 .as_deref()

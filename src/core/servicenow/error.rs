@@ -14,12 +14,16 @@ pub enum Endpoint {
     Revoke,
     /// `/api/now/table/<table>`
     Table(String),
+    /// `/api/sn_chg_rest/change/standard/<template>`: a change request made from a standard
+    /// change template, whose 404 is about the template, not the API.
+    StandardChange,
 }
 
 impl Endpoint {
     pub fn table(&self) -> Option<&str> {
         match self {
             Endpoint::Table(t) => Some(t),
+            Endpoint::StandardChange => Some("change_request"),
             _ => None,
         }
     }

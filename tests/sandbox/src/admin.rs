@@ -140,6 +140,21 @@ pub async fn handle(app: &App, req: &Req) -> Response<Body> {
                 ),
             }
         }
+        (Method::DELETE, ["records", name, id]) => {
+            let Some(t) = schema::table(name) else {
+                return bad(format!("unknown table {name}"));
+            };
+            match app.lock().store.delete(t.name, id) {
+                Ok(true) => no_content(),
+                Ok(false) => {
+                    json_response(StatusCode::NOT_FOUND, &json!({"error": "no such record"}))
+                }
+                Err(e) => json_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &json!({"error": e.to_string()}),
+                ),
+            }
+        }
         (Method::POST, ["reset"]) => match app.reset() {
             Ok(()) => ok(json!("reset")),
             Err(e) => json_response(

@@ -92,6 +92,34 @@ fn records_can_be_set_raw_without_business_rules() {
 }
 
 #[test]
+fn records_can_be_deleted_as_an_administrator_would() {
+    let (_sb, t) = start();
+    let token = t.access_token();
+    let template = seed_sys_id("std_change_record_producer", "2");
+    let path = format!("/sandbox/records/std_change_record_producer/{template}");
+    let read = || {
+        t.api(
+            "GET",
+            &format!("/api/now/table/std_change_record_producer/{template}"),
+            &token,
+            None,
+        )
+    };
+    assert_eq!(read().status, 200);
+    let r = t.http.send("DELETE", &t.url(&path), &[], None);
+    assert_eq!(r.status, 204, "{}", r.body);
+    let gone = read();
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    assert_eq!(t.http.send("DELETE", &t.url(&path), &[], None).status, 404);
+    assert_eq!(
+        t.http
+            .send("DELETE", &t.url("/sandbox/records/nope/x"), &[], None)
+            .status,
+        400
+    );
+}
+
+#[test]
 fn reset_goes_back_to_the_seed() {
     let (_sb, t) = start();
     let token = t.access_token();
