@@ -792,6 +792,36 @@ fn a_list_without_rows_yet_is_found_by_its_header() {
 }
 
 #[wasm_bindgen_test]
+fn a_list_with_renamed_headers_and_no_links_is_found_by_its_column_keys() {
+    let root = mount(
+        "<div role=\"grid\"><div role=\"row\"><div role=\"columnheader\" data-item-key=\"notes\">Notes</div></div></div>\
+         <div role=\"grid\"><div role=\"row\">\
+           <div role=\"columnheader\" data-item-key=\"implementationStatus\">State</div>\
+           <div role=\"columnheader\" data-item-key=\"title\">Improvement</div>\
+           <div role=\"columnheader\" data-item-key=\"controlCategory\">Area</div></div>\
+         <div role=\"row\"><div data-automationid=\"DetailsRowFields\">\
+           <div role=\"gridcell\" data-automation-key=\"implementationStatus\">To address</div>\
+           <div role=\"gridcell\" data-automation-key=\"title\"><button type=\"button\" class=\"ms-Link\">Require MFA for administrative roles</button></div>\
+           <div role=\"gridcell\" data-automation-key=\"controlCategory\">Identity</div></div></div></div>",
+    );
+    let list = selectors::find_list(&root).unwrap();
+    assert!(text(&list).contains("Improvement"), "{}", text(&list));
+    let map = selectors::column_map(&list);
+    assert_eq!(map.title.as_ref().map(|c| c.position), Some(1));
+    assert_eq!(map.category.as_ref().map(|c| c.position), Some(2));
+    assert_eq!(map.status.as_ref().map(|c| c.position), Some(0));
+    let rows = selectors::action_rows(&list);
+    assert_eq!(rows.len(), 1);
+    let action = selectors::row_action(&map, &rows[0]).unwrap();
+    assert_eq!(action.title, "Require MFA for administrative roles");
+    assert_eq!(action.action_id, None);
+    assert_eq!(
+        selectors::row_category(&map, &rows[0]),
+        Some(Category::Identity)
+    );
+}
+
+#[wasm_bindgen_test]
 fn header_labels_cover_the_six_languages() {
     for h in [
         "Recommended action",

@@ -687,8 +687,9 @@ fn collect_text(node: &Node, out: &mut String) {
 // ---------------------------------------------------------------------------------------------
 
 /// The Recommended actions list under `root`: a grid or table that links to actions, else one
-/// whose header names the title column in a known language, else one whose rows hold named
-/// title buttons under a header naming the category (rows without links).
+/// whose header names the title or category column in a known language, else one whose header
+/// carries a title or category column key (rows without links under headers the user renamed:
+/// Fluent's keys are tied to the column definition, not to its label).
 pub fn find_list(root: &Element) -> Option<Element> {
     let candidates: Vec<Element> = all(root, LIST)
         .into_iter()
@@ -700,7 +701,11 @@ pub fn find_list(root: &Element) -> Option<Element> {
     candidates.into_iter().find(|c| {
         header_cells(c).iter().any(|h| {
             let name = accessible_name(h);
-            is_title_header(&name) || is_category_header(&name)
+            is_title_header(&name)
+                || is_category_header(&name)
+                || column_key(h).is_some_and(|k| {
+                    matches!(key_column(&k), Some(KeyColumn::Title | KeyColumn::Category))
+                })
         })
     })
 }
@@ -737,6 +742,29 @@ fn column_key(e: &Element) -> Option<String> {
         .filter(|k| !k.is_empty())
 }
 
+/// The columns a column key can name.
+enum KeyColumn {
+    Title,
+    Category,
+    Status,
+}
+
+/// Which column a key names, by the words column definitions use (`title`, `controlName`;
+/// `controlCategory`; `implementationStatus`, `state`): a hint, read after the header's text.
+/// Not "action": a row's commands often sit in a column keyed `actions`.
+fn key_column(key: &str) -> Option<KeyColumn> {
+    let key = key.to_ascii_lowercase();
+    if key.contains("title") || key.contains("name") {
+        Some(KeyColumn::Title)
+    } else if key.contains("categor") {
+        Some(KeyColumn::Category)
+    } else if key.contains("status") || key.contains("state") {
+        Some(KeyColumn::Status)
+    } else {
+        None
+    }
+}
+
 /// The columns by header name in a known language; else by column key (a hint: keys are tied
 /// to the column definition, not the language); else by structure (the column whose cells link
 /// to `actionId`).
@@ -764,15 +792,14 @@ fn read_columns(list: &Element, headers: &[Element]) -> (ColumnMap, bool) {
         }
     }
     for (position, h) in headers.iter().enumerate() {
-        let Some(key) = column_key(h).map(|k| k.to_ascii_lowercase()) else {
-            continue;
+        let slot = match column_key(h).as_deref().and_then(key_column) {
+            Some(KeyColumn::Title) => &mut map.title,
+            Some(KeyColumn::Category) => &mut map.category,
+            Some(KeyColumn::Status) => &mut map.status,
+            None => continue,
         };
-        if map.title.is_none() && (key.contains("title") || key.contains("name")) {
-            map.title = Some(col(position, h));
-        } else if map.category.is_none() && key.contains("categor") {
-            map.category = Some(col(position, h));
-        } else if map.status.is_none() && (key.contains("status") || key.contains("state")) {
-            map.status = Some(col(position, h));
+        if slot.is_none() {
+            *slot = Some(col(position, h));
         }
     }
     if map.title.is_some() {

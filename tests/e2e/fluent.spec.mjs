@@ -16,7 +16,7 @@ import {
 } from './harness.mjs';
 
 const OLD = ['grid-en', 'table-it', 'grid-zh', 'grid-sv', 'grid-fr', 'grid-nl', 'grid-noheaders'];
-const FLUENT = ['fluent-en', 'fluent-fr', 'fluent-sv'];
+const FLUENT = ['fluent-en', 'fluent-fr', 'fluent-sv', 'fluent-renamed'];
 const VARIANTS = [...OLD, ...FLUENT];
 const CSPS = ['none', 'strict'];
 // Under the strict page CSP the content script runs the JS build of the same Rust core: the CSP
