@@ -822,6 +822,64 @@ fn a_list_with_renamed_headers_and_no_links_is_found_by_its_column_keys() {
 }
 
 #[wasm_bindgen_test]
+fn a_table_whose_title_cells_are_row_headers_gets_every_row() {
+    let root = mount(
+        "<table><thead><tr><th scope=\"col\">Recommended action</th><th scope=\"col\">Category</th><th scope=\"col\">Status</th></tr></thead>\
+         <tbody><tr><th scope=\"row\"><button type=\"button\">Require MFA for administrative roles</button></th><td>Identity</td><td>Planned</td></tr>\
+         <tr><th scope=\"row\">Turn on audit log search</th><td>Data</td><td>To address</td></tr></tbody></table>",
+    );
+    let list = selectors::find_list(&root).unwrap();
+    assert_eq!(selectors::header_cells(&list).len(), 3);
+    let map = selectors::column_map(&list);
+    assert_eq!(map.title.as_ref().map(|c| c.position), Some(0));
+    assert_eq!(map.category.as_ref().map(|c| c.position), Some(1));
+    let rows = selectors::action_rows(&list);
+    let titles: Vec<String> = rows
+        .iter()
+        .filter_map(|r| selectors::row_action(&map, r))
+        .map(|a| a.title)
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Require MFA for administrative roles",
+            "Turn on audit log search"
+        ]
+    );
+    let cats: Vec<_> = rows
+        .iter()
+        .map(|r| selectors::row_category(&map, r))
+        .collect();
+    assert_eq!(cats, [Some(Category::Identity), Some(Category::Data)]);
+    assert_eq!(
+        selectors::row_status(&map, &rows[1]),
+        Some(ActionStatus::ToAddress)
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_group_header_of_a_grouped_list_is_not_an_action() {
+    // Fluent's GroupHeader: a row that expands its group, cells without column keys.
+    let root = mount(
+        "<div role=\"grid\"><div role=\"row\"><div role=\"columnheader\">Rank</div><div role=\"columnheader\">Recommended action</div></div>\
+         <div role=\"row\" aria-expanded=\"true\" aria-level=\"1\"><div role=\"presentation\">\
+           <div role=\"gridcell\"><button type=\"button\" aria-expanded=\"true\"><i aria-hidden=\"true\">\u{E974}</i></button></div>\
+           <div role=\"gridcell\"><span>Identity</span><span>(1)</span></div></div></div>\
+         <div role=\"row\"><div data-automationid=\"DetailsRowFields\">\
+           <div role=\"gridcell\">1</div>\
+           <div role=\"gridcell\"><button type=\"button\" class=\"ms-Link\">Require MFA for administrative roles</button></div></div></div></div>",
+    );
+    let list = selectors::find_list(&root).unwrap();
+    let map = selectors::column_map(&list);
+    let rows = selectors::action_rows(&list);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        selectors::row_action(&map, &rows[0]).unwrap().title,
+        "Require MFA for administrative roles"
+    );
+}
+
+#[wasm_bindgen_test]
 fn header_labels_cover_the_six_languages() {
     for h in [
         "Recommended action",

@@ -51,12 +51,17 @@ macro_rules! page_only {
         concat!(":is(", $selector, "):not([data-snshare], [data-snshare] *)")
     };
 }
-/// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`).
-pub const CELL: &str = "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td";
+/// Data cells, anywhere under their row (Fluent wraps them in `DetailsRowFields`); a table's
+/// row header (`<th scope="row">`) is its row's cell, as `role="rowheader"` is a grid's.
+pub const CELL: &str =
+    "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td, th[scope=\"row\" i]";
 /// [`CELL`]s that are not snshare's (nor inside its nodes): one query per row, no `closest`
 /// asked per cell.
-const PAGE_CELL: &str =
-    page_only!("[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td");
+const PAGE_CELL: &str = page_only!(
+    "[role=\"gridcell\"], [role=\"rowheader\"], [role=\"cell\"], td, th[scope=\"row\" i]"
+);
+/// A row's header cell: the title cell of a list whose title column is its rows' headers.
+const ROW_HEADER: &str = "[role=\"rowheader\"], th[scope=\"row\" i]";
 /// [`ACTION_LINK`]s that are not snshare's.
 const PAGE_ACTION_LINK: &str =
     page_only!("a[href*=\"actionid=\" i], a[href*=\"/compliancemanager/improvementactions/\" i]");
@@ -66,8 +71,9 @@ const PAGE_TITLE_CONTROL: &str = ":is(a[href], button, [role=\"link\"], [role=\"
 /// A column's key on Fluent's cells.
 const AUTOMATION_KEY: &str = "data-automation-key";
 const COLINDEX: &str = "aria-colindex";
-/// Column headers of a list.
-pub const HEADER_CELL: &str = "[role=\"columnheader\"], th";
+/// Column headers of a list (not a row's own header, `<th scope="row">`).
+pub const HEADER_CELL: &str =
+    "[role=\"columnheader\"], th:not([scope=\"row\" i], [role=\"rowheader\"])";
 /// The link that opens an action (its `href` carries `actionId`, or, on Compliance Manager, the
 /// action's path).
 pub const ACTION_LINK: &str =
@@ -1126,14 +1132,18 @@ fn read_action(map: &ColumnMap, r: &Row) -> Option<RowAction> {
             });
         }
     }
-    if super::dom::first_i(row, HEADER_CELL).is_some() {
+    // A header row; or a group's header in a grouped list (Fluent's `GroupHeader`: a row that
+    // expands and collapses its group, "Identity (25)" in a cell without a column key).
+    if super::dom::has_attr_i(row, "aria-expanded")
+        || super::dom::first_i(row, HEADER_CELL).is_some()
+    {
         return None;
     }
     let title_cell = map
         .title
         .as_ref()
         .and_then(|c| r.cell(c))
-        .or_else(|| super::dom::first_i(row, "[role=\"rowheader\"]"));
+        .or_else(|| super::dom::first_i(row, ROW_HEADER));
     if let Some(cell) = title_cell {
         return title_in(&cell, true);
     }
