@@ -240,9 +240,8 @@ test('an incident leaves category untouched unless mapped, and then holds a vali
   expect(mapped._invalid_choices).toEqual([]);
 });
 
-test('one HTTP request per card refresh where the Batch API is allowed, with exact counts', async ({ context, extensionId, sandbox }) => {
-  await sandbox.seed({ table: 'incident', count: 1200, correlation_prefix: 'snshare:bulk', cycle: { state: ['1', '2'] } });
-  const options = await connectWithPassword(context, extensionId);
+/** A forced card refresh: the snapshot it gave and the API requests it made ("GET /path"). */
+async function refreshCards(options, sandbox) {
   await sandbox.clearRequests();
   await sendFromExtensionPage(options, { type: 'get_tickets', data: { force_refresh: true } });
   let snapshot;
@@ -253,8 +252,40 @@ test('one HTTP request per card refresh where the Batch API is allowed, with exa
   // The options page left open may still read the state labels (sys_choice, once per
   // instance): that is not the card refresh.
   const calls = (await sandbox.requests()).filter((q) => q.path.startsWith('/api/') && q.path !== '/api/now/table/sys_choice');
-  expect(calls.map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/now/v1/batch']);
-  const incidents = (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith('snshare:'));
-  const counted = snapshot.counts.filter((c) => c.kind === 'incident').reduce((n, c) => n + c.count, 0);
-  expect(counted).toBe(incidents.length);
+  return { snapshot, calls: calls.map((q) => `${q.method} ${q.path}`) };
+}
+
+/** The incidents the snapshot counts, all states together. */
+const countedIncidents = (snapshot) => snapshot.counts.filter((c) => c.kind === 'incident').reduce((n, c) => n + c.count, 0);
+
+/** snshare's incidents at the instance. */
+const ourIncidents = async (sandbox) => (await sandbox.records('incident')).filter((r) => String(r.correlation_id).startsWith('snshare:'));
+
+test('one HTTP request per card refresh where the Batch API is allowed, with exact counts', async ({ context, extensionId, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 1200, correlation_prefix: 'snshare:bulk', cycle: { state: ['1', '2'] } });
+  const options = await connectWithPassword(context, extensionId);
+  const { snapshot, calls } = await refreshCards(options, sandbox);
+  expect(calls).toEqual(['POST /api/now/v1/batch']);
+  expect(countedIncidents(snapshot)).toBe((await ourIncidents(sandbox)).length);
+});
+
+test('a card refresh the instance cuts short (unserviced batch requests) still gives both lists and exact counts', async ({ context, extensionId, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 30, correlation_prefix: 'snshare:bulk', cycle: { state: ['1', '2'] } });
+  const options = await connectWithPassword(context, extensionId);
+  // The batch stops at the incidents' counts (its time quota): they and what follows come back
+  // unserviced, with HTTP 200, and are asked for on their own.
+  await sandbox.fault({ kind: 'unserviced', path_prefix: '/api/now/stats/incident' });
+  const cut = await refreshCards(options, sandbox);
+  expect(cut.calls).toEqual([
+    'POST /api/now/v1/batch',
+    'GET /api/now/stats/incident',
+    'GET /api/now/table/change_request',
+    'GET /api/now/stats/change_request',
+  ]);
+  const incidents = (await ourIncidents(sandbox)).length;
+  expect(countedIncidents(cut.snapshot)).toBe(incidents);
+  // The Batch API is still used: a cut batch is not a missing one.
+  const next = await refreshCards(options, sandbox);
+  expect(next.calls).toEqual(['POST /api/now/v1/batch']);
+  expect(countedIncidents(next.snapshot)).toBe(incidents);
 });

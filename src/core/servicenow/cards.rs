@@ -134,8 +134,6 @@ pub struct BatchAnswer {
 struct RawBatch {
     #[serde(default)]
     serviced_requests: Vec<RawServiced>,
-    #[serde(default)]
-    unserviced_requests: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,17 +166,12 @@ pub fn batch_body(batch_id: &str, requests: &[(String, String)]) -> BatchBody {
 }
 
 /// Reads a batch answer: each serviced request with its status, headers and decoded body.
-/// An inner request the instance did not serve is an error for the whole read.
+/// The requests the instance did not serve (`unserviced_requests`: the batch reached its time
+/// quota or output size, and the instance stopped there, still answering 200) have no answer
+/// here; the caller makes them on their own.
 pub fn decode_batch(body: &str) -> Result<Vec<BatchAnswer>, ClientError> {
     let raw: RawBatch = serde_json::from_str(body)
         .map_err(|e| ClientError::decode("batch", DecodeKind::Field, e.to_string()))?;
-    if !raw.unserviced_requests.is_empty() {
-        return Err(ClientError::decode(
-            "batch.unserviced_requests",
-            DecodeKind::Field,
-            format!("{} requests not served", raw.unserviced_requests.len()),
-        ));
-    }
     raw.serviced_requests
         .into_iter()
         .map(|s| {
@@ -267,6 +260,8 @@ impl<T: Transport> Client<T> {
 
     /// Both kinds' latest tickets and counts in one HTTP request (the Batch API). Counts a
     /// kind's inner stats request could not give are `None`; a refused list fails the read.
+    /// What the instance left unserviced (a batch cut short by its quota) is asked for on its
+    /// own, so a cut batch still reads everything.
     pub async fn read_cards_batch(
         &self,
         token: &Secret,
@@ -312,17 +307,20 @@ impl<T: Transport> Client<T> {
             counts: Vec::new(),
         };
         for kind in TicketKind::ALL {
-            let id = format!("list:{}", kind.table());
-            let answer = find(&id).ok_or_else(|| {
-                ClientError::decode("batch", DecodeKind::Field, format!("no answer for {id}"))
-            })?;
-            read.lists.push((
-                kind,
-                list_ticket_page(self.instance(), kind, &answer.response, names)?,
-            ));
-            let counts = find(&format!("stats:{}", kind.table()))
-                .filter(|a| a.response.is_success())
-                .and_then(|a| decode_stats(kind, &a.response.body).ok());
+            let list = match find(&format!("list:{}", kind.table())) {
+                Some(a) => list_ticket_page(self.instance(), kind, &a.response, names)?,
+                None => self.list_tickets(token, kind, filter, names).await?,
+            };
+            read.lists.push((kind, list));
+            let counts = match find(&format!("stats:{}", kind.table())) {
+                Some(a) => a
+                    .response
+                    .is_success()
+                    .then(|| decode_stats(kind, &a.response.body).ok())
+                    .flatten(),
+                None if with_counts => self.state_counts(token, kind).await.ok(),
+                None => None,
+            };
             read.counts.push((kind, counts));
         }
         Ok(read)
@@ -415,7 +413,17 @@ mod tests {
         assert_eq!(a[0].response.status, 200);
         assert_eq!(a[0].response.header("x-total-count"), Some("7"));
         assert_eq!(a[0].response.body, r#"{"result":[]}"#);
-        assert!(decode_batch(r#"{"serviced_requests":[],"unserviced_requests":["x"]}"#).is_err());
+        // What the instance left unserviced has no answer; the rest is read.
+        let cut = format!(
+            r#"{{"serviced_requests":[{{"id":"list:incident","status_code":200,"headers":[],"body":"{}"}}],"unserviced_requests":["stats:incident"]}}"#,
+            b64(r#"{"result":[]}"#)
+        );
+        let ids: Vec<String> = decode_batch(&cut)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids, ["list:incident"]);
         assert!(decode_batch(
             r#"{"serviced_requests":[{"id":"a","status_code":200,"body":"%%%"}]}"#
         )
@@ -462,6 +470,54 @@ mod tests {
         assert_eq!(incidents.total, Some(5000));
         assert_eq!(read.counts[0].1.as_ref().unwrap()[0].count, 5000);
         assert_eq!(read.counts[1].1, None, "refused stats: no exact counts");
+    }
+
+    #[test]
+    fn a_batch_cut_short_reads_what_it_left_on_its_own() {
+        // The instance stopped after the incidents' list (its batch quota): the rest comes
+        // back unserviced, with HTTP 200, and is asked for directly.
+        let inc = r#"{"result":[{"sys_id":"a1","number":"INC0010001","state":"2","correlation_id":"snshare:AdminMFAV2:s1"}]}"#;
+        let answer = format!(
+            r#"{{"serviced_requests":[{{"id":"list:incident","status_code":200,"headers":[],"body":"{}"}}],
+              "unserviced_requests":["stats:incident","list:change_request","stats:change_request"]}}"#,
+            b64(inc)
+        );
+        let stats = |n: &str| {
+            format!(
+                r#"{{"result":[{{"stats":{{"count":"{n}"}},"groupby_fields":[{{"field":"state","value":"-5"}}]}}]}}"#
+            )
+        };
+        let fake = FakeTransport::new()
+            .json(200, &answer)
+            .json(200, &stats("3"))
+            .json(
+                200,
+                r#"{"result":[{"sys_id":"c1","number":"CHG0030001","state":"-5","correlation_id":"snshare:AdminMFAV2:s2"}]}"#,
+            )
+            .json(200, &stats("1"));
+        let c = Client::new(&fake, InstanceUrl::parse("dev1").unwrap());
+        let read =
+            block_on(c.read_cards_batch(&Secret::new("AT"), &TicketFilter::default(), &[], true))
+                .unwrap();
+        let paths: Vec<String> = fake
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| r.url.split('?').next().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "https://dev1.service-now.com/api/now/v1/batch",
+                "https://dev1.service-now.com/api/now/stats/incident",
+                "https://dev1.service-now.com/api/now/table/change_request",
+                "https://dev1.service-now.com/api/now/stats/change_request",
+            ]
+        );
+        assert_eq!(read.lists[0].1.tickets[0].number, "INC0010001");
+        assert_eq!(read.lists[1].1.tickets[0].number, "CHG0030001");
+        assert_eq!(read.counts[0].1.as_ref().unwrap()[0].count, 3);
+        assert_eq!(read.counts[1].1.as_ref().unwrap()[0].count, 1);
     }
 
     #[test]

@@ -457,7 +457,8 @@ fn gone() -> Response<Body> {
 }
 
 fn take_fault(app: &App, req: &Req) -> Option<Fault> {
-    take_fault_if(app, req, |_| true)
+    // `unserviced` is about a batch's inner requests; a request on its own never takes it.
+    take_fault_if(app, req, |k| !matches!(k, FaultKind::Unserviced))
 }
 
 /// Takes (counts down) the first queued fault matching the request whose kind `applies`.

@@ -102,14 +102,36 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
         Ok(b) => b,
         Err(e) => return unreadable(&format!("Invalid batch request: {e}")),
     };
+    // An `unserviced` fault stops the batch at its request: that one and every later one come
+    // back by id, not run (a batch that reached its time quota or output size).
+    let mut unserviced: Vec<Value> = Vec::new();
     let serviced: Vec<Value> = batch
         .rest_requests
         .iter()
-        .map(|item| {
+        .filter_map(|item| {
             let started = Instant::now();
             let id = id_text(&item.id);
+            let parsed = inner_request(req, item);
+            let stop = |inner: &Req| {
+                take_fault_if(app, inner, |k| matches!(k, FaultKind::Unserviced)).is_some()
+            };
+            if !unserviced.is_empty() || parsed.as_ref().is_ok_and(stop) {
+                info.batch.push(BatchItemLog {
+                    id: id.clone(),
+                    method: item.method.to_ascii_uppercase(),
+                    path: parsed.as_ref().map(|r| r.path.clone()).unwrap_or_default(),
+                    query: parsed
+                        .as_ref()
+                        .map(|r| r.raw_query.clone())
+                        .unwrap_or_default(),
+                    status: 0,
+                    fault: Some(FaultKind::Unserviced.name().to_string()),
+                });
+                unserviced.push(Value::String(id));
+                return None;
+            }
             let mut fault = None;
-            let (status, headers, body, path, query) = match inner_request(req, item) {
+            let (status, headers, body, path, query) = match parsed {
                 Ok(inner) => {
                     let mut inner_info = LogInfo::default();
                     // A queued status fault for this request's path answers in its place,
@@ -182,14 +204,14 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
                     })
                     .collect()
             };
-            json!({
+            Some(json!({
                 "id": id,
                 "status_code": status.as_u16(),
                 "status_text": status.canonical_reason().unwrap_or(""),
                 "headers": headers,
                 "body": STANDARD.encode(&body),
                 "execution_time": started.elapsed().as_millis() as u64,
-            })
+            }))
         })
         .collect();
     json_response(
@@ -197,7 +219,7 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
         &json!({
             "batch_request_id": batch.batch_request_id.as_ref().map(id_text),
             "serviced_requests": serviced,
-            "unserviced_requests": [],
+            "unserviced_requests": unserviced,
         }),
     )
 }

@@ -54,6 +54,10 @@ pub enum FaultKind {
     /// Answer 200 with a JSON body that does not end, no length announced (at most
     /// `net::ENDLESS_MAX` bytes; what went out is counted, `GET /sandbox/endless`).
     Endless,
+    /// Inside a batch only: the batch stops at this inner request, as an instance does when the
+    /// batch reaches its time quota or output size; it and every later item are not run and
+    /// come back by id in `unserviced_requests`, with HTTP 200.
+    Unserviced,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -92,6 +96,7 @@ impl FaultSpec {
             }
             "drop_after_commit" => FaultKind::DropAfterCommit,
             "endless" => FaultKind::Endless,
+            "unserviced" => FaultKind::Unserviced,
             "rewrite" => match (self.from, self.to) {
                 (Some(from), Some(to)) if !from.is_empty() => {
                     let pad = self.pad.unwrap_or(0);
@@ -105,7 +110,7 @@ impl FaultSpec {
             },
             other => {
                 return Err(format!(
-                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, slow_answer, drop_after_commit, endless, rewrite"
+                    "unknown kind {other:?}: status, rate_limit, ip_filter, cross_scope, delay, slow_answer, drop_after_commit, endless, rewrite, unserviced"
                 ))
             }
         };
@@ -159,6 +164,7 @@ impl FaultKind {
             FaultKind::DropAfterCommit => "drop_after_commit",
             FaultKind::Rewrite { .. } => "rewrite",
             FaultKind::Endless => "endless",
+            FaultKind::Unserviced => "unserviced",
         }
     }
 
@@ -202,6 +208,7 @@ impl FaultKind {
             | FaultKind::SlowAnswer { .. }
             | FaultKind::DropAfterCommit
             | FaultKind::Endless
+            | FaultKind::Unserviced
             | FaultKind::Rewrite { .. } => {
                 envelope(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", None)
             }

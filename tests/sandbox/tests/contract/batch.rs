@@ -31,6 +31,20 @@ fn item(id: &str, method: &str, url: &str, body: Option<&Value>) -> Value {
     v
 }
 
+/// A sandbox with `fault` queued, and an access token.
+fn with_fault(fault: Value) -> (Sandbox, Target, String) {
+    let (sb, t) = start();
+    let token = t.access_token();
+    let f = t.http.post_json(&t.url("/sandbox/faults"), &fault);
+    assert_eq!(f.status, 201, "{}", f.body);
+    (sb, t, token)
+}
+
+/// A GET item without a body.
+fn get(id: &str, url: &str) -> Value {
+    item(id, "GET", url, None)
+}
+
 fn batch(t: &Target, token: &str, items: Vec<Value>) -> common::Resp {
     t.api(
         "POST",
@@ -322,35 +336,15 @@ fn malformed_batches_and_items_are_refused() {
 
 #[test]
 fn a_status_fault_answers_the_matching_request_inside_a_batch() {
-    let (_sb, t) = start();
-    let token = t.access_token();
-    let f = t.http.post_json(
-        &t.url("/sandbox/faults"),
-        &json!({"kind": "status", "status": 500, "path_prefix": "/api/now/stats/"}),
-    );
-    assert_eq!(f.status, 201, "{}", f.body);
+    let (_sb, t, token) =
+        with_fault(json!({"kind": "status", "status": 500, "path_prefix": "/api/now/stats/"}));
     let r = batch(
         &t,
         &token,
         vec![
-            item(
-                "list",
-                "GET",
-                "/api/now/table/incident?sysparm_limit=1",
-                None,
-            ),
-            item(
-                "count",
-                "GET",
-                "/api/now/stats/incident?sysparm_count=true",
-                None,
-            ),
-            item(
-                "again",
-                "GET",
-                "/api/now/stats/incident?sysparm_count=true",
-                None,
-            ),
+            get("list", "/api/now/table/incident?sysparm_limit=1"),
+            get("count", "/api/now/stats/incident?sysparm_count=true"),
+            get("again", "/api/now/stats/incident?sysparm_count=true"),
         ],
     );
     assert_eq!(r.status, 200, "the batch itself answers: {}", r.body);
@@ -359,4 +353,50 @@ fn a_status_fault_answers_the_matching_request_inside_a_batch() {
     let entry = log(&t).into_iter().last().unwrap();
     assert_eq!(entry["fault"], Value::Null);
     assert_eq!(entry["batch"][1]["fault"], json!("status"));
+}
+
+#[test]
+fn an_unserviced_fault_stops_the_batch_at_its_request() {
+    let (_sb, t, token) =
+        with_fault(json!({"kind": "unserviced", "path_prefix": "/api/now/stats/"}));
+    // On its own, a matching request does not take the fault.
+    let alone = t.api(
+        "GET",
+        "/api/now/stats/incident?sysparm_count=true",
+        &token,
+        None,
+    );
+    assert_eq!(alone.status, 200, "{}", alone.body);
+    let r = batch(
+        &t,
+        &token,
+        vec![
+            get("list", "/api/now/table/incident?sysparm_limit=1"),
+            get("count", "/api/now/stats/incident?sysparm_count=true"),
+            get("later", "/api/now/table/change_request?sysparm_limit=1"),
+        ],
+    );
+    assert_eq!(r.status, 200, "the batch itself answers: {}", r.body);
+    let serviced = r.json()["serviced_requests"].as_array().unwrap().clone();
+    assert_eq!(codes_of(&serviced), [200]);
+    assert_eq!(serviced[0]["id"], json!("list"));
+    assert_eq!(r.json()["unserviced_requests"], json!(["count", "later"]));
+    let entry = log(&t).into_iter().last().unwrap();
+    let faults: Vec<Value> = entry["batch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["fault"].clone())
+        .collect();
+    assert_eq!(
+        faults,
+        [Value::Null, json!("unserviced"), json!("unserviced")]
+    );
+    // Taken once: the next batch is served whole.
+    let again = batch(
+        &t,
+        &token,
+        vec![get("count", "/api/now/stats/incident?sysparm_count=true")],
+    );
+    assert_eq!(again.json()["unserviced_requests"], json!([]));
 }
