@@ -225,14 +225,36 @@ impl Session {
         F: Fn(Secret) -> Fut,
         Fut: Future<Output = Result<T, ClientError>>,
     {
+        self.call_with(f, false).await
+    }
+
+    /// [`call`](Self::call) for an API the instance may refuse on its own (the Batch, Aggregate
+    /// and Change Management APIs): a REST API access policy can restrict one API to other
+    /// authentication types, and answers 401 whatever the token. When a fresh token is refused
+    /// too, a Table API read with it tells the two apart: refused as well, the grant is gone
+    /// (as `call`); accepted, only that API refuses us, and its 401 is returned as its answer,
+    /// for the caller to go through the Table API instead.
+    pub async fn call_api<T, F, Fut>(&self, f: F) -> Result<T, CallError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        self.call_with(f, true).await
+    }
+
+    async fn call_with<T, F, Fut>(&self, f: F, api_may_refuse: bool) -> Result<T, CallError>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
         let token = self.access_token(None).await?;
         let result = match f(token.clone()).await {
             Err(e) if is_unauthorized(&e) => {
                 let fresh = self.access_token(Some(&token)).await?;
-                match f(fresh).await {
-                    Err(e) if is_unauthorized(&e) => {
-                        // Fresh tokens refused too: the grant behind them is gone.
-                        self.mark(ConnectionState::AuthorizationNeeded).await;
+                match f(fresh.clone()).await {
+                    Err(e)
+                        if is_unauthorized(&e) && self.grant_gone(&fresh, api_may_refuse).await =>
+                    {
                         return Err(CallError::NeedsAuthorization(Diagnosis::AuthorizationLost));
                     }
                     r => r,
@@ -251,6 +273,18 @@ impl Session {
             Err(_) => {}
         }
         result.map_err(CallError::Client)
+    }
+
+    /// After a fresh token was refused too: whether the grant behind it is gone (then the
+    /// connection is marked so), or only the API called refuses us (`api_may_refuse`, and the
+    /// Table API takes the token: one small read, who it belongs to). Not generic: every call
+    /// shares it.
+    async fn grant_gone(&self, fresh: &Secret, api_may_refuse: bool) -> bool {
+        if api_may_refuse && self.client.who_am_i(fresh).await.is_ok() {
+            return false;
+        }
+        self.mark(ConnectionState::AuthorizationNeeded).await;
+        true
     }
 
     /// A usable access token. `rejected`: the token the instance just refused, which forces a

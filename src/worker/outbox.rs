@@ -583,7 +583,7 @@ async fn create(
             .as_ref()
             .map(|t| t.sys_id.clone());
         let r = session
-            .call(|token| {
+            .call_api(|token| {
                 let template = template.clone();
                 async move {
                     session

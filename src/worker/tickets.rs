@@ -319,7 +319,7 @@ async fn read_cards(
     let with_counts = apis.worth_trying(Api::Aggregate, now);
     if apis.worth_trying(Api::Batch, now) {
         let r = session
-            .call(|token| async move {
+            .call_api(|token| async move {
                 session
                     .client
                     .read_cards_batch(&token, filter, names, with_counts)
@@ -359,7 +359,7 @@ async fn read_cards(
         let mut counts = None;
         if with_counts {
             let r = session
-                .call(|token| async move { session.client.state_counts(&token, kind).await })
+                .call_api(|token| async move { session.client.state_counts(&token, kind).await })
                 .await;
             match r {
                 Ok(c) => {

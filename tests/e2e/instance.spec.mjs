@@ -289,3 +289,35 @@ test('a card refresh the instance cuts short (unserviced batch requests) still g
   expect(next.calls).toEqual(['POST /api/now/v1/batch']);
   expect(countedIncidents(next.snapshot)).toBe(incidents);
 });
+
+test('an API a REST API access policy closes to OAuth tokens (401 however fresh) is used no more; the connection stays', async ({ context, extensionId, portal, sandbox }) => {
+  await sandbox.seed({ table: 'incident', count: 12, correlation_prefix: 'snshare:bulk', cycle: { state: ['1', '2'] } });
+  const options = await connectWithPassword(context, extensionId);
+  await sandbox.config({ batch_api: 'unauthenticated', change_api: 'unauthenticated' });
+  const state = async () => (await sendFromExtensionPage(options, { type: 'get_status' })).body.data.state;
+  // The cards: the batch refused twice (the second time with a fresh token), the Table API
+  // takes that token (who am I), so the refresh goes on with separate requests.
+  const cut = await refreshCards(options, sandbox);
+  expect(cut.calls).toEqual([
+    'POST /api/now/v1/batch',
+    'POST /api/now/v1/batch',
+    'GET /api/now/table/sys_user',
+    'GET /api/now/table/incident',
+    'GET /api/now/stats/incident',
+    'GET /api/now/table/change_request',
+    'GET /api/now/stats/change_request',
+  ]);
+  expect(countedIncidents(cut.snapshot)).toBe((await ourIncidents(sandbox)).length);
+  expect(await state()).toBe('connected');
+  // A change request: through the Table API, once.
+  await sandbox.clearRequests();
+  const { dialog } = await share(portal, { kind: 'change_request', priority: 'moderate' });
+  await expect(dialog.getByText('Created through the Table API.')).toBeVisible();
+  expect(ours(await sandbox.records('change_request'))).toHaveLength(1);
+  expect((await creates(sandbox)).map((q) => [q.path, q.status])).toEqual([
+    ['/api/sn_chg_rest/change/normal', 401],
+    ['/api/sn_chg_rest/change/normal', 401],
+    ['/api/now/table/change_request', 201],
+  ]);
+  expect(await state()).toBe('connected');
+});

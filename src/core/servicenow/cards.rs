@@ -216,9 +216,11 @@ pub struct CardsRead {
 }
 
 /// Whether a refusal of the batch endpoint itself means "not here for this user" (so the
-/// separate requests are the way): 404, 403, 400 about the URI, 405.
+/// separate requests are the way): 404, 403, 400 about the URI, 405; or a 401 that reached
+/// the caller (a REST API access policy refusing our tokens on this API only: `call_api`
+/// returns it only when the Table API took the same token).
 pub fn batch_unavailable(e: &ClientError) -> bool {
-    matches!(e, ClientError::Http(h) if matches!(h.status, 400 | 403 | 404 | 405))
+    matches!(e, ClientError::Http(h) if matches!(h.status, 400 | 401 | 403 | 404 | 405))
 }
 
 fn list_ticket_page(

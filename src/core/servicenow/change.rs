@@ -52,7 +52,7 @@ pub fn create_change_request(
 }
 
 /// An answer that says the Change Management API is not there for this user, so nothing was
-/// created and the Table API is the way: 404, 403, or 400 about the URI. A 404 from the
+/// created and the Table API is the way: 404, 403 (or 401, see below), or 400 about the URI. A 404 from the
 /// standard change endpoint is about its template (`Diagnosis::ChangeTemplateUnusable`): a
 /// normal change through the Table API would drop the pre-approval the template stands for.
 pub fn means_unavailable(e: &ClientError) -> bool {
@@ -61,7 +61,9 @@ pub fn means_unavailable(e: &ClientError) -> bool {
     };
     match h.status {
         404 => h.json_body && h.endpoint != Endpoint::StandardChange,
-        403 => h.json_body,
+        // Only reaches here when the Table API took the same token (`call_api`): a REST API
+        // access policy refusing our tokens on this API.
+        401 | 403 => h.json_body,
         400 => h.envelope.as_ref().is_some_and(|env| {
             env.text()
                 .to_lowercase()

@@ -43,6 +43,10 @@ pub enum ApiAccess {
     /// Not on the instance (plugin not active): 400 "Requested URI does not represent any
     /// resource", as for any unknown REST path.
     Off,
+    /// Present, but a REST API access policy admits other authentication types only (basic
+    /// auth, ID tokens…): 401 "User Not Authenticated" to any OAuth token, however fresh, while
+    /// the Table API takes the same token.
+    Unauthenticated,
 }
 
 /// What a user without `admin` gets when reading `sys_choice`.

@@ -84,6 +84,9 @@ pub fn handle(app: &App, req: &Req, info: &mut LogInfo) -> Response<Body> {
         if access == ApiAccess::Off {
             return not_a_resource();
         }
+        if access == ApiAccess::Unauthenticated {
+            return crate::table::not_authenticated();
+        }
         if let Err(r) = admit(&mut s, req, info) {
             return r;
         }

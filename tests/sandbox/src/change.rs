@@ -53,6 +53,9 @@ pub fn handle(s: &mut State, req: &Req, rest: &str, info: &mut LogInfo) -> Respo
     if access == ApiAccess::Off {
         return not_a_resource();
     }
+    if access == ApiAccess::Unauthenticated {
+        return crate::table::not_authenticated();
+    }
     let actor = match admit(s, req, info) {
         Ok(a) => a,
         Err(r) => return r,

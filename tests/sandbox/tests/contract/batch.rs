@@ -252,6 +252,17 @@ fn it_needs_credentials_and_the_switch_forbids_or_removes_it() {
     );
     t.configure(json!({"batch_api": "off"}));
     assert_envelope(&one(), 400, "Requested URI does not represent any resource");
+    // A REST API access policy that admits other authentication types: 401 to the token the
+    // Table API still takes.
+    t.configure(json!({"batch_api": "unauthenticated"}));
+    assert_envelope(&one(), 401, "User Not Authenticated");
+    let table = t.api(
+        "GET",
+        "/api/now/table/incident?sysparm_limit=1",
+        &token,
+        None,
+    );
+    assert_eq!(table.status, 200, "{}", table.body);
     t.http.post_json(&t.url("/sandbox/reset"), &json!({}));
     let token = t.access_token();
     let r = batch(&t, &token, vec![]);

@@ -266,6 +266,8 @@ fn roles_as_documented_and_the_plugin_switch() {
     );
     t.configure(json!({"change_api": "forbidden"}));
     assert_envelope(&create(&t, &mine), 403, "User Not Authorized");
+    t.configure(json!({"change_api": "unauthenticated"}));
+    assert_envelope(&create(&t, &mine), 401, "User Not Authenticated");
     let anonymous = t.http.send(
         "POST",
         &t.url("/api/sn_chg_rest/change/normal"),
