@@ -1335,6 +1335,30 @@ fn descriptions_are_plain_text_with_the_link() {
     );
 }
 
+#[wasm_bindgen_test]
+fn a_description_without_a_title_of_its_own_is_read_from_under_the_heading() {
+    // As the real flyout may show it: the heading, the commands, a score chip, the description
+    // without a "Description" title, then the named sections.
+    let root = mount(
+        "<div role=\"dialog\" aria-modal=\"true\"><div role=\"heading\" aria-level=\"2\">Require MFA for administrative roles</div>\
+         <div><button type=\"button\"><span>Edit status &amp; action plan</span></button><button type=\"button\" aria-haspopup=\"true\">Share</button></div>\
+         <div><span>Points achieved</span> <span>0/10</span></div>\
+         <div><div>Requiring multifactor authentication for administrative roles makes it harder for attackers to take over accounts. <a href=\"https://learn.microsoft.com/x\">Learn more</a></div></div>\
+         <div><div>At a glance</div><div>Category</div><div>Identity</div></div>\
+         <div><div>Implementation</div><div>Prerequisites</div><div>You need a Microsoft Entra ID P1 license to turn this on.</div>\
+           <div>Next steps</div><ol><li>Go to Entra</li></ol></div></div>",
+    );
+    let content = selectors::read_panel(&selectors::find_panel(&root).unwrap());
+    assert_eq!(
+        content.description,
+        "Requiring multifactor authentication for administrative roles makes it harder for attackers to take over accounts. Learn more"
+    );
+    assert_eq!(
+        content.next_steps.map(|(_, steps)| steps),
+        Some(vec!["Go to Entra".to_string()])
+    );
+}
+
 /// The content script's side of the seam: what the row button's request carries (the account
 /// the page shows, the title key, the theme, the opener's token), through content.js's hook.
 #[wasm_bindgen_test]

@@ -1342,8 +1342,49 @@ pub fn read_panel(panel: &Element) -> PanelContent {
             _ => {}
         }
     }
+    if out.description.is_empty() {
+        if let Some(h) = panel_heading(panel) {
+            out.description = untitled_description(panel, &h, &others).join("\n");
+        }
+    }
     out.category = panel_category(panel);
     out.status = panel_status(panel);
+    out
+}
+
+/// What a text block can hold that a description does not: the panel's commands.
+const COMMAND: &str = "button, [role=\"button\"], [role=\"menuitem\"], [role=\"tab\"], [role=\"checkbox\"], input, select, textarea";
+
+/// A description shown without a title of its own (the real flyout names only "At a glance",
+/// "User impact", "Implementation"): the blocks of sentence-long text between the panel's
+/// heading and its first section title, outside its commands (Share, Edit status…). A block is
+/// taken whole, the outermost that qualifies; short texts (scores, chips, status) are not
+/// sentences.
+fn untitled_description(panel: &Element, heading: &Element, titles: &[Element]) -> Vec<String> {
+    let after = |a: &Element, b: &Element| {
+        a.compare_document_position(b) & Node::DOCUMENT_POSITION_FOLLOWING != 0
+            && !a.contains(Some(b.unchecked_ref()))
+    };
+    let first_title = titles.iter().find(|t| after(heading, t));
+    let mut taken: Vec<Element> = Vec::new();
+    let mut out = Vec::new();
+    for e in all(panel, "p, div, span") {
+        if !after(heading, &e)
+            || first_title.is_some_and(|t| !after(&e, t) || e.contains(Some(t.unchecked_ref())))
+            || taken.iter().any(|t| t.contains(Some(e.unchecked_ref())))
+            || is_ours(&e)
+            || matches(&e, UNREAD)
+            || closest(&e, COMMAND).is_some()
+            || first(&e, COMMAND).is_some()
+        {
+            continue;
+        }
+        let text = readable_text(&e);
+        if text.chars().count() >= 40 {
+            out.push(text);
+            taken.push(e);
+        }
+    }
     out
 }
 

@@ -438,9 +438,12 @@ plainTest.describe('the Fluent replicas have the real portal\'s traits (no exten
           expect(facts.headings[0].tag).toBe('DIV');
           await expect(dialog.getByRole('heading', { name: MFA_TITLE })).toHaveCount(1);
           const sections = await page.evaluate(() => __replica.strings.sections);
+          const titled = await page.evaluate(() => __replica.descriptionTitled);
           for (const t of [sections.description, sections.atAGlance, sections.implementation]) {
-            await expect(dialog.getByText(t, { exact: true })).toBeVisible();
+            if (t === sections.description && !titled) await expect(dialog.getByText(t, { exact: true })).toHaveCount(0);
+            else await expect(dialog.getByText(t, { exact: true })).toBeVisible();
           }
+          await expect(dialog.getByText(await page.evaluate((id) => __replica.descriptionOf(id), MFA), { exact: true })).toBeVisible();
 
           // FocusTrapZone: a plain input outside the panel cannot keep focus, nor receive typing.
           await page.evaluate(() => {
@@ -652,6 +655,8 @@ for (const csp of CSPS) {
         const records = await recordsFor(sandbox, 'incident', MFA);
         expect(records).toHaveLength(1);
         expect(records[0].short_description).toBe('Typed under the focus trap');
+        // The panel's description, whether or not a "Description" title stands above it.
+        expect(records[0].description).toContain(await portal.evaluate((id) => __replica.descriptionOf(id), MFA));
         expect(records[0].description).toContain('Category: Identity');
         // Read from the panel in the page's language, written in the API's words.
         expect(records[0].description).toContain('Action status: To address');
