@@ -1131,7 +1131,11 @@ fn instance_patterns_are_exactly_the_instance_origin() {
         ("https://user:pw@sn.example.com", None),
         ("dev 12345", None),
         ("", None),
-        ("dev12345.service-now.com/path", None),
+        // A page of the instance: its origin.
+        (
+            "dev12345.service-now.com/now/nav/ui/home",
+            Some("https://dev12345.service-now.com/*"),
+        ),
         ("-dev.example.com", None),
         ("https://127.0.0.1:8443", Some("https://127.0.0.1/*")),
     ];

@@ -1,8 +1,9 @@
 //! The ServiceNow instance a user types, parsed into an origin snshare will talk to.
 //!
 //! The host permission the extension requests, every token and every record link derive from
-//! this one value, so parsing is strict: https only, a plain ASCII host name, nothing else in the
-//! URL. Non-ASCII and punycode (`xn--`) hosts are refused because a look-alike host would receive
+//! this one value, so parsing is strict: https only, a plain ASCII host name, no credentials. A
+//! full address copied from the instance's own pages is accepted for its origin: the path, query
+//! and fragment after the host are dropped. Non-ASCII and punycode (`xn--`) hosts are refused because a look-alike host would receive
 //! the user's tokens; a company with an IDN instance domain can use the ASCII
 //! `*.service-now.com` name every instance also has.
 //!
@@ -41,10 +42,6 @@ pub enum InstanceError {
     UnsupportedScheme,
     #[error("the address must not contain a user name or password")]
     Credentials,
-    #[error("enter only the instance address, without a path")]
-    Path,
-    #[error("enter only the instance address, without ?query or #fragment")]
-    QueryOrFragment,
     #[error("only the standard https port (443) is accepted")]
     Port,
     #[error("the host name must use plain ASCII letters, digits and hyphens")]
@@ -74,8 +71,6 @@ impl InstanceError {
             InstanceError::InsecureScheme => "instance_error_insecure_scheme",
             InstanceError::UnsupportedScheme => "instance_error_unsupported_scheme",
             InstanceError::Credentials => "instance_error_credentials",
-            InstanceError::Path => "instance_error_path",
-            InstanceError::QueryOrFragment => "instance_error_query_or_fragment",
             InstanceError::Port => "instance_error_port",
             InstanceError::NonAsciiHost => "instance_error_non_ascii_host",
             InstanceError::InvalidCharacter => "instance_error_invalid_character",
@@ -119,21 +114,14 @@ impl InstanceUrl {
         }
         let (had_scheme, rest) = split_scheme(input)?;
 
-        // Authority ends at the first of / ? # (and \, which browsers read as /).
+        // Authority ends at the first of / ? # (and \, which browsers read as /). What follows
+        // it — the page of the instance the address was copied from, a query, a fragment — is
+        // not part of the instance: the origin alone is kept (a `#@evil.example` after the host
+        // names no other host).
         let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
-        match tail.chars().next() {
-            None => {}
-            Some('/') if tail == "/" => {}
-            Some('/') => {
-                // A path, or a query/fragment right after a bare "/".
-                if tail[1..].starts_with(['?', '#']) {
-                    return Err(InstanceError::QueryOrFragment);
-                }
-                return Err(InstanceError::Path);
-            }
-            Some('?') | Some('#') => return Err(InstanceError::QueryOrFragment),
-            Some(_) => return Err(InstanceError::InvalidCharacter),
+        if tail.starts_with('\\') {
+            return Err(InstanceError::InvalidCharacter);
         }
         if authority.contains('@') {
             return Err(InstanceError::Credentials);
@@ -615,6 +603,43 @@ mod tests {
                 "https://sandbox.localhost:3000",
             ),
             ("x1", "https://x1.service-now.com"),
+            // Copied from the address bar: the instance is the origin.
+            (
+                "https://dev12345.service-now.com/now/nav/ui/home",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "https://dev12345.service-now.com/incident_list.do?sysparm_query=active=true",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "dev12345.service-now.com/x",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "dev12345/now/nav/ui/home",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "https://dev12345.service-now.com?x=1",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "https://dev12345.service-now.com/?x=1",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "https://dev12345.service-now.com#top",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "https://dev12345.service-now.com#@evil.example",
+                "https://dev12345.service-now.com",
+            ),
+            (
+                "https://dev12345.service-now.com/@evil.example",
+                "https://dev12345.service-now.com",
+            ),
         ];
         for (input, origin) in cases {
             assert_eq!(ok(input), origin, "input {input:?}");
@@ -638,16 +663,10 @@ mod tests {
             ("https://user:pass@dev12345.service-now.com", Credentials),
             ("https://admin@dev12345.service-now.com", Credentials),
             ("https://dev12345.service-now.com@evil.example", Credentials),
-            ("https://dev12345.service-now.com/now/nav/ui/home", Path),
-            ("https://dev12345.service-now.com/incident_list.do", Path),
-            ("dev12345.service-now.com/x", Path),
             (
                 "https://dev12345.service-now.com\\evil.example",
                 InvalidCharacter,
             ),
-            ("https://dev12345.service-now.com?x=1", QueryOrFragment),
-            ("https://dev12345.service-now.com/?x=1", QueryOrFragment),
-            ("https://dev12345.service-now.com#top", QueryOrFragment),
             ("https://dev12345.service-now.com:8443", Port),
             ("https://dev12345.service-now.com:80", Port),
             ("https://dev12345.service-now.com:", Port),
@@ -694,9 +713,7 @@ mod tests {
                 Whitespace => Some(InsecureScheme),
                 InsecureScheme => Some(UnsupportedScheme),
                 UnsupportedScheme => Some(Credentials),
-                Credentials => Some(Path),
-                Path => Some(QueryOrFragment),
-                QueryOrFragment => Some(Port),
+                Credentials => Some(Port),
                 Port => Some(NonAsciiHost),
                 NonAsciiHost => Some(InvalidCharacter),
                 InvalidCharacter => Some(Underscore),
@@ -719,7 +736,7 @@ mod tests {
     #[test]
     fn every_error_has_an_instance_error_key() {
         let all = all_instance_errors();
-        assert_eq!(all.len(), 16);
+        assert_eq!(all.len(), 14);
         let mut keys: Vec<_> = all.iter().map(|e| e.message_key()).collect();
         assert!(keys.iter().all(|k| k.starts_with("instance_error_")));
         keys.sort();
