@@ -2,10 +2,10 @@
 //!
 //! The host permission the extension requests, every token and every record link derive from
 //! this one value, so parsing is strict: https only, a plain ASCII host name, no credentials. A
-//! full address copied from the instance's own pages is accepted for its origin: the path, query
-//! and fragment after the host are dropped. Non-ASCII and punycode (`xn--`) hosts are refused because a look-alike host would receive
-//! the user's tokens; a company with an IDN instance domain can use the ASCII
-//! `*.service-now.com` name every instance also has.
+//! full address copied from the instance's own pages is accepted for its origin: the path,
+//! query and fragment after the host are dropped. Non-ASCII and punycode (`xn--`) hosts are
+//! refused because a look-alike host would receive the user's tokens; a company with an IDN
+//! instance domain can use the ASCII `*.service-now.com` name every instance also has.
 //!
 //! Ports: only 443 (dropped from the origin) on real hosts. In test builds only (`TEST_HOSTS`),
 //! loopback and test hosts (`localhost`, `*.localhost`, `127.0.0.1`, and any host ending in
