@@ -52,9 +52,10 @@ pub fn create_change_request(
 }
 
 /// An answer that says the Change Management API is not there for this user, so nothing was
-/// created and the Table API is the way: 404, 403 (or 401, see below), or 400 about the URI. A 404 from the
-/// standard change endpoint is about its template (`Diagnosis::ChangeTemplateUnusable`): a
-/// normal change through the Table API would drop the pre-approval the template stands for.
+/// created and the Table API is the way: 404, 403 (or 401, see below), or 400 about the URI.
+/// A 404 from the standard change endpoint is about its template
+/// (`Diagnosis::ChangeTemplateUnusable`): a normal change through the Table API would drop the
+/// pre-approval the template stands for.
 pub fn means_unavailable(e: &ClientError) -> bool {
     let ClientError::Http(h) = e else {
         return false;
