@@ -1343,6 +1343,7 @@ fn a_description_without_a_title_of_its_own_is_read_from_under_the_heading() {
         "<div role=\"dialog\" aria-modal=\"true\"><div role=\"heading\" aria-level=\"2\">Require MFA for administrative roles</div>\
          <div><button type=\"button\"><span>Edit status &amp; action plan</span></button><button type=\"button\" aria-haspopup=\"true\">Share</button></div>\
          <div><span>Points achieved</span> <span>0/10</span></div>\
+         <div><div>Score impact</div><div>+2.46%</div><div>Implementation status</div><div>To address</div></div>\
          <div><div>Requiring multifactor authentication for administrative roles makes it harder for attackers to take over accounts. <a href=\"https://learn.microsoft.com/x\">Learn more</a></div></div>\
          <div><div>At a glance</div><div>Category</div><div>Identity</div></div>\
          <div><div>Implementation</div><div>Prerequisites</div><div>You need a Microsoft Entra ID P1 license to turn this on.</div>\

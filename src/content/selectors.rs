@@ -1356,10 +1356,11 @@ pub fn read_panel(panel: &Element) -> PanelContent {
 const COMMAND: &str = "button, [role=\"button\"], [role=\"menuitem\"], [role=\"tab\"], [role=\"checkbox\"], input, select, textarea";
 
 /// A description shown without a title of its own (the real flyout names only "At a glance",
-/// "User impact", "Implementation"): the blocks of sentence-long text between the panel's
-/// heading and its first section title, outside its commands (Share, Edit status…). A block is
-/// taken whole, the outermost that qualifies; short texts (scores, chips, status) are not
-/// sentences.
+/// "User impact", "Implementation"): the blocks between the panel's heading and its first
+/// section title, outside its commands (Share, Edit status…), whose own text (not their
+/// children's) is sentence-long. A block is taken whole, a link in it included; short texts
+/// (scores, chips, status) are not sentences, nor is a row of label/value pairs however long
+/// together (their text is all in their children).
 fn untitled_description(panel: &Element, heading: &Element, titles: &[Element]) -> Vec<String> {
     let after = |a: &Element, b: &Element| {
         a.compare_document_position(b) & Node::DOCUMENT_POSITION_FOLLOWING != 0
@@ -1379,13 +1380,25 @@ fn untitled_description(panel: &Element, heading: &Element, titles: &[Element]) 
         {
             continue;
         }
-        let text = readable_text(&e);
-        if text.chars().count() >= 40 {
-            out.push(text);
+        if own_text_len(&e) >= 40 {
+            out.push(readable_text(&e));
             taken.push(e);
         }
     }
     out
+}
+
+/// The characters of `e`'s own text nodes, its children's left out, spaces trimmed.
+fn own_text_len(e: &Element) -> usize {
+    let mut n = 0;
+    let mut next = e.first_child();
+    while let Some(k) = next {
+        next = k.next_sibling();
+        if k.node_type() == Node::TEXT_NODE {
+            n += k.text_content().unwrap_or_default().trim().chars().count();
+        }
+    }
+    n
 }
 
 /// Text after a section title, up to the next title or heading: one entry per paragraph or
