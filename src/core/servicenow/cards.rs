@@ -315,11 +315,8 @@ impl<T: Transport> Client<T> {
             };
             read.lists.push((kind, list));
             let counts = match find(&format!("stats:{}", kind.table())) {
-                Some(a) => a
-                    .response
-                    .is_success()
-                    .then(|| decode_stats(kind, &a.response.body).ok())
-                    .flatten(),
+                Some(a) if a.response.is_success() => decode_stats(kind, &a.response.body).ok(),
+                Some(_) => None,
                 None if with_counts => self.state_counts(token, kind).await.ok(),
                 None => None,
             };
