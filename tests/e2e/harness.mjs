@@ -408,11 +408,117 @@ export async function sendFromExtensionPage(page, body) {
   return page.evaluate((b) => chrome.runtime.sendMessage({ v: 1, body: b }), body);
 }
 
+/** utime + stime ticks of `root`'s live descendants and of `root` itself (Linux /proc). */
+function treeTicks(root) {
+  const parent = new Map();
+  const ticks = new Map();
+  let entries = [];
+  try { entries = fs.readdirSync('/proc'); } catch { return ticks; }
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // From field 3 (state) on: ppid is f[1], utime and stime f[11] and f[12].
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(pid), Number(f[1]));
+      ticks.set(Number(pid), Number(f[11]) + Number(f[12]));
+    } catch { /* gone meanwhile */ }
+  }
+  const mine = new Map();
+  for (const [pid, t] of ticks) {
+    for (let p = pid, hops = 0; p && hops < 64; p = parent.get(p), hops++) {
+      if (p === root) { mine.set(pid, t); break; }
+    }
+  }
+  return mine;
+}
+
+/**
+ * CPU seconds spent from now to `stop()` by process `root` and every process under it,
+ * sampled every 250 ms: a process that ends is counted to its last sample (a browser's
+ * renderers are not always reaped by a process under `root`, so the kernel's children times
+ * would lose them).
+ */
+function cpuMeter(root) {
+  const tick = 100; // USER_HZ: 100 on every Linux this suite runs on
+  const base = treeTicks(root);
+  const last = new Map(base);
+  const sample = () => { for (const [pid, t] of treeTicks(root)) last.set(pid, t); };
+  const timer = setInterval(sample, 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let total = 0;
+      for (const [pid, t] of last) total += t - (base.get(pid) ?? 0);
+      return total / tick;
+    },
+  };
+}
+
+/**
+ * Takes one of `count` slots kept as directories in `dir` (made with mkdir, which only one
+ * process can win), waiting until one is free; resolves to the function that frees it. A slot
+ * whose holder process is gone (a worker killed mid-test) is taken over.
+ *
+ * Why: the suite keeps both cores busy with two tests at a time, and a third would slow all
+ * three past their bounds. The tests that mostly wait (timers, a held create) run in a third
+ * worker, the `idle` project of playwright.config.mjs, without a slot; once they are done, the
+ * third worker waits here instead of crowding the other two.
+ */
+export async function cpuSlots(dir, count) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (;;) {
+    for (let k = 0; k < count; k++) {
+      const slot = path.join(dir, `slot-${k}`);
+      try {
+        fs.mkdirSync(slot);
+      } catch (e) {
+        if (e.code !== 'EEXIST') throw e;
+        let holder = NaN;
+        try { holder = Number(fs.readFileSync(path.join(slot, 'pid'), 'utf8')); } catch { /* being written */ }
+        if (Number.isInteger(holder) && !alive(holder)) fs.rmSync(slot, { recursive: true, force: true });
+        continue;
+      }
+      fs.writeFileSync(path.join(slot, 'pid'), String(process.pid));
+      return () => fs.rmSync(slot, { recursive: true, force: true });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const alive = (pid) => {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+};
+
 /**
  * The Playwright fixtures. Options per test file or test: `csp` ('none' | 'strict'),
  * `sandboxArgs` (extra sandbox flags; such tests get their own sandbox).
  */
 export const test = base.extend({
+  /**
+   * With E2E_CPU=1, each test is annotated with the CPU seconds it cost: this worker's node
+   * process and everything it started (browsers, their renderers, servers), those that ended
+   * included. It tells the tests that mostly wait apart from those that keep the cores busy,
+   * for the `idle` project (playwright.config.mjs): `node tests/e2e/cpu-table.mjs`.
+   */
+  cpuMeter: [async ({}, use, testInfo) => {
+    if (!process.env.E2E_CPU) { await use(); return; }
+    const meter = cpuMeter(process.pid);
+    await use();
+    testInfo.annotations.push({ type: 'cpu', description: meter.stop().toFixed(2) });
+  }, { auto: true }],
+  /**
+   * A CPU slot (see cpuSlots): every test but those of the `idle` project holds one while it
+   * runs. Waiting for it does not count against the test's timeout.
+   */
+  cpuSlot: [async ({}, use, testInfo) => {
+    if (testInfo.project.name === 'idle' || !process.env.E2E_CPU_SLOTS_DIR) { await use(); return; }
+    const started = Date.now();
+    const release = await cpuSlots(process.env.E2E_CPU_SLOTS_DIR, Number(process.env.E2E_CPU_SLOTS || 2));
+    testInfo.setTimeout(testInfo.timeout + (Date.now() - started));
+    try { await use(); } finally { release(); }
+  }, { auto: true }],
   csp: ['none', { option: true }],
   sandboxArgs: [[], { option: true }],
   /** Whether the instance's host permission is granted up front (see grantedExtensionDir). */
