@@ -325,16 +325,27 @@ async function shareFromMenuAndRowWithoutAMouse(context, extensionId, page, sand
 // The replicas themselves (no extension): the traits the real portal has
 // =============================================================================================
 const plainTest = test.extend({
-  plain: async ({ servers, csp }, use) => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [`--host-resolver-rules=MAP ${PORTAL_HOST} 127.0.0.1:${servers.replicas[csp].port}, EXCLUDE localhost`,
-        '--ignore-certificate-errors', '--no-sandbox', '--disable-gpu'],
+  // One browser per worker and page CSP, started when a test first needs it; each test gets a
+  // context of its own (cookies, storage), which costs a fraction of a browser's start.
+  plainBrowser: [async ({ servers }, use) => {
+    const browsers = new Map();
+    await use(async (csp) => {
+      if (!browsers.has(csp)) {
+        browsers.set(csp, chromium.launch({
+          executablePath: CHROMIUM,
+          args: [`--host-resolver-rules=MAP ${PORTAL_HOST} 127.0.0.1:${servers.replicas[csp].port}, EXCLUDE localhost`,
+            '--ignore-certificate-errors', '--no-sandbox', '--disable-gpu'],
+        }));
+      }
+      return browsers.get(csp);
     });
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+    await Promise.all([...browsers.values()].map(async (b) => (await b).close()));
+  }, { scope: 'worker' }],
+  plain: async ({ plainBrowser, csp }, use) => {
+    const context = await (await plainBrowser(csp)).newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     await use(page);
-    await browser.close();
+    await context.close();
   },
 });
 

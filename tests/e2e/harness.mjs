@@ -520,7 +520,10 @@ export const test = base.extend({
     if (testInfo.project.name === 'idle' || !process.env.E2E_CPU_SLOTS_DIR) { await use(); return; }
     const started = Date.now();
     const release = await cpuSlots(process.env.E2E_CPU_SLOTS_DIR, Number(process.env.E2E_CPU_SLOTS || 2));
-    testInfo.setTimeout(testInfo.timeout + (Date.now() - started));
+    const waited = Date.now() - started;
+    testInfo.setTimeout(testInfo.timeout + waited);
+    // A test's duration includes this wait: the annotation says how much of it was.
+    if (waited >= 100) testInfo.annotations.push({ type: 'cpu-slot-wait', description: `${(waited / 1000).toFixed(1)} s` });
     try { await use(); } finally { release(); }
   }, { auto: true }],
   csp: ['none', { option: true }],
