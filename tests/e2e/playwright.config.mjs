@@ -23,9 +23,9 @@ const LONG = new RegExp([
 
 // The tests that mostly wait: on a held create, the outbox's lease and backoff, a browser
 // restart. Each keeps 0.2 to 0.35 of a core busy, where most tests keep 1.5 (measured alone
-// with E2E_CPU=1 and tests/e2e/cpu-table.mjs, README "Tests"). They run in a worker of their own,
-// the `idle` project, beside the two that keep the cores busy; the others hold one of two CPU
-// slots (harness.mjs, cpuSlots), so the third worker never adds a third busy test.
+// with E2E_CPU=1 and tests/e2e/cpu-table.mjs, README "How we test"). They run in a worker of
+// their own, the `idle` project, beside the two that keep the cores busy; the others hold one
+// of two CPU slots (harness.mjs, cpuSlots), so the third worker never adds a third busy test.
 const IDLE = new RegExp([
   'the worker stopped between write and send',
   'a create the instance commits after the first lookup',
