@@ -1254,18 +1254,58 @@ fn badges_show_the_most_recent_open_ticket_and_the_count() {
     assert!(!tickets::TicketStore::default().has_badges());
 }
 
+/// Replaces `chrome.runtime` with a fake worker set up by `script`, until the guard drops.
+struct FakeRuntime(JsValue);
+
+impl FakeRuntime {
+    fn install(script: &str) -> Self {
+        let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap();
+        let before = js_sys::Reflect::get(&chrome, &"runtime".into()).unwrap();
+        js_sys::Function::new_no_args(script)
+            .call0(&JsValue::NULL)
+            .unwrap();
+        FakeRuntime(before)
+    }
+}
+
+impl Drop for FakeRuntime {
+    fn drop(&mut self) {
+        if let Ok(chrome) = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()) {
+            let _ = js_sys::Reflect::set(&chrome, &"runtime".into(), &self.0);
+        }
+    }
+}
+
+/// A number the fake worker counts in a global.
+fn global_count(name: &str) -> f64 {
+    js_sys::Reflect::get(&js_sys::global(), &name.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
+/// A ticket store whose listener counts the snapshots it is told of.
+fn listened_store() -> (
+    std::rc::Rc<std::cell::RefCell<tickets::TicketStore>>,
+    std::rc::Rc<std::cell::Cell<u32>>,
+) {
+    let store = std::rc::Rc::new(std::cell::RefCell::new(tickets::TicketStore::default()));
+    let heard = std::rc::Rc::new(std::cell::Cell::new(0));
+    store.borrow_mut().on_change({
+        let heard = heard.clone();
+        move || heard.set(heard.get() + 1)
+    });
+    (store, heard)
+}
+
 /// The ticket store on its own, with no scheduler and no page context (code-shape review: it
 /// reached both through globals): it asks the worker, applies the answer to itself and tells
 /// its one listener; a store the page dropped takes no answer.
 #[wasm_bindgen_test]
 async fn the_ticket_store_fetches_and_tells_its_listener_on_its_own() {
     use snshare_core::messages::SnapshotNeed;
-    use std::cell::{Cell, RefCell};
-    use std::rc::Rc;
     // A worker that answers every snapshot request with one queued share, counting the asks.
-    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap();
-    let before = js_sys::Reflect::get(&chrome, &"runtime".into()).unwrap();
-    js_sys::Function::new_no_args(
+    let _runtime = FakeRuntime::install(
         "globalThis.__snshareAsks = 0;
          chrome.runtime = { sendMessage: (m) => {
            if (m?.body?.type !== 'get_tickets') return Promise.reject(new Error('unexpected ' + m?.body?.type));
@@ -1274,22 +1314,10 @@ async fn the_ticket_store_fetches_and_tells_its_listener_on_its_own() {
              tickets: [], counts: [], queued_action_ids: ['AdminMFAV2'], refreshing: false,
              fetched_at: 1, shown: '' } } });
          } };",
-    )
-    .call0(&JsValue::NULL)
-    .unwrap();
-    let asks = || {
-        js_sys::Reflect::get(&js_sys::global(), &"__snshareAsks".into())
-            .unwrap()
-            .as_f64()
-            .unwrap()
-    };
+    );
+    let asks = || global_count("__snshareAsks");
 
-    let store: Rc<RefCell<tickets::TicketStore>> = Rc::default();
-    let heard = Rc::new(Cell::new(0));
-    store.borrow_mut().on_change({
-        let heard = heard.clone();
-        move || heard.set(heard.get() + 1)
-    });
+    let (store, heard) = listened_store();
     tickets::ensure(&store, SnapshotNeed::Shown);
     sleep::until("the listener hears of the snapshot", || heard.get() == 1).await;
     assert!(store.borrow().is_queued("AdminMFAV2"));
@@ -1300,18 +1328,50 @@ async fn the_ticket_store_fetches_and_tells_its_listener_on_its_own() {
     assert_eq!((asks(), heard.get()), (1.0, 1));
 
     // A store dropped while its request is on the way: the answer goes nowhere.
-    let gone: Rc<RefCell<tickets::TicketStore>> = Rc::default();
-    let heard_gone = Rc::new(Cell::new(0));
-    gone.borrow_mut().on_change({
-        let heard = heard_gone.clone();
-        move || heard.set(heard.get() + 1)
-    });
+    let (gone, heard_gone) = listened_store();
     tickets::refresh(&gone);
     drop(gone);
     sleep::until("the second request is made", || asks() == 2.0).await;
     sleep::sleep(50).await;
     assert_eq!(heard_gone.get(), 0);
-    js_sys::Reflect::set(&chrome, &"runtime".into(), &before).unwrap();
+}
+
+/// A share settles while a snapshot request is on the way (a poll while the worker refreshes):
+/// that request may have read the outbox before the ticket existed. Its answer is applied, and
+/// the snapshot is asked for again at once, not in a minute: the badge must not stay on
+/// "queued" after the form showed the ticket's number.
+#[wasm_bindgen_test]
+async fn a_share_settled_during_a_fetch_is_fetched_again_after_it() {
+    use snshare_core::messages::SnapshotNeed;
+    // A worker whose first answer (the share still queued) waits until the test releases it;
+    // later answers say the share is done.
+    let _runtime = FakeRuntime::install(
+        "globalThis.__snshareHeldAsks = 0;
+         const answer = (queued) => ({ v: 1, body: { type: 'snapshot', data: {
+           tickets: [], counts: [], queued_action_ids: queued, refreshing: false,
+           fetched_at: 1, shown: '' } } });
+         chrome.runtime = { sendMessage: (m) => {
+           if (m?.body?.type !== 'get_tickets') return Promise.reject(new Error('unexpected ' + m?.body?.type));
+           globalThis.__snshareHeldAsks += 1;
+           if (globalThis.__snshareHeldAsks > 1) return Promise.resolve(answer([]));
+           return new Promise((resolve) => {
+             globalThis.__snshareRelease = () => resolve(answer(['AdminMFAV2']));
+           });
+         } };",
+    );
+    let asks = || global_count("__snshareHeldAsks");
+    let (store, heard) = listened_store();
+    tickets::ensure(&store, SnapshotNeed::Shown);
+    sleep::until("the first request is made", || asks() == 1.0).await;
+    // The share settles now: the form asks for the snapshot again.
+    tickets::refresh(&store);
+    js_sys::Function::new_no_args("globalThis.__snshareRelease()")
+        .call0(&JsValue::NULL)
+        .unwrap();
+    sleep::until("the snapshot is asked for again", || asks() == 2.0).await;
+    sleep::until("the second answer is applied", || heard.get() == 2).await;
+    assert!(!store.borrow().is_queued("AdminMFAV2"));
+    assert!(!store.borrow().has_badges());
 }
 
 // ---------------------------------------------------------------------------------------------

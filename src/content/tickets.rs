@@ -43,6 +43,9 @@ pub struct TicketStore {
     /// second hash set type in the portal's download).
     queued: Vec<String>,
     in_flight: bool,
+    /// A share settled while a fetch was on the way: that fetch may have read the worker before
+    /// the ticket existed, so the snapshot is asked for again once its answer is in.
+    stale: bool,
     fetched_at: u64,
     polls: u32,
     /// The snapshot held carries every ticket, not only each action's shown one.
@@ -201,10 +204,15 @@ pub fn ensure(store: &Rc<RefCell<TicketStore>>, need: SnapshotNeed) {
     }
 }
 
-/// Fetches the snapshot now (after a share).
+/// Fetches the snapshot now (after a share), or as soon as the fetch on the way is answered.
 pub fn refresh(store: &Rc<RefCell<TicketStore>>) {
-    if !store.borrow().in_flight {
-        store.borrow_mut().polls = 0;
+    let in_flight = {
+        let mut s = store.borrow_mut();
+        s.polls = 0;
+        s.stale |= s.in_flight;
+        s.in_flight
+    };
+    if !in_flight {
         fetch(store);
     }
 }
@@ -212,8 +220,9 @@ pub fn refresh(store: &Rc<RefCell<TicketStore>>) {
 /// What to do once an answer is applied.
 enum Next {
     Done,
-    /// The cards asked for every ticket while a list page's fetch was running.
-    FetchEvery,
+    /// Fetch again now: the cards asked for every ticket while a list page's fetch was
+    /// running, or a share settled while it was.
+    Again,
     /// The worker is refreshing: ask again in a moment.
     Poll,
 }
@@ -238,12 +247,13 @@ fn fetch(store: &Rc<RefCell<TicketStore>>) {
             let mut s = store.borrow_mut();
             s.in_flight = false;
             s.fetched_at = now_ms();
+            let again = std::mem::take(&mut s.stale);
             let next = match answer {
                 Ok(raw) => {
                     let refreshing = raw.refreshing;
                     s.set(raw, every);
-                    if s.wants_every && !every {
-                        Next::FetchEvery
+                    if again || (s.wants_every && !every) {
+                        Next::Again
                     } else if refreshing && s.polls < MAX_POLLS {
                         s.polls += 1;
                         Next::Poll
@@ -254,7 +264,11 @@ fn fetch(store: &Rc<RefCell<TicketStore>>) {
                 Err(e) => {
                     s.error = Some(e);
                     s.generation = s.generation.wrapping_add(1);
-                    Next::Done
+                    if again {
+                        Next::Again
+                    } else {
+                        Next::Done
+                    }
                 }
             };
             (next, s.on_change.clone())
@@ -265,7 +279,7 @@ fn fetch(store: &Rc<RefCell<TicketStore>>) {
         }
         match next {
             Next::Done => {}
-            Next::FetchEvery => fetch(&store),
+            Next::Again => fetch(&store),
             Next::Poll => {
                 let weak = Rc::downgrade(&store);
                 super::dom::after(POLL_MS, move || {
