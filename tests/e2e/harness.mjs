@@ -443,7 +443,7 @@ function treeTicks(root) {
  * renderers are not always reaped by a process under `root`, so the kernel's children times
  * would lose them).
  */
-function cpuMeter(root) {
+function startCpuMeter(root) {
   const tick = 100; // USER_HZ: 100 on every Linux this suite runs on
   const base = treeTicks(root);
   const last = new Map(base);
@@ -470,7 +470,7 @@ function cpuMeter(root) {
  * worker, the `idle` project of playwright.config.mjs, without a slot; once they are done, the
  * third worker waits here instead of crowding the other two.
  */
-export async function cpuSlots(dir, count) {
+async function cpuSlots(dir, count) {
   fs.mkdirSync(dir, { recursive: true });
   for (;;) {
     for (let k = 0; k < count; k++) {
@@ -508,7 +508,7 @@ export const test = base.extend({
    */
   cpuMeter: [async ({}, use, testInfo) => {
     if (!process.env.E2E_CPU) { await use(); return; }
-    const meter = cpuMeter(process.pid);
+    const meter = startCpuMeter(process.pid);
     await use();
     testInfo.annotations.push({ type: 'cpu', description: meter.stop().toFixed(2) });
   }, { auto: true }],
