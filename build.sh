@@ -3,9 +3,10 @@
 #
 #   ./build.sh [build]   release build -> dist/chrome/ (load unpacked) and dist/snshare-chrome.zip
 #   ./build.sh test [lint|native|wasm|e2e|firefox|release [pattern]]
-#                        rustfmt, build, then native cargo tests (clippy-linted as they compile), wasm-bindgen tests in
-#                        headless Chromium, the e2e suite, web-ext lint and the e2e run in Firefox,
-#                        and the store packages' checks (or one layer; pattern: cargo test filter /
+#                        rustfmt, build, then native cargo tests and wasm-bindgen tests in
+#                        headless Chromium (clippy lints their builds as they compile), the e2e
+#                        suite, web-ext lint and the e2e run in Firefox, and the store packages'
+#                        checks (or one layer; pattern: cargo test filter /
 #                        Playwright -g / Firefox check name)
 #   ./build.sh release   store packages (Chrome Web Store, Edge Add-ons, AMO) -> dist/release/
 #   ./build.sh demo      sandbox + portal replica + Chromium with the extension loaded
@@ -795,7 +796,7 @@ lint() {
 
 CLIPPY_ENV=()
 clippy_compiles() {
-  # In a full test run, clippy is the compiler of the workspace's own crates (cargo's
+  # In ./build.sh test, clippy is the compiler of the workspace's own crates (cargo's
   # RUSTC_WORKSPACE_WRAPPER, which is what `cargo clippy` sets; CLIPPY_ARGS is how it hands
   # clippy its `-- -D warnings`): the native and wasm32 test builds and the servers' build are
   # linted as they compile. A lint fails that build like a compile error. A separate `cargo
