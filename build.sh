@@ -224,8 +224,9 @@ short_names() {
   # type (up to 334 characters). Renamed `$a`, `$b`… in both, the content script's payload is
   # 5.8 KiB gzip smaller (the hex digits do not compress; README "What the portal downloads").
   # Its own imports (`__wbindgen_object_drop_ref`, `__wbindgen_generic_<16 digits>`…) too:
-  # 90 B gzip of the content script's wasm and glue. An import the glue does not spell exactly once, or a shim export it does not read only as
-  # `wasm.<name>`, is left as it is; the public exports (content_start…) are never renamed.
+  # 79 B gzip of the content script's wasm and glue. An import the glue does not spell exactly
+  # once, or a shim export it does not read only as `wasm.<name>`, is left as it is; the public
+  # exports (content_start…) are never renamed.
   python3 - "$1" "$2" <<'PY'
 import re, sys
 wasm_path, glue_path = sys.argv[1], sys.argv[2]
