@@ -114,6 +114,7 @@ SURFACES=(content forms worker pages)
 # The surfaces that run in the portal page: each also built as JavaScript (pkg-js/), for pages
 # whose CSP forbids WebAssembly.
 IN_PAGE=(content forms)
+in_page() { [[ " ${IN_PAGE[*]} " == *" $1 "* ]]; }
 # What ships is built by the pinned nightly with std rebuilt for size (README "Performance"
 # gives what each step bought): a panic aborts on the spot, without the message formatting and
 # the file/line strings panics otherwise carry (a panic traps either way: release is
@@ -439,7 +440,7 @@ wait_job() {
 finish_surface() {
   # $1 = surface, $2 = its wasm: bound into $DIST/pkg and optimized (in build's background).
   build_step "wasm-bindgen of the $1 wasm" bindgen "$2" "$DIST/pkg" "snshare_$1" web
-  if [[ " ${IN_PAGE[*]} " == *" $1 "* ]]; then
+  if in_page "$1"; then
     build_step "wasm-opt of the $1 wasm" opt "$DIST/pkg/snshare_$1_bg.wasm"
   else
     build_step "wasm-opt of the $1 wasm" opt_once "$DIST/pkg/snshare_$1_bg.wasm"
@@ -469,7 +470,7 @@ build() {
     cp "$wasm" "$stage/snshare_$surface.wasm"
     ( IN_TEST=0 finish_surface "$surface" "$stage/snshare_$surface.wasm" ) >"$stage/$surface.log" 2>&1 &
     pids+=($!); BG_PIDS+=($!)
-    [[ " ${IN_PAGE[*]} " == *" $surface "* ]] && staged+=("$surface")
+    in_page "$surface" && staged+=("$surface")
     if [ -z "$js_pid" ] && [ ${#staged[@]} -eq ${#IN_PAGE[@]} ]; then
       ( IN_TEST=0 build_js_fallback "$stage" ) >"$js_log" 2>&1 & js_pid=$!
       BG_PIDS+=("$js_pid")
