@@ -1045,3 +1045,53 @@ async fn a_prefilled_over_long_title_opens_with_its_error_shown() {
     snshare_forms::close_forms();
     sleep(10).await;
 }
+
+/// `chrome.runtime.getURL` for the page-language catalogues: `_locales/fr/messages.json` is the
+/// real French catalogue (a blob URL), every other path a URL that does not load.
+fn serve_french_catalogue() {
+    let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(
+        include_str!("../extension/_locales/fr/messages.json"),
+    )))
+    .unwrap();
+    let fr = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let chrome = js_sys::Reflect::get(&js_sys::global(), &"chrome".into()).unwrap();
+    let runtime = js_sys::Reflect::get(&chrome, &"runtime".into()).unwrap();
+    let get_url = js_sys::Function::new_with_args(
+        "p",
+        &format!("return p === '_locales/fr/messages.json' ? '{fr}' : 'about:blank#' + p;"),
+    );
+    js_sys::Reflect::set(&runtime, &"getURL".into(), &get_url).unwrap();
+}
+
+/// The form's host says the language its strings are in.
+fn form_lang() -> Option<String> {
+    doc()
+        .query_selector("[data-snshare=\"form\"]")
+        .unwrap()?
+        .get_attribute("lang")
+}
+
+/// The forms speak the page's language as the portal has it at each open: a second open while
+/// the first waits for the page's catalogue speaks it too, and a page that changed its language
+/// (the portal does, without a reload) gets the next form in the new one.
+#[wasm_bindgen_test]
+async fn each_form_speaks_the_language_the_page_has_when_it_opens() {
+    setup();
+    serve_french_catalogue();
+    let french = |opener: &str| TaskFormRequest {
+        page_lang: "fr".into(),
+        ..task(None, None, opener)
+    };
+    // Two opens before the catalogue has loaded: the second (the one that stays) in French.
+    snshare_forms::open_task_form(encode_task(&french("")), no_op(), no_op());
+    snshare_forms::open_task_form(encode_task(&french("")), no_op(), no_op());
+    until("the form is in the page", || Form::find().is_some()).await;
+    assert_eq!(form_lang().as_deref(), Some("fr"));
+    let fr_title = text(&Form::find().unwrap().q("h2"));
+    snshare_forms::close_forms();
+    // The page went back to English: so does the next form.
+    let form = open(task(None, None, "")).await;
+    assert_eq!(form_lang().as_deref(), Some("en"));
+    assert_ne!(text(&form.q("h2")), fr_title, "the title is English again");
+    snshare_forms::close_forms();
+}

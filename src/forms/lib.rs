@@ -45,8 +45,6 @@ thread_local! {
     /// Bumped by every open and close: an open still waiting for the page's catalogue does not
     /// show once a later call replaced or closed it.
     static GENERATION: Cell<u32> = const { Cell::new(0) };
-    /// The page's language was followed (its catalogue loads once per page).
-    static LANGUAGE: Cell<bool> = const { Cell::new(false) };
 }
 
 fn next_generation() -> u32 {
@@ -57,9 +55,13 @@ fn next_generation() -> u32 {
     })
 }
 
-/// Speaks the page's language, as the content script does (its catalogue once per page).
+/// Speaks the page's language, as the content script does: its catalogue is loaded when the
+/// page's language is not the one followed last (the portal can change it without a reload).
+/// Each open waits until it is: two opened at once (the first still waiting for the catalogue)
+/// both speak it, where a once-per-page flag let the second open in the browser's language.
 async fn follow_page_language(page_lang: &str) {
-    if !LANGUAGE.with(|l| l.replace(true)) {
+    use platform::i18n::{follow_now, follows};
+    if !follows(page_lang) && !follow_now(page_lang) {
         platform::i18n::follow_page_language(page_lang).await;
     }
 }
