@@ -55,17 +55,6 @@ fn next_generation() -> u32 {
     })
 }
 
-/// Speaks the page's language, as the content script does: its catalogue is loaded when the
-/// page's language is not the one followed last (the portal can change it without a reload).
-/// Each open waits until it is: two opened at once (the first still waiting for the catalogue)
-/// both speak it, where a once-per-page flag let the second open in the browser's language.
-async fn follow_page_language(page_lang: &str) {
-    use platform::i18n::{follow_now, follows};
-    if !follows(page_lang) && !follow_now(page_lang) {
-        platform::i18n::follow_page_language(page_lang).await;
-    }
-}
-
 /// The popup asked for the recognition report: the content script's counts and elements
 /// (`snshare_content::report::report_for`) finished with the elements' outlines, as the JSON
 /// text the popup reads. The outlines' code is here, not in the portal's first download
@@ -124,7 +113,9 @@ fn replace_with(page_lang: String, open: impl FnOnce() -> Option<Open> + 'static
     close_form();
     let generation = next_generation();
     wasm_bindgen_futures::spawn_local(async move {
-        follow_page_language(&page_lang).await;
+        // Each open follows the page's language as it is now: a second open while the first
+        // still waits for the catalogue speaks it too.
+        platform::i18n::follow_page_language(&page_lang).await;
         if GENERATION.with(Cell::get) != generation {
             return;
         }

@@ -102,10 +102,14 @@ pub fn follow_now(page_lang: &str) -> bool {
     true
 }
 
-/// In the content script: speak the page's language (`<html lang>`) when snshare has it and
-/// the browser speaks another. Loads that catalogue; on any failure the UI speaks the
-/// browser's language.
+/// In the content script and the forms: speak the page's language (`<html lang>`) when snshare
+/// has it and the browser speaks another. Loads that catalogue unless `page_lang` is the
+/// language followed last (the portal can change it without a reload); on any failure the UI
+/// speaks the browser's language. Two calls at once both return with it followed.
 pub async fn follow_page_language(page_lang: &str) {
+    if follows(page_lang) {
+        return;
+    }
     let loaded = load_catalogue(page_lang).await;
     PAGE.with(|p| *p.borrow_mut() = loaded);
     FOLLOWED.with(|f| *f.borrow_mut() = Some(page_lang.to_owned()));
