@@ -11,7 +11,9 @@
 //   BENCH_ONLY=share,cards …              only those phases (keys: payload sandbox sw share
 //                                         pages snapshot requests inject200 startup inject2000
 //                                         inject10000 churn cards leak pageload day counts
-//                                         tickets10k soak bulk); BENCH_DEBUG=1 prints stack traces
+//                                         tickets10k soak bulk trace); BENCH_DEBUG=1 prints stack
+//                                         traces; trace runs only when named (the list page's
+//                                         main thread traced, with and without snshare)
 //   BENCH_VARIANT=fluent-en …             the row phases on that replica markup (with BENCH_ONLY)
 //   … --compare OLD.json                  then prints the change per figure against OLD.json
 //   node tests/e2e/bench.mjs --compare OLD.json NEW.json   only compares two runs
@@ -43,6 +45,7 @@ import { rowWatcher, idleWatcher, calibrator } from './bench/observe.mjs';
 import { startProfile, stopProfile, extensionTime } from './bench/profile.mjs';
 import { spawnSandbox, sequentialGets } from './bench/sandbox.mjs';
 import { browserCpu, cpuSpent } from './bench/cpu.mjs';
+import { tracedLoad, mainThreadBreakdown, meanBreakdown, groupOf } from './bench/trace.mjs';
 import { bulk } from './bench/bulk.mjs';
 import { soak } from './bench/soak.mjs';
 
@@ -1109,6 +1112,48 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
   } else {
     for (const m of ['page_load_cpu_main_extra_ms', 'page_load_cpu_extra_ms']) results.notYet(m, 'no /proc to read the browsers\' CPU time from (Linux only)');
   }
+});
+
+// The same list page's load traced on its main thread, with and without snshare (not run by
+// default: BENCH_ONLY=trace). Where the page-load ratio's milliseconds go, by Chromium's trace
+// events: snshare's script, the page's, style, layout, paint, microtasks, loading and messages.
+await (ONLY?.has('trace') ? phase : (_k, _t, names) => names.forEach((n) => results.skipped(n, 'skipped (needs BENCH_ONLY=trace)')))('trace', 'page_load_main_busy_extra_ms: the list page\'s main thread traced, navigation -> the portal\'s readiness, busy time with − without snshare (BENCH_TRACE_PAIRS interleaved pairs, default 6)', ['page_load_main_busy_extra_ms', 'page_load_main_snshare_script_ms'], async () => {
+  const pairs = Number(process.env.BENCH_TRACE_PAIRS || 6);
+  const ready = async () => { await __replica.ready; performance.mark('bench-ready'); };
+  const pages = { with: await newPortalPage(ext.context, idleWatcher), without: await newPortalPage(plain, idleWatcher) };
+  const contexts = { with: ext.context, without: plain };
+  const got = { with: [], without: [] };
+  const extra = [];
+  for (let i = 0; i < pairs; i++) {
+    const pair = {};
+    for (const k of i % 2 ? ['without', 'with'] : ['with', 'without']) {
+      await pages[k].bringToFront();
+      await pages[k].goto(`${PORTAL}/favicon.svg`);
+      pair[k] = mainThreadBreakdown(await tracedLoad(contexts[k], pages[k], LIST, ready), { urlPart: '/securescore' });
+    }
+    if (!pair.with || !pair.without) { log(`   pair ${i + 1}: a trace without its navigation or readiness mark, left out`); continue; }
+    for (const k of ['with', 'without']) got[k].push(pair[k]);
+    extra.push(pair.with.busyMs - pair.without.busyMs);
+  }
+  await pages.with.close();
+  await pages.without.close();
+  if (!extra.length) throw new Error('no pair traced both ends');
+  const mean = { with: meanBreakdown(got.with), without: meanBreakdown(got.without) };
+  const fmt = (x) => x.toFixed(1).padStart(7);
+  const table = (a, b, limit) => [...new Set([...a.keys(), ...b.keys()])]
+    .map((n) => [n, a.get(n) ?? 0, b.get(n) ?? 0])
+    .sort((x, y) => Math.abs(y[1] - y[2]) - Math.abs(x[1] - x[2]))
+    .slice(0, limit)
+    .map(([n, w, wo]) => `     ${n.slice(0, 64).padEnd(64)} ${fmt(w)} ${fmt(wo)} ${fmt(w - wo)}`);
+  log(`   ms per load on the page's main thread (self time), ${extra.length} pairs: with, without, difference`);
+  log(`     ${'by group'.padEnd(64)}    with without    diff`);
+  for (const line of table(mean.with.byGroup, mean.without.byGroup, 20)) log(line);
+  log(`     ${'by event (the 25 largest differences)'.padEnd(64)}`);
+  for (const line of table(mean.with.byEvent, mean.without.byEvent, 25)) log(line);
+  const snshareScript = got.with.map((b) => [...b.byEvent].filter(([n]) => groupOf(n) === 'snshare script').reduce((s, [, ms]) => s + ms, 0));
+  const groups = [...mean.with.byGroup.keys()].map((g) => `${g} ${round(mean.with.byGroup.get(g) ?? 0)}/${round(mean.without.byGroup.get(g) ?? 0)}`).join(', ');
+  results.set('page_load_main_busy_extra_ms', median(extra), { note: `the page's main thread busy (trace events' self time), navigation -> __replica.ready, with − without per pair: ${fmtRuns(extra)} ms; mean ms per load with/without by group: ${groups}`, runs: extra });
+  results.set('page_load_main_snshare_script_ms', median(snshareScript), { note: `self time of trace events running snshare's files (content.js, the glue and its wasm), per load with snshare: ${fmtRuns(snshareScript)} ms`, runs: snshareScript });
 });
 
 // A user's day, compressed: the worker reads its clock with an offset the bench sets
