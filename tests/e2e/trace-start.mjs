@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, PORTAL, startReplica, startSandbox, launchExtension, grantedExtensionDir, connectWithPassword } from './harness.mjs';
 import { median } from './bench/stats.mjs';
+import { traced } from './bench/trace.mjs';
 
 const URL_PATH = process.env.TRACE_URL || '/securescore?viewid=actions';
 const LOADS = Number(process.env.TRACE_LOADS || 5);
@@ -38,16 +39,11 @@ try {
   for (let i = 0; i < LOADS; i += 1) {
     const page = await ext.context.newPage();
     await page.goto(`${PORTAL}/favicon.svg`); // same origin: the trace session carries over
-    const cdp = await ext.context.newCDPSession(page);
-    const events = [];
-    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-    const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-    await cdp.send('Tracing.start', { categories: CATEGORIES.join(','), transferMode: 'ReportEvents' });
-    await page.goto(PORTAL + URL_PATH);
-    await page.locator('button.snshare-share, [data-snshare="card"]').first().waitFor({ timeout: 15_000 });
-    await page.waitForTimeout(300);
-    await cdp.send('Tracing.end');
-    await done;
+    const events = await traced(ext.context, page, CATEGORIES, async () => {
+      await page.goto(PORTAL + URL_PATH);
+      await page.locator('button.snshare-share, [data-snshare="card"]').first().waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(300);
+    });
     const threads = new Map();
     for (const e of events) if (e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
     const row = {};

@@ -13,25 +13,35 @@ const CATEGORIES = [
 ];
 
 /**
- * Loads `url` in `page` with tracing on. `ready` runs in the page: it resolves when the page is
- * ready, after marking that moment with `performance.mark('bench-ready')` (in the same task, so
- * nothing runs between the readiness and its mark).
+ * Runs `run` with Chromium's tracing on for `page` (its `categories`), and returns the trace's
+ * events. Also used by trace-start.mjs.
  */
-export async function tracedLoad(context, page, url, ready) {
+export async function traced(context, page, categories, run) {
   const cdp = await context.newCDPSession(page);
   const events = [];
   cdp.on('Tracing.dataCollected', (d) => { for (const e of d.value) events.push(e); });
   const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', { traceConfig: { includedCategories: CATEGORIES }, transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: categories }, transferMode: 'ReportEvents' });
   try {
-    await page.goto(url);
-    await page.evaluate(ready);
+    await run();
   } finally {
     await cdp.send('Tracing.end');
     await complete;
     await cdp.detach();
   }
   return events;
+}
+
+/**
+ * Loads `url` in `page` with tracing on. `ready` runs in the page: it resolves when the page is
+ * ready, after marking that moment with `performance.mark('bench-ready')` (in the same task, so
+ * nothing runs between the readiness and its mark).
+ */
+export function tracedLoad(context, page, url, ready) {
+  return traced(context, page, CATEGORIES, async () => {
+    await page.goto(url);
+    await page.evaluate(ready);
+  });
 }
 
 const SCRIPT_EVENTS = new Set(['FunctionCall', 'EvaluateScript', 'v8.compile', 'v8.compileModule', 'v8.evaluateModule', 'TimerFire', 'FireAnimationFrame']);
