@@ -1336,6 +1336,47 @@ async fn the_ticket_store_fetches_and_tells_its_listener_on_its_own() {
     assert_eq!(heard_gone.get(), 0);
 }
 
+/// Whether the worker answers is said on the root element by the answer to every page's first
+/// request (what the worker remembers of the tenant), not by a ping of its own: one message
+/// and one wake-up of the worker fewer per portal page.
+#[wasm_bindgen_test]
+async fn the_worker_s_first_answer_marks_the_root_without_a_ping() {
+    setup();
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .unwrap();
+    for (answers, expected) in [(true, "ok"), (false, "unreachable")] {
+        let _ = root.remove_attribute("data-snshare-worker");
+        let _runtime = FakeRuntime::install(&format!(
+            "globalThis.__snshareTypes = [];
+             chrome.runtime = {{ sendMessage: (m) => {{
+               globalThis.__snshareTypes.push(m?.body?.type);
+               if (!{answers}) return Promise.reject(new Error('Could not establish connection. Receiving end does not exist.'));
+               if (m?.body?.type !== 'get_portal_context') return Promise.reject(new Error('unexpected ' + m?.body?.type));
+               return Promise.resolve({{ v: 1, body: {{ type: 'portal_context', data: {{ titles: [], upn: null }} }} }});
+             }} }};"
+        ));
+        let ctx = Ctx::new();
+        ctx.start_learning();
+        sleep::until("the worker's answer is marked on the root", || {
+            root.has_attribute("data-snshare-worker")
+        })
+        .await;
+        assert_eq!(
+            root.get_attribute("data-snshare-worker").as_deref(),
+            Some(expected)
+        );
+        sleep::sleep(50).await;
+        let types = js_sys::Reflect::get(&js_sys::global(), &"__snshareTypes".into()).unwrap();
+        let types: Vec<String> = js_sys::Array::from(&types)
+            .iter()
+            .filter_map(|t| t.as_string())
+            .collect();
+        assert_eq!(types, ["get_portal_context"]);
+    }
+}
+
 /// A share settles while a snapshot request is on the way (a poll while the worker refreshes):
 /// that request may have read the outbox before the ticket existed. Its answer is applied, and
 /// the snapshot is asked for again at once, not in a minute: the badge must not stay on

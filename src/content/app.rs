@@ -9,6 +9,7 @@ use std::rc::{Rc, Weak};
 use web_sys::Element;
 
 use super::dom::{self, Debouncer};
+use super::marks;
 use super::scheduler;
 use super::selectors;
 use super::tickets::TicketStore;
@@ -157,7 +158,15 @@ impl Ctx {
         }));
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok((pairs, upn)) = wire::portal_context(&tenant).await else {
+            let answer = wire::portal_context(&tenant).await;
+            // Every page's first request to the worker: its answer also says, on the root
+            // element, whether the worker answers at all (a start used to send a ping of its
+            // own for that, one more message and wake-up per portal page).
+            if let Some(root) = dom::document().and_then(|d| d.document_element()) {
+                let state = if answer.is_ok() { "ok" } else { "unreachable" };
+                dom::set(&root, marks::WORKER_ATTR, state);
+            }
+            let Ok((pairs, upn)) = answer else {
                 return;
             };
             let Some(ctx) = weak.upgrade() else { return };

@@ -64,8 +64,6 @@ pub use wire::encode as wire_encode;
 const CORE_ATTR: &str = "data-snshare-core";
 /// On the content script world's global object once the features run.
 const STARTED_FLAG: &str = "snshareContentStarted";
-/// Set once the background worker answered the content script's first ping.
-const WORKER_ATTR: &str = "data-snshare-worker";
 
 /// The features, in the order they see each batch (the row button before the badges that go
 /// next to it).
@@ -113,7 +111,7 @@ pub fn content_start(engine: &str, forms: JsValue) {
     // Started at once (document_start, issue 17): the observer is there before the portal's
     // first rows. The page's language (`<html lang>`, which the page may set later) is followed
     // and the stylesheet installed by the scheduler, before the batches that need them.
-    start_features(&doc, root, forms);
+    start_features(&doc, forms);
 }
 
 /// A share or bulk share of the forms module settled: the ticket snapshot is read again (its new
@@ -141,19 +139,11 @@ pub fn forms_unavailable(request: JsValue) {
     forms::unavailable(&request);
 }
 
-fn start_features(doc: &web_sys::Document, root: web_sys::Element, forms: JsValue) {
+fn start_features(doc: &web_sys::Document, forms: JsValue) {
     forms::install(forms, doc);
+    // Whether the background worker answers is told by the first request every page makes
+    // (`Ctx::start_learning`, `marks::WORKER_ATTR`), not by a message of its own.
     let app = scheduler::start(app::Ctx::new(), &FEATURES);
     PAGE.with(|p| *p.borrow_mut() = app);
-    wasm_bindgen_futures::spawn_local(async move {
-        let state = if wire::ping().await.is_ok() {
-            "ok"
-        } else {
-            "unreachable"
-        };
-        // The portal's account reaches the worker with what the page teaches
-        // (`Ctx::watch_account`, `LearnPortalContext`), not here.
-        let _ = root.set_attribute(WORKER_ATTR, state);
-    });
     dom::mark("snshare:content-ready");
 }

@@ -75,11 +75,6 @@ async fn ask_for<T>(
     read(&data).map_err(|e| ["malformed answer: ", &e].concat())
 }
 
-/// Plumbing check: the worker answers `pong`.
-pub async fn ping() -> Result<(), String> {
-    ask_for(encode::ping(), "pong", TIMEOUT_MS, |_| Ok(())).await
-}
-
 /// The connection's state (the rest of the status is the popup's and options' business).
 pub async fn status() -> Result<ConnectionState, String> {
     ask_for(

@@ -578,7 +578,10 @@ test.describe('lists that change under the buttons', () => {
     await portal.evaluate(() => __replica.mutateChurn(2000, 1));
     await portal.evaluate(() => { document.documentElement.lang = 'en'; });
     await expect(portal.locator('[data-snshare]')).toHaveCount(0);
-    expect(await asks()).toContain('ping');
+    // What the worker remembers of the tenant is asked (its answer also marks the worker
+    // reachable: no ping of its own), and no tickets.
+    expect(await asks()).toContain('get_portal_context');
+    expect(await asks()).not.toContain('ping');
     expect(await asks()).not.toContain('get_tickets');
     await navigate(portal, '/securescore?viewid=actions');
     await expectOneButtonPerRow(portal, 67, 'grid-en');
