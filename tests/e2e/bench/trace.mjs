@@ -44,7 +44,8 @@ export function tracedLoad(context, page, url, ready) {
   });
 }
 
-const SCRIPT_EVENTS = new Set(['FunctionCall', 'EvaluateScript', 'v8.compile', 'v8.compileModule', 'v8.evaluateModule', 'TimerFire', 'FireAnimationFrame']);
+/** Events that run a script and name its file (those without a file keep their own name). */
+const SCRIPT_EVENTS = new Set(['FunctionCall', 'EvaluateScript', 'v8.compile', 'v8.compileModule', 'v8.evaluateModule']);
 
 /** The group a main-thread event's self time counts in. */
 export function groupOf(name) {
@@ -53,7 +54,7 @@ export function groupOf(name) {
   if (/^(RunMicrotasks|BlinkScheduler_PerformMicrotaskCheckpoint|v8\.run|V8\.BytecodeBudgetInterrupt|V8\.HandleInterrupts|v8\.callFunction)/.test(name)) return 'microtasks and V8';
   if (/^(V8\.GC|MinorGC|MajorGC|BlinkGC|V8\.Scavenge|V8\.MarkCompact|GCEvent)/.test(name)) return 'garbage collection';
   if (/^(UpdateLayoutTree|RecalculateStyles|ScheduleStyleRecalculation|ParseAuthorStyleSheet)/.test(name)) return 'style';
-  if (/^(Layout|UpdateLayer|LayoutShift)/.test(name)) return 'layout';
+  if (/^(Layout|LayoutShift)/.test(name)) return 'layout';
   if (/^(Paint|PrePaint|Layerize|Commit|UpdateLayerTree|PaintImage|Rasterize|CompositeLayers)/.test(name)) return 'paint';
   if (/^(v8\.wasm|v8\.newInstance|v8\.produce|v8\.consume|V8\.Deserialize)/.test(name)) return 'compile and instantiate';
   if (/(URLLoader|ResourceRequest|ResourceFetcher|mojo|Mojo|SimpleWatcher|Loader|ResourceLoad|Throttling)/.test(name)) return 'loading and messages';
@@ -86,7 +87,7 @@ export function mainThreadBreakdown(events, { urlPart, mark = 'bench-ready' }) {
     while (stack.length && stack.at(-1).ts + stack.at(-1).dur <= e.ts) stack.pop();
     const url = String(e.args?.data?.url ?? e.args?.data?.scriptName ?? e.args?.fileName ?? '');
     let name = e.name;
-    if (SCRIPT_EVENTS.has(name) || name.startsWith('v8.compile')) {
+    if (url && (SCRIPT_EVENTS.has(name) || name.startsWith('v8.compile'))) {
       const whose = url.startsWith('chrome-extension://') || url.startsWith('moz-extension://') ? 'snshare' : 'page';
       name = `${whose} ${name} ${url.replace(/[?#].*$/, '').replace(/^.*\//, '')}`.trim();
     }
