@@ -1119,6 +1119,9 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
 // events: snshare's script, the page's, style, layout, paint, microtasks, loading and messages.
 await (ONLY?.has('trace') ? phase : (_k, _t, names) => names.forEach((n) => results.skipped(n, 'skipped (needs BENCH_ONLY=trace)')))('trace', 'page_load_main_busy_extra_ms: the list page\'s main thread traced, navigation -> the portal\'s readiness, busy time with − without snshare (BENCH_TRACE_PAIRS interleaved pairs, default 6)', ['page_load_main_busy_extra_ms', 'page_load_main_snshare_script_ms'], async () => {
   const pairs = Number(process.env.BENCH_TRACE_PAIRS || 6);
+  // BENCH_TRACE_URL=/securescore?viewid=history: another of the replica's pages (one without
+  // snshare features: what snshare costs most of the portal's pages).
+  const url = process.env.BENCH_TRACE_URL ? PORTAL + process.env.BENCH_TRACE_URL : LIST;
   const ready = async () => { await __replica.ready; performance.mark('bench-ready'); };
   const pages = { with: await newPortalPage(ext.context, idleWatcher), without: await newPortalPage(plain, idleWatcher) };
   const contexts = { with: ext.context, without: plain };
@@ -1129,7 +1132,7 @@ await (ONLY?.has('trace') ? phase : (_k, _t, names) => names.forEach((n) => resu
     for (const k of i % 2 ? ['without', 'with'] : ['with', 'without']) {
       await pages[k].bringToFront();
       await pages[k].goto(`${PORTAL}/favicon.svg`);
-      pair[k] = mainThreadBreakdown(await tracedLoad(contexts[k], pages[k], LIST, ready), { urlPart: '/securescore' });
+      pair[k] = mainThreadBreakdown(await tracedLoad(contexts[k], pages[k], url, ready), { urlPart: '/securescore' });
     }
     if (!pair.with || !pair.without) { log(`   pair ${i + 1}: a trace without its navigation or readiness mark, left out`); continue; }
     for (const k of ['with', 'without']) got[k].push(pair[k]);
