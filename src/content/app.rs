@@ -70,8 +70,6 @@ pub struct Ctx {
     /// This batch learned a pair ([`Ctx::batch_done`] announces it).
     learned: Cell<bool>,
     learner: RefCell<Option<Debouncer>>,
-    /// What the worker remembers of the tenant was asked for ([`Ctx::load_learned`]).
-    learned_asked: Cell<bool>,
     learn_failures: Cell<u8>,
     /// The signed-in UPN: read from the page, else remembered by the worker for the tenant.
     upn: RefCell<Option<String>>,
@@ -115,7 +113,6 @@ impl Ctx {
             to_learn: RefCell::new(Vec::new()),
             learned: Cell::new(false),
             learner: RefCell::new(None),
-            learned_asked: Cell::new(false),
             learn_failures: Cell::new(0),
             upn: RefCell::new(None),
             upn_read: Cell::new(false),
@@ -149,35 +146,22 @@ impl Ctx {
         title_key(title).map(|k| self.namespaced(&k))
     }
 
-    /// Notes the tenant and sets up the learner, which hands the worker what the page teaches
-    /// (titles, the account). Nothing is asked of the worker here: see [`Ctx::load_learned`].
+    /// Loads what the worker remembers of this tenant (once per page), and sets up the learner.
     pub fn start_learning(self: &Rc<Self>) {
         let tenant = current_tenant(&self.tenant.borrow());
-        *self.tenant.borrow_mut() = tenant;
+        *self.tenant.borrow_mut() = tenant.clone();
         let weak = Rc::downgrade(self);
         *self.learner.borrow_mut() = Some(Debouncer::new(LEARN_DEBOUNCE_MS, move || {
             if let Some(ctx) = weak.upgrade() {
                 ctx.send_learned();
             }
         }));
-    }
-
-    /// Asks the worker, once per page, what it remembers of the tenant (title → id pairs, the
-    /// account), when a feature first applies: most of the portal's pages show nothing of
-    /// snshare's, and there the worker is neither asked nor woken.
-    pub fn load_learned(self: &Rc<Self>) {
-        if self.learned_asked.replace(true) {
-            return;
-        }
-        // The URL's tenant now, or the one noted at the start when the URL no longer says.
-        let tenant = current_tenant(&self.tenant.borrow());
-        *self.tenant.borrow_mut() = tenant.clone();
         let weak = Rc::downgrade(self);
         wasm_bindgen_futures::spawn_local(async move {
             let answer = wire::portal_context(&tenant).await;
-            // A feature page's first request to the worker: its answer also says, on the root
+            // Every page's first request to the worker: its answer also says, on the root
             // element, whether the worker answers at all (a start used to send a ping of its
-            // own for that, on every portal page).
+            // own for that, one more message and wake-up per portal page).
             if let Some(root) = dom::document().and_then(|d| d.document_element()) {
                 let state = if answer.is_ok() { "ok" } else { "unreachable" };
                 dom::set(&root, marks::WORKER_ATTR, state);

@@ -141,8 +141,8 @@ pub fn forms_unavailable(request: JsValue) {
 
 fn start_features(doc: &web_sys::Document, forms: JsValue) {
     forms::install(forms, doc);
-    // Whether the background worker answers is told by the first request a page with
-    // features makes (`Ctx::load_learned`, `marks::WORKER_ATTR`), not by a message of its own.
+    // Whether the background worker answers is told by the first request every page makes
+    // (`Ctx::start_learning`, `marks::WORKER_ATTR`), not by a message of its own.
     let app = scheduler::start(app::Ctx::new(), &FEATURES);
     PAGE.with(|p| *p.borrow_mut() = app);
     dom::mark("snshare:content-ready");

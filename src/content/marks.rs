@@ -19,12 +19,11 @@
 //! | `data-snshare-card` | a card | which card (`incident`, `change_request`, `connect`) | `cards` |
 //! | `data-snshare-opener` | the control that opened a form | the token the form's request names it by | `form_request::OPENER_ATTR` |
 //! | `data-snshare-core` | `<html>` | the engine running: `wasm`, or `js` on pages whose CSP refuses WebAssembly | `lib` |
-//! | `data-snshare-worker` | `<html>` | the background worker answered the page's first request (`ok`) or not (`unreachable`); only on pages with snshare's features | [`WORKER_ATTR`] |
+//! | `data-snshare-worker` | `<html>` | the background worker answered the page's first request (`ok`) or not (`unreachable`) | [`WORKER_ATTR`] |
 //! | `data-snshare-theme` | `<html>` | `light` or `dark`, as read from the portal (`extension/content.css` hangs its colours on it) | `styles::THEME_ATTR` |
 
 /// On `<html>`: whether the background worker answered the page's first request (`ok`) or not
-/// (`unreachable`), set by `app::Ctx::load_learned` once a feature applies (a page without
-/// snshare's features asks the worker nothing, and has no such mark).
+/// (`unreachable`), set by `app::Ctx::start_learning`.
 pub const WORKER_ATTR: &str = "data-snshare-worker";
 /// On snshare's buttons: what a click does (one delegated listener per feature).
 pub const CMD_ATTR: &str = "data-snshare-cmd";

@@ -683,8 +683,6 @@ impl App {
             runs.clear();
             return true;
         };
-        // A page with features: what the worker remembers of the tenant (asked once).
-        self.ctx.load_learned();
         runs.retain(|r| (r.def.applies)(&page));
         for r in runs.iter_mut() {
             r.run.navigated(&self.ctx, &page);
