@@ -1132,7 +1132,7 @@ await (ONLY?.has('trace') ? phase : (_k, _t, names) => names.forEach((n) => resu
     for (const k of i % 2 ? ['without', 'with'] : ['with', 'without']) {
       await pages[k].bringToFront();
       await pages[k].goto(`${PORTAL}/favicon.svg`);
-      pair[k] = mainThreadBreakdown(await tracedLoad(contexts[k], pages[k], url, ready), { urlPart: '/securescore' });
+      pair[k] = mainThreadBreakdown(await tracedLoad(contexts[k], pages[k], url, ready), { urlPart: new URL(url).pathname });
     }
     if (!pair.with || !pair.without) { log(`   pair ${i + 1}: a trace without its navigation or readiness mark, left out`); continue; }
     for (const k of ['with', 'without']) got[k].push(pair[k]);
