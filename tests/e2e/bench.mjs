@@ -835,9 +835,12 @@ await phase('inject2000', 'inject_2000_rows_ms: 2000 rows inserted at once (__re
 
 // How the cost grows: the same at 10,000 rows (a tenant no portal list shows at once, but a
 // virtualized list recycles through them).
-const scalePhase = (key, title, names, fn) => (SCALE || ONLY?.has(key)
+// A phase that runs only when `wanted` or named in BENCH_ONLY; skipped otherwise, saying `how`
+// to ask for it.
+const phaseWhen = (wanted, how) => (key, title, names, fn) => (wanted || ONLY?.has(key)
   ? phase(key, title, names, fn)
-  : names.forEach((n) => results.skipped(n, 'skipped (needs --scale or BENCH_ONLY)')));
+  : names.forEach((n) => results.skipped(n, `skipped (needs ${how})`)));
+const scalePhase = phaseWhen(SCALE, '--scale or BENCH_ONLY');
 
 await scalePhase('inject10000', 'inject_10000_rows_ms: 10,000 rows inserted at once, until the last row has its button (median of 5)', ['inject_10000_rows_ms'], async () => {
   const r = await rowsAtOnce(10_000, Number(process.env.BENCH_RUNS_10000 || 5));
@@ -1117,7 +1120,7 @@ await phase('pageload', 'page_load_ratio: list page (200 rows), navigation -> th
 // The same list page's load traced on its main thread, with and without snshare (not run by
 // default: BENCH_ONLY=trace). Where the page-load ratio's milliseconds go, by Chromium's trace
 // events: snshare's script, the page's, style, layout, paint, microtasks, loading and messages.
-await (ONLY?.has('trace') ? phase : (_k, _t, names) => names.forEach((n) => results.skipped(n, 'skipped (needs BENCH_ONLY=trace)')))('trace', 'page_load_main_busy_extra_ms: the list page\'s main thread traced, navigation -> the portal\'s readiness, busy time with − without snshare (BENCH_TRACE_PAIRS interleaved pairs, default 6)', ['page_load_main_busy_extra_ms', 'page_load_main_snshare_script_ms'], async () => {
+await phaseWhen(false, 'BENCH_ONLY=trace')('trace', 'page_load_main_busy_extra_ms: the list page\'s main thread traced, navigation -> the portal\'s readiness, busy time with − without snshare (BENCH_TRACE_PAIRS interleaved pairs, default 6)', ['page_load_main_busy_extra_ms', 'page_load_main_snshare_script_ms'], async () => {
   const pairs = Number(process.env.BENCH_TRACE_PAIRS || 6);
   // BENCH_TRACE_URL=/securescore?viewid=history: another of the replica's pages (one without
   // snshare features: what snshare costs most of the portal's pages).
