@@ -518,10 +518,14 @@ export const test = base.extend({
    */
   cpuSlot: [async ({}, use, testInfo) => {
     if (testInfo.project.name === 'idle' || !process.env.E2E_CPU_SLOTS_DIR) { await use(); return; }
+    // No timeout while waiting (a wait as long as the test's own timeout failed the test in
+    // its setup), then the test's own timeout plus the wait.
+    const timeout = testInfo.timeout;
+    testInfo.setTimeout(0);
     const started = Date.now();
     const release = await cpuSlots(process.env.E2E_CPU_SLOTS_DIR, Number(process.env.E2E_CPU_SLOTS || 2));
     const waited = Date.now() - started;
-    testInfo.setTimeout(testInfo.timeout + waited);
+    testInfo.setTimeout(timeout + waited);
     // A test's duration includes this wait: the annotation says how much of it was.
     if (waited >= 100) testInfo.annotations.push({ type: 'cpu-slot-wait', description: `${(waited / 1000).toFixed(1)} s` });
     try { await use(); } finally { release(); }
